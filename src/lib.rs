@@ -1,0 +1,4 @@
+pub mod diagnostic;
+pub mod model;
+pub mod units;
+pub mod value;

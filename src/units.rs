@@ -1,0 +1,301 @@
+//! Units over SI dimensions, with exact decimal conversion factors.
+//!
+//! A quantity is stored as an exact decimal in the coherent SI unit of its dimension
+//! (kg, m, s, …); a [`Unit`] is a factor to that SI unit and a dimension. `30 mg/m3`,
+//! `0.030 g/m3` and `30000 ug/m3` are the same value after conversion, with no rounding.
+
+use rust_decimal::Decimal;
+use std::fmt;
+use std::str::FromStr;
+
+/// Exponents of the SI base dimensions: mass, length, time, current, temperature, amount.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Dim(pub [i8; 6]);
+
+const DIM_SYMBOLS: [&str; 6] = ["kg", "m", "s", "A", "K", "mol"];
+
+impl Dim {
+    pub const NONE: Dim = Dim([0; 6]);
+    pub fn mul(self, o: Dim) -> Dim {
+        let mut r = self.0;
+        for (a, b) in r.iter_mut().zip(o.0) {
+            *a += b;
+        }
+        Dim(r)
+    }
+    pub fn div(self, o: Dim) -> Dim {
+        let mut r = self.0;
+        for (a, b) in r.iter_mut().zip(o.0) {
+            *a -= b;
+        }
+        Dim(r)
+    }
+    pub fn pow(self, n: i8) -> Dim {
+        Dim(self.0.map(|a| a * n))
+    }
+    pub fn is_none(self) -> bool {
+        self == Dim::NONE
+    }
+}
+
+impl fmt::Display for Dim {
+    /// Shown in SI base units, e.g. `kg/m3`, `kg·m2/s3`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_none() {
+            return f.write_str("1");
+        }
+        let part = |positive: bool| {
+            let mut out = Vec::new();
+            for (i, &e) in self.0.iter().enumerate() {
+                if (positive && e > 0) || (!positive && e < 0) {
+                    let e = e.abs();
+                    out.push(if e == 1 { DIM_SYMBOLS[i].to_string() } else { format!("{}{}", DIM_SYMBOLS[i], e) });
+                }
+            }
+            out.join("·")
+        };
+        let (num, den) = (part(true), part(false));
+        match (num.is_empty(), den.is_empty()) {
+            (false, true) => f.write_str(&num),
+            (true, false) => write!(f, "1/{den}"),
+            _ => write!(f, "{num}/{den}"),
+        }
+    }
+}
+
+/// A unit: `value_in_si = value * factor`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Unit {
+    pub factor: Decimal,
+    pub dim: Dim,
+    /// How the unit was written, normalised (`mg/m3`), for display.
+    pub name: String,
+}
+
+impl Unit {
+    pub fn to_si(&self, v: Decimal) -> Option<Decimal> {
+        v.checked_mul(self.factor)
+    }
+    pub fn from_si(&self, v: Decimal) -> Option<Decimal> {
+        v.checked_div(self.factor).map(|d| d.normalize())
+    }
+}
+
+/// Why a unit expression could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnitError {
+    Empty,
+    Unknown(String),
+    BadExponent(String),
+    Overflow,
+}
+
+impl fmt::Display for UnitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnitError::Empty => f.write_str("empty unit"),
+            UnitError::Unknown(u) => write!(f, "unknown unit `{u}`"),
+            UnitError::BadExponent(u) => write!(f, "bad exponent in `{u}`"),
+            UnitError::Overflow => f.write_str("unit factor out of range"),
+        }
+    }
+}
+
+/// Built-in unit atoms: symbol, factor to SI (as decimal text), dimension.
+const BASE: &[(&str, &str, [i8; 6])] = &[
+    ("g", "0.001", [1, 0, 0, 0, 0, 0]),
+    ("t", "1000", [1, 0, 0, 0, 0, 0]),
+    ("m", "1", [0, 1, 0, 0, 0, 0]),
+    ("s", "1", [0, 0, 1, 0, 0, 0]),
+    ("min", "60", [0, 0, 1, 0, 0, 0]),
+    ("h", "3600", [0, 0, 1, 0, 0, 0]),
+    ("A", "1", [0, 0, 0, 1, 0, 0]),
+    ("K", "1", [0, 0, 0, 0, 1, 0]),
+    ("mol", "1", [0, 0, 0, 0, 0, 1]),
+    ("L", "0.001", [0, 3, 0, 0, 0, 0]),
+    ("ha", "10000", [0, 2, 0, 0, 0, 0]),
+    ("N", "1", [1, 1, -2, 0, 0, 0]),
+    ("Pa", "1", [1, -1, -2, 0, 0, 0]),
+    ("J", "1", [1, 2, -2, 0, 0, 0]),
+    ("W", "1", [1, 2, -3, 0, 0, 0]),
+    ("Wh", "3600", [1, 2, -2, 0, 0, 0]),
+];
+
+const PREFIXES: &[(&str, &str)] = &[
+    ("G", "1000000000"),
+    ("M", "1000000"),
+    ("k", "1000"),
+    ("c", "0.01"),
+    ("m", "0.001"),
+    ("u", "0.000001"),
+    ("n", "0.000000001"),
+];
+
+/// Rewrites the spellings people use for the same unit into one: `µ`/`μ` → `u`,
+/// `³`/`²` → `3`/`2`, `·`/`*` → `.` is left alone (both mean multiply), full-width `／` → `/`.
+pub fn normalize_spelling(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| match c {
+            'µ' | 'μ' => 'u',
+            '³' => '3',
+            '²' => '2',
+            '¹' => '1',
+            '／' => '/',
+            '＊' => '*',
+            '﹒' | '．' => '·',
+            c => c,
+        })
+        .collect()
+}
+
+/// The unit vocabulary of one policy package: built-in SI atoms with prefixes, plus the
+/// aliases the policy declares (`unit 蒸噸 = 1 t/h`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnitTable {
+    aliases: indexmap::IndexMap<String, Unit>,
+}
+
+impl UnitTable {
+    pub fn new() -> Self {
+        UnitTable::default()
+    }
+
+    /// Declares an alias; returns false if the name is already an alias.
+    pub fn define(&mut self, name: &str, unit: Unit) -> bool {
+        let name = normalize_spelling(name);
+        if self.aliases.contains_key(&name) {
+            return false;
+        }
+        self.aliases.insert(name, unit);
+        true
+    }
+
+    pub fn aliases(&self) -> impl Iterator<Item = (&str, &Unit)> {
+        self.aliases.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Reads a unit expression such as `mg/m3`, `t/h`, `kg·m2/s3`, `萬千瓦`, `m^2`.
+    /// `a/b/c` reads as `a/(b·c)`.
+    pub fn parse(&self, text: &str) -> Result<Unit, UnitError> {
+        let norm = normalize_spelling(text);
+        if norm.is_empty() {
+            return Err(UnitError::Empty);
+        }
+        if let Some(u) = self.aliases.get(&norm) {
+            return Ok(Unit { name: norm, ..u.clone() });
+        }
+        let mut factor = Decimal::ONE;
+        let mut dim = Dim::NONE;
+        let mut divide = false;
+        let mut rest = norm.as_str();
+        let mut first = true;
+        loop {
+            if !first {
+                let c = rest.chars().next().ok_or(UnitError::Empty)?;
+                divide = match c {
+                    '/' => true,
+                    '*' | '·' | '.' => false,
+                    _ => return Err(UnitError::Unknown(norm.clone())),
+                };
+                rest = &rest[c.len_utf8()..];
+            }
+            first = false;
+            let end = rest.find(['/', '*', '·', '.']).unwrap_or(rest.len());
+            let (atom, exp) = split_exponent(&rest[..end])?;
+            let u = self.atom(atom).ok_or_else(|| UnitError::Unknown(atom.to_string()))?;
+            let e = if divide { -exp } else { exp };
+            for _ in 0..e.unsigned_abs() {
+                factor = if e < 0 { factor.checked_div(u.factor) } else { factor.checked_mul(u.factor) }
+                    .ok_or(UnitError::Overflow)?;
+            }
+            dim = dim.mul(u.dim.pow(e));
+            rest = &rest[end..];
+            if rest.is_empty() {
+                break;
+            }
+        }
+        Ok(Unit { factor: factor.normalize(), dim, name: norm })
+    }
+
+    fn atom(&self, atom: &str) -> Option<Unit> {
+        if let Some(u) = self.aliases.get(atom) {
+            return Some(u.clone());
+        }
+        if let Some(u) = base(atom) {
+            return Some(u);
+        }
+        for (p, pf) in PREFIXES {
+            if let Some(b) = atom.strip_prefix(p)
+                && let Some(u) = base(b)
+            {
+                let pf = Decimal::from_str(pf).expect("prefix table holds decimals");
+                return Some(Unit { factor: u.factor * pf, dim: u.dim, name: atom.to_string() });
+            }
+        }
+        None
+    }
+}
+
+fn base(sym: &str) -> Option<Unit> {
+    BASE.iter().find(|(s, _, _)| *s == sym).map(|(s, f, d)| Unit {
+        factor: Decimal::from_str(f).expect("base table holds decimals"),
+        dim: Dim(*d),
+        name: s.to_string(),
+    })
+}
+
+/// Splits `m3`, `m^2`, `s^-1` into the atom and its exponent.
+fn split_exponent(atom: &str) -> Result<(&str, i8), UnitError> {
+    if let Some((a, e)) = atom.split_once('^') {
+        let e: i8 = e.parse().map_err(|_| UnitError::BadExponent(atom.to_string()))?;
+        return Ok((a, e));
+    }
+    let digits = atom.len() - atom.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits > 0 && digits < atom.len() {
+        let (a, e) = atom.split_at(atom.len() - digits);
+        let e: i8 = e.parse().map_err(|_| UnitError::BadExponent(atom.to_string()))?;
+        return Ok((a, e));
+    }
+    if atom.is_empty() {
+        return Err(UnitError::Empty);
+    }
+    Ok((atom, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn si(t: &UnitTable, v: &str, u: &str) -> Decimal {
+        t.parse(u).unwrap().to_si(Decimal::from_str(v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn same_value_in_every_spelling() {
+        let t = UnitTable::new();
+        let a = si(&t, "30", "mg/m3");
+        assert_eq!(a, si(&t, "0.030", "g/m3"));
+        assert_eq!(a, si(&t, "30000", "ug/m3"));
+        assert_eq!(a, si(&t, "30000", "µg/m³"));
+        assert_eq!(a, si(&t, "30000", "μg/m3"));
+        assert_eq!(t.parse("mg/m3").unwrap().dim, t.parse("kg/m^3").unwrap().dim);
+    }
+
+    #[test]
+    fn dimensions_differ() {
+        let t = UnitTable::new();
+        assert_ne!(t.parse("mg/m3").unwrap().dim, t.parse("km").unwrap().dim);
+        assert_eq!(t.parse("MW").unwrap().dim, t.parse("kg·m2/s3").unwrap().dim);
+        assert_eq!(t.parse("t/h").unwrap().factor, Decimal::from_str("1000").unwrap() / Decimal::from(3600));
+    }
+
+    #[test]
+    fn aliases() {
+        let mut t = UnitTable::new();
+        let mw = t.parse("MW").unwrap();
+        t.define("萬千瓦", Unit { factor: mw.factor * Decimal::from(10), dim: mw.dim, name: "萬千瓦".into() });
+        assert_eq!(si(&t, "32", "萬千瓦"), si(&t, "320", "MW"));
+        assert!(matches!(t.parse("furlong"), Err(UnitError::Unknown(_))));
+    }
+}
