@@ -1,4 +1,16 @@
+//! writ: a declarative policy-as-code engine for government action plans.
+//!
+//! Pipeline: `grammar/writ.pest` → [`syntax`] → [`model`] → [`facts`] → [`eval`] → [`report`],
+//! with [`db`] holding files as salsa inputs and the stages as tracked queries.
+
+pub mod cli;
+pub mod db;
 pub mod diagnostic;
+pub mod eval;
+pub mod facts;
 pub mod model;
+pub mod report;
+pub mod syntax;
+pub mod time;
 pub mod units;
 pub mod value;

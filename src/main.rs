@@ -1,1 +1,67 @@
-fn main() {}
+//! The `writ` command line.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use writ::cli::{self, Format, Style};
+
+#[derive(Parser)]
+#[command(name = "writ", version, about = "Policy-as-code for government action plans: check policies, evaluate facts, explain verdicts")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a policy package and report every error.
+    Check {
+        /// The folder of `.writ` files.
+        dir: PathBuf,
+    },
+    /// Evaluate a policy package against fact files as of a date.
+    Eval {
+        /// The folder of `.writ` files.
+        dir: PathBuf,
+        /// Fact files (`.json`, `.csv`) or folders of them.
+        #[arg(long, num_args = 1.., required = true)]
+        facts: Vec<PathBuf>,
+        /// The evaluation date, YYYY-MM-DD: facts dated later are not yet known.
+        #[arg(long = "as-of", value_parser = cli::parse_date)]
+        as_of: writ::value::Date,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+    },
+    /// Run the `test` blocks of a policy package.
+    Test {
+        /// The folder of `.writ` files.
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let style = Style { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(), width: 100 };
+    let out = match args.command {
+        Command::Check { dir } => cli::check(&dir, style),
+        Command::Eval { dir, facts, as_of, format } => {
+            let format = match format {
+                FormatArg::Human => Format::Human,
+                FormatArg::Json => Format::Json,
+            };
+            cli::eval(&dir, &facts, as_of, format, style)
+        }
+        Command::Test { dir } => cli::test(&dir, style),
+    };
+    // A closed pipe (`writ eval … | head`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(out.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+    ExitCode::from(out.code as u8)
+}

@@ -50,6 +50,8 @@ pub enum Value {
     Enum(u32),
     /// A record, by kind and row.
     Ref(u32, u32),
+    /// A declared party, by index.
+    Party(u32),
     List(Arc<[Value]>),
 }
 

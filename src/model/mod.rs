@@ -1,2 +1,9 @@
+//! AST → checked model: names, types, units, exhaustiveness, cycles. Collects every error.
+
+mod check;
+pub mod ir;
 pub mod types;
+
+pub use check::check;
+pub use ir::*;
 pub use types::*;

@@ -33,8 +33,12 @@ pub enum Ty {
     /// A record of the given kind.
     Ref(RecordId),
     List(Box<Ty>),
-    /// The status of another clause's verdict.
-    Status,
+    /// A declared party (department or government).
+    Party,
+    /// A record kind itself, as the first argument of an aggregate.
+    Kind(RecordId),
+    /// A named period, as the argument of `during`.
+    Period,
     /// The type of an expression that already had an error; compatible with everything.
     Error,
 }

@@ -1,0 +1,355 @@
+//! The commands, as functions from arguments to output text and an exit code. The only
+//! module besides `main.rs` that touches the file system.
+
+use crate::db::{self, Database, FactFile, FactSet, Package, SourceFile};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::eval::{self, Report, Status};
+use crate::facts::{self, Cell, FileFacts, RawRow};
+use crate::model::{Model, TestValue};
+use crate::report::{self, Sources};
+use crate::value::Date;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Exit codes: 0 clean, 1 breaches found, 2 invalid input.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_BREACH: i32 = 1;
+pub const EXIT_INVALID: i32 = 2;
+
+/// What a command printed, and its exit code.
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Rendering options for diagnostics.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style { color: false, width: 100 }
+    }
+}
+
+/// A loaded policy package in a database.
+pub struct Loaded {
+    pub db: Database,
+    pub package: Package,
+    pub sources: Sources,
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    Diagnostic::error("io-error", &file, Span::default(), format!("cannot read `{}`: {e}", path.display()))
+        .with_help("check the path and its permissions")
+}
+
+/// Reads a file as UTF-8; invalid UTF-8 is a diagnostic at the first bad byte.
+fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(Arc::from(s.strip_prefix('\u{feff}').unwrap_or(&s))),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let file: Arc<str> = Arc::from(path.display().to_string());
+            Err(Diagnostic::error("invalid-utf8", &file, Span::new(at, at), format!("`{}` is not valid UTF-8 (byte {at})", path.display()))
+                .with_help("save the file as UTF-8"))
+        }
+    }
+}
+
+/// Files with one of the extensions, below a path (or the path itself), sorted.
+fn files_under(path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, Diagnostic> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, &e))?;
+        for entry in entries {
+            let p = entry.map_err(|e| io_error(&dir, &e))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e)) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Loads the `.writ` files of a package folder into a fresh database.
+pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    let db = Database::default();
+    let paths = files_under(dir, &["writ"]).map_err(|d| vec![d])?;
+    if paths.is_empty() {
+        let file: Arc<str> = Arc::from(dir.display().to_string());
+        return Err(vec![Diagnostic::error("empty-package", &file, Span::default(), format!("no `.writ` files in `{}`", dir.display()))
+            .with_help("point writ at the folder that holds the policy files")]);
+    }
+    let mut sources = Sources::default();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        match read_text(&p) {
+            Ok(text) => {
+                let path: Arc<str> = Arc::from(p.display().to_string());
+                sources.add(&path, &text);
+                files.push(SourceFile::new(&db, path, text));
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let package = Package::new(&db, files);
+    Ok(Loaded { db, package, sources })
+}
+
+fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
+    report::render_diagnostics(diags, sources, style.color, style.width)
+}
+
+fn fail(diags: Vec<Diagnostic>, sources: &Sources, style: Style) -> Outcome {
+    Outcome { stdout: String::new(), stderr: render(&diags, sources, style), code: EXIT_INVALID }
+}
+
+/// `writ check DIR`.
+pub fn check(dir: &Path, style: Style) -> Outcome {
+    let loaded = match load_package(dir) {
+        Ok(l) => l,
+        Err(d) => return fail(d, &Sources::default(), style),
+    };
+    let checked = db::package_model(&loaded.db, loaded.package);
+    let stderr = render(&checked.diagnostics, &loaded.sources, style);
+    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = checked.diagnostics.len() - errors;
+    let m = &checked.model;
+    let requirements: usize = m.clauses.iter().map(|c| count_requirements(&c.body)).sum();
+    let stdout = if errors == 0 {
+        format!(
+            "{}: {} files, {} clauses, {} requirements, {} parties, {} record kinds, {} sanctions, {} tests; {} warnings\n",
+            m.plan.name,
+            loaded.package.files(&loaded.db).len(),
+            m.clauses.len(),
+            requirements,
+            m.parties.len(),
+            m.records.len(),
+            m.sanctions.len(),
+            m.tests.len(),
+            warnings
+        )
+    } else {
+        format!("{errors} errors, {warnings} warnings\n")
+    };
+    Outcome { stdout, stderr, code: if errors > 0 { EXIT_INVALID } else { EXIT_OK } }
+}
+
+pub fn count_requirements(stmts: &[crate::model::TStmt]) -> usize {
+    stmts
+        .iter()
+        .map(|s| match s {
+            crate::model::TStmt::Require(_) => 1,
+            crate::model::TStmt::For(f) => count_requirements(&f.body),
+            crate::model::TStmt::Let(..) => 0,
+        })
+        .sum()
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2019-10-15"))
+}
+
+/// `writ eval DIR --facts PATH… --as-of DATE`.
+pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, style: Style) -> Outcome {
+    let mut loaded = match load_package(dir) {
+        Ok(l) => l,
+        Err(d) => return fail(d, &Sources::default(), style),
+    };
+    let checked = db::package_model(&loaded.db, loaded.package).clone();
+    if checked.has_errors() {
+        return fail(checked.diagnostics, &loaded.sources, style);
+    }
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in fact_paths {
+        let paths = match files_under(p, &["json", "csv"]) {
+            Ok(ps) if ps.is_empty() => {
+                let file: Arc<str> = Arc::from(p.display().to_string());
+                errors.push(Diagnostic::error("empty-facts", &file, Span::default(), format!("no `.json` or `.csv` fact files in `{}`", p.display())).with_help("point `--facts` at fact files or a folder of them"));
+                continue;
+            }
+            Ok(ps) => ps,
+            Err(d) => {
+                errors.push(d);
+                continue;
+            }
+        };
+        for fp in paths {
+            match read_text(&fp) {
+                Ok(text) => {
+                    let path: Arc<str> = Arc::from(fp.display().to_string());
+                    loaded.sources.add(&path, &text);
+                    files.push(FactFile::new(&loaded.db, loaded.package, path, text));
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return fail(errors, &loaded.sources, style);
+    }
+    let set = FactSet::new(&loaded.db, loaded.package, files.clone());
+    let mut fact_diags: Vec<Diagnostic> = Vec::new();
+    for f in &files {
+        fact_diags.extend(db::fact_file(&loaded.db, *f).diagnostics.iter().cloned());
+    }
+    let facts = db::fact_set(&loaded.db, set);
+    fact_diags.extend(facts.diagnostics.iter().cloned());
+    let report = eval::evaluate(&checked.model, facts, as_of);
+    let stdout = match format {
+        Format::Human => report::human(&report),
+        Format::Json => report::json(&report) + "\n",
+    };
+    let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
+    stderr.push_str(&render(&fact_diags, &loaded.sources, style));
+    let invalid = fact_diags.iter().any(Diagnostic::is_error);
+    let code = if invalid {
+        EXIT_INVALID
+    } else if report.has_breach() {
+        EXIT_BREACH
+    } else {
+        EXIT_OK
+    };
+    Outcome { stdout, stderr, code }
+}
+
+/// The facts of a `test` block, linked as if read from a file.
+fn test_facts(model: &Model, test: &crate::model::TestDef, file: &Arc<str>) -> facts::Facts {
+    let schema = facts::Schema { records: &model.records, enums: &model.enums, units: &model.units };
+    let rows = test
+        .facts
+        .iter()
+        .map(|f| RawRow {
+            kind: f.kind,
+            line: 0,
+            span: f.span,
+            key_span: f.span,
+            values: f
+                .values
+                .iter()
+                .map(|v| {
+                    v.as_ref().map(|v| match v {
+                        TestValue::Value(v) => Cell::Value(v.clone()),
+                        TestValue::RefKey(k, span) => Cell::UnresolvedRef { key: k.clone(), span: *span },
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    let ff = FileFacts { path: file.clone(), rows, rejected: vec![], diagnostics: vec![] };
+    facts::link(&schema, &[ff])
+}
+
+/// Runs the `test` blocks of a checked model. Returns (passed, failures as text).
+pub fn run_tests(model: &Model) -> (usize, Vec<String>) {
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for t in &model.tests {
+        let facts = test_facts(model, t, &t.origin.file);
+        let mut problems = Vec::new();
+        for d in &facts.diagnostics {
+            problems.push(format!("  facts: {}", d.message));
+        }
+        let report = eval::evaluate(model, &facts, t.as_of);
+        for x in &t.expects {
+            let matching: Vec<_> = report
+                .verdicts
+                .iter()
+                .filter(|v| v.clause == x.clause)
+                .filter(|v| match &x.keys {
+                    None => true,
+                    Some(keys) => v.subject.len() >= keys.len() && v.subject.iter().zip(keys).all(|(s, k)| &s.key == k),
+                })
+                .filter(|v| match &x.requirement {
+                    None => true,
+                    Some(r) => v.id.rsplit('/').next() == Some(r.as_str()),
+                })
+                .collect();
+            let what = expect_text(x);
+            if matching.is_empty() {
+                problems.push(format!("  expected {what} {}, found no such verdict", x.status.name()));
+                continue;
+            }
+            for v in matching {
+                if v.status != x.status {
+                    let why = v.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                    let evidence: Vec<String> = v.evidence.iter().map(|e| format!("{} = {} {} {}", e.left, e.left_value, e.op, e.right_value)).collect();
+                    let ev = if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) };
+                    problems.push(format!("  {}: expected {}, found {}{why}{ev}", v.id, x.status.name(), v.status.name()));
+                }
+            }
+        }
+        if problems.is_empty() {
+            passed += 1;
+        } else {
+            failures.push(format!("FAIL {} (as of {}) in {}\n{}", t.name, t.as_of, t.origin.file, problems.join("\n")));
+        }
+    }
+    (passed, failures)
+}
+
+fn expect_text(x: &crate::model::ExpectDef) -> String {
+    let mut s = x.clause.clone();
+    if let Some(k) = &x.keys {
+        s.push_str(&format!("[{}]", k.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")));
+    }
+    if let Some(r) = &x.requirement {
+        s.push('.');
+        s.push_str(r);
+    }
+    s
+}
+
+/// `writ test DIR`.
+pub fn test(dir: &Path, style: Style) -> Outcome {
+    let loaded = match load_package(dir) {
+        Ok(l) => l,
+        Err(d) => return fail(d, &Sources::default(), style),
+    };
+    let checked = db::package_model(&loaded.db, loaded.package);
+    if checked.has_errors() {
+        return fail(checked.diagnostics.clone(), &loaded.sources, style);
+    }
+    let (passed, failures) = run_tests(&checked.model);
+    let mut stdout = String::new();
+    for f in &failures {
+        stdout.push_str(f);
+        stdout.push('\n');
+    }
+    stdout.push_str(&format!("{passed} passed, {} failed\n", failures.len()));
+    Outcome { stdout, stderr: String::new(), code: if failures.is_empty() { EXIT_OK } else { EXIT_BREACH } }
+}
+
+/// The statuses a report contains, for `--format json` consumers and tests.
+pub fn statuses(report: &Report) -> Vec<Status> {
+    let mut s: Vec<Status> = report.verdicts.iter().map(|v| v.status).collect();
+    s.sort();
+    s.dedup();
+    s
+}

@@ -1,0 +1,135 @@
+//! The salsa database: the only module that knows salsa.
+//!
+//! Policy and fact files are inputs; parsing, checking and fact loading are tracked queries,
+//! so an edit re-runs only what it touched (what `writ watch` and a language server stand on).
+//! Each query only calls the plain stage function.
+
+use crate::diagnostic::Diagnostic;
+use crate::facts::{self, Facts, FileFacts, Schema};
+use crate::model::{self, Model};
+use crate::syntax::{self, ast::Module};
+use std::sync::{Arc, Mutex};
+
+/// One policy file.
+#[salsa::input(debug)]
+pub struct SourceFile {
+    #[returns(ref)]
+    pub path: Arc<str>,
+    #[returns(ref)]
+    pub text: Arc<str>,
+}
+
+/// A policy package: its files, in a stable (sorted) order.
+#[salsa::input(debug)]
+pub struct Package {
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+}
+
+/// One fact file, read against a package's record declarations.
+#[salsa::input(debug)]
+pub struct FactFile {
+    pub package: Package,
+    #[returns(ref)]
+    pub path: Arc<str>,
+    #[returns(ref)]
+    pub text: Arc<str>,
+}
+
+/// The facts of one evaluation: its files, in order.
+#[salsa::input(debug)]
+pub struct FactSet {
+    pub package: Package,
+    #[returns(ref)]
+    pub files: Vec<FactFile>,
+}
+
+/// The result of parsing one file: pest stops at the first syntax error.
+pub type Parsed = Result<Module, Diagnostic>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub model: Model,
+    /// Syntax errors of every file, then the checker's diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+// Picked without measurement: a whole AST is cheap to compare next to re-checking a package.
+#[salsa::tracked(returns(ref))]
+pub fn parse_file(db: &dyn salsa::Database, file: SourceFile) -> Parsed {
+    syntax::parse(file.path(db), file.text(db))
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
+    let mut diagnostics = Vec::new();
+    let mut modules = Vec::new();
+    for f in package.files(db) {
+        match parse_file(db, *f) {
+            Ok(m) => modules.push((f.path(db).clone(), f.text(db).clone(), m)),
+            Err(d) => diagnostics.push(d.clone()),
+        }
+    }
+    let inputs: Vec<_> = modules.iter().map(|(p, t, m)| (p.clone(), t.clone(), *m)).collect();
+    let (model, more) = model::check(&inputs);
+    diagnostics.extend(more);
+    Checked { model, diagnostics }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn fact_file(db: &dyn salsa::Database, file: FactFile) -> FileFacts {
+    let m = &package_model(db, *file.package(db)).model;
+    let schema = Schema { records: &m.records, enums: &m.enums, units: &m.units };
+    facts::parse_file(&schema, file.path(db), file.text(db))
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn fact_set(db: &dyn salsa::Database, set: FactSet) -> Facts {
+    let m = &package_model(db, *set.package(db)).model;
+    let schema = Schema { records: &m.records, enums: &m.enums, units: &m.units };
+    let files: Vec<FileFacts> = set.files(db).iter().map(|f| fact_file(db, *f).clone()).collect();
+    facts::link(&schema, &files)
+}
+
+/// The database. Holds an optional log of executed queries, for incrementality tests.
+#[salsa::db]
+#[derive(Clone)]
+pub struct Database {
+    storage: salsa::Storage<Self>,
+    log: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        let log: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
+        let sink = log.clone();
+        let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind
+                && let Some(log) = &mut *sink.lock().unwrap_or_else(|e| e.into_inner())
+            {
+                log.push(format!("{database_key:?}"));
+            }
+        })));
+        Database { storage, log }
+    }
+}
+
+impl Database {
+    /// Starts recording which queries execute.
+    pub fn enable_log(&self) {
+        *self.log.lock().unwrap_or_else(|e| e.into_inner()) = Some(vec![]);
+    }
+    /// The queries executed since the last call.
+    pub fn take_log(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}

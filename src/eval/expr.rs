@@ -1,0 +1,648 @@
+//! Expression evaluation with three outcomes: a value, an absent optional value, or unknown.
+
+use super::verdict::{Evidence, FactRef, Status};
+use super::StatusIndex;
+use crate::facts::Facts;
+use crate::model::*;
+use crate::syntax::ast::{BinOp, UnOp};
+use crate::value::{Date, Value};
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The result of evaluating an expression.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum R {
+    V(Value),
+    /// An optional field with no value: meaningful (a duty not yet done), never a pass.
+    Absent(String),
+    /// A fact the expression needs is missing or unreadable; the reason names it.
+    Unknown(String),
+}
+
+/// Rows of a kind grouped by one field's value, with the count of rows where it is absent.
+struct Index {
+    rows: HashMap<Value, Vec<u32>>,
+    absent: Vec<u32>,
+}
+
+pub(crate) struct Ev<'m> {
+    pub model: &'m Model,
+    pub facts: &'m Facts,
+    pub as_of: Date,
+    /// Facts dated after the horizon are not known yet. Normally the as-of date.
+    horizon: Date,
+    indexes: HashMap<(u32, u32), Index>,
+    pub statuses: StatusIndex,
+    pub clause_index: HashMap<String, u32>,
+    pub used_rows: HashSet<(u32, u32)>,
+    trace: Option<Vec<Evidence>>,
+    trace_used: Vec<(u32, u32)>,
+    /// Nesting depth of per-record evaluation inside aggregates, where nothing is traced.
+    quiet: u32,
+}
+
+impl<'m> Ev<'m> {
+    pub fn new(model: &'m Model, facts: &'m Facts, as_of: Date) -> Self {
+        Ev {
+            model,
+            facts,
+            as_of,
+            horizon: as_of,
+            indexes: HashMap::new(),
+            statuses: HashMap::new(),
+            clause_index: HashMap::new(),
+            used_rows: HashSet::new(),
+            trace: None,
+            trace_used: vec![],
+            quiet: 0,
+        }
+    }
+
+    pub fn set_horizon(&mut self, d: Date) -> Date {
+        std::mem::replace(&mut self.horizon, d)
+    }
+
+    pub fn start_trace(&mut self) {
+        self.trace = Some(vec![]);
+        self.trace_used.clear();
+        self.quiet = 0;
+    }
+    pub fn pause_trace(&mut self) {
+        self.quiet += 1;
+    }
+    pub fn resume_trace(&mut self) {
+        self.quiet = self.quiet.saturating_sub(1);
+    }
+    pub fn end_trace(&mut self) -> (Vec<Evidence>, Vec<(u32, u32)>) {
+        let ev = self.trace.take().unwrap_or_default();
+        let mut used = std::mem::take(&mut self.trace_used);
+        used.sort();
+        used.dedup();
+        (ev, used)
+    }
+
+    pub fn in_period(&self, p: &TPeriod, d: Date) -> bool {
+        match p {
+            TPeriod::Named(i) => self.model.periods[*i as usize].contains(d),
+            TPeriod::Year(y) => d.naive().format("%Y").to_string().parse::<i32>().ok() == Some(*y),
+        }
+    }
+
+    pub fn period_name(&self, p: &TPeriod) -> String {
+        match p {
+            TPeriod::Named(i) => format!("`{}`", self.model.periods[*i as usize].name),
+            TPeriod::Year(y) => y.to_string(),
+        }
+    }
+
+    /// A record dated after the horizon does not exist yet; undated records always count.
+    pub fn visible(&self, kind: u32, row: u32) -> bool {
+        match self.model.records[kind as usize].dated {
+            None => true,
+            Some(f) => match self.facts.tables[kind as usize].columns[f][row as usize] {
+                Some(Value::Date(d)) => d <= self.horizon,
+                _ => true,
+            },
+        }
+    }
+
+    pub fn lookup_key(&self, kind: u32, key: &str) -> R {
+        let name = &self.model.records[kind as usize].name;
+        let table = &self.facts.tables[kind as usize];
+        match table.by_key.get(key) {
+            Some(&row) if self.visible(kind, row) => R::V(Value::Ref(kind, row)),
+            Some(_) => R::Unknown(format!("the {name} record `{key}` is dated after {}", self.horizon)),
+            None => match table.rejected.iter().find(|r| r.key.as_deref() == Some(key)) {
+                Some(rej) => R::Unknown(format!("the {name} record `{key}` (line {}) was rejected: {}", rej.line, rej.reason)),
+                None => R::Unknown(format!("no {name} record `{key}` in the facts")),
+            },
+        }
+    }
+
+    pub fn fact_ref(&self, kind: u32, row: u32) -> FactRef {
+        let t = &self.facts.tables[kind as usize];
+        let o = &t.origins[row as usize];
+        FactRef {
+            file: self.facts.files.get(o.file as usize).map(|f| f.to_string()).unwrap_or_default(),
+            kind: self.model.records[kind as usize].name.clone(),
+            key: o.key.to_string(),
+            line: o.line,
+        }
+    }
+
+    /// A value as plain text: keys, names, numbers without units.
+    pub fn plain(&self, v: &Value) -> String {
+        match v {
+            Value::Bool(b) => b.to_string(),
+            Value::Num(n) => n.normalize().to_string(),
+            Value::Text(t) => t.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Duration(d) => format!("{} {}", d.amount, d.unit.name()),
+            Value::Enum(i) => format!("#{i}"),
+            Value::Ref(k, r) => self.facts.tables[*k as usize].origins[*r as usize].key.to_string(),
+            Value::Party(p) => self.model.parties[*p as usize].name.clone(),
+            Value::List(xs) => format!("[{}]", xs.iter().map(|x| self.plain(x)).collect::<Vec<_>>().join(", ")),
+        }
+    }
+
+    /// A value as a person reads it, using the expression's type and unit.
+    pub fn describe_value(&self, v: &Value, e: &TExpr) -> String {
+        self.format(v, &e.ty, e.unit.as_ref())
+    }
+
+    fn format(&self, v: &Value, ty: &Ty, unit: Option<&crate::units::Unit>) -> String {
+        match (v, ty) {
+            (Value::Num(n), Ty::Quantity(_)) => match unit.and_then(|u| u.from_si(*n).map(|x| (x, u))) {
+                Some((x, u)) => format!("{} {}", fmt_decimal(x), u.name),
+                None => format!("{} (SI)", fmt_decimal(*n)),
+            },
+            (Value::Num(n), Ty::Percent) => format!("{}%", fmt_decimal(*n * Decimal::ONE_HUNDRED)),
+            (Value::Num(n), _) => match unit {
+                Some(u) if !u.name.is_empty() => format!("{} {}", fmt_decimal(u.from_si(*n).unwrap_or(*n)), u.name),
+                _ => fmt_decimal(*n),
+            },
+            (Value::Enum(i), Ty::Enum(e)) => self.model.enums[*e as usize].variants.get(*i as usize).cloned().unwrap_or_default(),
+            (Value::Ref(k, _), _) => format!("{} {}", self.model.records[*k as usize].name, self.plain(v)),
+            (Value::List(xs), Ty::List(t)) => format!("[{}]", xs.iter().map(|x| self.format(x, t, unit)).collect::<Vec<_>>().join(", ")),
+            _ => self.plain(v),
+        }
+    }
+
+    /// How an expression is shown in evidence: the field path with the subject's key.
+    fn describe_expr(&self, e: &TExpr, env: &[Option<R>]) -> String {
+        match &e.kind {
+            TKind::Field(b, k, f) => {
+                let field = &self.model.records[*k as usize].fields[*f as usize].name;
+                format!("{}.{}", self.describe_expr(b, env), field)
+            }
+            TKind::Local(s) => match env.get(*s as usize) {
+                Some(Some(R::V(Value::Ref(k, r)))) => format!("{}[{}]", self.model.records[*k as usize].name, self.plain(&Value::Ref(*k, *r))),
+                Some(Some(R::V(v))) => self.format(v, &e.ty, e.unit.as_ref()),
+                _ => "(value)".into(),
+            },
+            TKind::Const(v) => self.format(v, &e.ty, e.unit.as_ref()),
+            TKind::Aggregate(a) => {
+                let kind = &self.model.records[a.kind as usize].name;
+                match &a.value {
+                    Some(v) if a.func != AggFunc::Share => format!("{}({})", a.func.name(), self.describe_expr(v, env).replace(&format!("{kind}[?]"), kind)),
+                    _ => format!("{}({kind})", a.func.name()),
+                }
+            }
+            TKind::Rule(i, _) => format!("{}(…)", self.model.rules[*i as usize].name),
+            TKind::Table(i, _) => format!("{}(…)", self.model.tables[*i as usize].name),
+            TKind::Change(..) => "change(…)".into(),
+            _ => "(expression)".into(),
+        }
+    }
+
+    pub fn eval(&mut self, e: &TExpr, env: &mut Vec<Option<R>>) -> R {
+        match &e.kind {
+            TKind::Const(v) => R::V(v.clone()),
+            TKind::Local(s) => env.get(*s as usize).cloned().flatten().unwrap_or_else(|| R::Unknown("a variable was read before it was set".into())),
+            TKind::Field(b, kind, fi) => {
+                let base = self.eval(b, env);
+                let (k, row) = match base {
+                    R::V(Value::Ref(k, row)) => (k, row),
+                    R::V(_) => return R::Unknown("not a record".into()),
+                    other => return other,
+                };
+                debug_assert_eq!(k, *kind);
+                if self.quiet == 0 && self.trace.is_some() {
+                    self.trace_used.push((k, row));
+                }
+                self.used_rows.insert((k, row));
+                match &self.facts.tables[k as usize].columns[*fi as usize][row as usize] {
+                    Some(v) => R::V(v.clone()),
+                    None => {
+                        let rec = &self.model.records[k as usize];
+                        let f = &rec.fields[*fi as usize];
+                        let key = &self.facts.tables[k as usize].origins[row as usize].key;
+                        let why = format!("{}[{key}].{} is missing", rec.name, f.name);
+                        if f.optional { R::Absent(why) } else { R::Unknown(why) }
+                    }
+                }
+            }
+            TKind::Unary(op, x) => match (op, self.eval(x, env)) {
+                (UnOp::Not, R::V(Value::Bool(b))) => R::V(Value::Bool(!b)),
+                (UnOp::Neg, R::V(Value::Num(n))) => R::V(Value::Num(-n)),
+                (_, R::V(_)) => R::Unknown("type error".into()),
+                (_, other) => unknown(other),
+            },
+            TKind::Binary(op, l, r) => self.binary(*op, l, r, env),
+            TKind::List(xs) => {
+                let mut out = Vec::with_capacity(xs.len());
+                for x in xs {
+                    match self.eval(x, env) {
+                        R::V(v) => out.push(v),
+                        other => return unknown(other),
+                    }
+                }
+                R::V(Value::List(Arc::from(out)))
+            }
+            TKind::If(c, a, b) => match self.eval(c, env) {
+                R::V(Value::Bool(true)) => self.eval(a, env),
+                R::V(Value::Bool(false)) => self.eval(b, env),
+                R::V(_) => R::Unknown("type error".into()),
+                other => unknown(other),
+            },
+            TKind::Match(s, arms) => match self.eval(s, env) {
+                R::V(Value::Enum(v)) => {
+                    for (pats, val) in arms {
+                        if pats.is_empty() || pats.contains(&v) {
+                            return self.eval(val, env);
+                        }
+                    }
+                    R::Unknown("no arm matched".into())
+                }
+                R::V(_) => R::Unknown("type error".into()),
+                other => unknown(other),
+            },
+            TKind::Rule(ri, args) => {
+                let rule = &self.model.rules[*ri as usize];
+                let mut frame: Vec<Option<R>> = vec![None; rule.slots.max(args.len() as u32) as usize];
+                for (i, a) in args.iter().enumerate() {
+                    frame[i] = Some(self.eval(a, env));
+                }
+                for (slot, e) in &rule.lets {
+                    let v = self.eval(e, &mut frame);
+                    frame[*slot as usize] = Some(v);
+                }
+                self.eval(&rule.body, &mut frame)
+            }
+            TKind::Table(ti, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    match self.eval(a, env) {
+                        R::V(v) => vals.push(v),
+                        other => return unknown(other),
+                    }
+                }
+                let table = &self.model.tables[*ti as usize];
+                let mut empty: Vec<Option<R>> = vec![];
+                'rows: for (pats, value) in &table.rows {
+                    for (p, v) in pats.iter().zip(&vals) {
+                        if let TPattern::Cmp(op, e) = p {
+                            let pv = match self.eval(e, &mut empty) {
+                                R::V(x) => x,
+                                other => return unknown(other),
+                            };
+                            match compare(*op, v, &pv) {
+                                Some(true) => {}
+                                Some(false) => continue 'rows,
+                                None => return R::Unknown("table pattern not comparable".into()),
+                            }
+                        }
+                    }
+                    return self.eval(value, &mut empty);
+                }
+                R::Unknown(format!("no row of table `{}` matches", table.name))
+            }
+            TKind::Aggregate(a) => {
+                self.quiet += 1;
+                let r = self.aggregate(a, env);
+                self.quiet -= 1;
+                if self.quiet == 0
+                    && let Some(t) = &mut self.trace
+                    && let R::V(v) = &r
+                {
+                    let _ = (t, v);
+                }
+                r
+            }
+            TKind::Change(new, old) => {
+                let (n, o) = (self.eval(new, env), self.eval(old, env));
+                match (n, o) {
+                    (R::V(Value::Num(n)), R::V(Value::Num(o))) => {
+                        if o.is_zero() {
+                            return R::Unknown("the earlier value is zero, so the change is undefined".into());
+                        }
+                        match (n - o).checked_div(o) {
+                            Some(c) => R::V(Value::Num(c)),
+                            None => R::Unknown("the change is out of range".into()),
+                        }
+                    }
+                    (R::V(_), R::V(_)) => R::Unknown("type error".into()),
+                    (R::V(_), other) | (other, _) => unknown(other),
+                }
+            }
+            TKind::Exists(x) => match self.eval(x, env) {
+                R::V(_) => R::V(Value::Bool(true)),
+                R::Absent(_) => R::V(Value::Bool(false)),
+                R::Unknown(why) => R::Unknown(why),
+            },
+            TKind::ClauseStatus { clause, subject, violated } => {
+                let key = match self.eval(subject, env) {
+                    R::V(v) => self.plain(&v),
+                    other => return unknown(other),
+                };
+                let Some(&ci) = self.clause_index.get(clause) else {
+                    return R::Unknown(format!("clause `{clause}` has not been evaluated"));
+                };
+                let statuses = self.statuses.get(&(ci, key.clone())).cloned().unwrap_or_default();
+                let hit = |s: &Status| if *violated { s.is_breach() } else { matches!(s, Status::Satisfied | Status::Fulfilled | Status::Met) };
+                if statuses.iter().any(hit) {
+                    R::V(Value::Bool(true))
+                } else if statuses.contains(&Status::Unknown) {
+                    R::Unknown(format!("a verdict of `{clause}` for `{key}` is unknown"))
+                } else {
+                    R::V(Value::Bool(false))
+                }
+            }
+            TKind::DateShift(d, dur, back) => match (self.eval(d, env), self.eval(dur, env)) {
+                (R::V(Value::Date(d)), R::V(Value::Duration(du))) => match shift(d, du, *back) {
+                    Some(x) => R::V(Value::Date(x)),
+                    None => R::Unknown(format!("{d} moved by {} {} is not a date writ can compute", du.amount, du.unit.name())),
+                },
+                (R::V(_), R::V(_)) => R::Unknown("type error".into()),
+                (R::V(_), other) | (other, _) => unknown(other),
+            },
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, l: &TExpr, r: &TExpr, env: &mut Vec<Option<R>>) -> R {
+        match op {
+            // Kleene logic: a decided side can settle the result even if the other is unknown.
+            BinOp::And | BinOp::Or => {
+                let short = op == BinOp::Or;
+                let a = self.eval(l, env);
+                if let R::V(Value::Bool(x)) = a
+                    && x == short
+                {
+                    return R::V(Value::Bool(short));
+                }
+                let b = self.eval(r, env);
+                match (a, b) {
+                    (R::V(Value::Bool(_)), R::V(Value::Bool(y))) => R::V(Value::Bool(y)),
+                    (_, R::V(Value::Bool(y))) if y == short => R::V(Value::Bool(short)),
+                    (R::V(Value::Bool(_)), other) | (other, _) => unknown(other),
+                }
+            }
+            BinOp::In | BinOp::NotIn => {
+                let a = self.eval(l, env);
+                let b = self.eval(r, env);
+                let res = match (&a, &b) {
+                    (R::V(x), R::V(Value::List(xs))) => R::V(Value::Bool(xs.contains(x) == (op == BinOp::In))),
+                    (R::V(_), R::V(_)) => R::Unknown("type error".into()),
+                    (R::V(_), other) | (other, _) => unknown(other.clone()),
+                };
+                self.record(l, r, op, &a, &b, &res, env);
+                res
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let a = self.eval(l, env);
+                let b = self.eval(r, env);
+                let res = match (&a, &b) {
+                    (R::V(x), R::V(y)) => match compare(op, x, y) {
+                        Some(t) => R::V(Value::Bool(t)),
+                        None => R::Unknown("values not comparable".into()),
+                    },
+                    (R::V(_), other) | (other, _) => unknown(other.clone()),
+                };
+                self.record(l, r, op, &a, &b, &res, env);
+                res
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                let a = self.eval(l, env);
+                let b = self.eval(r, env);
+                match (a, b) {
+                    (R::V(Value::Num(x)), R::V(Value::Num(y))) => {
+                        let v = match op {
+                            BinOp::Add => x.checked_add(y),
+                            BinOp::Sub => x.checked_sub(y),
+                            BinOp::Mul => x.checked_mul(y),
+                            _ if y.is_zero() => return R::Unknown("division by zero".into()),
+                            _ => x.checked_div(y),
+                        };
+                        match v {
+                            Some(v) => R::V(Value::Num(v)),
+                            None => R::Unknown("arithmetic out of range".into()),
+                        }
+                    }
+                    (R::V(_), R::V(_)) => R::Unknown("type error".into()),
+                    (R::V(_), other) | (other, _) => unknown(other),
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(&mut self, l: &TExpr, r: &TExpr, op: BinOp, a: &R, b: &R, res: &R, env: &[Option<R>]) {
+        if self.quiet > 0 || self.trace.is_none() {
+            return;
+        }
+        let show = |ev: &Self, x: &R, e: &TExpr| match x {
+            R::V(v) => ev.format(v, &e.ty, e.unit.as_ref()),
+            R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
+        };
+        let item = Evidence {
+            left: self.describe_expr(l, env),
+            left_value: show(self, a, l),
+            op: op.symbol().to_string(),
+            right: self.describe_expr(r, env),
+            right_value: show(self, b, r),
+            holds: match res {
+                R::V(Value::Bool(t)) => t.to_string(),
+                _ => "unknown".into(),
+            },
+        };
+        if let Some(t) = &mut self.trace
+            && !t.contains(&item)
+        {
+            t.push(item);
+        }
+    }
+
+    fn aggregate(&mut self, a: &Aggregate, env: &mut Vec<Option<R>>) -> R {
+        let kind = a.kind;
+        let name = self.model.records[kind as usize].name.clone();
+        let table = &self.facts.tables[kind as usize];
+        if !table.rejected.is_empty() {
+            return R::Unknown(format!("{} {name} record(s) were rejected, so the {} cannot be known", table.rejected.len(), a.func.name()));
+        }
+        // Candidate rows: from the index when the filter has `field == value` parts.
+        let mut candidates: Option<Vec<u32>> = None;
+        for (fi, e) in &a.index {
+            let key = match self.eval(e, env) {
+                R::V(v) => v,
+                other => return unknown(other),
+            };
+            let model = self.model;
+            let idx = self.index(kind, *fi);
+            if !idx.absent.is_empty() {
+                let field = &model.records[kind as usize].fields[*fi as usize].name;
+                let n = idx.absent.len();
+                return R::Unknown(format!("{n} {name} record(s) have no {field}, so the {} cannot be known", a.func.name()));
+            }
+            let rows = idx.rows.get(&key).cloned().unwrap_or_default();
+            candidates = Some(match candidates {
+                None => rows,
+                Some(prev) => {
+                    let set: HashSet<u32> = rows.into_iter().collect();
+                    prev.into_iter().filter(|r| set.contains(r)).collect()
+                }
+            });
+        }
+        let rows: Vec<u32> = candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
+        let dated = self.model.records[kind as usize].dated;
+        let mut count: u64 = 0;
+        let mut hits: u64 = 0;
+        let mut acc: Option<Decimal> = None;
+        let slot = a.slot as usize;
+        if env.len() <= slot {
+            env.resize(slot + 1, None);
+        }
+        for row in rows {
+            if !self.visible(kind, row) {
+                continue;
+            }
+            if let Some(p) = &a.during {
+                let Some(df) = dated else { return R::Unknown("records have no date".into()) };
+                match &self.facts.tables[kind as usize].columns[df][row as usize] {
+                    Some(Value::Date(d)) => {
+                        if !self.in_period(p, *d) {
+                            continue;
+                        }
+                    }
+                    _ => {
+                        let key = &self.facts.tables[kind as usize].origins[row as usize].key;
+                        return R::Unknown(format!("{name}[{key}] has no date, so it cannot be placed in {}", self.period_name(p)));
+                    }
+                }
+            }
+            env[slot] = Some(R::V(Value::Ref(kind, row)));
+            if let Some(f) = &a.filter {
+                match self.eval(f, env) {
+                    R::V(Value::Bool(true)) => {}
+                    R::V(_) => continue,
+                    other => return unknown(other),
+                }
+            }
+            self.used_rows.insert((kind, row));
+            count += 1;
+            match a.func {
+                AggFunc::Count => {}
+                AggFunc::Share => match a.value.as_ref().map(|v| self.eval(v, env)) {
+                    Some(R::V(Value::Bool(true))) => hits += 1,
+                    Some(R::V(_)) => {}
+                    Some(other) => return unknown(other),
+                    None => {}
+                },
+                _ => {
+                    let v = match a.value.as_ref().map(|v| self.eval(v, env)) {
+                        Some(R::V(Value::Num(n))) => n,
+                        Some(R::V(_)) | None => return R::Unknown("type error".into()),
+                        Some(other) => return unknown(other),
+                    };
+                    acc = Some(match (acc, a.func) {
+                        (None, _) => v,
+                        (Some(s), AggFunc::Sum | AggFunc::Mean) => match s.checked_add(v) {
+                            Some(x) => x,
+                            None => return R::Unknown("the sum is out of range".into()),
+                        },
+                        (Some(s), AggFunc::Min) => s.min(v),
+                        (Some(s), _) => s.max(v),
+                    });
+                }
+            }
+        }
+        env[slot] = None;
+        match a.func {
+            AggFunc::Count => R::V(Value::Num(Decimal::from(count))),
+            AggFunc::Share if count == 0 => R::Unknown(format!("no {name} records match, so the share is undefined")),
+            AggFunc::Share => R::V(Value::Num(Decimal::from(hits) / Decimal::from(count))),
+            AggFunc::Sum => R::V(Value::Num(acc.unwrap_or(Decimal::ZERO))),
+            _ if count == 0 => R::Unknown(format!("no {name} records match, so the {} is undefined", a.func.name())),
+            AggFunc::Mean => match acc.and_then(|s| s.checked_div(Decimal::from(count))) {
+                Some(m) => R::V(Value::Num(m)),
+                None => R::Unknown("the mean is out of range".into()),
+            },
+            _ => R::V(Value::Num(acc.unwrap_or_default())),
+        }
+    }
+
+    fn index(&mut self, kind: u32, field: u32) -> &Index {
+        let facts = self.facts;
+        self.indexes.entry((kind, field)).or_insert_with(|| {
+            let col = &facts.tables[kind as usize].columns[field as usize];
+            let mut rows: HashMap<Value, Vec<u32>> = HashMap::new();
+            let mut absent = Vec::new();
+            for (i, v) in col.iter().enumerate() {
+                match v {
+                    Some(v) => rows.entry(normalize_key(v)).or_default().push(i as u32),
+                    None => absent.push(i as u32),
+                }
+            }
+            Index { rows, absent }
+        })
+    }
+}
+
+/// Values used as index keys: decimals normalised so that `1.0` and `1` meet.
+fn normalize_key(v: &Value) -> Value {
+    match v {
+        Value::Num(n) => Value::Num(n.normalize()),
+        v => v.clone(),
+    }
+}
+
+fn unknown(r: R) -> R {
+    match r {
+        R::Absent(why) => R::Unknown(why),
+        other => other,
+    }
+}
+
+/// Compares two values of one type; `None` when they cannot be ordered.
+pub(crate) fn compare(op: BinOp, a: &Value, b: &Value) -> Option<bool> {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match (a, b) {
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        _ => None,
+    };
+    Some(match op {
+        BinOp::Eq => match ord {
+            Some(o) => o == Ordering::Equal,
+            None => a == b,
+        },
+        BinOp::Ne => match ord {
+            Some(o) => o != Ordering::Equal,
+            None => a != b,
+        },
+        BinOp::Lt => ord? == Ordering::Less,
+        BinOp::Le => ord? != Ordering::Greater,
+        BinOp::Gt => ord? == Ordering::Greater,
+        BinOp::Ge => ord? != Ordering::Less,
+        _ => return None,
+    })
+}
+
+fn shift(d: Date, du: Duration, back: bool) -> Option<Date> {
+    use chrono::Months;
+    let n = if back { -du.amount } else { du.amount };
+    let nd = d.naive();
+    let r = match du.unit {
+        DurationUnit::Day => nd.checked_add_signed(chrono::Duration::try_days(n)?),
+        DurationUnit::Week => nd.checked_add_signed(chrono::Duration::try_weeks(n)?),
+        DurationUnit::Month | DurationUnit::Year => {
+            let m = if du.unit == DurationUnit::Year { n.checked_mul(12)? } else { n };
+            let months = Months::new(u32::try_from(m.unsigned_abs()).ok()?);
+            if m >= 0 { nd.checked_add_months(months) } else { nd.checked_sub_months(months) }
+        }
+        DurationUnit::Workday => return None,
+    }?;
+    Some(Date::from_naive(r))
+}
+
+/// A decimal without trailing zeros, never in exponent form.
+pub(crate) fn fmt_decimal(d: Decimal) -> String {
+    let d = d.normalize();
+    if d.scale() >= 20 {
+        // Only a non-terminating quotient (a mean of three values, a change) has this many
+        // places; show ten. Measured inputs are never rounded for display.
+        d.round_dp(10).normalize().to_string()
+    } else {
+        d.to_string()
+    }
+}

@@ -1,0 +1,346 @@
+//! Checked model + facts + as-of date → verdicts with evidence. No IO; never panics on user data.
+
+mod expr;
+mod verdict;
+
+pub use verdict::*;
+
+use crate::facts::Facts;
+use crate::model::*;
+use crate::syntax::ast::{DeadlineKind, Modality};
+use crate::value::{Date, Value};
+use expr::{Ev, R};
+use indexmap::IndexMap;
+use std::collections::HashMap;
+
+/// Evaluates every clause of the model as of a date.
+pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
+    let mut ev = Ev::new(model, facts, as_of);
+    let mut verdicts = Vec::new();
+    for (ci, clause) in model.clauses.iter().enumerate() {
+        let start = verdicts.len();
+        let mut cx = ClauseCx { clause, env: vec![None; clause.slots as usize], subject: vec![], verdicts: &mut verdicts, not_applicable: None, exemptions: vec![] };
+        if let Some(p) = &clause.during
+            && !ev.in_period(p, as_of)
+        {
+            cx.not_applicable = Some(format!("{} is outside {}", as_of, ev.period_name(p)));
+        }
+        cx.exemptions = clause.exemptions.iter().collect();
+        run_block(&mut ev, &mut cx, &clause.body);
+        for v in &verdicts[start..] {
+            let key = v.subject.first().map(|s| s.key.clone()).unwrap_or_default();
+            ev.statuses.entry((ci as u32, key)).or_default().push(v.status);
+        }
+        ev.clause_index.insert(clause.name.clone(), ci as u32);
+    }
+    let summary = Summary::of(&verdicts, facts, &ev.used_rows, &model.records);
+    Report { plan: model.plan.name.clone(), plan_title: model.plan.title.clone(), as_of, summary, verdicts }
+}
+
+struct ClauseCx<'a, 'm> {
+    clause: &'m ClauseDef,
+    env: Vec<Option<R>>,
+    subject: Vec<(String, String, Option<(u32, u32)>)>,
+    verdicts: &'a mut Vec<Verdict>,
+    /// Set when every requirement below is out of scope, with the reason.
+    not_applicable: Option<String>,
+    exemptions: Vec<&'m Exemption>,
+}
+
+fn run_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, stmts: &'m [TStmt]) {
+    for s in stmts {
+        match s {
+            TStmt::Let(slot, e) => {
+                let v = ev.eval(e, &mut cx.env);
+                cx.env[*slot as usize] = Some(v);
+            }
+            TStmt::Require(r) => {
+                let v = requirement(ev, cx, r);
+                cx.verdicts.push(v);
+            }
+            TStmt::For(f) => run_for(ev, cx, f),
+        }
+    }
+}
+
+fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
+    let subjects: Vec<(String, String, R)> = match &f.source {
+        ScopeSource::All(kind) => {
+            let name = ev.model.records[*kind as usize].name.clone();
+            let table = &ev.facts.tables[*kind as usize];
+            let mut out: Vec<(String, String, R)> = (0..table.origins.len() as u32)
+                .filter(|&row| ev.visible(*kind, row))
+                .map(|row| (name.clone(), table.origins[row as usize].key.to_string(), R::V(Value::Ref(*kind, row))))
+                .collect();
+            // A rejected record is still a subject: its verdicts are unknown, never skipped.
+            for rej in &table.rejected {
+                let key = rej.key.as_deref().map(str::to_string).unwrap_or_else(|| format!("line {}", rej.line));
+                out.push((name.clone(), key, R::Unknown(format!("the {name} record at line {} was rejected: {}", rej.line, rej.reason))));
+            }
+            out
+        }
+        ScopeSource::Keys(kind, keys) => {
+            let name = ev.model.records[*kind as usize].name.clone();
+            keys.iter()
+                .map(|k| {
+                    let key = match ev.eval(k, &mut cx.env) {
+                        R::V(v) => ev.plain(&v),
+                        other => format!("{other:?}"),
+                    };
+                    let r = ev.lookup_key(*kind, &key);
+                    (name.clone(), key, r)
+                })
+                .collect()
+        }
+        ScopeSource::Parties(ps) => ps.iter().map(|&p| ("party".to_string(), ev.model.parties[p as usize].name.clone(), R::V(Value::Party(p)))).collect(),
+    };
+    for (kind, key, val) in subjects {
+        let row = match &val {
+            R::V(Value::Ref(k, r)) => Some((*k, *r)),
+            _ => None,
+        };
+        cx.env[f.slot as usize] = Some(val.clone());
+        cx.subject.push((kind, key, row));
+        let saved_na = cx.not_applicable.clone();
+        let saved_ex = cx.exemptions.len();
+        if cx.not_applicable.is_none()
+            && let R::Unknown(why) = &val
+        {
+            // Named subject missing from the facts, or a rejected record.
+            let why = why.clone();
+            unknown_block(ev, cx, &f.body, &why);
+        } else {
+            if cx.not_applicable.is_none()
+                && let Some(filter) = &f.filter
+            {
+                match ev.eval(filter, &mut cx.env) {
+                    R::V(Value::Bool(true)) => {}
+                    R::V(_) => cx.not_applicable = Some("excluded by the clause's `where` filter".into()),
+                    R::Absent(why) | R::Unknown(why) => {
+                        let why = format!("cannot tell whether the subject is in scope: {why}");
+                        unknown_block(ev, cx, &f.body, &why);
+                        cx.subject.pop();
+                        continue;
+                    }
+                }
+            }
+            cx.exemptions.extend(f.exemptions.iter());
+            run_block(ev, cx, &f.body);
+        }
+        cx.exemptions.truncate(saved_ex);
+        cx.not_applicable = saved_na;
+        cx.subject.pop();
+    }
+}
+
+/// Emits `unknown` for every requirement below, with the reason.
+fn unknown_block(ev: &mut Ev, cx: &mut ClauseCx, stmts: &[TStmt], why: &str) {
+    for s in stmts {
+        match s {
+            TStmt::Require(r) => {
+                let mut v = base_verdict(ev, cx, r);
+                v.status = Status::Unknown;
+                v.reason = Some(why.to_string());
+                cx.verdicts.push(v);
+            }
+            TStmt::For(f) => {
+                // The inner subjects cannot be named without the outer one; one verdict stands for them.
+                unknown_block(ev, cx, &f.body, why);
+            }
+            TStmt::Let(..) => {}
+        }
+    }
+}
+
+fn base_verdict(ev: &Ev, cx: &ClauseCx, r: &Requirement) -> Verdict {
+    let clause = cx.clause;
+    let keys: Vec<&str> = cx.subject.iter().map(|s| s.1.as_str()).collect();
+    let label = r.label.clone().unwrap_or_else(|| r.index.to_string());
+    let mut id = clause.name.clone();
+    for k in &keys {
+        id.push('/');
+        id.push_str(&k.replace('/', "%2F"));
+    }
+    id.push('/');
+    id.push_str(&label);
+    let mut parties: IndexMap<String, Vec<String>> = IndexMap::new();
+    for (role, ps) in &clause.roles {
+        let role = &ev.model.plan.roles[*role as usize];
+        let entry = parties.entry(role.name.clone()).or_default();
+        for &p in ps {
+            let name = ev.model.parties[p as usize].name.clone();
+            if !entry.contains(&name) {
+                entry.push(name);
+            }
+        }
+    }
+    let mut facts = Vec::new();
+    for (_, _, row) in &cx.subject {
+        if let Some((k, r)) = row {
+            facts.push(ev.fact_ref(*k, *r));
+        }
+    }
+    Verdict {
+        id,
+        clause: clause.name.clone(),
+        title: clause.title.clone(),
+        cite: clause.cite.as_ref().map(|c| c.number.clone()),
+        cite_text: clause.cite.as_ref().and_then(|c| c.text.clone()),
+        requirement: r.text.clone(),
+        modality: match r.modality {
+            Modality::Must => "must",
+            Modality::MustNot => "must not",
+            Modality::Should => "should",
+            Modality::ShouldNot => "should not",
+        },
+        status: Status::Unknown,
+        subject: cx.subject.iter().map(|(k, key, _)| Subject { kind: k.clone(), key: key.clone() }).collect(),
+        deadline: None,
+        done_on: None,
+        parties,
+        evidence: vec![],
+        facts,
+        sanctions: vec![],
+        reason: None,
+    }
+}
+
+fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
+    let mut v = base_verdict(ev, cx, r);
+    let strive = matches!(r.modality, Modality::Should | Modality::ShouldNot);
+    // The deadline is evaluated first: it is shown even when the requirement does not apply.
+    let deadline = match &r.deadline {
+        Some((kind, e)) => match ev.eval(e, &mut cx.env) {
+            R::V(Value::Date(d)) => {
+                v.deadline = Some(d);
+                Some(if *kind == DeadlineKind::Before { d.add_days(-1) } else { d })
+            }
+            R::V(_) => None,
+            R::Absent(why) | R::Unknown(why) => {
+                v.status = Status::Unknown;
+                v.reason = Some(format!("the deadline is unknown: {why}"));
+                return v;
+            }
+        },
+        None => None,
+    };
+    if let Some(why) = &cx.not_applicable {
+        v.status = Status::NotApplicable;
+        v.reason = Some(why.clone());
+        return v;
+    }
+    ev.start_trace();
+    let (status, reason) = match deadline {
+        None => {
+            let holds = ev.eval(&r.condition, &mut cx.env);
+            let prohibition = matches!(r.modality, Modality::MustNot | Modality::ShouldNot);
+            match holds {
+                R::V(Value::Bool(b)) => {
+                    let ok = b != prohibition;
+                    let s = match (ok, strive) {
+                        (true, false) => Status::Satisfied,
+                        (false, false) => Status::Violated,
+                        (true, true) => Status::Met,
+                        (false, true) => Status::Missed,
+                    };
+                    (s, None)
+                }
+                R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
+                R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
+            }
+        }
+        Some(due) => deadline_status(ev, cx, r, due, &mut v),
+    };
+    let (status, reason) = match status {
+        Status::Unknown => (status, reason),
+        s => apply_exemptions(ev, cx, s, reason),
+    };
+    v.status = match (status, strive) {
+        (Status::Fulfilled, true) => Status::Met,
+        (Status::FulfilledLate | Status::Overdue, true) => Status::Missed,
+        (s, _) => s,
+    };
+    v.reason = reason;
+    let (evidence, used) = ev.end_trace();
+    v.evidence = evidence;
+    for (k, row) in used {
+        let f = ev.fact_ref(k, row);
+        if !v.facts.contains(&f) {
+            v.facts.push(f);
+        }
+    }
+    if v.status.is_breach() {
+        for s in &r.sanctions {
+            let decl = &ev.model.sanctions[s.sanction as usize];
+            let on = s.on.as_ref().map(|e| match ev.eval(e, &mut cx.env) {
+                R::V(val) => ev.describe_value(&val, e),
+                R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
+            });
+            v.sanctions.push(SanctionOut { name: decl.name.clone(), text: decl.text.clone(), on });
+        }
+    }
+    v
+}
+
+fn deadline_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date, v: &mut Verdict) -> (Status, Option<String>) {
+    let as_of = ev.as_of;
+    let not_done = |as_of: Date| if as_of <= due { Status::Pending } else { Status::Overdue };
+    if r.condition.ty == Ty::Date {
+        return match ev.eval(&r.condition, &mut cx.env) {
+            R::V(Value::Date(d)) if d <= as_of => {
+                v.done_on = Some(d);
+                (if d <= due { Status::Fulfilled } else { Status::FulfilledLate }, None)
+            }
+            R::V(Value::Date(d)) => (not_done(as_of), Some(format!("recorded as done on {d}, after the as-of date {as_of}, so not yet counted"))),
+            R::Absent(why) => (not_done(as_of), Some(why)),
+            R::V(_) => (Status::Unknown, Some("the completion date is not a date".into())),
+            R::Unknown(why) => (Status::Unknown, Some(why)),
+        };
+    }
+    match ev.eval(&r.condition, &mut cx.env) {
+        R::V(Value::Bool(true)) if as_of <= due => (Status::Fulfilled, None),
+        R::V(Value::Bool(true)) => {
+            // Done by now; was it done by the deadline? Look at the world as it was known then.
+            let saved = ev.set_horizon(due);
+            ev.pause_trace();
+            let then = ev.eval(&r.condition, &mut cx.env);
+            ev.resume_trace();
+            ev.set_horizon(saved);
+            match then {
+                R::V(Value::Bool(true)) => (Status::Fulfilled, None),
+                R::V(Value::Bool(false)) => (Status::FulfilledLate, Some(format!("not yet met as of the deadline {due}"))),
+                R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(format!("met by {as_of}, but whether by {due} is unknown: {why}"))),
+                R::V(_) => (Status::Unknown, None),
+            }
+        }
+        R::V(Value::Bool(false)) => (not_done(as_of), None),
+        R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
+        R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
+    }
+}
+
+/// Default logic: an exemption that holds defeats the requirement; one that cannot be decided
+/// leaves a passing verdict alone and turns a failing one into `unknown`.
+fn apply_exemptions(ev: &mut Ev, cx: &mut ClauseCx, status: Status, reason: Option<String>) -> (Status, Option<String>) {
+    let exemptions: Vec<&Exemption> = cx.exemptions.clone();
+    let mut undecided = None;
+    ev.pause_trace();
+    for ex in exemptions {
+        match ev.eval(&ex.expr, &mut cx.env) {
+            R::V(Value::Bool(true)) => {
+                ev.resume_trace();
+                return (Status::Exempt, Some(format!("exempt under `{}`", ex.name)));
+            }
+            R::V(_) => {}
+            R::Absent(why) | R::Unknown(why) => undecided = Some(format!("exemption `{}` cannot be decided: {why}", ex.name)),
+        }
+    }
+    ev.resume_trace();
+    match undecided {
+        Some(why) if status.is_breach() || status == Status::Missed => (Status::Unknown, Some(why)),
+        _ => (status, reason),
+    }
+}
+
+/// Verdict statuses of clauses already evaluated, for `violated(…)` and `fulfilled(…)`.
+pub(crate) type StatusIndex = HashMap<(u32, String), Vec<Status>>;

@@ -1,0 +1,192 @@
+//! Verdicts and the report that carries them.
+
+use crate::facts::Facts;
+use crate::value::Date;
+use indexmap::IndexMap;
+use serde::{Serialize, Serializer};
+use std::collections::HashSet;
+
+/// Where a requirement instance stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Satisfied,
+    Violated,
+    Fulfilled,
+    FulfilledLate,
+    Pending,
+    Overdue,
+    Met,
+    Missed,
+    Exempt,
+    NotApplicable,
+    Unknown,
+}
+
+impl Status {
+    pub const ALL: [Status; 11] = [
+        Status::Satisfied,
+        Status::Violated,
+        Status::Fulfilled,
+        Status::FulfilledLate,
+        Status::Pending,
+        Status::Overdue,
+        Status::Met,
+        Status::Missed,
+        Status::Exempt,
+        Status::NotApplicable,
+        Status::Unknown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Satisfied => "satisfied",
+            Status::Violated => "violated",
+            Status::Fulfilled => "fulfilled",
+            Status::FulfilledLate => "fulfilled_late",
+            Status::Pending => "pending",
+            Status::Overdue => "overdue",
+            Status::Met => "met",
+            Status::Missed => "missed",
+            Status::Exempt => "exempt",
+            Status::NotApplicable => "not_applicable",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.name() == s)
+    }
+
+    /// A breach of a binding duty: what makes `writ eval` exit 1 and what sanctions attach to.
+    pub fn is_breach(self) -> bool {
+        matches!(self, Status::Violated | Status::Overdue | Status::FulfilledLate)
+    }
+}
+
+fn date_ser<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&d.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Subject {
+    pub kind: String,
+    pub key: String,
+}
+
+/// One value the verdict rests on: what was compared, with units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub left: String,
+    pub left_value: String,
+    pub op: String,
+    pub right: String,
+    pub right_value: String,
+    /// `true`, `false` or `unknown`.
+    pub holds: String,
+}
+
+/// A fact record a verdict used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FactRef {
+    pub file: String,
+    pub kind: String,
+    pub key: String,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SanctionOut {
+    pub name: String,
+    pub text: Option<String>,
+    /// On whom the sanction falls.
+    pub on: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// Stable across runs: clause / subject keys / requirement label or position.
+    pub id: String,
+    pub clause: String,
+    pub title: Option<String>,
+    pub cite: Option<String>,
+    pub cite_text: Option<String>,
+    pub status: Status,
+    pub modality: &'static str,
+    pub requirement: String,
+    pub subject: Vec<Subject>,
+    #[serde(serialize_with = "date_ser")]
+    pub deadline: Option<Date>,
+    #[serde(serialize_with = "date_ser", skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<Date>,
+    pub parties: IndexMap<String, Vec<String>>,
+    pub evidence: Vec<Evidence>,
+    pub facts: Vec<FactRef>,
+    pub sanctions: Vec<SanctionOut>,
+    /// Why the status is what it is, where the evidence alone does not say: the missing fact,
+    /// the exemption that applied, why the requirement does not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Per record kind: every input record accounted for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KindAccount {
+    pub loaded: usize,
+    pub used: usize,
+    pub unused: usize,
+    pub rejected: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub verdicts: usize,
+    pub by_status: IndexMap<&'static str, usize>,
+    pub records: IndexMap<String, KindAccount>,
+}
+
+impl Summary {
+    pub fn of(verdicts: &[Verdict], facts: &Facts, used: &HashSet<(u32, u32)>, kinds: &[crate::model::RecordDecl]) -> Summary {
+        let mut by_status = IndexMap::new();
+        for s in Status::ALL {
+            let n = verdicts.iter().filter(|v| v.status == s).count();
+            by_status.insert(s.name(), n);
+        }
+        let mut records = IndexMap::new();
+        for (k, t) in facts.tables.iter().enumerate() {
+            let accepted = t.origins.len();
+            let u = (0..accepted as u32).filter(|r| used.contains(&(k as u32, *r))).count();
+            let rejected = t.rejected.len();
+            if accepted + rejected == 0 {
+                continue;
+            }
+            records.insert(kinds.get(k).map(|r| r.name.clone()).unwrap_or_default(), KindAccount { loaded: accepted + rejected, used: u, unused: accepted - u, rejected });
+        }
+        Summary { verdicts: verdicts.len(), by_status, records }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub plan: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_title: Option<String>,
+    #[serde(serialize_with = "date_ser_req")]
+    pub as_of: Date,
+    pub summary: Summary,
+    pub verdicts: Vec<Verdict>,
+}
+
+fn date_ser_req<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&d.to_string())
+}
+
+impl Report {
+    /// Exit code of `writ eval`: 1 when any binding duty is breached.
+    pub fn has_breach(&self) -> bool {
+        self.verdicts.iter().any(|v| v.status.is_breach())
+    }
+}

@@ -1,0 +1,566 @@
+//! Reading one written value as the type its field declares.
+//!
+//! Both readers hand values here as [`Raw`] scalars: JSON strings, numbers and literals, and
+//! CSV cells (always strings). Conversion is exact: numbers are parsed digit by digit into a
+//! [`Decimal`], and any input that cannot be held exactly is an error rather than a rounding.
+
+use super::diag::{clip, did_you_mean};
+use super::{Cell, Schema, key_text, list};
+use crate::diagnostic::Span;
+use crate::model::{FieldDecl, Ty};
+use crate::units::{Dim, UnitError};
+use crate::value::{Date, Value};
+use rust_decimal::Decimal;
+
+/// One value as a fact file wrote it.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Scalar<'t> {
+    /// A JSON string (unescaped) or a CSV cell (unquoted).
+    Str(&'t str),
+    /// A JSON number, already checked against the JSON grammar.
+    Num(&'t str),
+    Bool(bool),
+    Null,
+    /// A JSON array or object where a plain value belongs: `"an array"` or `"an object"`.
+    Nested(&'static str),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Raw<'t> {
+    pub scalar: Scalar<'t>,
+    /// Where the value is written, quotes included.
+    pub span: Span,
+    /// The offset in the file of the first byte of a `Str`, when the file holds the text
+    /// verbatim (no escapes), so an error can point inside it, at a unit for instance.
+    pub verbatim_at: Option<u32>,
+}
+
+/// Why a value was not accepted, ready to become a diagnostic.
+#[derive(Debug)]
+pub(super) struct Bad {
+    pub code: &'static str,
+    pub span: Span,
+    pub message: String,
+    pub label: String,
+    pub help: String,
+}
+
+/// Reads `raw` as a value of `field`. `Ok(None)` is an absent value: JSON `null`, an empty
+/// string or an empty CSV cell. Surrounding whitespace is never part of a value, so a key
+/// exported as `"K1 "` still matches a reference to `K1`.
+pub(super) fn convert(schema: &Schema<'_>, field: &FieldDecl, raw: &Raw<'_>) -> Result<Option<Cell>, Bad> {
+    let text = match raw.scalar {
+        Scalar::Null => return Ok(None),
+        Scalar::Str(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t
+        }
+        Scalar::Num(n) => n,
+        Scalar::Bool(_) | Scalar::Nested(_) => "",
+    };
+    let cx = Cx { schema, field, raw, text };
+    let value = match &field.ty {
+        Ty::Text => match raw.scalar {
+            Scalar::Str(_) | Scalar::Num(_) => Value::Text(text.into()),
+            _ => return Err(cx.mismatch()),
+        },
+        Ty::Number => Value::Num(cx.number(text)?),
+        Ty::Percent => Value::Num(cx.percent()?),
+        Ty::Quantity(dim) => Value::Num(cx.quantity(*dim)?),
+        Ty::Bool => Value::Bool(cx.bool()?),
+        Ty::Date => Value::Date(cx.date()?),
+        Ty::Enum(e) => Value::Enum(cx.variant(*e)?),
+        Ty::Ref(kind) => return cx.reference(*kind).map(Some),
+        Ty::Duration | Ty::List(_) | Ty::Party | Ty::Kind(_) | Ty::Period | Ty::Error => return Err(cx.unsupported()),
+    };
+    Ok(Some(Cell::Value(value)))
+}
+
+/// One conversion: the field, the value as written, and its trimmed text.
+struct Cx<'a, 't> {
+    schema: &'a Schema<'a>,
+    field: &'a FieldDecl,
+    raw: &'a Raw<'t>,
+    text: &'t str,
+}
+
+impl Cx<'_, '_> {
+    /// The span of `part`, a subslice of `self.text`, when the file holds it verbatim.
+    fn span_of(&self, part: &str) -> Span {
+        let (base, at) = match self.raw.scalar {
+            Scalar::Num(n) => (n, Some(self.raw.span.start)),
+            Scalar::Str(s) => (s, self.raw.verbatim_at),
+            _ => return self.raw.span,
+        };
+        let offset = (part.as_ptr() as usize).wrapping_sub(base.as_ptr() as usize);
+        match at {
+            Some(a) if offset + part.len() <= base.len() => {
+                let start = a + offset as u32;
+                Span { start, end: start + part.len() as u32 }
+            }
+            _ => self.raw.span,
+        }
+    }
+
+    fn bad(&self, code: &'static str, span: Span, message: String, help: String) -> Bad {
+        Bad { code, span, message, label: format!("`{}` is {}", self.field.name, self.expected()), help }
+    }
+
+    /// `bad-value`: the value is not of the field's type.
+    fn mismatch(&self) -> Bad {
+        let message = format!("expected {}, found {}", self.expected(), self.found());
+        self.bad("bad-value", self.raw.span, message, self.help())
+    }
+
+    fn found(&self) -> String {
+        match self.raw.scalar {
+            Scalar::Str(_) | Scalar::Num(_) => format!("`{}`", clip(self.text)),
+            Scalar::Bool(b) => format!("`{b}`"),
+            Scalar::Null => "`null`".into(),
+            Scalar::Nested(what) => what.into(),
+        }
+    }
+
+    /// What the field's type accepts, for "expected …".
+    fn expected(&self) -> String {
+        match &self.field.ty {
+            Ty::Bool => "a yes/no value".into(),
+            Ty::Text => "text".into(),
+            Ty::Number => "a number".into(),
+            Ty::Percent => "a percentage like `12%`".into(),
+            Ty::Quantity(dim) => match &self.field.unit {
+                Some(u) => format!("a quantity in `{}`", u.name),
+                None => format!("a quantity of dimension `{dim}`"),
+            },
+            Ty::Date => "a date like `2019-09-30`".into(),
+            Ty::Enum(e) => match self.schema.enums.get(*e as usize) {
+                Some(e) => format!("a `{}` value", e.name),
+                None => "an enum value".into(),
+            },
+            Ty::Ref(k) => match self.schema.records.get(*k as usize) {
+                Some(r) => format!("the key of a `{}` record", r.name),
+                None => "a record key".into(),
+            },
+            Ty::Duration | Ty::List(_) | Ty::Party | Ty::Kind(_) | Ty::Period | Ty::Error => "a value of a type facts cannot hold".into(),
+        }
+    }
+
+    fn help(&self) -> String {
+        match &self.field.ty {
+            Ty::Bool => "write `true` or `false` (`是`/`否` and `yes`/`no` are read too)".into(),
+            Ty::Text => "write the text as a string".into(),
+            Ty::Number => "write a plain decimal number such as `12.5`, without unit or thousands separators".into(),
+            Ty::Percent => "write `12%` or `12`: the field is a percentage, so both mean twelve percent".into(),
+            Ty::Quantity(dim) => match &self.field.unit {
+                Some(u) => format!("write a number in `{}`, or a number with its unit such as `0.215 g/m3`", u.name),
+                None => format!("write a number with a unit of dimension `{dim}`"),
+            },
+            Ty::Date => "write the date as `2019-09-30`, `2019/9/30`, `2019.9.30` or `2019年9月30日`".into(),
+            Ty::Enum(e) => match self.schema.enums.get(*e as usize) {
+                Some(e) => {
+                    let suggestion = did_you_mean(self.text, e.variants.iter().map(String::as_str));
+                    let variants = list(e.variants.iter().map(String::as_str));
+                    match suggestion {
+                        Some(s) => format!("did you mean `{s}`? `{}` is one of {variants}", e.name),
+                        None => format!("`{}` is one of {variants}, written exactly", e.name),
+                    }
+                }
+                None => "the enum of this field is not declared".into(),
+            },
+            Ty::Ref(k) => match self.schema.records.get(*k as usize) {
+                Some(r) => match r.fields.get(r.key) {
+                    Some(key) => format!("write the `{}` of a `{}` record", key.name, r.name),
+                    None => format!("write the key of a `{}` record", r.name),
+                },
+                None => "the record kind of this field is not declared".into(),
+            },
+            Ty::Duration | Ty::List(_) | Ty::Party | Ty::Kind(_) | Ty::Period | Ty::Error => {
+                "declare the field as text, number, quantity, percent, yes/no, date, enum or reference".into()
+            }
+        }
+    }
+
+    fn unsupported(&self) -> Bad {
+        let message = format!("field type not supported in facts: `{}` cannot be read from a fact file", self.field.name);
+        self.bad("bad-value", self.raw.span, message, self.help())
+    }
+
+    /// A plain number from a JSON number or a numeric string.
+    fn number(&self, text: &str) -> Result<Decimal, Bad> {
+        if !matches!(self.raw.scalar, Scalar::Str(_) | Scalar::Num(_)) {
+            return Err(self.mismatch());
+        }
+        parse_decimal(text).map_err(|e| self.num_error(e, text))
+    }
+
+    fn num_error(&self, e: NumError, text: &str) -> Bad {
+        let help = "writ holds numbers exactly, with at most 28 decimal places and magnitudes below 7.9e28".to_string();
+        match e {
+            NumError::Syntax => self.mismatch(),
+            NumError::TooLarge => {
+                self.bad("number-out-of-range", self.span_of(text), format!("`{}` is too large", clip(text)), help)
+            }
+            NumError::TooPrecise => self.bad(
+                "number-out-of-range",
+                self.span_of(text),
+                format!("`{}` has more digits than can be held exactly", clip(text)),
+                help,
+            ),
+        }
+    }
+
+    /// A percentage, stored as a fraction: `12%`, `"12"` and `12` are all `0.12`, since the
+    /// field is declared a percentage.
+    fn percent(&self) -> Result<Decimal, Bad> {
+        let digits = self.text.strip_suffix(['%', '％']).map_or(self.text, str::trim_end);
+        let n = self.number(digits)?;
+        shift_scale(n, 2).ok_or_else(|| self.num_error(NumError::TooPrecise, self.text))
+    }
+
+    /// A quantity in the SI unit of its dimension: a bare number is in the field's unit, a
+    /// string may carry its own (`0.215 g/m3`).
+    fn quantity(&self, dim: Dim) -> Result<Decimal, Bad> {
+        let (num, unit_text) = match self.raw.scalar {
+            Scalar::Str(_) => split_number(self.text),
+            _ => (self.text, ""),
+        };
+        if num.is_empty() {
+            return Err(self.mismatch());
+        }
+        let n = self.number(num)?;
+        let unit = if unit_text.is_empty() {
+            match &self.field.unit {
+                Some(u) => u.clone(),
+                None if dim.is_none() => return Ok(n),
+                None => {
+                    let message = format!("expected a quantity of dimension `{dim}`, found the bare number `{num}`");
+                    return Err(self.bad("bad-value", self.raw.span, message, self.help()));
+                }
+            }
+        } else {
+            match self.schema.units.parse(unit_text) {
+                Ok(u) => u,
+                Err(e) => {
+                    let found = match e {
+                        UnitError::Unknown(_) | UnitError::Empty => format!("unknown unit `{}`", clip(unit_text)),
+                        other => other.to_string(),
+                    };
+                    let message = format!("expected {}, found {found}", self.expected());
+                    return Err(self.bad("bad-value", self.span_of(unit_text), message, self.help()));
+                }
+            }
+        };
+        if unit.dim != dim {
+            let declared = match &self.field.unit {
+                Some(u) => format!("`{}` (dimension `{dim}`)", u.name),
+                None => format!("dimension `{dim}`"),
+            };
+            let message = format!(
+                "expected a quantity in {declared}, found `{}` (dimension `{}`)",
+                clip(unit_text),
+                unit.dim
+            );
+            let help = format!("convert the value to a unit of dimension `{dim}`; units of other dimensions do not convert");
+            return Err(self.bad("unit-mismatch", self.span_of(unit_text), message, help));
+        }
+        // `checked_mul` rounds a product that needs more than 28 decimal places; a non-zero
+        // value rounding to zero would turn a measurement into a zero, so that is an error.
+        match unit.to_si(n) {
+            Some(si) if si.is_zero() && !n.is_zero() => Err(self.num_error(NumError::TooPrecise, self.text)),
+            Some(si) => Ok(si.normalize()),
+            None => Err(self.num_error(NumError::TooLarge, self.text)),
+        }
+    }
+
+    fn bool(&self) -> Result<bool, Bad> {
+        if let Scalar::Bool(b) = self.raw.scalar {
+            return Ok(b);
+        }
+        if !matches!(self.raw.scalar, Scalar::Str(_)) {
+            return Err(self.mismatch());
+        }
+        let t = self.text;
+        if ["true", "yes"].iter().any(|w| t.eq_ignore_ascii_case(w)) || t == "是" {
+            Ok(true)
+        } else if ["false", "no"].iter().any(|w| t.eq_ignore_ascii_case(w)) || t == "否" {
+            Ok(false)
+        } else {
+            Err(self.mismatch())
+        }
+    }
+
+    fn date(&self) -> Result<Date, Bad> {
+        if !matches!(self.raw.scalar, Scalar::Str(_)) {
+            return Err(self.mismatch());
+        }
+        let (y, m, d) = split_date(self.text).ok_or_else(|| self.mismatch())?;
+        Date::from_ymd(y, m, d).ok_or_else(|| {
+            let why = if !(1..=12).contains(&m) {
+                "months run from 1 to 12".to_string()
+            } else {
+                let next = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+                let days = Date::from_ymd(next.0, next.1, 1)
+                    .zip(Date::from_ymd(y, m, 1))
+                    .map_or(31, |(a, b)| a.0 - b.0);
+                format!("{y}-{m:02} has {days} days")
+            };
+            let message = format!("expected a date, found `{}`, which is not a day of the calendar", clip(self.text));
+            self.bad("bad-value", self.raw.span, message, format!("{why}; dates are never moved to a nearby day"))
+        })
+    }
+
+    fn variant(&self, e: u32) -> Result<u32, Bad> {
+        let Some(decl) = self.schema.enums.get(e as usize) else {
+            return Err(self.unsupported());
+        };
+        if !matches!(self.raw.scalar, Scalar::Str(_)) {
+            return Err(self.mismatch());
+        }
+        let i = decl.variants.iter().position(|v| v == self.text).ok_or_else(|| self.mismatch())?;
+        Ok(i as u32)
+    }
+
+    /// A reference keeps its key text until `link`. The text is put in the target kind's
+    /// canonical key form here, so a reference `2019/9/30` finds a record keyed by the date
+    /// `2019-09-30`, and `1.50` finds the number key `1.5`.
+    fn reference(&self, kind: u32) -> Result<Cell, Bad> {
+        let Some(target) = self.schema.records.get(kind as usize) else {
+            return Err(self.unsupported());
+        };
+        if !matches!(self.raw.scalar, Scalar::Str(_) | Scalar::Num(_)) {
+            return Err(self.mismatch());
+        }
+        let key_field = &target.fields[target.key];
+        let key = match key_field.ty {
+            Ty::Text | Ty::Ref(_) => self.text.into(),
+            _ => match convert(self.schema, key_field, self.raw)? {
+                Some(cell) => key_text(self.schema, key_field, &cell),
+                None => self.text.into(),
+            },
+        };
+        Ok(Cell::UnresolvedRef { key, span: self.raw.span })
+    }
+}
+
+/// Why a number was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum NumError {
+    Syntax,
+    /// The magnitude does not fit a `Decimal` (about 7.9e28).
+    TooLarge,
+    /// Holding the number exactly needs more than 28 decimal places or 29 significant digits.
+    TooPrecise,
+}
+
+/// The largest mantissa a `Decimal` holds: 2^96 - 1.
+const MAX_MANTISSA: u128 = (1 << 96) - 1;
+
+/// Parses a decimal number exactly: `31`, `-0.5`, `+2`, `.5`, `1.5e3`, `2E-4`.
+///
+/// Written by hand rather than with `Decimal::from_str`, which silently rounds digits past
+/// the 28th decimal place; here every number is either exact or an error. The result is
+/// normalized (no trailing zeros), so equal values are equal bit for bit.
+pub(super) fn parse_decimal(s: &str) -> Result<Decimal, NumError> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let negative = match b.first() {
+        Some(b'-') => {
+            i = 1;
+            true
+        }
+        Some(b'+') => {
+            i = 1;
+            false
+        }
+        _ => false,
+    };
+    let digits_from = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        &b[start..*i]
+    };
+    let int = digits_from(&mut i);
+    let frac: &[u8] = if b.get(i) == Some(&b'.') {
+        i += 1;
+        digits_from(&mut i)
+    } else {
+        &[]
+    };
+    if int.is_empty() && frac.is_empty() {
+        return Err(NumError::Syntax);
+    }
+    let mut exp: i64 = 0;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        let exp_negative = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let e = digits_from(&mut i);
+        if e.is_empty() {
+            return Err(NumError::Syntax);
+        }
+        // Saturating: `1e99999999999999999999` is merely too large, not a crash.
+        exp = e.iter().fold(0i64, |acc, d| acc.saturating_mul(10).saturating_add(i64::from(d - b'0')));
+        if exp_negative {
+            exp = -exp;
+        }
+    }
+    if i != b.len() {
+        return Err(NumError::Syntax);
+    }
+
+    // The value is the significant digits times 10^e10, leading and trailing zeros dropped.
+    let all = || int.iter().chain(frac.iter()).copied();
+    let total = int.len() + frac.len();
+    let lead = all().take_while(|&d| d == b'0').count();
+    if lead == total {
+        return Ok(Decimal::ZERO);
+    }
+    let trail = int.iter().chain(frac.iter()).rev().take_while(|&&d| d == b'0').count();
+    let sig = total - lead - trail;
+    let e10 = exp.saturating_sub(frac.len() as i64).saturating_add(trail as i64);
+    if (sig as i64).saturating_add(e10) > 29 {
+        return Err(NumError::TooLarge);
+    }
+    let scale = if e10 < 0 { e10.unsigned_abs() } else { 0 };
+    if sig > 29 || scale > 28 {
+        return Err(NumError::TooPrecise);
+    }
+    // At most 29 digits, so this fits a u128 (10^29 < 2^97).
+    let mut m = all().skip(lead).take(sig).fold(0u128, |acc, d| acc * 10 + u128::from(d - b'0'));
+    for _ in 0..e10.max(0) {
+        m *= 10;
+    }
+    if m > MAX_MANTISSA {
+        return Err(if scale == 0 { NumError::TooLarge } else { NumError::TooPrecise });
+    }
+    let mut d = Decimal::from_i128_with_scale(m as i128, scale as u32);
+    d.set_sign_negative(negative);
+    Ok(d)
+}
+
+/// `n / 10^k` exactly, normalized; `None` when that needs more than 28 decimal places.
+fn shift_scale(n: Decimal, k: u32) -> Option<Decimal> {
+    let (mut m, mut scale) = (n.mantissa(), n.scale() + k);
+    while scale > 0 && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    Decimal::try_from_i128_with_scale(m, scale).ok()
+}
+
+/// Splits `0.215 g/m3` into the number and the unit text (empty for a bare number).
+fn split_number(t: &str) -> (&str, &str) {
+    let b = t.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+        i += 1;
+    }
+    // An exponent only when digits follow: `5 e` is not one.
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1 + usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
+        if b.get(j).is_some_and(u8::is_ascii_digit) {
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            i = j;
+        }
+    }
+    (&t[..i], t[i..].trim_start())
+}
+
+/// Splits a date written `2019-09-30`, `2019/9/30`, `2019.9.30` or `2019年9月30日` into its
+/// parts, without checking that the day exists.
+fn split_date(t: &str) -> Option<(i32, u32, u32)> {
+    let (y, m, d) = if let Some(rest) = t.strip_suffix('日') {
+        let (y, rest) = rest.split_once('年')?;
+        let (m, d) = rest.split_once('月')?;
+        (y, m, d)
+    } else {
+        let sep = t.chars().find(|c| !c.is_ascii_digit())?;
+        if !matches!(sep, '-' | '/' | '.') {
+            return None;
+        }
+        let mut parts = t.split(sep);
+        let parts = (parts.next()?, parts.next()?, parts.next()?, parts.next());
+        if parts.3.is_some() {
+            return None;
+        }
+        (parts.0, parts.1, parts.2)
+    };
+    let digits = |s: &str, lens: std::ops::RangeInclusive<usize>| {
+        (lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten()
+    };
+    Some((digits(y, 4..=4)? as i32, digits(m, 1..=2)?, digits(d, 1..=2)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn decimals_are_exact_and_normalized() {
+        assert_eq!(parse_decimal("31"), Ok(dec("31")));
+        assert_eq!(parse_decimal("-0.500"), Ok(dec("-0.5")));
+        assert_eq!(parse_decimal("-0.500").unwrap().scale(), 1);
+        assert_eq!(parse_decimal("1.5e3"), Ok(dec("1500")));
+        assert_eq!(parse_decimal("2E-4"), Ok(dec("0.0002")));
+        assert_eq!(parse_decimal("+.5"), Ok(dec("0.5")));
+        assert_eq!(parse_decimal("0e999999999999999999999"), Ok(Decimal::ZERO));
+        assert_eq!(parse_decimal("100000000000000000000000000000e-5"), Ok(dec("1000000000000000000000000")));
+        assert_eq!(parse_decimal("79228162514264337593543950335"), Ok(Decimal::MAX));
+        assert_eq!(parse_decimal("79228162514264337593543950336"), Err(NumError::TooLarge));
+        assert_eq!(parse_decimal("1e400"), Err(NumError::TooLarge));
+        assert_eq!(parse_decimal("1e-40"), Err(NumError::TooPrecise));
+        assert_eq!(parse_decimal("0.12345678901234567890123456789012"), Err(NumError::TooPrecise));
+        assert_eq!(parse_decimal(&"9".repeat(500)), Err(NumError::TooLarge));
+        for bad in ["", "-", ".", "1e", "1.2.3", "1,000", "12a", "e5"] {
+            assert_eq!(parse_decimal(bad), Err(NumError::Syntax), "{bad}");
+        }
+    }
+
+    #[test]
+    fn percent_shift() {
+        assert_eq!(shift_scale(dec("12"), 2), Some(dec("0.12")));
+        assert_eq!(shift_scale(dec("1200"), 2), Some(dec("12")));
+        assert_eq!(shift_scale(dec("1200"), 2).unwrap().scale(), 0);
+        assert_eq!(shift_scale(dec("0.0000000000000000000000000001"), 2), None);
+    }
+
+    #[test]
+    fn number_and_unit_split() {
+        assert_eq!(split_number("0.215 g/m3"), ("0.215", "g/m3"));
+        assert_eq!(split_number("215mg/m³"), ("215", "mg/m³"));
+        assert_eq!(split_number("1e3 g"), ("1e3", "g"));
+        assert_eq!(split_number("5 em"), ("5", "em"));
+        assert_eq!(split_number("abc"), ("", "abc"));
+    }
+
+    #[test]
+    fn date_spellings() {
+        for t in ["2019-09-30", "2019/9/30", "2019.9.30", "2019年9月30日", "2019-9-30"] {
+            assert_eq!(split_date(t), Some((2019, 9, 30)), "{t}");
+        }
+        for t in ["2019-09/30", "19-09-30", "2019-09-30-1", "2019年9月30", "2019 09 30", "20190930"] {
+            assert_eq!(split_date(t), None, "{t}");
+        }
+    }
+}

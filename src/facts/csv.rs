@@ -1,0 +1,263 @@
+//! The CSV fact reader: one file per record kind, named after it (`工業爐窯.csv`), with a
+//! header row of field names. An empty cell is an absent value.
+//!
+//! The `csv` crate reads the cells. It does not say where each cell is in the file (its
+//! record positions point at the previous line's terminator), so [`cell_spans`] walks each
+//! record's bytes once more, with the same quoting rules, to give every cell a span, and line
+//! numbers are counted here.
+
+use super::Loader;
+use super::convert::{Raw, Scalar};
+use super::diag::did_you_mean;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::model::RecordId;
+use ::csv::{ByteRecord, ErrorKind, ReaderBuilder};
+use std::path::Path;
+
+const BOM: &str = "\u{feff}";
+
+/// Reads a CSV fact file into `loader`.
+pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
+    let base = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &text[base..];
+    let mut spans = Vec::new();
+    let header_end = cell_spans(text, base, &mut spans);
+    let header_span = Span::new(base, header_end);
+    if body.trim().is_empty() {
+        let d = Diagnostic::error(
+            "fact-syntax",
+            &loader.path,
+            header_span,
+            "expected a header row naming the fields, found an empty file",
+        )
+        .with_label("empty file")
+        .with_help("the first line of a CSV fact file names the fields, such as `編號,顆粒物`");
+        loader.report(d);
+        return;
+    }
+
+    let mut reader = ReaderBuilder::new().has_headers(true).flexible(false).from_reader(body.as_bytes());
+    let Some(kind) = kind_of(loader, header_span, &mut reader) else {
+        return;
+    };
+    let headers = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            let d = Diagnostic::error("fact-syntax", &loader.path, header_span, format!("unreadable header row: {e}"))
+                .with_help("check that the file is CSV with a header row");
+            loader.report(d);
+            return;
+        }
+    };
+    let columns = columns(loader, kind, &headers, &spans);
+    let rec = loader.record(kind);
+    let key_column = columns.iter().position(|&c| c == Some(rec.key));
+    if key_column.is_none() {
+        let key = &rec.fields[rec.key].name;
+        let d = Diagnostic::error(
+            "missing-key",
+            &loader.path,
+            header_span,
+            format!("expected a `{key}` column, the key of `{}`, found none", rec.name),
+        )
+        .with_label("the header has no key column")
+        .with_help(format!("add a `{key}` column: every record is known by its key; no row of this file is read"));
+        loader.report(d);
+    }
+
+    let mut record = ByteRecord::new();
+    let mut lines = LineCounter { at: 0, line: 1 };
+    loop {
+        let result = reader.read_byte_record(&mut record);
+        let start = record.position().map_or(0, |p| p.byte() as usize) + base;
+        let end = cell_spans(text, start, &mut spans);
+        let first = spans.first().map_or(start, |s| s.start as usize);
+        let line = lines.line_at(text, first);
+        let span = Span::new(first, end);
+        match result {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let key = key_column.and_then(|k| record.get(k)).and_then(|k| std::str::from_utf8(k).ok());
+                let key = key.map(str::trim).filter(|k| !k.is_empty()).map(Into::into);
+                let (message, help) = match e.kind() {
+                    ErrorKind::UnequalLengths { expected_len, len, .. } => (
+                        format!("expected {expected_len} cells as in the header, found {len}"),
+                        "quote cells that hold commas or line breaks: `\"a,b\"`".to_string(),
+                    ),
+                    _ => (format!("unreadable row: {e}"), "check the quoting of this row".to_string()),
+                };
+                let d = Diagnostic::error("fact-syntax", &loader.path, span, message).with_label("this row").with_help(help);
+                loader.reject_whole(d, kind, key, line, span);
+                continue;
+            }
+        }
+        loader.begin(kind, line);
+        if key_column.is_none() {
+            loader.reject_row_without_key("the file has no key column");
+        }
+        for (i, field) in columns.iter().enumerate() {
+            let (Some(field), Some(bytes), Some(&cell)) = (*field, record.get(i), spans.get(i)) else {
+                continue;
+            };
+            // Cells split at ASCII delimiters of a `&str`, so they are valid UTF-8.
+            let value = std::str::from_utf8(bytes).expect("a cell of UTF-8 text is UTF-8");
+            let raw = Raw { scalar: Scalar::Str(value), span: cell, verbatim_at: verbatim(text, cell, value) };
+            loader.set(field, &raw);
+        }
+        let key_at = key_column.and_then(|k| spans.get(k)).copied().unwrap_or(span);
+        loader.end(span, key_at);
+    }
+}
+
+/// The record kind the file is named after, or `None` (reported) when there is none.
+fn kind_of<R: std::io::Read>(
+    loader: &mut Loader<'_>,
+    header: Span,
+    reader: &mut ::csv::Reader<R>,
+) -> Option<RecordId> {
+    let stem = Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim().to_string();
+    if let Some(&kind) = loader.kinds.get(stem.as_str()) {
+        return Some(kind);
+    }
+    let skipped = reader.byte_records().count();
+    let label = format!("this file is read as `{stem}` records, after its name; its {skipped} records were not read");
+    let names = loader.schema.records.iter().map(|r| r.name.as_str());
+    let tail = match did_you_mean(&stem, names) {
+        Some(s) => format!("rename the file to `{s}.csv`"),
+        None => "a CSV fact file is named after the record kind it holds".to_string(),
+    };
+    loader.unknown_kind(&stem, header, label, &tail);
+    None
+}
+
+/// Maps each column to its field, reporting unknown and repeated header names.
+fn columns(loader: &mut Loader<'_>, kind: RecordId, headers: &ByteRecord, spans: &[Span]) -> Vec<Option<usize>> {
+    let mut seen: Vec<Option<Span>> = vec![None; loader.record(kind).fields.len()];
+    let mut columns = Vec::with_capacity(headers.len());
+    for (i, name) in headers.iter().enumerate() {
+        let span = spans.get(i).copied().unwrap_or_default();
+        let name = String::from_utf8_lossy(name);
+        let name = name.trim();
+        let field = loader.fields[kind as usize].get(name).copied();
+        match field {
+            None => loader.unknown_field(kind, name, span),
+            Some(f) => {
+                if let Some(first) = seen[f] {
+                    let d = Diagnostic::error(
+                        "duplicate-field",
+                        &loader.path,
+                        span,
+                        format!("duplicate column `{name}` in the header"),
+                    )
+                    .with_label("named again here")
+                    .with_secondary(first, "first named here")
+                    .with_help("a field has one column; this column is ignored");
+                    loader.report(d);
+                    columns.push(None);
+                    continue;
+                }
+                seen[f] = Some(span);
+            }
+        }
+        columns.push(field);
+    }
+    columns
+}
+
+/// Where the cell's text starts in the file when it is written there as is (unquoted, or
+/// quoted without doubled quotes), so errors can point inside it.
+fn verbatim(text: &str, cell: Span, value: &str) -> Option<u32> {
+    let written = &text[cell.start as usize..cell.end as usize];
+    if written == value {
+        Some(cell.start)
+    } else if written.len() == value.len() + 2 && written.starts_with('"') && &written[1..written.len() - 1] == value {
+        Some(cell.start + 1)
+    } else {
+        None
+    }
+}
+
+/// Fills `spans` with the span of each cell of the record at or after `start` (blank lines
+/// before it skipped), quotes included; returns where the record ends. Follows the `csv`
+/// crate's rules: a cell opening with `"` runs to the matching unescaped `"`; elsewhere a quote
+/// is an ordinary character.
+fn cell_spans(text: &str, start: usize, spans: &mut Vec<Span>) -> usize {
+    let b = text.as_bytes();
+    let mut p = start.min(b.len());
+    while p < b.len() && matches!(b[p], b'\r' | b'\n') {
+        p += 1;
+    }
+    spans.clear();
+    if p >= b.len() {
+        return p;
+    }
+    loop {
+        let cell = p;
+        if b[p] == b'"' {
+            p += 1;
+            loop {
+                match b[p..].iter().position(|&c| c == b'"') {
+                    None => {
+                        p = b.len();
+                        break;
+                    }
+                    Some(q) => {
+                        p += q + 1;
+                        if b.get(p) == Some(&b'"') {
+                            p += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        while p < b.len() && !matches!(b[p], b',' | b'\r' | b'\n') {
+            p += 1;
+        }
+        spans.push(Span::new(cell, p));
+        if b.get(p) == Some(&b',') {
+            p += 1;
+        } else {
+            return p;
+        }
+    }
+}
+
+/// Counts lines forward through the file; records come in order, so the whole file is
+/// scanned once.
+struct LineCounter {
+    at: usize,
+    line: u32,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &str, offset: usize) -> u32 {
+        if offset > self.at {
+            self.line += text.as_bytes()[self.at..offset].iter().filter(|&&c| c == b'\n').count() as u32;
+            self.at = offset;
+        }
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(text: &str, start: usize) -> (Vec<&str>, usize) {
+        let mut spans = Vec::new();
+        let end = cell_spans(text, start, &mut spans);
+        (spans.iter().map(|s| &text[s.start as usize..s.end as usize]).collect(), end)
+    }
+
+    #[test]
+    fn spans_follow_csv_quoting() {
+        assert_eq!(cells("a,b\n", 0), (vec!["a", "b"], 3));
+        assert_eq!(cells("\r\n\nx,\"y,\"\"z\"\"\nw\",\n", 0), (vec!["x", "\"y,\"\"z\"\"\nw\"", ""], 17));
+        assert_eq!(cells("a\"b,c", 0), (vec!["a\"b", "c"], 5));
+        assert_eq!(cells("\"open", 0), (vec!["\"open"], 5));
+        assert_eq!(cells("", 0), (vec![], 0));
+    }
+}

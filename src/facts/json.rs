@@ -1,0 +1,656 @@
+//! The JSON fact reader: `{ "kind": [ { "field": value, … }, … ], … }`.
+//!
+//! A hand-written scanner rather than `serde_json`, for three reasons: numbers must reach
+//! [`Decimal`](rust_decimal::Decimal) as their text, never as `f64`; every value needs its byte
+//! span for diagnostics; and values go straight into rows, without a `serde_json::Value` tree in
+//! between. Strings without escapes are borrowed from the input, so the only allocations per
+//! value are the ones the stored [`Value`](crate::value::Value) itself needs.
+//!
+//! The scanner never recurses: the expected shape is three fixed levels (file, kind, record),
+//! and anything deeper is skipped by a loop with an explicit stack, capped at [`MAX_DEPTH`].
+
+use super::Loader;
+use super::convert::{Raw, Scalar};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::model::RecordId;
+use std::borrow::Cow;
+
+/// Deeper nesting is a syntax error: fact records hold plain values, so only a broken or
+/// hostile file nests this far.
+const MAX_DEPTH: usize = 128;
+
+/// Reads a JSON fact file into `loader`. A syntax error stops the file and is returned.
+pub(super) fn read(loader: &mut Loader<'_>, text: &str) -> std::result::Result<(), Diagnostic> {
+    let widest = loader.schema.records.iter().map(|r| r.fields.len()).max().unwrap_or(0);
+    let mut p = Parser {
+        s: Scanner { text, b: text.as_bytes(), pos: 0, line: 1 },
+        hints: vec![Vec::new(); loader.schema.records.len()],
+        seen: vec![0; widest],
+        seen_at: vec![Span::default(); widest],
+        generation: 0,
+        loader,
+    };
+    p.document().map_err(|e| e.into_diagnostic(&p.loader.path))
+}
+
+/// A fatal syntax error.
+struct SyntaxError {
+    span: Span,
+    message: String,
+    label: String,
+    help: String,
+    secondary: Option<(Span, &'static str)>,
+}
+
+impl SyntaxError {
+    fn into_diagnostic(self, path: &std::sync::Arc<str>) -> Diagnostic {
+        let d = Diagnostic::error("fact-syntax", path, self.span, self.message).with_label(self.label).with_help(self.help);
+        match self.secondary {
+            Some((span, label)) => d.with_secondary(span, label),
+            None => d,
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, SyntaxError>;
+
+/// A scalar token, or a skipped array/object.
+enum Tok<'t> {
+    Str(Cow<'t, str>),
+    Num(&'t str),
+    Bool(bool),
+    Null,
+    Nested(&'static str),
+}
+
+impl<'t> Tok<'t> {
+    fn raw(&self, span: Span) -> Raw<'_> {
+        let (scalar, verbatim_at) = match self {
+            Tok::Str(Cow::Borrowed(s)) => (Scalar::Str(s), Some(span.start + 1)),
+            Tok::Str(Cow::Owned(s)) => (Scalar::Str(s), None),
+            Tok::Num(n) => (Scalar::Num(n), None),
+            Tok::Bool(b) => (Scalar::Bool(*b), None),
+            Tok::Null => (Scalar::Null, None),
+            Tok::Nested(what) => (Scalar::Nested(what), None),
+        };
+        Raw { scalar, span, verbatim_at }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            Tok::Str(_) => "a string",
+            Tok::Num(_) => "a number",
+            Tok::Bool(_) => "a boolean",
+            Tok::Null => "`null`",
+            Tok::Nested(what) => what,
+        }
+    }
+}
+
+/// The byte-level scanner: position, line, and the JSON tokens.
+struct Scanner<'t> {
+    text: &'t str,
+    b: &'t [u8],
+    pos: usize,
+    /// The 1-based line of `pos`. Only whitespace can hold a line break (strings may not),
+    /// so [`Scanner::ws`] is the one place that counts them.
+    line: u32,
+}
+
+impl<'t> Scanner<'t> {
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.pos) {
+            match c {
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\n' => {
+                    self.pos += 1;
+                    self.line += 1;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        let hit = self.peek() == Some(c);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    fn span_from(&self, start: usize) -> Span {
+        Span::new(start, self.pos)
+    }
+
+    /// The character at `pos` and its span, as "found …" text.
+    fn found(&self) -> (String, Span) {
+        match self.text[self.pos..].chars().next() {
+            None => ("end of file".into(), Span::new(self.pos, self.pos)),
+            Some(c) => {
+                let what = match c {
+                    '\n' | '\r' => "a line break".into(),
+                    c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+                    c => format!("`{c}`"),
+                };
+                (what, Span::new(self.pos, self.pos + c.len_utf8()))
+            }
+        }
+    }
+
+    /// "expected {expected}, found …" at `pos`.
+    fn error(&self, expected: &str, help: impl Into<String>) -> SyntaxError {
+        let (found, span) = self.found();
+        SyntaxError {
+            span,
+            message: format!("expected {expected}, found {found}"),
+            label: format!("expected {expected}"),
+            help: help.into(),
+            secondary: None,
+        }
+    }
+
+    fn expect(&mut self, c: u8, expected: &str, help: &str) -> Result<()> {
+        if self.eat(c) { Ok(()) } else { Err(self.error(expected, help)) }
+    }
+
+    /// A help line for a place that needs a value, guessing from what is there instead.
+    fn value_help(&self) -> &'static str {
+        match self.peek() {
+            Some(b'\'') => "JSON strings use double quotes: `\"text\"`",
+            Some(b']' | b'}') => "remove the comma before it, or write the missing value",
+            Some(c) if c.is_ascii_alphabetic() || c >= 0x80 => {
+                "write text in double quotes; the only bare words are `true`, `false` and `null`"
+            }
+            Some(b'+' | b'.') => "JSON numbers start with a digit or `-`",
+            _ => "write a string, a number, `true`, `false` or `null`",
+        }
+    }
+
+    /// A string; `pos` is at its opening quote. Borrowed when it holds no escapes.
+    fn string(&mut self) -> Result<(Cow<'t, str>, Span)> {
+        let start = self.pos;
+        self.pos += 1;
+        let body = self.pos;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    let s = &self.text[body..self.pos];
+                    self.pos += 1;
+                    return Ok((Cow::Borrowed(s), self.span_from(start)));
+                }
+                Some(b'\\') => break,
+                Some(c) if c >= 0x20 => self.pos += 1,
+                _ => return Err(self.unterminated(start)),
+            }
+        }
+        let mut out = String::from(&self.text[body..self.pos]);
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok((Cow::Owned(out), self.span_from(start)));
+                }
+                Some(b'\\') => out.push(self.escape()?),
+                Some(c) if c >= 0x20 => {
+                    let run = self.pos;
+                    while self.peek().is_some_and(|c| c != b'"' && c != b'\\' && c >= 0x20) {
+                        self.pos += 1;
+                    }
+                    out.push_str(&self.text[run..self.pos]);
+                }
+                _ => return Err(self.unterminated(start)),
+            }
+        }
+    }
+
+    fn unterminated(&self, start: usize) -> SyntaxError {
+        let help = match self.peek() {
+            None => "close the string with `\"`",
+            Some(b'\n' | b'\r') => "a string cannot span lines; write a line break as `\\n`",
+            Some(_) => "write control characters escaped, such as `\\t`",
+        };
+        let mut e = self.error("`\"` closing the string", help);
+        e.secondary = Some((Span::new(start, start + 1), "the string starts here"));
+        e
+    }
+
+    /// One escape sequence; `pos` is at the backslash.
+    fn escape(&mut self) -> Result<char> {
+        let start = self.pos;
+        self.pos += 1;
+        let c = match self.peek() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.pos += 1;
+                let hi = self.hex4(start)?;
+                return match hi {
+                    0xD800..=0xDBFF => {
+                        let low_at = self.pos;
+                        let low = if self.b[self.pos..].starts_with(b"\\u") {
+                            self.pos += 2;
+                            Some(self.hex4(low_at)?)
+                        } else {
+                            None
+                        };
+                        match low {
+                            Some(lo @ 0xDC00..=0xDFFF) => {
+                                let c = 0x10000 + ((u32::from(hi) - 0xD800) << 10) + (u32::from(lo) - 0xDC00);
+                                Ok(char::from_u32(c).expect("a surrogate pair is a scalar value"))
+                            }
+                            _ => Err(self.escape_error(
+                                start,
+                                format!("a low surrogate `\\uDC00`..`\\uDFFF` after `\\u{hi:04X}`"),
+                                "characters beyond U+FFFF are written as a surrogate pair, such as `\\uD83D\\uDE00`",
+                            )),
+                        }
+                    }
+                    0xDC00..=0xDFFF => Err(self.escape_error(
+                        start,
+                        format!("a character, found the lone low surrogate `\\u{hi:04X}`"),
+                        "a low surrogate must follow a high surrogate `\\uD800`..`\\uDBFF`",
+                    )),
+                    _ => Ok(char::from_u32(u32::from(hi)).expect("a non-surrogate u16 is a scalar value")),
+                };
+            }
+            _ => {
+                let (found, span) = self.found();
+                return Err(SyntaxError {
+                    span: Span { start: start as u32, end: span.end.max(start as u32 + 1) },
+                    message: format!("expected an escape such as `\\n`, `\\\"` or `\\u00E9`, found `\\` then {found}"),
+                    label: "unknown escape".into(),
+                    help: "write a backslash itself as `\\\\`".into(),
+                    secondary: None,
+                });
+            }
+        };
+        self.pos += 1;
+        Ok(c)
+    }
+
+    /// Four hex digits of a `\u` escape that started at `start`.
+    fn hex4(&mut self, start: usize) -> Result<u16> {
+        let digits = self.b.get(self.pos..self.pos + 4).filter(|d| d.iter().all(u8::is_ascii_hexdigit));
+        match digits {
+            Some(d) => {
+                self.pos += 4;
+                let d = std::str::from_utf8(d).expect("hex digits are ASCII");
+                Ok(u16::from_str_radix(d, 16).expect("four hex digits fit a u16"))
+            }
+            None => Err(self.escape_error(start, "four hex digits after `\\u`".into(), "write the code point as `\\u00E9`")),
+        }
+    }
+
+    fn escape_error(&self, start: usize, expected: String, help: &str) -> SyntaxError {
+        let end = self.pos.max(start + 2).min(self.b.len());
+        SyntaxError {
+            span: Span::new(start, end),
+            message: if expected.starts_with("a character") {
+                format!("expected {expected}")
+            } else {
+                format!("expected {expected}, found `{}`", &self.text[start..end])
+            },
+            label: "invalid unicode escape".into(),
+            help: help.into(),
+            secondary: None,
+        }
+    }
+
+    /// A number, checked against the JSON grammar; `pos` is at `-` or a digit.
+    fn number(&mut self) -> Result<(&'t str, Span)> {
+        let start = self.pos;
+        self.eat(b'-');
+        match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    self.digits();
+                    let text = &self.text[start..self.pos];
+                    return Err(SyntaxError {
+                        span: self.span_from(start),
+                        message: format!("expected a number, found `{text}` with a leading zero"),
+                        label: "leading zero".into(),
+                        help: format!(
+                            "JSON numbers have no leading zeros; write it as text if the zeros matter: `\"{text}\"`"
+                        ),
+                        secondary: None,
+                    });
+                }
+            }
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.error("a digit after `-`", "write a number such as `-12.5`")),
+        }
+        if self.eat(b'.') {
+            if !self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                return Err(self.error("a digit after the decimal point", "write `1.0` or `1`, not `1.`"));
+            }
+            self.digits();
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            if !self.eat(b'+') {
+                self.eat(b'-');
+            }
+            if !self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                return Err(self.error("a digit in the exponent", "write an exponent such as `1.5e3`"));
+            }
+            self.digits();
+        }
+        Ok((&self.text[start..self.pos], self.span_from(start)))
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+    }
+
+    /// `true`, `false` or `null`.
+    fn literal(&mut self) -> Result<(Tok<'t>, Span)> {
+        let start = self.pos;
+        for (word, tok) in [("true", Tok::Bool(true)), ("false", Tok::Bool(false)), ("null", Tok::Null)] {
+            if self.b[self.pos..].starts_with(word.as_bytes()) {
+                self.pos += word.len();
+                return Ok((tok, self.span_from(start)));
+            }
+        }
+        Err(self.error("a value", self.value_help()))
+    }
+
+    /// Any value; arrays and objects are skipped and come back as [`Tok::Nested`].
+    /// `depth` is how many arrays and objects enclose the value.
+    fn value(&mut self, depth: usize) -> Result<(Tok<'t>, Span)> {
+        match self.peek() {
+            Some(b'"') => self.string().map(|(s, span)| (Tok::Str(s), span)),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|(n, span)| (Tok::Num(n), span)),
+            Some(b'{') => self.skip(depth).map(|span| (Tok::Nested("an object"), span)),
+            Some(b'[') => self.skip(depth).map(|span| (Tok::Nested("an array"), span)),
+            _ => self.literal(),
+        }
+    }
+
+    /// `"name" :` inside an object, up to the value.
+    fn member_name(&mut self) -> Result<(Cow<'t, str>, Span)> {
+        self.ws();
+        if self.peek() != Some(b'"') {
+            let help = if self.peek() == Some(b'}') {
+                "remove the comma before `}`"
+            } else {
+                "write the field name in double quotes: `\"name\": value`"
+            };
+            return Err(self.error("a field name in double quotes", help));
+        }
+        let name = self.string()?;
+        self.ws();
+        self.expect(b':', "`:` after the field name", "write `\"name\": value`")?;
+        self.ws();
+        Ok(name)
+    }
+
+    /// Skips one value of any shape, with an explicit stack instead of recursion.
+    fn skip(&mut self, depth: usize) -> Result<Span> {
+        let start = self.pos;
+        // The closing bracket each open container waits for.
+        let mut closers: Vec<u8> = Vec::new();
+        loop {
+            // Here a value begins.
+            self.ws();
+            let mut done = true;
+            match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    if depth + closers.len() + 1 > MAX_DEPTH {
+                        let (_, span) = self.found();
+                        return Err(SyntaxError {
+                            span,
+                            message: format!("expected at most {MAX_DEPTH} levels of nesting, found more"),
+                            label: "nested too deeply".into(),
+                            help: "fact records hold plain values; flatten the data".into(),
+                            secondary: None,
+                        });
+                    }
+                    self.pos += 1;
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    self.ws();
+                    if !self.eat(close) {
+                        closers.push(close);
+                        if close == b'}' {
+                            self.member_name()?;
+                        }
+                        done = false;
+                    }
+                }
+                _ => {
+                    self.value(depth + closers.len())?;
+                }
+            }
+            if !done {
+                continue;
+            }
+            // Here a value ended: close containers until one continues with a comma.
+            loop {
+                let Some(&close) = closers.last() else {
+                    return Ok(self.span_from(start));
+                };
+                self.ws();
+                if self.eat(b',') {
+                    if close == b'}' {
+                        self.member_name()?;
+                    }
+                    break;
+                }
+                if !self.eat(close) {
+                    let expected = if close == b'}' { "`,` or `}`" } else { "`,` or `]`" };
+                    return Err(self.error(expected, "separate the elements with commas"));
+                }
+                closers.pop();
+            }
+        }
+    }
+}
+
+/// The reader proper: the fixed three-level shape, feeding rows to the loader.
+struct Parser<'t, 'l, 's> {
+    s: Scanner<'t>,
+    loader: &'l mut Loader<'s>,
+    /// Per kind: the field index found at each member position of the previous record. Records
+    /// of one export list their fields in the same order, so most lookups are one string
+    /// comparison instead of a hash.
+    hints: Vec<Vec<usize>>,
+    /// Per field: the record generation that last set it, to find a field written twice
+    /// without clearing a table per record.
+    seen: Vec<u32>,
+    seen_at: Vec<Span>,
+    generation: u32,
+}
+
+impl Parser<'_, '_, '_> {
+    fn document(&mut self) -> Result<()> {
+        if self.s.text.starts_with('\u{feff}') {
+            self.s.pos = '\u{feff}'.len_utf8();
+        }
+        self.s.ws();
+        self.s.expect(
+            b'{',
+            "`{` opening the record kinds",
+            "a JSON fact file is one object mapping each record kind to an array of records: `{\"kind\": [{…}, …]}`",
+        )?;
+        self.s.ws();
+        if !self.s.eat(b'}') {
+            loop {
+                let (name, span) = self.s.member_name()?;
+                let name = name.trim();
+                match self.loader.kinds.get(name).copied() {
+                    Some(kind) if self.s.peek() == Some(b'[') => self.records(kind)?,
+                    Some(kind) => {
+                        let (tok, span) = self.s.value(1)?;
+                        let rec = &self.loader.record(kind).name;
+                        let d = Diagnostic::error(
+                            "fact-syntax",
+                            &self.loader.path,
+                            span,
+                            format!("expected an array of `{rec}` records, found {}", tok.describe()),
+                        )
+                        .with_label("not an array")
+                        .with_help(format!("write the records as `\"{rec}\": [{{…}}, {{…}}]`"));
+                        self.loader.report(d);
+                    }
+                    None => {
+                        let skipped = self.count_skipped()?;
+                        let label = format!("{skipped} records under this name were not read");
+                        self.loader.unknown_kind(name, span, label, "the record kinds are declared by `record` items");
+                    }
+                }
+                self.s.ws();
+                if self.s.eat(b'}') {
+                    break;
+                }
+                self.s.expect(b',', "`,` or `}` after the records of a kind", "separate the record kinds with commas")?;
+            }
+        }
+        self.s.ws();
+        if self.s.pos < self.s.b.len() {
+            return Err(self.s.error(
+                "end of file after the top-level object",
+                "a fact file holds one JSON object; put every record kind in it",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Skips the value of an unknown kind, counting its records when it is an array.
+    fn count_skipped(&mut self) -> Result<usize> {
+        if !self.s.eat(b'[') {
+            self.s.value(1)?;
+            return Ok(0);
+        }
+        let mut n = 0;
+        self.s.ws();
+        if self.s.eat(b']') {
+            return Ok(0);
+        }
+        loop {
+            self.s.ws();
+            self.s.value(2)?;
+            n += 1;
+            self.s.ws();
+            if self.s.eat(b']') {
+                return Ok(n);
+            }
+            self.s.expect(b',', "`,` or `]` after a record", "separate the records with commas")?;
+        }
+    }
+
+    /// The array of records of one kind; `pos` is at `[`.
+    fn records(&mut self, kind: RecordId) -> Result<()> {
+        self.s.pos += 1;
+        self.s.ws();
+        if self.s.eat(b']') {
+            return Ok(());
+        }
+        loop {
+            self.s.ws();
+            if self.s.peek() == Some(b'{') {
+                self.record(kind)?;
+            } else {
+                let line = self.s.line;
+                let (tok, span) = self.s.value(2)?;
+                let rec = &self.loader.record(kind).name;
+                let d = Diagnostic::error(
+                    "fact-syntax",
+                    &self.loader.path,
+                    span,
+                    format!("expected a `{rec}` record (an object), found {}", tok.describe()),
+                )
+                .with_label("not a record")
+                .with_help(format!("each element of the `{rec}` array is one record: `{{\"field\": value, …}}`"));
+                self.loader.reject_whole(d, kind, None, line, span);
+            }
+            self.s.ws();
+            if self.s.eat(b']') {
+                return Ok(());
+            }
+            self.s.expect(b',', "`,` or `]` after a record", "separate the records with commas")?;
+        }
+    }
+
+    /// One record; `pos` is at `{`.
+    fn record(&mut self, kind: RecordId) -> Result<()> {
+        let open = self.s.pos;
+        self.s.pos += 1;
+        self.loader.begin(kind, self.s.line);
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.seen.fill(0);
+            self.generation = 1;
+        }
+        self.s.ws();
+        if !self.s.eat(b'}') {
+            let mut member = 0;
+            loop {
+                let (name, name_span) = self.s.member_name()?;
+                let (tok, span) = self.s.value(3)?;
+                let name = name.trim();
+                match self.field(kind, member, name) {
+                    None => self.loader.unknown_field(kind, name, name_span),
+                    Some(f) if self.seen[f] == self.generation => self.duplicate(kind, name, name_span, f),
+                    Some(f) => {
+                        self.seen[f] = self.generation;
+                        self.seen_at[f] = name_span;
+                        self.loader.set(f, &tok.raw(span));
+                    }
+                }
+                member += 1;
+                self.s.ws();
+                if self.s.eat(b'}') {
+                    break;
+                }
+                self.s.expect(b',', "`,` or `}` after a field", "separate the fields with commas")?;
+            }
+        }
+        self.loader.end(self.s.span_from(open), Span::new(open, open + 1));
+        Ok(())
+    }
+
+    /// The index of field `name` of `kind`, trying the field seen at this position last time
+    /// before the hash lookup.
+    fn field(&mut self, kind: RecordId, member: usize, name: &str) -> Option<usize> {
+        let hints = &mut self.hints[kind as usize];
+        let fields = &self.loader.schema.records[kind as usize].fields;
+        if let Some(&f) = hints.get(member)
+            && fields[f].name == name
+        {
+            return Some(f);
+        }
+        let f = *self.loader.fields[kind as usize].get(name)?;
+        match member.cmp(&hints.len()) {
+            std::cmp::Ordering::Less => hints[member] = f,
+            std::cmp::Ordering::Equal => hints.push(f),
+            std::cmp::Ordering::Greater => {}
+        }
+        Some(f)
+    }
+
+    fn duplicate(&mut self, kind: RecordId, name: &str, span: Span, field: usize) {
+        let rec = &self.loader.record(kind).name;
+        let d = Diagnostic::error(
+            "duplicate-field",
+            &self.loader.path,
+            span,
+            format!("duplicate field `{name}` in this `{rec}` record"),
+        )
+        .with_label("written again here")
+        .with_secondary(self.seen_at[field], "first written here")
+        .with_help("a field appears once per record; remove one of the two");
+        self.loader.reject_row(d, &format!("`{name}` is written twice"));
+    }
+}

@@ -1,0 +1,343 @@
+//! Linking: the rows of every file into one table per kind, keys unique across files,
+//! references resolved to rows.
+
+use super::diag::{Capped, clip, did_you_mean};
+use super::{Cell, Facts, FileFacts, RawRow, Rejected, RowOrigin, Schema, Table, key_text};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::model::{RecordId, Ty};
+use crate::value::Value;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+
+/// Keys are offered as did-you-mean suggestions only for tables up to this size, since each
+/// suggestion compares against every key.
+const SUGGEST_MAX_KEYS: usize = 10_000;
+
+/// Joins the files of one evaluation into [`Facts`].
+///
+/// A key seen again (in the same file or another) is a `duplicate-key`: the first record is
+/// kept and the later one rejected. A reference whose key no record has is a
+/// `dangling-reference` and rejects its row; so does a reference to a row rejected that way, so
+/// no accepted row ever points at a missing one.
+pub fn link(schema: &Schema<'_>, files: &[FileFacts]) -> Facts {
+    let mut cx = Linker {
+        schema,
+        files,
+        diags: Capped::new(files.iter().map(|f| f.path.clone()).collect()),
+        candidates: vec![Vec::new(); schema.records.len()],
+        first: vec![HashMap::new(); schema.records.len()],
+        tables: vec![Table::default(); schema.records.len()],
+        dead: HashMap::new(),
+    };
+    cx.gather();
+    cx.resolve();
+    cx.finish()
+}
+
+/// A row that passed its file and waits for linking.
+#[derive(Clone)]
+struct Candidate<'f> {
+    file: u32,
+    row: &'f RawRow,
+    key: Arc<str>,
+}
+
+struct Linker<'a, 'f> {
+    schema: &'a Schema<'a>,
+    files: &'f [FileFacts],
+    diags: Capped,
+    /// Per kind: the rows with a key not seen before, in file order.
+    candidates: Vec<Vec<Candidate<'f>>>,
+    /// Per kind: key → index into `candidates`.
+    first: Vec<HashMap<Arc<str>, u32>>,
+    tables: Vec<Table>,
+    /// Candidates rejected for their references, with the reason: (kind, candidate).
+    dead: HashMap<(RecordId, u32), String>,
+}
+
+impl<'f> Linker<'_, 'f> {
+    /// Collects every row, rejecting repeated keys.
+    fn gather(&mut self) {
+        let n = self.schema.records.len();
+        for (fi, file) in self.files.iter().enumerate() {
+            for rej in file.rejected.iter().filter(|r| (r.kind as usize) < n) {
+                let table = &mut self.tables[rej.kind as usize];
+                table.loaded += 1;
+                table.rejected.push(rej.clone());
+            }
+            for row in file.rows.iter().filter(|r| (r.kind as usize) < n) {
+                let k = row.kind as usize;
+                self.tables[k].loaded += 1;
+                let rec = &self.schema.records[k];
+                // INVARIANT: `parse_file` accepts only rows with a key.
+                let key = row.values[rec.key].as_ref().map(|c| key_text(self.schema, &rec.fields[rec.key], c));
+                let Some(key) = key else {
+                    self.reject(row, None, "no key".into());
+                    continue;
+                };
+                match self.first[k].entry(key.clone()) {
+                    Entry::Vacant(v) => {
+                        v.insert(self.candidates[k].len() as u32);
+                        self.candidates[k].push(Candidate { file: fi as u32, row, key });
+                    }
+                    Entry::Occupied(o) => {
+                        let first = &self.candidates[k][*o.get() as usize];
+                        let key_name = &rec.fields[rec.key].name;
+                        let d = Diagnostic::error(
+                            "duplicate-key",
+                            &file.path,
+                            row.key_span,
+                            format!("duplicate `{}` key `{}`", rec.name, clip(&key)),
+                        )
+                        .with_label("this record is rejected")
+                        .with_secondary_in(&self.files[first.file as usize].path, first.row.key_span, "first used here")
+                        .with_help(format!(
+                            "each `{}` record needs its own `{key_name}`; the first record with this key is kept",
+                            rec.name
+                        ));
+                        self.diags.push(fi, d);
+                        let reason = format!("duplicate key `{}`; the first record with this key is kept", clip(&key));
+                        self.reject(row, Some(key), reason);
+                    }
+                }
+            }
+        }
+    }
+
+    fn reject(&mut self, row: &RawRow, key: Option<Arc<str>>, reason: String) {
+        self.tables[row.kind as usize].rejected.push(Rejected {
+            kind: row.kind,
+            key,
+            line: row.line,
+            span: row.span,
+            reason,
+        });
+    }
+
+    /// The key a candidate's `field` refers to, when it holds a reference.
+    fn ref_key(row: &'f RawRow, field: usize) -> Option<(&'f Arc<str>, Span)> {
+        match row.values.get(field) {
+            Some(Some(Cell::UnresolvedRef { key, span })) => Some((key, *span)),
+            _ => None,
+        }
+    }
+
+    fn target(&self, kind: RecordId, key: &str) -> Option<u32> {
+        self.first.get(kind as usize)?.get(key).copied()
+    }
+
+    /// Rejects rows with dangling references, then, transitively, rows referring to those.
+    fn resolve(&mut self) {
+        // Per kind: the reference fields and the kind each refers to.
+        let ref_fields: Vec<Vec<(usize, RecordId)>> = self
+            .schema
+            .records
+            .iter()
+            .map(|r| {
+                let refs = r.fields.iter().enumerate();
+                refs.filter_map(|(i, f)| if let Ty::Ref(t) = f.ty { Some((i, t)) } else { None }).collect()
+            })
+            .collect();
+        let mut dangling = Vec::new();
+        for (k, cands) in self.candidates.iter().enumerate() {
+            for (ci, c) in cands.iter().enumerate() {
+                for &(field, t) in &ref_fields[k] {
+                    if let Some((key, _)) = Self::ref_key(c.row, field)
+                        && self.target(t, key).is_none()
+                    {
+                        dangling.push((k as RecordId, ci as u32, field, t));
+                    }
+                }
+            }
+        }
+        if dangling.is_empty() {
+            return;
+        }
+        let mut dead_now = Vec::new();
+        for (k, ci, field, t) in dangling {
+            self.dangling(k, ci, field, t);
+            dead_now.push((k, ci));
+        }
+
+        // Who refers to whom, built only when some row died: target → [(source, field)].
+        let mut referrers: HashMap<(RecordId, u32), Vec<(RecordId, u32, usize)>> = HashMap::new();
+        for (k, cands) in self.candidates.iter().enumerate() {
+            for (ci, c) in cands.iter().enumerate() {
+                for &(field, t) in &ref_fields[k] {
+                    if let Some((key, _)) = Self::ref_key(c.row, field)
+                        && let Some(tc) = self.target(t, key)
+                    {
+                        referrers.entry((t, tc)).or_default().push((k as RecordId, ci as u32, field));
+                    }
+                }
+            }
+        }
+        while let Some(gone) = dead_now.pop() {
+            let Some(sources) = referrers.get(&gone) else { continue };
+            for &(k, ci, field) in sources {
+                if self.dead.contains_key(&(k, ci)) {
+                    continue;
+                }
+                self.refers_to_dead(k, ci, field, gone);
+                dead_now.push((k, ci));
+            }
+        }
+    }
+
+    fn field_name(&self, kind: RecordId, field: usize) -> &str {
+        &self.schema.records[kind as usize].fields[field].name
+    }
+
+    /// Marks a candidate dead, adding to its reasons.
+    fn kill(&mut self, kind: RecordId, ci: u32, reason: String) {
+        match self.dead.entry((kind, ci)) {
+            Entry::Occupied(mut o) => {
+                o.get_mut().push_str("; ");
+                o.get_mut().push_str(&reason);
+            }
+            Entry::Vacant(v) => {
+                v.insert(reason);
+            }
+        }
+    }
+
+    /// Candidate `ci` of `kind` refers through `field` to a key no accepted `t` record has.
+    fn dangling(&mut self, kind: RecordId, ci: u32, field: usize, t: RecordId) {
+        let c = &self.candidates[kind as usize][ci as usize];
+        let (file, row) = (c.file as usize, c.row);
+        let Some((key, span)) = Self::ref_key(row, field) else { return };
+        let target = &self.schema.records[t as usize];
+        let reason =
+            format!("`{}` refers to `{}` `{}`, which is not there", self.field_name(kind, field), target.name, clip(key));
+        self.kill(kind, ci, reason);
+        if !self.diags.has_room(file) {
+            self.diags.skip(file, span);
+            return;
+        }
+        let path = &self.files[file].path;
+        // A record with this key may have been read but rejected; saying so is more use than
+        // "not there".
+        let rejected = self.files.iter().enumerate().find_map(|(fi, f)| {
+            f.rejected.iter().find(|r| r.kind == t && r.key.as_ref() == Some(key)).map(|r| (fi, r))
+        });
+        let d = match rejected {
+            Some((fi, r)) => Diagnostic::error(
+                "dangling-reference",
+                path,
+                span,
+                format!("the `{}` record `{}` was rejected, so this reference does not resolve", target.name, clip(key)),
+            )
+            .with_label("refers to a rejected record")
+            .with_secondary_in(&self.files[fi].path, r.span, "rejected record")
+            .with_help(format!("fix the record referred to ({}); this record is rejected too", r.reason)),
+            None => {
+                let keys = &self.first[t as usize];
+                let suggestion = (keys.len() <= SUGGEST_MAX_KEYS)
+                    .then(|| did_you_mean(key, keys.keys().map(|k| &**k)))
+                    .flatten()
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                Diagnostic::error(
+                    "dangling-reference",
+                    path,
+                    span,
+                    format!("expected the key of a `{}` record, found `{}`, which no record has", target.name, clip(key)),
+                )
+                .with_label(format!("no `{}` has this key", target.name))
+                .with_help(format!(
+                    "{suggestion}add the `{}` record to the facts, or correct the key; this record is rejected",
+                    target.name
+                ))
+            }
+        };
+        self.diags.push(file, d);
+    }
+
+    /// Candidate `ci` of `kind` refers through `field` to `gone`, a candidate rejected above.
+    fn refers_to_dead(&mut self, kind: RecordId, ci: u32, field: usize, gone: (RecordId, u32)) {
+        let c = &self.candidates[kind as usize][ci as usize];
+        let (file, row) = (c.file as usize, c.row);
+        let Some((key, span)) = Self::ref_key(row, field) else { return };
+        let target = &self.candidates[gone.0 as usize][gone.1 as usize];
+        let kind_name = &self.schema.records[gone.0 as usize].name;
+        let d = Diagnostic::error(
+            "dangling-reference",
+            &self.files[file].path,
+            span,
+            format!("the `{kind_name}` record `{}` was rejected, so this reference does not resolve", clip(key)),
+        )
+        .with_label("refers to a rejected record")
+        .with_secondary_in(&self.files[target.file as usize].path, target.row.key_span, "rejected record")
+        .with_help("fix the errors of the record referred to; this record is rejected too");
+        let reason =
+            format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
+        self.diags.push(file, d);
+        self.kill(kind, ci, reason);
+    }
+
+    /// Numbers the surviving rows and fills the columns.
+    fn finish(mut self) -> Facts {
+        // Candidate → row, per kind; `u32::MAX` for rows rejected above.
+        let rows: Vec<Vec<u32>> = self
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(k, cands)| {
+                let mut next = 0;
+                (0..cands.len() as u32)
+                    .map(|ci| {
+                        if self.dead.contains_key(&(k as RecordId, ci)) {
+                            u32::MAX
+                        } else {
+                            next += 1;
+                            next - 1
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        for (k, cands) in self.candidates.iter().enumerate() {
+            let rec = &self.schema.records[k];
+            let alive = cands.len() - self.dead.keys().filter(|(dk, _)| *dk as usize == k).count();
+            let table = &mut self.tables[k];
+            table.columns = vec![Vec::with_capacity(alive); rec.fields.len()];
+            table.origins.reserve(alive);
+            table.by_key.reserve(alive);
+            for (ci, c) in cands.iter().enumerate() {
+                if let Some(reason) = self.dead.remove(&(k as RecordId, ci as u32)) {
+                    table.rejected.push(Rejected {
+                        kind: k as RecordId,
+                        key: Some(c.key.clone()),
+                        line: c.row.line,
+                        span: c.row.span,
+                        reason,
+                    });
+                    continue;
+                }
+                table.by_key.insert(c.key.clone(), table.origins.len() as u32);
+                table.origins.push(RowOrigin { file: c.file, line: c.row.line, key: c.key.clone() });
+                for (field, column) in table.columns.iter_mut().enumerate() {
+                    column.push(match c.row.values.get(field) {
+                        None | Some(None) => None,
+                        Some(Some(Cell::Value(v))) => Some(v.clone()),
+                        Some(Some(Cell::UnresolvedRef { key, .. })) => match rec.fields[field].ty {
+                            // INVARIANT: `resolve` rejected every row whose reference does not
+                            // reach a live row.
+                            Ty::Ref(t) => {
+                                let target = self.first[t as usize][key];
+                                Some(Value::Ref(t, rows[t as usize][target as usize]))
+                            }
+                            _ => None,
+                        },
+                    });
+                }
+            }
+        }
+        Facts {
+            files: self.files.iter().map(|f| f.path.clone()).collect(),
+            tables: self.tables,
+            diagnostics: self.diags.finish(),
+        }
+    }
+}

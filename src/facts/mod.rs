@@ -1,0 +1,410 @@
+//! Fact files: reading records from JSON and CSV, checking them against the record schema,
+//! and linking them into one store of typed columns.
+//!
+//! Loading has two steps so each fact file can be read (and cached) on its own:
+//!
+//! 1. [`parse_file`] reads one file into [`FileFacts`]: rows of typed values, with references
+//!    to other records still held as key text, plus the rows it rejected and every diagnostic.
+//! 2. [`link`] joins the files of one evaluation into [`Facts`]: one [`Table`] per record
+//!    kind, keys checked for duplicates across files, references resolved to rows.
+//!
+//! **Invariant:** every record read is accounted for: for each table,
+//! `loaded == rows + rejected.len()`. A bad value never becomes zero or a default; the row
+//! holding it is rejected and the diagnostic says what was expected.
+//!
+//! Numbers never pass through `f64`: the JSON reader is hand-written so a number's text goes
+//! straight to an exact [`Decimal`](rust_decimal::Decimal).
+
+mod convert;
+mod csv;
+mod diag;
+mod json;
+mod link;
+
+pub use link::link;
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::model::{EnumDecl, FieldDecl, RecordDecl, RecordId, Ty};
+use crate::units::UnitTable;
+use crate::value::Value;
+use convert::Raw;
+use diag::{Capped, clip, did_you_mean};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What a fact file is checked against: the record kinds of the policy package, with the
+/// enums and units their fields use.
+#[derive(Clone, Copy, Debug)]
+pub struct Schema<'a> {
+    pub records: &'a [RecordDecl],
+    pub enums: &'a [EnumDecl],
+    pub units: &'a UnitTable,
+}
+
+/// Rows read from one file; references to other records still hold the key text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileFacts {
+    pub path: Arc<str>,
+    pub rows: Vec<RawRow>,
+    pub rejected: Vec<Rejected>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One accepted record of one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawRow {
+    pub kind: RecordId,
+    /// 1-based line where the record starts.
+    pub line: u32,
+    /// The whole record: a JSON object, or a CSV line.
+    pub span: Span,
+    /// Where the key value is written, so a duplicate key can point at both copies.
+    pub key_span: Span,
+    /// One per schema field, in declaration order; `None` is absent (never zero).
+    pub values: Vec<Option<Cell>>,
+}
+
+/// A field value of a row that is not linked yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Value(Value),
+    /// A reference by key, resolved by [`link`]. The key is already in the target kind's
+    /// canonical key text (see [`key_text`]).
+    UnresolvedRef { key: Arc<str>, span: Span },
+}
+
+/// A record that was read but not accepted, kept so the summary can account for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub kind: RecordId,
+    /// The record's key, when it had a readable one.
+    pub key: Option<Arc<str>>,
+    pub line: u32,
+    /// The whole record, in the file it was read from.
+    pub span: Span,
+    /// Every reason the record was rejected, joined by `; `.
+    pub reason: String,
+}
+
+/// The facts of one evaluation: every file linked, one table per record kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The files linked, in the order given; [`RowOrigin::file`] indexes this.
+    pub files: Vec<Arc<str>>,
+    /// Indexed by [`RecordId`]: one per schema record, even when empty.
+    pub tables: Vec<Table>,
+    /// What linking found (duplicate keys, dangling references). The diagnostics of each
+    /// file stay in its [`FileFacts`], so they are not repeated here.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The accepted records of one kind, stored by column.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// `columns[field][row]`; `None` is absent.
+    pub columns: Vec<Vec<Option<Value>>>,
+    pub by_key: HashMap<Arc<str>, u32>,
+    /// Where each row came from, by row.
+    pub origins: Vec<RowOrigin>,
+    pub rejected: Vec<Rejected>,
+    /// Records read, accepted or not: always `origins.len() + rejected.len()`.
+    pub loaded: usize,
+}
+
+/// Where an accepted row was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowOrigin {
+    /// Index into [`Facts::files`].
+    pub file: u32,
+    pub line: u32,
+    pub key: Arc<str>,
+}
+
+impl Facts {
+    /// The key text of a row.
+    ///
+    /// # Panics
+    /// If `kind` or `row` is out of range: both come from this store, so that is a bug.
+    pub fn key_of(&self, kind: RecordId, row: u32) -> &Arc<str> {
+        &self.tables[kind as usize].origins[row as usize].key
+    }
+
+    /// The value of one field of one row, or `None` when the fact file left it absent.
+    ///
+    /// # Panics
+    /// If `kind`, `row` or `field` is out of range.
+    pub fn value(&self, kind: RecordId, row: u32, field: usize) -> Option<&Value> {
+        self.tables[kind as usize].columns[field][row as usize].as_ref()
+    }
+}
+
+impl Table {
+    /// The number of accepted rows.
+    pub fn len(&self) -> usize {
+        self.origins.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.origins.is_empty()
+    }
+}
+
+/// Reads one fact file, choosing the format by extension (`.json` or `.csv`).
+///
+/// Never fails: problems are diagnostics in the result. A JSON syntax error stops the file,
+/// which then holds no rows and that one diagnostic, since a half-read file would make counts
+/// and aggregates silently wrong.
+pub fn parse_file(schema: &Schema<'_>, path: &Arc<str>, text: &str) -> FileFacts {
+    let ext = Path::new(&**path).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let mut loader = Loader::new(*schema, path);
+    match ext.as_deref() {
+        Some("json") => {
+            if let Err(d) = json::read(&mut loader, text) {
+                return FileFacts { path: path.clone(), rows: Vec::new(), rejected: Vec::new(), diagnostics: vec![d] };
+            }
+        }
+        Some("csv") => csv::read(&mut loader, text),
+        _ => {
+            let found = match &ext {
+                Some(e) => format!("`.{e}`"),
+                None => "no extension".to_string(),
+            };
+            let d = Diagnostic::error(
+                "unknown-format",
+                path,
+                Span::default(),
+                format!("expected a `.json` or `.csv` fact file, found {found}"),
+            )
+            .with_label("this file was not read")
+            .with_help("write facts as JSON (`{\"kind\": [records…]}`) or as one CSV file per record kind, named after it");
+            loader.report(d);
+        }
+    }
+    loader.finish()
+}
+
+/// The text a key value is known by: text as is, numbers in decimal, dates ISO, enum
+/// variants by name. References (a key field may refer to another record) keep their key.
+pub fn key_text(schema: &Schema<'_>, field: &FieldDecl, cell: &Cell) -> Arc<str> {
+    match cell {
+        Cell::UnresolvedRef { key, .. } => key.clone(),
+        Cell::Value(v) => value_text(schema, field, v),
+    }
+}
+
+fn value_text(schema: &Schema<'_>, field: &FieldDecl, v: &Value) -> Arc<str> {
+    match v {
+        Value::Text(t) => t.clone(),
+        Value::Num(n) => n.normalize().to_string().into(),
+        Value::Date(d) => d.to_string().into(),
+        Value::Bool(b) => b.to_string().into(),
+        Value::Enum(i) => match &field.ty {
+            Ty::Enum(e) => schema
+                .enums
+                .get(*e as usize)
+                .and_then(|e| e.variants.get(*i as usize))
+                .map_or_else(|| i.to_string().into(), |s| s.as_str().into()),
+            _ => i.to_string().into(),
+        },
+        other => format!("{other:?}").into(),
+    }
+}
+
+/// Per-file state shared by the JSON and CSV readers: name lookups, the row being built,
+/// what was read so far, and the capped diagnostics.
+struct Loader<'s> {
+    schema: Schema<'s>,
+    path: Arc<str>,
+    kinds: HashMap<&'s str, RecordId>,
+    /// Per kind: field name → field index. Built once per file, so each value costs one lookup.
+    fields: Vec<HashMap<&'s str, usize>>,
+    rows: Vec<RawRow>,
+    rejected: Vec<Rejected>,
+    diags: Capped,
+    /// Unknown field names already reported, so a typo repeated in a million records is one
+    /// diagnostic rather than a million.
+    unknown_fields: HashSet<(RecordId, String)>,
+    row: Pending,
+}
+
+/// The row being read.
+#[derive(Default)]
+struct Pending {
+    kind: RecordId,
+    line: u32,
+    values: Vec<Option<Cell>>,
+    key_span: Option<Span>,
+    /// Why the row is rejected; empty while it is fine.
+    reasons: String,
+    /// A problem with the key was already reported, so `missing-key` must not report it again.
+    key_reported: bool,
+}
+
+impl<'s> Loader<'s> {
+    fn new(schema: Schema<'s>, path: &Arc<str>) -> Self {
+        let kinds = schema.records.iter().enumerate().map(|(i, r)| (r.name.as_str(), i as RecordId)).collect();
+        let fields = schema
+            .records
+            .iter()
+            .map(|r| r.fields.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)).collect())
+            .collect();
+        Loader {
+            schema,
+            path: path.clone(),
+            kinds,
+            fields,
+            rows: Vec::new(),
+            rejected: Vec::new(),
+            diags: Capped::new(vec![path.clone()]),
+            unknown_fields: HashSet::new(),
+            row: Pending::default(),
+        }
+    }
+
+    fn record(&self, kind: RecordId) -> &'s RecordDecl {
+        &self.schema.records[kind as usize]
+    }
+
+    fn report(&mut self, d: Diagnostic) {
+        self.diags.push(0, d);
+    }
+
+    /// Looks up a record kind, reporting `unknown-record-kind` when there is none.
+    /// `skipped` says how many records were not read because of it.
+    fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str) {
+        let names = self.schema.records.iter().map(|r| r.name.as_str());
+        let help = match did_you_mean(name, names) {
+            Some(s) => format!("did you mean `{s}`? {help_tail}"),
+            None => format!("the record kinds are {}; {help_tail}", list(self.schema.records.iter().map(|r| &*r.name))),
+        };
+        let d = Diagnostic::error("unknown-record-kind", &self.path, span, format!("unknown record kind `{}`", clip(name)))
+            .with_label(label)
+            .with_help(help);
+        self.report(d);
+    }
+
+    /// Reports a field name the kind does not declare, once per name and file.
+    fn unknown_field(&mut self, kind: RecordId, name: &str, span: Span) {
+        if !self.unknown_fields.insert((kind, name.to_string())) {
+            return;
+        }
+        let rec = self.record(kind);
+        let help = match did_you_mean(name, rec.fields.iter().map(|f| f.name.as_str())) {
+            Some(s) => format!("did you mean `{s}`? the field is ignored wherever it appears in this file"),
+            None => format!(
+                "`{}` has the fields {}; the field is ignored wherever it appears in this file",
+                rec.name,
+                list(rec.fields.iter().map(|f| &*f.name))
+            ),
+        };
+        let d = Diagnostic::error(
+            "unknown-field",
+            &self.path,
+            span,
+            format!("unknown field `{}` for `{}`", clip(name), rec.name),
+        )
+        .with_label("not a field of this record kind")
+        .with_help(help);
+        self.report(d);
+    }
+
+    fn begin(&mut self, kind: RecordId, line: u32) {
+        let n = self.record(kind).fields.len();
+        self.row = Pending { kind, line, values: vec![None; n], ..Pending::default() };
+    }
+
+    /// Reads a value into the current row's field, rejecting the row when it is bad.
+    fn set(&mut self, field: usize, raw: &Raw<'_>) {
+        let rec = self.record(self.row.kind);
+        let decl = &rec.fields[field];
+        if field == rec.key {
+            self.row.key_span = Some(raw.span);
+        }
+        match convert::convert(&self.schema, decl, raw) {
+            Ok(cell) => self.row.values[field] = cell,
+            Err(bad) => {
+                if field == rec.key {
+                    self.row.key_reported = true;
+                }
+                let reason = format!("`{}`: {}", decl.name, bad.message);
+                let d = Diagnostic::error(bad.code, &self.path, bad.span, bad.message)
+                    .with_label(bad.label)
+                    .with_help(bad.help);
+                self.reject_row(d, &reason);
+            }
+        }
+    }
+
+    /// Rejects the current row for a missing key column, reported once for the whole file.
+    fn reject_row_without_key(&mut self, reason: &str) {
+        self.row.key_reported = true;
+        self.add_reason(reason);
+    }
+
+    /// Reports a problem that rejects the current row.
+    fn reject_row(&mut self, d: Diagnostic, reason: &str) {
+        self.report(d);
+        self.add_reason(reason);
+    }
+
+    fn add_reason(&mut self, reason: &str) {
+        if !self.row.reasons.is_empty() {
+            self.row.reasons.push_str("; ");
+        }
+        self.row.reasons.push_str(reason);
+    }
+
+    /// Finishes the current row. `key_at` is where a missing key would have been written.
+    fn end(&mut self, span: Span, key_at: Span) {
+        let rec = self.record(self.row.kind);
+        let key_cell = &self.row.values[rec.key];
+        if key_cell.is_none() && !self.row.key_reported {
+            let key_name = &rec.fields[rec.key].name;
+            let d = Diagnostic::error(
+                "missing-key",
+                &self.path,
+                key_at,
+                format!("expected a `{key_name}` for this `{}` record, found none", rec.name),
+            )
+            .with_label(format!("this record has no `{key_name}`"))
+            .with_help(format!("`{}` records are known by their `{key_name}`; give every record one", rec.name));
+            self.reject_row(d, &format!("no `{key_name}`, the key"));
+        }
+        let row = std::mem::take(&mut self.row);
+        let key = row.values[rec.key].as_ref().map(|c| key_text(&self.schema, &rec.fields[rec.key], c));
+        if row.reasons.is_empty() {
+            let key_span = row.key_span.unwrap_or(span);
+            self.rows.push(RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values });
+        } else {
+            self.rejected.push(Rejected { kind: row.kind, key, line: row.line, span, reason: row.reasons });
+        }
+    }
+
+    /// Rejects a record that could not be read as a row at all (not an object, wrong number
+    /// of CSV cells).
+    fn reject_whole(&mut self, d: Diagnostic, kind: RecordId, key: Option<Arc<str>>, line: u32, span: Span) {
+        let reason = d.message.clone();
+        self.report(d);
+        self.rejected.push(Rejected { kind, key, line, span, reason });
+    }
+
+    fn finish(self) -> FileFacts {
+        FileFacts { path: self.path, rows: self.rows, rejected: self.rejected, diagnostics: self.diags.finish() }
+    }
+}
+
+/// `a`, `b`, `c` … for a help line, cut after a dozen names.
+fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    const SHOWN: usize = 12;
+    let names: Vec<&str> = names.collect();
+    let mut out = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    if names.is_empty() {
+        out.push_str("(none)");
+    } else if names.len() > SHOWN {
+        out.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,296 @@
+//! The checked model: names resolved to slots and indices, expressions typed, quantities in SI.
+
+use super::types::*;
+use crate::diagnostic::Span;
+use crate::syntax::ast::{BinOp, DeadlineKind, Modality, UnOp};
+use crate::units::{Unit, UnitTable};
+use crate::value::{Date, Value};
+use std::sync::Arc;
+
+pub type PartyId = u32;
+pub type ClauseId = u32;
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Model {
+    pub plan: PlanInfo,
+    pub parties: Vec<PartyDecl>,
+    pub groups: Vec<GroupDecl>,
+    pub units: UnitTable,
+    pub enums: Vec<EnumDecl>,
+    pub records: Vec<RecordDecl>,
+    pub periods: Vec<PeriodDecl>,
+    pub calendars: Vec<CalendarDecl>,
+    pub sanctions: Vec<SanctionDecl>,
+    pub rules: Vec<RuleDef>,
+    pub tables: Vec<TableDef>,
+    /// In evaluation order: a clause comes after every clause whose verdicts it reads.
+    pub clauses: Vec<ClauseDef>,
+    pub tests: Vec<TestDef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct PlanInfo {
+    pub name: String,
+    pub title: Option<String>,
+    pub start: Option<Date>,
+    pub end: Option<Date>,
+    pub issued: Option<Date>,
+    pub roles: Vec<RoleDecl>,
+    pub calendar: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RoleDecl {
+    pub name: String,
+    pub label: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PartyDecl {
+    pub name: String,
+    pub full_name: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GroupDecl {
+    pub name: String,
+    pub full_name: Option<String>,
+    pub members: Vec<PartyId>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CalendarDecl {
+    pub name: String,
+    pub source: Option<String>,
+    pub holidays: Vec<Date>,
+    pub workdays: Vec<Date>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SanctionDecl {
+    pub name: String,
+    pub text: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CiteDef {
+    pub number: String,
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RuleDef {
+    pub name: String,
+    pub label: Option<String>,
+    pub cite: Option<CiteDef>,
+    pub params: Vec<(String, Ty)>,
+    /// Slots 0..params.len() hold the arguments; `lets` fill the following slots.
+    pub lets: Vec<(u32, TExpr)>,
+    pub body: TExpr,
+    pub slots: u32,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TableDef {
+    pub name: String,
+    pub label: Option<String>,
+    pub cite: Option<CiteDef>,
+    pub params: Vec<(String, Ty)>,
+    pub rows: Vec<(Vec<TPattern>, TExpr)>,
+    pub ret: Ty,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TPattern {
+    Any,
+    Cmp(BinOp, TExpr),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClauseDef {
+    pub name: String,
+    pub title: Option<String>,
+    pub cite: Option<CiteDef>,
+    /// (role index into `plan.roles`, parties).
+    pub roles: Vec<(u32, Vec<PartyId>)>,
+    pub during: Option<TPeriod>,
+    pub exemptions: Vec<Exemption>,
+    pub body: Vec<TStmt>,
+    pub slots: u32,
+    pub origin: Origin,
+}
+
+/// A period an obligation or an aggregate is limited to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TPeriod {
+    Named(u32),
+    Year(i32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Exemption {
+    /// The rule's name when the exemption is a rule call, else the expression's text.
+    pub name: String,
+    pub expr: TExpr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TStmt {
+    Let(u32, TExpr),
+    Require(Requirement),
+    For(ForDef),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScopeSource {
+    /// Every record of the kind.
+    All(RecordId),
+    /// Named subjects of the kind; a key absent from the facts is an `unknown` verdict.
+    Keys(RecordId, Vec<TExpr>),
+    /// The members of a group (or one party).
+    Parties(Vec<PartyId>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ForDef {
+    pub var: String,
+    pub slot: u32,
+    pub source: ScopeSource,
+    pub filter: Option<TExpr>,
+    pub exemptions: Vec<Exemption>,
+    pub body: Vec<TStmt>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Requirement {
+    /// 1-based position in the clause, used in verdict ids when there is no label.
+    pub index: u32,
+    pub label: Option<String>,
+    pub modality: Modality,
+    pub condition: TExpr,
+    pub deadline: Option<(DeadlineKind, TExpr)>,
+    pub sanctions: Vec<SanctionApp>,
+    /// The requirement as written, for reports.
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SanctionApp {
+    pub sanction: u32,
+    pub on: Option<TExpr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TestDef {
+    pub name: String,
+    pub as_of: Date,
+    pub facts: Vec<TestFact>,
+    pub expects: Vec<ExpectDef>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TestFact {
+    pub kind: RecordId,
+    /// One entry per field of the kind; `None` is absent. References hold the key text.
+    pub values: Vec<Option<TestValue>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TestValue {
+    Value(Value),
+    RefKey(Arc<str>, Span),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExpectDef {
+    pub clause: String,
+    pub keys: Option<Vec<String>>,
+    pub requirement: Option<String>,
+    pub status: crate::eval::Status,
+    pub span: Span,
+}
+
+/// A typed expression.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TExpr {
+    pub kind: TKind,
+    pub ty: Ty,
+    /// For quantities: the unit to show values in (the field's or the literal's).
+    pub unit: Option<Unit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AggFunc {
+    Count,
+    Sum,
+    Mean,
+    Min,
+    Max,
+    /// The share of the filtered records for which a condition holds.
+    Share,
+}
+
+impl AggFunc {
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFunc::Count => "count",
+            AggFunc::Sum => "sum",
+            AggFunc::Mean => "mean",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::Share => "share",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Aggregate {
+    pub func: AggFunc,
+    pub kind: RecordId,
+    /// The slot the aggregated record is bound to while `value` and `filter` run.
+    pub slot: u32,
+    /// The summed / averaged value (or the share's condition).
+    pub value: Option<TExpr>,
+    /// `field == EXPR` conjuncts of the filter whose right side does not read the record:
+    /// answered from an index built once per (kind, field).
+    pub index: Vec<(u32, TExpr)>,
+    /// What remains of the filter.
+    pub filter: Option<TExpr>,
+    pub during: Option<TPeriod>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TKind {
+    Const(Value),
+    Local(u32),
+    /// `record.field`; the inner expression is a record reference.
+    Field(Box<TExpr>, RecordId, u32),
+    /// The key of a record (`x` used as text).
+    Unary(UnOp, Box<TExpr>),
+    Binary(BinOp, Box<TExpr>, Box<TExpr>),
+    List(Vec<TExpr>),
+    If(Box<TExpr>, Box<TExpr>, Box<TExpr>),
+    /// Arms: variant indices (empty = wildcard) and value.
+    Match(Box<TExpr>, Vec<(Vec<u32>, TExpr)>),
+    Rule(u32, Vec<TExpr>),
+    Table(u32, Vec<TExpr>),
+    Aggregate(Box<Aggregate>),
+    /// `change(new, old)`: `(new - old) / old` as a percent.
+    Change(Box<TExpr>, Box<TExpr>),
+    /// `exists(x.f)`: whether an optional value is present.
+    Exists(Box<TExpr>),
+    /// `violated(CLAUSE, subject)` / `fulfilled(CLAUSE, subject)`.
+    ClauseStatus { clause: String, subject: Box<TExpr>, violated: bool },
+    /// `DATE + DURATION` / `DATE - DURATION`.
+    DateShift(Box<TExpr>, Box<TExpr>, bool),
+}

@@ -1,0 +1,133 @@
+//! The report an inspector reads: grouped by clause, breaches first, each with the cited text,
+//! what was found and by whom it is owed.
+
+use crate::eval::{Report, Status, Verdict};
+use std::fmt::Write;
+
+fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Violated | Status::Overdue | Status::FulfilledLate => "✗",
+        Status::Missed => "△",
+        Status::Unknown => "?",
+        Status::Pending => "…",
+        Status::Exempt | Status::NotApplicable => "–",
+        Status::Satisfied | Status::Fulfilled | Status::Met => "✓",
+    }
+}
+
+/// Order within a clause: what needs action first.
+fn rank(s: Status) -> u8 {
+    match s {
+        Status::Violated | Status::Overdue => 0,
+        Status::FulfilledLate => 1,
+        Status::Missed => 2,
+        Status::Unknown => 3,
+        Status::Pending => 4,
+        Status::Exempt => 5,
+        Status::Satisfied | Status::Fulfilled | Status::Met => 6,
+        Status::NotApplicable => 7,
+    }
+}
+
+fn subject(v: &Verdict) -> String {
+    if v.subject.is_empty() {
+        "the plan".into()
+    } else {
+        v.subject.iter().map(|s| format!("{} {}", s.kind, s.key)).collect::<Vec<_>>().join(" · ")
+    }
+}
+
+/// Renders the whole report as text.
+pub fn human(r: &Report) -> String {
+    let mut out = String::new();
+    let title = r.plan_title.as_deref().unwrap_or(&r.plan);
+    let _ = writeln!(out, "{title} — verdicts as of {}", r.as_of);
+    let counts: Vec<String> = r.summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
+    let _ = writeln!(out, "{} verdicts: {}", r.summary.verdicts, counts.join(", "));
+    let mut start = 0;
+    while start < r.verdicts.len() {
+        let clause = &r.verdicts[start].clause;
+        let end = start + r.verdicts[start..].iter().take_while(|v| &v.clause == clause).count();
+        clause_section(&mut out, &r.verdicts[start..end]);
+        start = end;
+    }
+    if !r.summary.records.is_empty() {
+        let _ = writeln!(out, "\nfacts: loaded = used + unused + rejected");
+        for (kind, a) in &r.summary.records {
+            let _ = writeln!(out, "  {kind}: {} = {} + {} + {}", a.loaded, a.used, a.unused, a.rejected);
+        }
+    }
+    out
+}
+
+fn clause_section(out: &mut String, vs: &[Verdict]) {
+    let first = &vs[0];
+    let _ = writeln!(out);
+    let cite = first.cite.as_deref().unwrap_or("-");
+    match &first.title {
+        Some(t) => _ = writeln!(out, "{cite}  {} · {t}", first.clause),
+        None => _ = writeln!(out, "{cite}  {}", first.clause),
+    }
+    if let Some(text) = &first.cite_text {
+        let _ = writeln!(out, "  “{text}”");
+    }
+    let roles: Vec<String> = first.parties.iter().map(|(role, ps)| format!("{role} {}", ps.join(", "))).collect();
+    if !roles.is_empty() {
+        let _ = writeln!(out, "  {}", roles.join(" │ "));
+    }
+    let mut sorted: Vec<&Verdict> = vs.iter().collect();
+    sorted.sort_by_key(|v| rank(v.status));
+    let mut na = 0;
+    let mut na_reason = None;
+    for v in sorted {
+        if v.status == Status::NotApplicable {
+            na += 1;
+            na_reason = na_reason.or(v.reason.clone());
+            continue;
+        }
+        let _ = write!(out, "  {} {:<14} {} · {} {}", mark(v.status), v.status.name(), subject(v), v.modality, strip_modality(&v.requirement));
+        if let Some(d) = v.deadline {
+            let _ = write!(out, " (due {d})");
+        }
+        let _ = writeln!(out);
+        if let Some(d) = v.done_on {
+            let _ = writeln!(out, "      done on {d}");
+        }
+        let detailed = v.status != Status::Satisfied && v.status != Status::Met && v.status != Status::Fulfilled;
+        if detailed {
+            for e in &v.evidence {
+                let verdict = match e.holds.as_str() {
+                    "true" => "holds",
+                    "false" => "does not hold",
+                    _ => "cannot be decided",
+                };
+                let _ = writeln!(out, "      {} = {}; {} {}: {verdict}", e.left, e.left_value, e.op, e.right_value);
+            }
+            if let Some(r) = &v.reason {
+                let _ = writeln!(out, "      {r}");
+            }
+            for s in &v.sanctions {
+                match &s.on {
+                    Some(on) => _ = writeln!(out, "      sanction: {} on {on}", s.text.as_deref().unwrap_or(&s.name)),
+                    None => _ = writeln!(out, "      sanction: {}", s.text.as_deref().unwrap_or(&s.name)),
+                }
+            }
+            for f in &v.facts {
+                let _ = writeln!(out, "      fact: {}:{} ({} {})", f.file, f.line, f.kind, f.key);
+            }
+            let _ = writeln!(out, "      id: {}", v.id);
+        }
+    }
+    if na > 0 {
+        let _ = writeln!(out, "  – {na} not applicable{}", na_reason.map(|r| format!(" ({r})")).unwrap_or_default());
+    }
+}
+
+fn strip_modality(req: &str) -> &str {
+    for m in ["must not ", "should not ", "must ", "should "] {
+        if let Some(rest) = req.strip_prefix(m) {
+            return rest;
+        }
+    }
+    req
+}

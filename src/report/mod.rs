@@ -1,0 +1,14 @@
+//! Verdicts and diagnostics → text a person reads, or JSON a program reads.
+
+mod diagnostics;
+mod human;
+
+pub use diagnostics::{Sources, render_diagnostics};
+pub use human::human;
+
+use crate::eval::Report;
+
+/// The report as JSON: `{ "plan", "as_of", "summary", "verdicts": [...] }`.
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).expect("a report always serialises")
+}

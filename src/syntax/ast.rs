@@ -1,0 +1,375 @@
+//! The abstract syntax tree: what was written, with spans. Nothing here is resolved.
+
+use crate::diagnostic::Span;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Str {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Module {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Item {
+    Plan(Plan),
+    Party(Party),
+    Group(Group),
+    Unit(UnitDecl),
+    Enum(EnumDecl),
+    Record(Record),
+    Period(Period),
+    Calendar(Calendar),
+    Sanction(Sanction),
+    Rule(Rule),
+    Table(Table),
+    Clause(Clause),
+    Test(Test),
+}
+
+impl Item {
+    /// The declared name and the span of the whole item.
+    pub fn name(&self) -> (&str, Span) {
+        match self {
+            Item::Plan(x) => (&x.name.text, x.span),
+            Item::Party(x) => (&x.name.text, x.span),
+            Item::Group(x) => (&x.name.text, x.span),
+            Item::Unit(x) => (&x.name.text, x.span),
+            Item::Enum(x) => (&x.name.text, x.span),
+            Item::Record(x) => (&x.name.text, x.span),
+            Item::Period(x) => (&x.name.text, x.span),
+            Item::Calendar(x) => (&x.name.text, x.span),
+            Item::Sanction(x) => (&x.name.text, x.span),
+            Item::Rule(x) => (&x.name.text, x.span),
+            Item::Table(x) => (&x.name.text, x.span),
+            Item::Clause(x) => (&x.name.text, x.span),
+            Item::Test(x) => (&x.name.text, x.span),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Plan {
+    pub name: Name,
+    pub title: Option<Str>,
+    pub period: Option<(DateLit, DateLit)>,
+    pub issued: Option<DateLit>,
+    pub roles: Vec<(Name, Option<Str>)>,
+    pub calendar: Option<Name>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DateLit {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Party {
+    pub name: Name,
+    pub full_name: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Group {
+    pub name: Name,
+    pub full_name: Option<Str>,
+    pub members: Vec<Name>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UnitDecl {
+    pub name: Name,
+    pub amount: String,
+    /// The unit the amount is written in; `None` for a dimensionless count unit (`unit 家 = 1`).
+    pub unit: Option<Name>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EnumDecl {
+    pub name: Name,
+    pub label: Option<Str>,
+    pub variants: Vec<Name>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Record {
+    pub name: Name,
+    pub label: Option<Str>,
+    pub key: Name,
+    pub dated: Option<Name>,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    pub name: Name,
+    pub optional: bool,
+    /// The type as written: a built-in type name, an enum, a record kind or a unit.
+    pub ty: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Period {
+    pub name: Name,
+    pub label: Option<Str>,
+    pub ranges: Vec<(DateLit, DateLit)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Calendar {
+    pub name: Name,
+    pub source: Option<Str>,
+    pub holidays: Vec<(DateLit, DateLit)>,
+    pub workdays: Vec<(DateLit, DateLit)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Sanction {
+    pub name: Name,
+    pub text: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Param {
+    pub name: Name,
+    pub ty: Name,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cite {
+    pub number: Str,
+    pub text: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Rule {
+    pub name: Name,
+    pub params: Vec<Param>,
+    pub label: Option<Str>,
+    pub cite: Option<Cite>,
+    pub lets: Vec<Let>,
+    pub body: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Table {
+    pub name: Name,
+    pub params: Vec<Param>,
+    pub label: Option<Str>,
+    pub cite: Option<Cite>,
+    pub rows: Vec<TableRow>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TableRow {
+    pub patterns: Vec<Pattern>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Pattern {
+    Any(Span),
+    Cmp(BinOp, Expr),
+    Eq(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Clause {
+    pub name: Name,
+    pub title: Option<Str>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Stmt {
+    Cite(Cite),
+    Role { role: Name, parties: Vec<Name>, span: Span },
+    During(Expr),
+    Unless(Expr),
+    For(For),
+    Let(Let),
+    Require(Requirement),
+    Otherwise { sanctions: Vec<Name>, on: Option<Expr>, span: Span },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct For {
+    pub var: Name,
+    pub scope: Name,
+    /// `Record["key", …]`: named subjects.
+    pub keys: Option<Vec<Expr>>,
+    pub filter: Option<Expr>,
+    pub unless: Vec<Expr>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Let {
+    pub name: Name,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Modality {
+    Must,
+    MustNot,
+    Should,
+    ShouldNot,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeadlineKind {
+    /// Inclusive: the deadline day itself is on time.
+    By,
+    /// Exclusive: the deadline day itself is late.
+    Before,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Requirement {
+    pub modality: Modality,
+    pub label: Option<Name>,
+    pub condition: Expr,
+    pub deadline: Option<(DeadlineKind, Expr)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Test {
+    pub name: Str,
+    pub as_of: Option<DateLit>,
+    pub facts: Vec<TestFact>,
+    pub expects: Vec<Expect>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TestFact {
+    pub kind: Name,
+    pub fields: Vec<(Name, Expr)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Expect {
+    pub clause: Name,
+    pub keys: Option<Vec<Expr>>,
+    pub requirement: Option<Name>,
+    pub status: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+            BinOp::NotIn => "not in",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+        }
+    }
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExprKind {
+    Bool(bool),
+    Number(String),
+    Percent(String),
+    Quantity { amount: String, unit: Name },
+    Date(String),
+    Text(String),
+    Name(String),
+    Field(Box<Expr>, Name),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    List(Vec<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    Match(Box<Expr>, Vec<MatchArm>),
+    Call { func: Name, args: Vec<Arg> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MatchArm {
+    /// Empty means the wildcard `_`.
+    pub patterns: Vec<Name>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Arg {
+    pub value: Expr,
+    pub filter: Option<Expr>,
+    pub during: Option<Expr>,
+    pub span: Span,
+}

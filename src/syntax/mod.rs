@@ -1,0 +1,273 @@
+//! Policy text → AST. Knows nothing about salsa, units, types or facts.
+//!
+//! pest stops at the first syntax error of a file, so [`parse`] returns either a module or one
+//! diagnostic whose message says what was expected in words, never in grammar rule names.
+
+pub mod ast;
+mod lower;
+
+use crate::diagnostic::{Diagnostic, Span};
+use pest::Parser as _;
+use std::sync::Arc;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/writ.pest"]
+pub(crate) struct WritParser;
+
+/// Parses one policy file.
+pub fn parse(file: &Arc<str>, text: &str) -> Result<ast::Module, Diagnostic> {
+    if let Some(d) = check_depth(file, text) {
+        return Err(d);
+    }
+    match WritParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let file_pair = pairs.next().expect("grammar: a successful parse yields `file`");
+            Ok(lower::module(file_pair))
+        }
+        Err(e) => Err(syntax_error(file, text, e)),
+    }
+}
+
+/// pest's recursive descent would overflow the stack on deeply nested brackets; refuse them
+/// up front with a clean diagnostic instead.
+fn check_depth(file: &Arc<str>, text: &str) -> Option<Diagnostic> {
+    const MAX_DEPTH: usize = 64;
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut prev = '\0';
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+            }
+        } else if in_string {
+            if c == '"' && prev != '\\' {
+                in_string = false;
+            }
+        } else {
+            match c {
+                '"' => in_string = true,
+                '/' if prev == '/' => in_comment = true,
+                '(' | '[' | '{' | '（' | '［' | '｛' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Some(
+                            Diagnostic::error(
+                                "nesting-too-deep",
+                                file,
+                                Span::new(i, i + c.len_utf8()),
+                                format!("brackets nest more than {MAX_DEPTH} levels deep"),
+                            )
+                            .with_label("this bracket is too deep")
+                            .with_help("split the expression with `let` bindings or a `rule`"),
+                        );
+                    }
+                }
+                ')' | ']' | '}' | '）' | '］' | '｝' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        prev = if prev == '\\' && c == '\\' { '\0' } else { c };
+    }
+    None
+}
+
+fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let found = text[pos..].chars().next();
+    let end = pos + found.map(char::len_utf8).unwrap_or(0);
+    let found_text = match found {
+        None => "end of file".to_string(),
+        Some(c) if c.is_whitespace() => "whitespace".to_string(),
+        Some(_) => {
+            let word: String = text[pos..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '(' | ')' | '{' | '}'))
+                .take(24)
+                .collect();
+            format!("`{}`", if word.is_empty() { found.unwrap().to_string() } else { word })
+        }
+    };
+    let mut expected: Vec<&'static str> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(describe).collect(),
+        ErrorVariant::CustomError { .. } => vec![],
+    };
+    expected.sort();
+    expected.dedup();
+    let help = hint(found, &expected);
+    let message = if expected.is_empty() {
+        format!("unexpected {found_text}")
+    } else {
+        format!("expected {}, found {found_text}", join_or(&expected))
+    };
+    let mut d = Diagnostic::error("syntax-error", file, Span::new(pos, end.max(pos)), message)
+        .with_label(if expected.is_empty() { "not understood".into() } else { format!("expected {}", join_or(&expected)) });
+    d.help = Some(help);
+    d
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [a] => a.to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+fn hint(found: Option<char>, expected: &[&str]) -> String {
+    match found {
+        Some(c @ ('。' | '！' | '？' | '《' | '》' | '‘' | '’' | '【' | '】' | '；')) => {
+            format!("`{c}` is full-width punctuation that writ does not use here; write the ASCII form or remove it")
+        }
+        Some('\'') => "text is written in double quotes: `\"…\"` or `“…”`".into(),
+        None => "the file ends early: check that every `{` has a matching `}`".into(),
+        _ if expected.contains(&"`}`") => "check for a missing `}` or a misspelt keyword".into(),
+        _ => "see the language reference in README.md for the form of each item".into(),
+    }
+}
+
+/// Friendly names for the rules pest can report as expected.
+fn describe(r: &Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::EOI => "end of file",
+        Rule::file | Rule::item => "an item (`plan`, `party`, `record`, `clause`, …)",
+        Rule::plan => "`plan`",
+        Rule::party => "`party`",
+        Rule::group => "`group`",
+        Rule::unit_decl => "`unit`",
+        Rule::enum_decl => "`enum`",
+        Rule::record => "`record`",
+        Rule::period => "`period`",
+        Rule::calendar => "`calendar`",
+        Rule::sanction => "`sanction`",
+        Rule::rule => "`rule`",
+        Rule::table => "`table`",
+        Rule::clause => "`clause`",
+        Rule::test => "`test`",
+        Rule::ident | Rule::ident_list | Rule::role_def => "a name",
+        Rule::string | Rule::str_ascii | Rule::str_cjk | Rule::str_escape => "text in quotes",
+        Rule::date | Rule::date_range => "a date (`2019-09-30`)",
+        Rule::number | Rule::number_text => "a number",
+        Rule::percent => "a percentage",
+        Rule::quantity => "a quantity (`30 mg/m3`)",
+        Rule::unit_expr | Rule::type_expr => "a unit or type",
+        Rule::plan_period => "`period`",
+        Rule::plan_issued => "`issued`",
+        Rule::plan_roles => "`roles`",
+        Rule::plan_calendar => "`calendar`",
+        Rule::record_key => "`key FIELD`",
+        Rule::record_dated => "`dated FIELD`",
+        Rule::field => "a field (`name: type`)",
+        Rule::optional_mark => "`?`",
+        Rule::calendar_entry | Rule::calendar_holiday | Rule::calendar_workday => "`holiday` or `workday`",
+        Rule::params | Rule::param => "parameters in parentheses",
+        Rule::table_row | Rule::table_patterns | Rule::table_pattern => "a table row (`PATTERN => VALUE`)",
+        Rule::wildcard => "`_`",
+        Rule::cmp_op => "a comparison",
+        Rule::cite => "`cite`",
+        Rule::during => "`during`",
+        Rule::unless_stmt | Rule::unless_clause => "`unless`",
+        Rule::role_line => "a role line (`lead PARTY`)",
+        Rule::for_block => "`for`",
+        Rule::scope => "a record kind or group",
+        Rule::where_clause => "`where`",
+        Rule::let_stmt => "`let`",
+        Rule::requirement | Rule::modality | Rule::must | Rule::must_not | Rule::should | Rule::should_not => {
+            "`must` or `should`"
+        }
+        Rule::req_label => "a label",
+        Rule::deadline | Rule::by | Rule::before => "`by` or `before`",
+        Rule::otherwise => "`otherwise`",
+        Rule::test_as_of => "`as_of`",
+        Rule::test_fact => "`fact`",
+        Rule::fact_field => "a field (`name: value`)",
+        Rule::test_expect => "`expect`",
+        Rule::expr | Rule::postfix_expr | Rule::expr_list | Rule::call_arg => "an expression",
+        Rule::field_access => "`.field`",
+        Rule::op_not | Rule::op_neg => "an expression",
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_in
+        | Rule::op_not_in
+        | Rule::op_le
+        | Rule::op_ge
+        | Rule::op_ne
+        | Rule::op_eq
+        | Rule::op_lt
+        | Rule::op_gt
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div => "an operator",
+        Rule::paren => "`(`",
+        Rule::list => "`[`",
+        Rule::bool_true | Rule::bool_false => "`true` or `false`",
+        Rule::call => "a call",
+        Rule::call_during => "`during`",
+        Rule::if_expr => "`if`",
+        Rule::match_expr => "`match`",
+        Rule::match_arm | Rule::match_pattern => "a match arm (`VARIANT => VALUE`)",
+        Rule::keyword => "a keyword",
+        Rule::kw_plan => "`plan`",
+        Rule::kw_party => "`party`",
+        Rule::kw_group => "`group`",
+        Rule::kw_unit => "`unit`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_record => "`record`",
+        Rule::kw_period => "`period`",
+        Rule::kw_calendar => "`calendar`",
+        Rule::kw_sanction => "`sanction`",
+        Rule::kw_rule => "`rule`",
+        Rule::kw_table => "`table`",
+        Rule::kw_clause => "`clause`",
+        Rule::kw_test => "`test`",
+        Rule::kw_cite => "`cite`",
+        Rule::kw_for => "`for`",
+        Rule::kw_in => "`in`",
+        Rule::kw_where => "`where`",
+        Rule::kw_unless => "`unless`",
+        Rule::kw_during => "`during`",
+        Rule::kw_let => "`let`",
+        Rule::kw_must => "`must`",
+        Rule::kw_should => "`should`",
+        Rule::kw_not => "`not`",
+        Rule::kw_by => "`by`",
+        Rule::kw_before => "`before`",
+        Rule::kw_otherwise => "`otherwise`",
+        Rule::kw_on => "`on`",
+        Rule::kw_if => "`if`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
+        Rule::kw_match => "`match`",
+        Rule::kw_key => "`key`",
+        Rule::kw_dated => "`dated`",
+        Rule::kw_expect => "`expect`",
+        Rule::kw_fact => "`fact`",
+        Rule::kw_as_of => "`as_of`",
+        // Silent and punctuation rules that pest never reports on their own.
+        Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char => return None,
+        Rule::comma => "`,`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::colon => "`:`",
+        Rule::equals => "`=`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::arrow => "`=>`",
+        Rule::range_op => "`..`",
+        Rule::semi => "`;`",
+        Rule::unit_atom | Rule::unit_letter => "a unit",
+        Rule::plan_attr => "`period`, `issued`, `roles` or `calendar`",
+        Rule::clause_stmt => "a clause statement (`cite`, a role, `for`, `must`, …)",
+        Rule::test_stmt => "`as_of`, `fact` or `expect`",
+        Rule::prefix_op | Rule::infix_op => "an operator",
+        Rule::primary | Rule::literal => "a value",
+    })
+}
