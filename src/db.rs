@@ -72,12 +72,11 @@ pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
     let mut modules = Vec::new();
     for f in package.files(db) {
         match parse_file(db, *f) {
-            Ok(m) => modules.push((f.path(db).clone(), f.text(db).clone(), m)),
+            Ok(m) => modules.push((f.path(db).clone(), m)),
             Err(d) => diagnostics.push(d.clone()),
         }
     }
-    let inputs: Vec<_> = modules.iter().map(|(p, t, m)| (p.clone(), t.clone(), *m)).collect();
-    let (model, more) = model::check(&inputs);
+    let (model, more) = model::check(&modules);
     diagnostics.extend(more);
     Checked { model, diagnostics }
 }

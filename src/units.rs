@@ -38,6 +38,28 @@ impl Dim {
     }
 }
 
+impl Dim {
+    /// What a quantity of this dimension measures, for messages: `a length (m)`.
+    pub fn describe(self) -> String {
+        let name = match self.0 {
+            [0, 1, 0, 0, 0, 0] => "a length",
+            [1, 0, 0, 0, 0, 0] => "a mass",
+            [0, 0, 1, 0, 0, 0] => "a time",
+            [0, 2, 0, 0, 0, 0] => "an area",
+            [0, 3, 0, 0, 0, 0] => "a volume",
+            [1, -3, 0, 0, 0, 0] => "a mass concentration",
+            [1, 0, -1, 0, 0, 0] => "a mass flow",
+            [1, 2, -3, 0, 0, 0] => "a power",
+            [1, 2, -2, 0, 0, 0] => "an energy",
+            [1, -1, -2, 0, 0, 0] => "a pressure",
+            [0, 1, -1, 0, 0, 0] => "a speed",
+            [1, -2, -1, 0, 0, 0] => "a deposition rate",
+            _ => return format!("a quantity in `{self}`"),
+        };
+        format!("{name} (`{self}`)")
+    }
+}
+
 impl fmt::Display for Dim {
     /// Shown in SI base units, e.g. `kg/m3`, `kg·m2/s3`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 /// Checks a policy package: its files' modules, in a stable order.
-pub fn check(files: &[(Arc<str>, Arc<str>, &ast::Module)]) -> (Model, Vec<Diagnostic>) {
+pub fn check(files: &[(Arc<str>, &ast::Module)]) -> (Model, Vec<Diagnostic>) {
     let mut c = Checker::default();
     c.collect(files);
     c.run(files);
@@ -73,9 +73,8 @@ struct Checker {
     diags: Vec<Diagnostic>,
     /// Every top-level name: kind, index within its kind, origin.
     names: HashMap<String, (DeclKind, u32, Origin)>,
-    /// The file being checked, with its text (for requirement texts).
+    /// The file being checked.
     file: Arc<str>,
-    text: Arc<str>,
     locals: Vec<Local>,
     next_slot: u32,
     max_slot: u32,
@@ -83,7 +82,7 @@ struct Checker {
     implicit: Vec<(u32, RecordId)>,
     /// Rule checking state: 0 = not yet, 1 = in progress, 2 = done.
     rule_state: Vec<u8>,
-    rule_asts: Vec<(Arc<str>, Arc<str>, ast::Rule)>,
+    rule_asts: Vec<(Arc<str>, ast::Rule)>,
     /// Clause → clauses whose verdicts it reads.
     clause_deps: Vec<Vec<(String, Span)>>,
 }
@@ -101,9 +100,9 @@ impl Checker {
 
     // ------------------------------------------------------------------ declarations
 
-    fn collect(&mut self, files: &[(Arc<str>, Arc<str>, &ast::Module)]) {
+    fn collect(&mut self, files: &[(Arc<str>, &ast::Module)]) {
         let mut plan_seen: Option<Origin> = None;
-        for (file, _, module) in files {
+        for (file, module) in files {
             self.file = file.clone();
             for item in &module.items {
                 let kind = match item {
@@ -159,7 +158,7 @@ impl Checker {
         }
     }
 
-    fn run(&mut self, files: &[(Arc<str>, Arc<str>, &ast::Module)]) {
+    fn run(&mut self, files: &[(Arc<str>, &ast::Module)]) {
         // Pass 1: declarations that other declarations use, in dependency order.
         let order: [fn(&Item) -> bool; 10] = [
             |i| matches!(i, Item::Unit(_)),
@@ -174,7 +173,7 @@ impl Checker {
             |i| matches!(i, Item::Rule(_) | Item::Table(_)),
         ];
         // Records are declared in two steps (names first) so fields may reference later kinds.
-        for (file, _, module) in files {
+        for (file, module) in files {
             for item in &module.items {
                 if let Item::Record(r) = item {
                     self.model.records.push(RecordDecl {
@@ -190,9 +189,8 @@ impl Checker {
         }
         let mut record_idx = 0;
         for pick in order {
-            for (file, text, module) in files {
+            for (file, module) in files {
                 self.file = file.clone();
-                self.text = text.clone();
                 for item in module.items.iter().filter(|i| pick(i)) {
                     match item {
                         Item::Unit(u) => self.unit_decl(u),
@@ -216,7 +214,7 @@ impl Checker {
                             record_idx += 1;
                         }
                         Item::Rule(r) => {
-                            self.rule_asts.push((file.clone(), text.clone(), r.clone()));
+                            self.rule_asts.push((file.clone(), r.clone()));
                         }
                         Item::Table(_) => {}
                         _ => {}
@@ -228,7 +226,7 @@ impl Checker {
         self.rule_state = vec![0; self.rule_asts.len()];
         self.model.rules = Vec::with_capacity(self.rule_asts.len());
         let mut placeholder = Vec::new();
-        for (file, _, r) in &self.rule_asts {
+        for (file, r) in &self.rule_asts {
             placeholder.push(RuleDef {
                 name: r.name.text.clone(),
                 label: None,
@@ -244,9 +242,8 @@ impl Checker {
         for i in 0..self.rule_asts.len() {
             self.check_rule(i);
         }
-        for (file, text, module) in files {
+        for (file, module) in files {
             self.file = file.clone();
-            self.text = text.clone();
             for item in &module.items {
                 if let Item::Table(t) = item {
                     self.table(t);
@@ -255,9 +252,8 @@ impl Checker {
         }
         // Pass 2: clauses, then tests.
         let mut clauses = Vec::new();
-        for (file, text, module) in files {
+        for (file, module) in files {
             self.file = file.clone();
-            self.text = text.clone();
             for item in &module.items {
                 if let Item::Clause(c) = item {
                     self.clause_deps.push(vec![]);
@@ -266,9 +262,8 @@ impl Checker {
             }
         }
         self.model.clauses = self.order_clauses(clauses);
-        for (file, text, module) in files {
+        for (file, module) in files {
             self.file = file.clone();
-            self.text = text.clone();
             for item in &module.items {
                 if let Item::Test(t) = item {
                     if let Some(t) = self.test(t) {
@@ -575,8 +570,8 @@ impl Checker {
             return;
         }
         self.rule_state[i] = 1;
-        let (file, text, r) = self.rule_asts[i].clone();
-        let (saved_file, saved_text) = (std::mem::replace(&mut self.file, file.clone()), std::mem::replace(&mut self.text, text));
+        let (file, r) = self.rule_asts[i].clone();
+        let saved_file = std::mem::replace(&mut self.file, file.clone());
         let saved = self.begin_body();
         let params = self.params(&r.params);
         for (n, t, u) in &params {
@@ -602,7 +597,6 @@ impl Checker {
         };
         self.rule_state[i] = 2;
         self.file = saved_file;
-        self.text = saved_text;
     }
 
     fn table(&mut self, t: &ast::Table) {
@@ -713,8 +707,8 @@ impl Checker {
                 ast::Stmt::During(e) => {
                     def.during = self.period_ref(e);
                 }
-                ast::Stmt::Unless(e) => {
-                    let ex = self.exemption(e);
+                ast::Stmt::Unless(e, text) => {
+                    let ex = self.exemption(e, text);
                     def.exemptions.push(ex);
                 }
                 ast::Stmt::Let(l) => {
@@ -805,22 +799,18 @@ impl Checker {
         };
         let slot = self.bind(&f.var.text, ty, None);
         let filter = f.filter.as_ref().map(|e| self.condition(e, "a `where` filter"));
-        let exemptions = f.unless.iter().map(|e| self.exemption(e)).collect();
+        let exemptions = f.unless.iter().map(|(e, t)| self.exemption(e, t)).collect();
         let body = self.block(&f.body, def, counter, sanctions);
         self.locals.truncate(depth);
         ForDef { var: f.var.text.clone(), slot, source, filter, exemptions, body }
     }
 
-    fn exemption(&mut self, e: &ast::Expr) -> Exemption {
+    fn exemption(&mut self, e: &ast::Expr, text: &str) -> Exemption {
         let name = match &e.kind {
             ExprKind::Call { func, .. } => func.text.clone(),
-            _ => self.source(e.span),
+            _ => text.to_string(),
         };
         Exemption { name, expr: self.condition(e, "an exemption") }
-    }
-
-    fn source(&self, span: Span) -> String {
-        self.text.get(span.start as usize..span.end as usize).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     fn condition(&mut self, e: &ast::Expr, what: &str) -> TExpr {
@@ -903,7 +893,7 @@ impl Checker {
             condition: cond,
             deadline,
             sanctions: vec![],
-            text: self.source(r.span),
+            text: r.text.clone(),
             span: r.span,
         }
     }
@@ -1029,7 +1019,7 @@ impl Checker {
                 ks.iter()
                     .map(|k| match &k.kind {
                         ExprKind::Text(s) | ExprKind::Number(s) | ExprKind::Name(s) => s.clone(),
-                        _ => self.source(k.span),
+                        _ => String::new(),
                     })
                     .collect()
             });
@@ -1088,8 +1078,8 @@ impl Checker {
             if a != b {
                 let (lu, ru) = (self.quantity_label(l), self.quantity_label(r));
                 let d = Diagnostic::error("unit-mismatch", &self.file, r.span, format!("cannot compare {lu} with {ru}: they measure different things"))
-                    .with_label(format!("{ru} is `{b}`"))
-                    .with_secondary(l.span, format!("{what} is {lu}, `{a}`"))
+                    .with_label(format!("{ru} is {}", b.describe()))
+                    .with_secondary(l.span, format!("{what} is {lu}, {}", a.describe()))
                     .with_help("compare quantities of one dimension; units convert exactly (`0.030 g/m3` == `30 mg/m3`)");
                 self.diags.push(d);
             }
@@ -1580,7 +1570,7 @@ impl Checker {
                 if let Some((kind, _)) = self.lookup(name) {
                     match kind {
                         DeclKind::Rule => {
-                            let ri = self.find(&self.rule_asts, name, |r| &r.2.name.text).expect("declared rule") as usize;
+                            let ri = self.find(&self.rule_asts, name, |r| &r.1.name.text).expect("declared rule") as usize;
                             if self.rule_state[ri] == 1 {
                                 self.err("rule-cycle", func.span, format!("rule `{name}` calls itself"), "rules are not recursive: write the condition out");
                                 return error_expr(span);

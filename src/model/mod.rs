@@ -7,3 +7,5 @@ pub mod types;
 pub use check::check;
 pub use ir::*;
 pub use types::*;
+mod dump;
+pub use dump::dump;

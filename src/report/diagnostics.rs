@@ -1,6 +1,6 @@
 //! Diagnostics rendered with miette, for policy and fact files alike.
 
-use crate::diagnostic::{Diagnostic, Severity, line_col};
+use crate::diagnostic::{Diagnostic, Severity};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use std::collections::HashMap;
 use std::fmt;
@@ -27,6 +27,8 @@ struct Rendered {
     related: Vec<Rendered>,
     /// Labels, clamped to the text.
     labels: Vec<(usize, usize, String)>,
+    /// A note pointing at a related place, rendered as advice.
+    note: bool,
 }
 
 impl fmt::Debug for Rendered {
@@ -48,6 +50,9 @@ impl miette::Diagnostic for Rendered {
         if self.d.code.is_empty() { None } else { Some(Box::new(self.d.code)) }
     }
     fn severity(&self) -> Option<miette::Severity> {
+        if self.note {
+            return Some(miette::Severity::Advice);
+        }
         Some(match self.d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -74,6 +79,10 @@ impl miette::Diagnostic for Rendered {
     }
 }
 
+fn floor(text: &str, i: usize) -> usize {
+    crate::diagnostic::floor_char_boundary(text, i)
+}
+
 fn clamp(text: &str, start: u32, end: u32) -> (usize, usize) {
     let s = crate::diagnostic::floor_char_boundary(text, start as usize);
     let e = crate::diagnostic::floor_char_boundary(text, (end as usize).max(s));
@@ -84,8 +93,14 @@ fn build(d: &Diagnostic, sources: &Sources) -> Rendered {
     let text = sources.get(&d.file).map(|t| t.to_string()).unwrap_or_default();
     let mut labels = Vec::new();
     let mut related = Vec::new();
-    for l in &d.labels {
-        match &l.file {
+    let primary = d.labels.first().map(|l| l.span.start).unwrap_or(0);
+    let line_of = |at: u32| text.get(..floor(&text, at as usize)).map(|t| t.matches('\n').count()).unwrap_or(0);
+    for (i, l) in d.labels.iter().enumerate() {
+        // A secondary label on an earlier line would put its location in the snippet header;
+        // show it as a note after the primary snippet instead, so the header names the error.
+        let earlier = i > 0 && l.file.is_none() && line_of(l.span.start) < line_of(primary);
+        let file = if earlier { Some(d.file.clone()) } else { l.file.clone() };
+        match &file {
             None => {
                 let (s, e) = clamp(&text, l.span.start, l.span.end);
                 labels.push((s, e, l.message.clone()));
@@ -101,12 +116,12 @@ fn build(d: &Diagnostic, sources: &Sources) -> Rendered {
                     help: None,
                 };
                 let mut r = build(&note, sources);
-                r.d.severity = Severity::Warning;
+                r.note = true;
                 related.push(r);
             }
         }
     }
-    Rendered { d: d.clone(), src: NamedSource::new(d.file.to_string(), text).with_language("writ"), related, labels }
+    Rendered { d: d.clone(), src: NamedSource::new(d.file.to_string(), text).with_language("writ"), related, labels, note: false }
 }
 
 /// Renders diagnostics for a terminal (`color`) or for snapshots (no colour, fixed width).
@@ -125,15 +140,4 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &Sources, color: bool, 
         out.push('\n');
     }
     out
-}
-
-/// `file:line:col` of a diagnostic's primary label.
-pub fn location(d: &Diagnostic, sources: &Sources) -> String {
-    match sources.get(&d.file) {
-        Some(t) => {
-            let (l, c) = line_col(t, d.primary_span().start as usize);
-            format!("{}:{l}:{c}", d.file)
-        }
-        None => d.file.to_string(),
-    }
 }

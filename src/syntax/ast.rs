@@ -210,7 +210,8 @@ pub enum Stmt {
     Cite(Cite),
     Role { role: Name, parties: Vec<Name>, span: Span },
     During(Expr),
-    Unless(Expr),
+    /// An exemption, with its source text.
+    Unless(Expr, String),
     For(For),
     Let(Let),
     Require(Requirement),
@@ -224,7 +225,8 @@ pub struct For {
     /// `Record["key", …]`: named subjects.
     pub keys: Option<Vec<Expr>>,
     pub filter: Option<Expr>,
-    pub unless: Vec<Expr>,
+    /// Exemptions, with their source text.
+    pub unless: Vec<(Expr, String)>,
     pub body: Vec<Stmt>,
     pub span: Span,
 }
@@ -258,6 +260,8 @@ pub struct Requirement {
     pub label: Option<Name>,
     pub condition: Expr,
     pub deadline: Option<(DeadlineKind, Expr)>,
+    /// The requirement as written, whitespace collapsed, for reports.
+    pub text: String,
     pub span: Span,
 }
 

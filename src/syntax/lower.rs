@@ -393,7 +393,11 @@ fn stmt(p: P) -> Stmt {
     match p.as_rule() {
         Rule::cite => Stmt::Cite(cite(p)),
         Rule::during => Stmt::During(expr(keyword_free(p).next().expect("grammar: during period"))),
-        Rule::unless_stmt => Stmt::Unless(expr(keyword_free(p).next().expect("grammar: unless expr"))),
+        Rule::unless_stmt => {
+            let e = keyword_free(p).next().expect("grammar: unless expr");
+            let text = collapse(e.as_str());
+            Stmt::Unless(expr(e), text)
+        }
         Rule::role_line => {
             let mut it = p.into_inner();
             let role = name(it.next().expect("grammar: role word"));
@@ -407,21 +411,21 @@ fn stmt(p: P) -> Stmt {
             let scope = name(sc.next().expect("grammar: scope name"));
             let keys = sc.next().map(|l| l.into_inner().map(expr).collect());
             let mut f = For { var, scope, keys, filter: None, unless: vec![], body: vec![], span: sp };
-            if f.keys.is_none() && sp.len() > 0 {
-                // `R[]` (an empty list) still names subjects: none.
-                let text = f.scope.span;
-                let _ = text;
-            }
             for x in it {
                 match x.as_rule() {
                     Rule::where_clause => f.filter = Some(expr(keyword_free(x).next().expect("grammar: filter"))),
-                    Rule::unless_clause => f.unless.push(expr(keyword_free(x).next().expect("grammar: exemption"))),
+                    Rule::unless_clause => {
+                        let e = keyword_free(x).next().expect("grammar: exemption");
+                        let text = collapse(e.as_str());
+                        f.unless.push((expr(e), text));
+                    }
                     _ => f.body.push(stmt(x)),
                 }
             }
             Stmt::For(f)
         }
         Rule::requirement => {
+            let text = collapse(p.as_str());
             let mut it = p.into_inner();
             let m = it.next().expect("grammar: modality").into_inner().next().expect("grammar: modality kind");
             let modality = match m.as_rule() {
@@ -431,7 +435,7 @@ fn stmt(p: P) -> Stmt {
                 Rule::should_not => Modality::ShouldNot,
                 r => unreachable!("grammar: modality {r:?}"),
             };
-            let mut r = Requirement { modality, label: None, condition: placeholder(sp), deadline: None, span: sp };
+            let mut r = Requirement { modality, label: None, condition: placeholder(sp), deadline: None, text, span: sp };
             for x in it {
                 match x.as_rule() {
                     Rule::req_label => r.label = Some(name(x.into_inner().next().expect("grammar: label name"))),
@@ -456,6 +460,11 @@ fn stmt(p: P) -> Stmt {
         }
         r => unreachable!("grammar: unexpected statement {r:?}"),
     }
+}
+
+/// Source text with runs of whitespace (and comments' line breaks) collapsed to one space.
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn placeholder(span: Span) -> Expr {
