@@ -299,7 +299,8 @@ pub fn run_tests(model: &Model) -> (usize, Vec<String>) {
             for v in matching {
                 if v.status != x.status {
                     let why = v.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-                    let evidence: Vec<String> = v.evidence.iter().map(|e| format!("{} = {} {} {}", e.left, e.left_value, e.op, e.right_value)).collect();
+                    let mut evidence: Vec<String> = v.evidence.iter().map(|e| format!("{} = {} {} {}", e.left, e.left_value, e.op, e.right_value)).collect();
+                    evidence.extend(v.computed.iter().map(|c| format!("{} = {}", c.expr, c.value)));
                     let ev = if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) };
                     problems.push(format!("  {}: expected {}, found {}{why}{ev}", v.id, x.status.name(), v.status.name()));
                 }

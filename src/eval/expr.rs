@@ -1,6 +1,6 @@
 //! Expression evaluation with three outcomes: a value, an absent optional value, or unknown.
 
-use super::verdict::{Evidence, FactRef, Status};
+use super::verdict::{Computed, Evidence, FactRef, Status};
 use super::StatusIndex;
 use crate::facts::Facts;
 use crate::model::*;
@@ -20,6 +20,19 @@ pub(crate) enum R {
     Unknown(String),
 }
 
+/// What one requirement's evaluation saw.
+#[derive(Default)]
+pub(crate) struct Trace {
+    pub evidence: Vec<Evidence>,
+    pub computed: Vec<Computed>,
+    pub used: Vec<(u32, u32)>,
+    pub more_used: usize,
+    pub provisional: Option<String>,
+}
+
+/// Rows one verdict records by position before it only counts them.
+const TRACE_CAP: usize = 64;
+
 /// Rows of a kind grouped by one field's value, with the count of rows where it is absent.
 struct Index {
     rows: HashMap<Value, Vec<u32>>,
@@ -36,8 +49,7 @@ pub(crate) struct Ev<'m> {
     pub statuses: StatusIndex,
     pub clause_index: HashMap<String, u32>,
     pub used_rows: HashSet<(u32, u32)>,
-    trace: Option<Vec<Evidence>>,
-    trace_used: Vec<(u32, u32)>,
+    trace: Option<Trace>,
     /// Nesting depth of per-record evaluation inside aggregates, where nothing is traced.
     quiet: u32,
 }
@@ -54,7 +66,6 @@ impl<'m> Ev<'m> {
             clause_index: HashMap::new(),
             used_rows: HashSet::new(),
             trace: None,
-            trace_used: vec![],
             quiet: 0,
         }
     }
@@ -64,9 +75,13 @@ impl<'m> Ev<'m> {
     }
 
     pub fn start_trace(&mut self) {
-        self.trace = Some(vec![]);
-        self.trace_used.clear();
+        self.trace = Some(Trace::default());
         self.quiet = 0;
+    }
+
+    /// Why the traced evaluation is provisional (it read a period that is not over), if it is.
+    pub fn provisional(&self) -> Option<String> {
+        self.trace.as_ref().and_then(|t| t.provisional.clone())
     }
     pub fn pause_trace(&mut self) {
         self.quiet += 1;
@@ -74,18 +89,36 @@ impl<'m> Ev<'m> {
     pub fn resume_trace(&mut self) {
         self.quiet = self.quiet.saturating_sub(1);
     }
-    pub fn end_trace(&mut self) -> (Vec<Evidence>, Vec<(u32, u32)>) {
-        let ev = self.trace.take().unwrap_or_default();
-        let mut used = std::mem::take(&mut self.trace_used);
-        used.sort();
-        used.dedup();
-        (ev, used)
+    pub fn end_trace(&mut self) -> Trace {
+        let mut t = self.trace.take().unwrap_or_default();
+        t.used.sort();
+        t.used.dedup();
+        t
+    }
+
+    /// Records a fact a traced verdict used; past a cap, only counts it.
+    fn note_used(&mut self, k: u32, row: u32) {
+        if let Some(t) = &mut self.trace {
+            if t.used.len() < TRACE_CAP {
+                t.used.push((k, row));
+            } else {
+                t.more_used += 1;
+            }
+        }
     }
 
     pub fn in_period(&self, p: &TPeriod, d: Date) -> bool {
         match p {
             TPeriod::Named(i) => self.model.periods[*i as usize].contains(d),
             TPeriod::Year(y) => d.naive().format("%Y").to_string().parse::<i32>().ok() == Some(*y),
+        }
+    }
+
+    /// The last day of a period.
+    pub fn period_end(&self, p: &TPeriod) -> Date {
+        match p {
+            TPeriod::Named(i) => self.model.periods[*i as usize].ranges.iter().map(|r| r.1).max().unwrap_or(Date(i32::MIN)),
+            TPeriod::Year(y) => Date::from_ymd(*y, 12, 31).unwrap_or(Date(i32::MIN)),
         }
     }
 
@@ -182,16 +215,12 @@ impl<'m> Ev<'m> {
                 _ => "(value)".into(),
             },
             TKind::Const(v) => self.format(v, &e.ty, e.unit.as_ref()),
-            TKind::Aggregate(a) => {
-                let kind = &self.model.records[a.kind as usize].name;
-                match &a.value {
-                    Some(v) if a.func != AggFunc::Share => format!("{}({})", a.func.name(), self.describe_expr(v, env).replace(&format!("{kind}[?]"), kind)),
-                    _ => format!("{}({kind})", a.func.name()),
-                }
-            }
+            TKind::Aggregate(a) => a.text.clone(),
+            TKind::Unary(UnOp::Neg, x) => format!("-{}", self.describe_expr(x, env)),
+            TKind::Unary(UnOp::Not, x) => format!("not {}", self.describe_expr(x, env)),
             TKind::Rule(i, _) => format!("{}(…)", self.model.rules[*i as usize].name),
             TKind::Table(i, _) => format!("{}(…)", self.model.tables[*i as usize].name),
-            TKind::Change(..) => "change(…)".into(),
+            TKind::Change(a, b) => format!("change({}, {})", self.describe_expr(a, env), self.describe_expr(b, env)),
             _ => "(expression)".into(),
         }
     }
@@ -208,8 +237,8 @@ impl<'m> Ev<'m> {
                     other => return other,
                 };
                 debug_assert_eq!(k, *kind);
-                if self.quiet == 0 && self.trace.is_some() {
-                    self.trace_used.push((k, row));
+                if self.quiet == 0 {
+                    self.note_used(k, row);
                 }
                 self.used_rows.insert((k, row));
                 match &self.facts.tables[k as usize].columns[*fi as usize][row as usize] {
@@ -299,14 +328,29 @@ impl<'m> Ev<'m> {
                 R::Unknown(format!("no row of table `{}` matches", table.name))
             }
             TKind::Aggregate(a) => {
+                let top = self.quiet == 0;
                 self.quiet += 1;
-                let r = self.aggregate(a, env);
+                let r = self.aggregate(a, env, top);
                 self.quiet -= 1;
-                if self.quiet == 0
-                    && let Some(t) = &mut self.trace
-                    && let R::V(v) = &r
+                if let Some(p) = &a.during
+                    && self.period_end(p) > self.horizon
                 {
-                    let _ = (t, v);
+                    let why = format!("{} is not over as of {}", self.period_name(p), self.horizon);
+                    if let Some(t) = &mut self.trace {
+                        t.provisional = Some(why);
+                    }
+                }
+                if top && self.trace.is_some() {
+                    let value = match &r {
+                        R::V(v) => self.format(v, &e.ty, e.unit.as_ref()),
+                        R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
+                    };
+                    let c = Computed { expr: a.text.clone(), value };
+                    if let Some(t) = &mut self.trace
+                        && !t.computed.contains(&c)
+                    {
+                        t.computed.push(c);
+                    }
                 }
                 r
             }
@@ -442,18 +486,18 @@ impl<'m> Ev<'m> {
             right: self.describe_expr(r, env),
             right_value: show(self, b, r),
             holds: match res {
-                R::V(Value::Bool(t)) => t.to_string(),
-                _ => "unknown".into(),
+                R::V(Value::Bool(t)) => Some(*t),
+                _ => None,
             },
         };
         if let Some(t) = &mut self.trace
-            && !t.contains(&item)
+            && !t.evidence.contains(&item)
         {
-            t.push(item);
+            t.evidence.push(item);
         }
     }
 
-    fn aggregate(&mut self, a: &Aggregate, env: &mut Vec<Option<R>>) -> R {
+    fn aggregate(&mut self, a: &Aggregate, env: &mut Vec<Option<R>>, top: bool) -> R {
         let kind = a.kind;
         let name = self.model.records[kind as usize].name.clone();
         let table = &self.facts.tables[kind as usize];
@@ -519,6 +563,9 @@ impl<'m> Ev<'m> {
                 }
             }
             self.used_rows.insert((kind, row));
+            if top {
+                self.note_used(kind, row);
+            }
             count += 1;
             match a.func {
                 AggFunc::Count => {}
@@ -638,10 +685,11 @@ fn shift(d: Date, du: Duration, back: bool) -> Option<Date> {
 /// A decimal without trailing zeros, never in exponent form.
 pub(crate) fn fmt_decimal(d: Decimal) -> String {
     let d = d.normalize();
-    if d.scale() >= 20 {
-        // Only a non-terminating quotient (a mean of three values, a change) has this many
-        // places; show ten. Measured inputs are never rounded for display.
-        d.round_dp(10).normalize().to_string()
+    let digits = d.mantissa().unsigned_abs().checked_ilog10().unwrap_or(0) + 1;
+    if digits >= 20 {
+        // Only a computed quotient (a mean of three values, a change) has this many significant
+        // digits; show six places. Measured inputs are never rounded for display.
+        d.round_dp(6).normalize().to_string()
     } else {
         d.to_string()
     }

@@ -13,6 +13,9 @@ use expr::{Ev, R};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 
+/// Facts listed in one verdict; the rest are counted in `more_facts`.
+const MAX_FACTS: usize = 20;
+
 /// Evaluates every clause of the model as of a date.
 pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
     let mut ev = Ev::new(model, facts, as_of);
@@ -100,6 +103,9 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
             _ => None,
         };
         cx.env[f.slot as usize] = Some(val.clone());
+        if let Some(r) = row {
+            ev.used_rows.insert(r);
+        }
         cx.subject.push((kind, key, row));
         let saved_na = cx.not_applicable.clone();
         let saved_ex = cx.exemptions.len();
@@ -199,7 +205,9 @@ fn base_verdict(ev: &Ev, cx: &ClauseCx, r: &Requirement) -> Verdict {
         done_on: None,
         parties,
         evidence: vec![],
+        computed: vec![],
         facts,
+        more_facts: 0,
         sanctions: vec![],
         reason: None,
     }
@@ -251,6 +259,13 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
         }
         Some(due) => deadline_status(ev, cx, r, due, &mut v),
     };
+    // A target met on a period that is not over yet may still be missed: until the deadline it
+    // is provisional, so `pending`, with the current values in evidence.
+    let (status, reason) = match (ev.provisional(), status, deadline) {
+        (Some(why), Status::Fulfilled, Some(due)) if ev.as_of <= due => (Status::Pending, Some(format!("met so far, but provisional: {why}"))),
+        (Some(why), Status::Satisfied | Status::Violated, None) => (status, Some(format!("provisional: {why}"))),
+        _ => (status, reason),
+    };
     let (status, reason) = match status {
         Status::Unknown => (status, reason),
         s => apply_exemptions(ev, cx, s, reason),
@@ -261,15 +276,21 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
         (s, _) => s,
     };
     v.reason = reason;
-    let (evidence, used) = ev.end_trace();
-    v.evidence = evidence;
-    for (k, row) in used {
+    let trace = ev.end_trace();
+    v.evidence = trace.evidence;
+    v.computed = trace.computed;
+    for (k, row) in trace.used {
+        if v.facts.len() >= MAX_FACTS {
+            v.more_facts += 1;
+            continue;
+        }
         let f = ev.fact_ref(k, row);
         if !v.facts.contains(&f) {
             v.facts.push(f);
         }
     }
-    if v.status.is_breach() {
+    v.more_facts += trace.more_used;
+    if v.status.is_sanctioned() {
         for s in &r.sanctions {
             let decl = &ev.model.sanctions[s.sanction as usize];
             let on = s.on.as_ref().map(|e| match ev.eval(e, &mut cx.env) {

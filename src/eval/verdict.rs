@@ -58,10 +58,20 @@ impl Status {
         Status::ALL.into_iter().find(|x| x.name() == s)
     }
 
-    /// A breach of a binding duty: what makes `writ eval` exit 1 and what sanctions attach to.
+    /// A breach of a binding duty: what makes `writ eval` exit 1.
     pub fn is_breach(self) -> bool {
         matches!(self, Status::Violated | Status::Overdue | Status::FulfilledLate)
     }
+
+    /// What a plan's sanction attaches to: a duty violated, or not done by its deadline. A duty
+    /// done late is a breach, but "逾期不能完成的" sanctions no longer bite once it is done.
+    pub fn is_sanctioned(self) -> bool {
+        matches!(self, Status::Violated | Status::Overdue)
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn date_ser<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
@@ -85,8 +95,15 @@ pub struct Evidence {
     pub op: String,
     pub right: String,
     pub right_value: String,
-    /// `true`, `false` or `unknown`.
-    pub holds: String,
+    /// Whether the comparison holds; `null` when it cannot be decided.
+    pub holds: Option<bool>,
+}
+
+/// An aggregate the verdict computed, with its value: `mean(…) = 55 ug/m3`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Computed {
+    pub expr: String,
+    pub value: String,
 }
 
 /// A fact record a verdict used.
@@ -124,7 +141,12 @@ pub struct Verdict {
     pub done_on: Option<Date>,
     pub parties: IndexMap<String, Vec<String>>,
     pub evidence: Vec<Evidence>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub computed: Vec<Computed>,
     pub facts: Vec<FactRef>,
+    /// Facts used beyond those listed (an aggregate over many records lists the first few).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_facts: usize,
     pub sanctions: Vec<SanctionOut>,
     /// Why the status is what it is, where the evidence alone does not say: the missing fact,
     /// the exemption that applied, why the requirement does not apply.

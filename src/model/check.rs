@@ -1187,7 +1187,7 @@ impl Checker {
                 mk(TKind::If(Box::new(c), Box::new(a), Box::new(b)), ty, unit)
             }
             ExprKind::Match(s, arms) => self.match_expr(s, arms, span, expected),
-            ExprKind::Call { func, args } => self.call(func, args, span, expected),
+            ExprKind::Call { func, args, text } => self.call(func, args, text, span, expected),
         }
     }
 
@@ -1508,7 +1508,7 @@ impl Checker {
         true
     }
 
-    fn call(&mut self, func: &ast::Name, args: &[ast::Arg], span: Span, expected: Option<&Ty>) -> TExpr {
+    fn call(&mut self, func: &ast::Name, args: &[ast::Arg], text: &str, span: Span, expected: Option<&Ty>) -> TExpr {
         let _ = expected;
         let agg = match func.text.as_str() {
             "count" => Some(AggFunc::Count),
@@ -1520,7 +1520,7 @@ impl Checker {
             _ => None,
         };
         if let Some(f) = agg {
-            return self.aggregate(f, func, args, span);
+            return self.aggregate(f, func, args, text, span);
         }
         match func.text.as_str() {
             "change" => {
@@ -1624,7 +1624,7 @@ impl Checker {
             .collect()
     }
 
-    fn aggregate(&mut self, f: AggFunc, func: &ast::Name, args: &[ast::Arg], span: Span) -> TExpr {
+    fn aggregate(&mut self, f: AggFunc, func: &ast::Name, args: &[ast::Arg], text: &str, span: Span) -> TExpr {
         let form = match f {
             AggFunc::Count => "count(KIND where FILTER during PERIOD)",
             AggFunc::Share => "share(KIND where FILTER, CONDITION)",
@@ -1712,7 +1712,7 @@ impl Checker {
             AggFunc::Share => (Ty::Percent, None),
             _ => value.as_ref().map(|v| (v.ty.clone(), v.unit.clone())).unwrap_or((Ty::Error, None)),
         };
-        TExpr { kind: TKind::Aggregate(Box::new(Aggregate { func: f, kind, slot, value, index, filter, during })), ty, unit, span }
+        TExpr { kind: TKind::Aggregate(Box::new(Aggregate { func: f, kind, slot, value, index, filter, during, text: text.to_string() })), ty, unit, span }
     }
 }
 

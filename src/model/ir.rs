@@ -267,6 +267,8 @@ pub struct Aggregate {
     /// What remains of the filter.
     pub filter: Option<TExpr>,
     pub during: Option<TPeriod>,
+    /// The aggregate as written, for evidence.
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -4,6 +4,9 @@
 use crate::eval::{Report, Status, Verdict};
 use std::fmt::Write;
 
+/// Facts listed per verdict in the human report.
+const HUMAN_FACTS: usize = 5;
+
 fn mark(s: Status) -> &'static str {
     match s {
         Status::Violated | Status::Overdue | Status::FulfilledLate => "✗",
@@ -86,7 +89,9 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
             continue;
         }
         let _ = write!(out, "  {} {:<14} {} · {} {}", mark(v.status), v.status.name(), subject(v), v.modality, strip_modality(&v.requirement));
-        if let Some(d) = v.deadline {
+        if let Some(d) = v.deadline
+            && !v.requirement.contains(&d.to_string())
+        {
             let _ = write!(out, " (due {d})");
         }
         let _ = writeln!(out);
@@ -96,14 +101,19 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
         let detailed = v.status != Status::Satisfied && v.status != Status::Met && v.status != Status::Fulfilled;
         if detailed {
             for e in &v.evidence {
-                let verdict = match e.holds.as_str() {
-                    "true" => "holds",
-                    "false" => "does not hold",
-                    _ => "cannot be decided",
+                let verdict = match e.holds {
+                    Some(true) => "holds",
+                    Some(false) => "does not hold",
+                    None => "cannot be decided",
                 };
                 let _ = writeln!(out, "      {} = {}; {} {}: {verdict}", e.left, e.left_value, e.op, e.right_value);
             }
-            if let Some(r) = &v.reason {
+            for c in v.computed.iter().filter(|c| !v.evidence.iter().any(|e| e.left == c.expr || e.right == c.expr)) {
+                let _ = writeln!(out, "      {} = {}", c.expr, c.value);
+            }
+            if let Some(r) = &v.reason
+                && !v.evidence.iter().any(|e| e.left_value.contains(r.as_str()) || e.right_value.contains(r.as_str()))
+            {
                 let _ = writeln!(out, "      {r}");
             }
             for s in &v.sanctions {
@@ -112,8 +122,13 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
                     None => _ = writeln!(out, "      sanction: {}", s.text.as_deref().unwrap_or(&s.name)),
                 }
             }
-            for f in &v.facts {
+            // The JSON report lists every fact; a reader wants the first few and a count.
+            for f in v.facts.iter().take(HUMAN_FACTS) {
                 let _ = writeln!(out, "      fact: {}:{} ({} {})", f.file, f.line, f.kind, f.key);
+            }
+            let more = v.more_facts + v.facts.len().saturating_sub(HUMAN_FACTS);
+            if more > 0 {
+                let _ = writeln!(out, "      … and {more} more facts (see --format json)");
             }
             let _ = writeln!(out, "      id: {}", v.id);
         }

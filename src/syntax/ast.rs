@@ -359,7 +359,8 @@ pub enum ExprKind {
     List(Vec<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     Match(Box<Expr>, Vec<MatchArm>),
-    Call { func: Name, args: Vec<Arg> },
+    /// `text` is the call as written, for reports.
+    Call { func: Name, args: Vec<Arg>, text: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -597,6 +597,7 @@ fn primary(p: P) -> Expr {
             ExprKind::Match(Box::new(scrutinee), arms)
         }
         Rule::call => {
+            let text = collapse(p.as_str());
             let mut it = p.into_inner();
             let func = name(it.next().expect("grammar: call name"));
             let args = it
@@ -617,7 +618,7 @@ fn primary(p: P) -> Expr {
                     arg
                 })
                 .collect();
-            ExprKind::Call { func, args }
+            ExprKind::Call { func, args, text }
         }
         r => unreachable!("grammar: unexpected primary {r:?}"),
     };

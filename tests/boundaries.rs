@@ -1,0 +1,89 @@
+//! Decimal and unit boundaries: a value exactly at a limit, one unit of the last digit past
+//! it, and the same limit written in other units.
+
+mod common;
+use common::verdict;
+use writ::eval::Status::*;
+
+const KILN: &str = "record 爐 key 編號 { 編號: text 顆粒物: mg/m3 }\n\
+clause 限值 \"t\" { cite \"三(二)11\" \"不高于30毫克/立方米\" lead 甲局 for k in 爐 { must k.顆粒物 <= LIMIT } }\n";
+
+fn kiln(limit: &str, value: &str) -> writ::eval::Status {
+    let policy = KILN.replace("LIMIT", limit);
+    let facts = format!("{{ \"爐\": [ {{ \"編號\": \"K\", \"顆粒物\": {value} }} ] }}");
+    verdict(&policy, &facts, "2019-10-01", "限值/K/1")
+}
+
+#[test]
+fn at_the_limit_passes() {
+    assert_eq!(kiln("30 mg/m3", "30"), Satisfied);
+    assert_eq!(kiln("30 mg/m3", "30.000"), Satisfied);
+    assert_eq!(kiln("30 mg/m3", "\"30 mg/m3\""), Satisfied);
+}
+
+#[test]
+fn one_unit_of_the_last_digit_above_fails() {
+    assert_eq!(kiln("30 mg/m3", "30.001"), Violated);
+    assert_eq!(kiln("30 mg/m3", "30.0000000001"), Violated);
+    assert_eq!(kiln("30.5 mg/m3", "30.51"), Violated);
+    assert_eq!(kiln("30.5 mg/m3", "30.50"), Satisfied);
+}
+
+#[test]
+fn the_same_limit_in_other_units_behaves_the_same() {
+    for limit in ["30 mg/m3", "0.030 g/m3", "30000 ug/m3", "30000 µg/m³", "0.00003 kg/m3"] {
+        assert_eq!(kiln(limit, "30"), Satisfied, "limit {limit}");
+        assert_eq!(kiln(limit, "30.001"), Violated, "limit {limit}");
+        assert_eq!(kiln(limit, "\"0.030 g/m3\""), Satisfied, "limit {limit}");
+        assert_eq!(kiln(limit, "\"30001 ug/m3\""), Violated, "limit {limit}");
+        assert_eq!(kiln(limit, "\"29999.999 μg/m3\""), Satisfied, "limit {limit}");
+    }
+}
+
+#[test]
+fn binary_floating_point_would_get_this_wrong() {
+    // 0.1 + 0.2 > 0.3 in binary floating point; writ's decimals are exact.
+    let policy = "record 爐 key 編號 { 編號: text a: mg/m3 b: mg/m3 }\n\
+        clause 和 \"t\" { cite \"1\" \"x\" lead 甲局 for k in 爐 { must k.a + k.b <= 0.3 mg/m3 } }\n";
+    let facts = "{ \"爐\": [ { \"編號\": \"K\", \"a\": 0.1, \"b\": 0.2 } ] }";
+    assert_eq!(verdict(policy, facts, "2019-10-01", "和/K/1"), Satisfied);
+}
+
+/// 以上/以下/不高於/不超過/達到 include the number; 超過/高於/低於/不滿 exclude it.
+#[test]
+fn boundary_words() {
+    let cases = [
+        ("<=", "30", Satisfied), // 不高於 30 / 30以下
+        ("<", "30", Violated),   // 低於 30
+        (">=", "30", Satisfied), // 30以上 / 達到 30
+        (">", "30", Violated),   // 超過 30 (as a requirement to exceed)
+    ];
+    for (op, v, want) in cases {
+        let policy = KILN.replace("<= LIMIT", &format!("{op} 30 mg/m3"));
+        let facts = format!("{{ \"爐\": [ {{ \"編號\": \"K\", \"顆粒物\": {v} }} ] }}");
+        assert_eq!(verdict(&policy, &facts, "2019-10-01", "限值/K/1"), want, "{op} at the boundary");
+    }
+}
+
+#[test]
+fn deadlines_by_is_inclusive_before_is_exclusive() {
+    let policy = "record 企 key 名 { 名: text 完成日?: date }\n\
+        clause 甲 \"t\" { cite \"1\" \"x\" lead 甲局 for e in 企 { must 含: e.完成日 by 2019-09-30  must 不含: e.完成日 before 2019-09-30 } }\n";
+    let facts = "{ \"企\": [ { \"名\": \"E\", \"完成日\": \"2019-09-30\" } ] }";
+    assert_eq!(verdict(policy, facts, "2019-10-15", "甲/E/含"), Fulfilled);
+    assert_eq!(verdict(policy, facts, "2019-10-15", "甲/E/不含"), FulfilledLate);
+    let none = "{ \"企\": [ { \"名\": \"E\" } ] }";
+    assert_eq!(verdict(policy, none, "2019-09-30", "甲/E/含"), Pending);
+    assert_eq!(verdict(policy, none, "2019-09-30", "甲/E/不含"), Overdue);
+    assert_eq!(verdict(policy, none, "2019-10-01", "甲/E/含"), Overdue);
+}
+
+#[test]
+fn missing_data_is_unknown_never_a_pass() {
+    let facts = "{ \"爐\": [ { \"編號\": \"K\" } ] }";
+    let policy = KILN.replace("LIMIT", "30 mg/m3");
+    assert_eq!(verdict(&policy, facts, "2019-10-01", "限值/K/1"), Unknown);
+    // A prohibition on missing data is unknown too, not satisfied.
+    let policy = KILN.replace("must k.顆粒物 <= LIMIT", "must not k.顆粒物 > 30 mg/m3");
+    assert_eq!(verdict(&policy, facts, "2019-10-01", "限值/K/1"), Unknown);
+}

@@ -1,0 +1,35 @@
+//! Helpers in writ's own terms: a policy text, facts, an as-of date → verdicts.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use writ::db::{self, Database, FactFile, FactSet, Package, SourceFile};
+use writ::eval::{self, Report, Status};
+use writ::value::Date;
+
+pub const PLAN: &str = "plan p \"test plan\" { period 2019-01-01 .. 2019-12-31 roles lead \"牽頭\" }\nparty 甲局\n";
+
+/// Evaluates `policy` (a package of one file, after a standard plan header) against JSON facts.
+pub fn report(policy: &str, facts_json: &str, as_of: &str) -> Report {
+    let db = Database::default();
+    let src = SourceFile::new(&db, Arc::from("policy.writ"), Arc::from(format!("{PLAN}{policy}")));
+    let pkg = Package::new(&db, vec![src]);
+    let checked = db::package_model(&db, pkg);
+    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "policy does not check: {errors:#?}");
+    let ff = FactFile::new(&db, pkg, Arc::from("facts.json"), Arc::from(facts_json));
+    let file_diags = db::fact_file(&db, ff).diagnostics.clone();
+    assert!(file_diags.is_empty(), "facts do not load: {file_diags:#?}");
+    let set = FactSet::new(&db, pkg, vec![ff]);
+    let facts = db::fact_set(&db, set);
+    assert!(facts.diagnostics.is_empty(), "facts do not link: {:#?}", facts.diagnostics);
+    eval::evaluate(&checked.model, facts, Date::parse_iso(as_of).expect("a test date"))
+}
+
+/// The status of one verdict by id.
+pub fn verdict(policy: &str, facts_json: &str, as_of: &str, id: &str) -> Status {
+    let r = report(policy, facts_json, as_of);
+    match r.verdicts.iter().find(|v| v.id == id) {
+        Some(v) => v.status,
+        None => panic!("no verdict `{id}`; the verdicts are {:?}", r.verdicts.iter().map(|v| &v.id).collect::<Vec<_>>()),
+    }
+}
