@@ -63,8 +63,13 @@ fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let file: Arc<str> = Arc::from(path.display().to_string());
-            Err(Diagnostic::error("invalid-utf8", &file, Span::new(at, at), format!("`{}` is not valid UTF-8 (byte {at})", path.display()))
-                .with_help("save the file as UTF-8"))
+            Err(Diagnostic::error(
+                "invalid-utf8",
+                &file,
+                Span::new(at, at),
+                format!("`{}` is not valid UTF-8 (byte {at})", path.display()),
+            )
+            .with_help("save the file as UTF-8"))
         }
     }
 }
@@ -97,8 +102,15 @@ pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let paths = files_under(dir, &["writ"]).map_err(|d| vec![d])?;
     if paths.is_empty() {
         let file: Arc<str> = Arc::from(dir.display().to_string());
-        return Err(vec![Diagnostic::error("empty-package", &file, Span::default(), format!("no `.writ` files in `{}`", dir.display()))
-            .with_help("point writ at the folder that holds the policy files")]);
+        return Err(vec![
+            Diagnostic::error(
+                "empty-package",
+                &file,
+                Span::default(),
+                format!("no `.writ` files in `{}`", dir.display()),
+            )
+            .with_help("point writ at the folder that holds the policy files"),
+        ]);
     }
     let mut sources = Sources::default();
     let mut files = Vec::new();
@@ -191,7 +203,15 @@ pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, sty
         let paths = match files_under(p, &["json", "csv"]) {
             Ok(ps) if ps.is_empty() => {
                 let file: Arc<str> = Arc::from(p.display().to_string());
-                errors.push(Diagnostic::error("empty-facts", &file, Span::default(), format!("no `.json` or `.csv` fact files in `{}`", p.display())).with_help("point `--facts` at fact files or a folder of them"));
+                errors.push(
+                    Diagnostic::error(
+                        "empty-facts",
+                        &file,
+                        Span::default(),
+                        format!("no `.json` or `.csv` fact files in `{}`", p.display()),
+                    )
+                    .with_help("point `--facts` at fact files or a folder of them"),
+                );
                 continue;
             }
             Ok(ps) => ps,
@@ -299,10 +319,19 @@ pub fn run_tests(model: &Model) -> (usize, Vec<String>) {
             for v in matching {
                 if v.status != x.status {
                     let why = v.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-                    let mut evidence: Vec<String> = v.evidence.iter().map(|e| format!("{} = {} {} {}", e.left, e.left_value, e.op, e.right_value)).collect();
+                    let mut evidence: Vec<String> = v
+                        .evidence
+                        .iter()
+                        .map(|e| format!("{} = {} {} {}", e.left, e.left_value, e.op, e.right_value))
+                        .collect();
                     evidence.extend(v.computed.iter().map(|c| format!("{} = {}", c.expr, c.value)));
                     let ev = if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) };
-                    problems.push(format!("  {}: expected {}, found {}{why}{ev}", v.id, x.status.name(), v.status.name()));
+                    problems.push(format!(
+                        "  {}: expected {}, found {}{why}{ev}",
+                        v.id,
+                        x.status.name(),
+                        v.status.name()
+                    ));
                 }
             }
         }

@@ -76,7 +76,7 @@ pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
             Err(d) => diagnostics.push(d.clone()),
         }
     }
-    let (model, more) = model::check(&modules);
+    let (model, more) = model::check(&modules, !diagnostics.is_empty());
     diagnostics.extend(more);
     Checked { model, diagnostics }
 }

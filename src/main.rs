@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use writ::cli::{self, Format, Style};
 
 #[derive(Parser)]
-#[command(name = "writ", version, about = "Policy-as-code for government action plans: check policies, evaluate facts, explain verdicts")]
+#[command(
+    name = "writ",
+    version,
+    about = "Policy-as-code for government action plans: check policies, evaluate facts, explain verdicts"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,

@@ -225,7 +225,8 @@ impl UnitTable {
             first = false;
             let end = rest.find(['/', '*', '·', '.']).unwrap_or(rest.len());
             let (atom, exp) = split_exponent(&rest[..end])?;
-            let u = self.atom(atom).ok_or_else(|| UnitError::Unknown(atom.to_string()))?;
+            // The error names the piece as written (`Nm3`), not the stripped atom.
+            let u = self.atom(atom).ok_or_else(|| UnitError::Unknown(rest[..end].to_string()))?;
             let e = if divide { -exp } else { exp };
             for _ in 0..e.unsigned_abs() {
                 factor = if e < 0 { factor.checked_div(u.factor) } else { factor.checked_mul(u.factor) }

@@ -10,7 +10,11 @@ fn writ(args: &[&str]) -> (i32, String, String) {
         .env("NO_COLOR", "1")
         .output()
         .expect("the writ binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -68,8 +72,16 @@ fn a_bad_fact_value_exits_2_with_its_location() {
 
 #[test]
 fn eval_exit_code_reflects_breaches_and_json_has_the_contract_fields() {
-    let (code, out, err) =
-        writ(&["eval", "policies/yangquan-2019", "--facts", "examples/yangquan-2019", "--as-of", "2020-01-15", "--format", "json"]);
+    let (code, out, err) = writ(&[
+        "eval",
+        "policies/yangquan-2019",
+        "--facts",
+        "examples/yangquan-2019",
+        "--as-of",
+        "2020-01-15",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 1, "the examples contain violations: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
     for key in ["plan", "as_of", "summary", "verdicts"] {
@@ -102,14 +114,23 @@ fn eval_exit_code_reflects_breaches_and_json_has_the_contract_fields() {
         "the bundled examples cover every status"
     );
     // Deterministic: the same run twice gives the same bytes.
-    let (_, again, _) =
-        writ(&["eval", "policies/yangquan-2019", "--facts", "examples/yangquan-2019", "--as-of", "2020-01-15", "--format", "json"]);
+    let (_, again, _) = writ(&[
+        "eval",
+        "policies/yangquan-2019",
+        "--facts",
+        "examples/yangquan-2019",
+        "--as-of",
+        "2020-01-15",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out, again);
 }
 
 #[test]
 fn bad_arguments_exit_2() {
-    let (code, _, err) = writ(&["eval", "policies/yangquan-2019", "--facts", "examples/yangquan-2019", "--as-of", "2019-02-30"]);
+    let (code, _, err) =
+        writ(&["eval", "policies/yangquan-2019", "--facts", "examples/yangquan-2019", "--as-of", "2019-02-30"]);
     assert_eq!(code, 2);
     assert!(err.contains("2019-02-30"), "{err}");
     let (code, _, err) = writ(&["check", "no/such/folder"]);

@@ -31,7 +31,10 @@ fn check_ok() {
         assert!(errors.is_empty(), "{} should check cleanly, found {errors:?}", path.display());
         let source = std::fs::read_to_string(&path).unwrap();
         let warnings = writ::report::render_diagnostics(&checked.diagnostics, &loaded.sources, false, 80);
-        insta::assert_snapshot!(format!("----- SOURCE\n{source}\n----- MODEL\n{}\n----- WARNINGS\n{warnings}", writ::model::dump(&checked.model)));
+        insta::assert_snapshot!(format!(
+            "----- SOURCE\n{source}\n----- MODEL\n{}\n----- WARNINGS\n{warnings}",
+            writ::model::dump(&checked.model)
+        ));
     });
 }
 

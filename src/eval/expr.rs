@@ -1,7 +1,7 @@
 //! Expression evaluation with three outcomes: a value, an absent optional value, or unknown.
 
-use super::verdict::{Computed, Evidence, FactRef, Status};
 use super::StatusIndex;
+use super::verdict::{Computed, Evidence, FactRef, Status};
 use crate::facts::Facts;
 use crate::model::*;
 use crate::syntax::ast::{BinOp, UnOp};
@@ -117,7 +117,9 @@ impl<'m> Ev<'m> {
     /// The last day of a period.
     pub fn period_end(&self, p: &TPeriod) -> Date {
         match p {
-            TPeriod::Named(i) => self.model.periods[*i as usize].ranges.iter().map(|r| r.1).max().unwrap_or(Date(i32::MIN)),
+            TPeriod::Named(i) => {
+                self.model.periods[*i as usize].ranges.iter().map(|r| r.1).max().unwrap_or(Date(i32::MIN))
+            }
             TPeriod::Year(y) => Date::from_ymd(*y, 12, 31).unwrap_or(Date(i32::MIN)),
         }
     }
@@ -147,7 +149,9 @@ impl<'m> Ev<'m> {
             Some(&row) if self.visible(kind, row) => R::V(Value::Ref(kind, row)),
             Some(_) => R::Unknown(format!("the {name} record `{key}` is dated after {}", self.horizon)),
             None => match table.rejected.iter().find(|r| r.key.as_deref() == Some(key)) {
-                Some(rej) => R::Unknown(format!("the {name} record `{key}` (line {}) was rejected: {}", rej.line, rej.reason)),
+                Some(rej) => {
+                    R::Unknown(format!("the {name} record `{key}` (line {}) was rejected: {}", rej.line, rej.reason))
+                }
                 None => R::Unknown(format!("no {name} record `{key}` in the facts")),
             },
         }
@@ -195,9 +199,13 @@ impl<'m> Ev<'m> {
                 Some(u) if !u.name.is_empty() => format!("{} {}", fmt_decimal(u.from_si(*n).unwrap_or(*n)), u.name),
                 _ => fmt_decimal(*n),
             },
-            (Value::Enum(i), Ty::Enum(e)) => self.model.enums[*e as usize].variants.get(*i as usize).cloned().unwrap_or_default(),
+            (Value::Enum(i), Ty::Enum(e)) => {
+                self.model.enums[*e as usize].variants.get(*i as usize).cloned().unwrap_or_default()
+            }
             (Value::Ref(k, _), _) => format!("{} {}", self.model.records[*k as usize].name, self.plain(v)),
-            (Value::List(xs), Ty::List(t)) => format!("[{}]", xs.iter().map(|x| self.format(x, t, unit)).collect::<Vec<_>>().join(", ")),
+            (Value::List(xs), Ty::List(t)) => {
+                format!("[{}]", xs.iter().map(|x| self.format(x, t, unit)).collect::<Vec<_>>().join(", "))
+            }
             _ => self.plain(v),
         }
     }
@@ -210,7 +218,9 @@ impl<'m> Ev<'m> {
                 format!("{}.{}", self.describe_expr(b, env), field)
             }
             TKind::Local(s) => match env.get(*s as usize) {
-                Some(Some(R::V(Value::Ref(k, r)))) => format!("{}[{}]", self.model.records[*k as usize].name, self.plain(&Value::Ref(*k, *r))),
+                Some(Some(R::V(Value::Ref(k, r)))) => {
+                    format!("{}[{}]", self.model.records[*k as usize].name, self.plain(&Value::Ref(*k, *r)))
+                }
                 Some(Some(R::V(v))) => self.format(v, &e.ty, e.unit.as_ref()),
                 _ => "(value)".into(),
             },
@@ -228,7 +238,11 @@ impl<'m> Ev<'m> {
     pub fn eval(&mut self, e: &TExpr, env: &mut Vec<Option<R>>) -> R {
         match &e.kind {
             TKind::Const(v) => R::V(v.clone()),
-            TKind::Local(s) => env.get(*s as usize).cloned().flatten().unwrap_or_else(|| R::Unknown("a variable was read before it was set".into())),
+            TKind::Local(s) => env
+                .get(*s as usize)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| R::Unknown("a variable was read before it was set".into())),
             TKind::Field(b, kind, fi) => {
                 let base = self.eval(b, env);
                 let (k, row) = match base {
@@ -384,7 +398,13 @@ impl<'m> Ev<'m> {
                     return R::Unknown(format!("clause `{clause}` has not been evaluated"));
                 };
                 let statuses = self.statuses.get(&(ci, key.clone())).cloned().unwrap_or_default();
-                let hit = |s: &Status| if *violated { s.is_breach() } else { matches!(s, Status::Satisfied | Status::Fulfilled | Status::Met) };
+                let hit = |s: &Status| {
+                    if *violated {
+                        s.is_breach()
+                    } else {
+                        matches!(s, Status::Satisfied | Status::Fulfilled | Status::Met)
+                    }
+                };
                 if statuses.iter().any(hit) {
                     R::V(Value::Bool(true))
                 } else if statuses.contains(&Status::Unknown) {
@@ -396,7 +416,11 @@ impl<'m> Ev<'m> {
             TKind::DateShift(d, dur, back) => match (self.eval(d, env), self.eval(dur, env)) {
                 (R::V(Value::Date(d)), R::V(Value::Duration(du))) => match shift(d, du, *back) {
                     Some(x) => R::V(Value::Date(x)),
-                    None => R::Unknown(format!("{d} moved by {} {} is not a date writ can compute", du.amount, du.unit.name())),
+                    None => R::Unknown(format!(
+                        "{d} moved by {} {} is not a date writ can compute",
+                        du.amount,
+                        du.unit.name()
+                    )),
                 },
                 (R::V(_), R::V(_)) => R::Unknown("type error".into()),
                 (R::V(_), other) | (other, _) => unknown(other),
@@ -502,7 +526,11 @@ impl<'m> Ev<'m> {
         let name = self.model.records[kind as usize].name.clone();
         let table = &self.facts.tables[kind as usize];
         if !table.rejected.is_empty() {
-            return R::Unknown(format!("{} {name} record(s) were rejected, so the {} cannot be known", table.rejected.len(), a.func.name()));
+            return R::Unknown(format!(
+                "{} {name} record(s) were rejected, so the {} cannot be known",
+                table.rejected.len(),
+                a.func.name()
+            ));
         }
         // Candidate rows: from the index when the filter has `field == value` parts.
         let mut candidates: Option<Vec<u32>> = None;
@@ -516,7 +544,10 @@ impl<'m> Ev<'m> {
             if !idx.absent.is_empty() {
                 let field = &model.records[kind as usize].fields[*fi as usize].name;
                 let n = idx.absent.len();
-                return R::Unknown(format!("{n} {name} record(s) have no {field}, so the {} cannot be known", a.func.name()));
+                return R::Unknown(format!(
+                    "{n} {name} record(s) have no {field}, so the {} cannot be known",
+                    a.func.name()
+                ));
             }
             let rows = idx.rows.get(&key).cloned().unwrap_or_default();
             candidates = Some(match candidates {
@@ -527,7 +558,8 @@ impl<'m> Ev<'m> {
                 }
             });
         }
-        let rows: Vec<u32> = candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
+        let rows: Vec<u32> =
+            candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
         let dated = self.model.records[kind as usize].dated;
         let mut count: u64 = 0;
         let mut hits: u64 = 0;
@@ -550,7 +582,10 @@ impl<'m> Ev<'m> {
                     }
                     _ => {
                         let key = &self.facts.tables[kind as usize].origins[row as usize].key;
-                        return R::Unknown(format!("{name}[{key}] has no date, so it cannot be placed in {}", self.period_name(p)));
+                        return R::Unknown(format!(
+                            "{name}[{key}] has no date, so it cannot be placed in {}",
+                            self.period_name(p)
+                        ));
                     }
                 }
             }

@@ -22,7 +22,14 @@ pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
     let mut verdicts = Vec::new();
     for (ci, clause) in model.clauses.iter().enumerate() {
         let start = verdicts.len();
-        let mut cx = ClauseCx { clause, env: vec![None; clause.slots as usize], subject: vec![], verdicts: &mut verdicts, not_applicable: None, exemptions: vec![] };
+        let mut cx = ClauseCx {
+            clause,
+            env: vec![None; clause.slots as usize],
+            subject: vec![],
+            verdicts: &mut verdicts,
+            not_applicable: None,
+            exemptions: vec![],
+        };
         if let Some(p) = &clause.during
             && !ev.in_period(p, as_of)
         {
@@ -78,7 +85,11 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
             // A rejected record is still a subject: its verdicts are unknown, never skipped.
             for rej in &table.rejected {
                 let key = rej.key.as_deref().map(str::to_string).unwrap_or_else(|| format!("line {}", rej.line));
-                out.push((name.clone(), key, R::Unknown(format!("the {name} record at line {} was rejected: {}", rej.line, rej.reason))));
+                out.push((
+                    name.clone(),
+                    key,
+                    R::Unknown(format!("the {name} record at line {} was rejected: {}", rej.line, rej.reason)),
+                ));
             }
             out
         }
@@ -95,7 +106,10 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
                 })
                 .collect()
         }
-        ScopeSource::Parties(ps) => ps.iter().map(|&p| ("party".to_string(), ev.model.parties[p as usize].name.clone(), R::V(Value::Party(p)))).collect(),
+        ScopeSource::Parties(ps) => ps
+            .iter()
+            .map(|&p| ("party".to_string(), ev.model.parties[p as usize].name.clone(), R::V(Value::Party(p))))
+            .collect(),
     };
     for (kind, key, val) in subjects {
         let row = match &val {
@@ -262,7 +276,9 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
     // A target met on a period that is not over yet may still be missed: until the deadline it
     // is provisional, so `pending`, with the current values in evidence.
     let (status, reason) = match (ev.provisional(), status, deadline) {
-        (Some(why), Status::Fulfilled, Some(due)) if ev.as_of <= due => (Status::Pending, Some(format!("met so far, but provisional: {why}"))),
+        (Some(why), Status::Fulfilled, Some(due)) if ev.as_of <= due => {
+            (Status::Pending, Some(format!("met so far, but provisional: {why}")))
+        }
         (Some(why), Status::Satisfied | Status::Violated, None) => (status, Some(format!("provisional: {why}"))),
         _ => (status, reason),
     };
@@ -303,7 +319,13 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
     v
 }
 
-fn deadline_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date, v: &mut Verdict) -> (Status, Option<String>) {
+fn deadline_status(
+    ev: &mut Ev,
+    cx: &mut ClauseCx,
+    r: &Requirement,
+    due: Date,
+    v: &mut Verdict,
+) -> (Status, Option<String>) {
     let as_of = ev.as_of;
     let not_done = |as_of: Date| if as_of <= due { Status::Pending } else { Status::Overdue };
     if r.condition.ty == Ty::Date {
@@ -312,7 +334,10 @@ fn deadline_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date, v
                 v.done_on = Some(d);
                 (if d <= due { Status::Fulfilled } else { Status::FulfilledLate }, None)
             }
-            R::V(Value::Date(d)) => (not_done(as_of), Some(format!("recorded as done on {d}, after the as-of date {as_of}, so not yet counted"))),
+            R::V(Value::Date(d)) => (
+                not_done(as_of),
+                Some(format!("recorded as done on {d}, after the as-of date {as_of}, so not yet counted")),
+            ),
             R::Absent(why) => (not_done(as_of), Some(why)),
             R::V(_) => (Status::Unknown, Some("the completion date is not a date".into())),
             R::Unknown(why) => (Status::Unknown, Some(why)),
@@ -329,8 +354,12 @@ fn deadline_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date, v
             ev.set_horizon(saved);
             match then {
                 R::V(Value::Bool(true)) => (Status::Fulfilled, None),
-                R::V(Value::Bool(false)) => (Status::FulfilledLate, Some(format!("not yet met as of the deadline {due}"))),
-                R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(format!("met by {as_of}, but whether by {due} is unknown: {why}"))),
+                R::V(Value::Bool(false)) => {
+                    (Status::FulfilledLate, Some(format!("not yet met as of the deadline {due}")))
+                }
+                R::Absent(why) | R::Unknown(why) => {
+                    (Status::Unknown, Some(format!("met by {as_of}, but whether by {due} is unknown: {why}")))
+                }
                 R::V(_) => (Status::Unknown, None),
             }
         }
@@ -342,7 +371,12 @@ fn deadline_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date, v
 
 /// Default logic: an exemption that holds defeats the requirement; one that cannot be decided
 /// leaves a passing verdict alone and turns a failing one into `unknown`.
-fn apply_exemptions(ev: &mut Ev, cx: &mut ClauseCx, status: Status, reason: Option<String>) -> (Status, Option<String>) {
+fn apply_exemptions(
+    ev: &mut Ev,
+    cx: &mut ClauseCx,
+    status: Status,
+    reason: Option<String>,
+) -> (Status, Option<String>) {
     let exemptions: Vec<&Exemption> = cx.exemptions.clone();
     let mut undecided = None;
     ev.pause_trace();
@@ -353,7 +387,9 @@ fn apply_exemptions(ev: &mut Ev, cx: &mut ClauseCx, status: Status, reason: Opti
                 return (Status::Exempt, Some(format!("exempt under `{}`", ex.name)));
             }
             R::V(_) => {}
-            R::Absent(why) | R::Unknown(why) => undecided = Some(format!("exemption `{}` cannot be decided: {why}", ex.name)),
+            R::Absent(why) | R::Unknown(why) => {
+                undecided = Some(format!("exemption `{}` cannot be decided: {why}", ex.name))
+            }
         }
     }
     ev.resume_trace();

@@ -171,7 +171,12 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(verdicts: &[Verdict], facts: &Facts, used: &HashSet<(u32, u32)>, kinds: &[crate::model::RecordDecl]) -> Summary {
+    pub fn of(
+        verdicts: &[Verdict],
+        facts: &Facts,
+        used: &HashSet<(u32, u32)>,
+        kinds: &[crate::model::RecordDecl],
+    ) -> Summary {
         let mut by_status = IndexMap::new();
         for s in Status::ALL {
             let n = verdicts.iter().filter(|v| v.status == s).count();
@@ -185,7 +190,10 @@ impl Summary {
             if accepted + rejected == 0 {
                 continue;
             }
-            records.insert(kinds.get(k).map(|r| r.name.clone()).unwrap_or_default(), KindAccount { loaded: accepted + rejected, used: u, unused: accepted - u, rejected });
+            records.insert(
+                kinds.get(k).map(|r| r.name.clone()).unwrap_or_default(),
+                KindAccount { loaded: accepted + rejected, used: u, unused: accepted - u, rejected },
+            );
         }
         Summary { verdicts: verdicts.len(), by_status, records }
     }

@@ -144,7 +144,9 @@ impl Cx<'_, '_> {
                 Some(r) => format!("the key of a `{}` record", r.name),
                 None => "a record key".into(),
             },
-            Ty::Duration | Ty::List(_) | Ty::Party | Ty::Kind(_) | Ty::Period | Ty::Error => "a value of a type facts cannot hold".into(),
+            Ty::Duration | Ty::List(_) | Ty::Party | Ty::Kind(_) | Ty::Period | Ty::Error => {
+                "a value of a type facts cannot hold".into()
+            }
         }
     }
 
@@ -184,7 +186,8 @@ impl Cx<'_, '_> {
     }
 
     fn unsupported(&self) -> Bad {
-        let message = format!("field type not supported in facts: `{}` cannot be read from a fact file", self.field.name);
+        let message =
+            format!("field type not supported in facts: `{}` cannot be read from a fact file", self.field.name);
         self.bad("bad-value", self.raw.span, message, self.help())
     }
 
@@ -258,12 +261,10 @@ impl Cx<'_, '_> {
                 Some(u) => format!("`{}` (dimension `{dim}`)", u.name),
                 None => format!("dimension `{dim}`"),
             };
-            let message = format!(
-                "expected a quantity in {declared}, found `{}` (dimension `{}`)",
-                clip(unit_text),
-                unit.dim
-            );
-            let help = format!("convert the value to a unit of dimension `{dim}`; units of other dimensions do not convert");
+            let message =
+                format!("expected a quantity in {declared}, found `{}` (dimension `{}`)", clip(unit_text), unit.dim);
+            let help =
+                format!("convert the value to a unit of dimension `{dim}`; units of other dimensions do not convert");
             return Err(self.bad("unit-mismatch", self.span_of(unit_text), message, help));
         }
         // `checked_mul` rounds a product that needs more than 28 decimal places; a non-zero
@@ -302,9 +303,8 @@ impl Cx<'_, '_> {
                 "months run from 1 to 12".to_string()
             } else {
                 let next = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-                let days = Date::from_ymd(next.0, next.1, 1)
-                    .zip(Date::from_ymd(y, m, 1))
-                    .map_or(31, |(a, b)| a.0 - b.0);
+                let days =
+                    Date::from_ymd(next.0, next.1, 1).zip(Date::from_ymd(y, m, 1)).map_or(31, |(a, b)| a.0 - b.0);
                 format!("{y}-{m:02} has {days} days")
             };
             let message = format!("expected a date, found `{}`, which is not a day of the calendar", clip(self.text));

@@ -87,7 +87,9 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
                     ),
                     _ => (format!("unreadable row: {e}"), "check the quoting of this row".to_string()),
                 };
-                let d = Diagnostic::error("fact-syntax", &loader.path, span, message).with_label("this row").with_help(help);
+                let d = Diagnostic::error("fact-syntax", &loader.path, span, message)
+                    .with_label("this row")
+                    .with_help(help);
                 loader.reject_whole(d, kind, key, line, span);
                 continue;
             }
@@ -111,11 +113,7 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
 }
 
 /// The record kind the file is named after, or `None` (reported) when there is none.
-fn kind_of<R: std::io::Read>(
-    loader: &mut Loader<'_>,
-    header: Span,
-    reader: &mut ::csv::Reader<R>,
-) -> Option<RecordId> {
+fn kind_of<R: std::io::Read>(loader: &mut Loader<'_>, header: Span, reader: &mut ::csv::Reader<R>) -> Option<RecordId> {
     let stem = Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim().to_string();
     if let Some(&kind) = loader.kinds.get(stem.as_str()) {
         return Some(kind);

@@ -24,8 +24,12 @@ struct FileCount {
 impl Capped {
     /// `files[i]` is the file that [`Capped::push`]'s index `i` names.
     pub(super) fn new(files: Vec<Arc<str>>) -> Self {
-        let files =
-            files.into_iter().map(|path| FileCount { path, shown: 0, suppressed: 0, first_suppressed: Span::default() });
+        let files = files.into_iter().map(|path| FileCount {
+            path,
+            shown: 0,
+            suppressed: 0,
+            first_suppressed: Span::default(),
+        });
         Capped { out: Vec::new(), files: files.collect() }
     }
 

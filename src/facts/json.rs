@@ -44,7 +44,8 @@ struct SyntaxError {
 
 impl SyntaxError {
     fn into_diagnostic(self, path: &std::sync::Arc<str>) -> Diagnostic {
-        let d = Diagnostic::error("fact-syntax", path, self.span, self.message).with_label(self.label).with_help(self.help);
+        let d =
+            Diagnostic::error("fact-syntax", path, self.span, self.message).with_label(self.label).with_help(self.help);
         match self.secondary {
             Some((span, label)) => d.with_secondary(span, label),
             None => d,
@@ -288,7 +289,9 @@ impl<'t> Scanner<'t> {
                 let d = std::str::from_utf8(d).expect("hex digits are ASCII");
                 Ok(u16::from_str_radix(d, 16).expect("four hex digits fit a u16"))
             }
-            None => Err(self.escape_error(start, "four hex digits after `\\u`".into(), "write the code point as `\\u00E9`")),
+            None => {
+                Err(self.escape_error(start, "four hex digits after `\\u`".into(), "write the code point as `\\u00E9`"))
+            }
         }
     }
 
@@ -514,7 +517,11 @@ impl Parser<'_, '_, '_> {
                 if self.s.eat(b'}') {
                     break;
                 }
-                self.s.expect(b',', "`,` or `}` after the records of a kind", "separate the record kinds with commas")?;
+                self.s.expect(
+                    b',',
+                    "`,` or `}` after the records of a kind",
+                    "separate the record kinds with commas",
+                )?;
             }
         }
         self.s.ws();

@@ -208,8 +208,12 @@ impl<'f> Linker<'_, 'f> {
         let (file, row) = (c.file as usize, c.row);
         let Some((key, span)) = Self::ref_key(row, field) else { return };
         let target = &self.schema.records[t as usize];
-        let reason =
-            format!("`{}` refers to `{}` `{}`, which is not there", self.field_name(kind, field), target.name, clip(key));
+        let reason = format!(
+            "`{}` refers to `{}` `{}`, which is not there",
+            self.field_name(kind, field),
+            target.name,
+            clip(key)
+        );
         self.kill(kind, ci, reason);
         if !self.diags.has_room(file) {
             self.diags.skip(file, span);
@@ -226,7 +230,11 @@ impl<'f> Linker<'_, 'f> {
                 "dangling-reference",
                 path,
                 span,
-                format!("the `{}` record `{}` was rejected, so this reference does not resolve", target.name, clip(key)),
+                format!(
+                    "the `{}` record `{}` was rejected, so this reference does not resolve",
+                    target.name,
+                    clip(key)
+                ),
             )
             .with_label("refers to a rejected record")
             .with_secondary_in(&self.files[fi].path, r.span, "rejected record")
@@ -242,7 +250,11 @@ impl<'f> Linker<'_, 'f> {
                     "dangling-reference",
                     path,
                     span,
-                    format!("expected the key of a `{}` record, found `{}`, which no record has", target.name, clip(key)),
+                    format!(
+                        "expected the key of a `{}` record, found `{}`, which no record has",
+                        target.name,
+                        clip(key)
+                    ),
                 )
                 .with_label(format!("no `{}` has this key", target.name))
                 .with_help(format!(

@@ -71,7 +71,10 @@ pub enum Cell {
     Value(Value),
     /// A reference by key, resolved by [`link`]. The key is already in the target kind's
     /// canonical key text (see [`key_text`]).
-    UnresolvedRef { key: Arc<str>, span: Span },
+    UnresolvedRef {
+        key: Arc<str>,
+        span: Span,
+    },
 }
 
 /// A record that was read but not accepted, kept so the summary can account for it.
@@ -176,7 +179,9 @@ pub fn parse_file(schema: &Schema<'_>, path: &Arc<str>, text: &str) -> FileFacts
                 format!("expected a `.json` or `.csv` fact file, found {found}"),
             )
             .with_label("this file was not read")
-            .with_help("write facts as JSON (`{\"kind\": [records…]}`) or as one CSV file per record kind, named after it");
+            .with_help(
+                "write facts as JSON (`{\"kind\": [records…]}`) or as one CSV file per record kind, named after it",
+            );
             loader.report(d);
         }
     }
@@ -277,9 +282,10 @@ impl<'s> Loader<'s> {
             Some(s) => format!("did you mean `{s}`? {help_tail}"),
             None => format!("the record kinds are {}; {help_tail}", list(self.schema.records.iter().map(|r| &*r.name))),
         };
-        let d = Diagnostic::error("unknown-record-kind", &self.path, span, format!("unknown record kind `{}`", clip(name)))
-            .with_label(label)
-            .with_help(help);
+        let d =
+            Diagnostic::error("unknown-record-kind", &self.path, span, format!("unknown record kind `{}`", clip(name)))
+                .with_label(label)
+                .with_help(help);
         self.report(d);
     }
 

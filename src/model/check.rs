@@ -15,11 +15,21 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 /// Checks a policy package: its files' modules, in a stable order.
-pub fn check(files: &[(Arc<str>, &ast::Module)]) -> (Model, Vec<Diagnostic>) {
-    let mut c = Checker::default();
+/// `incomplete` says that some file of the package did not parse: its declarations are missing,
+/// so a missing plan is not reported and unresolved names say why they may be unresolved.
+pub fn check(files: &[(Arc<str>, &ast::Module)], incomplete: bool) -> (Model, Vec<Diagnostic>) {
+    let mut c = Checker { incomplete, ..Checker::default() };
     c.collect(files);
     c.run(files);
     let mut diags = c.diags;
+    if incomplete {
+        for d in diags.iter_mut().filter(|d| d.code.starts_with("unknown-")) {
+            let help = d.help.take().unwrap_or_default();
+            d.help = Some(format!(
+                "{help} (a file of this package has a syntax error, so its declarations are not seen yet)"
+            ));
+        }
+    }
     diags.sort_by(|a, b| (a.file.as_ref(), a.primary_span()).cmp(&(b.file.as_ref(), b.primary_span())));
     (c.model, diags)
 }
@@ -41,6 +51,12 @@ enum DeclKind {
 }
 
 impl DeclKind {
+    /// The noun with its article: `a party`, `an enum`.
+    fn a(self) -> String {
+        let n = self.noun();
+        if n.starts_with(['a', 'e', 'i', 'o', 'u']) { format!("an {n}") } else { format!("a {n}") }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             DeclKind::Plan => "plan",
@@ -69,6 +85,7 @@ struct Local {
 
 #[derive(Default)]
 struct Checker {
+    incomplete: bool,
     model: Model,
     diags: Vec<Diagnostic>,
     /// Every top-level name: kind, index within its kind, origin.
@@ -92,7 +109,13 @@ fn origin(file: &Arc<str>, span: Span) -> Origin {
 }
 
 impl Checker {
-    fn err(&mut self, code: &'static str, span: Span, msg: impl Into<String>, help: impl Into<String>) -> &mut Diagnostic {
+    fn err(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) -> &mut Diagnostic {
         let d = Diagnostic::error(code, &self.file, span, msg).with_help(help);
         self.diags.push(d);
         self.diags.last_mut().expect("just pushed")
@@ -125,13 +148,18 @@ impl Checker {
                 if kind == DeclKind::Plan {
                     if let Some(first) = &plan_seen {
                         let first = first.clone();
-                        self.err("duplicate-plan", nspan, "a package declares one `plan`, found a second", "merge the two plan items")
-                            .labels
-                            .push(crate::diagnostic::Label {
-                                span: first.span,
-                                message: "first plan here".into(),
-                                file: (first.file != *file).then(|| first.file.clone()),
-                            });
+                        self.err(
+                            "duplicate-plan",
+                            nspan,
+                            "a package declares one `plan`, found a second",
+                            "merge the two plan items",
+                        )
+                        .labels
+                        .push(crate::diagnostic::Label {
+                            span: first.span,
+                            message: "first plan here".into(),
+                            file: (first.file != *file).then(|| first.file.clone()),
+                        });
                         continue;
                     }
                     plan_seen = Some(origin(file, nspan));
@@ -139,21 +167,23 @@ impl Checker {
                 let count = self.names.values().filter(|(k, _, _)| *k == kind).count() as u32;
                 if let Some((k, _, o)) = self.names.get(name) {
                     let (k, o) = (*k, o.clone());
-                    let d = Diagnostic::error("duplicate-definition", file, nspan, format!("`{name}` is defined twice"))
-                        .with_label(format!("second definition, as a {}", kind.noun()))
-                        .with_secondary_in(&o.file, o.span, format!("first defined here, as a {}", k.noun()))
-                        .with_help("rename one of them: every top-level name of a package is unique");
+                    let d =
+                        Diagnostic::error("duplicate-definition", file, nspan, format!("`{name}` is defined twice"))
+                            .with_label(format!("second definition, as {}", kind.a()))
+                            .with_secondary_in(&o.file, o.span, format!("first defined here, as {}", k.a()))
+                            .with_help("rename one of them: every top-level name of a package is unique");
                     self.diags.push(d);
                     continue;
                 }
                 self.names.insert(name.to_string(), (kind, count, origin(file, nspan)));
             }
         }
-        if plan_seen.is_none() {
+        if plan_seen.is_none() && !self.incomplete {
             let file = files.first().map(|f| f.0.clone()).unwrap_or_else(|| Arc::from("<package>"));
             self.diags.push(
-                Diagnostic::error("missing-plan", &file, Span::default(), "the package declares no `plan`")
-                    .with_help("add `plan NAME \"title\" { period 2019-01-01 .. 2019-12-31  roles lead \"牽頭\" }` to one file"),
+                Diagnostic::error("missing-plan", &file, Span::default(), "the package declares no `plan`").with_help(
+                    "add `plan NAME \"title\" { period 2019-01-01 .. 2019-12-31  roles lead \"牽頭\" }` to one file",
+                ),
             );
         }
     }
@@ -292,7 +322,12 @@ impl Checker {
         let amount = match Decimal::from_str(&u.amount) {
             Ok(a) => a,
             Err(_) => {
-                self.err("number-out-of-range", u.span, format!("`{}` is not a number writ can hold exactly", u.amount), "use at most 28 significant digits");
+                self.err(
+                    "number-out-of-range",
+                    u.span,
+                    format!("`{}` is not a number writ can hold exactly", u.amount),
+                    "use at most 28 significant digits",
+                );
                 return;
             }
         };
@@ -330,13 +365,18 @@ impl Checker {
                     }
                 }
                 other => {
-                    let what = other.map(|(k, _)| format!(", found a {}", k.noun())).unwrap_or_default();
+                    let what = other.map(|(k, _)| format!(", found {}", k.a())).unwrap_or_default();
                     let help = match self.suggest(&n.text, &[DeclKind::Party, DeclKind::Group]) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => format!("declare it: `party {} \"full name\"`", n.text),
                     };
-                    self.err("unknown-party", n.span, format!("expected a party or group, `{}` is not declared as one{what}", n.text), help)
-                        .labels[0]
+                    self.err(
+                        "unknown-party",
+                        n.span,
+                        format!("expected a party or group, `{}` is not declared as one{what}", n.text),
+                        help,
+                    )
+                    .labels[0]
                         .message = "not a declared party".into();
                 }
             }
@@ -348,7 +388,12 @@ impl Checker {
     fn group(&mut self, g: &ast::Group) {
         let members = self.party_list(&g.members);
         if members.is_empty() && g.members.is_empty() {
-            self.err("empty-group", g.name.span, format!("group `{}` has no members", g.name.text), "list its parties: `group NAME = [A, B]`");
+            self.err(
+                "empty-group",
+                g.name.span,
+                format!("group `{}` has no members", g.name.text),
+                "list its parties: `group NAME = [A, B]`",
+            );
         }
         self.model.groups.push(GroupDecl {
             name: g.name.text.clone(),
@@ -361,7 +406,12 @@ impl Checker {
     fn date(&mut self, d: &ast::DateLit) -> Option<Date> {
         let r = Date::parse_iso(&d.text);
         if r.is_none() {
-            self.err("invalid-date", d.span, format!("`{}` is not a calendar date", d.text), "write a real date as YYYY-MM-DD; writ never rolls an invalid date over");
+            self.err(
+                "invalid-date",
+                d.span,
+                format!("`{}` is not a calendar date", d.text),
+                "write a real date as YYYY-MM-DD; writ never rolls an invalid date over",
+            );
         }
         r
     }
@@ -371,7 +421,12 @@ impl Checker {
         for (a, b) in rs {
             if let (Some(x), Some(y)) = (self.date(a), self.date(b)) {
                 if y < x {
-                    self.err("invalid-date", a.span.to(b.span), format!("the range ends ({y}) before it starts ({x})"), "swap the two dates");
+                    self.err(
+                        "invalid-date",
+                        a.span.to(b.span),
+                        format!("the range ends ({y}) before it starts ({x})"),
+                        "swap the two dates",
+                    );
                 } else {
                     out.push((x, y));
                 }
@@ -381,12 +436,18 @@ impl Checker {
     }
 
     fn calendar(&mut self, c: &ast::Calendar) {
-        let expand = |rs: Vec<(Date, Date)>| rs.into_iter().flat_map(|(a, b)| (a.0..=b.0).map(Date)).collect::<Vec<_>>();
+        let expand =
+            |rs: Vec<(Date, Date)>| rs.into_iter().flat_map(|(a, b)| (a.0..=b.0).map(Date)).collect::<Vec<_>>();
         let h = self.ranges(&c.holidays);
         let w = self.ranges(&c.workdays);
         let (holidays, workdays) = (expand(h), expand(w));
         if let Some(d) = holidays.iter().find(|d| workdays.contains(d)) {
-            self.err("calendar-conflict", c.name.span, format!("{d} is listed both as a holiday and as a make-up workday"), "remove it from one of the lists");
+            self.err(
+                "calendar-conflict",
+                c.name.span,
+                format!("{d} is listed both as a holiday and as a make-up workday"),
+                "remove it from one of the lists",
+            );
         }
         self.model.calendars.push(CalendarDecl {
             name: c.name.text.clone(),
@@ -398,7 +459,11 @@ impl Checker {
     }
 
     fn plan(&mut self, p: &ast::Plan) {
-        let mut info = PlanInfo { name: p.name.text.clone(), title: p.title.as_ref().map(|s| s.text.clone()), ..Default::default() };
+        let mut info = PlanInfo {
+            name: p.name.text.clone(),
+            title: p.title.as_ref().map(|s| s.text.clone()),
+            ..Default::default()
+        };
         match &p.period {
             Some((a, b)) => {
                 let r = self.ranges(&[(a.clone(), b.clone())]);
@@ -408,7 +473,12 @@ impl Checker {
                 }
             }
             None => {
-                self.err("missing-plan-period", p.name.span, format!("plan `{}` has no period", p.name.text), "add `period 2019-01-01 .. 2019-12-31` to the plan");
+                self.err(
+                    "missing-plan-period",
+                    p.name.span,
+                    format!("plan `{}` has no period", p.name.text),
+                    "add `period 2019-01-01 .. 2019-12-31` to the plan",
+                );
             }
         }
         info.issued = p.issued.as_ref().and_then(|d| self.date(d));
@@ -421,7 +491,12 @@ impl Checker {
         if let Some(c) = &p.calendar {
             info.calendar = self.find(&self.model.calendars, &c.text, |x| &x.name);
             if info.calendar.is_none() {
-                self.err("unknown-name", c.span, format!("no calendar named `{}`", c.text), "declare it with `calendar NAME { holiday … workday … }`");
+                self.err(
+                    "unknown-name",
+                    c.span,
+                    format!("no calendar named `{}`", c.text),
+                    "declare it with `calendar NAME { holiday … workday … }`",
+                );
             }
         }
         self.model.plan = info;
@@ -431,20 +506,38 @@ impl Checker {
         let mut variants: Vec<String> = Vec::new();
         for v in &e.variants {
             if variants.contains(&v.text) {
-                self.err("duplicate-definition", v.span, format!("variant `{}` is listed twice in `{}`", v.text, e.name.text), "remove the second one");
+                self.err(
+                    "duplicate-definition",
+                    v.span,
+                    format!("variant `{}` is listed twice in `{}`", v.text, e.name.text),
+                    "remove the second one",
+                );
             } else {
                 variants.push(v.text.clone());
             }
         }
         if variants.is_empty() {
-            self.err("empty-enum", e.name.span, format!("enum `{}` has no variants", e.name.text), "list its values: `enum NAME { A, B }`");
+            self.err(
+                "empty-enum",
+                e.name.span,
+                format!("enum `{}` has no variants", e.name.text),
+                "list its values: `enum NAME { A, B }`",
+            );
         }
-        self.model.enums.push(EnumDecl { name: e.name.text.clone(), variants, origin: origin(&self.file, e.name.span) });
+        self.model.enums.push(EnumDecl {
+            name: e.name.text.clone(),
+            variants,
+            origin: origin(&self.file, e.name.span),
+        });
     }
 
     fn period(&mut self, p: &ast::Period) {
         let ranges = self.ranges(&p.ranges);
-        self.model.periods.push(PeriodDecl { name: p.name.text.clone(), ranges, origin: origin(&self.file, p.name.span) });
+        self.model.periods.push(PeriodDecl {
+            name: p.name.text.clone(),
+            ranges,
+            origin: origin(&self.file, p.name.span),
+        });
     }
 
     /// Resolves a written type: built-in name, enum, record kind, or unit expression.
@@ -471,7 +564,9 @@ impl Checker {
             _ => {}
         }
         match self.model.units.parse(&n.text) {
-            Ok(u) if u.dim.is_none() && u.factor == Decimal::ONE && !n.text.chars().any(|c| c.is_ascii_alphabetic()) => {
+            Ok(u)
+                if u.dim.is_none() && u.factor == Decimal::ONE && !n.text.chars().any(|c| c.is_ascii_alphabetic()) =>
+            {
                 (Ty::Number, Some(u))
             }
             Ok(u) => (Ty::Quantity(u.dim), Some(u)),
@@ -498,27 +593,53 @@ impl Checker {
         let mut fields: Vec<FieldDecl> = Vec::new();
         for f in &r.fields {
             if fields.iter().any(|x| x.name == f.name.text) {
-                self.err("duplicate-field", f.name.span, format!("field `{}` is declared twice in `{}`", f.name.text, r.name.text), "remove one of them");
+                self.err(
+                    "duplicate-field",
+                    f.name.span,
+                    format!("field `{}` is declared twice in `{}`", f.name.text, r.name.text),
+                    "remove one of them",
+                );
                 continue;
             }
             let (ty, unit) = self.ty(&f.ty);
-            fields.push(FieldDecl { name: f.name.text.clone(), ty, unit, optional: f.optional, origin: origin(&self.file, f.name.span) });
+            fields.push(FieldDecl {
+                name: f.name.text.clone(),
+                ty,
+                unit,
+                optional: f.optional,
+                origin: origin(&self.file, f.name.span),
+            });
         }
         let key = fields.iter().position(|f| f.name == r.key.text);
         if key.is_none() {
             let help = did_you_mean(&r.key.text, fields.iter().map(|f| f.name.as_str()))
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| "name one of the record's fields after `key`".into());
-            self.err("unknown-field", r.key.span, format!("the key `{}` is not a field of `{}`", r.key.text, r.name.text), help);
+            self.err(
+                "unknown-field",
+                r.key.span,
+                format!("the key `{}` is not a field of `{}`", r.key.text, r.name.text),
+                help,
+            );
         }
         let dated = r.dated.as_ref().and_then(|d| match fields.iter().position(|f| f.name == d.text) {
             Some(i) if fields[i].ty == Ty::Date => Some(i),
             Some(_) => {
-                self.err("type-mismatch", d.span, format!("`dated` names `{}`, which is not a `date` field", d.text), "name a field of type `date`");
+                self.err(
+                    "type-mismatch",
+                    d.span,
+                    format!("`dated` names `{}`, which is not a `date` field", d.text),
+                    "name a field of type `date`",
+                );
                 None
             }
             None => {
-                self.err("unknown-field", d.span, format!("`{}` is not a field of `{}`", d.text, r.name.text), "name a field of type `date`");
+                self.err(
+                    "unknown-field",
+                    d.span,
+                    format!("`{}` is not a field of `{}`", d.text, r.name.text),
+                    "name a field of type `date`",
+                );
                 None
             }
         });
@@ -536,7 +657,12 @@ impl Checker {
         let mut out: Vec<(String, Ty, Option<Unit>)> = Vec::new();
         for p in ps {
             if out.iter().any(|x| x.0 == p.name.text) {
-                self.err("duplicate-definition", p.name.span, format!("parameter `{}` is declared twice", p.name.text), "rename one");
+                self.err(
+                    "duplicate-definition",
+                    p.name.span,
+                    format!("parameter `{}` is declared twice", p.name.text),
+                    "rename one",
+                );
             }
             let (ty, unit) = self.ty(&p.ty);
             out.push((p.name.text.clone(), ty, unit));
@@ -545,7 +671,8 @@ impl Checker {
     }
 
     fn begin_body(&mut self) -> (Vec<Local>, u32, u32, Vec<(u32, RecordId)>) {
-        let saved = (std::mem::take(&mut self.locals), self.next_slot, self.max_slot, std::mem::take(&mut self.implicit));
+        let saved =
+            (std::mem::take(&mut self.locals), self.next_slot, self.max_slot, std::mem::take(&mut self.implicit));
         self.next_slot = 0;
         self.max_slot = 0;
         saved
@@ -609,7 +736,12 @@ impl Checker {
                 self.err(
                     "wrong-arity",
                     row.span,
-                    format!("this row has {} patterns, table `{}` has {} parameters", row.patterns.len(), t.name.text, params.len()),
+                    format!(
+                        "this row has {} patterns, table `{}` has {} parameters",
+                        row.patterns.len(),
+                        t.name.text,
+                        params.len()
+                    ),
                     "write one pattern per parameter, `_` for any value",
                 );
                 continue;
@@ -666,7 +798,12 @@ impl Checker {
         let body = self.block(&c.body, &mut def, &mut counter, &[]);
         def.body = body;
         if def.cite.is_none() {
-            self.err("missing-cite", c.name.span, format!("clause `{}` does not cite the plan", c.name.text), "add `cite \"三(二)11\" \"the plan's own words\"`: every verdict quotes it");
+            self.err(
+                "missing-cite",
+                c.name.span,
+                format!("clause `{}` does not cite the plan", c.name.text),
+                "add `cite \"三(二)11\" \"the plan's own words\"`: every verdict quotes it",
+            );
         }
         if counter == 0 {
             self.err("empty-clause", c.name.span, format!("clause `{}` has no requirement", c.name.text), "add `must …` or `should …`; a duty without a checkable condition is still a `must` on the evidence that would discharge it");
@@ -675,7 +812,13 @@ impl Checker {
         def
     }
 
-    fn block(&mut self, stmts: &[ast::Stmt], def: &mut ClauseDef, counter: &mut u32, inherited: &[SanctionApp]) -> Vec<TStmt> {
+    fn block(
+        &mut self,
+        stmts: &[ast::Stmt],
+        def: &mut ClauseDef,
+        counter: &mut u32,
+        inherited: &[SanctionApp],
+    ) -> Vec<TStmt> {
         let depth = self.locals.len();
         let slot_mark = self.next_slot;
         // `otherwise` applies to every requirement of its block, wherever it is written.
@@ -692,13 +835,26 @@ impl Checker {
                 }
                 ast::Stmt::Role { role, parties, .. } => {
                     let Some(ri) = self.model.plan.roles.iter().position(|r| r.name == role.text) else {
+                        if self.incomplete && self.model.plan.roles.is_empty() {
+                            continue;
+                        }
                         let known: Vec<&str> = self.model.plan.roles.iter().map(|r| r.name.as_str()).collect();
                         let help = match did_you_mean(&role.text, known.iter().copied()) {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None if known.is_empty() => "the plan declares no roles: add `roles lead \"牽頭\", …` to the plan".into(),
-                            None => format!("the plan's roles are {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+                            None if known.is_empty() => {
+                                "the plan declares no roles: add `roles lead \"牽頭\", …` to the plan".into()
+                            }
+                            None => format!(
+                                "the plan's roles are {}",
+                                known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                            ),
                         };
-                        self.err("unknown-role", role.span, format!("`{}` is not a role the plan declares", role.text), help);
+                        self.err(
+                            "unknown-role",
+                            role.span,
+                            format!("`{}` is not a role the plan declares", role.text),
+                            help,
+                        );
                         continue;
                     };
                     let ps = self.party_list(parties);
@@ -738,7 +894,12 @@ impl Checker {
                                     Some(s) => format!("did you mean `{s}`?"),
                                     None => format!("declare it: `sanction {} \"what the plan says\"`", n.text),
                                 };
-                                self.err("unknown-sanction", n.span, format!("`{}` is not a declared sanction", n.text), help);
+                                self.err(
+                                    "unknown-sanction",
+                                    n.span,
+                                    format!("`{}` is not a declared sanction", n.text),
+                                    help,
+                                );
                             }
                         }
                     }
@@ -765,13 +926,27 @@ impl Checker {
                 match &f.keys {
                     None => (ScopeSource::All(kind), Ty::Ref(kind)),
                     Some(keys) => {
-                        let key_ty = self.model.records[kind as usize].fields.get(self.model.records[kind as usize].key).map(|f| f.ty.clone()).unwrap_or(Ty::Error);
+                        let key_ty = self.model.records[kind as usize]
+                            .fields
+                            .get(self.model.records[kind as usize].key)
+                            .map(|f| f.ty.clone())
+                            .unwrap_or(Ty::Error);
                         let ks = keys
                             .iter()
                             .map(|k| {
                                 let e = self.expr(k, Some(&key_ty));
                                 if !compatible(&e.ty, &key_ty) {
-                                    self.err("type-mismatch", k.span, format!("a key of `{}` is {}, found {}", f.scope.text, self.ty_name(&key_ty), self.ty_name(&e.ty)), "write the subject's key as it appears in the facts");
+                                    self.err(
+                                        "type-mismatch",
+                                        k.span,
+                                        format!(
+                                            "a key of `{}` is {}, found {}",
+                                            f.scope.text,
+                                            self.ty_name(&key_ty),
+                                            self.ty_name(&e.ty)
+                                        ),
+                                        "write the subject's key as it appears in the facts",
+                                    );
                                 }
                                 e
                             })
@@ -782,18 +957,28 @@ impl Checker {
             }
             Some((DeclKind::Group | DeclKind::Party, _)) => {
                 if f.keys.is_some() {
-                    self.err("type-mismatch", f.scope.span, "named subjects are keys of a record kind, not of a group", "iterate the group as it is: `for p in GROUP`");
+                    self.err(
+                        "type-mismatch",
+                        f.scope.span,
+                        "named subjects are keys of a record kind, not of a group",
+                        "iterate the group as it is: `for p in GROUP`",
+                    );
                 }
                 let ps = self.party_list(std::slice::from_ref(&f.scope));
                 (ScopeSource::Parties(ps), Ty::Party)
             }
             other => {
-                let what = other.map(|(k, _)| format!(", it is a {}", k.noun())).unwrap_or_default();
+                let what = other.map(|(k, _)| format!(", it is {}", k.a())).unwrap_or_default();
                 let help = match self.suggest(&f.scope.text, &[DeclKind::Record, DeclKind::Group]) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "a `for` runs over the records of a kind or the parties of a group".into(),
                 };
-                self.err("unknown-name", f.scope.span, format!("expected a record kind or group, found `{}`{what}", f.scope.text), help);
+                self.err(
+                    "unknown-name",
+                    f.scope.span,
+                    format!("expected a record kind or group, found `{}`{what}", f.scope.text),
+                    help,
+                );
                 (ScopeSource::Parties(vec![]), Ty::Error)
             }
         };
@@ -817,7 +1002,12 @@ impl Checker {
         let t = self.expr(e, Some(&Ty::Bool));
         if !compatible(&t.ty, &Ty::Bool) {
             let found = self.ty_name(&t.ty);
-            self.err("type-mismatch", e.span, format!("{what} must be true or false, found {found}"), "compare the value with something: `x.field <= 30 mg/m3`");
+            self.err(
+                "type-mismatch",
+                e.span,
+                format!("{what} must be true or false, found {found}"),
+                "compare the value with something: `x.field <= 30 mg/m3`",
+            );
         }
         t
     }
@@ -838,12 +1028,22 @@ impl Checker {
             ExprKind::Number(n) => match n.parse::<i32>() {
                 Ok(y) if (1900..=2200).contains(&y) => Some(TPeriod::Year(y)),
                 _ => {
-                    self.err("invalid-date", e.span, format!("`{n}` is not a year"), "write a year such as `2019` or a declared period");
+                    self.err(
+                        "invalid-date",
+                        e.span,
+                        format!("`{n}` is not a year"),
+                        "write a year such as `2019` or a declared period",
+                    );
                     None
                 }
             },
             _ => {
-                self.err("type-mismatch", e.span, "expected a period or a year", "write a declared period name or a year such as `2019`");
+                self.err(
+                    "type-mismatch",
+                    e.span,
+                    "expected a period or a year",
+                    "write a declared period name or a year such as `2019`",
+                );
                 None
             }
         }
@@ -884,7 +1084,12 @@ impl Checker {
             self.condition(&r.condition, "a requirement")
         };
         if matches!(r.modality, Modality::MustNot | Modality::ShouldNot) && deadline.is_some() {
-            self.err("type-mismatch", r.span, "a prohibition has no deadline", "drop `by …`, or say what must be done by then with `must`");
+            self.err(
+                "type-mismatch",
+                r.span,
+                "a prohibition has no deadline",
+                "drop `by …`, or say what must be done by then with `must`",
+            );
         }
         Requirement {
             index,
@@ -913,7 +1118,14 @@ impl Checker {
         let mut state = vec![0u8; n];
         let mut order = Vec::with_capacity(n);
         let mut cycles = Vec::new();
-        fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8], order: &mut Vec<usize>, path: &mut Vec<usize>, cycles: &mut Vec<Vec<usize>>) {
+        fn visit(
+            i: usize,
+            deps: &[Vec<usize>],
+            state: &mut [u8],
+            order: &mut Vec<usize>,
+            path: &mut Vec<usize>,
+            cycles: &mut Vec<Vec<usize>>,
+        ) {
             if state[i] == 2 {
                 return;
             }
@@ -936,16 +1148,32 @@ impl Checker {
         }
         for cyc in cycles {
             let names: Vec<String> = cyc.iter().map(|&i| format!("`{}`", clauses[i].name)).collect();
-            let first = &clauses[cyc[0]];
+            // Each edge of the cycle is a call site: clause i reads clause next(i).
+            let edge = |k: usize| {
+                let (i, j) = (cyc[k], cyc[(k + 1) % cyc.len()]);
+                let span = self.clause_deps[i]
+                    .iter()
+                    .find(|(d, _)| *d == clauses[j].name)
+                    .map(|(_, s)| *s)
+                    .unwrap_or(clauses[i].origin.span);
+                (
+                    clauses[i].origin.file.clone(),
+                    span,
+                    format!("`{}` reads the verdicts of `{}` here", clauses[i].name, clauses[j].name),
+                )
+            };
+            let (file, span, label) = edge(0);
             let mut d = Diagnostic::error(
                 "clause-cycle",
-                &first.origin.file,
-                first.origin.span,
+                &file,
+                span,
                 format!("clauses read each other's verdicts in a cycle: {} → {}", names.join(" → "), names[0]),
             )
+            .with_label(label)
             .with_help("a clause may read the verdicts of clauses evaluated before it; break the cycle");
-            for &i in &cyc[1..] {
-                d = d.with_secondary_in(&clauses[i].origin.file, clauses[i].origin.span, "part of the cycle");
+            for k in 1..cyc.len() {
+                let (f, s, l) = edge(k);
+                d = d.with_secondary_in(&f, s, l);
             }
             self.diags.push(d);
         }
@@ -957,14 +1185,22 @@ impl Checker {
         let as_of = match &t.as_of {
             Some(d) => self.date(d)?,
             None => {
-                self.err("missing-as-of", t.name.span, format!("test `{}` has no `as_of` date", t.name.text), "add `as_of 2019-10-15`: verdicts depend on the date");
+                self.err(
+                    "missing-as-of",
+                    t.name.span,
+                    format!("test `{}` has no `as_of` date", t.name.text),
+                    "add `as_of 2019-10-15`: verdicts depend on the date",
+                );
                 return None;
             }
         };
         let mut facts = Vec::new();
         for f in &t.facts {
             let Some(kind) = self.find(&self.model.records, &f.kind.text, |r| &r.name) else {
-                let help = self.suggest(&f.kind.text, &[DeclKind::Record]).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| "declare it with `record`".into());
+                let help = self
+                    .suggest(&f.kind.text, &[DeclKind::Record])
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "declare it with `record`".into());
                 self.err("unknown-name", f.kind.span, format!("`{}` is not a record kind", f.kind.text), help);
                 continue;
             };
@@ -972,8 +1208,15 @@ impl Checker {
             let mut values: Vec<Option<TestValue>> = vec![None; decl.fields.len()];
             for (fname, e) in &f.fields {
                 let Some(fi) = decl.field(&fname.text) else {
-                    let help = did_you_mean(&fname.text, decl.fields.iter().map(|f| f.name.as_str())).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| format!("the fields of `{}` are declared in its record", decl.name));
-                    self.err("unknown-field", fname.span, format!("`{}` has no field `{}`", decl.name, fname.text), help);
+                    let help = did_you_mean(&fname.text, decl.fields.iter().map(|f| f.name.as_str()))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("the fields of `{}` are declared in its record", decl.name));
+                    self.err(
+                        "unknown-field",
+                        fname.span,
+                        format!("`{}` has no field `{}`", decl.name, fname.text),
+                        help,
+                    );
                     continue;
                 };
                 let fd = &decl.fields[fi];
@@ -982,7 +1225,12 @@ impl Checker {
                         ExprKind::Text(s) => Some(TestValue::RefKey(Arc::from(s.as_str()), e.span)),
                         ExprKind::Number(s) => Some(TestValue::RefKey(Arc::from(s.as_str()), e.span)),
                         _ => {
-                            self.err("type-mismatch", e.span, format!("field `{}` refers to a record by its key", fd.name), "write the key in quotes");
+                            self.err(
+                                "type-mismatch",
+                                e.span,
+                                format!("field `{}` refers to a record by its key", fd.name),
+                                "write the key in quotes",
+                            );
                             None
                         }
                     }
@@ -990,7 +1238,12 @@ impl Checker {
                     let te = self.expr(e, Some(&fd.ty));
                     if !compatible(&te.ty, &fd.ty) {
                         let (a, b) = (self.ty_name(&fd.ty), self.ty_name(&te.ty));
-                        self.err("type-mismatch", e.span, format!("field `{}` is {a}, found {b}", fd.name), "write a value of the field's type");
+                        self.err(
+                            "type-mismatch",
+                            e.span,
+                            format!("field `{}` is {a}, found {b}", fd.name),
+                            "write a value of the field's type",
+                        );
                         None
                     } else if let TKind::Const(v) = te.kind {
                         Some(TestValue::Value(v))
@@ -1006,7 +1259,10 @@ impl Checker {
         let mut expects = Vec::new();
         for x in &t.expects {
             if self.lookup(&x.clause.text).map(|k| k.0) != Some(DeclKind::Clause) {
-                let help = self.suggest(&x.clause.text, &[DeclKind::Clause]).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| "name a clause of this package".into());
+                let help = self
+                    .suggest(&x.clause.text, &[DeclKind::Clause])
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "name a clause of this package".into());
                 self.err("unknown-name", x.clause.span, format!("`{}` is not a clause", x.clause.text), help);
                 continue;
             }
@@ -1023,10 +1279,21 @@ impl Checker {
                     })
                     .collect()
             });
-            expects.push(ExpectDef { clause: x.clause.text.clone(), keys, requirement: x.requirement.as_ref().map(|r| r.text.clone()), status, span: x.span });
+            expects.push(ExpectDef {
+                clause: x.clause.text.clone(),
+                keys,
+                requirement: x.requirement.as_ref().map(|r| r.text.clone()),
+                status,
+                span: x.span,
+            });
         }
-        if expects.is_empty() {
-            self.err("empty-test", t.name.span, format!("test `{}` expects nothing", t.name.text), "add `expect CLAUSE[\"key\"] STATUS`");
+        if t.expects.is_empty() {
+            self.err(
+                "empty-test",
+                t.name.span,
+                format!("test `{}` expects nothing", t.name.text),
+                "add `expect CLAUSE[\"key\"] STATUS`",
+            );
         }
         Some(TestDef { name: t.name.text.clone(), as_of, facts, expects, origin: origin(&self.file, t.name.span) })
     }
@@ -1038,20 +1305,28 @@ impl Checker {
             Ty::Bool => "a condition (bool)".into(),
             Ty::Text => "text".into(),
             Ty::Number => "a plain number".into(),
-            Ty::Quantity(d) => format!("a quantity in `{d}`"),
+            Ty::Quantity(d) => d.describe(),
             Ty::Percent => "a percentage".into(),
             Ty::Date => "a date".into(),
             Ty::Duration => "a duration".into(),
-            Ty::Enum(i) => format!("a `{}` value", self.model.enums.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?")),
-            Ty::Ref(i) => format!("a `{}` record", self.model.records.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?")),
+            Ty::Enum(i) => {
+                format!("a `{}` value", self.model.enums.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?"))
+            }
+            Ty::Ref(i) => {
+                format!("a `{}` record", self.model.records.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?"))
+            }
             Ty::List(t) => format!("a list of {}", self.ty_name(t)),
             Ty::Party => "a party".into(),
-            Ty::Kind(i) => format!("the record kind `{}`", self.model.records.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?")),
+            Ty::Kind(i) => format!(
+                "the record kind `{}`",
+                self.model.records.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?")
+            ),
             Ty::Period => "a period".into(),
             Ty::Error => "an erroneous value".into(),
         }
     }
 
+    /// A quantity named by the unit it was written in (`mg/m3`); other types by `ty_name`.
     fn quantity_label(&self, e: &TExpr) -> String {
         match (&e.ty, &e.unit) {
             (Ty::Quantity(_), Some(u)) if !u.name.is_empty() => format!("`{}`", u.name),
@@ -1077,10 +1352,15 @@ impl Checker {
         if let (Ty::Quantity(a), Ty::Quantity(b)) = (&l.ty, &r.ty) {
             if a != b {
                 let (lu, ru) = (self.quantity_label(l), self.quantity_label(r));
-                let d = Diagnostic::error("unit-mismatch", &self.file, r.span, format!("cannot compare {lu} with {ru}: they measure different things"))
-                    .with_label(format!("{ru} is {}", b.describe()))
-                    .with_secondary(l.span, format!("{what} is {lu}, {}", a.describe()))
-                    .with_help("compare quantities of one dimension; units convert exactly (`0.030 g/m3` == `30 mg/m3`)");
+                let d = Diagnostic::error(
+                    "unit-mismatch",
+                    &self.file,
+                    r.span,
+                    format!("cannot compare {lu} with {ru}: they measure different things"),
+                )
+                .with_label(format!("{ru} is {}", b.describe()))
+                .with_secondary(l.span, format!("{what} is {lu}, {}", a.describe()))
+                .with_help("compare quantities of one dimension; units convert exactly (`0.030 g/m3` == `30 mg/m3`)");
                 self.diags.push(d);
             }
             return;
@@ -1089,7 +1369,12 @@ impl Checker {
             (Ty::Quantity(_), Ty::Number) | (Ty::Number, Ty::Quantity(_)) => {
                 let (q, n) = if matches!(l.ty, Ty::Quantity(_)) { (l, r) } else { (r, l) };
                 let unit = q.unit.as_ref().map(|u| u.name.clone()).unwrap_or_default();
-                self.err("unit-mismatch", n.span, format!("cannot compare a plain number with {}", self.quantity_label(q)), format!("give the number its unit, e.g. `30 {unit}`"));
+                self.err(
+                    "unit-mismatch",
+                    n.span,
+                    format!("cannot compare a plain number with {}", self.quantity_label(q)),
+                    format!("give the number its unit, e.g. `30 {unit}`"),
+                );
                 return;
             }
             (a, b) if compatible(a, b) => true,
@@ -1103,9 +1388,16 @@ impl Checker {
             self.diags.push(d);
             return;
         }
-        if !matches!(op, BinOp::Eq | BinOp::Ne) && matches!(l.ty, Ty::Bool | Ty::Text | Ty::Enum(_) | Ty::Ref(_) | Ty::Party | Ty::List(_)) {
+        if !matches!(op, BinOp::Eq | BinOp::Ne)
+            && matches!(l.ty, Ty::Bool | Ty::Text | Ty::Enum(_) | Ty::Ref(_) | Ty::Party | Ty::List(_))
+        {
             let x = self.ty_name(&l.ty);
-            self.err("type-mismatch", span, format!("`{}` orders numbers, quantities, percentages and dates, not {x}", op.symbol()), "use `==` or `!=`");
+            self.err(
+                "type-mismatch",
+                span,
+                format!("`{}` orders numbers, quantities, percentages and dates, not {x}", op.symbol()),
+                "use `==` or `!=`",
+            );
         }
     }
 
@@ -1117,14 +1409,24 @@ impl Checker {
             ExprKind::Number(n) => match Decimal::from_str(n) {
                 Ok(d) => mk(TKind::Const(Value::Num(d)), Ty::Number, None),
                 Err(_) => {
-                    self.err("number-out-of-range", span, format!("`{n}` is out of range"), "writ holds numbers exactly to 28 significant digits");
+                    self.err(
+                        "number-out-of-range",
+                        span,
+                        format!("`{n}` is out of range"),
+                        "writ holds numbers exactly to 28 significant digits",
+                    );
                     error_expr(span)
                 }
             },
             ExprKind::Percent(n) => match Decimal::from_str(n).ok().and_then(|d| d.checked_div(Decimal::ONE_HUNDRED)) {
                 Some(d) => mk(TKind::Const(Value::Num(d)), Ty::Percent, None),
                 None => {
-                    self.err("number-out-of-range", span, format!("`{n}%` is out of range"), "writ holds numbers exactly to 28 significant digits");
+                    self.err(
+                        "number-out-of-range",
+                        span,
+                        format!("`{n}%` is out of range"),
+                        "writ holds numbers exactly to 28 significant digits",
+                    );
                     error_expr(span)
                 }
             },
@@ -1132,7 +1434,12 @@ impl Checker {
             ExprKind::Date(d) => match Date::parse_iso(d) {
                 Some(d) => mk(TKind::Const(Value::Date(d)), Ty::Date, None),
                 None => {
-                    self.err("invalid-date", span, format!("`{d}` is not a calendar date"), "write a real date as YYYY-MM-DD; writ never rolls an invalid date over");
+                    self.err(
+                        "invalid-date",
+                        span,
+                        format!("`{d}` is not a calendar date"),
+                        "write a real date as YYYY-MM-DD; writ never rolls an invalid date over",
+                    );
                     error_expr(span)
                 }
             },
@@ -1144,15 +1451,30 @@ impl Checker {
                 match op {
                     UnOp::Not => {
                         if !compatible(&t.ty, &Ty::Bool) {
-                            let found = self.ty_name(&t.ty);
-                            self.err("type-mismatch", inner.span, format!("`not` applies to a condition, found {found}"), "compare the value first");
+                            let found = match (&t.ty, &t.unit) {
+                                (Ty::Quantity(d), Some(u)) => {
+                                    format!("{} in `{}`", d.describe().split(" (").next().unwrap_or(""), u.name)
+                                }
+                                _ => self.ty_name(&t.ty),
+                            };
+                            self.err(
+                                "type-mismatch",
+                                inner.span,
+                                format!("`not` applies to a condition, found {found}"),
+                                "compare the value first",
+                            );
                         }
                         mk(TKind::Unary(UnOp::Not, Box::new(t)), Ty::Bool, None)
                     }
                     UnOp::Neg => {
                         if !matches!(t.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent | Ty::Error) {
                             let found = self.ty_name(&t.ty);
-                            self.err("type-mismatch", inner.span, format!("cannot negate {found}"), "`-` applies to numbers, quantities and percentages");
+                            self.err(
+                                "type-mismatch",
+                                inner.span,
+                                format!("cannot negate {found}"),
+                                "`-` applies to numbers, quantities and percentages",
+                            );
                         }
                         let (ty, unit) = (t.ty.clone(), t.unit.clone());
                         mk(TKind::Unary(UnOp::Neg, Box::new(t)), ty, unit)
@@ -1193,16 +1515,28 @@ impl Checker {
 
     fn quantity(&mut self, amount: &str, unit: &ast::Name, span: Span) -> TExpr {
         let Ok(n) = Decimal::from_str(amount) else {
-            self.err("number-out-of-range", span, format!("`{amount}` is out of range"), "writ holds numbers exactly to 28 significant digits");
+            self.err(
+                "number-out-of-range",
+                span,
+                format!("`{amount}` is out of range"),
+                "writ holds numbers exactly to 28 significant digits",
+            );
             return error_expr(span);
         };
         if let Some(du) = duration_unit(&unit.text) {
-            let Ok(amount) = i64::try_from(n.trunc().mantissa()).map(|m| if n.fract().is_zero() { m / 10i64.pow(n.trunc().scale()) } else { m }) else {
+            let Ok(amount) = i64::try_from(n.trunc().mantissa())
+                .map(|m| if n.fract().is_zero() { m / 10i64.pow(n.trunc().scale()) } else { m })
+            else {
                 self.err("number-out-of-range", span, "duration out of range", "use a smaller number");
                 return error_expr(span);
             };
             if !n.fract().is_zero() {
-                self.err("type-mismatch", span, format!("a duration counts whole {}, found `{amount}`", du.name()), "write a whole number");
+                self.err(
+                    "type-mismatch",
+                    span,
+                    format!("a duration counts whole {}, found `{amount}`", du.name()),
+                    "write a whole number",
+                );
                 return error_expr(span);
             }
             let d = Duration { amount, unit: du };
@@ -1210,10 +1544,17 @@ impl Checker {
         }
         match self.model.units.parse(&unit.text) {
             Ok(u) => match u.to_si(n) {
-                Some(v) if u.dim.is_none() => TExpr { kind: TKind::Const(Value::Num(v)), ty: Ty::Number, unit: Some(u), span },
+                Some(v) if u.dim.is_none() => {
+                    TExpr { kind: TKind::Const(Value::Num(v)), ty: Ty::Number, unit: Some(u), span }
+                }
                 Some(v) => TExpr { kind: TKind::Const(Value::Num(v)), ty: Ty::Quantity(u.dim), unit: Some(u), span },
                 None => {
-                    self.err("number-out-of-range", span, format!("`{amount} {}` is out of range", unit.text), "use a larger unit");
+                    self.err(
+                        "number-out-of-range",
+                        span,
+                        format!("`{amount} {}` is out of range", unit.text),
+                        "use a larger unit",
+                    );
                     error_expr(span)
                 }
             },
@@ -1235,7 +1576,12 @@ impl Checker {
             if let Some(fi) = self.model.records[kind as usize].field(n) {
                 let f = &self.model.records[kind as usize].fields[fi];
                 let base = TExpr { kind: TKind::Local(slot), ty: Ty::Ref(kind), unit: None, span };
-                return TExpr { kind: TKind::Field(Box::new(base), kind, fi as u32), ty: f.ty.clone(), unit: f.unit.clone(), span };
+                return TExpr {
+                    kind: TKind::Field(Box::new(base), kind, fi as u32),
+                    ty: f.ty.clone(),
+                    unit: f.unit.clone(),
+                    span,
+                };
             }
         }
         if let Some(l) = self.locals.iter().rev().find(|l| l.name == n) {
@@ -1254,12 +1600,44 @@ impl Checker {
             }
             Some((DeclKind::Group, _)) => {
                 let i = self.find(&self.model.groups, n, |p| &p.name).unwrap_or(0);
-                let items = self.model.groups[i as usize].members.iter().map(|&p| TExpr { kind: TKind::Const(Value::Party(p)), ty: Ty::Party, unit: None, span }).collect();
+                let items = self.model.groups[i as usize]
+                    .members
+                    .iter()
+                    .map(|&p| TExpr { kind: TKind::Const(Value::Party(p)), ty: Ty::Party, unit: None, span })
+                    .collect();
                 return TExpr { kind: TKind::List(items), ty: Ty::List(Box::new(Ty::Party)), unit: None, span };
             }
             Some((DeclKind::Record, _)) => {
                 let i = self.find(&self.model.records, n, |p| &p.name).unwrap_or(0);
                 return TExpr { kind: TKind::Const(Value::Bool(false)), ty: Ty::Kind(i), unit: None, span };
+            }
+            Some((
+                k @ (DeclKind::Period
+                | DeclKind::Sanction
+                | DeclKind::Clause
+                | DeclKind::Rule
+                | DeclKind::Table
+                | DeclKind::Enum
+                | DeclKind::Calendar
+                | DeclKind::Plan
+                | DeclKind::Unit),
+                _,
+            )) => {
+                let help = match k {
+                    DeclKind::Period => {
+                        "a period is used with `during`: `during 採暖期`, or in an aggregate, `count(K during 採暖期)`"
+                    }
+                    DeclKind::Rule | DeclKind::Table => "call it with its arguments: `NAME(x)`",
+                    DeclKind::Clause => {
+                        "read a clause's verdicts with `violated(CLAUSE, subject)` or `fulfilled(CLAUSE, subject)`"
+                    }
+                    DeclKind::Sanction => "a sanction is attached with `otherwise SANCTION on SUBJECT`",
+                    DeclKind::Enum => "use one of its variants",
+                    DeclKind::Unit => "a unit follows a number: `30 mg/m3`",
+                    _ => "use a value here",
+                };
+                self.err("type-mismatch", span, format!("`{n}` is {}, not a value", k.a()), help);
+                return error_expr(span);
             }
             _ => {}
         }
@@ -1274,7 +1652,12 @@ impl Checker {
             [(ei, vi)] => return TExpr { kind: TKind::Const(Value::Enum(*vi)), ty: Ty::Enum(*ei), unit: None, span },
             [(a, _), (b, _), ..] => {
                 let (a, b) = (self.model.enums[*a as usize].name.clone(), self.model.enums[*b as usize].name.clone());
-                self.err("ambiguous-name", span, format!("`{n}` is a variant of both `{a}` and `{b}`"), "compare it with a value of one enum so writ knows which is meant");
+                self.err(
+                    "ambiguous-name",
+                    span,
+                    format!("`{n}` is a variant of both `{a}` and `{b}`"),
+                    "compare it with a value of one enum so writ knows which is meant",
+                );
                 return error_expr(span);
             }
             [] => {}
@@ -1286,7 +1669,10 @@ impl Checker {
         }
         let help = match did_you_mean(n, candidates.iter().map(|s| s.as_str())) {
             Some(s) => format!("did you mean `{s}`?"),
-            None => "names are variables bound by `for`/`let`, parameters, parties, groups, record kinds and enum values".into(),
+            None => {
+                "names are variables bound by `for`/`let`, parameters, parties, groups, record kinds and enum values"
+                    .into()
+            }
         };
         self.err("unknown-name", span, format!("`{n}` is not defined here"), help);
         error_expr(span)
@@ -1308,11 +1694,25 @@ impl Checker {
                         let rec_name = rec.name.clone();
                         let help = did_you_mean(&field.text, rec.fields.iter().map(|f| f.name.as_str()))
                             .map(|s| format!("did you mean `{s}`?"))
-                            .unwrap_or_else(|| format!("the fields of `{rec_name}` are: {}", rec.fields.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", ")));
-                        let d = Diagnostic::error("unknown-field", &self.file, field.span, format!("`{rec_name}` has no field `{}`", field.text))
-                            .with_label("no such field")
-                            .with_secondary_in(&rec.origin.file.clone(), rec.origin.span, format!("`{rec_name}` is declared here"))
-                            .with_help(help);
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "the fields of `{rec_name}` are: {}",
+                                    rec.fields.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", ")
+                                )
+                            });
+                        let d = Diagnostic::error(
+                            "unknown-field",
+                            &self.file,
+                            field.span,
+                            format!("`{rec_name}` has no field `{}`", field.text),
+                        )
+                        .with_label("no such field")
+                        .with_secondary_in(
+                            &rec.origin.file.clone(),
+                            rec.origin.span,
+                            format!("`{rec_name}` is declared here"),
+                        )
+                        .with_help(help);
                         self.diags.push(d);
                         error_expr(span)
                     }
@@ -1321,13 +1721,23 @@ impl Checker {
             Ty::Kind(kind) => {
                 // `監測.二氧化硫` names a field of a kind: only meaningful inside an aggregate.
                 let name = self.model.records[*kind as usize].name.clone();
-                self.err("type-mismatch", span, format!("`{name}.{}` names a column of all `{name}` records, not one value", field.text), format!("aggregate it: `mean({name}.{} where …)`", field.text));
+                self.err(
+                    "type-mismatch",
+                    span,
+                    format!("`{name}.{}` names a column of all `{name}` records, not one value", field.text),
+                    format!("aggregate it: `mean({name}.{} where …)`", field.text),
+                );
                 error_expr(span)
             }
             Ty::Error => error_expr(span),
             other => {
                 let found = self.ty_name(other);
-                self.err("type-mismatch", field.span, format!("`.{}` reads a field of a record, found {found}", field.text), "field access applies to records");
+                self.err(
+                    "type-mismatch",
+                    field.span,
+                    format!("`.{}` reads a field of a record, found {found}", field.text),
+                    "field access applies to records",
+                );
                 error_expr(span)
             }
         }
@@ -1348,21 +1758,37 @@ impl Checker {
                     Ty::List(inner) => {
                         if !compatible(inner, &a.ty) {
                             let (x, y) = (self.ty_name(&a.ty), self.ty_name(inner));
-                            self.err("type-mismatch", r.span, format!("cannot look for {x} in a list of {y}"), "the list holds values of the same type as the left side");
+                            self.err(
+                                "type-mismatch",
+                                r.span,
+                                format!("cannot look for {x} in a list of {y}"),
+                                "the list holds values of the same type as the left side",
+                            );
                         }
                     }
                     Ty::Error => {}
                     other => {
                         let found = self.ty_name(other);
-                        self.err("type-mismatch", r.span, format!("`in` needs a list or group on the right, found {found}"), "write `x in [A, B]`");
+                        self.err(
+                            "type-mismatch",
+                            r.span,
+                            format!("`in` needs a list or group on the right, found {found}"),
+                            "write `x in [A, B]`",
+                        );
                     }
                 }
                 mk(TKind::Binary(op, Box::new(a), Box::new(b)), Ty::Bool, None)
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let a = self.expr(l, None);
-                let b = self.expr(r, Some(&a.ty));
-                let a = if a.ty == Ty::Error && b.ty != Ty::Error { a } else { a };
+                // A bare name on the left (`黃色 == x.級別`) takes its type from the right side.
+                let (a, b) = if matches!(l.kind, ExprKind::Name(_)) && !matches!(r.kind, ExprKind::Name(_)) {
+                    let b = self.expr(r, None);
+                    (self.expr(l, Some(&b.ty)), b)
+                } else {
+                    let a = self.expr(l, None);
+                    let b = self.expr(r, Some(&a.ty));
+                    (a, b)
+                };
                 self.check_comparison(op, &a, &b, span, "the left side");
                 mk(TKind::Binary(op, Box::new(a), Box::new(b)), Ty::Bool, None)
             }
@@ -1379,13 +1805,24 @@ impl Checker {
                     }
                     (BinOp::Add | BinOp::Sub, Number, Number) => Some((Number, None)),
                     (BinOp::Add | BinOp::Sub, Percent, Percent) => Some((Percent, None)),
-                    (BinOp::Add | BinOp::Sub, Quantity(x), Quantity(y)) if x == y => Some((Quantity(*x), a.unit.clone())),
+                    (BinOp::Add | BinOp::Sub, Quantity(x), Quantity(y)) if x == y => {
+                        Some((Quantity(*x), a.unit.clone()))
+                    }
                     (BinOp::Add | BinOp::Sub, Quantity(x), Quantity(y)) => {
                         let (lu, ru) = (self.quantity_label(&a), self.quantity_label(&b));
-                        let d = Diagnostic::error("unit-mismatch", &self.file, b.span, format!("cannot {} {ru} and {lu}", if op == BinOp::Add { "add" } else { "subtract" }))
-                            .with_label(format!("`{y}`"))
-                            .with_secondary(a.span, format!("`{x}`"))
-                            .with_help("add and subtract quantities of one dimension only");
+                        let d = Diagnostic::error(
+                            "unit-mismatch",
+                            &self.file,
+                            b.span,
+                            if op == BinOp::Add {
+                                format!("cannot add {lu} and {ru}")
+                            } else {
+                                format!("cannot subtract {ru} from {lu}")
+                            },
+                        )
+                        .with_label(format!("{ru} is {}", y.describe()))
+                        .with_secondary(a.span, format!("{lu} is {}", x.describe()))
+                        .with_help("add and subtract quantities of one dimension only");
                         self.diags.push(d);
                         return mk(TKind::Binary(op, Box::new(a), Box::new(b)), Error, None);
                     }
@@ -1429,20 +1866,31 @@ impl Checker {
             Ty::Error => None,
             ref other => {
                 let found = self.ty_name(other);
-                self.err("type-mismatch", s.span, format!("`match` needs an enum value, found {found}"), "use `if … then … else …` for other values");
+                self.err(
+                    "type-mismatch",
+                    s.span,
+                    format!("`match` needs an enum value, found {found}"),
+                    "use `if … then … else …` for other values",
+                );
                 None
             }
         };
         let mut out: Vec<(Vec<u32>, TExpr)> = Vec::new();
-        let mut covered: Vec<bool> = ei.map(|e| vec![false; self.model.enums[e as usize].variants.len()]).unwrap_or_default();
+        let mut covered: Vec<bool> =
+            ei.map(|e| vec![false; self.model.enums[e as usize].variants.len()]).unwrap_or_default();
         let mut wildcard = false;
         let mut first: Option<TExpr> = None;
         for arm in arms {
             let mut vs = Vec::new();
             if wildcard {
                 self.diags.push(
-                    Diagnostic::warning("unreachable-arm", &self.file, arm.span, "this arm is never reached: a `_` arm above matches everything")
-                        .with_help("remove it or move it above the `_` arm"),
+                    Diagnostic::warning(
+                        "unreachable-arm",
+                        &self.file,
+                        arm.span,
+                        "this arm is never reached: a `_` arm above matches everything",
+                    )
+                    .with_help("remove it or move it above the `_` arm"),
                 );
             }
             if arm.patterns.is_empty() {
@@ -1455,8 +1903,13 @@ impl Checker {
                     Some(vi) => {
                         if covered[vi] {
                             self.diags.push(
-                                Diagnostic::warning("unreachable-arm", &self.file, p.span, format!("`{}` is already matched by an earlier arm", p.text))
-                                    .with_help("remove the repeated variant"),
+                                Diagnostic::warning(
+                                    "unreachable-arm",
+                                    &self.file,
+                                    p.span,
+                                    format!("`{}` is already matched by an earlier arm", p.text),
+                                )
+                                .with_help("remove the repeated variant"),
                             );
                         }
                         covered[vi] = true;
@@ -1464,7 +1917,10 @@ impl Checker {
                     }
                     None => {
                         let name = en.name.clone();
-                        let help = did_you_mean(&p.text, en.variants.iter().map(|v| v.as_str())).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| format!("the variants of `{name}` are {}", en.variants.join(", ")));
+                        let open = en.variants.iter().zip(&covered).filter(|(_, c)| !**c).map(|(v, _)| v.as_str());
+                        let help = did_you_mean(&p.text, open)
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .unwrap_or_else(|| format!("the variants of `{name}` are {}", en.variants.join(", ")));
                         self.err("unknown-variant", p.span, format!("`{}` is not a variant of `{name}`", p.text), help);
                     }
                 }
@@ -1482,12 +1938,18 @@ impl Checker {
             && !wildcard
         {
             let en = &self.model.enums[ei as usize];
-            let missing: Vec<String> = en.variants.iter().zip(&covered).filter(|(_, c)| !**c).map(|(v, _)| format!("`{v}`")).collect();
+            let missing: Vec<String> =
+                en.variants.iter().zip(&covered).filter(|(_, c)| !**c).map(|(v, _)| format!("`{v}`")).collect();
             if !missing.is_empty() {
-                let d = Diagnostic::error("non-exhaustive-match", &self.file, s.span, format!("`match` does not cover {} of `{}`", missing.join(", "), en.name))
-                    .with_label("matched here")
-                    .with_secondary_in(&en.origin.file.clone(), en.origin.span, format!("`{}` is declared here", en.name))
-                    .with_help(format!("add an arm for {}, or `_ => …` for the rest", missing.join(", ")));
+                let d = Diagnostic::error(
+                    "non-exhaustive-match",
+                    &self.file,
+                    s.span,
+                    format!("`match` does not cover {} of `{}`", missing.join(", "), en.name),
+                )
+                .with_label("matched here")
+                .with_secondary_in(&en.origin.file.clone(), en.origin.span, format!("`{}` is declared here", en.name))
+                .with_help(format!("add an arm for {}, or `_ => …` for the rest", missing.join(", ")));
                 self.diags.push(d);
             }
         }
@@ -1497,12 +1959,27 @@ impl Checker {
 
     fn arity(&mut self, func: &ast::Name, args: &[ast::Arg], n: std::ops::RangeInclusive<usize>, form: &str) -> bool {
         if !n.contains(&args.len()) {
-            self.err("wrong-arity", func.span, format!("`{}` takes {}, found {}", func.text, plural_args(&n), args.len()), format!("write `{form}`"));
+            self.err(
+                "wrong-arity",
+                func.span,
+                format!("`{}` takes {}, found {}", func.text, plural_args(&n), args.len()),
+                format!("write `{form}`"),
+            );
             return false;
         }
         for a in args {
-            if (a.filter.is_some() || a.during.is_some()) && !matches!(func.text.as_str(), "count" | "sum" | "mean" | "min" | "max" | "share") {
-                self.err("type-mismatch", a.span, format!("`where` and `during` filter the records of an aggregate, not the arguments of `{}`", func.text), "move the filter into `count(…)`, `sum(…)`, …");
+            if (a.filter.is_some() || a.during.is_some())
+                && !matches!(func.text.as_str(), "count" | "sum" | "mean" | "min" | "max" | "share")
+            {
+                self.err(
+                    "type-mismatch",
+                    a.span,
+                    format!(
+                        "`where` and `during` filter the records of an aggregate, not the arguments of `{}`",
+                        func.text
+                    ),
+                    "move the filter into `count(…)`, `sum(…)`, …",
+                );
             }
         }
         true
@@ -1531,7 +2008,12 @@ impl Checker {
                 let b = self.expr(&args[1].value, Some(&a.ty));
                 if !matches!(a.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent | Ty::Error) {
                     let found = self.ty_name(&a.ty);
-                    self.err("type-mismatch", args[0].span, format!("`change` compares two amounts, found {found}"), "pass two numbers or quantities");
+                    self.err(
+                        "type-mismatch",
+                        args[0].span,
+                        format!("`change` compares two amounts, found {found}"),
+                        "pass two numbers or quantities",
+                    );
                 }
                 self.unify(&a, &b, "`change` compares two amounts of one kind");
                 TExpr { kind: TKind::Change(Box::new(a), Box::new(b)), ty: Ty::Percent, unit: None, span }
@@ -1542,7 +2024,12 @@ impl Checker {
                 }
                 let a = self.expr(&args[0].value, None);
                 if !matches!(a.kind, TKind::Field(..)) {
-                    self.err("type-mismatch", args[0].span, "`exists` asks whether a field has a value", "write `exists(x.field)`");
+                    self.err(
+                        "type-mismatch",
+                        args[0].span,
+                        "`exists` asks whether a field has a value",
+                        "write `exists(x.field)`",
+                    );
                 }
                 TExpr { kind: TKind::Exists(Box::new(a)), ty: Ty::Bool, unit: None, span }
             }
@@ -1553,7 +2040,12 @@ impl Checker {
                 let clause = match &args[0].value.kind {
                     ExprKind::Name(n) if self.lookup(n).map(|k| k.0) == Some(DeclKind::Clause) => n.clone(),
                     _ => {
-                        self.err("unknown-name", args[0].span, format!("the first argument of `{}` names a clause", func.text), "write the clause's name");
+                        self.err(
+                            "unknown-name",
+                            args[0].span,
+                            format!("the first argument of `{}` names a clause", func.text),
+                            "write the clause's name",
+                        );
                         return error_expr(span);
                     }
                 };
@@ -1561,23 +2053,50 @@ impl Checker {
                 if let Some(deps) = self.clause_deps.get_mut(idx) {
                     deps.push((clause.clone(), args[0].span));
                 } else {
-                    self.err("type-mismatch", span, format!("`{}` reads other clauses' verdicts, and only clauses have verdicts to read", func.text), "move this into a clause");
+                    self.err(
+                        "type-mismatch",
+                        span,
+                        format!(
+                            "`{}` reads other clauses' verdicts, and only clauses have verdicts to read",
+                            func.text
+                        ),
+                        "move this into a clause",
+                    );
                 }
                 let subject = self.expr(&args[1].value, None);
-                TExpr { kind: TKind::ClauseStatus { clause, subject: Box::new(subject), violated: func.text == "violated" }, ty: Ty::Bool, unit: None, span }
+                TExpr {
+                    kind: TKind::ClauseStatus { clause, subject: Box::new(subject), violated: func.text == "violated" },
+                    ty: Ty::Bool,
+                    unit: None,
+                    span,
+                }
             }
             name => {
                 if let Some((kind, _)) = self.lookup(name) {
                     match kind {
                         DeclKind::Rule => {
-                            let ri = self.find(&self.rule_asts, name, |r| &r.1.name.text).expect("declared rule") as usize;
+                            let ri =
+                                self.find(&self.rule_asts, name, |r| &r.1.name.text).expect("declared rule") as usize;
                             if self.rule_state[ri] == 1 {
-                                self.err("rule-cycle", func.span, format!("rule `{name}` calls itself"), "rules are not recursive: write the condition out");
+                                self.err(
+                                    "rule-cycle",
+                                    func.span,
+                                    format!("rule `{name}` calls itself"),
+                                    "rules are not recursive: write the condition out",
+                                );
                                 return error_expr(span);
                             }
                             self.check_rule(ri);
                             let params = self.model.rules[ri].params.clone();
-                            if !self.arity(func, args, params.len()..=params.len(), &format!("{name}({})", params.iter().map(|p| p.0.as_str()).collect::<Vec<_>>().join(", "))) {
+                            if !self.arity(
+                                func,
+                                args,
+                                params.len()..=params.len(),
+                                &format!(
+                                    "{name}({})",
+                                    params.iter().map(|p| p.0.as_str()).collect::<Vec<_>>().join(", ")
+                                ),
+                            ) {
                                 return error_expr(span);
                             }
                             let targs = self.typed_args(args, &params);
@@ -1586,7 +2105,12 @@ impl Checker {
                         }
                         DeclKind::Table => {
                             let Some(ti) = self.find(&self.model.tables, name, |t| &t.name) else {
-                                self.err("unknown-name", func.span, format!("table `{name}` is used before it is checked"), "declare tables before the rules that read them");
+                                self.err(
+                                    "unknown-name",
+                                    func.span,
+                                    format!("table `{name}` is used before it is checked"),
+                                    "declare tables before the rules that read them",
+                                );
                                 return error_expr(span);
                             };
                             let params = self.model.tables[ti as usize].params.clone();
@@ -1601,9 +2125,20 @@ impl Checker {
                         _ => {}
                     }
                 }
-                let mut names: Vec<String> = ["count", "sum", "mean", "min", "max", "share", "change", "exists", "violated", "fulfilled"].iter().map(|s| s.to_string()).collect();
-                names.extend(self.names.iter().filter(|(_, (k, _, _))| matches!(k, DeclKind::Rule | DeclKind::Table)).map(|(n, _)| n.clone()));
-                let help = did_you_mean(name, names.iter().map(|s| s.as_str())).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| "call a declared `rule` or `table`, or a built-in aggregate".into());
+                let mut names: Vec<String> =
+                    ["count", "sum", "mean", "min", "max", "share", "change", "exists", "violated", "fulfilled"]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect();
+                names.extend(
+                    self.names
+                        .iter()
+                        .filter(|(_, (k, _, _))| matches!(k, DeclKind::Rule | DeclKind::Table))
+                        .map(|(n, _)| n.clone()),
+                );
+                let help = did_you_mean(name, names.iter().map(|s| s.as_str()))
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "call a declared `rule` or `table`, or a built-in aggregate".into());
                 self.err("unknown-name", func.span, format!("no rule, table or function named `{name}`"), help);
                 error_expr(span)
             }
@@ -1617,7 +2152,12 @@ impl Checker {
                 let t = self.expr(&a.value, Some(pt));
                 if !compatible(&t.ty, pt) {
                     let (x, y) = (self.ty_name(pt), self.ty_name(&t.ty));
-                    self.err("type-mismatch", a.span, format!("parameter `{pn}` is {x}, found {y}"), "pass a value of the parameter's type");
+                    self.err(
+                        "type-mismatch",
+                        a.span,
+                        format!("parameter `{pn}` is {x}, found {y}"),
+                        "pass a value of the parameter's type",
+                    );
                 }
                 t
             })
@@ -1645,8 +2185,20 @@ impl Checker {
             _ => (String::new(), None),
         };
         let Some(kind) = self.find(&self.model.records, &kind_name, |r| &r.name) else {
-            let help = self.suggest(&kind_name, &[DeclKind::Record]).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| format!("write `{form}`"));
-            self.err("unknown-name", a.value.span, format!("`{}` aggregates the records of a kind; `{}` is not a record kind", func.text, if kind_name.is_empty() { "this" } else { &kind_name }), help);
+            let help = self
+                .suggest(&kind_name, &[DeclKind::Record])
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("write `{form}`"));
+            self.err(
+                "unknown-name",
+                a.value.span,
+                format!(
+                    "`{}` aggregates the records of a kind; `{}` is not a record kind",
+                    func.text,
+                    if kind_name.is_empty() { "this" } else { &kind_name }
+                ),
+                help,
+            );
             return error_expr(span);
         };
         let slot = self.bind(&format!("<{}>", kind_name), Ty::Ref(kind), None);
@@ -1661,11 +2213,25 @@ impl Checker {
                         let fd = &rec.fields[fi];
                         if !matches!(fd.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent) {
                             let found = self.ty_name(&fd.ty.clone());
-                            self.err("type-mismatch", fl.span, format!("`{}` adds up amounts, `{}` is {found}", func.text, fl.text), "aggregate a number, quantity or percentage field");
+                            self.err(
+                                "type-mismatch",
+                                fl.span,
+                                format!("`{}` adds up amounts, `{}` is {found}", func.text, fl.text),
+                                "aggregate a number, quantity or percentage field",
+                            );
                         }
                         let fd = &self.model.records[kind as usize].fields[fi];
                         Some(TExpr {
-                            kind: TKind::Field(Box::new(TExpr { kind: TKind::Local(slot), ty: Ty::Ref(kind), unit: None, span: a.value.span }), kind, fi as u32),
+                            kind: TKind::Field(
+                                Box::new(TExpr {
+                                    kind: TKind::Local(slot),
+                                    ty: Ty::Ref(kind),
+                                    unit: None,
+                                    span: a.value.span,
+                                }),
+                                kind,
+                                fi as u32,
+                            ),
                             ty: fd.ty.clone(),
                             unit: fd.unit.clone(),
                             span: a.value.span,
@@ -1673,18 +2239,30 @@ impl Checker {
                     }
                     None => {
                         let rec_name = rec.name.clone();
-                        let help = did_you_mean(&fl.text, rec.fields.iter().map(|f| f.name.as_str())).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| "name a field of the kind".into());
+                        let help = did_you_mean(&fl.text, rec.fields.iter().map(|f| f.name.as_str()))
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .unwrap_or_else(|| "name a field of the kind".into());
                         self.err("unknown-field", fl.span, format!("`{rec_name}` has no field `{}`", fl.text), help);
                         None
                     }
                 }
             }
             (None, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) => {
-                self.err("type-mismatch", a.value.span, format!("`{}` needs a field to aggregate", func.text), format!("write `{}({kind_name}.FIELD …)`", func.text));
+                self.err(
+                    "type-mismatch",
+                    a.value.span,
+                    format!("`{}` needs a field to aggregate", func.text),
+                    format!("write `{}({kind_name}.FIELD …)`", func.text),
+                );
                 None
             }
             (Some(fl), _) => {
-                self.err("type-mismatch", fl.span, format!("`{}` counts records; it takes the kind, not a field", func.text), format!("write `{}({kind_name} where …)`", func.text));
+                self.err(
+                    "type-mismatch",
+                    fl.span,
+                    format!("`{}` counts records; it takes the kind, not a field", func.text),
+                    format!("write `{}({kind_name} where …)`", func.text),
+                );
                 None
             }
             (None, AggFunc::Share) => Some(self.condition(&args[1].value, "the condition of `share`")),
@@ -1695,9 +2273,14 @@ impl Checker {
         if during.is_some() && self.model.records[kind as usize].dated.is_none() {
             let name = self.model.records[kind as usize].name.clone();
             let o = self.model.records[kind as usize].origin.clone();
-            let d = Diagnostic::error("undated-record", &self.file, a.during.as_ref().map(|d| d.span).unwrap_or(span), format!("`during` filters records by date, and `{name}` has no date"))
-                .with_secondary_in(&o.file, o.span, format!("`{name}` is declared here"))
-                .with_help(format!("declare which field dates a record: `record {name} key … dated FIELD {{ … }}`"));
+            let d = Diagnostic::error(
+                "undated-record",
+                &self.file,
+                a.during.as_ref().map(|d| d.span).unwrap_or(span),
+                format!("`during` filters records by date, and `{name}` has no date"),
+            )
+            .with_secondary_in(&o.file, o.span, format!("`{name}` is declared here"))
+            .with_help(format!("declare which field dates a record: `record {name} key … dated FIELD {{ … }}`"));
             self.diags.push(d);
         }
         self.implicit.pop();
@@ -1712,7 +2295,21 @@ impl Checker {
             AggFunc::Share => (Ty::Percent, None),
             _ => value.as_ref().map(|v| (v.ty.clone(), v.unit.clone())).unwrap_or((Ty::Error, None)),
         };
-        TExpr { kind: TKind::Aggregate(Box::new(Aggregate { func: f, kind, slot, value, index, filter, during, text: text.to_string() })), ty, unit, span }
+        TExpr {
+            kind: TKind::Aggregate(Box::new(Aggregate {
+                func: f,
+                kind,
+                slot,
+                value,
+                index,
+                filter,
+                during,
+                text: text.to_string(),
+            })),
+            ty,
+            unit,
+            span,
+        }
     }
 }
 
@@ -1857,7 +2454,9 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
             continue;
         }
         let d = edit_distance(&n, &c.chars().collect::<Vec<_>>());
-        let limit = (n.len().max(c.chars().count()) / 3).max(1);
+        // One edit in a two-character name is half of it: no suggestion is better than noise.
+        let longest = n.len().max(c.chars().count());
+        let limit = if longest >= 3 { (longest / 3).max(1) } else { 0 };
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }

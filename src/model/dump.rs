@@ -14,7 +14,8 @@ pub fn dump(m: &Model) -> String {
         (Some(a), Some(b)) => format!("{a}..{b}"),
         _ => "?".into(),
     };
-    let roles: Vec<String> = p.roles.iter().map(|r| format!("{}({})", r.name, r.label.as_deref().unwrap_or(""))).collect();
+    let roles: Vec<String> =
+        p.roles.iter().map(|r| format!("{}({})", r.name, r.label.as_deref().unwrap_or(""))).collect();
     let _ = writeln!(o, "plan {} {period} roles {}", p.name, roles.join(" "));
     for x in &m.parties {
         let _ = writeln!(o, "party {} {:?}", x.name, x.full_name.as_deref().unwrap_or(""));
@@ -96,7 +97,14 @@ pub fn dump(m: &Model) -> String {
         stmts(m, &c.body, 1, &mut o);
     }
     for t in &m.tests {
-        let _ = writeln!(o, "test {:?} as of {}: {} facts, {} expectations", t.name, t.as_of, t.facts.len(), t.expects.len());
+        let _ = writeln!(
+            o,
+            "test {:?} as of {}: {} facts, {} expectations",
+            t.name,
+            t.as_of,
+            t.facts.len(),
+            t.expects.len()
+        );
     }
     o
 }
@@ -119,18 +127,27 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
                     Some((DeadlineKind::Before, e)) => format!(" before {}", expr(m, e)),
                     None => String::new(),
                 };
-                let sanctions: Vec<&str> = r.sanctions.iter().map(|s| m.sanctions[s.sanction as usize].name.as_str()).collect();
-                let sx = if sanctions.is_empty() { String::new() } else { format!(" otherwise {}", sanctions.join(", ")) };
+                let sanctions: Vec<&str> =
+                    r.sanctions.iter().map(|s| m.sanctions[s.sanction as usize].name.as_str()).collect();
+                let sx =
+                    if sanctions.is_empty() { String::new() } else { format!(" otherwise {}", sanctions.join(", ")) };
                 let _ = writeln!(o, "{pad}{modal} [{label}] {}{dl}{sx}", expr(m, &r.condition));
             }
             TStmt::For(f) => {
                 let src = match &f.source {
                     ScopeSource::All(k) => m.records[*k as usize].name.clone(),
                     ScopeSource::Keys(k, keys) => {
-                        format!("{}[{}]", m.records[*k as usize].name, keys.iter().map(|e| expr(m, e)).collect::<Vec<_>>().join(", "))
+                        format!(
+                            "{}[{}]",
+                            m.records[*k as usize].name,
+                            keys.iter().map(|e| expr(m, e)).collect::<Vec<_>>().join(", ")
+                        )
                     }
                     ScopeSource::Parties(ps) => {
-                        format!("[{}]", ps.iter().map(|&p| m.parties[p as usize].name.as_str()).collect::<Vec<_>>().join(", "))
+                        format!(
+                            "[{}]",
+                            ps.iter().map(|&p| m.parties[p as usize].name.as_str()).collect::<Vec<_>>().join(", ")
+                        )
                     }
                 };
                 let filter = f.filter.as_ref().map(|e| format!(" where {}", expr(m, e))).unwrap_or_default();
@@ -207,15 +224,24 @@ fn expr(m: &Model, e: &TExpr) -> String {
                     let pats = if vs.is_empty() {
                         "_".to_string()
                     } else {
-                        vs.iter().map(|&v| en.map(|e| e.variants[v as usize].clone()).unwrap_or_default()).collect::<Vec<_>>().join(" | ")
+                        vs.iter()
+                            .map(|&v| en.map(|e| e.variants[v as usize].clone()).unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(" | ")
                     };
                     format!("{pats} => {}", expr(m, x))
                 })
                 .collect();
             format!("match {} {{ {} }}", expr(m, s), arms.join(", "))
         }
-        TKind::Rule(i, args) => format!("{}({})", m.rules[*i as usize].name, args.iter().map(|x| expr(m, x)).collect::<Vec<_>>().join(", ")),
-        TKind::Table(i, args) => format!("{}({})", m.tables[*i as usize].name, args.iter().map(|x| expr(m, x)).collect::<Vec<_>>().join(", ")),
+        TKind::Rule(i, args) => {
+            format!("{}({})", m.rules[*i as usize].name, args.iter().map(|x| expr(m, x)).collect::<Vec<_>>().join(", "))
+        }
+        TKind::Table(i, args) => format!(
+            "{}({})",
+            m.tables[*i as usize].name,
+            args.iter().map(|x| expr(m, x)).collect::<Vec<_>>().join(", ")
+        ),
         TKind::Aggregate(a) => {
             let mut s = format!("{}(${} in {}", a.func.name(), a.slot, m.records[a.kind as usize].name);
             if let Some(v) = &a.value {

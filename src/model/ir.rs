@@ -292,7 +292,11 @@ pub enum TKind {
     /// `exists(x.f)`: whether an optional value is present.
     Exists(Box<TExpr>),
     /// `violated(CLAUSE, subject)` / `fulfilled(CLAUSE, subject)`.
-    ClauseStatus { clause: String, subject: Box<TExpr>, violated: bool },
+    ClauseStatus {
+        clause: String,
+        subject: Box<TExpr>,
+        violated: bool,
+    },
     /// `DATE + DURATION` / `DATE - DURATION`.
     DateShift(Box<TExpr>, Box<TExpr>, bool),
 }

@@ -1,7 +1,10 @@
 //! Diagnostics rendered with miette, for policy and fact files alike.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
+};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -21,9 +24,35 @@ impl Sources {
     }
 }
 
+/// A named source whose columns count characters, as editors do. (miette counts bytes, which
+/// puts the column of anything after Chinese text far to the right.)
+struct CharSource {
+    name: String,
+    text: String,
+}
+
+impl SourceCode for CharSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let c = self.text.as_str().read_span(span, before, after)?;
+        let offset = c.span().offset().min(self.text.len());
+        let offset = crate::diagnostic::floor_char_boundary(&self.text, offset);
+        let line_start = self.text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let column = self.text[line_start..offset].chars().count();
+        Ok(Box::new(
+            MietteSpanContents::new_named(self.name.clone(), c.data(), *c.span(), c.line(), column, c.line_count())
+                .with_language("writ"),
+        ))
+    }
+}
+
 struct Rendered {
     d: Diagnostic,
-    src: NamedSource<String>,
+    src: CharSource,
     related: Vec<Rendered>,
     /// Labels, clamped to the text.
     labels: Vec<(usize, usize, String)>,
@@ -67,7 +96,11 @@ impl miette::Diagnostic for Rendered {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().enumerate().map(|(i, (s, e, m))| {
             let msg = if m.is_empty() { None } else { Some(m.clone()) };
-            if i == 0 { LabeledSpan::new_primary_with_span(msg, (*s, e - s)) } else { LabeledSpan::new_with_span(msg, (*s, e - s)) }
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(msg, (*s, e - s))
+            } else {
+                LabeledSpan::new_with_span(msg, (*s, e - s))
+            }
         })))
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
@@ -121,7 +154,7 @@ fn build(d: &Diagnostic, sources: &Sources) -> Rendered {
             }
         }
     }
-    Rendered { d: d.clone(), src: NamedSource::new(d.file.to_string(), text).with_language("writ"), related, labels, note: false }
+    Rendered { d: d.clone(), src: CharSource { name: d.file.to_string(), text }, related, labels, note: false }
 }
 
 /// Renders diagnostics for a terminal (`color`) or for snapshots (no colour, fixed width).

@@ -45,7 +45,8 @@ pub fn human(r: &Report) -> String {
     let mut out = String::new();
     let title = r.plan_title.as_deref().unwrap_or(&r.plan);
     let _ = writeln!(out, "{title} — verdicts as of {}", r.as_of);
-    let counts: Vec<String> = r.summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
+    let counts: Vec<String> =
+        r.summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
     let _ = writeln!(out, "{} verdicts: {}", r.summary.verdicts, counts.join(", "));
     let mut start = 0;
     while start < r.verdicts.len() {
@@ -88,7 +89,15 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
             na_reason = na_reason.or(v.reason.clone());
             continue;
         }
-        let _ = write!(out, "  {} {:<14} {} · {} {}", mark(v.status), v.status.name(), subject(v), v.modality, strip_modality(&v.requirement));
+        let _ = write!(
+            out,
+            "  {} {:<14} {} · {} {}",
+            mark(v.status),
+            v.status.name(),
+            subject(v),
+            v.modality,
+            strip_modality(&v.requirement)
+        );
         if let Some(d) = v.deadline
             && !v.requirement.contains(&d.to_string())
         {

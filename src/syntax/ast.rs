@@ -208,14 +208,22 @@ pub struct Clause {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Stmt {
     Cite(Cite),
-    Role { role: Name, parties: Vec<Name>, span: Span },
+    Role {
+        role: Name,
+        parties: Vec<Name>,
+        span: Span,
+    },
     During(Expr),
     /// An exemption, with its source text.
     Unless(Expr, String),
     For(For),
     Let(Let),
     Require(Requirement),
-    Otherwise { sanctions: Vec<Name>, on: Option<Expr>, span: Span },
+    Otherwise {
+        sanctions: Vec<Name>,
+        on: Option<Expr>,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -349,7 +357,10 @@ pub enum ExprKind {
     Bool(bool),
     Number(String),
     Percent(String),
-    Quantity { amount: String, unit: Name },
+    Quantity {
+        amount: String,
+        unit: Name,
+    },
     Date(String),
     Text(String),
     Name(String),
@@ -360,7 +371,11 @@ pub enum ExprKind {
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     Match(Box<Expr>, Vec<MatchArm>),
     /// `text` is the call as written, for reports.
-    Call { func: Name, args: Vec<Arg>, text: String },
+    Call {
+        func: Name,
+        args: Vec<Arg>,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -91,7 +91,8 @@ pub(super) fn module(file: P) -> Module {
             }
             Rule::group => {
                 let sp = span(&p);
-                let mut g = Group { name: Name { text: String::new(), span: sp }, full_name: None, members: vec![], span: sp };
+                let mut g =
+                    Group { name: Name { text: String::new(), span: sp }, full_name: None, members: vec![], span: sp };
                 for c in keyword_free(p) {
                     match c.as_rule() {
                         Rule::ident => g.name = name(c),
@@ -105,7 +106,8 @@ pub(super) fn module(file: P) -> Module {
             Rule::unit_decl => Item::Unit(unit_decl(p)),
             Rule::enum_decl => {
                 let sp = span(&p);
-                let mut e = EnumDecl { name: Name { text: String::new(), span: sp }, label: None, variants: vec![], span: sp };
+                let mut e =
+                    EnumDecl { name: Name { text: String::new(), span: sp }, label: None, variants: vec![], span: sp };
                 let mut first = true;
                 for c in p.into_inner() {
                     match c.as_rule() {
@@ -163,10 +165,42 @@ fn is_keyword(r: Rule) -> bool {
     use Rule::*;
     matches!(
         r,
-        kw_plan | kw_party | kw_group | kw_unit | kw_enum | kw_record | kw_period | kw_calendar | kw_sanction
-            | kw_rule | kw_table | kw_clause | kw_test | kw_cite | kw_for | kw_in | kw_where | kw_unless | kw_during
-            | kw_let | kw_must | kw_should | kw_not | kw_by | kw_before | kw_otherwise | kw_on | kw_if | kw_then
-            | kw_else | kw_match | kw_key | kw_dated | kw_expect | kw_fact | kw_as_of
+        kw_plan
+            | kw_party
+            | kw_group
+            | kw_unit
+            | kw_enum
+            | kw_record
+            | kw_period
+            | kw_calendar
+            | kw_sanction
+            | kw_rule
+            | kw_table
+            | kw_clause
+            | kw_test
+            | kw_cite
+            | kw_for
+            | kw_in
+            | kw_where
+            | kw_unless
+            | kw_during
+            | kw_let
+            | kw_must
+            | kw_should
+            | kw_not
+            | kw_by
+            | kw_before
+            | kw_otherwise
+            | kw_on
+            | kw_if
+            | kw_then
+            | kw_else
+            | kw_match
+            | kw_key
+            | kw_dated
+            | kw_expect
+            | kw_fact
+            | kw_as_of
     )
 }
 
@@ -270,7 +304,10 @@ fn params(p: P) -> Vec<Param> {
     p.into_inner()
         .map(|q| {
             let mut it = q.into_inner();
-            Param { name: name(it.next().expect("grammar: param name")), ty: name(it.next().expect("grammar: param type")) }
+            Param {
+                name: name(it.next().expect("grammar: param name")),
+                ty: name(it.next().expect("grammar: param type")),
+            }
         })
         .collect()
 }
@@ -284,7 +321,11 @@ fn cite(p: P) -> Cite {
 fn let_stmt(p: P) -> Let {
     let sp = span(&p);
     let mut it = keyword_free(p);
-    Let { name: name(it.next().expect("grammar: let name")), value: expr(it.next().expect("grammar: let value")), span: sp }
+    Let {
+        name: name(it.next().expect("grammar: let name")),
+        value: expr(it.next().expect("grammar: let value")),
+        span: sp,
+    }
 }
 
 fn rule(p: P) -> super::ast::Rule {
@@ -435,7 +476,8 @@ fn stmt(p: P) -> Stmt {
                 Rule::should_not => Modality::ShouldNot,
                 r => unreachable!("grammar: modality {r:?}"),
             };
-            let mut r = Requirement { modality, label: None, condition: placeholder(sp), deadline: None, text, span: sp };
+            let mut r =
+                Requirement { modality, label: None, condition: placeholder(sp), deadline: None, text, span: sp };
             for x in it {
                 match x.as_rule() {
                     Rule::req_label => r.label = Some(name(x.into_inner().next().expect("grammar: label name"))),
@@ -493,7 +535,13 @@ fn test(p: P) -> Test {
             }
             Rule::test_expect => {
                 let parts: Vec<P> = keyword_free(x).collect();
-                let mut e = Expect { clause: name(parts[0].clone()), keys: None, requirement: None, status: name(parts[parts.len() - 1].clone()), span: xsp };
+                let mut e = Expect {
+                    clause: name(parts[0].clone()),
+                    keys: None,
+                    requirement: None,
+                    status: name(parts[parts.len() - 1].clone()),
+                    span: xsp,
+                };
                 for q in &parts[1..parts.len() - 1] {
                     match q.as_rule() {
                         Rule::expr_list => e.keys = Some(q.clone().into_inner().map(expr).collect()),
@@ -562,9 +610,13 @@ fn primary(p: P) -> Expr {
     let kind = match p.as_rule() {
         Rule::postfix_expr => return postfix(p),
         Rule::paren => return expr(p.into_inner().next().expect("grammar: paren body")),
-        Rule::list => ExprKind::List(p.into_inner().next().map(|l| l.into_inner().map(expr).collect()).unwrap_or_default()),
+        Rule::list => {
+            ExprKind::List(p.into_inner().next().map(|l| l.into_inner().map(expr).collect()).unwrap_or_default())
+        }
         Rule::date => ExprKind::Date(p.as_str().to_string()),
-        Rule::percent => ExprKind::Percent(p.into_inner().next().expect("grammar: percent number").as_str().to_string()),
+        Rule::percent => {
+            ExprKind::Percent(p.into_inner().next().expect("grammar: percent number").as_str().to_string())
+        }
         Rule::quantity => {
             let mut q = p.into_inner();
             let amount = q.next().expect("grammar: quantity amount").as_str().to_string();
@@ -608,7 +660,9 @@ fn primary(p: P) -> Expr {
                     let mut arg = Arg { value, filter: None, during: None, span: asp };
                     for x in parts {
                         match x.as_rule() {
-                            Rule::where_clause => arg.filter = Some(expr(keyword_free(x).next().expect("grammar: filter"))),
+                            Rule::where_clause => {
+                                arg.filter = Some(expr(keyword_free(x).next().expect("grammar: filter")))
+                            }
                             Rule::call_during => {
                                 arg.during = Some(postfix(keyword_free(x).next().expect("grammar: during period")))
                             }

@@ -85,11 +85,7 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
         None => "end of file".to_string(),
         Some(c) if c.is_whitespace() => "whitespace".to_string(),
         Some(_) => {
-            let word: String = text[pos..]
-                .chars()
-                .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '(' | ')' | '{' | '}'))
-                .take(24)
-                .collect();
+            let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(24).collect();
             format!("`{}`", if word.is_empty() { found.unwrap().to_string() } else { word })
         }
     };
@@ -99,16 +95,81 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
     };
     expected.sort();
     expected.dedup();
+    let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    if expected.contains(&"a name") && is_keyword(&word) {
+        return Diagnostic::error(
+            "syntax-error",
+            file,
+            Span::new(pos, pos + word.len()),
+            format!("`{word}` is a reserved word and cannot be a name"),
+        )
+        .with_label("reserved word")
+        .with_help(format!(
+            "choose another name, such as `{word}_` or a Chinese one; the reserved words are {}",
+            KEYWORDS.join(", ")
+        ));
+    }
     let help = hint(found, &expected);
     let message = if expected.is_empty() {
         format!("unexpected {found_text}")
     } else {
         format!("expected {}, found {found_text}", join_or(&expected))
     };
-    let mut d = Diagnostic::error("syntax-error", file, Span::new(pos, end.max(pos)), message)
-        .with_label(if expected.is_empty() { "not understood".into() } else { format!("expected {}", join_or(&expected)) });
+    let mut d = Diagnostic::error("syntax-error", file, Span::new(pos, end.max(pos)), message).with_label(
+        if expected.is_empty() { "not understood".into() } else { format!("expected {}", join_or(&expected)) },
+    );
     d.help = Some(help);
     d
+}
+
+/// The reserved words of the grammar (`keyword` in writ.pest).
+const KEYWORDS: &[&str] = &[
+    "plan",
+    "party",
+    "group",
+    "unit",
+    "enum",
+    "record",
+    "period",
+    "calendar",
+    "sanction",
+    "rule",
+    "table",
+    "clause",
+    "test",
+    "cite",
+    "for",
+    "in",
+    "where",
+    "unless",
+    "during",
+    "let",
+    "must",
+    "should",
+    "not",
+    "by",
+    "before",
+    "otherwise",
+    "on",
+    "and",
+    "or",
+    "if",
+    "then",
+    "else",
+    "match",
+    "true",
+    "false",
+    "key",
+    "dated",
+    "expect",
+    "fact",
+    "as_of",
+    "every",
+    "of",
+];
+
+fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -270,4 +331,28 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::prefix_op | Rule::infix_op => "an operator",
         Rule::primary | Rule::literal => "a value",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reserved words the error messages list are the grammar's `keyword` rule.
+    #[test]
+    fn keyword_list_matches_the_grammar() {
+        let grammar = include_str!("../../grammar/writ.pest");
+        let start = grammar.find("keyword = @{").expect("grammar has a keyword rule");
+        let end = start + grammar[start..].find("~ !ident_char").expect("keyword rule ends");
+        let mut in_grammar: Vec<&str> = grammar[start..end].split('"').skip(1).step_by(2).collect();
+        let mut listed = KEYWORDS.to_vec();
+        in_grammar.sort();
+        listed.sort();
+        assert_eq!(in_grammar, listed);
+        let file: Arc<str> = Arc::from("t.writ");
+        for kw in KEYWORDS {
+            let d = parse(&file, &format!("party {kw}")).expect_err(kw);
+            assert!(d.message.contains("reserved word"), "{kw}: {}", d.message);
+        }
+        assert!(parse(&file, "party 甲局 party periodic").is_ok());
+    }
 }

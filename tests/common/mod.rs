@@ -30,6 +30,8 @@ pub fn verdict(policy: &str, facts_json: &str, as_of: &str, id: &str) -> Status 
     let r = report(policy, facts_json, as_of);
     match r.verdicts.iter().find(|v| v.id == id) {
         Some(v) => v.status,
-        None => panic!("no verdict `{id}`; the verdicts are {:?}", r.verdicts.iter().map(|v| &v.id).collect::<Vec<_>>()),
+        None => {
+            panic!("no verdict `{id}`; the verdicts are {:?}", r.verdicts.iter().map(|v| &v.id).collect::<Vec<_>>())
+        }
     }
 }
