@@ -99,7 +99,7 @@ static DATA: LazyLock<Data> = LazyLock::new(|| {
 
 fn load(data: &Data) -> Facts {
     let m = &data.model;
-    let schema = Schema { records: &m.records, enums: &m.enums, units: &m.units };
+    let schema = Schema::of(m);
     let path: Arc<str> = Arc::from(data.dir.join("facts/readings.json").display().to_string());
     let file = facts::parse_file(&schema, &path, &data.json);
     assert!(file.diagnostics.is_empty(), "{:?}", &file.diagnostics[..1]);

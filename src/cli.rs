@@ -177,6 +177,7 @@ pub fn count_requirements(stmts: &[crate::model::TStmt]) -> usize {
         .map(|s| match s {
             crate::model::TStmt::Require(_) => 1,
             crate::model::TStmt::For(f) => count_requirements(&f.body),
+            crate::model::TStmt::Every(e) => count_requirements(&e.body),
             crate::model::TStmt::Let(..) => 0,
         })
         .sum()
@@ -261,7 +262,7 @@ pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, sty
 
 /// The facts of a `test` block, linked as if read from a file.
 fn test_facts(model: &Model, test: &crate::model::TestDef, file: &Arc<str>) -> facts::Facts {
-    let schema = facts::Schema { records: &model.records, enums: &model.enums, units: &model.units };
+    let schema = facts::Schema::of(model);
     let rows = test
         .facts
         .iter()

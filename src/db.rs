@@ -84,14 +84,14 @@ pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
 #[salsa::tracked(returns(ref))]
 pub fn fact_file(db: &dyn salsa::Database, file: FactFile) -> FileFacts {
     let m = &package_model(db, *file.package(db)).model;
-    let schema = Schema { records: &m.records, enums: &m.enums, units: &m.units };
+    let schema = Schema::of(m);
     facts::parse_file(&schema, file.path(db), file.text(db))
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn fact_set(db: &dyn salsa::Database, set: FactSet) -> Facts {
     let m = &package_model(db, *set.package(db)).model;
-    let schema = Schema { records: &m.records, enums: &m.enums, units: &m.units };
+    let schema = Schema::of(m);
     let files: Vec<FileFacts> = set.files(db).iter().map(|f| fact_file(db, *f).clone()).collect();
     facts::link(&schema, &files)
 }

@@ -16,14 +16,16 @@ const DIM_SYMBOLS: [&str; 6] = ["kg", "m", "s", "A", "K", "mol"];
 
 impl Dim {
     pub const NONE: Dim = Dim([0; 6]);
-    pub fn mul(self, o: Dim) -> Dim {
+    /// The dimension of a product.
+    pub fn times(self, o: Dim) -> Dim {
         let mut r = self.0;
         for (a, b) in r.iter_mut().zip(o.0) {
             *a += b;
         }
         Dim(r)
     }
-    pub fn div(self, o: Dim) -> Dim {
+    /// The dimension of a quotient.
+    pub fn per(self, o: Dim) -> Dim {
         let mut r = self.0;
         for (a, b) in r.iter_mut().zip(o.0) {
             *a -= b;
@@ -232,7 +234,7 @@ impl UnitTable {
                 factor = if e < 0 { factor.checked_div(u.factor) } else { factor.checked_mul(u.factor) }
                     .ok_or(UnitError::Overflow)?;
             }
-            dim = dim.mul(u.dim.pow(e));
+            dim = dim.times(u.dim.pow(e));
             rest = &rest[end..];
             if rest.is_empty() {
                 break;

@@ -52,6 +52,8 @@ pub enum Value {
     Ref(u32, u32),
     /// A declared party, by index.
     Party(u32),
+    /// A stretch of days, both ends included: one month of `every month`, the plan period.
+    Interval(Date, Date),
     List(Arc<[Value]>),
 }
 

@@ -107,20 +107,23 @@ impl<'m> Ev<'m> {
         }
     }
 
-    pub fn in_period(&self, p: &TPeriod, d: Date) -> bool {
+    /// The date ranges of a period, both ends included.
+    pub fn ranges(&mut self, p: &TPeriod, env: &mut Vec<Option<R>>) -> Result<Vec<(Date, Date)>, String> {
         match p {
-            TPeriod::Named(i) => self.model.periods[*i as usize].contains(d),
-            TPeriod::Year(y) => d.naive().format("%Y").to_string().parse::<i32>().ok() == Some(*y),
-        }
-    }
-
-    /// The last day of a period.
-    pub fn period_end(&self, p: &TPeriod) -> Date {
-        match p {
-            TPeriod::Named(i) => {
-                self.model.periods[*i as usize].ranges.iter().map(|r| r.1).max().unwrap_or(Date(i32::MIN))
-            }
-            TPeriod::Year(y) => Date::from_ymd(*y, 12, 31).unwrap_or(Date(i32::MIN)),
+            TPeriod::Named(i) => Ok(self.model.periods[*i as usize].ranges.clone()),
+            TPeriod::Year(y) => match (Date::from_ymd(*y, 1, 1), Date::from_ymd(*y, 12, 31)) {
+                (Some(a), Some(b)) => Ok(vec![(a, b)]),
+                _ => Err(format!("{y} is not a year writ can place")),
+            },
+            TPeriod::Plan => match (self.model.plan.start, self.model.plan.end) {
+                (Some(a), Some(b)) => Ok(vec![(a, b)]),
+                _ => Err("the plan has no period".into()),
+            },
+            TPeriod::Dynamic(e) => match self.eval(e, env) {
+                R::V(Value::Interval(a, b)) => Ok(vec![(a, b)]),
+                R::V(_) => Err("not an interval".into()),
+                R::Absent(why) | R::Unknown(why) => Err(why),
+            },
         }
     }
 
@@ -128,6 +131,8 @@ impl<'m> Ev<'m> {
         match p {
             TPeriod::Named(i) => format!("`{}`", self.model.periods[*i as usize].name),
             TPeriod::Year(y) => y.to_string(),
+            TPeriod::Plan => "the plan period".into(),
+            TPeriod::Dynamic(_) => "the period".into(),
         }
     }
 
@@ -180,6 +185,7 @@ impl<'m> Ev<'m> {
             Value::Ref(k, r) => self.facts.tables[*k as usize].origins[*r as usize].key.to_string(),
             Value::Party(p) => self.model.parties[*p as usize].name.clone(),
             Value::List(xs) => format!("[{}]", xs.iter().map(|x| self.plain(x)).collect::<Vec<_>>().join(", ")),
+            Value::Interval(a, b) => interval_label(*a, *b),
         }
     }
 
@@ -346,14 +352,6 @@ impl<'m> Ev<'m> {
                 self.quiet += 1;
                 let r = self.aggregate(a, env, top);
                 self.quiet -= 1;
-                if let Some(p) = &a.during
-                    && self.period_end(p) > self.horizon
-                {
-                    let why = format!("{} is not over as of {}", self.period_name(p), self.horizon);
-                    if let Some(t) = &mut self.trace {
-                        t.provisional = Some(why);
-                    }
-                }
                 if top && self.trace.is_some() {
                     let value = match &r {
                         R::V(v) => self.format(v, &e.ty, e.unit.as_ref()),
@@ -413,15 +411,43 @@ impl<'m> Ev<'m> {
                     R::V(Value::Bool(false))
                 }
             }
+            TKind::Interval(op, x, arg) => {
+                let v = match self.eval(x, env) {
+                    R::V(v) => v,
+                    other => return unknown(other),
+                };
+                match (op, v) {
+                    (IntervalOp::Start, Value::Interval(a, _)) => R::V(Value::Date(a)),
+                    (IntervalOp::End, Value::Interval(_, b)) => R::V(Value::Date(b)),
+                    (IntervalOp::Previous, Value::Interval(a, b)) => shift_interval(a, b, -1),
+                    (IntervalOp::Next, Value::Interval(a, b)) => shift_interval(a, b, 1),
+                    (IntervalOp::EndOfMonth, Value::Date(d)) => R::V(Value::Date(crate::time::end_of_month(d))),
+                    (IntervalOp::Day, Value::Interval(a, _)) => {
+                        let n = match arg.as_ref().map(|e| self.eval(e, env)) {
+                            Some(R::V(Value::Num(n))) => n,
+                            Some(R::V(_)) | None => return R::Unknown("type error".into()),
+                            Some(other) => return unknown(other),
+                        };
+                        let (y, m) = (crate::time::year_of(a), crate::time::month_of(a));
+                        let day =
+                            u32::try_from(n.trunc().mantissa()).ok().filter(|_| n.fract().is_zero() && n.scale() == 0);
+                        match day.and_then(|d| Date::from_ymd(y, m, d)) {
+                            Some(d) => R::V(Value::Date(d)),
+                            None => R::Unknown(format!("{y}-{m:02} has no day {n}")),
+                        }
+                    }
+                    _ => R::Unknown("type error".into()),
+                }
+            }
             TKind::DateShift(d, dur, back) => match (self.eval(d, env), self.eval(dur, env)) {
-                (R::V(Value::Date(d)), R::V(Value::Duration(du))) => match shift(d, du, *back) {
-                    Some(x) => R::V(Value::Date(x)),
-                    None => R::Unknown(format!(
-                        "{d} moved by {} {} is not a date writ can compute",
-                        du.amount,
-                        du.unit.name()
-                    )),
-                },
+                (R::V(Value::Date(d)), R::V(Value::Duration(du))) => {
+                    let du = if *back { Duration { amount: -du.amount, ..du } } else { du };
+                    let rule = self.model.plan.month_overflow.unwrap_or(crate::time::MonthOverflow::Reject);
+                    match crate::time::add_duration(d, du, rule, self.model.calendar.as_ref()) {
+                        Ok(x) => R::V(Value::Date(x)),
+                        Err(e) => R::Unknown(e.to_string()),
+                    }
+                }
                 (R::V(_), R::V(_)) => R::Unknown("type error".into()),
                 (R::V(_), other) | (other, _) => unknown(other),
             },
@@ -561,6 +587,23 @@ impl<'m> Ev<'m> {
         let rows: Vec<u32> =
             candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
         let dated = self.model.records[kind as usize].dated;
+        let ranges = match &a.during {
+            None => None,
+            Some(p) => match self.ranges(p, env) {
+                Ok(rs) => {
+                    // A period that is not over yet gives a value that may still change.
+                    if rs.iter().map(|r| r.1).max().is_some_and(|end| end > self.horizon) {
+                        let why = format!("{} is not over as of {}", self.period_name(p), self.horizon);
+                        if let Some(t) = &mut self.trace {
+                            t.provisional = Some(why);
+                        }
+                    }
+                    Some(rs)
+                }
+                Err(why) => return R::Unknown(why),
+            },
+        };
+        let mut first_date: Option<Date> = None;
         let mut count: u64 = 0;
         let mut hits: u64 = 0;
         let mut acc: Option<Decimal> = None;
@@ -572,11 +615,11 @@ impl<'m> Ev<'m> {
             if !self.visible(kind, row) {
                 continue;
             }
-            if let Some(p) = &a.during {
+            if let (Some(p), Some(rs)) = (&a.during, &ranges) {
                 let Some(df) = dated else { return R::Unknown("records have no date".into()) };
                 match &self.facts.tables[kind as usize].columns[df][row as usize] {
                     Some(Value::Date(d)) => {
-                        if !self.in_period(p, *d) {
+                        if !rs.iter().any(|&(x, y)| x <= *d && *d <= y) {
                             continue;
                         }
                     }
@@ -613,6 +656,15 @@ impl<'m> Ev<'m> {
                 _ => {
                     let v = match a.value.as_ref().map(|v| self.eval(v, env)) {
                         Some(R::V(Value::Num(n))) => n,
+                        // The earliest or latest date (min/max over a date field).
+                        Some(R::V(Value::Date(d))) => {
+                            first_date = Some(match (first_date, a.func) {
+                                (None, _) => d,
+                                (Some(x), AggFunc::Max) => x.max(d),
+                                (Some(x), _) => x.min(d),
+                            });
+                            continue;
+                        }
                         Some(R::V(_)) | None => return R::Unknown("type error".into()),
                         Some(other) => return unknown(other),
                     };
@@ -629,6 +681,13 @@ impl<'m> Ev<'m> {
             }
         }
         env[slot] = None;
+        if a.value.as_ref().is_some_and(|v| v.ty == Ty::Date) {
+            // No matching record means the event has not happened: absent, not unknown.
+            return match first_date {
+                Some(d) => R::V(Value::Date(d)),
+                None => R::Absent(format!("no {name} record matches")),
+            };
+        }
         match a.func {
             AggFunc::Count => R::V(Value::Num(Decimal::from(count))),
             AggFunc::Share if count == 0 => R::Unknown(format!("no {name} records match, so the share is undefined")),
@@ -700,21 +759,44 @@ pub(crate) fn compare(op: BinOp, a: &Value, b: &Value) -> Option<bool> {
     })
 }
 
-fn shift(d: Date, du: Duration, back: bool) -> Option<Date> {
-    use chrono::Months;
-    let n = if back { -du.amount } else { du.amount };
-    let nd = d.naive();
-    let r = match du.unit {
-        DurationUnit::Day => nd.checked_add_signed(chrono::Duration::try_days(n)?),
-        DurationUnit::Week => nd.checked_add_signed(chrono::Duration::try_weeks(n)?),
-        DurationUnit::Month | DurationUnit::Year => {
-            let m = if du.unit == DurationUnit::Year { n.checked_mul(12)? } else { n };
-            let months = Months::new(u32::try_from(m.unsigned_abs()).ok()?);
-            if m >= 0 { nd.checked_add_months(months) } else { nd.checked_sub_months(months) }
+/// The interval before (`by` = -1) or after (+1) one of the same length. Whole calendar months
+/// (a month, a quarter, a year) move by months, so February follows January whatever its length.
+fn shift_interval(a: Date, b: Date, by: i32) -> R {
+    use crate::time::{MonthOverflow, add_months, end_of_month, month_of, start_of_month, year_of};
+    let whole_months = start_of_month(a) == a && end_of_month(b) == b;
+    if whole_months {
+        let months = (year_of(b) - year_of(a)) * 12 + month_of(b) as i32 - month_of(a) as i32 + 1;
+        match add_months(a, by * months, MonthOverflow::Reject) {
+            Ok(start) => match add_months(start, months, MonthOverflow::Reject) {
+                Ok(after) => R::V(Value::Interval(start, after.add_days(-1))),
+                Err(e) => R::Unknown(e.to_string()),
+            },
+            Err(e) => R::Unknown(e.to_string()),
         }
-        DurationUnit::Workday => return None,
-    }?;
-    Some(Date::from_naive(r))
+    } else {
+        let len = b.0 - a.0 + 1;
+        R::V(Value::Interval(a.add_days(by * len), b.add_days(by * len)))
+    }
+}
+
+/// How an interval is named in verdict ids: `2019-09` for a month, `2019-Q3`, `2019`, else the
+/// two ends.
+pub(crate) fn interval_label(a: Date, b: Date) -> String {
+    use crate::time::{end_of_month, month_of, start_of_month, year_of};
+    let (y, m) = (year_of(a), month_of(a));
+    if start_of_month(a) == a && end_of_month(b) == b && year_of(b) == y {
+        let span = month_of(b) - m + 1;
+        if span == 1 {
+            return format!("{y}-{m:02}");
+        }
+        if span == 3 && (m - 1) % 3 == 0 {
+            return format!("{y}-Q{}", (m - 1) / 3 + 1);
+        }
+        if span == 12 {
+            return y.to_string();
+        }
+    }
+    format!("{a}..{b}")
 }
 
 /// A decimal without trailing zeros, never in exponent form.

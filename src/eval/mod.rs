@@ -30,10 +30,12 @@ pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
             not_applicable: None,
             exemptions: vec![],
         };
-        if let Some(p) = &clause.during
-            && !ev.in_period(p, as_of)
-        {
-            cx.not_applicable = Some(format!("{} is outside {}", as_of, ev.period_name(p)));
+        if let Some(p) = &clause.during {
+            match ev.ranges(p, &mut cx.env) {
+                Ok(rs) if rs.iter().any(|&(a, b)| a <= as_of && as_of <= b) => {}
+                Ok(_) => cx.not_applicable = Some(format!("{} is outside {}", as_of, ev.period_name(p))),
+                Err(why) => cx.not_applicable = Some(format!("the clause's period is unknown: {why}")),
+            }
         }
         cx.exemptions = clause.exemptions.iter().collect();
         run_block(&mut ev, &mut cx, &clause.body);
@@ -47,10 +49,13 @@ pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
     Report { plan: model.plan.name.clone(), plan_title: model.plan.title.clone(), as_of, summary, verdicts }
 }
 
+/// A bound subject: its kind, its key, and its fact row when it is a record.
+type Bound = (String, String, Option<(u32, u32)>);
+
 struct ClauseCx<'a, 'm> {
     clause: &'m ClauseDef,
     env: Vec<Option<R>>,
-    subject: Vec<(String, String, Option<(u32, u32)>)>,
+    subject: Vec<Bound>,
     verdicts: &'a mut Vec<Verdict>,
     /// Set when every requirement below is out of scope, with the reason.
     not_applicable: Option<String>,
@@ -69,7 +74,57 @@ fn run_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, stmts: &'m [TStmt])
                 cx.verdicts.push(v);
             }
             TStmt::For(f) => run_for(ev, cx, f),
+            TStmt::Every(e) => run_every(ev, cx, e),
         }
+    }
+}
+
+/// One pass of the body per month, quarter or year of the period, each its own subject.
+fn run_every<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, e: &'m EveryDef) {
+    use crate::syntax::ast::EveryUnit;
+    use crate::time::{end_of_month, months_in, quarters_in};
+    let ranges = match ev.ranges(&e.period, &mut cx.env) {
+        Ok(rs) => rs,
+        Err(why) => {
+            unknown_block(ev, cx, &e.body, &format!("the period of `every` is unknown: {why}"));
+            return;
+        }
+    };
+    let mut occurrences: Vec<(Date, Date)> = Vec::new();
+    for (a, b) in ranges {
+        let found: Vec<(Date, Date)> = match e.unit {
+            EveryUnit::Month => months_in(a, b)
+                .into_iter()
+                .filter_map(|(y, m)| Date::from_ymd(y, m, 1).map(|s| (s, end_of_month(s))))
+                .collect(),
+            EveryUnit::Quarter => quarters_in(a, b)
+                .into_iter()
+                .filter_map(|(y, q)| {
+                    let s = Date::from_ymd(y, (q - 1) * 3 + 1, 1)?;
+                    Some((s, end_of_month(Date::from_ymd(y, q * 3, 1)?)))
+                })
+                .collect(),
+            EveryUnit::Year => {
+                let (y0, y1) = (crate::time::year_of(a), crate::time::year_of(b));
+                (y0..=y1).filter_map(|y| Some((Date::from_ymd(y, 1, 1)?, Date::from_ymd(y, 12, 31)?))).collect()
+            }
+        };
+        for o in found {
+            if !occurrences.contains(&o) {
+                occurrences.push(o);
+            }
+        }
+    }
+    let unit = match e.unit {
+        EveryUnit::Month => "month",
+        EveryUnit::Quarter => "quarter",
+        EveryUnit::Year => "year",
+    };
+    for (a, b) in occurrences {
+        cx.env[e.slot as usize] = Some(R::V(Value::Interval(a, b)));
+        cx.subject.push((unit.to_string(), expr::interval_label(a, b), None));
+        run_block(ev, cx, &e.body);
+        cx.subject.pop();
     }
 }
 
@@ -167,6 +222,7 @@ fn unknown_block(ev: &mut Ev, cx: &mut ClauseCx, stmts: &[TStmt], why: &str) {
                 // The inner subjects cannot be named without the outer one; one verdict stands for them.
                 unknown_block(ev, cx, &f.body, why);
             }
+            TStmt::Every(e) => unknown_block(ev, cx, &e.body, why),
             TStmt::Let(..) => {}
         }
     }
@@ -216,6 +272,7 @@ fn base_verdict(ev: &Ev, cx: &ClauseCx, r: &Requirement) -> Verdict {
         status: Status::Unknown,
         subject: cx.subject.iter().map(|(k, key, _)| Subject { kind: k.clone(), key: key.clone() }).collect(),
         deadline: None,
+        rolled_from: None,
         done_on: None,
         parties,
         evidence: vec![],
@@ -234,6 +291,24 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
     let deadline = match &r.deadline {
         Some((kind, e)) => match ev.eval(e, &mut cx.env) {
             R::V(Value::Date(d)) => {
+                let d = if cx.clause.roll {
+                    match ev.model.calendar.as_ref().map(|c| c.roll_forward(d)) {
+                        Some(Ok(r)) => {
+                            if r != d {
+                                v.rolled_from = Some(d);
+                            }
+                            r
+                        }
+                        Some(Err(err)) => {
+                            v.status = Status::Unknown;
+                            v.reason = Some(format!("the deadline {d} cannot be rolled to a workday: {err}"));
+                            return v;
+                        }
+                        None => d,
+                    }
+                } else {
+                    d
+                };
                 v.deadline = Some(d);
                 Some(if *kind == DeadlineKind::Before { d.add_days(-1) } else { d })
             }

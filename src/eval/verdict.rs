@@ -137,6 +137,9 @@ pub struct Verdict {
     pub subject: Vec<Subject>,
     #[serde(serialize_with = "date_ser")]
     pub deadline: Option<Date>,
+    /// The deadline as written, when it fell on a rest day and was rolled to `deadline`.
+    #[serde(serialize_with = "date_ser", skip_serializing_if = "Option::is_none")]
+    pub rolled_from: Option<Date>,
     #[serde(serialize_with = "date_ser", skip_serializing_if = "Option::is_none")]
     pub done_on: Option<Date>,
     pub parties: IndexMap<String, Vec<String>>,

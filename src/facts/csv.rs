@@ -169,7 +169,7 @@ fn verbatim(text: &str, cell: Span, value: &str) -> Option<u32> {
     let written = &text[cell.start as usize..cell.end as usize];
     if written == value {
         Some(cell.start)
-    } else if written.len() == value.len() + 2 && written.starts_with('"') && &written[1..written.len() - 1] == value {
+    } else if written.strip_prefix('"').and_then(|w| w.strip_suffix('"')) == Some(value) {
         Some(cell.start + 1)
     } else {
         None
@@ -192,7 +192,7 @@ fn cell_spans(text: &str, start: usize, spans: &mut Vec<Span>) -> usize {
     }
     loop {
         let cell = p;
-        if b[p] == b'"' {
+        if b.get(p) == Some(&b'"') {
             p += 1;
             loop {
                 match b[p..].iter().position(|&c| c == b'"') {
@@ -257,5 +257,15 @@ mod tests {
         assert_eq!(cells("a\"b,c", 0), (vec!["a\"b", "c"], 5));
         assert_eq!(cells("\"open", 0), (vec!["\"open"], 5));
         assert_eq!(cells("", 0), (vec![], 0));
+        assert_eq!(cells("a,", 0), (vec!["a", ""], 2));
+    }
+
+    #[test]
+    fn verbatim_only_when_the_file_holds_the_text() {
+        let text = "\"ab\",cd,\"e\"\"f\",\"4\"é";
+        assert_eq!(verbatim(text, Span::new(0, 4), "ab"), Some(1));
+        assert_eq!(verbatim(text, Span::new(5, 7), "cd"), Some(5));
+        assert_eq!(verbatim(text, Span::new(8, 14), "e\"f"), None);
+        assert_eq!(verbatim(text, Span::new(15, 20), "4é"), None);
     }
 }

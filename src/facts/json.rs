@@ -6,12 +6,14 @@
 //! between. Strings without escapes are borrowed from the input, so the only allocations per
 //! value are the ones the stored [`Value`](crate::value::Value) itself needs.
 //!
+//! A kind named twice at the top level is read twice: its records add up, as if in one array.
+//!
 //! The scanner never recurses: the expected shape is three fixed levels (file, kind, record),
 //! and anything deeper is skipped by a loop with an explicit stack, capped at [`MAX_DEPTH`].
 
 use super::Loader;
-use super::convert::{Raw, Scalar};
-use crate::diagnostic::{Diagnostic, Span};
+use super::convert::{Raw, Scalar, trim};
+use crate::diagnostic::{Diagnostic, Span, floor_char_boundary};
 use crate::model::RecordId;
 use std::borrow::Cow;
 
@@ -252,24 +254,31 @@ impl<'t> Scanner<'t> {
                             }
                             _ => Err(self.escape_error(
                                 start,
-                                format!("a low surrogate `\\uDC00`..`\\uDFFF` after `\\u{hi:04X}`"),
+                                format!(
+                                    "expected a low surrogate `\\uDC00`..`\\uDFFF` after `\\u{hi:04X}`, found {}",
+                                    low.map_or("none".to_string(), |lo| format!("`\\u{lo:04X}`"))
+                                ),
                                 "characters beyond U+FFFF are written as a surrogate pair, such as `\\uD83D\\uDE00`",
                             )),
                         }
                     }
                     0xDC00..=0xDFFF => Err(self.escape_error(
                         start,
-                        format!("a character, found the lone low surrogate `\\u{hi:04X}`"),
+                        format!("expected a character, found the lone low surrogate `\\u{hi:04X}`"),
                         "a low surrogate must follow a high surrogate `\\uD800`..`\\uDBFF`",
                     )),
                     _ => Ok(char::from_u32(u32::from(hi)).expect("a non-surrogate u16 is a scalar value")),
                 };
             }
             _ => {
-                let (found, span) = self.found();
+                let found = match self.text[self.pos..].chars().next() {
+                    Some(c) if !c.is_control() => format!("`\\{c}`"),
+                    _ => "a lone `\\`".to_string(),
+                };
+                let (_, span) = self.found();
                 return Err(SyntaxError {
                     span: Span { start: start as u32, end: span.end.max(start as u32 + 1) },
-                    message: format!("expected an escape such as `\\n`, `\\\"` or `\\u00E9`, found `\\` then {found}"),
+                    message: format!("expected an escape such as `\\n`, `\\\"` or `\\u00E9`, found {found}"),
                     label: "unknown escape".into(),
                     help: "write a backslash itself as `\\\\`".into(),
                     secondary: None,
@@ -290,20 +299,20 @@ impl<'t> Scanner<'t> {
                 Ok(u16::from_str_radix(d, 16).expect("four hex digits fit a u16"))
             }
             None => {
-                Err(self.escape_error(start, "four hex digits after `\\u`".into(), "write the code point as `\\u00E9`"))
+                let found = &self.text[start..floor_char_boundary(self.text, self.pos + 4)];
+                let found = found.split(['"', '\n']).next().unwrap_or(found);
+                let message = format!("expected four hex digits after `\\u`, found `{found}`");
+                Err(self.escape_error(start, message, "write the code point as four hex digits, such as `\\u00E9`"))
             }
         }
     }
 
-    fn escape_error(&self, start: usize, expected: String, help: &str) -> SyntaxError {
+    /// An error in the `\u` escape that started at `start` and ends at `pos`.
+    fn escape_error(&self, start: usize, message: String, help: &str) -> SyntaxError {
         let end = self.pos.max(start + 2).min(self.b.len());
         SyntaxError {
             span: Span::new(start, end),
-            message: if expected.starts_with("a character") {
-                format!("expected {expected}")
-            } else {
-                format!("expected {expected}, found `{}`", &self.text[start..end])
-            },
+            message,
             label: "invalid unicode escape".into(),
             help: help.into(),
             secondary: None,
@@ -491,7 +500,7 @@ impl Parser<'_, '_, '_> {
         if !self.s.eat(b'}') {
             loop {
                 let (name, span) = self.s.member_name()?;
-                let name = name.trim();
+                let name = trim(&name);
                 match self.loader.kinds.get(name).copied() {
                     Some(kind) if self.s.peek() == Some(b'[') => self.records(kind)?,
                     Some(kind) => {
@@ -606,7 +615,7 @@ impl Parser<'_, '_, '_> {
             loop {
                 let (name, name_span) = self.s.member_name()?;
                 let (tok, span) = self.s.value(3)?;
-                let name = name.trim();
+                let name = trim(&name);
                 match self.field(kind, member, name) {
                     None => self.loader.unknown_field(kind, name, name_span),
                     Some(f) if self.seen[f] == self.generation => self.duplicate(kind, name, name_span, f),

@@ -14,6 +14,9 @@ use std::sync::Arc;
 /// suggestion compares against every key.
 const SUGGEST_MAX_KEYS: usize = 10_000;
 
+/// No row: an absent reference, or one that does not resolve.
+const NONE: u32 = u32::MAX;
+
 /// Joins the files of one evaluation into [`Facts`].
 ///
 /// A key seen again (in the same file or another) is a `duplicate-key`: the first record is
@@ -21,13 +24,30 @@ const SUGGEST_MAX_KEYS: usize = 10_000;
 /// `dangling-reference` and rejects its row; so does a reference to a row rejected that way, so
 /// no accepted row ever points at a missing one.
 pub fn link(schema: &Schema<'_>, files: &[FileFacts]) -> Facts {
+    let n = schema.records.len();
+    let mut sizes = vec![0; n];
+    for row in files.iter().flat_map(|f| &f.rows) {
+        if let Some(size) = sizes.get_mut(row.kind as usize) {
+            *size += 1;
+        }
+    }
+    let ref_fields = schema
+        .records
+        .iter()
+        .map(|r| {
+            let fields = r.fields.iter().enumerate();
+            fields.filter_map(|(i, f)| if let Ty::Ref(t) = f.ty { Some((i, t)) } else { None }).collect()
+        })
+        .collect();
     let mut cx = Linker {
         schema,
         files,
         diags: Capped::new(files.iter().map(|f| f.path.clone()).collect()),
-        candidates: vec![Vec::new(); schema.records.len()],
-        first: vec![HashMap::new(); schema.records.len()],
-        tables: vec![Table::default(); schema.records.len()],
+        candidates: sizes.iter().map(|&s| Vec::with_capacity(s)).collect(),
+        by_key: sizes.iter().map(|&s| HashMap::with_capacity(s)).collect(),
+        ref_fields,
+        targets: vec![Vec::new(); n],
+        tables: vec![Table::default(); n],
         dead: HashMap::new(),
     };
     cx.gather();
@@ -35,8 +55,10 @@ pub fn link(schema: &Schema<'_>, files: &[FileFacts]) -> Facts {
     cx.finish()
 }
 
+/// A candidate row: its kind and its index in [`Linker::candidates`].
+type Node = (RecordId, u32);
+
 /// A row that passed its file and waits for linking.
-#[derive(Clone)]
 struct Candidate<'f> {
     file: u32,
     row: &'f RawRow,
@@ -49,11 +71,17 @@ struct Linker<'a, 'f> {
     diags: Capped,
     /// Per kind: the rows with a key not seen before, in file order.
     candidates: Vec<Vec<Candidate<'f>>>,
-    /// Per kind: key → index into `candidates`.
-    first: Vec<HashMap<Arc<str>, u32>>,
+    /// Per kind: key → index into `candidates`. Becomes the table's `by_key` as it is when
+    /// no candidate of the kind is rejected, since candidates then keep their indices as rows.
+    by_key: Vec<HashMap<Arc<str>, u32>>,
+    /// Per kind: the reference fields, with the kind each refers to.
+    ref_fields: Vec<Vec<(usize, RecordId)>>,
+    /// Per kind: for candidate `c` and its `j`th reference field, the candidate referred to
+    /// at `c * ref_fields.len() + j`, or [`NONE`]. Found once in `resolve`, used in `finish`.
+    targets: Vec<Vec<u32>>,
     tables: Vec<Table>,
-    /// Candidates rejected for their references, with the reason: (kind, candidate).
-    dead: HashMap<(RecordId, u32), String>,
+    /// Candidates rejected for their references, with the reason.
+    dead: HashMap<Node, String>,
 }
 
 impl<'f> Linker<'_, 'f> {
@@ -76,7 +104,7 @@ impl<'f> Linker<'_, 'f> {
                     self.reject(row, None, "no key".into());
                     continue;
                 };
-                match self.first[k].entry(key.clone()) {
+                match self.by_key[k].entry(key.clone()) {
                     Entry::Vacant(v) => {
                         v.insert(self.candidates[k].len() as u32);
                         self.candidates[k].push(Candidate { file: fi as u32, row, key });
@@ -106,13 +134,8 @@ impl<'f> Linker<'_, 'f> {
     }
 
     fn reject(&mut self, row: &RawRow, key: Option<Arc<str>>, reason: String) {
-        self.tables[row.kind as usize].rejected.push(Rejected {
-            kind: row.kind,
-            key,
-            line: row.line,
-            span: row.span,
-            reason,
-        });
+        let rejected = Rejected { kind: row.kind, key, line: row.line, span: row.span, reason };
+        self.tables[row.kind as usize].rejected.push(rejected);
     }
 
     /// The key a candidate's `field` refers to, when it holds a reference.
@@ -123,33 +146,32 @@ impl<'f> Linker<'_, 'f> {
         }
     }
 
-    fn target(&self, kind: RecordId, key: &str) -> Option<u32> {
-        self.first.get(kind as usize)?.get(key).copied()
-    }
-
-    /// Rejects rows with dangling references, then, transitively, rows referring to those.
+    /// Finds what every reference refers to, rejecting rows with dangling references and
+    /// then, transitively, rows referring to those.
     fn resolve(&mut self) {
-        // Per kind: the reference fields and the kind each refers to.
-        let ref_fields: Vec<Vec<(usize, RecordId)>> = self
-            .schema
-            .records
-            .iter()
-            .map(|r| {
-                let refs = r.fields.iter().enumerate();
-                refs.filter_map(|(i, f)| if let Ty::Ref(t) = f.ty { Some((i, t)) } else { None }).collect()
-            })
-            .collect();
         let mut dangling = Vec::new();
         for (k, cands) in self.candidates.iter().enumerate() {
+            let refs = &self.ref_fields[k];
+            if refs.is_empty() {
+                continue;
+            }
+            let mut targets = Vec::with_capacity(cands.len() * refs.len());
             for (ci, c) in cands.iter().enumerate() {
-                for &(field, t) in &ref_fields[k] {
-                    if let Some((key, _)) = Self::ref_key(c.row, field)
-                        && self.target(t, key).is_none()
-                    {
-                        dangling.push((k as RecordId, ci as u32, field, t));
-                    }
+                for &(field, t) in refs {
+                    let target = match Self::ref_key(c.row, field) {
+                        None => NONE,
+                        Some((key, _)) => match self.by_key.get(t as usize).and_then(|keys| keys.get(key)) {
+                            Some(&target) => target,
+                            None => {
+                                dangling.push((k as RecordId, ci as u32, field, t));
+                                NONE
+                            }
+                        },
+                    };
+                    targets.push(target);
                 }
             }
+            self.targets[k] = targets;
         }
         if dangling.is_empty() {
             return;
@@ -161,26 +183,23 @@ impl<'f> Linker<'_, 'f> {
         }
 
         // Who refers to whom, built only when some row died: target → [(source, field)].
-        let mut referrers: HashMap<(RecordId, u32), Vec<(RecordId, u32, usize)>> = HashMap::new();
-        for (k, cands) in self.candidates.iter().enumerate() {
-            for (ci, c) in cands.iter().enumerate() {
-                for &(field, t) in &ref_fields[k] {
-                    if let Some((key, _)) = Self::ref_key(c.row, field)
-                        && let Some(tc) = self.target(t, key)
-                    {
-                        referrers.entry((t, tc)).or_default().push((k as RecordId, ci as u32, field));
-                    }
-                }
+        let mut referrers: HashMap<Node, Vec<(Node, usize)>> = HashMap::new();
+        for (k, targets) in self.targets.iter().enumerate() {
+            let refs = &self.ref_fields[k];
+            for (i, &target) in targets.iter().enumerate().filter(|&(_, &t)| t != NONE) {
+                let (field, t) = refs[i % refs.len()];
+                let source = (k as RecordId, (i / refs.len()) as u32);
+                referrers.entry((t, target)).or_default().push((source, field));
             }
         }
         while let Some(gone) = dead_now.pop() {
             let Some(sources) = referrers.get(&gone) else { continue };
-            for &(k, ci, field) in sources {
-                if self.dead.contains_key(&(k, ci)) {
+            for &(source, field) in sources {
+                if self.dead.contains_key(&source) {
                     continue;
                 }
-                self.refers_to_dead(k, ci, field, gone);
-                dead_now.push((k, ci));
+                self.refers_to_dead(source, field, gone);
+                dead_now.push(source);
             }
         }
     }
@@ -240,7 +259,7 @@ impl<'f> Linker<'_, 'f> {
             .with_secondary_in(&self.files[fi].path, r.span, "rejected record")
             .with_help(format!("fix the record referred to ({}); this record is rejected too", r.reason)),
             None => {
-                let keys = &self.first[t as usize];
+                let keys = &self.by_key[t as usize];
                 let suggestion = (keys.len() <= SUGGEST_MAX_KEYS)
                     .then(|| did_you_mean(key, keys.keys().map(|k| &**k)))
                     .flatten()
@@ -266,8 +285,9 @@ impl<'f> Linker<'_, 'f> {
         self.diags.push(file, d);
     }
 
-    /// Candidate `ci` of `kind` refers through `field` to `gone`, a candidate rejected above.
-    fn refers_to_dead(&mut self, kind: RecordId, ci: u32, field: usize, gone: (RecordId, u32)) {
+    /// `source` refers through `field` to `gone`, a candidate rejected above.
+    fn refers_to_dead(&mut self, source: Node, field: usize, gone: Node) {
+        let (kind, ci) = source;
         let c = &self.candidates[kind as usize][ci as usize];
         let (file, row) = (c.file as usize, c.row);
         let Some((key, span)) = Self::ref_key(row, field) else { return };
@@ -290,58 +310,75 @@ impl<'f> Linker<'_, 'f> {
 
     /// Numbers the surviving rows and fills the columns.
     fn finish(mut self) -> Facts {
-        // Candidate → row, per kind; `u32::MAX` for rows rejected above.
-        let rows: Vec<Vec<u32>> = self
-            .candidates
-            .iter()
-            .enumerate()
-            .map(|(k, cands)| {
+        // Per kind that lost rows above: candidate → row, or `NONE`. Other kinds keep their
+        // candidate indices as rows.
+        let mut renumber: Vec<Option<Vec<u32>>> = vec![None; self.candidates.len()];
+        for &(k, _) in self.dead.keys() {
+            renumber[k as usize].get_or_insert_with(Vec::new);
+        }
+        for (k, map) in renumber.iter_mut().enumerate() {
+            if let Some(map) = map {
                 let mut next = 0;
-                (0..cands.len() as u32)
-                    .map(|ci| {
-                        if self.dead.contains_key(&(k as RecordId, ci)) {
-                            u32::MAX
-                        } else {
-                            next += 1;
-                            next - 1
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+                map.extend((0..self.candidates[k].len() as u32).map(|ci| {
+                    if self.dead.contains_key(&(k as RecordId, ci)) {
+                        NONE
+                    } else {
+                        next += 1;
+                        next - 1
+                    }
+                }));
+            }
+        }
+        let row_of = |kind: RecordId, ci: u32| match &renumber[kind as usize] {
+            Some(map) => map[ci as usize],
+            None => ci,
+        };
+
         for (k, cands) in self.candidates.iter().enumerate() {
             let rec = &self.schema.records[k];
-            let alive = cands.len() - self.dead.keys().filter(|(dk, _)| *dk as usize == k).count();
+            let refs = &self.ref_fields[k];
+            let targets = &self.targets[k];
+            // Field → its position among the reference fields.
+            let mut ref_slot = vec![None; rec.fields.len()];
+            for (j, &(field, _)) in refs.iter().enumerate() {
+                ref_slot[field] = Some(j);
+            }
             let table = &mut self.tables[k];
-            table.columns = vec![Vec::with_capacity(alive); rec.fields.len()];
+            let mut by_key = std::mem::take(&mut self.by_key[k]);
+            if renumber[k].is_some() {
+                by_key.retain(|_, ci| row_of(k as RecordId, *ci) != NONE);
+                by_key.values_mut().for_each(|ci| *ci = row_of(k as RecordId, *ci));
+            }
+            table.by_key = by_key;
+            let alive = table.by_key.len();
+            table.columns = (0..rec.fields.len()).map(|_| Vec::with_capacity(alive)).collect();
             table.origins.reserve(alive);
-            table.by_key.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
-                if let Some(reason) = self.dead.remove(&(k as RecordId, ci as u32)) {
-                    table.rejected.push(Rejected {
+                if renumber[k].is_some()
+                    && let Some(reason) = self.dead.remove(&(k as RecordId, ci as u32))
+                {
+                    let rejected = Rejected {
                         kind: k as RecordId,
                         key: Some(c.key.clone()),
                         line: c.row.line,
                         span: c.row.span,
                         reason,
-                    });
+                    };
+                    table.rejected.push(rejected);
                     continue;
                 }
-                table.by_key.insert(c.key.clone(), table.origins.len() as u32);
                 table.origins.push(RowOrigin { file: c.file, line: c.row.line, key: c.key.clone() });
                 for (field, column) in table.columns.iter_mut().enumerate() {
                     column.push(match c.row.values.get(field) {
                         None | Some(None) => None,
                         Some(Some(Cell::Value(v))) => Some(v.clone()),
-                        Some(Some(Cell::UnresolvedRef { key, .. })) => match rec.fields[field].ty {
+                        Some(Some(Cell::UnresolvedRef { .. })) => ref_slot[field].and_then(|j| {
                             // INVARIANT: `resolve` rejected every row whose reference does not
-                            // reach a live row.
-                            Ty::Ref(t) => {
-                                let target = self.first[t as usize][key];
-                                Some(Value::Ref(t, rows[t as usize][target as usize]))
-                            }
-                            _ => None,
-                        },
+                            // reach a live row, so the target is a row.
+                            let target = targets[ci * refs.len() + j];
+                            let t = refs[j].1;
+                            (target != NONE).then(|| Value::Ref(t, row_of(t, target)))
+                        }),
                     });
                 }
             }

@@ -40,6 +40,15 @@ pub struct Schema<'a> {
     pub records: &'a [RecordDecl],
     pub enums: &'a [EnumDecl],
     pub units: &'a UnitTable,
+    /// Declared parties, for fields of type `party`.
+    pub parties: &'a [crate::model::PartyDecl],
+}
+
+impl<'a> Schema<'a> {
+    /// The schema a checked model declares.
+    pub fn of(m: &'a crate::model::Model) -> Self {
+        Schema { records: &m.records, enums: &m.enums, units: &m.units, parties: &m.parties }
+    }
 }
 
 /// Rows read from one file; references to other records still hold the key text.
@@ -211,6 +220,8 @@ fn value_text(schema: &Schema<'_>, field: &FieldDecl, v: &Value) -> Arc<str> {
                 .map_or_else(|| i.to_string().into(), |s| s.as_str().into()),
             _ => i.to_string().into(),
         },
+        // Durations and lists are rejected before they could be keys, and references are
+        // still `Cell::UnresolvedRef` here; this arm only keeps the function total.
         other => format!("{other:?}").into(),
     }
 }
@@ -226,9 +237,9 @@ struct Loader<'s> {
     rows: Vec<RawRow>,
     rejected: Vec<Rejected>,
     diags: Capped,
-    /// Unknown field names already reported, so a typo repeated in a million records is one
-    /// diagnostic rather than a million.
-    unknown_fields: HashSet<(RecordId, String)>,
+    /// Per kind: unknown field names already reported, so a typo repeated in a million
+    /// records is one diagnostic rather than a million.
+    unknown_fields: Vec<HashSet<String>>,
     row: Pending,
 }
 
@@ -261,7 +272,7 @@ impl<'s> Loader<'s> {
             rows: Vec::new(),
             rejected: Vec::new(),
             diags: Capped::new(vec![path.clone()]),
-            unknown_fields: HashSet::new(),
+            unknown_fields: vec![HashSet::new(); schema.records.len()],
             row: Pending::default(),
         }
     }
@@ -274,8 +285,8 @@ impl<'s> Loader<'s> {
         self.diags.push(0, d);
     }
 
-    /// Looks up a record kind, reporting `unknown-record-kind` when there is none.
-    /// `skipped` says how many records were not read because of it.
+    /// Reports `unknown-record-kind` for `name`; `label` says what was not read because of it,
+    /// and `help_tail` how to fix it.
     fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str) {
         let names = self.schema.records.iter().map(|r| r.name.as_str());
         let help = match did_you_mean(name, names) {
@@ -291,9 +302,11 @@ impl<'s> Loader<'s> {
 
     /// Reports a field name the kind does not declare, once per name and file.
     fn unknown_field(&mut self, kind: RecordId, name: &str, span: Span) {
-        if !self.unknown_fields.insert((kind, name.to_string())) {
+        let reported = &mut self.unknown_fields[kind as usize];
+        if reported.contains(name) {
             return;
         }
+        reported.insert(name.to_string());
         let rec = self.record(kind);
         let help = match did_you_mean(name, rec.fields.iter().map(|f| f.name.as_str())) {
             Some(s) => format!("did you mean `{s}`? the field is ignored wherever it appears in this file"),
@@ -377,11 +390,11 @@ impl<'s> Loader<'s> {
             self.reject_row(d, &format!("no `{key_name}`, the key"));
         }
         let row = std::mem::take(&mut self.row);
-        let key = row.values[rec.key].as_ref().map(|c| key_text(&self.schema, &rec.fields[rec.key], c));
         if row.reasons.is_empty() {
             let key_span = row.key_span.unwrap_or(span);
             self.rows.push(RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values });
         } else {
+            let key = row.values[rec.key].as_ref().map(|c| key_text(&self.schema, &rec.fields[rec.key], c));
             self.rejected.push(Rejected { kind: row.kind, key, line: row.line, span, reason: row.reasons });
         }
     }

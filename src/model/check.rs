@@ -295,10 +295,10 @@ impl Checker {
         for (file, module) in files {
             self.file = file.clone();
             for item in &module.items {
-                if let Item::Test(t) = item {
-                    if let Some(t) = self.test(t) {
-                        self.model.tests.push(t);
-                    }
+                if let Item::Test(t) = item
+                    && let Some(t) = self.test(t)
+                {
+                    self.model.tests.push(t);
                 }
             }
         }
@@ -490,14 +490,45 @@ impl Checker {
         }
         if let Some(c) = &p.calendar {
             info.calendar = self.find(&self.model.calendars, &c.text, |x| &x.name);
-            if info.calendar.is_none() {
-                self.err(
-                    "unknown-name",
-                    c.span,
-                    format!("no calendar named `{}`", c.text),
-                    "declare it with `calendar NAME { holiday … workday … }`",
-                );
+            match info.calendar {
+                Some(i) => {
+                    let decl = &self.model.calendars[i as usize];
+                    let mut cal = crate::time::Calendar::new(decl.name.clone());
+                    // Conflicts were reported when the calendar was declared.
+                    for &d in &decl.holidays {
+                        let _ = cal.add_holiday(d);
+                    }
+                    for &d in &decl.workdays {
+                        let _ = cal.add_makeup_workday(d);
+                    }
+                    self.model.calendar = Some(cal);
+                }
+                None => {
+                    self.err(
+                        "unknown-name",
+                        c.span,
+                        format!("no calendar named `{}`", c.text),
+                        "declare it with `calendar NAME { holiday … workday … }`",
+                    );
+                }
             }
+        }
+        if let Some(o) = &p.month_overflow {
+            use crate::time::MonthOverflow;
+            info.month_overflow = match o.text.as_str() {
+                "clamp" => Some(MonthOverflow::Clamp),
+                "spill" => Some(MonthOverflow::Spill),
+                "reject" => Some(MonthOverflow::Reject),
+                other => {
+                    self.err(
+                        "unknown-name",
+                        o.span,
+                        format!("`{other}` is not a month overflow rule"),
+                        "write `clamp` (Jan 31 + 1 month = Feb 28), `spill` (= Mar 3) or `reject` (an error)",
+                    );
+                    None
+                }
+            };
         }
         self.model.plan = info;
     }
@@ -792,6 +823,7 @@ impl Checker {
             exemptions: vec![],
             body: vec![],
             slots: 0,
+            roll: false,
             origin: origin(&self.file, c.name.span),
         };
         let mut counter = 0;
@@ -883,6 +915,20 @@ impl Checker {
                 ast::Stmt::For(f) => {
                     let fd = self.for_block(f, def, counter, &sanctions);
                     out.push(TStmt::For(fd));
+                }
+                ast::Stmt::Every(e) => {
+                    let depth = self.locals.len();
+                    let period = self.period_ref(&e.of).unwrap_or(TPeriod::Plan);
+                    let slot = self.bind(&e.var.text, Ty::Interval, None);
+                    let body = self.block(&e.body, def, counter, &sanctions);
+                    self.locals.truncate(depth);
+                    out.push(TStmt::Every(EveryDef { unit: e.unit, var: e.var.text.clone(), slot, period, body }));
+                }
+                ast::Stmt::Roll(span) => {
+                    if self.model.calendar.is_none() {
+                        self.err("missing-calendar", *span, "rolling deadlines to the next workday needs the plan's calendar", "declare a `calendar` with the year's holidays and make-up workdays, and name it in the plan: `calendar NAME`");
+                    }
+                    def.roll = true;
                 }
                 ast::Stmt::Otherwise { sanctions: names, on, .. } => {
                     let on = on.as_ref().map(|e| self.expr(e, None));
@@ -1014,6 +1060,27 @@ impl Checker {
 
     fn period_ref(&mut self, e: &ast::Expr) -> Option<TPeriod> {
         match &e.kind {
+            ExprKind::PlanRef(n) if n.text == "period" => Some(TPeriod::Plan),
+            ExprKind::Name(n) if self.locals.iter().any(|l| l.name == *n && l.ty == Ty::Interval) => {
+                Some(TPeriod::Dynamic(Box::new(self.expr(e, None))))
+            }
+            ExprKind::Field(..) | ExprKind::Call { .. } => {
+                let t = self.expr(e, None);
+                match t.ty {
+                    Ty::Interval => Some(TPeriod::Dynamic(Box::new(t))),
+                    Ty::Error => None,
+                    ref other => {
+                        let found = self.ty_name(other);
+                        self.err(
+                            "type-mismatch",
+                            e.span,
+                            format!("expected a period, found {found}"),
+                            "write a declared period, a year, `plan.period` or an `every` variable",
+                        );
+                        None
+                    }
+                }
+            }
             ExprKind::Name(n) => match self.find(&self.model.periods, n, |p| &p.name) {
                 Some(i) => Some(TPeriod::Named(i)),
                 None => {
@@ -1322,6 +1389,7 @@ impl Checker {
                 self.model.records.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?")
             ),
             Ty::Period => "a period".into(),
+            Ty::Interval => "an interval of days".into(),
             Ty::Error => "an erroneous value".into(),
         }
     }
@@ -1510,6 +1578,41 @@ impl Checker {
             }
             ExprKind::Match(s, arms) => self.match_expr(s, arms, span, expected),
             ExprKind::Call { func, args, text } => self.call(func, args, text, span, expected),
+            ExprKind::PlanRef(n) => {
+                let p = &self.model.plan;
+                let v = match n.text.as_str() {
+                    "issued" => p.issued.map(Value::Date),
+                    "start" => p.start.map(Value::Date),
+                    "end" => p.end.map(Value::Date),
+                    "period" => p.start.zip(p.end).map(|(a, b)| Value::Interval(a, b)),
+                    other => {
+                        let help = did_you_mean(other, ["issued", "start", "end", "period"].into_iter())
+                            .map(|s| format!("did you mean `plan.{s}`?"))
+                            .unwrap_or_else(|| {
+                                "the plan's attributes are `plan.issued`, `plan.start`, `plan.end` and `plan.period`"
+                                    .into()
+                            });
+                        self.err("unknown-field", n.span, format!("the plan has no attribute `{other}`"), help);
+                        return error_expr(span);
+                    }
+                };
+                match v {
+                    Some(v) => {
+                        let ty = if matches!(v, Value::Interval(..)) { Ty::Interval } else { Ty::Date };
+                        mk(TKind::Const(v), ty, None)
+                    }
+                    None => {
+                        let what = if n.text == "issued" { "`issued DATE`" } else { "`period START .. END`" };
+                        self.err(
+                            "missing-plan-attribute",
+                            span,
+                            format!("the plan declares no `{}`", n.text),
+                            format!("add {what} to the plan, or use a fact for it"),
+                        );
+                        error_expr(span)
+                    }
+                }
+            }
         }
     }
 
@@ -1730,6 +1833,33 @@ impl Checker {
                 error_expr(span)
             }
             Ty::Error => error_expr(span),
+            Ty::Interval | Ty::Date => {
+                let op = match (&b.ty, field.text.as_str()) {
+                    (Ty::Interval, "start") => Some((IntervalOp::Start, Ty::Date)),
+                    (Ty::Interval, "end") => Some((IntervalOp::End, Ty::Date)),
+                    (Ty::Interval, "previous") => Some((IntervalOp::Previous, Ty::Interval)),
+                    (Ty::Interval, "next") => Some((IntervalOp::Next, Ty::Interval)),
+                    (Ty::Date, "end_of_month") => Some((IntervalOp::EndOfMonth, Ty::Date)),
+                    _ => None,
+                };
+                match op {
+                    Some((op, ty)) => TExpr { kind: TKind::Interval(op, Box::new(b), None), ty, unit: None, span },
+                    None => {
+                        let (what, list) = if b.ty == Ty::Interval {
+                            ("an interval", "`.start`, `.end`, `.previous`, `.next` and `.day(N)`")
+                        } else {
+                            ("a date", "`.end_of_month`")
+                        };
+                        self.err(
+                            "unknown-field",
+                            field.span,
+                            format!("{what} has no `.{}`", field.text),
+                            format!("{what} has {list}"),
+                        );
+                        error_expr(span)
+                    }
+                }
+            }
             other => {
                 let found = self.ty_name(other);
                 self.err(
@@ -1801,6 +1931,19 @@ impl Checker {
                 use Ty::*;
                 let res: Option<(Ty, Option<Unit>)> = match (op, &a.ty, &b.ty) {
                     (BinOp::Add | BinOp::Sub, Date, Duration) => {
+                        if let TKind::Const(Value::Duration(d)) = &b.kind {
+                            if d.unit == DurationUnit::Workday && self.model.calendar.is_none() {
+                                self.err("missing-calendar", b.span, "counting workdays needs the plan's calendar", "declare a `calendar` with the year's holidays and make-up workdays (調休), and name it in the plan: `calendar NAME`");
+                            }
+                            if matches!(d.unit, DurationUnit::Month | DurationUnit::Year)
+                                && self.model.plan.month_overflow.is_none()
+                            {
+                                self.diags.push(
+                                    Diagnostic::warning("missing-month-overflow", &self.file, b.span, "adding months can land past a month's end (Jan 31 + 1 month), and the plan does not say what that means")
+                                        .with_help("declare it in the plan: `month_overflow clamp` (Feb 28), `spill` (Mar 3) or `reject`; until then such a date makes a verdict `unknown`"),
+                                );
+                            }
+                        }
                         return mk(TKind::DateShift(Box::new(a), Box::new(b), op == BinOp::Sub), Date, None);
                     }
                     (BinOp::Add | BinOp::Sub, Number, Number) => Some((Number, None)),
@@ -1832,11 +1975,11 @@ impl Checker {
                     (BinOp::Mul, Percent, Number) | (BinOp::Mul, Number, Percent) => Some((Number, None)),
                     (BinOp::Mul, Percent, Percent) => Some((Percent, None)),
                     (BinOp::Mul, Quantity(x), Quantity(y)) => {
-                        let d = x.mul(*y);
+                        let d = x.times(*y);
                         Some((if d.is_none() { Number } else { Quantity(d) }, None))
                     }
                     (BinOp::Div, Quantity(x), Quantity(y)) => {
-                        let d = x.div(*y);
+                        let d = x.per(*y);
                         Some((if d.is_none() { Number } else { Quantity(d) }, None))
                     }
                     (BinOp::Div, Quantity(d), Number) => Some((Quantity(*d), a.unit.clone())),
@@ -2017,6 +2160,37 @@ impl Checker {
                 }
                 self.unify(&a, &b, "`change` compares two amounts of one kind");
                 TExpr { kind: TKind::Change(Box::new(a), Box::new(b)), ty: Ty::Percent, unit: None, span }
+            }
+            "day" => {
+                if !self.arity(func, args, 2..=2, "m.day(N)") {
+                    return error_expr(span);
+                }
+                let m = self.expr(&args[0].value, Some(&Ty::Interval));
+                let n = self.expr(&args[1].value, Some(&Ty::Number));
+                if !compatible(&m.ty, &Ty::Interval) {
+                    let found = self.ty_name(&m.ty);
+                    self.err(
+                        "type-mismatch",
+                        args[0].span,
+                        format!("`day` picks a day of an interval, found {found}"),
+                        "write `m.day(5)` with `m` bound by `every month m of …`",
+                    );
+                }
+                if !compatible(&n.ty, &Ty::Number) {
+                    let found = self.ty_name(&n.ty);
+                    self.err(
+                        "type-mismatch",
+                        args[1].span,
+                        format!("the day of the month is a number, found {found}"),
+                        "write `m.day(5)`",
+                    );
+                }
+                TExpr {
+                    kind: TKind::Interval(IntervalOp::Day, Box::new(m), Some(Box::new(n))),
+                    ty: Ty::Date,
+                    unit: None,
+                    span,
+                }
             }
             "exists" => {
                 if !self.arity(func, args, 1..=1, "exists(x.field)") {
@@ -2211,7 +2385,8 @@ impl Checker {
                 match rec.field(&fl.text) {
                     Some(fi) => {
                         let fd = &rec.fields[fi];
-                        if !matches!(fd.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent) {
+                        let dates_ok = matches!(f, AggFunc::Min | AggFunc::Max) && fd.ty == Ty::Date;
+                        if !matches!(fd.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent) && !dates_ok {
                             let found = self.ty_name(&fd.ty.clone());
                             self.err(
                                 "type-mismatch",
@@ -2401,6 +2576,12 @@ pub fn walk(e: &TExpr, f: &mut impl FnMut(&TExpr)) {
             a.index.iter().for_each(|(_, x)| walk(x, f));
         }
         TKind::ClauseStatus { subject, .. } => walk(subject, f),
+        TKind::Interval(_, x, arg) => {
+            walk(x, f);
+            if let Some(a) = arg {
+                walk(a, f);
+            }
+        }
     }
 }
 

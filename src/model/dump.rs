@@ -133,6 +133,15 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
                     if sanctions.is_empty() { String::new() } else { format!(" otherwise {}", sanctions.join(", ")) };
                 let _ = writeln!(o, "{pad}{modal} [{label}] {}{dl}{sx}", expr(m, &r.condition));
             }
+            TStmt::Every(e) => {
+                let unit = match e.unit {
+                    crate::syntax::ast::EveryUnit::Month => "month",
+                    crate::syntax::ast::EveryUnit::Quarter => "quarter",
+                    crate::syntax::ast::EveryUnit::Year => "year",
+                };
+                let _ = writeln!(o, "{pad}every {unit} ${} {} of {}", e.slot, e.var, period_name(m, &e.period));
+                stmts(m, &e.body, depth + 1, o);
+            }
             TStmt::For(f) => {
                 let src = match &f.source {
                     ScopeSource::All(k) => m.records[*k as usize].name.clone(),
@@ -163,6 +172,8 @@ fn period_name(m: &Model, p: &TPeriod) -> String {
     match p {
         TPeriod::Named(i) => m.periods[*i as usize].name.clone(),
         TPeriod::Year(y) => y.to_string(),
+        TPeriod::Plan => "plan.period".into(),
+        TPeriod::Dynamic(e) => expr(m, e),
     }
 }
 
@@ -181,6 +192,7 @@ fn ty(m: &Model, t: &Ty) -> String {
         Ty::Party => "party".into(),
         Ty::Kind(i) => format!("kind {}", m.records[*i as usize].name),
         Ty::Period => "period".into(),
+        Ty::Interval => "interval".into(),
         Ty::Error => "error".into(),
     }
 }
@@ -263,6 +275,10 @@ fn expr(m: &Model, e: &TExpr) -> String {
         TKind::Exists(x) => format!("exists({})", expr(m, x)),
         TKind::ClauseStatus { clause, subject, violated } => {
             format!("{}({clause}, {})", if *violated { "violated" } else { "fulfilled" }, expr(m, subject))
+        }
+        TKind::Interval(op, x, arg) => {
+            let a = arg.as_ref().map(|a| format!("({})", expr(m, a))).unwrap_or_default();
+            format!("{}.{}{a}", expr(m, x), format!("{op:?}").to_lowercase())
         }
         TKind::DateShift(a, b, back) => format!("({} {} {})", expr(m, a), if *back { "-" } else { "+" }, expr(m, b)),
     }

@@ -26,6 +26,8 @@ pub struct Model {
     /// In evaluation order: a clause comes after every clause whose verdicts it reads.
     pub clauses: Vec<ClauseDef>,
     pub tests: Vec<TestDef>,
+    /// The plan's calendar, built from its `calendar` item, for workday arithmetic.
+    pub calendar: Option<crate::time::Calendar>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -37,6 +39,8 @@ pub struct PlanInfo {
     pub issued: Option<Date>,
     pub roles: Vec<RoleDecl>,
     pub calendar: Option<u32>,
+    /// What `Jan 31 + 1 month` is; `None` makes such a date an error the verdict names.
+    pub month_overflow: Option<crate::time::MonthOverflow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -123,6 +127,8 @@ pub struct ClauseDef {
     pub exemptions: Vec<Exemption>,
     pub body: Vec<TStmt>,
     pub slots: u32,
+    /// `roll deadlines forward`: a deadline on a rest day moves to the next workday.
+    pub roll: bool,
     pub origin: Origin,
 }
 
@@ -131,6 +137,10 @@ pub struct ClauseDef {
 pub enum TPeriod {
     Named(u32),
     Year(i32),
+    /// The plan's own period.
+    Plan,
+    /// An interval computed while evaluating (`during m` inside `every month m`).
+    Dynamic(Box<TExpr>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -145,6 +155,17 @@ pub enum TStmt {
     Let(u32, TExpr),
     Require(Requirement),
     For(ForDef),
+    Every(EveryDef),
+}
+
+/// `every month m of PERIOD { … }`: the body once per occurrence, `m` bound to its interval.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EveryDef {
+    pub unit: crate::syntax::ast::EveryUnit,
+    pub var: String,
+    pub slot: u32,
+    pub period: TPeriod,
+    pub body: Vec<TStmt>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -299,4 +320,18 @@ pub enum TKind {
     },
     /// `DATE + DURATION` / `DATE - DURATION`.
     DateShift(Box<TExpr>, Box<TExpr>, bool),
+    /// `m.start`, `m.end`, `m.previous`, `m.next`, `m.day(5)` on an interval; `d.end_of_month`.
+    Interval(IntervalOp, Box<TExpr>, Option<Box<TExpr>>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IntervalOp {
+    Start,
+    End,
+    Previous,
+    Next,
+    /// The Nth day of the interval's first month.
+    Day,
+    /// The last day of a date's month.
+    EndOfMonth,
 }

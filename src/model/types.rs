@@ -39,6 +39,8 @@ pub enum Ty {
     Kind(RecordId),
     /// A named period, as the argument of `during`.
     Period,
+    /// A stretch of days (one occurrence of `every month`, the plan's period), both ends included.
+    Interval,
     /// The type of an expression that already had an error; compatible with everything.
     Error,
 }

@@ -65,6 +65,7 @@ pub struct Plan {
     pub issued: Option<DateLit>,
     pub roles: Vec<(Name, Option<Str>)>,
     pub calendar: Option<Name>,
+    pub month_overflow: Option<Name>,
     pub span: Span,
 }
 
@@ -224,6 +225,26 @@ pub enum Stmt {
         on: Option<Expr>,
         span: Span,
     },
+    /// `every month m of PERIOD { … }`.
+    Every(Every),
+    /// `roll deadlines forward`.
+    Roll(Span),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EveryUnit {
+    Month,
+    Quarter,
+    Year,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Every {
+    pub unit: EveryUnit,
+    pub var: Name,
+    pub of: Expr,
+    pub body: Vec<Stmt>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -376,6 +397,8 @@ pub enum ExprKind {
         args: Vec<Arg>,
         text: String,
     },
+    /// `plan.issued`, `plan.period`, …
+    PlanRef(Name),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -194,6 +194,8 @@ fn is_keyword(r: Rule) -> bool {
             | kw_on
             | kw_if
             | kw_then
+            | kw_every
+            | kw_of
             | kw_else
             | kw_match
             | kw_key
@@ -208,7 +210,16 @@ fn plan(p: P) -> Plan {
     let sp = span(&p);
     let mut it = keyword_free(p);
     let n = name(it.next().expect("grammar: plan has a name"));
-    let mut plan = Plan { name: n, title: None, period: None, issued: None, roles: vec![], calendar: None, span: sp };
+    let mut plan = Plan {
+        name: n,
+        title: None,
+        period: None,
+        issued: None,
+        roles: vec![],
+        calendar: None,
+        month_overflow: None,
+        span: sp,
+    };
     for c in it {
         match c.as_rule() {
             Rule::string => plan.title = Some(string(c)),
@@ -227,6 +238,7 @@ fn plan(p: P) -> Plan {
                 }
             }
             Rule::plan_calendar => plan.calendar = keyword_free(c).next().map(name),
+            Rule::plan_overflow => plan.month_overflow = c.into_inner().next().map(name),
             r => unreachable!("grammar: plan part {r:?}"),
         }
     }
@@ -495,6 +507,18 @@ fn stmt(p: P) -> Stmt {
             }
             Stmt::Require(r)
         }
+        Rule::every_block => {
+            let mut it = keyword_free(p);
+            let unit = match it.next().expect("grammar: every unit").as_str().trim() {
+                "month" => EveryUnit::Month,
+                "quarter" => EveryUnit::Quarter,
+                _ => EveryUnit::Year,
+            };
+            let var = name(it.next().expect("grammar: every variable"));
+            let of = postfix(it.next().expect("grammar: every period"));
+            Stmt::Every(Every { unit, var, of, body: it.map(stmt).collect(), span: sp })
+        }
+        Rule::roll_stmt => Stmt::Roll(sp),
         Rule::otherwise => {
             let mut it = keyword_free(p);
             let sanctions = ident_list(it.next().expect("grammar: sanctions"));
@@ -598,11 +622,37 @@ fn postfix(p: P) -> Expr {
     let mut it = p.into_inner();
     let mut e = primary(it.next().expect("grammar: postfix has a primary"));
     for f in it {
-        let n = name(f.into_inner().next().expect("grammar: field name"));
-        let sp = e.span.to(n.span);
-        e = Expr { kind: ExprKind::Field(Box::new(e), n), span: sp };
+        let end = span(&f).end;
+        let mut parts = f.into_inner();
+        let n = name(parts.next().expect("grammar: field name"));
+        let sp = Span { start: e.span.start, end };
+        e = match parts.next() {
+            // `x.f(a, b)` is `f(x, a, b)`.
+            Some(margs) => {
+                let mut args = vec![Arg { value: e.clone(), filter: None, during: None, span: e.span }];
+                args.extend(margs.into_inner().map(call_arg));
+                let text = format!("{}.{}(…)", "x", n.text);
+                Expr { kind: ExprKind::Call { func: n, args, text }, span: sp }
+            }
+            None => Expr { kind: ExprKind::Field(Box::new(e), n), span: sp },
+        };
     }
     e
+}
+
+fn call_arg(a: P) -> Arg {
+    let asp = span(&a);
+    let mut parts = a.into_inner();
+    let value = expr(parts.next().expect("grammar: arg value"));
+    let mut arg = Arg { value, filter: None, during: None, span: asp };
+    for x in parts {
+        match x.as_rule() {
+            Rule::where_clause => arg.filter = Some(expr(keyword_free(x).next().expect("grammar: filter"))),
+            Rule::call_during => arg.during = Some(postfix(keyword_free(x).next().expect("grammar: during period"))),
+            r => unreachable!("grammar: arg part {r:?}"),
+        }
+    }
+    arg
 }
 
 fn primary(p: P) -> Expr {
@@ -627,6 +677,7 @@ fn primary(p: P) -> Expr {
         Rule::bool_true => ExprKind::Bool(true),
         Rule::bool_false => ExprKind::Bool(false),
         Rule::ident => ExprKind::Name(p.as_str().to_string()),
+        Rule::plan_ref => ExprKind::PlanRef(name(keyword_free(p).next().expect("grammar: plan attribute"))),
         Rule::if_expr => {
             let mut it = keyword_free(p);
             let c = expr(it.next().expect("grammar: if condition"));
@@ -652,26 +703,7 @@ fn primary(p: P) -> Expr {
             let text = collapse(p.as_str());
             let mut it = p.into_inner();
             let func = name(it.next().expect("grammar: call name"));
-            let args = it
-                .map(|a| {
-                    let asp = span(&a);
-                    let mut parts = a.into_inner();
-                    let value = expr(parts.next().expect("grammar: arg value"));
-                    let mut arg = Arg { value, filter: None, during: None, span: asp };
-                    for x in parts {
-                        match x.as_rule() {
-                            Rule::where_clause => {
-                                arg.filter = Some(expr(keyword_free(x).next().expect("grammar: filter")))
-                            }
-                            Rule::call_during => {
-                                arg.during = Some(postfix(keyword_free(x).next().expect("grammar: during period")))
-                            }
-                            r => unreachable!("grammar: arg part {r:?}"),
-                        }
-                    }
-                    arg
-                })
-                .collect();
+            let args = it.map(call_arg).collect();
             ExprKind::Call { func, args, text }
         }
         r => unreachable!("grammar: unexpected primary {r:?}"),
