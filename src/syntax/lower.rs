@@ -622,11 +622,13 @@ fn postfix(p: P) -> Expr {
     let mut it = p.into_inner();
     let mut e = primary(it.next().expect("grammar: postfix has a primary"));
     for f in it {
+        // The pair's own end may include whitespace skipped before an absent `(`.
         let end = span(&f).end;
         let mut parts = f.into_inner();
         let n = name(parts.next().expect("grammar: field name"));
-        let sp = Span { start: e.span.start, end };
-        e = match parts.next() {
+        let margs = parts.next();
+        let sp = Span { start: e.span.start, end: if margs.is_some() { end } else { n.span.end } };
+        e = match margs {
             // `x.f(a, b)` is `f(x, a, b)`.
             Some(margs) => {
                 let mut args = vec![Arg { value: e.clone(), filter: None, during: None, span: e.span }];
