@@ -91,7 +91,8 @@ static DATA: LazyLock<Data> = LazyLock::new(|| {
         }
     };
     let file: Arc<str> = Arc::from("policy.writ");
-    let module = writ::syntax::parse(&file, POLICY).expect("the benchmark policy parses");
+    let (module, errors) = writ::syntax::parse(&file, POLICY);
+    assert!(errors.is_empty(), "{errors:?}");
     let (model, diags) = writ::model::check(&[(file, &module)], false);
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
     Data { dir, json, model }

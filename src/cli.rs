@@ -188,15 +188,22 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2019-10-15"))
 }
 
-/// `writ eval DIR --facts PATH… --as-of DATE`.
-pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, style: Style) -> Outcome {
-    let mut loaded = match load_package(dir) {
-        Ok(l) => l,
-        Err(d) => return fail(d, &Sources::default(), style),
-    };
+/// A package evaluated against its facts: the report, the model, and what to print on stderr.
+pub struct Evaluated {
+    pub report: Report,
+    pub model: Model,
+    /// Policy warnings and fact diagnostics, rendered.
+    pub stderr: String,
+    /// Whether a fact file had an error.
+    pub invalid_facts: bool,
+}
+
+/// Loads a package and its fact files and evaluates them as of a date.
+pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -> Result<Evaluated, Outcome> {
+    let mut loaded = load_package(dir).map_err(|d| fail(d, &Sources::default(), style))?;
     let checked = db::package_model(&loaded.db, loaded.package).clone();
     if checked.has_errors() {
-        return fail(checked.diagnostics, &loaded.sources, style);
+        return Err(fail(checked.diagnostics, &loaded.sources, style));
     }
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -233,7 +240,7 @@ pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, sty
         }
     }
     if !errors.is_empty() {
-        return fail(errors, &loaded.sources, style);
+        return Err(fail(errors, &loaded.sources, style));
     }
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
     let mut fact_diags: Vec<Diagnostic> = Vec::new();
@@ -243,21 +250,66 @@ pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, sty
     let facts = db::fact_set(&loaded.db, set);
     fact_diags.extend(facts.diagnostics.iter().cloned());
     let report = eval::evaluate(&checked.model, facts, as_of);
-    let stdout = match format {
-        Format::Human => report::human(&report),
-        Format::Json => report::json(&report) + "\n",
-    };
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
-    let invalid = fact_diags.iter().any(Diagnostic::is_error);
-    let code = if invalid {
+    let invalid_facts = fact_diags.iter().any(Diagnostic::is_error);
+    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts })
+}
+
+/// `writ eval DIR --facts PATH… --as-of DATE`.
+pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, style: Style) -> Outcome {
+    let e = match evaluate(dir, fact_paths, as_of, style) {
+        Ok(e) => e,
+        Err(out) => return out,
+    };
+    let stdout = match format {
+        Format::Human => report::human(&e.report),
+        Format::Json => report::json(&e.report) + "\n",
+    };
+    let code = if e.invalid_facts {
         EXIT_INVALID
-    } else if report.has_breach() {
+    } else if e.report.has_breach() {
         EXIT_BREACH
     } else {
         EXIT_OK
     };
-    Outcome { stdout, stderr, code }
+    Outcome { stdout, stderr: e.stderr, code }
+}
+
+/// `writ agenda DIR --facts PATH… --from DATE --to DATE [--as-of DATE]`: the obligations falling
+/// due in the window, by party, in deadline order, with their status as of `as_of` (default:
+/// the window's first day).
+pub fn agenda(
+    dir: &Path,
+    fact_paths: &[PathBuf],
+    from: Date,
+    to: Date,
+    as_of: Option<Date>,
+    format: Format,
+    style: Style,
+) -> Outcome {
+    if to < from {
+        let file: Arc<str> = Arc::from("<arguments>");
+        let d = Diagnostic::error(
+            "invalid-date",
+            &file,
+            Span::default(),
+            format!("the window ends ({to}) before it starts ({from})"),
+        )
+        .with_help("swap `--from` and `--to`");
+        return fail(vec![d], &Sources::default(), style);
+    }
+    let as_of = as_of.unwrap_or(from);
+    let e = match evaluate(dir, fact_paths, as_of, style) {
+        Ok(e) => e,
+        Err(out) => return out,
+    };
+    let agenda = report::Agenda::build(&e.report, &e.model, from, to);
+    let stdout = match format {
+        Format::Human => agenda.human(),
+        Format::Json => serde_json::to_string_pretty(&agenda).expect("an agenda always serialises") + "\n",
+    };
+    Outcome { stdout, stderr: e.stderr, code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK } }
 }
 
 /// The facts of a `test` block, linked as if read from a file.

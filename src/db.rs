@@ -44,8 +44,8 @@ pub struct FactSet {
     pub files: Vec<FactFile>,
 }
 
-/// The result of parsing one file: pest stops at the first syntax error.
-pub type Parsed = Result<Module, Diagnostic>;
+/// The result of parsing one file: the items that parsed, and the syntax errors.
+pub type Parsed = (Module, Vec<Diagnostic>);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checked {
@@ -71,10 +71,9 @@ pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
     let mut diagnostics = Vec::new();
     let mut modules = Vec::new();
     for f in package.files(db) {
-        match parse_file(db, *f) {
-            Ok(m) => modules.push((f.path(db).clone(), m)),
-            Err(d) => diagnostics.push(d.clone()),
-        }
+        let (m, errors) = parse_file(db, *f);
+        modules.push((f.path(db).clone(), m));
+        diagnostics.extend(errors.iter().cloned());
     }
     let (model, more) = model::check(&modules, !diagnostics.is_empty());
     diagnostics.extend(more);

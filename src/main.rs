@@ -23,6 +23,15 @@ enum FormatArg {
     Json,
 }
 
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check a policy package and report every error.
@@ -43,6 +52,25 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
     },
+    /// List the obligations falling due in a window, by party, in deadline order.
+    Agenda {
+        /// The folder of `.writ` files.
+        dir: PathBuf,
+        /// Fact files (`.json`, `.csv`) or folders of them.
+        #[arg(long, num_args = 1.., required = true)]
+        facts: Vec<PathBuf>,
+        /// The window's first day, YYYY-MM-DD.
+        #[arg(long, value_parser = cli::parse_date)]
+        from: writ::value::Date,
+        /// The window's last day, YYYY-MM-DD.
+        #[arg(long, value_parser = cli::parse_date)]
+        to: writ::value::Date,
+        /// The date statuses are computed at (default: `--from`).
+        #[arg(long = "as-of", value_parser = cli::parse_date)]
+        as_of: Option<writ::value::Date>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+    },
     /// Run the `test` blocks of a policy package.
     Test {
         /// The folder of `.writ` files.
@@ -55,12 +83,9 @@ fn main() -> ExitCode {
     let style = Style { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(), width: 100 };
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
-        Command::Eval { dir, facts, as_of, format } => {
-            let format = match format {
-                FormatArg::Human => Format::Human,
-                FormatArg::Json => Format::Json,
-            };
-            cli::eval(&dir, &facts, as_of, format, style)
+        Command::Eval { dir, facts, as_of, format } => cli::eval(&dir, &facts, as_of, format.into(), style),
+        Command::Agenda { dir, facts, from, to, as_of, format } => {
+            cli::agenda(&dir, &facts, from, to, as_of, format.into(), style)
         }
         Command::Test { dir } => cli::test(&dir, style),
     };

@@ -355,7 +355,8 @@ impl<'m> Ev<'m> {
                 if top && self.trace.is_some() {
                     let value = match &r {
                         R::V(v) => self.format(v, &e.ty, e.unit.as_ref()),
-                        R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
+                        R::Absent(why) => format!("none ({why})"),
+                        R::Unknown(why) => format!("unknown ({why})"),
                     };
                     let c = Computed { expr: a.text.clone(), value };
                     if let Some(t) = &mut self.trace
@@ -469,7 +470,7 @@ impl<'m> Ev<'m> {
                 match (a, b) {
                     (R::V(Value::Bool(_)), R::V(Value::Bool(y))) => R::V(Value::Bool(y)),
                     (_, R::V(Value::Bool(y))) if y == short => R::V(Value::Bool(short)),
-                    (R::V(Value::Bool(_)), other) | (other, _) => unknown(other),
+                    (R::V(Value::Bool(_)), other) | (other, _) => other,
                 }
             }
             BinOp::In | BinOp::NotIn => {
@@ -478,7 +479,8 @@ impl<'m> Ev<'m> {
                 let res = match (&a, &b) {
                     (R::V(x), R::V(Value::List(xs))) => R::V(Value::Bool(xs.contains(x) == (op == BinOp::In))),
                     (R::V(_), R::V(_)) => R::Unknown("type error".into()),
-                    (R::V(_), other) | (other, _) => unknown(other.clone()),
+                    // An absent optional value stays absent: it compares as "none".
+                    (R::V(_), other) | (other, _) => other.clone(),
                 };
                 self.record(l, r, op, &a, &b, &res, env);
                 res
@@ -491,7 +493,8 @@ impl<'m> Ev<'m> {
                         Some(t) => R::V(Value::Bool(t)),
                         None => R::Unknown("values not comparable".into()),
                     },
-                    (R::V(_), other) | (other, _) => unknown(other.clone()),
+                    // An absent optional value stays absent: it compares as "none".
+                    (R::V(_), other) | (other, _) => other.clone(),
                 };
                 self.record(l, r, op, &a, &b, &res, env);
                 res
@@ -566,8 +569,10 @@ impl<'m> Ev<'m> {
                 other => return unknown(other),
             };
             let model = self.model;
+            let optional = model.records[kind as usize].fields[*fi as usize].optional;
             let idx = self.index(kind, *fi);
-            if !idx.absent.is_empty() {
+            // An absent optional value matches nothing; an absent required one could match.
+            if !idx.absent.is_empty() && !optional {
                 let field = &model.records[kind as usize].fields[*fi as usize].name;
                 let n = idx.absent.len();
                 return R::Unknown(format!(
@@ -591,8 +596,12 @@ impl<'m> Ev<'m> {
             None => None,
             Some(p) => match self.ranges(p, env) {
                 Ok(rs) => {
-                    // A period that is not over yet gives a value that may still change.
-                    if rs.iter().map(|r| r.1).max().is_some_and(|end| end > self.horizon) {
+                    // A mean, extreme or share over a period that is not over yet may still
+                    // change either way. (Counts and sums only grow, and the first date of an
+                    // event, once known, stays.)
+                    let settles = matches!(a.func, AggFunc::Count | AggFunc::Sum)
+                        || a.value.as_ref().is_some_and(|v| v.ty == Ty::Date);
+                    if !settles && rs.iter().map(|r| r.1).max().is_some_and(|end| end > self.horizon) {
                         let why = format!("{} is not over as of {}", self.period_name(p), self.horizon);
                         if let Some(t) = &mut self.trace {
                             t.provisional = Some(why);
@@ -636,8 +645,9 @@ impl<'m> Ev<'m> {
             if let Some(f) = &a.filter {
                 match self.eval(f, env) {
                     R::V(Value::Bool(true)) => {}
-                    R::V(_) => continue,
-                    other => return unknown(other),
+                    // An optional field with no value does not match a filter on it.
+                    R::V(_) | R::Absent(_) => continue,
+                    R::Unknown(why) => return R::Unknown(why),
                 }
             }
             self.used_rows.insert((kind, row));

@@ -190,8 +190,10 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
             {
                 match ev.eval(filter, &mut cx.env) {
                     R::V(Value::Bool(true)) => {}
-                    R::V(_) => cx.not_applicable = Some("excluded by the clause's `where` filter".into()),
-                    R::Absent(why) | R::Unknown(why) => {
+                    R::V(_) | R::Absent(_) => {
+                        cx.not_applicable = Some("excluded by the clause's `where` filter".into())
+                    }
+                    R::Unknown(why) => {
                         let why = format!("cannot tell whether the subject is in scope: {why}");
                         unknown_block(ev, cx, &f.body, &why);
                         cx.subject.pop();
@@ -247,6 +249,17 @@ fn base_verdict(ev: &Ev, cx: &ClauseCx, r: &Requirement) -> Verdict {
             let name = ev.model.parties[p as usize].name.clone();
             if !entry.contains(&name) {
                 entry.push(name);
+            }
+        }
+    }
+    // A duty bound to a party (`for p in 各縣區人民政府`) is owed by that party: in the role that
+    // names it, it stands alone.
+    for (kind, key, _) in &cx.subject {
+        if kind == "party" {
+            for ps in parties.values_mut() {
+                if ps.contains(key) {
+                    ps.retain(|p| p == key);
+                }
             }
         }
     }

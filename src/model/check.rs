@@ -1287,7 +1287,29 @@ impl Checker {
                     continue;
                 };
                 let fd = &decl.fields[fi];
-                let v = if let Ty::Ref(_) = fd.ty {
+                let v = if fd.ty == Ty::Party {
+                    // A party by name, bare or quoted, as a fact file writes it.
+                    let n = match &e.kind {
+                        ExprKind::Text(s) | ExprKind::Name(s) => Some(s.as_str()),
+                        _ => None,
+                    };
+                    match n.and_then(|n| self.find(&self.model.parties, n, |p| &p.name)) {
+                        Some(p) => Some(TestValue::Value(Value::Party(p))),
+                        None => {
+                            let help = n
+                                .and_then(|n| did_you_mean(n, self.model.parties.iter().map(|p| p.name.as_str())))
+                                .map(|s| format!("did you mean `{s}`?"))
+                                .unwrap_or_else(|| "write the name of a declared party".into());
+                            self.err(
+                                "unknown-party",
+                                e.span,
+                                format!("field `{}` names a party, and this is not a declared one", fd.name),
+                                help,
+                            );
+                            None
+                        }
+                    }
+                } else if let Ty::Ref(_) = fd.ty {
                     match &e.kind {
                         ExprKind::Text(s) => Some(TestValue::RefKey(Arc::from(s.as_str()), e.span)),
                         ExprKind::Number(s) => Some(TestValue::RefKey(Arc::from(s.as_str()), e.span)),

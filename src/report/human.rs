@@ -120,8 +120,13 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
             for c in v.computed.iter().filter(|c| !v.evidence.iter().any(|e| e.left == c.expr || e.right == c.expr)) {
                 let _ = writeln!(out, "      {} = {}", c.expr, c.value);
             }
+            let shown = v
+                .evidence
+                .iter()
+                .any(|e| e.left_value.contains(r_or(&v.reason)) || e.right_value.contains(r_or(&v.reason)))
+                || v.computed.iter().any(|c| c.value.contains(r_or(&v.reason)));
             if let Some(r) = &v.reason
-                && !v.evidence.iter().any(|e| e.left_value.contains(r.as_str()) || e.right_value.contains(r.as_str()))
+                && !shown
             {
                 let _ = writeln!(out, "      {r}");
             }
@@ -145,6 +150,11 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
     if na > 0 {
         let _ = writeln!(out, "  – {na} not applicable{}", na_reason.map(|r| format!(" ({r})")).unwrap_or_default());
     }
+}
+
+/// The reason's text, or a string no value contains.
+fn r_or(reason: &Option<String>) -> &str {
+    reason.as_deref().unwrap_or("\u{0}")
 }
 
 fn strip_modality(req: &str) -> &str {

@@ -1,8 +1,10 @@
 //! Verdicts and diagnostics → text a person reads, or JSON a program reads.
 
+mod agenda;
 mod diagnostics;
 mod human;
 
+pub use agenda::Agenda;
 pub use diagnostics::{Sources, render_diagnostics};
 pub use human::human;
 

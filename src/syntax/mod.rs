@@ -14,18 +14,73 @@ use std::sync::Arc;
 #[grammar = "grammar/writ.pest"]
 pub(crate) struct WritParser;
 
-/// Parses one policy file.
-pub fn parse(file: &Arc<str>, text: &str) -> Result<ast::Module, Diagnostic> {
+/// Parses one policy file. pest stops at the first syntax error; to report more than one and
+/// keep the declarations of the rest of the file, the item holding the error is blanked out
+/// (offsets kept) and the file is parsed again.
+pub fn parse(file: &Arc<str>, text: &str) -> (ast::Module, Vec<Diagnostic>) {
+    const MAX_ERRORS: usize = 20;
     if let Some(d) = check_depth(file, text) {
-        return Err(d);
+        return (ast::Module::default(), vec![d]);
     }
-    match WritParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
-            let file_pair = pairs.next().expect("grammar: a successful parse yields `file`");
-            Ok(lower::module(file_pair))
+    let mut diags = Vec::new();
+    let mut current = std::borrow::Cow::Borrowed(text);
+    loop {
+        match WritParser::parse(Rule::file, &current) {
+            Ok(mut pairs) => {
+                let file_pair = pairs.next().expect("grammar: a successful parse yields `file`");
+                return (lower::module(file_pair), diags);
+            }
+            Err(e) => {
+                let d = syntax_error(file, &current, e);
+                let at = d.primary_span().start as usize;
+                diags.push(d);
+                match item_around(&current, at) {
+                    Some((a, b)) if diags.len() < MAX_ERRORS => {
+                        current = std::borrow::Cow::Owned(blank(&current, a, b))
+                    }
+                    _ => return (ast::Module::default(), diags),
+                }
+            }
         }
-        Err(e) => Err(syntax_error(file, text, e)),
     }
+}
+
+/// Words that start a top-level item at the beginning of a line.
+const ITEM_WORDS: &[&str] = &[
+    "plan", "party", "group", "unit", "enum", "record", "period", "calendar", "sanction", "rule", "table", "clause",
+    "test",
+];
+
+/// The byte range of the top-level item around `at`: from the start of the line that begins it
+/// to the start of the next item (or the end of the file). `None` when nothing can be skipped.
+fn item_around(text: &str, at: usize) -> Option<(usize, usize)> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let word: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        if ITEM_WORDS.contains(&word.as_str()) && line[word.len()..].starts_with([' ', '\t']) {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    let start = starts.iter().rev().find(|&&s| s <= at).copied().unwrap_or(0);
+    let end = starts.iter().find(|&&s| s > at).copied().unwrap_or(text.len());
+    (start < end && !text[start..end].trim().is_empty()).then_some((start, end))
+}
+
+/// The text with `[a, b)` replaced by spaces, newlines kept, so every offset stays valid.
+fn blank(text: &str, a: usize, b: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..a]);
+    for c in text[a..b].chars() {
+        if c == '\n' {
+            out.push('\n');
+        } else {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        }
+    }
+    out.push_str(&text[b..]);
+    out
 }
 
 /// pest's recursive descent would overflow the stack on deeply nested brackets; refuse them
@@ -318,6 +373,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::roll_stmt => "`roll deadlines forward`",
         Rule::method_args => "arguments in parentheses",
         Rule::plan_ref => "`plan.`",
+        Rule::plan_attr_name => "a plan attribute (`issued`, `period`, …)",
         // Silent and punctuation rules that pest never reports on their own.
         Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char => return None,
         Rule::comma => "`,`",
@@ -358,9 +414,19 @@ mod tests {
         assert_eq!(in_grammar, listed);
         let file: Arc<str> = Arc::from("t.writ");
         for kw in KEYWORDS {
-            let d = parse(&file, &format!("party {kw}")).expect_err(kw);
-            assert!(d.message.contains("reserved word"), "{kw}: {}", d.message);
+            let (_, ds) = parse(&file, &format!("party {kw}"));
+            assert!(ds[0].message.contains("reserved word"), "{kw}: {}", ds[0].message);
         }
-        assert!(parse(&file, "party 甲局 party periodic").is_ok());
+        assert!(parse(&file, "party 甲局 party periodic").1.is_empty());
+    }
+
+    #[test]
+    fn a_syntax_error_keeps_the_other_items_and_later_errors() {
+        let file: Arc<str> = Arc::from("t.writ");
+        let text = "party 甲\nclause c { must x. }\nparty 乙\nrecord r key k { k: }\nparty 丙\n";
+        let (module, diags) = parse(&file, text);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        let names: Vec<&str> = module.items.iter().map(|i| i.name().0).collect();
+        assert_eq!(names, ["甲", "乙", "丙"]);
     }
 }

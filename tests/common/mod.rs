@@ -10,8 +10,13 @@ pub const PLAN: &str = "plan p \"test plan\" { period 2019-01-01 .. 2019-12-31 r
 
 /// Evaluates `policy` (a package of one file, after a standard plan header) against JSON facts.
 pub fn report(policy: &str, facts_json: &str, as_of: &str) -> Report {
+    report_full(&format!("{PLAN}{policy}"), facts_json, as_of)
+}
+
+/// Evaluates a complete one-file package against JSON facts.
+pub fn report_full(policy: &str, facts_json: &str, as_of: &str) -> Report {
     let db = Database::default();
-    let src = SourceFile::new(&db, Arc::from("policy.writ"), Arc::from(format!("{PLAN}{policy}")));
+    let src = SourceFile::new(&db, Arc::from("policy.writ"), Arc::from(policy));
     let pkg = Package::new(&db, vec![src]);
     let checked = db::package_model(&db, pkg);
     let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();

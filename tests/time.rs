@@ -1,0 +1,84 @@
+//! Time that is right to the day, through the language: workdays on the PRC 2019 calendar,
+//! month overflow under each declared rule, deadlines rolled to the next workday or not.
+
+mod common;
+use writ::eval::Status::{self, *};
+
+/// A plan with the PRC 2019 calendar and a month-overflow rule, plus `body`.
+fn plan(overflow: &str, body: &str) -> String {
+    format!(
+        r#"plan p "time" {{
+  period 2019-01-01 .. 2019-12-31
+  roles lead "牽頭"
+  calendar PRC
+  month_overflow {overflow}
+}}
+calendar PRC "國辦發明電〔2018〕15號" {{
+  holiday 2019-01-01, 2019-02-04 .. 2019-02-10, 2019-04-05 .. 2019-04-07, 2019-05-01 .. 2019-05-04
+  holiday 2019-06-07 .. 2019-06-09, 2019-09-13 .. 2019-09-15, 2019-10-01 .. 2019-10-07
+  workday 2019-02-02, 2019-02-03, 2019-04-28, 2019-05-05, 2019-09-29, 2019-10-12
+}}
+party 甲局
+record 報告 key 編號 dated 日期 {{ 編號: text  日期: date }}
+{body}"#
+    )
+}
+
+/// The deadline a clause computes, read from its verdict.
+fn deadline(overflow: &str, expr: &str) -> Result<String, String> {
+    let body = format!("clause c \"t\" {{ cite \"1\" \"x\" lead 甲局 must min(報告.日期) by {expr} }}");
+    let r = common::report_full(&plan(overflow, &body), "{}", "2019-01-01");
+    let v = &r.verdicts[0];
+    v.deadline.map(|d| d.to_string()).ok_or_else(|| v.reason.clone().unwrap_or_default())
+}
+
+#[test]
+fn workdays_skip_holidays_and_count_makeup_days() {
+    // 2019-06-07 is the Dragon Boat holiday.
+    assert_eq!(deadline("clamp", "2019-05-20 + 20 workdays"), Ok("2019-06-18".into()));
+    // 2019-09-29 (Sunday) is a make-up workday; 2019-10-01..07 are the National Day holiday.
+    assert_eq!(deadline("clamp", "2019-09-27 + 5 workdays"), Ok("2019-10-10".into()));
+    assert_eq!(deadline("clamp", "2019-09-27 + 1 workdays"), Ok("2019-09-29".into()));
+}
+
+#[test]
+fn month_overflow_follows_the_declared_rule() {
+    assert_eq!(deadline("clamp", "2019-01-31 + 1 month"), Ok("2019-02-28".into()));
+    assert_eq!(deadline("spill", "2019-01-31 + 1 month"), Ok("2019-03-03".into()));
+    let rejected = deadline("reject", "2019-01-31 + 1 month").unwrap_err();
+    assert!(rejected.contains("2019-02-31"), "{rejected}");
+    assert_eq!(deadline("reject", "2019-01-15 + 1 month"), Ok("2019-02-15".into()));
+}
+
+/// The September report is due Saturday 2019-10-05; filed Tuesday 2019-10-08.
+fn report_status(roll: bool) -> (Status, String) {
+    let roll = if roll { "roll deadlines forward" } else { "" };
+    let body = format!(
+        "clause 月報 \"t\" {{ cite \"四(五)\" \"每月5日前\" lead 甲局 {roll}\n\
+         every month m of plan.period {{ must min(報告.日期 where 日期 >= m.start) by m.day(5) }} }}"
+    );
+    let facts = r#"{ "報告": [ { "編號": "九月", "日期": "2019-10-08" } ] }"#;
+    let r = common::report_full(&plan("clamp", &body), facts, "2019-10-15");
+    let v = r.verdicts.iter().find(|v| v.id == "月報/2019-10/1").expect("the October occurrence");
+    (v.status, v.deadline.unwrap().to_string())
+}
+
+#[test]
+fn a_deadline_on_saturday_stays_or_rolls_as_declared() {
+    assert_eq!(report_status(false), (FulfilledLate, "2019-10-05".into()));
+    assert_eq!(report_status(true), (Fulfilled, "2019-10-08".into()));
+}
+
+#[test]
+fn every_month_gives_twelve_obligations() {
+    let body = "clause 月報 \"t\" { cite \"四(五)\" \"每月5日前\" lead 甲局\n\
+         every month m of plan.period { must min(報告.日期 where 日期 >= m.start) by m.day(5) } }";
+    let r = common::report_full(&plan("clamp", body), "{}", "2019-10-15");
+    let ids: Vec<&str> = r.verdicts.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids.len(), 12);
+    assert_eq!(ids[0], "月報/2019-01/1");
+    assert_eq!(ids[11], "月報/2019-12/1");
+    let overdue = r.verdicts.iter().filter(|v| v.status == Overdue).count();
+    let pending = r.verdicts.iter().filter(|v| v.status == Pending).count();
+    assert_eq!((overdue, pending), (10, 2), "January to October are due by 2019-10-15");
+}
