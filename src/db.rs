@@ -91,7 +91,7 @@ pub fn fact_file(db: &dyn salsa::Database, file: FactFile) -> FileFacts {
 pub fn fact_set(db: &dyn salsa::Database, set: FactSet) -> Facts {
     let m = &package_model(db, *set.package(db)).model;
     let schema = Schema::of(m);
-    let files: Vec<FileFacts> = set.files(db).iter().map(|f| fact_file(db, *f).clone()).collect();
+    let files: Vec<&FileFacts> = set.files(db).iter().map(|f| fact_file(db, *f)).collect();
     facts::link(&schema, &files)
 }
 

@@ -35,7 +35,7 @@ const TRACE_CAP: usize = 64;
 
 /// Rows of a kind grouped by one field's value, with the count of rows where it is absent.
 struct Index {
-    rows: HashMap<Value, Vec<u32>>,
+    rows: rustc_hash::FxHashMap<Value, Arc<[u32]>>,
     absent: Vec<u32>,
 }
 
@@ -48,7 +48,10 @@ pub(crate) struct Ev<'m> {
     indexes: HashMap<(u32, u32), Index>,
     pub statuses: StatusIndex,
     pub clause_index: HashMap<String, u32>,
-    pub used_rows: HashSet<(u32, u32)>,
+    /// Which rows some verdict read, per kind: `used[kind][row]`.
+    pub used: Vec<Vec<bool>>,
+    /// Record kind names, shared by every fact reference.
+    kind_names: Vec<Arc<str>>,
     trace: Option<Trace>,
     /// Nesting depth of per-record evaluation inside aggregates, where nothing is traced.
     quiet: u32,
@@ -64,7 +67,8 @@ impl<'m> Ev<'m> {
             indexes: HashMap::new(),
             statuses: HashMap::new(),
             clause_index: HashMap::new(),
-            used_rows: HashSet::new(),
+            used: facts.tables.iter().map(|t| vec![false; t.origins.len()]).collect(),
+            kind_names: model.records.iter().map(|r| Arc::from(r.name.as_str())).collect(),
             trace: None,
             quiet: 0,
         }
@@ -94,6 +98,13 @@ impl<'m> Ev<'m> {
         t.used.sort();
         t.used.dedup();
         t
+    }
+
+    /// Counts a row as used by some verdict, for the summary's accounting.
+    pub fn mark_used(&mut self, kind: u32, row: u32) {
+        if let Some(u) = self.used.get_mut(kind as usize).and_then(|t| t.get_mut(row as usize)) {
+            *u = true;
+        }
     }
 
     /// Records a fact a traced verdict used; past a cap, only counts it.
@@ -166,9 +177,9 @@ impl<'m> Ev<'m> {
         let t = &self.facts.tables[kind as usize];
         let o = &t.origins[row as usize];
         FactRef {
-            file: self.facts.files.get(o.file as usize).map(|f| f.to_string()).unwrap_or_default(),
-            kind: self.model.records[kind as usize].name.clone(),
-            key: o.key.to_string(),
+            file: self.facts.files.get(o.file as usize).cloned().unwrap_or_else(|| Arc::from("")),
+            kind: self.kind_names[kind as usize].clone(),
+            key: o.key.clone(),
             line: o.line,
         }
     }
@@ -260,7 +271,7 @@ impl<'m> Ev<'m> {
                 if self.quiet == 0 {
                     self.note_used(k, row);
                 }
-                self.used_rows.insert((k, row));
+                self.mark_used(k, row);
                 match &self.facts.tables[k as usize].columns[*fi as usize][row as usize] {
                     Some(v) => R::V(v.clone()),
                     None => {
@@ -562,7 +573,7 @@ impl<'m> Ev<'m> {
             ));
         }
         // Candidate rows: from the index when the filter has `field == value` parts.
-        let mut candidates: Option<Vec<u32>> = None;
+        let mut candidates: Option<Arc<[u32]>> = None;
         for (fi, e) in &a.index {
             let key = match self.eval(e, env) {
                 R::V(v) => v,
@@ -580,16 +591,16 @@ impl<'m> Ev<'m> {
                     a.func.name()
                 ));
             }
-            let rows = idx.rows.get(&key).cloned().unwrap_or_default();
+            let rows: Arc<[u32]> = idx.rows.get(&normalize_key(&key)).cloned().unwrap_or_else(|| Arc::from([]));
             candidates = Some(match candidates {
                 None => rows,
                 Some(prev) => {
-                    let set: HashSet<u32> = rows.into_iter().collect();
-                    prev.into_iter().filter(|r| set.contains(r)).collect()
+                    let set: HashSet<u32> = rows.iter().copied().collect();
+                    prev.iter().copied().filter(|r| set.contains(r)).collect()
                 }
             });
         }
-        let rows: Vec<u32> =
+        let rows: Arc<[u32]> =
             candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
         let dated = self.model.records[kind as usize].dated;
         let ranges = match &a.during {
@@ -620,7 +631,7 @@ impl<'m> Ev<'m> {
         if env.len() <= slot {
             env.resize(slot + 1, None);
         }
-        for row in rows {
+        for &row in rows.iter() {
             if !self.visible(kind, row) {
                 continue;
             }
@@ -650,7 +661,7 @@ impl<'m> Ev<'m> {
                     R::Unknown(why) => return R::Unknown(why),
                 }
             }
-            self.used_rows.insert((kind, row));
+            self.mark_used(kind, row);
             if top {
                 self.note_used(kind, row);
             }
@@ -716,7 +727,7 @@ impl<'m> Ev<'m> {
         let facts = self.facts;
         self.indexes.entry((kind, field)).or_insert_with(|| {
             let col = &facts.tables[kind as usize].columns[field as usize];
-            let mut rows: HashMap<Value, Vec<u32>> = HashMap::new();
+            let mut rows: rustc_hash::FxHashMap<Value, Vec<u32>> = Default::default();
             let mut absent = Vec::new();
             for (i, v) in col.iter().enumerate() {
                 match v {
@@ -724,7 +735,7 @@ impl<'m> Ev<'m> {
                     None => absent.push(i as u32),
                 }
             }
-            Index { rows, absent }
+            Index { rows: rows.into_iter().map(|(k, v)| (k, Arc::from(v))).collect(), absent }
         })
     }
 }

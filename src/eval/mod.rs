@@ -45,7 +45,7 @@ pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
         }
         ev.clause_index.insert(clause.name.clone(), ci as u32);
     }
-    let summary = Summary::of(&verdicts, facts, &ev.used_rows, &model.records);
+    let summary = Summary::of(&verdicts, facts, &ev.used, &model.records);
     Report { plan: model.plan.name.clone(), plan_title: model.plan.title.clone(), as_of, summary, verdicts }
 }
 
@@ -172,8 +172,8 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
             _ => None,
         };
         cx.env[f.slot as usize] = Some(val.clone());
-        if let Some(r) = row {
-            ev.used_rows.insert(r);
+        if let Some((k, r)) = row {
+            ev.mark_used(k, r);
         }
         cx.subject.push((kind, key, row));
         let saved_na = cx.not_applicable.clone();

@@ -4,7 +4,7 @@ use crate::facts::Facts;
 use crate::value::Date;
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
-use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Where a requirement instance stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -109,9 +109,10 @@ pub struct Computed {
 /// A fact record a verdict used.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FactRef {
-    pub file: String,
-    pub kind: String,
-    pub key: String,
+    /// Shared with the fact store: a verdict can cite many facts without copying their names.
+    pub file: Arc<str>,
+    pub kind: Arc<str>,
+    pub key: Arc<str>,
     pub line: u32,
 }
 
@@ -174,12 +175,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(
-        verdicts: &[Verdict],
-        facts: &Facts,
-        used: &HashSet<(u32, u32)>,
-        kinds: &[crate::model::RecordDecl],
-    ) -> Summary {
+    pub fn of(verdicts: &[Verdict], facts: &Facts, used: &[Vec<bool>], kinds: &[crate::model::RecordDecl]) -> Summary {
         let mut by_status = IndexMap::new();
         for s in Status::ALL {
             let n = verdicts.iter().filter(|v| v.status == s).count();
@@ -188,7 +184,7 @@ impl Summary {
         let mut records = IndexMap::new();
         for (k, t) in facts.tables.iter().enumerate() {
             let accepted = t.origins.len();
-            let u = (0..accepted as u32).filter(|r| used.contains(&(k as u32, *r))).count();
+            let u = used.get(k).map(|u| u.iter().filter(|b| **b).count()).unwrap_or(0);
             let rejected = t.rejected.len();
             if accepted + rejected == 0 {
                 continue;

@@ -6,7 +6,7 @@ use super::{Cell, Facts, FileFacts, RawRow, Rejected, RowOrigin, Schema, Table, 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::{RecordId, Ty};
 use crate::value::Value;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
@@ -23,7 +23,11 @@ const NONE: u32 = u32::MAX;
 /// kept and the later one rejected. A reference whose key no record has is a
 /// `dangling-reference` and rejects its row; so does a reference to a row rejected that way, so
 /// no accepted row ever points at a missing one.
-pub fn link(schema: &Schema<'_>, files: &[FileFacts]) -> Facts {
+/// Takes the files by reference or by value, so a caller that holds them elsewhere (the salsa
+/// database) does not copy them.
+pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F]) -> Facts {
+    let files: Vec<&FileFacts> = files.iter().map(|f| f.borrow()).collect();
+    let files = files.as_slice();
     let n = schema.records.len();
     let mut sizes = vec![0; n];
     for row in files.iter().flat_map(|f| &f.rows) {
@@ -44,11 +48,11 @@ pub fn link(schema: &Schema<'_>, files: &[FileFacts]) -> Facts {
         files,
         diags: Capped::new(files.iter().map(|f| f.path.clone()).collect()),
         candidates: sizes.iter().map(|&s| Vec::with_capacity(s)).collect(),
-        by_key: sizes.iter().map(|&s| HashMap::with_capacity(s)).collect(),
+        by_key: sizes.iter().map(|&s| HashMap::with_capacity_and_hasher(s, Default::default())).collect(),
         ref_fields,
         targets: vec![Vec::new(); n],
         tables: vec![Table::default(); n],
-        dead: HashMap::new(),
+        dead: HashMap::default(),
     };
     cx.gather();
     cx.resolve();
@@ -67,7 +71,7 @@ struct Candidate<'f> {
 
 struct Linker<'a, 'f> {
     schema: &'a Schema<'a>,
-    files: &'f [FileFacts],
+    files: &'f [&'f FileFacts],
     diags: Capped,
     /// Per kind: the rows with a key not seen before, in file order.
     candidates: Vec<Vec<Candidate<'f>>>,
@@ -183,7 +187,7 @@ impl<'f> Linker<'_, 'f> {
         }
 
         // Who refers to whom, built only when some row died: target → [(source, field)].
-        let mut referrers: HashMap<Node, Vec<(Node, usize)>> = HashMap::new();
+        let mut referrers: HashMap<Node, Vec<(Node, usize)>> = HashMap::default();
         for (k, targets) in self.targets.iter().enumerate() {
             let refs = &self.ref_fields[k];
             for (i, &target) in targets.iter().enumerate().filter(|&(_, &t)| t != NONE) {

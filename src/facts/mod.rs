@@ -116,7 +116,7 @@ pub struct Facts {
 pub struct Table {
     /// `columns[field][row]`; `None` is absent.
     pub columns: Vec<Vec<Option<Value>>>,
-    pub by_key: HashMap<Arc<str>, u32>,
+    pub by_key: rustc_hash::FxHashMap<Arc<str>, u32>,
     /// Where each row came from, by row.
     pub origins: Vec<RowOrigin>,
     pub rejected: Vec<Rejected>,
