@@ -309,6 +309,19 @@ impl Cx<'_, '_> {
         if !matches!(self.raw.scalar, Scalar::Str(_)) {
             return Err(self.mismatch());
         }
+        // A datetime (`2019-09-30T23:30:00+08:00`, `2019-09-30 15:30:00Z`) is the civil date it
+        // falls on in the plan's time zone.
+        if self.text.len() > 10 && self.text.as_bytes().get(10).is_some_and(|b| *b == b'T' || *b == b' ') {
+            return crate::time::civil_date_of(self.text, self.schema.utc_offset).map_err(|e| {
+                let message = format!("expected a date or a datetime, found `{}`: {e}", clip(self.text));
+                self.bad(
+                    "bad-value",
+                    self.raw.span,
+                    message,
+                    "write `2019-09-30`, or a datetime with its offset such as `2019-09-30T23:30:00+08:00`".into(),
+                )
+            });
+        }
         let (y, m, d) = split_date(self.text).ok_or_else(|| self.mismatch())?;
         Date::from_ymd(y, m, d).ok_or_else(|| {
             let why = if !(1..=12).contains(&m) {

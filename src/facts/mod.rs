@@ -42,12 +42,20 @@ pub struct Schema<'a> {
     pub units: &'a UnitTable,
     /// Declared parties, for fields of type `party`.
     pub parties: &'a [crate::model::PartyDecl],
+    /// The plan's UTC offset in seconds: a datetime with an offset becomes a date in this zone.
+    pub utc_offset: i32,
 }
 
 impl<'a> Schema<'a> {
     /// The schema a checked model declares.
     pub fn of(m: &'a crate::model::Model) -> Self {
-        Schema { records: &m.records, enums: &m.enums, units: &m.units, parties: &m.parties }
+        Schema {
+            records: &m.records,
+            enums: &m.enums,
+            units: &m.units,
+            parties: &m.parties,
+            utc_offset: m.plan.offset_secs(),
+        }
     }
 }
 

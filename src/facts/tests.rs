@@ -86,7 +86,7 @@ static PARTS: LazyLock<Parts> = LazyLock::new(|| {
 });
 
 fn schema() -> Schema<'static> {
-    Schema { records: &PARTS.records, enums: &PARTS.enums, units: &PARTS.units, parties: &[] }
+    Schema { records: &PARTS.records, enums: &PARTS.enums, units: &PARTS.units, parties: &[], utc_offset: 8 * 3600 }
 }
 
 fn parse(path: &str, text: &str) -> FileFacts {
@@ -739,11 +739,23 @@ fn dims_are_checked_even_without_a_declared_unit() {
     let units = UnitTable::new();
     let mut records = PARTS.records.clone();
     records[KILN as usize].fields[K_DUST].unit = None;
-    let schema = Schema { records: &records, enums: &PARTS.enums, units: &units, parties: &[] };
+    let schema = Schema { records: &records, enums: &PARTS.enums, units: &units, parties: &[], utc_offset: 8 * 3600 };
     let text = r#"{"工業爐窯": [{"編號": "K1", "顆粒物": 31}, {"編號": "K2", "顆粒物": "31 mg/m3"}]}"#;
     let ff = parse_file(&schema, &"f.json".into(), text);
     assert_eq!(codes(&ff, text), ["bad-value@1:31"]);
     assert_eq!(ff.diagnostics[0].message, "expected a quantity of dimension `kg/m3`, found the bare number `31`");
     assert_eq!(ff.rows.len(), 1);
     assert_eq!(Ty::Quantity(Dim::NONE), Ty::Quantity(Dim::default()));
+}
+
+/// A datetime with an offset is the date it falls on in the plan's zone (+08:00 here).
+#[test]
+fn datetimes_become_civil_dates() {
+    let text = r#"{ "企業": [ { "名稱": "E1", "搬遷改造完成日": "2019-09-30T17:00:00Z" }, { "名稱": "E2", "搬遷改造完成日": "2019-09-30T23:30:00+08:00" } ] }"#;
+    let facts = link(&schema(), &[parse("f.json", text)]);
+    assert!(facts.diagnostics.is_empty(), "{:?}", facts.diagnostics);
+    let t = &facts.tables[0];
+    let field = schema().records[0].field("搬遷改造完成日").unwrap();
+    assert_eq!(t.columns[field][0], Some(Value::Date(Date::from_ymd(2019, 10, 1).unwrap())));
+    assert_eq!(t.columns[field][1], Some(Value::Date(Date::from_ymd(2019, 9, 30).unwrap())));
 }

@@ -513,6 +513,12 @@ impl Checker {
                 }
             }
         }
+        if let Some(tz) = &p.timezone {
+            info.utc_offset = parse_offset(&tz.text);
+            if info.utc_offset.is_none() {
+                self.err("invalid-date", tz.span, format!("`{}` is not a UTC offset", tz.text), "write it as `+08:00`");
+            }
+        }
         if let Some(o) = &p.month_overflow {
             use crate::time::MonthOverflow;
             info.month_overflow = match o.text.as_str() {
@@ -2508,6 +2514,21 @@ impl Checker {
             span,
         }
     }
+}
+
+/// `+08:00`, `-05:30`, `UTC+8` → seconds east of UTC.
+fn parse_offset(s: &str) -> Option<i32> {
+    let s = s.trim().trim_start_matches("UTC").trim_start_matches("GMT");
+    let (sign, rest) = match s.chars().next()? {
+        '+' => (1, &s[1..]),
+        '-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
+        None => (rest.parse::<i32>().ok()?, 0),
+    };
+    ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 3600 + m * 60))
 }
 
 fn plural_args(n: &std::ops::RangeInclusive<usize>) -> String {

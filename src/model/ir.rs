@@ -41,6 +41,16 @@ pub struct PlanInfo {
     pub calendar: Option<u32>,
     /// What `Jan 31 + 1 month` is; `None` makes such a date an error the verdict names.
     pub month_overflow: Option<crate::time::MonthOverflow>,
+    /// The UTC offset of the plan's civil dates, in seconds. Datetimes in facts are converted
+    /// to dates in this zone. `None` is China Standard Time, +08:00.
+    pub utc_offset: Option<i32>,
+}
+
+impl PlanInfo {
+    /// The plan's UTC offset in seconds (+08:00 unless declared).
+    pub fn offset_secs(&self) -> i32 {
+        self.utc_offset.unwrap_or(8 * 3600)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

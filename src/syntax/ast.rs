@@ -66,6 +66,7 @@ pub struct Plan {
     pub roles: Vec<(Name, Option<Str>)>,
     pub calendar: Option<Name>,
     pub month_overflow: Option<Name>,
+    pub timezone: Option<Str>,
     pub span: Span,
 }
 

@@ -218,6 +218,7 @@ fn plan(p: P) -> Plan {
         roles: vec![],
         calendar: None,
         month_overflow: None,
+        timezone: None,
         span: sp,
     };
     for c in it {
@@ -239,6 +240,7 @@ fn plan(p: P) -> Plan {
             }
             Rule::plan_calendar => plan.calendar = keyword_free(c).next().map(name),
             Rule::plan_overflow => plan.month_overflow = c.into_inner().next().map(name),
+            Rule::plan_timezone => plan.timezone = c.into_inner().next().map(string),
             r => unreachable!("grammar: plan part {r:?}"),
         }
     }
