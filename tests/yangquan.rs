@@ -49,3 +49,14 @@ fn agenda_for_october_2019() {
     let json = cli::agenda(&policy, &facts, from, to, Some(as_of), Format::Json, STYLE);
     insta::assert_snapshot!("agenda-json", json.stdout);
 }
+
+/// The checked model of the whole package: what the checker made of every declaration, unit and
+/// clause. A change to a clause shows here as a change of its typed form.
+#[test]
+fn checked_model() {
+    in_crate();
+    let loaded = cli::load_package(Path::new("policies/yangquan-2019")).unwrap_or_else(|_| panic!("the package loads"));
+    let checked = writ::db::package_model(&loaded.db, loaded.package);
+    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    insta::assert_snapshot!(writ::model::dump(&checked.model));
+}
