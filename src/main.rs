@@ -71,6 +71,13 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
     },
+    /// For each numbered item of the plan, the clauses that encode it; flags items with none.
+    Coverage {
+        /// The folder of `.writ` files.
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+    },
     /// Run the `test` blocks of a policy package.
     Test {
         /// The folder of `.writ` files.
@@ -88,6 +95,7 @@ fn main() -> ExitCode {
             cli::agenda(&dir, &facts, from, to, as_of, format.into(), style)
         }
         Command::Test { dir } => cli::test(&dir, style),
+        Command::Coverage { dir, format } => cli::coverage(&dir, format.into(), style),
     };
     // A closed pipe (`writ eval … | head`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());

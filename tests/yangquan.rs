@@ -60,3 +60,55 @@ fn checked_model() {
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
     insta::assert_snapshot!(writ::model::dump(&checked.model));
 }
+
+/// Every cite quotes the plan verbatim: each piece of the quoted text (pieces are separated by
+/// an ellipsis `……`) is found in the copy of the plan kept beside the policy.
+#[test]
+fn cites_quote_the_plan_verbatim() {
+    in_crate();
+    let plan =
+        std::fs::read_to_string("policies/yangquan-2019/plan.txt").expect("the plan's text is kept with the policy");
+    let loaded = cli::load_package(Path::new("policies/yangquan-2019")).unwrap_or_else(|_| panic!("the package loads"));
+    let m = &writ::db::package_model(&loaded.db, loaded.package).model;
+    let mut quotes: Vec<(String, String)> = Vec::new();
+    for c in &m.clauses {
+        if let Some(ci) = &c.cite {
+            quotes.push((format!("clause {}", c.name), ci.text.clone().unwrap_or_default()));
+        }
+    }
+    for r in &m.rules {
+        if let Some(ci) = &r.cite {
+            quotes.push((format!("rule {}", r.name), ci.text.clone().unwrap_or_default()));
+        }
+    }
+    for t in &m.tables {
+        if let Some(ci) = &t.cite {
+            quotes.push((format!("table {}", t.name), ci.text.clone().unwrap_or_default()));
+        }
+    }
+    for u in &m.untestable {
+        quotes.push((format!("untestable {}", u.number), u.text.clone()));
+    }
+    assert!(quotes.len() >= m.clauses.len());
+    let mut missing = Vec::new();
+    for (who, text) in &quotes {
+        assert!(!text.is_empty(), "{who} quotes nothing");
+        for piece in text.split('…').map(str::trim).filter(|p| !p.is_empty()) {
+            if !plan.contains(piece) {
+                missing.push(format!("{who}: `{piece}`"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not found verbatim in the plan:\n{}", missing.join("\n"));
+}
+
+/// The plan copy kept with the policy is the plan itself.
+#[test]
+fn the_plan_copy_is_the_plan() {
+    in_crate();
+    let shared = Path::new("../shared/plan/yangquan-2019-action-plan.txt");
+    if let Ok(original) = std::fs::read_to_string(shared) {
+        let copy = std::fs::read_to_string("policies/yangquan-2019/plan.txt").unwrap();
+        assert_eq!(original, copy);
+    }
+}

@@ -141,7 +141,7 @@ impl Checker {
                     Item::Rule(_) => DeclKind::Rule,
                     Item::Table(_) => DeclKind::Table,
                     Item::Clause(_) => DeclKind::Clause,
-                    Item::Test(_) => continue,
+                    Item::Test(_) | Item::Outline(_) | Item::Untestable(_) => continue,
                 };
                 let (name, _) = item.name();
                 let nspan = name_span(item);
@@ -292,6 +292,7 @@ impl Checker {
             }
         }
         self.model.clauses = self.order_clauses(clauses);
+        self.outline(files);
         for (file, module) in files {
             self.file = file.clone();
             for item in &module.items {
@@ -299,6 +300,85 @@ impl Checker {
                     && let Some(t) = self.test(t)
                 {
                     self.model.tests.push(t);
+                }
+            }
+        }
+    }
+
+    /// The plan's outline and its untestable sentences; every cite should name an entry.
+    fn outline(&mut self, files: &[(Arc<str>, &ast::Module)]) {
+        let mut seen: Option<Origin> = None;
+        for (file, module) in files {
+            self.file = file.clone();
+            for item in &module.items {
+                let Item::Outline(o) = item else { continue };
+                if let Some(first) = &seen {
+                    let first = first.clone();
+                    let d = Diagnostic::error("duplicate-definition", file, o.span, "a package has one `outline`")
+                        .with_label("second outline")
+                        .with_secondary_in(&first.file, first.span, "first outline here")
+                        .with_help("merge the two outlines");
+                    self.diags.push(d);
+                    continue;
+                }
+                seen = Some(origin(file, o.span));
+                for (number, title) in &o.entries {
+                    if self.model.outline.iter().any(|e| e.number == number.text) {
+                        self.err(
+                            "duplicate-definition",
+                            number.span,
+                            format!("`{}` is listed twice in the outline", number.text),
+                            "remove one of them",
+                        );
+                        continue;
+                    }
+                    self.model.outline.push(OutlineEntry {
+                        number: number.text.clone(),
+                        title: title.as_ref().map(|t| t.text.clone()),
+                    });
+                }
+            }
+        }
+        for (file, module) in files {
+            self.file = file.clone();
+            for item in &module.items {
+                let Item::Untestable(u) = item else { continue };
+                if seen.is_some() && !self.model.outline.iter().any(|e| e.number == u.number.text) {
+                    let help = did_you_mean(&u.number.text, self.model.outline.iter().map(|e| e.number.as_str()))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| "add the number to the `outline`".into());
+                    self.err(
+                        "unknown-outline-number",
+                        u.number.span,
+                        format!("`{}` is not a number of the plan's outline", u.number.text),
+                        help,
+                    );
+                }
+                self.model.untestable.push(UntestableDef {
+                    number: u.number.text.clone(),
+                    text: u.text.text.clone(),
+                    reason: u.reason.text.clone(),
+                    origin: origin(file, u.number.span),
+                });
+            }
+        }
+        if seen.is_some() {
+            let numbers: Vec<String> = self.model.outline.iter().map(|e| e.number.clone()).collect();
+            for c in &self.model.clauses {
+                let Some(cite) = &c.cite else { continue };
+                if !numbers.contains(&cite.number) {
+                    let help = did_you_mean(&cite.number, numbers.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| "add the number to the `outline`, or correct the cite".into());
+                    self.diags.push(
+                        Diagnostic::warning(
+                            "unknown-outline-number",
+                            &c.origin.file,
+                            c.origin.span,
+                            format!("clause `{}` cites `{}`, which is not in the plan's outline", c.name, cite.number),
+                        )
+                        .with_help(help),
+                    );
                 }
             }
         }
@@ -2666,6 +2746,8 @@ fn name_span(item: &Item) -> Span {
         Item::Table(x) => x.name.span,
         Item::Clause(x) => x.name.span,
         Item::Test(x) => x.name.span,
+        Item::Outline(x) => x.span,
+        Item::Untestable(x) => x.number.span,
     }
 }
 

@@ -96,6 +96,13 @@ pub fn dump(m: &Model) -> String {
         }
         stmts(m, &c.body, 1, &mut o);
     }
+    if !m.outline.is_empty() {
+        let numbers: Vec<&str> = m.outline.iter().map(|e| e.number.as_str()).collect();
+        let _ = writeln!(o, "outline [{}]", numbers.join(", "));
+    }
+    for u in &m.untestable {
+        let _ = writeln!(o, "untestable {} {:?} because {:?}", u.number, u.text, u.reason);
+    }
     for t in &m.tests {
         let _ = writeln!(
             o,

@@ -28,6 +28,24 @@ pub struct Model {
     pub tests: Vec<TestDef>,
     /// The plan's calendar, built from its `calendar` item, for workday arithmetic.
     pub calendar: Option<crate::time::Calendar>,
+    /// The plan's numbered items, in order (for `writ coverage`).
+    pub outline: Vec<OutlineEntry>,
+    /// Sentences of the plan no clause checks, with the reason.
+    pub untestable: Vec<UntestableDef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OutlineEntry {
+    pub number: String,
+    pub title: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UntestableDef {
+    pub number: String,
+    pub text: String,
+    pub reason: String,
+    pub origin: Origin,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]

@@ -34,6 +34,24 @@ pub enum Item {
     Table(Table),
     Clause(Clause),
     Test(Test),
+    Outline(Outline),
+    Untestable(Untestable),
+}
+
+/// The plan's numbered items, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Outline {
+    pub title: Option<Str>,
+    pub entries: Vec<(Str, Option<Str>)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Untestable {
+    pub number: Str,
+    pub text: Str,
+    pub reason: Str,
+    pub span: Span,
 }
 
 impl Item {
@@ -53,6 +71,8 @@ impl Item {
             Item::Table(x) => (&x.name.text, x.span),
             Item::Clause(x) => (&x.name.text, x.span),
             Item::Test(x) => (&x.name.text, x.span),
+            Item::Outline(x) => ("outline", x.span),
+            Item::Untestable(x) => (&x.number.text, x.span),
         }
     }
 }

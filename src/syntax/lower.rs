@@ -149,6 +149,28 @@ pub(super) fn module(file: P) -> Module {
             Rule::table => Item::Table(table(p)),
             Rule::clause => Item::Clause(clause(p)),
             Rule::test => Item::Test(test(p)),
+            Rule::outline => {
+                let sp = span(&p);
+                let mut o = Outline { title: None, entries: vec![], span: sp };
+                for c in p.into_inner() {
+                    match c.as_rule() {
+                        Rule::string => o.title = Some(string(c)),
+                        Rule::outline_entry => {
+                            let mut e = c.into_inner();
+                            let number = string(e.next().expect("grammar: outline number"));
+                            o.entries.push((number, e.next().map(string)));
+                        }
+                        r => unreachable!("grammar: outline part {r:?}"),
+                    }
+                }
+                Item::Outline(o)
+            }
+            Rule::untestable => {
+                let sp = span(&p);
+                let mut it = p.into_inner().map(string);
+                let mut next = || it.next().expect("grammar: untestable has three texts");
+                Item::Untestable(Untestable { number: next(), text: next(), reason: next(), span: sp })
+            }
             r => unreachable!("grammar: unexpected item {r:?}"),
         };
         items.push(item);

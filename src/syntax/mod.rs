@@ -47,8 +47,21 @@ pub fn parse(file: &Arc<str>, text: &str) -> (ast::Module, Vec<Diagnostic>) {
 
 /// Words that start a top-level item at the beginning of a line.
 const ITEM_WORDS: &[&str] = &[
-    "plan", "party", "group", "unit", "enum", "record", "period", "calendar", "sanction", "rule", "table", "clause",
+    "plan",
+    "party",
+    "group",
+    "unit",
+    "enum",
+    "record",
+    "period",
+    "calendar",
+    "sanction",
+    "rule",
+    "table",
+    "clause",
     "test",
+    "outline",
+    "untestable",
 ];
 
 /// The byte range of the top-level item around `at`: from the start of the line that begins it
@@ -374,6 +387,9 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::roll_stmt => "`roll deadlines forward`",
         Rule::method_args => "arguments in parentheses",
         Rule::plan_ref => "`plan.`",
+        Rule::outline => "`outline`",
+        Rule::outline_entry => "an outline entry (`\"三(一)1\" \"heading\"`)",
+        Rule::untestable => "`untestable`",
         Rule::plan_attr_name => "a plan attribute (`issued`, `period`, …)",
         // Silent and punctuation rules that pest never reports on their own.
         Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char => return None,
