@@ -82,3 +82,44 @@ fn every_month_gives_twelve_obligations() {
     let pending = r.verdicts.iter().filter(|v| v.status == Pending).count();
     assert_eq!((overdue, pending), (10, 2), "January to October are due by 2019-10-15");
 }
+
+#[test]
+fn aggregates_take_the_occurrence_as_their_period() {
+    // Each month needs at least two reports dated within it.
+    let body = "clause 月報 \"t\" { cite \"四(五)\" \"每月\" lead 甲局\n\
+         every month m of plan.period { must count(報告 during m) >= 2 } }";
+    let facts = r#"{ "報告": [
+        { "編號": "a", "日期": "2019-03-01" }, { "編號": "b", "日期": "2019-03-31" },
+        { "編號": "c", "日期": "2019-04-30" }, { "編號": "d", "日期": "2019-05-01" } ] }"#;
+    let r = common::report_full(&plan("clamp", body), facts, "2019-12-31");
+    let status = |id: &str| r.verdicts.iter().find(|v| v.id == id).map(|v| v.status);
+    assert_eq!(status("月報/2019-03/1"), Some(Satisfied), "both ends of March count");
+    assert_eq!(status("月報/2019-04/1"), Some(Violated));
+    assert_eq!(status("月報/2019-05/1"), Some(Violated));
+}
+
+#[test]
+fn quarters_and_event_relative_deadlines() {
+    let body = "clause 季報 \"t\" { cite \"1\" \"每季度\" lead 甲局\n\
+         every quarter q of plan.period { must min(報告.日期 where 日期 > q.end) by q.end + 10 days } }";
+    let facts = r#"{ "報告": [ { "編號": "Q1", "日期": "2019-04-10" }, { "編號": "Q2", "日期": "2019-07-11" } ] }"#;
+    let r = common::report_full(&plan("clamp", body), facts, "2019-08-01");
+    let v: Vec<(&str, Status)> = r.verdicts.iter().map(|v| (v.id.as_str(), v.status)).collect();
+    assert_eq!(
+        v,
+        [
+            ("季報/2019-Q1/1", Fulfilled),
+            ("季報/2019-Q2/1", FulfilledLate),
+            ("季報/2019-Q3/1", Pending),
+            ("季報/2019-Q4/1", Pending)
+        ]
+    );
+}
+
+#[test]
+fn the_plan_issue_date_anchors_workday_deadlines() {
+    let src = plan("clamp", "clause 配套 \"t\" { cite \"四(一)\" \"印發20個工作日內\" lead 甲局 must min(報告.日期) by plan.issued + 20 workdays }")
+        .replace("month_overflow clamp", "month_overflow clamp\n  issued 2019-05-20");
+    let r = common::report_full(&src, r#"{ "報告": [ { "編號": "x", "日期": "2019-06-18" } ] }"#, "2019-07-01");
+    assert_eq!((r.verdicts[0].status, r.verdicts[0].deadline.unwrap().to_string()), (Fulfilled, "2019-06-18".into()));
+}
