@@ -1,8 +1,14 @@
 //! Units over SI dimensions, with exact decimal conversion factors.
 //!
-//! A quantity is stored as an exact decimal in the coherent SI unit of its dimension
-//! (kg, m, s, …); a [`Unit`] is a factor to that SI unit and a dimension. `30 mg/m3`,
-//! `0.030 g/m3` and `30000 ug/m3` are the same value after conversion, with no rounding.
+//! A quantity is stored as an exact decimal in the canonical unit of its dimension; a [`Unit`]
+//! is a factor to that unit and a dimension. `30 mg/m3`, `0.030 g/m3` and `30000 ug/m3` are the
+//! same value after conversion, with no rounding.
+//!
+//! The canonical units are SI's (kg, m, A, K, mol) except time, which is the **day**. Plans put
+//! time in denominators (t/h, kg/s, t/d, m3/h), and a day is a whole number of hours, minutes
+//! and seconds, so every such rate converts by multiplication: 1 t/h is exactly 24000 kg/d,
+//! where in kg/s it would be 0.2777…, and 14 boilers of 90 蒸噸 would no longer add up to
+//! 1260 蒸噸 exactly. Only time in a numerator (a quantity in seconds) can be inexact.
 
 use rust_decimal::Decimal;
 use std::fmt;
@@ -12,6 +18,7 @@ use std::str::FromStr;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Dim(pub [i8; 6]);
 
+/// Symbols of the dimensions in messages (what a quantity measures, not its canonical unit).
 const DIM_SYMBOLS: [&str; 6] = ["kg", "m", "s", "A", "K", "mol"];
 
 impl Dim {
@@ -59,6 +66,13 @@ impl Dim {
             _ => return format!("a quantity in `{self}`"),
         };
         format!("{name} (`{self}`)")
+    }
+}
+
+impl Dim {
+    /// The canonical unit of this dimension (time in days), as factors in dumps are given in it.
+    pub fn canonical(self) -> String {
+        self.to_string().replace('s', "d")
     }
 }
 
@@ -125,6 +139,9 @@ impl fmt::Display for UnitError {
     }
 }
 
+/// Seconds in the canonical time unit, the day.
+const SECONDS_PER_DAY: i64 = 86_400;
+
 /// Built-in unit atoms: symbol, factor to SI (as decimal text), dimension.
 const BASE: &[(&str, &str, [i8; 6])] = &[
     ("g", "0.001", [1, 0, 0, 0, 0, 0]),
@@ -133,6 +150,7 @@ const BASE: &[(&str, &str, [i8; 6])] = &[
     ("s", "1", [0, 0, 1, 0, 0, 0]),
     ("min", "60", [0, 0, 1, 0, 0, 0]),
     ("h", "3600", [0, 0, 1, 0, 0, 0]),
+    ("d", "86400", [0, 0, 1, 0, 0, 0]),
     ("A", "1", [0, 0, 0, 1, 0, 0]),
     ("K", "1", [0, 0, 0, 0, 1, 0]),
     ("mol", "1", [0, 0, 0, 0, 0, 1]),
@@ -209,7 +227,10 @@ impl UnitTable {
         if let Some(u) = self.aliases.get(&norm) {
             return Ok(Unit { name: norm, ..u.clone() });
         }
-        let mut factor = Decimal::ONE;
+        // The factor is kept as a fraction and divided once at the end, so `t/h` is
+        // 1000 × 86400 / 3600 = 24000 exactly.
+        let mut num = Decimal::ONE;
+        let mut den = Decimal::ONE;
         let mut dim = Dim::NONE;
         let mut divide = false;
         let mut rest = norm.as_str();
@@ -228,11 +249,12 @@ impl UnitTable {
             let end = rest.find(['/', '*', '·', '.']).unwrap_or(rest.len());
             let (atom, exp) = split_exponent(&rest[..end])?;
             // The error names the piece as written (`Nm3`), not the stripped atom.
-            let u = self.atom(atom).ok_or_else(|| UnitError::Unknown(rest[..end].to_string()))?;
+            let (u, (an, ad)) = self.atom(atom).ok_or_else(|| UnitError::Unknown(rest[..end].to_string()))?;
             let e = if divide { -exp } else { exp };
+            let (up, down) = if e < 0 { (ad, an) } else { (an, ad) };
             for _ in 0..e.unsigned_abs() {
-                factor = if e < 0 { factor.checked_div(u.factor) } else { factor.checked_mul(u.factor) }
-                    .ok_or(UnitError::Overflow)?;
+                num = num.checked_mul(up).ok_or(UnitError::Overflow)?;
+                den = den.checked_mul(down).ok_or(UnitError::Overflow)?;
             }
             dim = dim.times(u.dim.pow(e));
             rest = &rest[end..];
@@ -240,34 +262,48 @@ impl UnitTable {
                 break;
             }
         }
+        let factor = num.checked_div(den).ok_or(UnitError::Overflow)?;
         Ok(Unit { factor: factor.normalize(), dim, name: norm })
     }
 
-    fn atom(&self, atom: &str) -> Option<Unit> {
+    /// An atom's unit and its factor as a fraction (numerator, denominator).
+    fn atom(&self, atom: &str) -> Option<(Unit, (Decimal, Decimal))> {
         if let Some(u) = self.aliases.get(atom) {
-            return Some(u.clone());
+            return Some((u.clone(), (u.factor, Decimal::ONE)));
         }
-        if let Some(u) = base(atom) {
-            return Some(u);
+        if let Some(b) = base(atom) {
+            return Some(b);
         }
         for (p, pf) in PREFIXES {
             if let Some(b) = atom.strip_prefix(p)
-                && let Some(u) = base(b)
+                && let Some((u, (n, d))) = base(b)
             {
                 let pf = Decimal::from_str(pf).expect("prefix table holds decimals");
-                return Some(Unit { factor: u.factor * pf, dim: u.dim, name: atom.to_string() });
+                return Some((Unit { name: atom.to_string(), ..u }, (n * pf, d)));
             }
         }
         None
     }
 }
 
-fn base(sym: &str) -> Option<Unit> {
-    BASE.iter().find(|(s, _, _)| *s == sym).map(|(s, f, d)| Unit {
-        factor: Decimal::from_str(f).expect("base table holds decimals"),
-        dim: Dim(*d),
-        name: s.to_string(),
-    })
+/// A built-in atom with its factor to the canonical units as a fraction: SI's factor, with
+/// time counted in days (`s^-1` multiplies by 86400; `s` divides by it).
+fn base(sym: &str) -> Option<(Unit, (Decimal, Decimal))> {
+    let (s, f, d) = BASE.iter().find(|(s, _, _)| *s == sym)?;
+    let si = Decimal::from_str(f).expect("base table holds decimals");
+    let day = Decimal::from(SECONDS_PER_DAY);
+    let time = d[2];
+    let mut num = si;
+    let mut den = Decimal::ONE;
+    for _ in 0..time.unsigned_abs() {
+        if time < 0 {
+            num *= day;
+        } else {
+            den *= day;
+        }
+    }
+    let factor = (num / den).normalize();
+    Some((Unit { factor, dim: Dim(*d), name: s.to_string() }, (num, den)))
 }
 
 /// Splits `m3`, `m^2`, `s^-1` into the atom and its exponent.
@@ -312,7 +348,24 @@ mod tests {
         let t = UnitTable::new();
         assert_ne!(t.parse("mg/m3").unwrap().dim, t.parse("km").unwrap().dim);
         assert_eq!(t.parse("MW").unwrap().dim, t.parse("kg·m2/s3").unwrap().dim);
-        assert_eq!(t.parse("t/h").unwrap().factor, Decimal::from_str("1000").unwrap() / Decimal::from(3600));
+        assert_eq!(t.parse("t/h").unwrap().factor, Decimal::from(24000), "1 t/h is 24000 kg/d exactly");
+        assert_eq!(t.parse("kg/s").unwrap().factor, Decimal::from(86400));
+    }
+
+    /// Rates with hours in the denominator add up exactly (14 boilers of 90 t/h are 1260 t/h).
+    #[test]
+    fn hourly_rates_are_exact() {
+        let t = UnitTable::new();
+        let u = t.parse("t/h").unwrap();
+        let one = u.to_si(Decimal::from(90)).unwrap();
+        let mut sum = Decimal::ZERO;
+        for _ in 0..14 {
+            sum += one;
+        }
+        assert_eq!(sum, u.to_si(Decimal::from(1260)).unwrap());
+        assert_eq!(si(&t, "3.6", "t/h"), si(&t, "1", "kg/s"));
+        assert_eq!(si(&t, "24", "t/d"), si(&t, "1", "t/h"));
+        assert_eq!(u.from_si(sum).unwrap(), Decimal::from(1260));
     }
 
     #[test]

@@ -87,3 +87,19 @@ fn missing_data_is_unknown_never_a_pass() {
     let policy = KILN.replace("must k.顆粒物 <= LIMIT", "must not k.顆粒物 > 30 mg/m3");
     assert_eq!(verdict(&policy, facts, "2019-10-01", "限值/K/1"), Unknown);
 }
+
+/// 13 boilers of 90 蒸噸 and one of 125 are exactly 1295 蒸噸 (1 蒸噸 = 1 t/h): rates with hours
+/// in the denominator must add up without rounding.
+#[test]
+fn hourly_rates_sum_exactly() {
+    let policy = "unit 蒸噸 = 1 t/h\nrecord 鍋 key 編號 { 編號: text 容量: 蒸噸 }\n\
+        clause 總量 \"t\" { cite \"三(二)10\" \"1295蒸噸\" lead 甲局 must sum(鍋.容量) >= 1295 蒸噸 }\n";
+    let mut rows: Vec<String> = (0..13).map(|i| format!("{{ \"編號\": \"B{i}\", \"容量\": 90 }}")).collect();
+    rows.push("{ \"編號\": \"B13\", \"容量\": \"125 t/h\" }".into());
+    let facts = format!("{{ \"鍋\": [ {} ] }}", rows.join(", "));
+    assert_eq!(verdict(policy, &facts, "2019-10-01", "總量/1"), Satisfied);
+    let less = facts.replace("\"125 t/h\"", "\"124.999 t/h\"");
+    assert_eq!(verdict(policy, &less, "2019-10-01", "總量/1"), Violated);
+    let in_kg_per_s = facts.replace("\"125 t/h\"", "\"34.7222 kg/s\"");
+    assert_eq!(verdict(policy, &in_kg_per_s, "2019-10-01", "總量/1"), Violated, "34.7222 kg/s is 124.99992 t/h");
+}

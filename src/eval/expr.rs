@@ -209,7 +209,7 @@ impl<'m> Ev<'m> {
         match (v, ty) {
             (Value::Num(n), Ty::Quantity(_)) => match unit.and_then(|u| u.from_si(*n).map(|x| (x, u))) {
                 Some((x, u)) => format!("{} {}", fmt_decimal(x), u.name),
-                None => format!("{} (SI)", fmt_decimal(*n)),
+                None => format!("{} (canonical units)", fmt_decimal(*n)),
             },
             (Value::Num(n), Ty::Percent) => format!("{}%", fmt_decimal(*n * Decimal::ONE_HUNDRED)),
             (Value::Num(n), _) => match unit {

@@ -25,7 +25,7 @@ pub fn dump(m: &Model) -> String {
         let _ = writeln!(o, "group {} = [{}]", g.name, names.join(", "));
     }
     for (n, u) in m.units.aliases() {
-        let _ = writeln!(o, "unit {n} = {} {}", u.factor, u.dim);
+        let _ = writeln!(o, "unit {n} = {} {}", u.factor, u.dim.canonical());
     }
     for e in &m.enums {
         let _ = writeln!(o, "enum {} {{ {} }}", e.name, e.variants.join(", "));
@@ -50,7 +50,7 @@ pub fn dump(m: &Model) -> String {
                 if let Some(u) = &f.unit
                     && matches!(f.ty, Ty::Quantity(_))
                 {
-                    let _ = write!(s, " in {} (×{})", u.name, u.factor);
+                    let _ = write!(s, " in {} (×{} {})", u.name, u.factor, u.dim.canonical());
                 }
                 if i == r.key {
                     s.push_str(" [key]");
@@ -189,7 +189,7 @@ fn ty(m: &Model, t: &Ty) -> String {
         Ty::Bool => "bool".into(),
         Ty::Text => "text".into(),
         Ty::Number => "number".into(),
-        Ty::Quantity(d) => format!("[{d}]"),
+        Ty::Quantity(d) => format!("[{}]", d.canonical()),
         Ty::Percent => "percent".into(),
         Ty::Date => "date".into(),
         Ty::Duration => "duration".into(),
@@ -207,7 +207,7 @@ fn ty(m: &Model, t: &Ty) -> String {
 fn value(m: &Model, v: &Value, t: &Ty) -> String {
     match (v, t) {
         (Value::Num(n), Ty::Percent) => format!("{}%", (*n * rust_decimal::Decimal::ONE_HUNDRED).normalize()),
-        (Value::Num(n), Ty::Quantity(d)) => format!("{}[{d}]", n.normalize()),
+        (Value::Num(n), Ty::Quantity(d)) => format!("{}[{}]", n.normalize(), d.canonical()),
         (Value::Num(n), _) => n.normalize().to_string(),
         (Value::Enum(i), Ty::Enum(e)) => m.enums[*e as usize].variants[*i as usize].clone(),
         (Value::Party(p), _) => m.parties[*p as usize].name.clone(),
