@@ -112,3 +112,28 @@ fn the_plan_copy_is_the_plan() {
         assert_eq!(original, copy);
     }
 }
+
+/// One snapshot per section of the plan at 2020-01-15, so a reviewer changing a clause sees the
+/// verdicts of its section move and no others.
+#[test]
+fn reports_by_section() {
+    in_crate();
+    let (policy, facts) = dirs();
+    let as_of = cli::parse_date("2020-01-15").unwrap();
+    let e = cli::evaluate(&policy, &facts, as_of, STYLE).unwrap_or_else(|o| panic!("{}", o.stderr));
+    let sections = ["二", "三(一)", "三(二)", "三(三)", "三(四)", "三(五)", "三(六)", "四"];
+    let mut seen = 0;
+    for section in sections {
+        let mut r = e.report.clone();
+        r.verdicts.retain(|v| v.cite.as_deref().is_some_and(|c| c.starts_with(section)));
+        assert!(!r.verdicts.is_empty(), "section {section} has no verdicts");
+        seen += r.verdicts.len();
+        r.summary.verdicts = r.verdicts.len();
+        for (status, n) in r.summary.by_status.iter_mut() {
+            *n = r.verdicts.iter().filter(|v| v.status.name() == *status).count();
+        }
+        r.summary.records.clear();
+        insta::assert_snapshot!(format!("section-{section}"), writ::report::human(&r));
+    }
+    assert_eq!(seen, e.report.verdicts.len(), "every verdict belongs to a section");
+}
