@@ -140,6 +140,16 @@ fn fail(diags: Vec<Diagnostic>, sources: &Sources, style: Style) -> Outcome {
     Outcome { stdout: String::new(), stderr: render(&diags, sources, style), code: EXIT_INVALID }
 }
 
+/// A package loaded and checked without errors, or the outcome that reports its errors.
+fn checked_package(dir: &Path, style: Style) -> Result<(Loaded, db::Checked), Outcome> {
+    let loaded = load_package(dir).map_err(|d| fail(d, &Sources::default(), style))?;
+    let checked = db::package_model(&loaded.db, loaded.package).clone();
+    if checked.has_errors() {
+        return Err(fail(checked.diagnostics, &loaded.sources, style));
+    }
+    Ok((loaded, checked))
+}
+
 /// `writ check DIR`.
 pub fn check(dir: &Path, style: Style) -> Outcome {
     let loaded = match load_package(dir) {
@@ -200,11 +210,7 @@ pub struct Evaluated {
 
 /// Loads a package and its fact files and evaluates them as of a date.
 pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -> Result<Evaluated, Outcome> {
-    let mut loaded = load_package(dir).map_err(|d| fail(d, &Sources::default(), style))?;
-    let checked = db::package_model(&loaded.db, loaded.package).clone();
-    if checked.has_errors() {
-        return Err(fail(checked.diagnostics, &loaded.sources, style));
-    }
+    let (mut loaded, checked) = checked_package(dir, style)?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in fact_paths {
@@ -411,14 +417,10 @@ fn expect_text(x: &crate::model::ExpectDef) -> String {
 
 /// `writ test DIR`.
 pub fn test(dir: &Path, style: Style) -> Outcome {
-    let loaded = match load_package(dir) {
-        Ok(l) => l,
-        Err(d) => return fail(d, &Sources::default(), style),
+    let (_, checked) = match checked_package(dir, style) {
+        Ok(c) => c,
+        Err(out) => return out,
     };
-    let checked = db::package_model(&loaded.db, loaded.package);
-    if checked.has_errors() {
-        return fail(checked.diagnostics.clone(), &loaded.sources, style);
-    }
     let (passed, failures) = run_tests(&checked.model);
     let mut stdout = String::new();
     for f in &failures {
@@ -477,14 +479,11 @@ fn under(cite: &str, number: &str) -> bool {
 /// and their requirement counts, or the reasons it is not checkable; items with neither are
 /// flagged, and make the exit code 1.
 pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
-    let loaded = match load_package(dir) {
-        Ok(l) => l,
-        Err(d) => return fail(d, &Sources::default(), style),
+    let (loaded, checked) = match checked_package(dir, style) {
+        Ok(c) => c,
+        Err(out) => return out,
     };
-    let checked = db::package_model(&loaded.db, loaded.package);
-    if checked.has_errors() {
-        return fail(checked.diagnostics.clone(), &loaded.sources, style);
-    }
+    let checked = &checked;
     let m = &checked.model;
     if m.outline.is_empty() {
         let file = loaded

@@ -45,24 +45,17 @@ pub fn parse(file: &Arc<str>, text: &str) -> (ast::Module, Vec<Diagnostic>) {
     }
 }
 
-/// Words that start a top-level item at the beginning of a line.
-const ITEM_WORDS: &[&str] = &[
-    "plan",
-    "party",
-    "group",
-    "unit",
-    "enum",
-    "record",
-    "period",
-    "calendar",
-    "sanction",
-    "rule",
-    "table",
-    "clause",
+/// Reserved words that start a top-level item.
+const ITEM_KEYWORDS: &[&str] = &[
+    "plan", "party", "group", "unit", "enum", "record", "period", "calendar", "sanction", "rule", "table", "clause",
     "test",
-    "outline",
-    "untestable",
 ];
+
+/// Words that start a top-level item at the beginning of a line: the item keywords, and the
+/// two items whose words are not reserved.
+fn is_item_word(word: &str) -> bool {
+    ITEM_KEYWORDS.contains(&word) || matches!(word, "outline" | "untestable")
+}
 
 /// The byte range of the top-level item around `at`: from the start of the line that begins it
 /// to the start of the next item (or the end of the file). `None` when nothing can be skipped.
@@ -71,7 +64,7 @@ fn item_around(text: &str, at: usize) -> Option<(usize, usize)> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let word: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-        if ITEM_WORDS.contains(&word.as_str()) && line[word.len()..].starts_with([' ', '\t']) {
+        if is_item_word(&word) && line[word.len()..].starts_with([' ', '\t']) {
             starts.push(offset);
         }
         offset += line.len();
@@ -174,7 +167,7 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
         .with_label("reserved word")
         .with_help(format!(
             "choose another name, such as `{word}_` or a Chinese one; the reserved words are {}",
-            KEYWORDS.join(", ")
+            keywords().join(", ")
         ));
     }
     let help = hint(found, &expected);
@@ -190,21 +183,8 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
     d
 }
 
-/// The reserved words of the grammar (`keyword` in writ.pest).
-const KEYWORDS: &[&str] = &[
-    "plan",
-    "party",
-    "group",
-    "unit",
-    "enum",
-    "record",
-    "period",
-    "calendar",
-    "sanction",
-    "rule",
-    "table",
-    "clause",
-    "test",
+/// The reserved words that do not start an item.
+const OTHER_KEYWORDS: &[&str] = &[
     "cite",
     "for",
     "in",
@@ -237,7 +217,12 @@ const KEYWORDS: &[&str] = &[
 ];
 
 fn is_keyword(word: &str) -> bool {
-    KEYWORDS.contains(&word)
+    ITEM_KEYWORDS.contains(&word) || OTHER_KEYWORDS.contains(&word)
+}
+
+/// The reserved words of the grammar (`keyword` in writ.pest), for messages.
+fn keywords() -> Vec<&'static str> {
+    ITEM_KEYWORDS.iter().chain(OTHER_KEYWORDS).copied().collect()
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -425,12 +410,12 @@ mod tests {
         let start = grammar.find("keyword = @{").expect("grammar has a keyword rule");
         let end = start + grammar[start..].find("~ !ident_char").expect("keyword rule ends");
         let mut in_grammar: Vec<&str> = grammar[start..end].split('"').skip(1).step_by(2).collect();
-        let mut listed = KEYWORDS.to_vec();
+        let mut listed = keywords();
         in_grammar.sort();
         listed.sort();
         assert_eq!(in_grammar, listed);
         let file: Arc<str> = Arc::from("t.writ");
-        for kw in KEYWORDS {
+        for kw in keywords() {
             let (_, ds) = parse(&file, &format!("party {kw}"));
             assert!(ds[0].message.contains("reserved word"), "{kw}: {}", ds[0].message);
         }
