@@ -578,3 +578,27 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
     let stderr = render(&checked.diagnostics, &loaded.sources, style);
     Outcome { stdout, stderr, code: if missing > 0 { EXIT_BREACH } else { EXIT_OK } }
 }
+
+/// `writ explain DIR --facts PATH… --as-of DATE ID`: one verdict in full: the clause and its
+/// cited text, who owes it, what was compared, every fact it used, and why it has its status.
+pub fn explain(dir: &Path, fact_paths: &[PathBuf], as_of: Date, id: &str, format: Format, style: Style) -> Outcome {
+    let e = match evaluate(dir, fact_paths, as_of, style) {
+        Ok(e) => e,
+        Err(out) => return out,
+    };
+    let Some(v) = e.report.verdicts.iter().find(|v| v.id == id) else {
+        let file: Arc<str> = Arc::from("<arguments>");
+        let help = crate::model::did_you_mean(id, e.report.verdicts.iter().map(|v| v.id.as_str()))
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| "verdict ids are printed by `writ eval` (`id: …`) and in its JSON".into());
+        let d =
+            Diagnostic::error("unknown-verdict", &file, Span::default(), format!("no verdict `{id}` as of {as_of}"))
+                .with_help(help);
+        return fail(vec![d], &Sources::default(), style);
+    };
+    let stdout = match format {
+        Format::Json => serde_json::to_string_pretty(v).expect("a verdict always serialises") + "\n",
+        Format::Human => report::explain(v, as_of),
+    };
+    Outcome { stdout, stderr: e.stderr, code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK } }
+}

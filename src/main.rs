@@ -78,6 +78,21 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
     },
+    /// Explain one verdict in full: the plan text, who owes it, what was compared, the facts used.
+    Explain {
+        /// The folder of `.writ` files.
+        dir: PathBuf,
+        /// The verdict's id, as `writ eval` prints it.
+        id: String,
+        /// Fact files (`.json`, `.csv`) or folders of them.
+        #[arg(long, num_args = 1.., required = true)]
+        facts: Vec<PathBuf>,
+        /// The evaluation date, YYYY-MM-DD.
+        #[arg(long = "as-of", value_parser = cli::parse_date)]
+        as_of: writ::value::Date,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+    },
     /// Run the `test` blocks of a policy package.
     Test {
         /// The folder of `.writ` files.
@@ -95,6 +110,9 @@ fn main() -> ExitCode {
             cli::agenda(&dir, &facts, from, to, as_of, format.into(), style)
         }
         Command::Test { dir } => cli::test(&dir, style),
+        Command::Explain { dir, id, facts, as_of, format } => {
+            cli::explain(&dir, &facts, as_of, &id, format.into(), style)
+        }
         Command::Coverage { dir, format } => cli::coverage(&dir, format.into(), style),
     };
     // A closed pipe (`writ eval … | head`) is not an error worth a panic.

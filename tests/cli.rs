@@ -137,3 +137,26 @@ fn bad_arguments_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("no/such/folder"), "{err}");
 }
+
+#[test]
+fn explain_shows_one_verdict_and_suggests_a_near_id() {
+    let args = [
+        "explain",
+        "policies/yangquan-2019",
+        "搬遷改造/陽泉市水泵廠/1",
+        "--facts",
+        "examples/yangquan-2019",
+        "--as-of",
+        "2019-10-15",
+    ];
+    let (code, out, err) = writ(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("fulfilled_late"), "{out}");
+    assert!(out.contains("done on:     2019-10-10"), "{out}");
+    assert!(out.contains("examples/yangquan-2019/enterprises.json:3"), "{out}");
+    let mut wrong = args;
+    wrong[2] = "搬遷改造/陽泉市水泵/1";
+    let (code, _, err) = writ(&wrong);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `搬遷改造/陽泉市水泵廠/1`?"), "{err}");
+}

@@ -165,3 +165,89 @@ fn strip_modality(req: &str) -> &str {
     }
     req
 }
+
+/// One verdict in full, for `writ explain`.
+pub fn explain(v: &Verdict, as_of: crate::value::Date) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", v.id);
+    let _ = writeln!(out, "  status:      {} (as of {as_of})", v.status.name());
+    let _ = writeln!(out, "  why:         {}", why(v, as_of));
+    let _ = writeln!(
+        out,
+        "  clause:      {}{}",
+        v.clause,
+        v.title.as_deref().map(|t| format!(" · {t}")).unwrap_or_default()
+    );
+    if let Some(c) = &v.cite {
+        let _ = writeln!(out, "  cite:        {c}");
+    }
+    if let Some(t) = &v.cite_text {
+        let _ = writeln!(out, "  plan text:   “{t}”");
+    }
+    let _ = writeln!(out, "  requirement: {}", v.requirement);
+    let _ = writeln!(out, "  subject:     {}", subject(v));
+    if let Some(d) = v.deadline {
+        match v.rolled_from {
+            Some(r) => _ = writeln!(out, "  deadline:    {d} (written {r}, a rest day, rolled to the next workday)"),
+            None => _ = writeln!(out, "  deadline:    {d}"),
+        }
+    }
+    if let Some(d) = v.done_on {
+        let _ = writeln!(out, "  done on:     {d}");
+    }
+    for (role, ps) in &v.parties {
+        let _ = writeln!(out, "  {role:<12} {}", ps.join(", "));
+    }
+    if !v.evidence.is_empty() || !v.computed.is_empty() {
+        let _ = writeln!(out, "  evidence:");
+        for e in &v.evidence {
+            let holds = match e.holds {
+                Some(true) => "holds",
+                Some(false) => "does not hold",
+                None => "cannot be decided",
+            };
+            let _ =
+                writeln!(out, "    {} = {} {} {} = {}: {holds}", e.left, e.left_value, e.op, e.right, e.right_value);
+        }
+        for c in &v.computed {
+            let _ = writeln!(out, "    {} = {}", c.expr, c.value);
+        }
+    }
+    if !v.facts.is_empty() {
+        let _ = writeln!(out, "  facts used:");
+        for f in &v.facts {
+            let _ = writeln!(out, "    {}:{} ({} {})", f.file, f.line, f.kind, f.key);
+        }
+        if v.more_facts > 0 {
+            let _ = writeln!(out, "    … and {} more", v.more_facts);
+        }
+    }
+    for s in &v.sanctions {
+        let _ = writeln!(
+            out,
+            "  sanction:    {}{}",
+            s.text.as_deref().unwrap_or(&s.name),
+            s.on.as_deref().map(|o| format!(" on {o}")).unwrap_or_default()
+        );
+    }
+    out
+}
+
+/// A sentence that says why the verdict has its status.
+fn why(v: &Verdict, as_of: crate::value::Date) -> String {
+    let deadline = v.deadline.map(|d| d.to_string()).unwrap_or_default();
+    let detail = v.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+    match v.status {
+        Status::Satisfied => "the condition holds".into(),
+        Status::Violated => format!("the condition does not hold{detail}"),
+        Status::Fulfilled => format!("done by the deadline {deadline}"),
+        Status::FulfilledLate => format!("done, but after the deadline {deadline}{detail}"),
+        Status::Pending => format!("not done yet, and the deadline {deadline} has not passed on {as_of}{detail}"),
+        Status::Overdue => format!("not done, and the deadline {deadline} has passed on {as_of}{detail}"),
+        Status::Met => "the strive target (力爭) is reached".into(),
+        Status::Missed => format!("the strive target (力爭) is not reached{detail}"),
+        Status::Exempt => v.reason.clone().unwrap_or_else(|| "an exemption applies".into()),
+        Status::NotApplicable => v.reason.clone().unwrap_or_else(|| "the requirement does not apply".into()),
+        Status::Unknown => format!("a fact it needs is missing{detail}"),
+    }
+}

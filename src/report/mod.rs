@@ -6,7 +6,7 @@ mod human;
 
 pub use agenda::Agenda;
 pub use diagnostics::{Sources, render_diagnostics};
-pub use human::human;
+pub use human::{explain, human};
 
 use crate::eval::Report;
 
