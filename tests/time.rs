@@ -123,3 +123,31 @@ fn the_plan_issue_date_anchors_workday_deadlines() {
     let r = common::report_full(&src, r#"{ "報告": [ { "編號": "x", "日期": "2019-06-18" } ] }"#, "2019-07-01");
     assert_eq!((r.verdicts[0].status, r.verdicts[0].deadline.unwrap().to_string()), (Fulfilled, "2019-06-18".into()));
 }
+
+#[test]
+fn today_and_open_ended_periods() {
+    // "2019年10月1日起": from 1 October on, without end; a window "一年內" back from today.
+    let body = "period 起 = 2019-10-01 ..\n\
+        clause 自起 \"t\" { cite \"三(六)31\" \"10月1日起\" lead 甲局 during 起 must count(報告 where 日期 >= today() - 1 year) >= 1 }";
+    let facts = r#"{ "報告": [ { "編號": "a", "日期": "2019-02-01" } ] }"#;
+    let status = |as_of: &str| common::report_full(&plan("clamp", body), facts, as_of).verdicts[0].status;
+    assert_eq!(status("2019-09-30"), NotApplicable);
+    assert_eq!(status("2019-10-01"), Satisfied, "the report of 2019-02-01 is within a year");
+    assert_eq!(status("2020-02-01"), Satisfied, "a year to the day");
+    assert_eq!(status("2020-02-02"), Violated);
+    assert_eq!(status("2031-01-01"), Violated, "the period has no end");
+}
+
+#[test]
+fn aggregates_bind_a_name_or_follow_references() {
+    let body = "record 設備 key 編號 { 編號: text 容量: t/h }\n\
+        record 改造 key 編號 dated 日期 { 編號: text 設備: 設備 日期: date }\n\
+        clause 總量 \"t\" { cite \"三(二)10\" \"共計完成\" lead 甲局\n\
+          must 容量: sum(改造.設備.容量) >= 30 t/h\n\
+          must 件數: count(x in 改造 where x.設備.容量 >= 20 t/h) == 1 }";
+    let facts = r#"{ "設備": [ { "編號": "A", "容量": 10 }, { "編號": "B", "容量": 20 } ],
+        "改造": [ { "編號": "1", "設備": "A", "日期": "2019-03-01" }, { "編號": "2", "設備": "B", "日期": "2019-04-01" } ] }"#;
+    let r = common::report_full(&plan("clamp", body), facts, "2019-12-31");
+    let v: Vec<(&str, Status)> = r.verdicts.iter().map(|v| (v.id.as_str(), v.status)).collect();
+    assert_eq!(v, [("總量/容量", Satisfied), ("總量/件數", Satisfied)]);
+}

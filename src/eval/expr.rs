@@ -423,6 +423,7 @@ impl<'m> Ev<'m> {
                     R::V(Value::Bool(false))
                 }
             }
+            TKind::Today => R::V(Value::Date(self.horizon)),
             TKind::Interval(op, x, arg) => {
                 let v = match self.eval(x, env) {
                     R::V(v) => v,

@@ -326,11 +326,13 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
                 Some(if *kind == DeadlineKind::Before { d.add_days(-1) } else { d })
             }
             R::V(_) => None,
-            R::Absent(why) | R::Unknown(why) => {
+            // A requirement out of scope is `not_applicable` whatever its deadline.
+            R::Absent(why) | R::Unknown(why) if cx.not_applicable.is_none() => {
                 v.status = Status::Unknown;
                 v.reason = Some(format!("the deadline is unknown: {why}"));
                 return v;
             }
+            R::Absent(_) | R::Unknown(_) => None,
         },
         None => None,
     };

@@ -2269,6 +2269,17 @@ impl Checker {
                 self.unify(&a, &b, "`change` compares two amounts of one kind");
                 TExpr { kind: TKind::Change(Box::new(a), Box::new(b)), ty: Ty::Percent, unit: None, span }
             }
+            "today" => {
+                if !args.is_empty() {
+                    self.err(
+                        "wrong-arity",
+                        func.span,
+                        format!("`today` takes no arguments, found {}", args.len()),
+                        "write `today()`",
+                    );
+                }
+                TExpr { kind: TKind::Today, ty: Ty::Date, unit: None, span }
+            }
             "day" => {
                 if !self.arity(func, args, 2..=2, "m.day(N)") {
                     return error_expr(span);
@@ -2457,14 +2468,23 @@ impl Checker {
             return error_expr(span);
         }
         let a = &args[0];
-        // The first argument names a kind (`count(改造 …)`) or a kind's field (`sum(監測.二氧化硫 …)`).
-        let (kind_name, field) = match &a.value.kind {
-            ExprKind::Name(n) => (n.clone(), None),
-            ExprKind::Field(b, fld) => match &b.kind {
-                ExprKind::Name(n) => (n.clone(), Some(fld.clone())),
-                _ => (String::new(), None),
+        // The first argument names a kind (`count(改造 …)`), a field of it, possibly through a
+        // reference (`sum(監測.二氧化硫 …)`, `sum(整治.鍋爐.容量 …)`), or binds a name to each
+        // record (`count(x in 抽檢 where x.企業 == e)`), which then replaces bare field names.
+        let (kind_name, var, path) = match &a.value.kind {
+            ExprKind::Name(n) => (n.clone(), None, None),
+            ExprKind::Binary(BinOp::In, l, r) => match (&l.kind, &r.kind) {
+                (ExprKind::Name(v), ExprKind::Name(k)) => (k.clone(), Some(v.clone()), None),
+                _ => (String::new(), None, None),
             },
-            _ => (String::new(), None),
+            ExprKind::Field(..) => match chain_root(&a.value) {
+                Some(root) => {
+                    let local = format!("<{root}>");
+                    (root.to_string(), None, Some(rename_root(&a.value, &local)))
+                }
+                None => (String::new(), None, None),
+            },
+            _ => (String::new(), None, None),
         };
         let Some(kind) = self.find(&self.model.records, &kind_name, |r| &r.name) else {
             let help = self
@@ -2483,52 +2503,25 @@ impl Checker {
             );
             return error_expr(span);
         };
-        let slot = self.bind(&format!("<{}>", kind_name), Ty::Ref(kind), None);
-        self.implicit.push((slot, kind));
-        let value = match (&field, f) {
-            (Some(fl), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) => {
-                let base = ast::Expr { kind: ExprKind::Name(format!("<{}>", kind_name)), span: a.value.span };
-                let _ = base;
-                let rec = &self.model.records[kind as usize];
-                match rec.field(&fl.text) {
-                    Some(fi) => {
-                        let fd = &rec.fields[fi];
-                        let dates_ok = matches!(f, AggFunc::Min | AggFunc::Max) && fd.ty == Ty::Date;
-                        if !matches!(fd.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent) && !dates_ok {
-                            let found = self.ty_name(&fd.ty.clone());
-                            self.err(
-                                "type-mismatch",
-                                fl.span,
-                                format!("`{}` adds up amounts, `{}` is {found}", func.text, fl.text),
-                                "aggregate a number, quantity or percentage field",
-                            );
-                        }
-                        let fd = &self.model.records[kind as usize].fields[fi];
-                        Some(TExpr {
-                            kind: TKind::Field(
-                                Box::new(TExpr {
-                                    kind: TKind::Local(slot),
-                                    ty: Ty::Ref(kind),
-                                    unit: None,
-                                    span: a.value.span,
-                                }),
-                                kind,
-                                fi as u32,
-                            ),
-                            ty: fd.ty.clone(),
-                            unit: fd.unit.clone(),
-                            span: a.value.span,
-                        })
-                    }
-                    None => {
-                        let rec_name = rec.name.clone();
-                        let help = did_you_mean(&fl.text, rec.fields.iter().map(|f| f.name.as_str()))
-                            .map(|s| format!("did you mean `{s}`?"))
-                            .unwrap_or_else(|| "name a field of the kind".into());
-                        self.err("unknown-field", fl.span, format!("`{rec_name}` has no field `{}`", fl.text), help);
-                        None
-                    }
+        let explicit = var.is_some();
+        let slot = self.bind(var.as_deref().unwrap_or(&format!("<{kind_name}>")), Ty::Ref(kind), None);
+        if !explicit {
+            self.implicit.push((slot, kind));
+        }
+        let value = match (path, f) {
+            (Some(p), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) => {
+                let v = self.expr(&p, None);
+                let dates_ok = matches!(f, AggFunc::Min | AggFunc::Max) && v.ty == Ty::Date;
+                if !matches!(v.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent | Ty::Error) && !dates_ok {
+                    let found = self.ty_name(&v.ty);
+                    self.err(
+                        "type-mismatch",
+                        p.span,
+                        format!("`{}` adds up amounts, this is {found}", func.text),
+                        "aggregate a number, quantity or percentage field (or, with `min`/`max`, a date)",
+                    );
                 }
+                Some(v)
             }
             (None, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) => {
                 self.err(
@@ -2539,10 +2532,10 @@ impl Checker {
                 );
                 None
             }
-            (Some(fl), _) => {
+            (Some(p), _) => {
                 self.err(
                     "type-mismatch",
-                    fl.span,
+                    p.span,
                     format!("`{}` counts records; it takes the kind, not a field", func.text),
                     format!("write `{}({kind_name} where …)`", func.text),
                 );
@@ -2566,7 +2559,9 @@ impl Checker {
             .with_help(format!("declare which field dates a record: `record {name} key … dated FIELD {{ … }}`"));
             self.diags.push(d);
         }
-        self.implicit.pop();
+        if !explicit {
+            self.implicit.pop();
+        }
         self.locals.retain(|l| l.slot != slot);
         // Split `field == EXPR` conjuncts that do not read the record into index lookups.
         let (index, filter) = match filter {
@@ -2609,6 +2604,25 @@ fn parse_offset(s: &str) -> Option<i32> {
         None => (rest.parse::<i32>().ok()?, 0),
     };
     ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// The name a field chain starts from: `整治` in `整治.鍋爐.容量`.
+fn chain_root(e: &ast::Expr) -> Option<&str> {
+    match &e.kind {
+        ExprKind::Name(n) => Some(n),
+        ExprKind::Field(b, _) => chain_root(b),
+        _ => None,
+    }
+}
+
+/// The field chain with its root name replaced (by the aggregate's record variable).
+fn rename_root(e: &ast::Expr, to: &str) -> ast::Expr {
+    match &e.kind {
+        ExprKind::Field(b, f) => {
+            ast::Expr { kind: ExprKind::Field(Box::new(rename_root(b, to)), f.clone()), span: e.span }
+        }
+        _ => ast::Expr { kind: ExprKind::Name(to.to_string()), span: e.span },
+    }
 }
 
 fn plural_args(n: &std::ops::RangeInclusive<usize>) -> String {
@@ -2678,7 +2692,7 @@ fn reads_slot(e: &TExpr, slot: u32) -> bool {
 pub fn walk(e: &TExpr, f: &mut impl FnMut(&TExpr)) {
     f(e);
     match &e.kind {
-        TKind::Const(_) | TKind::Local(_) => {}
+        TKind::Const(_) | TKind::Local(_) | TKind::Today => {}
         TKind::Field(b, _, _) | TKind::Unary(_, b) | TKind::Exists(b) => walk(b, f),
         TKind::Binary(_, a, b) | TKind::Change(a, b) | TKind::DateShift(a, b, _) => {
             walk(a, f);

@@ -287,6 +287,7 @@ fn expr(m: &Model, e: &TExpr) -> String {
             let a = arg.as_ref().map(|a| format!("({})", expr(m, a))).unwrap_or_default();
             format!("{}.{}{a}", expr(m, x), format!("{op:?}").to_lowercase())
         }
+        TKind::Today => "today()".into(),
         TKind::DateShift(a, b, back) => format!("({} {} {})", expr(m, a), if *back { "-" } else { "+" }, expr(m, b)),
     }
 }

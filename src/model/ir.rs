@@ -350,6 +350,8 @@ pub enum TKind {
     DateShift(Box<TExpr>, Box<TExpr>, bool),
     /// `m.start`, `m.end`, `m.previous`, `m.next`, `m.day(5)` on an interval; `d.end_of_month`.
     Interval(IntervalOp, Box<TExpr>, Option<Box<TExpr>>),
+    /// `today()`: the evaluation date (the world as known that day).
+    Today,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -69,7 +69,12 @@ fn date(p: P) -> DateLit {
 fn date_range(p: P) -> (DateLit, DateLit) {
     let mut it = p.into_inner();
     let a = date(it.next().expect("grammar: range has a start"));
-    let b = it.next().map(date).unwrap_or_else(|| a.clone());
+    let b = match it.next() {
+        // `2019-10-01 ..`: open-ended; the last day writ can represent stands for "no end".
+        Some(e) if e.as_rule() == Rule::open_end => DateLit { text: "9999-12-31".into(), span: span(&e) },
+        Some(e) => date(e),
+        None => a.clone(),
+    };
     (a, b)
 }
 

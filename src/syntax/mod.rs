@@ -372,6 +372,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::roll_stmt => "`roll deadlines forward`",
         Rule::method_args => "arguments in parentheses",
         Rule::plan_ref => "`plan.`",
+        Rule::open_end => "a date",
         Rule::outline => "`outline`",
         Rule::outline_entry => "an outline entry (`\"三(一)1\" \"heading\"`)",
         Rule::untestable => "`untestable`",
