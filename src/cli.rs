@@ -74,7 +74,16 @@ fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
     }
 }
 
-/// Files with one of the extensions, below a path (or the path itself), sorted.
+/// Reads a fact file as bytes and decodes it for its format (see [`facts::decode`]): a CSV file
+/// that is not UTF-8 has its encoding detected; other text formats must be UTF-8.
+fn read_fact_file(path: &Path) -> Result<(Arc<str>, facts::Content), Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    let name: Arc<str> = Arc::from(path.display().to_string());
+    let content = facts::decode(&name, bytes)?;
+    Ok((name, content))
+}
+
+/// Files with one of the extensions (in any case), below a path (or the path itself), sorted.
 fn files_under(path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, Diagnostic> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -87,7 +96,7 @@ fn files_under(path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, Diagnostic> {
             let p = entry.map_err(|e| io_error(&dir, &e))?.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e)) {
+            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&&*e.to_ascii_lowercase())) {
                 out.push(p);
             }
         }
@@ -206,6 +215,8 @@ pub struct Evaluated {
     pub stderr: String,
     /// Whether a fact file had an error.
     pub invalid_facts: bool,
+    /// How many records were read but rejected, over all kinds.
+    pub rejected: usize,
 }
 
 /// Loads a package and its fact files and evaluates them as of a date.
@@ -214,7 +225,7 @@ pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in fact_paths {
-        let paths = match files_under(p, &["json", "csv"]) {
+        let paths = match files_under(p, facts::EXTENSIONS) {
             Ok(ps) if ps.is_empty() => {
                 let file: Arc<str> = Arc::from(p.display().to_string());
                 errors.push(
@@ -222,7 +233,10 @@ pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -
                         "empty-facts",
                         &file,
                         Span::default(),
-                        format!("no `.json` or `.csv` fact files in `{}`", p.display()),
+                        format!(
+                            "no fact files (`.json`, `.ndjson`, `.jsonl`, `.csv`, `.yaml`, `.yml`, `.toml`, `.xlsx`) in `{}`",
+                            p.display()
+                        ),
                     )
                     .with_help("point `--facts` at fact files or a folder of them"),
                 );
@@ -235,11 +249,10 @@ pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -
             }
         };
         for fp in paths {
-            match read_text(&fp) {
-                Ok(text) => {
-                    let path: Arc<str> = Arc::from(fp.display().to_string());
-                    loaded.sources.add(&path, &text);
-                    files.push(FactFile::new(&loaded.db, loaded.package, path, text));
+            match read_fact_file(&fp) {
+                Ok((path, content)) => {
+                    loaded.sources.add(&path, &content.source_text());
+                    files.push(FactFile::new(&loaded.db, loaded.package, path, content));
                 }
                 Err(d) => errors.push(d),
             }
@@ -259,11 +272,16 @@ pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
     let invalid_facts = fact_diags.iter().any(Diagnostic::is_error);
-    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts })
+    let rejected = facts.tables.iter().map(|t| t.rejected.len()).sum();
+    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, rejected })
 }
 
-/// `writ eval DIR --facts PATH… --as-of DATE`.
-pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, style: Style) -> Outcome {
+/// `writ eval DIR --facts PATH… --as-of DATE [--strict]`.
+///
+/// Rejected records and fact errors are reported on stderr, and the rest is evaluated: the
+/// verdicts that needed a rejected record are `unknown`, and the exit code comes from the
+/// verdicts. With `strict`, any rejected record or fact error makes the exit code 2.
+pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, style: Style, strict: bool) -> Outcome {
     let e = match evaluate(dir, fact_paths, as_of, style) {
         Ok(e) => e,
         Err(out) => return out,
@@ -272,7 +290,7 @@ pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, sty
         Format::Human => report::human(&e.report),
         Format::Json => report::json(&e.report) + "\n",
     };
-    let code = if e.invalid_facts {
+    let code = if strict && (e.invalid_facts || e.rejected > 0) {
         EXIT_INVALID
     } else if e.report.has_breach() {
         EXIT_BREACH

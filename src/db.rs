@@ -5,7 +5,7 @@
 //! Each query only calls the plain stage function.
 
 use crate::diagnostic::Diagnostic;
-use crate::facts::{self, Facts, FileFacts, Schema};
+use crate::facts::{self, Content, Facts, FileFacts, Schema};
 use crate::model::{self, Model};
 use crate::syntax::{self, ast::Module};
 use std::sync::{Arc, Mutex};
@@ -26,14 +26,15 @@ pub struct Package {
     pub files: Vec<SourceFile>,
 }
 
-/// One fact file, read against a package's record declarations.
+/// One fact file, read against a package's record declarations: its text (decoded), or its
+/// bytes for a binary format (XLSX).
 #[salsa::input(debug)]
 pub struct FactFile {
     pub package: Package,
     #[returns(ref)]
     pub path: Arc<str>,
     #[returns(ref)]
-    pub text: Arc<str>,
+    pub content: Content,
 }
 
 /// The facts of one evaluation: its files, in order.
@@ -84,7 +85,7 @@ pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
 pub fn fact_file(db: &dyn salsa::Database, file: FactFile) -> FileFacts {
     let m = &package_model(db, *file.package(db)).model;
     let schema = Schema::of(m);
-    facts::parse_file(&schema, file.path(db), file.text(db))
+    facts::parse_content(&schema, file.path(db), file.content(db))
 }
 
 #[salsa::tracked(returns(ref))]

@@ -43,7 +43,7 @@ enum Command {
     Eval {
         /// The folder of `.writ` files.
         dir: PathBuf,
-        /// Fact files (`.json`, `.csv`) or folders of them.
+        /// Fact files (`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx`) or folders of them.
         #[arg(long, num_args = 1.., required = true)]
         facts: Vec<PathBuf>,
         /// The evaluation date, YYYY-MM-DD: facts dated later are not yet known.
@@ -51,12 +51,16 @@ enum Command {
         as_of: writ::value::Date,
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
+        /// Exit with code 2 when any record is rejected or a fact file has an error. Without it
+        /// they are reported, the rest is evaluated, and the exit code comes from the verdicts.
+        #[arg(long)]
+        strict: bool,
     },
     /// List the obligations falling due in a window, by party, in deadline order.
     Agenda {
         /// The folder of `.writ` files.
         dir: PathBuf,
-        /// Fact files (`.json`, `.csv`) or folders of them.
+        /// Fact files (`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx`) or folders of them.
         #[arg(long, num_args = 1.., required = true)]
         facts: Vec<PathBuf>,
         /// The window's first day, YYYY-MM-DD.
@@ -105,7 +109,9 @@ fn main() -> ExitCode {
     let style = Style { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(), width: 100 };
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
-        Command::Eval { dir, facts, as_of, format } => cli::eval(&dir, &facts, as_of, format.into(), style),
+        Command::Eval { dir, facts, as_of, format, strict } => {
+            cli::eval(&dir, &facts, as_of, format.into(), style, strict)
+        }
         Command::Agenda { dir, facts, from, to, as_of, format } => {
             cli::agenda(&dir, &facts, from, to, as_of, format.into(), style)
         }

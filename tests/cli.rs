@@ -63,11 +63,140 @@ fn two_files_four_mistakes_are_all_reported() {
 
 #[test]
 fn a_bad_fact_value_exits_2_with_its_location() {
-    let (code, _out, err) =
-        writ(&["eval", "policies/yangquan-2019", "--facts", "tests/fixtures/facts/bad-value", "--as-of", "2019-10-15"]);
+    let (code, _out, err) = writ(&[
+        "eval",
+        "policies/yangquan-2019",
+        "--facts",
+        "tests/fixtures/facts/bad-value",
+        "--as-of",
+        "2019-10-15",
+        "--strict",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("tests/fixtures/facts/bad-value/kilns.json:4:"), "{err}");
     assert!(err.contains("thirty"), "{err}");
+}
+
+/// Without `--strict`, a rejected record is reported and the rest evaluated; the verdicts that
+/// needed it are `unknown`.
+#[test]
+fn without_strict_bad_facts_are_reported_and_the_rest_evaluated() {
+    let facts = "tests/fixtures/facts/bad-value-among-good";
+    let args = ["eval", "policies/yangquan-2019", "--facts", facts, "--as-of", "2019-10-15", "--format", "json"];
+    let (code, out, err) = writ(&args);
+    assert!(err.contains("kilns.json:4:") && err.contains("thirty"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
+    let status = |id: &str| {
+        let verdicts = v["verdicts"].as_array().unwrap();
+        let found = verdicts.iter().find(|x| x["id"] == id);
+        found.unwrap_or_else(|| panic!("no verdict {id} in {out}"))["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status("爐窯限值/K-1/顆粒物"), "satisfied");
+    assert_eq!(status("爐窯限值/K-2/顆粒物"), "unknown", "K-2 was rejected");
+    assert_eq!(v["summary"]["records"]["工業爐窯"]["rejected"], 1, "{}", v["summary"]);
+    // The exit code comes from the verdicts: this enterprise breaches other clauses.
+    let breach = ["violated", "overdue", "fulfilled_late"];
+    let breach = v["verdicts"].as_array().unwrap().iter().any(|x| breach.iter().any(|b| x["status"] == *b));
+    assert_eq!(code, if breach { 1 } else { 0 }, "{err}");
+    let (code, _, _) = writ(&[&args[..], &["--strict"]].concat());
+    assert_eq!(code, 2);
+}
+
+/// A folder mixing every format evaluates as the JSON examples do.
+#[test]
+fn a_folder_mixing_every_format_evaluates_like_the_json_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("writ-mixed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let examples = root.join("examples/yangquan-2019");
+    let json = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(examples.join(name)).unwrap()).unwrap()
+    };
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap();
+        match name {
+            // XLSX, CSV (GBK), TOML and NDJSON below.
+            "kilns.json" | "enterprises.json" | "counties.json" | "documents.json" => {}
+            // JSON is YAML.
+            "offences.json" => std::fs::copy(&p, dir.join("offences.yaml")).map(drop).unwrap(),
+            n if n.ends_with(".json") => std::fs::copy(&p, dir.join(n)).map(drop).unwrap(),
+            _ => {}
+        }
+    }
+    std::fs::copy(root.join("examples/yangquan-2019-formats/csv/企業.csv"), dir.join("企業.csv")).unwrap();
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("工業爐窯").unwrap();
+    let kilns = json("kilns.json")["工業爐窯"].as_array().unwrap().clone();
+    let mut fields: Vec<String> = Vec::new();
+    for k in &kilns {
+        for f in k.as_object().unwrap().keys() {
+            if !fields.contains(f) {
+                fields.push(f.clone());
+            }
+        }
+    }
+    for (c, f) in fields.iter().enumerate() {
+        sheet.write_string(0, c as u16, f).unwrap();
+    }
+    for (r, k) in kilns.iter().enumerate() {
+        for (c, f) in fields.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match &k[f] {
+                serde_json::Value::String(s) => sheet.write_string(r, c, s).map(drop).unwrap(),
+                serde_json::Value::Number(n) => sheet.write_number(r, c, n.as_f64().unwrap()).map(drop).unwrap(),
+                serde_json::Value::Bool(b) => sheet.write_boolean(r, c, *b).map(drop).unwrap(),
+                _ => {}
+            }
+        }
+    }
+    book.save(dir.join("kilns.xlsx")).unwrap();
+
+    let mut toml = String::new();
+    for c in json("counties.json")["縣區"].as_array().unwrap() {
+        toml.push_str(&format!("[[\"縣區\"]]\n\"名稱\" = {}\n\"柴油車保有量\" = {}\n\n", c["名稱"], c["柴油車保有量"]));
+    }
+    std::fs::write(dir.join("counties.toml"), toml).unwrap();
+
+    let mut ndjson = String::new();
+    for (kind, records) in json("documents.json").as_object().unwrap() {
+        for r in records.as_array().unwrap() {
+            let mut r = r.as_object().unwrap().clone();
+            r.insert("kind".into(), kind.clone().into());
+            ndjson.push_str(&serde_json::to_string(&r).unwrap());
+            ndjson.push('\n');
+        }
+    }
+    std::fs::write(dir.join("documents.jsonl"), ndjson).unwrap();
+
+    let eval = |facts: &str| {
+        let (code, out, err) =
+            writ(&["eval", "policies/yangquan-2019", "--facts", facts, "--as-of", "2020-01-15", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
+        let mut statuses: Vec<String> = v["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| format!("{} {}", x["id"].as_str().unwrap(), x["status"].as_str().unwrap()))
+            .collect();
+        statuses.sort();
+        (code, statuses, err)
+    };
+    let (code, mixed, err) = eval(dir.to_str().unwrap());
+    assert!(err.is_empty(), "{err}");
+    let (expected_code, expected, _) = eval("examples/yangquan-2019");
+    assert_eq!(code, expected_code);
+    assert_eq!(mixed, expected);
+    let mut exts: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().extension().unwrap().to_str().unwrap().to_string())
+        .collect();
+    exts.sort();
+    exts.dedup();
+    assert_eq!(exts, ["csv", "json", "jsonl", "toml", "xlsx", "yaml"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -63,8 +63,8 @@ fn eval_cases() {
         let dir = rel_path(as_of_path.parent().unwrap());
         let as_of = cli::parse_date(std::fs::read_to_string(as_of_path).unwrap().trim()).unwrap();
         let facts = dir.join("facts");
-        let human = cli::eval(&dir.join("policy"), std::slice::from_ref(&facts), as_of, Format::Human, STYLE);
-        let json = cli::eval(&dir.join("policy"), std::slice::from_ref(&facts), as_of, Format::Json, STYLE);
+        let human = cli::eval(&dir.join("policy"), std::slice::from_ref(&facts), as_of, Format::Human, STYLE, false);
+        let json = cli::eval(&dir.join("policy"), std::slice::from_ref(&facts), as_of, Format::Json, STYLE, false);
         assert_eq!(human.code, json.code);
         insta::assert_snapshot!(format!(
             "----- EXIT {}\n----- STDERR\n{}\n----- HUMAN\n{}\n----- JSON\n{}",

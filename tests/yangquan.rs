@@ -20,10 +20,10 @@ fn reports_at_three_dates() {
     let (policy, facts) = dirs();
     for date in ["2019-06-30", "2019-10-15", "2020-01-15"] {
         let as_of = cli::parse_date(date).unwrap();
-        let human = cli::eval(&policy, &facts, as_of, Format::Human, STYLE);
+        let human = cli::eval(&policy, &facts, as_of, Format::Human, STYLE, false);
         assert!(human.stderr.is_empty(), "{}", human.stderr);
         assert_eq!(human.code, cli::EXIT_BREACH, "the examples contain breaches at {date}");
-        let json = cli::eval(&policy, &facts, as_of, Format::Json, STYLE);
+        let json = cli::eval(&policy, &facts, as_of, Format::Json, STYLE, false);
         let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
         // Every record is accounted for: loaded = used + unused + rejected.
         for (kind, a) in parsed["summary"]["records"].as_object().unwrap() {

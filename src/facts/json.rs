@@ -23,16 +23,42 @@ const MAX_DEPTH: usize = 128;
 
 /// Reads a JSON fact file into `loader`. A syntax error stops the file and is returned.
 pub(super) fn read(loader: &mut Loader<'_>, text: &str) -> std::result::Result<(), Diagnostic> {
-    let widest = loader.schema.records.iter().map(|r| r.fields.len()).max().unwrap_or(0);
-    let mut p = Parser {
-        s: Scanner { text, b: text.as_bytes(), pos: 0, line: 1 },
-        hints: vec![Vec::new(); loader.schema.records.len()],
-        seen: vec![0; widest],
-        seen_at: vec![Span::default(); widest],
-        generation: 0,
-        loader,
-    };
+    let mut p = Parser::new(loader, text);
     p.document().map_err(|e| e.into_diagnostic(&p.loader.path))
+}
+
+/// The member of an NDJSON record that names its kind.
+pub(super) const KIND_MEMBER: &str = "kind";
+
+/// Reads an NDJSON fact file into `loader`: one JSON object per line, each naming its record
+/// kind in a `"kind"` member, or, when the file is named after a kind (`工業爐窯.ndjson`),
+/// records of that kind (a `"kind"` member is then optional, and must name that kind). Blank
+/// lines are skipped. Each line is read on its own, so a syntax error rejects that line only.
+pub(super) fn read_lines(loader: &mut Loader<'_>, text: &str) {
+    let stem = std::path::Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let file_kind = loader.kinds.get(stem.trim()).copied();
+    let mut p = Parser::new(loader, text);
+    let mut start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let mut line = 1;
+    while start < text.len() {
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        // The scanner sees the file up to the end of this line, so spans are file offsets
+        // and a record cannot run on into the next line.
+        p.s = Scanner { text: &text[..end], b: &text.as_bytes()[..end], pos: start, line };
+        p.s.ws();
+        if p.s.pos < end
+            && let Err(e) = p.line_record(file_kind)
+        {
+            let span = Span::new(start, end);
+            let d = e.into_diagnostic(&p.loader.path);
+            match file_kind {
+                Some(kind) => p.loader.reject_whole(d, kind, None, line, span),
+                None => p.loader.report(d),
+            }
+        }
+        start = end + 1;
+        line += 1;
+    }
 }
 
 /// A fatal syntax error.
@@ -483,9 +509,139 @@ struct Parser<'t, 'l, 's> {
     seen: Vec<u32>,
     seen_at: Vec<Span>,
     generation: u32,
+    /// In NDJSON, the `"kind"` member names the record kind and is not a field.
+    skip_kind_member: bool,
 }
 
-impl Parser<'_, '_, '_> {
+impl<'t, 'l, 's> Parser<'t, 'l, 's> {
+    fn new(loader: &'l mut Loader<'s>, text: &'t str) -> Self {
+        let widest = loader.schema.records.iter().map(|r| r.fields.len()).max().unwrap_or(0);
+        Parser {
+            s: Scanner { text, b: text.as_bytes(), pos: 0, line: 1 },
+            hints: vec![Vec::new(); loader.schema.records.len()],
+            seen: vec![0; widest],
+            seen_at: vec![Span::default(); widest],
+            generation: 0,
+            skip_kind_member: false,
+            loader,
+        }
+    }
+
+    /// One NDJSON line: a record object, then nothing but whitespace. `pos` is at its first
+    /// non-blank character.
+    fn line_record(&mut self, file_kind: Option<RecordId>) -> Result<()> {
+        let open = self.s.pos;
+        let line = self.s.line;
+        if self.s.peek() != Some(b'{') {
+            let help =
+                "each line of an NDJSON fact file is one record: `{\"kind\": \"工業爐窯\", \"field\": value, …}`";
+            return Err(self.s.error("`{` opening a record", help));
+        }
+        // First pass: find the `"kind"` member, skipping every value.
+        self.s.pos += 1;
+        let mut named: Option<(Tok<'t>, Span)> = None;
+        self.s.ws();
+        if !self.s.eat(b'}') {
+            loop {
+                let (name, _) = self.s.member_name()?;
+                let (tok, span) = self.s.value(1)?;
+                if trim(&name) == KIND_MEMBER && named.is_none() {
+                    named = Some((tok, span));
+                }
+                self.s.ws();
+                if self.s.eat(b'}') {
+                    break;
+                }
+                self.s.expect(b',', "`,` or `}` after a field", "separate the fields with commas")?;
+            }
+        }
+        self.s.ws();
+        if self.s.pos < self.s.b.len() {
+            return Err(self.s.error(
+                "the end of the line after the record",
+                "an NDJSON line holds one JSON object; put the next record on its own line",
+            ));
+        }
+        let end = self.s.pos;
+        let kind = match (file_kind, named) {
+            (Some(kind), None) => kind,
+            (Some(kind), Some((tok, span))) => {
+                let rec = &self.loader.record(kind).name;
+                if self.loader.fields[kind as usize].contains_key(KIND_MEMBER) {
+                    kind
+                } else {
+                    match &tok {
+                        Tok::Str(k) if trim(k) == rec.as_str() => kind,
+                        _ => {
+                            let d = Diagnostic::error(
+                                "unknown-record-kind",
+                                &self.loader.path,
+                                span,
+                                format!(
+                                    "expected `{rec}` records, as the file is named, found a record of another kind"
+                                ),
+                            )
+                            .with_label("not this file's kind")
+                            .with_help(format!(
+                                "put records of other kinds in another file, or drop the `\"{KIND_MEMBER}\"` member"
+                            ));
+                            let reason = d.message.clone();
+                            self.loader.report(d);
+                            self.loader.rejected.push(super::Rejected {
+                                kind,
+                                key: None,
+                                line,
+                                span: Span::new(open, end),
+                                reason,
+                            });
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            (None, Some((Tok::Str(name), span))) => match self.loader.kinds.get(trim(&name)).copied() {
+                Some(kind) => kind,
+                None => {
+                    let label = "this record was not read".to_string();
+                    self.loader.unknown_kind(
+                        trim(&name),
+                        span,
+                        label,
+                        "the record kinds are declared by `record` items",
+                    );
+                    return Ok(());
+                }
+            },
+            (None, Some((tok, span))) => {
+                return Err(SyntaxError {
+                    span,
+                    message: format!("expected the record kind as a string, found {}", tok.describe()),
+                    label: "not a record kind".into(),
+                    help: format!("write `\"{KIND_MEMBER}\": \"工業爐窯\"`"),
+                    secondary: None,
+                });
+            }
+            (None, None) => {
+                return Err(SyntaxError {
+                    span: Span::new(open, open + 1),
+                    message: format!("expected a `\"{KIND_MEMBER}\"` member naming the record kind, found none"),
+                    label: "this record has no kind".into(),
+                    help: format!(
+                        "write `\"{KIND_MEMBER}\": \"工業爐窯\"` in each record, or name the file after one record kind, such as `工業爐窯.ndjson`"
+                    ),
+                    secondary: None,
+                });
+            }
+        };
+        // Second pass: the record itself, from its `{`.
+        self.s.pos = open;
+        self.s.line = line;
+        self.skip_kind_member = !self.loader.fields[kind as usize].contains_key(KIND_MEMBER);
+        let read = self.record(kind);
+        self.skip_kind_member = false;
+        read
+    }
+
     fn document(&mut self) -> Result<()> {
         if self.s.text.starts_with('\u{feff}') {
             self.s.pos = '\u{feff}'.len_utf8();
@@ -617,6 +773,7 @@ impl Parser<'_, '_, '_> {
                 let (tok, span) = self.s.value(3)?;
                 let name = trim(&name);
                 match self.field(kind, member, name) {
+                    None if self.skip_kind_member && name == KIND_MEMBER => {}
                     None => self.loader.unknown_field(kind, name, name_span),
                     Some(f) if self.seen[f] == self.generation => self.duplicate(kind, name, name_span, f),
                     Some(f) => {

@@ -1,4 +1,4 @@
-//! Fact files: reading records from JSON and CSV, checking them against the record schema,
+//! Fact files: reading records from JSON, NDJSON, CSV, YAML, TOML and XLSX, checking them against the record schema,
 //! and linking them into one store of typed columns.
 //!
 //! Loading has two steps so each fact file can be read (and cached) on its own:
@@ -13,13 +13,20 @@
 //! holding it is rejected and the diagnostic says what was expected.
 //!
 //! Numbers never pass through `f64`: the JSON reader is hand-written so a number's text goes
-//! straight to an exact [`Decimal`](rust_decimal::Decimal).
+//! straight to an exact [`Decimal`](rust_decimal::Decimal), and the YAML and TOML readers cut
+//! each number's text from the file at its span. XLSX is the exception, since Excel itself
+//! stores numbers as `f64`: a cell's number is the shortest decimal that reads back as it.
+//!
+//! Every format hands its values to one conversion (`convert`), so units, percentages, dates,
+//! yes/no, enums, parties and references read the same whatever the format.
 
 mod convert;
 mod csv;
 mod diag;
 mod json;
 mod link;
+mod tree;
+mod xlsx;
 
 pub use link::link;
 
@@ -169,21 +176,148 @@ impl Table {
     }
 }
 
-/// Reads one fact file, choosing the format by extension (`.json` or `.csv`).
-///
-/// Never fails: problems are diagnostics in the result. A JSON syntax error stops the file,
-/// which then holds no rows and that one diagnostic, since a half-read file would make counts
-/// and aggregates silently wrong.
+/// A fact file's contents as read from disk: text for the text formats, bytes for XLSX.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Content {
+    Text {
+        text: Arc<str>,
+        /// The encoding the file was decoded from when it was not UTF-8 (`GBK`, `Big5`…), so
+        /// diagnostics can say that their positions are in the decoded text.
+        encoding: Option<&'static str>,
+    },
+    Bytes(Arc<[u8]>),
+}
+
+impl Content {
+    /// UTF-8 text, as written.
+    pub fn text(text: &str) -> Content {
+        Content::Text { text: text.into(), encoding: None }
+    }
+
+    /// The text diagnostics point into; empty for a binary file, whose diagnostics name
+    /// cells instead.
+    pub fn source_text(&self) -> Arc<str> {
+        match self {
+            Content::Text { text, .. } => text.clone(),
+            Content::Bytes(_) => "".into(),
+        }
+    }
+}
+
+/// The lowercase extension of a path.
+fn extension(path: &str) -> Option<String> {
+    Path::new(path).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase)
+}
+
+/// The extensions of the fact file formats writ reads.
+pub const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl", "csv", "yaml", "yml", "toml", "xlsx"];
+
+/// Turns a fact file's bytes into [`Content`]: XLSX stays bytes; other files must be UTF-8 (a
+/// BOM is dropped), except CSV, whose encoding is detected when it is not UTF-8 (Excel on
+/// Chinese Windows saves GBK). Invalid text is an `invalid-utf8` diagnostic at the first bad byte.
+pub fn decode(path: &Arc<str>, bytes: Vec<u8>) -> Result<Content, Diagnostic> {
+    let ext = extension(path);
+    if ext.as_deref() == Some("xlsx") {
+        return Ok(Content::Bytes(bytes.into()));
+    }
+    let err = match String::from_utf8(bytes) {
+        Ok(s) => return Ok(Content::text(s.strip_prefix('\u{feff}').unwrap_or(&s))),
+        Err(e) => e,
+    };
+    let at = err.utf8_error().valid_up_to();
+    let bytes = err.into_bytes();
+    if ext.as_deref() == Some("csv") {
+        // A UTF-16 BOM says the encoding outright; otherwise guess, hinting at `.cn` since
+        // writ's plans are Chinese (Traditional characters in GBK could otherwise pass for Big5).
+        let (encoding, bom) = match encoding_rs::Encoding::for_bom(&bytes) {
+            Some((e, n)) => (e, n),
+            None => {
+                let mut detector = chardetng::EncodingDetector::new();
+                detector.feed(&bytes, true);
+                (detector.guess(Some(b"cn"), false), 0)
+            }
+        };
+        if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(&bytes[bom..]) {
+            return Ok(Content::Text { text: text.into(), encoding: Some(encoding.name()) });
+        }
+        return Err(Diagnostic::error(
+            "invalid-utf8",
+            path,
+            Span::new(at, at),
+            format!("`{path}` is neither valid UTF-8 (byte {at}) nor valid {}", encoding.name()),
+        )
+        .with_help("save the file as UTF-8 (in Excel: “CSV UTF-8”)"));
+    }
+    Err(Diagnostic::error("invalid-utf8", path, Span::new(at, at), format!("`{path}` is not valid UTF-8 (byte {at})"))
+        .with_help("save the file as UTF-8"))
+}
+
+/// Reads one fact file of UTF-8 text, choosing the format by extension; see [`parse_content`].
 pub fn parse_file(schema: &Schema<'_>, path: &Arc<str>, text: &str) -> FileFacts {
-    let ext = Path::new(&**path).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    parse_input(schema, path, Input::Text(text, None))
+}
+
+/// Reads one fact file, choosing the format by extension: `.json`, `.ndjson`/`.jsonl`, `.csv`,
+/// `.yaml`/`.yml`, `.toml` or `.xlsx`.
+///
+/// Never fails: problems are diagnostics in the result. A syntax error of a JSON, YAML or TOML
+/// file stops the file, which then holds no rows and that one diagnostic, since a half-read
+/// file would make counts and aggregates silently wrong. NDJSON is the exception: each line
+/// is a file of its own, so a bad line is reported and the others are read.
+pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) -> FileFacts {
+    match content {
+        Content::Text { text, encoding } => parse_input(schema, path, Input::Text(text, *encoding)),
+        Content::Bytes(b) => parse_input(schema, path, Input::Bytes(b)),
+    }
+}
+
+enum Input<'a> {
+    Text(&'a str, Option<&'static str>),
+    Bytes(&'a [u8]),
+}
+
+fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFacts {
+    let ext = extension(path);
     let mut loader = Loader::new(*schema, path);
-    match ext.as_deref() {
-        Some("json") => {
+    let stopped =
+        |d: Diagnostic| FileFacts { path: path.clone(), rows: Vec::new(), rejected: Vec::new(), diagnostics: vec![d] };
+    match (ext.as_deref(), input) {
+        (Some("xlsx"), Input::Bytes(b)) => xlsx::read(&mut loader, b),
+        (Some("xlsx"), Input::Text(t, _)) => xlsx::read(&mut loader, t.as_bytes()),
+        (_, Input::Bytes(b)) => match std::str::from_utf8(b) {
+            Ok(t) => return parse_input(schema, path, Input::Text(t, None)),
+            Err(e) => {
+                let at = e.valid_up_to();
+                let d = Diagnostic::error(
+                    "invalid-utf8",
+                    path,
+                    Span::new(at, at),
+                    format!("`{path}` is not valid UTF-8 (byte {at})"),
+                )
+                .with_help("save the file as UTF-8");
+                return stopped(d);
+            }
+        },
+        (Some("json"), Input::Text(text, _)) => {
             if let Err(d) = json::read(&mut loader, text) {
-                return FileFacts { path: path.clone(), rows: Vec::new(), rejected: Vec::new(), diagnostics: vec![d] };
+                return stopped(d);
             }
         }
-        Some("csv") => csv::read(&mut loader, text),
+        (Some("ndjson" | "jsonl"), Input::Text(text, _)) => json::read_lines(&mut loader, text),
+        (Some("yaml" | "yml"), Input::Text(text, _)) => {
+            if let Err(d) = tree::read_yaml(&mut loader, text) {
+                return stopped(d);
+            }
+        }
+        (Some("toml"), Input::Text(text, _)) => {
+            if let Err(d) = tree::read_toml(&mut loader, text) {
+                return stopped(d);
+            }
+        }
+        (Some("csv"), Input::Text(text, encoding)) => {
+            loader.encoding = encoding;
+            csv::read(&mut loader, text);
+        }
         _ => {
             let found = match &ext {
                 Some(e) => format!("`.{e}`"),
@@ -193,11 +327,13 @@ pub fn parse_file(schema: &Schema<'_>, path: &Arc<str>, text: &str) -> FileFacts
                 "unknown-format",
                 path,
                 Span::default(),
-                format!("expected a `.json` or `.csv` fact file, found {found}"),
+                format!("expected a `.json`, `.ndjson`, `.csv`, `.yaml`, `.toml` or `.xlsx` fact file, found {found}"),
             )
             .with_label("this file was not read")
             .with_help(
-                "write facts as JSON (`{\"kind\": [records…]}`) or as one CSV file per record kind, named after it",
+                "write facts as JSON (`{\"kind\": [records…]}`), YAML or TOML of the same shape, NDJSON with a \
+                 `\"kind\"` member per line, one CSV file per record kind named after it, or an XLSX workbook \
+                 with one sheet per record kind",
             );
             loader.report(d);
         }
@@ -249,6 +385,11 @@ struct Loader<'s> {
     /// records is one diagnostic rather than a million.
     unknown_fields: Vec<HashSet<String>>,
     row: Pending,
+    /// The encoding a CSV file was decoded from, when not UTF-8; said in every help line.
+    encoding: Option<&'static str>,
+    /// The spreadsheet cell being read (`工業爐窯!D7`): diagnostics then name it in their
+    /// message and label, and have empty spans, since a workbook has no text to point into.
+    cell: Option<String>,
 }
 
 /// The row being read.
@@ -282,6 +423,8 @@ impl<'s> Loader<'s> {
             diags: Capped::new(vec![path.clone()]),
             unknown_fields: vec![HashSet::new(); schema.records.len()],
             row: Pending::default(),
+            encoding: None,
+            cell: None,
         }
     }
 
@@ -289,7 +432,22 @@ impl<'s> Loader<'s> {
         &self.schema.records[kind as usize]
     }
 
-    fn report(&mut self, d: Diagnostic) {
+    fn report(&mut self, mut d: Diagnostic) {
+        if let Some(enc) = self.encoding {
+            let note = format!("the file was read as {enc}, since it is not UTF-8; positions are in the decoded text");
+            d.help = Some(match d.help.take() {
+                Some(h) => format!("{h}; {note}"),
+                None => note,
+            });
+        }
+        if let Some(cell) = &self.cell {
+            d.message = format!("`{cell}`: {}", d.message);
+            for l in &mut d.labels {
+                l.span = Span::default();
+            }
+            let label = &mut d.labels[0].message;
+            *label = if label.is_empty() { cell.clone() } else { format!("{cell}: {label}") };
+        }
         self.diags.push(0, d);
     }
 
@@ -435,3 +593,6 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod format_tests;

@@ -17,17 +17,17 @@ struct Parts {
 }
 
 const ENTERPRISE: RecordId = 0;
-const KILN: RecordId = 1;
+pub(super) const KILN: RecordId = 1;
 const READING: RecordId = 2;
 
 // Field indices of the kiln kind.
 const K_OWNER: usize = 1;
-const K_DUST: usize = 2;
-const K_CUT: usize = 3;
+pub(super) const K_DUST: usize = 2;
+pub(super) const K_CUT: usize = 3;
 const K_START: usize = 4;
 const K_STANDARD: usize = 5;
 const K_STOP: usize = 6;
-const K_OUTPUT: usize = 7;
+pub(super) const K_OUTPUT: usize = 7;
 const K_STATION: usize = 9;
 
 static PARTS: LazyLock<Parts> = LazyLock::new(|| {
@@ -85,16 +85,16 @@ static PARTS: LazyLock<Parts> = LazyLock::new(|| {
     Parts { records, enums, units }
 });
 
-fn schema() -> Schema<'static> {
+pub(super) fn schema() -> Schema<'static> {
     Schema { records: &PARTS.records, enums: &PARTS.enums, units: &PARTS.units, parties: &[], utc_offset: 8 * 3600 }
 }
 
-fn parse(path: &str, text: &str) -> FileFacts {
+pub(super) fn parse(path: &str, text: &str) -> FileFacts {
     parse_file(&schema(), &path.into(), text)
 }
 
 /// `code@line:col` of each diagnostic, for compact assertions.
-fn codes(ff: &FileFacts, text: &str) -> Vec<String> {
+pub(super) fn codes(ff: &FileFacts, text: &str) -> Vec<String> {
     ff.diagnostics.iter().map(|d| at(d, text)).collect()
 }
 
@@ -566,11 +566,12 @@ fn all_errors_of_a_file_are_reported_up_to_a_cap() {
 
 #[test]
 fn unknown_format() {
-    let ff = parse("facts/企業.yaml", "企業: []");
+    let ff = parse("facts/企業.txt", "企業: []");
     assert_eq!(codes(&ff, ""), ["unknown-format@1:1"]);
-    assert_eq!(ff.diagnostics[0].message, "expected a `.json` or `.csv` fact file, found `.yaml`");
+    let expected = "expected a `.json`, `.ndjson`, `.csv`, `.yaml`, `.toml` or `.xlsx` fact file";
+    assert_eq!(ff.diagnostics[0].message, format!("{expected}, found `.txt`"));
     let ff = parse("facts/企業", "");
-    assert_eq!(ff.diagnostics[0].message, "expected a `.json` or `.csv` fact file, found no extension");
+    assert_eq!(ff.diagnostics[0].message, format!("{expected}, found no extension"));
     assert_eq!(parse("F.JSON", "{}").diagnostics, vec![]);
 }
 

@@ -21,7 +21,7 @@ pub fn report_full(policy: &str, facts_json: &str, as_of: &str) -> Report {
     let checked = db::package_model(&db, pkg);
     let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "policy does not check: {errors:#?}");
-    let ff = FactFile::new(&db, pkg, Arc::from("facts.json"), Arc::from(facts_json));
+    let ff = FactFile::new(&db, pkg, Arc::from("facts.json"), writ::facts::Content::text(facts_json));
     let file_diags = db::fact_file(&db, ff).diagnostics.clone();
     assert!(file_diags.is_empty(), "facts do not load: {file_diags:#?}");
     let set = FactSet::new(&db, pkg, vec![ff]);

@@ -1,0 +1,366 @@
+//! The same records in every format load to the same facts; each format's errors have a
+//! location. Uses the schema of `tests.rs`.
+
+use super::tests::{K_CUT, K_DUST, K_OUTPUT, KILN, codes, parse, schema};
+use super::*;
+use crate::diagnostic::Severity;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+
+/// The small record set: one enterprise, two kilns (one referring to a monitoring row), one
+/// monitoring row. Dates, yes/no, enums, percentages, quantities with and without units.
+const JSON: &str = r#"{
+  "企業": [ { "名稱": "甲廠", "行業": "建材", "綠色工廠": true, "搬遷改造完成日": "2019-10-10" } ],
+  "工業爐窯": [
+    { "編號": "K1", "企業": "甲廠", "顆粒物": "0.030 g/m3", "限產比例": "30%", "投運日期": "2019-09-30", "有行業標準": false, "產量": 0.1, "監測點": 7 },
+    { "編號": "K2", "企業": "甲廠", "顆粒物": 31, "限產比例": 12.5, "投運日期": "2019-01-02", "有行業標準": true }
+  ],
+  "監測": [ { "序號": 7, "爐窯": "K1" } ]
+}"#;
+
+const NDJSON: &str = r#"{"kind": "企業", "名稱": "甲廠", "行業": "建材", "綠色工廠": true, "搬遷改造完成日": "2019-10-10"}
+{"kind": "工業爐窯", "編號": "K1", "企業": "甲廠", "顆粒物": "0.030 g/m3", "限產比例": "30%", "投運日期": "2019-09-30", "有行業標準": false, "產量": 0.1, "監測點": 7}
+
+{"編號": "K2", "企業": "甲廠", "顆粒物": 31, "kind": "工業爐窯", "限產比例": 12.5, "投運日期": "2019-01-02", "有行業標準": true}
+{"kind": "監測", "序號": 7, "爐窯": "K1"}
+"#;
+
+const YAML: &str = "企業:
+  - 名稱: 甲廠
+    行業: 建材
+    綠色工廠: true
+    搬遷改造完成日: 2019-10-10
+工業爐窯:
+  - 編號: K1
+    企業: 甲廠
+    顆粒物: 0.030 g/m3
+    限產比例: 30%
+    投運日期: '2019-09-30'
+    有行業標準: false
+    產量: 0.1
+    監測點: 7
+  - {編號: K2, 企業: 甲廠, 顆粒物: 31, 限產比例: 12.5, 投運日期: 2019-01-02, 有行業標準: true}
+監測:
+  - 序號: 7
+    爐窯: K1
+";
+
+const TOML: &str = r#"[["企業"]]
+"名稱" = "甲廠"
+"行業" = "建材"
+"綠色工廠" = true
+"搬遷改造完成日" = 2019-10-10
+
+[["工業爐窯"]]
+"編號" = "K1"
+"企業" = "甲廠"
+"顆粒物" = "0.030 g/m3"
+"限產比例" = "30%"
+"投運日期" = "2019-09-30"
+"有行業標準" = false
+"產量" = 0.1
+"監測點" = 7
+
+[["工業爐窯"]]
+"編號" = "K2"
+"企業" = "甲廠"
+"顆粒物" = 31
+"限產比例" = 12.5
+"投運日期" = 2019-01-02
+"有行業標準" = true
+
+[["監測"]]
+"序號" = 7
+"爐窯" = "K1"
+"#;
+
+const CSV_ENTERPRISES: &str = "名稱,行業,綠色工廠,搬遷改造完成日\r\n甲廠,建材,是,2019年10月10日\r\n";
+const CSV_KILNS: &str = "編號,企業,顆粒物,限產比例,投運日期,有行業標準,產量,監測點\r\nK1,甲廠,0.030 g/m3,30%,2019/9/30,否,0.1,7\r\nK2,甲廠,31,12.5,2019-01-02,true,,\r\n";
+const CSV_READINGS: &str = "序號,爐窯\n7,K1\n";
+
+/// An XLSX workbook of the record set, written as Excel would: numbers as numbers, dates as
+/// date cells, yes/no as booleans.
+fn workbook() -> Vec<u8> {
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("yyyy/mm/dd");
+    let d = |y, m, day| ExcelDateTime::from_ymd(y, m, day).unwrap();
+    let s = book.add_worksheet().set_name("企業").unwrap();
+    for (c, h) in ["名稱", "行業", "綠色工廠", "搬遷改造完成日"].iter().enumerate() {
+        s.write_string(0, c as u16, *h).unwrap();
+    }
+    s.write_string(1, 0, "甲廠").unwrap();
+    s.write_string(1, 1, "建材").unwrap();
+    s.write_boolean(1, 2, true).unwrap();
+    s.write_datetime_with_format(1, 3, d(2019, 10, 10), &date).unwrap();
+
+    let s = book.add_worksheet().set_name("工業爐窯").unwrap();
+    for (c, h) in ["編號", "企業", "顆粒物", "限產比例", "投運日期", "有行業標準", "產量", "監測點"].iter().enumerate()
+    {
+        s.write_string(0, c as u16, *h).unwrap();
+    }
+    s.write_string(1, 0, "K1").unwrap();
+    s.write_string(1, 1, "甲廠").unwrap();
+    s.write_string(1, 2, "0.030 g/m3").unwrap();
+    s.write_string(1, 3, "30%").unwrap();
+    s.write_datetime_with_format(1, 4, d(2019, 9, 30), &date).unwrap();
+    s.write_boolean(1, 5, false).unwrap();
+    s.write_number(1, 6, 0.1).unwrap();
+    s.write_number(1, 7, 7.0).unwrap();
+    s.write_string(2, 0, "K2").unwrap();
+    s.write_string(2, 1, "甲廠").unwrap();
+    s.write_number(2, 2, 31.0).unwrap();
+    s.write_number(2, 3, 12.5).unwrap();
+    s.write_datetime_with_format(2, 4, d(2019, 1, 2), &date).unwrap();
+    s.write_boolean(2, 5, true).unwrap();
+
+    let s = book.add_worksheet().set_name("監測").unwrap();
+    s.write_string(0, 0, "序號").unwrap();
+    s.write_string(0, 1, "爐窯").unwrap();
+    s.write_number(1, 0, 7.0).unwrap();
+    s.write_string(1, 1, "K1").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+fn parse_bytes(path: &str, bytes: &[u8]) -> FileFacts {
+    parse_content(&schema(), &path.into(), &Content::Bytes(bytes.into()))
+}
+
+/// One linked table without where its rows came from: columns, keys, rejected count.
+type Plain = (Vec<Vec<Option<Value>>>, Vec<(Arc<str>, u32)>, usize);
+
+/// The linked tables, without where each row came from.
+fn tables(files: &[FileFacts]) -> Vec<Plain> {
+    for f in files {
+        assert!(f.diagnostics.is_empty(), "{}: {:#?}", f.path, f.diagnostics);
+    }
+    let facts = link(&schema(), files);
+    assert!(facts.diagnostics.is_empty(), "{:#?}", facts.diagnostics);
+    facts
+        .tables
+        .iter()
+        .map(|t| {
+            let mut keys: Vec<(Arc<str>, u32)> = t.by_key.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            keys.sort();
+            (t.columns.clone(), keys, t.rejected.len())
+        })
+        .collect()
+}
+
+#[test]
+fn every_format_loads_the_same_facts() {
+    let json = tables(&[parse("f.json", JSON)]);
+    assert_eq!(json[KILN as usize].0[K_OUTPUT][0], Some(Value::Num(Decimal::from_str_exact("0.1").unwrap())));
+    assert_eq!(json.iter().map(|t| t.0.first().map_or(0, Vec::len)).collect::<Vec<_>>(), [1, 2, 1]);
+    let csv = [parse("企業.csv", CSV_ENTERPRISES), parse("工業爐窯.csv", CSV_KILNS), parse("監測.csv", CSV_READINGS)];
+    for (name, facts) in [
+        ("ndjson", tables(&[parse("f.ndjson", NDJSON)])),
+        ("jsonl", tables(&[parse("f.jsonl", NDJSON)])),
+        ("yaml", tables(&[parse("f.yaml", YAML)])),
+        ("yml", tables(&[parse("f.yml", YAML)])),
+        ("toml", tables(&[parse("f.toml", TOML)])),
+        ("csv", tables(&csv)),
+        ("xlsx", tables(&[parse_bytes("f.xlsx", &workbook())])),
+    ] {
+        assert_eq!(facts, json, "{name}");
+    }
+}
+
+#[test]
+fn rows_know_their_lines() {
+    let ff = parse("f.ndjson", NDJSON);
+    assert_eq!(ff.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 2, 4, 5]);
+    let ff = parse("f.yaml", YAML);
+    assert_eq!(ff.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 7, 15, 17]);
+    let ff = parse("f.toml", TOML);
+    assert_eq!(ff.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 7, 17, 25]);
+    let ff = parse_bytes("f.xlsx", &workbook());
+    assert_eq!(ff.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 2, 3, 2], "spreadsheet rows");
+}
+
+/// YAML and TOML numbers are cut from the file, never read through `f64`.
+#[test]
+fn yaml_and_toml_numbers_are_exact() {
+    let exact = Decimal::from_str_exact("0.30000000000000000001").unwrap();
+    let yaml = "工業爐窯:\n  - {編號: K1, 產量: 0.30000000000000000001, 顆粒物: 1000}\n";
+    let toml = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"產量\" = 0.30000000000000000001\n\"顆粒物\" = 1_000\n";
+    for (path, text) in [("f.yaml", yaml), ("f.toml", toml)] {
+        let ff = parse(path, text);
+        let row = &ff.rows[0];
+        assert_eq!(row.values[K_OUTPUT], Some(Cell::Value(Value::Num(exact))), "{path}");
+        // 1000 mg/m3 in kg/m3.
+        assert_eq!(row.values[K_DUST], Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.001").unwrap()))));
+    }
+}
+
+#[test]
+fn bad_values_have_locations_in_every_format() {
+    let ff = parse("f.ndjson", "{\"kind\": \"工業爐窯\", \"編號\": \"K1\", \"顆粒物\": \"thirty\"}\n");
+    assert_eq!(codes(&ff, "{\"kind\": \"工業爐窯\", \"編號\": \"K1\", \"顆粒物\": \"thirty\"}\n"), ["bad-value@1:37"]);
+
+    let yaml = "工業爐窯:\n  - 編號: K1\n    顆粒物: thirty\n    限產比例: 50 %%\n";
+    let ff = parse("f.yaml", yaml);
+    assert_eq!(codes(&ff, yaml), ["bad-value@3:10", "bad-value@4:11"]);
+    assert_eq!(ff.diagnostics[0].message, "expected a quantity in `mg/m3`, found `thirty`");
+    assert_eq!(ff.rejected.len(), 1);
+
+    let toml = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"顆粒物\" = \"5 km\"\n\"投運日期\" = 2019-02-28\n\"停產日期\" = \"2019-02-30\"\n";
+    let ff = parse("f.toml", toml);
+    assert_eq!(codes(&ff, toml), ["unit-mismatch@3:12", "bad-value@5:10"]);
+
+    let csv = "編號,顆粒物\nK1,thirty\n";
+    let ff = parse("工業爐窯.csv", csv);
+    assert_eq!(codes(&ff, csv), ["bad-value@2:4"]);
+
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("工業爐窯").unwrap();
+    for (c, h) in ["編號", "企業", "限產比例", "顆粒物"].iter().enumerate() {
+        s.write_string(0, c as u16, *h).unwrap();
+    }
+    s.write_string(6, 0, "K7").unwrap();
+    s.write_string(6, 3, "thirty").unwrap();
+    s.write_string(7, 0, "K8").unwrap();
+    s.write_number(7, 3, 31.5).unwrap();
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    assert_eq!(ff.diagnostics.len(), 1, "{:#?}", ff.diagnostics);
+    let d = &ff.diagnostics[0];
+    assert_eq!(d.message, "`工業爐窯!D7`: expected a quantity in `mg/m3`, found `thirty`");
+    assert!(d.labels[0].message.starts_with("工業爐窯!D7: "), "{}", d.labels[0].message);
+    assert_eq!(d.primary_span(), Span::default());
+    assert_eq!((ff.rows.len(), ff.rejected.len()), (1, 1));
+    assert_eq!((ff.rejected[0].line, ff.rows[0].line), (7, 8));
+}
+
+#[test]
+fn syntax_errors_have_locations() {
+    let yaml = "工業爐窯:\n  - 編號: K1\n   bad: [\n";
+    let ff = parse("f.yaml", yaml);
+    assert_eq!(ff.diagnostics.len(), 1);
+    assert_eq!(ff.diagnostics[0].code, "fact-syntax");
+    assert!(ff.diagnostics[0].primary_span().start > 0, "{:?}", ff.diagnostics[0]);
+
+    let toml = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"顆粒物\" = = 3\n";
+    let ff = parse("f.toml", toml);
+    assert_eq!(codes(&ff, toml)[0].split('@').next(), Some("fact-syntax"));
+    assert!(codes(&ff, toml)[0].ends_with("@3:9"), "{:?}", codes(&ff, toml));
+
+    let ff = parse_bytes("f.xlsx", b"not a zip");
+    assert_eq!(ff.diagnostics[0].code, "fact-syntax");
+}
+
+#[test]
+fn ndjson_bad_lines_do_not_stop_the_others() {
+    let text = "{\"kind\": \"企業\", \"名稱\": \"E1\"}\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"} {}\n{\"名稱\": \"E4\"}\n{\"kind\": \"企業X\", \"名稱\": \"E5\"}\n{\"kind\": \"企業\", \"名稱\": \"E6\", \"行業\": \"不存在\"}\n{\"kind\": \"企業\", \"名稱\": \"E7\"}";
+    let ff = parse("f.ndjson", text);
+    assert_eq!(
+        codes(&ff, text),
+        ["fact-syntax@2:27", "fact-syntax@3:28", "fact-syntax@4:1", "unknown-record-kind@5:10", "bad-value@6:34"]
+    );
+    let keys: Vec<_> = ff
+        .rows
+        .iter()
+        .map(|r| (r.line, key_text(&schema(), &schema().records[0].fields[0], r.values[0].as_ref().unwrap())))
+        .collect();
+    assert_eq!(keys, [(1, "E1".into()), (7, "E7".into())]);
+    assert_eq!(ff.rejected.len(), 1, "the line with a bad value is a rejected record");
+
+    // Named after a kind: plain records, and a bad line is a rejected record of that kind.
+    let text = "{\"名稱\": \"E1\"}\n{\"名稱\": \"E2\"\n{\"kind\": \"企業\", \"名稱\": \"E3\"}\n{\"kind\": \"監測\", \"名稱\": \"E4\"}\n";
+    let ff = parse("企業.ndjson", text);
+    assert_eq!(codes(&ff, text), ["fact-syntax@2:12", "unknown-record-kind@4:10"]);
+    assert_eq!(ff.rows.len(), 2);
+    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+}
+
+#[test]
+fn gbk_csv_is_decoded_and_says_so() {
+    let text = "編號,企業,顆粒物,限產比例\r\nK1,陽泉市水泵廠,31,40%\r\nK2,示例鑄造有限公司乙,thirty,\r\n";
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&bytes).is_err());
+    let path: Arc<str> = "工業爐窯.csv".into();
+    let content = decode(&path, bytes.into_owned()).unwrap();
+    let Content::Text { text: decoded, encoding } = &content else { panic!("{content:?}") };
+    assert_eq!(&**decoded, text);
+    assert_eq!(*encoding, Some("GBK"));
+    let ff = parse_content(&schema(), &path, &content);
+    assert_eq!(ff.rows.len(), 1);
+    assert!(matches!(&ff.rows[0].values[1], Some(Cell::UnresolvedRef { key, .. }) if &**key == "陽泉市水泵廠"));
+    // Positions are in the decoded text.
+    assert_eq!(codes(&ff, text), ["bad-value@3:14"]);
+    let help = ff.diagnostics[0].help.as_deref().unwrap();
+    assert!(
+        help.ends_with("the file was read as GBK, since it is not UTF-8; positions are in the decoded text"),
+        "{help}"
+    );
+
+    // A UTF-8 BOM is dropped; JSON that is not UTF-8 is an error at the first bad byte.
+    let content = decode(&path, b"\xef\xbb\xbf\xe7\xb7\xa8\xe8\x99\x9f\nK1\n".to_vec()).unwrap();
+    assert_eq!(content, Content::text("編號\nK1\n"));
+    let err = decode(&"f.json".into(), b"{\"a\xff\": []}".to_vec()).unwrap_err();
+    assert_eq!(
+        (err.code, err.primary_span().start, err.message.as_str()),
+        ("invalid-utf8", 3, "`f.json` is not valid UTF-8 (byte 3)")
+    );
+    assert!(matches!(decode(&"f.xlsx".into(), vec![0xff]), Ok(Content::Bytes(_))));
+}
+
+#[test]
+fn xlsx_formula_cells_warn_that_the_cached_value_was_used() {
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("工業爐窯").unwrap();
+    s.write_string(0, 0, "編號").unwrap();
+    s.write_string(0, 1, "顆粒物").unwrap();
+    s.write_string(0, 2, "限產比例").unwrap();
+    for r in 1..=3 {
+        s.write_string(r, 0, format!("K{r}")).unwrap();
+        s.write_formula(r, 1, Formula::new("=30+1").set_result("31")).unwrap();
+    }
+    s.write_number(1, 2, 0.125).unwrap();
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    assert_eq!(ff.diagnostics.len(), 1, "{:#?}", ff.diagnostics);
+    let d = &ff.diagnostics[0];
+    assert_eq!((d.code, d.severity), ("formula-cell", Severity::Warning));
+    assert!(d.message.starts_with("`工業爐窯!B2`: a formula cell"), "{}", d.message);
+    assert!(d.message.ends_with("(and 2 more cells of this column)"), "{}", d.message);
+    assert_eq!(ff.rows.len(), 3);
+    assert_eq!(ff.rows[0].values[K_DUST], Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.000031").unwrap()))));
+    // A bare number in a percentage field is a number of percent, as in every format.
+    assert_eq!(ff.rows[0].values[K_CUT], Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.00125").unwrap()))));
+}
+
+#[test]
+fn xlsx_unknown_sheets_and_dates() {
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("工業爐窑").unwrap();
+    s.write_string(0, 0, "編號").unwrap();
+    s.write_string(1, 0, "K1").unwrap();
+    let s = book.add_worksheet().set_name("企業").unwrap();
+    s.write_string(0, 0, "名稱").unwrap();
+    s.write_string(0, 1, "搬遷改造完成日").unwrap();
+    s.write_string(1, 0, "E1").unwrap();
+    // 1900-03-01 is serial 61, just past Excel's phantom 1900-02-29.
+    s.write_datetime_with_format(
+        1,
+        1,
+        ExcelDateTime::from_ymd(1900, 3, 1).unwrap(),
+        &Format::new().set_num_format("yyyy/mm/dd"),
+    )
+    .unwrap();
+    s.write_string(2, 0, "E2").unwrap();
+    s.write_datetime_with_format(
+        2,
+        1,
+        ExcelDateTime::parse_from_str("2019-09-30T23:30:00").unwrap(),
+        &Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+    )
+    .unwrap();
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    assert_eq!(ff.diagnostics.len(), 1, "{:#?}", ff.diagnostics);
+    let d = &ff.diagnostics[0];
+    assert_eq!(d.code, "unknown-record-kind");
+    assert!(d.message.starts_with("`工業爐窑!A1`: "), "{}", d.message);
+    assert_eq!(d.help.as_deref(), Some("did you mean `工業爐窯`? rename the sheet to `工業爐窯`"));
+    let date = |y, m, d| Some(Cell::Value(Value::Date(crate::value::Date::from_ymd(y, m, d).unwrap())));
+    assert_eq!(ff.rows[0].values[3], date(1900, 3, 1));
+    assert_eq!(ff.rows[1].values[3], date(2019, 9, 30));
+}

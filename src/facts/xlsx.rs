@@ -1,0 +1,259 @@
+//! The XLSX fact reader: one sheet per record kind, named after it, with a first row of field
+//! names. An empty cell is an absent value.
+//!
+//! A workbook has no text to point into, so diagnostics name the cell (`工業爐窯!D7`) in their
+//! message and label and carry an empty span (see [`Loader::cell`]).
+//!
+//! Excel stores every number as an `f64`; a number cell goes to
+//! [`convert`](super::convert) as the shortest decimal text that reads back as the same `f64`
+//! (`0.1`, not `0.1000000000000000055…`), so it is as exact as Excel's storage allows. A date
+//! cell (a serial number with a date format) becomes its calendar date exactly. A formula
+//! cell's value is the one Excel cached when it last saved the file, which may be stale: each
+//! column holding formulas gets a `formula-cell` warning.
+
+use super::Loader;
+use super::convert::{Raw, Scalar, trim};
+use super::diag::did_you_mean;
+use crate::diagnostic::{Diagnostic, Span};
+use calamine::{Data, Reader, Xlsx};
+use std::collections::HashMap;
+
+/// Reads an XLSX workbook into `loader`.
+pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
+    let mut book = match Xlsx::new(std::io::Cursor::new(bytes)) {
+        Ok(b) => b,
+        Err(e) => {
+            let d = Diagnostic::error(
+                "fact-syntax",
+                &loader.path,
+                Span::default(),
+                format!("expected an XLSX workbook, found a file that cannot be read as one: {e}"),
+            )
+            .with_label("this file was not read")
+            .with_help("save the workbook from Excel as `.xlsx` (Excel Workbook)");
+            loader.report(d);
+            return;
+        }
+    };
+    for sheet in book.sheet_names() {
+        let range = match book.worksheet_range(&sheet) {
+            Ok(r) => r,
+            Err(e) => {
+                loader.cell = Some(format!("{sheet}!A1"));
+                let d = Diagnostic::error(
+                    "fact-syntax",
+                    &loader.path,
+                    Span::default(),
+                    format!("the sheet cannot be read: {e}"),
+                )
+                .with_help("check the sheet in Excel and save the workbook again");
+                loader.report(d);
+                loader.cell = None;
+                continue;
+            }
+        };
+        // Formulas are optional knowledge: a workbook whose formulas cannot be read still has
+        // its cached values.
+        let formulas = book.worksheet_formula(&sheet).ok();
+        read_sheet(loader, &sheet, &range, formulas.as_ref());
+    }
+}
+
+fn read_sheet(
+    loader: &mut Loader<'_>,
+    sheet: &str,
+    range: &calamine::Range<Data>,
+    formulas: Option<&calamine::Range<String>>,
+) {
+    let Some((top, left)) = range.start() else {
+        return;
+    };
+    let cell = |row: usize, col: usize| format!("{sheet}!{}{}", column_name(left + col as u32), top as usize + row + 1);
+    let mut rows = range.rows();
+    let Some(header) = rows.next() else {
+        return;
+    };
+    let Some(kind) = loader.kinds.get(trim(sheet)).copied() else {
+        let records = rows.filter(|r| r.iter().any(|c| *c != Data::Empty)).count();
+        loader.cell = Some(cell(0, 0));
+        let names = loader.schema.records.iter().map(|r| r.name.as_str());
+        let tail = match did_you_mean(trim(sheet), names) {
+            Some(s) => format!("rename the sheet to `{s}`"),
+            None => "each sheet of an XLSX fact file is named after the record kind it holds".to_string(),
+        };
+        let label =
+            format!("this sheet is read as `{sheet}` records, after its name; its {records} records were not read");
+        loader.unknown_kind(trim(sheet), Span::default(), label, &tail);
+        loader.cell = None;
+        return;
+    };
+
+    // Columns to fields, as the CSV reader does with its header.
+    let mut columns: Vec<Option<usize>> = Vec::with_capacity(header.len());
+    let mut seen: HashMap<usize, String> = HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        let name = text_of(h);
+        let name = trim(&name);
+        if name.is_empty() {
+            columns.push(None);
+            continue;
+        }
+        loader.cell = Some(cell(0, i));
+        let field = loader.fields[kind as usize].get(name).copied();
+        match field {
+            None => loader.unknown_field(kind, name, Span::default()),
+            Some(f) => {
+                if let Some(first) = seen.get(&f) {
+                    let d = Diagnostic::error(
+                        "duplicate-field",
+                        &loader.path,
+                        Span::default(),
+                        format!("duplicate column `{name}` in the header, first named in `{first}`"),
+                    )
+                    .with_label("named again here")
+                    .with_help("a field has one column; this column is ignored");
+                    loader.report(d);
+                    loader.cell = None;
+                    columns.push(None);
+                    continue;
+                }
+                seen.insert(f, cell(0, i));
+            }
+        }
+        columns.push(field);
+    }
+    let rec = loader.record(kind);
+    let key_column = columns.iter().position(|&c| c == Some(rec.key));
+    if key_column.is_none() {
+        let key = &rec.fields[rec.key].name;
+        loader.cell = Some(format!("{sheet}!{}:{}", top + 1, top + 1));
+        let d = Diagnostic::error(
+            "missing-key",
+            &loader.path,
+            Span::default(),
+            format!("expected a `{key}` column, the key of `{}`, found none", rec.name),
+        )
+        .with_label("the header has no key column")
+        .with_help(format!("add a `{key}` column: every record is known by its key; no row of this sheet is read"));
+        loader.report(d);
+    }
+
+    // Per column: the first formula cell and how many there were.
+    let mut formula_cells: Vec<(String, usize)> = vec![(String::new(), 0); columns.len()];
+    for (r, row) in rows.enumerate() {
+        let r = r + 1;
+        if row.iter().all(|c| *c == Data::Empty) {
+            continue;
+        }
+        let line = top + r as u32 + 1;
+        loader.begin(kind, line);
+        if key_column.is_none() {
+            loader.reject_row_without_key("the sheet has no key column");
+        }
+        for (c, value) in row.iter().enumerate() {
+            let Some(Some(field)) = columns.get(c).copied() else {
+                continue;
+            };
+            let at = (top + r as u32, left + c as u32);
+            if formulas.and_then(|f| f.get_value(at)).is_some_and(|f| !f.is_empty()) {
+                let slot = &mut formula_cells[c];
+                if slot.1 == 0 {
+                    slot.0 = cell(r, c);
+                }
+                slot.1 += 1;
+            }
+            loader.cell = Some(cell(r, c));
+            let text;
+            let scalar = match value {
+                Data::Empty => Scalar::Null,
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Scalar::Str(s),
+                Data::Bool(b) => Scalar::Bool(*b),
+                Data::Int(i) => {
+                    text = i.to_string();
+                    Scalar::Num(&text)
+                }
+                // The shortest text that reads back as this f64.
+                Data::Float(f) => {
+                    text = format!("{f}");
+                    Scalar::Num(&text)
+                }
+                Data::DateTime(dt) if dt.is_datetime() => {
+                    // Excel has no time zones: the date is the one the cell shows.
+                    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+                    text = format!("{y:04}-{m:02}-{d:02}");
+                    Scalar::Str(&text)
+                }
+                Data::DateTime(dt) => {
+                    text = format!("{}", dt.as_f64());
+                    Scalar::Num(&text)
+                }
+                Data::Error(e) => {
+                    text = e.to_string();
+                    Scalar::Str(&text)
+                }
+            };
+            loader.set(field, &Raw { scalar, span: Span::default(), verbatim_at: None });
+        }
+        loader.cell = Some(format!("{sheet}!{line}:{line}"));
+        loader.end(Span::default(), Span::default());
+        loader.cell = None;
+    }
+    for (c, (first, n)) in formula_cells.into_iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        loader.cell = Some(first);
+        let more = if n > 1 { format!(" (and {} more cells of this column)", n - 1) } else { String::new() };
+        let d = Diagnostic::warning(
+            "formula-cell",
+            &loader.path,
+            Span::default(),
+            format!("a formula cell: the value Excel cached when it last saved the file was used{more}"),
+        )
+        .with_label("a formula")
+        .with_help(format!(
+            "writ does not recompute formulas; if the workbook was edited without Excel, open and save it in \
+             Excel, or paste the values of column {} as values",
+            column_name(left + c as u32)
+        ));
+        loader.report(d);
+        loader.cell = None;
+    }
+}
+
+/// The text of a header cell.
+fn text_of(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `A`, `B`, … `Z`, `AA`, … for a 0-based column.
+fn column_name(col: u32) -> String {
+    let mut n = col + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII letters")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::column_name;
+
+    #[test]
+    fn column_names() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(3), "D");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(701), "ZZ");
+        assert_eq!(column_name(702), "AAA");
+    }
+}
