@@ -1,0 +1,425 @@
+//! Hostile input: every test asserts a clean result (a diagnostic or a successful load), never
+//! a panic, a stack overflow or a run that does not finish. Each prints how long it took.
+
+mod common;
+
+use common::PLAN;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use writ::db::{self, Database, Package, SourceFile};
+use writ::diagnostic::Diagnostic;
+use writ::facts::{self, Facts, FileFacts, Schema};
+use writ::model::Model;
+use writ::report::{Sources, render_diagnostics};
+use writ::value::Value;
+
+const MB: usize = 1024 * 1024;
+
+/// The sizes of the "100 MB" comment and string in a policy. pest's generated parser is part
+/// of this crate, so a debug build reads only 1 to 2 million characters a second (a string is
+/// slower than a comment); there the inputs are cut to keep each test under ten seconds.
+/// Optimized builds read the full 100 MB.
+const BIG_COMMENT: usize = if cfg!(debug_assertions) { 32 * MB } else { 100 * MB };
+const BIG_STRING: usize = if cfg!(debug_assertions) { 6 * MB } else { 100 * MB };
+
+/// Runs `f` on a thread with the main thread's 8 MB stack, as the `writ` binary runs: a test
+/// thread has 2 MB.
+fn on_cli_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(8 * MB).spawn(f).unwrap().join().unwrap()
+}
+
+/// Runs `f`, printing how long it took (`cargo test --test hostile -- --nocapture` shows it).
+fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    eprintln!("[time] {label}: {:.2?}", start.elapsed());
+    out
+}
+
+/// Every diagnostic points inside `text`, on character boundaries, and says how to fix it.
+fn assert_well_formed(diags: &[Diagnostic], text: &str) {
+    for d in diags {
+        assert!(d.help.as_deref().is_some_and(|h| !h.is_empty()), "`{}` has no help: {d:?}", d.code);
+        for l in &d.labels {
+            let (s, e) = (l.span.start as usize, l.span.end as usize);
+            assert!(s <= e && e <= text.len(), "`{}`: span {s}..{e} outside a text of {} bytes", d.code, text.len());
+            assert!(
+                text.is_char_boundary(s) && text.is_char_boundary(e),
+                "`{}`: span {s}..{e} cuts a character",
+                d.code
+            );
+        }
+    }
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
+    diags.iter().map(|d| d.code).collect()
+}
+
+// ---------------------------------------------------------------- policy
+
+/// Parses and checks a one-file package; its diagnostics, each well formed.
+fn check_policy(text: &str) -> Vec<Diagnostic> {
+    let db = Database::default();
+    let path: Arc<str> = Arc::from("policy.writ");
+    let src = SourceFile::new(&db, path.clone(), Arc::from(text));
+    let pkg = Package::new(&db, vec![src]);
+    let diags = db::package_model(&db, pkg).diagnostics.clone();
+    assert_well_formed(&diags, text);
+    diags
+}
+
+/// Renders diagnostics against their text, so the renderer sees the hostile text too.
+fn render_policy(diags: &[Diagnostic], text: &str) -> String {
+    let mut sources = Sources::default();
+    sources.add(&Arc::from("policy.writ"), &Arc::from(text));
+    render_diagnostics(diags, &sources, false, 80)
+}
+
+fn clause(name: &str, condition: &str) -> String {
+    format!("clause {name} \"t\" {{ cite \"1\" \"x\" lead 甲局 must {condition} }}\n")
+}
+
+#[test]
+fn policy_ten_thousand_nested_parentheses() {
+    let cond = format!("{}1{} < 2", "(".repeat(10_000), ")".repeat(10_000));
+    let text = format!("{PLAN}{}", clause("c", &cond));
+    let diags = timed("policy: 10,000 nested parentheses", || check_policy(&text));
+    assert_eq!(codes(&diags), ["nesting-too-deep"]);
+    // The clause's `{` is the first level, so the 64th `(` is the 65th bracket.
+    assert_eq!(diags[0].primary_span().start as usize, text.find('(').unwrap() + 63);
+    assert!(render_policy(&diags, &text).contains("nest more than 64 levels"));
+}
+
+#[test]
+fn policy_number_with_400_digits() {
+    let text = format!("{PLAN}{}", clause("c", &format!("1{} > 2", "0".repeat(400))));
+    let diags = timed("policy: a number of 400 digits", || check_policy(&text));
+    assert_eq!(codes(&diags), ["number-out-of-range"], "{diags:#?}");
+    let at = text.find("1000").unwrap();
+    assert_eq!(diags[0].primary_span().start as usize, at);
+    render_policy(&diags, &text);
+}
+
+/// The fact loader clips user input in messages to 40 characters; the policy checker quotes a
+/// number whole, so a number of a million digits makes a message of a megabyte.
+#[test]
+#[ignore = "engine bug: policy `number-out-of-range` messages quote the number unclipped"]
+fn policy_number_message_is_clipped() {
+    let text = format!("{PLAN}{}", clause("c", &format!("1{} > 2", "0".repeat(400))));
+    let diags = check_policy(&text);
+    assert_eq!(codes(&diags), ["number-out-of-range"]);
+    assert!(diags[0].message.chars().count() < 200, "a message of {} characters", diags[0].message.chars().count());
+}
+
+#[test]
+fn policy_100_mb_comment() {
+    let text = format!("{PLAN}// {}\n{}", "注".repeat(BIG_COMMENT / 3), clause("c", "1 < 2"));
+    assert!(text.len() >= BIG_COMMENT - 3);
+    let label = format!("policy: a comment of {} MB", BIG_COMMENT / MB);
+    let diags = timed(&label, || check_policy(&text));
+    assert!(diags.is_empty(), "{:?}", codes(&diags));
+}
+
+#[test]
+fn policy_100_mb_string() {
+    let text = format!("{PLAN}party 乙局 \"{}\"\n{}", "x".repeat(BIG_STRING), clause("c", "1 < 2"));
+    let label = format!("policy: a string of {} MB", BIG_STRING / MB);
+    let diags = timed(&label, || check_policy(&text));
+    assert!(diags.is_empty(), "{:?}", codes(&diags));
+}
+
+/// The control characters: C0, DEL and C1.
+fn controls() -> impl Iterator<Item = char> {
+    (0u32..0x20).chain(0x7F..0xA0).map(|c| char::from_u32(c).unwrap())
+}
+
+#[test]
+fn policy_every_control_character() {
+    timed("policy: every control character, alone and together", || {
+        for c in controls() {
+            // Between items and inside a name: an error unless it is whitespace. Inside a
+            // string or a comment: whatever the grammar says, as long as it is clean.
+            let bare = !matches!(c, '\t' | '\n' | '\r');
+            for (text, must_fail) in [
+                (format!("{PLAN}{c}{}", clause("c", "1 < 2")), bare),
+                (format!("{PLAN}party 乙{c}局\n{}", clause("c", "1 < 2")), bare),
+                (format!("{PLAN}party 乙局 \"a{c}b\"\n{}", clause("c", "1 < 2")), false),
+                (format!("{PLAN}// a{c}b\n{}", clause("c", "1 < 2")), false),
+            ] {
+                let diags = check_policy(&text);
+                render_policy(&diags, &text);
+                if must_fail {
+                    assert!(!diags.is_empty(), "U+{:04X} outside a string or comment was accepted", c as u32);
+                }
+            }
+        }
+        let all: String = controls().collect();
+        let text = format!("{PLAN}{all}\n{}", clause("c", "1 < 2"));
+        let diags = check_policy(&text);
+        assert!(diags.iter().any(|d| d.code == "syntax-error"), "{:?}", codes(&diags));
+        render_policy(&diags, &text);
+    });
+}
+
+#[test]
+fn policy_ten_thousand_clauses() {
+    let mut text = String::from(PLAN);
+    for i in 0..10_000 {
+        text.push_str(&clause(&format!("c{i}"), &format!("{i} < {}", i + 1)));
+    }
+    let diags = timed("policy: 10,000 clauses", || check_policy(&text));
+    assert!(diags.iter().all(|d| !d.is_error()), "{:?}", codes(&diags));
+}
+
+// Deep expressions the bracket-depth guard does not see. Each runs on the binary's 8 MB
+// stack and must end in a diagnostic or a clean check; today each overflows the stack, which
+// aborts the whole test binary, so they are ignored until the engine bounds its recursion.
+// Run them one at a time: `cargo test --test hostile -- --ignored --exact NAME`.
+
+#[test]
+#[ignore = "engine bug: stack overflow in syntax::lower (Pratt recursion on prefix operators)"]
+fn policy_ten_thousand_nots() {
+    let text = format!("{PLAN}{}", clause("c", &format!("{}1 < 2", "not ".repeat(10_000))));
+    let diags = on_cli_stack(move || check_policy(&text));
+    assert!(diags.iter().all(|d| d.code == "nesting-too-deep"), "{:?}", codes(&diags));
+}
+
+#[test]
+#[ignore = "engine bug: stack overflow in syntax::lower (Pratt recursion on prefix operators)"]
+fn policy_ten_thousand_minus_signs() {
+    let text = format!("{PLAN}{}", clause("c", &format!("{}1 < 2", "- ".repeat(10_000))));
+    let diags = on_cli_stack(move || check_policy(&text));
+    assert!(diags.iter().all(|d| d.code == "nesting-too-deep"), "{:?}", codes(&diags));
+}
+
+/// A left-deep `+` chain parses, then overflows `Checker::expr`/`Checker::binary`: about 450
+/// terms are enough in a debug build.
+#[test]
+#[ignore = "engine bug: stack overflow in model::check (Checker::expr / Checker::binary recursion)"]
+fn policy_sum_of_ten_thousand_terms() {
+    let text = format!("{PLAN}{}", clause("c", &format!("{}1 > 0", "1 + ".repeat(10_000))));
+    let diags = on_cli_stack(move || check_policy(&text));
+    assert!(diags.iter().all(|d| !d.is_error() || d.code == "nesting-too-deep"), "{:?}", codes(&diags));
+}
+
+/// `check_depth` knows only ASCII strings: a `)` inside `“)”` lowers its count, so 1,000 real
+/// levels pass the 64-level guard and overflow the stack in `syntax::lower`.
+#[test]
+#[ignore = "engine bug: the depth guard counts brackets inside `“…”` text; stack overflow"]
+fn policy_brackets_hidden_by_cjk_strings() {
+    let cond = format!("{}1 < 2{}", "(“)” == “)” and ".repeat(1_000), ")".repeat(1_000));
+    let text = format!("{PLAN}{}", clause("c", &cond));
+    let diags = on_cli_stack(move || check_policy(&text));
+    assert_eq!(codes(&diags), ["nesting-too-deep"]);
+}
+
+/// `check_depth` takes the `"` inside `“"”` for the start of an ASCII string and skips
+/// everything up to the next `"`: here 1,500 parentheses.
+#[test]
+#[ignore = "engine bug: the depth guard reads `\"` inside `“…”` as a string; stack overflow"]
+fn policy_ascii_quote_inside_cjk_string() {
+    let cond = format!("“\"” != “x” and {}1 < 2{} and “\"” != “x”", "(".repeat(1_500), ")".repeat(1_500));
+    let text = format!("{PLAN}{}", clause("c", &cond));
+    let diags = on_cli_stack(move || check_policy(&text));
+    assert_eq!(codes(&diags), ["nesting-too-deep"]);
+}
+
+// ---------------------------------------------------------------- facts
+
+/// The bundled policy, checked once per test.
+fn model() -> Model {
+    let loaded = writ::cli::load_package(Path::new("policies/yangquan-2019")).expect("the bundled policy loads");
+    let checked = db::package_model(&loaded.db, loaded.package);
+    assert!(!checked.has_errors());
+    checked.model.clone()
+}
+
+/// Reads one fact file against the bundled policy and links it: the facts and every
+/// diagnostic, each well formed.
+fn load(model: &Model, path: &str, text: &str) -> (Facts, Vec<Diagnostic>) {
+    let schema = Schema::of(model);
+    let path: Arc<str> = Arc::from(path);
+    let ff: FileFacts = facts::parse_file(&schema, &path, text);
+    let linked = facts::link(&schema, &[&ff]);
+    let mut diags = ff.diagnostics.clone();
+    diags.extend(linked.diagnostics.iter().cloned());
+    assert_well_formed(&diags, text);
+    (linked, diags)
+}
+
+/// Unknown CSV columns: a million in an optimized build. The loader builds every
+/// `unknown-field` diagnostic (with its did-you-mean search) before the cap drops it, about
+/// 15 µs a column in a debug build, so there the header is cut to 300,000 columns.
+const CSV_COLUMNS: usize = if cfg!(debug_assertions) { 300_000 } else { 1_000_000 };
+
+fn kiln_json(fields: &str) -> String {
+    format!("{{\"工業爐窯\": [{{\"編號\": \"K1\", {fields}}}]}}")
+}
+
+/// The kind index of a record kind of the bundled policy.
+fn kind(model: &Model, name: &str) -> usize {
+    model.records.iter().position(|r| r.name == name).unwrap()
+}
+
+#[test]
+fn json_nesting_ten_thousand_deep() {
+    let m = model();
+    let deep = |open: &str, close: &str| format!("{}{}", open.repeat(10_000), close.repeat(10_000));
+    timed("facts: JSON nesting 10,000 deep, four places", || {
+        for text in [
+            kiln_json(&format!("\"顆粒物\": {}", deep("[", "]"))),
+            kiln_json(&format!("\"顆粒物\": {}", deep("{\"a\":", "}"))),
+            format!("{{\"工業爐窯\": [{}]}}", deep("[", "]")),
+            format!("{{\"不是種類\": {}}}", deep("[", "]")),
+        ] {
+            let (_, diags) = load(&m, "deep.json", &text);
+            assert_eq!(codes(&diags), ["fact-syntax"]);
+            assert!(diags[0].message.contains("levels of nesting"), "{}", diags[0].message);
+        }
+    });
+}
+
+#[test]
+fn json_1e400() {
+    let m = model();
+    let text = "{\"工業爐窯\": [\n{\"編號\": \"K1\", \"顆粒物\": 1e400},\n{\"編號\": \"K2\", \"顆粒物\": -1e400},\n\
+                {\"編號\": \"K3\", \"顆粒物\": 1e-400},\n{\"編號\": \"K4\", \"顆粒物\": 1e99999999999999999999999},\n\
+                {\"編號\": \"K5\", \"顆粒物\": \"1e400 mg/m3\"}\n]}";
+    let (facts, diags) = timed("facts: 1e400", || load(&m, "big.json", text));
+    assert_eq!(codes(&diags), ["number-out-of-range"; 5]);
+    assert_eq!(facts.tables[kind(&m, "工業爐窯")].rejected.len(), 5);
+}
+
+#[test]
+fn json_100_mb_string_value() {
+    let m = model();
+    let big = "x".repeat(100 * MB);
+    // In a text key: read as is.
+    let text = format!("{{\"工業爐窯\": [{{\"編號\": \"{big}\", \"顆粒物\": 20}}]}}");
+    let (facts, diags) = timed("facts: a 100 MB JSON string in a text field", || load(&m, "big.json", &text));
+    assert!(diags.is_empty(), "{:?}", codes(&diags));
+    assert_eq!(facts.tables[kind(&m, "工業爐窯")].origins[0].key.len(), 100 * MB);
+    drop(text);
+    // In a quantity field: rejected, and the message quotes only the start of it.
+    let text = kiln_json(&format!("\"顆粒物\": \"{big}\""));
+    let (_, diags) = timed("facts: a 100 MB JSON string in a quantity field", || load(&m, "big.json", &text));
+    assert_eq!(codes(&diags), ["bad-value"]);
+    assert!(diags[0].message.len() < 300, "message of {} bytes", diags[0].message.len());
+}
+
+#[test]
+fn csv_one_million_columns() {
+    let m = model();
+    let columns = CSV_COLUMNS;
+    let mut text = String::from("編號");
+    for i in 0..columns {
+        text.push_str(&format!(",列{i}"));
+    }
+    text.push_str("\nK1");
+    text.push_str(&",".repeat(columns));
+    text.push('\n');
+    let label = format!("facts: a CSV header of {} columns", columns + 1);
+    let (facts, diags) = timed(&label, || load(&m, "工業爐窯.csv", &text));
+    let unknown = diags.iter().filter(|d| d.code == "unknown-field").count();
+    assert_eq!(unknown, 200, "unknown-field diagnostics are not capped");
+    let capped: Vec<_> = diags.iter().filter(|d| d.code == "too-many-errors").collect();
+    assert_eq!(capped.len(), 1);
+    assert!(capped[0].message.starts_with(&format!("{} more errors", columns - 200)), "{}", capped[0].message);
+    assert_eq!(diags.len(), 201);
+    // The unknown columns are ignored; the row itself is read.
+    assert_eq!(facts.tables[kind(&m, "工業爐窯")].len(), 1);
+}
+
+#[test]
+fn csv_line_of_100_mb() {
+    let m = model();
+    let key = "k".repeat(50 * MB);
+    let digits = "1".repeat(50 * MB);
+    let text = format!("編號,顆粒物\n{key},{digits}\n{key}2,20\n");
+    let (facts, diags) = timed("facts: a CSV line of 100 MB", || load(&m, "工業爐窯.csv", &text));
+    assert_eq!(codes(&diags), ["number-out-of-range"]);
+    assert!(diags[0].message.len() < 300, "message of {} bytes", diags[0].message.len());
+    let t = &facts.tables[kind(&m, "工業爐窯")];
+    assert_eq!((t.len(), t.rejected.len()), (1, 1));
+    assert_eq!(t.rejected[0].line, 2);
+    assert_eq!(t.origins[0].line, 3);
+}
+
+#[test]
+fn json_every_escape() {
+    let m = model();
+    let text = r#"{"工業爐窯": [{"編號": "\"\\\/\b\f\n\r\t\u0000\u00e9\u4E2D\uD83D\uDE00\uFFFF end", "顆粒物": 20}]}"#;
+    let (facts, diags) = timed("facts: every JSON escape", || load(&m, "esc.json", text));
+    assert!(diags.is_empty(), "{diags:#?}");
+    let t = &facts.tables[kind(&m, "工業爐窯")];
+    assert_eq!(&*t.origins[0].key, "\"\\/\u{8}\u{c}\n\r\t\u{0}é中😀\u{FFFF} end");
+    assert_eq!(t.columns[0][0], Some(Value::Text(t.origins[0].key.clone())));
+}
+
+#[test]
+fn json_invalid_surrogates_and_escapes() {
+    let m = model();
+    let cases = [
+        (r#"\uD800"#, "low surrogate"),
+        (r#"\uD800x"#, "low surrogate"),
+        (r#"\uD800\u0041"#, "low surrogate"),
+        (r#"\uD800\uD800"#, "low surrogate"),
+        (r#"\uDC00"#, "lone low surrogate"),
+        (r#"\uDFFF\uD800"#, "lone low surrogate"),
+        (r#"\u12"#, "four hex digits"),
+        (r#"\uZZZZ"#, "four hex digits"),
+        (r#"\u中文字"#, "four hex digits"),
+        (r#"\uD800\u12"#, "four hex digits"),
+        (r#"\x41"#, "escape"),
+        (r#"\中"#, "escape"),
+        ("\\\u{1}", "escape"),
+    ];
+    timed("facts: invalid surrogates and escapes", || {
+        for (escape, says) in cases {
+            let text = kiln_json(&format!("\"企業\": \"a{escape}b\""));
+            let (_, diags) = load(&m, "esc.json", &text);
+            assert_eq!(codes(&diags), ["fact-syntax"], "{escape}");
+            assert!(diags[0].message.contains(says), "{escape}: {}", diags[0].message);
+            // The span lies on the escape: from its first backslash to the end of the string.
+            let (from, to) = (text.find('\\').unwrap() as u32, text.find("b\"").unwrap() as u32);
+            let span = diags[0].primary_span();
+            assert!(from <= span.start && span.end <= to, "{escape}: span {span:?} is not on {from}..{to}");
+        }
+        // A string cut off inside an escape, at the very end of the file.
+        for tail in ["\\", "\\u", "\\uD8", "\\uD800", "\\uD800\\", "\\uD800\\uDC"] {
+            let text = format!("{{\"工業爐窯\": [{{\"編號\": \"a{tail}");
+            let (_, diags) = load(&m, "cut.json", &text);
+            assert_eq!(codes(&diags), ["fact-syntax"], "{tail}");
+        }
+    });
+}
+
+#[test]
+fn invalid_utf8_through_the_cli() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-invalid-utf8");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("facts.json");
+    let mut bytes = "{\"工業爐窯\": [{\"編號\": \"K".as_bytes().to_vec();
+    let at = bytes.len();
+    bytes.extend_from_slice(&[0xFF, 0xFE]);
+    bytes.extend_from_slice(b"1\", \"\xe9\xa1\x86\": 20}]}");
+    std::fs::write(&path, &bytes).unwrap();
+    let as_of = writ::cli::parse_date("2019-10-15").unwrap();
+    let style = writ::cli::Style { color: false, width: 80 };
+    let out = timed("facts: invalid UTF-8 through `writ eval`", || {
+        writ::cli::eval(
+            Path::new("policies/yangquan-2019"),
+            std::slice::from_ref(&path),
+            as_of,
+            writ::cli::Format::Human,
+            style,
+            false,
+        )
+    });
+    assert_eq!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+    assert!(out.stderr.contains("invalid-utf8"), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("(byte {at})")), "no byte offset {at} in:\n{}", out.stderr);
+    assert!(out.stdout.is_empty());
+}
