@@ -473,6 +473,11 @@ impl<'s> Loader<'s> {
             return;
         }
         reported.insert(name.to_string());
+        // Past the per-file cap the diagnostic would only be counted: skip the suggestion work.
+        if !self.diags.has_room(0) {
+            self.diags.skip(0, span);
+            return;
+        }
         let rec = self.record(kind);
         let help = match did_you_mean(name, rec.fields.iter().map(|f| f.name.as_str())) {
             Some(s) => format!("did you mean `{s}`? the field is ignored wherever it appears in this file"),

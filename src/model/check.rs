@@ -405,7 +405,7 @@ impl Checker {
                 self.err(
                     "number-out-of-range",
                     u.span,
-                    format!("`{}` is not a number writ can hold exactly", u.amount),
+                    format!("`{}` is not a number writ can hold exactly", clip(&u.amount)),
                     "use at most 28 significant digits",
                 );
                 return;
@@ -1588,7 +1588,7 @@ impl Checker {
                     self.err(
                         "number-out-of-range",
                         span,
-                        format!("`{n}` is out of range"),
+                        format!("`{}` is out of range", clip(n)),
                         "writ holds numbers exactly to 28 significant digits",
                     );
                     error_expr(span)
@@ -1600,7 +1600,7 @@ impl Checker {
                     self.err(
                         "number-out-of-range",
                         span,
-                        format!("`{n}%` is out of range"),
+                        format!("`{}%` is out of range", clip(n)),
                         "writ holds numbers exactly to 28 significant digits",
                     );
                     error_expr(span)
@@ -1729,7 +1729,7 @@ impl Checker {
             self.err(
                 "number-out-of-range",
                 span,
-                format!("`{amount}` is out of range"),
+                format!("`{}` is out of range", clip(amount)),
                 "writ holds numbers exactly to 28 significant digits",
             );
             return error_expr(span);
@@ -1763,7 +1763,7 @@ impl Checker {
                     self.err(
                         "number-out-of-range",
                         span,
-                        format!("`{amount} {}` is out of range", unit.text),
+                        format!("`{} {}` is out of range", clip(amount), unit.text),
                         "use a larger unit",
                     );
                     error_expr(span)
@@ -2604,6 +2604,12 @@ fn parse_offset(s: &str) -> Option<i32> {
         None => (rest.parse::<i32>().ok()?, 0),
     };
     ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// User input quoted in a message: at most 40 characters, the rest counted.
+fn clip(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= 40 { s.to_string() } else { format!("{}… ({n} characters)", s.chars().take(32).collect::<String>()) }
 }
 
 /// The name a field chain starts from: `整治` in `整治.鍋爐.容量`.

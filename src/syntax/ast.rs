@@ -437,3 +437,43 @@ pub struct Arg {
     pub during: Option<Expr>,
     pub span: Span,
 }
+
+/// Calls `f` on each direct sub-expression of `e`.
+pub fn children<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
+    match &e.kind {
+        ExprKind::Bool(_)
+        | ExprKind::Number(_)
+        | ExprKind::Percent(_)
+        | ExprKind::Quantity { .. }
+        | ExprKind::Date(_)
+        | ExprKind::Text(_)
+        | ExprKind::Name(_)
+        | ExprKind::PlanRef(_) => {}
+        ExprKind::Field(b, _) | ExprKind::Unary(_, b) => f(b),
+        ExprKind::Binary(_, a, b) => {
+            f(a);
+            f(b);
+        }
+        ExprKind::List(xs) => xs.iter().for_each(f),
+        ExprKind::If(a, b, c) => {
+            f(a);
+            f(b);
+            f(c);
+        }
+        ExprKind::Match(s, arms) => {
+            f(s);
+            arms.iter().for_each(|a| f(&a.value));
+        }
+        ExprKind::Call { args, .. } => {
+            for a in args {
+                f(&a.value);
+                if let Some(x) = &a.filter {
+                    f(x);
+                }
+                if let Some(x) = &a.during {
+                    f(x);
+                }
+            }
+        }
+    }
+}

@@ -28,7 +28,9 @@ pub fn parse(file: &Arc<str>, text: &str) -> (ast::Module, Vec<Diagnostic>) {
         match WritParser::parse(Rule::file, &current) {
             Ok(mut pairs) => {
                 let file_pair = pairs.next().expect("grammar: a successful parse yields `file`");
-                return (lower::module(file_pair), diags);
+                let mut module = lower::module(file_pair);
+                check_expression_depth(file, &mut module, &mut diags);
+                return (module, diags);
             }
             Err(e) => {
                 let d = syntax_error(file, &current, e);
@@ -89,49 +91,179 @@ fn blank(text: &str, a: usize, b: usize) -> String {
     out
 }
 
-/// pest's recursive descent would overflow the stack on deeply nested brackets; refuse them
-/// up front with a clean diagnostic instead.
+/// How deep brackets, runs of prefix operators (`not not …`, `- - …`) and expressions may nest.
+/// Parsing, checking and evaluating recurse once per level; past this, a policy is refused with
+/// a clean diagnostic instead of overflowing the stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// pest's recursive descent would overflow the stack on deeply nested brackets and long runs
+/// of prefix operators; refuse them up front. Text in `"…"` and `“…”` and comments is skipped.
 fn check_depth(file: &Arc<str>, text: &str) -> Option<Diagnostic> {
-    const MAX_DEPTH: usize = 64;
+    #[derive(PartialEq)]
+    enum In {
+        Code,
+        Ascii,
+        Cjk,
+        Comment,
+    }
+    let too_deep = |at: usize, len: usize, what: &str, label: &str| {
+        Some(
+            Diagnostic::error(
+                "nesting-too-deep",
+                file,
+                Span::new(at, at + len),
+                format!("{what} nest more than {MAX_DEPTH} levels deep"),
+            )
+            .with_label(label.to_string())
+            .with_help("split the expression with `let` bindings or a `rule`"),
+        )
+    };
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut prev = '\0';
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            if c == '\n' {
-                in_comment = false;
+    let mut state = In::Code;
+    let mut escaped = false;
+    // The current run of prefix operators: its start and length.
+    let mut run = (0usize, 0usize);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match state {
+            In::Comment => {
+                if c == '\n' {
+                    state = In::Code;
+                }
+                continue;
             }
-        } else if in_string {
-            if c == '"' && prev != '\\' {
-                in_string = false;
+            In::Ascii => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    state = In::Code;
+                }
+                continue;
             }
-        } else {
-            match c {
-                '"' => in_string = true,
-                '/' if prev == '/' => in_comment = true,
-                '(' | '[' | '{' | '（' | '［' | '｛' => {
-                    depth += 1;
-                    if depth > MAX_DEPTH {
-                        return Some(
-                            Diagnostic::error(
-                                "nesting-too-deep",
-                                file,
-                                Span::new(i, i + c.len_utf8()),
-                                format!("brackets nest more than {MAX_DEPTH} levels deep"),
-                            )
-                            .with_label("this bracket is too deep")
-                            .with_help("split the expression with `let` bindings or a `rule`"),
-                        );
+            In::Cjk => {
+                if c == '”' {
+                    state = In::Code;
+                }
+                continue;
+            }
+            In::Code => {}
+        }
+        // A prefix operator: `not` as a word, or a minus sign. Whitespace does not end a run.
+        let not_word = c == 'n'
+            && text[i..].starts_with("not")
+            && !text[i + 3..].starts_with(|x: char| x.is_alphanumeric() || x == '_')
+            && !text[..i].ends_with(|x: char| x.is_alphanumeric() || x == '_');
+        if not_word || c == '-' || c == '－' {
+            if run.1 == 0 {
+                run.0 = i;
+            }
+            run.1 += 1;
+            if run.1 > MAX_DEPTH {
+                return too_deep(run.0, c.len_utf8(), "prefix operators", "this run of `not`/`-` is too long");
+            }
+            if not_word {
+                chars.next();
+                chars.next();
+            }
+            continue;
+        }
+        if !c.is_whitespace() {
+            run.1 = 0;
+        }
+        match c {
+            '"' => state = In::Ascii,
+            '“' => state = In::Cjk,
+            '/' if chars.peek().is_some_and(|&(_, n)| n == '/') => state = In::Comment,
+            '(' | '[' | '{' | '（' | '［' | '｛' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return too_deep(i, c.len_utf8(), "brackets", "this bracket is too deep");
+                }
+            }
+            ')' | ']' | '}' | '）' | '］' | '｝' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Items whose expressions nest deeper than [`MAX_DEPTH`] (a long chain of `+` or `and` is
+/// nested once per operator) are refused: checking and evaluating recurse once per level.
+/// The depth is measured without recursion, so any input is safe to measure.
+fn check_expression_depth(file: &Arc<str>, module: &mut ast::Module, diags: &mut Vec<Diagnostic>) {
+    module.items.retain(|item| {
+        let mut roots: Vec<&ast::Expr> = Vec::new();
+        item_exprs(item, &mut roots);
+        for root in roots {
+            let mut stack = vec![(root, 1usize)];
+            while let Some((e, d)) = stack.pop() {
+                if d > MAX_DEPTH {
+                    diags.push(
+                        Diagnostic::error("nesting-too-deep", file, e.span, format!("this expression nests more than {MAX_DEPTH} levels deep"))
+                            .with_label("too deep")
+                            .with_help("a long chain of `+` or `and` nests once per operator: split it with `let` bindings or a `rule`"),
+                    );
+                    return false;
+                }
+                ast::children(e, &mut |c| stack.push((c, d + 1)));
+            }
+        }
+        true
+    });
+}
+
+/// Every top-level expression of an item.
+fn item_exprs<'a>(item: &'a ast::Item, out: &mut Vec<&'a ast::Expr>) {
+    fn stmts<'a>(ss: &'a [ast::Stmt], out: &mut Vec<&'a ast::Expr>) {
+        for s in ss {
+            match s {
+                ast::Stmt::During(e) | ast::Stmt::Unless(e, _) => out.push(e),
+                ast::Stmt::Let(l) => out.push(&l.value),
+                ast::Stmt::Require(r) => {
+                    out.push(&r.condition);
+                    if let Some((_, d)) = &r.deadline {
+                        out.push(d);
                     }
                 }
-                ')' | ']' | '}' | '）' | '］' | '｝' => depth = depth.saturating_sub(1),
+                ast::Stmt::Otherwise { on: Some(e), .. } => out.push(e),
+                ast::Stmt::For(f) => {
+                    out.extend(f.keys.iter().flatten());
+                    out.extend(f.filter.iter());
+                    out.extend(f.unless.iter().map(|(e, _)| e));
+                    stmts(&f.body, out);
+                }
+                ast::Stmt::Every(e) => {
+                    out.push(&e.of);
+                    stmts(&e.body, out);
+                }
                 _ => {}
             }
         }
-        prev = if prev == '\\' && c == '\\' { '\0' } else { c };
     }
-    None
+    match item {
+        ast::Item::Clause(c) => stmts(&c.body, out),
+        ast::Item::Rule(r) => {
+            out.extend(r.lets.iter().map(|l| &l.value));
+            out.push(&r.body);
+        }
+        ast::Item::Table(t) => {
+            for row in &t.rows {
+                out.push(&row.value);
+                for p in &row.patterns {
+                    if let ast::Pattern::Cmp(_, e) | ast::Pattern::Eq(e) = p {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        ast::Item::Test(t) => {
+            out.extend(t.facts.iter().flat_map(|f| f.fields.iter().map(|(_, e)| e)));
+            out.extend(t.expects.iter().flat_map(|x| x.keys.iter().flatten()));
+        }
+        _ => {}
+    }
 }
 
 fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
