@@ -207,6 +207,9 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2019-10-15"))
 }
 
+/// Diagnostics after which some records of a file were never read.
+const UNREAD: &[&str] = &["fact-syntax", "unknown-format", "unknown-record-kind", "invalid-utf8", "io-error"];
+
 /// A package evaluated against its facts: the report, the model, and what to print on stderr.
 pub struct Evaluated {
     pub report: Report,
@@ -215,6 +218,8 @@ pub struct Evaluated {
     pub stderr: String,
     /// Whether a fact file had an error.
     pub invalid_facts: bool,
+    /// Whether some fact records could not be read at all (not even counted as rejected).
+    pub unread_facts: bool,
     /// How many records were read but rejected, over all kinds.
     pub rejected: usize,
 }
@@ -272,8 +277,12 @@ pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
     let invalid_facts = fact_diags.iter().any(Diagnostic::is_error);
+    // Records that were never read (a file that does not parse, a kind the policy does not
+    // declare) are not even counted as rejected: aggregates would be computed without them and
+    // look right. Such input is invalid whatever `--strict` says.
+    let unread_facts = fact_diags.iter().any(|d| d.is_error() && UNREAD.contains(&d.code));
     let rejected = facts.tables.iter().map(|t| t.rejected.len()).sum();
-    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, rejected })
+    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected })
 }
 
 /// `writ eval DIR --facts PATH… --as-of DATE [--strict]`.
@@ -290,7 +299,7 @@ pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, sty
         Format::Human => report::human(&e.report),
         Format::Json => report::json(&e.report) + "\n",
     };
-    let code = if strict && (e.invalid_facts || e.rejected > 0) {
+    let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0)) {
         EXIT_INVALID
     } else if e.report.has_breach() {
         EXIT_BREACH

@@ -289,3 +289,17 @@ fn explain_shows_one_verdict_and_suggests_a_near_id() {
     assert_eq!(code, 2);
     assert!(err.contains("did you mean `搬遷改造/陽泉市水泵廠/1`?"), "{err}");
 }
+
+/// A fact file that cannot be read at all loses records that are not even counted as rejected:
+/// that is invalid input with or without `--strict`.
+#[test]
+fn an_unreadable_fact_file_exits_2_even_without_strict() {
+    let dir = std::env::temp_dir().join(format!("writ-unreadable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("kilns.json"), "{ \"工業爐窯\": [ { \"編號\": \"K1\" } ").unwrap();
+    let (code, _out, err) =
+        writ(&["eval", "policies/yangquan-2019", "--facts", dir.to_str().unwrap(), "--as-of", "2019-10-15"]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("fact-syntax"), "{err}");
+}
