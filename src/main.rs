@@ -32,6 +32,14 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// The fact files of an evaluation.
+#[derive(clap::Args)]
+struct Facts {
+    /// Fact files (`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx`) or folders of them.
+    #[arg(long = "facts", value_name = "PATH", num_args = 1.., required = true)]
+    paths: Vec<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check a policy package and report every error.
@@ -43,9 +51,8 @@ enum Command {
     Eval {
         /// The folder of `.writ` files.
         dir: PathBuf,
-        /// Fact files (`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx`) or folders of them.
-        #[arg(long, num_args = 1.., required = true)]
-        facts: Vec<PathBuf>,
+        #[command(flatten)]
+        facts: Facts,
         /// The evaluation date, YYYY-MM-DD: facts dated later are not yet known.
         #[arg(long = "as-of", value_parser = cli::parse_date)]
         as_of: writ::value::Date,
@@ -60,9 +67,8 @@ enum Command {
     Agenda {
         /// The folder of `.writ` files.
         dir: PathBuf,
-        /// Fact files (`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx`) or folders of them.
-        #[arg(long, num_args = 1.., required = true)]
-        facts: Vec<PathBuf>,
+        #[command(flatten)]
+        facts: Facts,
         /// The window's first day, YYYY-MM-DD.
         #[arg(long, value_parser = cli::parse_date)]
         from: writ::value::Date,
@@ -88,9 +94,8 @@ enum Command {
         dir: PathBuf,
         /// The verdict's id, as `writ eval` prints it.
         id: String,
-        /// Fact files (`.json`, `.csv`) or folders of them.
-        #[arg(long, num_args = 1.., required = true)]
-        facts: Vec<PathBuf>,
+        #[command(flatten)]
+        facts: Facts,
         /// The evaluation date, YYYY-MM-DD.
         #[arg(long = "as-of", value_parser = cli::parse_date)]
         as_of: writ::value::Date,
@@ -110,14 +115,14 @@ fn main() -> ExitCode {
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
         Command::Eval { dir, facts, as_of, format, strict } => {
-            cli::eval(&dir, &facts, as_of, format.into(), style, strict)
+            cli::eval(&dir, &facts.paths, as_of, format.into(), style, strict)
         }
         Command::Agenda { dir, facts, from, to, as_of, format } => {
-            cli::agenda(&dir, &facts, from, to, as_of, format.into(), style)
+            cli::agenda(&dir, &facts.paths, from, to, as_of, format.into(), style)
         }
         Command::Test { dir } => cli::test(&dir, style),
         Command::Explain { dir, id, facts, as_of, format } => {
-            cli::explain(&dir, &facts, as_of, &id, format.into(), style)
+            cli::explain(&dir, &facts.paths, as_of, &id, format.into(), style)
         }
         Command::Coverage { dir, format } => cli::coverage(&dir, format.into(), style),
     };
