@@ -119,7 +119,8 @@ fn kind_of<R: std::io::Read>(loader: &mut Loader<'_>, header: Span, reader: &mut
         return Some(kind);
     }
     let skipped = reader.byte_records().count();
-    let label = format!("this file is read as `{stem}` records, after its name; its {skipped} records were not read");
+    let label =
+        format!("this file is read as `{stem}` records, after its name; its {} not read", super::records(skipped));
     let names = loader.schema.records.iter().map(|r| r.name.as_str());
     let tail = match did_you_mean(&stem, names) {
         Some(s) => format!("rename the file to `{s}.csv`"),

@@ -164,6 +164,15 @@ impl<'t> Scanner<'t> {
                 let what = match c {
                     '\n' | '\r' => "a line break".into(),
                     c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+                    // A bare word (`NaN`, `K1`, `1,234`) is quoted whole, up to 24 characters.
+                    c if c.is_alphanumeric() => {
+                        let word: String = self.text[self.pos..]
+                            .chars()
+                            .take_while(|x| x.is_alphanumeric() || *x == '_')
+                            .take(24)
+                            .collect();
+                        format!("`{word}`")
+                    }
                     c => format!("`{c}`"),
                 };
                 (what, Span::new(self.pos, self.pos + c.len_utf8()))
@@ -674,7 +683,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                     }
                     None => {
                         let skipped = self.count_skipped()?;
-                        let label = format!("{skipped} records under this name were not read");
+                        let label = format!("{} not read under this name", super::records(skipped));
                         self.loader.unknown_kind(name, span, label, "the record kinds are declared by `record` items");
                     }
                 }

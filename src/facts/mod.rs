@@ -66,6 +66,11 @@ impl<'a> Schema<'a> {
     }
 }
 
+/// `1 record was`, `2 records were`.
+pub(crate) fn records(n: usize) -> String {
+    if n == 1 { "1 record was".into() } else { format!("{n} records were") }
+}
+
 /// Rows read from one file; references to other records still hold the key text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileFacts {

@@ -508,7 +508,7 @@ fn unknown_kinds_and_fields_suggest_names() {
     assert_eq!(codes(&ff, text), ["unknown-record-kind@2:3", "unknown-field@3:22", "unknown-field@3:35"]);
     let kind = &ff.diagnostics[0];
     assert_eq!(kind.message, "unknown record kind `工業爐窑`");
-    assert_eq!(kind.labels[0].message, "2 records under this name were not read");
+    assert_eq!(kind.labels[0].message, "2 records were not read under this name");
     assert!(kind.help.as_deref().unwrap().starts_with("did you mean `工業爐窯`?"));
     let field = &ff.diagnostics[2];
     assert_eq!(field.message, "unknown field `綠色工场` for `企業`");

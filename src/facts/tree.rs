@@ -340,7 +340,7 @@ impl<'l, 's, 't, F: Format> Reader<'l, 's, 't, F> {
                         KindVal::Records(r) => r.len(),
                         KindVal::Other(_) => 0,
                     };
-                    let label = format!("{n} records under this name were not read");
+                    let label = format!("{} not read under this name", super::records(n));
                     self.loader.unknown_kind(name, name_span, label, "the record kinds are declared by `record` items");
                 }
             }

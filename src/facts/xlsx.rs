@@ -81,8 +81,10 @@ fn read_sheet(
             Some(s) => format!("rename the sheet to `{s}`"),
             None => "each sheet of an XLSX fact file is named after the record kind it holds".to_string(),
         };
-        let label =
-            format!("this sheet is read as `{sheet}` records, after its name; its {records} records were not read");
+        let label = format!(
+            "this sheet is read as `{sheet}` records, after its name; its {} not read",
+            super::records(records)
+        );
         loader.unknown_kind(trim(sheet), Span::default(), label, &tail);
         loader.cell = None;
         return;
