@@ -32,7 +32,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("syntax-string-line-break.json", "fact-syntax", "cannot span lines"),
     ("syntax-leading-zero.json", "fact-syntax", "leading zero"),
     ("syntax-bad-escape.json", "fact-syntax", "`\\k`"),
-    ("syntax-nan-bare.json", "fact-syntax", "found `N`"),
+    ("syntax-nan-bare.json", "fact-syntax", "found `NaN`"),
     ("syntax-thousands-bare.json", "fact-syntax", ""),
     ("syntax-text-after-object.json", "fact-syntax", "end of file after the top-level object"),
     ("top-level-array.json", "fact-syntax", "`{` opening the record kinds"),
