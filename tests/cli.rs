@@ -201,7 +201,7 @@ fn a_folder_mixing_every_format_evaluates_like_the_json_examples() {
 
 #[test]
 fn eval_exit_code_reflects_breaches_and_json_has_the_contract_fields() {
-    let (code, out, err) = writ(&[
+    let args = [
         "eval",
         "policies/yangquan-2019",
         "--facts",
@@ -210,7 +210,8 @@ fn eval_exit_code_reflects_breaches_and_json_has_the_contract_fields() {
         "2020-01-15",
         "--format",
         "json",
-    ]);
+    ];
+    let (code, out, err) = writ(&args);
     assert_eq!(code, 1, "the examples contain violations: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
     for key in ["plan", "as_of", "summary", "verdicts"] {
@@ -243,16 +244,7 @@ fn eval_exit_code_reflects_breaches_and_json_has_the_contract_fields() {
         "the bundled examples cover every status"
     );
     // Deterministic: the same run twice gives the same bytes.
-    let (_, again, _) = writ(&[
-        "eval",
-        "policies/yangquan-2019",
-        "--facts",
-        "examples/yangquan-2019",
-        "--as-of",
-        "2020-01-15",
-        "--format",
-        "json",
-    ]);
+    let (_, again, _) = writ(&args);
     assert_eq!(out, again);
 }
 

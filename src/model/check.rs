@@ -8,7 +8,6 @@ use crate::eval::Status;
 use crate::syntax::ast::{self, BinOp, ExprKind, Item, Modality, UnOp};
 use crate::units::Unit;
 use crate::value::{Date, Value};
-use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -942,7 +941,6 @@ impl Checker {
         // `otherwise` applies to every requirement of its block, wherever it is written.
         let mut sanctions: Vec<SanctionApp> = inherited.to_vec();
         let mut out = Vec::new();
-        let mut pending: Vec<(usize, ast::Requirement)> = Vec::new();
         for s in stmts {
             match s {
                 ast::Stmt::Cite(ci) => {
@@ -992,10 +990,7 @@ impl Checker {
                 }
                 ast::Stmt::Require(r) => {
                     *counter += 1;
-                    pending.push((out.len(), r.clone()));
-                    out.push(TStmt::Let(u32::MAX, error_expr(r.span))); // placeholder, filled below
                     let req = self.requirement(r, *counter);
-                    out.pop();
                     out.push(TStmt::Require(req));
                 }
                 ast::Stmt::For(f) => {
@@ -1044,9 +1039,9 @@ impl Checker {
                 r.sanctions = sanctions.clone();
             }
         }
-        let _ = pending;
         self.locals.truncate(depth);
-        self.next_slot = slot_mark.max(self.next_slot.min(slot_mark));
+        // The block's variables are out of scope: their slots can be used again.
+        self.next_slot = slot_mark;
         out
     }
 
@@ -1685,7 +1680,7 @@ impl Checker {
                 mk(TKind::If(Box::new(c), Box::new(a), Box::new(b)), ty, unit)
             }
             ExprKind::Match(s, arms) => self.match_expr(s, arms, span, expected),
-            ExprKind::Call { func, args, text } => self.call(func, args, text, span, expected),
+            ExprKind::Call { func, args, text } => self.call(func, args, text, span),
             ExprKind::PlanRef(n) => {
                 let p = &self.model.plan;
                 let v = match n.text.as_str() {
@@ -2236,8 +2231,7 @@ impl Checker {
         true
     }
 
-    fn call(&mut self, func: &ast::Name, args: &[ast::Arg], text: &str, span: Span, expected: Option<&Ty>) -> TExpr {
-        let _ = expected;
+    fn call(&mut self, func: &ast::Name, args: &[ast::Arg], text: &str, span: Span) -> TExpr {
         let agg = match func.text.as_str() {
             "count" => Some(AggFunc::Count),
             "sum" => Some(AggFunc::Sum),
@@ -2801,6 +2795,3 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
     }
     prev[b.len()]
 }
-
-#[allow(dead_code)]
-fn unused(_: IndexMap<String, String>) {}

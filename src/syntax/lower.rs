@@ -372,38 +372,20 @@ fn let_stmt(p: P) -> Let {
 fn rule(p: P) -> super::ast::Rule {
     let sp = span(&p);
     let mut it = keyword_free(p);
-    let n = name(it.next().expect("grammar: rule name"));
-    let ps = params(it.next().expect("grammar: rule params"));
-    let mut r = Rule_ { name: n, params: ps, label: None, cite: None, lets: vec![], body: None, span: sp };
+    let name = name(it.next().expect("grammar: rule name"));
+    let params = params(it.next().expect("grammar: rule params"));
+    let (mut label, mut cite_, mut lets, mut body) = (None, None, vec![], None);
     for c in it {
         match c.as_rule() {
-            Rule::string => r.label = Some(string(c)),
-            Rule::cite => r.cite = Some(cite(c)),
-            Rule::let_stmt => r.lets.push(let_stmt(c)),
-            Rule::expr => r.body = Some(expr(c)),
+            Rule::string => label = Some(string(c)),
+            Rule::cite => cite_ = Some(cite(c)),
+            Rule::let_stmt => lets.push(let_stmt(c)),
+            Rule::expr => body = Some(expr(c)),
             x => unreachable!("grammar: rule part {x:?}"),
         }
     }
-    super::ast::Rule {
-        name: r.name,
-        params: r.params,
-        label: r.label,
-        cite: r.cite,
-        lets: r.lets,
-        body: r.body.expect("grammar: rule has a body"),
-        span: r.span,
-    }
-}
-
-/// A rule under construction (its body comes last).
-struct Rule_ {
-    name: Name,
-    params: Vec<Param>,
-    label: Option<Str>,
-    cite: Option<Cite>,
-    lets: Vec<Let>,
-    body: Option<Expr>,
-    span: Span,
+    let body = body.expect("grammar: rule has a body");
+    super::ast::Rule { name, params, label, cite: cite_, lets, body, span: sp }
 }
 
 fn table(p: P) -> Table {
