@@ -77,8 +77,11 @@ fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
 /// Reads a fact file as bytes and decodes it for its format (see [`facts::decode`]): a CSV file
 /// that is not UTF-8 has its encoding detected; other text formats must be UTF-8.
 fn read_fact_file(path: &Path) -> Result<(Arc<str>, facts::Content), Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
     let name: Arc<str> = Arc::from(path.display().to_string());
+    if facts::is_streamed(&name) {
+        return Ok((name, facts::Content::stream(path).map_err(|e| io_error(path, &e))?));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
     let content = facts::decode(&name, bytes)?;
     Ok((name, content))
 }
@@ -208,7 +211,15 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
 }
 
 /// Diagnostics after which some records of a file were never read.
-const UNREAD: &[&str] = &["fact-syntax", "unknown-format", "unknown-record-kind", "invalid-utf8", "io-error"];
+const UNREAD: &[&str] = &[
+    "fact-syntax",
+    "unknown-format",
+    "unknown-record-kind",
+    "invalid-utf8",
+    "line-too-long",
+    "file-too-large",
+    "io-error",
+];
 
 /// A package evaluated against its facts: the report, the model, and what to print on stderr.
 pub struct Evaluated {
@@ -256,7 +267,12 @@ pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -
         for fp in paths {
             match read_fact_file(&fp) {
                 Ok((path, content)) => {
-                    loaded.sources.add(&path, &content.source_text());
+                    match &content {
+                        facts::Content::Text { text, .. } => loaded.sources.add(&path, text),
+                        facts::Content::Stream { path: file, .. } => loaded.sources.add_file(&path, file),
+                        // A workbook's diagnostics name sheets and cells instead.
+                        facts::Content::Bytes(_) => {}
+                    }
                     files.push(FactFile::new(&loaded.db, loaded.package, path, content));
                 }
                 Err(d) => errors.push(d),

@@ -16,6 +16,7 @@ use super::convert::{Raw, Scalar, trim};
 use crate::diagnostic::{Diagnostic, Span, floor_char_boundary};
 use crate::model::RecordId;
 use std::borrow::Cow;
+use std::io::BufRead;
 
 /// Deeper nesting is a syntax error: fact records hold plain values, so only a broken or
 /// hostile file nests this far.
@@ -30,34 +31,146 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) -> std::result::Result<(
 /// The member of an NDJSON record that names its kind.
 pub(super) const KIND_MEMBER: &str = "kind";
 
+/// The longest NDJSON line read, in bytes. A longer line is rejected unread, so that no line
+/// takes memory without bound; a real record is a few hundred bytes.
+pub const MAX_LINE: usize = 8 * 1024 * 1024;
+
 /// Reads an NDJSON fact file into `loader`: one JSON object per line, each naming its record
 /// kind in a `"kind"` member, or, when the file is named after a kind (`工業爐窯.ndjson`),
 /// records of that kind (a `"kind"` member is then optional, and must name that kind). Blank
-/// lines are skipped. Each line is read on its own, so a syntax error rejects that line only.
-pub(super) fn read_lines(loader: &mut Loader<'_>, text: &str) {
+/// lines are skipped. Each line is read on its own, so a syntax error, a line that is not
+/// UTF-8 or one longer than [`MAX_LINE`] rejects that line only.
+///
+/// The input is streamed: only the line being read is held, whatever the size of the file.
+pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
     let stem = std::path::Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     let file_kind = loader.kinds.get(stem.trim()).copied();
-    let mut p = Parser::new(loader, text);
-    let mut start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
-    let mut line = 1;
-    while start < text.len() {
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        // The scanner sees the file up to the end of this line, so spans are file offsets
-        // and a record cannot run on into the next line.
-        p.s = Scanner { text: &text[..end], b: &text.as_bytes()[..end], pos: start, line };
+    let mut memo = Memo::new(loader);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut offset = 0usize;
+    let mut line = 0u32;
+    loop {
+        buf.clear();
+        let (consumed, len) = match read_line(input, &mut buf, MAX_LINE) {
+            Ok(read) => read,
+            Err(e) => {
+                let at = offset.min(u32::MAX as usize);
+                let d = Diagnostic::error(
+                    "io-error",
+                    &loader.path,
+                    Span::new(at, at),
+                    format!("cannot read `{}` past line {line}: {e}", loader.path),
+                )
+                .with_label("reading stopped here")
+                .with_help("check that the file is readable and complete, then run again");
+                loader.report(d);
+                return;
+            }
+        };
+        if consumed == 0 {
+            return;
+        }
+        let start = offset;
+        offset += consumed;
+        line = line.saturating_add(1);
+        // Spans are 32-bit file offsets.
+        if offset > u32::MAX as usize {
+            let at = start.min(u32::MAX as usize);
+            let d = Diagnostic::error(
+                "file-too-large",
+                &loader.path,
+                Span::new(at, at),
+                format!("`{}` is larger than 4 GiB: line {line} and the lines after it were not read", loader.path),
+            )
+            .with_label("reading stopped here")
+            .with_help(
+                "split the file into files of under 4 GiB each; every file in a folder given to `--facts` is read",
+            );
+            loader.report(d);
+            return;
+        }
+        let whole = Span::new(start, start + len);
+        let reject = |loader: &mut Loader<'_>, d: Diagnostic| match file_kind {
+            Some(kind) => loader.reject_whole(d, kind, None, line, whole),
+            None => loader.report(d),
+        };
+        if len > MAX_LINE {
+            let d = Diagnostic::error(
+                "line-too-long",
+                &loader.path,
+                Span::new(start, start),
+                format!("line {line} is {len} bytes long; NDJSON lines over {} MiB are not read", MAX_LINE >> 20),
+            )
+            .with_label("this line was not read")
+            .with_help(
+                "each NDJSON line is one record of a few hundred bytes; check the export for missing line breaks",
+            );
+            reject(loader, d);
+            continue;
+        }
+        let (bytes, base) = match buf.strip_prefix("\u{feff}".as_bytes()) {
+            Some(rest) if start == 0 => (rest, 3),
+            _ => (&buf[..], 0),
+        };
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let at = start + base + e.valid_up_to();
+                let d = Diagnostic::error(
+                    "invalid-utf8",
+                    &loader.path,
+                    Span::new(at, at),
+                    format!("line {line} is not valid UTF-8 (byte {at} of the file)"),
+                )
+                .with_label("this line was not read")
+                .with_help("save the file as UTF-8");
+                reject(loader, d);
+                continue;
+            }
+        };
+        let mut p = Parser {
+            s: Scanner { text, b: text.as_bytes(), pos: 0, line, base: start + base },
+            loader: &mut *loader,
+            memo: std::mem::take(&mut memo),
+            skip_kind_member: false,
+        };
         p.s.ws();
-        if p.s.pos < end
+        if p.s.pos < text.len()
             && let Err(e) = p.line_record(file_kind)
         {
-            let span = Span::new(start, end);
             let d = e.into_diagnostic(&p.loader.path);
-            match file_kind {
-                Some(kind) => p.loader.reject_whole(d, kind, None, line, span),
-                None => p.loader.report(d),
-            }
+            reject(p.loader, d);
         }
-        start = end + 1;
-        line += 1;
+        memo = p.memo;
+    }
+}
+
+/// Reads one line into `buf`, without its `\n`, keeping at most `cap` bytes of it. Returns the
+/// bytes consumed (with the `\n`) and the length of the line (without it); `(0, 0)` at the end.
+fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, cap: usize) -> std::io::Result<(usize, usize)> {
+    let (mut consumed, mut len) = (0, 0);
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((consumed, len));
+        }
+        let (n, ended) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        let room = (cap + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..n.min(room)]);
+        len += n;
+        let used = n + usize::from(ended);
+        input.consume(used);
+        consumed += used;
+        if ended {
+            return Ok((consumed, len));
+        }
     }
 }
 
@@ -124,6 +237,9 @@ struct Scanner<'t> {
     /// The 1-based line of `pos`. Only whitespace can hold a line break (strings may not),
     /// so [`Scanner::ws`] is the one place that counts them.
     line: u32,
+    /// The file offset of `text`: an NDJSON line is scanned on its own, but its spans are
+    /// positions in the file.
+    base: usize,
 }
 
 impl<'t> Scanner<'t> {
@@ -152,14 +268,19 @@ impl<'t> Scanner<'t> {
         hit
     }
 
+    /// The span in the file of `start..end`, positions in the text scanned.
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.base + start, self.base + end)
+    }
+
     fn span_from(&self, start: usize) -> Span {
-        Span::new(start, self.pos)
+        self.span(start, self.pos)
     }
 
     /// The character at `pos` and its span, as "found …" text.
     fn found(&self) -> (String, Span) {
         match self.text[self.pos..].chars().next() {
-            None => ("end of file".into(), Span::new(self.pos, self.pos)),
+            None => ("end of file".into(), self.span(self.pos, self.pos)),
             Some(c) => {
                 let what = match c {
                     '\n' | '\r' => "a line break".into(),
@@ -175,7 +296,7 @@ impl<'t> Scanner<'t> {
                     }
                     c => format!("`{c}`"),
                 };
-                (what, Span::new(self.pos, self.pos + c.len_utf8()))
+                (what, self.span(self.pos, self.pos + c.len_utf8()))
             }
         }
     }
@@ -253,7 +374,7 @@ impl<'t> Scanner<'t> {
             Some(_) => "write control characters escaped, such as `\\t`",
         };
         let mut e = self.error("`\"` closing the string", help);
-        e.secondary = Some((Span::new(start, start + 1), "the string starts here"));
+        e.secondary = Some((self.span(start, start + 1), "the string starts here"));
         e
     }
 
@@ -312,7 +433,10 @@ impl<'t> Scanner<'t> {
                 };
                 let (_, span) = self.found();
                 return Err(SyntaxError {
-                    span: Span { start: start as u32, end: span.end.max(start as u32 + 1) },
+                    span: Span {
+                        start: self.span(start, start).start,
+                        end: span.end.max(self.span(start, start + 1).end),
+                    },
                     message: format!("expected an escape such as `\\n`, `\\\"` or `\\u00E9`, found {found}"),
                     label: "unknown escape".into(),
                     help: "write a backslash itself as `\\\\`".into(),
@@ -346,7 +470,7 @@ impl<'t> Scanner<'t> {
     fn escape_error(&self, start: usize, message: String, help: &str) -> SyntaxError {
         let end = self.pos.max(start + 2).min(self.b.len());
         SyntaxError {
-            span: Span::new(start, end),
+            span: self.span(start, end),
             message,
             label: "invalid unicode escape".into(),
             help: help.into(),
@@ -509,6 +633,14 @@ impl<'t> Scanner<'t> {
 struct Parser<'t, 'l, 's> {
     s: Scanner<'t>,
     loader: &'l mut Loader<'s>,
+    memo: Memo,
+    /// In NDJSON, the `"kind"` member names the record kind and is not a field.
+    skip_kind_member: bool,
+}
+
+/// What the reader keeps from record to record (and, in NDJSON, from line to line).
+#[derive(Default)]
+struct Memo {
     /// Per kind: the field index found at each member position of the previous record. Records
     /// of one export list their fields in the same order, so most lookups are one string
     /// comparison instead of a hash.
@@ -518,19 +650,25 @@ struct Parser<'t, 'l, 's> {
     seen: Vec<u32>,
     seen_at: Vec<Span>,
     generation: u32,
-    /// In NDJSON, the `"kind"` member names the record kind and is not a field.
-    skip_kind_member: bool,
 }
 
-impl<'t, 'l, 's> Parser<'t, 'l, 's> {
-    fn new(loader: &'l mut Loader<'s>, text: &'t str) -> Self {
+impl Memo {
+    fn new(loader: &Loader<'_>) -> Memo {
         let widest = loader.schema.records.iter().map(|r| r.fields.len()).max().unwrap_or(0);
-        Parser {
-            s: Scanner { text, b: text.as_bytes(), pos: 0, line: 1 },
+        Memo {
             hints: vec![Vec::new(); loader.schema.records.len()],
             seen: vec![0; widest],
             seen_at: vec![Span::default(); widest],
             generation: 0,
+        }
+    }
+}
+
+impl<'t, 'l, 's> Parser<'t, 'l, 's> {
+    fn new(loader: &'l mut Loader<'s>, text: &'t str) -> Self {
+        Parser {
+            s: Scanner { text, b: text.as_bytes(), pos: 0, line: 1, base: 0 },
+            memo: Memo::new(loader),
             skip_kind_member: false,
             loader,
         }
@@ -600,7 +738,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                                 kind,
                                 key: None,
                                 line,
-                                span: Span::new(open, end),
+                                span: self.s.span(open, end),
                                 reason,
                             });
                             return Ok(());
@@ -632,7 +770,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
             }
             (None, None) => {
                 return Err(SyntaxError {
-                    span: Span::new(open, open + 1),
+                    span: self.s.span(open, open + 1),
                     message: format!("expected a `\"{KIND_MEMBER}\"` member naming the record kind, found none"),
                     label: "this record has no kind".into(),
                     help: format!(
@@ -769,10 +907,10 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
         let open = self.s.pos;
         self.s.pos += 1;
         self.loader.begin(kind, self.s.line);
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.seen.fill(0);
-            self.generation = 1;
+        self.memo.generation = self.memo.generation.wrapping_add(1);
+        if self.memo.generation == 0 {
+            self.memo.seen.fill(0);
+            self.memo.generation = 1;
         }
         self.s.ws();
         if !self.s.eat(b'}') {
@@ -784,10 +922,10 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                 match self.field(kind, member, name) {
                     None if self.skip_kind_member && name == KIND_MEMBER => {}
                     None => self.loader.unknown_field(kind, name, name_span),
-                    Some(f) if self.seen[f] == self.generation => self.duplicate(kind, name, name_span, f),
+                    Some(f) if self.memo.seen[f] == self.memo.generation => self.duplicate(kind, name, name_span, f),
                     Some(f) => {
-                        self.seen[f] = self.generation;
-                        self.seen_at[f] = name_span;
+                        self.memo.seen[f] = self.memo.generation;
+                        self.memo.seen_at[f] = name_span;
                         self.loader.set(f, &tok.raw(span));
                     }
                 }
@@ -799,14 +937,14 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                 self.s.expect(b',', "`,` or `}` after a field", "separate the fields with commas")?;
             }
         }
-        self.loader.end(self.s.span_from(open), Span::new(open, open + 1));
+        self.loader.end(self.s.span_from(open), self.s.span(open, open + 1));
         Ok(())
     }
 
     /// The index of field `name` of `kind`, trying the field seen at this position last time
     /// before the hash lookup.
     fn field(&mut self, kind: RecordId, member: usize, name: &str) -> Option<usize> {
-        let hints = &mut self.hints[kind as usize];
+        let hints = &mut self.memo.hints[kind as usize];
         let fields = &self.loader.schema.records[kind as usize].fields;
         if let Some(&f) = hints.get(member)
             && fields[f].name == name
@@ -831,7 +969,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
             format!("duplicate field `{name}` in this `{rec}` record"),
         )
         .with_label("written again here")
-        .with_secondary(self.seen_at[field], "first written here")
+        .with_secondary(self.memo.seen_at[field], "first written here")
         .with_help("a field appears once per record; remove one of the two");
         self.loader.reject_row(d, &format!("`{name}` is written twice"));
     }

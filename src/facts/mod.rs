@@ -191,6 +191,13 @@ pub enum Content {
         encoding: Option<&'static str>,
     },
     Bytes(Arc<[u8]>),
+    /// A file read as it is loaded, line by line (NDJSON), so that its text is never held
+    /// whole. Its size and modification time stand for its contents: an edit is a new input.
+    Stream {
+        path: Arc<Path>,
+        len: u64,
+        modified: Option<std::time::SystemTime>,
+    },
 }
 
 impl Content {
@@ -199,14 +206,16 @@ impl Content {
         Content::Text { text: text.into(), encoding: None }
     }
 
-    /// The text diagnostics point into; empty for a binary file, whose diagnostics name
-    /// cells instead.
-    pub fn source_text(&self) -> Arc<str> {
-        match self {
-            Content::Text { text, .. } => text.clone(),
-            Content::Bytes(_) => "".into(),
-        }
+    /// The content of the file at `path`, as [`Content::Stream`].
+    pub fn stream(path: &Path) -> std::io::Result<Content> {
+        let meta = std::fs::metadata(path)?;
+        Ok(Content::Stream { path: path.into(), len: meta.len(), modified: meta.modified().ok() })
     }
+}
+
+/// Whether a fact file at `path` is streamed ([`Content::Stream`]) rather than read whole.
+pub fn is_streamed(path: &str) -> bool {
+    matches!(extension(path).as_deref(), Some("ndjson" | "jsonl"))
 }
 
 /// The lowercase extension of a path.
@@ -273,12 +282,23 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
     match content {
         Content::Text { text, encoding } => parse_input(schema, path, Input::Text(text, *encoding)),
         Content::Bytes(b) => parse_input(schema, path, Input::Bytes(b)),
+        Content::Stream { path: file, .. } => match std::fs::File::open(file) {
+            Ok(f) => parse_input(schema, path, Input::Stream(&mut std::io::BufReader::with_capacity(1 << 20, f))),
+            Err(e) => {
+                let d = Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {e}"))
+                    .with_label("this file was not read")
+                    .with_help("check that the file exists and is readable");
+                FileFacts { path: path.clone(), rows: Vec::new(), rejected: Vec::new(), diagnostics: vec![d] }
+            }
+        },
     }
 }
 
 enum Input<'a> {
     Text(&'a str, Option<&'static str>),
     Bytes(&'a [u8]),
+    /// Read as it is loaded; NDJSON only.
+    Stream(&'a mut dyn std::io::BufRead),
 }
 
 fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFacts {
@@ -308,7 +328,22 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                 return stopped(d);
             }
         }
-        (Some("ndjson" | "jsonl"), Input::Text(text, _)) => json::read_lines(&mut loader, text),
+        (Some("ndjson" | "jsonl"), Input::Text(text, _)) => json::read_lines(&mut loader, &mut text.as_bytes()),
+        (Some("ndjson" | "jsonl"), Input::Stream(input)) => json::read_lines(&mut loader, input),
+        (_, Input::Stream(input)) => {
+            // Only NDJSON is streamed; any other format is read whole here.
+            let mut bytes = Vec::new();
+            if let Err(e) = input.read_to_end(&mut bytes) {
+                let d = Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {e}"))
+                    .with_label("this file was not read")
+                    .with_help("check that the file exists and is readable");
+                return stopped(d);
+            }
+            return match decode(path, bytes) {
+                Ok(content) => parse_content(schema, path, &content),
+                Err(d) => stopped(d),
+            };
+        }
         (Some("yaml" | "yml"), Input::Text(text, _)) => {
             if let Err(d) = tree::read_yaml(&mut loader, text) {
                 return stopped(d);
