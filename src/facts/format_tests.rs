@@ -364,3 +364,56 @@ fn xlsx_unknown_sheets_and_dates() {
     assert_eq!(ff.rows[0].values[3], date(1900, 3, 1));
     assert_eq!(ff.rows[1].values[3], date(2019, 9, 30));
 }
+
+/// Reads NDJSON bytes as a stream, as a file on disk is read.
+fn parse_ndjson_stream(path: &str, bytes: &[u8]) -> FileFacts {
+    parse_stream(&schema(), &path.into(), &mut std::io::BufReader::with_capacity(16, bytes))
+}
+
+#[test]
+fn ndjson_streamed_from_disk_is_read_as_the_text_is() {
+    // A tiny read buffer, so lines and characters are split across reads.
+    let text = "\u{feff}{\"kind\": \"企業\", \"名稱\": \"E1\"}\r\n\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"}";
+    let from_text = parse("f.ndjson", text);
+    let streamed = parse_ndjson_stream("f.ndjson", text.as_bytes());
+    assert_eq!(streamed, from_text);
+    assert_eq!(codes(&streamed, text), ["fact-syntax@3:27"]);
+    assert_eq!(streamed.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 4]);
+
+    let dir = std::env::temp_dir().join(format!("writ-ndjson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("f.ndjson");
+    std::fs::write(&file, text).unwrap();
+    let content = Content::stream(&file).unwrap();
+    assert!(matches!(content, Content::Stream { len, .. } if len == text.len() as u64));
+    assert_eq!(parse_content(&schema(), &"f.ndjson".into(), &content), from_text);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ndjson_lines_that_are_not_utf8_or_too_long_are_rejected_alone() {
+    let mut bytes = b"{\"kind\": \"\xe4\xbc\x81\xe6\xa5\xad\", \"name\": \"\xff\"}\n".to_vec();
+    bytes.extend_from_slice("{\"名稱\": \"E2\"}\n".as_bytes());
+    let long_at = bytes.len();
+    bytes.extend_from_slice(b"{\"x\": \"");
+    bytes.resize(bytes.len() + json::MAX_LINE, b'x');
+    bytes.extend_from_slice(b"\"}\n");
+    bytes.extend_from_slice("{\"名稱\": \"E4\"}".as_bytes());
+
+    let ff = parse_ndjson_stream("企業.ndjson", &bytes);
+    let at: Vec<_> = ff.diagnostics.iter().map(|d| (d.code, d.primary_span().start as usize)).collect();
+    assert_eq!(at, [("invalid-utf8", 28), ("line-too-long", long_at)]);
+    assert!(ff.diagnostics[1].message.starts_with("line 3 is 8388617 bytes long"), "{}", ff.diagnostics[1].message);
+    let keys: Vec<_> = ff.rows.iter().map(|r| r.line).collect();
+    assert_eq!(keys, [2, 4], "the lines after a bad one are read");
+    // In a file named after a kind, the unread lines are rejected records of that kind.
+    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3]);
+
+    // Without a kind in the file name, the kind of an unread line is unknown: reported only.
+    let ff = parse_ndjson_stream("f.ndjson", &bytes);
+    assert_eq!(
+        ff.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+        ["invalid-utf8", "fact-syntax", "line-too-long", "fact-syntax"]
+    );
+    assert!(ff.rejected.is_empty());
+}

@@ -162,8 +162,13 @@ fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, cap: usize) -> std::io:
             Some(i) => (i, true),
             None => (chunk.len(), false),
         };
-        let room = (cap + 1).saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..n.min(room)]);
+        // Past `cap` only the length matters: the buffer never grows beyond `cap + 1` bytes.
+        let take = n.min((cap + 1).saturating_sub(buf.len()));
+        if buf.len() + take > buf.capacity() {
+            let want = (buf.len() + take).max(buf.capacity() * 2).min(cap + 1);
+            buf.reserve_exact(want - buf.len());
+        }
+        buf.extend_from_slice(&chunk[..take]);
         len += n;
         let used = n + usize::from(ended);
         input.consume(used);

@@ -283,7 +283,7 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
         Content::Text { text, encoding } => parse_input(schema, path, Input::Text(text, *encoding)),
         Content::Bytes(b) => parse_input(schema, path, Input::Bytes(b)),
         Content::Stream { path: file, .. } => match std::fs::File::open(file) {
-            Ok(f) => parse_input(schema, path, Input::Stream(&mut std::io::BufReader::with_capacity(1 << 20, f))),
+            Ok(f) => parse_stream(schema, path, &mut std::io::BufReader::with_capacity(1 << 20, f)),
             Err(e) => {
                 let d = Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {e}"))
                     .with_label("this file was not read")
@@ -292,6 +292,12 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
             }
         },
     }
+}
+
+/// Reads an NDJSON fact file from `input` as it is loaded, holding one line at a time; the
+/// format is chosen by `path`'s extension, and any other format is read whole.
+pub fn parse_stream(schema: &Schema<'_>, path: &Arc<str>, input: &mut dyn std::io::BufRead) -> FileFacts {
+    parse_input(schema, path, Input::Stream(input))
 }
 
 enum Input<'a> {
@@ -430,6 +436,8 @@ struct Loader<'s> {
     /// The spreadsheet cell being read (`工業爐窯!D7`): diagnostics then name it in their
     /// message and label, and have empty spans, since a workbook has no text to point into.
     cell: Option<String>,
+    /// The key texts of the references read so far, each held once.
+    ref_keys: rustc_hash::FxHashSet<Arc<str>>,
 }
 
 /// The row being read.
@@ -465,6 +473,7 @@ impl<'s> Loader<'s> {
             row: Pending::default(),
             encoding: None,
             cell: None,
+            ref_keys: Default::default(),
         }
     }
 
@@ -551,6 +560,17 @@ impl<'s> Loader<'s> {
             self.row.key_span = Some(raw.span);
         }
         match convert::convert(&self.schema, decl, raw) {
+            Ok(Some(Cell::UnresolvedRef { key, span })) => {
+                // A million readings refer to a few thousand records: they share one key each.
+                let key = match self.ref_keys.get(&key) {
+                    Some(k) => k.clone(),
+                    None => {
+                        self.ref_keys.insert(key.clone());
+                        key
+                    }
+                };
+                self.row.values[field] = Some(Cell::UnresolvedRef { key, span });
+            }
             Ok(cell) => self.row.values[field] = cell,
             Err(bad) => {
                 if field == rec.key {
