@@ -37,6 +37,9 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("syntax-text-after-object.json", "fact-syntax", "end of file after the top-level object"),
     ("top-level-array.json", "fact-syntax", "`{` opening the record kinds"),
     ("nesting-200-deep.json", "fact-syntax", "levels of nesting"),
+    // NDJSON: each line is read on its own, so a bad line stops only itself.
+    ("ndjson-line-errors.ndjson", "fact-syntax", "expected a field name in double quotes"),
+    ("ndjson-named-after-kind", "fact-syntax", "found `二十`"),
     // Shapes that are JSON but not a fact file: the rest of the file is still read.
     ("kind-not-array.json", "fact-syntax", "expected an array of `工業爐窯` records"),
     ("record-not-object.json", "fact-syntax", "(an object)"),

@@ -226,12 +226,13 @@ fn extension(path: &str) -> Option<String> {
 /// The extensions of the fact file formats writ reads.
 pub const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl", "csv", "yaml", "yml", "toml", "xlsx"];
 
-/// Turns a fact file's bytes into [`Content`]: XLSX stays bytes; other files must be UTF-8 (a
+/// Turns a fact file's bytes into [`Content`]: XLSX and NDJSON stay bytes (NDJSON is checked line by line); other files must be UTF-8 (a
 /// BOM is dropped), except CSV, whose encoding is detected when it is not UTF-8 (Excel on
 /// Chinese Windows saves GBK). Invalid text is an `invalid-utf8` diagnostic at the first bad byte.
 pub fn decode(path: &Arc<str>, bytes: Vec<u8>) -> Result<Content, Diagnostic> {
     let ext = extension(path);
-    if ext.as_deref() == Some("xlsx") {
+    // NDJSON is checked line by line as it is read, so one bad line rejects only itself.
+    if matches!(ext.as_deref(), Some("xlsx" | "ndjson" | "jsonl")) {
         return Ok(Content::Bytes(bytes.into()));
     }
     let err = match String::from_utf8(bytes) {
@@ -315,6 +316,7 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
     match (ext.as_deref(), input) {
         (Some("xlsx"), Input::Bytes(b)) => xlsx::read(&mut loader, b),
         (Some("xlsx"), Input::Text(t, _)) => xlsx::read(&mut loader, t.as_bytes()),
+        (Some("ndjson" | "jsonl"), Input::Bytes(mut b)) => json::read_lines(&mut loader, &mut b),
         (_, Input::Bytes(b)) => match std::str::from_utf8(b) {
             Ok(t) => return parse_input(schema, path, Input::Text(t, None)),
             Err(e) => {
