@@ -1,5 +1,5 @@
-//! The Yangquan example facts as JSON (`examples/yangquan-2019`), as CSV files (mostly GBK) and
-//! as one XLSX workbook (both made from the JSON files by
+//! The Yangquan example facts as JSON (`examples/yangquan-2019`), as CSV files (mostly GBK),
+//! as one XLSX workbook and as one NDJSON file (all made from the JSON files by
 //! `examples/yangquan-2019-formats/generate.py`) give the same report for the whole plan.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ const POLICY: &str = "policies/yangquan-2019";
 const JSON: &str = "examples/yangquan-2019";
 const CSV: &str = "examples/yangquan-2019-formats/csv";
 const XLSX: &str = "examples/yangquan-2019-formats/xlsx";
+const NDJSON: &str = "examples/yangquan-2019-formats/ndjson";
 /// The dates the README evaluates the plan at.
 const DATES: [&str; 3] = ["2019-06-30", "2019-10-15", "2020-01-15"];
 
@@ -56,7 +57,7 @@ fn assert_same(copy: &str, as_of: &str, expected: &Report) {
 }
 
 #[test]
-fn json_csv_and_xlsx_copies_give_the_same_report() {
+fn json_csv_xlsx_and_ndjson_copies_give_the_same_report() {
     in_crate();
     for as_of in DATES {
         let expected = report(JSON, as_of);
@@ -69,6 +70,7 @@ fn json_csv_and_xlsx_copies_give_the_same_report() {
         assert_eq!(csv_files.count(), kinds, "one CSV file per record kind");
         assert_same(CSV, as_of, &expected);
         assert_same(XLSX, as_of, &expected);
+        assert_same(NDJSON, as_of, &expected);
     }
 }
 

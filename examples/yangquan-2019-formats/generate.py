@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes CSV and XLSX copies of every JSON fact file in examples/yangquan-2019.
+"""Writes CSV, XLSX and NDJSON copies of every JSON fact file in examples/yangquan-2019.
 
     pip install openpyxl
     python3 examples/yangquan-2019-formats/generate.py
@@ -19,6 +19,9 @@ xlsx/yangquan-2019.xlsx
                  most 15 digits, or a decimal whose shortest `f64` text has the same value
                  (`7.0`, `0.1`); any other number stays text. A `YYYY-MM-DD` text becomes an
                  Excel date formatted `yyyy-mm-dd`; `true`/`false` become Excel booleans.
+ndjson/yangquan-2019.ndjson
+                 one line per record, kinds in name order, each record with a `"kind"` member
+                 first, then its fields as the JSON file has them (numbers as written).
 
 Encoding of each CSV file. The record kinds are sorted by name (Unicode code point order) and
 numbered from 0; kind number n is written as
@@ -34,8 +37,8 @@ The output is deterministic: the same JSON files give the same bytes. The workbo
 created/modified properties are set to a fixed date (openpyxl would write the time of saving),
 and the XLSX zip entries get a fixed timestamp too.
 
-tests/formats.rs checks that the JSON files, the CSV folder and the workbook give the same
-verdicts.
+tests/formats.rs checks that the JSON files, the CSV folder, the workbook and the NDJSON file
+give the same verdicts.
 """
 import csv
 import datetime
@@ -135,6 +138,17 @@ def write_csv(kind, names, records, encoding):
     return encoding
 
 
+def ndjson_value(v):
+    if isinstance(v, Num):
+        return str(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def ndjson_line(kind, record):
+    members = [("kind", kind)] + list(record.items())
+    return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {ndjson_value(v)}" for k, v in members) + "}\n"
+
+
 def save_deterministic(book, path):
     """Saves `book` with fixed properties and zip timestamps."""
     book.properties.created = FIXED
@@ -161,6 +175,7 @@ def main():
 
     (HERE / "csv").mkdir(exist_ok=True)
     (HERE / "xlsx").mkdir(exist_ok=True)
+    (HERE / "ndjson").mkdir(exist_ok=True)
     for old in (HERE / "csv").glob("*.csv"):
         old.unlink()
     for old in (HERE / "xlsx").glob("*.xlsx"):
@@ -186,6 +201,8 @@ def main():
                 if isinstance(cell.value, datetime.date):
                     cell.number_format = "yyyy-mm-dd"
     save_deterministic(book, HERE / "xlsx" / WORKBOOK)
+    lines = [ndjson_line(kind, r) for kind in sorted(kinds) for r in kinds[kind]]
+    (HERE / "ndjson" / "yangquan-2019.ndjson").write_text("".join(lines), encoding="utf-8", newline="\n")
     print(f"{len(kinds)} record kinds: " + ", ".join(f"{n} {e}" for e, n in sorted(counts.items())))
 
 
