@@ -115,7 +115,14 @@ impl Cx<'_, '_> {
     /// `bad-value`: the value is not of the field's type.
     fn mismatch(&self) -> Bad {
         let message = format!("expected {}, found {}", self.expected(), self.found());
-        self.bad("bad-value", self.raw.span, message, self.help())
+        let help = match half_width(self.text) {
+            // Digits typed with a Chinese input method in full-width mode.
+            Some(ascii) if matches!(self.field.ty, Ty::Number | Ty::Percent | Ty::Quantity(_) | Ty::Date) => {
+                format!("`{}` is written in full-width characters; write `{}` instead", clip(self.text), clip(&ascii))
+            }
+            _ => self.help(),
+        };
+        self.bad("bad-value", self.raw.span, message, help)
     }
 
     fn found(&self) -> String {
@@ -312,14 +319,14 @@ impl Cx<'_, '_> {
         // A datetime (`2019-09-30T23:30:00+08:00`, `2019-09-30 15:30:00Z`) is the civil date it
         // falls on in the plan's time zone.
         if self.text.len() > 10 && self.text.as_bytes().get(10).is_some_and(|b| *b == b'T' || *b == b' ') {
-            return crate::time::civil_date_of(self.text, self.schema.utc_offset).map_err(|e| {
-                let message = format!("expected a date or a datetime, found `{}`: {e}", clip(self.text));
-                self.bad(
-                    "bad-value",
-                    self.raw.span,
-                    message,
-                    "write `2019-09-30`, or a datetime with its offset such as `2019-09-30T23:30:00+08:00`".into(),
-                )
+            return crate::time::civil_date_of(self.text, self.schema.utc_offset).map_err(|_| {
+                let message = format!("expected a date or a datetime, found `{}`", clip(self.text));
+                let write = "write `2019-09-30`, or a datetime with its offset such as `2019-09-30T23:30:00+08:00`";
+                let help = match datetime_problem(self.text) {
+                    Some(why) => format!("{why}; {write}"),
+                    None => write.to_string(),
+                };
+                self.bad("bad-value", self.raw.span, message, help)
             });
         }
         let (y, m, d) = split_date(self.text).ok_or_else(|| self.mismatch())?;
@@ -382,6 +389,20 @@ impl Cx<'_, '_> {
         };
         Ok(Cell::UnresolvedRef { key, span: self.raw.span })
     }
+}
+
+/// The text with full-width ASCII forms (`３０`, `．`, `％`) and the ideographic space made
+/// half-width, when it has a full-width digit.
+fn half_width(text: &str) -> Option<String> {
+    if !text.chars().any(|c| ('０'..='９').contains(&c)) {
+        return None;
+    }
+    let map = |c: char| match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        c => c,
+    };
+    Some(text.chars().map(map).collect())
 }
 
 /// `str::trim` (which strips Unicode spaces such as U+3000 too), with a fast path for the
@@ -632,5 +653,22 @@ mod tests {
         for t in ["2019-09/30", "19-09-30", "2019-09-30-1", "2019年9月30", "2019 09 30", "20190930"] {
             assert_eq!(split_date(t), None, "{t}");
         }
+    }
+}
+
+/// Why `YYYY-MM-DD?HH:MM[:SS]…` is not a moment, when a field is out of its range.
+fn datetime_problem(text: &str) -> Option<String> {
+    let (date, time) = (text.get(..10)?, text.get(11..)?);
+    if let Some((y, m, d)) = split_date(date)
+        && Date::from_ymd(y, m, d).is_none()
+    {
+        return Some(format!("`{date}` is not a day of the calendar"));
+    }
+    let field = |at: usize| time.get(at..at + 2).and_then(|f| f.parse::<u32>().ok());
+    match (field(0), field(3), field(6)) {
+        (Some(h), _, _) if h > 23 => Some(format!("hours run from 00 to 23, not {h}")),
+        (_, Some(m), _) if m > 59 => Some(format!("minutes run from 00 to 59, not {m}")),
+        (_, _, Some(s)) if s > 59 => Some(format!("seconds run from 00 to 59, not {s}")),
+        _ => None,
     }
 }

@@ -81,6 +81,13 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
                 let key = key_column.and_then(|k| record.get(k)).and_then(|k| std::str::from_utf8(k).ok());
                 let key = key.map(str::trim).filter(|k| !k.is_empty()).map(Into::into);
                 let (message, help) = match e.kind() {
+                    ErrorKind::UnequalLengths { expected_len, len, .. } if len < expected_len => (
+                        format!("expected {expected_len} cells as in the header, found {len}"),
+                        format!(
+                            "give the row all {expected_len} cells, leaving empty the ones without a value \
+                             (`K1,20,` has three cells, the last empty)"
+                        ),
+                    ),
                     ErrorKind::UnequalLengths { expected_len, len, .. } => (
                         format!("expected {expected_len} cells as in the header, found {len}"),
                         "quote cells that hold commas or line breaks: `\"a,b\"`".to_string(),

@@ -306,14 +306,22 @@ impl<'t> Scanner<'t> {
         }
     }
 
-    /// "expected {expected}, found …" at `pos`.
+    /// "expected {expected}, found …" at `pos`. At the end of the text, where a bracket is
+    /// still open, the help says so instead: the file is most likely cut short.
     fn error(&self, expected: &str, help: impl Into<String>) -> SyntaxError {
         let (found, span) = self.found();
+        let help = if self.pos >= self.b.len() && (expected.contains("`}`") || expected.contains("`]`")) {
+            "the text ends before every `{` and `[` is closed: is the file complete? Close them, `]` for \
+             an array and `}` for an object"
+                .to_string()
+        } else {
+            help.into()
+        };
         SyntaxError {
             span,
             message: format!("expected {expected}, found {found}"),
             label: format!("expected {expected}"),
-            help: help.into(),
+            help,
             secondary: None,
         }
     }

@@ -453,6 +453,8 @@ struct Pending {
     reasons: String,
     /// A problem with the key was already reported, so `missing-key` must not report it again.
     key_reported: bool,
+    /// What the key field held when it was written, for a key that turns out empty.
+    key_written: Option<&'static str>,
 }
 
 impl<'s> Loader<'s> {
@@ -560,6 +562,10 @@ impl<'s> Loader<'s> {
         let decl = &rec.fields[field];
         if field == rec.key {
             self.row.key_span = Some(raw.span);
+            self.row.key_written = match raw.scalar {
+                convert::Scalar::Null => Some("`null`"),
+                _ => Some("an empty value"),
+            };
         }
         match convert::convert(&self.schema, decl, raw) {
             Ok(Some(Cell::UnresolvedRef { key, span })) => {
@@ -612,13 +618,18 @@ impl<'s> Loader<'s> {
         let key_cell = &self.row.values[rec.key];
         if key_cell.is_none() && !self.row.key_reported {
             let key_name = &rec.fields[rec.key].name;
+            // A key written but empty (`""`, blanks, `null`, an empty cell) is pointed at.
+            let (at, found, label) = match (self.row.key_written, self.row.key_span) {
+                (Some(what), Some(span)) => (span, what, format!("`{key_name}` is empty")),
+                _ => (key_at, "none", format!("this record has no `{key_name}`")),
+            };
             let d = Diagnostic::error(
                 "missing-key",
                 &self.path,
-                key_at,
-                format!("expected a `{key_name}` for this `{}` record, found none", rec.name),
+                at,
+                format!("expected a `{key_name}` for this `{}` record, found {found}", rec.name),
             )
-            .with_label(format!("this record has no `{key_name}`"))
+            .with_label(label)
             .with_help(format!("`{}` records are known by their `{key_name}`; give every record one", rec.name));
             self.reject_row(d, &format!("no `{key_name}`, the key"));
         }

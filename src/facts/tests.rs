@@ -521,8 +521,11 @@ fn unknown_kinds_and_fields_suggest_names() {
 fn missing_keys() {
     let text = "{\"企業\": [\n  {\"行業\": \"焦化\"},\n  {\"名稱\": null},\n  {\"名稱\": \"  \"}\n]}";
     let ff = parse("f.json", text);
-    assert_eq!(codes(&ff, text), ["missing-key@2:3", "missing-key@3:3", "missing-key@4:3"]);
+    // An absent key is pointed at by its record; a key written empty, at what was written.
+    assert_eq!(codes(&ff, text), ["missing-key@2:3", "missing-key@3:10", "missing-key@4:10"]);
     assert_eq!(ff.diagnostics[0].message, "expected a `名稱` for this `企業` record, found none");
+    assert_eq!(ff.diagnostics[1].message, "expected a `名稱` for this `企業` record, found `null`");
+    assert_eq!(ff.diagnostics[2].message, "expected a `名稱` for this `企業` record, found an empty value");
     assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 4]);
     // A key written but unreadable is one error, not two.
     let text = r#"{"監測": [{"序號": "one"}]}"#;
