@@ -598,6 +598,23 @@ fn split_date(t: &str) -> Option<(i32, u32, u32)> {
     Some((digits(y, 4..=4)? as i32, digits(m, 1..=2)?, digits(d, 1..=2)?))
 }
 
+/// Why `YYYY-MM-DD?HH:MM[:SS]…` is not a moment, when a field is out of its range.
+fn datetime_problem(text: &str) -> Option<String> {
+    let (date, time) = (text.get(..10)?, text.get(11..)?);
+    if let Some((y, m, d)) = split_date(date)
+        && Date::from_ymd(y, m, d).is_none()
+    {
+        return Some(format!("`{date}` is not a day of the calendar"));
+    }
+    let field = |at: usize| time.get(at..at + 2).and_then(|f| f.parse::<u32>().ok());
+    match (field(0), field(3), field(6)) {
+        (Some(h), _, _) if h > 23 => Some(format!("hours run from 00 to 23, not {h}")),
+        (_, Some(m), _) if m > 59 => Some(format!("minutes run from 00 to 59, not {m}")),
+        (_, _, Some(s)) if s > 59 => Some(format!("seconds run from 00 to 59, not {s}")),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,22 +670,5 @@ mod tests {
         for t in ["2019-09/30", "19-09-30", "2019-09-30-1", "2019年9月30", "2019 09 30", "20190930"] {
             assert_eq!(split_date(t), None, "{t}");
         }
-    }
-}
-
-/// Why `YYYY-MM-DD?HH:MM[:SS]…` is not a moment, when a field is out of its range.
-fn datetime_problem(text: &str) -> Option<String> {
-    let (date, time) = (text.get(..10)?, text.get(11..)?);
-    if let Some((y, m, d)) = split_date(date)
-        && Date::from_ymd(y, m, d).is_none()
-    {
-        return Some(format!("`{date}` is not a day of the calendar"));
-    }
-    let field = |at: usize| time.get(at..at + 2).and_then(|f| f.parse::<u32>().ok());
-    match (field(0), field(3), field(6)) {
-        (Some(h), _, _) if h > 23 => Some(format!("hours run from 00 to 23, not {h}")),
-        (_, Some(m), _) if m > 59 => Some(format!("minutes run from 00 to 59, not {m}")),
-        (_, _, Some(s)) if s > 59 => Some(format!("seconds run from 00 to 59, not {s}")),
-        _ => None,
     }
 }
