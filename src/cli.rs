@@ -76,13 +76,16 @@ fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
 
 /// Reads a fact file as bytes and decodes it for its format (see [`facts::decode`]): a CSV file
 /// that is not UTF-8 has its encoding detected; other text formats must be UTF-8.
-fn read_fact_file(path: &Path) -> Result<(Arc<str>, facts::Content), Diagnostic> {
+fn read_fact_file(
+    path: &Path,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<(Arc<str>, facts::Content), Diagnostic> {
     let name: Arc<str> = Arc::from(path.display().to_string());
     if facts::is_streamed(&name) {
         return Ok((name, facts::Content::stream(path).map_err(|e| io_error(path, &e))?));
     }
     let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
-    let content = facts::decode(&name, bytes)?;
+    let content = facts::decode_as(&name, bytes, encoding)?;
     Ok((name, content))
 }
 
@@ -210,6 +213,41 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2019-10-15"))
 }
 
+/// The fact files of an evaluation, and how to read them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FactFiles<'a> {
+    /// Fact files, or folders of them.
+    pub paths: &'a [PathBuf],
+    /// The encoding of CSV files that are not UTF-8, as declared (`--encoding gbk`) instead of
+    /// detected.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl<'a> From<&'a [PathBuf]> for FactFiles<'a> {
+    fn from(paths: &'a [PathBuf]) -> Self {
+        FactFiles { paths, encoding: None }
+    }
+}
+
+impl<'a> From<&'a Vec<PathBuf>> for FactFiles<'a> {
+    fn from(paths: &'a Vec<PathBuf>) -> Self {
+        FactFiles { paths, encoding: None }
+    }
+}
+
+impl<'a, const N: usize> From<&'a [PathBuf; N]> for FactFiles<'a> {
+    fn from(paths: &'a [PathBuf; N]) -> Self {
+        FactFiles { paths, encoding: None }
+    }
+}
+
+/// Reads an encoding's name as `--encoding` takes it: a WHATWG label such as `gbk`, `gb18030`,
+/// `big5` or `utf-8`.
+pub fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes())
+        .ok_or_else(|| format!("`{label}` is not an encoding: write `gbk`, `gb18030`, `big5` or `utf-8`"))
+}
+
 /// Diagnostics after which some records of a file were never read.
 const UNREAD: &[&str] = &[
     "fact-syntax",
@@ -236,11 +274,17 @@ pub struct Evaluated {
 }
 
 /// Loads a package and its fact files and evaluates them as of a date.
-pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -> Result<Evaluated, Outcome> {
+pub fn evaluate<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    style: Style,
+) -> Result<Evaluated, Outcome> {
+    let facts = facts.into();
     let (mut loaded, checked) = checked_package(dir, style)?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    for p in fact_paths {
+    for p in facts.paths {
         let paths = match files_under(p, facts::EXTENSIONS) {
             Ok(ps) if ps.is_empty() => {
                 let file: Arc<str> = Arc::from(p.display().to_string());
@@ -265,7 +309,7 @@ pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -
             }
         };
         for fp in paths {
-            match read_fact_file(&fp) {
+            match read_fact_file(&fp, facts.encoding) {
                 Ok((path, content)) => {
                     match &content {
                         facts::Content::Text { text, .. } => loaded.sources.add(&path, text),
@@ -306,8 +350,15 @@ pub fn evaluate(dir: &Path, fact_paths: &[PathBuf], as_of: Date, style: Style) -
 /// Rejected records and fact errors are reported on stderr, and the rest is evaluated: the
 /// verdicts that needed a rejected record are `unknown`, and the exit code comes from the
 /// verdicts. With `strict`, any rejected record or fact error makes the exit code 2.
-pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, style: Style, strict: bool) -> Outcome {
-    let e = match evaluate(dir, fact_paths, as_of, style) {
+pub fn eval<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    format: Format,
+    style: Style,
+    strict: bool,
+) -> Outcome {
+    let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
         Err(out) => return out,
     };
@@ -328,9 +379,9 @@ pub fn eval(dir: &Path, fact_paths: &[PathBuf], as_of: Date, format: Format, sty
 /// `writ agenda DIR --facts PATH… --from DATE --to DATE [--as-of DATE]`: the obligations falling
 /// due in the window, by party, in deadline order, with their status as of `as_of` (default:
 /// the window's first day).
-pub fn agenda(
+pub fn agenda<'a>(
     dir: &Path,
-    fact_paths: &[PathBuf],
+    facts: impl Into<FactFiles<'a>>,
     from: Date,
     to: Date,
     as_of: Option<Date>,
@@ -349,7 +400,7 @@ pub fn agenda(
         return fail(vec![d], &Sources::default(), style);
     }
     let as_of = as_of.unwrap_or(from);
-    let e = match evaluate(dir, fact_paths, as_of, style) {
+    let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
         Err(out) => return out,
     };
@@ -624,8 +675,15 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
 
 /// `writ explain DIR --facts PATH… --as-of DATE ID`: one verdict in full: the clause and its
 /// cited text, who owes it, what was compared, every fact it used, and why it has its status.
-pub fn explain(dir: &Path, fact_paths: &[PathBuf], as_of: Date, id: &str, format: Format, style: Style) -> Outcome {
-    let e = match evaluate(dir, fact_paths, as_of, style) {
+pub fn explain<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    id: &str,
+    format: Format,
+    style: Style,
+) -> Outcome {
+    let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
         Err(out) => return out,
     };

@@ -38,6 +38,16 @@ struct Facts {
     /// Fact files (`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx`) or folders of them.
     #[arg(long = "facts", value_name = "PATH", num_args = 1.., required = true)]
     paths: Vec<PathBuf>,
+    /// The encoding of CSV fact files that are not UTF-8 (`gbk`, `gb18030`, `big5`…); without
+    /// it, the encoding is detected. A file with a BOM is read in the encoding the BOM names.
+    #[arg(long, value_name = "NAME", value_parser = cli::parse_encoding)]
+    encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl Facts {
+    fn files(&self) -> cli::FactFiles<'_> {
+        cli::FactFiles { paths: &self.paths, encoding: self.encoding }
+    }
 }
 
 #[derive(Subcommand)]
@@ -115,14 +125,14 @@ fn main() -> ExitCode {
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
         Command::Eval { dir, facts, as_of, format, strict } => {
-            cli::eval(&dir, &facts.paths, as_of, format.into(), style, strict)
+            cli::eval(&dir, facts.files(), as_of, format.into(), style, strict)
         }
         Command::Agenda { dir, facts, from, to, as_of, format } => {
-            cli::agenda(&dir, &facts.paths, from, to, as_of, format.into(), style)
+            cli::agenda(&dir, facts.files(), from, to, as_of, format.into(), style)
         }
         Command::Test { dir } => cli::test(&dir, style),
         Command::Explain { dir, id, facts, as_of, format } => {
-            cli::explain(&dir, &facts.paths, as_of, &id, format.into(), style)
+            cli::explain(&dir, facts.files(), as_of, &id, format.into(), style)
         }
         Command::Coverage { dir, format } => cli::coverage(&dir, format.into(), style),
     };

@@ -266,6 +266,24 @@ fn bad_arguments_exit_2() {
 }
 
 #[test]
+fn a_declared_csv_encoding_reads_the_gbk_copies_as_detection_does() {
+    let args =
+        ["eval", "policies/yangquan-2019", "--facts", "examples/yangquan-2019-formats/csv", "--as-of", "2020-01-15"];
+    let (code, detected, err) = writ(&args);
+    assert_eq!((code, err.as_str()), (1, ""));
+    let (code, declared, err) = writ(&[&args[..], &["--encoding", "gbk"]].concat());
+    assert_eq!((code, err.as_str()), (1, ""));
+    assert_eq!(declared, detected);
+    // A file that is not GBK, declared GBK, is an error naming the declaration.
+    let (code, _, err) = writ(&[&args[..], &["--encoding", "big5"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("(as declared)"), "{err}");
+    let (code, _, err) = writ(&[&args[..], &["--encoding", "klingon"]].concat());
+    assert_eq!(code, 2);
+    assert!(err.contains("`klingon` is not an encoding"), "{err}");
+}
+
+#[test]
 fn explain_shows_one_verdict_and_suggests_a_near_id() {
     let args = [
         "explain",

@@ -417,3 +417,28 @@ fn ndjson_lines_that_are_not_utf8_or_too_long_are_rejected_alone() {
     );
     assert!(ff.rejected.is_empty());
 }
+
+#[test]
+fn a_declared_encoding_is_used_instead_of_detection() {
+    let text = "編號,企業,顆粒物\r\nK1,陽泉市水泵廠,31\r\n";
+    let path: Arc<str> = "工業爐窯.csv".into();
+    for enc in [encoding_rs::BIG5, encoding_rs::GB18030, encoding_rs::GBK] {
+        let (bytes, _, unmappable) = enc.encode(text);
+        assert!(!unmappable, "{}", enc.name());
+        let content = decode_as(&path, bytes.into_owned(), Some(enc)).unwrap();
+        let Content::Text { text: decoded, encoding } = &content else { panic!("{content:?}") };
+        assert_eq!(&**decoded, text, "{}", enc.name());
+        assert_eq!(*encoding, Some(enc.name()));
+    }
+    // UTF-8 stays UTF-8 whatever is declared, and a BOM names its own encoding.
+    let content = decode_as(&path, text.as_bytes().to_vec(), Some(encoding_rs::BIG5)).unwrap();
+    assert!(matches!(&content, Content::Text { text: t, encoding: None } if &**t == text));
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let content = decode_as(&path, bytes, Some(encoding_rs::BIG5)).unwrap();
+    assert!(matches!(&content, Content::Text { text: t, encoding: Some("UTF-16LE") } if &**t == text), "{content:?}");
+    // Bytes that are not valid in the declared encoding are an error that says so.
+    let err = decode_as(&path, vec![b'a', 0xFF, 0xFF, b'\n'], Some(encoding_rs::BIG5)).unwrap_err();
+    assert_eq!(err.code, "invalid-utf8");
+    assert!(err.message.contains("nor valid Big5 (as declared)"), "{}", err.message);
+}

@@ -230,6 +230,16 @@ pub const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl", "csv", "yaml", "yml
 /// BOM is dropped), except CSV, whose encoding is detected when it is not UTF-8 (Excel on
 /// Chinese Windows saves GBK). Invalid text is an `invalid-utf8` diagnostic at the first bad byte.
 pub fn decode(path: &Arc<str>, bytes: Vec<u8>) -> Result<Content, Diagnostic> {
+    decode_as(path, bytes, None)
+}
+
+/// [`decode`], with the encoding of a CSV file that is not UTF-8 declared rather than detected.
+/// A BOM still decides: a file that starts with one is in the encoding it names.
+pub fn decode_as(
+    path: &Arc<str>,
+    bytes: Vec<u8>,
+    declared: Option<&'static encoding_rs::Encoding>,
+) -> Result<Content, Diagnostic> {
     let ext = extension(path);
     // NDJSON is checked line by line as it is read, so one bad line rejects only itself.
     if matches!(ext.as_deref(), Some("xlsx" | "ndjson" | "jsonl")) {
@@ -244,9 +254,10 @@ pub fn decode(path: &Arc<str>, bytes: Vec<u8>) -> Result<Content, Diagnostic> {
     if ext.as_deref() == Some("csv") {
         // A UTF-16 BOM says the encoding outright; otherwise guess, hinting at `.cn` since
         // writ's plans are Chinese (Traditional characters in GBK could otherwise pass for Big5).
-        let (encoding, bom) = match encoding_rs::Encoding::for_bom(&bytes) {
-            Some((e, n)) => (e, n),
-            None => {
+        let (encoding, bom) = match (encoding_rs::Encoding::for_bom(&bytes), declared) {
+            (Some((e, n)), _) => (e, n),
+            (None, Some(e)) => (e, 0),
+            (None, None) => {
                 let mut detector = chardetng::EncodingDetector::new();
                 detector.feed(&bytes, true);
                 (detector.guess(Some(b"cn"), false), 0)
@@ -255,13 +266,14 @@ pub fn decode(path: &Arc<str>, bytes: Vec<u8>) -> Result<Content, Diagnostic> {
         if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(&bytes[bom..]) {
             return Ok(Content::Text { text: text.into(), encoding: Some(encoding.name()) });
         }
+        let how = if declared.is_some() && bom == 0 { "as declared" } else { "as detected" };
         return Err(Diagnostic::error(
             "invalid-utf8",
             path,
             Span::new(at, at),
-            format!("`{path}` is neither valid UTF-8 (byte {at}) nor valid {}", encoding.name()),
+            format!("`{path}` is neither valid UTF-8 (byte {at}) nor valid {} ({how})", encoding.name()),
         )
-        .with_help("save the file as UTF-8 (in Excel: “CSV UTF-8”)"));
+        .with_help("save the file as UTF-8 (in Excel: “CSV UTF-8”), or name its encoding with `--encoding`"));
     }
     Err(Diagnostic::error("invalid-utf8", path, Span::new(at, at), format!("`{path}` is not valid UTF-8 (byte {at})"))
         .with_help("save the file as UTF-8"))
