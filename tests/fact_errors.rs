@@ -241,7 +241,12 @@ fn facts_err() {
         if let Err(e) = check_err_case(&case) {
             failures.push(e);
         }
-        insta::assert_snapshot!(format!("{}\n----- DIAGNOSTICS\n{}", case.input(), case.render()));
+        insta::assert_snapshot!(format!(
+            "{}\n----- DIAGNOSTICS\n{}\n----- RECORDS\n{}",
+            case.input(),
+            case.render(),
+            accounting(&model, &case.facts)
+        ));
     });
     assert!(failures.is_empty(), "{} cases failed:\n\n{}", failures.len(), failures.join("\n\n"));
 }
@@ -257,6 +262,27 @@ fn facts_ok() {
         }
         insta::assert_snapshot!(format!("{}\n----- READ AS\n{}", case.input(), dump(&model, &case.facts)));
     });
+}
+
+/// Per record kind read, the records counted: every record read is accepted or rejected,
+/// never lost (records of a kind the policy does not declare, or past a syntax error that
+/// stops a file, are not read at all and are reported as such).
+fn accounting(model: &Model, facts: &Facts) -> String {
+    let mut out = String::new();
+    for (k, t) in facts.tables.iter().enumerate().filter(|(_, t)| t.loaded > 0) {
+        assert_eq!(t.loaded, t.len() + t.rejected.len(), "`{}`: loaded = accepted + rejected", model.records[k].name);
+        out.push_str(&format!(
+            "{}: {} loaded = {} accepted + {} rejected\n",
+            model.records[k].name,
+            t.loaded,
+            t.len(),
+            t.rejected.len()
+        ));
+    }
+    if out.is_empty() {
+        out.push_str("(none read)\n");
+    }
+    out
 }
 
 /// The rows read, one line each: `kind[key] field = value …`, values as writ holds them

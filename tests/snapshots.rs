@@ -66,6 +66,12 @@ fn eval_cases() {
         let human = cli::eval(&dir.join("policy"), std::slice::from_ref(&facts), as_of, Format::Human, STYLE, false);
         let json = cli::eval(&dir.join("policy"), std::slice::from_ref(&facts), as_of, Format::Json, STYLE, false);
         assert_eq!(human.code, json.code);
+        // Every record is accounted for: loaded = used + unused + rejected.
+        let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        for (kind, a) in parsed["summary"]["records"].as_object().unwrap() {
+            let n = |k: &str| a[k].as_u64().unwrap();
+            assert_eq!(n("loaded"), n("used") + n("unused") + n("rejected"), "{kind} in {}", dir.display());
+        }
         insta::assert_snapshot!(format!(
             "----- EXIT {}\n----- STDERR\n{}\n----- HUMAN\n{}\n----- JSON\n{}",
             human.code,

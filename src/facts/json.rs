@@ -133,13 +133,18 @@ pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
             loader: &mut *loader,
             memo: std::mem::take(&mut memo),
             skip_kind_member: false,
+            line_kind: None,
         };
         p.s.ws();
         if p.s.pos < text.len()
             && let Err(e) = p.line_record(file_kind)
         {
             let d = e.into_diagnostic(&p.loader.path);
-            reject(p.loader, d);
+            // A line that named its kind before the error is a rejected record of that kind.
+            match p.line_kind {
+                Some(kind) if file_kind.is_none() => p.loader.reject_whole(d, kind, None, line, whole),
+                _ => reject(p.loader, d),
+            }
         }
         memo = p.memo;
     }
@@ -649,6 +654,8 @@ struct Parser<'t, 'l, 's> {
     memo: Memo,
     /// In NDJSON, the `"kind"` member names the record kind and is not a field.
     skip_kind_member: bool,
+    /// In NDJSON, the kind the line being read names, once its `"kind"` member is read.
+    line_kind: Option<RecordId>,
 }
 
 /// What the reader keeps from record to record (and, in NDJSON, from line to line).
@@ -683,6 +690,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
             s: Scanner { text, b: text.as_bytes(), pos: 0, line: 1, base: 0 },
             memo: Memo::new(loader),
             skip_kind_member: false,
+            line_kind: None,
             loader,
         }
     }
@@ -706,6 +714,9 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                 let (name, _) = self.s.member_name()?;
                 let (tok, span) = self.s.value(1)?;
                 if trim(&name) == KIND_MEMBER && named.is_none() {
+                    if let Tok::Str(k) = &tok {
+                        self.line_kind = self.loader.kinds.get(trim(k)).copied();
+                    }
                     named = Some((tok, span));
                 }
                 self.s.ws();
