@@ -88,7 +88,15 @@ pub fn facts(ext: &str, data: &[u8]) {
         let path: Arc<str> = Arc::from(format!("{stem}.{ext}"));
         match facts::decode(&path, data.to_vec()) {
             Ok(content) => {
-                sources.insert(path.clone(), content.source_text());
+                let text: Arc<str> = match &content {
+                    facts::Content::Text { text, .. } => text.clone(),
+                    // A workbook's diagnostics name cells and have empty spans.
+                    facts::Content::Bytes(_) if ext == "xlsx" => "".into(),
+                    // NDJSON is read as bytes, line by line: its spans are byte offsets.
+                    facts::Content::Bytes(b) => same_length_text(b).into(),
+                    facts::Content::Stream { .. } => unreachable!("decode never streams"),
+                };
+                sources.insert(path.clone(), text);
                 files.push(facts::parse_content(&schema, &path, &content));
             }
             // As the CLI does: the file is not read, and its error is shown without a snippet.
@@ -106,6 +114,17 @@ pub fn facts(ext: &str, data: &[u8]) {
     well_formed(&diags, &sources);
     tables_consistent(&schema, &files, &linked);
     render(&diags, &sources);
+}
+
+/// The bytes as text of the same length: each byte of an invalid UTF-8 sequence becomes `?`,
+/// so spans into the bytes are spans into the text.
+fn same_length_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    out
 }
 
 /// Every diagnostic says how to fix it, and each label points inside the text of its file, on
