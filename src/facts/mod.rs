@@ -295,8 +295,11 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
     match content {
         Content::Text { text, encoding } => parse_input(schema, path, Input::Text(text, *encoding)),
         Content::Bytes(b) => parse_input(schema, path, Input::Bytes(b)),
-        Content::Stream { path: file, .. } => match std::fs::File::open(file) {
-            Ok(f) => parse_stream(schema, path, &mut std::io::BufReader::with_capacity(1 << 20, f)),
+        Content::Stream { path: file, len, .. } => match std::fs::File::open(file) {
+            Ok(f) => {
+                let f = Progress::new(f, path, *len);
+                parse_stream(schema, path, &mut std::io::BufReader::with_capacity(1 << 20, f))
+            }
             Err(e) => {
                 let d = Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {e}"))
                     .with_label("this file was not read")
@@ -304,6 +307,48 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
                 FileFacts { path: path.clone(), rows: Vec::new(), rejected: Vec::new(), diagnostics: vec![d] }
             }
         },
+    }
+}
+
+/// Whether reading a large streamed file shows its progress on stderr. The command line turns
+/// it on when stderr is a terminal; nothing else prints.
+pub static SHOW_PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A reader that shows, on one terminal line, how much of a large file has been read.
+struct Progress<R> {
+    inner: R,
+    path: Arc<str>,
+    len: u64,
+    read: u64,
+    /// The count of bytes at which to show progress next; `u64::MAX` when not shown.
+    next: u64,
+}
+
+impl<R> Progress<R> {
+    /// Files smaller than this load in about a second: no progress is shown for them.
+    const MIN: u64 = 64 << 20;
+
+    fn new(inner: R, path: &Arc<str>, len: u64) -> Self {
+        let show = SHOW_PROGRESS.load(std::sync::atomic::Ordering::Relaxed) && len >= Self::MIN;
+        Progress { inner, path: path.clone(), len, read: 0, next: if show { 0 } else { u64::MAX } }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.next != u64::MAX && (self.read >= self.next || n == 0) {
+            if n == 0 {
+                eprint!("\r\x1b[K");
+                self.next = u64::MAX;
+            } else {
+                let pct = self.read * 100 / self.len.max(1);
+                eprint!("\rreading {}: {} of {} MiB ({pct}%)\x1b[K", self.path, self.read >> 20, self.len >> 20);
+                self.next = self.read + (self.len / 100).max(1);
+            }
+        }
+        Ok(n)
     }
 }
 
