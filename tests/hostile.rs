@@ -284,6 +284,23 @@ fn json_1e400() {
 }
 
 #[test]
+fn yaml_and_toml_1e400() {
+    let m = model();
+    // YAML: each number is its record's error, as in JSON; `.inf` is not a number writ takes.
+    let text = "工業爐窯:\n  - 編號: K1\n    顆粒物: 1e400\n  - 編號: K2\n    顆粒物: -1.0e99999999999\n  \
+                - 編號: K3\n    顆粒物: .inf\n  - 編號: K4\n    顆粒物: 20\n";
+    let (facts, diags) = timed("facts: 1e400 in YAML", || load(&m, "big.yaml", text));
+    assert_eq!(codes(&diags), ["number-out-of-range", "number-out-of-range", "bad-value"]);
+    let t = &facts.tables[kind(&m, "工業爐窯")];
+    assert_eq!((t.len(), t.rejected.len()), (1, 3));
+    // TOML: the format itself holds floats as f64, so its parser rejects the file.
+    let text = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"顆粒物\" = 1e400\n";
+    let (_, diags) = timed("facts: 1e400 in TOML", || load(&m, "big.toml", text));
+    assert_eq!(codes(&diags), ["fact-syntax"]);
+    assert_well_formed(&diags, text);
+}
+
+#[test]
 fn json_100_mb_string_value() {
     let m = model();
     let big = "x".repeat(100 * MB);

@@ -44,7 +44,11 @@ impl Format for Toml {
 /// Reads a YAML fact file. A syntax error (or a file that is not a mapping of kinds) stops
 /// the file and is returned.
 pub(super) fn read_yaml(loader: &mut Loader<'_>, text: &str) -> Result<(), Diagnostic> {
-    let doc: Doc<Yaml> = serde_saphyr::from_str(text).map_err(|e| {
+    // A number too large for `f64` (`1e400`) reaches the reader, which takes its written text,
+    // so it is the one record's `number-out-of-range`, as in JSON, not an error of the file.
+    let mut options = serde_saphyr::Options::default();
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
+    let doc: Doc<Yaml> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let span = e.location().map_or_else(Span::default, |l| {
             let at = l.span().byte_offset().map_or_else(|| offset_of(text, l.line(), l.column()), |o| o as usize);
             Span::new(at, at)
