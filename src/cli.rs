@@ -256,6 +256,7 @@ const UNREAD: &[&str] = &[
     "invalid-utf8",
     "line-too-long",
     "file-too-large",
+    "sheet-too-large",
     "io-error",
 ];
 

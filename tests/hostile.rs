@@ -301,6 +301,29 @@ fn yaml_and_toml_1e400() {
 }
 
 #[test]
+fn xlsx_with_a_stray_cell_at_the_last_row_and_column() {
+    // 5 KB on disk; read as one dense table it would be 17 billion cells.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("工業爐窯").unwrap();
+    sheet.write_string(0, 0, "編號").unwrap();
+    sheet.write_string(0, 1, "顆粒物").unwrap();
+    sheet.write_string(1, 0, "K1").unwrap();
+    sheet.write_number(1, 1, 20).unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let m = model();
+    let schema = Schema::of(&m);
+    let path: Arc<str> = Arc::from("stray.xlsx");
+    let content = timed("facts: an XLSX sheet spanning A1:XFD1048576", || facts::decode(&path, bytes).unwrap());
+    let ff = facts::parse_content(&schema, &path, &content);
+    assert_eq!(codes(&ff.diagnostics), ["sheet-too-large"]);
+    assert!(
+        ff.diagnostics[0].message.starts_with("`工業爐窯!XFD1048576`: the sheet spans 1048576 rows by 16384 columns")
+    );
+    assert!(ff.rows.is_empty());
+}
+
+#[test]
 fn json_100_mb_string_value() {
     let m = model();
     let big = "x".repeat(100 * MB);

@@ -36,6 +36,33 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
         }
     };
     for sheet in book.sheet_names() {
+        // A sheet is read as one dense table; a stray cell far from it (`XFD1048576`) would
+        // make that table billions of cells. Measure the sheet first, by streaming its cells.
+        match extent(&mut book, &sheet) {
+            Ok(Extent { cells, rows, columns, far }) if rows * columns > MAX_CELLS => {
+                loader.cell = Some(format!("{sheet}!{}{}", column_name(far.1), far.0 + 1));
+                let d = Diagnostic::error(
+                    "sheet-too-large",
+                    &loader.path,
+                    Span::default(),
+                    format!(
+                        "the sheet spans {rows} rows by {columns} columns, more than the {MAX_CELLS} cells writ reads \
+                         as one table; it holds {cells} cells"
+                    ),
+                )
+                .with_label("the farthest cell")
+                .with_help(
+                    "delete the cells outside the table (in Excel: select the rows and columns past it and \
+                     delete them), or split the records over several sheets or workbooks; no row of this \
+                     sheet is read",
+                );
+                loader.report(d);
+                loader.cell = None;
+                continue;
+            }
+            // An unreadable sheet is reported just below, by the reader that reads it.
+            _ => {}
+        }
         let range = match book.worksheet_range(&sheet) {
             Ok(r) => r,
             Err(e) => {
@@ -57,6 +84,43 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
         let formulas = book.worksheet_formula(&sheet).ok();
         read_sheet(loader, &sheet, &range, formulas.as_ref());
     }
+}
+
+/// The most cells a sheet may span (rows × columns of its used area): about 1 GB held.
+const MAX_CELLS: u64 = 20_000_000;
+
+/// The used area of a sheet, as its dense table would span it.
+struct Extent {
+    /// Cells written in the file, a count that stops past [`MAX_CELLS`].
+    cells: u64,
+    rows: u64,
+    columns: u64,
+    /// The cell farthest from A1 (row, column), 0-based.
+    far: (u32, u32),
+}
+
+/// Streams the cells of a sheet to find the area they span, holding one cell at a time.
+fn extent<RS: std::io::Read + std::io::Seek>(book: &mut Xlsx<RS>, sheet: &str) -> Result<Extent, calamine::XlsxError> {
+    let mut reader = book.worksheet_cells_reader(sheet)?;
+    let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0, 0);
+    let mut cells = 0u64;
+    let mut far = (0, 0);
+    while let Some(cell) = reader.next_cell()? {
+        let (r, c) = cell.get_position();
+        (top, left, bottom, right) = (top.min(r), left.min(c), bottom.max(r), right.max(c));
+        if u64::from(r) + u64::from(c) >= u64::from(far.0) + u64::from(far.1) {
+            far = (r, c);
+        }
+        cells += 1;
+        if cells > MAX_CELLS {
+            break;
+        }
+    }
+    if cells == 0 {
+        return Ok(Extent { cells, rows: 0, columns: 0, far });
+    }
+    let (rows, columns) = (u64::from(bottom - top) + 1, u64::from(right - left) + 1);
+    Ok(Extent { cells, rows, columns, far })
 }
 
 fn read_sheet(
