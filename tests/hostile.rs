@@ -323,6 +323,52 @@ fn xlsx_with_a_stray_cell_at_the_last_row_and_column() {
     assert!(ff.rows.is_empty());
 }
 
+/// A zip archive of one entry whose directory says it unpacks to `claimed` bytes, as a zip
+/// bomb's does (its data here is four bytes, so the test needs no gigabyte).
+fn zip_claiming(claimed: u32) -> Vec<u8> {
+    let name = b"xl/sharedStrings.xml";
+    let data = b"<a/>";
+    let u16le = |v: u16| v.to_le_bytes();
+    let u32le = |v: u32| v.to_le_bytes();
+    let mut out = Vec::new();
+    // Local file header: stored, sizes as claimed.
+    out.extend(u32le(0x0403_4b50));
+    out.extend([u16le(20), u16le(0), u16le(0), u16le(0), u16le(0)].concat());
+    out.extend([u32le(0), u32le(data.len() as u32), u32le(claimed)].concat());
+    out.extend([u16le(name.len() as u16), u16le(0)].concat());
+    out.extend(name);
+    out.extend(data);
+    let directory = out.len() as u32;
+    out.extend(u32le(0x0201_4b50));
+    out.extend([u16le(20), u16le(20), u16le(0), u16le(0), u16le(0), u16le(0)].concat());
+    out.extend([u32le(0), u32le(data.len() as u32), u32le(claimed)].concat());
+    out.extend([u16le(name.len() as u16), u16le(0), u16le(0), u16le(0), u16le(0)].concat());
+    out.extend([u32le(0), u32le(0)].concat());
+    out.extend(name);
+    let size = out.len() as u32 - directory;
+    out.extend(u32le(0x0605_4b50));
+    out.extend([u16le(0), u16le(0), u16le(1), u16le(1)].concat());
+    out.extend([u32le(size), u32le(directory)].concat());
+    out.extend(u16le(0));
+    out
+}
+
+#[test]
+fn xlsx_zip_bomb_is_not_unpacked() {
+    let m = model();
+    let schema = Schema::of(&m);
+    let path: Arc<str> = Arc::from("bomb.xlsx");
+    let bytes = zip_claiming(3 << 30);
+    let content = facts::decode(&path, bytes).unwrap();
+    let ff = timed("facts: an XLSX that unpacks to 3 GiB", || facts::parse_content(&schema, &path, &content));
+    assert_eq!(codes(&ff.diagnostics), ["file-too-large"]);
+    assert!(ff.diagnostics[0].message.contains("unpacks to 3072 MiB"), "{}", ff.diagnostics[0].message);
+    // Under the limit, the same archive goes on to calamine, which finds it is no workbook.
+    let content = facts::decode(&path, zip_claiming(1 << 20)).unwrap();
+    let ff = facts::parse_content(&schema, &path, &content);
+    assert_eq!(codes(&ff.diagnostics), ["fact-syntax"]);
+}
+
 #[test]
 fn json_100_mb_string_value() {
     let m = model();

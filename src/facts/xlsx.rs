@@ -18,8 +18,31 @@ use crate::diagnostic::{Diagnostic, Span};
 use calamine::{Data, Reader, Xlsx};
 use std::collections::HashMap;
 
+/// The most a workbook may unpack to. calamine holds a workbook's shared strings and styles
+/// whole, so a small file that unpacks to gigabytes (a zip bomb) would take that memory.
+const MAX_UNPACKED: u64 = 1 << 30;
+
 /// Reads an XLSX workbook into `loader`.
 pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
+    if let Some(unpacked) = unpacked_size(bytes)
+        && unpacked > MAX_UNPACKED
+    {
+        let d = Diagnostic::error(
+            "file-too-large",
+            &loader.path,
+            Span::default(),
+            format!(
+                "the workbook is {} KiB but unpacks to {} MiB, more than the {} MiB writ reads",
+                bytes.len() >> 10,
+                unpacked >> 20,
+                MAX_UNPACKED >> 20
+            ),
+        )
+        .with_label("this file was not read")
+        .with_help("split the records over several workbooks, or save them as CSV or NDJSON, which are streamed");
+        loader.report(d);
+        return;
+    }
     let mut book = match Xlsx::new(std::io::Cursor::new(bytes)) {
         Ok(b) => b,
         Err(e) => {
@@ -84,6 +107,17 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
         let formulas = book.worksheet_formula(&sheet).ok();
         read_sheet(loader, &sheet, &range, formulas.as_ref());
     }
+}
+
+/// The sum of the sizes a zip archive's directory gives its entries, unpacked; `None` when it
+/// is not a zip archive (calamine then says what it is not).
+fn unpacked_size(bytes: &[u8]) -> Option<u64> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        total = total.saturating_add(zip.by_index_raw(i).ok()?.size());
+    }
+    Some(total)
 }
 
 /// The most cells a sheet may span (rows × columns of its used area): about 1 GB held.
