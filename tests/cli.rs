@@ -319,3 +319,30 @@ fn an_unreadable_fact_file_exits_2_even_without_strict() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("fact-syntax"), "{err}");
 }
+
+#[test]
+fn a_streamed_ndjson_file_shows_the_lines_its_diagnostics_point_at() {
+    let dir = std::env::temp_dir().join(format!("writ-ndjson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = format!("{{\"編號\": \"K9\", \"顆粒物\": \"{}\"}}", "x".repeat(100_000));
+    let lines = [
+        "{\"編號\": \"K1\", \"顆粒物\": 20}",
+        "{\"編號\": \"K2\", \"顆粒物\": 21}",
+        "{\"編號\": \"K3\", \"顆粒物\": \"thirty\"}",
+        &long,
+        "{\"編號\": \"K1\", \"顆粒物\": 22}",
+    ];
+    std::fs::write(dir.join("工業爐窯.ndjson"), lines.join("\n")).unwrap();
+    let (code, _out, err) =
+        writ(&["eval", "policies/yangquan-2019", "--facts", dir.to_str().unwrap(), "--as-of", "2019-10-15"]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 1, "rejected records are reported and the rest evaluated: {err}");
+    // Each diagnostic names its line and column and shows that line, read back from the file.
+    assert!(err.contains("工業爐窯.ndjson:3:21]"), "{err}");
+    assert!(err.contains(" 3 │ {\"編號\": \"K3\", \"顆粒物\": \"thirty\"}"), "{err}");
+    assert!(err.contains("工業爐窯.ndjson:4:21]"), "{err}");
+    assert!(err.contains("工業爐窯.ndjson:5:8]"), "duplicate key: {err}");
+    assert!(err.contains(" 5 │ {\"編號\": \"K1\", \"顆粒物\": 22}"), "{err}");
+    // A long line is shown cut, not whole.
+    assert!(err.len() < 90_000, "stderr of {} bytes", err.len());
+}

@@ -300,14 +300,21 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
                 let f = Progress::new(f, path, *len);
                 parse_stream(schema, path, &mut std::io::BufReader::with_capacity(1 << 20, f))
             }
-            Err(e) => {
-                let d = Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {e}"))
-                    .with_label("this file was not read")
-                    .with_help("check that the file exists and is readable");
-                FileFacts { path: path.clone(), rows: Vec::new(), rejected: Vec::new(), diagnostics: vec![d] }
-            }
+            Err(e) => FileFacts {
+                path: path.clone(),
+                rows: Vec::new(),
+                rejected: Vec::new(),
+                diagnostics: vec![unreadable(path, &e)],
+            },
         },
     }
+}
+
+/// The `io-error` of a fact file that cannot be read.
+fn unreadable(path: &Arc<str>, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {e}"))
+        .with_label("this file was not read")
+        .with_help("check that the file exists and is readable")
 }
 
 /// Whether reading a large streamed file shows its progress on stderr. The command line turns
@@ -399,10 +406,7 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
             // Only NDJSON is streamed; any other format is read whole here.
             let mut bytes = Vec::new();
             if let Err(e) = input.read_to_end(&mut bytes) {
-                let d = Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {e}"))
-                    .with_label("this file was not read")
-                    .with_help("check that the file exists and is readable");
-                return stopped(d);
+                return stopped(unreadable(path, &e));
             }
             return match decode(path, bytes) {
                 Ok(content) => parse_content(schema, path, &content),

@@ -39,24 +39,63 @@ impl Sources {
     }
 }
 
-/// Lines longer than this are cut in a snippet: a diagnostic needs the place, not a 100 MB line.
-const MAX_SHOWN_LINE: usize = 64 * 1024;
+/// A line longer than this is not shown whole: a snippet shows the part of it around the
+/// place a diagnostic points at (a minified JSON export is one line of megabytes).
+const LONG_LINE: usize = 400;
+/// How much of a long line a snippet shows on either side of the place, in bytes.
+const AROUND: usize = 60;
+/// The most of a line read back from a streamed file (NDJSON lines are at most 8 MiB).
+const MAX_READ_LINE: usize = 8 * 1024 * 1024 + 1;
 
-/// A run of whole lines of a file, as shown in snippets.
+/// A run of text of a file, as shown in snippets: whole lines, or a window of one long line.
 #[derive(Debug)]
 struct Block {
-    /// The file offset of the block's first byte, always the start of a line.
+    /// The file offset of the block's first byte.
     offset: usize,
-    /// The 0-based line number of that line.
+    /// The 0-based line number of its first line.
     first_line: usize,
+    /// The characters of that line before the block: 0 but for a window of a long line.
+    first_column: usize,
     text: String,
 }
 
-/// The lines of one file that the diagnostics being rendered point into, with a line of
-/// context around each for a text held in memory.
+/// The text of the files that the diagnostics being rendered point into: the lines they touch,
+/// with a line of context on either side, or windows of the long lines they touch.
 #[derive(Debug, Default)]
 struct Excerpt {
     blocks: Vec<Block>,
+}
+
+/// One line of a file: its offset, 0-based number and text (without the line break).
+struct Line<'t> {
+    offset: usize,
+    number: usize,
+    text: &'t str,
+}
+
+impl Line<'_> {
+    fn end(&self) -> usize {
+        self.offset + self.text.len()
+    }
+
+    /// The block showing this line for a span `s..e` (file offsets) that starts on it: the whole
+    /// line, or the window of a long line around the span.
+    fn block(&self, s: usize, e: usize) -> Block {
+        if self.text.len() <= LONG_LINE {
+            let text = self.text.to_string();
+            return Block { offset: self.offset, first_line: self.number, first_column: 0, text };
+        }
+        let local = s.clamp(self.offset, self.end()) - self.offset;
+        let start = floor(self.text, local.saturating_sub(AROUND));
+        let end = (e.clamp(self.offset, self.end()) - self.offset).max(local);
+        let end = floor(self.text, end.saturating_add(AROUND).min(local + LONG_LINE).min(self.text.len()));
+        Block {
+            offset: self.offset + start,
+            first_line: self.number,
+            first_column: self.text[..start].chars().count(),
+            text: self.text[start..end].to_string(),
+        }
+    }
 }
 
 impl Excerpt {
@@ -74,92 +113,131 @@ impl Excerpt {
         Some(b.first_line + b.text[..local].matches('\n').count())
     }
 
-    /// Cuts the lines of `text` that `spans` touch, one line of context on either side,
-    /// counting lines in one pass over the text up to the last of them.
+    /// Blocks in file order, those that touch or overlap joined when both hold whole lines.
+    fn joined(mut blocks: Vec<Block>) -> Excerpt {
+        blocks.sort_by_key(|b| b.offset);
+        let mut out: Vec<Block> = Vec::new();
+        for b in blocks {
+            match out.last_mut() {
+                // Overlapping whole lines: one block, reaching as far as either.
+                Some(last)
+                    if last.offset + last.text.len() >= b.offset && last.first_column == 0 && b.first_column == 0 =>
+                {
+                    let keep = last.offset + last.text.len() - b.offset;
+                    if keep < b.text.len() {
+                        last.text.push_str(&b.text[keep..]);
+                    }
+                }
+                Some(last)
+                    if last.first_column == 0
+                        && b.first_column == 0
+                        && last.offset + last.text.len() + 1 == b.offset
+                        && last.first_line + last.text.matches('\n').count() + 1 == b.first_line =>
+                {
+                    last.text.push('\n');
+                    last.text.push_str(&b.text);
+                }
+                _ => out.push(b),
+            }
+        }
+        Excerpt { blocks: out }
+    }
+
+    /// Cuts the lines of `text` that `spans` touch, with a short line of context on either
+    /// side, counting lines in one pass over the text up to the last of them.
     fn of_text(text: &str, spans: &[(usize, usize)]) -> Excerpt {
-        let mut ranges: Vec<(usize, usize)> = spans
+        let mut spans: Vec<(usize, usize)> = spans
             .iter()
             .map(|&(s, e)| {
                 let s = floor(text, s.min(text.len()));
-                let e = floor(text, e.min(text.len()).max(s));
-                let start = text[..s].rfind('\n').map_or(0, |i| text[..i].rfind('\n').map_or(0, |j| j + 1));
-                let end = text[e..]
-                    .find('\n')
-                    .map(|i| e + i + 1)
-                    .map_or(text.len(), |after| text[after..].find('\n').map_or(text.len(), |i| after + i));
-                (start, end)
+                (s, floor(text, e.min(text.len()).max(s)))
             })
             .collect();
-        ranges.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::new();
-        for (s, e) in ranges {
-            match merged.last_mut() {
-                Some(last) if s <= last.1 + 1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
+        spans.sort_unstable();
+        let line_at = |at: usize, number: usize| {
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            Line { offset: start, number, text: &text[start..end] }
+        };
+        let (mut number, mut counted) = (0, 0);
+        let mut blocks = Vec::new();
+        for (s, e) in spans {
+            number += text[counted..s].matches('\n').count();
+            counted = s;
+            let first = line_at(s, number);
+            let last = line_at(e, number + text[s..e].matches('\n').count());
+            let (first_offset, first_number, last_end, last_number) =
+                (first.offset, first.number, last.end(), last.number);
+            if first.number == last.number {
+                blocks.push(first.block(s, e));
+            } else {
+                // A span over several lines: the lines it covers, each cut if long.
+                let mut line = first;
+                loop {
+                    blocks.push(line.block(s.max(line.offset), e.min(line.end())));
+                    if line.number >= last.number || line.end() >= text.len() {
+                        break;
+                    }
+                    line = line_at(line.end() + 1, line.number + 1);
+                }
+            }
+            // A short line of context on either side.
+            if first_offset > 0 {
+                let prev = line_at(first_offset - 1, first_number - 1);
+                if prev.text.len() <= LONG_LINE {
+                    blocks.push(prev.block(prev.offset, prev.offset));
+                }
+            }
+            if last_end < text.len() {
+                let next = line_at(last_end + 1, last_number + 1);
+                if next.text.len() <= LONG_LINE {
+                    blocks.push(next.block(next.offset, next.offset));
+                }
             }
         }
-        let (mut line, mut counted) = (0, 0);
-        let blocks = merged
-            .into_iter()
-            .map(|(s, e)| {
-                line += text[counted..s].matches('\n').count();
-                counted = s;
-                Block { offset: s, first_line: line, text: cut_long_lines(&text[s..e]) }
-            })
-            .collect();
-        Excerpt { blocks }
+        Excerpt::joined(blocks)
     }
 
     /// Reads the lines that `spans` touch from the file at `path`, in one pass that holds only
-    /// those lines. A file that cannot be read gives an empty excerpt: the diagnostics are
-    /// still shown, without their snippets.
+    /// those lines (and of each at most [`MAX_READ_LINE`] bytes). A file that cannot be read
+    /// gives an empty excerpt: the diagnostics are still shown, without their snippets.
     fn of_file(path: &Path, spans: &[(usize, usize)]) -> Excerpt {
         use std::io::{BufRead, Read};
         let mut wanted = spans.to_vec();
         wanted.sort_unstable();
         let Ok(file) = std::fs::File::open(path) else { return Excerpt::default() };
         let mut input = std::io::BufReader::new(file);
-        let (mut offset, mut line, mut next) = (0usize, 0usize, 0usize);
+        let (mut offset, mut number, mut next) = (0usize, 0usize, 0usize);
         let mut blocks: Vec<Block> = Vec::new();
         let mut buf = Vec::new();
         while next < wanted.len() {
             buf.clear();
-            let Ok(n) = input.by_ref().take(MAX_SHOWN_LINE as u64).read_until(b'\n', &mut buf) else { break };
+            let Ok(n) = input.by_ref().take(MAX_READ_LINE as u64).read_until(b'\n', &mut buf) else { break };
             if n == 0 {
                 break;
             }
             let mut end = offset + n;
-            if buf.last() != Some(&b'\n') {
-                // A cut line: skip the rest of it.
-                buf.push(b'\n');
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            } else if n == MAX_READ_LINE {
                 let Ok(rest) = skip_line(&mut input) else { break };
                 end += rest;
             }
-            // Spans that end before this line are done; is the first of the others on it?
+            // Spans that end before this line are done; the others that start on it are shown.
             while next < wanted.len() && wanted[next].1.max(wanted[next].0) < offset {
                 next += 1;
             }
-            let touched = wanted[next..].iter().take_while(|w| w.0 < end).any(|w| w.1.max(w.0) >= offset);
-            if touched {
-                let text = String::from_utf8_lossy(&buf).into_owned();
-                match blocks.last_mut() {
-                    Some(b)
-                        if b.offset + b.text.len() == offset && b.first_line + b.text.matches('\n').count() == line =>
-                    {
-                        b.text.push_str(&text)
-                    }
-                    _ => blocks.push(Block { offset, first_line: line, text }),
+            let text = String::from_utf8_lossy(&buf);
+            let line = Line { offset, number, text: &text };
+            for &(s, e) in wanted[next..].iter().take_while(|w| w.0 < end.max(offset + 1)) {
+                if e.max(s) >= offset {
+                    blocks.push(line.block(s, e));
                 }
             }
             offset = end;
-            line += 1;
+            number += 1;
         }
-        for b in &mut blocks {
-            if b.text.ends_with('\n') {
-                b.text.pop();
-            }
-        }
-        Excerpt { blocks }
+        Excerpt::joined(blocks)
     }
 }
 
@@ -183,22 +261,6 @@ fn skip_line(input: &mut impl std::io::BufRead) -> std::io::Result<usize> {
     }
 }
 
-/// `text` with every line longer than [`MAX_SHOWN_LINE`] bytes cut there. Offsets past a cut
-/// are then shown at the cut.
-fn cut_long_lines(text: &str) -> String {
-    if text.len() <= MAX_SHOWN_LINE {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&line[..floor(line, line.len().min(MAX_SHOWN_LINE))]);
-    }
-    out
-}
-
 /// One file's excerpt, named, as miette reads it. Columns count characters, as editors do
 /// (miette counts bytes, which puts the column of anything after Chinese text far to the right).
 struct Snippet {
@@ -218,8 +280,11 @@ impl SourceCode for Snippet {
         let local = SourceSpan::new(start.into(), span.len().min(b.text.len() - start));
         let c = b.text.as_str().read_span(&local, before, after)?;
         let offset = floor(&b.text, c.span().offset().min(b.text.len()));
-        let line_start = b.text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let column = b.text[line_start..offset].chars().count();
+        let column = match b.text[..offset].rfind('\n') {
+            Some(i) => b.text[i + 1..offset].chars().count(),
+            // On the block's first line, which may start part-way into the line.
+            None => b.first_column + b.text[..offset].chars().count(),
+        };
         let global = SourceSpan::new((b.offset + c.span().offset()).into(), c.span().len());
         Ok(Box::new(
             MietteSpanContents::new_named(
