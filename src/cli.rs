@@ -85,8 +85,17 @@ fn read_fact_file(
         return Ok((name, facts::Content::stream(path).map_err(|e| io_error(path, &e))?));
     }
     let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
-    let content = facts::decode_as(&name, bytes, encoding)?;
-    Ok((name, content))
+    match facts::decode_as(&name, bytes, encoding) {
+        Ok(content) => Ok((name, content)),
+        // Text that cannot be decoded is still loaded, as bytes: the loader reports it and
+        // marks the kinds it may hold incomplete, so the report shows what it affects. (With
+        // an encoding declared, the loader would detect one instead, so the error stands.)
+        Err(d) if d.code == "invalid-utf8" && encoding.is_none() => match std::fs::read(path) {
+            Ok(bytes) => Ok((name, facts::Content::Bytes(bytes.into()))),
+            Err(_) => Err(d),
+        },
+        Err(d) => Err(d),
+    }
 }
 
 /// Files with one of the extensions (in any case), below a path (or the path itself), sorted.
@@ -251,6 +260,7 @@ pub fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, Str
 /// Diagnostics after which some records of a file were never read.
 const UNREAD: &[&str] = &[
     "fact-syntax",
+    "unclosed-quote",
     "unknown-format",
     "unknown-record-kind",
     "invalid-utf8",
@@ -436,7 +446,7 @@ fn test_facts(model: &Model, test: &crate::model::TestDef, file: &Arc<str>) -> f
                 .collect(),
         })
         .collect();
-    let ff = FileFacts { path: file.clone(), rows, rejected: vec![], diagnostics: vec![] };
+    let ff = FileFacts { path: file.clone(), rows, rejected: vec![], losses: vec![], diagnostics: vec![] };
     facts::link(&schema, &[ff])
 }
 

@@ -264,9 +264,10 @@ fn facts_ok() {
     });
 }
 
-/// Per record kind read, the records counted: every record read is accepted or rejected,
-/// never lost (records of a kind the policy does not declare, or past a syntax error that
-/// stops a file, are not read at all and are reported as such).
+/// Per record kind read, the records counted: every record read is accepted or rejected; and
+/// per kind of which some records were never read (past a syntax error, in a line that is not
+/// UTF-8), the file and how many, so that the kind is known to be incomplete. (Records of a
+/// kind the policy does not declare belong to no kind here.)
 fn accounting(model: &Model, facts: &Facts) -> String {
     let mut out = String::new();
     for (k, t) in facts.tables.iter().enumerate().filter(|(_, t)| t.loaded > 0) {
@@ -278,6 +279,24 @@ fn accounting(model: &Model, facts: &Facts) -> String {
             t.len(),
             t.rejected.len()
         ));
+    }
+    // Kinds that lost records the same way are listed together; a file that may have held
+    // any kind makes every kind incomplete.
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for (k, t) in facts.tables.iter().enumerate() {
+        for l in &t.incomplete {
+            let file = Path::new(&*l.file).file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned());
+            let lost = l.lost.map_or("an unknown number".to_string(), |n| n.to_string());
+            let how = format!("{lost} not read from {file} at line {}: {}", l.line, l.reason);
+            match groups.iter_mut().find(|(h, _)| *h == how) {
+                Some((_, kinds)) => kinds.push(&model.records[k].name),
+                None => groups.push((how, vec![&model.records[k].name])),
+            }
+        }
+    }
+    for (how, kinds) in groups {
+        let kinds = if kinds.len() == model.records.len() { "every kind".to_string() } else { kinds.join(", ") };
+        out.push_str(&format!("incomplete ({kinds}): {how}\n"));
     }
     if out.is_empty() {
         out.push_str("(none read)\n");

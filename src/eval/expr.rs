@@ -168,7 +168,21 @@ impl<'m> Ev<'m> {
                 Some(rej) => {
                     R::Unknown(format!("the {name} record `{key}` (line {}) was rejected: {}", rej.line, rej.reason))
                 }
-                None => R::Unknown(format!("no {name} record `{key}` in the facts")),
+                // The record may be among those that were not read.
+                None => match table.incomplete.first() {
+                    Some(loss) => R::Unknown(format!(
+                        "no {name} record `{key}` was read, and the {name} records are incomplete: {}",
+                        loss.describe(name)
+                    )),
+                    None => match table.rejected.iter().find(|r| r.key.is_none()) {
+                        Some(rej) => R::Unknown(format!(
+                            "no {name} record `{key}` was read, and the {name} record at line {} was rejected \
+                             before its key could be read: {}",
+                            rej.line, rej.reason
+                        )),
+                        None => R::Unknown(format!("no {name} record `{key}` in the facts")),
+                    },
+                },
             },
         }
     }
@@ -566,6 +580,13 @@ impl<'m> Ev<'m> {
         let kind = a.kind;
         let name = self.model.records[kind as usize].name.clone();
         let table = &self.facts.tables[kind as usize];
+        if let Some(loss) = table.incomplete.first() {
+            return R::Unknown(format!(
+                "the {name} records are incomplete, so the {} cannot be known: {}",
+                a.func.name(),
+                loss.describe(&name)
+            ));
+        }
         if !table.rejected.is_empty() {
             return R::Unknown(format!(
                 "{} {name} record(s) were rejected, so the {} cannot be known",

@@ -146,6 +146,11 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
                     R::Unknown(format!("the {name} record at line {} was rejected: {}", rej.line, rej.reason)),
                 ));
             }
+            // Records that were never read cannot be named, but they may have been in scope:
+            // one subject per file stands for them, so that no verdict silently vanishes.
+            for loss in &table.incomplete {
+                out.push((name.clone(), lost_subject(&loss.file), R::Unknown(loss.describe(&name))));
+            }
             out
         }
         ScopeSource::Keys(kind, keys) => {
@@ -208,6 +213,11 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
         cx.not_applicable = saved_na;
         cx.subject.pop();
     }
+}
+
+/// The subject key that stands for the records of a kind that could not be read from `file`.
+pub(crate) fn lost_subject(file: &str) -> String {
+    format!("records lost from {file}")
 }
 
 /// Emits `unknown` for every requirement below, with the reason.

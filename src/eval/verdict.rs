@@ -165,6 +165,28 @@ pub struct KindAccount {
     pub used: usize,
     pub unused: usize,
     pub rejected: usize,
+    /// Files with records of this kind that were never read: the kind is incomplete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<LossOut>,
+}
+
+/// Records of a kind that one file held but that were never read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LossOut {
+    pub file: Arc<str>,
+    /// Where the first unread part begins; absent for a file not read at all or a workbook.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub line: u32,
+    pub reason: String,
+    /// How many records were lost; `null` when that could not be counted.
+    pub lost: Option<usize>,
+    /// Further places of the file where records of this kind were lost.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more: usize,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -186,12 +208,23 @@ impl Summary {
             let accepted = t.origins.len();
             let u = used.get(k).map(|u| u.iter().filter(|b| **b).count()).unwrap_or(0);
             let rejected = t.rejected.len();
-            if accepted + rejected == 0 {
+            if accepted + rejected == 0 && t.incomplete.is_empty() {
                 continue;
             }
+            let incomplete = t
+                .incomplete
+                .iter()
+                .map(|l| LossOut {
+                    file: l.file.clone(),
+                    line: l.line,
+                    reason: l.reason.clone(),
+                    lost: l.lost,
+                    more: l.more,
+                })
+                .collect();
             records.insert(
                 kinds.get(k).map(|r| r.name.clone()).unwrap_or_default(),
-                KindAccount { loaded: accepted + rejected, used: u, unused: accepted - u, rejected },
+                KindAccount { loaded: accepted + rejected, used: u, unused: accepted - u, rejected, incomplete },
             );
         }
         Summary { verdicts: verdicts.len(), by_status, records }

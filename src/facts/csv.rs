@@ -32,7 +32,10 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
         )
         .with_label("empty file")
         .with_help("the first line of a CSV fact file names the fields, such as `編號,顆粒物`");
+        let reason = d.message.clone();
         loader.report(d);
+        // An export that wrote nothing may have had records to write.
+        loader.lose_in(1, &reason, None, None);
         return;
     }
 
@@ -74,6 +77,45 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
         let first = spans.first().map_or(start, |s| s.start as usize);
         let line = lines.line_at(text, first);
         let span = Span::new(first, end);
+        if !matches!(result, Ok(false)) {
+            match swallowed(text, &spans, columns.len()) {
+                None => {}
+                Some(Swallowed::ToEnd(open)) => {
+                    let line = lines.line_at(text, open);
+                    let d = unclosed_quote(
+                        loader,
+                        open,
+                        format!(
+                            "this quote is never closed, so the rest of the file, from line {line}, is read as one cell"
+                        ),
+                        "the rest of the file was not read",
+                    );
+                    let reason = d.message.clone();
+                    loader.report(d);
+                    loader.lose(kind, line, &reason, None);
+                    break;
+                }
+                Some(Swallowed::Rows(open, n)) => {
+                    let at = lines.line_at(text, open);
+                    let d = unclosed_quote(
+                        loader,
+                        open,
+                        if n == 1 {
+                            "this quoted cell takes in 1 more line that looks like a row of its own".to_string()
+                        } else {
+                            format!("this quoted cell takes in {n} more lines that look like rows of their own")
+                        },
+                        "this record and the rows inside the cell were not read",
+                    );
+                    let reason = d.message.clone();
+                    let key = key_column.and_then(|k| record.get(k)).and_then(|k| std::str::from_utf8(k).ok());
+                    let key = key.map(str::trim).filter(|k| !k.is_empty() && k.len() < 200).map(Into::into);
+                    loader.reject_whole(d, kind, key, line, span);
+                    loader.lose(kind, at + 1, &reason, Some(n));
+                    continue;
+                }
+            }
+        }
         match result {
             Ok(false) => break,
             Ok(true) => {}
@@ -135,6 +177,48 @@ fn kind_of<R: std::io::Read>(loader: &mut Loader<'_>, header: Span, reader: &mut
     };
     loader.unknown_kind(&stem, header, label, &tail);
     None
+}
+
+/// A quoted cell that took in what were meant as rows.
+enum Swallowed {
+    /// The quote at this offset is never closed: the cell runs to the end of the file.
+    ToEnd(usize),
+    /// The quote at this offset is closed only after this many lines that hold as many
+    /// delimiters as a whole row does, so it most likely was left open and closed by a stray
+    /// quote further down.
+    Rows(usize, usize),
+}
+
+/// Finds a quoted cell of the record `spans` that swallowed rows. A cell may hold line breaks,
+/// but a line inside it with a delimiter for every column of the header is a row, not text.
+fn swallowed(text: &str, spans: &[Span], columns: usize) -> Option<Swallowed> {
+    for s in spans {
+        let cell = &text[s.start as usize..s.end as usize];
+        if !cell.starts_with('"') {
+            continue;
+        }
+        let inner = &cell[1..];
+        // The quotes after the opening one pair up (`""` inside, then the closing one), so an
+        // even count means the closing quote is missing.
+        if s.end as usize == text.len() && inner.bytes().filter(|&c| c == b'"').count() % 2 == 0 {
+            return Some(Swallowed::ToEnd(s.start as usize));
+        }
+        if columns > 1 {
+            let rows =
+                inner.lines().skip(1).filter(|l| l.bytes().filter(|&c| c == b',').count() + 1 >= columns).count();
+            if rows > 0 {
+                return Some(Swallowed::Rows(s.start as usize, rows));
+            }
+        }
+    }
+    None
+}
+
+fn unclosed_quote(loader: &Loader<'_>, open: usize, message: String, label: &str) -> Diagnostic {
+    Diagnostic::error("unclosed-quote", &loader.path, Span::new(open, open + 1), message).with_label(label).with_help(
+        "close the quote at the end of its cell (`\"a,b\"`), or double a quote meant as text inside a quoted \
+             cell (`\"say \"\"hi\"\"\"`); a quote that opens a cell runs until the next single quote",
+    )
 }
 
 /// Maps each column to its field, reporting unknown and repeated header names.

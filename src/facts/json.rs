@@ -22,10 +22,18 @@ use std::io::BufRead;
 /// hostile file nests this far.
 const MAX_DEPTH: usize = 128;
 
-/// Reads a JSON fact file into `loader`. A syntax error stops the file and is returned.
-pub(super) fn read(loader: &mut Loader<'_>, text: &str) -> std::result::Result<(), Diagnostic> {
+/// Where a JSON fact file stopped being read.
+pub(super) struct Stop {
+    pub diagnostic: Diagnostic,
+    /// The kind whose array was being read, when the error is inside one.
+    pub kind: Option<RecordId>,
+}
+
+/// Reads a JSON fact file into `loader`. A syntax error stops the file and is returned; the
+/// records read before it stay in `loader`, since each was read whole.
+pub(super) fn read(loader: &mut Loader<'_>, text: &str) -> std::result::Result<(), Stop> {
     let mut p = Parser::new(loader, text);
-    p.document().map_err(|e| e.into_diagnostic(&p.loader.path))
+    p.document().map_err(|e| Stop { diagnostic: e.into_diagnostic(&p.loader.path), kind: p.line_kind })
 }
 
 /// The member of an NDJSON record that names its kind.
@@ -63,7 +71,9 @@ pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
                 )
                 .with_label("reading stopped here")
                 .with_help("check that the file is readable and complete, then run again");
+                let reason = d.message.clone();
                 loader.report(d);
+                loader.lose_in(line.saturating_add(1), &reason, None, None);
                 return;
             }
         };
@@ -86,13 +96,22 @@ pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
             .with_help(
                 "split the file into files of under 4 GiB each; every file in a folder given to `--facts` is read",
             );
+            let reason = d.message.clone();
             loader.report(d);
+            loader.lose_in(line, &reason, None, None);
             return;
         }
         let whole = Span::new(start, start + len);
-        let reject = |loader: &mut Loader<'_>, d: Diagnostic| match file_kind {
+        // A line that cannot be read as a record of a known kind: in a file named after a
+        // kind, a rejected record of it; otherwise one record lost, of whichever kinds the
+        // line's text names (`unread`, when the whole line is held).
+        let reject = |loader: &mut Loader<'_>, d: Diagnostic, unread: Option<&[u8]>| match file_kind {
             Some(kind) => loader.reject_whole(d, kind, None, line, whole),
-            None => loader.report(d),
+            None => {
+                let reason = d.message.clone();
+                loader.report(d);
+                loader.lose_in(line, &reason, Some(1), unread);
+            }
         };
         if len > MAX_LINE {
             let d = Diagnostic::error(
@@ -105,7 +124,7 @@ pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
             .with_help(
                 "each NDJSON line is one record of a few hundred bytes; check the export for missing line breaks",
             );
-            reject(loader, d);
+            reject(loader, d, None);
             continue;
         }
         let (bytes, base) = match buf.strip_prefix("\u{feff}".as_bytes()) {
@@ -124,7 +143,7 @@ pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
                 )
                 .with_label("this line was not read")
                 .with_help("save the file as UTF-8");
-                reject(loader, d);
+                reject(loader, d, Some(bytes));
                 continue;
             }
         };
@@ -143,7 +162,7 @@ pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
             // A line that named its kind before the error is a rejected record of that kind.
             match p.line_kind {
                 Some(kind) if file_kind.is_none() => p.loader.reject_whole(d, kind, None, line, whole),
-                _ => reject(p.loader, d),
+                _ => reject(p.loader, d, Some(text.as_bytes())),
             }
         }
         memo = p.memo;
@@ -828,7 +847,10 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
             loop {
                 let (name, span) = self.s.member_name()?;
                 let name = trim(&name);
-                match self.loader.kinds.get(name).copied() {
+                let kind = self.loader.kinds.get(name).copied();
+                // The kind being read, should the file stop inside its records.
+                self.line_kind = kind;
+                match kind {
                     Some(kind) if self.s.peek() == Some(b'[') => self.records(kind)?,
                     Some(kind) => {
                         let (tok, span) = self.s.value(1)?;
@@ -849,6 +871,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                         self.loader.unknown_kind(name, span, label, "the record kinds are declared by `record` items");
                     }
                 }
+                self.line_kind = None;
                 self.s.ws();
                 if self.s.eat(b'}') {
                     break;

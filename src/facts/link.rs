@@ -93,6 +93,9 @@ impl<'f> Linker<'_, 'f> {
     fn gather(&mut self) {
         let n = self.schema.records.len();
         for (fi, file) in self.files.iter().enumerate() {
+            for loss in file.losses.iter().filter(|l| (l.kind as usize) < n) {
+                self.tables[loss.kind as usize].incomplete.push(loss.clone());
+            }
             for rej in file.rejected.iter().filter(|r| (r.kind as usize) < n) {
                 let table = &mut self.tables[rej.kind as usize];
                 table.loaded += 1;

@@ -77,7 +77,68 @@ pub struct FileFacts {
     pub path: Arc<str>,
     pub rows: Vec<RawRow>,
     pub rejected: Vec<Rejected>,
+    /// Records the file held but that were never read (a syntax error, a line that is not
+    /// UTF-8, a sheet refused): at most one per record kind, so its kind is incomplete.
+    pub losses: Vec<Loss>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileFacts {
+    /// A file of which nothing was read, for the reason `d` gives; every kind it may have held
+    /// is incomplete.
+    pub fn unread(schema: &Schema<'_>, path: &Arc<str>, d: Diagnostic) -> FileFacts {
+        let mut loader = Loader::new(*schema, path);
+        let reason = d.message.clone();
+        loader.report(d);
+        loader.lose_in(0, &reason, None, None);
+        loader.finish()
+    }
+}
+
+/// Records of one kind that a file held but that were never read, so that the kind is
+/// incomplete: whatever a verdict needed from it may have been in the part not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loss {
+    pub kind: RecordId,
+    pub file: Arc<str>,
+    /// The 1-based line where the first loss of this kind in this file begins; 0 when the
+    /// file has no lines to point at (a workbook, a file not read at all).
+    pub line: u32,
+    /// Why the first of these records was not read, as the diagnostic says it.
+    pub reason: String,
+    /// How many records were lost, when that could be counted (NDJSON lines); `None` is an
+    /// unknown number.
+    pub lost: Option<usize>,
+    /// How many further losses of this kind the file had after the first.
+    pub more: usize,
+}
+
+impl Loss {
+    /// How many records were lost: `3 records`, `an unknown number of records`.
+    pub fn count_text(&self) -> String {
+        match self.lost {
+            Some(1) => "1 record".to_string(),
+            Some(n) => format!("{n} records"),
+            None => "an unknown number of records".to_string(),
+        }
+    }
+
+    /// Why a verdict that needed records of `kind` cannot be decided, naming the file and why
+    /// it was not read: `an unknown number of 企業 records in `a.json` could not be read …`.
+    pub fn describe(&self, kind: &str) -> String {
+        let what = match self.lost {
+            Some(1) => format!("1 {kind} record"),
+            Some(n) => format!("{n} {kind} records"),
+            None => format!("an unknown number of {kind} records"),
+        };
+        let at = if self.line > 0 { format!(" at line {}", self.line) } else { String::new() };
+        let more = match self.more {
+            0 => String::new(),
+            1 => " (and 1 more place like it)".to_string(),
+            n => format!(" (and {n} more places like it)"),
+        };
+        format!("{what} in `{}` could not be read{at}: {}{more}", self.file, self.reason)
+    }
 }
 
 /// One accepted record of one file.
@@ -142,6 +203,9 @@ pub struct Table {
     pub rejected: Vec<Rejected>,
     /// Records read, accepted or not: always `origins.len() + rejected.len()`.
     pub loaded: usize,
+    /// Files with records of this kind that were never read: when not empty, the kind is
+    /// incomplete, and what is not in the table may be in the part not read.
+    pub incomplete: Vec<Loss>,
 }
 
 /// Where an accepted row was read.
@@ -300,12 +364,7 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
                 let f = Progress::new(f, path, *len);
                 parse_stream(schema, path, &mut std::io::BufReader::with_capacity(1 << 20, f))
             }
-            Err(e) => FileFacts {
-                path: path.clone(),
-                rows: Vec::new(),
-                rejected: Vec::new(),
-                diagnostics: vec![unreadable(path, &e)],
-            },
+            Err(e) => FileFacts::unread(schema, path, unreadable(path, &e)),
         },
     }
 }
@@ -375,29 +434,30 @@ enum Input<'a> {
 fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFacts {
     let ext = extension(path);
     let mut loader = Loader::new(*schema, path);
-    let stopped =
-        |d: Diagnostic| FileFacts { path: path.clone(), rows: Vec::new(), rejected: Vec::new(), diagnostics: vec![d] };
     match (ext.as_deref(), input) {
         (Some("xlsx"), Input::Bytes(b)) => xlsx::read(&mut loader, b),
         (Some("xlsx"), Input::Text(t, _)) => xlsx::read(&mut loader, t.as_bytes()),
         (Some("ndjson" | "jsonl"), Input::Bytes(mut b)) => json::read_lines(&mut loader, &mut b),
         (_, Input::Bytes(b)) => match std::str::from_utf8(b) {
             Ok(t) => return parse_input(schema, path, Input::Text(t, None)),
-            Err(e) => {
-                let at = e.valid_up_to();
-                let d = Diagnostic::error(
-                    "invalid-utf8",
-                    path,
-                    Span::new(at, at),
-                    format!("`{path}` is not valid UTF-8 (byte {at})"),
-                )
-                .with_help("save the file as UTF-8");
-                return stopped(d);
-            }
+            // A CSV file may be in another encoding, which `decode` detects.
+            Err(_) => match decode(path, b.to_vec()) {
+                Ok(content) => return parse_content(schema, path, &content),
+                Err(d) => return FileFacts::unread(schema, path, d),
+            },
         },
         (Some("json"), Input::Text(text, _)) => {
-            if let Err(d) = json::read(&mut loader, text) {
-                return stopped(d);
+            if let Err(stop) = json::read(&mut loader, text) {
+                // The records read before the error stay; the kind being read then, and every
+                // kind the rest of the file may hold, are incomplete.
+                let reason = stop.diagnostic.message.clone();
+                let at = stop.diagnostic.primary_span().start as usize;
+                let line = line_of(text, at);
+                loader.report(stop.diagnostic);
+                if let Some(kind) = stop.kind {
+                    loader.lose(kind, line, &reason, None);
+                }
+                loader.lose_in(line, &reason, None, rest_of(text, at));
             }
         }
         (Some("ndjson" | "jsonl"), Input::Text(text, _)) => json::read_lines(&mut loader, &mut text.as_bytes()),
@@ -406,21 +466,21 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
             // Only NDJSON is streamed; any other format is read whole here.
             let mut bytes = Vec::new();
             if let Err(e) = input.read_to_end(&mut bytes) {
-                return stopped(unreadable(path, &e));
+                return FileFacts::unread(schema, path, unreadable(path, &e));
             }
             return match decode(path, bytes) {
                 Ok(content) => parse_content(schema, path, &content),
-                Err(d) => stopped(d),
+                Err(d) => FileFacts::unread(schema, path, d),
             };
         }
         (Some("yaml" | "yml"), Input::Text(text, _)) => {
             if let Err(d) = tree::read_yaml(&mut loader, text) {
-                return stopped(d);
+                tree_unread(&mut loader, text, d);
             }
         }
         (Some("toml"), Input::Text(text, _)) => {
             if let Err(d) = tree::read_toml(&mut loader, text) {
-                return stopped(d);
+                tree_unread(&mut loader, text, d);
             }
         }
         (Some("csv"), Input::Text(text, encoding)) => {
@@ -444,10 +504,28 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                  `\"kind\"` member per line, one CSV file per record kind named after it, or an XLSX workbook \
                  with one sheet per record kind",
             );
-            loader.report(d);
+            return FileFacts::unread(schema, path, d);
         }
     }
     loader.finish()
+}
+
+/// The text after a syntax error at `at`, when it is there to read; `None` when the error is
+/// at the end of the file, which may then have been cut short (its lost part is not there).
+fn rest_of(text: &str, at: usize) -> Option<&[u8]> {
+    let rest = text.as_bytes().get(at..).unwrap_or_default();
+    (!rest.iter().all(u8::is_ascii_whitespace)).then_some(rest)
+}
+
+/// A YAML or TOML file with a syntax error: its reader builds the whole document before any
+/// record is taken from it, so nothing is read, and every kind it names is incomplete.
+fn tree_unread(loader: &mut Loader<'_>, text: &str, d: Diagnostic) {
+    let reason = d.message.clone();
+    let at = d.primary_span().start as usize;
+    let line = line_of(text, at);
+    loader.report(d);
+    let unread = rest_of(text, at).map(|_| text.as_bytes());
+    loader.lose_in(line, &reason, None, unread);
 }
 
 /// The text a key value is known by: text as is, numbers in decimal, dates ISO, enum
@@ -489,6 +567,7 @@ struct Loader<'s> {
     fields: Vec<HashMap<&'s str, usize>>,
     rows: Vec<RawRow>,
     rejected: Vec<Rejected>,
+    losses: Vec<Loss>,
     diags: Capped,
     /// Per kind: unknown field names already reported, so a typo repeated in a million
     /// records is one diagnostic rather than a million.
@@ -533,6 +612,7 @@ impl<'s> Loader<'s> {
             fields,
             rows: Vec::new(),
             rejected: Vec::new(),
+            losses: Vec::new(),
             diags: Capped::new(vec![path.clone()]),
             unknown_fields: vec![HashSet::new(); schema.records.len()],
             row: Pending::default(),
@@ -712,9 +792,92 @@ impl<'s> Loader<'s> {
         self.rejected.push(Rejected { kind, key, line, span, reason });
     }
 
-    fn finish(self) -> FileFacts {
-        FileFacts { path: self.path, rows: self.rows, rejected: self.rejected, diagnostics: self.diags.finish() }
+    /// Counts records of `kind` that were never read; `lost` is how many, when known.
+    fn lose(&mut self, kind: RecordId, line: u32, reason: &str, lost: Option<usize>) {
+        match self.losses.iter_mut().find(|l| l.kind == kind) {
+            // The same break reported twice (as the kind being read, and as a kind the rest of
+            // the file may hold) is one loss.
+            Some(l) if l.line == line && l.reason == reason => {}
+            Some(l) => {
+                l.lost = l.lost.zip(lost).map(|(a, b)| a.saturating_add(b));
+                l.more += 1;
+            }
+            None => self.losses.push(Loss {
+                kind,
+                file: self.path.clone(),
+                line,
+                reason: reason.to_string(),
+                lost,
+                more: 0,
+            }),
+        }
     }
+
+    /// Counts records that were never read, of whichever kinds they may have been.
+    ///
+    /// A CSV file holds its own kind only, and so does an NDJSON file named after a kind (a
+    /// line of another kind is rejected). Otherwise the kinds are found conservatively in
+    /// `unread`, the text that was not read, when all of it is there: a record of a kind is
+    /// written under the kind's name, so a kind whose name the text does not hold cannot be
+    /// among the lost records, unless the text spells characters by code (`\u4F01`), in which
+    /// case it could be any kind. (Other escapes, `\n` or `\"`, cannot spell a kind's name.) When the unread text is not all there (a file cut short, a
+    /// line too long to hold, a file that could not be read at all), every kind may have lost
+    /// records.
+    fn lose_in(&mut self, line: u32, reason: &str, lost: Option<usize>, unread: Option<&[u8]>) {
+        let kinds: Vec<RecordId> = match (self.own_kind(), unread) {
+            (Some(own), _) => own.into_iter().collect(),
+            (None, Some(text)) if !spells_escapes(text) => self
+                .schema
+                .records
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| contains(text, r.name.as_bytes()))
+                .map(|(i, _)| i as RecordId)
+                .collect(),
+            (None, _) => (0..self.schema.records.len() as RecordId).collect(),
+        };
+        for kind in kinds {
+            self.lose(kind, line, reason, lost);
+        }
+    }
+
+    /// `Some` when the file can hold one kind only, by its format and name: the kind, or
+    /// `Some(None)` when the name is no declared kind (its records belong to no kind here).
+    fn own_kind(&self) -> Option<Option<RecordId>> {
+        let stem = Path::new(&*self.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim();
+        let kind = self.kinds.get(stem).copied();
+        match extension(&self.path).as_deref() {
+            Some("csv") => Some(kind),
+            Some("ndjson" | "jsonl") => kind.map(Some),
+            _ => None,
+        }
+    }
+
+    fn finish(self) -> FileFacts {
+        FileFacts {
+            path: self.path,
+            rows: self.rows,
+            rejected: self.rejected,
+            losses: self.losses,
+            diagnostics: self.diags.finish(),
+        }
+    }
+}
+
+/// Whether `text` spells a character by its code, as JSON (`\u`), YAML (`\u`, `\U`, `\x`)
+/// and TOML (`\u`, `\U`) may, so that a name could be written without its characters.
+fn spells_escapes(text: &[u8]) -> bool {
+    text.windows(2).any(|w| w[0] == b'\\' && matches!(w[1], b'u' | b'U' | b'x'))
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The 1-based line of a byte offset of `text`.
+fn line_of(text: &str, at: usize) -> u32 {
+    (text.as_bytes()[..at.min(text.len())].iter().filter(|&&c| c == b'\n').count() + 1).min(u32::MAX as usize) as u32
 }
 
 /// `a`, `b`, `c` … for a help line, cut after a dozen names.

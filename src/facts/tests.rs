@@ -466,16 +466,23 @@ fn json_syntax_errors_stop_the_file() {
         assert_eq!(at(d, text), format!("fact-syntax@{pos}"), "{text}");
         assert_eq!(d.message, message, "{text}");
         assert!(d.help.is_some(), "{text}");
-        assert!(ff.rows.is_empty() && ff.rejected.is_empty(), "{text}");
+        assert!(ff.rejected.is_empty(), "{text}");
+        // What the file held past the error was not read: its kinds are incomplete.
+        // (A file that names no kind, such as `[]`, cannot have lost records of any.)
+        assert!(ff.losses.iter().all(|l| l.lost.is_none()), "{text}");
     }
 }
 
 #[test]
-fn a_syntax_error_discards_earlier_rows_and_errors() {
+fn a_syntax_error_keeps_the_records_read_before_it() {
     let text = "{\"企業\": [{\"名稱\": \"A\"}, {\"名稱\": \"B\", \"行業\": \"x\"}, {]}";
     let ff = parse("f.json", text);
-    assert_eq!(codes(&ff, text), ["fact-syntax@1:47"]);
-    assert!(ff.rows.is_empty());
+    assert_eq!(codes(&ff, text), ["bad-value@1:40", "fact-syntax@1:47"]);
+    assert_eq!(ff.rows.len(), 1, "record A was read whole before the error");
+    // The error is inside the `企業` array and the rest of the file names no kind: only `企業`
+    // is incomplete.
+    assert_eq!(ff.losses.len(), 1);
+    assert_eq!((ff.losses[0].line, ff.losses[0].lost), (1, None));
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
         )
         .with_label("this file was not read")
         .with_help("split the records over several workbooks, or save them as CSV or NDJSON, which are streamed");
-        loader.report(d);
+        refuse(loader, d);
         return;
     }
     let mut book = match Xlsx::new(std::io::Cursor::new(bytes)) {
@@ -54,7 +54,7 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
             )
             .with_label("this file was not read")
             .with_help("save the workbook from Excel as `.xlsx` (Excel Workbook)");
-            loader.report(d);
+            refuse(loader, d);
             return;
         }
     };
@@ -79,7 +79,7 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
                      delete them), or split the records over several sheets or workbooks; no row of this \
                      sheet is read",
                 );
-                loader.report(d);
+                lose_sheet(loader, &sheet, d);
                 loader.cell = None;
                 continue;
             }
@@ -97,7 +97,7 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
                     format!("the sheet cannot be read: {e}"),
                 )
                 .with_help("check the sheet in Excel and save the workbook again");
-                loader.report(d);
+                lose_sheet(loader, &sheet, d);
                 loader.cell = None;
                 continue;
             }
@@ -106,6 +106,22 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
         // its cached values.
         let formulas = book.worksheet_formula(&sheet).ok();
         read_sheet(loader, &sheet, &range, formulas.as_ref());
+    }
+}
+
+/// Reports a workbook that was not read at all: any kind may have had records in it.
+fn refuse(loader: &mut Loader<'_>, d: Diagnostic) {
+    let reason = d.message.clone();
+    loader.report(d);
+    loader.lose_in(0, &reason, None, None);
+}
+
+/// Reports a sheet that was not read: the kind it is named after is incomplete.
+fn lose_sheet(loader: &mut Loader<'_>, sheet: &str, d: Diagnostic) {
+    let reason = format!("sheet `{sheet}`: {}", d.message);
+    loader.report(d);
+    if let Some(kind) = loader.kinds.get(trim(sheet)).copied() {
+        loader.lose(kind, 0, &reason, None);
     }
 }
 

@@ -59,6 +59,21 @@ pub fn human(r: &Report) -> String {
         let _ = writeln!(out, "\nfacts: loaded = used + unused + rejected");
         for (kind, a) in &r.summary.records {
             let _ = writeln!(out, "  {kind}: {} = {} + {} + {}", a.loaded, a.used, a.unused, a.rejected);
+            // Records never read are not in `loaded`: the kind is incomplete, file by file.
+            for l in &a.incomplete {
+                let lost = match l.lost {
+                    Some(1) => "1 record".to_string(),
+                    Some(n) => format!("{n} records"),
+                    None => "an unknown number of records".to_string(),
+                };
+                let at = if l.line > 0 { format!(" at line {}", l.line) } else { String::new() };
+                let more = match l.more {
+                    0 => String::new(),
+                    1 => " (and 1 more place)".to_string(),
+                    n => format!(" (and {n} more places)"),
+                };
+                let _ = writeln!(out, "    incomplete: {lost} not read from {}{at}: {}{more}", l.file, l.reason);
+            }
         }
     }
     out

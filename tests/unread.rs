@@ -1,0 +1,105 @@
+//! Fact files that could not be read (wholly or in part) reach the verdicts: each case under
+//! `fixtures/unread/cases/` is the facts of `cases/complete` with one file broken in one way
+//! (JSON cut short, a bare `NaN`, a CSV quote never closed, YAML and TOML syntax errors, a
+//! workbook refused, an NDJSON line unreadable), evaluated with `fixtures/unread/policy`.
+//!
+//! Each verdict of the complete facts either keeps its status, becomes `unknown`, or, when its
+//! subject was not read, is stood for by an `unknown` verdict of the same clause whose subject
+//! is the records lost from the broken file. Nothing turns into a pass or a breach.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use writ::cli::{self, Format, Style};
+
+const STYLE: Style = Style { color: false, width: 100 };
+const POLICY: &str = "tests/fixtures/unread/policy";
+const AS_OF: &str = "2019-10-15";
+
+fn eval(facts: &Path, format: Format) -> cli::Outcome {
+    let as_of = cli::parse_date(AS_OF).unwrap();
+    cli::eval(Path::new(POLICY), std::slice::from_ref(&facts.to_path_buf()), as_of, format, STYLE, false)
+}
+
+fn verdicts(out: &cli::Outcome) -> (serde_json::Value, Vec<serde_json::Value>) {
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let vs = report["verdicts"].as_array().unwrap().clone();
+    (report, vs)
+}
+
+fn rel(p: &Path) -> PathBuf {
+    p.strip_prefix(env!("CARGO_MANIFEST_DIR")).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[test]
+fn unread_facts_make_verdicts_unknown_never_a_pass_or_a_breach() {
+    let complete = eval(Path::new("tests/fixtures/unread/cases/complete"), Format::Json);
+    assert_eq!(complete.code, cli::EXIT_BREACH, "{}", complete.stderr);
+    let (_, base) = verdicts(&complete);
+    assert!(base.iter().all(|v| v["status"] != "unknown"), "the complete facts decide every verdict");
+    let base: HashMap<String, String> = base
+        .iter()
+        .map(|v| (v["id"].as_str().unwrap().to_string(), v["status"].as_str().unwrap().to_string()))
+        .collect();
+
+    insta::glob!("fixtures/unread/cases/*", |case| {
+        let case = rel(case);
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        if name == "complete" {
+            return;
+        }
+        let json = eval(&case, Format::Json);
+        let human = eval(&case, Format::Human);
+        // Unreadable input is invalid input, but the report is still printed.
+        assert_eq!(json.code, cli::EXIT_INVALID, "{name}: {}", json.stderr);
+        assert_eq!(human.code, cli::EXIT_INVALID, "{name}");
+        let (report, vs) = verdicts(&json);
+
+        // The accounting names an incomplete kind, with the broken file.
+        let records = report["summary"]["records"].as_object().unwrap();
+        let incomplete: Vec<&serde_json::Value> =
+            records.values().flat_map(|a| a["incomplete"].as_array().into_iter().flatten()).collect();
+        assert!(!incomplete.is_empty(), "{name}: no kind is incomplete");
+        for l in &incomplete {
+            let file = l["file"].as_str().unwrap();
+            assert!(file.starts_with(&*case.to_string_lossy()), "{name}: {file}");
+            assert!(!l["reason"].as_str().unwrap().is_empty(), "{name}");
+        }
+        for (kind, a) in records {
+            let n = |k: &str| a[k].as_u64().unwrap();
+            assert_eq!(n("loaded"), n("used") + n("unused") + n("rejected"), "{name}: {kind}");
+        }
+
+        // Every verdict keeps its status or becomes unknown; one that is gone is stood for.
+        let now: HashMap<&str, &serde_json::Value> = vs.iter().map(|v| (v["id"].as_str().unwrap(), v)).collect();
+        for (id, was) in &base {
+            match now.get(id.as_str()) {
+                Some(v) => {
+                    let status = v["status"].as_str().unwrap();
+                    assert!(status == was || status == "unknown", "{name}: {id} was {was}, now {status}");
+                }
+                None => {
+                    let clause = id.split('/').next().unwrap();
+                    let stood_for = vs.iter().any(|v| {
+                        v["clause"] == clause
+                            && v["status"] == "unknown"
+                            && v["subject"][0]["key"].as_str().is_some_and(|k| k.starts_with("records lost from "))
+                    });
+                    assert!(stood_for, "{name}: {id} ({was}) vanished and nothing stands for it");
+                }
+            }
+        }
+        // An unknown verdict names the file it could not read, or the record rejected.
+        for v in vs.iter().filter(|v| v["status"] == "unknown") {
+            let reason = v["reason"].as_str().or_else(|| v["evidence"][0]["left_value"].as_str()).unwrap_or("");
+            assert!(
+                reason.contains(&*case.to_string_lossy()) || reason.contains("rejected"),
+                "{name}: {} gives no file: {reason}",
+                v["id"]
+            );
+        }
+        insta::assert_snapshot!(format!(
+            "----- EXIT {}\n----- STDERR\n{}\n----- HUMAN\n{}",
+            human.code, human.stderr, human.stdout
+        ));
+    });
+}
