@@ -352,7 +352,7 @@ pub fn evaluate<'a>(
     // declare) are not even counted as rejected: aggregates would be computed without them and
     // look right. Such input is invalid whatever `--strict` says.
     let unread_facts = fact_diags.iter().any(|d| d.is_error() && UNREAD.contains(&d.code));
-    let rejected = facts.tables.iter().map(|t| t.rejected.len()).sum();
+    let rejected = facts.tables.iter().map(|t| t.rejected_count()).sum();
     Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected })
 }
 
@@ -446,7 +446,8 @@ fn test_facts(model: &Model, test: &crate::model::TestDef, file: &Arc<str>) -> f
                 .collect(),
         })
         .collect();
-    let ff = FileFacts { path: file.clone(), rows, rejected: vec![], losses: vec![], diagnostics: vec![] };
+    let ff =
+        FileFacts { path: file.clone(), rows, rejected: vec![], unkept: vec![], losses: vec![], diagnostics: vec![] };
     facts::link(&schema, &[ff])
 }
 

@@ -271,13 +271,13 @@ fn facts_ok() {
 fn accounting(model: &Model, facts: &Facts) -> String {
     let mut out = String::new();
     for (k, t) in facts.tables.iter().enumerate().filter(|(_, t)| t.loaded > 0) {
-        assert_eq!(t.loaded, t.len() + t.rejected.len(), "`{}`: loaded = accepted + rejected", model.records[k].name);
+        assert_eq!(t.loaded, t.len() + t.rejected_count(), "`{}`: loaded = accepted + rejected", model.records[k].name);
         out.push_str(&format!(
             "{}: {} loaded = {} accepted + {} rejected\n",
             model.records[k].name,
             t.loaded,
             t.len(),
-            t.rejected.len()
+            t.rejected_count()
         ));
     }
     // Kinds that lost records the same way are listed together; a file that may have held

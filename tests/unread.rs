@@ -103,3 +103,35 @@ fn unread_facts_make_verdicts_unknown_never_a_pass_or_a_breach() {
         ));
     });
 }
+
+/// Past the first 200 rejected records of a file, records without a key are only counted:
+/// one `unknown` verdict per requirement stands for them, and the accounting still counts each.
+#[test]
+fn rejected_records_past_the_cap_are_counted_and_stood_for() {
+    let dir = std::env::temp_dir().join(format!("writ-unread-unkept-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["縣區.json", "文件.json"] {
+        std::fs::copy(Path::new("tests/fixtures/unread/cases/complete").join(f), dir.join(f)).unwrap();
+    }
+    let mut lines = String::from(r#"{"名稱": "甲廠", "縣區": "城區", "顆粒物": 20, "完成日": "2019-08-01"}"#);
+    lines.push('\n');
+    for i in 0..250 {
+        lines.push_str(&format!("not a record {i}\n"));
+    }
+    std::fs::write(dir.join("企業.ndjson"), lines).unwrap();
+    let out = eval(&dir, Format::Json);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let (report, vs) = verdicts(&out);
+    assert_eq!(report["summary"]["records"]["企業"]["rejected"], 250);
+    assert_eq!(report["summary"]["records"]["企業"]["loaded"], 251);
+    let limit: Vec<&serde_json::Value> = vs.iter().filter(|v| v["clause"] == "限值").collect();
+    let key = |v: &serde_json::Value| v["subject"][0]["key"].as_str().unwrap().to_string();
+    assert_eq!(limit.iter().filter(|v| key(v).starts_with("line ")).count(), 200);
+    let counted: Vec<_> = limit.iter().filter(|v| key(v).starts_with("records rejected in ")).collect();
+    assert_eq!(counted.len(), 1);
+    assert_eq!(counted[0]["status"], "unknown");
+    let reason = counted[0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("50 more 企業 records in"), "{reason}");
+    assert!(reason.contains("the first at line 202"), "{reason}");
+    assert_eq!(limit.iter().find(|v| key(v) == "甲廠").unwrap()["status"], "satisfied");
+}

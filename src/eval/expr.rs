@@ -587,10 +587,10 @@ impl<'m> Ev<'m> {
                 loss.describe(&name)
             ));
         }
-        if !table.rejected.is_empty() {
+        if table.rejected_count() > 0 {
             return R::Unknown(format!(
                 "{} {name} record(s) were rejected, so the {} cannot be known",
-                table.rejected.len(),
+                table.rejected_count(),
                 a.func.name()
             ));
         }

@@ -151,6 +151,19 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
             for loss in &table.incomplete {
                 out.push((name.clone(), lost_subject(&loss.file), R::Unknown(loss.describe(&name))));
             }
+            // Rejected records without a key past the first few of a file are only counted:
+            // one subject per file stands for them.
+            for u in &table.unkept {
+                let why = format!(
+                    "{} more {name} records in `{}` were rejected before their key could be read (the first at \
+                     line {}: {})",
+                    u.lost.unwrap_or(0),
+                    u.file,
+                    u.line,
+                    u.reason
+                );
+                out.push((name.clone(), format!("records rejected in {}", u.file), R::Unknown(why)));
+            }
             out
         }
         ScopeSource::Keys(kind, keys) => {

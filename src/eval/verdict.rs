@@ -207,7 +207,7 @@ impl Summary {
         for (k, t) in facts.tables.iter().enumerate() {
             let accepted = t.origins.len();
             let u = used.get(k).map(|u| u.iter().filter(|b| **b).count()).unwrap_or(0);
-            let rejected = t.rejected.len();
+            let rejected = t.rejected_count();
             if accepted + rejected == 0 && t.incomplete.is_empty() {
                 continue;
             }

@@ -777,7 +777,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                             ));
                             let reason = d.message.clone();
                             self.loader.report(d);
-                            self.loader.rejected.push(super::Rejected {
+                            self.loader.push_rejected(super::Rejected {
                                 kind,
                                 key: None,
                                 line,

@@ -96,6 +96,11 @@ impl<'f> Linker<'_, 'f> {
             for loss in file.losses.iter().filter(|l| (l.kind as usize) < n) {
                 self.tables[loss.kind as usize].incomplete.push(loss.clone());
             }
+            for u in file.unkept.iter().filter(|u| (u.kind as usize) < n) {
+                let table = &mut self.tables[u.kind as usize];
+                table.loaded += u.lost.unwrap_or(0);
+                table.unkept.push(u.clone());
+            }
             for rej in file.rejected.iter().filter(|r| (r.kind as usize) < n) {
                 let table = &mut self.tables[rej.kind as usize];
                 table.loaded += 1;

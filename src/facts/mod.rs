@@ -9,7 +9,7 @@
 //!    kind, keys checked for duplicates across files, references resolved to rows.
 //!
 //! **Invariant:** every record read is accounted for: for each table,
-//! `loaded == rows + rejected.len()`. A bad value never becomes zero or a default; the row
+//! `loaded == rows + rejected_count()`. A bad value never becomes zero or a default; the row
 //! holding it is rejected and the diagnostic says what was expected.
 //!
 //! Numbers never pass through `f64`: the JSON reader is hand-written so a number's text goes
@@ -80,6 +80,10 @@ pub struct FileFacts {
     /// Records the file held but that were never read (a syntax error, a line that is not
     /// UTF-8, a sheet refused): at most one per record kind, so its kind is incomplete.
     pub losses: Vec<Loss>,
+    /// Rejected records without a key past the first [`diag::MAX_PER_FILE`] of the file,
+    /// counted per kind rather than kept one by one, so that a file of garbage takes memory
+    /// for its count only. `lost` is the count; line and reason are the first one's.
+    pub unkept: Vec<Loss>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -201,11 +205,14 @@ pub struct Table {
     /// Where each row came from, by row.
     pub origins: Vec<RowOrigin>,
     pub rejected: Vec<Rejected>,
-    /// Records read, accepted or not: always `origins.len() + rejected.len()`.
+    /// Records read, accepted or not: always `origins.len() + rejected_count()`.
     pub loaded: usize,
     /// Files with records of this kind that were never read: when not empty, the kind is
     /// incomplete, and what is not in the table may be in the part not read.
     pub incomplete: Vec<Loss>,
+    /// Per file, rejected records without a key that were counted but not kept one by one
+    /// (see [`FileFacts::unkept`]); they are in `loaded`.
+    pub unkept: Vec<Loss>,
 }
 
 /// Where an accepted row was read.
@@ -236,6 +243,11 @@ impl Facts {
 }
 
 impl Table {
+    /// The number of rejected records, kept one by one or only counted.
+    pub fn rejected_count(&self) -> usize {
+        self.rejected.len() + self.unkept.iter().map(|u| u.lost.unwrap_or(0)).sum::<usize>()
+    }
+
     /// The number of accepted rows.
     pub fn len(&self) -> usize {
         self.origins.len()
@@ -567,6 +579,9 @@ struct Loader<'s> {
     fields: Vec<HashMap<&'s str, usize>>,
     rows: Vec<RawRow>,
     rejected: Vec<Rejected>,
+    /// How many of `rejected` have no key.
+    keyless: usize,
+    unkept: Vec<Loss>,
     losses: Vec<Loss>,
     diags: Capped,
     /// Per kind: unknown field names already reported, so a typo repeated in a million
@@ -612,6 +627,8 @@ impl<'s> Loader<'s> {
             fields,
             rows: Vec::new(),
             rejected: Vec::new(),
+            keyless: 0,
+            unkept: Vec::new(),
             losses: Vec::new(),
             diags: Capped::new(vec![path.clone()]),
             unknown_fields: vec![HashSet::new(); schema.records.len()],
@@ -666,12 +683,13 @@ impl<'s> Loader<'s> {
         if reported.contains(name) {
             return;
         }
-        reported.insert(name.to_string());
-        // Past the per-file cap the diagnostic would only be counted: skip the suggestion work.
+        // Past the per-file cap the diagnostic would only be counted: skip the suggestion work,
+        // and do not remember the name, so that a file of ever new names takes no memory.
         if !self.diags.has_room(0) {
             self.diags.skip(0, span);
             return;
         }
+        reported.insert(name.to_string());
         let rec = self.record(kind);
         let help = match did_you_mean(name, rec.fields.iter().map(|f| f.name.as_str())) {
             Some(s) => format!("did you mean `{s}`? the field is ignored wherever it appears in this file"),
@@ -780,7 +798,7 @@ impl<'s> Loader<'s> {
             self.rows.push(RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values });
         } else {
             let key = row.values[rec.key].as_ref().map(|c| key_text(&self.schema, &rec.fields[rec.key], c));
-            self.rejected.push(Rejected { kind: row.kind, key, line: row.line, span, reason: row.reasons });
+            self.push_rejected(Rejected { kind: row.kind, key, line: row.line, span, reason: row.reasons });
         }
     }
 
@@ -789,7 +807,33 @@ impl<'s> Loader<'s> {
     fn reject_whole(&mut self, d: Diagnostic, kind: RecordId, key: Option<Arc<str>>, line: u32, span: Span) {
         let reason = d.message.clone();
         self.report(d);
-        self.rejected.push(Rejected { kind, key, line, span, reason });
+        self.push_rejected(Rejected { kind, key, line, span, reason });
+    }
+
+    /// Keeps a rejected record, or past the first [`diag::MAX_PER_FILE`] without a key, only
+    /// counts it: such a record is no subject of its own (it has no key to be named by), so
+    /// its count and the first reason say all a verdict can use.
+    fn push_rejected(&mut self, r: Rejected) {
+        if r.key.is_some() {
+            self.rejected.push(r);
+            return;
+        }
+        if self.keyless < diag::MAX_PER_FILE {
+            self.keyless += 1;
+            self.rejected.push(r);
+            return;
+        }
+        match self.unkept.iter_mut().find(|u| u.kind == r.kind) {
+            Some(u) => u.lost = Some(u.lost.unwrap_or(0).saturating_add(1)),
+            None => self.unkept.push(Loss {
+                kind: r.kind,
+                file: self.path.clone(),
+                line: r.line,
+                reason: r.reason,
+                lost: Some(1),
+                more: 0,
+            }),
+        }
     }
 
     /// Counts records of `kind` that were never read; `lost` is how many, when known.
@@ -858,6 +902,7 @@ impl<'s> Loader<'s> {
             path: self.path,
             rows: self.rows,
             rejected: self.rejected,
+            unkept: self.unkept,
             losses: self.losses,
             diagnostics: self.diags.finish(),
         }
