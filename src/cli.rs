@@ -47,6 +47,8 @@ pub struct Loaded {
     pub db: Database,
     pub package: Package,
     pub sources: Sources,
+    /// What loading warned of (a folder or file reached twice), shown with the checker's.
+    pub warnings: Vec<Diagnostic>,
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
@@ -55,9 +57,49 @@ fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
         .with_help("check the path and its permissions")
 }
 
+/// The most bytes of a policy file read: a policy is a few hundred KiB; this leaves room for
+/// generated packages while refusing a device or an endless file behind a `.writ` name.
+const MAX_POLICY_BYTES: u64 = 256 << 20;
+
+/// The most bytes of a fact file that is read whole (JSON, CSV, YAML, TOML, XLSX): the text is
+/// held with its records, so a larger export belongs in NDJSON, which is streamed.
+const MAX_FACT_BYTES: u64 = 1 << 30;
+
+/// Reads at most `limit` bytes of a file; a longer file is `file-too-large`. The size is checked
+/// before reading and again while reading, since a file may grow, or report no size (`/proc`).
+fn read_capped(path: &Path, limit: u64, help: &str) -> Result<Vec<u8>, Diagnostic> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let size = file.metadata().map_err(|e| io_error(path, &e))?.len();
+    let too_large = |size: String| {
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        Diagnostic::error(
+            "file-too-large",
+            &name,
+            Span::default(),
+            format!(
+                "`{}` is {size}, more than the {} MiB writ reads from a file of its kind",
+                path.display(),
+                limit >> 20
+            ),
+        )
+        .with_label("this file was not read")
+        .with_help(help.to_string())
+    };
+    if size > limit {
+        return Err(too_large(format!("{} MiB", size >> 20)));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large("longer than that".to_string()));
+    }
+    Ok(bytes)
+}
+
 /// Reads a file as UTF-8; invalid UTF-8 is a diagnostic at the first bad byte.
 fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    let bytes = read_capped(path, MAX_POLICY_BYTES, "split the policy over several `.writ` files of the package")?;
     match String::from_utf8(bytes) {
         Ok(s) => Ok(Arc::from(s.strip_prefix('\u{feff}').unwrap_or(&s))),
         Err(e) => {
@@ -84,37 +126,155 @@ fn read_fact_file(
     if facts::is_streamed(&name) {
         return Ok((name, facts::Content::stream(path).map_err(|e| io_error(path, &e))?));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    let bytes = read_capped(
+        path,
+        MAX_FACT_BYTES,
+        "split the records over several files, or save them as NDJSON, which is streamed a line at a time",
+    )?;
     let content = facts::decode_as(&name, bytes, encoding)?;
     Ok((name, content))
 }
 
-/// Files with one of the extensions (in any case), below a path (or the path itself), sorted.
-fn files_under(path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, Diagnostic> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, &e))?;
-        for entry in entries {
-            let p = entry.map_err(|e| io_error(&dir, &e))?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&&*e.to_ascii_lowercase())) {
-                out.push(p);
+/// Walks folders for input files: each folder is entered once, whatever leads to it (a path
+/// given twice, a symlink back to a parent), and each file is listed once, however it is
+/// reached; only regular files are listed, since opening a FIFO blocks and a device never ends.
+#[derive(Default)]
+struct Walker {
+    /// Canonical paths of the folders entered so far.
+    dirs: std::collections::HashSet<PathBuf>,
+    /// Canonical paths of the files listed so far, with the path they were first listed as.
+    files: std::collections::HashMap<PathBuf, PathBuf>,
+    /// Paths reached again, reported once each as a warning.
+    warnings: Vec<Diagnostic>,
+}
+
+impl Walker {
+    /// Files with one of the extensions (in any case), below a path (or the path itself), sorted;
+    /// files and folders listed before by this walker are left out, with a `duplicate-path`
+    /// warning.
+    fn files_under(&mut self, path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, Diagnostic> {
+        let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+        if !meta.is_dir() {
+            // A file named on the command line is read whatever its extension, so an unknown
+            // one gets `unknown-format` rather than silence.
+            return Ok(self.file(path, &meta)?.into_iter().collect());
+        }
+        let mut out = Vec::new();
+        let mut stack = Vec::new();
+        self.enter(path, &mut stack);
+        while let Some(dir) = stack.pop() {
+            let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, &e))?;
+            let mut paths =
+                entries.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>().map_err(|e| io_error(&dir, &e))?;
+            // Sorted, so which of two paths to one file is read is the same on every run.
+            paths.sort();
+            // Pushed in reverse so that the folders are entered in name order.
+            for p in paths.into_iter().rev() {
+                let wanted =
+                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&&*e.to_ascii_lowercase()));
+                // `metadata` follows symlinks: a link to a file is read as the file.
+                match std::fs::metadata(&p) {
+                    Ok(m) if m.is_dir() => self.enter(&p, &mut stack),
+                    Ok(m) if wanted => out.extend(self.file(&p, &m)?),
+                    Ok(_) => {}
+                    // A broken link or an unreadable entry with an input's name is input lost.
+                    Err(e) if wanted => return Err(io_error(&p, &e)),
+                    Err(_) => {}
+                }
             }
         }
+        out.sort();
+        Ok(out)
     }
-    out.sort();
-    Ok(out)
+
+    /// Pushes a folder to walk, unless it was entered before.
+    fn enter(&mut self, dir: &Path, stack: &mut Vec<PathBuf>) {
+        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if self.dirs.insert(canonical.clone()) {
+            stack.push(dir.to_path_buf());
+            return;
+        }
+        let name: Arc<str> = Arc::from(dir.display().to_string());
+        self.warnings.push(
+            Diagnostic::warning(
+                "duplicate-path",
+                &name,
+                Span::default(),
+                format!("`{}` is the folder `{}`, already read", dir.display(), canonical.display()),
+            )
+            .with_label("not read again")
+            .with_help(
+                "each folder is read once; a symlink back to a folder above it, or a folder given twice, is not \
+                 followed again (remove the symlink or the repeated path to silence this)",
+            ),
+        );
+    }
+
+    /// The file at `path`, unless it was listed before; an error when it is not a regular file.
+    fn file(&mut self, path: &Path, meta: &std::fs::Metadata) -> Result<Option<PathBuf>, Diagnostic> {
+        if !meta.is_file() {
+            let name: Arc<str> = Arc::from(path.display().to_string());
+            return Err(Diagnostic::error(
+                "not-a-file",
+                &name,
+                Span::default(),
+                format!("`{}` is {}, not a regular file", path.display(), file_kind(meta)),
+            )
+            .with_label("this file was not read")
+            .with_help("writ reads regular files only; copy the data into a file and name that file"));
+        }
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(first) = self.files.get(&canonical) {
+            let name: Arc<str> = Arc::from(path.display().to_string());
+            self.warnings.push(
+                Diagnostic::warning(
+                    "duplicate-path",
+                    &name,
+                    Span::default(),
+                    if first == path {
+                        format!("`{}` is named twice", path.display())
+                    } else {
+                        format!("`{}` is the file `{}`, already read", path.display(), first.display())
+                    },
+                )
+                .with_label("not read again")
+                .with_help(
+                    "each file is read once, however it is reached (a path given twice, a symlink); remove the \
+                     repeated path or the symlink to silence this",
+                ),
+            );
+            return Ok(None);
+        }
+        self.files.insert(canonical, path.to_path_buf());
+        Ok(Some(path.to_path_buf()))
+    }
+}
+
+/// What a file that is not a regular file is, for a diagnostic.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = meta;
+    "a special file"
 }
 
 /// Loads the `.writ` files of a package folder into a fresh database.
 pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let db = Database::default();
-    let paths = files_under(dir, &["writ"]).map_err(|d| vec![d])?;
+    let mut walker = Walker::default();
+    let paths = walker.files_under(dir, &["writ"]).map_err(|d| vec![d])?;
     if paths.is_empty() {
         let file: Arc<str> = Arc::from(dir.display().to_string());
         return Err(vec![
@@ -144,7 +304,7 @@ pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(errors);
     }
     let package = Package::new(&db, files);
-    Ok(Loaded { db, package, sources })
+    Ok(Loaded { db, package, sources, warnings: walker.warnings })
 }
 
 fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
@@ -172,9 +332,10 @@ pub fn check(dir: &Path, style: Style) -> Outcome {
         Err(d) => return fail(d, &Sources::default(), style),
     };
     let checked = db::package_model(&loaded.db, loaded.package);
-    let stderr = render(&checked.diagnostics, &loaded.sources, style);
+    let mut stderr = render(&loaded.warnings, &loaded.sources, style);
+    stderr.push_str(&render(&checked.diagnostics, &loaded.sources, style));
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = checked.diagnostics.len() - errors;
+    let warnings = checked.diagnostics.len() - errors + loaded.warnings.len();
     let m = &checked.model;
     let requirements: usize = m.clauses.iter().map(|c| count_requirements(&c.body)).sum();
     let stdout = if errors == 0 {
@@ -285,9 +446,13 @@ pub fn evaluate<'a>(
     let (mut loaded, checked) = checked_package(dir, style)?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    // One walker for every path given, so a folder given twice is read once.
+    let mut walker = Walker::default();
     for p in facts.paths {
-        let paths = match files_under(p, facts::EXTENSIONS) {
-            Ok(ps) if ps.is_empty() => {
+        let repeated_before = walker.warnings.len();
+        let paths = match walker.files_under(p, facts::EXTENSIONS) {
+            // Nothing new under a path given twice is not an empty folder: its warning says so.
+            Ok(ps) if ps.is_empty() && walker.warnings.len() == repeated_before => {
                 let file: Arc<str> = Arc::from(p.display().to_string());
                 errors.push(
                     Diagnostic::error(
@@ -325,10 +490,12 @@ pub fn evaluate<'a>(
         }
     }
     if !errors.is_empty() {
+        errors.extend(walker.warnings);
         return Err(fail(errors, &loaded.sources, style));
     }
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
-    let mut fact_diags: Vec<Diagnostic> = Vec::new();
+    let mut fact_diags: Vec<Diagnostic> = std::mem::take(&mut loaded.warnings);
+    fact_diags.extend(walker.warnings);
     for f in &files {
         fact_diags.extend(db::fact_file(&loaded.db, *f).diagnostics.iter().cloned());
     }
