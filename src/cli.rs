@@ -418,6 +418,7 @@ const UNREAD: &[&str] = &[
     "line-too-long",
     "file-too-large",
     "sheet-too-large",
+    "empty-sheet",
     "io-error",
 ];
 

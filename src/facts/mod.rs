@@ -501,6 +501,9 @@ struct Loader<'s> {
     cell: Option<String>,
     /// The key texts of the references read so far, each held once.
     ref_keys: rustc_hash::FxHashSet<Arc<str>>,
+    /// What the value being read may really be, added to the help line of a diagnostic about it
+    /// (a number in a date field read from a workbook may be an Excel serial date).
+    hint: Option<String>,
 }
 
 /// The row being read.
@@ -539,6 +542,7 @@ impl<'s> Loader<'s> {
             encoding: None,
             cell: None,
             ref_keys: Default::default(),
+            hint: None,
         }
     }
 
@@ -552,6 +556,12 @@ impl<'s> Loader<'s> {
             d.help = Some(match d.help.take() {
                 Some(h) => format!("{h}; {note}"),
                 None => note,
+            });
+        }
+        if let Some(hint) = &self.hint {
+            d.help = Some(match d.help.take() {
+                Some(h) => format!("{hint}; {h}"),
+                None => hint.clone(),
             });
         }
         if let Some(cell) = &self.cell {
