@@ -604,7 +604,7 @@ fn test_facts(model: &Model, test: &crate::model::TestDef, file: &Arc<str>) -> f
                 .collect(),
         })
         .collect();
-    let ff = FileFacts { path: file.clone(), rows, rejected: vec![], diagnostics: vec![] };
+    let ff = FileFacts { path: file.clone(), rows, rejected: vec![], diagnostics: vec![], sheets: vec![] };
     facts::link(&schema, &[ff])
 }
 

@@ -555,3 +555,63 @@ fn xlsx_serial_date_in_a_general_cell_is_named_as_one() {
     assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
     assert!(!ff.diagnostics[1].help.as_deref().unwrap().contains("serial"), "{:?}", ff.diagnostics[1]);
 }
+
+#[test]
+fn xlsx_duplicate_keys_and_dangling_references_name_their_cells() {
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("企業").unwrap();
+    for (c, h) in ["名稱", "行業", "綠色工廠"].into_iter().enumerate() {
+        s.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, name) in [(1, "E1"), (2, "E2"), (3, "E1")] {
+        s.write_string(r, 0, name).unwrap();
+        s.write_string(r, 1, "建材").unwrap();
+        s.write_string(r, 2, "否").unwrap();
+    }
+    let s = book.add_worksheet().set_name("工業爐窯").unwrap();
+    // The key in the second column, so the cells are not all in column A.
+    for (c, h) in ["企業", "編號", "顆粒物", "限產比例", "投運日期", "有行業標準"].into_iter().enumerate()
+    {
+        s.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, (firm, kiln)) in [(1, ("E9", "K1")), (2, ("E2", "K2"))] {
+        s.write_string(r, 0, firm).unwrap();
+        s.write_string(r, 1, kiln).unwrap();
+        s.write_number(r, 2, 31).unwrap();
+        s.write_number(r, 3, 30).unwrap();
+        s.write_string(r, 4, "2019-09-30").unwrap();
+        s.write_boolean(r, 5, false).unwrap();
+    }
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    assert!(ff.diagnostics.is_empty(), "{:#?}", ff.diagnostics);
+    // A second workbook repeats K2.
+    let mut other = Workbook::new();
+    let s = other.add_worksheet().set_name("工業爐窯").unwrap();
+    s.write_string(0, 0, "編號").unwrap();
+    s.write_string(4, 0, "K2").unwrap();
+    let ff2 = parse_bytes("g.xlsx", &other.save_to_buffer().unwrap());
+    let facts = link(&schema(), &[ff, ff2]);
+    let got: Vec<_> = facts.diagnostics.iter().map(|d| (d.code, &*d.file, d.message.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "duplicate-key",
+                "f.xlsx",
+                "`企業!A4`: duplicate `企業` key `E1`; the first record with this key, rejected too: `企業!A2`"
+            ),
+            ("duplicate-key", "g.xlsx", "`工業爐窯!A5`: duplicate `工業爐窯` key `K2`"),
+            (
+                "dangling-reference",
+                "f.xlsx",
+                "`工業爐窯!A2`: expected the key of a `企業` record, found `E9`, which no record has"
+            ),
+        ]
+    );
+    // The first copy, in another workbook, is named in its label.
+    let first = &facts.diagnostics[1].labels[1];
+    assert_eq!(first.file.as_deref(), Some("f.xlsx"));
+    assert_eq!(first.message, "工業爐窯!B3: the first record with this key, rejected too");
+    assert!(facts.diagnostics.iter().flat_map(|d| &d.labels).all(|l| l.span.is_empty()));
+    assert_eq!(facts.tables[KILN as usize].len(), 0);
+}

@@ -78,6 +78,32 @@ pub struct FileFacts {
     pub rows: Vec<RawRow>,
     pub rejected: Vec<Rejected>,
     pub diagnostics: Vec<Diagnostic>,
+    /// For a workbook, where each sheet's records and fields are, so that diagnostics found
+    /// after reading (a duplicate key, a dangling reference) can name the cell.
+    pub sheets: Vec<Sheet>,
+}
+
+/// Where the records of one kind were read in a workbook: a row's `line` is its sheet row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sheet {
+    pub kind: RecordId,
+    pub name: String,
+    /// The sheet rows holding records, 1-based, both ends included.
+    pub lines: (u32, u32),
+    /// Per field of the kind: its column, 0-based, when the sheet has one.
+    pub columns: Vec<Option<u32>>,
+}
+
+impl FileFacts {
+    /// The cell of a record's field (`工業爐窯!D7`), or its row (`工業爐窯!7:7`) when the field
+    /// has no column; `None` outside a workbook.
+    pub fn cell(&self, kind: RecordId, line: u32, field: Option<usize>) -> Option<String> {
+        let sheet = self.sheets.iter().find(|s| s.kind == kind && s.lines.0 <= line && line <= s.lines.1)?;
+        Some(match field.and_then(|f| sheet.columns.get(f).copied().flatten()) {
+            Some(c) => format!("{}!{}{line}", sheet.name, xlsx::column_name(c)),
+            None => format!("{}!{line}:{line}", sheet.name),
+        })
+    }
 }
 
 /// One accepted record of one file.
@@ -305,6 +331,7 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
                 rows: Vec::new(),
                 rejected: Vec::new(),
                 diagnostics: vec![unreadable(path, &e)],
+                sheets: Vec::new(),
             },
         },
     }
@@ -375,8 +402,13 @@ enum Input<'a> {
 fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFacts {
     let ext = extension(path);
     let mut loader = Loader::new(*schema, path);
-    let stopped =
-        |d: Diagnostic| FileFacts { path: path.clone(), rows: Vec::new(), rejected: Vec::new(), diagnostics: vec![d] };
+    let stopped = |d: Diagnostic| FileFacts {
+        path: path.clone(),
+        rows: Vec::new(),
+        rejected: Vec::new(),
+        diagnostics: vec![d],
+        sheets: Vec::new(),
+    };
     match (ext.as_deref(), input) {
         (Some("xlsx"), Input::Bytes(b)) => xlsx::read(&mut loader, b),
         (Some("xlsx"), Input::Text(t, _)) => xlsx::read(&mut loader, t.as_bytes()),
@@ -504,6 +536,8 @@ struct Loader<'s> {
     /// What the value being read may really be, added to the help line of a diagnostic about it
     /// (a number in a date field read from a workbook may be an Excel serial date).
     hint: Option<String>,
+    /// The sheets of a workbook read so far.
+    sheets: Vec<Sheet>,
 }
 
 /// The row being read.
@@ -543,6 +577,7 @@ impl<'s> Loader<'s> {
             cell: None,
             ref_keys: Default::default(),
             hint: None,
+            sheets: Vec::new(),
         }
     }
 
@@ -723,7 +758,13 @@ impl<'s> Loader<'s> {
     }
 
     fn finish(self) -> FileFacts {
-        FileFacts { path: self.path, rows: self.rows, rejected: self.rejected, diagnostics: self.diags.finish() }
+        FileFacts {
+            path: self.path,
+            rows: self.rows,
+            rejected: self.rejected,
+            diagnostics: self.diags.finish(),
+            sheets: self.sheets,
+        }
     }
 }
 

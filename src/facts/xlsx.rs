@@ -330,6 +330,15 @@ fn read_sheet(
         loader.report(d);
     }
 
+    let mut fields = vec![None; rec.fields.len()];
+    for (c, f) in columns.iter().enumerate() {
+        if let Some(f) = *f {
+            fields[f] = Some(left + c as u32);
+        }
+    }
+    let bottom = range.end().map_or(top, |(r, _)| r);
+    loader.sheets.push(super::Sheet { kind, name: sheet.to_string(), lines: (top + 2, bottom + 1), columns: fields });
+
     // Per column: the first formula cell and how many there were.
     let mut formula_cells: Vec<(String, usize)> = vec![(String::new(), 0); columns.len()];
     for (r, row) in rows.enumerate() {
@@ -519,7 +528,7 @@ fn text_of(d: &Data) -> String {
 }
 
 /// `A`, `B`, … `Z`, `AA`, … for a 0-based column.
-fn column_name(col: u32) -> String {
+pub(super) fn column_name(col: u32) -> String {
     let mut n = col + 1;
     let mut out = Vec::new();
     while n > 0 {
