@@ -21,6 +21,8 @@ pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub code: i32,
+    /// The diagnostics of a command that stopped on invalid input, for `--format json`.
+    pub diagnostics: Vec<report::JsonDiagnostic>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -312,7 +314,8 @@ fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
 }
 
 fn fail(diags: Vec<Diagnostic>, sources: &Sources, style: Style) -> Outcome {
-    Outcome { stdout: String::new(), stderr: render(&diags, sources, style), code: EXIT_INVALID }
+    let diagnostics = report::JsonDiagnostic::all(&diags, sources);
+    Outcome { stdout: String::new(), stderr: render(&diags, sources, style), code: EXIT_INVALID, diagnostics }
 }
 
 /// A package loaded and checked without errors, or the outcome that reports its errors.
@@ -354,7 +357,7 @@ pub fn check(dir: &Path, style: Style) -> Outcome {
     } else {
         format!("{errors} errors, {warnings} warnings\n")
     };
-    Outcome { stdout, stderr, code: if errors > 0 { EXIT_INVALID } else { EXIT_OK } }
+    Outcome { stdout, stderr, code: if errors > 0 { EXIT_INVALID } else { EXIT_OK }, diagnostics: Vec::new() }
 }
 
 pub fn count_requirements(stmts: &[crate::model::TStmt]) -> usize {
@@ -434,6 +437,22 @@ pub struct Evaluated {
     pub unread_facts: bool,
     /// How many records were read but rejected, over all kinds.
     pub rejected: usize,
+    /// Policy warnings and fact diagnostics, for `--format json`.
+    pub diagnostics: Vec<report::JsonDiagnostic>,
+}
+
+impl Evaluated {
+    /// Whether the input was read whole, as `--format json` reports it.
+    pub fn input(&self) -> report::InputSummary {
+        let errors = self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
+        report::InputSummary {
+            complete: !self.invalid_facts && self.rejected == 0,
+            unread: self.unread_facts,
+            rejected: self.rejected,
+            errors,
+            warnings: self.diagnostics.len() - errors,
+        }
+    }
 }
 
 /// Loads a package and its fact files and evaluates them as of a date.
@@ -511,7 +530,10 @@ pub fn evaluate<'a>(
     // look right. Such input is invalid whatever `--strict` says.
     let unread_facts = fact_diags.iter().any(|d| d.is_error() && UNREAD.contains(&d.code));
     let rejected = facts.tables.iter().map(|t| t.rejected.len()).sum();
-    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected })
+    let mut all = checked.diagnostics.clone();
+    all.extend(fact_diags);
+    let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
+    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected, diagnostics })
 }
 
 /// `writ eval DIR --facts PATH… --as-of DATE [--strict]`.
@@ -529,11 +551,17 @@ pub fn eval<'a>(
 ) -> Outcome {
     let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
+        // A program reading the JSON still gets a document, which says that nothing was
+        // evaluated and why.
+        Err(mut out) if format == Format::Json => {
+            out.stdout = report::json_failed(as_of, &out.diagnostics) + "\n";
+            return out;
+        }
         Err(out) => return out,
     };
     let stdout = match format {
         Format::Human => report::human(&e.report),
-        Format::Json => report::json(&e.report) + "\n",
+        Format::Json => report::json_with(&e.report, &e.input(), &e.diagnostics) + "\n",
     };
     let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0)) {
         EXIT_INVALID
@@ -542,7 +570,7 @@ pub fn eval<'a>(
     } else {
         EXIT_OK
     };
-    Outcome { stdout, stderr: e.stderr, code }
+    Outcome { stdout, stderr: e.stderr, code, diagnostics: Vec::new() }
 }
 
 /// `writ agenda DIR --facts PATH… --from DATE --to DATE [--as-of DATE]`: the obligations falling
@@ -578,7 +606,12 @@ pub fn agenda<'a>(
         Format::Human => agenda.human(),
         Format::Json => serde_json::to_string_pretty(&agenda).expect("an agenda always serialises") + "\n",
     };
-    Outcome { stdout, stderr: e.stderr, code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK } }
+    Outcome {
+        stdout,
+        stderr: e.stderr,
+        code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK },
+        diagnostics: Vec::new(),
+    }
 }
 
 /// The facts of a `test` block, linked as if read from a file.
@@ -691,7 +724,8 @@ pub fn test(dir: &Path, style: Style) -> Outcome {
         stdout.push('\n');
     }
     stdout.push_str(&format!("{passed} passed, {} failed\n", failures.len()));
-    Outcome { stdout, stderr: String::new(), code: if failures.is_empty() { EXIT_OK } else { EXIT_BREACH } }
+    let code = if failures.is_empty() { EXIT_OK } else { EXIT_BREACH };
+    Outcome { stdout, stderr: String::new(), code, diagnostics: Vec::new() }
 }
 
 /// The statuses a report contains, for `--format json` consumers and tests.
@@ -839,7 +873,7 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
         }
     };
     let stderr = render(&checked.diagnostics, &loaded.sources, style);
-    Outcome { stdout, stderr, code: if missing > 0 { EXIT_BREACH } else { EXIT_OK } }
+    Outcome { stdout, stderr, code: if missing > 0 { EXIT_BREACH } else { EXIT_OK }, diagnostics: Vec::new() }
 }
 
 /// `writ explain DIR --facts PATH… --as-of DATE ID`: one verdict in full: the clause and its
@@ -870,5 +904,10 @@ pub fn explain<'a>(
         Format::Json => serde_json::to_string_pretty(v).expect("a verdict always serialises") + "\n",
         Format::Human => report::explain(v, as_of),
     };
-    Outcome { stdout, stderr: e.stderr, code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK } }
+    Outcome {
+        stdout,
+        stderr: e.stderr,
+        code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK },
+        diagnostics: Vec::new(),
+    }
 }
