@@ -872,7 +872,8 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
             out
         }
     };
-    let stderr = render(&checked.diagnostics, &loaded.sources, style);
+    let mut stderr = render(&loaded.warnings, &loaded.sources, style);
+    stderr.push_str(&render(&checked.diagnostics, &loaded.sources, style));
     Outcome { stdout, stderr, code: if missing > 0 { EXIT_BREACH } else { EXIT_OK }, diagnostics: Vec::new() }
 }
 

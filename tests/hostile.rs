@@ -637,3 +637,52 @@ fn policy_folder_with_a_symlink_loop_and_a_fifo() {
     assert_eq!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
     assert!(out.stderr.contains("not-a-file"), "{}", out.stderr);
 }
+
+/// A workbook whose sheet holds `merges` merged ranges, each over the whole used area: Excel
+/// never writes overlapping merges, but a file need not come from Excel.
+fn xlsx_with_overlapping_merges(merges: usize, area: &str, far: (u32, u16)) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("工業爐窯").unwrap();
+    sheet.write_string(0, 0, "編號").unwrap();
+    sheet.write_string(1, 0, "K1").unwrap();
+    sheet.write_string(far.0, far.1, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let text = String::from_utf8(data).unwrap();
+            let merged = format!(
+                "<mergeCells count=\"{merges}\">{}</mergeCells>",
+                format!("<mergeCell ref=\"{area}\"/>").repeat(merges)
+            );
+            let at = text.find("<pageMargins").unwrap();
+            data = format!("{}{merged}{}", &text[..at], &text[at..]).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn xlsx_overlapping_merged_ranges_are_bounded() {
+    let m = model();
+    let schema = Schema::of(&m);
+    let path: Arc<str> = Arc::from("merges.xlsx");
+    // 10,000 merges over a used area of 100 × 10,000 cells: 10 billion cells to fill.
+    let content = facts::decode(&path, xlsx_with_overlapping_merges(10_000, "A1:CV10000", (9_999, 99))).unwrap();
+    let ff = timed("facts: 10,000 merges over 1,000,000 cells each", || facts::parse_content(&schema, &path, &content));
+    assert_eq!(codes(&ff.diagnostics), ["sheet-too-large"]);
+    assert!(ff.diagnostics[0].message.contains("merged ranges cover"), "{}", ff.diagnostics[0].message);
+    assert!(ff.rows.is_empty());
+    // A merge reaching past the used area is cut to it: the table stays as large as its cells.
+    let content = facts::decode(&path, xlsx_with_overlapping_merges(1, "A2:XFD1048576", (2, 1))).unwrap();
+    let ff = timed("facts: a merge over the whole sheet", || facts::parse_content(&schema, &path, &content));
+    assert!(!codes(&ff.diagnostics).contains(&"sheet-too-large"), "{:#?}", ff.diagnostics);
+}
