@@ -153,17 +153,19 @@ struct Walker {
 impl Walker {
     /// Files with one of the extensions (in any case), below a path (or the path itself), sorted;
     /// files and folders listed before by this walker are left out, with a `duplicate-path`
-    /// warning.
-    fn files_under(&mut self, path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, Diagnostic> {
+    /// warning. `None` when the path itself was listed before.
+    fn files_under(&mut self, path: &Path, exts: &[&str]) -> Result<Option<Vec<PathBuf>>, Diagnostic> {
         let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
         if !meta.is_dir() {
             // A file named on the command line is read whatever its extension, so an unknown
             // one gets `unknown-format` rather than silence.
-            return Ok(self.file(path, &meta)?.into_iter().collect());
+            return Ok(self.file(path, &meta)?.map(|p| vec![p]));
         }
         let mut out = Vec::new();
         let mut stack = Vec::new();
-        self.enter(path, &mut stack);
+        if !self.enter(path, &mut stack) {
+            return Ok(None);
+        }
         while let Some(dir) = stack.pop() {
             let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, &e))?;
             let mut paths =
@@ -176,7 +178,9 @@ impl Walker {
                     p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&&*e.to_ascii_lowercase()));
                 // `metadata` follows symlinks: a link to a file is read as the file.
                 match std::fs::metadata(&p) {
-                    Ok(m) if m.is_dir() => self.enter(&p, &mut stack),
+                    Ok(m) if m.is_dir() => {
+                        self.enter(&p, &mut stack);
+                    }
                     Ok(m) if wanted => out.extend(self.file(&p, &m)?),
                     Ok(_) => {}
                     // A broken link or an unreadable entry with an input's name is input lost.
@@ -186,15 +190,15 @@ impl Walker {
             }
         }
         out.sort();
-        Ok(out)
+        Ok(Some(out))
     }
 
-    /// Pushes a folder to walk, unless it was entered before.
-    fn enter(&mut self, dir: &Path, stack: &mut Vec<PathBuf>) {
+    /// Pushes a folder to walk, unless it was entered before; whether it was pushed.
+    fn enter(&mut self, dir: &Path, stack: &mut Vec<PathBuf>) -> bool {
         let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         if self.dirs.insert(canonical.clone()) {
             stack.push(dir.to_path_buf());
-            return;
+            return true;
         }
         let name: Arc<str> = Arc::from(dir.display().to_string());
         self.warnings.push(
@@ -210,6 +214,7 @@ impl Walker {
                  followed again (remove the symlink or the repeated path to silence this)",
             ),
         );
+        false
     }
 
     /// The file at `path`, unless it was listed before; an error when it is not a regular file.
@@ -276,7 +281,8 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let db = Database::default();
     let mut walker = Walker::default();
-    let paths = walker.files_under(dir, &["writ"]).map_err(|d| vec![d])?;
+    // A fresh walker lists the folder itself.
+    let paths = walker.files_under(dir, &["writ"]).map_err(|d| vec![d])?.unwrap_or_default();
     if paths.is_empty() {
         let file: Arc<str> = Arc::from(dir.display().to_string());
         return Err(vec![
@@ -469,10 +475,10 @@ pub fn evaluate<'a>(
     // One walker for every path given, so a folder given twice is read once.
     let mut walker = Walker::default();
     for p in facts.paths {
-        let repeated_before = walker.warnings.len();
         let paths = match walker.files_under(p, facts::EXTENSIONS) {
-            // Nothing new under a path given twice is not an empty folder: its warning says so.
-            Ok(ps) if ps.is_empty() && walker.warnings.len() == repeated_before => {
+            // A path given twice was read the first time; its warning says so.
+            Ok(None) => continue,
+            Ok(Some(ps)) if ps.is_empty() => {
                 let file: Arc<str> = Arc::from(p.display().to_string());
                 errors.push(
                     Diagnostic::error(
@@ -488,7 +494,7 @@ pub fn evaluate<'a>(
                 );
                 continue;
             }
-            Ok(ps) => ps,
+            Ok(Some(ps)) => ps,
             Err(d) => {
                 errors.push(d);
                 continue;

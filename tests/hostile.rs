@@ -686,3 +686,15 @@ fn xlsx_overlapping_merged_ranges_are_bounded() {
     let ff = timed("facts: a merge over the whole sheet", || facts::parse_content(&schema, &path, &content));
     assert!(!codes(&ff.diagnostics).contains(&"sheet-too-large"), "{:#?}", ff.diagnostics);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_folder_holding_only_a_symlink_loop_has_no_facts() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-only-a-loop");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
+    let out = eval_paths("folders: only a symlink loop", vec![dir], writ::cli::Format::Human);
+    assert_eq!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+    assert!(out.stderr.contains("empty-facts") && out.stderr.contains("duplicate-path"), "{}", out.stderr);
+}
