@@ -21,6 +21,8 @@ pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub code: i32,
+    /// The diagnostics of a command that stopped on invalid input, for `--format json`.
+    pub diagnostics: Vec<report::JsonDiagnostic>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +49,8 @@ pub struct Loaded {
     pub db: Database,
     pub package: Package,
     pub sources: Sources,
+    /// What loading warned of (a folder or file reached twice), shown with the checker's.
+    pub warnings: Vec<Diagnostic>,
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
@@ -55,9 +59,49 @@ fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
         .with_help("check the path and its permissions")
 }
 
+/// The most bytes of a policy file read: a policy is a few hundred KiB; this leaves room for
+/// generated packages while refusing a device or an endless file behind a `.writ` name.
+const MAX_POLICY_BYTES: u64 = 256 << 20;
+
+/// The most bytes of a fact file that is read whole (JSON, CSV, YAML, TOML, XLSX): the text is
+/// held with its records, so a larger export belongs in NDJSON, which is streamed.
+const MAX_FACT_BYTES: u64 = 1 << 30;
+
+/// Reads at most `limit` bytes of a file; a longer file is `file-too-large`. The size is checked
+/// before reading and again while reading, since a file may grow, or report no size (`/proc`).
+fn read_capped(path: &Path, limit: u64, help: &str) -> Result<Vec<u8>, Diagnostic> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let size = file.metadata().map_err(|e| io_error(path, &e))?.len();
+    let too_large = |size: String| {
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        Diagnostic::error(
+            "file-too-large",
+            &name,
+            Span::default(),
+            format!(
+                "`{}` is {size}, more than the {} MiB writ reads from a file of its kind",
+                path.display(),
+                limit >> 20
+            ),
+        )
+        .with_label("this file was not read")
+        .with_help(help.to_string())
+    };
+    if size > limit {
+        return Err(too_large(format!("{} MiB", size >> 20)));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large("longer than that".to_string()));
+    }
+    Ok(bytes)
+}
+
 /// Reads a file as UTF-8; invalid UTF-8 is a diagnostic at the first bad byte.
 fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    let bytes = read_capped(path, MAX_POLICY_BYTES, "split the policy over several `.writ` files of the package")?;
     match String::from_utf8(bytes) {
         Ok(s) => Ok(Arc::from(s.strip_prefix('\u{feff}').unwrap_or(&s))),
         Err(e) => {
@@ -84,13 +128,17 @@ fn read_fact_file(
     if facts::is_streamed(&name) {
         return Ok((name, facts::Content::stream(path).map_err(|e| io_error(path, &e))?));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    let bytes = read_capped(
+        path,
+        MAX_FACT_BYTES,
+        "split the records over several files, or save them as NDJSON, which is streamed a line at a time",
+    )?;
     match facts::decode_as(&name, bytes, encoding) {
         Ok(content) => Ok((name, content)),
         // Text that cannot be decoded is still loaded, as bytes: the loader reports it and
         // marks the kinds it may hold incomplete, so the report shows what it affects. (With
         // an encoding declared, the loader would detect one instead, so the error stands.)
-        Err(d) if d.code == "invalid-utf8" && encoding.is_none() => match std::fs::read(path) {
+        Err(d) if d.code == "invalid-utf8" && encoding.is_none() => match read_capped(path, MAX_FACT_BYTES, "") {
             Ok(bytes) => Ok((name, facts::Content::Bytes(bytes.into()))),
             Err(_) => Err(d),
         },
@@ -98,32 +146,152 @@ fn read_fact_file(
     }
 }
 
-/// Files with one of the extensions (in any case), below a path (or the path itself), sorted.
-fn files_under(path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, Diagnostic> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, &e))?;
-        for entry in entries {
-            let p = entry.map_err(|e| io_error(&dir, &e))?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&&*e.to_ascii_lowercase())) {
-                out.push(p);
+/// Walks folders for input files: each folder is entered once, whatever leads to it (a path
+/// given twice, a symlink back to a parent), and each file is listed once, however it is
+/// reached; only regular files are listed, since opening a FIFO blocks and a device never ends.
+#[derive(Default)]
+struct Walker {
+    /// Canonical paths of the folders entered so far.
+    dirs: std::collections::HashSet<PathBuf>,
+    /// Canonical paths of the files listed so far, with the path they were first listed as.
+    files: std::collections::HashMap<PathBuf, PathBuf>,
+    /// Paths reached again, reported once each as a warning.
+    warnings: Vec<Diagnostic>,
+}
+
+impl Walker {
+    /// Files with one of the extensions (in any case), below a path (or the path itself), sorted;
+    /// files and folders listed before by this walker are left out, with a `duplicate-path`
+    /// warning. `None` when the path itself was listed before.
+    fn files_under(&mut self, path: &Path, exts: &[&str]) -> Result<Option<Vec<PathBuf>>, Diagnostic> {
+        let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+        if !meta.is_dir() {
+            // A file named on the command line is read whatever its extension, so an unknown
+            // one gets `unknown-format` rather than silence.
+            return Ok(self.file(path, &meta)?.map(|p| vec![p]));
+        }
+        let mut out = Vec::new();
+        let mut stack = Vec::new();
+        if !self.enter(path, &mut stack) {
+            return Ok(None);
+        }
+        while let Some(dir) = stack.pop() {
+            let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, &e))?;
+            let mut paths =
+                entries.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>().map_err(|e| io_error(&dir, &e))?;
+            // Sorted, so which of two paths to one file is read is the same on every run.
+            paths.sort();
+            // Pushed in reverse so that the folders are entered in name order.
+            for p in paths.into_iter().rev() {
+                let wanted =
+                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&&*e.to_ascii_lowercase()));
+                // `metadata` follows symlinks: a link to a file is read as the file.
+                match std::fs::metadata(&p) {
+                    Ok(m) if m.is_dir() => {
+                        self.enter(&p, &mut stack);
+                    }
+                    Ok(m) if wanted => out.extend(self.file(&p, &m)?),
+                    Ok(_) => {}
+                    // A broken link or an unreadable entry with an input's name is input lost.
+                    Err(e) if wanted => return Err(io_error(&p, &e)),
+                    Err(_) => {}
+                }
             }
         }
+        out.sort();
+        Ok(Some(out))
     }
-    out.sort();
-    Ok(out)
+
+    /// Pushes a folder to walk, unless it was entered before; whether it was pushed.
+    fn enter(&mut self, dir: &Path, stack: &mut Vec<PathBuf>) -> bool {
+        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if self.dirs.insert(canonical.clone()) {
+            stack.push(dir.to_path_buf());
+            return true;
+        }
+        let name: Arc<str> = Arc::from(dir.display().to_string());
+        self.warnings.push(
+            Diagnostic::warning(
+                "duplicate-path",
+                &name,
+                Span::default(),
+                format!("`{}` is the folder `{}`, already read", dir.display(), canonical.display()),
+            )
+            .with_label("not read again")
+            .with_help(
+                "each folder is read once; a symlink back to a folder above it, or a folder given twice, is not \
+                 followed again (remove the symlink or the repeated path to silence this)",
+            ),
+        );
+        false
+    }
+
+    /// The file at `path`, unless it was listed before; an error when it is not a regular file.
+    fn file(&mut self, path: &Path, meta: &std::fs::Metadata) -> Result<Option<PathBuf>, Diagnostic> {
+        if !meta.is_file() {
+            let name: Arc<str> = Arc::from(path.display().to_string());
+            return Err(Diagnostic::error(
+                "not-a-file",
+                &name,
+                Span::default(),
+                format!("`{}` is {}, not a regular file", path.display(), file_kind(meta)),
+            )
+            .with_label("this file was not read")
+            .with_help("writ reads regular files only; copy the data into a file and name that file"));
+        }
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(first) = self.files.get(&canonical) {
+            let name: Arc<str> = Arc::from(path.display().to_string());
+            self.warnings.push(
+                Diagnostic::warning(
+                    "duplicate-path",
+                    &name,
+                    Span::default(),
+                    if first == path {
+                        format!("`{}` is named twice", path.display())
+                    } else {
+                        format!("`{}` is the file `{}`, already read", path.display(), first.display())
+                    },
+                )
+                .with_label("not read again")
+                .with_help(
+                    "each file is read once, however it is reached (a path given twice, a symlink); remove the \
+                     repeated path or the symlink to silence this",
+                ),
+            );
+            return Ok(None);
+        }
+        self.files.insert(canonical, path.to_path_buf());
+        Ok(Some(path.to_path_buf()))
+    }
+}
+
+/// What a file that is not a regular file is, for a diagnostic.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = meta;
+    "a special file"
 }
 
 /// Loads the `.writ` files of a package folder into a fresh database.
 pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let db = Database::default();
-    let paths = files_under(dir, &["writ"]).map_err(|d| vec![d])?;
+    let mut walker = Walker::default();
+    // A fresh walker lists the folder itself.
+    let paths = walker.files_under(dir, &["writ"]).map_err(|d| vec![d])?.unwrap_or_default();
     if paths.is_empty() {
         let file: Arc<str> = Arc::from(dir.display().to_string());
         return Err(vec![
@@ -153,7 +321,7 @@ pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(errors);
     }
     let package = Package::new(&db, files);
-    Ok(Loaded { db, package, sources })
+    Ok(Loaded { db, package, sources, warnings: walker.warnings })
 }
 
 fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
@@ -161,7 +329,8 @@ fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
 }
 
 fn fail(diags: Vec<Diagnostic>, sources: &Sources, style: Style) -> Outcome {
-    Outcome { stdout: String::new(), stderr: render(&diags, sources, style), code: EXIT_INVALID }
+    let diagnostics = report::JsonDiagnostic::all(&diags, sources);
+    Outcome { stdout: String::new(), stderr: render(&diags, sources, style), code: EXIT_INVALID, diagnostics }
 }
 
 /// A package loaded and checked without errors, or the outcome that reports its errors.
@@ -181,9 +350,10 @@ pub fn check(dir: &Path, style: Style) -> Outcome {
         Err(d) => return fail(d, &Sources::default(), style),
     };
     let checked = db::package_model(&loaded.db, loaded.package);
-    let stderr = render(&checked.diagnostics, &loaded.sources, style);
+    let mut stderr = render(&loaded.warnings, &loaded.sources, style);
+    stderr.push_str(&render(&checked.diagnostics, &loaded.sources, style));
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = checked.diagnostics.len() - errors;
+    let warnings = checked.diagnostics.len() - errors + loaded.warnings.len();
     let m = &checked.model;
     let requirements: usize = m.clauses.iter().map(|c| count_requirements(&c.body)).sum();
     let stdout = if errors == 0 {
@@ -202,7 +372,7 @@ pub fn check(dir: &Path, style: Style) -> Outcome {
     } else {
         format!("{errors} errors, {warnings} warnings\n")
     };
-    Outcome { stdout, stderr, code: if errors > 0 { EXIT_INVALID } else { EXIT_OK } }
+    Outcome { stdout, stderr, code: if errors > 0 { EXIT_INVALID } else { EXIT_OK }, diagnostics: Vec::new() }
 }
 
 pub fn count_requirements(stmts: &[crate::model::TStmt]) -> usize {
@@ -267,6 +437,7 @@ const UNREAD: &[&str] = &[
     "line-too-long",
     "file-too-large",
     "sheet-too-large",
+    "empty-sheet",
     "io-error",
 ];
 
@@ -282,6 +453,22 @@ pub struct Evaluated {
     pub unread_facts: bool,
     /// How many records were read but rejected, over all kinds.
     pub rejected: usize,
+    /// Policy warnings and fact diagnostics, for `--format json`.
+    pub diagnostics: Vec<report::JsonDiagnostic>,
+}
+
+impl Evaluated {
+    /// Whether the input was read whole, as `--format json` reports it.
+    pub fn input(&self) -> report::InputSummary {
+        let errors = self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
+        report::InputSummary {
+            complete: !self.invalid_facts && self.rejected == 0,
+            unread: self.unread_facts,
+            rejected: self.rejected,
+            errors,
+            warnings: self.diagnostics.len() - errors,
+        }
+    }
 }
 
 /// Loads a package and its fact files and evaluates them as of a date.
@@ -295,9 +482,13 @@ pub fn evaluate<'a>(
     let (mut loaded, checked) = checked_package(dir, style)?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    // One walker for every path given, so a folder given twice is read once.
+    let mut walker = Walker::default();
     for p in facts.paths {
-        let paths = match files_under(p, facts::EXTENSIONS) {
-            Ok(ps) if ps.is_empty() => {
+        let paths = match walker.files_under(p, facts::EXTENSIONS) {
+            // A path given twice was read the first time; its warning says so.
+            Ok(None) => continue,
+            Ok(Some(ps)) if ps.is_empty() => {
                 let file: Arc<str> = Arc::from(p.display().to_string());
                 errors.push(
                     Diagnostic::error(
@@ -313,7 +504,7 @@ pub fn evaluate<'a>(
                 );
                 continue;
             }
-            Ok(ps) => ps,
+            Ok(Some(ps)) => ps,
             Err(d) => {
                 errors.push(d);
                 continue;
@@ -335,10 +526,12 @@ pub fn evaluate<'a>(
         }
     }
     if !errors.is_empty() {
+        errors.extend(walker.warnings);
         return Err(fail(errors, &loaded.sources, style));
     }
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
-    let mut fact_diags: Vec<Diagnostic> = Vec::new();
+    let mut fact_diags: Vec<Diagnostic> = std::mem::take(&mut loaded.warnings);
+    fact_diags.extend(walker.warnings);
     for f in &files {
         fact_diags.extend(db::fact_file(&loaded.db, *f).diagnostics.iter().cloned());
     }
@@ -353,7 +546,10 @@ pub fn evaluate<'a>(
     // look right. Such input is invalid whatever `--strict` says.
     let unread_facts = fact_diags.iter().any(|d| d.is_error() && UNREAD.contains(&d.code));
     let rejected = facts.tables.iter().map(|t| t.rejected_count()).sum();
-    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected })
+    let mut all = checked.diagnostics.clone();
+    all.extend(fact_diags);
+    let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
+    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected, diagnostics })
 }
 
 /// `writ eval DIR --facts PATH… --as-of DATE [--strict]`.
@@ -371,11 +567,17 @@ pub fn eval<'a>(
 ) -> Outcome {
     let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
+        // A program reading the JSON still gets a document, which says that nothing was
+        // evaluated and why.
+        Err(mut out) if format == Format::Json => {
+            out.stdout = report::json_failed(as_of, &out.diagnostics) + "\n";
+            return out;
+        }
         Err(out) => return out,
     };
     let stdout = match format {
         Format::Human => report::human(&e.report),
-        Format::Json => report::json(&e.report) + "\n",
+        Format::Json => report::json_with(&e.report, &e.input(), &e.diagnostics) + "\n",
     };
     let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0)) {
         EXIT_INVALID
@@ -384,7 +586,7 @@ pub fn eval<'a>(
     } else {
         EXIT_OK
     };
-    Outcome { stdout, stderr: e.stderr, code }
+    Outcome { stdout, stderr: e.stderr, code, diagnostics: Vec::new() }
 }
 
 /// `writ agenda DIR --facts PATH… --from DATE --to DATE [--as-of DATE]`: the obligations falling
@@ -420,7 +622,12 @@ pub fn agenda<'a>(
         Format::Human => agenda.human(),
         Format::Json => serde_json::to_string_pretty(&agenda).expect("an agenda always serialises") + "\n",
     };
-    Outcome { stdout, stderr: e.stderr, code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK } }
+    Outcome {
+        stdout,
+        stderr: e.stderr,
+        code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK },
+        diagnostics: Vec::new(),
+    }
 }
 
 /// The facts of a `test` block, linked as if read from a file.
@@ -446,8 +653,15 @@ fn test_facts(model: &Model, test: &crate::model::TestDef, file: &Arc<str>) -> f
                 .collect(),
         })
         .collect();
-    let ff =
-        FileFacts { path: file.clone(), rows, rejected: vec![], unkept: vec![], losses: vec![], diagnostics: vec![] };
+    let ff = FileFacts {
+        path: file.clone(),
+        rows,
+        rejected: vec![],
+        unkept: vec![],
+        losses: vec![],
+        diagnostics: vec![],
+        sheets: vec![],
+    };
     facts::link(&schema, &[ff])
 }
 
@@ -534,7 +748,8 @@ pub fn test(dir: &Path, style: Style) -> Outcome {
         stdout.push('\n');
     }
     stdout.push_str(&format!("{passed} passed, {} failed\n", failures.len()));
-    Outcome { stdout, stderr: String::new(), code: if failures.is_empty() { EXIT_OK } else { EXIT_BREACH } }
+    let code = if failures.is_empty() { EXIT_OK } else { EXIT_BREACH };
+    Outcome { stdout, stderr: String::new(), code, diagnostics: Vec::new() }
 }
 
 /// The statuses a report contains, for `--format json` consumers and tests.
@@ -681,8 +896,9 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
             out
         }
     };
-    let stderr = render(&checked.diagnostics, &loaded.sources, style);
-    Outcome { stdout, stderr, code: if missing > 0 { EXIT_BREACH } else { EXIT_OK } }
+    let mut stderr = render(&loaded.warnings, &loaded.sources, style);
+    stderr.push_str(&render(&checked.diagnostics, &loaded.sources, style));
+    Outcome { stdout, stderr, code: if missing > 0 { EXIT_BREACH } else { EXIT_OK }, diagnostics: Vec::new() }
 }
 
 /// `writ explain DIR --facts PATH… --as-of DATE ID`: one verdict in full: the clause and its
@@ -713,5 +929,10 @@ pub fn explain<'a>(
         Format::Json => serde_json::to_string_pretty(v).expect("a verdict always serialises") + "\n",
         Format::Human => report::explain(v, as_of),
     };
-    Outcome { stdout, stderr: e.stderr, code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK } }
+    Outcome {
+        stdout,
+        stderr: e.stderr,
+        code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK },
+        diagnostics: Vec::new(),
+    }
 }

@@ -220,9 +220,11 @@ fn eval_exit_code_reflects_breaches_and_json_has_the_contract_fields() {
     let (code, out, err) = writ(&args);
     assert_eq!(code, 1, "the examples contain violations: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
-    for key in ["plan", "as_of", "summary", "verdicts"] {
+    for key in ["plan", "as_of", "summary", "verdicts", "input", "diagnostics"] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
+    assert_eq!(v["input"]["complete"], true, "{}", v["input"]);
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
     let verdicts = v["verdicts"].as_array().unwrap();
     for verdict in verdicts {
         for key in ["id", "clause", "cite", "status", "subject", "deadline", "parties", "evidence", "sanctions"] {
@@ -345,4 +347,81 @@ fn a_streamed_ndjson_file_shows_the_lines_its_diagnostics_point_at() {
     assert!(err.contains(" 5 │ {\"編號\": \"K1\", \"顆粒物\": 22}"), "{err}");
     // A long line is shown cut, not whole.
     assert!(err.len() < 90_000, "stderr of {} bytes", err.len());
+}
+
+/// A program that reads the JSON and not the exit code still sees that input was lost: the
+/// diagnostics are in the document, with their places, and `input` says what was lost.
+#[test]
+fn json_carries_the_diagnostics_and_what_the_input_lost() {
+    let facts = "tests/fixtures/facts/bad-value-among-good";
+    let args = ["eval", "policies/yangquan-2019", "--facts", facts, "--as-of", "2019-10-15", "--format", "json"];
+    let (_, out, _) = writ(&args);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
+    assert_eq!(
+        v["input"],
+        serde_json::json!({"complete": false, "unread": false, "rejected": 1, "errors": 1, "warnings": 0})
+    );
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "bad-value");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], format!("{facts}/kilns.json"));
+    // The place the human output shows as `kilns.json:4:61`.
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(4), Some(61)));
+    assert!(d["message"].as_str().unwrap().contains("thirty"), "{d}");
+    assert!(d["help"].as_str().is_some_and(|h| !h.is_empty()), "{d}");
+    assert_eq!(
+        v["summary"]["records"]["工業爐窯"],
+        serde_json::json!({"loaded": 2, "used": 1, "unused": 0, "rejected": 1})
+    );
+
+    // Input that stops the evaluation still gives a JSON document saying why.
+    let args =
+        ["eval", "policies/yangquan-2019", "--facts", "no/such/folder", "--as-of", "2019-10-15", "--format", "json"];
+    let (code, out, _) = writ(&args);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
+    assert_eq!(v["input"]["unread"], true);
+    assert_eq!(v["verdicts"], serde_json::json!([]));
+    assert_eq!(v["diagnostics"][0]["code"], "io-error");
+}
+
+/// A workbook's diagnostics have no line or column; their message names the cell.
+#[test]
+fn json_diagnostics_of_a_workbook_name_the_cell() {
+    let dir = std::env::temp_dir().join(format!("writ-json-xlsx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().set_name("工業爐窯").unwrap();
+    book.add_worksheet().set_name("Sheet1").unwrap();
+    book.save(dir.join("facts.xlsx")).unwrap();
+    let args = [
+        "eval",
+        "policies/yangquan-2019",
+        "--facts",
+        dir.to_str().unwrap(),
+        "--as-of",
+        "2019-10-15",
+        "--format",
+        "json",
+    ];
+    let (code, out, err) = writ(&args);
+    std::fs::remove_dir_all(&dir).ok();
+    // An empty sheet of a record kind is input lost: exit 2 whatever `--strict` says.
+    assert_eq!(code, 2, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
+    assert_eq!((v["input"]["complete"].as_bool(), v["input"]["unread"].as_bool()), (Some(false), Some(true)));
+    let found: Vec<(&str, &str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["severity"].as_str().unwrap(), d["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("empty-sheet", "error", "`工業爐窯!A1`: the `工業爐窯` sheet is empty: no header row and no records"),
+            ("empty-sheet", "warning", "`Sheet1!A1`: the sheet `Sheet1` is empty, and its name is no record kind"),
+        ]
+    );
+    assert!(v["diagnostics"].as_array().unwrap().iter().all(|d| d["line"].is_null() && d["column"].is_null()));
 }

@@ -503,3 +503,201 @@ fn invalid_utf8_through_the_cli() {
     assert!(out.stdout.contains("incomplete: an unknown number of records not read from"), "{}", out.stdout);
     assert!(out.stdout.contains(&format!("records lost from {}", path.display())), "{}", out.stdout);
 }
+
+// ---------------------------------------------------------------- folders
+
+/// A fresh folder under the target directory, holding one fact file of six records.
+fn fact_folder(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy("examples/yangquan-2019/counties.json", dir.join("counties.json")).unwrap();
+    dir
+}
+
+/// `writ eval` of the bundled policy over `paths`, run on a thread so that a hang fails the
+/// test after a minute instead of stopping the suite.
+fn eval_paths(label: &str, paths: Vec<PathBuf>, format: writ::cli::Format) -> writ::cli::Outcome {
+    let label = label.to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let as_of = writ::cli::parse_date("2019-10-15").unwrap();
+        let style = writ::cli::Style { color: false, width: 100 };
+        let out =
+            timed(&label, || writ::cli::eval(Path::new("policies/yangquan-2019"), &paths, as_of, format, style, false));
+        let _ = tx.send(out);
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60)).expect("`writ eval` finishes within a minute")
+}
+
+/// How often a diagnostic code occurs in rendered output.
+fn occurrences(text: &str, code: &str) -> usize {
+    text.matches(code).count()
+}
+
+#[cfg(unix)]
+#[test]
+fn folder_with_one_symlink_loop_is_read_once() {
+    let dir = fact_folder("hostile-one-loop");
+    std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
+    let out = eval_paths("folders: a symlink loop", vec![dir], writ::cli::Format::Human);
+    // Read once: a second reading would make every county a duplicate key.
+    assert!(!out.stderr.contains("duplicate-key"), "{}", out.stderr);
+    assert_eq!(occurrences(&out.stderr, "duplicate-path"), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("loop"), "{}", out.stderr);
+    assert_ne!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn folder_with_two_symlink_loops_is_read_once() {
+    let dir = fact_folder("hostile-two-loops");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
+    let out = eval_paths("folders: two symlink loops", vec![dir], writ::cli::Format::Human);
+    assert!(!out.stderr.contains("duplicate-key"), "{}", out.stderr);
+    assert_eq!(occurrences(&out.stderr, "duplicate-path"), 2, "{}", out.stderr);
+    assert_ne!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+}
+
+#[test]
+fn the_same_folder_and_file_given_twice_are_read_once() {
+    let dir = fact_folder("hostile-given-twice");
+    let file = dir.join("counties.json");
+    let out = eval_paths("folders: given twice", vec![dir.clone(), dir.join("."), file], writ::cli::Format::Human);
+    assert!(!out.stderr.contains("duplicate-key"), "{}", out.stderr);
+    assert!(!out.stderr.contains("empty-facts"), "{}", out.stderr);
+    assert_eq!(occurrences(&out.stderr, "duplicate-path"), 2, "{}", out.stderr);
+    assert_ne!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_behind_a_fact_file_name_is_refused_not_opened() {
+    for name in ["pipe.json", "pipe.ndjson", "pipe.xlsx"] {
+        let dir = fact_folder(&format!("hostile-fifo-{name}"));
+        let status = std::process::Command::new("mkfifo").arg(dir.join(name)).status().expect("mkfifo runs");
+        assert!(status.success());
+        let out = eval_paths(&format!("folders: a FIFO named {name}"), vec![dir.clone()], writ::cli::Format::Human);
+        assert_eq!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+        assert!(out.stderr.contains("not-a-file") && out.stderr.contains("FIFO"), "{}", out.stderr);
+        // Named on its own, too.
+        let out = eval_paths("folders: a FIFO named directly", vec![dir.join(name)], writ::cli::Format::Human);
+        assert!(out.stderr.contains("not-a-file"), "{}", out.stderr);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_behind_a_fact_file_name_is_refused() {
+    for name in ["zero.json", "zero.ndjson", "zero.csv"] {
+        let dir = fact_folder(&format!("hostile-dev-zero-{name}"));
+        std::os::unix::fs::symlink("/dev/zero", dir.join(name)).unwrap();
+        let out = eval_paths(&format!("folders: /dev/zero as {name}"), vec![dir], writ::cli::Format::Human);
+        assert_eq!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+        assert!(out.stderr.contains("not-a-file") && out.stderr.contains("a device"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_fact_file_past_the_size_limit_is_not_read() {
+    let dir = fact_folder("hostile-huge-json");
+    // A sparse file: 1 GiB and a byte, without writing them.
+    let f = std::fs::File::create(dir.join("huge.json")).unwrap();
+    f.set_len((1 << 30) + 1).unwrap();
+    let out = eval_paths("folders: a JSON file past 1 GiB", vec![dir], writ::cli::Format::Human);
+    assert_eq!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+    assert!(out.stderr.contains("file-too-large"), "{}", out.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn policy_folder_with_a_symlink_loop_and_a_fifo() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-policy-loop");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir("policies/yangquan-2019").unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
+    let out =
+        timed("folders: a policy package with a symlink loop", || writ::cli::check(&dir, writ::cli::Style::default()));
+    assert_eq!(out.code, writ::cli::EXIT_OK, "{}", out.stderr);
+    assert_eq!(occurrences(&out.stderr, "duplicate-path"), 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("duplicate-definition"), "{}", out.stderr);
+    let status = std::process::Command::new("mkfifo").arg(dir.join("pipe.writ")).status().expect("mkfifo runs");
+    assert!(status.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let d = dir.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(writ::cli::check(&d, writ::cli::Style::default()));
+    });
+    let out = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("`writ check` finishes");
+    assert_eq!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+    assert!(out.stderr.contains("not-a-file"), "{}", out.stderr);
+}
+
+/// A workbook whose sheet holds `merges` merged ranges, each over the whole used area: Excel
+/// never writes overlapping merges, but a file need not come from Excel.
+fn xlsx_with_overlapping_merges(merges: usize, area: &str, far: (u32, u16)) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("工業爐窯").unwrap();
+    sheet.write_string(0, 0, "編號").unwrap();
+    sheet.write_string(1, 0, "K1").unwrap();
+    sheet.write_string(far.0, far.1, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let text = String::from_utf8(data).unwrap();
+            let merged = format!(
+                "<mergeCells count=\"{merges}\">{}</mergeCells>",
+                format!("<mergeCell ref=\"{area}\"/>").repeat(merges)
+            );
+            let at = text.find("<pageMargins").unwrap();
+            data = format!("{}{merged}{}", &text[..at], &text[at..]).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn xlsx_overlapping_merged_ranges_are_bounded() {
+    let m = model();
+    let schema = Schema::of(&m);
+    let path: Arc<str> = Arc::from("merges.xlsx");
+    // 10,000 merges over a used area of 100 × 10,000 cells: 10 billion cells to fill.
+    let content = facts::decode(&path, xlsx_with_overlapping_merges(10_000, "A1:CV10000", (9_999, 99))).unwrap();
+    let ff = timed("facts: 10,000 merges over 1,000,000 cells each", || facts::parse_content(&schema, &path, &content));
+    assert_eq!(codes(&ff.diagnostics), ["sheet-too-large"]);
+    assert!(ff.diagnostics[0].message.contains("merged ranges cover"), "{}", ff.diagnostics[0].message);
+    assert!(ff.rows.is_empty());
+    // A merge reaching past the used area is cut to it: the table stays as large as its cells.
+    let content = facts::decode(&path, xlsx_with_overlapping_merges(1, "A2:XFD1048576", (2, 1))).unwrap();
+    let ff = timed("facts: a merge over the whole sheet", || facts::parse_content(&schema, &path, &content));
+    assert!(!codes(&ff.diagnostics).contains(&"sheet-too-large"), "{:#?}", ff.diagnostics);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_holding_only_a_symlink_loop_has_no_facts() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-only-a-loop");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
+    let out = eval_paths("folders: only a symlink loop", vec![dir], writ::cli::Format::Human);
+    assert_eq!(out.code, writ::cli::EXIT_INVALID, "{}", out.stderr);
+    assert!(out.stderr.contains("empty-facts") && out.stderr.contains("duplicate-path"), "{}", out.stderr);
+}

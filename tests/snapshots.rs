@@ -72,6 +72,10 @@ fn eval_cases() {
             let n = |k: &str| a[k].as_u64().unwrap();
             assert_eq!(n("loaded"), n("used") + n("unused") + n("rejected"), "{kind} in {}", dir.display());
         }
+        // Every verdict id names one verdict.
+        let ids: Vec<&str> = parsed["verdicts"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+        let unique: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "repeated verdict ids in {}: {ids:?}", dir.display());
         insta::assert_snapshot!(format!(
             "----- EXIT {}\n----- STDERR\n{}\n----- HUMAN\n{}\n----- JSON\n{}",
             human.code,

@@ -30,6 +30,9 @@ fn reports_at_three_dates() {
             let n = |k: &str| a[k].as_u64().unwrap();
             assert_eq!(n("loaded"), n("used") + n("unused") + n("rejected"), "{kind} at {date}");
         }
+        let ids: Vec<&str> = parsed["verdicts"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+        let unique: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "repeated verdict ids at {date}");
         insta::assert_snapshot!(format!("human-{date}"), human.stdout);
         insta::assert_snapshot!(format!("json-{date}"), json.stdout);
     }

@@ -45,8 +45,30 @@ pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
         }
         ev.clause_index.insert(clause.name.clone(), ci as u32);
     }
+    unique_ids(&mut verdicts);
     let summary = Summary::of(&verdicts, facts, &ev.used, &model.records);
     Report { plan: model.plan.name.clone(), plan_title: model.plan.title.clone(), as_of, summary, verdicts }
+}
+
+/// Makes every verdict id unique, so that `writ explain ID` and a program that indexes the
+/// JSON by id find one verdict. Subjects are unique by key, but two rejected records without a
+/// key, from two files, can both be `line 3`: the later ones get `#2`, `#3`… in report order,
+/// which is deterministic.
+fn unique_ids(verdicts: &mut [Verdict]) {
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(verdicts.len());
+    for v in verdicts.iter_mut() {
+        let n = seen.entry(v.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let mut k = *n;
+            // A suffixed id may itself be taken (an id written `…#2` by a key holding `#2`).
+            while seen.contains_key(&format!("{}#{k}", v.id)) {
+                k += 1;
+            }
+            v.id = format!("{}#{k}", v.id);
+            seen.insert(v.id.clone(), 1);
+        }
+    }
 }
 
 /// A bound subject: its kind, its key, and its fact row when it is a record.
@@ -138,13 +160,27 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
                 .map(|row| (name.clone(), table.origins[row as usize].key.to_string(), R::V(Value::Ref(*kind, row))))
                 .collect();
             // A rejected record is still a subject: its verdicts are unknown, never skipped.
-            for rej in &table.rejected {
-                let key = rej.key.as_deref().map(str::to_string).unwrap_or_else(|| format!("line {}", rej.line));
-                out.push((
-                    name.clone(),
-                    key,
-                    R::Unknown(format!("the {name} record at line {} was rejected: {}", rej.line, rej.reason)),
-                ));
+            // Records rejected with one key (a repeated key) are one subject, as the key names
+            // one thing: each verdict id names a subject once.
+            // Records without a key are told apart by their line, and kept apart: two such
+            // records are two subjects, even at the same line of two files.
+            let mut rejected: IndexMap<(String, Option<usize>), Vec<&crate::facts::Rejected>> = IndexMap::new();
+            for (i, rej) in table.rejected.iter().enumerate() {
+                let key = match rej.key.as_deref() {
+                    Some(k) => (k.to_string(), None),
+                    None => (format!("line {}", rej.line), Some(i)),
+                };
+                rejected.entry(key).or_default().push(rej);
+            }
+            for ((key, _), rejs) in rejected {
+                let why = match rejs.as_slice() {
+                    [rej] => format!("the {name} record at line {} was rejected: {}", rej.line, rej.reason),
+                    _ => {
+                        let each: Vec<String> = rejs.iter().map(|r| format!("line {}: {}", r.line, r.reason)).collect();
+                        format!("the {} {name} records with this key were rejected ({})", rejs.len(), each.join("; "))
+                    }
+                };
+                out.push((name.clone(), key, R::Unknown(why)));
             }
             // Records that were never read cannot be named, but they may have been in scope:
             // one subject per file stands for them, so that no verdict silently vanishes.

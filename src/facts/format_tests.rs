@@ -444,3 +444,174 @@ fn a_declared_encoding_is_used_instead_of_detection() {
     assert_eq!(err.code, "invalid-utf8");
     assert!(err.message.contains("nor valid Big5 (as declared)"), "{}", err.message);
 }
+
+#[test]
+fn xlsx_merged_cells_are_read_into_every_cell_of_their_range() {
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("企業").unwrap();
+    for (c, h) in ["名稱", "行業", "綠色工廠"].into_iter().enumerate() {
+        s.write_string(0, c as u16, h).unwrap();
+    }
+    s.write_string(1, 0, "甲廠").unwrap();
+    s.write_string(1, 1, "建材").unwrap();
+    s.write_string(1, 2, "否").unwrap();
+    let s = book.add_worksheet().set_name("工業爐窯").unwrap();
+    for (c, h) in ["編號", "企業", "顆粒物", "限產比例", "投運日期", "有行業標準"].into_iter().enumerate()
+    {
+        s.write_string(0, c as u16, h).unwrap();
+    }
+    for r in 1..=3u32 {
+        s.write_string(r, 0, format!("K{r}")).unwrap();
+        s.write_number(r, 2, 30.0 + f64::from(r)).unwrap();
+        s.write_string(r, 4, "2019-09-30").unwrap();
+    }
+    // One enterprise over three kilns, and one cut and one yes/no over a block of two by two.
+    s.merge_range(1, 1, 3, 1, "甲廠", &Format::new()).unwrap();
+    s.merge_range(1, 3, 2, 3, "30%", &Format::new()).unwrap();
+    s.write_string(3, 3, "10%").unwrap();
+    s.merge_range(1, 5, 3, 5, "否", &Format::new()).unwrap();
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    assert!(ff.diagnostics.is_empty(), "{:#?}", ff.diagnostics);
+    assert!(ff.rejected.is_empty(), "{:#?}", ff.rejected);
+    let kilns: Vec<_> = ff.rows.iter().filter(|r| r.kind == KILN).collect();
+    assert_eq!(kilns.len(), 3);
+    for k in &kilns {
+        assert!(matches!(&k.values[1], Some(Cell::UnresolvedRef { key, .. }) if &**key == "甲廠"), "{k:?}");
+        assert_eq!(k.values[5], Some(Cell::Value(Value::Bool(false))), "{k:?}");
+    }
+    let cut = |i: usize| kilns[i].values[K_CUT].clone();
+    assert_eq!(cut(0), Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.3").unwrap()))));
+    assert_eq!(cut(1), cut(0));
+    assert_eq!(cut(2), Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.1").unwrap()))));
+}
+
+#[test]
+fn xlsx_empty_sheets_and_sheets_named_after_no_kind_are_reported() {
+    let mut book = Workbook::new();
+    // Excel's default empty sheet, a misspelt empty one, an empty sheet of a kind, and a kind's
+    // sheet with a header and no records.
+    book.add_worksheet().set_name("Sheet1").unwrap();
+    book.add_worksheet().set_name("企业").unwrap();
+    book.add_worksheet().set_name("工業爐窯").unwrap();
+    let s = book.add_worksheet().set_name("監測").unwrap();
+    s.write_string(0, 0, "序號").unwrap();
+    s.write_string(0, 1, "爐窯").unwrap();
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    let got: Vec<_> = ff.diagnostics.iter().map(|d| (d.code, d.severity, d.message.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "empty-sheet",
+                Severity::Warning,
+                "`Sheet1!A1`: the sheet `Sheet1` is empty, and its name is no record kind"
+            ),
+            ("empty-sheet", Severity::Warning, "`企业!A1`: the sheet `企业` is empty, and its name is no record kind"),
+            (
+                "empty-sheet",
+                Severity::Error,
+                "`工業爐窯!A1`: the `工業爐窯` sheet is empty: no header row and no records"
+            ),
+            ("empty-sheet", Severity::Warning, "`監測!A1`: the `監測` sheet has a header row and no records"),
+        ]
+    );
+    assert!(ff.diagnostics[1].help.as_deref().unwrap().starts_with("did you mean `企業`?"), "{:?}", ff.diagnostics[1]);
+    assert!(ff.diagnostics[2].help.as_deref().unwrap().contains("`編號`, `企業`"), "{:?}", ff.diagnostics[2]);
+    assert!(ff.rows.is_empty() && ff.rejected.is_empty());
+}
+
+#[test]
+fn xlsx_serial_date_in_a_general_cell_is_named_as_one() {
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("工業爐窯").unwrap();
+    for (c, h) in ["編號", "企業", "顆粒物", "限產比例", "投運日期", "有行業標準"].into_iter().enumerate()
+    {
+        s.write_string(0, c as u16, h).unwrap();
+    }
+    s.write_string(1, 0, "K1").unwrap();
+    s.write_string(1, 1, "甲廠").unwrap();
+    s.write_number(1, 2, 31).unwrap();
+    s.write_number(1, 3, 30).unwrap();
+    s.write_number(1, 4, 43738).unwrap();
+    s.write_boolean(1, 5, false).unwrap();
+    // A number in a field that is no date gets no such hint.
+    s.write_string(2, 0, "K2").unwrap();
+    s.write_string(2, 1, "甲廠").unwrap();
+    s.write_number(2, 2, 31).unwrap();
+    s.write_number(2, 3, 30).unwrap();
+    s.write_string(2, 4, "2019-09-30").unwrap();
+    s.write_number(2, 5, 43738).unwrap();
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    assert_eq!(ff.diagnostics.len(), 2, "{:#?}", ff.diagnostics);
+    let d = &ff.diagnostics[0];
+    assert_eq!(d.code, "bad-value");
+    assert!(d.message.starts_with("`工業爐窯!E2`: "), "{}", d.message);
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.starts_with("43738 looks like an Excel serial date, 2019-09-30, in a cell formatted as a number: format column E as Date"),
+        "{help}"
+    );
+    // Not converted: the record is rejected, not read with a date it never showed.
+    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
+    assert!(!ff.diagnostics[1].help.as_deref().unwrap().contains("serial"), "{:?}", ff.diagnostics[1]);
+}
+
+#[test]
+fn xlsx_duplicate_keys_and_dangling_references_name_their_cells() {
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("企業").unwrap();
+    for (c, h) in ["名稱", "行業", "綠色工廠"].into_iter().enumerate() {
+        s.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, name) in [(1, "E1"), (2, "E2"), (3, "E1")] {
+        s.write_string(r, 0, name).unwrap();
+        s.write_string(r, 1, "建材").unwrap();
+        s.write_string(r, 2, "否").unwrap();
+    }
+    let s = book.add_worksheet().set_name("工業爐窯").unwrap();
+    // The key in the second column, so the cells are not all in column A.
+    for (c, h) in ["企業", "編號", "顆粒物", "限產比例", "投運日期", "有行業標準"].into_iter().enumerate()
+    {
+        s.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, (firm, kiln)) in [(1, ("E9", "K1")), (2, ("E2", "K2"))] {
+        s.write_string(r, 0, firm).unwrap();
+        s.write_string(r, 1, kiln).unwrap();
+        s.write_number(r, 2, 31).unwrap();
+        s.write_number(r, 3, 30).unwrap();
+        s.write_string(r, 4, "2019-09-30").unwrap();
+        s.write_boolean(r, 5, false).unwrap();
+    }
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    assert!(ff.diagnostics.is_empty(), "{:#?}", ff.diagnostics);
+    // A second workbook repeats K2.
+    let mut other = Workbook::new();
+    let s = other.add_worksheet().set_name("工業爐窯").unwrap();
+    s.write_string(0, 0, "編號").unwrap();
+    s.write_string(4, 0, "K2").unwrap();
+    let ff2 = parse_bytes("g.xlsx", &other.save_to_buffer().unwrap());
+    let facts = link(&schema(), &[ff, ff2]);
+    let got: Vec<_> = facts.diagnostics.iter().map(|d| (d.code, &*d.file, d.message.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "duplicate-key",
+                "f.xlsx",
+                "`企業!A4`: duplicate `企業` key `E1`; the first record with this key, rejected too: `企業!A2`"
+            ),
+            ("duplicate-key", "g.xlsx", "`工業爐窯!A5`: duplicate `工業爐窯` key `K2`"),
+            (
+                "dangling-reference",
+                "f.xlsx",
+                "`工業爐窯!A2`: expected the key of a `企業` record, found `E9`, which no record has"
+            ),
+        ]
+    );
+    // The first copy, in another workbook, is named in its label.
+    let first = &facts.diagnostics[1].labels[1];
+    assert_eq!(first.file.as_deref(), Some("f.xlsx"));
+    assert_eq!(first.message, "工業爐窯!B3: the first record with this key, rejected too");
+    assert!(facts.diagnostics.iter().flat_map(|d| &d.labels).all(|l| l.span.is_empty()));
+    assert_eq!(facts.tables[KILN as usize].len(), 0);
+}

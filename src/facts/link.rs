@@ -59,6 +59,32 @@ pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F])
     cx.finish()
 }
 
+/// Names workbook cells in a diagnostic, as the workbook reader does: a workbook has no text
+/// to point into, so the primary label's cell (`工業爐窯!D7`) goes in the message and the
+/// label, and the secondary label's cell in that label; a secondary label in the same
+/// workbook would not be shown at all, so the message names its cell too.
+fn at_cell(mut d: Diagnostic, primary: Option<String>, secondary: Option<String>) -> Diagnostic {
+    if let Some(cell) = &primary {
+        d.message = format!("`{cell}`: {}", d.message);
+        for l in d.labels.iter_mut().filter(|l| l.file.is_none()) {
+            l.span = Span::default();
+        }
+        let label = &mut d.labels[0].message;
+        *label = if label.is_empty() { cell.clone() } else { format!("{cell}: {label}") };
+    }
+    if let (Some(cell), Some(label)) = (&secondary, d.labels.get_mut(1)) {
+        label.span = Span::default();
+        if label.file.is_none() {
+            d.message = format!("{}; {}: `{cell}`", d.message, label.message);
+        }
+        label.message = format!("{cell}: {}", label.message);
+    }
+    d
+}
+
+/// Per key of one kind: where a record rejected by its file was first seen (file, line, span).
+type SeenKeys = HashMap<Arc<str>, (u32, u32, Span)>;
+
 /// A candidate row: its kind and its index in [`Linker::candidates`].
 type Node = (RecordId, u32);
 
@@ -90,8 +116,16 @@ struct Linker<'a, 'f> {
 
 impl<'f> Linker<'_, 'f> {
     /// Collects every row, rejecting repeated keys.
+    ///
+    /// Two records with one key cannot both be the record that key names, and nothing says
+    /// which is right: keeping the first would decide verdicts on a guess that looks like a
+    /// fact. So every record with a repeated key is rejected, the first included, and so is a
+    /// record that shares its key with a record rejected for another reason. Their verdicts
+    /// are `unknown`, one per key.
     fn gather(&mut self) {
         let n = self.schema.records.len();
+        // Per kind: where each key of a record rejected by its file was first seen.
+        let mut rejected_keys: Vec<SeenKeys> = vec![HashMap::default(); n];
         for (fi, file) in self.files.iter().enumerate() {
             for loss in file.losses.iter().filter(|l| (l.kind as usize) < n) {
                 self.tables[loss.kind as usize].incomplete.push(loss.clone());
@@ -101,48 +135,118 @@ impl<'f> Linker<'_, 'f> {
                 table.loaded += u.lost.unwrap_or(0);
                 table.unkept.push(u.clone());
             }
-            for rej in file.rejected.iter().filter(|r| (r.kind as usize) < n) {
-                let table = &mut self.tables[rej.kind as usize];
-                table.loaded += 1;
-                table.rejected.push(rej.clone());
-            }
-            for row in file.rows.iter().filter(|r| (r.kind as usize) < n) {
-                let k = row.kind as usize;
-                self.tables[k].loaded += 1;
-                let rec = &self.schema.records[k];
-                // INVARIANT: `parse_file` accepts only rows with a key.
-                let key = row.values[rec.key].as_ref().map(|c| key_text(self.schema, &rec.fields[rec.key], c));
-                let Some(key) = key else {
-                    self.reject(row, None, "no key".into());
-                    continue;
+            let rows = file.rows.iter().filter(|r| (r.kind as usize) < n);
+            let rejected = file.rejected.iter().filter(|r| (r.kind as usize) < n);
+            // In the order they were read, so that "first" means first in the file.
+            let mut rows = rows.peekable();
+            let mut rejected = rejected.peekable();
+            loop {
+                let take_row = match (rows.peek(), rejected.peek()) {
+                    (Some(r), Some(j)) => r.line <= j.line,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
                 };
-                match self.by_key[k].entry(key.clone()) {
-                    Entry::Vacant(v) => {
-                        v.insert(self.candidates[k].len() as u32);
-                        self.candidates[k].push(Candidate { file: fi as u32, row, key });
-                    }
-                    Entry::Occupied(o) => {
-                        let first = &self.candidates[k][*o.get() as usize];
-                        let key_name = &rec.fields[rec.key].name;
-                        let d = Diagnostic::error(
-                            "duplicate-key",
-                            &file.path,
-                            row.key_span,
-                            format!("duplicate `{}` key `{}`", rec.name, clip(&key)),
-                        )
-                        .with_label("this record is rejected")
-                        .with_secondary_in(&self.files[first.file as usize].path, first.row.key_span, "first used here")
-                        .with_help(format!(
-                            "each `{}` record needs its own `{key_name}`; the first record with this key is kept",
-                            rec.name
-                        ));
-                        self.diags.push(fi, d);
-                        let reason = format!("duplicate key `{}`; the first record with this key is kept", clip(&key));
-                        self.reject(row, Some(key), reason);
-                    }
+                if take_row {
+                    let row = rows.next().expect("peeked");
+                    self.gather_row(fi, row, &rejected_keys);
+                } else {
+                    let rej = rejected.next().expect("peeked");
+                    self.gather_rejected(fi, rej, &mut rejected_keys);
                 }
             }
         }
+    }
+
+    /// An accepted row of file `fi`: a candidate, unless its key was seen before.
+    fn gather_row(&mut self, fi: usize, row: &'f RawRow, rejected_keys: &[SeenKeys]) {
+        let k = row.kind as usize;
+        self.tables[k].loaded += 1;
+        let rec = &self.schema.records[k];
+        // INVARIANT: `parse_file` accepts only rows with a key.
+        let key = row.values[rec.key].as_ref().map(|c| key_text(self.schema, &rec.fields[rec.key], c));
+        let Some(key) = key else {
+            self.reject(row, None, "no key".into());
+            return;
+        };
+        let first = match self.by_key[k].entry(key.clone()) {
+            Entry::Occupied(o) => {
+                let ci = *o.get();
+                let first = &self.candidates[k][ci as usize];
+                let at = (first.file, first.row.line, first.row.key_span);
+                self.kill_duplicate(row.kind, ci, &key);
+                at
+            }
+            Entry::Vacant(v) => match rejected_keys[k].get(&key) {
+                Some(&at) => at,
+                None => {
+                    v.insert(self.candidates[k].len() as u32);
+                    self.candidates[k].push(Candidate { file: fi as u32, row, key });
+                    return;
+                }
+            },
+        };
+        self.duplicate(fi, row.kind, &key, (row.line, row.key_span), first);
+        let reason = format!("duplicate key `{}`: no record with this key is used", clip(&key));
+        self.reject(row, Some(key), reason);
+    }
+
+    /// A record file `fi` rejected: counted, and checked against the keys seen.
+    fn gather_rejected(&mut self, fi: usize, rej: &Rejected, rejected_keys: &mut [SeenKeys]) {
+        let k = rej.kind as usize;
+        let table = &mut self.tables[k];
+        table.loaded += 1;
+        table.rejected.push(rej.clone());
+        let Some(key) = &rej.key else { return };
+        let first = match self.by_key[k].get(key) {
+            Some(&ci) => {
+                let first = &self.candidates[k][ci as usize];
+                let at = (first.file, first.row.line, first.row.key_span);
+                self.kill_duplicate(rej.kind, ci, key);
+                at
+            }
+            None => match rejected_keys[k].entry(key.clone()) {
+                Entry::Occupied(o) => *o.get(),
+                Entry::Vacant(v) => {
+                    v.insert((fi as u32, rej.line, rej.span));
+                    return;
+                }
+            },
+        };
+        self.duplicate(fi, rej.kind, key, (rej.line, rej.span), first);
+    }
+
+    /// Rejects candidate `ci`, the first record with a key seen again.
+    fn kill_duplicate(&mut self, kind: RecordId, ci: u32, key: &str) {
+        if !self.dead.contains_key(&(kind, ci)) {
+            let reason = format!("duplicate key `{}`: another record has it too, so none is used", clip(key));
+            self.kill(kind, ci, reason);
+        }
+    }
+
+    /// Reports a record of file `fi` at `(line, span)` whose key was first seen at `first`
+    /// (file, line, span).
+    fn duplicate(&mut self, fi: usize, kind: RecordId, key: &str, at: (u32, Span), first: (u32, u32, Span)) {
+        if !self.diags.has_room(fi) {
+            self.diags.skip(fi, at.1);
+            return;
+        }
+        let rec = &self.schema.records[kind as usize];
+        let key_name = &rec.fields[rec.key].name;
+        let file = self.files[fi];
+        let first_file = self.files[first.0 as usize];
+        let message = format!("duplicate `{}` key `{}`", rec.name, clip(key));
+        let d = Diagnostic::error("duplicate-key", &file.path, at.1, message)
+            .with_label("this record is rejected")
+            .with_secondary_in(&first_file.path, first.2, "the first record with this key, rejected too")
+            .with_help(format!(
+                "each `{}` record needs its own `{key_name}`, and which of these is right cannot be told: no \
+                 record with this key is used (its verdicts are `unknown`) until one is removed or given \
+                 another `{key_name}`",
+                rec.name
+            ));
+        let d = at_cell(d, file.cell(kind, at.0, Some(rec.key)), first_file.cell(kind, first.1, Some(rec.key)));
+        self.diags.push(fi, d);
     }
 
     fn reject(&mut self, row: &RawRow, key: Option<Arc<str>>, reason: String) {
@@ -185,10 +289,14 @@ impl<'f> Linker<'_, 'f> {
             }
             self.targets[k] = targets;
         }
-        if dangling.is_empty() {
+        if dangling.is_empty() && self.dead.is_empty() {
             return;
         }
-        let mut dead_now = Vec::new();
+        // Rows already rejected (for a repeated key) take their referrers with them, in a
+        // fixed order so that the diagnostics come in the same order on every run.
+        let mut dead_now: Vec<Node> = self.dead.keys().copied().collect();
+        dead_now.sort_unstable();
+        dead_now.reverse();
         for (k, ci, field, t) in dangling {
             self.dangling(k, ci, field, t);
             dead_now.push((k, ci));
@@ -251,11 +359,13 @@ impl<'f> Linker<'_, 'f> {
             return;
         }
         let path = &self.files[file].path;
+        let cell = self.files[file].cell(kind, row.line, Some(field));
         // A record with this key may have been read but rejected; saying so is more use than
         // "not there".
         let rejected = self.files.iter().enumerate().find_map(|(fi, f)| {
             f.rejected.iter().find(|r| r.kind == t && r.key.as_ref() == Some(key)).map(|r| (fi, r))
         });
+        let target_cell = rejected.and_then(|(fi, r)| self.files[fi].cell(t, r.line, Some(target.key)));
         let d = match rejected {
             Some((fi, r)) => Diagnostic::error(
                 "dangling-reference",
@@ -294,7 +404,7 @@ impl<'f> Linker<'_, 'f> {
                 ))
             }
         };
-        self.diags.push(file, d);
+        self.diags.push(file, at_cell(d, cell, target_cell));
     }
 
     /// `source` refers through `field` to `gone`, a candidate rejected above.
@@ -314,6 +424,10 @@ impl<'f> Linker<'_, 'f> {
         .with_label("refers to a rejected record")
         .with_secondary_in(&self.files[target.file as usize].path, target.row.key_span, "rejected record")
         .with_help("fix the errors of the record referred to; this record is rejected too");
+        let cell = self.files[file].cell(kind, row.line, Some(field));
+        let target_file = self.files[target.file as usize];
+        let rec = &self.schema.records[gone.0 as usize];
+        let d = at_cell(d, cell, target_file.cell(gone.0, target.row.line, Some(rec.key)));
         let reason =
             format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
         self.diags.push(file, d);

@@ -85,6 +85,32 @@ pub struct FileFacts {
     /// for its count only. `lost` is the count; line and reason are the first one's.
     pub unkept: Vec<Loss>,
     pub diagnostics: Vec<Diagnostic>,
+    /// For a workbook, where each sheet's records and fields are, so that diagnostics found
+    /// after reading (a duplicate key, a dangling reference) can name the cell.
+    pub sheets: Vec<Sheet>,
+}
+
+/// Where the records of one kind were read in a workbook: a row's `line` is its sheet row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sheet {
+    pub kind: RecordId,
+    pub name: String,
+    /// The sheet rows holding records, 1-based, both ends included.
+    pub lines: (u32, u32),
+    /// Per field of the kind: its column, 0-based, when the sheet has one.
+    pub columns: Vec<Option<u32>>,
+}
+
+impl FileFacts {
+    /// The cell of a record's field (`工業爐窯!D7`), or its row (`工業爐窯!7:7`) when the field
+    /// has no column; `None` outside a workbook.
+    pub fn cell(&self, kind: RecordId, line: u32, field: Option<usize>) -> Option<String> {
+        let sheet = self.sheets.iter().find(|s| s.kind == kind && s.lines.0 <= line && line <= s.lines.1)?;
+        Some(match field.and_then(|f| sheet.columns.get(f).copied().flatten()) {
+            Some(c) => format!("{}!{}{line}", sheet.name, xlsx::column_name(c)),
+            None => format!("{}!{line}:{line}", sheet.name),
+        })
+    }
 }
 
 impl FileFacts {
@@ -595,6 +621,11 @@ struct Loader<'s> {
     cell: Option<String>,
     /// The key texts of the references read so far, each held once.
     ref_keys: rustc_hash::FxHashSet<Arc<str>>,
+    /// What the value being read may really be, added to the help line of a diagnostic about it
+    /// (a number in a date field read from a workbook may be an Excel serial date).
+    hint: Option<String>,
+    /// The sheets of a workbook read so far.
+    sheets: Vec<Sheet>,
 }
 
 /// The row being read.
@@ -636,6 +667,8 @@ impl<'s> Loader<'s> {
             encoding: None,
             cell: None,
             ref_keys: Default::default(),
+            hint: None,
+            sheets: Vec::new(),
         }
     }
 
@@ -649,6 +682,12 @@ impl<'s> Loader<'s> {
             d.help = Some(match d.help.take() {
                 Some(h) => format!("{h}; {note}"),
                 None => note,
+            });
+        }
+        if let Some(hint) = &self.hint {
+            d.help = Some(match d.help.take() {
+                Some(h) => format!("{hint}; {h}"),
+                None => hint.clone(),
             });
         }
         if let Some(cell) = &self.cell {
@@ -905,6 +944,7 @@ impl<'s> Loader<'s> {
             unkept: self.unkept,
             losses: self.losses,
             diagnostics: self.diags.finish(),
+            sheets: self.sheets,
         }
     }
 }

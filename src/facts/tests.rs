@@ -691,14 +691,46 @@ fn duplicate_keys_across_files() {
     let first = &d.labels[1];
     assert_eq!(first.file.as_deref(), Some("a.json"));
     assert_eq!(line_col(a, first.span.start as usize), (2, 10));
+    // Which copy is right cannot be told: neither is used.
     let table = &facts.tables[ENTERPRISE as usize];
-    assert_eq!((table.len(), table.rejected.len(), table.loaded), (2, 1, 3));
-    assert_eq!(table.origins[table.by_key["E1"] as usize].file, 0);
-    assert_eq!(facts.value(ENTERPRISE, table.by_key["E1"], 1), None, "the first record is kept");
+    assert_eq!((table.len(), table.rejected.len(), table.loaded), (1, 2, 3));
+    assert!(!table.by_key.contains_key("E1"));
+    let mut lines: Vec<u32> = table.rejected.iter().map(|r| r.line).collect();
+    lines.sort();
+    assert_eq!(lines, [2, 3]);
+    assert!(
+        table.rejected.iter().all(|r| r.key.as_deref() == Some("E1") && r.reason.starts_with("duplicate key `E1`"))
+    );
 
     // Within one file, the secondary label has no file of its own.
     let facts = link(&schema(), &[parse("企業.csv", "名稱\nE1\nE1\n")]);
     assert_eq!(facts.diagnostics[0].labels[1].file, None);
+}
+
+#[test]
+fn a_key_shared_with_a_rejected_record_is_a_duplicate_and_takes_its_referrers() {
+    // E1 is read twice, once with a bad value; K1 refers to E1, and a reading to K1.
+    let text = r#"{
+  "企業": [{"名稱": "E1"}, {"名稱": "E1", "綠色工廠": "maybe"}, {"名稱": "E2"}],
+  "工業爐窯": [{"編號": "K1", "企業": "E1"}, {"編號": "K2", "企業": "E2"}],
+  "監測": [{"序號": 1, "爐窯": "K1"}]
+}"#;
+    let ff = parse("f.json", text);
+    assert_eq!(codes(&ff, text), ["bad-value@2:45"]);
+    let facts = link(&schema(), &[ff]);
+    let found: Vec<String> = facts.diagnostics.iter().map(|d| at(d, text)).collect();
+    assert_eq!(found, ["duplicate-key@2:24", "dangling-reference@3:31", "dangling-reference@4:26"]);
+    let firms = &facts.tables[ENTERPRISE as usize];
+    assert_eq!((firms.len(), firms.rejected.len()), (1, 2));
+    assert_eq!(&**facts.key_of(ENTERPRISE, 0), "E2");
+    let kilns = &facts.tables[KILN as usize];
+    assert_eq!((kilns.len(), kilns.rejected.len()), (1, 1));
+    assert_eq!(&**facts.key_of(KILN, 0), "K2");
+    assert_eq!(facts.value(KILN, 0, K_OWNER), Some(&Value::Ref(ENTERPRISE, 0)), "rows are renumbered");
+    assert!(facts.tables[READING as usize].is_empty());
+    for table in &facts.tables {
+        assert_eq!(table.loaded, table.len() + table.rejected.len());
+    }
 }
 
 #[test]
@@ -743,7 +775,8 @@ fn every_record_is_accounted_for() {
         assert_eq!(table.by_key.len(), table.len());
     }
     assert_eq!(facts.tables[ENTERPRISE as usize].loaded, 7);
-    assert_eq!(facts.tables[ENTERPRISE as usize].len(), 3);
+    // E2 and E3: both copies of E1 are rejected.
+    assert_eq!(facts.tables[ENTERPRISE as usize].len(), 2);
     assert_eq!(facts.tables[KILN as usize].loaded, 2);
     assert_eq!(facts.tables[KILN as usize].len(), 0);
 }

@@ -86,7 +86,7 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
             // An unreadable sheet is reported just below, by the reader that reads it.
             _ => {}
         }
-        let range = match book.worksheet_range(&sheet) {
+        let mut range = match book.worksheet_range(&sheet) {
             Ok(r) => r,
             Err(e) => {
                 loader.cell = Some(format!("{sheet}!A1"));
@@ -102,6 +102,47 @@ pub(super) fn read(loader: &mut Loader<'_>, bytes: &[u8]) {
                 continue;
             }
         };
+        // Excel keeps a merged range's value in its top-left cell only; a ledger that merges one
+        // enterprise's name over its rows means that name in every row, so it is copied into
+        // every cell of the range rather than read as empty cells.
+        match book.merge_cells_by_sheet_name(&sheet) {
+            Ok(merged) => {
+                if let Err(area) = fill_merged(&mut range, &merged) {
+                    loader.cell = Some(format!("{sheet}!A1"));
+                    let d = Diagnostic::error(
+                        "sheet-too-large",
+                        &loader.path,
+                        Span::default(),
+                        format!(
+                            "the sheet's merged ranges cover {area} cells or more, more than the {MAX_CELLS} cells \
+                             writ reads as one table"
+                        ),
+                    )
+                    .with_label("the sheet")
+                    .with_help(
+                        "unmerge the cells (in Excel: select the sheet, Home → Merge & Center → Unmerge Cells) \
+                         and fill the values in; no row of this sheet is read",
+                    );
+                    loader.report(d);
+                    loader.cell = None;
+                    continue;
+                }
+            }
+            Err(e) => {
+                // Without its merged ranges a sheet would read merged cells as empty: not read.
+                loader.cell = Some(format!("{sheet}!A1"));
+                let d = Diagnostic::error(
+                    "fact-syntax",
+                    &loader.path,
+                    Span::default(),
+                    format!("the sheet's merged cells cannot be read: {e}"),
+                )
+                .with_help("check the sheet in Excel and save the workbook again; no row of this sheet is read");
+                loader.report(d);
+                loader.cell = None;
+                continue;
+            }
+        }
         // Formulas are optional knowledge: a workbook whose formulas cannot be read still has
         // its cached values.
         let formulas = book.worksheet_formula(&sheet).ok();
@@ -134,6 +175,48 @@ fn unpacked_size(bytes: &[u8]) -> Option<u64> {
         total = total.saturating_add(zip.by_index_raw(i).ok()?.size());
     }
     Some(total)
+}
+
+/// Copies the value of each merged range's top-left cell into the range's other cells, within
+/// the sheet's used area. Fails with the cells the ranges cover when that is more than
+/// [`MAX_CELLS`] (ranges overlapping each other again and again), before copying anything.
+fn fill_merged(range: &mut calamine::Range<Data>, merged: &[calamine::Dimensions]) -> Result<(), u64> {
+    let (Some(start), Some(end)) = (range.start(), range.end()) else {
+        return Ok(());
+    };
+    // Each range cut to the used area: a merge past the last written cell adds no cells.
+    type Cell = (u32, u32);
+    let clipped: Vec<(Cell, Cell, Cell)> = merged
+        .iter()
+        .filter_map(|m| {
+            let top = (m.start.0.max(start.0), m.start.1.max(start.1));
+            let bottom = (m.end.0.min(end.0), m.end.1.min(end.1));
+            (top.0 <= bottom.0 && top.1 <= bottom.1).then_some((m.start, top, bottom))
+        })
+        .collect();
+    let mut area = 0u64;
+    for (_, top, bottom) in &clipped {
+        area += (u64::from(bottom.0 - top.0) + 1) * (u64::from(bottom.1 - top.1) + 1);
+        if area > MAX_CELLS {
+            return Err(area);
+        }
+    }
+    for &(origin, top, bottom) in &clipped {
+        // The value lives in the range's own top-left cell, which may lie before the used area
+        // only when it is empty.
+        let Some(value) = range.get_value(origin).cloned() else { continue };
+        if value == Data::Empty {
+            continue;
+        }
+        for r in top.0..=bottom.0 {
+            for c in top.1..=bottom.1 {
+                if (r, c) != origin {
+                    range.set_value((r, c), value.clone());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The most cells a sheet may span (rows × columns of its used area): about 1 GB held.
@@ -179,15 +262,19 @@ fn read_sheet(
     range: &calamine::Range<Data>,
     formulas: Option<&calamine::Range<String>>,
 ) {
-    let Some((top, left)) = range.start() else {
+    let kind = loader.kinds.get(trim(sheet)).copied();
+    // A sheet with no written cell has no header row: nothing says what it was meant to hold.
+    let Some((top, left)) = range.start().filter(|_| range.used_cells().any(|(_, _, c)| *c != Data::Empty)) else {
+        empty_sheet(loader, sheet, kind, false);
         return;
     };
     let cell = |row: usize, col: usize| format!("{sheet}!{}{}", column_name(left + col as u32), top as usize + row + 1);
     let mut rows = range.rows();
     let Some(header) = rows.next() else {
+        empty_sheet(loader, sheet, kind, false);
         return;
     };
-    let Some(kind) = loader.kinds.get(trim(sheet)).copied() else {
+    let Some(kind) = kind else {
         let records = rows.filter(|r| r.iter().any(|c| *c != Data::Empty)).count();
         loader.cell = Some(cell(0, 0));
         let names = loader.schema.records.iter().map(|r| r.name.as_str());
@@ -203,6 +290,11 @@ fn read_sheet(
         loader.cell = None;
         return;
     };
+    if range.rows().skip(1).all(|r| r.iter().all(|c| *c == Data::Empty)) {
+        loader.cell = Some(cell(0, 0));
+        empty_sheet(loader, sheet, Some(kind), true);
+        loader.cell = None;
+    }
 
     // Columns to fields, as the CSV reader does with its header.
     let mut columns: Vec<Option<usize>> = Vec::with_capacity(header.len());
@@ -254,6 +346,15 @@ fn read_sheet(
         loader.report(d);
     }
 
+    let mut fields = vec![None; rec.fields.len()];
+    for (c, f) in columns.iter().enumerate() {
+        if let Some(f) = *f {
+            fields[f] = Some(left + c as u32);
+        }
+    }
+    let bottom = range.end().map_or(top, |(r, _)| r);
+    loader.sheets.push(super::Sheet { kind, name: sheet.to_string(), lines: (top + 2, bottom + 1), columns: fields });
+
     // Per column: the first formula cell and how many there were.
     let mut formula_cells: Vec<(String, usize)> = vec![(String::new(), 0); columns.len()];
     for (r, row) in rows.enumerate() {
@@ -279,6 +380,7 @@ fn read_sheet(
                 slot.1 += 1;
             }
             loader.cell = Some(cell(r, c));
+            loader.hint = serial_date_hint(loader, field, value, column_name(left + c as u32));
             let text;
             let scalar = match value {
                 Data::Empty => Scalar::Null,
@@ -309,6 +411,7 @@ fn read_sheet(
                 }
             };
             loader.set(field, &Raw { scalar, span: Span::default(), verbatim_at: None });
+            loader.hint = None;
         }
         loader.cell = Some(format!("{sheet}!{line}:{line}"));
         loader.end(Span::default(), Span::default());
@@ -337,6 +440,100 @@ fn read_sheet(
     }
 }
 
+/// Reports a sheet that holds no record. A sheet of a record kind with no header row at all is
+/// an error: the records meant for it are not there, and every count of the kind would be
+/// made without them. One with a header and no rows says outright that there are none: a
+/// warning. A sheet with no cell and a name that is no record kind (Excel's `Sheet1`) holds
+/// nothing to lose: a warning that says what its name would have to be.
+fn empty_sheet(loader: &mut Loader<'_>, sheet: &str, kind: Option<crate::model::RecordId>, has_header: bool) {
+    if loader.cell.is_none() {
+        loader.cell = Some(format!("{sheet}!A1"));
+    }
+    let d = match kind {
+        Some(kind) if has_header => {
+            let name = &loader.record(kind).name;
+            Diagnostic::warning(
+                "empty-sheet",
+                &loader.path,
+                Span::default(),
+                format!("the `{name}` sheet has a header row and no records"),
+            )
+            .with_label("no row below the header")
+            .with_help(format!(
+                "the workbook says there are no `{name}` records; if there are some, fill them in below the header"
+            ))
+        }
+        Some(kind) => {
+            let rec = loader.record(kind);
+            let fields = rec.fields.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", ");
+            Diagnostic::error(
+                "empty-sheet",
+                &loader.path,
+                Span::default(),
+                format!("the `{}` sheet is empty: no header row and no records", rec.name),
+            )
+            .with_label("an empty sheet")
+            .with_help(format!(
+                "fill in the `{}` records under a header row naming their fields ({fields}), or delete the sheet if \
+                 there are none to give; until then the input is incomplete and `writ eval` exits with code 2",
+                rec.name
+            ))
+        }
+        None => {
+            let names = loader.schema.records.iter().map(|r| r.name.as_str());
+            let help = match did_you_mean(trim(sheet), names) {
+                Some(s) => format!("did you mean `{s}`? rename the sheet to `{s}` and fill it in, or delete it"),
+                None => "each sheet of an XLSX fact file is named after the record kind it holds; delete this \
+                         sheet, or rename it after a record kind and fill it in"
+                    .to_string(),
+            };
+            Diagnostic::warning(
+                "empty-sheet",
+                &loader.path,
+                Span::default(),
+                format!("the sheet `{}` is empty, and its name is no record kind", super::diag::clip(sheet)),
+            )
+            .with_label("an empty sheet, ignored")
+            .with_help(help)
+        }
+    };
+    loader.report(d);
+    loader.cell = None;
+}
+
+/// For a number in a date field: Excel stores a date as a count of days, and a cell formatted
+/// as General (a column pasted from another program, or formatted before the dates were typed)
+/// shows that count (`43738`) instead of the date. The number is not taken for a date, since
+/// it may be a mistake of another kind; the help line says which date it would be.
+fn serial_date_hint(loader: &Loader<'_>, field: usize, value: &Data, column: String) -> Option<String> {
+    let rec = loader.record(loader.row.kind);
+    if rec.fields[field].ty != crate::model::Ty::Date {
+        return None;
+    }
+    let serial = match value {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        _ => return None,
+    };
+    // Excel's dates run from serial 1 (1900-01-01) to 2958465 (9999-12-31); serial 60 is
+    // 1900-02-29, a day that never was (Excel keeps Lotus 1-2-3's leap-year error).
+    if !(1.0..2_958_466.0).contains(&serial) || serial.trunc() == 60.0 {
+        return None;
+    }
+    let days = serial.trunc() as i32;
+    let epoch = if days < 60 {
+        crate::value::Date::from_ymd(1899, 12, 31)?
+    } else {
+        crate::value::Date::from_ymd(1899, 12, 30)?
+    };
+    let date = epoch.add_days(days);
+    Some(format!(
+        "{serial} looks like an Excel serial date, {date}, in a cell formatted as a number: format column \
+         {column} as Date (in Excel: select the column, Format Cells → Date) so that it is read as a date, or \
+         write the date as `{date}`"
+    ))
+}
+
 /// The text of a header cell.
 fn text_of(d: &Data) -> String {
     match d {
@@ -347,7 +544,7 @@ fn text_of(d: &Data) -> String {
 }
 
 /// `A`, `B`, … `Z`, `AA`, … for a 0-based column.
-fn column_name(col: u32) -> String {
+pub(super) fn column_name(col: u32) -> String {
     let mut n = col + 1;
     let mut out = Vec::new();
     while n > 0 {

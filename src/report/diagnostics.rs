@@ -430,6 +430,25 @@ fn build(d: &Diagnostic, excerpts: &Excerpts) -> Rendered {
     Rendered { d: d.clone(), src, related, labels, note: false }
 }
 
+/// The 1-based line and column (in characters) of each diagnostic's primary label, when its
+/// file's text is at hand; `None` for a workbook (whose diagnostics name the cell) or the
+/// command line. A streamed file is read once for all of its diagnostics, as for rendering.
+pub fn locations(diags: &[Diagnostic], sources: &Sources) -> Vec<Option<(usize, usize)>> {
+    let excerpts = excerpts(diags, sources);
+    diags
+        .iter()
+        .map(|d| {
+            let at = d.primary_span().start as usize;
+            let b = excerpts.get(&d.file)?.block(at)?;
+            let before = &b.text[..floor(&b.text, at - b.offset)];
+            Some(match before.rfind('\n') {
+                Some(i) => (b.first_line + before.matches('\n').count() + 1, before[i + 1..].chars().count() + 1),
+                None => (b.first_line + 1, b.first_column + before.chars().count() + 1),
+            })
+        })
+        .collect()
+}
+
 /// Renders diagnostics for a terminal (`color`) or for snapshots (no colour, fixed width).
 pub fn render_diagnostics(diags: &[Diagnostic], sources: &Sources, color: bool, width: usize) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
