@@ -552,6 +552,15 @@ pub fn evaluate<'a>(
     Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected, diagnostics })
 }
 
+/// The outcome of a command that could not evaluate its input. With `--format json`, a program
+/// reading the JSON still gets a document, which says that nothing was evaluated and why.
+fn failed(mut out: Outcome, format: Format, as_of: Date) -> Outcome {
+    if format == Format::Json {
+        out.stdout = report::json_failed(as_of, &out.diagnostics) + "\n";
+    }
+    out
+}
+
 /// `writ eval DIR --facts PATH… --as-of DATE [--strict]`.
 ///
 /// Rejected records and fact errors are reported on stderr, and the rest is evaluated: the
@@ -567,13 +576,7 @@ pub fn eval<'a>(
 ) -> Outcome {
     let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
-        // A program reading the JSON still gets a document, which says that nothing was
-        // evaluated and why.
-        Err(mut out) if format == Format::Json => {
-            out.stdout = report::json_failed(as_of, &out.diagnostics) + "\n";
-            return out;
-        }
-        Err(out) => return out,
+        Err(out) => return failed(out, format, as_of),
     };
     let stdout = match format {
         Format::Human => report::human(&e.report),
@@ -615,12 +618,12 @@ pub fn agenda<'a>(
     let as_of = as_of.unwrap_or(from);
     let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
-        Err(out) => return out,
+        Err(out) => return failed(out, format, as_of),
     };
     let agenda = report::Agenda::build(&e.report, &e.model, from, to);
     let stdout = match format {
         Format::Human => agenda.human(),
-        Format::Json => serde_json::to_string_pretty(&agenda).expect("an agenda always serialises") + "\n",
+        Format::Json => report::json_with_input(&agenda, &e.input(), &e.diagnostics) + "\n",
     };
     Outcome {
         stdout,
@@ -913,7 +916,7 @@ pub fn explain<'a>(
 ) -> Outcome {
     let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
-        Err(out) => return out,
+        Err(out) => return failed(out, format, as_of),
     };
     let Some(v) = e.report.verdicts.iter().find(|v| v.id == id) else {
         let file: Arc<str> = Arc::from("<arguments>");
@@ -926,7 +929,7 @@ pub fn explain<'a>(
         return fail(vec![d], &Sources::default(), style);
     };
     let stdout = match format {
-        Format::Json => serde_json::to_string_pretty(v).expect("a verdict always serialises") + "\n",
+        Format::Json => report::json_with_input(v, &e.input(), &e.diagnostics) + "\n",
         Format::Human => report::explain(v, as_of),
     };
     Outcome {

@@ -374,6 +374,17 @@ fn json_carries_the_diagnostics_and_what_the_input_lost() {
         serde_json::json!({"loaded": 2, "used": 1, "unused": 0, "rejected": 1})
     );
 
+    // `explain` and `agenda` read the same facts and say the same.
+    let explain =
+        ["explain", "policies/yangquan-2019", "爐窯限值/K-2/顆粒物", "--facts", facts, "--as-of", "2019-10-15"];
+    let agenda = ["agenda", "policies/yangquan-2019", "--facts", facts, "--from", "2019-10-01", "--to", "2019-10-31"];
+    for args in [&explain[..], &agenda[..]] {
+        let (_, out, err) = writ(&[args, &["--format", "json"]].concat());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        assert_eq!(v["input"]["complete"], false, "{args:?}");
+        assert_eq!(v["diagnostics"][0]["code"], "bad-value", "{args:?}");
+    }
+
     // Input that stops the evaluation still gives a JSON document saying why.
     let args =
         ["eval", "policies/yangquan-2019", "--facts", "no/such/folder", "--as-of", "2019-10-15", "--format", "json"];

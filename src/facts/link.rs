@@ -174,7 +174,7 @@ impl<'f> Linker<'_, 'f> {
                 let ci = *o.get();
                 let first = &self.candidates[k][ci as usize];
                 let at = (first.file, first.row.line, first.row.key_span);
-                self.kill_duplicate(row.kind, ci, &key);
+                self.kill_duplicate(row.kind, ci, &key, (fi as u32, row.line));
                 at
             }
             Entry::Vacant(v) => match rejected_keys[k].get(&key) {
@@ -187,7 +187,11 @@ impl<'f> Linker<'_, 'f> {
             },
         };
         self.duplicate(fi, row.kind, &key, (row.line, row.key_span), first);
-        let reason = format!("duplicate key `{}`: no record with this key is used", clip(&key));
+        let reason = format!(
+            "duplicate key `{}`, also at {}: no record with this key is used",
+            clip(&key),
+            self.place(row.kind, (first.0, first.1))
+        );
         self.reject(row, Some(key), reason);
     }
 
@@ -202,7 +206,7 @@ impl<'f> Linker<'_, 'f> {
             Some(&ci) => {
                 let first = &self.candidates[k][ci as usize];
                 let at = (first.file, first.row.line, first.row.key_span);
-                self.kill_duplicate(rej.kind, ci, key);
+                self.kill_duplicate(rej.kind, ci, key, (fi as u32, rej.line));
                 at
             }
             None => match rejected_keys[k].entry(key.clone()) {
@@ -217,10 +221,25 @@ impl<'f> Linker<'_, 'f> {
     }
 
     /// Rejects candidate `ci`, the first record with a key seen again.
-    fn kill_duplicate(&mut self, kind: RecordId, ci: u32, key: &str) {
+    fn kill_duplicate(&mut self, kind: RecordId, ci: u32, key: &str, other: (u32, u32)) {
         if !self.dead.contains_key(&(kind, ci)) {
-            let reason = format!("duplicate key `{}`: another record has it too, so none is used", clip(key));
+            let reason = format!(
+                "duplicate key `{}`, also at {}: no record with this key is used",
+                clip(key),
+                self.place(kind, other)
+            );
             self.kill(kind, ci, reason);
+        }
+    }
+
+    /// Where a record of `kind` at `(file, line)` is, for a reason that points at another
+    /// record: `` `a.json` line 2 ``, or `` `f.xlsx` `企業!A2` `` in a workbook.
+    fn place(&self, kind: RecordId, (file, line): (u32, u32)) -> String {
+        let f = self.files[file as usize];
+        let key = self.schema.records[kind as usize].key;
+        match f.cell(kind, line, Some(key)) {
+            Some(cell) => format!("`{}` `{cell}`", f.path),
+            None => format!("`{}` line {line}", f.path),
         }
     }
 

@@ -68,12 +68,13 @@ pub struct InputSummary {
     pub warnings: usize,
 }
 
-/// `writ eval --format json`: the report, then what the input lost and every diagnostic.
+/// A JSON document of a command that read facts (`eval`, `agenda`, `explain`): its own
+/// members, then what the input lost and every diagnostic.
 #[derive(Serialize)]
-struct Evaluation<'a> {
-    /// The report's own members come first, as they are; new ones appear without change here.
+struct WithInput<'a, T: Serialize> {
+    /// The document's own members come first, as they are; new ones appear without change here.
     #[serde(flatten)]
-    report: &'a Report,
+    body: &'a T,
     input: &'a InputSummary,
     diagnostics: &'a [JsonDiagnostic],
 }
@@ -81,7 +82,13 @@ struct Evaluation<'a> {
 /// The report as JSON with the input's accounting and diagnostics:
 /// `{ "plan", "as_of", "summary", "verdicts": [...], "input": {...}, "diagnostics": [...] }`.
 pub fn json_with(report: &Report, input: &InputSummary, diagnostics: &[JsonDiagnostic]) -> String {
-    serde_json::to_string_pretty(&Evaluation { report, input, diagnostics }).expect("a report always serialises")
+    json_with_input(report, input, diagnostics)
+}
+
+/// Any document of a command that read facts, with `input` and `diagnostics` added after its
+/// own members.
+pub fn json_with_input<T: Serialize>(body: &T, input: &InputSummary, diagnostics: &[JsonDiagnostic]) -> String {
+    serde_json::to_string_pretty(&WithInput { body, input, diagnostics }).expect("a document always serialises")
 }
 
 /// `writ eval --format json` when the input could not be evaluated at all (a policy with
