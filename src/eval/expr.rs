@@ -45,6 +45,9 @@ pub(crate) struct Ev<'m> {
     pub as_of: Date,
     /// Facts dated after the horizon are not known yet. Normally the as-of date.
     horizon: Date,
+    /// How far recurring obligations over open-ended periods are listed: the as-of date, or
+    /// the end of an agenda's window.
+    pub through: Date,
     indexes: HashMap<(u32, u32), Index>,
     pub statuses: StatusIndex,
     pub clause_index: HashMap<String, u32>,
@@ -64,6 +67,7 @@ impl<'m> Ev<'m> {
             facts,
             as_of,
             horizon: as_of,
+            through: as_of,
             indexes: HashMap::new(),
             statuses: HashMap::new(),
             clause_index: HashMap::new(),

@@ -1000,6 +1000,7 @@ impl Checker {
                 ast::Stmt::Every(e) => {
                     let depth = self.locals.len();
                     let period = self.period_ref(&e.of).unwrap_or(TPeriod::Plan);
+                    self.check_occurrences(e, &period);
                     let slot = self.bind(&e.var.text, Ty::Interval, None);
                     let body = self.block(&e.body, def, counter, &sanctions);
                     self.locals.truncate(depth);
@@ -1137,6 +1138,33 @@ impl Checker {
             );
         }
         t
+    }
+
+    /// A recurring obligation over a fixed period too long to list is refused here; an
+    /// open-ended one is listed only up to the as-of date when evaluating.
+    fn check_occurrences(&mut self, e: &ast::Every, period: &TPeriod) {
+        let ranges: Vec<(Date, Date)> = match period {
+            TPeriod::Named(i) => self.model.periods[*i as usize].ranges.clone(),
+            TPeriod::Plan => self.model.plan.start.zip(self.model.plan.end).into_iter().collect(),
+            TPeriod::Year(_) | TPeriod::Dynamic(_) => vec![],
+        };
+        let n: u64 = ranges
+            .iter()
+            .filter(|r| r.1 < crate::time::OPEN_END)
+            .map(|&(a, b)| crate::eval::occurrence_count(e.unit, a, b))
+            .sum();
+        if n > crate::eval::MAX_OCCURRENCES {
+            self.err(
+                "too-many-occurrences",
+                e.of.span,
+                format!(
+                    "`every {}` over this period gives {n} occurrences, more than the {} writ evaluates",
+                    e.unit.name(),
+                    crate::eval::MAX_OCCURRENCES
+                ),
+                "check the period's years, or leave its end open (`2019-10-01 ..`): an open period is listed up to the as-of date",
+            );
+        }
     }
 
     fn period_ref(&mut self, e: &ast::Expr) -> Option<TPeriod> {

@@ -259,6 +259,16 @@ pub enum EveryUnit {
     Year,
 }
 
+impl EveryUnit {
+    pub fn name(self) -> &'static str {
+        match self {
+            EveryUnit::Month => "month",
+            EveryUnit::Quarter => "quarter",
+            EveryUnit::Year => "year",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Every {
     pub unit: EveryUnit,
