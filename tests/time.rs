@@ -242,3 +242,46 @@ fn every_month_of_ten_thousand_years_is_refused() {
     assert!(d.is_error() && d.message.contains("119976 occurrences"), "{}", d.message);
     assert!(d.help.is_some());
 }
+
+/// `at DATE` is a state target judged on its day; `by DATE` a duty that can be done early.
+/// Mid-year, a mean already under its limit is `pending` under `at`; a count already reached is
+/// `fulfilled` under `by`. On and after the day the state is judged as it stood that day.
+#[test]
+fn a_state_target_waits_for_its_day_and_an_achievable_duty_does_not() {
+    let body = "record 讀數 key 編號 dated 月份 { 編號: text 月份: date 濃度: ug/m3 }\n\
+        clause 年均 \"t\" { cite \"1\" \"x\" lead 甲局 must mean(讀數.濃度 during 2019) <= 35 ug/m3 at 2019-12-31 }\n\
+        clause 件數 \"t\" { cite \"1\" \"x\" lead 甲局 must count(讀數 during 2019) >= 2 by 2019-12-31 }\n\
+        clause 當日 \"t\" { cite \"1\" \"x\" lead 甲局 must count(讀數) <= 2 at 2019-12-31 }";
+    let facts = r#"{ "讀數": [ { "編號": "1", "月份": "2019-01-01", "濃度": 30 },
+        { "編號": "2", "月份": "2019-06-01", "濃度": 32 },
+        { "編號": "3", "月份": "2020-01-01", "濃度": 90 } ] }"#;
+    let statuses = |as_of: &str| -> Vec<Status> {
+        common::report_full(&plan("clamp", body), facts, as_of).verdicts.iter().map(|v| v.status).collect()
+    };
+    assert_eq!(statuses("2019-07-15"), [Pending, Fulfilled, Pending], "a state target is never met early");
+    assert_eq!(statuses("2019-12-31"), [Fulfilled, Fulfilled, Fulfilled], "judged on its day");
+    // In 2020 a third reading exists, but the state on 2019-12-31 had two: the count is judged
+    // as it stood on its day.
+    assert_eq!(statuses("2020-02-01"), [Fulfilled, Fulfilled, Fulfilled]);
+    let r = common::report_full(&plan("clamp", body), facts, "2019-07-15");
+    assert!(
+        r.verdicts[0].reason.as_deref().unwrap_or("").contains("judged on 2019-12-31"),
+        "{:?}",
+        r.verdicts[0].reason
+    );
+
+    let high = r#"{ "讀數": [ { "編號": "1", "月份": "2019-01-01", "濃度": 30 }, { "編號": "2", "月份": "2019-12-01", "濃度": 60 } ] }"#;
+    let r = common::report_full(&plan("clamp", body), high, "2020-01-15");
+    assert_eq!(r.verdicts[0].status, Overdue, "a state not met on its day is not met late");
+}
+
+#[test]
+fn at_with_a_completion_date_is_refused() {
+    let src = plan("clamp", "clause c \"t\" { cite \"1\" \"x\" lead 甲局 must min(報告.日期) at 2019-12-31 }");
+    let db = writ::db::Database::default();
+    let file = writ::db::SourceFile::new(&db, std::sync::Arc::from("p.writ"), std::sync::Arc::from(src.as_str()));
+    let checked = writ::db::package_model(&db, writ::db::Package::new(&db, vec![file]));
+    let d = checked.diagnostics.iter().find(|d| d.code == "type-mismatch").expect("a diagnostic");
+    assert!(d.message.contains("`at` judges a state"), "{}", d.message);
+    assert!(d.help.as_deref().unwrap_or("").contains("`by DATE`"));
+}

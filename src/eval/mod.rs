@@ -438,11 +438,15 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
                 R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
             }
         }
+        Some(due) if matches!(r.deadline, Some((DeadlineKind::At, _))) => state_status(ev, cx, r, due),
         Some(due) => deadline_status(ev, cx, r, due, &mut v),
     };
     // A target met on a period that is not over yet may still be missed: until the deadline it
     // is provisional, so `pending`, with the current values in evidence.
+    let state = matches!(r.deadline, Some((DeadlineKind::At, _)));
     let (status, reason) = match (ev.provisional(), status, deadline) {
+        // A state target is judged on its day with what was known then; see `state_status`.
+        _ if state => (status, reason),
         (Some(why), Status::Fulfilled, Some(due)) if ev.as_of < due => {
             (Status::Pending, Some(format!("met so far, but provisional: {why}")))
         }
@@ -484,6 +488,32 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
         }
     }
     v
+}
+
+/// A state target (`at DATE`) is judged on its day, as the world stood then: before it, it is
+/// `pending` whatever the current value (a mean of half a year may still go either way);
+/// from that day on it is met or not, and cannot be met late.
+fn state_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date) -> (Status, Option<String>) {
+    if ev.as_of < due {
+        return match ev.eval(&r.condition, &mut cx.env) {
+            R::V(Value::Bool(b)) => {
+                let so_far = if b { "holds" } else { "does not hold" };
+                (Status::Pending, Some(format!("a state judged on {due}; as of {} it {so_far}", ev.as_of)))
+            }
+            R::Absent(why) => (Status::Pending, Some(format!("a state judged on {due}; as of {}: {why}", ev.as_of))),
+            R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
+            R::Unknown(why) => (Status::Unknown, Some(why)),
+        };
+    }
+    let saved = ev.set_horizon(due);
+    let then = ev.eval(&r.condition, &mut cx.env);
+    ev.set_horizon(saved);
+    match then {
+        R::V(Value::Bool(true)) => (Status::Fulfilled, None),
+        R::V(Value::Bool(false)) => (Status::Overdue, Some(format!("not met on {due}, the day it is judged"))),
+        R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
+        R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
+    }
 }
 
 fn deadline_status(

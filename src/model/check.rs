@@ -5,7 +5,7 @@ use super::ir::*;
 use super::types::*;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::eval::Status;
-use crate::syntax::ast::{self, BinOp, ExprKind, Item, Modality, UnOp};
+use crate::syntax::ast::{self, BinOp, DeadlineKind, ExprKind, Item, Modality, UnOp};
 use crate::units::Unit;
 use crate::value::{Date, Value};
 use rust_decimal::Decimal;
@@ -1259,6 +1259,17 @@ impl Checker {
         } else {
             self.condition(&r.condition, "a requirement")
         };
+        // `at` judges a state on a day; a completion date is an event, done by a day or not.
+        if let Some((DeadlineKind::At, _)) = &deadline
+            && cond.ty == Ty::Date
+        {
+            self.err(
+                "type-mismatch",
+                r.condition.span,
+                "`at` judges a state on its day, and this is the date a duty was done",
+                "write `by DATE` for a duty done by a day; keep `at` for a target judged on the day (`mean(…) <= 35 ug/m3 at 2019-12-31`)",
+            );
+        }
         if matches!(r.modality, Modality::MustNot | Modality::ShouldNot) && deadline.is_some() {
             self.err(
                 "type-mismatch",

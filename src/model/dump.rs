@@ -132,6 +132,7 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
                 let dl = match &r.deadline {
                     Some((DeadlineKind::By, e)) => format!(" by {}", expr(m, e)),
                     Some((DeadlineKind::Before, e)) => format!(" before {}", expr(m, e)),
+                    Some((DeadlineKind::At, e)) => format!(" at {}", expr(m, e)),
                     None => String::new(),
                 };
                 let sanctions: Vec<&str> =

@@ -312,6 +312,9 @@ pub enum DeadlineKind {
     By,
     /// Exclusive: the deadline day itself is late.
     Before,
+    /// A state target judged on the day: `pending` before it whatever the current value, then
+    /// met or not as the world stood that day. Never fulfilled early, never late.
+    At,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

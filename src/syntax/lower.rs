@@ -217,6 +217,7 @@ fn is_keyword(r: Rule) -> bool {
             | kw_not
             | kw_by
             | kw_before
+            | kw_at
             | kw_otherwise
             | kw_on
             | kw_if
@@ -509,6 +510,7 @@ fn stmt(p: P) -> Stmt {
                         let mut d = x.into_inner();
                         let kind = match d.next().expect("grammar: deadline kind").as_rule() {
                             Rule::by => DeadlineKind::By,
+                            Rule::at => DeadlineKind::At,
                             _ => DeadlineKind::Before,
                         };
                         r.deadline = Some((kind, expr(d.next().expect("grammar: deadline date"))));
