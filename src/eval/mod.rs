@@ -443,6 +443,15 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
     };
     // A target met on a period that is not over yet may still be missed: until the deadline it
     // is provisional, so `pending`, with the current values in evidence.
+    // An aggregate over a period that is not over found no records: before the deadline that is
+    // expected (the period has not started, or its records are not in yet), so `pending`.
+    let open = reason.as_deref().and_then(|why| ev.open_empty(why));
+    let (status, reason) = match (status, deadline, open) {
+        (Status::Unknown, Some(due), Some(open)) if ev.as_of < due => {
+            (Status::Pending, reason.map(|why| format!("{why} for now: {open}")))
+        }
+        _ => (status, reason),
+    };
     let state = matches!(r.deadline, Some((DeadlineKind::At, _)));
     let (status, reason) = match (ev.provisional(), status, deadline) {
         // A state target is judged on its day with what was known then; see `state_status`.

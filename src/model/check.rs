@@ -1719,7 +1719,22 @@ impl Checker {
                 mk(TKind::If(Box::new(c), Box::new(a), Box::new(b)), ty, unit)
             }
             ExprKind::Match(s, arms) => self.match_expr(s, arms, span, expected),
-            ExprKind::Call { func, args, text } => self.call(func, args, text, span),
+            ExprKind::Call { func, args, text, empty } => {
+                if let Some(x) = empty
+                    && !matches!(func.text.as_str(), "sum" | "mean" | "min" | "max" | "share" | "count")
+                {
+                    self.err(
+                        "type-mismatch",
+                        x.span,
+                        format!(
+                            "`empty` says what an aggregate over no records is, and `{}` is not an aggregate",
+                            func.text
+                        ),
+                        "drop `, empty …`, or use it in `sum(…)`, `mean(…)`, `min(…)`, `max(…)` or `share(…)`",
+                    );
+                }
+                self.call(func, args, text, empty.as_deref(), span)
+            }
             ExprKind::PlanRef(n) => {
                 let p = &self.model.plan;
                 let v = match n.text.as_str() {
@@ -2270,7 +2285,14 @@ impl Checker {
         true
     }
 
-    fn call(&mut self, func: &ast::Name, args: &[ast::Arg], text: &str, span: Span) -> TExpr {
+    fn call(
+        &mut self,
+        func: &ast::Name,
+        args: &[ast::Arg],
+        text: &str,
+        empty: Option<&ast::Expr>,
+        span: Span,
+    ) -> TExpr {
         let agg = match func.text.as_str() {
             "count" => Some(AggFunc::Count),
             "sum" => Some(AggFunc::Sum),
@@ -2281,7 +2303,7 @@ impl Checker {
             _ => None,
         };
         if let Some(f) = agg {
-            return self.aggregate(f, func, args, text, span);
+            return self.aggregate(f, func, args, text, empty, span);
         }
         match func.text.as_str() {
             "change" => {
@@ -2490,7 +2512,15 @@ impl Checker {
             .collect()
     }
 
-    fn aggregate(&mut self, f: AggFunc, func: &ast::Name, args: &[ast::Arg], text: &str, span: Span) -> TExpr {
+    fn aggregate(
+        &mut self,
+        f: AggFunc,
+        func: &ast::Name,
+        args: &[ast::Arg],
+        text: &str,
+        empty: Option<&ast::Expr>,
+        span: Span,
+    ) -> TExpr {
         let form = match f {
             AggFunc::Count => "count(KIND where FILTER during PERIOD)",
             AggFunc::Share => "share(KIND where FILTER, CONDITION)",
@@ -2606,6 +2636,42 @@ impl Checker {
             AggFunc::Share => (Ty::Percent, None),
             _ => value.as_ref().map(|v| (v.ty.clone(), v.unit.clone())).unwrap_or((Ty::Error, None)),
         };
+        // `, empty VALUE`: what the policy says an empty set means. Checked outside the
+        // aggregate's binding: the value cannot read a record, there is none.
+        let empty = empty.and_then(|x| {
+            if f == AggFunc::Count {
+                self.err(
+                    "type-mismatch",
+                    x.span,
+                    "a `count` of no records is 0 already",
+                    "drop `, empty …`: it is for `sum`, `mean`, `min`, `max` and `share`, which have no value over no records",
+                );
+                return None;
+            }
+            if ty == Ty::Date {
+                self.err(
+                    "type-mismatch",
+                    x.span,
+                    "the earliest or latest date of no records is none: the event has not happened",
+                    "drop `, empty …`: a duty on a date not yet recorded is `pending`, then `overdue`",
+                );
+                return None;
+            }
+            let e = self.expr(x, Some(&ty));
+            if !compatible(&ty, &e.ty) {
+                let (want, found) = (self.ty_name(&ty), self.ty_name(&e.ty));
+                let d = Diagnostic::error(
+                    "type-mismatch",
+                    &self.file,
+                    x.span,
+                    format!("`empty` gives the value of the `{}` when no record matches: expected {want}, found {found}", func.text),
+                )
+                .with_label(format!("this is {found}"))
+                .with_help(format!("write a value of the aggregate's type, such as `empty 0` with the field's unit (`empty 0 t`); the aggregate is {want}"));
+                self.diags.push(d);
+            }
+            Some(e)
+        });
         TExpr {
             kind: TKind::Aggregate(Box::new(Aggregate {
                 func: f,
@@ -2615,6 +2681,7 @@ impl Checker {
                 index,
                 filter,
                 during,
+                empty,
                 text: text.to_string(),
             })),
             ty,
@@ -2748,7 +2815,7 @@ pub fn walk(e: &TExpr, f: &mut impl FnMut(&TExpr)) {
             arms.iter().for_each(|(_, x)| walk(x, f));
         }
         TKind::Aggregate(a) => {
-            a.value.iter().chain(a.filter.iter()).for_each(|x| walk(x, f));
+            a.value.iter().chain(a.filter.iter()).chain(a.empty.iter()).for_each(|x| walk(x, f));
             a.index.iter().for_each(|(_, x)| walk(x, f));
         }
         TKind::ClauseStatus { subject, .. } => walk(subject, f),

@@ -276,6 +276,9 @@ fn expr(m: &Model, e: &TExpr) -> String {
             if let Some(p) = &a.during {
                 let _ = write!(s, " during {}", period_name(m, p));
             }
+            if let Some(x) = &a.empty {
+                let _ = write!(s, ", empty {}", expr(m, x));
+            }
             s.push(')');
             s
         }

@@ -316,6 +316,9 @@ pub struct Aggregate {
     /// What remains of the filter.
     pub filter: Option<TExpr>,
     pub during: Option<TPeriod>,
+    /// `, empty VALUE`: the value over no records. Without it, an aggregate other than `count`
+    /// over no records is `unknown`.
+    pub empty: Option<TExpr>,
     /// The aggregate as written, for evidence.
     pub text: String,
 }

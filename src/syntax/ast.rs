@@ -430,6 +430,8 @@ pub enum ExprKind {
         func: Name,
         args: Vec<Arg>,
         text: String,
+        /// `, empty VALUE`: an aggregate's value over no records.
+        empty: Option<Box<Expr>>,
     },
     /// `plan.issued`, `plan.period`, …
     PlanRef(Name),
@@ -477,7 +479,10 @@ pub fn children<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
             f(s);
             arms.iter().for_each(|a| f(&a.value));
         }
-        ExprKind::Call { args, .. } => {
+        ExprKind::Call { args, empty, .. } => {
+            if let Some(x) = empty {
+                f(x);
+            }
             for a in args {
                 f(&a.value);
                 if let Some(x) = &a.filter {

@@ -218,6 +218,7 @@ fn is_keyword(r: Rule) -> bool {
             | kw_by
             | kw_before
             | kw_at
+            | kw_empty
             | kw_otherwise
             | kw_on
             | kw_if
@@ -647,7 +648,7 @@ fn postfix(p: P) -> Expr {
                 let mut args = vec![Arg { value: e.clone(), filter: None, during: None, span: e.span }];
                 args.extend(margs.into_inner().map(call_arg));
                 let text = format!("{}.{}(…)", "x", n.text);
-                Expr { kind: ExprKind::Call { func: n, args, text }, span: sp }
+                Expr { kind: ExprKind::Call { func: n, args, text, empty: None }, span: sp }
             }
             None => Expr { kind: ExprKind::Field(Box::new(e), n), span: sp },
         };
@@ -718,8 +719,17 @@ fn primary(p: P) -> Expr {
             let text = collapse(p.as_str());
             let mut it = p.into_inner();
             let func = name(it.next().expect("grammar: call name"));
-            let args = it.map(call_arg).collect();
-            ExprKind::Call { func, args, text }
+            let mut args = Vec::new();
+            let mut empty = None;
+            for x in it {
+                match x.as_rule() {
+                    Rule::call_empty => {
+                        empty = Some(Box::new(expr(keyword_free(x).next().expect("grammar: empty value"))))
+                    }
+                    _ => args.push(call_arg(x)),
+                }
+            }
+            ExprKind::Call { func, args, text, empty }
         }
         r => unreachable!("grammar: unexpected primary {r:?}"),
     };

@@ -486,6 +486,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::kw_by => "`by`",
         Rule::kw_before => "`before`",
         Rule::kw_at => "`at`",
+        Rule::kw_empty | Rule::call_empty => "`empty`",
         Rule::kw_otherwise => "`otherwise`",
         Rule::kw_on => "`on`",
         Rule::kw_if => "`if`",
