@@ -285,3 +285,28 @@ fn at_with_a_completion_date_is_refused() {
     assert!(d.message.contains("`at` judges a state"), "{}", d.message);
     assert!(d.help.as_deref().unwrap_or("").contains("`by DATE`"));
 }
+
+/// An agenda lists the obligations due in its window, so over an open-ended period its
+/// occurrences run through the window's end (and the next one), still as known on the as-of
+/// date.
+#[test]
+fn an_agenda_window_lists_open_ended_occurrences_through_its_end() {
+    use std::sync::Arc;
+    use writ::db::{self, Database, FactFile, FactSet, Package, SourceFile};
+    let body = "period 起 = 2019-10-01 ..\n\
+        clause 月 \"t\" { cite \"1\" \"x\" lead 甲局\n\
+          every month m of 起 { must min(報告.日期 where 日期 >= m.start) by m.day(5) } }";
+    let src = plan("clamp", body);
+    let db = Database::default();
+    let file = SourceFile::new(&db, Arc::from("p.writ"), Arc::from(src.as_str()));
+    let pkg = Package::new(&db, vec![file]);
+    let checked = db::package_model(&db, pkg);
+    let ff = FactFile::new(&db, pkg, Arc::from("f.json"), writ::facts::Content::text(r#"{ "報告": [] }"#));
+    let facts = db::fact_set(&db, FactSet::new(&db, pkg, vec![ff]));
+    let d = |s: &str| writ::value::Date::parse_iso(s).unwrap();
+    let r = writ::eval::evaluate_through(&checked.model, facts, d("2019-10-15"), d("2020-03-31"));
+    let ids: Vec<&str> = r.verdicts.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids.len(), 7, "2019-10 .. 2020-04: {ids:?}");
+    assert_eq!(ids.last(), Some(&"月/2020-04/1"));
+    assert!(r.verdicts[1..].iter().all(|v| v.status == Pending), "as known on 2019-10-15");
+}
