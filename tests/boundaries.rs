@@ -174,3 +174,35 @@ fn with_records_the_aggregates_are_decided() {
     ];
     assert_eq!(v, want.map(|(a, b)| (a.to_string(), b)));
 }
+
+/// `given`: a target judged only on complete data. With eleven months of twelve it is `pending`
+/// before its day and `unknown` after, never `fulfilled` from a partial year (which always looks
+/// smaller) and never `overdue` for want of statistics.
+#[test]
+fn given_holds_back_a_target_until_its_data_is_all_in() {
+    let policy = "record 月報 key 編號 dated 月份 { 編號: text 月份: date 用量: t }\n\
+        clause 負增長 \"t\" { cite \"三(三)14\" \"負增長\" lead 甲局\n\
+          must change(sum(月報.用量 during 2019), sum(月報.用量 during 2018)) < 0% at 2019-12-31\n\
+            given count(月報 during 2019) >= 12 and count(月報 during 2018) >= 12 }\n";
+    let months = |year: i32, n: u32, amount: u32| -> Vec<String> {
+        (1..=n)
+            .map(|m| format!(r#"{{ "編號": "{year}-{m}", "月份": "{year}-{m:02}-01", "用量": {amount} }}"#))
+            .collect()
+    };
+    let facts = |n2019: u32| {
+        let mut rows = months(2018, 12, 100);
+        rows.extend(months(2019, n2019, 90));
+        format!(r#"{{ "月報": [ {} ] }}"#, rows.join(", "))
+    };
+    let one = |facts: &str, as_of: &str| {
+        let r = common::report(policy, facts, as_of);
+        (r.verdicts[0].status, r.verdicts[0].reason.clone().unwrap_or_default())
+    };
+    let (s, why) = one(&facts(11), "2019-12-20");
+    assert_eq!(s, Pending);
+    assert!(why.contains("not all in"), "{why}");
+    let (s, why) = one(&facts(11), "2020-01-15");
+    assert_eq!(s, Unknown, "eleven months after the day: unknown, not overdue and not met");
+    assert!(why.contains("`count(月報 during 2019) >= 12 and count(月報 during 2018) >= 12` does not hold"), "{why}");
+    assert_eq!(one(&facts(12), "2020-01-15").0, Fulfilled);
+}

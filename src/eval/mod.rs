@@ -419,8 +419,25 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
         return v;
     }
     ev.start_trace();
-    let (status, reason) = match deadline {
-        None => {
+    // `given`: the facts it needs are not all in, so the requirement is not judged at all;
+    // missing data is neither a pass nor a breach.
+    let gate = r.given.as_deref().and_then(|(g, text)| match ev.eval(g, &mut cx.env) {
+        R::V(Value::Bool(true)) => None,
+        R::V(Value::Bool(false)) => {
+            let why = format!("the facts it needs are not all in: `{text}` does not hold");
+            Some(match deadline {
+                Some(due) if ev.as_of < due => (Status::Pending, Some(format!("{why} yet"))),
+                _ => (Status::Unknown, Some(why)),
+            })
+        }
+        R::V(_) => Some((Status::Unknown, Some("`given` did not evaluate to true or false".into()))),
+        R::Absent(why) | R::Unknown(why) => {
+            Some((Status::Unknown, Some(format!("whether the facts are all in is unknown: {why}"))))
+        }
+    });
+    let (status, reason) = match (gate, deadline) {
+        (Some(gated), _) => gated,
+        (None, None) => {
             let holds = ev.eval(&r.condition, &mut cx.env);
             let prohibition = matches!(r.modality, Modality::MustNot | Modality::ShouldNot);
             match holds {
@@ -438,11 +455,9 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
                 R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
             }
         }
-        Some(due) if matches!(r.deadline, Some((DeadlineKind::At, _))) => state_status(ev, cx, r, due),
-        Some(due) => deadline_status(ev, cx, r, due, &mut v),
+        (None, Some(due)) if matches!(r.deadline, Some((DeadlineKind::At, _))) => state_status(ev, cx, r, due),
+        (None, Some(due)) => deadline_status(ev, cx, r, due, &mut v),
     };
-    // A target met on a period that is not over yet may still be missed: until the deadline it
-    // is provisional, so `pending`, with the current values in evidence.
     // An aggregate over a period that is not over found no records: before the deadline that is
     // expected (the period has not started, or its records are not in yet), so `pending`.
     let open = reason.as_deref().and_then(|why| ev.open_empty(why));
@@ -452,6 +467,8 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
         }
         _ => (status, reason),
     };
+    // A target met on a period that is not over yet may still be missed: until the deadline it
+    // is provisional, so `pending`, with the current values in evidence.
     let state = matches!(r.deadline, Some((DeadlineKind::At, _)));
     let (status, reason) = match (ev.provisional(), status, deadline) {
         // A state target is judged on its day with what was known then; see `state_status`.

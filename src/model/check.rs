@@ -1278,12 +1278,14 @@ impl Checker {
                 "drop `by …`, or say what must be done by then with `must`",
             );
         }
+        let given = r.given.as_ref().map(|(g, text)| Box::new((self.condition(g, "`given`"), text.clone())));
         Requirement {
             index,
             label: r.label.as_ref().map(|l| l.text.clone()),
             modality: r.modality,
             condition: cond,
             deadline,
+            given,
             sanctions: vec![],
             text: r.text.clone(),
             span: r.span,

@@ -139,7 +139,8 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
                     r.sanctions.iter().map(|s| m.sanctions[s.sanction as usize].name.as_str()).collect();
                 let sx =
                     if sanctions.is_empty() { String::new() } else { format!(" otherwise {}", sanctions.join(", ")) };
-                let _ = writeln!(o, "{pad}{modal} [{label}] {}{dl}{sx}", expr(m, &r.condition));
+                let given = r.given.as_ref().map(|g| format!(" given {}", expr(m, &g.0))).unwrap_or_default();
+                let _ = writeln!(o, "{pad}{modal} [{label}] {}{dl}{given}{sx}", expr(m, &r.condition));
             }
             TStmt::Every(e) => {
                 let unit = match e.unit {

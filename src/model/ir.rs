@@ -224,6 +224,8 @@ pub struct Requirement {
     pub modality: Modality,
     pub condition: TExpr,
     pub deadline: Option<(DeadlineKind, TExpr)>,
+    /// `given CONDITION` and its text: without it holding, the facts are not all in.
+    pub given: Option<Box<(TExpr, String)>>,
     pub sanctions: Vec<SanctionApp>,
     /// The requirement as written, for reports.
     pub text: String,

@@ -323,6 +323,8 @@ pub struct Requirement {
     pub label: Option<Name>,
     pub condition: Expr,
     pub deadline: Option<(DeadlineKind, Expr)>,
+    /// `given CONDITION`, with the condition as written.
+    pub given: Option<(Expr, String)>,
     /// The requirement as written, whitespace collapsed, for reports.
     pub text: String,
     pub span: Span,

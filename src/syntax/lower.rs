@@ -218,6 +218,7 @@ fn is_keyword(r: Rule) -> bool {
             | kw_by
             | kw_before
             | kw_at
+            | kw_given
             | kw_empty
             | kw_otherwise
             | kw_on
@@ -501,8 +502,15 @@ fn stmt(p: P) -> Stmt {
                 Rule::should_not => Modality::ShouldNot,
                 r => unreachable!("grammar: modality {r:?}"),
             };
-            let mut r =
-                Requirement { modality, label: None, condition: placeholder(sp), deadline: None, text, span: sp };
+            let mut r = Requirement {
+                modality,
+                label: None,
+                condition: placeholder(sp),
+                deadline: None,
+                given: None,
+                text,
+                span: sp,
+            };
             for x in it {
                 match x.as_rule() {
                     Rule::req_label => r.label = Some(name(x.into_inner().next().expect("grammar: label name"))),
@@ -515,6 +523,11 @@ fn stmt(p: P) -> Stmt {
                             _ => DeadlineKind::Before,
                         };
                         r.deadline = Some((kind, expr(d.next().expect("grammar: deadline date"))));
+                    }
+                    Rule::given => {
+                        let g = keyword_free(x).next().expect("grammar: given condition");
+                        let text = collapse(g.as_str());
+                        r.given = Some((expr(g), text));
                     }
                     x => unreachable!("grammar: requirement part {x:?}"),
                 }

@@ -347,6 +347,7 @@ const OTHER_KEYWORDS: &[&str] = &[
     "every",
     "of",
     "at",
+    "given",
 ];
 
 fn is_keyword(word: &str) -> bool {
@@ -486,6 +487,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::kw_by => "`by`",
         Rule::kw_before => "`before`",
         Rule::kw_at => "`at`",
+        Rule::kw_given | Rule::given => "`given`",
         Rule::kw_empty | Rule::call_empty => "`empty`",
         Rule::kw_otherwise => "`otherwise`",
         Rule::kw_on => "`on`",
