@@ -310,3 +310,17 @@ fn an_agenda_window_lists_open_ended_occurrences_through_its_end() {
     assert_eq!(ids.last(), Some(&"月/2020-04/1"));
     assert!(r.verdicts[1..].iter().all(|v| v.status == Pending), "as known on 2019-10-15");
 }
+
+/// Far past the start of an open-ended period, the listing would pass the cap: the block's
+/// verdicts are one `unknown` naming the count, not thousands of verdicts.
+#[test]
+fn every_month_of_an_open_period_far_past_its_start_is_capped() {
+    let body = "period 起 = 2019-10-01 ..\n\
+        clause 月 \"t\" { cite \"1\" \"x\" lead 甲局\n\
+          every month m of 起 { must min(報告.日期 where 日期 >= m.start) by m.day(5) } }";
+    let r = common::report_full(&plan("clamp", body), r#"{ "報告": [] }"#, "9999-12-31");
+    assert_eq!(r.verdicts.len(), 1);
+    assert_eq!(r.verdicts[0].status, Unknown);
+    let why = r.verdicts[0].reason.clone().unwrap_or_default();
+    assert!(why.contains("95763 occurrences, more than the 1200"), "{why}");
+}
