@@ -206,3 +206,26 @@ fn given_holds_back_a_target_until_its_data_is_all_in() {
     assert!(why.contains("`count(月報 during 2019) >= 12 and count(月報 during 2018) >= 12` does not hold"), "{why}");
     assert_eq!(one(&facts(12), "2020-01-15").0, Fulfilled);
 }
+
+/// The requirement a verdict quotes ends where the requirement ends: a comment on the lines after
+/// it (explaining the next one) is not part of it.
+#[test]
+fn a_requirement_text_stops_before_the_comment_after_it() {
+    let policy = "record 改造 key 編號 { 編號: text 環節: number }\n\
+        clause 總量 \"t\" { cite \"1\" \"x\" lead 甲局\n\
+          must 家數: count(改造) >= 1 by 2019-12-31\n\
+          // A record is work done, so none recorded is none done.\n\
+          must 環節: sum(改造.環節, empty 0) >= 2 by 2019-12-31 ; // after a semicolon\n\
+          must 括號: (count(改造) >= 0)  // closing brackets stay\n\
+        }\n";
+    let r = common::report(policy, r#"{ "改造": [] }"#, "2019-10-01");
+    let texts: Vec<&str> = r.verdicts.iter().map(|v| v.requirement.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "must 家數: count(改造) >= 1 by 2019-12-31",
+            "must 環節: sum(改造.環節, empty 0) >= 2 by 2019-12-31",
+            "must 括號: (count(改造) >= 0)"
+        ]
+    );
+}

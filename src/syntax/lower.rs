@@ -492,7 +492,25 @@ fn stmt(p: P) -> Stmt {
             Stmt::For(f)
         }
         Rule::requirement => {
-            let text = collapse(p.as_str());
+            // The text ends with the requirement's last token: optional parts after it let pest
+            // take in the whitespace and comments that follow, which are not part of it.
+            let start = p.as_span().start();
+            let mut end = p.as_span().end();
+            let mut last = p.clone().into_inner().last();
+            while let Some(x) = last {
+                end = x.as_span().end();
+                last = x.into_inner().last();
+            }
+            // After the last token only closing brackets, `;`, whitespace and comments remain
+            // (no text literal, which would be a token): keep the brackets.
+            let (head, tail) = p.as_str().split_at((end - start).min(p.as_str().len()));
+            let tail: String = tail
+                .lines()
+                .map(|l| l.split("//").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace([';', '；'], " ");
+            let text = collapse(&format!("{head}{tail}"));
             let mut it = p.into_inner();
             let m = it.next().expect("grammar: modality").into_inner().next().expect("grammar: modality kind");
             let modality = match m.as_rule() {
