@@ -478,6 +478,18 @@ pub fn evaluate<'a>(
     as_of: Date,
     style: Style,
 ) -> Result<Evaluated, Outcome> {
+    evaluate_through(dir, facts, as_of, None, style)
+}
+
+/// Like [`evaluate`], with recurring obligations of open-ended periods listed through `through`
+/// (the end of an agenda's window) rather than only through the as-of date.
+pub fn evaluate_through<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    through: Option<Date>,
+    style: Style,
+) -> Result<Evaluated, Outcome> {
     let facts = facts.into();
     let (mut loaded, checked) = checked_package(dir, style)?;
     let mut files = Vec::new();
@@ -537,7 +549,7 @@ pub fn evaluate<'a>(
     }
     let facts = db::fact_set(&loaded.db, set);
     fact_diags.extend(facts.diagnostics.iter().cloned());
-    let report = eval::evaluate(&checked.model, facts, as_of);
+    let report = eval::evaluate_through(&checked.model, facts, as_of, through.unwrap_or(as_of));
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
     let invalid_facts = fact_diags.iter().any(Diagnostic::is_error);
@@ -616,7 +628,7 @@ pub fn agenda<'a>(
         return fail(vec![d], &Sources::default(), style);
     }
     let as_of = as_of.unwrap_or(from);
-    let e = match evaluate(dir, facts, as_of, style) {
+    let e = match evaluate_through(dir, facts, as_of, Some(to), style) {
         Ok(e) => e,
         Err(out) => return failed(out, format, as_of),
     };

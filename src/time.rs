@@ -467,6 +467,11 @@ fn shift_months(d: Date, months: i64, rule: MonthOverflow, amount: i64, unit: Du
 // Calendar fields and periods
 // ---------------------------------------------------------------------------------------------
 
+/// The end of an open-ended range (`2019-10-01 ..`), as the grammar writes it.
+pub const OPEN_END: Date = Date(OPEN_END_DAYS);
+/// 9999-12-31 as days from 1970-01-01 (checked by a test below).
+const OPEN_END_DAYS: i32 = 2_932_896;
+
 /// The last day of `d`'s month ("by the end of the month"). Defined for every `Date`; only in
 /// the partial month at the very end of `i32` days (year 5881580) does it saturate.
 pub fn end_of_month(d: Date) -> Date {
@@ -683,6 +688,11 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn open_end_is_the_last_day_of_9999() {
+        assert_eq!(OPEN_END, Date::from_ymd(9999, 12, 31).unwrap());
+    }
     use super::*;
     use chrono::Weekday;
 

@@ -73,9 +73,12 @@ fn deadlines_by_is_inclusive_before_is_exclusive() {
     assert_eq!(verdict(policy, facts, "2019-10-15", "甲/E/含"), Fulfilled);
     assert_eq!(verdict(policy, facts, "2019-10-15", "甲/E/不含"), FulfilledLate);
     let none = "{ \"企\": [ { \"名\": \"E\" } ] }";
-    assert_eq!(verdict(policy, none, "2019-09-30", "甲/E/含"), Pending);
-    assert_eq!(verdict(policy, none, "2019-09-30", "甲/E/不含"), Overdue);
-    assert_eq!(verdict(policy, none, "2019-10-01", "甲/E/含"), Overdue);
+    // The as-of day is over: on 29 September `before 2019-09-30` is already due (its last day is
+    // the 29th), `by 2019-09-30` not yet; on the 30th both are.
+    assert_eq!(verdict(policy, none, "2019-09-28", "甲/E/不含"), Pending);
+    assert_eq!(verdict(policy, none, "2019-09-29", "甲/E/含"), Pending);
+    assert_eq!(verdict(policy, none, "2019-09-29", "甲/E/不含"), Overdue);
+    assert_eq!(verdict(policy, none, "2019-09-30", "甲/E/含"), Overdue);
 }
 
 #[test]
@@ -102,4 +105,127 @@ fn hourly_rates_sum_exactly() {
     assert_eq!(verdict(policy, &less, "2019-10-01", "總量/1"), Violated);
     let in_kg_per_s = facts.replace("\"125 t/h\"", "\"34.7222 kg/s\"");
     assert_eq!(verdict(policy, &in_kg_per_s, "2019-10-01", "總量/1"), Violated, "34.7222 kg/s is 124.99992 t/h");
+}
+
+/// Aggregates at the edge of data: the issue's case, `change(sum(2019), sum(2018))` with no 2019
+/// records, was `fulfilled` at -100%. A sum, mean, min, max or share of no records has no value:
+/// `unknown`, naming the kind and the period, unless the policy says what none means (`empty`).
+/// A count of no records is 0.
+const USE: &str = "record 用煤 key 編號 dated 月份 { 編號: text 月份: date 用量: t }\n\
+    clause 下降 \"t\" { cite \"三(三)14\" \"負增長\" lead 甲局\n\
+      must change(sum(用煤.用量 during 2019), sum(用煤.用量 during 2018)) <= -3% by 2019-12-31 }\n\
+    clause 有默認 \"t\" { cite \"三(三)14\" \"負增長\" lead 甲局\n\
+      must sum(用煤.用量 during 2019, empty 0 t) <= 100 t by 2019-12-31 }\n\
+    clause 件數 \"t\" { cite \"三(三)14\" \"x\" lead 甲局 must count(用煤 during 2019) == 0 by 2019-12-31 }\n\
+    clause 均值 \"t\" { cite \"三(三)14\" \"x\" lead 甲局\n\
+      must 均: mean(用煤.用量 during 2019) <= 10 t at 2019-12-31\n\
+      must 最大: max(用煤.用量 during 2019) <= 10 t at 2019-12-31\n\
+      must 比例: share(用煤 during 2019, 用量 <= 10 t) >= 50% at 2019-12-31 }\n";
+
+fn statuses(facts: &str, as_of: &str) -> Vec<(String, writ::eval::Status, String)> {
+    common::report(USE, facts, as_of)
+        .verdicts
+        .into_iter()
+        .map(|v| (v.id, v.status, v.reason.unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn an_aggregate_over_no_records_is_unknown_unless_the_policy_says() {
+    let only_2018 = r#"{ "用煤": [ { "編號": "a", "月份": "2018-03-01", "用量": 120 } ] }"#;
+    let v = statuses(only_2018, "2020-01-15");
+    assert_eq!(v[0].1, Unknown, "{v:?}");
+    assert!(v[0].2.contains("no 用煤 records match in 2019, so the sum is unknown"), "{}", v[0].2);
+    assert_eq!(v[1].1, Fulfilled, "`empty 0 t` says none is 0");
+    assert_eq!(v[2].1, Fulfilled, "a count of no records is 0");
+    for (id, status, why) in &v[3..] {
+        assert_eq!(*status, Unknown, "{id}");
+        assert!(why.contains("no 用煤 records match in 2019"), "{id}: {why}");
+    }
+}
+
+#[test]
+fn an_empty_period_not_over_is_pending_before_the_deadline() {
+    // In March 2019 no 2019 records yet: not due, so pending (never fulfilled at -100%).
+    let only_2018 = r#"{ "用煤": [ { "編號": "a", "月份": "2018-03-01", "用量": 120 } ] }"#;
+    let v = statuses(only_2018, "2019-03-15");
+    assert_eq!(v[0].1, Pending, "{v:?}");
+    assert!(v[0].2.contains("for now: 2019 is not over as of 2019-03-15"), "{}", v[0].2);
+    assert_eq!(v[3].1, Pending);
+    // A period that has not started is pending too, not unknown.
+    let v = statuses(r#"{ "用煤": [] }"#, "2018-06-01");
+    for i in [0, 3, 4, 5] {
+        assert_eq!(v[i].1, Pending, "{v:?}");
+    }
+}
+
+#[test]
+fn with_records_the_aggregates_are_decided() {
+    let both = r#"{ "用煤": [ { "編號": "a", "月份": "2018-03-01", "用量": 100 },
+        { "編號": "b", "月份": "2019-03-01", "用量": 97 } ] }"#;
+    let v: Vec<_> = statuses(both, "2020-01-15").into_iter().map(|(id, s, _)| (id, s)).collect();
+    let want = [
+        ("下降/1", Fulfilled),
+        ("有默認/1", Fulfilled),
+        ("件數/1", Overdue),
+        ("均值/均", Overdue),
+        ("均值/最大", Overdue),
+        ("均值/比例", Overdue),
+    ];
+    assert_eq!(v, want.map(|(a, b)| (a.to_string(), b)));
+}
+
+/// `given`: a target judged only on complete data. With eleven months of twelve it is `pending`
+/// before its day and `unknown` after, never `fulfilled` from a partial year (which always looks
+/// smaller) and never `overdue` for want of statistics.
+#[test]
+fn given_holds_back_a_target_until_its_data_is_all_in() {
+    let policy = "record 月報 key 編號 dated 月份 { 編號: text 月份: date 用量: t }\n\
+        clause 負增長 \"t\" { cite \"三(三)14\" \"負增長\" lead 甲局\n\
+          must change(sum(月報.用量 during 2019), sum(月報.用量 during 2018)) < 0% at 2019-12-31\n\
+            given count(月報 during 2019) >= 12 and count(月報 during 2018) >= 12 }\n";
+    let months = |year: i32, n: u32, amount: u32| -> Vec<String> {
+        (1..=n)
+            .map(|m| format!(r#"{{ "編號": "{year}-{m}", "月份": "{year}-{m:02}-01", "用量": {amount} }}"#))
+            .collect()
+    };
+    let facts = |n2019: u32| {
+        let mut rows = months(2018, 12, 100);
+        rows.extend(months(2019, n2019, 90));
+        format!(r#"{{ "月報": [ {} ] }}"#, rows.join(", "))
+    };
+    let one = |facts: &str, as_of: &str| {
+        let r = common::report(policy, facts, as_of);
+        (r.verdicts[0].status, r.verdicts[0].reason.clone().unwrap_or_default())
+    };
+    let (s, why) = one(&facts(11), "2019-12-20");
+    assert_eq!(s, Pending);
+    assert!(why.contains("not all in"), "{why}");
+    let (s, why) = one(&facts(11), "2020-01-15");
+    assert_eq!(s, Unknown, "eleven months after the day: unknown, not overdue and not met");
+    assert!(why.contains("`count(月報 during 2019) >= 12 and count(月報 during 2018) >= 12` does not hold"), "{why}");
+    assert_eq!(one(&facts(12), "2020-01-15").0, Fulfilled);
+}
+
+/// The requirement a verdict quotes ends where the requirement ends: a comment on the lines after
+/// it (explaining the next one) is not part of it.
+#[test]
+fn a_requirement_text_stops_before_the_comment_after_it() {
+    let policy = "record 改造 key 編號 { 編號: text 環節: number }\n\
+        clause 總量 \"t\" { cite \"1\" \"x\" lead 甲局\n\
+          must 家數: count(改造) >= 1 by 2019-12-31\n\
+          // A record is work done, so none recorded is none done.\n\
+          must 環節: sum(改造.環節, empty 0) >= 2 by 2019-12-31 ; // after a semicolon\n\
+          must 括號: (count(改造) >= 0)  // closing brackets stay\n\
+        }\n";
+    let r = common::report(policy, r#"{ "改造": [] }"#, "2019-10-01");
+    let texts: Vec<&str> = r.verdicts.iter().map(|v| v.requirement.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "must 家數: count(改造) >= 1 by 2019-12-31",
+            "must 環節: sum(改造.環節, empty 0) >= 2 by 2019-12-31",
+            "must 括號: (count(改造) >= 0)"
+        ]
+    );
 }

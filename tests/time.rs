@@ -151,3 +151,176 @@ fn aggregates_bind_a_name_or_follow_references() {
     let v: Vec<(&str, Status)> = r.verdicts.iter().map(|v| (v.id.as_str(), v.status)).collect();
     assert_eq!(v, [("總量/容量", Satisfied), ("總量/件數", Satisfied)]);
 }
+
+/// The as-of day is over: facts dated that day count, and a duty due that day and not met is
+/// overdue, not pending.
+#[test]
+fn a_duty_due_on_the_as_of_day_and_not_met_is_overdue() {
+    let body = "clause 報 \"t\" { cite \"1\" \"x\" lead 甲局 must 件數: count(報告) >= 2 by 2019-10-31 }";
+    let facts = r#"{ "報告": [ { "編號": "a", "日期": "2019-10-02" }, { "編號": "b", "日期": "2019-10-31" } ] }"#;
+    let none = r#"{ "報告": [ { "編號": "a", "日期": "2019-10-02" } ] }"#;
+    let status = |facts: &str, as_of: &str| common::report_full(&plan("clamp", body), facts, as_of).verdicts[0].status;
+    assert_eq!(status(none, "2019-10-30"), Pending);
+    assert_eq!(status(none, "2019-10-31"), Overdue, "the deadline day is over on the as-of date");
+    assert_eq!(status(facts, "2019-10-31"), Fulfilled, "a fact dated on the as-of day counts");
+    assert_eq!(status(facts, "2019-10-30"), Pending, "a fact dated after the as-of day does not count yet");
+}
+
+/// A monthly coverage test due at the month's end is decided on that day: the month's facts are
+/// all in. (`share` over the month is not provisional when the month ends on the as-of date.)
+#[test]
+fn a_month_end_coverage_test_is_decided_at_month_end() {
+    let body = "record 站 key 名稱 { 名稱: text }\n\
+        record 抽檢 key 編號 dated 日期 { 編號: text 站: 站 日期: date }\n\
+        clause 覆蓋 \"t\" { cite \"1\" \"x\" lead 甲局\n\
+          every month m of plan.period { must share(站, count(抽檢 where 站.名稱 == 名稱 during m) >= 1) >= 50% by m.end } }";
+    let facts = r#"{ "站": [ { "名稱": "甲" }, { "名稱": "乙" }, { "名稱": "丙" } ],
+        "抽檢": [ { "編號": "1", "站": "甲", "日期": "2019-10-30" } ] }"#;
+    let status = |as_of: &str| {
+        let r = common::report_full(&plan("clamp", body), facts, as_of);
+        r.verdicts.iter().find(|v| v.id == "覆蓋/2019-10/1").expect("the October occurrence").status
+    };
+    assert_eq!(status("2019-10-30"), Pending);
+    assert_eq!(status("2019-10-31"), Overdue, "one of three stations at month end is decided");
+}
+
+/// A clause whose `during` period has not started: its duties are pending, not unknown or
+/// not applicable; its conditions do not apply yet.
+#[test]
+fn a_period_not_started_leaves_duties_pending() {
+    let body = "period 明年 = 2020-01-01 .. 2020-12-31\n\
+        clause 明 \"t\" { cite \"1\" \"x\" lead 甲局 during 明年\n\
+          must 報: count(報告 during 明年) >= 1 by 2020-06-30\n\
+          must 件: count(報告) <= 5 }";
+    let r = common::report_full(&plan("clamp", body), r#"{ "報告": [] }"#, "2019-10-15");
+    let v: Vec<(&str, Status)> = r.verdicts.iter().map(|v| (v.id.as_str(), v.status)).collect();
+    assert_eq!(v, [("明/報", Pending), ("明/件", NotApplicable)]);
+    assert!(
+        r.verdicts[0].reason.as_deref().unwrap_or("").contains("starts on 2020-01-01"),
+        "{:?}",
+        r.verdicts[0].reason
+    );
+}
+
+/// `every month` of an open-ended period is listed up to the month holding the as-of date and
+/// the next one (the obligation coming up), never on to year 9999.
+#[test]
+fn every_month_of_an_open_period_stops_after_the_as_of_month() {
+    let body = "period 起 = 2019-10-01 ..\n\
+        clause 月 \"t\" { cite \"1\" \"x\" lead 甲局\n\
+          every month m of 起 { must min(報告.日期 where 日期 >= m.start) by m.day(5) } }";
+    let ids = |as_of: &str| -> Vec<(String, Status)> {
+        common::report_full(&plan("clamp", body), r#"{ "報告": [] }"#, as_of)
+            .verdicts
+            .iter()
+            .map(|v| (v.id.clone(), v.status))
+            .collect()
+    };
+    assert_eq!(
+        ids("2019-11-20"),
+        [("月/2019-10/1".to_string(), Overdue), ("月/2019-11/1".into(), Overdue), ("月/2019-12/1".into(), Pending)]
+    );
+    assert_eq!(ids("2019-09-01"), [("月/2019-10/1".to_string(), Pending)], "before the period: its first month");
+    let far = ids("2040-06-15");
+    assert_eq!(far.len(), 3 + 20 * 12 + 7, "2019-10 .. 2040-07");
+    assert_eq!(far.last().unwrap(), &("月/2040-07/1".to_string(), Pending));
+}
+
+/// A fixed period too long to list is refused when checking, with its own code.
+#[test]
+fn every_month_of_ten_thousand_years_is_refused() {
+    let src = plan(
+        "clamp",
+        "period 萬年 = 0001-01-01 .. 9998-12-31\n\
+         clause 月 \"t\" { cite \"1\" \"x\" lead 甲局 every month m of 萬年 { must count(報告 during m) >= 1 } }",
+    );
+    let db = writ::db::Database::default();
+    let file = writ::db::SourceFile::new(&db, std::sync::Arc::from("p.writ"), std::sync::Arc::from(src.as_str()));
+    let pkg = writ::db::Package::new(&db, vec![file]);
+    let checked = writ::db::package_model(&db, pkg);
+    let d = checked.diagnostics.iter().find(|d| d.code == "too-many-occurrences").expect("a diagnostic");
+    assert!(d.is_error() && d.message.contains("119976 occurrences"), "{}", d.message);
+    assert!(d.help.is_some());
+}
+
+/// `at DATE` is a state target judged on its day; `by DATE` a duty that can be done early.
+/// Mid-year, a mean already under its limit is `pending` under `at`; a count already reached is
+/// `fulfilled` under `by`. On and after the day the state is judged as it stood that day.
+#[test]
+fn a_state_target_waits_for_its_day_and_an_achievable_duty_does_not() {
+    let body = "record 讀數 key 編號 dated 月份 { 編號: text 月份: date 濃度: ug/m3 }\n\
+        clause 年均 \"t\" { cite \"1\" \"x\" lead 甲局 must mean(讀數.濃度 during 2019) <= 35 ug/m3 at 2019-12-31 }\n\
+        clause 件數 \"t\" { cite \"1\" \"x\" lead 甲局 must count(讀數 during 2019) >= 2 by 2019-12-31 }\n\
+        clause 當日 \"t\" { cite \"1\" \"x\" lead 甲局 must count(讀數) <= 2 at 2019-12-31 }";
+    let facts = r#"{ "讀數": [ { "編號": "1", "月份": "2019-01-01", "濃度": 30 },
+        { "編號": "2", "月份": "2019-06-01", "濃度": 32 },
+        { "編號": "3", "月份": "2020-01-01", "濃度": 90 } ] }"#;
+    let statuses = |as_of: &str| -> Vec<Status> {
+        common::report_full(&plan("clamp", body), facts, as_of).verdicts.iter().map(|v| v.status).collect()
+    };
+    assert_eq!(statuses("2019-07-15"), [Pending, Fulfilled, Pending], "a state target is never met early");
+    assert_eq!(statuses("2019-12-31"), [Fulfilled, Fulfilled, Fulfilled], "judged on its day");
+    // In 2020 a third reading exists, but the state on 2019-12-31 had two: the count is judged
+    // as it stood on its day.
+    assert_eq!(statuses("2020-02-01"), [Fulfilled, Fulfilled, Fulfilled]);
+    let r = common::report_full(&plan("clamp", body), facts, "2019-07-15");
+    assert!(
+        r.verdicts[0].reason.as_deref().unwrap_or("").contains("judged on 2019-12-31"),
+        "{:?}",
+        r.verdicts[0].reason
+    );
+
+    let high = r#"{ "讀數": [ { "編號": "1", "月份": "2019-01-01", "濃度": 30 }, { "編號": "2", "月份": "2019-12-01", "濃度": 60 } ] }"#;
+    let r = common::report_full(&plan("clamp", body), high, "2020-01-15");
+    assert_eq!(r.verdicts[0].status, Overdue, "a state not met on its day is not met late");
+}
+
+#[test]
+fn at_with_a_completion_date_is_refused() {
+    let src = plan("clamp", "clause c \"t\" { cite \"1\" \"x\" lead 甲局 must min(報告.日期) at 2019-12-31 }");
+    let db = writ::db::Database::default();
+    let file = writ::db::SourceFile::new(&db, std::sync::Arc::from("p.writ"), std::sync::Arc::from(src.as_str()));
+    let checked = writ::db::package_model(&db, writ::db::Package::new(&db, vec![file]));
+    let d = checked.diagnostics.iter().find(|d| d.code == "type-mismatch").expect("a diagnostic");
+    assert!(d.message.contains("`at` judges a state"), "{}", d.message);
+    assert!(d.help.as_deref().unwrap_or("").contains("`by DATE`"));
+}
+
+/// An agenda lists the obligations due in its window, so over an open-ended period its
+/// occurrences run through the window's end (and the next one), still as known on the as-of
+/// date.
+#[test]
+fn an_agenda_window_lists_open_ended_occurrences_through_its_end() {
+    use std::sync::Arc;
+    use writ::db::{self, Database, FactFile, FactSet, Package, SourceFile};
+    let body = "period 起 = 2019-10-01 ..\n\
+        clause 月 \"t\" { cite \"1\" \"x\" lead 甲局\n\
+          every month m of 起 { must min(報告.日期 where 日期 >= m.start) by m.day(5) } }";
+    let src = plan("clamp", body);
+    let db = Database::default();
+    let file = SourceFile::new(&db, Arc::from("p.writ"), Arc::from(src.as_str()));
+    let pkg = Package::new(&db, vec![file]);
+    let checked = db::package_model(&db, pkg);
+    let ff = FactFile::new(&db, pkg, Arc::from("f.json"), writ::facts::Content::text(r#"{ "報告": [] }"#));
+    let facts = db::fact_set(&db, FactSet::new(&db, pkg, vec![ff]));
+    let d = |s: &str| writ::value::Date::parse_iso(s).unwrap();
+    let r = writ::eval::evaluate_through(&checked.model, facts, d("2019-10-15"), d("2020-03-31"));
+    let ids: Vec<&str> = r.verdicts.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids.len(), 7, "2019-10 .. 2020-04: {ids:?}");
+    assert_eq!(ids.last(), Some(&"月/2020-04/1"));
+    assert!(r.verdicts[1..].iter().all(|v| v.status == Pending), "as known on 2019-10-15");
+}
+
+/// Far past the start of an open-ended period, the listing would pass the cap: the block's
+/// verdicts are one `unknown` naming the count, not thousands of verdicts.
+#[test]
+fn every_month_of_an_open_period_far_past_its_start_is_capped() {
+    let body = "period 起 = 2019-10-01 ..\n\
+        clause 月 \"t\" { cite \"1\" \"x\" lead 甲局\n\
+          every month m of 起 { must min(報告.日期 where 日期 >= m.start) by m.day(5) } }";
+    let r = common::report_full(&plan("clamp", body), r#"{ "報告": [] }"#, "9999-12-31");
+    assert_eq!(r.verdicts.len(), 1);
+    assert_eq!(r.verdicts[0].status, Unknown);
+    let why = r.verdicts[0].reason.clone().unwrap_or_default();
+    assert!(why.contains("95763 occurrences, more than the 1200"), "{why}");
+}

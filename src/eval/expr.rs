@@ -28,6 +28,10 @@ pub(crate) struct Trace {
     pub used: Vec<(u32, u32)>,
     pub more_used: usize,
     pub provisional: Option<String>,
+    /// An aggregate found no records in a period that is not over: (its `unknown` reason, why
+    /// none may be there yet). A duty not yet due that is unknown for this reason alone is
+    /// `pending`.
+    pub open_empty: Vec<(String, String)>,
 }
 
 /// Rows one verdict records by position before it only counts them.
@@ -45,6 +49,9 @@ pub(crate) struct Ev<'m> {
     pub as_of: Date,
     /// Facts dated after the horizon are not known yet. Normally the as-of date.
     horizon: Date,
+    /// How far recurring obligations over open-ended periods are listed: the as-of date, or
+    /// the end of an agenda's window.
+    pub through: Date,
     indexes: HashMap<(u32, u32), Index>,
     pub statuses: StatusIndex,
     pub clause_index: HashMap<String, u32>,
@@ -64,6 +71,7 @@ impl<'m> Ev<'m> {
             facts,
             as_of,
             horizon: as_of,
+            through: as_of,
             indexes: HashMap::new(),
             statuses: HashMap::new(),
             clause_index: HashMap::new(),
@@ -86,6 +94,12 @@ impl<'m> Ev<'m> {
     /// Why the traced evaluation is provisional (it read a period that is not over), if it is.
     pub fn provisional(&self) -> Option<String> {
         self.trace.as_ref().and_then(|t| t.provisional.clone())
+    }
+    /// Why an aggregate over a period not over found no records, and why none may be there yet,
+    /// when that is the `unknown` reason given.
+    pub fn open_empty(&self, reason: &str) -> Option<String> {
+        let t = self.trace.as_ref()?;
+        t.open_empty.iter().find(|(why, _)| why == reason).map(|(_, open)| open.clone())
     }
     pub fn pause_trace(&mut self) {
         self.quiet += 1;
@@ -135,6 +149,14 @@ impl<'m> Ev<'m> {
                 R::V(_) => Err("not an interval".into()),
                 R::Absent(why) | R::Unknown(why) => Err(why),
             },
+        }
+    }
+
+    /// A period as a verdict names it: its name or year, or the dates of a computed one.
+    pub fn period_label(&self, p: &TPeriod, rs: &[(Date, Date)]) -> String {
+        match (p, rs) {
+            (TPeriod::Dynamic(_), [(a, b)]) => interval_label(*a, *b),
+            _ => self.period_name(p),
         }
     }
 
@@ -625,10 +647,15 @@ impl<'m> Ev<'m> {
         let rows: Arc<[u32]> =
             candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
         let dated = self.model.records[kind as usize].dated;
+        // Whether the aggregate's period runs past the horizon, so records may be still to come.
+        let mut open: Option<String> = None;
         let ranges = match &a.during {
             None => None,
             Some(p) => match self.ranges(p, env) {
                 Ok(rs) => {
+                    if rs.iter().map(|r| r.1).max().is_some_and(|end| end > self.horizon) {
+                        open = Some(format!("{} is not over as of {}", self.period_label(p, &rs), self.horizon));
+                    }
                     // A mean, extreme or share over a period that is not over yet may still
                     // change either way. (Counts and sums only grow, and the first date of an
                     // event, once known, stays.)
@@ -732,11 +759,28 @@ impl<'m> Ev<'m> {
             };
         }
         match a.func {
+            // A count of no records is 0: the kind was read completely (a kind with rejected
+            // records is unknown above), so none is what the facts say.
             AggFunc::Count => R::V(Value::Num(Decimal::from(count))),
-            AggFunc::Share if count == 0 => R::Unknown(format!("no {name} records match, so the share is undefined")),
+            // Any other aggregate of no records has no value: a sum of nothing is not evidence
+            // that nothing happened, only that nothing was recorded. The policy may say what an
+            // empty set means (`, empty 0 t`); otherwise it is unknown, naming kind and period.
+            _ if count == 0 => match &a.empty {
+                Some(e) => unknown(self.eval(e, env)),
+                None => {
+                    let period = match (&a.during, &ranges) {
+                        (Some(p), Some(rs)) => format!(" in {}", self.period_label(p, rs)),
+                        _ => String::new(),
+                    };
+                    let why = format!("no {name} records match{period}, so the {} is unknown", a.func.name());
+                    if let (Some(open), Some(t)) = (open, &mut self.trace) {
+                        t.open_empty.push((why.clone(), open));
+                    }
+                    R::Unknown(why)
+                }
+            },
             AggFunc::Share => R::V(Value::Num(Decimal::from(hits) / Decimal::from(count))),
             AggFunc::Sum => R::V(Value::Num(acc.unwrap_or(Decimal::ZERO))),
-            _ if count == 0 => R::Unknown(format!("no {name} records match, so the {} is undefined", a.func.name())),
             AggFunc::Mean => match acc.and_then(|s| s.checked_div(Decimal::from(count))) {
                 Some(m) => R::V(Value::Num(m)),
                 None => R::Unknown("the mean is out of range".into()),

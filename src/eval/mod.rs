@@ -16,9 +16,19 @@ use std::collections::HashMap;
 /// Facts listed in one verdict; the rest are counted in `more_facts`.
 const MAX_FACTS: usize = 20;
 
+/// Occurrences one `every` block may have; past it, its verdicts are `unknown` with the count.
+pub const MAX_OCCURRENCES: u64 = 1200;
+
 /// Evaluates every clause of the model as of a date.
 pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
+    evaluate_through(model, facts, as_of, as_of)
+}
+
+/// Evaluates as of `as_of`, listing the occurrences of recurring obligations over open-ended
+/// periods up to the one after `through` (at least the as-of date), all as known on `as_of`.
+pub fn evaluate_through(model: &Model, facts: &Facts, as_of: Date, through: Date) -> Report {
     let mut ev = Ev::new(model, facts, as_of);
+    ev.through = through.max(as_of);
     let mut verdicts = Vec::new();
     for (ci, clause) in model.clauses.iter().enumerate() {
         let start = verdicts.len();
@@ -28,11 +38,18 @@ pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
             subject: vec![],
             verdicts: &mut verdicts,
             not_applicable: None,
+            not_started: None,
             exemptions: vec![],
         };
         if let Some(p) = &clause.during {
             match ev.ranges(p, &mut cx.env) {
                 Ok(rs) if rs.iter().any(|&(a, b)| a <= as_of && as_of <= b) => {}
+                // A period still to come: its duties are not due yet, so they are pending (its
+                // conditions do not apply yet). Scope filters still run, to name the subjects.
+                Ok(rs) if rs.iter().all(|&(a, _)| as_of < a) && !rs.is_empty() => {
+                    let start = rs.iter().map(|r| r.0).min().unwrap_or(as_of);
+                    cx.not_started = Some(format!("{} starts on {start}, after {as_of}", ev.period_name(p)))
+                }
                 Ok(_) => cx.not_applicable = Some(format!("{} is outside {}", as_of, ev.period_name(p))),
                 Err(why) => cx.not_applicable = Some(format!("the clause's period is unknown: {why}")),
             }
@@ -81,6 +98,8 @@ struct ClauseCx<'a, 'm> {
     verdicts: &'a mut Vec<Verdict>,
     /// Set when every requirement below is out of scope, with the reason.
     not_applicable: Option<String>,
+    /// Set when the clause's `during` period has not started as of the evaluation date.
+    not_started: Option<String>,
     exemptions: Vec<&'m Exemption>,
 }
 
@@ -114,6 +133,28 @@ fn run_every<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, e: &'m EveryDef) {
     };
     let mut occurrences: Vec<(Date, Date)> = Vec::new();
     for (a, b) in ranges {
+        // An open-ended period (`2019-10-01 ..`) is listed through the occurrence that holds the
+        // as-of date (or the end of an agenda's window) and the next one, the obligation coming
+        // up; never on to year 9999.
+        let b = if b >= crate::time::OPEN_END {
+            let upcoming = if ev.through < a {
+                occurrence_of(e.unit, a).1
+            } else {
+                occurrence_of(e.unit, occurrence_of(e.unit, ev.through).1.add_days(1)).1
+            };
+            b.min(upcoming)
+        } else {
+            b
+        };
+        let n = occurrence_count(e.unit, a, b);
+        if n > MAX_OCCURRENCES {
+            let why = format!(
+                "`every {}` over {a} .. {b} gives {n} occurrences, more than the {MAX_OCCURRENCES} writ evaluates",
+                e.unit.name()
+            );
+            unknown_block(ev, cx, &e.body, &why);
+            return;
+        }
         let found: Vec<(Date, Date)> = match e.unit {
             EveryUnit::Month => months_in(a, b)
                 .into_iter()
@@ -137,17 +178,48 @@ fn run_every<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, e: &'m EveryDef) {
             }
         }
     }
-    let unit = match e.unit {
-        EveryUnit::Month => "month",
-        EveryUnit::Quarter => "quarter",
-        EveryUnit::Year => "year",
-    };
+    let unit = e.unit.name();
     for (a, b) in occurrences {
         cx.env[e.slot as usize] = Some(R::V(Value::Interval(a, b)));
         cx.subject.push((unit.to_string(), expr::interval_label(a, b), None));
         run_block(ev, cx, &e.body);
         cx.subject.pop();
     }
+}
+
+/// The month, quarter or year that holds `d`, both ends included.
+fn occurrence_of(unit: crate::syntax::ast::EveryUnit, d: Date) -> (Date, Date) {
+    use crate::syntax::ast::EveryUnit;
+    use crate::time::{end_of_month, month_of, start_of_month, year_of};
+    let first_month = match unit {
+        EveryUnit::Month => month_of(d),
+        EveryUnit::Quarter => (month_of(d) - 1) / 3 * 3 + 1,
+        EveryUnit::Year => 1,
+    };
+    let months = match unit {
+        EveryUnit::Month => 0,
+        EveryUnit::Quarter => 2,
+        EveryUnit::Year => 11,
+    };
+    let start = Date::from_ymd(year_of(d), first_month, 1).unwrap_or_else(|| start_of_month(d));
+    let last = Date::from_ymd(year_of(d), first_month + months, 1).unwrap_or(start);
+    (start, end_of_month(last))
+}
+
+/// How many months, quarters or years touch [a, b], counted without listing them.
+pub fn occurrence_count(unit: crate::syntax::ast::EveryUnit, a: Date, b: Date) -> u64 {
+    use crate::syntax::ast::EveryUnit;
+    use crate::time::{month_of, year_of};
+    if b < a {
+        return 0;
+    }
+    let per_year: i64 = match unit {
+        EveryUnit::Month => 12,
+        EveryUnit::Quarter => 4,
+        EveryUnit::Year => 1,
+    };
+    let index = |d: Date| i64::from(year_of(d)) * per_year + (i64::from(month_of(d)) - 1) * per_year / 12;
+    (index(b) - index(a) + 1).max(0) as u64
 }
 
 fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
@@ -400,9 +472,31 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
         v.reason = Some(why.clone());
         return v;
     }
+    if let Some(why) = &cx.not_started {
+        v.status = if deadline.is_some() { Status::Pending } else { Status::NotApplicable };
+        v.reason = Some(why.clone());
+        return v;
+    }
     ev.start_trace();
-    let (status, reason) = match deadline {
-        None => {
+    // `given`: the facts it needs are not all in, so the requirement is not judged at all;
+    // missing data is neither a pass nor a breach.
+    let gate = r.given.as_deref().and_then(|(g, text)| match ev.eval(g, &mut cx.env) {
+        R::V(Value::Bool(true)) => None,
+        R::V(Value::Bool(false)) => {
+            let why = format!("the facts it needs are not all in: `{text}` does not hold");
+            Some(match deadline {
+                Some(due) if ev.as_of < due => (Status::Pending, Some(format!("{why} yet"))),
+                _ => (Status::Unknown, Some(why)),
+            })
+        }
+        R::V(_) => Some((Status::Unknown, Some("`given` did not evaluate to true or false".into()))),
+        R::Absent(why) | R::Unknown(why) => {
+            Some((Status::Unknown, Some(format!("whether the facts are all in is unknown: {why}"))))
+        }
+    });
+    let (status, reason) = match (gate, deadline) {
+        (Some(gated), _) => gated,
+        (None, None) => {
             let holds = ev.eval(&r.condition, &mut cx.env);
             let prohibition = matches!(r.modality, Modality::MustNot | Modality::ShouldNot);
             match holds {
@@ -420,12 +514,25 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
                 R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
             }
         }
-        Some(due) => deadline_status(ev, cx, r, due, &mut v),
+        (None, Some(due)) if matches!(r.deadline, Some((DeadlineKind::At, _))) => state_status(ev, cx, r, due),
+        (None, Some(due)) => deadline_status(ev, cx, r, due, &mut v),
+    };
+    // An aggregate over a period that is not over found no records: before the deadline that is
+    // expected (the period has not started, or its records are not in yet), so `pending`.
+    let open = reason.as_deref().and_then(|why| ev.open_empty(why));
+    let (status, reason) = match (status, deadline, open) {
+        (Status::Unknown, Some(due), Some(open)) if ev.as_of < due => {
+            (Status::Pending, reason.map(|why| format!("{why} for now: {open}")))
+        }
+        _ => (status, reason),
     };
     // A target met on a period that is not over yet may still be missed: until the deadline it
     // is provisional, so `pending`, with the current values in evidence.
+    let state = matches!(r.deadline, Some((DeadlineKind::At, _)));
     let (status, reason) = match (ev.provisional(), status, deadline) {
-        (Some(why), Status::Fulfilled, Some(due)) if ev.as_of <= due => {
+        // A state target is judged on its day with what was known then; see `state_status`.
+        _ if state => (status, reason),
+        (Some(why), Status::Fulfilled, Some(due)) if ev.as_of < due => {
             (Status::Pending, Some(format!("met so far, but provisional: {why}")))
         }
         (Some(why), Status::Satisfied | Status::Violated, None) => (status, Some(format!("provisional: {why}"))),
@@ -468,6 +575,32 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
     v
 }
 
+/// A state target (`at DATE`) is judged on its day, as the world stood then: before it, it is
+/// `pending` whatever the current value (a mean of half a year may still go either way);
+/// from that day on it is met or not, and cannot be met late.
+fn state_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date) -> (Status, Option<String>) {
+    if ev.as_of < due {
+        return match ev.eval(&r.condition, &mut cx.env) {
+            R::V(Value::Bool(b)) => {
+                let so_far = if b { "holds" } else { "does not hold" };
+                (Status::Pending, Some(format!("a state judged on {due}; as of {} it {so_far}", ev.as_of)))
+            }
+            R::Absent(why) => (Status::Pending, Some(format!("a state judged on {due}; as of {}: {why}", ev.as_of))),
+            R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
+            R::Unknown(why) => (Status::Unknown, Some(why)),
+        };
+    }
+    let saved = ev.set_horizon(due);
+    let then = ev.eval(&r.condition, &mut cx.env);
+    ev.set_horizon(saved);
+    match then {
+        R::V(Value::Bool(true)) => (Status::Fulfilled, None),
+        R::V(Value::Bool(false)) => (Status::Overdue, Some(format!("not met on {due}, the day it is judged"))),
+        R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
+        R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
+    }
+}
+
 fn deadline_status(
     ev: &mut Ev,
     cx: &mut ClauseCx,
@@ -476,7 +609,9 @@ fn deadline_status(
     v: &mut Verdict,
 ) -> (Status, Option<String>) {
     let as_of = ev.as_of;
-    let not_done = |as_of: Date| if as_of <= due { Status::Pending } else { Status::Overdue };
+    // Facts dated on the as-of day count, so the as-of day is over: a duty due that day and not
+    // met by its end is overdue, not pending.
+    let not_done = |as_of: Date| if as_of < due { Status::Pending } else { Status::Overdue };
     if r.condition.ty == Ty::Date {
         return match ev.eval(&r.condition, &mut cx.env) {
             R::V(Value::Date(d)) if d <= as_of => {

@@ -5,7 +5,7 @@ use super::ir::*;
 use super::types::*;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::eval::Status;
-use crate::syntax::ast::{self, BinOp, ExprKind, Item, Modality, UnOp};
+use crate::syntax::ast::{self, BinOp, DeadlineKind, ExprKind, Item, Modality, UnOp};
 use crate::units::Unit;
 use crate::value::{Date, Value};
 use rust_decimal::Decimal;
@@ -1000,6 +1000,7 @@ impl Checker {
                 ast::Stmt::Every(e) => {
                     let depth = self.locals.len();
                     let period = self.period_ref(&e.of).unwrap_or(TPeriod::Plan);
+                    self.check_occurrences(e, &period);
                     let slot = self.bind(&e.var.text, Ty::Interval, None);
                     let body = self.block(&e.body, def, counter, &sanctions);
                     self.locals.truncate(depth);
@@ -1139,6 +1140,33 @@ impl Checker {
         t
     }
 
+    /// A recurring obligation over a fixed period too long to list is refused here; an
+    /// open-ended one is listed only up to the as-of date when evaluating.
+    fn check_occurrences(&mut self, e: &ast::Every, period: &TPeriod) {
+        let ranges: Vec<(Date, Date)> = match period {
+            TPeriod::Named(i) => self.model.periods[*i as usize].ranges.clone(),
+            TPeriod::Plan => self.model.plan.start.zip(self.model.plan.end).into_iter().collect(),
+            TPeriod::Year(_) | TPeriod::Dynamic(_) => vec![],
+        };
+        let n: u64 = ranges
+            .iter()
+            .filter(|r| r.1 < crate::time::OPEN_END)
+            .map(|&(a, b)| crate::eval::occurrence_count(e.unit, a, b))
+            .sum();
+        if n > crate::eval::MAX_OCCURRENCES {
+            self.err(
+                "too-many-occurrences",
+                e.of.span,
+                format!(
+                    "`every {}` over this period gives {n} occurrences, more than the {} writ evaluates",
+                    e.unit.name(),
+                    crate::eval::MAX_OCCURRENCES
+                ),
+                "check the period's years, or leave its end open (`2019-10-01 ..`): an open period is listed up to the as-of date",
+            );
+        }
+    }
+
     fn period_ref(&mut self, e: &ast::Expr) -> Option<TPeriod> {
         match &e.kind {
             ExprKind::PlanRef(n) if n.text == "period" => Some(TPeriod::Plan),
@@ -1231,6 +1259,17 @@ impl Checker {
         } else {
             self.condition(&r.condition, "a requirement")
         };
+        // `at` judges a state on a day; a completion date is an event, done by a day or not.
+        if let Some((DeadlineKind::At, _)) = &deadline
+            && cond.ty == Ty::Date
+        {
+            self.err(
+                "type-mismatch",
+                r.condition.span,
+                "`at` judges a state on its day, and this is the date a duty was done",
+                "write `by DATE` for a duty done by a day; keep `at` for a target judged on the day (`mean(…) <= 35 ug/m3 at 2019-12-31`)",
+            );
+        }
         if matches!(r.modality, Modality::MustNot | Modality::ShouldNot) && deadline.is_some() {
             self.err(
                 "type-mismatch",
@@ -1239,12 +1278,14 @@ impl Checker {
                 "drop `by …`, or say what must be done by then with `must`",
             );
         }
+        let given = r.given.as_ref().map(|(g, text)| Box::new((self.condition(g, "`given`"), text.clone())));
         Requirement {
             index,
             label: r.label.as_ref().map(|l| l.text.clone()),
             modality: r.modality,
             condition: cond,
             deadline,
+            given,
             sanctions: vec![],
             text: r.text.clone(),
             span: r.span,
@@ -1680,7 +1721,22 @@ impl Checker {
                 mk(TKind::If(Box::new(c), Box::new(a), Box::new(b)), ty, unit)
             }
             ExprKind::Match(s, arms) => self.match_expr(s, arms, span, expected),
-            ExprKind::Call { func, args, text } => self.call(func, args, text, span),
+            ExprKind::Call { func, args, text, empty } => {
+                if let Some(x) = empty
+                    && !matches!(func.text.as_str(), "sum" | "mean" | "min" | "max" | "share" | "count")
+                {
+                    self.err(
+                        "type-mismatch",
+                        x.span,
+                        format!(
+                            "`empty` says what an aggregate over no records is, and `{}` is not an aggregate",
+                            func.text
+                        ),
+                        "drop `, empty …`, or use it in `sum(…)`, `mean(…)`, `min(…)`, `max(…)` or `share(…)`",
+                    );
+                }
+                self.call(func, args, text, empty.as_deref(), span)
+            }
             ExprKind::PlanRef(n) => {
                 let p = &self.model.plan;
                 let v = match n.text.as_str() {
@@ -2231,7 +2287,14 @@ impl Checker {
         true
     }
 
-    fn call(&mut self, func: &ast::Name, args: &[ast::Arg], text: &str, span: Span) -> TExpr {
+    fn call(
+        &mut self,
+        func: &ast::Name,
+        args: &[ast::Arg],
+        text: &str,
+        empty: Option<&ast::Expr>,
+        span: Span,
+    ) -> TExpr {
         let agg = match func.text.as_str() {
             "count" => Some(AggFunc::Count),
             "sum" => Some(AggFunc::Sum),
@@ -2242,7 +2305,7 @@ impl Checker {
             _ => None,
         };
         if let Some(f) = agg {
-            return self.aggregate(f, func, args, text, span);
+            return self.aggregate(f, func, args, text, empty, span);
         }
         match func.text.as_str() {
             "change" => {
@@ -2451,7 +2514,15 @@ impl Checker {
             .collect()
     }
 
-    fn aggregate(&mut self, f: AggFunc, func: &ast::Name, args: &[ast::Arg], text: &str, span: Span) -> TExpr {
+    fn aggregate(
+        &mut self,
+        f: AggFunc,
+        func: &ast::Name,
+        args: &[ast::Arg],
+        text: &str,
+        empty: Option<&ast::Expr>,
+        span: Span,
+    ) -> TExpr {
         let form = match f {
             AggFunc::Count => "count(KIND where FILTER during PERIOD)",
             AggFunc::Share => "share(KIND where FILTER, CONDITION)",
@@ -2567,6 +2638,42 @@ impl Checker {
             AggFunc::Share => (Ty::Percent, None),
             _ => value.as_ref().map(|v| (v.ty.clone(), v.unit.clone())).unwrap_or((Ty::Error, None)),
         };
+        // `, empty VALUE`: what the policy says an empty set means. Checked outside the
+        // aggregate's binding: the value cannot read a record, there is none.
+        let empty = empty.and_then(|x| {
+            if f == AggFunc::Count {
+                self.err(
+                    "type-mismatch",
+                    x.span,
+                    "a `count` of no records is 0 already",
+                    "drop `, empty …`: it is for `sum`, `mean`, `min`, `max` and `share`, which have no value over no records",
+                );
+                return None;
+            }
+            if ty == Ty::Date {
+                self.err(
+                    "type-mismatch",
+                    x.span,
+                    "the earliest or latest date of no records is none: the event has not happened",
+                    "drop `, empty …`: a duty on a date not yet recorded is `pending`, then `overdue`",
+                );
+                return None;
+            }
+            let e = self.expr(x, Some(&ty));
+            if !compatible(&ty, &e.ty) {
+                let (want, found) = (self.ty_name(&ty), self.ty_name(&e.ty));
+                let d = Diagnostic::error(
+                    "type-mismatch",
+                    &self.file,
+                    x.span,
+                    format!("`empty` gives the value of the `{}` when no record matches: expected {want}, found {found}", func.text),
+                )
+                .with_label(format!("this is {found}"))
+                .with_help(format!("write a value of the aggregate's type, such as `empty 0` with the field's unit (`empty 0 t`); the aggregate is {want}"));
+                self.diags.push(d);
+            }
+            Some(e)
+        });
         TExpr {
             kind: TKind::Aggregate(Box::new(Aggregate {
                 func: f,
@@ -2576,6 +2683,7 @@ impl Checker {
                 index,
                 filter,
                 during,
+                empty,
                 text: text.to_string(),
             })),
             ty,
@@ -2709,7 +2817,7 @@ pub fn walk(e: &TExpr, f: &mut impl FnMut(&TExpr)) {
             arms.iter().for_each(|(_, x)| walk(x, f));
         }
         TKind::Aggregate(a) => {
-            a.value.iter().chain(a.filter.iter()).for_each(|x| walk(x, f));
+            a.value.iter().chain(a.filter.iter()).chain(a.empty.iter()).for_each(|x| walk(x, f));
             a.index.iter().for_each(|(_, x)| walk(x, f));
         }
         TKind::ClauseStatus { subject, .. } => walk(subject, f),

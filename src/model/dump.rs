@@ -132,13 +132,15 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
                 let dl = match &r.deadline {
                     Some((DeadlineKind::By, e)) => format!(" by {}", expr(m, e)),
                     Some((DeadlineKind::Before, e)) => format!(" before {}", expr(m, e)),
+                    Some((DeadlineKind::At, e)) => format!(" at {}", expr(m, e)),
                     None => String::new(),
                 };
                 let sanctions: Vec<&str> =
                     r.sanctions.iter().map(|s| m.sanctions[s.sanction as usize].name.as_str()).collect();
                 let sx =
                     if sanctions.is_empty() { String::new() } else { format!(" otherwise {}", sanctions.join(", ")) };
-                let _ = writeln!(o, "{pad}{modal} [{label}] {}{dl}{sx}", expr(m, &r.condition));
+                let given = r.given.as_ref().map(|g| format!(" given {}", expr(m, &g.0))).unwrap_or_default();
+                let _ = writeln!(o, "{pad}{modal} [{label}] {}{dl}{given}{sx}", expr(m, &r.condition));
             }
             TStmt::Every(e) => {
                 let unit = match e.unit {
@@ -274,6 +276,9 @@ fn expr(m: &Model, e: &TExpr) -> String {
             }
             if let Some(p) = &a.during {
                 let _ = write!(s, " during {}", period_name(m, p));
+            }
+            if let Some(x) = &a.empty {
+                let _ = write!(s, ", empty {}", expr(m, x));
             }
             s.push(')');
             s

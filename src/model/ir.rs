@@ -224,6 +224,8 @@ pub struct Requirement {
     pub modality: Modality,
     pub condition: TExpr,
     pub deadline: Option<(DeadlineKind, TExpr)>,
+    /// `given CONDITION` and its text: without it holding, the facts are not all in.
+    pub given: Option<Box<(TExpr, String)>>,
     pub sanctions: Vec<SanctionApp>,
     /// The requirement as written, for reports.
     pub text: String,
@@ -316,6 +318,9 @@ pub struct Aggregate {
     /// What remains of the filter.
     pub filter: Option<TExpr>,
     pub during: Option<TPeriod>,
+    /// `, empty VALUE`: the value over no records. Without it, an aggregate other than `count`
+    /// over no records is `unknown`.
+    pub empty: Option<TExpr>,
     /// The aggregate as written, for evidence.
     pub text: String,
 }

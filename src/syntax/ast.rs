@@ -259,6 +259,16 @@ pub enum EveryUnit {
     Year,
 }
 
+impl EveryUnit {
+    pub fn name(self) -> &'static str {
+        match self {
+            EveryUnit::Month => "month",
+            EveryUnit::Quarter => "quarter",
+            EveryUnit::Year => "year",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Every {
     pub unit: EveryUnit,
@@ -302,6 +312,9 @@ pub enum DeadlineKind {
     By,
     /// Exclusive: the deadline day itself is late.
     Before,
+    /// A state target judged on the day: `pending` before it whatever the current value, then
+    /// met or not as the world stood that day. Never fulfilled early, never late.
+    At,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -310,6 +323,8 @@ pub struct Requirement {
     pub label: Option<Name>,
     pub condition: Expr,
     pub deadline: Option<(DeadlineKind, Expr)>,
+    /// `given CONDITION`, with the condition as written.
+    pub given: Option<(Expr, String)>,
     /// The requirement as written, whitespace collapsed, for reports.
     pub text: String,
     pub span: Span,
@@ -417,6 +432,8 @@ pub enum ExprKind {
         func: Name,
         args: Vec<Arg>,
         text: String,
+        /// `, empty VALUE`: an aggregate's value over no records.
+        empty: Option<Box<Expr>>,
     },
     /// `plan.issued`, `plan.period`, …
     PlanRef(Name),
@@ -464,7 +481,10 @@ pub fn children<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
             f(s);
             arms.iter().for_each(|a| f(&a.value));
         }
-        ExprKind::Call { args, .. } => {
+        ExprKind::Call { args, empty, .. } => {
+            if let Some(x) = empty {
+                f(x);
+            }
             for a in args {
                 f(&a.value);
                 if let Some(x) = &a.filter {

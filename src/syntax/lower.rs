@@ -217,6 +217,9 @@ fn is_keyword(r: Rule) -> bool {
             | kw_not
             | kw_by
             | kw_before
+            | kw_at
+            | kw_given
+            | kw_empty
             | kw_otherwise
             | kw_on
             | kw_if
@@ -489,7 +492,25 @@ fn stmt(p: P) -> Stmt {
             Stmt::For(f)
         }
         Rule::requirement => {
-            let text = collapse(p.as_str());
+            // The text ends with the requirement's last token: optional parts after it let pest
+            // take in the whitespace and comments that follow, which are not part of it.
+            let start = p.as_span().start();
+            let mut end = p.as_span().end();
+            let mut last = p.clone().into_inner().last();
+            while let Some(x) = last {
+                end = x.as_span().end();
+                last = x.into_inner().last();
+            }
+            // After the last token only closing brackets, `;`, whitespace and comments remain
+            // (no text literal, which would be a token): keep the brackets.
+            let (head, tail) = p.as_str().split_at((end - start).min(p.as_str().len()));
+            let tail: String = tail
+                .lines()
+                .map(|l| l.split("//").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace([';', '；'], " ");
+            let text = collapse(&format!("{head}{tail}"));
             let mut it = p.into_inner();
             let m = it.next().expect("grammar: modality").into_inner().next().expect("grammar: modality kind");
             let modality = match m.as_rule() {
@@ -499,8 +520,15 @@ fn stmt(p: P) -> Stmt {
                 Rule::should_not => Modality::ShouldNot,
                 r => unreachable!("grammar: modality {r:?}"),
             };
-            let mut r =
-                Requirement { modality, label: None, condition: placeholder(sp), deadline: None, text, span: sp };
+            let mut r = Requirement {
+                modality,
+                label: None,
+                condition: placeholder(sp),
+                deadline: None,
+                given: None,
+                text,
+                span: sp,
+            };
             for x in it {
                 match x.as_rule() {
                     Rule::req_label => r.label = Some(name(x.into_inner().next().expect("grammar: label name"))),
@@ -509,9 +537,15 @@ fn stmt(p: P) -> Stmt {
                         let mut d = x.into_inner();
                         let kind = match d.next().expect("grammar: deadline kind").as_rule() {
                             Rule::by => DeadlineKind::By,
+                            Rule::at => DeadlineKind::At,
                             _ => DeadlineKind::Before,
                         };
                         r.deadline = Some((kind, expr(d.next().expect("grammar: deadline date"))));
+                    }
+                    Rule::given => {
+                        let g = keyword_free(x).next().expect("grammar: given condition");
+                        let text = collapse(g.as_str());
+                        r.given = Some((expr(g), text));
                     }
                     x => unreachable!("grammar: requirement part {x:?}"),
                 }
@@ -645,7 +679,7 @@ fn postfix(p: P) -> Expr {
                 let mut args = vec![Arg { value: e.clone(), filter: None, during: None, span: e.span }];
                 args.extend(margs.into_inner().map(call_arg));
                 let text = format!("{}.{}(…)", "x", n.text);
-                Expr { kind: ExprKind::Call { func: n, args, text }, span: sp }
+                Expr { kind: ExprKind::Call { func: n, args, text, empty: None }, span: sp }
             }
             None => Expr { kind: ExprKind::Field(Box::new(e), n), span: sp },
         };
@@ -716,8 +750,17 @@ fn primary(p: P) -> Expr {
             let text = collapse(p.as_str());
             let mut it = p.into_inner();
             let func = name(it.next().expect("grammar: call name"));
-            let args = it.map(call_arg).collect();
-            ExprKind::Call { func, args, text }
+            let mut args = Vec::new();
+            let mut empty = None;
+            for x in it {
+                match x.as_rule() {
+                    Rule::call_empty => {
+                        empty = Some(Box::new(expr(keyword_free(x).next().expect("grammar: empty value"))))
+                    }
+                    _ => args.push(call_arg(x)),
+                }
+            }
+            ExprKind::Call { func, args, text, empty }
         }
         r => unreachable!("grammar: unexpected primary {r:?}"),
     };

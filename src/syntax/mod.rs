@@ -346,6 +346,8 @@ const OTHER_KEYWORDS: &[&str] = &[
     "as_of",
     "every",
     "of",
+    "at",
+    "given",
 ];
 
 fn is_keyword(word: &str) -> bool {
@@ -427,7 +429,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
             "`must` or `should`"
         }
         Rule::req_label => "a label",
-        Rule::deadline | Rule::by | Rule::before => "`by` or `before`",
+        Rule::deadline | Rule::by | Rule::before | Rule::at => "`by`, `before` or `at`",
         Rule::otherwise => "`otherwise`",
         Rule::test_as_of => "`as_of`",
         Rule::test_fact => "`fact`",
@@ -484,6 +486,9 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::kw_not => "`not`",
         Rule::kw_by => "`by`",
         Rule::kw_before => "`before`",
+        Rule::kw_at => "`at`",
+        Rule::kw_given | Rule::given => "`given`",
+        Rule::kw_empty | Rule::call_empty => "`empty`",
         Rule::kw_otherwise => "`otherwise`",
         Rule::kw_on => "`on`",
         Rule::kw_if => "`if`",
