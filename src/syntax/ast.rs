@@ -439,6 +439,39 @@ pub struct Arg {
 }
 
 /// Calls `f` on each direct sub-expression of `e`.
+impl Expr {
+    /// A leaf that stands in for an expression taken out of a tree.
+    pub fn placeholder() -> Expr {
+        Expr { kind: ExprKind::Bool(false), span: Span::default() }
+    }
+}
+
+/// Drops an expression without recursion: the derived drop recurses once per level, and a
+/// refused expression may be thousands of levels deep.
+pub fn drop_deep(e: Expr) {
+    let mut stack = vec![e];
+    while let Some(mut e) = stack.pop() {
+        match std::mem::replace(&mut e.kind, ExprKind::Bool(false)) {
+            ExprKind::Field(b, _) | ExprKind::Unary(_, b) => stack.push(*b),
+            ExprKind::Binary(_, a, b) => stack.extend([*a, *b]),
+            ExprKind::List(xs) => stack.extend(xs),
+            ExprKind::If(a, b, c) => stack.extend([*a, *b, *c]),
+            ExprKind::Match(s, arms) => {
+                stack.push(*s);
+                stack.extend(arms.into_iter().map(|a| a.value));
+            }
+            ExprKind::Call { args, .. } => {
+                for a in args {
+                    stack.push(a.value);
+                    stack.extend(a.filter);
+                    stack.extend(a.during);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 pub fn children<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
     match &e.kind {
         ExprKind::Bool(_)

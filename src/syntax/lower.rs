@@ -640,9 +640,11 @@ fn postfix(p: P) -> Expr {
         let margs = parts.next();
         let sp = Span { start: e.span.start, end: if margs.is_some() { end } else { n.span.end } };
         e = match margs {
-            // `x.f(a, b)` is `f(x, a, b)`.
+            // `x.f(a, b)` is `f(x, a, b)`. The receiver is moved, not cloned: a clone of a long
+            // chain would recurse once per link and copy the chain once per link.
             Some(margs) => {
-                let mut args = vec![Arg { value: e.clone(), filter: None, during: None, span: e.span }];
+                let receiver_span = e.span;
+                let mut args = vec![Arg { value: e, filter: None, during: None, span: receiver_span }];
                 args.extend(margs.into_inner().map(call_arg));
                 let text = format!("{}.{}(…)", "x", n.text);
                 Expr { kind: ExprKind::Call { func: n, args, text }, span: sp }
