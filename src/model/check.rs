@@ -767,6 +767,169 @@ impl Checker {
         }
     }
 
+    /// The values a field may take: the defaults of its type, with the ends the policy writes
+    /// after the type in their place. Quantities are magnitudes (a concentration, a mass, a
+    /// capacity, a length; temperatures are in kelvin), so none is negative unless the field
+    /// says so; a percentage is a share, from 0% to 100%; a date lies within a century of the
+    /// plan's period (a `0000-01-01` is a placeholder, not a day anything was done). A plain
+    /// number has no default: it may be a count, a multiple or a change.
+    fn field_range(&mut self, f: &ast::Field, ty: &Ty, unit: Option<&Unit>) -> ValueRange {
+        let end = |value: Value, text: String| Some(RangeBound { value, inclusive: true, text, declared: false });
+        let mut range = match ty {
+            Ty::Percent => ValueRange {
+                low: end(Value::Num(Decimal::ZERO), "0%".into()),
+                high: end(Value::Num(Decimal::ONE), "100%".into()),
+            },
+            Ty::Quantity(_) => {
+                let text = unit.map_or_else(|| "0".to_string(), |u| format!("0 {}", u.name));
+                ValueRange { low: end(Value::Num(Decimal::ZERO), text), high: None }
+            }
+            Ty::Date => {
+                let plan = &self.model.plan;
+                let first = plan.start.map_or(1900, |d| chrono::Datelike::year(&d.naive()) - 100);
+                let last = plan.end.map_or(2200, |d| chrono::Datelike::year(&d.naive()) + 100);
+                let day = |y: i32, m: u32, d: u32| Date::from_ymd(y, m, d).map(Value::Date);
+                ValueRange {
+                    low: day(first, 1, 1).and_then(|v| end(v, format!("{first}-01-01"))),
+                    high: day(last, 12, 31).and_then(|v| end(v, format!("{last}-12-31"))),
+                }
+            }
+            _ => ValueRange::default(),
+        };
+        let Some(written) = &f.range else { return range };
+        let orderable = matches!(ty, Ty::Number | Ty::Percent | Ty::Quantity(_) | Ty::Date);
+        if !orderable {
+            if *ty != Ty::Error {
+                let found = self.ty_name(ty);
+                self.err(
+                    "bad-field-range",
+                    written.span,
+                    format!("`{}` is {found}, which has no range", f.name.text),
+                    "a range (`in 0% .. 100%`, `>= 0 mg/m3`) follows a number, percent, quantity or date type; remove it",
+                );
+            }
+            return range;
+        }
+        if written.both {
+            range = ValueRange::default();
+        }
+        let (mut low_seen, mut high_seen) = (None::<Span>, None::<Span>);
+        for e in &written.ends {
+            let seen = if e.low { &mut low_seen } else { &mut high_seen };
+            if let Some(first) = *seen {
+                let side = if e.low { "lower" } else { "upper" };
+                self.err(
+                    "bad-field-range",
+                    e.span,
+                    format!("`{}` has two {side} ends", f.name.text),
+                    "write one lower end and one upper end at most: `>= 0 t < 100 t`, or `in 0 t .. 100 t`",
+                )
+                .labels
+                .push(crate::diagnostic::Label {
+                    span: first,
+                    message: format!("first {side} end"),
+                    file: None,
+                });
+                continue;
+            }
+            *seen = Some(e.span);
+            let Some((value, text)) = self.range_end(f, ty, unit, e) else { continue };
+            let bound = Some(RangeBound { value, inclusive: e.inclusive, text, declared: true });
+            if e.low {
+                range.low = bound;
+            } else {
+                range.high = bound;
+            }
+        }
+        let order = |a: &Value, b: &Value| match (a, b) {
+            (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+            (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+            _ => None,
+        };
+        if let (Some(a), Some(b)) = (&range.low, &range.high)
+            && let Some(o) = order(&a.value, &b.value)
+            && (o.is_gt() || (o.is_eq() && !(a.inclusive && b.inclusive)))
+        {
+            let describe = range.describe();
+            self.err(
+                "bad-field-range",
+                written.span,
+                format!("no value of `{}` is {describe}", f.name.text),
+                "write the lower end first: `in 0% .. 100%`",
+            );
+            return ValueRange::default();
+        }
+        range
+    }
+
+    /// One written end of a field's range, as a value of the field's type and its text.
+    fn range_end(
+        &mut self,
+        f: &ast::Field,
+        ty: &Ty,
+        unit: Option<&Unit>,
+        e: &ast::RangeEnd,
+    ) -> Option<(Value, String)> {
+        let (negative, lit) = match &e.value.kind {
+            ExprKind::Unary(UnOp::Neg, inner) => (true, inner.as_ref()),
+            _ => (false, &e.value),
+        };
+        let t = self.expr(lit, Some(ty));
+        if t.ty == Ty::Error {
+            return None;
+        }
+        let written = literal_text(lit);
+        let text = if negative { format!("-{written}") } else { written };
+        let expected = match ty {
+            Ty::Percent => "a percentage such as `100%`".to_string(),
+            Ty::Quantity(_) => match unit {
+                Some(u) => format!("a quantity such as `0 {}`", u.name),
+                None => "a quantity".into(),
+            },
+            Ty::Date => "a date such as `2019-01-01`".into(),
+            _ => "a plain number".into(),
+        };
+        let found = self.ty_name(&t.ty);
+        match (ty, &t.ty) {
+            (Ty::Quantity(d), Ty::Quantity(g)) if d != g => {
+                let field_unit = unit.map_or_else(String::new, |u| format!("`{}`, ", u.name));
+                self.err(
+                    "unit-mismatch",
+                    e.value.span,
+                    format!("the range of `{}` is written in `{text}`, which does not convert to {field_unit}dimension `{d}`", f.name.text),
+                    format!("write the end as {expected}"),
+                );
+                return None;
+            }
+            (Ty::Quantity(_), Ty::Quantity(_))
+            | (Ty::Percent, Ty::Percent)
+            | (Ty::Date, Ty::Date)
+            | (Ty::Number, Ty::Number) => {}
+            _ => {
+                self.err(
+                    "bad-field-range",
+                    e.value.span,
+                    format!("the range of `{}` needs {expected}, found {found}", f.name.text),
+                    format!("write the end as {expected}"),
+                );
+                return None;
+            }
+        }
+        match (t.kind, negative) {
+            (TKind::Const(Value::Num(n)), neg) => Some((Value::Num(if neg { -n } else { n }), text)),
+            (TKind::Const(Value::Date(d)), false) => Some((Value::Date(d), text)),
+            _ => {
+                self.err(
+                    "bad-field-range",
+                    e.value.span,
+                    format!("a date in the range of `{}` has a minus sign", f.name.text),
+                    "write the date without `-`",
+                );
+                None
+            }
+        }
+    }
+
     fn record(&mut self, idx: usize, r: &ast::Record) {
         let mut fields: Vec<FieldDecl> = Vec::new();
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
@@ -781,11 +944,13 @@ impl Checker {
                 continue;
             }
             let (ty, unit) = self.ty(&f.ty);
+            let range = self.field_range(f, &ty, unit.as_ref());
             fields.push(FieldDecl {
                 name: f.name.text.clone(),
                 ty,
                 unit,
                 optional: f.optional,
+                range,
                 origin: origin(&self.file, f.name.span),
             });
         }
@@ -1483,7 +1648,23 @@ impl Checker {
                         );
                         None
                     } else if let TKind::Const(v) = te.kind {
-                        Some(TestValue::Value(v))
+                        // A test's facts are held to their fields' ranges as a fact file's are.
+                        if let Some(end) = fd.range.violated_by(&v) {
+                            let side = if fd.range.low.as_ref() == Some(end) { "below" } else { "above" };
+                            self.err(
+                                "value-out-of-range",
+                                e.span,
+                                format!("this value is {side} {}, outside the range of `{}`", end.text, fd.name),
+                                format!(
+                                    "`{}` takes values {}; write a value a fact file could hold",
+                                    fd.name,
+                                    fd.range.describe()
+                                ),
+                            );
+                            None
+                        } else {
+                            Some(TestValue::Value(v))
+                        }
                     } else {
                         self.err("type-mismatch", e.span, "a test fact is a literal value", "write the value itself");
                         None
@@ -2824,6 +3005,16 @@ fn name_span(item: &Item) -> Span {
 }
 
 /// The closest candidate by edit distance, if it is close enough to be a typo.
+/// A literal as written, rebuilt from the AST (the checker never reads file text).
+fn literal_text(e: &ast::Expr) -> String {
+    match &e.kind {
+        ExprKind::Number(n) | ExprKind::Date(n) => n.clone(),
+        ExprKind::Percent(n) => format!("{n}%"),
+        ExprKind::Quantity { amount, unit } => format!("{amount} {}", unit.text),
+        _ => "the value".into(),
+    }
+}
+
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let n: Vec<char> = name.chars().collect();
     let mut best: Option<(usize, &str)> = None;

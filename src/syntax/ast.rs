@@ -144,6 +144,30 @@ pub struct Field {
     pub optional: bool,
     /// The type as written: a built-in type name, an enum, a record kind or a unit.
     pub ty: Name,
+    /// The values the field may take, as written after its type.
+    pub range: Option<FieldRange>,
+    pub span: Span,
+}
+
+/// `in LOW .. HIGH` or `>= LOW`, `< HIGH`, … after a field's type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FieldRange {
+    /// `in A .. B`: the range replaces both default ends (an end left out is open). Comparisons
+    /// replace only the ends they name.
+    pub both: bool,
+    /// The ends as written, in order; the checker refuses two on one side.
+    pub ends: Vec<RangeEnd>,
+    pub span: Span,
+}
+
+/// One end of a field's range: a literal (`Number`, `Percent`, `Quantity` or `Date`, possibly
+/// under a `Neg`), and whether the end itself is allowed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RangeEnd {
+    /// `true` for a lower end (`>=`, `>`, the first end of `in`).
+    pub low: bool,
+    pub value: Expr,
+    pub inclusive: bool,
     pub span: Span,
 }
 

@@ -560,6 +560,11 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::record_key => "`key FIELD`",
         Rule::record_dated => "`dated FIELD`",
         Rule::field => "a field (`name: type`)",
+        Rule::field_range | Rule::range_low | Rule::range_high | Rule::field_cmp => {
+            "a range (`in 0% .. 100%`, `>= 0 mg/m3`)"
+        }
+        Rule::bound_op => "a comparison (`>=`, `>`, `<=`, `<`)",
+        Rule::bound_value => "a number, percentage, quantity or date",
         Rule::optional_mark => "`?`",
         Rule::calendar_entry | Rule::calendar_holiday | Rule::calendar_workday => "`holiday` or `workday`",
         Rule::params | Rule::param => "parameters in parentheses",
