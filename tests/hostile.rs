@@ -344,6 +344,21 @@ fn policy_else_if_chain_at_the_limit() {
     assert_eq!(diags[0].primary_span().start as usize, text.match_indices("if ").nth(63).unwrap().0);
 }
 
+/// What the limit lets through, checking and evaluating recurse over on a 2 MiB stack: the
+/// deepest `else if` chain, and the deepest brackets, each evaluated.
+#[test]
+fn deepest_accepted_shapes_evaluate_on_a_test_stack() {
+    let chain = format!("{}true", "if false then false else ".repeat(63));
+    let brackets = format!("{}1{} > 0", "(".repeat(62), ")".repeat(62));
+    for cond in [chain, brackets] {
+        let status = on_test_stack(move || {
+            let r = common::report(&clause("c", &cond), "{}", "2019-06-01");
+            r.verdicts.iter().map(|v| v.status).collect::<Vec<_>>()
+        });
+        assert_eq!(status, [writ::eval::Status::Satisfied]);
+    }
+}
+
 /// `if` counts end where an expression must have ended: many `if`s one after another in a
 /// clause's statements, in a table's rows and in a list, are not nested.
 #[test]
