@@ -6,8 +6,8 @@
 //!   [`EXPECTED`] names; every diagnostic has a help line, a labelled span inside the text of a
 //!   file of the case; then the input and the rendered diagnostics are snapshotted.
 //! - `fixtures/facts-ok/*`: facts that look wrong but are read as intended (a trimmed enum
-//!   variant, `是`/`否`, negative numbers…): zero diagnostics, then the values read are
-//!   snapshotted.
+//!   variant, `是`/`否`, values at the ends of their fields' ranges…): zero diagnostics, then
+//!   the values read are snapshotted.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -63,6 +63,10 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("wrong-type-reference.json", "bad-value", "the key of a `企業` record"),
     // Dates.
     ("date-feb-30.json", "bad-value", "2019-02 has 28 days"),
+    // Values of the right type outside their field's range.
+    ("range-negative-values.json", "value-out-of-range", "takes values >= 0"),
+    ("range-percent-120.json", "value-out-of-range", "a share from 0% to 100%"),
+    ("range-date-year-zero.json", "value-out-of-range", "within a century of the plan"),
     ("date-month-13.json", "bad-value", "months run from 1 to 12"),
     ("date-spellings.json", "bad-value", "expected a date"),
     ("date-bad-datetime.json", "bad-value", "expected a date or a datetime"),
@@ -332,4 +336,41 @@ fn dump(model: &Model, facts: &Facts) -> String {
         }
     }
     out
+}
+
+/// The three cases of the issue, evaluated: a value outside its field's range is refused where
+/// it is read, so the verdicts that need it are `unknown`, never `satisfied` or `fulfilled`.
+#[test]
+fn values_out_of_range_make_verdicts_unknown() {
+    use writ::db::{Database, FactFile, FactSet, Package, SourceFile};
+    use writ::eval::Status;
+    let policy = r#"plan p "t" { period 2019-01-01 .. 2019-12-31 roles lead "牽頭" }
+party 甲局
+record 窯 key 編號 { 編號: text  顆粒物: mg/m3 }
+record 企業 key 名稱 { 名稱: text  限產比例: percent  完成日?: date }
+clause 限值 "t" { cite "1" "x" lead 甲局 for k in 窯 { must k.顆粒物 <= 30 mg/m3 } }
+clause 錯峰 "t" { cite "2" "x" lead 甲局 for e in 企業 { must e.限產比例 >= 40% } }
+clause 搬遷 "t" { cite "3" "x" lead 甲局 for e in 企業 { must e.完成日 by 2019-09-30 } }
+"#;
+    let facts = r#"{
+  "窯": [ { "編號": "K1", "顆粒物": -5 } ],
+  "企業": [ { "名稱": "E1", "限產比例": "120%", "完成日": "0000-01-01" } ]
+}"#;
+    let db = Database::default();
+    let src = SourceFile::new(&db, Arc::from("policy.writ"), Arc::from(policy));
+    let pkg = Package::new(&db, vec![src]);
+    let checked = db::package_model(&db, pkg);
+    assert!(checked.diagnostics.iter().all(|d| !d.is_error()), "{:?}", checked.diagnostics);
+    let ff = FactFile::new(&db, pkg, Arc::from("facts.json"), facts::Content::text(facts));
+    let codes: Vec<&str> = db::fact_file(&db, ff).diagnostics.iter().map(|d| d.code).collect();
+    // `-5`, `120%` and `0000-01-01`, each refused where it is written.
+    assert_eq!(codes, ["value-out-of-range"; 3]);
+    let set = FactSet::new(&db, pkg, vec![ff]);
+    let linked = db::fact_set(&db, set);
+    let as_of = writ::value::Date::parse_iso("2019-10-15").unwrap();
+    let report = writ::eval::evaluate(&checked.model, linked, as_of);
+    assert!(!report.verdicts.is_empty());
+    for v in &report.verdicts {
+        assert_eq!(v.status, Status::Unknown, "{}: {:?}", v.id, v.status);
+    }
 }

@@ -198,6 +198,185 @@ fn policy_sum_of_ten_thousand_terms() {
     assert!(diags.iter().all(|d| !d.is_error() || d.code == "nesting-too-deep"), "{:?}", codes(&diags));
 }
 
+/// Runs `f` on a thread with a test thread's 2 MiB stack, whatever `RUST_MIN_STACK` says: the
+/// smaller stack finds a recursion sooner than the binary's 8 MiB main thread.
+fn on_test_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(2 * MB).spawn(f).unwrap().join().unwrap()
+}
+
+/// How deep each recursive shape of the language is written in [`deep_shapes`].
+const DEEP: usize = 10_000;
+
+/// Every recursive shape of the grammar, written `DEEP` levels deep, as a whole policy: its
+/// name, and the text.
+fn deep_shapes() -> Vec<(&'static str, String)> {
+    let n = DEEP;
+    let in_clause = |cond: String| format!("{PLAN}{}", clause("c", &cond));
+    let kiln = "record 窯 key 編號 { 編號: text  值: number }\n";
+    vec![
+        ("an `else if` chain", in_clause(format!("{}0 > 1", "if true then 1 else ".repeat(n)))),
+        ("`if` in the condition", in_clause(format!("{}true{}", "if ".repeat(n), " then true else false".repeat(n)))),
+        ("`if` in the `then` branch", in_clause(format!("{}1{} > 0", "if true then ".repeat(n), " else 0".repeat(n)))),
+        ("unclosed `if`s", in_clause("if ".repeat(n))),
+        ("`if` and `-` alternating", in_clause(format!("{}1 > 0", "if true then - ".repeat(n)))),
+        ("nested `match`", in_clause(format!("{}1{} > 0", "match 1 { _ => ".repeat(n), " }".repeat(n)))),
+        ("nested calls", in_clause(format!("{}1{} > 0", "max(".repeat(n), ")".repeat(n)))),
+        ("nested lists", in_clause(format!("1 in {}1{}", "[".repeat(n), "]".repeat(n)))),
+        ("a chain of `and`", in_clause(format!("{}true", "true and ".repeat(n)))),
+        ("a chain of `or`", in_clause(format!("{}true", "true or ".repeat(n)))),
+        ("a chain of `*`", in_clause(format!("{}1 > 0", "1 * ".repeat(n)))),
+        ("a chain of comparisons", in_clause(format!("{}1", "1 < ".repeat(n)))),
+        ("a chain of `not in`", in_clause(format!("1{}", " not in [1]".repeat(n)))),
+        (
+            "a chain of fields",
+            format!(
+                "{PLAN}{kiln}clause c \"t\" {{ cite \"1\" \"x\" lead 甲局 for k in 窯 {{ must k{} > 0 }} }}\n",
+                ".值".repeat(n)
+            ),
+        ),
+        ("a chain of method calls", in_clause(format!("1{} > 0", ".max(1)".repeat(n)))),
+        (
+            "nested `for` blocks",
+            format!(
+                "{PLAN}{kiln}clause c \"t\" {{ cite \"1\" \"x\" lead 甲局 {}must 1 > 0{} }}\n",
+                "for k in 窯 { ".repeat(n),
+                " }".repeat(n)
+            ),
+        ),
+        (
+            "nested `every` blocks",
+            format!(
+                "{PLAN}clause c \"t\" {{ cite \"1\" \"x\" lead 甲局 {}must 1 > 0{} }}\n",
+                "every month m of plan.period { ".repeat(n),
+                " }".repeat(n)
+            ),
+        ),
+        (
+            "`unless` with an `if` chain",
+            format!(
+                "{PLAN}clause c \"t\" {{ cite \"1\" \"x\" lead 甲局 unless {}false must 1 > 0 }}\n",
+                "if true then false else ".repeat(n)
+            ),
+        ),
+        (
+            "a `let` with an `if` chain",
+            format!(
+                "{PLAN}clause c \"t\" {{ cite \"1\" \"x\" lead 甲局 let x = {}1 must x > 0 }}\n",
+                "if true then 1 else ".repeat(n)
+            ),
+        ),
+        (
+            "a deadline with an `if` chain",
+            in_clause(format!("1 > 0 by {}2019-01-01", "if true then 2019-01-01 else ".repeat(n))),
+        ),
+        (
+            "a rule body with an `if` chain",
+            format!("{PLAN}rule r() {{ {}true }}\n", "if true then true else ".repeat(n)),
+        ),
+        (
+            "a table value with an `if` chain",
+            format!("{PLAN}table t(x: number) {{ _ => {}1 }}\n", "if true then 1 else ".repeat(n)),
+        ),
+        (
+            "a test fact with a chain",
+            format!(
+                "{PLAN}{kiln}test \"t\" {{ as_of 2019-01-01 fact 窯 {{ 編號: \"a\", 值: {}1 }} }}\n",
+                "1 + ".repeat(n)
+            ),
+        ),
+        (
+            "a `during` with a field chain",
+            format!(
+                "{PLAN}clause c \"t\" {{ cite \"1\" \"x\" lead 甲局 during plan.period{} must 1 > 0 }}\n",
+                ".x".repeat(n)
+            ),
+        ),
+    ]
+}
+
+/// Each shape ends in `nesting-too-deep` (or, for a text that is not a policy, a syntax error)
+/// on a 2 MiB stack, never in a stack overflow.
+#[test]
+fn policy_every_recursive_shape_ten_thousand_deep() {
+    for (what, text) in deep_shapes() {
+        let t = text.clone();
+        let diags = timed(&format!("policy: {what}, {DEEP} deep"), || on_test_stack(move || check_policy(&t)));
+        assert!(
+            diags.iter().any(|d| d.code == "nesting-too-deep"),
+            "{what}: {:?}",
+            diags.iter().map(|d| (d.code, &d.message)).collect::<Vec<_>>()
+        );
+        assert!(
+            diags.iter().all(|d| d.code == "nesting-too-deep" || d.code == "syntax-error"),
+            "{what}: {:?}",
+            codes(&diags)
+        );
+        render_policy(&diags, &text);
+    }
+}
+
+/// The same shapes through the `writ` binary, whose main thread has 8 MiB: exit 2 with the
+/// diagnostic, never a crash.
+#[test]
+fn binary_every_recursive_shape_ten_thousand_deep() {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-deep-shapes");
+    for (i, (what, text)) in deep_shapes().into_iter().enumerate() {
+        let dir = root.join(format!("shape{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("policy.writ"), &text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_writ")).arg("check").arg(&dir).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(stderr.contains("nesting-too-deep"), "{what}: {stderr}");
+    }
+}
+
+/// At the limit: an `else if` chain inside a clause's braces is read up to 63 `if`s (64 levels
+/// with the braces); the 64th `if` is refused where it is written.
+#[test]
+fn policy_else_if_chain_at_the_limit() {
+    let chain = |n: usize| format!("{PLAN}{}", clause("c", &format!("{}false", "if true then true else ".repeat(n))));
+    let diags = check_policy(&chain(63));
+    assert!(diags.iter().all(|d| !d.is_error()), "{:?}", codes(&diags));
+    let text = chain(64);
+    let diags = check_policy(&text);
+    assert_eq!(codes(&diags), ["nesting-too-deep"]);
+    assert_eq!(diags[0].primary_span().start as usize, text.match_indices("if ").nth(63).unwrap().0);
+}
+
+/// What the limit lets through, checking and evaluating recurse over on a 2 MiB stack: the
+/// deepest `else if` chain, and the deepest brackets, each evaluated.
+#[test]
+fn deepest_accepted_shapes_evaluate_on_a_test_stack() {
+    let chain = format!("{}true", "if false then false else ".repeat(63));
+    let brackets = format!("{}1{} > 0", "(".repeat(62), ")".repeat(62));
+    for cond in [chain, brackets] {
+        let status = on_test_stack(move || {
+            let r = common::report(&clause("c", &cond), "{}", "2019-06-01");
+            r.verdicts.iter().map(|v| v.status).collect::<Vec<_>>()
+        });
+        assert_eq!(status, [writ::eval::Status::Satisfied]);
+    }
+}
+
+/// `if` counts end where an expression must have ended: many `if`s one after another in a
+/// clause's statements, in a table's rows and in a list, are not nested.
+#[test]
+fn policy_many_ifs_side_by_side_are_not_nested() {
+    let mut body = String::new();
+    for i in 0..100 {
+        body.push_str(&format!("let x{i} = if true then {i} else 0\n must x{i} >= 0\n"));
+    }
+    let rows: String = (0..100).map(|i| format!("{i} => if true then {i} else 0\n")).collect();
+    let list: Vec<String> = (0..100).map(|i| format!("if true then {i} else 0")).collect();
+    let text = format!(
+        "{PLAN}clause c \"t\" {{ cite \"1\" \"x\" lead 甲局 {body} must 1 in [{}] }}\ntable t(x: number) {{ {rows} _ => 0 }}\n",
+        list.join(", ")
+    );
+    let diags = check_policy(&text);
+    assert!(diags.iter().all(|d| !d.is_error()), "{:?}", diags.iter().map(|d| &d.message).collect::<Vec<_>>());
+}
+
 /// `check_depth` knows only ASCII strings: a `)` inside `“)”` lowers its count, so 1,000 real
 /// levels pass the 64-level guard and overflow the stack in `syntax::lower`.
 #[test]

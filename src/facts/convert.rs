@@ -79,6 +79,12 @@ pub(super) fn convert(schema: &Schema<'_>, field: &FieldDecl, raw: &Raw<'_>) -> 
             return Err(cx.unsupported());
         }
     };
+    // A value of the right type can still be impossible: a negative concentration, a share of
+    // 120%, a completion date of 0000-01-01. Comparing it with a limit would give a verdict
+    // that looks right, so it is refused like any value that cannot be read.
+    if let Some(end) = field.range.violated_by(&value) {
+        return Err(cx.out_of_range(end, &value));
+    }
     Ok(Some(Cell::Value(value)))
 }
 
@@ -197,6 +203,55 @@ impl Cx<'_, '_> {
             Ty::Duration | Ty::List(_) | Ty::Kind(_) | Ty::Period | Ty::Interval | Ty::Error => {
                 "declare the field as text, number, quantity, percent, yes/no, date, enum, party or reference".into()
             }
+        }
+    }
+
+    /// `value-out-of-range`: the value lies outside the field's range, past `end`.
+    fn out_of_range(&self, end: &crate::model::RangeBound, value: &Value) -> Bad {
+        let field = &self.field.name;
+        let range = self.field.range.describe();
+        let low = self.field.range.low.as_ref() == Some(end);
+        let side = match (low, end.inclusive) {
+            (true, true) => "below",
+            (true, false) => "at or below",
+            (false, true) => "above",
+            (false, false) => "at or above",
+        };
+        let found = match value {
+            Value::Date(d) => format!("`{d}`"),
+            _ => self.found(),
+        };
+        let message = format!("{found} is {side} {}, outside the range of `{field}`", end.text);
+        let help = if end.declared {
+            format!(
+                "`{field}` takes values {range}, as the policy's record declares; correct the value, or the record if the value is real"
+            )
+        } else {
+            let why = match &self.field.ty {
+                Ty::Quantity(_) => "a quantity is not negative unless its field says so",
+                Ty::Percent => "a percentage is a share from 0% to 100% unless its field says so",
+                Ty::Date => "a date lies within a century of the plan's period unless its field says so",
+                _ => "this is the default of the field's type",
+            };
+            let example = match &self.field.ty {
+                Ty::Quantity(_) => match &self.field.unit {
+                    Some(u) => format!("`{field}: {} >= -100 {}`", u.name, u.name),
+                    None => format!("`{field}: … >= …`"),
+                },
+                Ty::Percent => format!("`{field}: percent in -100% .. 500%`"),
+                Ty::Date => format!("`{field}: date >= 1900-01-01`"),
+                _ => format!("`{field}: … in … .. …`"),
+            };
+            format!(
+                "`{field}` takes values {range}: {why}; correct the value, or if such values are real, declare the field's range in the record: {example}"
+            )
+        };
+        Bad {
+            code: "value-out-of-range",
+            span: self.raw.span,
+            message,
+            label: format!("`{field}` takes values {range}"),
+            help,
         }
     }
 

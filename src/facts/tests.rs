@@ -38,6 +38,7 @@ static PARTS: LazyLock<Parts> = LazyLock::new(|| {
         unit: None,
         ty,
         optional,
+        range: Default::default(),
         origin: origin.clone(),
     };
     let mg = units.parse("mg/m3").unwrap();

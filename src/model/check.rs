@@ -17,7 +17,11 @@ use std::sync::Arc;
 /// `incomplete` says that some file of the package did not parse: its declarations are missing,
 /// so a missing plan is not reported and unresolved names say why they may be unresolved.
 pub fn check(files: &[(Arc<str>, &ast::Module)], incomplete: bool) -> (Model, Vec<Diagnostic>) {
-    let mut c = Checker { incomplete, ..Checker::default() };
+    check_with_budget(files, incomplete, SUGGESTION_BUDGET)
+}
+
+fn check_with_budget(files: &[(Arc<str>, &ast::Module)], incomplete: bool, budget: usize) -> (Model, Vec<Diagnostic>) {
+    let mut c = Checker { incomplete, suggestion_budget: budget.into(), ..Checker::default() };
     c.collect(files);
     c.run(files);
     let mut diags = c.diags;
@@ -33,7 +37,7 @@ pub fn check(files: &[(Arc<str>, &ast::Module)], incomplete: bool) -> (Model, Ve
     (c.model, diags)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum DeclKind {
     Plan,
     Party,
@@ -101,7 +105,26 @@ struct Checker {
     rule_asts: Vec<(Arc<str>, ast::Rule)>,
     /// Clause → clauses whose verdicts it reads.
     clause_deps: Vec<Vec<(String, Span)>>,
+    /// How many names of each kind are declared so far: the index of the next one.
+    kind_counts: HashMap<DeclKind, u32>,
+    /// Positions of declarations by name in the model's vectors, one map per kind, filled
+    /// lazily by [`Checker::find`] with the entries pushed since its last call. A scan per
+    /// reference made checking quadratic in the number of declarations.
+    positions: std::cell::RefCell<HashMap<DeclKind, Positions>>,
+    /// Every enum variant by name: the enums (and positions within them) that declare it.
+    variant_index: HashMap<String, Vec<(u32, u32)>>,
+    /// Candidate names the did-you-mean search may still compare (see [`SUGGESTION_BUDGET`]).
+    suggestion_budget: std::cell::Cell<usize>,
 }
+
+/// How many entries of one kind's model vector are indexed, and their positions by name.
+type Positions = (usize, HashMap<String, u32>);
+
+/// How many candidate names the did-you-mean searches of one package may compare in all. Each
+/// search compares the unknown name with every declaration of the kinds it could be, so a
+/// package with many unknown names and many declarations would take time growing with their
+/// product; once the budget is spent, later diagnostics keep their generic help line.
+pub const SUGGESTION_BUDGET: usize = 1_000_000;
 
 fn origin(file: &Arc<str>, span: Span) -> Origin {
     Origin { file: file.clone(), span }
@@ -163,7 +186,6 @@ impl Checker {
                     }
                     plan_seen = Some(origin(file, nspan));
                 }
-                let count = self.names.values().filter(|(k, _, _)| *k == kind).count() as u32;
                 if let Some((k, _, o)) = self.names.get(name) {
                     let (k, o) = (*k, o.clone());
                     let d =
@@ -174,7 +196,9 @@ impl Checker {
                     self.diags.push(d);
                     continue;
                 }
-                self.names.insert(name.to_string(), (kind, count, origin(file, nspan)));
+                let count = self.kind_counts.entry(kind).or_insert(0);
+                self.names.insert(name.to_string(), (kind, *count, origin(file, nspan)));
+                *count += 1;
             }
         }
         if plan_seen.is_none() && !self.incomplete {
@@ -307,6 +331,8 @@ impl Checker {
     /// The plan's outline and its untestable sentences; every cite should name an entry.
     fn outline(&mut self, files: &[(Arc<str>, &ast::Module)]) {
         let mut seen: Option<Origin> = None;
+        // The outline's numbers, for membership tests in time independent of its length.
+        let mut numbers: std::collections::HashSet<String> = std::collections::HashSet::new();
         for (file, module) in files {
             self.file = file.clone();
             for item in &module.items {
@@ -322,7 +348,7 @@ impl Checker {
                 }
                 seen = Some(origin(file, o.span));
                 for (number, title) in &o.entries {
-                    if self.model.outline.iter().any(|e| e.number == number.text) {
+                    if !numbers.insert(number.text.clone()) {
                         self.err(
                             "duplicate-definition",
                             number.span,
@@ -342,8 +368,9 @@ impl Checker {
             self.file = file.clone();
             for item in &module.items {
                 let Item::Untestable(u) = item else { continue };
-                if seen.is_some() && !self.model.outline.iter().any(|e| e.number == u.number.text) {
-                    let help = did_you_mean(&u.number.text, self.model.outline.iter().map(|e| e.number.as_str()))
+                if seen.is_some() && !numbers.contains(&u.number.text) {
+                    let help = self
+                        .did_you_mean(&u.number.text, self.model.outline.iter().map(|e| e.number.as_str()))
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| "add the number to the `outline`".into());
                     self.err(
@@ -362,11 +389,12 @@ impl Checker {
             }
         }
         if seen.is_some() {
-            let numbers: Vec<String> = self.model.outline.iter().map(|e| e.number.clone()).collect();
             for c in &self.model.clauses {
                 let Some(cite) = &c.cite else { continue };
                 if !numbers.contains(&cite.number) {
-                    let help = did_you_mean(&cite.number, numbers.iter().map(String::as_str))
+                    let outline = self.model.outline.iter().map(|e| e.number.as_str());
+                    let help = self
+                        .did_you_mean(&cite.number, outline)
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| "add the number to the `outline`, or correct the cite".into());
                     self.diags.push(
@@ -387,14 +415,45 @@ impl Checker {
         self.names.get(name).map(|(k, i, _)| (*k, *i))
     }
 
-    /// Index of a declaration by kind, found by name in the model vectors (names are unique).
-    fn find<T>(&self, items: &[T], name: &str, get: impl Fn(&T) -> &str) -> Option<u32> {
-        items.iter().position(|x| get(x) == name).map(|i| i as u32)
+    /// Index of a declaration of `kind`, found by name in its model vector `items`: the first
+    /// with that name, as a scan would find it. The vectors only grow, so the map indexes the
+    /// entries pushed since the last call and each entry is hashed once.
+    fn find<T>(&self, kind: DeclKind, items: &[T], name: &str, get: impl Fn(&T) -> &str) -> Option<u32> {
+        let mut positions = self.positions.borrow_mut();
+        let (seen, map) = positions.entry(kind).or_default();
+        if *seen > items.len() {
+            // The vector was replaced by a shorter one: index it afresh.
+            *seen = 0;
+            map.clear();
+        }
+        for (i, x) in items.iter().enumerate().skip(*seen) {
+            map.entry(get(x).to_string()).or_insert(i as u32);
+        }
+        *seen = items.len();
+        map.get(name).copied()
+    }
+
+    /// The position of variant `name` in enum `ei`.
+    fn variant(&self, ei: u32, name: &str) -> Option<usize> {
+        self.variant_index.get(name)?.iter().find(|(e, _)| *e == ei).map(|&(_, vi)| vi as usize)
     }
 
     fn suggest(&self, name: &str, kinds: &[DeclKind]) -> Option<String> {
         let candidates = self.names.iter().filter(|(_, (k, _, _))| kinds.contains(k)).map(|(n, _)| n.as_str());
-        did_you_mean(name, candidates)
+        self.did_you_mean(name, candidates)
+    }
+
+    /// [`did_you_mean`] within the package's [`SUGGESTION_BUDGET`]: a search runs whole or not
+    /// at all, so which diagnostics get a suggestion depends only on the package.
+    fn did_you_mean<'a>(&self, name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+        let left = self.suggestion_budget.get();
+        if left == 0 {
+            return None;
+        }
+        let mut compared = 0usize;
+        let best = did_you_mean(name, candidates.inspect(|_| compared += 1));
+        self.suggestion_budget.set(left.saturating_sub(compared));
+        best
     }
 
     fn unit_decl(&mut self, u: &ast::UnitDecl) {
@@ -434,12 +493,12 @@ impl Checker {
         for n in names {
             match self.lookup(&n.text) {
                 Some((DeclKind::Party, _)) => {
-                    if let Some(i) = self.find(&self.model.parties, &n.text, |p| &p.name) {
+                    if let Some(i) = self.find(DeclKind::Party, &self.model.parties, &n.text, |p| &p.name) {
                         out.push(i);
                     }
                 }
                 Some((DeclKind::Group, _)) => {
-                    if let Some(i) = self.find(&self.model.groups, &n.text, |g| &g.name) {
+                    if let Some(i) = self.find(DeclKind::Group, &self.model.groups, &n.text, |g| &g.name) {
                         out.extend(self.model.groups[i as usize].members.clone());
                     }
                 }
@@ -568,7 +627,7 @@ impl Checker {
             info.roles.push(RoleDecl { name: n.text.clone(), label: label.as_ref().map(|s| s.text.clone()) });
         }
         if let Some(c) = &p.calendar {
-            info.calendar = self.find(&self.model.calendars, &c.text, |x| &x.name);
+            info.calendar = self.find(DeclKind::Calendar, &self.model.calendars, &c.text, |x| &x.name);
             match info.calendar {
                 Some(i) => {
                     let decl = &self.model.calendars[i as usize];
@@ -620,8 +679,9 @@ impl Checker {
 
     fn enum_decl(&mut self, e: &ast::EnumDecl) {
         let mut variants: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for v in &e.variants {
-            if variants.contains(&v.text) {
+            if !seen.insert(&v.text) {
                 self.err(
                     "duplicate-definition",
                     v.span,
@@ -639,6 +699,10 @@ impl Checker {
                 format!("enum `{}` has no variants", e.name.text),
                 "list its values: `enum NAME { A, B }`",
             );
+        }
+        let ei = self.model.enums.len() as u32;
+        for (vi, v) in variants.iter().enumerate() {
+            self.variant_index.entry(v.clone()).or_default().push((ei, vi as u32));
         }
         self.model.enums.push(EnumDecl {
             name: e.name.text.clone(),
@@ -670,11 +734,12 @@ impl Checker {
         }
         match self.lookup(&n.text) {
             Some((DeclKind::Enum, _)) => {
-                let i = self.find(&self.model.enums, &n.text, |e| &e.name).expect("declared enum");
+                let i = self.find(DeclKind::Enum, &self.model.enums, &n.text, |e| &e.name).expect("declared enum");
                 return (Ty::Enum(i), None);
             }
             Some((DeclKind::Record, _)) => {
-                let i = self.find(&self.model.records, &n.text, |r| &r.name).expect("declared record");
+                let i =
+                    self.find(DeclKind::Record, &self.model.records, &n.text, |r| &r.name).expect("declared record");
                 return (Ty::Ref(i), None);
             }
             _ => {}
@@ -687,15 +752,12 @@ impl Checker {
             }
             Ok(u) => (Ty::Quantity(u.dim), Some(u)),
             Err(_) => {
-                let mut names: Vec<&str> = vec!["bool", "text", "number", "percent", "date", "duration", "party"];
-                let decl: Vec<String> = self
-                    .names
-                    .iter()
-                    .filter(|(_, (k, _, _))| matches!(k, DeclKind::Enum | DeclKind::Record))
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                names.extend(decl.iter().map(|s| s.as_str()));
-                let help = match did_you_mean(&n.text, names.into_iter()) {
+                let names = ["bool", "text", "number", "percent", "date", "duration", "party"].into_iter().chain(
+                    (self.names.iter())
+                        .filter(|(_, (k, _, _))| matches!(k, DeclKind::Enum | DeclKind::Record))
+                        .map(|(k, _)| k.as_str()),
+                );
+                let help = match self.did_you_mean(&n.text, names) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "a type is `bool`, `text`, `number`, `percent`, `date`, an enum, a record kind or a unit such as `mg/m3`".into(),
                 };
@@ -705,10 +767,174 @@ impl Checker {
         }
     }
 
+    /// The values a field may take: the defaults of its type, with the ends the policy writes
+    /// after the type in their place. Quantities are magnitudes (a concentration, a mass, a
+    /// capacity, a length; temperatures are in kelvin), so none is negative unless the field
+    /// says so; a percentage is a share, from 0% to 100%; a date lies within a century of the
+    /// plan's period (a `0000-01-01` is a placeholder, not a day anything was done). A plain
+    /// number has no default: it may be a count, a multiple or a change.
+    fn field_range(&mut self, f: &ast::Field, ty: &Ty, unit: Option<&Unit>) -> ValueRange {
+        let end = |value: Value, text: String| Some(RangeBound { value, inclusive: true, text, declared: false });
+        let mut range = match ty {
+            Ty::Percent => ValueRange {
+                low: end(Value::Num(Decimal::ZERO), "0%".into()),
+                high: end(Value::Num(Decimal::ONE), "100%".into()),
+            },
+            Ty::Quantity(_) => {
+                let text = unit.map_or_else(|| "0".to_string(), |u| format!("0 {}", u.name));
+                ValueRange { low: end(Value::Num(Decimal::ZERO), text), high: None }
+            }
+            Ty::Date => {
+                let plan = &self.model.plan;
+                let first = plan.start.map_or(1900, |d| chrono::Datelike::year(&d.naive()) - 100);
+                let last = plan.end.map_or(2200, |d| chrono::Datelike::year(&d.naive()) + 100);
+                let day = |y: i32, m: u32, d: u32| Date::from_ymd(y, m, d).map(Value::Date);
+                ValueRange {
+                    low: day(first, 1, 1).and_then(|v| end(v, format!("{first}-01-01"))),
+                    high: day(last, 12, 31).and_then(|v| end(v, format!("{last}-12-31"))),
+                }
+            }
+            _ => ValueRange::default(),
+        };
+        let Some(written) = &f.range else { return range };
+        let orderable = matches!(ty, Ty::Number | Ty::Percent | Ty::Quantity(_) | Ty::Date);
+        if !orderable {
+            if *ty != Ty::Error {
+                let found = self.ty_name(ty);
+                self.err(
+                    "bad-field-range",
+                    written.span,
+                    format!("`{}` is {found}, which has no range", f.name.text),
+                    "a range (`in 0% .. 100%`, `>= 0 mg/m3`) follows a number, percent, quantity or date type; remove it",
+                );
+            }
+            return range;
+        }
+        if written.both {
+            range = ValueRange::default();
+        }
+        let (mut low_seen, mut high_seen) = (None::<Span>, None::<Span>);
+        for e in &written.ends {
+            let seen = if e.low { &mut low_seen } else { &mut high_seen };
+            if let Some(first) = *seen {
+                let side = if e.low { "lower" } else { "upper" };
+                self.err(
+                    "bad-field-range",
+                    e.span,
+                    format!("`{}` has two {side} ends", f.name.text),
+                    "write one lower end and one upper end at most: `>= 0 t < 100 t`, or `in 0 t .. 100 t`",
+                )
+                .labels
+                .push(crate::diagnostic::Label {
+                    span: first,
+                    message: format!("first {side} end"),
+                    file: None,
+                });
+                continue;
+            }
+            *seen = Some(e.span);
+            let Some((value, text)) = self.range_end(f, ty, unit, e) else { continue };
+            let bound = Some(RangeBound { value, inclusive: e.inclusive, text, declared: true });
+            if e.low {
+                range.low = bound;
+            } else {
+                range.high = bound;
+            }
+        }
+        let order = |a: &Value, b: &Value| match (a, b) {
+            (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+            (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+            _ => None,
+        };
+        if let (Some(a), Some(b)) = (&range.low, &range.high)
+            && let Some(o) = order(&a.value, &b.value)
+            && (o.is_gt() || (o.is_eq() && !(a.inclusive && b.inclusive)))
+        {
+            let describe = range.describe();
+            self.err(
+                "bad-field-range",
+                written.span,
+                format!("no value of `{}` is {describe}", f.name.text),
+                "write the lower end first: `in 0% .. 100%`",
+            );
+            return ValueRange::default();
+        }
+        range
+    }
+
+    /// One written end of a field's range, as a value of the field's type and its text.
+    fn range_end(
+        &mut self,
+        f: &ast::Field,
+        ty: &Ty,
+        unit: Option<&Unit>,
+        e: &ast::RangeEnd,
+    ) -> Option<(Value, String)> {
+        let (negative, lit) = match &e.value.kind {
+            ExprKind::Unary(UnOp::Neg, inner) => (true, inner.as_ref()),
+            _ => (false, &e.value),
+        };
+        let t = self.expr(lit, Some(ty));
+        if t.ty == Ty::Error {
+            return None;
+        }
+        let written = literal_text(lit);
+        let text = if negative { format!("-{written}") } else { written };
+        let expected = match ty {
+            Ty::Percent => "a percentage such as `100%`".to_string(),
+            Ty::Quantity(_) => match unit {
+                Some(u) => format!("a quantity such as `0 {}`", u.name),
+                None => "a quantity".into(),
+            },
+            Ty::Date => "a date such as `2019-01-01`".into(),
+            _ => "a plain number".into(),
+        };
+        let found = self.ty_name(&t.ty);
+        match (ty, &t.ty) {
+            (Ty::Quantity(d), Ty::Quantity(g)) if d != g => {
+                let field_unit = unit.map_or_else(String::new, |u| format!("`{}`, ", u.name));
+                self.err(
+                    "unit-mismatch",
+                    e.value.span,
+                    format!("the range of `{}` is written in `{text}`, which does not convert to {field_unit}dimension `{d}`", f.name.text),
+                    format!("write the end as {expected}"),
+                );
+                return None;
+            }
+            (Ty::Quantity(_), Ty::Quantity(_))
+            | (Ty::Percent, Ty::Percent)
+            | (Ty::Date, Ty::Date)
+            | (Ty::Number, Ty::Number) => {}
+            _ => {
+                self.err(
+                    "bad-field-range",
+                    e.value.span,
+                    format!("the range of `{}` needs {expected}, found {found}", f.name.text),
+                    format!("write the end as {expected}"),
+                );
+                return None;
+            }
+        }
+        match (t.kind, negative) {
+            (TKind::Const(Value::Num(n)), neg) => Some((Value::Num(if neg { -n } else { n }), text)),
+            (TKind::Const(Value::Date(d)), false) => Some((Value::Date(d), text)),
+            _ => {
+                self.err(
+                    "bad-field-range",
+                    e.value.span,
+                    format!("a date in the range of `{}` has a minus sign", f.name.text),
+                    "write the date without `-`",
+                );
+                None
+            }
+        }
+    }
+
     fn record(&mut self, idx: usize, r: &ast::Record) {
         let mut fields: Vec<FieldDecl> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for f in &r.fields {
-            if fields.iter().any(|x| x.name == f.name.text) {
+            if !seen.insert(&f.name.text) {
                 self.err(
                     "duplicate-field",
                     f.name.span,
@@ -718,17 +944,20 @@ impl Checker {
                 continue;
             }
             let (ty, unit) = self.ty(&f.ty);
+            let range = self.field_range(f, &ty, unit.as_ref());
             fields.push(FieldDecl {
                 name: f.name.text.clone(),
                 ty,
                 unit,
                 optional: f.optional,
+                range,
                 origin: origin(&self.file, f.name.span),
             });
         }
         let key = fields.iter().position(|f| f.name == r.key.text);
         if key.is_none() {
-            let help = did_you_mean(&r.key.text, fields.iter().map(|f| f.name.as_str()))
+            let help = self
+                .did_you_mean(&r.key.text, fields.iter().map(|f| f.name.as_str()))
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| "name one of the record's fields after `key`".into());
             self.err(
@@ -1015,7 +1244,7 @@ impl Checker {
                 ast::Stmt::Otherwise { sanctions: names, on, .. } => {
                     let on = on.as_ref().map(|e| self.expr(e, None));
                     for n in names {
-                        match self.find(&self.model.sanctions, &n.text, |s| &s.name) {
+                        match self.find(DeclKind::Sanction, &self.model.sanctions, &n.text, |s| &s.name) {
                             Some(i) => sanctions.push(SanctionApp { sanction: i, on: on.clone() }),
                             None => {
                                 let help = match self.suggest(&n.text, &[DeclKind::Sanction]) {
@@ -1050,7 +1279,9 @@ impl Checker {
         let depth = self.locals.len();
         let (source, ty) = match self.lookup(&f.scope.text) {
             Some((DeclKind::Record, _)) => {
-                let kind = self.find(&self.model.records, &f.scope.text, |r| &r.name).expect("declared record");
+                let kind = self
+                    .find(DeclKind::Record, &self.model.records, &f.scope.text, |r| &r.name)
+                    .expect("declared record");
                 match &f.keys {
                     None => (ScopeSource::All(kind), Ty::Ref(kind)),
                     Some(keys) => {
@@ -1190,7 +1421,7 @@ impl Checker {
                     }
                 }
             }
-            ExprKind::Name(n) => match self.find(&self.model.periods, n, |p| &p.name) {
+            ExprKind::Name(n) => match self.find(DeclKind::Period, &self.model.periods, n, |p| &p.name) {
                 Some(i) => Some(TPeriod::Named(i)),
                 None => {
                     let help = match self.suggest(n, &[DeclKind::Period]) {
@@ -1385,7 +1616,7 @@ impl Checker {
         };
         let mut facts = Vec::new();
         for f in &t.facts {
-            let Some(kind) = self.find(&self.model.records, &f.kind.text, |r| &r.name) else {
+            let Some(kind) = self.find(DeclKind::Record, &self.model.records, &f.kind.text, |r| &r.name) else {
                 let help = self
                     .suggest(&f.kind.text, &[DeclKind::Record])
                     .map(|s| format!("did you mean `{s}`?"))
@@ -1397,7 +1628,8 @@ impl Checker {
             let mut values: Vec<Option<TestValue>> = vec![None; decl.fields.len()];
             for (fname, e) in &f.fields {
                 let Some(fi) = decl.field(&fname.text) else {
-                    let help = did_you_mean(&fname.text, decl.fields.iter().map(|f| f.name.as_str()))
+                    let help = self
+                        .did_you_mean(&fname.text, decl.fields.iter().map(|f| f.name.as_str()))
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| format!("the fields of `{}` are declared in its record", decl.name));
                     self.err(
@@ -1415,11 +1647,11 @@ impl Checker {
                         ExprKind::Text(s) | ExprKind::Name(s) => Some(s.as_str()),
                         _ => None,
                     };
-                    match n.and_then(|n| self.find(&self.model.parties, n, |p| &p.name)) {
+                    match n.and_then(|n| self.find(DeclKind::Party, &self.model.parties, n, |p| &p.name)) {
                         Some(p) => Some(TestValue::Value(Value::Party(p))),
                         None => {
                             let help = n
-                                .and_then(|n| did_you_mean(n, self.model.parties.iter().map(|p| p.name.as_str())))
+                                .and_then(|n| self.did_you_mean(n, self.model.parties.iter().map(|p| p.name.as_str())))
                                 .map(|s| format!("did you mean `{s}`?"))
                                 .unwrap_or_else(|| "write the name of a declared party".into());
                             self.err(
@@ -1457,7 +1689,23 @@ impl Checker {
                         );
                         None
                     } else if let TKind::Const(v) = te.kind {
-                        Some(TestValue::Value(v))
+                        // A test's facts are held to their fields' ranges as a fact file's are.
+                        if let Some(end) = fd.range.violated_by(&v) {
+                            let side = if fd.range.low.as_ref() == Some(end) { "below" } else { "above" };
+                            self.err(
+                                "value-out-of-range",
+                                e.span,
+                                format!("this value is {side} {}, outside the range of `{}`", end.text, fd.name),
+                                format!(
+                                    "`{}` takes values {}; write a value a fact file could hold",
+                                    fd.name,
+                                    fd.range.describe()
+                                ),
+                            );
+                            None
+                        } else {
+                            Some(TestValue::Value(v))
+                        }
                     } else {
                         self.err("type-mismatch", e.span, "a test fact is a literal value", "write the value itself");
                         None
@@ -1821,8 +2069,7 @@ impl Checker {
                 }
             },
             Err(e) => {
-                let aliases: Vec<&str> = self.model.units.aliases().map(|(n, _)| n).collect();
-                let help = match did_you_mean(&unit.text, aliases.into_iter()) {
+                let help = match self.did_you_mean(&unit.text, self.model.units.aliases().map(|(n, _)| n)) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "units are SI symbols with prefixes (`mg/m3`, `km`, `t/h`, `MW`) or aliases declared with `unit NAME = …`".into(),
                 };
@@ -1851,17 +2098,17 @@ impl Checker {
         }
         // Enum variants: the expected enum first, then a unique variant of any enum.
         if let Some(Ty::Enum(ei)) = expected
-            && let Some(vi) = self.model.enums[*ei as usize].variants.iter().position(|v| v == n)
+            && let Some(vi) = self.variant(*ei, n)
         {
             return TExpr { kind: TKind::Const(Value::Enum(vi as u32)), ty: Ty::Enum(*ei), unit: None, span };
         }
         match self.lookup(n) {
             Some((DeclKind::Party, _)) => {
-                let i = self.find(&self.model.parties, n, |p| &p.name).unwrap_or(0);
+                let i = self.find(DeclKind::Party, &self.model.parties, n, |p| &p.name).unwrap_or(0);
                 return TExpr { kind: TKind::Const(Value::Party(i)), ty: Ty::Party, unit: None, span };
             }
             Some((DeclKind::Group, _)) => {
-                let i = self.find(&self.model.groups, n, |p| &p.name).unwrap_or(0);
+                let i = self.find(DeclKind::Group, &self.model.groups, n, |p| &p.name).unwrap_or(0);
                 let items = self.model.groups[i as usize]
                     .members
                     .iter()
@@ -1870,7 +2117,7 @@ impl Checker {
                 return TExpr { kind: TKind::List(items), ty: Ty::List(Box::new(Ty::Party)), unit: None, span };
             }
             Some((DeclKind::Record, _)) => {
-                let i = self.find(&self.model.records, n, |p| &p.name).unwrap_or(0);
+                let i = self.find(DeclKind::Record, &self.model.records, n, |p| &p.name).unwrap_or(0);
                 return TExpr { kind: TKind::Const(Value::Bool(false)), ty: Ty::Kind(i), unit: None, span };
             }
             Some((
@@ -1903,13 +2150,7 @@ impl Checker {
             }
             _ => {}
         }
-        let hits: Vec<(u32, u32)> = self
-            .model
-            .enums
-            .iter()
-            .enumerate()
-            .filter_map(|(ei, e)| e.variants.iter().position(|v| v == n).map(|vi| (ei as u32, vi as u32)))
-            .collect();
+        let hits: Vec<(u32, u32)> = self.variant_index.get(n).cloned().unwrap_or_default();
         match hits.as_slice() {
             [(ei, vi)] => return TExpr { kind: TKind::Const(Value::Enum(*vi)), ty: Ty::Enum(*ei), unit: None, span },
             [(a, _), (b, _), ..] => {
@@ -1924,12 +2165,10 @@ impl Checker {
             }
             [] => {}
         }
-        let mut candidates: Vec<String> = self.locals.iter().map(|l| l.name.clone()).collect();
-        candidates.extend(self.names.keys().cloned());
-        for e in &self.model.enums {
-            candidates.extend(e.variants.iter().cloned());
-        }
-        let help = match did_you_mean(n, candidates.iter().map(|s| s.as_str())) {
+        let candidates = (self.locals.iter().map(|l| l.name.as_str()))
+            .chain(self.names.keys().map(String::as_str))
+            .chain(self.model.enums.iter().flat_map(|e| e.variants.iter().map(String::as_str)));
+        let help = match self.did_you_mean(n, candidates) {
             Some(s) => format!("did you mean `{s}`?"),
             None => {
                 "names are variables bound by `for`/`let`, parameters, parties, groups, record kinds and enum values"
@@ -1954,7 +2193,8 @@ impl Checker {
                     }
                     None => {
                         let rec_name = rec.name.clone();
-                        let help = did_you_mean(&field.text, rec.fields.iter().map(|f| f.name.as_str()))
+                        let help = self
+                            .did_you_mean(&field.text, rec.fields.iter().map(|f| f.name.as_str()))
                             .map(|s| format!("did you mean `{s}`?"))
                             .unwrap_or_else(|| {
                                 format!(
@@ -2201,7 +2441,7 @@ impl Checker {
             for p in &arm.patterns {
                 let Some(ei) = ei else { continue };
                 let en = &self.model.enums[ei as usize];
-                match en.variants.iter().position(|v| *v == p.text) {
+                match self.variant(ei, &p.text) {
                     Some(vi) => {
                         if covered[vi] {
                             self.diags.push(
@@ -2220,7 +2460,8 @@ impl Checker {
                     None => {
                         let name = en.name.clone();
                         let open = en.variants.iter().zip(&covered).filter(|(_, c)| !**c).map(|(v, _)| v.as_str());
-                        let help = did_you_mean(&p.text, open)
+                        let help = self
+                            .did_you_mean(&p.text, open)
                             .map(|s| format!("did you mean `{s}`?"))
                             .unwrap_or_else(|| format!("the variants of `{name}` are {}", en.variants.join(", ")));
                         self.err("unknown-variant", p.span, format!("`{}` is not a variant of `{name}`", p.text), help);
@@ -2425,8 +2666,9 @@ impl Checker {
                 if let Some((kind, _)) = self.lookup(name) {
                     match kind {
                         DeclKind::Rule => {
-                            let ri =
-                                self.find(&self.rule_asts, name, |r| &r.1.name.text).expect("declared rule") as usize;
+                            let ri = self
+                                .find(DeclKind::Rule, &self.rule_asts, name, |r| &r.1.name.text)
+                                .expect("declared rule") as usize;
                             if self.rule_state[ri] == 1 {
                                 self.err(
                                     "rule-cycle",
@@ -2454,7 +2696,7 @@ impl Checker {
                             return TExpr { kind: TKind::Rule(ri as u32, targs), ty: ret.ty, unit: ret.unit, span };
                         }
                         DeclKind::Table => {
-                            let Some(ti) = self.find(&self.model.tables, name, |t| &t.name) else {
+                            let Some(ti) = self.find(DeclKind::Table, &self.model.tables, name, |t| &t.name) else {
                                 self.err(
                                     "unknown-name",
                                     func.span,
@@ -2475,18 +2717,15 @@ impl Checker {
                         _ => {}
                     }
                 }
-                let mut names: Vec<String> =
-                    ["count", "sum", "mean", "min", "max", "share", "change", "exists", "violated", "fulfilled"]
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect();
-                names.extend(
-                    self.names
-                        .iter()
+                let builtins =
+                    ["count", "sum", "mean", "min", "max", "share", "change", "exists", "violated", "fulfilled"];
+                let names = builtins.into_iter().chain(
+                    (self.names.iter())
                         .filter(|(_, (k, _, _))| matches!(k, DeclKind::Rule | DeclKind::Table))
-                        .map(|(n, _)| n.clone()),
+                        .map(|(n, _)| n.as_str()),
                 );
-                let help = did_you_mean(name, names.iter().map(|s| s.as_str()))
+                let help = self
+                    .did_you_mean(name, names)
                     .map(|s| format!("did you mean `{s}`?"))
                     .unwrap_or_else(|| "call a declared `rule` or `table`, or a built-in aggregate".into());
                 self.err("unknown-name", func.span, format!("no rule, table or function named `{name}`"), help);
@@ -2551,7 +2790,7 @@ impl Checker {
             },
             _ => (String::new(), None, None),
         };
-        let Some(kind) = self.find(&self.model.records, &kind_name, |r| &r.name) else {
+        let Some(kind) = self.find(DeclKind::Record, &self.model.records, &kind_name, |r| &r.name) else {
             let help = self
                 .suggest(&kind_name, &[DeclKind::Record])
                 .map(|s| format!("did you mean `{s}`?"))
@@ -2874,6 +3113,16 @@ fn name_span(item: &Item) -> Span {
 }
 
 /// The closest candidate by edit distance, if it is close enough to be a typo.
+/// A literal as written, rebuilt from the AST (the checker never reads file text).
+fn literal_text(e: &ast::Expr) -> String {
+    match &e.kind {
+        ExprKind::Number(n) | ExprKind::Date(n) => n.clone(),
+        ExprKind::Percent(n) => format!("{n}%"),
+        ExprKind::Quantity { amount, unit } => format!("{amount} {}", unit.text),
+        _ => "the value".into(),
+    }
+}
+
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let n: Vec<char> = name.chars().collect();
     let mut best: Option<(usize, &str)> = None;
@@ -2902,4 +3151,42 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every unknown name is compared with every declaration it could be, for a did-you-mean:
+    /// with many of both that was quadratic. The searches share a budget of comparisons; once it
+    /// is spent, the later diagnostics keep their generic help. Which ones get a suggestion
+    /// depends only on the package, never on timing.
+    #[test]
+    fn did_you_mean_searches_share_a_budget() {
+        const PARTIES: usize = 101;
+        const UNKNOWN: usize = 120;
+        const BUDGET: usize = 5_000;
+        let mut text = String::from("plan p \"t\" { period 2019-01-01 .. 2019-12-31 roles lead \"牽頭\" }\n");
+        for i in 0..PARTIES {
+            text.push_str(&format!("party 部門{i}\n"));
+        }
+        for i in 0..UNKNOWN {
+            text.push_str(&format!("clause c{i} \"t\" {{ cite \"1\" \"x\" lead 部門{i}x must 1 < 2 }}\n"));
+        }
+        let file: Arc<str> = Arc::from("p.writ");
+        let (module, syntax) = crate::syntax::parse(&file, &text);
+        assert!(syntax.is_empty(), "{syntax:?}");
+        let (_, diags) = check_with_budget(&[(file, &module)], false, BUDGET);
+        assert_eq!(diags.len(), UNKNOWN);
+        assert!(diags.iter().all(|d| d.code == "unknown-party"), "{diags:?}");
+        let help = |d: &Diagnostic| d.help.clone().unwrap();
+        // `部門{i}x` is one edit from `部門{i}` while that party exists.
+        let suggested = diags.iter().take_while(|d| help(d).starts_with("did you mean")).count();
+        // A search runs whole while any budget is left: 50 searches of 101 candidates.
+        assert_eq!(suggested, BUDGET.div_ceil(PARTIES));
+        assert_eq!(help(&diags[0]), "did you mean `部門0`?");
+        for d in &diags[suggested..] {
+            assert!(help(d).starts_with("declare it: `party 部門"), "{}", help(d));
+        }
+    }
 }

@@ -52,6 +52,11 @@ pub fn dump(m: &Model) -> String {
                 {
                     let _ = write!(s, " in {} (×{} {})", u.name, u.factor, u.dim.canonical());
                 }
+                // Only a declared range is shown: the defaults of a type are the same everywhere.
+                let declared = [&f.range.low, &f.range.high].into_iter().flatten().any(|b| b.declared);
+                if declared || (f.range.is_unbounded() && matches!(f.ty, Ty::Percent | Ty::Quantity(_) | Ty::Date)) {
+                    let _ = write!(s, " range {}", f.range.describe());
+                }
                 if i == r.key {
                     s.push_str(" [key]");
                 }

@@ -4,7 +4,7 @@ mod check;
 pub mod ir;
 pub mod types;
 
-pub use check::{check, did_you_mean};
+pub use check::{SUGGESTION_BUDGET, check, did_you_mean};
 pub use ir::*;
 pub use types::*;
 mod dump;

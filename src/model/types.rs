@@ -4,7 +4,7 @@
 
 use crate::diagnostic::Span;
 use crate::units::{Dim, Unit};
-use crate::value::Date;
+use crate::value::{Date, Value};
 use std::sync::Arc;
 
 pub type RecordId = u32;
@@ -90,7 +90,91 @@ pub struct FieldDecl {
     /// An optional field may be absent, and its absence means something (a completion date
     /// not yet reached). A required field that is absent makes the verdicts reading it `unknown`.
     pub optional: bool,
+    /// The values the field may take; a value outside is refused where the fact is read.
+    pub range: ValueRange,
     pub origin: Origin,
+}
+
+/// The values a number, percentage, quantity or date field may take: the ends the policy
+/// declares after the field's type, or the defaults of its type (quantities are not negative,
+/// percentages run from 0% to 100%, dates lie within a century of the plan's period).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct ValueRange {
+    pub low: Option<RangeBound>,
+    pub high: Option<RangeBound>,
+}
+
+/// One end of a [`ValueRange`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RangeBound {
+    /// A number (a quantity in SI, a percentage as a fraction) or a date.
+    pub value: Value,
+    /// Whether the end itself is allowed.
+    pub inclusive: bool,
+    /// The end as the policy writes it (`0 mg/m3`, `100%`, `2019-01-01`), for messages.
+    pub text: String,
+    /// Written in the policy, rather than a default of the field's type.
+    pub declared: bool,
+}
+
+impl ValueRange {
+    /// Whether `v` lies within the range. Values of another kind (text, an enum) always do.
+    pub fn admits(&self, v: &Value) -> bool {
+        self.low.as_ref().is_none_or(|b| b.admits_as_low(v) != Some(false))
+            && self.high.as_ref().is_none_or(|b| b.admits_as_high(v) != Some(false))
+    }
+
+    /// The end `v` falls outside of, if any.
+    pub fn violated_by(&self, v: &Value) -> Option<&RangeBound> {
+        if let Some(b) = &self.low
+            && b.admits_as_low(v) == Some(false)
+        {
+            return Some(b);
+        }
+        self.high.as_ref().filter(|b| b.admits_as_high(v) == Some(false))
+    }
+
+    pub fn is_unbounded(&self) -> bool {
+        self.low.is_none() && self.high.is_none()
+    }
+
+    /// The range in words: `>= 0 mg/m3`, `0% ..= 100%` (`<` and `>` for excluded ends).
+    pub fn describe(&self) -> String {
+        let op = |b: &RangeBound, low: bool| match (low, b.inclusive) {
+            (true, true) => ">=",
+            (true, false) => ">",
+            (false, true) => "<=",
+            (false, false) => "<",
+        };
+        match (&self.low, &self.high) {
+            (Some(a), Some(b)) => format!("{} {} and {} {}", op(a, true), a.text, op(b, false), b.text),
+            (Some(a), None) => format!("{} {}", op(a, true), a.text),
+            (None, Some(b)) => format!("{} {}", op(b, false), b.text),
+            (None, None) => "any value".into(),
+        }
+    }
+}
+
+impl RangeBound {
+    /// As a lower end: whether `v` is at or above it. `None` when the two do not compare.
+    fn admits_as_low(&self, v: &Value) -> Option<bool> {
+        let o = compare(v, &self.value)?;
+        Some(o.is_gt() || (self.inclusive && o.is_eq()))
+    }
+
+    /// As an upper end: whether `v` is at or below it.
+    fn admits_as_high(&self, v: &Value) -> Option<bool> {
+        let o = compare(v, &self.value)?;
+        Some(o.is_lt() || (self.inclusive && o.is_eq()))
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
 }
 
 /// The typed schema of one fact kind.

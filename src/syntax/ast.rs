@@ -144,6 +144,30 @@ pub struct Field {
     pub optional: bool,
     /// The type as written: a built-in type name, an enum, a record kind or a unit.
     pub ty: Name,
+    /// The values the field may take, as written after its type.
+    pub range: Option<FieldRange>,
+    pub span: Span,
+}
+
+/// `in LOW .. HIGH` or `>= LOW`, `< HIGH`, … after a field's type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FieldRange {
+    /// `in A .. B`: the range replaces both default ends (an end left out is open). Comparisons
+    /// replace only the ends they name.
+    pub both: bool,
+    /// The ends as written, in order; the checker refuses two on one side.
+    pub ends: Vec<RangeEnd>,
+    pub span: Span,
+}
+
+/// One end of a field's range: a literal (`Number`, `Percent`, `Quantity` or `Date`, possibly
+/// under a `Neg`), and whether the end itself is allowed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RangeEnd {
+    /// `true` for a lower end (`>=`, `>`, the first end of `in`).
+    pub low: bool,
+    pub value: Expr,
+    pub inclusive: bool,
     pub span: Span,
 }
 
@@ -456,6 +480,39 @@ pub struct Arg {
 }
 
 /// Calls `f` on each direct sub-expression of `e`.
+impl Expr {
+    /// A leaf that stands in for an expression taken out of a tree.
+    pub fn placeholder() -> Expr {
+        Expr { kind: ExprKind::Bool(false), span: Span::default() }
+    }
+}
+
+/// Drops an expression without recursion: the derived drop recurses once per level, and a
+/// refused expression may be thousands of levels deep.
+pub fn drop_deep(e: Expr) {
+    let mut stack = vec![e];
+    while let Some(mut e) = stack.pop() {
+        match std::mem::replace(&mut e.kind, ExprKind::Bool(false)) {
+            ExprKind::Field(b, _) | ExprKind::Unary(_, b) => stack.push(*b),
+            ExprKind::Binary(_, a, b) => stack.extend([*a, *b]),
+            ExprKind::List(xs) => stack.extend(xs),
+            ExprKind::If(a, b, c) => stack.extend([*a, *b, *c]),
+            ExprKind::Match(s, arms) => {
+                stack.push(*s);
+                stack.extend(arms.into_iter().map(|a| a.value));
+            }
+            ExprKind::Call { args, .. } => {
+                for a in args {
+                    stack.push(a.value);
+                    stack.extend(a.filter);
+                    stack.extend(a.during);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 pub fn children<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
     match &e.kind {
         ExprKind::Bool(_)

@@ -293,6 +293,52 @@ fn unit_decl(p: P) -> UnitDecl {
     UnitDecl { name: n, amount, unit, span: sp }
 }
 
+fn field_range(p: P) -> FieldRange {
+    // pest's span of the rule takes in the whitespace skipped before an absent second end.
+    let sp = span(&p);
+    let sp = Span { start: sp.start, end: sp.start + p.as_str().trim_end().len() as u32 };
+    let mut range = FieldRange { both: false, ends: vec![], span: sp };
+    for x in p.into_inner() {
+        match x.as_rule() {
+            Rule::kw_in => range.both = true,
+            Rule::range_low | Rule::range_high => {
+                let low = x.as_rule() == Rule::range_low;
+                let v = x.into_inner().next().expect("grammar: range end has a value");
+                range.ends.push(RangeEnd { low, span: span(&v), value: bound_value(v), inclusive: true });
+            }
+            Rule::field_cmp => {
+                let mut it = x.into_inner();
+                let op = it.next().expect("grammar: bound operator");
+                let v = it.next().expect("grammar: bound value");
+                let (low, inclusive) = match op.as_str() {
+                    ">=" | "≥" | "＞＝" => (true, true),
+                    ">" | "＞" => (true, false),
+                    "<=" | "≤" | "＜＝" => (false, true),
+                    _ => (false, false),
+                };
+                let sp = span(&op).to(span(&v));
+                range.ends.push(RangeEnd { low, span: sp, value: bound_value(v), inclusive });
+            }
+            r => unreachable!("grammar: range part {r:?}"),
+        }
+    }
+    range
+}
+
+/// A literal bound: the literal, under a `Neg` when it has a minus sign.
+fn bound_value(p: P) -> Expr {
+    let sp = span(&p);
+    let mut it = p.into_inner();
+    let first = it.next().expect("grammar: bound has a literal");
+    match it.next() {
+        Some(lit) => {
+            let inner = primary(lit);
+            Expr { kind: ExprKind::Unary(UnOp::Neg, Box::new(inner)), span: sp }
+        }
+        None => primary(first),
+    }
+}
+
 fn record(p: P) -> Record {
     let sp = span(&p);
     let mut it = keyword_free(p);
@@ -309,14 +355,17 @@ fn record(p: P) -> Record {
                 let fname = name(f.next().expect("grammar: field name"));
                 let mut optional = false;
                 let mut ty = None;
+                let mut range = None;
                 for x in f {
                     match x.as_rule() {
                         Rule::optional_mark => optional = true,
                         Rule::type_expr => ty = Some(name(x)),
+                        Rule::field_range => range = Some(field_range(x)),
                         r => unreachable!("grammar: field part {r:?}"),
                     }
                 }
-                r.fields.push(Field { name: fname, optional, ty: ty.expect("grammar: field has a type"), span: fsp });
+                let ty = ty.expect("grammar: field has a type");
+                r.fields.push(Field { name: fname, optional, ty, range, span: fsp });
             }
             r => unreachable!("grammar: record part {r:?}"),
         }
@@ -674,9 +723,11 @@ fn postfix(p: P) -> Expr {
         let margs = parts.next();
         let sp = Span { start: e.span.start, end: if margs.is_some() { end } else { n.span.end } };
         e = match margs {
-            // `x.f(a, b)` is `f(x, a, b)`.
+            // `x.f(a, b)` is `f(x, a, b)`. The receiver is moved, not cloned: a clone of a long
+            // chain would recurse once per link and copy the chain once per link.
             Some(margs) => {
-                let mut args = vec![Arg { value: e.clone(), filter: None, during: None, span: e.span }];
+                let receiver_span = e.span;
+                let mut args = vec![Arg { value: e, filter: None, during: None, span: receiver_span }];
                 args.extend(margs.into_inner().map(call_arg));
                 let text = format!("{}.{}(…)", "x", n.text);
                 Expr { kind: ExprKind::Call { func: n, args, text, empty: None }, span: sp }

@@ -91,13 +91,55 @@ fn blank(text: &str, a: usize, b: usize) -> String {
     out
 }
 
-/// How deep brackets, runs of prefix operators (`not not …`, `- - …`) and expressions may nest.
+/// How deep brackets and `if`/`match` expressions together, runs of prefix operators
+/// (`not not …`, `- - …`) and expressions may nest.
 /// Parsing, checking and evaluating recurse once per level; past this, a policy is refused with
 /// a clean diagnostic instead of overflowing the stack.
 pub const MAX_DEPTH: usize = 64;
 
-/// pest's recursive descent would overflow the stack on deeply nested brackets and long runs
-/// of prefix operators; refuse them up front. Text in `"…"` and `“…”` and comments is skipped.
+/// Words after which no `if` or `match` expression begun before them can still be open: they
+/// start a statement or an item, or end an expression (`where`, `by`). An `if` has no closing
+/// word, so these (and `,` `;` `:` `=>`) are where its nesting ends, as far as text can tell.
+/// Only reserved words are listed, and `plan` is not (`plan.start` is an expression); a word
+/// after `.` is an attribute (`plan.period`), never one of these.
+const EXPRESSION_ENDS: &[&str] = &[
+    "must",
+    "should",
+    "let",
+    "cite",
+    "during",
+    "unless",
+    "for",
+    "otherwise",
+    "every",
+    "expect",
+    "fact",
+    "as_of",
+    "where",
+    "by",
+    "before",
+    "party",
+    "group",
+    "unit",
+    "enum",
+    "record",
+    "period",
+    "calendar",
+    "sanction",
+    "rule",
+    "table",
+    "clause",
+    "test",
+];
+
+/// pest's recursive descent would overflow the stack on deeply nested brackets, long runs of
+/// prefix operators and long chains of `if … else if …` (an `if` recurses like a bracket but has
+/// no closing mark); refuse them up front. Text in `"…"` and `“…”` and comments is skipped.
+///
+/// An `if` or `match` counts as one level from its word until the bracket around it closes or
+/// a word or mark that cannot be inside it ([`EXPRESSION_ENDS`], `,`, `;`, `:`, `=>`) ends the
+/// expression: every `if` pest can be inside at a point is counted, so the count bounds pest's
+/// recursion whether or not the text parses.
 fn check_depth(file: &Arc<str>, text: &str) -> Option<Diagnostic> {
     #[derive(PartialEq)]
     enum In {
@@ -119,6 +161,9 @@ fn check_depth(file: &Arc<str>, text: &str) -> Option<Diagnostic> {
         )
     };
     let mut depth = 0usize;
+    // Open `if`s and `match`es per bracket level (the first is outside any bracket), and their sum.
+    let mut open_ifs: Vec<usize> = vec![0];
+    let mut ifs = 0usize;
     let mut state = In::Code;
     let mut escaped = false;
     // The current run of prefix operators: its start and length.
@@ -172,17 +217,46 @@ fn check_depth(file: &Arc<str>, text: &str) -> Option<Diagnostic> {
         if !c.is_whitespace() {
             run.1 = 0;
         }
+        let is_ident = |x: char| x.is_alphanumeric() || x == '_';
+        if c.is_ascii_alphabetic() && !text[..i].ends_with(is_ident) {
+            let word = &text[i..i + text[i..].find(|x: char| !is_ident(x)).unwrap_or(text.len() - i)];
+            if word == "if" || word == "match" {
+                *open_ifs.last_mut().expect("one level at least") += 1;
+                ifs += 1;
+                if depth + ifs > MAX_DEPTH {
+                    return too_deep(i, word.len(), "`if`/`match` expressions and brackets", "this is too deep");
+                }
+            } else if EXPRESSION_ENDS.contains(&word) && !text[..i].trim_end().ends_with('.') {
+                ifs -= std::mem::take(open_ifs.last_mut().expect("one level at least"));
+            }
+            // The rest of the word is not the start of another.
+            for _ in word.chars().skip(1) {
+                chars.next();
+            }
+            continue;
+        }
         match c {
             '"' => state = In::Ascii,
             '“' => state = In::Cjk,
             '/' if chars.peek().is_some_and(|&(_, n)| n == '/') => state = In::Comment,
             '(' | '[' | '{' | '（' | '［' | '｛' => {
                 depth += 1;
-                if depth > MAX_DEPTH {
-                    return too_deep(i, c.len_utf8(), "brackets", "this bracket is too deep");
+                open_ifs.push(0);
+                if depth + ifs > MAX_DEPTH {
+                    let what = if ifs == 0 { "brackets" } else { "brackets and `if`/`match` expressions" };
+                    return too_deep(i, c.len_utf8(), what, "this bracket is too deep");
                 }
             }
-            ')' | ']' | '}' | '）' | '］' | '｝' => depth = depth.saturating_sub(1),
+            ')' | ']' | '}' | '）' | '］' | '｝' if depth > 0 => {
+                depth -= 1;
+                ifs -= open_ifs.pop().unwrap_or(0);
+            }
+            ',' | '，' | '、' | ';' | '；' | ':' | '：' | '⇒' => {
+                ifs -= std::mem::take(open_ifs.last_mut().expect("one level at least"));
+            }
+            '=' if chars.peek().is_some_and(|&(_, n)| n == '>') => {
+                ifs -= std::mem::take(open_ifs.last_mut().expect("one level at least"));
+            }
             _ => {}
         }
     }
@@ -192,26 +266,89 @@ fn check_depth(file: &Arc<str>, text: &str) -> Option<Diagnostic> {
 /// Items whose expressions nest deeper than [`MAX_DEPTH`] (a long chain of `+` or `and` is
 /// nested once per operator) are refused: checking and evaluating recurse once per level.
 /// The depth is measured without recursion, so any input is safe to measure.
+/// An item refused here is taken apart without recursion ([`ast::drop_deep`]): dropping,
+/// cloning or comparing it would recurse once per level.
 fn check_expression_depth(file: &Arc<str>, module: &mut ast::Module, diags: &mut Vec<Diagnostic>) {
-    module.items.retain(|item| {
+    let too_deep = |item: &ast::Item| {
         let mut roots: Vec<&ast::Expr> = Vec::new();
         item_exprs(item, &mut roots);
         for root in roots {
             let mut stack = vec![(root, 1usize)];
             while let Some((e, d)) = stack.pop() {
                 if d > MAX_DEPTH {
-                    diags.push(
-                        Diagnostic::error("nesting-too-deep", file, e.span, format!("this expression nests more than {MAX_DEPTH} levels deep"))
-                            .with_label("too deep")
-                            .with_help("a long chain of `+` or `and` nests once per operator: split it with `let` bindings or a `rule`"),
-                    );
-                    return false;
+                    return Some(e.span);
                 }
                 ast::children(e, &mut |c| stack.push((c, d + 1)));
             }
         }
-        true
-    });
+        None
+    };
+    let items = std::mem::take(&mut module.items);
+    for mut item in items {
+        match too_deep(&item) {
+            None => module.items.push(item),
+            Some(span) => {
+                diags.push(
+                    Diagnostic::error("nesting-too-deep", file, span, format!("this expression nests more than {MAX_DEPTH} levels deep"))
+                        .with_label("too deep")
+                        .with_help("a long chain of `+` or `and` nests once per operator: split it with `let` bindings or a `rule`"),
+                );
+                item_exprs_mut(&mut item, &mut |e| ast::drop_deep(std::mem::replace(e, ast::Expr::placeholder())));
+            }
+        }
+    }
+}
+
+/// Every top-level expression of an item, mutably: the same roots as [`item_exprs`].
+fn item_exprs_mut(item: &mut ast::Item, f: &mut impl FnMut(&mut ast::Expr)) {
+    fn stmts(ss: &mut [ast::Stmt], f: &mut impl FnMut(&mut ast::Expr)) {
+        for s in ss {
+            match s {
+                ast::Stmt::During(e) | ast::Stmt::Unless(e, _) => f(e),
+                ast::Stmt::Let(l) => f(&mut l.value),
+                ast::Stmt::Require(r) => {
+                    f(&mut r.condition);
+                    if let Some((_, d)) = &mut r.deadline {
+                        f(d);
+                    }
+                }
+                ast::Stmt::Otherwise { on: Some(e), .. } => f(e),
+                ast::Stmt::For(x) => {
+                    x.keys.iter_mut().flatten().for_each(&mut *f);
+                    x.filter.iter_mut().for_each(&mut *f);
+                    x.unless.iter_mut().for_each(|(e, _)| f(e));
+                    stmts(&mut x.body, f);
+                }
+                ast::Stmt::Every(x) => {
+                    f(&mut x.of);
+                    stmts(&mut x.body, f);
+                }
+                _ => {}
+            }
+        }
+    }
+    match item {
+        ast::Item::Clause(c) => stmts(&mut c.body, f),
+        ast::Item::Rule(r) => {
+            r.lets.iter_mut().for_each(|l| f(&mut l.value));
+            f(&mut r.body);
+        }
+        ast::Item::Table(t) => {
+            for row in &mut t.rows {
+                f(&mut row.value);
+                for p in &mut row.patterns {
+                    if let ast::Pattern::Cmp(_, e) | ast::Pattern::Eq(e) = p {
+                        f(e);
+                    }
+                }
+            }
+        }
+        ast::Item::Test(t) => {
+            t.facts.iter_mut().for_each(|x| x.fields.iter_mut().for_each(|(_, e)| f(e)));
+            t.expects.iter_mut().for_each(|x| x.keys.iter_mut().flatten().for_each(&mut *f));
+        }
+        _ => {}
+    }
 }
 
 /// Every top-level expression of an item.
@@ -274,6 +411,20 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
     };
     let found = text[pos..].chars().next();
     let end = pos + found.map(char::len_utf8).unwrap_or(0);
+    // pest stops by itself when its stack runs low, a backstop behind `check_depth`: a shape
+    // nested too deep for the stack, not a mistake at the place where it stopped.
+    if let ErrorVariant::CustomError { message } = &e.variant
+        && message.contains("limit reached")
+    {
+        return Diagnostic::error(
+            "nesting-too-deep",
+            file,
+            Span::new(pos, end),
+            "this text nests too deeply to be read",
+        )
+        .with_label("the parser ran out of stack here")
+        .with_help("split the expression with `let` bindings or a `rule`");
+    }
     let found_text = match found {
         None => "end of file".to_string(),
         Some(c) if c.is_whitespace() => "whitespace".to_string(),
@@ -411,6 +562,11 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::record_key => "`key FIELD`",
         Rule::record_dated => "`dated FIELD`",
         Rule::field => "a field (`name: type`)",
+        Rule::field_range | Rule::range_low | Rule::range_high | Rule::field_cmp => {
+            "a range (`in 0% .. 100%`, `>= 0 mg/m3`)"
+        }
+        Rule::bound_op => "a comparison (`>=`, `>`, `<=`, `<`)",
+        Rule::bound_value => "a number, percentage, quantity or date",
         Rule::optional_mark => "`?`",
         Rule::calendar_entry | Rule::calendar_holiday | Rule::calendar_workday => "`holiday` or `workday`",
         Rule::params | Rule::param => "parameters in parentheses",
