@@ -497,8 +497,17 @@ fn empty_sheet(loader: &mut Loader<'_>, sheet: &str, kind: Option<crate::model::
             .with_help(help)
         }
     };
+    // A kind's sheet with no cell at all lost its records, however many there were: the kind
+    // is incomplete, so what needs it is `unknown` rather than counted over nothing.
+    let lost = match kind {
+        Some(kind) if !has_header => Some((kind, format!("sheet `{sheet}`: {}", d.message))),
+        _ => None,
+    };
     loader.report(d);
     loader.cell = None;
+    if let Some((kind, reason)) = lost {
+        loader.lose(kind, 0, &reason, None);
+    }
 }
 
 /// For a number in a date field: Excel stores a date as a count of days, and a cell formatted
