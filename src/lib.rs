@@ -11,6 +11,7 @@ pub mod facts;
 pub mod model;
 pub mod report;
 pub mod syntax;
+pub mod text;
 pub mod time;
 pub mod units;
 pub mod value;

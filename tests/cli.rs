@@ -346,3 +346,75 @@ fn a_streamed_ndjson_file_shows_the_lines_its_diagnostics_point_at() {
     // A long line is shown cut, not whole.
     assert!(err.len() < 90_000, "stderr of {} bytes", err.len());
 }
+
+/// Bytes a terminal acts on or that reorder or hide text: C0 controls but tab and line feed,
+/// DEL, C1 controls, bidirectional formatting and zero-width characters.
+fn raw_controls(text: &str) -> Vec<String> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{061C}')
+        })
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect()
+}
+
+/// Escape sequences, NUL and a right-to-left override in a policy's text and in facts (keys,
+/// values, field names) reach no output raw: every human writer shows them as `\u{…}` escapes,
+/// and JSON escapes them as serde does.
+#[test]
+fn control_characters_from_policies_and_facts_are_escaped_in_every_output() {
+    let dir = std::env::temp_dir().join(format!("writ-controls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    let policy = "plan p \"計劃\u{1b}]0;pwned\u{7}\" {\n  period 2019-01-01 .. 2019-12-31\n  roles lead \"牽頭\"\n}\n\
+        party 市局 \"市\u{1b}[2J局\"\n\
+        record 企業 key 名稱 {\n  名稱: text\n  濃度: mg/m3\n  完成日?: date\n}\n\
+        clause c \"標題\u{1b}[31m\" {\n  cite \"1\" \"原文\u{0}\u{9}\u{85}\"\n  lead 市局\n  for e in 企業 {\n\
+        \x20   must e.濃度 <= 30 mg/m3\n    must e.完成日 by 2019-06-30\n  }\n}\n";
+    std::fs::write(dir.join("policy/p.writ"), policy).unwrap();
+    let facts = r#"{ "企業": [
+  { "名稱": "甲\u001b[31m廠\u0000", "濃度": 31, "完成日": null },
+  { "名稱": "乙\u202e廠", "濃度": 5, "完成日": "2019-05-01" },
+  { "名稱": "丙廠", "濃度": "3\u001b[2J0" },
+  { "名稱": "丁廠", "濃度": 1, "備\u001b註": 1 }
+] }"#;
+    std::fs::write(dir.join("facts.json"), facts).unwrap();
+    let (p, f) = (dir.join("policy"), dir.join("facts.json"));
+    let (p, f) = (p.to_str().unwrap(), f.to_str().unwrap());
+    let mut seen = 0;
+    for args in [
+        vec!["check", p],
+        vec!["eval", p, "--facts", f, "--as-of", "2019-10-15"],
+        vec!["eval", p, "--facts", f, "--as-of", "2019-10-15", "--format", "json"],
+        vec!["agenda", p, "--facts", f, "--from", "2019-01-01", "--to", "2019-12-31"],
+        vec!["explain", p, "c/乙\u{202e}廠/1", "--facts", f, "--as-of", "2019-10-15"],
+    ] {
+        let (code, out, err) = writ(&args);
+        assert!(code == 0 || code == 1 || code == 2, "{args:?}: {code}");
+        assert_eq!(raw_controls(&out), Vec::<String>::new(), "{args:?} stdout:\n{out}");
+        assert_eq!(raw_controls(&err), Vec::<String>::new(), "{args:?} stderr:\n{err}");
+        seen += out.matches("\\u{1b}").count() + err.matches("\\u{1b}").count() + out.matches("\\u001b").count();
+        if args[0] == "eval" && !args.contains(&"json") {
+            assert!(out.contains("甲\\u{1b}[31m廠\\u{0}"), "the key is shown escaped:\n{out}");
+            assert!(out.contains("乙\\u{202e}廠"), "the override is shown escaped:\n{out}");
+            assert!(out.contains("原文\\u{0}\\t\\u{85}"), "a tab inside a value is escaped:\n{out}");
+            // The bad value is quoted in the message and shown in its snippet, both escaped.
+            assert!(err.contains("`\\u{1b}[2J0`"), "{err}");
+        }
+        if args[0] == "agenda" {
+            assert!(out.contains("甲\\u{1b}[31m廠\\u{0}"), "{args:?}:\n{out}");
+        }
+        if args[0] == "explain" {
+            assert!(out.contains("乙\\u{202e}廠"), "{args:?}:\n{out}");
+        }
+        if args.contains(&"json") {
+            let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+            let keys: Vec<&str> =
+                json["verdicts"].as_array().unwrap().iter().filter_map(|v| v["subject"][0]["key"].as_str()).collect();
+            assert!(keys.contains(&"甲\u{1b}[31m廠\u{0}"), "JSON keeps the data as it is: {keys:?}");
+        }
+    }
+    assert!(seen >= 5, "the escapes are shown");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,5 +12,5 @@ use crate::eval::Report;
 
 /// The report as JSON: `{ "plan", "as_of", "summary", "verdicts": [...] }`.
 pub fn json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).expect("a report always serialises")
+    crate::text::json_escaped(serde_json::to_string_pretty(report).expect("a report always serialises"))
 }
