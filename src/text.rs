@@ -252,7 +252,7 @@ fn script_of(c: char) -> String {
     let script = match c {
         '\u{0370}'..='\u{03FF}' => "Greek",
         '\u{0400}'..='\u{052F}' => "Cyrillic",
-        '\u{FF01}'..='\u{FF5E}' => "full-width",
+        '\u{FF01}'..='\u{FF5E}' => "full width",
         c if c.is_ascii() => "Latin",
         _ => "",
     };

@@ -129,6 +129,76 @@ fn policy_100_mb_string() {
     assert!(diags.is_empty(), "{:?}", codes(&diags));
 }
 
+/// Text that used to get a misleading diagnostic, or none: each gets its own code, at the
+/// character or token at fault, with the rendering free of raw control characters.
+#[test]
+fn policy_misleading_text_gets_a_located_diagnostic() {
+    let cases: [(String, &str, &str, bool); 9] = [
+        // An unclosed text: at its opening quote, not "expected `clause`, found `clause`".
+        (format!("party 乙局 \"乙局\n{}", clause("c", "1 < 2")), "unterminated-string", "\"乙局", true),
+        (format!("{}party 乙局 “乙局", clause("c", "1 < 2")), "unterminated-string", "“乙局", true),
+        // An escape of other languages: at the backslash, with the character in the help.
+        (format!("party 乙局 \"乙\\u6392\"\n{}", clause("c", "1 < 2")), "unsupported-escape", "\\u6392", true),
+        // A number past range with an exponent: at the number, not at the unit's `/`.
+        (clause("c", "1 < 1e400 mg/m3"), "number-out-of-range", "1e400", true),
+        // A power no unit has: an unknown unit, with the likely one suggested.
+        (clause("c", "1 mg/m3 < 30 mg/m4"), "unknown-unit", "mg/m4", true),
+        // Trojan Source: a right-to-left override in a comment, in text and between words.
+        (format!("// x \u{202E} y\n{}", clause("c", "1 < 2")), "bidi-control", "\u{202E}", true),
+        (format!("party 乙局 \"乙\u{2067}局\"\n{}", clause("c", "1 < 2")), "bidi-control", "\u{2067}", true),
+        // An invisible character in a name is an error; in text, a warning.
+        (format!("party 乙\u{200B}局\n{}", clause("c", "1 < 2")), "invisible-character", "\u{200B}", true),
+        (format!("party 乙局 \"乙\u{200D}局\"\n{}", clause("c", "1 < 2")), "invisible-character", "\u{200D}", false),
+    ];
+    for (body, code, at, error) in cases {
+        let text = format!("{PLAN}{body}");
+        let diags = check_policy(&text);
+        let d = diags.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code} in {diags:#?}"));
+        assert_eq!(d.is_error(), error, "{code}: {d:?}");
+        let start = text.find(at).unwrap();
+        assert_eq!(d.primary_span().start as usize, start, "{code} at {at:?}: {d:?}");
+        // No other diagnostic of the file repeats it as a syntax error.
+        assert!(diags.iter().all(|d| d.code != "syntax-error"), "{code}: {diags:#?}");
+        let shown = render_policy(&diags, &text);
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n' || writ::text::is_bidi(c)), "{shown}");
+        match code {
+            "unsupported-escape" => assert!(d.help.as_deref().unwrap().contains("`排`"), "{d:?}"),
+            "unknown-unit" => assert!(d.help.as_deref().unwrap().contains("`mg/m3`"), "{d:?}"),
+            "number-out-of-range" => assert_eq!(d.primary_span().len(), "1e400".len()),
+            "bidi-control" => assert!(d.message.contains("U+20"), "{d:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// A number with a power of ten is exact: `1.5e3` is 1500, `2E-3` is 0.002.
+#[test]
+fn policy_numbers_with_exponents_are_exact() {
+    let text = format!("{PLAN}{}", clause("c", "1.5e3 == 1500 and 2E-3 == 0.002 and 3e1 mg/m3 == 0.03 g/m3"));
+    let diags = check_policy(&text);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let r =
+        common::report(&clause("c", "1.5e3 == 1500 and 2E-3 == 0.002 and 3e1 mg/m3 == 0.03 g/m3"), "{}", "2019-06-01");
+    assert_eq!(r.verdicts.len(), 1);
+    assert_eq!(r.verdicts[0].status, writ::eval::Status::Satisfied, "{:?}", r.verdicts[0]);
+}
+
+/// In a file with CRLF line breaks, the lines of a snippet keep their own numbers.
+#[test]
+fn policy_with_crlf_line_breaks_numbers_snippet_lines() {
+    let text = format!("{PLAN}clause c \"t\" {{\n  cite \"1\" \"x\"\n  lead 甲局\n  must 1 <\n}}\nparty 乙局\n")
+        .replace('\n', "\r\n");
+    let diags = check_policy(&text);
+    assert_eq!(codes(&diags), ["syntax-error"]);
+    let shown = render_policy(&diags, &text);
+    // The error is on line 7 (the `}`); lines 6 and 8 are shown around it, once each.
+    for n in ["6 │", "7 │", "8 │"] {
+        assert_eq!(shown.matches(n).count(), 1, "{n} in\n{shown}");
+    }
+    assert!(shown.contains("policy.writ:7:1"), "{shown}");
+    assert!(!shown.contains('\r'), "{shown:?}");
+}
+
 /// The control characters: C0, DEL and C1.
 fn controls() -> impl Iterator<Item = char> {
     (0u32..0x20).chain(0x7F..0xA0).map(|c| char::from_u32(c).unwrap())

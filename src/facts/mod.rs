@@ -29,6 +29,11 @@ mod tree;
 mod xlsx;
 
 pub use link::link;
+/// A decimal number read exactly (`31`, `0.5`, `1.5e3`), or `None` when it does not fit a
+/// decimal without rounding; shared with the checker for numbers written in policies.
+pub(crate) fn exact_decimal(text: &str) -> Option<rust_decimal::Decimal> {
+    convert::parse_decimal(text).ok()
+}
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::{EnumDecl, FieldDecl, RecordDecl, RecordId, Ty};

@@ -22,8 +22,11 @@ pub fn parse(file: &Arc<str>, text: &str) -> (ast::Module, Vec<Diagnostic>) {
     if let Some(d) = check_depth(file, text) {
         return (ast::Module::default(), vec![d]);
     }
-    let mut diags = Vec::new();
-    let mut current = std::borrow::Cow::Borrowed(text);
+    let (mut diags, current) = scan_text(file, text);
+    let mut current = match current {
+        Some(t) => std::borrow::Cow::Owned(t),
+        None => std::borrow::Cow::Borrowed(text),
+    };
     loop {
         match WritParser::parse(Rule::file, &current) {
             Ok(mut pairs) => {
@@ -89,6 +92,202 @@ fn blank(text: &str, a: usize, b: usize) -> String {
     }
     out.push_str(&text[b..]);
     out
+}
+
+/// The ASCII double quote, written as a code point: a lone quote in a character literal would
+/// put every scanner that pairs quotes in this file (`tests/docs.rs`) out of step.
+const QUOTE: char = '\u{22}';
+
+/// The escapes writ reads in `"…"` text, for messages.
+const ESCAPES: &str = "`\\n`, `\\t`, `\\\u{22}` and `\\\\`";
+
+/// Finds what pest would report badly or not at all, before it parses: text left open at the
+/// end of its line, escapes writ does not know, bidirectional control characters anywhere (the
+/// Trojan Source pattern: an editor shows the line in another order than writ reads it), and
+/// invisible characters. Each gets a diagnostic at the character itself.
+///
+/// Returns the diagnostics, and, when there were any, the text to parse instead: a bad
+/// character or escape replaced (offsets kept) so that pest does not report it again, and an
+/// item with an unclosed text blanked out as a syntax error blanks it, so the rest of the file
+/// is still checked.
+fn scan_text(file: &Arc<str>, text: &str) -> (Vec<Diagnostic>, Option<String>) {
+    use crate::text::{describe, is_bidi, is_invisible, shown};
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Code,
+        Ascii(usize),
+        Cjk(usize),
+        Comment,
+    }
+    let mut diags = Vec::new();
+    // Places to overwrite with a text of the same length, and places whose items are blanked.
+    let mut patches: Vec<(usize, String)> = Vec::new();
+    let mut blank_at: Vec<usize> = Vec::new();
+    let mut state = In::Code;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let span = Span::new(i, i + c.len_utf8());
+        let place = match state {
+            In::Code => "the policy's code",
+            In::Ascii(_) | In::Cjk(_) => "text",
+            In::Comment => "a comment",
+        };
+        if is_bidi(c) {
+            diags.push(
+                Diagnostic::error("bidi-control", file, span, format!("{} in {place}", describe(c)))
+                    .with_label("a bidirectional control character is here")
+                    .with_help(format!(
+                        "delete it: it makes an editor show this line in another order than writ reads it \
+                         (the Trojan Source pattern); a policy never needs {}",
+                        describe(c)
+                    )),
+            );
+            patches.push((i, " ".repeat(c.len_utf8())));
+            continue;
+        }
+        if is_invisible(c) && !(c == '\u{FEFF}' && i == 0) {
+            match state {
+                In::Code => {
+                    diags.push(
+                        Diagnostic::error(
+                            "invisible-character",
+                            file,
+                            span,
+                            format!("invisible character {}", describe(c)),
+                        )
+                        .with_label("an invisible character is here")
+                        .with_help(
+                            "delete it: names are matched exactly, so a name with it is another name that \
+                                 looks the same",
+                        ),
+                    );
+                    // The item is left out, as for a syntax error: read without the character
+                    // it would declare or use a name that is not the one written.
+                    blank_at.push(i);
+                }
+                In::Ascii(_) | In::Cjk(_) => diags.push(
+                    Diagnostic::warning(
+                        "invisible-character",
+                        file,
+                        span,
+                        format!("text holds the invisible character {}", describe(c)),
+                    )
+                    .with_label("an invisible character is here")
+                    .with_help(
+                        "delete it unless it is meant: text is matched exactly, so a key with it does not \
+                             match the same key without it",
+                    ),
+                ),
+                In::Comment => {}
+            }
+            continue;
+        }
+        match state {
+            In::Comment => {
+                if c == '\n' {
+                    state = In::Code;
+                }
+            }
+            In::Ascii(open) | In::Cjk(open) if c == '\n' || c == '\r' => {
+                let close = if matches!(state, In::Ascii(_)) { "\u{22}" } else { "”" };
+                diags.push(
+                    Diagnostic::error("unterminated-string", file, Span::new(open, open + text[open..].chars().next().map_or(1, char::len_utf8)), "unterminated string")
+                        .with_label("this text is not closed on its line")
+                        .with_help(format!(
+                            "close it with `{close}` on the same line; text cannot run over a line break (write `\\n` for one)"
+                        )),
+                );
+                blank_at.push(open);
+                state = In::Code;
+            }
+            In::Ascii(_) if c == QUOTE => state = In::Code,
+            In::Ascii(_) if c == '\\' => {
+                let Some(&(_, n)) = chars.peek() else { continue };
+                if matches!(n, QUOTE | '\\' | 'n' | 't') {
+                    chars.next();
+                    continue;
+                }
+                if n == '\n' || n == '\r' {
+                    continue;
+                }
+                // The escape as written, as other languages read it: `\u6392` (four digits),
+                // `\U0001F600` (eight), `\u{6392}`, `\x41` (two), or a backslash and one character.
+                let rest = &text[i + 1..];
+                let hex_len = |s: &str| s.chars().take_while(char::is_ascii_hexdigit).count();
+                let (len, code) = match n {
+                    'u' | 'U' if rest[1..].starts_with('{') => {
+                        let h = hex_len(&rest[2..]);
+                        let closed = rest[2 + h..].starts_with('}');
+                        (2 + h + usize::from(closed), u32::from_str_radix(&rest[2..2 + h], 16).ok())
+                    }
+                    'u' | 'U' | 'x' => {
+                        let h = hex_len(&rest[1..]).min(match n {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        });
+                        (1 + h, u32::from_str_radix(&rest[1..1 + h], 16).ok())
+                    }
+                    n => (n.len_utf8(), None),
+                };
+                let written = &text[i..i + 1 + len];
+                let help = match code.and_then(char::from_u32) {
+                    Some(ch) => format!(
+                        "write the character itself (`{}`); writ's escapes are {ESCAPES}",
+                        shown(&ch.to_string())
+                    ),
+                    None => format!("write the character itself; writ's escapes are {ESCAPES}"),
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "unsupported-escape",
+                        file,
+                        Span::new(i, i + 1 + len),
+                        format!("unsupported escape `{}` in text", shown(written)),
+                    )
+                    .with_label("writ does not know this escape")
+                    .with_help(help),
+                );
+                patches.push((i, " ".into()));
+            }
+            In::Ascii(_) => {}
+            In::Cjk(_) if c == '”' => state = In::Code,
+            In::Cjk(_) => {}
+            In::Code => match c {
+                QUOTE => state = In::Ascii(i),
+                '“' => state = In::Cjk(i),
+                '/' if chars.peek().is_some_and(|&(_, n)| n == '/') => state = In::Comment,
+                _ => {}
+            },
+        }
+    }
+    if let In::Ascii(open) | In::Cjk(open) = state {
+        let close = if matches!(state, In::Ascii(_)) { "\u{22}" } else { "”" };
+        diags.push(
+            Diagnostic::error(
+                "unterminated-string",
+                file,
+                Span::new(open, open + text[open..].chars().next().map_or(1, char::len_utf8)),
+                "unterminated string",
+            )
+            .with_label("this text is not closed before the end of the file")
+            .with_help(format!("close it with `{close}` on the same line")),
+        );
+        blank_at.push(open);
+    }
+    if patches.is_empty() && blank_at.is_empty() {
+        return (diags, None);
+    }
+    let mut out = text.to_string();
+    for (at, fill) in patches {
+        out.replace_range(at..at + fill.len(), &fill);
+    }
+    for open in blank_at {
+        if let Some((a, b)) = item_around(&out, open) {
+            out = blank(&out, a, b);
+        }
+    }
+    (diags, Some(out))
 }
 
 /// How deep brackets, runs of prefix operators (`not not …`, `- - …`) and expressions may nest.
