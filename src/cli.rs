@@ -335,6 +335,8 @@ pub fn evaluate<'a>(
     }
     let facts = db::fact_set(&loaded.db, set);
     fact_diags.extend(facts.diagnostics.iter().cloned());
+    let read: Vec<&FileFacts> = files.iter().map(|f| db::fact_file(&loaded.db, *f)).collect();
+    fact_diags.extend(crate::lookalike::lookalike_keys(&checked.model, facts, &read));
     let report = eval::evaluate(&checked.model, facts, as_of);
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));

@@ -8,6 +8,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;
+pub mod lookalike;
 pub mod model;
 pub mod report;
 pub mod syntax;

@@ -223,40 +223,53 @@ pub fn skeleton(name: &str) -> String {
         .collect()
 }
 
-/// What makes `a` and `b` look the same though they differ, for a message: the invisible
-/// characters of one, or the characters of one from another script. `None` when they do not
-/// share a skeleton or are equal.
+/// Whether [`skeleton`] changes the text: it holds an invisible or bidirectional character,
+/// a full-width form or a letter that looks like a Latin one. A text it does not change can
+/// only look like another one that it does.
+pub fn has_lookalikes(text: &str) -> bool {
+    text.chars().any(|c| {
+        is_invisible(c)
+            || is_bidi(c)
+            || ('\u{FF01}'..='\u{FF5E}').contains(&c)
+            || c == '\u{3000}'
+            || HOMOGLYPHS.iter().any(|&(h, _)| h == c)
+    })
+}
+
+/// What makes `a` and `b` look the same though they differ, for a message: "they differ by
+/// the invisible U+200B ZERO WIDTH SPACE", or "Latin `C` U+0043 and Cyrillic `С` U+0421".
+/// `None` when they do not share a skeleton or are equal.
 pub fn lookalike(a: &str, b: &str) -> Option<String> {
     if a == b || skeleton(a) != skeleton(b) {
         return None;
     }
-    let hidden: Vec<String> =
+    let mut hidden: Vec<String> =
         a.chars().chain(b.chars()).filter(|&c| is_invisible(c) || is_bidi(c)).map(describe).collect();
     if !hidden.is_empty() {
-        let mut hidden = hidden;
+        hidden.sort();
         hidden.dedup();
-        return Some(format!("they differ only by the invisible {}", hidden.join(", ")));
+        return Some(format!("they differ by the invisible {}", hidden.join(", ")));
     }
     let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let pairs: Vec<String> = ca
         .iter()
         .zip(&cb)
         .filter(|(x, y)| x != y)
-        .map(|(&x, &y)| format!("`{x}` ({}) and `{y}` ({})", script_of(x), script_of(y)))
+        .map(|(&x, &y)| format!("{} and {}", script_of(x), script_of(y)))
         .collect();
-    Some(format!("they look alike: {}", pairs.join(", ")))
+    Some(pairs.join(", "))
 }
 
-/// The script of a letter, as far as [`skeleton`] tells scripts apart.
+/// A letter with its script, as far as [`skeleton`] tells scripts apart: "Cyrillic `С` U+0421".
 fn script_of(c: char) -> String {
     let script = match c {
-        '\u{0370}'..='\u{03FF}' => "Greek",
-        '\u{0400}'..='\u{052F}' => "Cyrillic",
-        '\u{FF01}'..='\u{FF5E}' => "full width",
-        c if c.is_ascii() => "Latin",
+        '\u{0370}'..='\u{03FF}' => "Greek ",
+        '\u{0400}'..='\u{052F}' => "Cyrillic ",
+        '\u{FF01}'..='\u{FF5E}' => "full width ",
+        c if c.is_ascii() => "Latin ",
         _ => "",
     };
-    if script.is_empty() { describe(c) } else { format!("{script} {}", describe(c)) }
+    format!("{script}`{c}` U+{:04X}", c as u32)
 }
 
 #[cfg(test)]
@@ -288,7 +301,7 @@ mod tests {
         assert_eq!(skeleton("陽泉市\u{200B}水泵廠"), "陽泉市水泵廠");
         assert_eq!(skeleton("ＳＯ２"), "SO2");
         assert_ne!(skeleton("陽泉市"), skeleton("陽泉縣"));
-        assert!(lookalike("С", "C").unwrap().contains("Cyrillic U+0421"));
+        assert_eq!(lookalike("С", "C").unwrap(), "Cyrillic `С` U+0421 and Latin `C` U+0043");
         assert!(lookalike("a\u{200B}b", "ab").unwrap().contains("U+200B ZERO WIDTH SPACE"));
         assert_eq!(lookalike("ab", "ab"), None);
         assert_eq!(describe('\u{202E}'), "U+202E RIGHT-TO-LEFT OVERRIDE");

@@ -418,3 +418,35 @@ fn control_characters_from_policies_and_facts_are_escaped_in_every_output() {
     assert!(seen >= 5, "the escapes are shown");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A fact key with a zero width space looks like the key a clause names but is not it, and a
+/// key with a Cyrillic `С` looks like one with a Latin `C`: each gets a warning at the key in
+/// the fact file, pointing at the key it looks like.
+#[test]
+fn fact_keys_that_look_like_other_keys_are_pointed_out() {
+    let dir = std::env::temp_dir().join(format!("writ-lookalike-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    let policy = "plan p \"計劃\" {\n  period 2019-01-01 .. 2019-12-31\n  roles lead \"牽頭\"\n}\n\
+        party 市局 \"市局\"\nrecord 企業 key 名稱 {\n  名稱: text\n  濃度: mg/m3\n}\n\
+        clause c \"x\" {\n  cite \"1\" \"abc\"\n  lead 市局\n  for e in 企業[\"陽泉市水泵廠\"] {\n\
+        \x20   must e.濃度 <= 30 mg/m3\n  }\n}\n";
+    std::fs::write(dir.join("policy/p.writ"), policy).unwrap();
+    let facts = "{ \"企業\": [\n  { \"名稱\": \"陽泉市水\\u200b泵廠\", \"濃度\": 31 },\n  \
+        { \"名稱\": \"C廠\", \"濃度\": 1 },\n  { \"名稱\": \"С廠\", \"濃度\": 1 }\n] }\n";
+    std::fs::write(dir.join("facts.json"), facts).unwrap();
+    let (p, f) = (dir.join("policy"), dir.join("facts.json"));
+    let (code, out, err) =
+        writ(&["eval", p.to_str().unwrap(), "--facts", f.to_str().unwrap(), "--as-of", "2019-06-01"]);
+    // The named subject is still unknown: the warning explains it, it does not change it.
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("unknown        企業 陽泉市水泵廠"), "{out}");
+    assert_eq!(err.matches("confusable-key").count(), 2, "{err}");
+    assert!(err.contains("U+200B ZERO WIDTH SPACE"), "{err}");
+    assert!(err.contains("Cyrillic `С` U+0421") && err.contains("`C` U+0043"), "{err}");
+    // At the fact key, with the clause's key and the other fact key as the related places.
+    assert!(err.contains("facts.json:2:11"), "{err}");
+    assert!(err.contains("p.writ:13:15"), "{err}");
+    assert!(err.contains("facts.json:4:11") && err.contains("facts.json:3:11"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

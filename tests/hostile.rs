@@ -171,6 +171,28 @@ fn policy_misleading_text_gets_a_located_diagnostic() {
     }
 }
 
+/// Declared names that differ only by another script's letters or by full-width forms: a
+/// warning each, naming both, at the second with the first as the related place.
+#[test]
+fn policy_lookalike_names_are_warned_about() {
+    let body = "party С局\nenum 等級 { A級, Α級 }\nrecord 企業 key 名稱 { 名稱: text  SO2: mg/m3  ＳＯ2: mg/m3 }\n\
+                party 甲局二\n";
+    let text = format!("{PLAN}party C局\n{body}{}", clause("c", "1 < 2"));
+    let diags = check_policy(&text);
+    assert_eq!(codes(&diags), ["confusable-name", "confusable-name", "confusable-name"], "{diags:#?}");
+    for (d, (second, first)) in diags.iter().zip([("С局", "C局"), ("Α級", "A級"), ("ＳＯ2", "SO2")]) {
+        assert!(!d.is_error());
+        assert!(d.message.contains(second) && d.message.contains(first), "{}", d.message);
+        assert_eq!(d.primary_span().start as usize, text.find(second).unwrap());
+        assert_eq!(d.labels[1].span.start as usize, text.find(first).unwrap());
+    }
+    // A reference written with the other script's letter is suggested its look-alike.
+    let text = format!("{PLAN}party C局\n{}", clause("c", "1 < 2").replace("甲局", "С局"));
+    let diags = check_policy(&text);
+    assert_eq!(codes(&diags), ["unknown-party"]);
+    assert!(diags[0].help.as_deref().unwrap().contains("did you mean `C局`?"), "{diags:#?}");
+}
+
 /// A number with a power of ten is exact: `1.5e3` is 1500, `2E-3` is 0.002.
 #[test]
 fn policy_numbers_with_exponents_are_exact() {

@@ -20,6 +20,7 @@ pub fn check(files: &[(Arc<str>, &ast::Module)], incomplete: bool) -> (Model, Ve
     c.collect(files);
     c.run(files);
     let mut diags = c.diags;
+    diags.extend(super::confusable::confusable_names(files));
     if incomplete {
         for d in diags.iter_mut().filter(|d| d.code.starts_with("unknown-")) {
             let help = d.help.take().unwrap_or_default();
@@ -2784,9 +2785,15 @@ fn policy_number(text: &str) -> Option<Decimal> {
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let n: Vec<char> = name.chars().collect();
     let mut best: Option<(usize, &str)> = None;
+    let look = crate::text::skeleton(name);
     for c in candidates {
         if c == name {
             continue;
+        }
+        // A name that looks the same (another script's letter, an invisible character) is the
+        // one meant, however short.
+        if crate::text::skeleton(c) == look {
+            return Some(c.to_string());
         }
         let d = edit_distance(&n, &c.chars().collect::<Vec<_>>());
         // One edit in a two-character name is half of it: no suggestion is better than noise.
