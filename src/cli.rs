@@ -211,7 +211,7 @@ pub fn count_requirements(stmts: &[crate::model::TStmt]) -> usize {
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<Date, String> {
-    Date::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2019-10-15"))
+    Date::parse_iso(s).ok_or_else(|| format!("`{}` is not a date: write YYYY-MM-DD, e.g. 2019-10-15", shown(s)))
 }
 
 /// The fact files of an evaluation, and how to read them.
@@ -246,7 +246,7 @@ impl<'a, const N: usize> From<&'a [PathBuf; N]> for FactFiles<'a> {
 /// `big5` or `utf-8`.
 pub fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
     encoding_rs::Encoding::for_label(label.trim().as_bytes())
-        .ok_or_else(|| format!("`{label}` is not an encoding: write `gbk`, `gb18030`, `big5` or `utf-8`"))
+        .ok_or_else(|| format!("`{}` is not an encoding: write `gbk`, `gb18030`, `big5` or `utf-8`", shown(label)))
 }
 
 /// Diagnostics after which some records of a file were never read.

@@ -147,23 +147,37 @@ fn scan_text(file: &Arc<str>, text: &str) -> (Vec<Diagnostic>, Option<String>) {
         }
         if is_invisible(c) && !(c == '\u{FEFF}' && i == 0) {
             match state {
+                // Touching a name, it makes the name another one that looks the same: an error,
+                // and the item is left out, as for a syntax error. Between words it changes
+                // nothing writ reads: a warning, and pest reads it as a space.
                 In::Code => {
-                    diags.push(
+                    let word = |x: Option<char>| x.is_some_and(|x| x.is_alphanumeric() || x == '_');
+                    let touching = word(text[..i].chars().next_back()) || word(chars.peek().map(|&(_, n)| n));
+                    let d = if touching {
+                        blank_at.push(i);
                         Diagnostic::error(
+                            "invisible-character",
+                            file,
+                            span,
+                            format!("invisible character {} in a name", describe(c)),
+                        )
+                        .with_help(
+                            "delete it: names are matched exactly, so a name with it is another name that \
+                                 looks the same",
+                        )
+                    } else {
+                        patches.push((i, " ".repeat(c.len_utf8())));
+                        Diagnostic::warning(
                             "invisible-character",
                             file,
                             span,
                             format!("invisible character {}", describe(c)),
                         )
-                        .with_label("an invisible character is here")
                         .with_help(
-                            "delete it: names are matched exactly, so a name with it is another name that \
-                                 looks the same",
-                        ),
-                    );
-                    // The item is left out, as for a syntax error: read without the character
-                    // it would declare or use a name that is not the one written.
-                    blank_at.push(i);
+                            "delete it: it shows nothing, and a character that shows nothing can hide a difference",
+                        )
+                    };
+                    diags.push(d.with_label("an invisible character is here"));
                 }
                 In::Ascii(_) | In::Cjk(_) => diags.push(
                     Diagnostic::warning(
