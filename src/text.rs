@@ -44,13 +44,17 @@ const INVISIBLE: &[(char, &str)] = &[
 
 /// A bidirectional formatting character (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C).
 pub fn is_bidi(c: char) -> bool {
-    BIDI.iter().any(|&(b, _)| b == c)
+    // Ranges rather than a search of `BIDI`: this runs once per character of every policy.
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A character that shows nothing: zero-width spaces and joiners, the word joiner, a
 /// byte-order mark inside the text, the soft hyphen.
 pub fn is_invisible(c: char) -> bool {
-    INVISIBLE.iter().any(|&(b, _)| b == c)
+    matches!(
+        c,
+        '\u{00AD}' | '\u{034F}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+    )
 }
 
 /// A character a terminal acts on instead of showing: C0 and C1 controls and DEL.
@@ -275,6 +279,15 @@ fn script_of(c: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast tests agree with the tables that name the characters.
+    #[test]
+    fn the_character_classes_are_the_named_tables() {
+        for c in (0..0x11000).filter_map(char::from_u32) {
+            assert_eq!(is_bidi(c), BIDI.iter().any(|&(b, _)| b == c), "{c:?}");
+            assert_eq!(is_invisible(c), INVISIBLE.iter().any(|&(b, _)| b == c), "{c:?}");
+        }
+    }
 
     #[test]
     fn escapes_controls_bidi_and_invisible_characters() {

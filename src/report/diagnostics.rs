@@ -84,6 +84,8 @@ impl Block {
         while let Some((i, c)) = chars.next() {
             let end = i + c.len_utf8();
             match c {
+                // A byte-order mark opening the file says how it is encoded; it is not text.
+                '\u{FEFF}' if self.offset + i == 0 => self.marks.push((end, self.shown.len())),
                 '\r' if chars.peek().is_some_and(|&(_, n)| n == '\n') => self.shown.push(c),
                 '\r' if end == self.text.len() => self.marks.push((end, self.shown.len())),
                 c if needs_escape(c, Keep::Layout) => {
