@@ -433,13 +433,17 @@ fn fact_keys_that_look_like_other_keys_are_pointed_out() {
         \x20   must e.濃度 <= 30 mg/m3\n  }\n}\n";
     std::fs::write(dir.join("policy/p.writ"), policy).unwrap();
     let facts = "{ \"企業\": [\n  { \"名稱\": \"陽泉市水\\u200b泵廠\", \"濃度\": 31 },\n  \
-        { \"名稱\": \"C廠\", \"濃度\": 1 },\n  { \"名稱\": \"С廠\", \"濃度\": 1 }\n] }\n";
+        { \"名稱\": \"C廠\", \"濃度\": 1 },\n  { \"名稱\": \"С廠\", \"濃度\": 1, \"濃\\u200b度\": 2 }\n] }\n";
     std::fs::write(dir.join("facts.json"), facts).unwrap();
     let (p, f) = (dir.join("policy"), dir.join("facts.json"));
     let (code, out, err) =
         writ(&["eval", p.to_str().unwrap(), "--facts", f.to_str().unwrap(), "--as-of", "2019-06-01"]);
     // The named subject is still unknown: the warning explains it, it does not change it.
     assert_eq!(code, 0, "{err}");
+    // A field name with a zero width space is an unknown field, and the field it looks like is
+    // suggested, though one edit in a two-character name is too many for a typo.
+    assert!(err.contains("unknown field `濃\\u{200b}度`"), "{err}");
+    assert!(err.contains("did you mean `濃度`?"), "{err}");
     assert!(out.contains("unknown        企業 陽泉市水泵廠"), "{out}");
     assert_eq!(err.matches("confusable-key").count(), 2, "{err}");
     assert!(err.contains("U+200B ZERO WIDTH SPACE"), "{err}");

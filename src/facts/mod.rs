@@ -356,7 +356,12 @@ impl<R: std::io::Read> std::io::Read for Progress<R> {
                 self.next = u64::MAX;
             } else {
                 let pct = self.read * 100 / self.len.max(1);
-                eprint!("\rreading {}: {} of {} MiB ({pct}%)\x1b[K", self.path, self.read >> 20, self.len >> 20);
+                eprint!(
+                    "\rreading {}: {} of {} MiB ({pct}%)\x1b[K",
+                    crate::text::shown(&self.path),
+                    self.read >> 20,
+                    self.len >> 20
+                );
                 self.next = self.read + (self.len / 100).max(1);
             }
         }
