@@ -481,10 +481,29 @@ fn item_exprs<'a>(item: &'a ast::Item, out: &mut Vec<&'a ast::Expr>) {
 
 fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let pos = match e.location {
+    let mut pos = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    let mut expected: Vec<String> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(describe).map(str::to_string).collect()
+        }
+        ErrorVariant::CustomError { .. } => vec![],
+    };
+    let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    // pest reports a failure inside an item at the item's start when what is missing is
+    // punctuation (its rules are silent): "expected `plan`, found `plan`". Parsed again with
+    // pest's detailed tracking, the error is where the parse got furthest, with the tokens
+    // that would have continued it.
+    if !word.is_empty()
+        && expected.iter().any(|x| x.contains(&format!("`{word}`")))
+        && let Some((at, tokens)) = furthest_attempt(text)
+        && at > pos
+    {
+        pos = at;
+        expected = tokens;
+    }
     let found = text[pos..].chars().next();
     let end = pos + found.map(char::len_utf8).unwrap_or(0);
     let found_text = match found {
@@ -492,17 +511,13 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
         Some(c) if c.is_whitespace() => "whitespace".to_string(),
         Some(_) => {
             let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(24).collect();
-            format!("`{}`", if word.is_empty() { found.unwrap().to_string() } else { word })
+            format!("`{}`", crate::text::shown(&if word.is_empty() { found.unwrap().to_string() } else { word }))
         }
-    };
-    let mut expected: Vec<&'static str> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(describe).collect(),
-        ErrorVariant::CustomError { .. } => vec![],
     };
     expected.sort();
     expected.dedup();
     let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-    if expected.contains(&"a name") && is_keyword(&word) {
+    if expected.iter().any(|x| x == "a name") && is_keyword(&word) {
         return Diagnostic::error(
             "syntax-error",
             file,
@@ -515,6 +530,7 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
             keywords().join(", ")
         ));
     }
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
     let help = hint(found, &expected);
     let message = if expected.is_empty() {
         format!("unexpected {found_text}")
@@ -526,6 +542,25 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
     );
     d.help = Some(help);
     d
+}
+
+/// Parses `text` again with pest's detailed error tracking, which records the literal tokens
+/// tried where the parse got furthest, silent rules included. Returns that place and those
+/// tokens as a message names them (`` `{` ``), leaving out the whitespace and comment openers
+/// that could come anywhere and the full-width twins of ASCII punctuation.
+fn furthest_attempt(text: &str) -> Option<(usize, Vec<String>)> {
+    pest::set_error_detail(true);
+    let result = WritParser::parse(Rule::file, text);
+    pest::set_error_detail(false);
+    let attempts = result.err()?.parse_attempts()?;
+    let tokens: Vec<String> = attempts
+        .expected_tokens()
+        .iter()
+        .map(|t| t.to_string())
+        .filter(|t| !t.is_empty() && t.is_ascii() && !t.trim().is_empty() && t != "//")
+        .map(|t| format!("`{t}`"))
+        .collect();
+    (!tokens.is_empty()).then_some((attempts.max_position, tokens))
 }
 
 /// The reserved words that do not start an item.
@@ -766,6 +801,29 @@ mod tests {
             assert!(ds[0].message.contains("reserved word"), "{kw}: {}", ds[0].message);
         }
         assert!(parse(&file, "party 甲局 party periodic").1.is_empty());
+    }
+
+    /// No syntax error contradicts itself ("expected `clause`, found `clause`"): every
+    /// character of a valid policy deleted in turn, and a stray `"` put before each.
+    #[test]
+    fn no_syntax_error_expects_what_it_found() {
+        let file: Arc<str> = Arc::from("t.writ");
+        let text = include_str!("../../tests/fixtures/check/ok/kiln-limits.writ");
+        let mut bad = Vec::new();
+        for (i, c) in text.char_indices() {
+            let deleted = format!("{}{}", &text[..i], &text[i + c.len_utf8()..]);
+            let quoted = format!("{}\"{}", &text[..i], &text[i..]);
+            for variant in [deleted, quoted] {
+                for d in parse(&file, &variant).1 {
+                    if let Some((expected, found)) = d.message.split_once(", found ")
+                        && expected.contains(found)
+                    {
+                        bad.push((i, d.message));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{bad:#?}");
     }
 
     #[test]
