@@ -195,6 +195,17 @@ fn policy_lookalike_names_are_warned_about() {
     assert!(diags[0].help.as_deref().unwrap().contains("did you mean `C局`?"), "{diags:#?}");
 }
 
+/// A policy of 100,000 right-to-left overrides: a hundred diagnostics and one counting the rest.
+#[test]
+fn policy_one_hundred_thousand_overrides() {
+    let text = format!("{PLAN}// {}\n{}", "\u{202E}".repeat(100_000), clause("c", "1 < 2"));
+    let diags = timed("policy: 100,000 overrides", || check_policy(&text));
+    assert_eq!(diags.len(), 101, "{:?}", &codes(&diags)[..5]);
+    assert!(diags[..100].iter().all(|d| d.code == "bidi-control"));
+    assert_eq!(diags[100].code, "too-many-errors");
+    assert!(diags[100].message.starts_with("99900 more"), "{}", diags[100].message);
+}
+
 /// A number with a power of ten is exact: `1.5e3` is 1500, `2E-3` is 0.002.
 #[test]
 fn policy_numbers_with_exponents_are_exact() {

@@ -289,6 +289,20 @@ fn scan_text(file: &Arc<str>, text: &str) -> (Vec<Diagnostic>, Option<String>) {
         );
         blank_at.push(open);
     }
+    // A file of a million override characters gets a hundred diagnostics and a count.
+    const MAX_SHOWN: usize = 100;
+    if diags.len() > MAX_SHOWN {
+        let rest = diags.split_off(MAX_SHOWN);
+        let d = Diagnostic::warning(
+            "too-many-errors",
+            file,
+            rest[0].primary_span(),
+            format!("{} more diagnostics like these in this file were not shown", rest.len()),
+        )
+        .with_label("the first one not shown is here")
+        .with_help(format!("only the first {MAX_SHOWN} are shown; fix these and check again"));
+        diags.push(d);
+    }
     if patches.is_empty() && blank_at.is_empty() {
         return (diags, None);
     }
