@@ -510,13 +510,24 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
     // punctuation (its rules are silent): "expected `plan`, found `plan`". Parsed again with
     // pest's detailed tracking, the error is where the parse got furthest, with the tokens
     // that would have continued it.
-    if !word.is_empty()
-        && expected.iter().any(|x| x.contains(&format!("`{word}`")))
-        && let Some((at, tokens)) = furthest_attempt(text)
-        && at > pos
-    {
-        pos = at;
-        expected = tokens;
+    if !word.is_empty() && expected.iter().any(|x| x.contains(&format!("`{word}`"))) {
+        match furthest_attempt(text) {
+            Some((at, tokens)) if at > pos => {
+                pos = at;
+                expected = tokens;
+            }
+            // Nothing better is known: at least do not say that `plan` was expected there.
+            _ => {
+                return Diagnostic::error(
+                    "syntax-error",
+                    file,
+                    Span::new(pos, pos + word.len()),
+                    format!("this `{word}` item cannot be read"),
+                )
+                .with_label("the mistake is inside this item")
+                .with_help("check the item's punctuation: `{ … }`, quotes, and `,` between entries");
+            }
+        }
     }
     let found = text[pos..].chars().next();
     let end = pos + found.map(char::len_utf8).unwrap_or(0);
@@ -572,6 +583,10 @@ fn furthest_attempt(text: &str) -> Option<(usize, Vec<String>)> {
         .iter()
         .map(|t| t.to_string())
         .filter(|t| !t.is_empty() && t.is_ascii() && !t.trim().is_empty() && t != "//")
+        // Character ranges (`0..9`), built-in rules and single letters or digits are pieces of
+        // names and numbers, which the message already names better, or not at all.
+        .filter(|t| !(t.len() == 4 && &t[1..3] == "..") && t != "BUILTIN_RULE")
+        .filter(|t| !(t.len() == 1 && t.chars().all(|c| c.is_ascii_alphanumeric())))
         .map(|t| format!("`{t}`"))
         .collect();
     (!tokens.is_empty()).then_some((attempts.max_position, tokens))
