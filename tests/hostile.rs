@@ -133,7 +133,7 @@ fn policy_100_mb_string() {
 /// character or token at fault, with the rendering free of raw control characters.
 #[test]
 fn policy_misleading_text_gets_a_located_diagnostic() {
-    let cases: [(String, &str, &str, bool); 10] = [
+    let cases: [(String, &str, &str, bool); 11] = [
         // An unclosed text: at its opening quote, not "expected `clause`, found `clause`".
         (format!("party 乙局 \"乙局\n{}", clause("c", "1 < 2")), "unterminated-string", "\"乙局", true),
         (format!("{}party 乙局 “乙局", clause("c", "1 < 2")), "unterminated-string", "“乙局", true),
@@ -149,6 +149,8 @@ fn policy_misleading_text_gets_a_located_diagnostic() {
         // An invisible character in a name is an error; in text, a warning.
         (format!("party 乙\u{200B}局\n{}", clause("c", "1 < 2")), "invisible-character", "\u{200B}", true),
         (format!("party 乙局 \"乙\u{200D}局\"\n{}", clause("c", "1 < 2")), "invisible-character", "\u{200D}", false),
+        // An escape sequence in text: a warning, at the ESC.
+        (format!("party 乙局 \"乙\u{1b}[2J局\"\n{}", clause("c", "1 < 2")), "control-character", "\u{1b}", false),
         // Between words it hides nothing writ reads: a warning, and the item is kept.
         (format!("party 乙局 \u{FEFF}\n{}", clause("c", "1 < 2")), "invisible-character", "\u{FEFF}", false),
     ];

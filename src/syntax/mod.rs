@@ -264,9 +264,20 @@ fn scan_text(file: &Arc<str>, text: &str) -> (Vec<Diagnostic>, Option<String>) {
                 );
                 patches.push((i, " ".into()));
             }
-            In::Ascii(_) => {}
             In::Cjk(_) if c == '”' => state = In::Code,
-            In::Cjk(_) => {}
+            // A control character in text is never meant (a tab is written `\t`): it would be
+            // quoted in every verdict of the clause, and reports show it only as an escape.
+            In::Ascii(_) | In::Cjk(_) if c.is_control() => diags.push(
+                Diagnostic::warning(
+                    "control-character",
+                    file,
+                    span,
+                    format!("text holds the control character {}", describe(c)),
+                )
+                .with_label("a control character is here")
+                .with_help("delete it; write a tab as `\\t` and a line break as `\\n`"),
+            ),
+            In::Ascii(_) | In::Cjk(_) => {}
             In::Code => match c {
                 QUOTE => state = In::Ascii(i),
                 '“' => state = In::Cjk(i),
