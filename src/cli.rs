@@ -7,6 +7,7 @@ use crate::eval::{self, Report, Status};
 use crate::facts::{self, Cell, FileFacts, RawRow};
 use crate::model::{Model, TestValue};
 use crate::report::{self, Sources};
+use crate::text::{Keep, escape, shown};
 use crate::value::Date;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -359,7 +360,7 @@ pub fn check(dir: &Path, style: Style) -> Outcome {
     let stdout = if errors == 0 {
         format!(
             "{}: {} files, {} clauses, {} requirements, {} parties, {} record kinds, {} sanctions, {} tests; {} warnings\n",
-            m.plan.name,
+            shown(&m.plan.name),
             loaded.package.files(&loaded.db).len(),
             m.clauses.len(),
             requirements,
@@ -389,7 +390,7 @@ pub fn count_requirements(stmts: &[crate::model::TStmt]) -> usize {
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<Date, String> {
-    Date::parse_iso(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2019-10-15"))
+    Date::parse_iso(s).ok_or_else(|| format!("`{}` is not a date: write YYYY-MM-DD, e.g. 2019-10-15", shown(s)))
 }
 
 /// The fact files of an evaluation, and how to read them.
@@ -424,7 +425,7 @@ impl<'a, const N: usize> From<&'a [PathBuf; N]> for FactFiles<'a> {
 /// `big5` or `utf-8`.
 pub fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
     encoding_rs::Encoding::for_label(label.trim().as_bytes())
-        .ok_or_else(|| format!("`{label}` is not an encoding: write `gbk`, `gb18030`, `big5` or `utf-8`"))
+        .ok_or_else(|| format!("`{}` is not an encoding: write `gbk`, `gb18030`, `big5` or `utf-8`", shown(label)))
 }
 
 /// Diagnostics after which some records of a file were never read.
@@ -549,6 +550,8 @@ pub fn evaluate_through<'a>(
     }
     let facts = db::fact_set(&loaded.db, set);
     fact_diags.extend(facts.diagnostics.iter().cloned());
+    let read: Vec<&FileFacts> = files.iter().map(|f| db::fact_file(&loaded.db, *f)).collect();
+    fact_diags.extend(crate::lookalike::lookalike_keys(&checked.model, facts, &read));
     let report = eval::evaluate_through(&checked.model, facts, as_of, through.unwrap_or(as_of));
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
@@ -688,7 +691,7 @@ pub fn run_tests(model: &Model) -> (usize, Vec<String>) {
         let facts = test_facts(model, t, &t.origin.file);
         let mut problems = Vec::new();
         for d in &facts.diagnostics {
-            problems.push(format!("  facts: {}", d.message));
+            problems.push(format!("  facts: {}", shown(&d.message)));
         }
         let report = eval::evaluate(model, &facts, t.as_of);
         for x in &t.expects {
@@ -712,17 +715,19 @@ pub fn run_tests(model: &Model) -> (usize, Vec<String>) {
             }
             for v in matching {
                 if v.status != x.status {
-                    let why = v.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                    let why = v.reason.as_deref().map(|r| format!(" ({})", shown(r))).unwrap_or_default();
                     let mut evidence: Vec<String> = v
                         .evidence
                         .iter()
-                        .map(|e| format!("{} = {} {} {}", e.left, e.left_value, e.op, e.right_value))
+                        .map(|e| {
+                            format!("{} = {} {} {}", shown(&e.left), shown(&e.left_value), e.op, shown(&e.right_value))
+                        })
                         .collect();
-                    evidence.extend(v.computed.iter().map(|c| format!("{} = {}", c.expr, c.value)));
+                    evidence.extend(v.computed.iter().map(|c| format!("{} = {}", shown(&c.expr), shown(&c.value))));
                     let ev = if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) };
                     problems.push(format!(
                         "  {}: expected {}, found {}{why}{ev}",
-                        v.id,
+                        shown(&v.id),
                         x.status.name(),
                         v.status.name()
                     ));
@@ -732,20 +737,26 @@ pub fn run_tests(model: &Model) -> (usize, Vec<String>) {
         if problems.is_empty() {
             passed += 1;
         } else {
-            failures.push(format!("FAIL {} (as of {}) in {}\n{}", t.name, t.as_of, t.origin.file, problems.join("\n")));
+            failures.push(format!(
+                "FAIL {} (as of {}) in {}\n{}",
+                shown(&t.name),
+                t.as_of,
+                shown(&t.origin.file),
+                problems.join("\n")
+            ));
         }
     }
     (passed, failures)
 }
 
 fn expect_text(x: &crate::model::ExpectDef) -> String {
-    let mut s = x.clause.clone();
+    let mut s = shown(&x.clause).into_owned();
     if let Some(k) = &x.keys {
-        s.push_str(&format!("[{}]", k.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")));
+        s.push_str(&format!("[{}]", k.iter().map(|k| format!("\"{}\"", shown(k))).collect::<Vec<_>>().join(", ")));
     }
     if let Some(r) = &x.requirement {
         s.push('.');
-        s.push_str(r);
+        s.push_str(&shown(r));
     }
     s
 }
@@ -763,6 +774,7 @@ pub fn test(dir: &Path, style: Style) -> Outcome {
         stdout.push('\n');
     }
     stdout.push_str(&format!("{passed} passed, {} failed\n", failures.len()));
+    let stdout = escape(&stdout, Keep::Layout).into_owned();
     let code = if failures.is_empty() { EXIT_OK } else { EXIT_BREACH };
     Outcome { stdout, stderr: String::new(), code, diagnostics: Vec::new() }
 }
@@ -878,27 +890,29 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
     let missing = summary["missing"];
     let cov = Coverage { plan: m.plan.title.clone().unwrap_or_else(|| m.plan.name.clone()), entries, summary };
     let stdout = match format {
-        Format::Json => serde_json::to_string_pretty(&cov).expect("coverage always serialises") + "\n",
+        Format::Json => {
+            crate::text::json_escaped(serde_json::to_string_pretty(&cov).expect("coverage always serialises")) + "\n"
+        }
         Format::Human => {
-            let mut out = format!("{} — coverage of the plan's numbered items\n\n", cov.plan);
+            let mut out = format!("{} — coverage of the plan's numbered items\n\n", shown(&cov.plan));
             for e in &cov.entries {
-                let title = e.title.as_deref().unwrap_or("");
+                let title = shown(e.title.as_deref().unwrap_or(""));
                 let mark = match e.status {
                     "encoded" => "✓",
                     "untestable" => "–",
                     _ => "✗",
                 };
-                out.push_str(&format!("{mark} {:<10} {title}\n", e.number));
+                out.push_str(&format!("{mark} {:<10} {title}\n", shown(&e.number)));
                 for c in &e.clauses {
                     out.push_str(&format!(
                         "      {} ({} requirement{})\n",
-                        c.clause,
+                        shown(&c.clause),
                         c.requirements,
                         if c.requirements == 1 { "" } else { "s" }
                     ));
                 }
                 for u in &e.untestable {
-                    out.push_str(&format!("      not checkable: “{}” — {}\n", u.text, u.reason));
+                    out.push_str(&format!("      not checkable: “{}” — {}\n", shown(&u.text), shown(&u.reason)));
                 }
                 if e.status == "missing" {
                     out.push_str("      no clause encodes this item, and no `untestable` note explains why\n");
@@ -908,7 +922,7 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
             let s: Vec<String> = cov.summary.iter().map(|(k, v)| format!("{k} {v}")).collect();
             out.push_str(&s.join(", "));
             out.push('\n');
-            out
+            escape(&out, Keep::Layout).into_owned()
         }
     };
     let mut stderr = render(&loaded.warnings, &loaded.sources, style);

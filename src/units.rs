@@ -125,8 +125,19 @@ pub enum UnitError {
     Empty,
     Unknown(String),
     BadExponent(String),
+    /// A power writ does not know, `m4` or `s0`: plans measure lengths, areas and volumes
+    /// (`m`, `m2`, `m3`), and SI's derived units need no power past 3 (`kg·m2/s3`). `unit` is
+    /// the whole unit with the power brought into range, as a suggestion (`mg/m3` for `mg/m4`).
+    Power {
+        piece: String,
+        atom: String,
+        unit: String,
+    },
     Overflow,
 }
+
+/// The powers of a unit writ reads: `m` to `m3`, `s^-1` to `s^-3`.
+const MAX_POWER: i8 = 3;
 
 impl fmt::Display for UnitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -134,6 +145,12 @@ impl fmt::Display for UnitError {
             UnitError::Empty => f.write_str("empty unit"),
             UnitError::Unknown(u) => write!(f, "unknown unit `{u}`"),
             UnitError::BadExponent(u) => write!(f, "bad exponent in `{u}`"),
+            UnitError::Power { piece, atom, .. } => {
+                write!(
+                    f,
+                    "unknown unit `{piece}`: writ knows the powers 1 to {MAX_POWER} of `{atom}` (`{atom}`, `{atom}2`, `{atom}3`)"
+                )
+            }
             UnitError::Overflow => f.write_str("unit factor out of range"),
         }
     }
@@ -250,6 +267,17 @@ impl UnitTable {
             let (atom, exp) = split_exponent(&rest[..end])?;
             // The error names the piece as written (`Nm3`), not the stripped atom.
             let (u, (an, ad)) = self.atom(atom).ok_or_else(|| UnitError::Unknown(rest[..end].to_string()))?;
+            if exp == 0 || exp.abs() > MAX_POWER {
+                let near = exp.clamp(-MAX_POWER, MAX_POWER);
+                let fixed = match near {
+                    0 | 1 => atom.to_string(),
+                    n if rest[..end].contains('^') => format!("{atom}^{n}"),
+                    n => format!("{atom}{n}"),
+                };
+                let at = norm.len() - rest.len();
+                let unit = format!("{}{fixed}{}", &norm[..at], &rest[end..]);
+                return Err(UnitError::Power { piece: rest[..end].to_string(), atom: atom.to_string(), unit });
+            }
             let e = if divide { -exp } else { exp };
             let (up, down) = if e < 0 { (ad, an) } else { (an, ad) };
             for _ in 0..e.unsigned_abs() {
@@ -366,6 +394,20 @@ mod tests {
         assert_eq!(si(&t, "3.6", "t/h"), si(&t, "1", "kg/s"));
         assert_eq!(si(&t, "24", "t/d"), si(&t, "1", "t/h"));
         assert_eq!(u.from_si(sum).unwrap(), Decimal::from(1260));
+    }
+
+    /// `m4` is not a unit: a mistyped `m3`, reported with the unit it most likely meant.
+    #[test]
+    fn powers_past_three_are_unknown_units() {
+        let t = UnitTable::new();
+        match t.parse("mg/m4") {
+            Err(UnitError::Power { piece, unit, .. }) => assert_eq!((piece.as_str(), unit.as_str()), ("m4", "mg/m3")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(t.parse("m0"), Err(UnitError::Power { .. })));
+        assert!(matches!(t.parse("s^-4"), Err(UnitError::Power { .. })));
+        assert!(t.parse("kg·m2/s3").is_ok());
+        assert!(t.parse("s^-3").is_ok());
     }
 
     #[test]

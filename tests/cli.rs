@@ -435,4 +435,111 @@ fn json_diagnostics_of_a_workbook_name_the_cell() {
         ]
     );
     assert!(v["diagnostics"].as_array().unwrap().iter().all(|d| d["line"].is_null() && d["column"].is_null()));
+
+/// Bytes a terminal acts on or that reorder or hide text: C0 controls but tab and line feed,
+/// DEL, C1 controls, bidirectional formatting and zero-width characters.
+fn raw_controls(text: &str) -> Vec<String> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{061C}')
+        })
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect()
+}
+
+/// Escape sequences, NUL and a right-to-left override in a policy's text and in facts (keys,
+/// values, field names) reach no output raw: every human writer shows them as `\u{…}` escapes,
+/// and JSON escapes them as serde does.
+#[test]
+fn control_characters_from_policies_and_facts_are_escaped_in_every_output() {
+    let dir = std::env::temp_dir().join(format!("writ-controls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    let policy = "plan p \"計劃\u{1b}]0;pwned\u{7}\" {\n  period 2019-01-01 .. 2019-12-31\n  roles lead \"牽頭\"\n}\n\
+        party 市局 \"市\u{1b}[2J局\"\n\
+        record 企業 key 名稱 {\n  名稱: text\n  濃度: mg/m3\n  完成日?: date\n}\n\
+        clause c \"標題\u{1b}[31m\" {\n  cite \"1\" \"原文\u{0}\u{9}\u{85}\"\n  lead 市局\n  for e in 企業 {\n\
+        \x20   must e.濃度 <= 30 mg/m3\n    must e.完成日 by 2019-06-30\n  }\n}\n";
+    std::fs::write(dir.join("policy/p.writ"), policy).unwrap();
+    let facts = r#"{ "企業": [
+  { "名稱": "甲\u001b[31m廠\u0000", "濃度": 31, "完成日": null },
+  { "名稱": "乙\u202e廠", "濃度": 5, "完成日": "2019-05-01" },
+  { "名稱": "丙廠", "濃度": "3\u001b[2J0" },
+  { "名稱": "丁廠", "濃度": 1, "備\u001b註": 1 }
+] }"#;
+    std::fs::write(dir.join("facts.json"), facts).unwrap();
+    let (p, f) = (dir.join("policy"), dir.join("facts.json"));
+    let (p, f) = (p.to_str().unwrap(), f.to_str().unwrap());
+    let mut seen = 0;
+    for args in [
+        vec!["check", p],
+        vec!["eval", p, "--facts", f, "--as-of", "2019-10-15"],
+        vec!["eval", p, "--facts", f, "--as-of", "2019-10-15", "--format", "json"],
+        vec!["agenda", p, "--facts", f, "--from", "2019-01-01", "--to", "2019-12-31"],
+        vec!["explain", p, "c/乙\u{202e}廠/1", "--facts", f, "--as-of", "2019-10-15"],
+    ] {
+        let (code, out, err) = writ(&args);
+        assert!(code == 0 || code == 1 || code == 2, "{args:?}: {code}");
+        assert_eq!(raw_controls(&out), Vec::<String>::new(), "{args:?} stdout:\n{out}");
+        assert_eq!(raw_controls(&err), Vec::<String>::new(), "{args:?} stderr:\n{err}");
+        seen += out.matches("\\u{1b}").count() + err.matches("\\u{1b}").count() + out.matches("\\u001b").count();
+        if args[0] == "eval" && !args.contains(&"json") {
+            assert!(out.contains("甲\\u{1b}[31m廠\\u{0}"), "the key is shown escaped:\n{out}");
+            assert!(out.contains("乙\\u{202e}廠"), "the override is shown escaped:\n{out}");
+            assert!(out.contains("原文\\u{0}\\t\\u{85}"), "a tab inside a value is escaped:\n{out}");
+            // The bad value is quoted in the message and shown in its snippet, both escaped.
+            assert!(err.contains("`\\u{1b}[2J0`"), "{err}");
+        }
+        if args[0] == "agenda" {
+            assert!(out.contains("甲\\u{1b}[31m廠\\u{0}"), "{args:?}:\n{out}");
+        }
+        if args[0] == "explain" {
+            assert!(out.contains("乙\\u{202e}廠"), "{args:?}:\n{out}");
+        }
+        if args.contains(&"json") {
+            let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+            let keys: Vec<&str> =
+                json["verdicts"].as_array().unwrap().iter().filter_map(|v| v["subject"][0]["key"].as_str()).collect();
+            assert!(keys.contains(&"甲\u{1b}[31m廠\u{0}"), "JSON keeps the data as it is: {keys:?}");
+        }
+    }
+    assert!(seen >= 5, "the escapes are shown");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fact key with a zero width space looks like the key a clause names but is not it, and a
+/// key with a Cyrillic `С` looks like one with a Latin `C`: each gets a warning at the key in
+/// the fact file, pointing at the key it looks like.
+#[test]
+fn fact_keys_that_look_like_other_keys_are_pointed_out() {
+    let dir = std::env::temp_dir().join(format!("writ-lookalike-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    let policy = "plan p \"計劃\" {\n  period 2019-01-01 .. 2019-12-31\n  roles lead \"牽頭\"\n}\n\
+        party 市局 \"市局\"\nrecord 企業 key 名稱 {\n  名稱: text\n  濃度: mg/m3\n}\n\
+        clause c \"x\" {\n  cite \"1\" \"abc\"\n  lead 市局\n  for e in 企業[\"陽泉市水泵廠\"] {\n\
+        \x20   must e.濃度 <= 30 mg/m3\n  }\n}\n";
+    std::fs::write(dir.join("policy/p.writ"), policy).unwrap();
+    let facts = "{ \"企業\": [\n  { \"名稱\": \"陽泉市水\\u200b泵廠\", \"濃度\": 31 },\n  \
+        { \"名稱\": \"C廠\", \"濃度\": 1 },\n  { \"名稱\": \"С廠\", \"濃度\": 1, \"濃\\u200b度\": 2 }\n] }\n";
+    std::fs::write(dir.join("facts.json"), facts).unwrap();
+    let (p, f) = (dir.join("policy"), dir.join("facts.json"));
+    let (code, out, err) =
+        writ(&["eval", p.to_str().unwrap(), "--facts", f.to_str().unwrap(), "--as-of", "2019-06-01"]);
+    // The named subject is still unknown: the warning explains it, it does not change it.
+    assert_eq!(code, 0, "{err}");
+    // A field name with a zero width space is an unknown field, and the field it looks like is
+    // suggested, though one edit in a two-character name is too many for a typo.
+    assert!(err.contains("unknown field `濃\\u{200b}度`"), "{err}");
+    assert!(err.contains("did you mean `濃度`?"), "{err}");
+    assert!(out.contains("unknown        企業 陽泉市水泵廠"), "{out}");
+    assert_eq!(err.matches("confusable-key").count(), 2, "{err}");
+    assert!(err.contains("U+200B ZERO WIDTH SPACE"), "{err}");
+    assert!(err.contains("Cyrillic `С` U+0421") && err.contains("`C` U+0043"), "{err}");
+    // At the fact key, with the clause's key and the other fact key as the related places.
+    assert!(err.contains("facts.json:2:11"), "{err}");
+    assert!(err.contains("p.writ:13:15"), "{err}");
+    assert!(err.contains("facts.json:4:11") && err.contains("facts.json:3:11"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -129,6 +129,113 @@ fn policy_100_mb_string() {
     assert!(diags.is_empty(), "{:?}", codes(&diags));
 }
 
+/// Text that used to get a misleading diagnostic, or none: each gets its own code, at the
+/// character or token at fault, with the rendering free of raw control characters.
+#[test]
+fn policy_misleading_text_gets_a_located_diagnostic() {
+    let cases: [(String, &str, &str, bool); 11] = [
+        // An unclosed text: at its opening quote, not "expected `clause`, found `clause`".
+        (format!("party 乙局 \"乙局\n{}", clause("c", "1 < 2")), "unterminated-string", "\"乙局", true),
+        (format!("{}party 乙局 “乙局", clause("c", "1 < 2")), "unterminated-string", "“乙局", true),
+        // An escape of other languages: at the backslash, with the character in the help.
+        (format!("party 乙局 \"乙\\u6392\"\n{}", clause("c", "1 < 2")), "unsupported-escape", "\\u6392", true),
+        // A number past range with an exponent: at the number, not at the unit's `/`.
+        (clause("c", "1 < 1e400 mg/m3"), "number-out-of-range", "1e400", true),
+        // A power no unit has: an unknown unit, with the likely one suggested.
+        (clause("c", "1 mg/m3 < 30 mg/m4"), "unknown-unit", "mg/m4", true),
+        // Trojan Source: a right-to-left override in a comment, in text and between words.
+        (format!("// x \u{202E} y\n{}", clause("c", "1 < 2")), "bidi-control", "\u{202E}", true),
+        (format!("party 乙局 \"乙\u{2067}局\"\n{}", clause("c", "1 < 2")), "bidi-control", "\u{2067}", true),
+        // An invisible character in a name is an error; in text, a warning.
+        (format!("party 乙\u{200B}局\n{}", clause("c", "1 < 2")), "invisible-character", "\u{200B}", true),
+        (format!("party 乙局 \"乙\u{200D}局\"\n{}", clause("c", "1 < 2")), "invisible-character", "\u{200D}", false),
+        // An escape sequence in text: a warning, at the ESC.
+        (format!("party 乙局 \"乙\u{1b}[2J局\"\n{}", clause("c", "1 < 2")), "control-character", "\u{1b}", false),
+        // Between words it hides nothing writ reads: a warning, and the item is kept.
+        (format!("party 乙局 \u{FEFF}\n{}", clause("c", "1 < 2")), "invisible-character", "\u{FEFF}", false),
+    ];
+    for (body, code, at, error) in cases {
+        let text = format!("{PLAN}{body}");
+        let diags = check_policy(&text);
+        let d = diags.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code} in {diags:#?}"));
+        assert_eq!(d.is_error(), error, "{code}: {d:?}");
+        let start = text.find(at).unwrap();
+        assert_eq!(d.primary_span().start as usize, start, "{code} at {at:?}: {d:?}");
+        // No other diagnostic of the file repeats it as a syntax error.
+        assert!(diags.iter().all(|d| d.code != "syntax-error"), "{code}: {diags:#?}");
+        let shown = render_policy(&diags, &text);
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n' || writ::text::is_bidi(c)), "{shown}");
+        match code {
+            "unsupported-escape" => assert!(d.help.as_deref().unwrap().contains("`排`"), "{d:?}"),
+            "unknown-unit" => assert!(d.help.as_deref().unwrap().contains("`mg/m3`"), "{d:?}"),
+            "number-out-of-range" => assert_eq!(d.primary_span().len(), "1e400".len()),
+            "bidi-control" => assert!(d.message.contains("U+20"), "{d:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Declared names that differ only by another script's letters or by full-width forms: a
+/// warning each, naming both, at the second with the first as the related place.
+#[test]
+fn policy_lookalike_names_are_warned_about() {
+    let body = "party С局\nenum 等級 { A級, Α級 }\nrecord 企業 key 名稱 { 名稱: text  SO2: mg/m3  ＳＯ2: mg/m3 }\n\
+                party 甲局二\n";
+    let text = format!("{PLAN}party C局\n{body}{}", clause("c", "1 < 2"));
+    let diags = check_policy(&text);
+    assert_eq!(codes(&diags), ["confusable-name", "confusable-name", "confusable-name"], "{diags:#?}");
+    for (d, (second, first)) in diags.iter().zip([("С局", "C局"), ("Α級", "A級"), ("ＳＯ2", "SO2")]) {
+        assert!(!d.is_error());
+        assert!(d.message.contains(second) && d.message.contains(first), "{}", d.message);
+        assert_eq!(d.primary_span().start as usize, text.find(second).unwrap());
+        assert_eq!(d.labels[1].span.start as usize, text.find(first).unwrap());
+    }
+    // A reference written with the other script's letter is suggested its look-alike.
+    let text = format!("{PLAN}party C局\n{}", clause("c", "1 < 2").replace("甲局", "С局"));
+    let diags = check_policy(&text);
+    assert_eq!(codes(&diags), ["unknown-party"]);
+    assert!(diags[0].help.as_deref().unwrap().contains("did you mean `C局`?"), "{diags:#?}");
+}
+
+/// A policy of 100,000 right-to-left overrides: a hundred diagnostics and one counting the rest.
+#[test]
+fn policy_one_hundred_thousand_overrides() {
+    let text = format!("{PLAN}// {}\n{}", "\u{202E}".repeat(100_000), clause("c", "1 < 2"));
+    let diags = timed("policy: 100,000 overrides", || check_policy(&text));
+    assert_eq!(diags.len(), 101, "{:?}", &codes(&diags)[..5]);
+    assert!(diags[..100].iter().all(|d| d.code == "bidi-control"));
+    assert_eq!(diags[100].code, "too-many-errors");
+    assert!(diags[100].message.starts_with("99900 more"), "{}", diags[100].message);
+}
+
+/// A number with a power of ten is exact: `1.5e3` is 1500, `2E-3` is 0.002.
+#[test]
+fn policy_numbers_with_exponents_are_exact() {
+    let text = format!("{PLAN}{}", clause("c", "1.5e3 == 1500 and 2E-3 == 0.002 and 3e1 mg/m3 == 0.03 g/m3"));
+    let diags = check_policy(&text);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let r =
+        common::report(&clause("c", "1.5e3 == 1500 and 2E-3 == 0.002 and 3e1 mg/m3 == 0.03 g/m3"), "{}", "2019-06-01");
+    assert_eq!(r.verdicts.len(), 1);
+    assert_eq!(r.verdicts[0].status, writ::eval::Status::Satisfied, "{:?}", r.verdicts[0]);
+}
+
+/// In a file with CRLF line breaks, the lines of a snippet keep their own numbers.
+#[test]
+fn policy_with_crlf_line_breaks_numbers_snippet_lines() {
+    let text = format!("{PLAN}clause c \"t\" {{\n  cite \"1\" \"x\"\n  lead 甲局\n  must 1 <\n}}\nparty 乙局\n")
+        .replace('\n', "\r\n");
+    let diags = check_policy(&text);
+    assert_eq!(codes(&diags), ["syntax-error"]);
+    let shown = render_policy(&diags, &text);
+    // The error is on line 7 (the `}`); lines 6 and 8 are shown around it, once each.
+    for n in ["6 │", "7 │", "8 │"] {
+        assert_eq!(shown.matches(n).count(), 1, "{n} in\n{shown}");
+    }
+    assert!(shown.contains("policy.writ:7:1"), "{shown}");
+    assert!(!shown.contains('\r'), "{shown:?}");
+}
+
 /// The control characters: C0, DEL and C1.
 fn controls() -> impl Iterator<Item = char> {
     (0u32..0x20).chain(0x7F..0xA0).map(|c| char::from_u32(c).unwrap())

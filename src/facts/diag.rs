@@ -78,7 +78,17 @@ impl Capped {
 
 /// The candidate closest to `name` by edit distance, when it is close enough to be a likely
 /// typo. Ties go to the smaller candidate, so the answer does not depend on iteration order.
-pub(super) fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+///
+/// A candidate that looks the same as `name` (it differs by an invisible character, a letter
+/// of another script or a full-width form: [`crate::text::skeleton`]) is the one meant, however
+/// short the names are.
+pub(super) fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str> + Clone) -> Option<&'a str> {
+    if crate::text::has_lookalikes(name) || candidates.clone().any(crate::text::has_lookalikes) {
+        let look = crate::text::skeleton(name);
+        if let Some(c) = candidates.clone().find(|c| *c != name && crate::text::skeleton(c) == look) {
+            return Some(c);
+        }
+    }
     let len = name.chars().count();
     let limit = (len / 3).max(1);
     candidates
@@ -124,6 +134,9 @@ mod tests {
         assert_eq!(edit_distance("工業爐窑", "工業爐窯"), 1);
         assert_eq!(did_you_mean("工業爐窑", ["企業", "工業爐窯"].into_iter()), Some("工業爐窯"));
         assert_eq!(did_you_mean("完全不同", ["企業", "工業爐窯"].into_iter()), None);
+        // Look-alikes are suggested however short: a zero width space, a Cyrillic `С`.
+        assert_eq!(did_you_mean("企\u{200B}業", ["企業", "工業爐窯"].into_iter()), Some("企業"));
+        assert_eq!(did_you_mean("С", ["C", "D"].into_iter()), Some("C"));
         assert_eq!(clip(&"x".repeat(50)).chars().count(), 41);
     }
 }

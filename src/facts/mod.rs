@@ -29,6 +29,11 @@ mod tree;
 mod xlsx;
 
 pub use link::link;
+/// A decimal number read exactly (`31`, `0.5`, `1.5e3`), or `None` when it does not fit a
+/// decimal without rounding; shared with the checker for numbers written in policies.
+pub(crate) fn exact_decimal(text: &str) -> Option<rust_decimal::Decimal> {
+    convert::parse_decimal(text).ok()
+}
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::{EnumDecl, FieldDecl, RecordDecl, RecordId, Ty};
@@ -448,7 +453,12 @@ impl<R: std::io::Read> std::io::Read for Progress<R> {
                 self.next = u64::MAX;
             } else {
                 let pct = self.read * 100 / self.len.max(1);
-                eprint!("\rreading {}: {} of {} MiB ({pct}%)\x1b[K", self.path, self.read >> 20, self.len >> 20);
+                eprint!(
+                    "\rreading {}: {} of {} MiB ({pct}%)\x1b[K",
+                    crate::text::shown(&self.path),
+                    self.read >> 20,
+                    self.len >> 20
+                );
                 self.next = self.read + (self.len / 100).max(1);
             }
         }

@@ -10,7 +10,6 @@ use crate::units::Unit;
 use crate::value::{Date, Value};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::Arc;
 
 /// Checks a policy package: its files' modules, in a stable order.
@@ -25,6 +24,7 @@ fn check_with_budget(files: &[(Arc<str>, &ast::Module)], incomplete: bool, budge
     c.collect(files);
     c.run(files);
     let mut diags = c.diags;
+    diags.extend(super::confusable::confusable_names(files));
     if incomplete {
         for d in diags.iter_mut().filter(|d| d.code.starts_with("unknown-")) {
             let help = d.help.take().unwrap_or_default();
@@ -457,9 +457,9 @@ impl Checker {
     }
 
     fn unit_decl(&mut self, u: &ast::UnitDecl) {
-        let amount = match Decimal::from_str(&u.amount) {
-            Ok(a) => a,
-            Err(_) => {
+        let amount = match policy_number(&u.amount) {
+            Some(a) => a,
+            None => {
                 self.err(
                     "number-out-of-range",
                     u.span,
@@ -1866,9 +1866,9 @@ impl Checker {
         let mk = |kind: TKind, ty: Ty, unit: Option<Unit>| TExpr { kind, ty, unit, span };
         match &e.kind {
             ExprKind::Bool(b) => mk(TKind::Const(Value::Bool(*b)), Ty::Bool, None),
-            ExprKind::Number(n) => match Decimal::from_str(n) {
-                Ok(d) => mk(TKind::Const(Value::Num(d)), Ty::Number, None),
-                Err(_) => {
+            ExprKind::Number(n) => match policy_number(n) {
+                Some(d) => mk(TKind::Const(Value::Num(d)), Ty::Number, None),
+                None => {
                     self.err(
                         "number-out-of-range",
                         span,
@@ -1878,7 +1878,7 @@ impl Checker {
                     error_expr(span)
                 }
             },
-            ExprKind::Percent(n) => match Decimal::from_str(n).ok().and_then(|d| d.checked_div(Decimal::ONE_HUNDRED)) {
+            ExprKind::Percent(n) => match policy_number(n).and_then(|d| d.checked_div(Decimal::ONE_HUNDRED)) {
                 Some(d) => mk(TKind::Const(Value::Num(d)), Ty::Percent, None),
                 None => {
                     self.err(
@@ -2024,13 +2024,17 @@ impl Checker {
     }
 
     fn quantity(&mut self, amount: &str, unit: &ast::Name, span: Span) -> TExpr {
-        let Ok(n) = Decimal::from_str(amount) else {
+        let Some(n) = policy_number(amount) else {
+            // At the number, not the whole quantity: the unit may be fine.
+            let at = Span::new(span.start as usize, span.start as usize + amount.len());
             self.err(
                 "number-out-of-range",
-                span,
+                at,
                 format!("`{}` is out of range", clip(amount)),
                 "writ holds numbers exactly to 28 significant digits",
-            );
+            )
+            .labels[0]
+                .message = "this number cannot be held exactly".into();
             return error_expr(span);
         };
         if let Some(du) = duration_unit(&unit.text) {
@@ -2069,11 +2073,16 @@ impl Checker {
                 }
             },
             Err(e) => {
-                let help = match self.did_you_mean(&unit.text, self.model.units.aliases().map(|(n, _)| n)) {
+                let near = match &e {
+                    crate::units::UnitError::Power { unit, .. } => Some(unit.clone()),
+                    _ => self.did_you_mean(&unit.text, self.model.units.aliases().map(|(n, _)| n)),
+                };
+                let help = match near {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "units are SI symbols with prefixes (`mg/m3`, `km`, `t/h`, `MW`) or aliases declared with `unit NAME = …`".into(),
                 };
-                self.err("unknown-unit", unit.span, format!("{e}"), help);
+                self.err("unknown-unit", unit.span, format!("{e}"), help).labels[0].message =
+                    "not a unit writ knows".into();
                 error_expr(span)
             }
         }
@@ -3112,7 +3121,6 @@ fn name_span(item: &Item) -> Span {
     }
 }
 
-/// The closest candidate by edit distance, if it is close enough to be a typo.
 /// A literal as written, rebuilt from the AST (the checker never reads file text).
 fn literal_text(e: &ast::Expr) -> String {
     match &e.kind {
@@ -3123,12 +3131,26 @@ fn literal_text(e: &ast::Expr) -> String {
     }
 }
 
+/// A number as written in a policy, exactly: `30`, `0.5`, `1.5e3`. A plain number keeps its
+/// written scale (`30.0` is shown as written); one with more digits than a decimal holds, or
+/// an exponent past its range, is `None`, never rounded.
+fn policy_number(text: &str) -> Option<Decimal> {
+    if text.contains(['e', 'E']) { crate::facts::exact_decimal(text) } else { Decimal::from_str_exact(text).ok() }
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let n: Vec<char> = name.chars().collect();
     let mut best: Option<(usize, &str)> = None;
+    let look = crate::text::skeleton(name);
     for c in candidates {
         if c == name {
             continue;
+        }
+        // A name that looks the same (another script's letter, an invisible character) is the
+        // one meant, however short.
+        if crate::text::skeleton(c) == look {
+            return Some(c.to_string());
         }
         let d = edit_distance(&n, &c.chars().collect::<Vec<_>>());
         // One edit in a two-character name is half of it: no suggestion is better than noise.

@@ -1,6 +1,7 @@
 //! AST → checked model: names, types, units, exhaustiveness, cycles. Collects every error.
 
 mod check;
+mod confusable;
 pub mod ir;
 pub mod types;
 

@@ -2,6 +2,7 @@
 
 use crate::eval::{Report, Status, Verdict};
 use crate::model::Model;
+use crate::text::{Keep, escape, shown};
 use crate::value::Date;
 use serde::Serialize;
 use std::fmt::Write;
@@ -85,33 +86,34 @@ impl Agenda {
         }
     }
 
+    /// The agenda as text; values escaped as in the report ([`crate::report::human`]).
     pub fn human(&self) -> String {
         let mut out = String::new();
-        let _ =
-            writeln!(out, "{} — obligations due {} .. {}, status as of {}", self.plan, self.from, self.to, self.as_of);
+        let plan = shown(&self.plan);
+        let _ = writeln!(out, "{plan} — obligations due {} .. {}, status as of {}", self.from, self.to, self.as_of);
         if self.parties.is_empty() {
             let _ = writeln!(out, "\nnothing falls due in this window");
         }
         for p in &self.parties {
             let _ = writeln!(out);
             match &p.full_name {
-                Some(f) if *f != p.party => _ = writeln!(out, "{} ({f})", p.party),
-                _ => _ = writeln!(out, "{}", p.party),
+                Some(f) if *f != p.party => _ = writeln!(out, "{} ({})", shown(&p.party), shown(f)),
+                _ => _ = writeln!(out, "{}", shown(&p.party)),
             }
             for i in &p.items {
-                let cite = i.cite.as_deref().unwrap_or("-");
+                let cite = shown(i.cite.as_deref().unwrap_or("-"));
                 let _ = writeln!(
                     out,
                     "  {}  {:<14} {cite} {} · {} [{}]",
                     i.deadline,
                     i.status.name(),
-                    i.title.as_deref().unwrap_or(&i.clause),
-                    i.subject,
-                    i.role
+                    shown(i.title.as_deref().unwrap_or(&i.clause)),
+                    shown(&i.subject),
+                    shown(&i.role)
                 );
-                let _ = writeln!(out, "      {}", i.id);
+                let _ = writeln!(out, "      {}", shown(&i.id));
             }
         }
-        out
+        escape(&out, Keep::Layout).into_owned()
     }
 }

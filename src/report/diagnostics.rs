@@ -1,6 +1,7 @@
 //! Diagnostics rendered with miette, for policy and fact files alike.
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::text::shown;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
     SpanContents,
@@ -57,6 +58,61 @@ struct Block {
     /// The characters of that line before the block: 0 but for a window of a long line.
     first_column: usize,
     text: String,
+    /// The text as shown: control, bidirectional and invisible characters escaped
+    /// ([`crate::text::escape`]), and a carriage return ending the block dropped (miette would
+    /// count it as one more line break).
+    shown: String,
+    /// Where `shown` and `text` are out of step: after each character changed, its end in
+    /// `text` and in `shown`, so labels and columns map between the two.
+    marks: Vec<(usize, usize)>,
+    /// Where the block starts in the offsets miette sees, which count `shown`'s bytes. Blocks
+    /// keep their order and never overlap there.
+    vstart: usize,
+}
+
+impl Block {
+    fn new(offset: usize, first_line: usize, first_column: usize, text: String) -> Block {
+        Block { offset, first_line, first_column, text, shown: String::new(), marks: Vec::new(), vstart: 0 }
+    }
+
+    /// Escapes the text for the terminal, keeping its line breaks and tabs as layout.
+    fn escape(&mut self) {
+        use crate::text::{Keep, needs_escape, push_escaped};
+        self.shown.clear();
+        self.marks.clear();
+        let mut chars = self.text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let end = i + c.len_utf8();
+            match c {
+                // A byte-order mark opening the file says how it is encoded; it is not text.
+                '\u{FEFF}' if self.offset + i == 0 => self.marks.push((end, self.shown.len())),
+                '\r' if chars.peek().is_some_and(|&(_, n)| n == '\n') => self.shown.push(c),
+                '\r' if end == self.text.len() => self.marks.push((end, self.shown.len())),
+                c if needs_escape(c, Keep::Layout) => {
+                    push_escaped(&mut self.shown, c, Keep::Layout);
+                    self.marks.push((end, self.shown.len()));
+                }
+                c => self.shown.push(c),
+            }
+        }
+    }
+
+    /// A byte offset in `text` as an offset in `shown`.
+    fn to_shown(&self, at: usize) -> usize {
+        match self.marks.partition_point(|m| m.0 <= at) {
+            0 => at,
+            k => at - self.marks[k - 1].0 + self.marks[k - 1].1,
+        }
+    }
+
+    /// A byte offset in `shown` as an offset in `text` (inside an escape: the character's end).
+    fn to_text(&self, at: usize) -> usize {
+        let t = match self.marks.partition_point(|m| m.1 <= at) {
+            0 => at,
+            k => at - self.marks[k - 1].1 + self.marks[k - 1].0,
+        };
+        floor(&self.text, t)
+    }
 }
 
 /// The text of the files that the diagnostics being rendered point into: the lines they touch,
@@ -82,19 +138,18 @@ impl Line<'_> {
     /// line, or the window of a long line around the span.
     fn block(&self, s: usize, e: usize) -> Block {
         if self.text.len() <= LONG_LINE {
-            let text = self.text.to_string();
-            return Block { offset: self.offset, first_line: self.number, first_column: 0, text };
+            return Block::new(self.offset, self.number, 0, self.text.to_string());
         }
         let local = s.clamp(self.offset, self.end()) - self.offset;
         let start = floor(self.text, local.saturating_sub(AROUND));
         let end = (e.clamp(self.offset, self.end()) - self.offset).max(local);
         let end = floor(self.text, end.saturating_add(AROUND).min(local + LONG_LINE).min(self.text.len()));
-        Block {
-            offset: self.offset + start,
-            first_line: self.number,
-            first_column: self.text[..start].chars().count(),
-            text: self.text[start..end].to_string(),
-        }
+        Block::new(
+            self.offset + start,
+            self.number,
+            self.text[..start].chars().count(),
+            self.text[start..end].to_string(),
+        )
     }
 }
 
@@ -104,6 +159,13 @@ impl Excerpt {
         let i = self.blocks.partition_point(|b| b.offset <= at);
         let b = self.blocks.get(i.checked_sub(1)?)?;
         (at <= b.offset + b.text.len()).then_some(b)
+    }
+
+    /// The block holding offset `at` as miette sees offsets (see [`Block::vstart`]).
+    fn block_shown(&self, at: usize) -> Option<&Block> {
+        let i = self.blocks.partition_point(|b| b.vstart <= at);
+        let b = self.blocks.get(i.checked_sub(1)?)?;
+        (at <= b.vstart + b.shown.len()).then_some(b)
     }
 
     /// The 0-based line of file offset `at`, when it is in the excerpt.
@@ -139,6 +201,13 @@ impl Excerpt {
                 }
                 _ => out.push(b),
             }
+        }
+        // Escaped text is longer than the text: each block starts past the end of the last.
+        let mut next = 0;
+        for b in &mut out {
+            b.escape();
+            b.vstart = b.offset.max(next);
+            next = b.vstart + b.shown.len() + 1;
         }
         Excerpt { blocks: out }
     }
@@ -275,17 +344,18 @@ impl SourceCode for Snippet {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let b = self.excerpt.block(span.offset()).ok_or(MietteError::OutOfBounds)?;
-        let start = span.offset() - b.offset;
-        let local = SourceSpan::new(start.into(), span.len().min(b.text.len() - start));
-        let c = b.text.as_str().read_span(&local, before, after)?;
-        let offset = floor(&b.text, c.span().offset().min(b.text.len()));
+        let b = self.excerpt.block_shown(span.offset()).ok_or(MietteError::OutOfBounds)?;
+        let start = span.offset() - b.vstart;
+        let local = SourceSpan::new(start.into(), span.len().min(b.shown.len() - start));
+        let c = b.shown.as_str().read_span(&local, before, after)?;
+        // Columns count the characters of the text as written, not of its escapes.
+        let offset = b.to_text(c.span().offset().min(b.shown.len()));
         let column = match b.text[..offset].rfind('\n') {
             Some(i) => b.text[i + 1..offset].chars().count(),
             // On the block's first line, which may start part-way into the line.
             None => b.first_column + b.text[..offset].chars().count(),
         };
-        let global = SourceSpan::new((b.offset + c.span().offset()).into(), c.span().len());
+        let global = SourceSpan::new((b.vstart + c.span().offset()).into(), c.span().len());
         Ok(Box::new(
             MietteSpanContents::new_named(
                 self.name.clone(),
@@ -407,7 +477,8 @@ fn build(d: &Diagnostic, excerpts: &Excerpts) -> Rendered {
                 if let Some(b) = excerpt.and_then(|x| x.block(l.span.start as usize)) {
                     let s = floor(&b.text, l.span.start as usize - b.offset);
                     let e = floor(&b.text, (l.span.end as usize).saturating_sub(b.offset).clamp(s, b.text.len()));
-                    labels.push((b.offset + s, b.offset + e, l.message.clone()));
+                    let (s, e) = (b.vstart + b.to_shown(s), b.vstart + b.to_shown(e));
+                    labels.push((s, e.max(s), shown(&l.message).into_owned()));
                 }
             }
             Some(other) => {
@@ -426,8 +497,12 @@ fn build(d: &Diagnostic, excerpts: &Excerpts) -> Rendered {
             }
         }
     }
-    let src = excerpt.map(|x| Snippet { name: d.file.to_string(), excerpt: x.clone() });
-    Rendered { d: d.clone(), src, related, labels, note: false }
+    let src = excerpt.map(|x| Snippet { name: shown(&d.file).into_owned(), excerpt: x.clone() });
+    // Messages and help quote values from policies and facts: none reaches the terminal raw.
+    let mut d = d.clone();
+    d.message = shown(&d.message).into_owned();
+    d.help = d.help.map(|h| shown(&h).into_owned());
+    Rendered { d, src, related, labels, note: false }
 }
 
 /// The 1-based line and column (in characters) of each diagnostic's primary label, when its
@@ -461,7 +536,7 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &Sources, color: bool, 
         // whose text is not at hand, a workbook, the command line), say the file on the
         // first line, so that a grep or an editor can still find it.
         if r.labels.is_empty() {
-            out.push_str(&format!("{}: {}\n", d.file, d.message));
+            out.push_str(&format!("{}: {}\n", shown(&d.file), shown(&d.message)));
         }
         let _ = handler.render_report(&mut out, &r);
         out.push('\n');

@@ -2,6 +2,7 @@
 //! what was found and by whom it is owed.
 
 use crate::eval::{Report, Status, Verdict};
+use crate::text::{Keep, escape, shown};
 use std::fmt::Write;
 
 /// Facts listed per verdict in the human report.
@@ -36,14 +37,16 @@ fn subject(v: &Verdict) -> String {
     if v.subject.is_empty() {
         "the plan".into()
     } else {
-        v.subject.iter().map(|s| format!("{} {}", s.kind, s.key)).collect::<Vec<_>>().join(" · ")
+        v.subject.iter().map(|s| format!("{} {}", shown(&s.kind), shown(&s.key))).collect::<Vec<_>>().join(" · ")
     }
 }
 
-/// Renders the whole report as text.
+/// Renders the whole report as text. Values from policies and facts are escaped where they are
+/// written ([`shown`]), and the whole text once more at the end, so that no control,
+/// bidirectional or invisible character reaches the terminal whatever a later line forgets.
 pub fn human(r: &Report) -> String {
     let mut out = String::new();
-    let title = r.plan_title.as_deref().unwrap_or(&r.plan);
+    let title = shown(r.plan_title.as_deref().unwrap_or(&r.plan));
     let _ = writeln!(out, "{title} — verdicts as of {}", r.as_of);
     let counts: Vec<String> =
         r.summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
@@ -58,7 +61,7 @@ pub fn human(r: &Report) -> String {
     if !r.summary.records.is_empty() {
         let _ = writeln!(out, "\nfacts: loaded = used + unused + rejected");
         for (kind, a) in &r.summary.records {
-            let _ = writeln!(out, "  {kind}: {} = {} + {} + {}", a.loaded, a.used, a.unused, a.rejected);
+            let _ = writeln!(out, "  {}: {} = {} + {} + {}", shown(kind), a.loaded, a.used, a.unused, a.rejected);
             // Records never read are not in `loaded`: the kind is incomplete, file by file.
             for l in &a.incomplete {
                 let lost = match l.lost {
@@ -72,25 +75,27 @@ pub fn human(r: &Report) -> String {
                     1 => " (and 1 more place)".to_string(),
                     n => format!(" (and {n} more places)"),
                 };
-                let _ = writeln!(out, "    incomplete: {lost} not read from {}{at}: {}{more}", l.file, l.reason);
+                let _ = writeln!(out, "    incomplete: {lost} not read from {}{at}: {}{more}", shown(&l.file), shown(&l.reason));
             }
         }
     }
-    out
+    escape(&out, Keep::Layout).into_owned()
 }
 
 fn clause_section(out: &mut String, vs: &[Verdict]) {
     let first = &vs[0];
     let _ = writeln!(out);
-    let cite = first.cite.as_deref().unwrap_or("-");
+    let cite = shown(first.cite.as_deref().unwrap_or("-"));
+    let clause = shown(&first.clause);
     match &first.title {
-        Some(t) => _ = writeln!(out, "{cite}  {} · {t}", first.clause),
-        None => _ = writeln!(out, "{cite}  {}", first.clause),
+        Some(t) => _ = writeln!(out, "{cite}  {clause} · {}", shown(t)),
+        None => _ = writeln!(out, "{cite}  {clause}"),
     }
     if let Some(text) = &first.cite_text {
-        let _ = writeln!(out, "  “{text}”");
+        let _ = writeln!(out, "  “{}”", shown(text));
     }
-    let roles: Vec<String> = first.parties.iter().map(|(role, ps)| format!("{role} {}", ps.join(", "))).collect();
+    let roles: Vec<String> =
+        first.parties.iter().map(|(role, ps)| format!("{} {}", shown(role), parties(ps))).collect();
     if !roles.is_empty() {
         let _ = writeln!(out, "  {}", roles.join(" │ "));
     }
@@ -111,7 +116,7 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
             v.status.name(),
             subject(v),
             v.modality,
-            strip_modality(&v.requirement)
+            shown(strip_modality(&v.requirement))
         );
         if let Some(d) = v.deadline
             && !v.requirement.contains(&d.to_string())
@@ -130,41 +135,59 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
                     Some(false) => "does not hold",
                     None => "cannot be decided",
                 };
-                let _ = writeln!(out, "      {} = {}; {} {}: {verdict}", e.left, e.left_value, e.op, e.right_value);
+                let _ = writeln!(
+                    out,
+                    "      {} = {}; {} {}: {verdict}",
+                    shown(&e.left),
+                    shown(&e.left_value),
+                    e.op,
+                    shown(&e.right_value)
+                );
             }
             for c in v.computed.iter().filter(|c| !v.evidence.iter().any(|e| e.left == c.expr || e.right == c.expr)) {
-                let _ = writeln!(out, "      {} = {}", c.expr, c.value);
+                let _ = writeln!(out, "      {} = {}", shown(&c.expr), shown(&c.value));
             }
-            let shown = v
+            let reason_shown = v
                 .evidence
                 .iter()
                 .any(|e| e.left_value.contains(r_or(&v.reason)) || e.right_value.contains(r_or(&v.reason)))
                 || v.computed.iter().any(|c| c.value.contains(r_or(&v.reason)));
             if let Some(r) = &v.reason
-                && !shown
+                && !reason_shown
             {
-                let _ = writeln!(out, "      {r}");
+                let _ = writeln!(out, "      {}", shown(r));
             }
             for s in &v.sanctions {
+                let text = shown(s.text.as_deref().unwrap_or(&s.name));
                 match &s.on {
-                    Some(on) => _ = writeln!(out, "      sanction: {} on {on}", s.text.as_deref().unwrap_or(&s.name)),
-                    None => _ = writeln!(out, "      sanction: {}", s.text.as_deref().unwrap_or(&s.name)),
+                    Some(on) => _ = writeln!(out, "      sanction: {text} on {}", shown(on)),
+                    None => _ = writeln!(out, "      sanction: {text}"),
                 }
             }
             // The JSON report lists every fact; a reader wants the first few and a count.
             for f in v.facts.iter().take(HUMAN_FACTS) {
-                let _ = writeln!(out, "      fact: {}:{} ({} {})", f.file, f.line, f.kind, f.key);
+                let _ =
+                    writeln!(out, "      fact: {}:{} ({} {})", shown(&f.file), f.line, shown(&f.kind), shown(&f.key));
             }
             let more = v.more_facts + v.facts.len().saturating_sub(HUMAN_FACTS);
             if more > 0 {
                 let _ = writeln!(out, "      … and {more} more facts (see --format json)");
             }
-            let _ = writeln!(out, "      id: {}", v.id);
+            let _ = writeln!(out, "      id: {}", shown(&v.id));
         }
     }
     if na > 0 {
-        let _ = writeln!(out, "  – {na} not applicable{}", na_reason.map(|r| format!(" ({r})")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "  – {na} not applicable{}",
+            na_reason.map(|r| format!(" ({})", shown(&r))).unwrap_or_default()
+        );
     }
+}
+
+/// Party names, escaped, separated by commas.
+fn parties(ps: &[String]) -> String {
+    ps.iter().map(|p| shown(p)).collect::<Vec<_>>().join(", ")
 }
 
 /// The reason's text, or a string no value contains.
@@ -184,22 +207,22 @@ fn strip_modality(req: &str) -> &str {
 /// One verdict in full, for `writ explain`.
 pub fn explain(v: &Verdict, as_of: crate::value::Date) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", v.id);
+    let _ = writeln!(out, "{}", shown(&v.id));
     let _ = writeln!(out, "  status:      {} (as of {as_of})", v.status.name());
-    let _ = writeln!(out, "  why:         {}", why(v, as_of));
+    let _ = writeln!(out, "  why:         {}", shown(&why(v, as_of)));
     let _ = writeln!(
         out,
         "  clause:      {}{}",
-        v.clause,
-        v.title.as_deref().map(|t| format!(" · {t}")).unwrap_or_default()
+        shown(&v.clause),
+        v.title.as_deref().map(|t| format!(" · {}", shown(t))).unwrap_or_default()
     );
     if let Some(c) = &v.cite {
-        let _ = writeln!(out, "  cite:        {c}");
+        let _ = writeln!(out, "  cite:        {}", shown(c));
     }
     if let Some(t) = &v.cite_text {
-        let _ = writeln!(out, "  plan text:   “{t}”");
+        let _ = writeln!(out, "  plan text:   “{}”", shown(t));
     }
-    let _ = writeln!(out, "  requirement: {}", v.requirement);
+    let _ = writeln!(out, "  requirement: {}", shown(&v.requirement));
     let _ = writeln!(out, "  subject:     {}", subject(v));
     if let Some(d) = v.deadline {
         match v.rolled_from {
@@ -211,7 +234,7 @@ pub fn explain(v: &Verdict, as_of: crate::value::Date) -> String {
         let _ = writeln!(out, "  done on:     {d}");
     }
     for (role, ps) in &v.parties {
-        let _ = writeln!(out, "  {role:<12} {}", ps.join(", "));
+        let _ = writeln!(out, "  {:<12} {}", shown(role), parties(ps));
     }
     if !v.evidence.is_empty() || !v.computed.is_empty() {
         let _ = writeln!(out, "  evidence:");
@@ -221,17 +244,24 @@ pub fn explain(v: &Verdict, as_of: crate::value::Date) -> String {
                 Some(false) => "does not hold",
                 None => "cannot be decided",
             };
-            let _ =
-                writeln!(out, "    {} = {} {} {} = {}: {holds}", e.left, e.left_value, e.op, e.right, e.right_value);
+            let _ = writeln!(
+                out,
+                "    {} = {} {} {} = {}: {holds}",
+                shown(&e.left),
+                shown(&e.left_value),
+                e.op,
+                shown(&e.right),
+                shown(&e.right_value)
+            );
         }
         for c in &v.computed {
-            let _ = writeln!(out, "    {} = {}", c.expr, c.value);
+            let _ = writeln!(out, "    {} = {}", shown(&c.expr), shown(&c.value));
         }
     }
     if !v.facts.is_empty() {
         let _ = writeln!(out, "  facts used:");
         for f in &v.facts {
-            let _ = writeln!(out, "    {}:{} ({} {})", f.file, f.line, f.kind, f.key);
+            let _ = writeln!(out, "    {}:{} ({} {})", shown(&f.file), f.line, shown(&f.kind), shown(&f.key));
         }
         if v.more_facts > 0 {
             let _ = writeln!(out, "    … and {} more", v.more_facts);
@@ -241,11 +271,11 @@ pub fn explain(v: &Verdict, as_of: crate::value::Date) -> String {
         let _ = writeln!(
             out,
             "  sanction:    {}{}",
-            s.text.as_deref().unwrap_or(&s.name),
-            s.on.as_deref().map(|o| format!(" on {o}")).unwrap_or_default()
+            shown(s.text.as_deref().unwrap_or(&s.name)),
+            s.on.as_deref().map(|o| format!(" on {}", shown(o))).unwrap_or_default()
         );
     }
-    out
+    escape(&out, Keep::Layout).into_owned()
 }
 
 /// A sentence that says why the verdict has its status.

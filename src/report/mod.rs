@@ -14,7 +14,7 @@ use serde::Serialize;
 
 /// The report as JSON: `{ "plan", "as_of", "summary", "verdicts": [...] }`.
 pub fn json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).expect("a report always serialises")
+    crate::text::json_escaped(serde_json::to_string_pretty(report).expect("a report always serialises"))
 }
 
 /// A diagnostic as `--format json` gives it: where it is as a line and column rather than
@@ -88,7 +88,9 @@ pub fn json_with(report: &Report, input: &InputSummary, diagnostics: &[JsonDiagn
 /// Any document of a command that read facts, with `input` and `diagnostics` added after its
 /// own members.
 pub fn json_with_input<T: Serialize>(body: &T, input: &InputSummary, diagnostics: &[JsonDiagnostic]) -> String {
-    serde_json::to_string_pretty(&WithInput { body, input, diagnostics }).expect("a document always serialises")
+    crate::text::json_escaped(
+        serde_json::to_string_pretty(&WithInput { body, input, diagnostics }).expect("a document always serialises"),
+    )
 }
 
 /// `writ eval --format json` when the input could not be evaluated at all (a policy with
@@ -104,5 +106,5 @@ pub fn json_failed(as_of: crate::value::Date, diagnostics: &[JsonDiagnostic]) ->
         "input": input,
         "diagnostics": diagnostics,
     });
-    serde_json::to_string_pretty(&doc).expect("a failure always serialises")
+    crate::text::json_escaped(serde_json::to_string_pretty(&doc).expect("a failure always serialises"))
 }

@@ -22,8 +22,11 @@ pub fn parse(file: &Arc<str>, text: &str) -> (ast::Module, Vec<Diagnostic>) {
     if let Some(d) = check_depth(file, text) {
         return (ast::Module::default(), vec![d]);
     }
-    let mut diags = Vec::new();
-    let mut current = std::borrow::Cow::Borrowed(text);
+    let (mut diags, current) = scan_text(file, text);
+    let mut current = match current {
+        Some(t) => std::borrow::Cow::Owned(t),
+        None => std::borrow::Cow::Borrowed(text),
+    };
     loop {
         match WritParser::parse(Rule::file, &current) {
             Ok(mut pairs) => {
@@ -89,6 +92,241 @@ fn blank(text: &str, a: usize, b: usize) -> String {
     }
     out.push_str(&text[b..]);
     out
+}
+
+/// The ASCII double quote, written as a code point: a lone quote in a character literal would
+/// put every scanner that pairs quotes in this file (`tests/docs.rs`) out of step.
+const QUOTE: char = '\u{22}';
+
+/// The escapes writ reads in `"…"` text, for messages.
+const ESCAPES: &str = "`\\n`, `\\t`, `\\\u{22}` and `\\\\`";
+
+/// Finds what pest would report badly or not at all, before it parses: text left open at the
+/// end of its line, escapes writ does not know, bidirectional control characters anywhere (the
+/// Trojan Source pattern: an editor shows the line in another order than writ reads it), and
+/// invisible characters. Each gets a diagnostic at the character itself.
+///
+/// Returns the diagnostics, and, when there were any, the text to parse instead: a bad
+/// character or escape replaced (offsets kept) so that pest does not report it again, and an
+/// item with an unclosed text blanked out as a syntax error blanks it, so the rest of the file
+/// is still checked.
+fn scan_text(file: &Arc<str>, text: &str) -> (Vec<Diagnostic>, Option<String>) {
+    use crate::text::{describe, is_bidi, is_invisible, shown};
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Code,
+        Ascii(usize),
+        Cjk(usize),
+        Comment,
+    }
+    let mut diags = Vec::new();
+    // Places to overwrite with a text of the same length, and places whose items are blanked.
+    let mut patches: Vec<(usize, String)> = Vec::new();
+    let mut blank_at: Vec<usize> = Vec::new();
+    let mut state = In::Code;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let span = Span::new(i, i + c.len_utf8());
+        let place = match state {
+            In::Code => "the policy's code",
+            In::Ascii(_) | In::Cjk(_) => "text",
+            In::Comment => "a comment",
+        };
+        if is_bidi(c) {
+            diags.push(
+                Diagnostic::error("bidi-control", file, span, format!("{} in {place}", describe(c)))
+                    .with_label("a bidirectional control character is here")
+                    .with_help(format!(
+                        "delete it: it makes an editor show this line in another order than writ reads it \
+                         (the Trojan Source pattern); a policy never needs {}",
+                        describe(c)
+                    )),
+            );
+            patches.push((i, " ".repeat(c.len_utf8())));
+            continue;
+        }
+        if is_invisible(c) && !(c == '\u{FEFF}' && i == 0) {
+            match state {
+                // Touching a name, it makes the name another one that looks the same: an error,
+                // and the item is left out, as for a syntax error. Between words it changes
+                // nothing writ reads: a warning, and pest reads it as a space.
+                In::Code => {
+                    let word = |x: Option<char>| x.is_some_and(|x| x.is_alphanumeric() || x == '_');
+                    let touching = word(text[..i].chars().next_back()) || word(chars.peek().map(|&(_, n)| n));
+                    let d = if touching {
+                        blank_at.push(i);
+                        Diagnostic::error(
+                            "invisible-character",
+                            file,
+                            span,
+                            format!("invisible character {} in a name", describe(c)),
+                        )
+                        .with_help(
+                            "delete it: names are matched exactly, so a name with it is another name that \
+                                 looks the same",
+                        )
+                    } else {
+                        patches.push((i, " ".repeat(c.len_utf8())));
+                        Diagnostic::warning(
+                            "invisible-character",
+                            file,
+                            span,
+                            format!("invisible character {}", describe(c)),
+                        )
+                        .with_help(
+                            "delete it: it shows nothing, and a character that shows nothing can hide a difference",
+                        )
+                    };
+                    diags.push(d.with_label("an invisible character is here"));
+                }
+                In::Ascii(_) | In::Cjk(_) => diags.push(
+                    Diagnostic::warning(
+                        "invisible-character",
+                        file,
+                        span,
+                        format!("text holds the invisible character {}", describe(c)),
+                    )
+                    .with_label("an invisible character is here")
+                    .with_help(
+                        "delete it unless it is meant: text is matched exactly, so a key with it does not \
+                             match the same key without it",
+                    ),
+                ),
+                In::Comment => {}
+            }
+            continue;
+        }
+        match state {
+            In::Comment => {
+                if c == '\n' {
+                    state = In::Code;
+                }
+            }
+            In::Ascii(open) | In::Cjk(open) if c == '\n' || c == '\r' => {
+                let close = if matches!(state, In::Ascii(_)) { "\u{22}" } else { "”" };
+                diags.push(
+                    Diagnostic::error("unterminated-string", file, Span::new(open, open + text[open..].chars().next().map_or(1, char::len_utf8)), "unterminated string")
+                        .with_label("this text is not closed on its line")
+                        .with_help(format!(
+                            "close it with `{close}` on the same line; text cannot run over a line break (write `\\n` for one)"
+                        )),
+                );
+                blank_at.push(open);
+                state = In::Code;
+            }
+            In::Ascii(_) if c == QUOTE => state = In::Code,
+            In::Ascii(_) if c == '\\' => {
+                let Some(&(_, n)) = chars.peek() else { continue };
+                if matches!(n, QUOTE | '\\' | 'n' | 't') {
+                    chars.next();
+                    continue;
+                }
+                if n == '\n' || n == '\r' {
+                    continue;
+                }
+                // The escape as written, as other languages read it: `\u6392` (four digits),
+                // `\U0001F600` (eight), `\u{6392}`, `\x41` (two), or a backslash and one character.
+                let rest = &text[i + 1..];
+                let hex_len = |s: &str| s.chars().take_while(char::is_ascii_hexdigit).count();
+                let (len, code) = match n {
+                    'u' | 'U' if rest[1..].starts_with('{') => {
+                        let h = hex_len(&rest[2..]);
+                        let closed = rest[2 + h..].starts_with('}');
+                        (2 + h + usize::from(closed), u32::from_str_radix(&rest[2..2 + h], 16).ok())
+                    }
+                    'u' | 'U' | 'x' => {
+                        let h = hex_len(&rest[1..]).min(match n {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        });
+                        (1 + h, u32::from_str_radix(&rest[1..1 + h], 16).ok())
+                    }
+                    n => (n.len_utf8(), None),
+                };
+                let written = &text[i..i + 1 + len];
+                let help = match code.and_then(char::from_u32) {
+                    Some(ch) => format!(
+                        "write the character itself (`{}`); writ's escapes are {ESCAPES}",
+                        shown(&ch.to_string())
+                    ),
+                    None => format!("write the character itself; writ's escapes are {ESCAPES}"),
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "unsupported-escape",
+                        file,
+                        Span::new(i, i + 1 + len),
+                        format!("unsupported escape `{}` in text", shown(written)),
+                    )
+                    .with_label("writ does not know this escape")
+                    .with_help(help),
+                );
+                patches.push((i, " ".into()));
+            }
+            In::Cjk(_) if c == '”' => state = In::Code,
+            // A control character in text is never meant (a tab is written `\t`): it would be
+            // quoted in every verdict of the clause, and reports show it only as an escape.
+            In::Ascii(_) | In::Cjk(_) if c.is_control() => diags.push(
+                Diagnostic::warning(
+                    "control-character",
+                    file,
+                    span,
+                    format!("text holds the control character {}", describe(c)),
+                )
+                .with_label("a control character is here")
+                .with_help("delete it; write a tab as `\\t` and a line break as `\\n`"),
+            ),
+            In::Ascii(_) | In::Cjk(_) => {}
+            In::Code => match c {
+                QUOTE => state = In::Ascii(i),
+                '“' => state = In::Cjk(i),
+                '/' if chars.peek().is_some_and(|&(_, n)| n == '/') => state = In::Comment,
+                _ => {}
+            },
+        }
+    }
+    if let In::Ascii(open) | In::Cjk(open) = state {
+        let close = if matches!(state, In::Ascii(_)) { "\u{22}" } else { "”" };
+        diags.push(
+            Diagnostic::error(
+                "unterminated-string",
+                file,
+                Span::new(open, open + text[open..].chars().next().map_or(1, char::len_utf8)),
+                "unterminated string",
+            )
+            .with_label("this text is not closed before the end of the file")
+            .with_help(format!("close it with `{close}` on the same line")),
+        );
+        blank_at.push(open);
+    }
+    // A file of a million override characters gets a hundred diagnostics and a count.
+    const MAX_SHOWN: usize = 100;
+    if diags.len() > MAX_SHOWN {
+        let rest = diags.split_off(MAX_SHOWN);
+        let d = Diagnostic::warning(
+            "too-many-errors",
+            file,
+            rest[0].primary_span(),
+            format!("{} more diagnostics like these in this file were not shown", rest.len()),
+        )
+        .with_label("the first one not shown is here")
+        .with_help(format!("only the first {MAX_SHOWN} are shown; fix these and check again"));
+        diags.push(d);
+    }
+    if patches.is_empty() && blank_at.is_empty() {
+        return (diags, None);
+    }
+    let mut out = text.to_string();
+    for (at, fill) in patches {
+        out.replace_range(at..at + fill.len(), &fill);
+    }
+    for open in blank_at {
+        if let Some((a, b)) = item_around(&out, open) {
+            out = blank(&out, a, b);
+        }
+    }
+    (diags, Some(out))
 }
 
 /// How deep brackets and `if`/`match` expressions together, runs of prefix operators
@@ -405,10 +643,40 @@ fn item_exprs<'a>(item: &'a ast::Item, out: &mut Vec<&'a ast::Expr>) {
 
 fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let pos = match e.location {
+    let mut pos = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    let mut expected: Vec<String> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(describe).map(str::to_string).collect()
+        }
+        ErrorVariant::CustomError { .. } => vec![],
+    };
+    let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    // pest reports a failure inside an item at the item's start when what is missing is
+    // punctuation (its rules are silent): "expected `plan`, found `plan`". Parsed again with
+    // pest's detailed tracking, the error is where the parse got furthest, with the tokens
+    // that would have continued it.
+    if !word.is_empty() && expected.iter().any(|x| x.contains(&format!("`{word}`"))) {
+        match furthest_attempt(text) {
+            Some((at, tokens)) if at > pos => {
+                pos = at;
+                expected = tokens;
+            }
+            // Nothing better is known: at least do not say that `plan` was expected there.
+            _ => {
+                return Diagnostic::error(
+                    "syntax-error",
+                    file,
+                    Span::new(pos, pos + word.len()),
+                    format!("this `{word}` item cannot be read"),
+                )
+                .with_label("the mistake is inside this item")
+                .with_help("check the item's punctuation: `{ … }`, quotes, and `,` between entries");
+            }
+        }
+    }
     let found = text[pos..].chars().next();
     let end = pos + found.map(char::len_utf8).unwrap_or(0);
     // pest stops by itself when its stack runs low, a backstop behind `check_depth`: a shape
@@ -430,17 +698,13 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
         Some(c) if c.is_whitespace() => "whitespace".to_string(),
         Some(_) => {
             let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(24).collect();
-            format!("`{}`", if word.is_empty() { found.unwrap().to_string() } else { word })
+            format!("`{}`", crate::text::shown(&if word.is_empty() { found.unwrap().to_string() } else { word }))
         }
-    };
-    let mut expected: Vec<&'static str> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(describe).collect(),
-        ErrorVariant::CustomError { .. } => vec![],
     };
     expected.sort();
     expected.dedup();
     let word: String = text[pos..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-    if expected.contains(&"a name") && is_keyword(&word) {
+    if expected.iter().any(|x| x == "a name") && is_keyword(&word) {
         return Diagnostic::error(
             "syntax-error",
             file,
@@ -453,6 +717,7 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
             keywords().join(", ")
         ));
     }
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
     let help = hint(found, &expected);
     let message = if expected.is_empty() {
         format!("unexpected {found_text}")
@@ -464,6 +729,29 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
     );
     d.help = Some(help);
     d
+}
+
+/// Parses `text` again with pest's detailed error tracking, which records the literal tokens
+/// tried where the parse got furthest, silent rules included. Returns that place and those
+/// tokens as a message names them (`` `{` ``), leaving out the whitespace and comment openers
+/// that could come anywhere and the full-width twins of ASCII punctuation.
+fn furthest_attempt(text: &str) -> Option<(usize, Vec<String>)> {
+    pest::set_error_detail(true);
+    let result = WritParser::parse(Rule::file, text);
+    pest::set_error_detail(false);
+    let attempts = result.err()?.parse_attempts()?;
+    let tokens: Vec<String> = attempts
+        .expected_tokens()
+        .iter()
+        .map(|t| t.to_string())
+        .filter(|t| !t.is_empty() && t.is_ascii() && !t.trim().is_empty() && t != "//")
+        // Character ranges (`0..9`), built-in rules and single letters or digits are pieces of
+        // names and numbers, which the message already names better, or not at all.
+        .filter(|t| !(t.len() == 4 && &t[1..3] == "..") && t != "BUILTIN_RULE")
+        .filter(|t| !(t.len() == 1 && t.chars().all(|c| c.is_ascii_alphanumeric())))
+        .map(|t| format!("`{t}`"))
+        .collect();
+    (!tokens.is_empty()).then_some((attempts.max_position, tokens))
 }
 
 /// The reserved words that do not start an item.
@@ -714,6 +1002,29 @@ mod tests {
             assert!(ds[0].message.contains("reserved word"), "{kw}: {}", ds[0].message);
         }
         assert!(parse(&file, "party 甲局 party periodic").1.is_empty());
+    }
+
+    /// No syntax error contradicts itself ("expected `clause`, found `clause`"): every
+    /// character of a valid policy deleted in turn, and a stray `"` put before each.
+    #[test]
+    fn no_syntax_error_expects_what_it_found() {
+        let file: Arc<str> = Arc::from("t.writ");
+        let text = include_str!("../../tests/fixtures/check/ok/kiln-limits.writ");
+        let mut bad = Vec::new();
+        for (i, c) in text.char_indices() {
+            let deleted = format!("{}{}", &text[..i], &text[i + c.len_utf8()..]);
+            let quoted = format!("{}\"{}", &text[..i], &text[i..]);
+            for variant in [deleted, quoted] {
+                for d in parse(&file, &variant).1 {
+                    if let Some((expected, found)) = d.message.split_once(", found ")
+                        && expected.contains(found)
+                    {
+                        bad.push((i, d.message));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{bad:#?}");
     }
 
     #[test]

@@ -1,0 +1,112 @@
+//! Declared names that look the same on screen but are different names: `C1` and `С1` (the
+//! second with a Cyrillic `С`), `Α級` and `A級` (a Greek `Α`). writ matches names exactly, so
+//! a reference to one silently means the other's absence; a warning names both, where each is
+//! declared. Invisible characters inside names are already errors of the parser.
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::syntax::ast::{self, Item};
+use crate::text::{lookalike, shown, skeleton};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One declared name: its text, what it is, and where.
+struct Declared<'a> {
+    text: &'a str,
+    what: &'static str,
+    file: &'a Arc<str>,
+    span: Span,
+}
+
+/// Warnings for every pair of names of one namespace that share a skeleton: the top-level
+/// names of the package (one namespace whatever their kind), a plan's roles, a record's
+/// fields, an enum's variants and a rule's parameters.
+pub fn confusable_names(files: &[(Arc<str>, &ast::Module)]) -> Vec<Diagnostic> {
+    let mut namespaces: Vec<Vec<Declared>> = Vec::new();
+    let mut top = Vec::new();
+    for (file, module) in files {
+        for item in &module.items {
+            let (what, name): (&'static str, &ast::Name) = match item {
+                Item::Plan(x) => {
+                    let roles =
+                        x.roles.iter().map(|(n, _)| Declared { text: &n.text, what: "role", file, span: n.span });
+                    namespaces.push(roles.collect());
+                    ("plan", &x.name)
+                }
+                Item::Party(x) => ("party", &x.name),
+                Item::Group(x) => ("group", &x.name),
+                Item::Unit(x) => ("unit", &x.name),
+                Item::Enum(x) => {
+                    let vs = x.variants.iter().map(|n| Declared { text: &n.text, what: "variant", file, span: n.span });
+                    namespaces.push(vs.collect());
+                    ("enum", &x.name)
+                }
+                Item::Record(x) => {
+                    let fs = x.fields.iter().map(|f| Declared {
+                        text: &f.name.text,
+                        what: "field",
+                        file,
+                        span: f.name.span,
+                    });
+                    namespaces.push(fs.collect());
+                    ("record", &x.name)
+                }
+                Item::Period(x) => ("period", &x.name),
+                Item::Calendar(x) => ("calendar", &x.name),
+                Item::Sanction(x) => ("sanction", &x.name),
+                Item::Rule(x) => {
+                    let ps = x.params.iter().map(|p| Declared {
+                        text: &p.name.text,
+                        what: "parameter",
+                        file,
+                        span: p.name.span,
+                    });
+                    namespaces.push(ps.collect());
+                    ("rule", &x.name)
+                }
+                Item::Table(x) => ("table", &x.name),
+                Item::Clause(x) => ("clause", &x.name),
+                Item::Test(_) | Item::Outline(_) | Item::Untestable(_) => continue,
+            };
+            top.push(Declared { text: &name.text, what, file, span: name.span });
+        }
+    }
+    namespaces.push(top);
+    let mut diags = Vec::new();
+    for names in &namespaces {
+        let mut first: HashMap<String, &Declared> = HashMap::new();
+        for d in names {
+            let key = skeleton(d.text);
+            match first.get(&key) {
+                // The same name twice is `duplicate-definition`, reported by the checker.
+                Some(f) if f.text != d.text => {
+                    let why = lookalike(f.text, d.text).unwrap_or_default();
+                    diags.push(
+                        Diagnostic::warning(
+                            "confusable-name",
+                            d.file,
+                            d.span,
+                            format!(
+                                "the {} `{}` looks like the {} `{}` ({why})",
+                                d.what,
+                                shown(d.text),
+                                f.what,
+                                shown(f.text)
+                            ),
+                        )
+                        .with_label("this name")
+                        .with_secondary_in(f.file, f.span, "looks like this one")
+                        .with_help(
+                            "rename one of them so that they look different: a reference to one can never \
+                             mean the other, but a reader cannot tell which is written",
+                        ),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, d);
+                }
+            }
+        }
+    }
+    diags
+}

@@ -1,0 +1,322 @@
+//! Characters that hide or rearrange text: escaping them for people, naming them in
+//! diagnostics, and the skeleton that tells two names apart only by how they look.
+//!
+//! Policies and facts are written by people and exported by systems nobody here controls, so
+//! their text can hold terminal control sequences (ESC), NUL, bidirectional overrides (the
+//! Trojan Source pattern, CVE-2021-42574) and invisible characters. Data keeps them as they
+//! are; every human writer passes its text through [`escape`] at the edge, so none reaches a
+//! terminal raw. JSON output is escaped by serde.
+
+use std::borrow::Cow;
+
+/// Bidirectional formatting characters: they reorder how the text around them is displayed,
+/// so that what a reviewer reads is not what writ reads.
+const BIDI: &[(char, &str)] = &[
+    ('\u{061C}', "ARABIC LETTER MARK"),
+    ('\u{200E}', "LEFT-TO-RIGHT MARK"),
+    ('\u{200F}', "RIGHT-TO-LEFT MARK"),
+    ('\u{202A}', "LEFT-TO-RIGHT EMBEDDING"),
+    ('\u{202B}', "RIGHT-TO-LEFT EMBEDDING"),
+    ('\u{202C}', "POP DIRECTIONAL FORMATTING"),
+    ('\u{202D}', "LEFT-TO-RIGHT OVERRIDE"),
+    ('\u{202E}', "RIGHT-TO-LEFT OVERRIDE"),
+    ('\u{2066}', "LEFT-TO-RIGHT ISOLATE"),
+    ('\u{2067}', "RIGHT-TO-LEFT ISOLATE"),
+    ('\u{2068}', "FIRST STRONG ISOLATE"),
+    ('\u{2069}', "POP DIRECTIONAL ISOLATE"),
+];
+
+/// Characters that take no room on screen, so two names that differ by one look the same.
+const INVISIBLE: &[(char, &str)] = &[
+    ('\u{00AD}', "SOFT HYPHEN"),
+    ('\u{034F}', "COMBINING GRAPHEME JOINER"),
+    ('\u{180E}', "MONGOLIAN VOWEL SEPARATOR"),
+    ('\u{200B}', "ZERO WIDTH SPACE"),
+    ('\u{200C}', "ZERO WIDTH NON-JOINER"),
+    ('\u{200D}', "ZERO WIDTH JOINER"),
+    ('\u{2060}', "WORD JOINER"),
+    ('\u{2061}', "FUNCTION APPLICATION"),
+    ('\u{2062}', "INVISIBLE TIMES"),
+    ('\u{2063}', "INVISIBLE SEPARATOR"),
+    ('\u{2064}', "INVISIBLE PLUS"),
+    ('\u{FEFF}', "ZERO WIDTH NO-BREAK SPACE"),
+];
+
+/// A bidirectional formatting character (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C).
+pub fn is_bidi(c: char) -> bool {
+    // Ranges rather than a search of `BIDI`: this runs once per character of every policy.
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A character that shows nothing: zero-width spaces and joiners, the word joiner, a
+/// byte-order mark inside the text, the soft hyphen.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{034F}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+    )
+}
+
+/// A character a terminal acts on instead of showing: C0 and C1 controls and DEL.
+pub fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// The character's code point and Unicode name, for messages: `U+202E RIGHT-TO-LEFT OVERRIDE`.
+pub fn describe(c: char) -> String {
+    let name = BIDI.iter().chain(INVISIBLE).find(|&&(b, _)| b == c).map(|&(_, n)| n).or(match c {
+        '\0' => Some("NULL"),
+        '\t' => Some("CHARACTER TABULATION"),
+        '\n' => Some("LINE FEED"),
+        '\r' => Some("CARRIAGE RETURN"),
+        '\u{1B}' => Some("ESCAPE"),
+        '\u{7F}' => Some("DELETE"),
+        _ => None,
+    });
+    match name {
+        Some(n) => format!("U+{:04X} {n}", c as u32),
+        None => format!("U+{:04X}", c as u32),
+    }
+}
+
+/// What [`escape`] keeps as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Nothing: a value quoted from a policy or a fact, where a line break or a tab would
+    /// break the layout around it or forge a line of the report.
+    Nothing,
+    /// Line breaks and tabs, which lay out a whole report or a snippet of source.
+    Layout,
+}
+
+/// Whether [`escape`] changes this character.
+pub fn needs_escape(c: char, keep: Keep) -> bool {
+    match c {
+        '\n' | '\t' => keep == Keep::Nothing,
+        c => is_control(c) || is_bidi(c) || is_invisible(c),
+    }
+}
+
+/// The text with every control, bidirectional and invisible character written as a visible
+/// escape: `\n`, `\t`, `\r` for the usual three and `\u{1b}` (Rust's notation, hexadecimal
+/// code point) for the rest. A backslash is left alone, so a Windows path reads as written.
+pub fn escape(text: &str, keep: Keep) -> Cow<'_, str> {
+    if !text.chars().any(|c| needs_escape(c, keep)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c, keep);
+    }
+    Cow::Owned(out)
+}
+
+/// Appends `c`, escaped if [`escape`] would escape it.
+pub fn push_escaped(out: &mut String, c: char, keep: Keep) {
+    if !needs_escape(c, keep) {
+        out.push(c);
+        return;
+    }
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+    }
+}
+
+/// JSON text with the characters serde_json leaves raw (DEL, C1 controls, bidirectional and
+/// invisible characters; it escapes the C0 controls itself) written as `\uXXXX` escapes. They
+/// can only occur inside JSON strings, and all lie in the Basic Multilingual Plane, so the
+/// result parses to the same data.
+pub fn json_escaped(json: String) -> String {
+    if !json.chars().any(|c| needs_escape(c, Keep::Layout)) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_escape(c, Keep::Layout) && c != '\r' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A value quoted in human output: [`escape`] keeping nothing.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    escape(text, Keep::Nothing)
+}
+
+/// Letters of other scripts that look like a Latin letter or digit, and the letter they look
+/// like: the Cyrillic and Greek capitals and small letters that print the same as Latin ones
+/// in common fonts (Unicode's confusables.txt, cut to the scripts policy names mix).
+const HOMOGLYPHS: &[(char, char)] = &[
+    // Cyrillic capitals.
+    ('А', 'A'),
+    ('В', 'B'),
+    ('Е', 'E'),
+    ('К', 'K'),
+    ('М', 'M'),
+    ('Н', 'H'),
+    ('О', 'O'),
+    ('Р', 'P'),
+    ('С', 'C'),
+    ('Т', 'T'),
+    ('Х', 'X'),
+    ('У', 'Y'),
+    ('Ѕ', 'S'),
+    ('І', 'I'),
+    ('Ј', 'J'),
+    ('Ԛ', 'Q'),
+    ('Ԝ', 'W'),
+    // Cyrillic small letters.
+    ('а', 'a'),
+    ('е', 'e'),
+    ('о', 'o'),
+    ('р', 'p'),
+    ('с', 'c'),
+    ('у', 'y'),
+    ('х', 'x'),
+    ('ѕ', 's'),
+    ('і', 'i'),
+    ('ј', 'j'),
+    ('ԛ', 'q'),
+    ('ԝ', 'w'),
+    ('һ', 'h'),
+    ('ԁ', 'd'),
+    // Greek capitals.
+    ('Α', 'A'),
+    ('Β', 'B'),
+    ('Ε', 'E'),
+    ('Ζ', 'Z'),
+    ('Η', 'H'),
+    ('Ι', 'I'),
+    ('Κ', 'K'),
+    ('Μ', 'M'),
+    ('Ν', 'N'),
+    ('Ο', 'O'),
+    ('Ρ', 'P'),
+    ('Τ', 'T'),
+    ('Υ', 'Y'),
+    ('Χ', 'X'),
+    // Greek small letters.
+    ('ο', 'o'),
+    ('ν', 'v'),
+    ('ι', 'i'),
+    ('κ', 'k'),
+    ('α', 'a'),
+    ('ρ', 'p'),
+    // Latin look-alikes of digits are left out: `O` and `0` differ in every font writ's
+    // users read policies in.
+];
+
+/// The skeleton of a name: how it looks, with what does not show removed. Two names with one
+/// skeleton read the same on screen. Invisible and bidirectional characters are dropped,
+/// full-width ASCII (`Ａ`, `１`) folds to ASCII as NFKC folds it, and Cyrillic and Greek
+/// letters that look like Latin ones become those Latin letters.
+pub fn skeleton(name: &str) -> String {
+    name.chars()
+        .filter(|&c| !is_invisible(c) && !is_bidi(c))
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => HOMOGLYPHS.iter().find(|&&(h, _)| h == c).map_or(c, |&(_, l)| l),
+        })
+        .collect()
+}
+
+/// Whether [`skeleton`] changes the text: it holds an invisible or bidirectional character,
+/// a full-width form or a letter that looks like a Latin one. A text it does not change can
+/// only look like another one that it does.
+pub fn has_lookalikes(text: &str) -> bool {
+    text.chars().any(|c| {
+        is_invisible(c)
+            || is_bidi(c)
+            || ('\u{FF01}'..='\u{FF5E}').contains(&c)
+            || c == '\u{3000}'
+            || HOMOGLYPHS.iter().any(|&(h, _)| h == c)
+    })
+}
+
+/// What makes `a` and `b` look the same though they differ, for a message: "they differ by
+/// the invisible U+200B ZERO WIDTH SPACE", or "Latin `C` U+0043 and Cyrillic `С` U+0421".
+/// `None` when they do not share a skeleton or are equal.
+pub fn lookalike(a: &str, b: &str) -> Option<String> {
+    if a == b || skeleton(a) != skeleton(b) {
+        return None;
+    }
+    let mut hidden: Vec<String> =
+        a.chars().chain(b.chars()).filter(|&c| is_invisible(c) || is_bidi(c)).map(describe).collect();
+    if !hidden.is_empty() {
+        hidden.sort();
+        hidden.dedup();
+        return Some(format!("they differ by the invisible {}", hidden.join(", ")));
+    }
+    let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let pairs: Vec<String> = ca
+        .iter()
+        .zip(&cb)
+        .filter(|(x, y)| x != y)
+        .map(|(&x, &y)| format!("{} and {}", script_of(x), script_of(y)))
+        .collect();
+    Some(pairs.join(", "))
+}
+
+/// A letter with its script, as far as [`skeleton`] tells scripts apart: "Cyrillic `С` U+0421".
+fn script_of(c: char) -> String {
+    let script = match c {
+        '\u{0370}'..='\u{03FF}' => "Greek ",
+        '\u{0400}'..='\u{052F}' => "Cyrillic ",
+        '\u{FF01}'..='\u{FF5E}' => "full width ",
+        c if c.is_ascii() => "Latin ",
+        _ => "",
+    };
+    format!("{script}`{c}` U+{:04X}", c as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast tests agree with the tables that name the characters.
+    #[test]
+    fn the_character_classes_are_the_named_tables() {
+        for c in (0..0x11000).filter_map(char::from_u32) {
+            assert_eq!(is_bidi(c), BIDI.iter().any(|&(b, _)| b == c), "{c:?}");
+            assert_eq!(is_invisible(c), INVISIBLE.iter().any(|&(b, _)| b == c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn escapes_controls_bidi_and_invisible_characters() {
+        assert_eq!(shown("a\u{1b}[31mb\0c"), "a\\u{1b}[31mb\\u{0}c");
+        assert_eq!(shown("x\u{202E}y\u{200B}z\u{7f}\u{85}"), "x\\u{202e}y\\u{200b}z\\u{7f}\\u{85}");
+        assert_eq!(shown("一\n二\t三\r"), "一\\n二\\t三\\r");
+        assert_eq!(escape("一\n二\t三\r", Keep::Layout), "一\n二\t三\\r");
+        assert!(matches!(shown("陽泉市 C:\\data"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_keeps_its_data_and_escapes_what_serde_leaves_raw() {
+        let value = serde_json::json!({ "k": "乙\u{202E}廠\u{85}\u{7f}\u{1b}\n" });
+        let text = json_escaped(serde_json::to_string_pretty(&value).unwrap());
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n' || is_bidi(c)), "{text}");
+        assert!(text.contains("乙\\u202e廠\\u0085\\u007f\\u001b\\n"), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+    }
+
+    #[test]
+    fn skeletons_see_through_scripts_and_invisible_characters() {
+        assert_eq!(skeleton("С1"), skeleton("C1"), "Cyrillic Es and Latin C");
+        assert_eq!(skeleton("Αlpha"), skeleton("Alpha"), "Greek Alpha and Latin A");
+        assert_eq!(skeleton("陽泉市\u{200B}水泵廠"), "陽泉市水泵廠");
+        assert_eq!(skeleton("ＳＯ２"), "SO2");
+        assert_ne!(skeleton("陽泉市"), skeleton("陽泉縣"));
+        assert_eq!(lookalike("С", "C").unwrap(), "Cyrillic `С` U+0421 and Latin `C` U+0043");
+        assert!(lookalike("a\u{200B}b", "ab").unwrap().contains("U+200B ZERO WIDTH SPACE"));
+        assert_eq!(lookalike("ab", "ab"), None);
+        assert_eq!(describe('\u{202E}'), "U+202E RIGHT-TO-LEFT OVERRIDE");
+    }
+}
