@@ -435,6 +435,7 @@ fn json_diagnostics_of_a_workbook_name_the_cell() {
         ]
     );
     assert!(v["diagnostics"].as_array().unwrap().iter().all(|d| d["line"].is_null() && d["column"].is_null()));
+}
 
 /// Bytes a terminal acts on or that reorder or hide text: C0 controls but tab and line feed,
 /// DEL, C1 controls, bidirectional formatting and zero-width characters.
