@@ -155,16 +155,24 @@ fn scan_text(file: &Arc<str>, text: &str) -> (Vec<Diagnostic>, Option<String>) {
                     let touching = word(text[..i].chars().next_back()) || word(chars.peek().map(|&(_, n)| n));
                     let d = if touching {
                         blank_at.push(i);
+                        // The whole name around it, as written and as it reads on screen.
+                        let part = |x: char| x.is_alphanumeric() || x == '_' || is_invisible(x);
+                        let from =
+                            text[..i].char_indices().rev().take_while(|&(_, x)| part(x)).last().map_or(i, |(j, _)| j);
+                        let to = text[i..].char_indices().find(|&(_, x)| !part(x)).map_or(text.len(), |(j, _)| i + j);
+                        let name = &text[from..to];
+                        let seen: String = name.chars().filter(|&x| !is_invisible(x)).collect();
                         Diagnostic::error(
                             "invisible-character",
                             file,
                             span,
-                            format!("invisible character {} in a name", describe(c)),
+                            format!("the name `{}` holds the invisible character {}", shown(name), describe(c)),
                         )
-                        .with_help(
-                            "delete it: names are matched exactly, so a name with it is another name that \
-                                 looks the same",
-                        )
+                        .with_help(format!(
+                            "delete it: names are matched exactly, so `{}` is another name than `{seen}`, which \
+                             it looks like",
+                            shown(name)
+                        ))
                     } else {
                         patches.push((i, " ".repeat(c.len_utf8())));
                         Diagnostic::warning(
