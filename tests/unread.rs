@@ -135,3 +135,39 @@ fn rejected_records_past_the_cap_are_counted_and_stood_for() {
     assert!(reason.contains("the first at line 202"), "{reason}");
     assert_eq!(limit.iter().find(|v| key(v) == "甲廠").unwrap()["status"], "satisfied");
 }
+
+/// A bad value rejects its field, not its record (`fixtures/eval/field-level`): the county with
+/// one bad cell stays a subject, only the verdicts that read that cell are unknown, and records
+/// that refer to it, or whose own reference does not resolve, keep their other verdicts.
+#[test]
+fn a_bad_value_makes_only_what_reads_it_unknown() {
+    let dir = Path::new("tests/fixtures/eval/field-level");
+    let as_of = cli::parse_date(AS_OF).unwrap();
+    let out = cli::eval(&dir.join("policy"), &[dir.join("facts")], as_of, Format::Json, STYLE, false);
+    assert_eq!(out.code, cli::EXIT_BREACH, "{}", out.stderr);
+    let (report, vs) = verdicts(&out);
+    let status = |id: &str| {
+        let v = vs.iter().find(|v| v["id"] == id).unwrap_or_else(|| panic!("no verdict {id}"));
+        v["status"].as_str().unwrap().to_string()
+    };
+    let reason = |id: &str| vs.iter().find(|v| v["id"] == id).unwrap()["reason"].as_str().unwrap().to_string();
+    assert_eq!(status("人口/郊區/1"), "satisfied");
+    assert_eq!(status("面積/郊區/1"), "unknown");
+    assert!(reason("面積/郊區/1").contains("縣區[郊區].面積 could not be read"), "{}", reason("面積/郊區/1"));
+    assert!(reason("面積/郊區/1").contains("facts.json:4"), "{}", reason("面積/郊區/1"));
+    assert!(reason("面積/郊區/1").contains("found `eight`"), "{}", reason("面積/郊區/1"));
+    assert_eq!(status("面積/城區/1"), "satisfied");
+    assert_eq!(status("總面積/1"), "unknown");
+    assert_eq!(status("總面積/2"), "satisfied");
+    // 甲廠 refers to the county with the bad cell: the reference resolves.
+    assert_eq!(status("限值/甲廠/1"), "satisfied");
+    assert_eq!(status("限值/甲廠/2"), "satisfied");
+    // 乙廠 refers to a county that is not there: its own value is judged, the reference is unknown.
+    assert_eq!(status("限值/乙廠/1"), "violated");
+    assert_eq!(status("限值/乙廠/2"), "unknown");
+    assert!(reason("限值/乙廠/2").contains("no `縣區` record has the key `礦區`"), "{}", reason("限值/乙廠/2"));
+    let records = &report["summary"]["records"];
+    assert_eq!(records["縣區"]["rejected"], 0);
+    assert_eq!(records["縣區"]["unreadable_fields"], 1);
+    assert_eq!(records["企業"]["unreadable_fields"], 1);
+}

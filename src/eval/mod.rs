@@ -133,9 +133,24 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
         ScopeSource::All(kind) => {
             let name = ev.model.records[*kind as usize].name.clone();
             let table = &ev.facts.tables[*kind as usize];
+            let dated = ev.model.records[*kind as usize].dated;
             let mut out: Vec<(String, String, R)> = (0..table.origins.len() as u32)
                 .filter(|&row| ev.visible(*kind, row))
-                .map(|row| (name.clone(), table.origins[row as usize].key.to_string(), R::V(Value::Ref(*kind, row))))
+                .map(|row| {
+                    let key = table.origins[row as usize].key.to_string();
+                    // A record whose date could not be read may not exist yet as of the date.
+                    match dated.filter(|&d| table.bad_cell(row, d as u32).is_some()) {
+                        Some(d) => {
+                            let why = ev.bad_cell_reason(*kind, row, d as u32);
+                            (
+                                name.clone(),
+                                key,
+                                R::Unknown(format!("whether the record is known yet is unknown: {why}")),
+                            )
+                        }
+                        None => (name.clone(), key, R::V(Value::Ref(*kind, row))),
+                    }
+                })
                 .collect();
             // A rejected record is still a subject: its verdicts are unknown, never skipped.
             for rej in &table.rejected {

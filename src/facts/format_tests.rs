@@ -201,7 +201,8 @@ fn bad_values_have_locations_in_every_format() {
     let ff = parse("f.yaml", yaml);
     assert_eq!(codes(&ff, yaml), ["bad-value@3:10", "bad-value@4:11"]);
     assert_eq!(ff.diagnostics[0].message, "expected a quantity in `mg/m3`, found `thirty`");
-    assert_eq!(ff.rejected.len(), 1);
+    // Both bad values reject their fields; the record, whose key is intact, stays.
+    assert_eq!((ff.rows.len(), super::tests::flawed(&ff), ff.rejected.len()), (1, 1, 0));
 
     let toml = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"顆粒物\" = \"5 km\"\n\"投運日期\" = 2019-02-28\n\"停產日期\" = \"2019-02-30\"\n";
     let ff = parse("f.toml", toml);
@@ -226,8 +227,8 @@ fn bad_values_have_locations_in_every_format() {
     assert_eq!(d.message, "`工業爐窯!D7`: expected a quantity in `mg/m3`, found `thirty`");
     assert!(d.labels[0].message.starts_with("工業爐窯!D7: "), "{}", d.labels[0].message);
     assert_eq!(d.primary_span(), Span::default());
-    assert_eq!((ff.rows.len(), ff.rejected.len()), (1, 1));
-    assert_eq!((ff.rejected[0].line, ff.rows[0].line), (7, 8));
+    assert_eq!((ff.rows.len(), super::tests::flawed(&ff), ff.rejected.len()), (2, 1, 0));
+    assert_eq!((ff.rows[0].line, ff.rows[1].line), (7, 8));
 }
 
 #[test]
@@ -260,10 +261,12 @@ fn ndjson_bad_lines_do_not_stop_the_others() {
         .iter()
         .map(|r| (r.line, key_text(&schema(), &schema().records[0].fields[0], r.values[0].as_ref().unwrap())))
         .collect();
-    assert_eq!(keys, [(1, "E1".into()), (7, "E7".into())]);
-    // The lines that named a kind before their error, and the line with a bad value, are
-    // rejected records of that kind; the others could not be counted as any kind.
-    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 6]);
+    // The line with a bad value is a record with that field unreadable.
+    assert_eq!(keys, [(1, "E1".into()), (6, "E6".into()), (7, "E7".into())]);
+    assert_eq!(super::tests::flawed(&ff), 1);
+    // The lines that named a kind before their error are rejected records of that kind; the
+    // others could not be counted as any kind, and are records lost.
+    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
 
     // Named after a kind: plain records, and a bad line is a rejected record of that kind.
     let text = "{\"名稱\": \"E1\"}\n{\"名稱\": \"E2\"\n{\"kind\": \"企業\", \"名稱\": \"E3\"}\n{\"kind\": \"監測\", \"名稱\": \"E4\"}\n";
@@ -285,7 +288,7 @@ fn gbk_csv_is_decoded_and_says_so() {
     assert_eq!(&**decoded, text);
     assert_eq!(*encoding, Some("GBK"));
     let ff = parse_content(&schema(), &path, &content);
-    assert_eq!(ff.rows.len(), 1);
+    assert_eq!((ff.rows.len(), super::tests::flawed(&ff)), (2, 1));
     assert!(matches!(&ff.rows[0].values[1], Some(Cell::UnresolvedRef { key, .. }) if &**key == "陽泉市水泵廠"));
     // Positions are in the decoded text.
     assert_eq!(codes(&ff, text), ["bad-value@3:14"]);

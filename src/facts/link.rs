@@ -20,9 +20,9 @@ const NONE: u32 = u32::MAX;
 /// Joins the files of one evaluation into [`Facts`].
 ///
 /// A key seen again (in the same file or another) is a `duplicate-key`: the first record is
-/// kept and the later one rejected. A reference whose key no record has is a
-/// `dangling-reference` and rejects its row; so does a reference to a row rejected that way, so
-/// no accepted row ever points at a missing one.
+/// kept and the later one rejected. A reference whose key no accepted record has is a
+/// `dangling-reference`: its field is unreadable (see [`Table::bad`]) and the row is kept, so
+/// a record that merely refers to a rejected one keeps what it can tell.
 /// Takes the files by reference or by value, so a caller that holds them elsewhere (the salsa
 /// database) does not copy them.
 pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F]) -> Facts {
@@ -52,15 +52,12 @@ pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F])
         ref_fields,
         targets: vec![Vec::new(); n],
         tables: vec![Table::default(); n],
-        dead: HashMap::default(),
+        bad_refs: HashMap::default(),
     };
     cx.gather();
     cx.resolve();
     cx.finish()
 }
-
-/// A candidate row: its kind and its index in [`Linker::candidates`].
-type Node = (RecordId, u32);
 
 /// A row that passed its file and waits for linking.
 struct Candidate<'f> {
@@ -84,8 +81,8 @@ struct Linker<'a, 'f> {
     /// at `c * ref_fields.len() + j`, or [`NONE`]. Found once in `resolve`, used in `finish`.
     targets: Vec<Vec<u32>>,
     tables: Vec<Table>,
-    /// Candidates rejected for their references, with the reason.
-    dead: HashMap<Node, String>,
+    /// References that do not resolve, by candidate and field, with the reason.
+    bad_refs: HashMap<(RecordId, u32, u32), Arc<str>>,
 }
 
 impl<'f> Linker<'_, 'f> {
@@ -158,8 +155,8 @@ impl<'f> Linker<'_, 'f> {
         }
     }
 
-    /// Finds what every reference refers to, rejecting rows with dangling references and
-    /// then, transitively, rows referring to those.
+    /// Finds what every reference refers to. A reference whose key no accepted record has
+    /// makes its field unreadable (reported); the row itself is kept, since its key is intact.
     fn resolve(&mut self) {
         let mut dangling = Vec::new();
         for (k, cands) in self.candidates.iter().enumerate() {
@@ -185,52 +182,13 @@ impl<'f> Linker<'_, 'f> {
             }
             self.targets[k] = targets;
         }
-        if dangling.is_empty() {
-            return;
-        }
-        let mut dead_now = Vec::new();
         for (k, ci, field, t) in dangling {
             self.dangling(k, ci, field, t);
-            dead_now.push((k, ci));
-        }
-
-        // Who refers to whom, built only when some row died: target → [(source, field)].
-        let mut referrers: HashMap<Node, Vec<(Node, usize)>> = HashMap::default();
-        for (k, targets) in self.targets.iter().enumerate() {
-            let refs = &self.ref_fields[k];
-            for (i, &target) in targets.iter().enumerate().filter(|&(_, &t)| t != NONE) {
-                let (field, t) = refs[i % refs.len()];
-                let source = (k as RecordId, (i / refs.len()) as u32);
-                referrers.entry((t, target)).or_default().push((source, field));
-            }
-        }
-        while let Some(gone) = dead_now.pop() {
-            let Some(sources) = referrers.get(&gone) else { continue };
-            for &(source, field) in sources {
-                if self.dead.contains_key(&source) {
-                    continue;
-                }
-                self.refers_to_dead(source, field, gone);
-                dead_now.push(source);
-            }
         }
     }
 
     fn field_name(&self, kind: RecordId, field: usize) -> &str {
         &self.schema.records[kind as usize].fields[field].name
-    }
-
-    /// Marks a candidate dead, adding to its reasons.
-    fn kill(&mut self, kind: RecordId, ci: u32, reason: String) {
-        match self.dead.entry((kind, ci)) {
-            Entry::Occupied(mut o) => {
-                o.get_mut().push_str("; ");
-                o.get_mut().push_str(&reason);
-            }
-            Entry::Vacant(v) => {
-                v.insert(reason);
-            }
-        }
     }
 
     /// Candidate `ci` of `kind` refers through `field` to a key no accepted `t` record has.
@@ -239,25 +197,29 @@ impl<'f> Linker<'_, 'f> {
         let (file, row) = (c.file as usize, c.row);
         let Some((key, span)) = Self::ref_key(row, field) else { return };
         let target = &self.schema.records[t as usize];
-        let reason = format!(
-            "`{}` refers to `{}` `{}`, which is not there",
-            self.field_name(kind, field),
-            target.name,
-            clip(key)
-        );
-        self.kill(kind, ci, reason);
+        // The record may have been read but rejected, or be in a file not read whole; saying
+        // so is more use than "not there".
+        let rejected = self.files.iter().enumerate().find_map(|(fi, f)| {
+            f.rejected.iter().find(|r| r.kind == t && r.key.as_ref() == Some(key)).map(|r| (fi, r))
+        });
+        let lost = self.files.iter().flat_map(|f| &f.losses).find(|l| l.kind == t);
+        let why = match (&rejected, lost) {
+            (Some((_, r)), _) => format!("the `{}` record `{}` was rejected: {}", target.name, clip(key), r.reason),
+            (None, Some(l)) => {
+                format!("no `{}` record `{}` was read: {}", target.name, clip(key), l.describe(&target.name))
+            }
+            (None, None) => format!("no `{}` record has the key `{}`", target.name, clip(key)),
+        };
+        let reason: Arc<str> =
+            format!("`{}` refers to a record that is not there: {why}", self.field_name(kind, field)).into();
+        self.bad_refs.insert((kind, ci, field as u32), reason);
         if !self.diags.has_room(file) {
             self.diags.skip(file, span);
             return;
         }
         let path = &self.files[file].path;
-        // A record with this key may have been read but rejected; saying so is more use than
-        // "not there".
-        let rejected = self.files.iter().enumerate().find_map(|(fi, f)| {
-            f.rejected.iter().find(|r| r.kind == t && r.key.as_ref() == Some(key)).map(|r| (fi, r))
-        });
-        let d = match rejected {
-            Some((fi, r)) => Diagnostic::error(
+        let d = match (rejected, lost) {
+            (Some((fi, r)), _) => Diagnostic::error(
                 "dangling-reference",
                 path,
                 span,
@@ -269,8 +231,29 @@ impl<'f> Linker<'_, 'f> {
             )
             .with_label("refers to a rejected record")
             .with_secondary_in(&self.files[fi].path, r.span, "rejected record")
-            .with_help(format!("fix the record referred to ({}); this record is rejected too", r.reason)),
-            None => {
+            .with_help(format!(
+                "fix the record referred to ({}); until then this field is unreadable, and what reads it is unknown",
+                r.reason
+            )),
+            (None, Some(l)) => Diagnostic::error(
+                "dangling-reference",
+                path,
+                span,
+                format!(
+                    "expected the key of a `{}` record, found `{}`, which no record read has; the `{}` records of `{}` \
+                     were not all read",
+                    target.name,
+                    clip(key),
+                    target.name,
+                    l.file
+                ),
+            )
+            .with_label("may be among the records not read")
+            .with_help(format!(
+                "fix `{}` so that it can be read; until then this field is unreadable, and what reads it is unknown",
+                l.file
+            )),
+            (None, None) => {
                 let keys = &self.by_key[t as usize];
                 let suggestion = (keys.len() <= SUGGEST_MAX_KEYS)
                     .then(|| did_you_mean(key, keys.keys().map(|k| &**k)))
@@ -289,7 +272,8 @@ impl<'f> Linker<'_, 'f> {
                 )
                 .with_label(format!("no `{}` has this key", target.name))
                 .with_help(format!(
-                    "{suggestion}add the `{}` record to the facts, or correct the key; this record is rejected",
+                    "{suggestion}add the `{}` record to the facts, or correct the key; until then this field is \
+                     unreadable, and what reads it is unknown",
                     target.name
                 ))
             }
@@ -297,55 +281,9 @@ impl<'f> Linker<'_, 'f> {
         self.diags.push(file, d);
     }
 
-    /// `source` refers through `field` to `gone`, a candidate rejected above.
-    fn refers_to_dead(&mut self, source: Node, field: usize, gone: Node) {
-        let (kind, ci) = source;
-        let c = &self.candidates[kind as usize][ci as usize];
-        let (file, row) = (c.file as usize, c.row);
-        let Some((key, span)) = Self::ref_key(row, field) else { return };
-        let target = &self.candidates[gone.0 as usize][gone.1 as usize];
-        let kind_name = &self.schema.records[gone.0 as usize].name;
-        let d = Diagnostic::error(
-            "dangling-reference",
-            &self.files[file].path,
-            span,
-            format!("the `{kind_name}` record `{}` was rejected, so this reference does not resolve", clip(key)),
-        )
-        .with_label("refers to a rejected record")
-        .with_secondary_in(&self.files[target.file as usize].path, target.row.key_span, "rejected record")
-        .with_help("fix the errors of the record referred to; this record is rejected too");
-        let reason =
-            format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
-        self.diags.push(file, d);
-        self.kill(kind, ci, reason);
-    }
-
-    /// Numbers the surviving rows and fills the columns.
+    /// Numbers the rows and fills the columns. Every candidate becomes a row: rows are
+    /// rejected only before linking (by their file, or for a repeated key).
     fn finish(mut self) -> Facts {
-        // Per kind that lost rows above: candidate → row, or `NONE`. Other kinds keep their
-        // candidate indices as rows.
-        let mut renumber: Vec<Option<Vec<u32>>> = vec![None; self.candidates.len()];
-        for &(k, _) in self.dead.keys() {
-            renumber[k as usize].get_or_insert_with(Vec::new);
-        }
-        for (k, map) in renumber.iter_mut().enumerate() {
-            if let Some(map) = map {
-                let mut next = 0;
-                map.extend((0..self.candidates[k].len() as u32).map(|ci| {
-                    if self.dead.contains_key(&(k as RecordId, ci)) {
-                        NONE
-                    } else {
-                        next += 1;
-                        next - 1
-                    }
-                }));
-            }
-        }
-        let row_of = |kind: RecordId, ci: u32| match &renumber[kind as usize] {
-            Some(map) => map[ci as usize],
-            None => ci,
-        };
-
         for (k, cands) in self.candidates.iter().enumerate() {
             let rec = &self.schema.records[k];
             let refs = &self.ref_fields[k];
@@ -356,42 +294,47 @@ impl<'f> Linker<'_, 'f> {
                 ref_slot[field] = Some(j);
             }
             let table = &mut self.tables[k];
-            let mut by_key = std::mem::take(&mut self.by_key[k]);
-            if renumber[k].is_some() {
-                by_key.retain(|_, ci| row_of(k as RecordId, *ci) != NONE);
-                by_key.values_mut().for_each(|ci| *ci = row_of(k as RecordId, *ci));
-            }
-            table.by_key = by_key;
-            let alive = table.by_key.len();
+            table.by_key = std::mem::take(&mut self.by_key[k]);
+            let alive = cands.len();
             table.columns = (0..rec.fields.len()).map(|_| Vec::with_capacity(alive)).collect();
+            table.bad_by_field = vec![0; rec.fields.len()];
             table.origins.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
-                if renumber[k].is_some()
-                    && let Some(reason) = self.dead.remove(&(k as RecordId, ci as u32))
-                {
-                    let rejected = Rejected {
-                        kind: k as RecordId,
-                        key: Some(c.key.clone()),
-                        line: c.row.line,
-                        span: c.row.span,
-                        reason,
-                    };
-                    table.rejected.push(rejected);
-                    continue;
-                }
+                let row = table.origins.len() as u32;
                 table.origins.push(RowOrigin { file: c.file, line: c.row.line, key: c.key.clone() });
+                let mut flawed = false;
                 for (field, column) in table.columns.iter_mut().enumerate() {
-                    column.push(match c.row.values.get(field) {
-                        None | Some(None) => None,
-                        Some(Some(Cell::Value(v))) => Some(v.clone()),
-                        Some(Some(Cell::UnresolvedRef { .. })) => ref_slot[field].and_then(|j| {
-                            // INVARIANT: `resolve` rejected every row whose reference does not
-                            // reach a live row, so the target is a row.
-                            let target = targets[ci * refs.len() + j];
-                            let t = refs[j].1;
-                            (target != NONE).then(|| Value::Ref(t, row_of(t, target)))
-                        }),
-                    });
+                    let bad = |why: &Arc<str>| (row, field as u32, why.clone());
+                    let (value, bad) = match c.row.values.get(field) {
+                        None | Some(None) => (None, None),
+                        Some(Some(Cell::Value(v))) => (Some(v.clone()), None),
+                        Some(Some(Cell::Bad(why))) => (None, Some(bad(why))),
+                        Some(Some(Cell::UnresolvedRef { .. })) => match ref_slot[field] {
+                            Some(j) => {
+                                let target = targets[ci * refs.len() + j];
+                                let t = refs[j].1;
+                                if target != NONE {
+                                    (Some(Value::Ref(t, target)), None)
+                                } else {
+                                    // INVARIANT: `resolve` gave every reference that does not
+                                    // reach a row its reason.
+                                    let why = self.bad_refs.get(&(k as RecordId, ci as u32, field as u32));
+                                    let why = why.cloned().unwrap_or_else(|| "the reference does not resolve".into());
+                                    (None, Some(bad(&why)))
+                                }
+                            }
+                            None => (None, None),
+                        },
+                    };
+                    column.push(value);
+                    if let Some((row, field, why)) = bad {
+                        table.bad.insert((row, field), why);
+                        table.bad_by_field[field as usize] += 1;
+                        flawed = true;
+                    }
+                }
+                if flawed {
+                    table.flawed += 1;
                 }
             }
         }

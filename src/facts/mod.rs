@@ -9,8 +9,10 @@
 //!    kind, keys checked for duplicates across files, references resolved to rows.
 //!
 //! **Invariant:** every record read is accounted for: for each table,
-//! `loaded == rows + rejected_count()`. A bad value never becomes zero or a default; the row
-//! holding it is rejected and the diagnostic says what was expected.
+//! `loaded == rows + rejected_count()`. A bad value never becomes zero, a default or absent:
+//! its field is marked unreadable ([`Cell::Bad`], then [`Table::bad`]) and the diagnostic says
+//! what was expected; a record whose key is bad is rejected whole. Records a file held but that
+//! were never read make their kind incomplete ([`Table::incomplete`]).
 //!
 //! Numbers never pass through `f64`: the JSON reader is hand-written so a number's text goes
 //! straight to an exact [`Decimal`](rust_decimal::Decimal), and the YAML and TOML readers cut
@@ -169,6 +171,9 @@ pub enum Cell {
         key: Arc<str>,
         span: Span,
     },
+    /// A value that could not be read (reported): the field is unreadable, not absent, so
+    /// only what reads it is `unknown`, while the record, whose key is intact, is kept.
+    Bad(Arc<str>),
 }
 
 /// A record that was read but not accepted, kept so the summary can account for it.
@@ -199,8 +204,15 @@ pub struct Facts {
 /// The accepted records of one kind, stored by column.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
-    /// `columns[field][row]`; `None` is absent.
+    /// `columns[field][row]`; `None` is absent, or unreadable when `bad` holds the cell.
     pub columns: Vec<Vec<Option<Value>>>,
+    /// Cells whose value could not be read, by `(row, field)`, with the reason: the field is
+    /// unknown, not absent, and its record is kept.
+    pub bad: rustc_hash::FxHashMap<(u32, u32), Arc<str>>,
+    /// Per field: how many rows have it unreadable.
+    pub bad_by_field: Vec<u32>,
+    /// How many rows have at least one unreadable field.
+    pub flawed: usize,
     pub by_key: rustc_hash::FxHashMap<Arc<str>, u32>,
     /// Where each row came from, by row.
     pub origins: Vec<RowOrigin>,
@@ -243,6 +255,11 @@ impl Facts {
 }
 
 impl Table {
+    /// Why the field of a row could not be read, when it could not.
+    pub fn bad_cell(&self, row: u32, field: u32) -> Option<&Arc<str>> {
+        if self.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) { self.bad.get(&(row, field)) } else { None }
+    }
+
     /// The number of rejected records, kept one by one or only counted.
     pub fn rejected_count(&self) -> usize {
         self.rejected.len() + self.unkept.iter().map(|u| u.lost.unwrap_or(0)).sum::<usize>()
@@ -546,6 +563,8 @@ pub fn key_text(schema: &Schema<'_>, field: &FieldDecl, cell: &Cell) -> Arc<str>
     match cell {
         Cell::UnresolvedRef { key, .. } => key.clone(),
         Cell::Value(v) => value_text(schema, field, v),
+        // A bad key rejects its record, so no key is ever `Bad`; this arm keeps the function total.
+        Cell::Bad(why) => why.clone(),
     }
 }
 
@@ -740,14 +759,19 @@ impl<'s> Loader<'s> {
             }
             Ok(cell) => self.row.values[field] = cell,
             Err(bad) => {
-                if field == rec.key {
-                    self.row.key_reported = true;
-                }
                 let reason = format!("`{}`: {}", decl.name, bad.message);
                 let d = Diagnostic::error(bad.code, &self.path, bad.span, bad.message)
                     .with_label(bad.label)
                     .with_help(bad.help);
-                self.reject_row(d, &reason);
+                if field == rec.key {
+                    // Without its key the record cannot be named: it is rejected whole.
+                    self.row.key_reported = true;
+                    self.reject_row(d, &reason);
+                } else {
+                    // The key is intact: only this field is unreadable.
+                    self.report(d);
+                    self.row.values[field] = Some(Cell::Bad(reason.into()));
+                }
             }
         }
     }
