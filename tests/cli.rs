@@ -335,7 +335,7 @@ fn a_streamed_ndjson_file_shows_the_lines_its_diagnostics_point_at() {
         &long,
         "{\"編號\": \"K1\", \"顆粒物\": 22}",
     ];
-    std::fs::write(dir.join("工業爐窯.ndjson"), lines.join("\n")).unwrap();
+    std::fs::write(dir.join("工業爐窯.ndjson"), lines.join("\n") + "\n").unwrap();
     let (code, _out, err) =
         writ(&["eval", "policies/yangquan-2019", "--facts", dir.to_str().unwrap(), "--as-of", "2019-10-15"]);
     std::fs::remove_dir_all(&dir).ok();

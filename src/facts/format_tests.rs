@@ -250,7 +250,7 @@ fn syntax_errors_have_locations() {
 
 #[test]
 fn ndjson_bad_lines_do_not_stop_the_others() {
-    let text = "{\"kind\": \"企業\", \"名稱\": \"E1\"}\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"} {}\n{\"名稱\": \"E4\"}\n{\"kind\": \"企業X\", \"名稱\": \"E5\"}\n{\"kind\": \"企業\", \"名稱\": \"E6\", \"行業\": \"不存在\"}\n{\"kind\": \"企業\", \"名稱\": \"E7\"}";
+    let text = "{\"kind\": \"企業\", \"名稱\": \"E1\"}\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"} {}\n{\"名稱\": \"E4\"}\n{\"kind\": \"企業X\", \"名稱\": \"E5\"}\n{\"kind\": \"企業\", \"名稱\": \"E6\", \"行業\": \"不存在\"}\n{\"kind\": \"企業\", \"名稱\": \"E7\"}\n";
     let ff = parse("f.ndjson", text);
     assert_eq!(
         codes(&ff, text),
@@ -378,7 +378,7 @@ fn parse_ndjson_stream(path: &str, bytes: &[u8]) -> FileFacts {
 #[test]
 fn ndjson_streamed_from_disk_is_read_as_the_text_is() {
     // A tiny read buffer, so lines and characters are split across reads.
-    let text = "\u{feff}{\"kind\": \"企業\", \"名稱\": \"E1\"}\r\n\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"}";
+    let text = "\u{feff}{\"kind\": \"企業\", \"名稱\": \"E1\"}\r\n\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"}\n";
     let from_text = parse("f.ndjson", text);
     let streamed = parse_ndjson_stream("f.ndjson", text.as_bytes());
     assert_eq!(streamed, from_text);
@@ -395,6 +395,33 @@ fn ndjson_streamed_from_disk_is_read_as_the_text_is() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A file that does not end with a line break may have been cut short: its last line or row is
+/// not read, and the kinds the part cut off may have held are incomplete, how many records
+/// unknown. A record cut inside a value would otherwise read as another value (`40` as `4`).
+#[test]
+fn a_file_cut_short_loses_its_last_line_and_what_followed() {
+    let text = "{\"kind\": \"企業\", \"名稱\": \"E1\"}\n{\"kind\": \"企業\", \"名稱\": \"E2\"}";
+    let ff = parse("f.ndjson", text);
+    assert_eq!(codes(&ff, text), ["cut-short@2:1"]);
+    assert_eq!((ff.rows.len(), ff.rejected.len()), (1, 0));
+    // Any kind could have followed the cut.
+    assert_eq!(ff.losses.len(), schema().records.len());
+    assert!(ff.losses.iter().all(|l| l.lost.is_none() && l.line == 2));
+    // Named after a kind, only that kind; trailing blanks are not a line.
+    let ff = parse("企業.ndjson", "{\"名稱\": \"E1\"}\n{\"名稱\": \"E2\"}\n  ");
+    assert!(ff.diagnostics.is_empty(), "{:?}", ff.diagnostics);
+    let ff = parse("企業.ndjson", "{\"名稱\": \"E1\"}\n{\"名稱\": \"E");
+    assert_eq!((ff.rows.len(), ff.losses.len(), ff.losses[0].kind), (1, 1, 0));
+
+    let csv = "編號,顆粒物\nK1,30\nK2,4";
+    let ff = parse("工業爐窯.csv", csv);
+    assert_eq!(codes(&ff, csv), ["cut-short@3:1"]);
+    assert_eq!((ff.rows.len(), ff.rejected.len(), ff.losses.len()), (1, 0, 1));
+    assert_eq!((ff.losses[0].line, ff.losses[0].lost), (3, None));
+    let ff = parse("工業爐窯.csv", "編號,顆粒物\nK1,30\nK2,40\r\n");
+    assert!(ff.diagnostics.is_empty() && ff.losses.is_empty());
+}
+
 #[test]
 fn ndjson_lines_that_are_not_utf8_or_too_long_are_rejected_alone() {
     let mut bytes = b"{\"kind\": \"\xe4\xbc\x81\xe6\xa5\xad\", \"name\": \"\xff\"}\n".to_vec();
@@ -403,7 +430,7 @@ fn ndjson_lines_that_are_not_utf8_or_too_long_are_rejected_alone() {
     bytes.extend_from_slice(b"{\"x\": \"");
     bytes.resize(bytes.len() + json::MAX_LINE, b'x');
     bytes.extend_from_slice(b"\"}\n");
-    bytes.extend_from_slice("{\"名稱\": \"E4\"}".as_bytes());
+    bytes.extend_from_slice("{\"名稱\": \"E4\"}\n".as_bytes());
 
     let ff = parse_ndjson_stream("企業.ndjson", &bytes);
     let at: Vec<_> = ff.diagnostics.iter().map(|d| (d.code, d.primary_span().start as usize)).collect();

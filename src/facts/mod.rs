@@ -486,7 +486,11 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                 if let Some(kind) = stop.kind {
                     loader.lose(kind, line, &reason, None);
                 }
-                loader.lose_in(line, &reason, None, rest_of(text, at));
+                // The rest of the file is all there only if the file still ends as a fact file
+                // does, with the `}` closing its object; otherwise it may have been cut short,
+                // and what was cut off could hold any kind.
+                let whole = text.trim_end().ends_with('}');
+                loader.lose_in(line, &reason, None, rest_of(text, at).filter(|_| whole));
             }
         }
         (Some("ndjson" | "jsonl"), Input::Text(text, _)) => json::read_lines(&mut loader, &mut text.as_bytes()),
@@ -553,7 +557,10 @@ fn tree_unread(loader: &mut Loader<'_>, text: &str, d: Diagnostic) {
     let at = d.primary_span().start as usize;
     let line = line_of(text, at);
     loader.report(d);
-    let unread = rest_of(text, at).map(|_| text.as_bytes());
+    // A file that does not end with a line break may have been cut short, and what was cut off
+    // could hold any kind.
+    let whole = text.ends_with('\n');
+    let unread = rest_of(text, at).filter(|_| whole).map(|_| text.as_bytes());
     loader.lose_in(line, &reason, None, unread);
 }
 

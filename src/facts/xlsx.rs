@@ -179,12 +179,31 @@ fn read_sheet(
     range: &calamine::Range<Data>,
     formulas: Option<&calamine::Range<String>>,
 ) {
+    // A sheet named after a kind with nothing in it, not even the header row, is an export that
+    // wrote nothing: it may have had records to write, as an empty CSV file may.
+    let empty = |loader: &mut Loader<'_>| {
+        if loader.kinds.contains_key(trim(sheet)) {
+            loader.cell = Some(format!("{sheet}!A1"));
+            let d = Diagnostic::error(
+                "fact-syntax",
+                &loader.path,
+                Span::default(),
+                "expected a header row naming the fields, found an empty sheet",
+            )
+            .with_label("empty sheet")
+            .with_help("the first row of a sheet names the fields, such as `編號 | 顆粒物`; delete the sheet if it has no records");
+            lose_sheet(loader, sheet, d);
+            loader.cell = None;
+        }
+    };
     let Some((top, left)) = range.start() else {
+        empty(loader);
         return;
     };
     let cell = |row: usize, col: usize| format!("{sheet}!{}{}", column_name(left + col as u32), top as usize + row + 1);
     let mut rows = range.rows();
     let Some(header) = rows.next() else {
+        empty(loader);
         return;
     };
     let Some(kind) = loader.kinds.get(trim(sheet)).copied() else {
