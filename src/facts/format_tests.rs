@@ -420,6 +420,16 @@ fn a_file_cut_short_loses_its_last_line_and_what_followed() {
     assert_eq!((ff.losses[0].line, ff.losses[0].lost), (3, None));
     let ff = parse("工業爐窯.csv", "編號,顆粒物\nK1,30\nK2,40\r\n");
     assert!(ff.diagnostics.is_empty() && ff.losses.is_empty());
+
+    // YAML and TOML have no closing mark to tell which record was cut: nothing is read.
+    let yaml = "工業爐窯:\n  - 編號: K1\n    顆粒物: 30\n  - 編號: K2\n    顆粒物: 4";
+    let ff = parse("f.yaml", yaml);
+    assert_eq!(codes(&ff, yaml), ["cut-short@5:11"]);
+    assert!(ff.rows.is_empty());
+    assert_eq!(ff.losses.len(), schema().records.len());
+    let toml = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"顆粒物\" = 4";
+    assert_eq!(codes(&parse("f.toml", toml), toml), ["cut-short@3:10"]);
+    assert!(parse("f.yaml", &format!("{yaml}0\n")).diagnostics.is_empty());
 }
 
 #[test]

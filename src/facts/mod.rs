@@ -506,6 +506,24 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                 Err(d) => FileFacts::unread(schema, path, d),
             };
         }
+        (Some("yaml" | "yml" | "toml"), Input::Text(text, _)) if cut_short(text) => {
+            // A YAML or TOML file has no closing mark: one cut short inside its last record
+            // would read that record with a value cut (`40` as `4`). Which record that is, the
+            // reader cannot tell, so nothing of the file is read.
+            let end = text.len();
+            let d = Diagnostic::error(
+                "cut-short",
+                path,
+                Span::new(end, end),
+                "expected a line break at the end of the file, found none: it may have been cut short",
+            )
+            .with_label("the file ends here")
+            .with_help("export the file again if it was cut short; if it is whole, end it with a line break");
+            let reason = d.message.clone();
+            let line = line_of(text, end);
+            loader.report(d);
+            loader.lose_in(line, &reason, None, None);
+        }
         (Some("yaml" | "yml"), Input::Text(text, _)) => {
             if let Err(d) = tree::read_yaml(&mut loader, text) {
                 tree_unread(&mut loader, text, d);
@@ -548,6 +566,11 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
 fn rest_of(text: &str, at: usize) -> Option<&[u8]> {
     let rest = text.as_bytes().get(at..).unwrap_or_default();
     (!rest.iter().all(u8::is_ascii_whitespace)).then_some(rest)
+}
+
+/// Whether a text file with content ends without a line break, so that it may have been cut.
+fn cut_short(text: &str) -> bool {
+    !text.trim().is_empty() && !text.ends_with('\n')
 }
 
 /// A YAML or TOML file with a syntax error: its reader builds the whole document before any
