@@ -159,12 +159,13 @@ fn tables_consistent(schema: &Schema<'_>, files: &[FileFacts], linked: &Facts) {
     assert_eq!(linked.tables.len(), schema.records.len());
     for (k, t) in linked.tables.iter().enumerate() {
         let name = &schema.records[k].name;
-        assert_eq!(t.loaded, t.origins.len() + t.rejected.len(), "`{name}`: loaded ≠ rows + rejected");
+        assert_eq!(t.loaded, t.origins.len() + t.rejected_count(), "`{name}`: loaded ≠ rows + rejected");
         let read: usize = files
             .iter()
             .map(|f| {
                 f.rows.iter().filter(|r| r.kind as usize == k).count()
                     + f.rejected.iter().filter(|r| r.kind as usize == k).count()
+                    + f.unkept.iter().filter(|u| u.kind as usize == k).map(|u| u.lost.unwrap_or(0)).sum::<usize>()
             })
             .sum();
         assert_eq!(t.loaded, read, "`{name}`: loaded ≠ the records its files read");

@@ -432,6 +432,7 @@ pub fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, Str
 const UNREAD: &[&str] = &[
     "fact-syntax",
     "unclosed-quote",
+    "cut-short",
     "unknown-format",
     "unknown-record-kind",
     "invalid-utf8",

@@ -566,19 +566,21 @@ fn json_1e400() {
                 {\"編號\": \"K5\", \"顆粒物\": \"1e400 mg/m3\"}\n]}";
     let (facts, diags) = timed("facts: 1e400", || load(&m, "big.json", text));
     assert_eq!(codes(&diags), ["number-out-of-range"; 5]);
-    assert_eq!(facts.tables[kind(&m, "工業爐窯")].rejected.len(), 5);
+    // Each number rejects its field: the records stay, each with `顆粒物` unreadable.
+    let t = &facts.tables[kind(&m, "工業爐窯")];
+    assert_eq!((t.len(), t.flawed, t.rejected.len()), (5, 5, 0));
 }
 
 #[test]
 fn yaml_and_toml_1e400() {
     let m = model();
-    // YAML: each number is its record's error, as in JSON; `.inf` is not a number writ takes.
+    // YAML: each number is its field's error, as in JSON; `.inf` is not a number writ takes.
     let text = "工業爐窯:\n  - 編號: K1\n    顆粒物: 1e400\n  - 編號: K2\n    顆粒物: -1.0e99999999999\n  \
                 - 編號: K3\n    顆粒物: .inf\n  - 編號: K4\n    顆粒物: 20\n";
     let (facts, diags) = timed("facts: 1e400 in YAML", || load(&m, "big.yaml", text));
     assert_eq!(codes(&diags), ["number-out-of-range", "number-out-of-range", "bad-value"]);
     let t = &facts.tables[kind(&m, "工業爐窯")];
-    assert_eq!((t.len(), t.rejected.len()), (1, 3));
+    assert_eq!((t.len(), t.flawed, t.rejected.len()), (4, 3, 0));
     // TOML: the format itself holds floats as f64, so its parser rejects the file.
     let text = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"顆粒物\" = 1e400\n";
     let (_, diags) = timed("facts: 1e400 in TOML", || load(&m, "big.toml", text));
@@ -705,9 +707,8 @@ fn csv_line_of_100_mb() {
     assert_eq!(codes(&diags), ["number-out-of-range"]);
     assert!(diags[0].message.len() < 300, "message of {} bytes", diags[0].message.len());
     let t = &facts.tables[kind(&m, "工業爐窯")];
-    assert_eq!((t.len(), t.rejected.len()), (1, 1));
-    assert_eq!(t.rejected[0].line, 2);
-    assert_eq!(t.origins[0].line, 3);
+    assert_eq!((t.len(), t.flawed, t.rejected.len()), (2, 1, 0));
+    assert_eq!((t.origins[0].line, t.origins[1].line), (2, 3));
 }
 
 #[test]

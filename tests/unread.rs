@@ -135,3 +135,86 @@ fn rejected_records_past_the_cap_are_counted_and_stood_for() {
     assert!(reason.contains("the first at line 202"), "{reason}");
     assert_eq!(limit.iter().find(|v| key(v) == "甲廠").unwrap()["status"], "satisfied");
 }
+
+/// A bad value rejects its field, not its record (`fixtures/eval/field-level`): the county with
+/// one bad cell stays a subject, only the verdicts that read that cell are unknown, and records
+/// that refer to it, or whose own reference does not resolve, keep their other verdicts.
+#[test]
+fn a_bad_value_makes_only_what_reads_it_unknown() {
+    let dir = Path::new("tests/fixtures/eval/field-level");
+    let as_of = cli::parse_date(AS_OF).unwrap();
+    let out = cli::eval(&dir.join("policy"), &[dir.join("facts")], as_of, Format::Json, STYLE, false);
+    assert_eq!(out.code, cli::EXIT_BREACH, "{}", out.stderr);
+    let (report, vs) = verdicts(&out);
+    let status = |id: &str| {
+        let v = vs.iter().find(|v| v["id"] == id).unwrap_or_else(|| panic!("no verdict {id}"));
+        v["status"].as_str().unwrap().to_string()
+    };
+    let reason = |id: &str| vs.iter().find(|v| v["id"] == id).unwrap()["reason"].as_str().unwrap().to_string();
+    assert_eq!(status("人口/郊區/1"), "satisfied");
+    assert_eq!(status("面積/郊區/1"), "unknown");
+    assert!(reason("面積/郊區/1").contains("縣區[郊區].面積 could not be read"), "{}", reason("面積/郊區/1"));
+    assert!(reason("面積/郊區/1").contains("facts.json:4"), "{}", reason("面積/郊區/1"));
+    assert!(reason("面積/郊區/1").contains("found `eight`"), "{}", reason("面積/郊區/1"));
+    assert_eq!(status("面積/城區/1"), "satisfied");
+    assert_eq!(status("總面積/1"), "unknown");
+    assert_eq!(status("總面積/2"), "satisfied");
+    // 甲廠 refers to the county with the bad cell: the reference resolves.
+    assert_eq!(status("限值/甲廠/1"), "satisfied");
+    assert_eq!(status("限值/甲廠/2"), "satisfied");
+    // 乙廠 refers to a county that is not there: its own value is judged, the reference is unknown.
+    assert_eq!(status("限值/乙廠/1"), "violated");
+    assert_eq!(status("限值/乙廠/2"), "unknown");
+    assert!(reason("限值/乙廠/2").contains("no `縣區` record has the key `礦區`"), "{}", reason("限值/乙廠/2"));
+    let records = &report["summary"]["records"];
+    assert_eq!(records["縣區"]["rejected"], 0);
+    assert_eq!(records["縣區"]["unreadable_fields"], 1);
+    assert_eq!(records["企業"]["unreadable_fields"], 1);
+}
+
+/// The bundled example facts with one file cut at half its length: no verdict turns into
+/// another status than `unknown`, and every verdict that vanished is stood for by an `unknown`
+/// verdict of its clause, also in a clause outside its period (`錯峰生產`, during the heating
+/// season). `industry-boilers.json` cut inside a string used to leave the kinds after the cut
+/// complete, so a duty done on time read as overdue.
+#[test]
+fn an_example_file_cut_in_half_only_makes_verdicts_unknown() {
+    let as_of = cli::parse_date("2019-10-15").unwrap();
+    let policy = Path::new("policies/yangquan-2019");
+    let examples = Path::new("examples/yangquan-2019");
+    let base = cli::eval(policy, &[examples.to_path_buf()], as_of, Format::Json, STYLE, false);
+    let (_, base) = verdicts(&base);
+    for cut in ["enterprises.json", "industry-boilers.json"] {
+        let dir = std::env::temp_dir().join(format!("writ-unread-cut-{}-{cut}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in std::fs::read_dir(examples).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "json") {
+                std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+            }
+        }
+        let bytes = std::fs::read(dir.join(cut)).unwrap();
+        std::fs::write(dir.join(cut), &bytes[..bytes.len() / 2]).unwrap();
+        let out = cli::eval(policy, std::slice::from_ref(&dir), as_of, Format::Json, STYLE, false);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(out.code, cli::EXIT_INVALID, "{cut}");
+        let (_, now) = verdicts(&out);
+        let by_id: HashMap<&str, &serde_json::Value> = now.iter().map(|v| (v["id"].as_str().unwrap(), v)).collect();
+        for v in &base {
+            let (id, was) = (v["id"].as_str().unwrap(), v["status"].as_str().unwrap());
+            match by_id.get(id) {
+                Some(n) => {
+                    let status = n["status"].as_str().unwrap();
+                    assert!(status == was || status == "unknown", "{cut}: {id} was {was}, now {status}");
+                }
+                None => assert!(
+                    now.iter().any(|n| n["clause"] == v["clause"]
+                        && n["status"] == "unknown"
+                        && n["subject"][0]["key"].as_str().is_some_and(|k| k.starts_with("records lost from "))),
+                    "{cut}: {id} ({was}) vanished and nothing stands for it"
+                ),
+            }
+        }
+    }
+}

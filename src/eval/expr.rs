@@ -183,7 +183,13 @@ impl<'m> Ev<'m> {
     pub fn lookup_key(&self, kind: u32, key: &str) -> R {
         let name = &self.model.records[kind as usize].name;
         let table = &self.facts.tables[kind as usize];
+        let dated = self.model.records[kind as usize].dated.map(|d| d as u32);
         match table.by_key.get(key) {
+            // A record whose date could not be read may not exist yet as of the date.
+            Some(&row) if dated.is_some_and(|d| table.bad_cell(row, d).is_some()) => R::Unknown(format!(
+                "whether the record is known yet is unknown: {}",
+                self.bad_cell_reason(kind, row, dated.unwrap_or_default())
+            )),
             Some(&row) if self.visible(kind, row) => R::V(Value::Ref(kind, row)),
             Some(_) => R::Unknown(format!("the {name} record `{key}` is dated after {}", self.horizon)),
             None => match table.rejected.iter().find(|r| r.key.as_deref() == Some(key)) {
@@ -207,6 +213,28 @@ impl<'m> Ev<'m> {
                 },
             },
         }
+    }
+
+    /// Why a field of a row is unknown: it was written, but could not be read.
+    pub fn bad_cell_reason(&self, kind: u32, row: u32, field: u32) -> String {
+        let rec = &self.model.records[kind as usize];
+        let table = &self.facts.tables[kind as usize];
+        let o = &table.origins[row as usize];
+        let file = self.facts.files.get(o.file as usize).map_or("", |f| &**f);
+        let why = table.bad_cell(row, field).map_or("", |w| &**w);
+        format!(
+            "{}[{}].{} could not be read ({file}:{}): {why}",
+            rec.name, o.key, rec.fields[field as usize].name, o.line
+        )
+    }
+
+    /// The first row of a kind whose `field` could not be read, when some could not.
+    pub fn first_bad(&self, kind: u32, field: u32) -> Option<u32> {
+        let table = &self.facts.tables[kind as usize];
+        if table.bad_by_field.get(field as usize).is_none_or(|&n| n == 0) {
+            return None;
+        }
+        (0..table.origins.len() as u32).find(|&r| table.bad_cell(r, field).is_some())
     }
 
     pub fn fact_ref(&self, kind: u32, row: u32) -> FactRef {
@@ -308,8 +336,10 @@ impl<'m> Ev<'m> {
                     self.note_used(k, row);
                 }
                 self.mark_used(k, row);
-                match &self.facts.tables[k as usize].columns[*fi as usize][row as usize] {
+                let table = &self.facts.tables[k as usize];
+                match &table.columns[*fi as usize][row as usize] {
                     Some(v) => R::V(v.clone()),
+                    None if table.bad_cell(row, *fi).is_some() => R::Unknown(self.bad_cell_reason(k, row, *fi)),
                     None => {
                         let rec = &self.model.records[k as usize];
                         let f = &rec.fields[*fi as usize];
@@ -616,6 +646,18 @@ impl<'m> Ev<'m> {
                 a.func.name()
             ));
         }
+        // A record whose date could not be read cannot be placed in time, and a record whose
+        // filter field could not be read may or may not match: either makes the result unknown.
+        let dated = self.model.records[kind as usize].dated;
+        for fi in dated.map(|d| d as u32).into_iter().chain(a.index.iter().map(|(fi, _)| *fi)) {
+            if let Some(row) = self.first_bad(kind, fi) {
+                return R::Unknown(format!(
+                    "{}, so the {} cannot be known",
+                    self.bad_cell_reason(kind, row, fi),
+                    a.func.name()
+                ));
+            }
+        }
         // Candidate rows: from the index when the filter has `field == value` parts.
         let mut candidates: Option<Arc<[u32]>> = None;
         for (fi, e) in &a.index {
@@ -646,7 +688,6 @@ impl<'m> Ev<'m> {
         }
         let rows: Arc<[u32]> =
             candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
-        let dated = self.model.records[kind as usize].dated;
         // Whether the aggregate's period runs past the horizon, so records may be still to come.
         let mut open: Option<String> = None;
         let ranges = match &a.during {

@@ -223,13 +223,31 @@ pub fn occurrence_count(unit: crate::syntax::ast::EveryUnit, a: Date, b: Date) -
 }
 
 fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
+    // Positions of the subjects that stand for records not read (or rejected past the cap and
+    // only counted).
+    let mut stand_ins: Vec<usize> = Vec::new();
     let subjects: Vec<(String, String, R)> = match &f.source {
         ScopeSource::All(kind) => {
             let name = ev.model.records[*kind as usize].name.clone();
             let table = &ev.facts.tables[*kind as usize];
+            let dated = ev.model.records[*kind as usize].dated;
             let mut out: Vec<(String, String, R)> = (0..table.origins.len() as u32)
                 .filter(|&row| ev.visible(*kind, row))
-                .map(|row| (name.clone(), table.origins[row as usize].key.to_string(), R::V(Value::Ref(*kind, row))))
+                .map(|row| {
+                    let key = table.origins[row as usize].key.to_string();
+                    // A record whose date could not be read may not exist yet as of the date.
+                    match dated.filter(|&d| table.bad_cell(row, d as u32).is_some()) {
+                        Some(d) => {
+                            let why = ev.bad_cell_reason(*kind, row, d as u32);
+                            (
+                                name.clone(),
+                                key,
+                                R::Unknown(format!("whether the record is known yet is unknown: {why}")),
+                            )
+                        }
+                        None => (name.clone(), key, R::V(Value::Ref(*kind, row))),
+                    }
+                })
                 .collect();
             // A rejected record is still a subject: its verdicts are unknown, never skipped.
             // Records rejected with one key (a repeated key) are one subject, as the key names
@@ -257,6 +275,7 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
             // Records that were never read cannot be named, but they may have been in scope:
             // one subject per file stands for them, so that no verdict silently vanishes.
             for loss in &table.incomplete {
+                stand_ins.push(out.len());
                 out.push((name.clone(), lost_subject(&loss.file), R::Unknown(loss.describe(&name))));
             }
             // Rejected records without a key past the first few of a file are only counted:
@@ -270,6 +289,7 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
                     u.line,
                     u.reason
                 );
+                stand_ins.push(out.len());
                 out.push((name.clone(), format!("records rejected in {}", u.file), R::Unknown(why)));
             }
             out
@@ -292,7 +312,7 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
             .map(|&p| ("party".to_string(), ev.model.parties[p as usize].name.clone(), R::V(Value::Party(p))))
             .collect(),
     };
-    for (kind, key, val) in subjects {
+    for (i, (kind, key, val)) in subjects.into_iter().enumerate() {
         let row = match &val {
             R::V(Value::Ref(k, r)) => Some((*k, *r)),
             _ => None,
@@ -304,12 +324,18 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
         cx.subject.push((kind, key, row));
         let saved_na = cx.not_applicable.clone();
         let saved_ex = cx.exemptions.len();
-        if cx.not_applicable.is_none()
-            && let R::Unknown(why) = &val
+        // Records that could not be read are `unknown` even where the clause does not apply:
+        // whether it would have applied to them, no one can tell, and their verdicts must not
+        // vanish or pass.
+        let stand_in = stand_ins.contains(&i);
+        if let R::Unknown(why) = &val
+            && (cx.not_applicable.is_none() || stand_in)
         {
-            // Named subject missing from the facts, or a rejected record.
+            // Named subject missing from the facts, a rejected record, or records not read.
             let why = why.clone();
+            let saved = cx.not_applicable.take();
             unknown_block(ev, cx, &f.body, &why);
+            cx.not_applicable = saved;
         } else {
             if cx.not_applicable.is_none()
                 && let Some(filter) = &f.filter

@@ -165,6 +165,9 @@ pub struct KindAccount {
     pub used: usize,
     pub unused: usize,
     pub rejected: usize,
+    /// Accepted records with a field that could not be read (only what reads it is unknown).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unreadable_fields: usize,
     /// Files with records of this kind that were never read: the kind is incomplete.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<LossOut>,
@@ -224,7 +227,14 @@ impl Summary {
                 .collect();
             records.insert(
                 kinds.get(k).map(|r| r.name.clone()).unwrap_or_default(),
-                KindAccount { loaded: accepted + rejected, used: u, unused: accepted - u, rejected, incomplete },
+                KindAccount {
+                    loaded: accepted + rejected,
+                    used: u,
+                    unused: accepted - u,
+                    rejected,
+                    unreadable_fields: t.flawed,
+                    incomplete,
+                },
             );
         }
         Summary { verdicts: verdicts.len(), by_status, records }

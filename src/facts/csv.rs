@@ -70,6 +70,9 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
 
     let mut record = ByteRecord::new();
     let mut lines = LineCounter { at: 0, line: 1 };
+    // A file that does not end with a line break may have been cut short inside its last row,
+    // which would then read as a row of other values (`40` cut to `4`).
+    let unterminated = !text.ends_with(['\n', '\r']);
     loop {
         let result = reader.read_byte_record(&mut record);
         let start = record.position().map_or(0, |p| p.byte() as usize) + base;
@@ -115,6 +118,24 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
                     continue;
                 }
             }
+        }
+        if unterminated && !matches!(result, Ok(false)) && end >= text.len() {
+            let d = Diagnostic::error(
+                "cut-short",
+                &loader.path,
+                span,
+                "expected a line break after the last row, found the end of the file: it may have been cut short",
+            )
+            .with_label("this row was not read")
+            .with_help(
+                "export the file again if it was cut short; if it is whole, end it with a line break (this row is \
+                 then read)",
+            );
+            let reason = d.message.clone();
+            loader.report(d);
+            // Rows after it, if any were cut off, are lost too: how many is unknown.
+            loader.lose(kind, line, &reason, None);
+            break;
         }
         match result {
             Ok(false) => break,

@@ -201,7 +201,8 @@ fn bad_values_have_locations_in_every_format() {
     let ff = parse("f.yaml", yaml);
     assert_eq!(codes(&ff, yaml), ["bad-value@3:10", "bad-value@4:11"]);
     assert_eq!(ff.diagnostics[0].message, "expected a quantity in `mg/m3`, found `thirty`");
-    assert_eq!(ff.rejected.len(), 1);
+    // Both bad values reject their fields; the record, whose key is intact, stays.
+    assert_eq!((ff.rows.len(), super::tests::flawed(&ff), ff.rejected.len()), (1, 1, 0));
 
     let toml = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"顆粒物\" = \"5 km\"\n\"投運日期\" = 2019-02-28\n\"停產日期\" = \"2019-02-30\"\n";
     let ff = parse("f.toml", toml);
@@ -226,8 +227,8 @@ fn bad_values_have_locations_in_every_format() {
     assert_eq!(d.message, "`工業爐窯!D7`: expected a quantity in `mg/m3`, found `thirty`");
     assert!(d.labels[0].message.starts_with("工業爐窯!D7: "), "{}", d.labels[0].message);
     assert_eq!(d.primary_span(), Span::default());
-    assert_eq!((ff.rows.len(), ff.rejected.len()), (1, 1));
-    assert_eq!((ff.rejected[0].line, ff.rows[0].line), (7, 8));
+    assert_eq!((ff.rows.len(), super::tests::flawed(&ff), ff.rejected.len()), (2, 1, 0));
+    assert_eq!((ff.rows[0].line, ff.rows[1].line), (7, 8));
 }
 
 #[test]
@@ -249,7 +250,7 @@ fn syntax_errors_have_locations() {
 
 #[test]
 fn ndjson_bad_lines_do_not_stop_the_others() {
-    let text = "{\"kind\": \"企業\", \"名稱\": \"E1\"}\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"} {}\n{\"名稱\": \"E4\"}\n{\"kind\": \"企業X\", \"名稱\": \"E5\"}\n{\"kind\": \"企業\", \"名稱\": \"E6\", \"行業\": \"不存在\"}\n{\"kind\": \"企業\", \"名稱\": \"E7\"}";
+    let text = "{\"kind\": \"企業\", \"名稱\": \"E1\"}\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"} {}\n{\"名稱\": \"E4\"}\n{\"kind\": \"企業X\", \"名稱\": \"E5\"}\n{\"kind\": \"企業\", \"名稱\": \"E6\", \"行業\": \"不存在\"}\n{\"kind\": \"企業\", \"名稱\": \"E7\"}\n";
     let ff = parse("f.ndjson", text);
     assert_eq!(
         codes(&ff, text),
@@ -260,10 +261,12 @@ fn ndjson_bad_lines_do_not_stop_the_others() {
         .iter()
         .map(|r| (r.line, key_text(&schema(), &schema().records[0].fields[0], r.values[0].as_ref().unwrap())))
         .collect();
-    assert_eq!(keys, [(1, "E1".into()), (7, "E7".into())]);
-    // The lines that named a kind before their error, and the line with a bad value, are
-    // rejected records of that kind; the others could not be counted as any kind.
-    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 6]);
+    // The line with a bad value is a record with that field unreadable.
+    assert_eq!(keys, [(1, "E1".into()), (6, "E6".into()), (7, "E7".into())]);
+    assert_eq!(super::tests::flawed(&ff), 1);
+    // The lines that named a kind before their error are rejected records of that kind; the
+    // others could not be counted as any kind, and are records lost.
+    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
 
     // Named after a kind: plain records, and a bad line is a rejected record of that kind.
     let text = "{\"名稱\": \"E1\"}\n{\"名稱\": \"E2\"\n{\"kind\": \"企業\", \"名稱\": \"E3\"}\n{\"kind\": \"監測\", \"名稱\": \"E4\"}\n";
@@ -285,7 +288,7 @@ fn gbk_csv_is_decoded_and_says_so() {
     assert_eq!(&**decoded, text);
     assert_eq!(*encoding, Some("GBK"));
     let ff = parse_content(&schema(), &path, &content);
-    assert_eq!(ff.rows.len(), 1);
+    assert_eq!((ff.rows.len(), super::tests::flawed(&ff)), (2, 1));
     assert!(matches!(&ff.rows[0].values[1], Some(Cell::UnresolvedRef { key, .. }) if &**key == "陽泉市水泵廠"));
     // Positions are in the decoded text.
     assert_eq!(codes(&ff, text), ["bad-value@3:14"]);
@@ -375,7 +378,7 @@ fn parse_ndjson_stream(path: &str, bytes: &[u8]) -> FileFacts {
 #[test]
 fn ndjson_streamed_from_disk_is_read_as_the_text_is() {
     // A tiny read buffer, so lines and characters are split across reads.
-    let text = "\u{feff}{\"kind\": \"企業\", \"名稱\": \"E1\"}\r\n\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"}";
+    let text = "\u{feff}{\"kind\": \"企業\", \"名稱\": \"E1\"}\r\n\n{\"kind\": \"企業\", \"名稱\": \"E2\",}\n{\"kind\": \"企業\", \"名稱\": \"E3\"}\n";
     let from_text = parse("f.ndjson", text);
     let streamed = parse_ndjson_stream("f.ndjson", text.as_bytes());
     assert_eq!(streamed, from_text);
@@ -392,6 +395,43 @@ fn ndjson_streamed_from_disk_is_read_as_the_text_is() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A file that does not end with a line break may have been cut short: its last line or row is
+/// not read, and the kinds the part cut off may have held are incomplete, how many records
+/// unknown. A record cut inside a value would otherwise read as another value (`40` as `4`).
+#[test]
+fn a_file_cut_short_loses_its_last_line_and_what_followed() {
+    let text = "{\"kind\": \"企業\", \"名稱\": \"E1\"}\n{\"kind\": \"企業\", \"名稱\": \"E2\"}";
+    let ff = parse("f.ndjson", text);
+    assert_eq!(codes(&ff, text), ["cut-short@2:1"]);
+    assert_eq!((ff.rows.len(), ff.rejected.len()), (1, 0));
+    // Any kind could have followed the cut.
+    assert_eq!(ff.losses.len(), schema().records.len());
+    assert!(ff.losses.iter().all(|l| l.lost.is_none() && l.line == 2));
+    // Named after a kind, only that kind; trailing blanks are not a line.
+    let ff = parse("企業.ndjson", "{\"名稱\": \"E1\"}\n{\"名稱\": \"E2\"}\n  ");
+    assert!(ff.diagnostics.is_empty(), "{:?}", ff.diagnostics);
+    let ff = parse("企業.ndjson", "{\"名稱\": \"E1\"}\n{\"名稱\": \"E");
+    assert_eq!((ff.rows.len(), ff.losses.len(), ff.losses[0].kind), (1, 1, 0));
+
+    let csv = "編號,顆粒物\nK1,30\nK2,4";
+    let ff = parse("工業爐窯.csv", csv);
+    assert_eq!(codes(&ff, csv), ["cut-short@3:1"]);
+    assert_eq!((ff.rows.len(), ff.rejected.len(), ff.losses.len()), (1, 0, 1));
+    assert_eq!((ff.losses[0].line, ff.losses[0].lost), (3, None));
+    let ff = parse("工業爐窯.csv", "編號,顆粒物\nK1,30\nK2,40\r\n");
+    assert!(ff.diagnostics.is_empty() && ff.losses.is_empty());
+
+    // YAML and TOML have no closing mark to tell which record was cut: nothing is read.
+    let yaml = "工業爐窯:\n  - 編號: K1\n    顆粒物: 30\n  - 編號: K2\n    顆粒物: 4";
+    let ff = parse("f.yaml", yaml);
+    assert_eq!(codes(&ff, yaml), ["cut-short@5:11"]);
+    assert!(ff.rows.is_empty());
+    assert_eq!(ff.losses.len(), schema().records.len());
+    let toml = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"顆粒物\" = 4";
+    assert_eq!(codes(&parse("f.toml", toml), toml), ["cut-short@3:10"]);
+    assert!(parse("f.yaml", &format!("{yaml}0\n")).diagnostics.is_empty());
+}
+
 #[test]
 fn ndjson_lines_that_are_not_utf8_or_too_long_are_rejected_alone() {
     let mut bytes = b"{\"kind\": \"\xe4\xbc\x81\xe6\xa5\xad\", \"name\": \"\xff\"}\n".to_vec();
@@ -400,7 +440,7 @@ fn ndjson_lines_that_are_not_utf8_or_too_long_are_rejected_alone() {
     bytes.extend_from_slice(b"{\"x\": \"");
     bytes.resize(bytes.len() + json::MAX_LINE, b'x');
     bytes.extend_from_slice(b"\"}\n");
-    bytes.extend_from_slice("{\"名稱\": \"E4\"}".as_bytes());
+    bytes.extend_from_slice("{\"名稱\": \"E4\"}\n".as_bytes());
 
     let ff = parse_ndjson_stream("企業.ndjson", &bytes);
     let at: Vec<_> = ff.diagnostics.iter().map(|d| (d.code, d.primary_span().start as usize)).collect();

@@ -102,6 +102,28 @@ pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
             return;
         }
         let whole = Span::new(start, start + len);
+        // The last line, when the file does not end with a line break, may have been cut short,
+        // and lines after it cut off: it is not read, and the records of whichever kinds the
+        // lost part held are lost, how many unknown. (What is left of the line, its key say,
+        // may not be what was written.)
+        if consumed == len && len <= MAX_LINE && !buf.iter().all(u8::is_ascii_whitespace) {
+            let at = start.min(u32::MAX as usize);
+            let d = Diagnostic::error(
+                "cut-short",
+                &loader.path,
+                Span::new(at, (start + len).min(u32::MAX as usize)),
+                "expected a line break after the last line, found the end of the file: it may have been cut short",
+            )
+            .with_label("this line was not read")
+            .with_help(
+                "export the file again if it was cut short; if it is whole, end it with a line break (this line is \
+                 then read)",
+            );
+            let reason = d.message.clone();
+            loader.report(d);
+            loader.lose_in(line, &reason, None, None);
+            return;
+        }
         // A line that cannot be read as a record of a known kind: in a file named after a
         // kind, a rejected record of it; otherwise one record lost, of whichever kinds the
         // line's text names (`unread`, when the whole line is held).

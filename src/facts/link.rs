@@ -19,10 +19,10 @@ const NONE: u32 = u32::MAX;
 
 /// Joins the files of one evaluation into [`Facts`].
 ///
-/// A key seen again (in the same file or another) is a `duplicate-key`: the first record is
-/// kept and the later one rejected. A reference whose key no record has is a
-/// `dangling-reference` and rejects its row; so does a reference to a row rejected that way, so
-/// no accepted row ever points at a missing one.
+/// A key seen again (in the same file or another) is a `duplicate-key`: every record with it is
+/// rejected. A reference whose key no accepted record has is a `dangling-reference`: its field
+/// is unreadable (see [`Table::bad`]) and the row is kept, so a record that merely refers to a
+/// rejected one keeps what it can tell.
 /// Takes the files by reference or by value, so a caller that holds them elsewhere (the salsa
 /// database) does not copy them.
 pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F]) -> Facts {
@@ -53,6 +53,7 @@ pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F])
         targets: vec![Vec::new(); n],
         tables: vec![Table::default(); n],
         dead: HashMap::default(),
+        bad_refs: HashMap::default(),
     };
     cx.gather();
     cx.resolve();
@@ -110,8 +111,10 @@ struct Linker<'a, 'f> {
     /// at `c * ref_fields.len() + j`, or [`NONE`]. Found once in `resolve`, used in `finish`.
     targets: Vec<Vec<u32>>,
     tables: Vec<Table>,
-    /// Candidates rejected for their references, with the reason.
+    /// Candidates rejected for a repeated key, with the reason.
     dead: HashMap<Node, String>,
+    /// References that do not resolve, by candidate and field, with the reason.
+    bad_refs: HashMap<(RecordId, u32, u32), Arc<str>>,
 }
 
 impl<'f> Linker<'_, 'f> {
@@ -281,8 +284,9 @@ impl<'f> Linker<'_, 'f> {
         }
     }
 
-    /// Finds what every reference refers to, rejecting rows with dangling references and
-    /// then, transitively, rows referring to those.
+    /// Finds what every reference refers to. A reference whose key no accepted record has, or
+    /// whose record was rejected for a repeated key, makes its field unreadable (reported); the
+    /// row itself is kept, since its key is intact.
     fn resolve(&mut self) {
         let mut dangling = Vec::new();
         for (k, cands) in self.candidates.iter().enumerate() {
@@ -311,35 +315,29 @@ impl<'f> Linker<'_, 'f> {
         if dangling.is_empty() && self.dead.is_empty() {
             return;
         }
-        // Rows already rejected (for a repeated key) take their referrers with them, in a
-        // fixed order so that the diagnostics come in the same order on every run.
-        let mut dead_now: Vec<Node> = self.dead.keys().copied().collect();
-        dead_now.sort_unstable();
-        dead_now.reverse();
         for (k, ci, field, t) in dangling {
             self.dangling(k, ci, field, t);
-            dead_now.push((k, ci));
         }
-
-        // Who refers to whom, built only when some row died: target → [(source, field)].
-        let mut referrers: HashMap<Node, Vec<(Node, usize)>> = HashMap::default();
+        if self.dead.is_empty() {
+            return;
+        }
+        // References to a record rejected for a repeated key, in a fixed order so that the
+        // diagnostics come in the same order on every run. The referrers stay: only the
+        // referring field is unreadable, so nothing is rejected transitively.
+        let mut to_dead: Vec<(Node, usize, Node)> = Vec::new();
         for (k, targets) in self.targets.iter().enumerate() {
             let refs = &self.ref_fields[k];
             for (i, &target) in targets.iter().enumerate().filter(|&(_, &t)| t != NONE) {
                 let (field, t) = refs[i % refs.len()];
                 let source = (k as RecordId, (i / refs.len()) as u32);
-                referrers.entry((t, target)).or_default().push((source, field));
+                if self.dead.contains_key(&(t, target)) && !self.dead.contains_key(&source) {
+                    to_dead.push((source, field, (t, target)));
+                }
             }
         }
-        while let Some(gone) = dead_now.pop() {
-            let Some(sources) = referrers.get(&gone) else { continue };
-            for &(source, field) in sources {
-                if self.dead.contains_key(&source) {
-                    continue;
-                }
-                self.refers_to_dead(source, field, gone);
-                dead_now.push(source);
-            }
+        to_dead.sort_unstable();
+        for (source, field, gone) in to_dead {
+            self.refers_to_dead(source, field, gone);
         }
     }
 
@@ -366,27 +364,31 @@ impl<'f> Linker<'_, 'f> {
         let (file, row) = (c.file as usize, c.row);
         let Some((key, span)) = Self::ref_key(row, field) else { return };
         let target = &self.schema.records[t as usize];
-        let reason = format!(
-            "`{}` refers to `{}` `{}`, which is not there",
-            self.field_name(kind, field),
-            target.name,
-            clip(key)
-        );
-        self.kill(kind, ci, reason);
+        // The record may have been read but rejected, or be in a file not read whole; saying
+        // so is more use than "not there".
+        let rejected = self.files.iter().enumerate().find_map(|(fi, f)| {
+            f.rejected.iter().find(|r| r.kind == t && r.key.as_ref() == Some(key)).map(|r| (fi, r))
+        });
+        let lost = self.files.iter().flat_map(|f| &f.losses).find(|l| l.kind == t);
+        let why = match (&rejected, lost) {
+            (Some((_, r)), _) => format!("the `{}` record `{}` was rejected: {}", target.name, clip(key), r.reason),
+            (None, Some(l)) => {
+                format!("no `{}` record `{}` was read: {}", target.name, clip(key), l.describe(&target.name))
+            }
+            (None, None) => format!("no `{}` record has the key `{}`", target.name, clip(key)),
+        };
+        let reason: Arc<str> =
+            format!("`{}` refers to a record that is not there: {why}", self.field_name(kind, field)).into();
+        self.bad_refs.insert((kind, ci, field as u32), reason);
         if !self.diags.has_room(file) {
             self.diags.skip(file, span);
             return;
         }
         let path = &self.files[file].path;
         let cell = self.files[file].cell(kind, row.line, Some(field));
-        // A record with this key may have been read but rejected; saying so is more use than
-        // "not there".
-        let rejected = self.files.iter().enumerate().find_map(|(fi, f)| {
-            f.rejected.iter().find(|r| r.kind == t && r.key.as_ref() == Some(key)).map(|r| (fi, r))
-        });
         let target_cell = rejected.and_then(|(fi, r)| self.files[fi].cell(t, r.line, Some(target.key)));
-        let d = match rejected {
-            Some((fi, r)) => Diagnostic::error(
+        let d = match (rejected, lost) {
+            (Some((fi, r)), _) => Diagnostic::error(
                 "dangling-reference",
                 path,
                 span,
@@ -398,8 +400,29 @@ impl<'f> Linker<'_, 'f> {
             )
             .with_label("refers to a rejected record")
             .with_secondary_in(&self.files[fi].path, r.span, "rejected record")
-            .with_help(format!("fix the record referred to ({}); this record is rejected too", r.reason)),
-            None => {
+            .with_help(format!(
+                "fix the record referred to ({}); until then this field is unreadable, and what reads it is unknown",
+                r.reason
+            )),
+            (None, Some(l)) => Diagnostic::error(
+                "dangling-reference",
+                path,
+                span,
+                format!(
+                    "expected the key of a `{}` record, found `{}`, which no record read has; the `{}` records of `{}` \
+                     were not all read",
+                    target.name,
+                    clip(key),
+                    target.name,
+                    l.file
+                ),
+            )
+            .with_label("may be among the records not read")
+            .with_help(format!(
+                "fix `{}` so that it can be read; until then this field is unreadable, and what reads it is unknown",
+                l.file
+            )),
+            (None, None) => {
                 let keys = &self.by_key[t as usize];
                 let suggestion = (keys.len() <= SUGGEST_MAX_KEYS)
                     .then(|| did_you_mean(key, keys.keys().map(|k| &**k)))
@@ -418,7 +441,8 @@ impl<'f> Linker<'_, 'f> {
                 )
                 .with_label(format!("no `{}` has this key", target.name))
                 .with_help(format!(
-                    "{suggestion}add the `{}` record to the facts, or correct the key; this record is rejected",
+                    "{suggestion}add the `{}` record to the facts, or correct the key; until then this field is \
+                     unreadable, and what reads it is unknown",
                     target.name
                 ))
             }
@@ -442,7 +466,7 @@ impl<'f> Linker<'_, 'f> {
         )
         .with_label("refers to a rejected record")
         .with_secondary_in(&self.files[target.file as usize].path, target.row.key_span, "rejected record")
-        .with_help("fix the errors of the record referred to; this record is rejected too");
+        .with_help("fix the errors of the record referred to; until then this field is unreadable, and what reads it is unknown");
         let cell = self.files[file].cell(kind, row.line, Some(field));
         let target_file = self.files[target.file as usize];
         let rec = &self.schema.records[gone.0 as usize];
@@ -450,10 +474,11 @@ impl<'f> Linker<'_, 'f> {
         let reason =
             format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
         self.diags.push(file, d);
-        self.kill(kind, ci, reason);
+        self.bad_refs.insert((kind, ci, field as u32), reason.into());
     }
 
-    /// Numbers the surviving rows and fills the columns.
+    /// Numbers the surviving rows (all but those with a repeated key) and fills the columns,
+    /// with the fields that could not be read marked in [`Table::bad`].
     fn finish(mut self) -> Facts {
         // Per kind that lost rows above: candidate → row, or `NONE`. Other kinds keep their
         // candidate indices as rows.
@@ -497,6 +522,7 @@ impl<'f> Linker<'_, 'f> {
             table.by_key = by_key;
             let alive = table.by_key.len();
             table.columns = (0..rec.fields.len()).map(|_| Vec::with_capacity(alive)).collect();
+            table.bad_by_field = vec![0; rec.fields.len()];
             table.origins.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
                 if renumber[k].is_some()
@@ -512,19 +538,42 @@ impl<'f> Linker<'_, 'f> {
                     table.rejected.push(rejected);
                     continue;
                 }
+                let row = table.origins.len() as u32;
                 table.origins.push(RowOrigin { file: c.file, line: c.row.line, key: c.key.clone() });
+                let mut flawed = false;
                 for (field, column) in table.columns.iter_mut().enumerate() {
-                    column.push(match c.row.values.get(field) {
-                        None | Some(None) => None,
-                        Some(Some(Cell::Value(v))) => Some(v.clone()),
-                        Some(Some(Cell::UnresolvedRef { .. })) => ref_slot[field].and_then(|j| {
-                            // INVARIANT: `resolve` rejected every row whose reference does not
-                            // reach a live row, so the target is a row.
-                            let target = targets[ci * refs.len() + j];
-                            let t = refs[j].1;
-                            (target != NONE).then(|| Value::Ref(t, row_of(t, target)))
-                        }),
-                    });
+                    let bad = |why: &Arc<str>| (row, field as u32, why.clone());
+                    let (value, bad) = match c.row.values.get(field) {
+                        None | Some(None) => (None, None),
+                        Some(Some(Cell::Value(v))) => (Some(v.clone()), None),
+                        Some(Some(Cell::Bad(why))) => (None, Some(bad(why))),
+                        Some(Some(Cell::UnresolvedRef { .. })) => match ref_slot[field] {
+                            Some(j) => {
+                                let target = targets[ci * refs.len() + j];
+                                let t = refs[j].1;
+                                let to = if target == NONE { NONE } else { row_of(t, target) };
+                                if to != NONE {
+                                    (Some(Value::Ref(t, to)), None)
+                                } else {
+                                    // INVARIANT: `resolve` gave every reference that does not
+                                    // reach a live row its reason.
+                                    let why = self.bad_refs.get(&(k as RecordId, ci as u32, field as u32));
+                                    let why = why.cloned().unwrap_or_else(|| "the reference does not resolve".into());
+                                    (None, Some(bad(&why)))
+                                }
+                            }
+                            None => (None, None),
+                        },
+                    };
+                    column.push(value);
+                    if let Some((row, field, why)) = bad {
+                        table.bad.insert((row, field), why);
+                        table.bad_by_field[field as usize] += 1;
+                        flawed = true;
+                    }
+                }
+                if flawed {
+                    table.flawed += 1;
                 }
             }
         }

@@ -9,8 +9,10 @@
 //!    kind, keys checked for duplicates across files, references resolved to rows.
 //!
 //! **Invariant:** every record read is accounted for: for each table,
-//! `loaded == rows + rejected_count()`. A bad value never becomes zero or a default; the row
-//! holding it is rejected and the diagnostic says what was expected.
+//! `loaded == rows + rejected_count()`. A bad value never becomes zero, a default or absent:
+//! its field is marked unreadable ([`Cell::Bad`], then [`Table::bad`]) and the diagnostic says
+//! what was expected; a record whose key is bad is rejected whole. Records a file held but that
+//! were never read make their kind incomplete ([`Table::incomplete`]).
 //!
 //! Numbers never pass through `f64`: the JSON reader is hand-written so a number's text goes
 //! straight to an exact [`Decimal`](rust_decimal::Decimal), and the YAML and TOML readers cut
@@ -200,6 +202,9 @@ pub enum Cell {
         key: Arc<str>,
         span: Span,
     },
+    /// A value that could not be read (reported): the field is unreadable, not absent, so
+    /// only what reads it is `unknown`, while the record, whose key is intact, is kept.
+    Bad(Arc<str>),
 }
 
 /// A record that was read but not accepted, kept so the summary can account for it.
@@ -230,8 +235,15 @@ pub struct Facts {
 /// The accepted records of one kind, stored by column.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
-    /// `columns[field][row]`; `None` is absent.
+    /// `columns[field][row]`; `None` is absent, or unreadable when `bad` holds the cell.
     pub columns: Vec<Vec<Option<Value>>>,
+    /// Cells whose value could not be read, by `(row, field)`, with the reason: the field is
+    /// unknown, not absent, and its record is kept.
+    pub bad: rustc_hash::FxHashMap<(u32, u32), Arc<str>>,
+    /// Per field: how many rows have it unreadable.
+    pub bad_by_field: Vec<u32>,
+    /// How many rows have at least one unreadable field.
+    pub flawed: usize,
     pub by_key: rustc_hash::FxHashMap<Arc<str>, u32>,
     /// Where each row came from, by row.
     pub origins: Vec<RowOrigin>,
@@ -274,6 +286,11 @@ impl Facts {
 }
 
 impl Table {
+    /// Why the field of a row could not be read, when it could not.
+    pub fn bad_cell(&self, row: u32, field: u32) -> Option<&Arc<str>> {
+        if self.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) { self.bad.get(&(row, field)) } else { None }
+    }
+
     /// The number of rejected records, kept one by one or only counted.
     pub fn rejected_count(&self) -> usize {
         self.rejected.len() + self.unkept.iter().map(|u| u.lost.unwrap_or(0)).sum::<usize>()
@@ -505,7 +522,11 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                 if let Some(kind) = stop.kind {
                     loader.lose(kind, line, &reason, None);
                 }
-                loader.lose_in(line, &reason, None, rest_of(text, at));
+                // The rest of the file is all there only if the file still ends as a fact file
+                // does, with the `}` closing its object; otherwise it may have been cut short,
+                // and what was cut off could hold any kind.
+                let whole = text.trim_end().ends_with('}');
+                loader.lose_in(line, &reason, None, rest_of(text, at).filter(|_| whole));
             }
         }
         (Some("ndjson" | "jsonl"), Input::Text(text, _)) => json::read_lines(&mut loader, &mut text.as_bytes()),
@@ -520,6 +541,24 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                 Ok(content) => parse_content(schema, path, &content),
                 Err(d) => FileFacts::unread(schema, path, d),
             };
+        }
+        (Some("yaml" | "yml" | "toml"), Input::Text(text, _)) if cut_short(text) => {
+            // A YAML or TOML file has no closing mark: one cut short inside its last record
+            // would read that record with a value cut (`40` as `4`). Which record that is, the
+            // reader cannot tell, so nothing of the file is read.
+            let end = text.len();
+            let d = Diagnostic::error(
+                "cut-short",
+                path,
+                Span::new(end, end),
+                "expected a line break at the end of the file, found none: it may have been cut short",
+            )
+            .with_label("the file ends here")
+            .with_help("export the file again if it was cut short; if it is whole, end it with a line break");
+            let reason = d.message.clone();
+            let line = line_of(text, end);
+            loader.report(d);
+            loader.lose_in(line, &reason, None, None);
         }
         (Some("yaml" | "yml"), Input::Text(text, _)) => {
             if let Err(d) = tree::read_yaml(&mut loader, text) {
@@ -565,6 +604,11 @@ fn rest_of(text: &str, at: usize) -> Option<&[u8]> {
     (!rest.iter().all(u8::is_ascii_whitespace)).then_some(rest)
 }
 
+/// Whether a text file with content ends without a line break, so that it may have been cut.
+fn cut_short(text: &str) -> bool {
+    !text.trim().is_empty() && !text.ends_with('\n')
+}
+
 /// A YAML or TOML file with a syntax error: its reader builds the whole document before any
 /// record is taken from it, so nothing is read, and every kind it names is incomplete.
 fn tree_unread(loader: &mut Loader<'_>, text: &str, d: Diagnostic) {
@@ -572,7 +616,10 @@ fn tree_unread(loader: &mut Loader<'_>, text: &str, d: Diagnostic) {
     let at = d.primary_span().start as usize;
     let line = line_of(text, at);
     loader.report(d);
-    let unread = rest_of(text, at).map(|_| text.as_bytes());
+    // A file that does not end with a line break may have been cut short, and what was cut off
+    // could hold any kind.
+    let whole = text.ends_with('\n');
+    let unread = rest_of(text, at).filter(|_| whole).map(|_| text.as_bytes());
     loader.lose_in(line, &reason, None, unread);
 }
 
@@ -582,6 +629,8 @@ pub fn key_text(schema: &Schema<'_>, field: &FieldDecl, cell: &Cell) -> Arc<str>
     match cell {
         Cell::UnresolvedRef { key, .. } => key.clone(),
         Cell::Value(v) => value_text(schema, field, v),
+        // A bad key rejects its record, so no key is ever `Bad`; this arm keeps the function total.
+        Cell::Bad(why) => why.clone(),
     }
 }
 
@@ -789,14 +838,19 @@ impl<'s> Loader<'s> {
             }
             Ok(cell) => self.row.values[field] = cell,
             Err(bad) => {
-                if field == rec.key {
-                    self.row.key_reported = true;
-                }
                 let reason = format!("`{}`: {}", decl.name, bad.message);
                 let d = Diagnostic::error(bad.code, &self.path, bad.span, bad.message)
                     .with_label(bad.label)
                     .with_help(bad.help);
-                self.reject_row(d, &reason);
+                if field == rec.key {
+                    // Without its key the record cannot be named: it is rejected whole.
+                    self.row.key_reported = true;
+                    self.reject_row(d, &reason);
+                } else {
+                    // The key is intact: only this field is unreadable.
+                    self.report(d);
+                    self.row.values[field] = Some(Cell::Bad(reason.into()));
+                }
             }
         }
     }

@@ -129,6 +129,12 @@ fn value(cell: &Option<Cell>) -> Option<&Value> {
     }
 }
 
+/// How many rows hold a field that could not be read: a bad value rejects its field, and the
+/// record, whose key is intact, is kept.
+pub(super) fn flawed(ff: &FileFacts) -> usize {
+    ff.rows.iter().filter(|r| r.values.iter().any(|v| matches!(v, Some(Cell::Bad(_))))).count()
+}
+
 /// One kiln record with the given extra JSON members, and the file read from it.
 fn kiln(members: &str) -> (String, FileFacts) {
     let text = format!("{{\"工業爐窯\": [{{\"編號\": \"K1\", {members}}}]}}");
@@ -223,8 +229,7 @@ fn impossible_dates_are_errors_not_normalised() {
         assert_eq!(spanned(d, &text), format!("\"{s}\""));
         assert_eq!(d.message, format!("expected a date, found `{s}`, which is not a day of the calendar"));
         assert!(d.help.as_deref().unwrap().contains(help), "{:?}", d.help);
-        assert!(ff.rows.is_empty());
-        assert_eq!(ff.rejected.len(), 1);
+        assert_eq!((ff.rows.len(), flawed(&ff), ff.rejected.len()), (1, 1, 0));
     }
     for s in ["30/9/2019", "2019-09", "yesterday"] {
         let (text, ff) = kiln(&format!("\"投運日期\": \"{s}\""));
@@ -347,9 +352,10 @@ fn enum_variants_are_exact() {
     assert_eq!(d.message, "expected a `行業` value, found `焦炭`");
     assert_eq!(d.help.as_deref(), Some("did you mean `焦化`? `行業` is one of `焦化`, `建材`, `鑄造`"));
     assert_eq!(value(&ff.rows[0].values[1]), Some(&Value::Enum(0)));
-    assert_eq!(value(&ff.rows[1].values[1]), Some(&Value::Enum(1)));
-    assert_eq!(ff.rejected[0].reason, "`行業`: expected a `行業` value, found `焦炭`");
-    assert_eq!(ff.rejected[0].key.as_deref(), Some("B"));
+    // B is kept with its `行業` unreadable, never absent.
+    assert_eq!(ff.rows[1].values[1], Some(Cell::Bad("`行業`: expected a `行業` value, found `焦炭`".into())));
+    assert_eq!(value(&ff.rows[2].values[1]), Some(&Value::Enum(1)));
+    assert!(ff.rejected.is_empty());
 }
 
 #[test]
@@ -360,7 +366,7 @@ fn unit_mismatch_names_both_units_and_dimensions() {
     assert_eq!(spanned(d, &text), "km");
     assert_eq!(d.message, "expected a quantity in `mg/m3` (dimension `kg/m3`), found `km` (dimension `m`)");
     assert!(d.help.is_some());
-    assert!(ff.rows.is_empty());
+    assert_eq!((ff.rows.len(), flawed(&ff)), (1, 1));
 
     let (text, ff) = kiln("\"顆粒物\": \"31 furlong\"");
     assert_eq!(codes(&ff, &text), ["bad-value@1:35"]);
@@ -396,7 +402,7 @@ fn numbers_out_of_range_are_diagnostics() {
         assert_eq!(spanned(d, &text), written);
         let col = text[..text.find(written).unwrap()].chars().count() + 1;
         assert_eq!(at(d, &text), format!("number-out-of-range@1:{col}"));
-        assert_eq!(ff.rejected.len(), 1);
+        assert_eq!((ff.rejected.len(), flawed(&ff)), (0, 1));
     }
 }
 
@@ -405,7 +411,7 @@ fn unsupported_field_types_are_rejected() {
     let (text, ff) = kiln("\"整改期限\": \"20 workdays\"");
     assert_eq!(codes(&ff, &text), ["bad-value@1:32"]);
     assert!(ff.diagnostics[0].message.starts_with("field type not supported in facts"));
-    assert_eq!(ff.rejected.len(), 1);
+    assert_eq!((ff.rejected.len(), flawed(&ff)), (0, 1));
 }
 
 #[test]
@@ -479,7 +485,8 @@ fn a_syntax_error_keeps_the_records_read_before_it() {
     let text = "{\"企業\": [{\"名稱\": \"A\"}, {\"名稱\": \"B\", \"行業\": \"x\"}, {]}";
     let ff = parse("f.json", text);
     assert_eq!(codes(&ff, text), ["bad-value@1:40", "fact-syntax@1:47"]);
-    assert_eq!(ff.rows.len(), 1, "record A was read whole before the error");
+    assert_eq!(ff.rows.len(), 2, "records A and B were read whole before the error");
+    assert_eq!(flawed(&ff), 1, "B's `行業` could not be read");
     // The error is inside the `企業` array and the rest of the file names no kind: only `企業`
     // is incomplete.
     assert_eq!(ff.losses.len(), 1);
@@ -568,7 +575,7 @@ fn all_errors_of_a_file_are_reported_up_to_a_cap() {
     let text = format!("{{\"企業\": [{}]}}", records.join(",\n"));
     let ff = parse("f.json", &text);
     assert_eq!(ff.diagnostics.len(), 201);
-    assert_eq!(ff.rejected.len(), 250);
+    assert_eq!((ff.rows.len(), flawed(&ff), ff.rejected.len()), (250, 250, 0));
     let last = ff.diagnostics.last().unwrap();
     assert_eq!((last.code, last.severity), ("too-many-errors", Severity::Warning));
     assert_eq!(last.message, "50 more errors in this file were not shown");
@@ -627,11 +634,13 @@ fn csv_errors_point_at_cells() {
     assert_eq!(ff.diagnostics[2].message, "expected 4 cells as in the header, found 2");
     assert_eq!(spanned(&ff.diagnostics[2], text), "K2,31");
     assert_eq!(spanned(&ff.diagnostics[4], text), "km");
-    assert_eq!(ff.rows.len(), 0);
-    assert_eq!(ff.rejected.len(), 4);
-    assert_eq!(ff.rejected[1].key.as_deref(), Some("K2"));
+    // A bad cell rejects its field; a row of the wrong shape, or without a key, is rejected.
+    assert_eq!((ff.rows.len(), flawed(&ff)), (2, 2));
+    assert_eq!(ff.rejected.len(), 2);
+    assert_eq!(ff.rejected[0].key.as_deref(), Some("K2"));
     // Lines count the line break inside the quoted cell of the first record.
-    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4, 5, 6]);
+    assert_eq!(ff.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 6]);
+    assert_eq!(ff.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [4, 5]);
 }
 
 #[test]
@@ -709,7 +718,7 @@ fn duplicate_keys_across_files() {
 }
 
 #[test]
-fn a_key_shared_with_a_rejected_record_is_a_duplicate_and_takes_its_referrers() {
+fn a_key_shared_with_a_flawed_record_is_a_duplicate_and_its_referrers_lose_that_field() {
     // E1 is read twice, once with a bad value; K1 refers to E1, and a reading to K1.
     let text = r#"{
   "企業": [{"名稱": "E1"}, {"名稱": "E1", "綠色工廠": "maybe"}, {"名稱": "E2"}],
@@ -720,22 +729,25 @@ fn a_key_shared_with_a_rejected_record_is_a_duplicate_and_takes_its_referrers() 
     assert_eq!(codes(&ff, text), ["bad-value@2:45"]);
     let facts = link(&schema(), &[ff]);
     let found: Vec<String> = facts.diagnostics.iter().map(|d| at(d, text)).collect();
-    assert_eq!(found, ["duplicate-key@2:24", "dangling-reference@3:31", "dangling-reference@4:26"]);
+    assert_eq!(found, ["duplicate-key@2:24", "dangling-reference@3:31"]);
+    // Both copies of E1 are rejected: nothing says which is right.
     let firms = &facts.tables[ENTERPRISE as usize];
     assert_eq!((firms.len(), firms.rejected.len()), (1, 2));
     assert_eq!(&**facts.key_of(ENTERPRISE, 0), "E2");
+    // K1 stays, with its `企業` unreadable; the reading of K1 is untouched.
     let kilns = &facts.tables[KILN as usize];
-    assert_eq!((kilns.len(), kilns.rejected.len()), (1, 1));
-    assert_eq!(&**facts.key_of(KILN, 0), "K2");
-    assert_eq!(facts.value(KILN, 0, K_OWNER), Some(&Value::Ref(ENTERPRISE, 0)), "rows are renumbered");
-    assert!(facts.tables[READING as usize].is_empty());
+    assert_eq!((kilns.len(), kilns.rejected.len(), kilns.flawed), (2, 0, 1));
+    assert_eq!(facts.value(KILN, 0, K_OWNER), None);
+    assert!(kilns.bad_cell(0, K_OWNER as u32).is_some());
+    assert_eq!(facts.value(KILN, 1, K_OWNER), Some(&Value::Ref(ENTERPRISE, 0)), "rows are renumbered");
+    assert_eq!(facts.value(READING, 0, 1), Some(&Value::Ref(KILN, 0)));
     for table in &facts.tables {
         assert_eq!(table.loaded, table.len() + table.rejected.len());
     }
 }
 
 #[test]
-fn dangling_references_reject_rows_transitively() {
+fn dangling_references_make_their_field_unreadable() {
     let text = r#"{
   "企業": [{"名稱": "E1"}, {"名稱": "E3", "綠色工廠": "maybe"}],
   "工業爐窯": [{"編號": "K1", "企業": "E1"}, {"編號": "K2", "企業": "E2"}, {"編號": "K3", "企業": "E3"}],
@@ -745,22 +757,25 @@ fn dangling_references_reject_rows_transitively() {
     assert_eq!(codes(&ff, text), ["bad-value@2:45"]);
     let facts = link(&schema(), &[ff]);
     let found: Vec<String> = facts.diagnostics.iter().map(|d| at(d, text)).collect();
-    assert_eq!(found, ["dangling-reference@3:57", "dangling-reference@3:83", "dangling-reference@4:26"]);
-    let [missing, rejected, cascade] = &facts.diagnostics[..] else { panic!() };
+    assert_eq!(found, ["dangling-reference@3:57"]);
+    let missing = &facts.diagnostics[0];
     assert_eq!(missing.message, "expected the key of a `企業` record, found `E2`, which no record has");
     assert!(missing.help.as_deref().unwrap().starts_with("did you mean `E1`?"));
     assert_eq!(spanned(missing, text), "\"E2\"");
-    assert_eq!(rejected.message, "the `企業` record `E3` was rejected, so this reference does not resolve");
-    assert_eq!(line_col(text, rejected.labels[1].span.start as usize), (2, 24));
-    assert_eq!(cascade.message, "the `工業爐窯` record `K2` was rejected, so this reference does not resolve");
 
+    // E3 has one bad cell: it stays, with that field unreadable, and K3 refers to it.
+    let enterprises = &facts.tables[ENTERPRISE as usize];
+    assert_eq!((enterprises.len(), enterprises.rejected.len(), enterprises.flawed), (2, 0, 1));
+    // K2's reference is unreadable, not absent; K2 itself stays, and so does the reading of it.
     let kilns = &facts.tables[KILN as usize];
-    assert_eq!((kilns.len(), kilns.rejected.len(), kilns.loaded), (1, 2, 3));
-    assert_eq!(kilns.rejected[0].reason, "`企業` refers to `企業` `E2`, which is not there");
+    assert_eq!((kilns.len(), kilns.rejected.len(), kilns.loaded, kilns.flawed), (3, 0, 3, 1));
+    assert_eq!(facts.value(KILN, 1, 1), None);
+    let why = kilns.bad_cell(1, 1).unwrap();
+    assert_eq!(&**why, "`企業` refers to a record that is not there: no `企業` record has the key `E2`");
+    assert_eq!(facts.value(KILN, 2, 1), Some(&Value::Ref(ENTERPRISE, 1)));
     let readings = &facts.tables[READING as usize];
-    assert_eq!((readings.len(), readings.rejected.len()), (1, 1));
-    assert_eq!(facts.value(READING, 0, 1), Some(&Value::Ref(KILN, 0)), "rows are renumbered");
-    assert_eq!(&**facts.key_of(READING, 0), "2");
+    assert_eq!((readings.len(), readings.rejected.len()), (2, 0));
+    assert_eq!(facts.value(READING, 0, 1), Some(&Value::Ref(KILN, 1)));
 }
 
 #[test]
@@ -770,16 +785,18 @@ fn every_record_is_accounted_for() {
     let b = "名稱,綠色工廠\nE2,是\nE3,\nE4,x\n";
     let facts = link(&schema(), &[parse("a.json", a), parse("企業.csv", b)]);
     for (kind, table) in facts.tables.iter().enumerate() {
-        assert_eq!(table.loaded, table.len() + table.rejected.len(), "kind {kind}");
+        assert_eq!(table.loaded, table.len() + table.rejected_count(), "kind {kind}");
         assert_eq!(table.columns.len(), PARTS.records[kind].fields.len());
         assert!(table.columns.iter().all(|c| c.len() == table.len()));
         assert_eq!(table.by_key.len(), table.len());
     }
     assert_eq!(facts.tables[ENTERPRISE as usize].loaded, 7);
-    // E2 and E3: both copies of E1 are rejected.
-    assert_eq!(facts.tables[ENTERPRISE as usize].len(), 2);
+    // E2, E3 and E4: both copies of E1 are rejected, and E4's bad `綠色工廠` rejects that
+    // field only.
+    assert_eq!((facts.tables[ENTERPRISE as usize].len(), facts.tables[ENTERPRISE as usize].flawed), (3, 1));
     assert_eq!(facts.tables[KILN as usize].loaded, 2);
-    assert_eq!(facts.tables[KILN as usize].len(), 0);
+    // K1's reference does not resolve and K2's `產量` is bad: both kept, each with a field unreadable.
+    assert_eq!((facts.tables[KILN as usize].len(), facts.tables[KILN as usize].flawed), (2, 2));
 }
 
 #[test]
@@ -793,7 +810,7 @@ fn dims_are_checked_even_without_a_declared_unit() {
     let ff = parse_file(&schema, &"f.json".into(), text);
     assert_eq!(codes(&ff, text), ["bad-value@1:31"]);
     assert_eq!(ff.diagnostics[0].message, "expected a quantity of dimension `kg/m3`, found the bare number `31`");
-    assert_eq!(ff.rows.len(), 1);
+    assert_eq!((ff.rows.len(), flawed(&ff)), (2, 1));
     assert_eq!(Ty::Quantity(Dim::NONE), Ty::Quantity(Dim::default()));
 }
 

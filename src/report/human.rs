@@ -61,7 +61,12 @@ pub fn human(r: &Report) -> String {
     if !r.summary.records.is_empty() {
         let _ = writeln!(out, "\nfacts: loaded = used + unused + rejected");
         for (kind, a) in &r.summary.records {
-            let _ = writeln!(out, "  {}: {} = {} + {} + {}", shown(kind), a.loaded, a.used, a.unused, a.rejected);
+            let flawed = match a.unreadable_fields {
+                0 => String::new(),
+                1 => " (1 accepted record has a field that could not be read)".to_string(),
+                n => format!(" ({n} accepted records have a field that could not be read)"),
+            };
+            let _ = writeln!(out, "  {}: {} = {} + {} + {}{flawed}", shown(kind), a.loaded, a.used, a.unused, a.rejected);
             // Records never read are not in `loaded`: the kind is incomplete, file by file.
             for l in &a.incomplete {
                 let lost = match l.lost {
