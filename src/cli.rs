@@ -455,6 +455,8 @@ pub struct Evaluated {
     pub unread_facts: bool,
     /// How many records were read but rejected, over all kinds.
     pub rejected: usize,
+    /// How many records were kept with a field that could not be read, over all kinds.
+    pub flawed: usize,
     /// Policy warnings and fact diagnostics, for `--format json`.
     pub diagnostics: Vec<report::JsonDiagnostic>,
 }
@@ -464,9 +466,10 @@ impl Evaluated {
     pub fn input(&self) -> report::InputSummary {
         let errors = self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
         report::InputSummary {
-            complete: !self.invalid_facts && self.rejected == 0,
+            complete: !self.invalid_facts && self.rejected == 0 && self.flawed == 0,
             unread: self.unread_facts,
             rejected: self.rejected,
+            unreadable_fields: self.flawed,
             errors,
             warnings: self.diagnostics.len() - errors,
         }
@@ -562,10 +565,11 @@ pub fn evaluate_through<'a>(
     // look right. Such input is invalid whatever `--strict` says.
     let unread_facts = fact_diags.iter().any(|d| d.is_error() && UNREAD.contains(&d.code));
     let rejected = facts.tables.iter().map(|t| t.rejected_count()).sum();
+    let flawed = facts.tables.iter().map(|t| t.flawed).sum();
     let mut all = checked.diagnostics.clone();
     all.extend(fact_diags);
     let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
-    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected, diagnostics })
+    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected, flawed, diagnostics })
 }
 
 /// The outcome of a command that could not evaluate its input. With `--format json`, a program
@@ -598,7 +602,7 @@ pub fn eval<'a>(
         Format::Human => report::human(&e.report),
         Format::Json => report::json_with(&e.report, &e.input(), &e.diagnostics) + "\n",
     };
-    let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0)) {
+    let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0 || e.flawed > 0)) {
         EXIT_INVALID
     } else if e.report.has_breach() {
         EXIT_BREACH

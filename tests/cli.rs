@@ -362,7 +362,7 @@ fn json_carries_the_diagnostics_and_what_the_input_lost() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
     assert_eq!(
         v["input"],
-        serde_json::json!({"complete": false, "unread": false, "rejected": 1, "errors": 1, "warnings": 0})
+        serde_json::json!({"complete": false, "unread": false, "rejected": 0, "unreadable_fields": 1, "errors": 1, "warnings": 0})
     );
     let d = &v["diagnostics"][0];
     assert_eq!(d["code"], "bad-value");
@@ -374,7 +374,7 @@ fn json_carries_the_diagnostics_and_what_the_input_lost() {
     assert!(d["help"].as_str().is_some_and(|h| !h.is_empty()), "{d}");
     assert_eq!(
         v["summary"]["records"]["工業爐窯"],
-        serde_json::json!({"loaded": 2, "used": 1, "unused": 0, "rejected": 1})
+        serde_json::json!({"loaded": 2, "used": 2, "unused": 0, "rejected": 0, "unreadable_fields": 1})
     );
 
     // `explain` and `agenda` read the same facts and say the same.

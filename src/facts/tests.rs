@@ -729,7 +729,7 @@ fn a_key_shared_with_a_flawed_record_is_a_duplicate_and_its_referrers_lose_that_
     assert_eq!(codes(&ff, text), ["bad-value@2:45"]);
     let facts = link(&schema(), &[ff]);
     let found: Vec<String> = facts.diagnostics.iter().map(|d| at(d, text)).collect();
-    assert_eq!(found, ["duplicate-key@2:24", "dangling-reference@3:31"]);
+    assert_eq!(found, ["duplicate-key@2:31", "dangling-reference@3:31"]);
     // Both copies of E1 are rejected: nothing says which is right.
     let firms = &facts.tables[ENTERPRISE as usize];
     assert_eq!((firms.len(), firms.rejected.len()), (1, 2));

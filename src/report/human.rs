@@ -66,7 +66,8 @@ pub fn human(r: &Report) -> String {
                 1 => " (1 accepted record has a field that could not be read)".to_string(),
                 n => format!(" ({n} accepted records have a field that could not be read)"),
             };
-            let _ = writeln!(out, "  {}: {} = {} + {} + {}{flawed}", shown(kind), a.loaded, a.used, a.unused, a.rejected);
+            let _ =
+                writeln!(out, "  {}: {} = {} + {} + {}{flawed}", shown(kind), a.loaded, a.used, a.unused, a.rejected);
             // Records never read are not in `loaded`: the kind is incomplete, file by file.
             for l in &a.incomplete {
                 let lost = match l.lost {
@@ -80,7 +81,12 @@ pub fn human(r: &Report) -> String {
                     1 => " (and 1 more place)".to_string(),
                     n => format!(" (and {n} more places)"),
                 };
-                let _ = writeln!(out, "    incomplete: {lost} not read from {}{at}: {}{more}", shown(&l.file), shown(&l.reason));
+                let _ = writeln!(
+                    out,
+                    "    incomplete: {lost} not read from {}{at}: {}{more}",
+                    shown(&l.file),
+                    shown(&l.reason)
+                );
             }
         }
     }

@@ -64,6 +64,9 @@ pub struct InputSummary {
     pub unread: bool,
     /// Records read and rejected, over all kinds (each kind's are in `summary.records`).
     pub rejected: usize,
+    /// Records kept with a field that could not be read, over all kinds: what needs that
+    /// field is `unknown`.
+    pub unreadable_fields: usize,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -98,8 +101,14 @@ pub fn json_with_input<T: Serialize>(body: &T, input: &InputSummary, diagnostics
 /// diagnostics that say why.
 pub fn json_failed(as_of: crate::value::Date, diagnostics: &[JsonDiagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let input =
-        InputSummary { complete: false, unread: true, rejected: 0, errors, warnings: diagnostics.len() - errors };
+    let input = InputSummary {
+        complete: false,
+        unread: true,
+        rejected: 0,
+        unreadable_fields: 0,
+        errors,
+        warnings: diagnostics.len() - errors,
+    };
     let doc = serde_json::json!({
         "as_of": as_of.to_string(),
         "verdicts": [],
