@@ -202,6 +202,23 @@ fn a_period_not_started_leaves_duties_pending() {
     );
 }
 
+/// A clause `during` a period that is over: its conditions no longer apply, but a duty that
+/// fell due while it ran is still judged, so a breach does not hide behind `not_applicable`.
+#[test]
+fn a_period_that_is_over_still_judges_its_duties() {
+    let body = "period 一季度 = 2019-01-01 .. 2019-03-31\n\
+        clause 季 \"t\" { cite \"1\" \"x\" lead 甲局 during 一季度\n\
+          must 報: count(報告 during 一季度) >= 1 by 2019-03-31\n\
+          must 件: count(報告) <= 5 }";
+    let statuses = |facts: &str| -> Vec<(String, Status)> {
+        let r = common::report_full(&plan("clamp", body), facts, "2019-06-30");
+        r.verdicts.iter().map(|v| (v.id.clone(), v.status)).collect()
+    };
+    assert_eq!(statuses(r#"{ "報告": [] }"#), [("季/報".to_string(), Overdue), ("季/件".into(), NotApplicable)]);
+    let filed = r#"{ "報告": [{ "編號": "R1", "日期": "2019-03-20" }] }"#;
+    assert_eq!(statuses(filed), [("季/報".to_string(), Fulfilled), ("季/件".into(), NotApplicable)]);
+}
+
 /// `every month` of an open-ended period is listed up to the month holding the as-of date and
 /// the next one (the obligation coming up), never on to year 9999.
 #[test]

@@ -39,6 +39,7 @@ pub fn evaluate_through(model: &Model, facts: &Facts, as_of: Date, through: Date
             verdicts: &mut verdicts,
             not_applicable: None,
             not_started: None,
+            outside: None,
             exemptions: vec![],
         };
         if let Some(p) = &clause.during {
@@ -49,6 +50,13 @@ pub fn evaluate_through(model: &Model, facts: &Facts, as_of: Date, through: Date
                 Ok(rs) if rs.iter().all(|&(a, _)| as_of < a) && !rs.is_empty() => {
                     let start = rs.iter().map(|r| r.0).min().unwrap_or(as_of);
                     cx.not_started = Some(format!("{} starts on {start}, after {as_of}", ev.period_name(p)))
+                }
+                // A period that has begun but does not hold the as-of date (it is over, or in a
+                // gap between its ranges): its conditions do not apply now, but a duty with a
+                // deadline was owed while it ran and is judged as usual, or a breach would hide
+                // behind `not_applicable`.
+                Ok(rs) if !rs.is_empty() && has_deadline(&clause.body) => {
+                    cx.outside = Some(format!("{} is outside {}", as_of, ev.period_name(p)))
                 }
                 Ok(_) => cx.not_applicable = Some(format!("{} is outside {}", as_of, ev.period_name(p))),
                 Err(why) => cx.not_applicable = Some(format!("the clause's period is unknown: {why}")),
@@ -88,6 +96,16 @@ fn unique_ids(verdicts: &mut [Verdict]) {
     }
 }
 
+/// Whether some requirement of a block has a deadline.
+fn has_deadline(stmts: &[TStmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        TStmt::Require(r) => r.deadline.is_some(),
+        TStmt::For(f) => has_deadline(&f.body),
+        TStmt::Every(e) => has_deadline(&e.body),
+        TStmt::Let(..) => false,
+    })
+}
+
 /// A bound subject: its kind, its key, and its fact row when it is a record.
 type Bound = (String, String, Option<(u32, u32)>);
 
@@ -100,6 +118,9 @@ struct ClauseCx<'a, 'm> {
     not_applicable: Option<String>,
     /// Set when the clause's `during` period has not started as of the evaluation date.
     not_started: Option<String>,
+    /// Set when the clause's `during` period has begun but does not hold the evaluation date:
+    /// conditions are `not_applicable`, duties with a deadline are judged.
+    outside: Option<String>,
     exemptions: Vec<&'m Exemption>,
 }
 
@@ -500,6 +521,11 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
     }
     if let Some(why) = &cx.not_started {
         v.status = if deadline.is_some() { Status::Pending } else { Status::NotApplicable };
+        v.reason = Some(why.clone());
+        return v;
+    }
+    if let (Some(why), None) = (&cx.outside, deadline) {
+        v.status = Status::NotApplicable;
         v.reason = Some(why.clone());
         return v;
     }
