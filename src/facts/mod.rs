@@ -291,6 +291,9 @@ pub enum Content {
         len: u64,
         modified: Option<std::time::SystemTime>,
     },
+    /// A file that was listed but could not be read, with the reason the system gave: it is
+    /// loaded as a file of which nothing was read, so its kinds are incomplete.
+    Unreadable(Arc<str>),
 }
 
 impl Content {
@@ -388,6 +391,12 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
     match content {
         Content::Text { text, encoding } => parse_input(schema, path, Input::Text(text, *encoding)),
         Content::Bytes(b) => parse_input(schema, path, Input::Bytes(b)),
+        Content::Unreadable(why) => {
+            let d = Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {why}"))
+                .with_label("this file was not read")
+                .with_help("check that the file is readable");
+            FileFacts::unread(schema, path, d)
+        }
         Content::Stream { path: file, len, .. } => match std::fs::File::open(file) {
             Ok(f) => {
                 let f = Progress::new(f, path, *len);
