@@ -196,7 +196,7 @@ fn kind_of<R: std::io::Read>(loader: &mut Loader<'_>, header: Span, reader: &mut
         Some(s) => format!("rename the file to `{s}.csv`"),
         None => "a CSV fact file is named after the record kind it holds".to_string(),
     };
-    loader.unknown_kind(&stem, header, label, &tail);
+    loader.unknown_kind(&stem, header, label, &tail, skipped, 1);
     None
 }
 

@@ -721,13 +721,28 @@ impl<'s> Loader<'s> {
     }
 
     /// Reports `unknown-record-kind` for `name`; `label` says what was not read because of it,
-    /// and `help_tail` how to fix it.
-    fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str) {
+    /// and `help_tail` how to fix it. `lost` records were written under the name, at `line`.
+    ///
+    /// A name close to a declared kind's is most likely a misspelling of it: the records under
+    /// it are records of that kind that were not read, so that kind is incomplete. (A name far
+    /// from every kind is taken as data the policy does not describe.)
+    fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str, lost: usize, line: u32) {
         let names = self.schema.records.iter().map(|r| r.name.as_str());
-        let help = match did_you_mean(name, names) {
+        let near = did_you_mean(name, names);
+        let help = match near {
             Some(s) => format!("did you mean `{s}`? {help_tail}"),
             None => format!("the record kinds are {}; {help_tail}", list(self.schema.records.iter().map(|r| &*r.name))),
         };
+        if let Some(kind) = near.and_then(|s| self.kinds.get(s).copied())
+            && lost > 0
+        {
+            let reason = format!(
+                "written under the name `{}`, which no record kind has (did you mean `{}`?)",
+                clip(name),
+                self.record(kind).name
+            );
+            self.lose(kind, line, &reason, Some(lost));
+        }
         let d =
             Diagnostic::error("unknown-record-kind", &self.path, span, format!("unknown record kind `{}`", clip(name)))
                 .with_label(label)
