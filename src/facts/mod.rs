@@ -211,6 +211,8 @@ pub struct Table {
     pub bad: rustc_hash::FxHashMap<(u32, u32), Arc<str>>,
     /// Per field: how many rows have it unreadable.
     pub bad_by_field: Vec<u32>,
+    /// Per field: the first row that has it unreadable, if any.
+    pub first_bad: Vec<Option<u32>>,
     /// How many rows have at least one unreadable field.
     pub flawed: usize,
     pub by_key: rustc_hash::FxHashMap<Arc<str>, u32>,
