@@ -94,7 +94,9 @@ pub fn facts(ext: &str, data: &[u8]) {
                     facts::Content::Bytes(_) if ext == "xlsx" => "".into(),
                     // NDJSON is read as bytes, line by line: its spans are byte offsets.
                     facts::Content::Bytes(b) => same_length_text(b).into(),
-                    facts::Content::Stream { .. } => unreachable!("decode never streams"),
+                    facts::Content::Stream { .. } | facts::Content::Unreadable(_) => {
+                        unreachable!("decode never streams, and reads no file")
+                    }
                 };
                 sources.insert(path.clone(), text);
                 files.push(facts::parse_content(&schema, &path, &content));

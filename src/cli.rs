@@ -126,14 +126,25 @@ fn read_fact_file(
     encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<(Arc<str>, facts::Content), Diagnostic> {
     let name: Arc<str> = Arc::from(path.display().to_string());
+    // A listed file that cannot be read is loaded as unread, so the report shows what it
+    // affects.
+    let unreadable = |e: std::io::Error| facts::Content::Unreadable(e.to_string().into());
     if facts::is_streamed(&name) {
-        return Ok((name, facts::Content::stream(path).map_err(|e| io_error(path, &e))?));
+        return Ok((name, facts::Content::stream(path).unwrap_or_else(unreadable)));
     }
-    let bytes = read_capped(
+    let bytes = match read_capped(
         path,
         MAX_FACT_BYTES,
         "split the records over several files, or save them as NDJSON, which is streamed a line at a time",
-    )?;
+    ) {
+        Ok(b) => b,
+        // A file that cannot be opened or read: loaded as unread, with the system's reason.
+        Err(d) if d.code == "io-error" => match std::fs::File::open(path) {
+            Err(e) => return Ok((name, unreadable(e))),
+            Ok(_) => return Err(d),
+        },
+        Err(d) => return Err(d),
+    };
     match facts::decode_as(&name, bytes, encoding) {
         Ok(content) => Ok((name, content)),
         // Text that cannot be decoded is still loaded, as bytes: the loader reports it and
@@ -534,7 +545,7 @@ pub fn evaluate_through<'a>(
                         facts::Content::Text { text, .. } => loaded.sources.add(&path, text),
                         facts::Content::Stream { path: file, .. } => loaded.sources.add_file(&path, file),
                         // A workbook's diagnostics name sheets and cells instead.
-                        facts::Content::Bytes(_) => {}
+                        facts::Content::Bytes(_) | facts::Content::Unreadable(_) => {}
                     }
                     files.push(FactFile::new(&loaded.db, loaded.package, path, content));
                 }

@@ -218,3 +218,28 @@ fn an_example_file_cut_in_half_only_makes_verdicts_unknown() {
         }
     }
 }
+
+/// A listed fact file that cannot be read (here a link to nothing) is reported, and the report
+/// is still printed with every kind it could hold incomplete.
+#[cfg(unix)]
+#[test]
+fn a_fact_file_that_cannot_be_read_is_reported_and_its_kinds_incomplete() {
+    let dir = std::env::temp_dir().join(format!("writ-unread-io-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["縣區.json", "企業.json", "文件.json"] {
+        std::fs::copy(Path::new("tests/fixtures/unread/cases/complete").join(f), dir.join(f)).unwrap();
+    }
+    std::os::unix::fs::symlink(dir.join("no-such-file"), dir.join("更多.json")).unwrap();
+    let out = eval(&dir, Format::Json);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.code, cli::EXIT_INVALID, "{}", out.stderr);
+    assert!(out.stderr.contains("io-error"), "{}", out.stderr);
+    let (report, vs) = verdicts(&out);
+    for kind in ["縣區", "企業", "文件"] {
+        let incomplete = &report["summary"]["records"][kind]["incomplete"];
+        assert!(incomplete[0]["file"].as_str().unwrap().ends_with("更多.json"), "{kind}: {incomplete}");
+        assert!(incomplete[0]["lost"].is_null(), "an unknown number");
+    }
+    assert_eq!(vs.iter().find(|v| v["id"] == "發文/1").unwrap()["status"], "unknown");
+}

@@ -230,11 +230,7 @@ impl<'m> Ev<'m> {
 
     /// The first row of a kind whose `field` could not be read, when some could not.
     pub fn first_bad(&self, kind: u32, field: u32) -> Option<u32> {
-        let table = &self.facts.tables[kind as usize];
-        if table.bad_by_field.get(field as usize).is_none_or(|&n| n == 0) {
-            return None;
-        }
-        (0..table.origins.len() as u32).find(|&r| table.bad_cell(r, field).is_some())
+        self.facts.tables[kind as usize].first_bad.get(field as usize).copied().flatten()
     }
 
     pub fn fact_ref(&self, kind: u32, row: u32) -> FactRef {

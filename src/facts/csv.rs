@@ -72,7 +72,9 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
     let mut lines = LineCounter { at: 0, line: 1 };
     // A file that does not end with a line break may have been cut short inside its last row,
     // which would then read as a row of other values (`40` cut to `4`).
-    let unterminated = !text.ends_with(['\n', '\r']);
+    // (A file ending in a lone `\r` is one cut between the two bytes of a CRLF line break, or one
+    // written with the line breaks of the classic Mac OS, which no exporter writes any more.)
+    let unterminated = !text.ends_with('\n');
     loop {
         let result = reader.read_byte_record(&mut record);
         let start = record.position().map_or(0, |p| p.byte() as usize) + base;
@@ -119,7 +121,9 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
                 }
             }
         }
-        if unterminated && !matches!(result, Ok(false)) && end >= text.len() {
+        // The last record: no line break follows it.
+        let last = !text.as_bytes()[end.min(text.len())..].contains(&b'\n');
+        if unterminated && !matches!(result, Ok(false)) && last {
             let d = Diagnostic::error(
                 "cut-short",
                 &loader.path,
@@ -196,7 +200,7 @@ fn kind_of<R: std::io::Read>(loader: &mut Loader<'_>, header: Span, reader: &mut
         Some(s) => format!("rename the file to `{s}.csv`"),
         None => "a CSV fact file is named after the record kind it holds".to_string(),
     };
-    loader.unknown_kind(&stem, header, label, &tail);
+    loader.unknown_kind(&stem, header, label, &tail, skipped, 1);
     None
 }
 

@@ -420,6 +420,9 @@ fn a_file_cut_short_loses_its_last_line_and_what_followed() {
     assert_eq!((ff.losses[0].line, ff.losses[0].lost), (3, None));
     let ff = parse("工業爐窯.csv", "編號,顆粒物\nK1,30\nK2,40\r\n");
     assert!(ff.diagnostics.is_empty() && ff.losses.is_empty());
+    // Cut between the two bytes of a CRLF: rows after it may have been cut off.
+    let csv = "編號,顆粒物\r\nK1,30\r\nK2,40\r";
+    assert_eq!(codes(&parse("工業爐窯.csv", csv), csv), ["cut-short@3:1"]);
 
     // YAML and TOML have no closing mark to tell which record was cut: nothing is read.
     let yaml = "工業爐窯:\n  - 編號: K1\n    顆粒物: 30\n  - 編號: K2\n    顆粒物: 4";

@@ -820,6 +820,8 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                         span,
                         label,
                         "the record kinds are declared by `record` items",
+                        1,
+                        line,
                     );
                     return Ok(());
                 }
@@ -888,9 +890,11 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                         self.loader.report(d);
                     }
                     None => {
+                        let line = self.s.line;
                         let skipped = self.count_skipped()?;
                         let label = format!("{} not read under this name", super::records(skipped));
-                        self.loader.unknown_kind(name, span, label, "the record kinds are declared by `record` items");
+                        let help = "the record kinds are declared by `record` items";
+                        self.loader.unknown_kind(name, span, label, help, skipped, line);
                     }
                 }
                 self.line_kind = None;

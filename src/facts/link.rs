@@ -523,6 +523,7 @@ impl<'f> Linker<'_, 'f> {
             let alive = table.by_key.len();
             table.columns = (0..rec.fields.len()).map(|_| Vec::with_capacity(alive)).collect();
             table.bad_by_field = vec![0; rec.fields.len()];
+            table.first_bad = vec![None; rec.fields.len()];
             table.origins.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
                 if renumber[k].is_some()
@@ -569,6 +570,7 @@ impl<'f> Linker<'_, 'f> {
                     if let Some((row, field, why)) = bad {
                         table.bad.insert((row, field), why);
                         table.bad_by_field[field as usize] += 1;
+                        table.first_bad[field as usize].get_or_insert(row);
                         flawed = true;
                     }
                 }

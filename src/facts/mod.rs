@@ -242,6 +242,8 @@ pub struct Table {
     pub bad: rustc_hash::FxHashMap<(u32, u32), Arc<str>>,
     /// Per field: how many rows have it unreadable.
     pub bad_by_field: Vec<u32>,
+    /// Per field: the first row that has it unreadable, if any.
+    pub first_bad: Vec<Option<u32>>,
     /// How many rows have at least one unreadable field.
     pub flawed: usize,
     pub by_key: rustc_hash::FxHashMap<Arc<str>, u32>,
@@ -322,6 +324,9 @@ pub enum Content {
         len: u64,
         modified: Option<std::time::SystemTime>,
     },
+    /// A file that was listed but could not be read, with the reason the system gave: it is
+    /// loaded as a file of which nothing was read, so its kinds are incomplete.
+    Unreadable(Arc<str>),
 }
 
 impl Content {
@@ -419,6 +424,12 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
     match content {
         Content::Text { text, encoding } => parse_input(schema, path, Input::Text(text, *encoding)),
         Content::Bytes(b) => parse_input(schema, path, Input::Bytes(b)),
+        Content::Unreadable(why) => {
+            let d = Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {why}"))
+                .with_label("this file was not read")
+                .with_help("check that the file is readable");
+            FileFacts::unread(schema, path, d)
+        }
         Content::Stream { path: file, len, .. } => match std::fs::File::open(file) {
             Ok(f) => {
                 let f = Progress::new(f, path, *len);
@@ -761,13 +772,28 @@ impl<'s> Loader<'s> {
     }
 
     /// Reports `unknown-record-kind` for `name`; `label` says what was not read because of it,
-    /// and `help_tail` how to fix it.
-    fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str) {
+    /// and `help_tail` how to fix it. `lost` records were written under the name, at `line`.
+    ///
+    /// A name close to a declared kind's is most likely a misspelling of it: the records under
+    /// it are records of that kind that were not read, so that kind is incomplete. (A name far
+    /// from every kind is taken as data the policy does not describe.)
+    fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str, lost: usize, line: u32) {
         let names = self.schema.records.iter().map(|r| r.name.as_str());
-        let help = match did_you_mean(name, names) {
+        let near = did_you_mean(name, names);
+        let help = match near {
             Some(s) => format!("did you mean `{s}`? {help_tail}"),
             None => format!("the record kinds are {}; {help_tail}", list(self.schema.records.iter().map(|r| &*r.name))),
         };
+        if let Some(kind) = near.and_then(|s| self.kinds.get(s).copied())
+            && lost > 0
+        {
+            let reason = format!(
+                "written under the name `{}`, which no record kind has (did you mean `{}`?)",
+                clip(name),
+                self.record(kind).name
+            );
+            self.lose(kind, line, &reason, Some(lost));
+        }
         let d =
             Diagnostic::error("unknown-record-kind", &self.path, span, format!("unknown record kind `{}`", clip(name)))
                 .with_label(label)

@@ -345,7 +345,9 @@ impl<'l, 's, 't, F: Format> Reader<'l, 's, 't, F> {
                         KindVal::Other(_) => 0,
                     };
                     let label = format!("{} not read under this name", super::records(n));
-                    self.loader.unknown_kind(name, name_span, label, "the record kinds are declared by `record` items");
+                    let line = self.line(name_span);
+                    let help = "the record kinds are declared by `record` items";
+                    self.loader.unknown_kind(name, name_span, label, help, n, line);
                 }
             }
         }

@@ -286,7 +286,7 @@ fn read_sheet(
             "this sheet is read as `{sheet}` records, after its name; its {} not read",
             super::records(records)
         );
-        loader.unknown_kind(trim(sheet), Span::default(), label, &tail);
+        loader.unknown_kind(trim(sheet), Span::default(), label, &tail, records, 0);
         loader.cell = None;
         return;
     };
