@@ -204,8 +204,10 @@ impl Walker {
                     }
                     Ok(m) if wanted => out.extend(self.file(&p, &m)?),
                     Ok(_) => {}
-                    // A broken link or an unreadable entry with an input's name is input lost.
-                    Err(e) if wanted => return Err(io_error(&p, &e)),
+                    // A broken link or an unreadable entry with an input's name is input lost:
+                    // it is listed, and reading it says why it cannot be read (a fact file is
+                    // then loaded as unread, so the report shows what it affects).
+                    Err(_) if wanted => out.push(p),
                     Err(_) => {}
                 }
             }
