@@ -4,48 +4,15 @@
 //! by a counting allocator around the load (a test binary of its own, so that no other test
 //! allocates at the same time).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Read;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 use writ::facts::{self, Schema};
 
-/// The system allocator, counting the bytes in use and the most ever in use.
-struct Counting;
-
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = IN_USE.fetch_add(layout.size(), Relaxed) + layout.size();
-            PEAK.fetch_max(now, Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        IN_USE.fetch_sub(layout.size(), Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-const MIB: usize = 1024 * 1024;
-
-const POLICY: &str = r#"plan 規模 "memory test plan" {
-  period 2019-01-01 .. 2019-12-31
-}
-record 讀數 key 編號 dated 日期 {
-  編號: number
-  日期: date
-  PM10: ug/m3
-}
-"#;
+#[path = "common/counting.rs"]
+mod counting;
+use counting::{IN_USE, MIB, PEAK, POLICY};
 
 /// `lines` lines of garbage made on the fly, never held: lines that are not JSON, and records
 /// whose key is not a number, in turn.

@@ -141,11 +141,7 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
         let detailed = v.status != Status::Satisfied && v.status != Status::Met && v.status != Status::Fulfilled;
         if detailed {
             for e in &v.evidence {
-                let verdict = match e.holds {
-                    Some(true) => "holds",
-                    Some(false) => "does not hold",
-                    None => "cannot be decided",
-                };
+                let verdict = holds_word(e.holds);
                 let _ = writeln!(
                     out,
                     "      {} = {}; {} {}: {verdict}",
@@ -250,11 +246,7 @@ pub fn explain(v: &Verdict, as_of: crate::value::Date) -> String {
     if !v.evidence.is_empty() || !v.computed.is_empty() {
         let _ = writeln!(out, "  evidence:");
         for e in &v.evidence {
-            let holds = match e.holds {
-                Some(true) => "holds",
-                Some(false) => "does not hold",
-                None => "cannot be decided",
-            };
+            let holds = holds_word(e.holds);
             let _ = writeln!(
                 out,
                 "    {} = {} {} {} = {}: {holds}",
@@ -305,5 +297,14 @@ fn why(v: &Verdict, as_of: crate::value::Date) -> String {
         Status::Exempt => v.reason.clone().unwrap_or_else(|| "an exemption applies".into()),
         Status::NotApplicable => v.reason.clone().unwrap_or_else(|| "the requirement does not apply".into()),
         Status::Unknown => format!("a fact it needs is missing{detail}"),
+    }
+}
+
+/// Whether a comparison of the evidence holds, in words.
+fn holds_word(holds: Option<bool>) -> &'static str {
+    match holds {
+        Some(true) => "holds",
+        Some(false) => "does not hold",
+        None => "cannot be decided",
     }
 }
