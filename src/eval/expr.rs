@@ -43,6 +43,15 @@ struct Index {
     absent: Vec<u32>,
 }
 
+/// Rows of a kind grouped by the value a chain of fields reaches (see [`Ev::path_index`]).
+struct PathIndex {
+    rows: rustc_hash::FxHashMap<Value, Arc<[u32]>>,
+    /// Rows whose chain could not be read (a field unreadable, a required one missing): each
+    /// may or may not match, so it is a candidate of every lookup and, should the rest of the
+    /// filter not rule it out, makes the aggregate `unknown` as a scan would.
+    doubtful: Arc<[u32]>,
+}
+
 pub(crate) struct Ev<'m> {
     pub model: &'m Model,
     pub facts: &'m Facts,
@@ -53,6 +62,7 @@ pub(crate) struct Ev<'m> {
     /// the end of an agenda's window.
     pub through: Date,
     indexes: HashMap<(u32, u32), Index>,
+    path_indexes: HashMap<FieldPath, PathIndex>,
     pub statuses: StatusIndex,
     pub clause_index: HashMap<String, u32>,
     /// Which rows some verdict read, per kind: `used[kind][row]`.
@@ -73,6 +83,7 @@ impl<'m> Ev<'m> {
             horizon: as_of,
             through: as_of,
             indexes: HashMap::new(),
+            path_indexes: HashMap::new(),
             statuses: HashMap::new(),
             clause_index: HashMap::new(),
             used: facts.tables.iter().map(|t| vec![false; t.origins.len()]).collect(),
@@ -645,7 +656,7 @@ impl<'m> Ev<'m> {
         // A record whose date could not be read cannot be placed in time, and a record whose
         // filter field could not be read may or may not match: either makes the result unknown.
         let dated = self.model.records[kind as usize].dated;
-        for fi in dated.map(|d| d as u32).into_iter().chain(a.index.iter().map(|(fi, _)| *fi)) {
+        for fi in dated.map(|d| d as u32).into_iter().chain(a.index.iter().map(|(path, _)| path[0].1)) {
             if let Some(row) = self.first_bad(kind, fi) {
                 return R::Unknown(format!(
                     "{}, so the {} cannot be known",
@@ -656,11 +667,28 @@ impl<'m> Ev<'m> {
         }
         // Candidate rows: from the index when the filter has `field == value` parts.
         let mut candidates: Option<Arc<[u32]>> = None;
-        for (fi, e) in &a.index {
+        // Candidates whose field chain could not be read, with the chain.
+        let mut doubtful: rustc_hash::FxHashMap<u32, &FieldPath> = Default::default();
+        for (path, e) in &a.index {
             let key = match self.eval(e, env) {
                 R::V(v) => v,
                 other => return unknown(other),
             };
+            if path.len() > 1 {
+                let idx = self.path_index(path);
+                let found: &[u32] = idx.rows.get(&normalize_key(&key)).map_or(&[], |r| r);
+                let rows: Arc<[u32]> = if idx.doubtful.is_empty() {
+                    Arc::from(found)
+                } else {
+                    doubtful.extend(idx.doubtful.iter().map(|&r| (r, path)));
+                    let mut all: Vec<u32> = found.iter().chain(idx.doubtful.iter()).copied().collect();
+                    all.sort_unstable();
+                    Arc::from(all)
+                };
+                candidates = Some(intersect(candidates, rows));
+                continue;
+            }
+            let fi = &path[0].1;
             let model = self.model;
             let optional = model.records[kind as usize].fields[*fi as usize].optional;
             let idx = self.index(kind, *fi);
@@ -674,13 +702,7 @@ impl<'m> Ev<'m> {
                 ));
             }
             let rows: Arc<[u32]> = idx.rows.get(&normalize_key(&key)).cloned().unwrap_or_else(|| Arc::from([]));
-            candidates = Some(match candidates {
-                None => rows,
-                Some(prev) => {
-                    let set: HashSet<u32> = rows.iter().copied().collect();
-                    prev.iter().copied().filter(|r| set.contains(r)).collect()
-                }
-            });
+            candidates = Some(intersect(candidates, rows));
         }
         let rows: Arc<[u32]> =
             candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
@@ -739,6 +761,19 @@ impl<'m> Ev<'m> {
                 }
             }
             env[slot] = Some(R::V(Value::Ref(kind, row)));
+            // A row whose chain could not be read matches unless the rest of the filter rules it
+            // out (`false and unknown` is false): then the result cannot be known.
+            if let Some(path) = doubtful.get(&row) {
+                let rest = match &a.filter {
+                    Some(f) => self.eval(f, env),
+                    None => R::V(Value::Bool(true)),
+                };
+                match rest {
+                    R::V(Value::Bool(false)) | R::Absent(_) => continue,
+                    R::Unknown(why) => return R::Unknown(why),
+                    R::V(_) => return unknown(self.follow(path, row)),
+                }
+            }
             if let Some(f) = &a.filter {
                 match self.eval(f, env) {
                     R::V(Value::Bool(true)) => {}
@@ -826,6 +861,60 @@ impl<'m> Ev<'m> {
         }
     }
 
+    /// Rows of a kind grouped by the value at the end of a chain of fields read through
+    /// references (`銷售企業.名稱`), built once per chain and shared by every subject: one pass
+    /// over the rows where a filter `銷售企業.名稱 == 名稱` would scan them all per subject.
+    fn path_index(&mut self, path: &FieldPath) -> &PathIndex {
+        if !self.path_indexes.contains_key(path) {
+            let built = self.build_path_index(path);
+            self.path_indexes.insert(path.clone(), built);
+        }
+        &self.path_indexes[path]
+    }
+
+    fn build_path_index(&self, path: &FieldPath) -> PathIndex {
+        let (kind, _) = path[0];
+        let mut rows: rustc_hash::FxHashMap<Value, Vec<u32>> = Default::default();
+        let mut doubtful = Vec::new();
+        for row in 0..self.facts.tables[kind as usize].origins.len() as u32 {
+            match self.follow(path, row) {
+                R::V(v) => rows.entry(normalize_key(&v)).or_default().push(row),
+                R::Absent(_) => {}
+                R::Unknown(_) => doubtful.push(row),
+            }
+        }
+        PathIndex { rows: rows.into_iter().map(|(k, v)| (k, Arc::from(v))).collect(), doubtful: Arc::from(doubtful) }
+    }
+
+    /// The value a chain of fields reaches from a row, as the filter would read it: absent
+    /// where an optional field has none, unknown where a field could not be read or a required
+    /// one is missing.
+    fn follow(&self, path: &FieldPath, row: u32) -> R {
+        let (mut k, mut r) = (path[0].0, row);
+        for (i, &(pk, fi)) in path.iter().enumerate() {
+            debug_assert_eq!(pk, k);
+            let table = &self.facts.tables[k as usize];
+            let v = match &table.columns[fi as usize][r as usize] {
+                Some(v) => v,
+                None if table.bad_cell(r, fi).is_some() => return R::Unknown(self.bad_cell_reason(k, r, fi)),
+                None => {
+                    let rec = &self.model.records[k as usize];
+                    let f = &rec.fields[fi as usize];
+                    let why = format!("{}[{}].{} is missing", rec.name, table.origins[r as usize].key, f.name);
+                    return if f.optional { R::Absent(why) } else { R::Unknown(why) };
+                }
+            };
+            if i + 1 == path.len() {
+                return R::V(v.clone());
+            }
+            match v {
+                Value::Ref(nk, nr) => (k, r) = (*nk, *nr),
+                _ => return R::Unknown("not a record".into()),
+            }
+        }
+        R::Unknown("an empty field path".into())
+    }
+
     fn index(&mut self, kind: u32, field: u32) -> &Index {
         let facts = self.facts;
         self.indexes.entry((kind, field)).or_insert_with(|| {
@@ -840,6 +929,17 @@ impl<'m> Ev<'m> {
             }
             Index { rows: rows.into_iter().map(|(k, v)| (k, Arc::from(v))).collect(), absent }
         })
+    }
+}
+
+/// The rows in both sets, in the order of the first; the second alone when there is no first.
+fn intersect(prev: Option<Arc<[u32]>>, rows: Arc<[u32]>) -> Arc<[u32]> {
+    match prev {
+        None => rows,
+        Some(prev) => {
+            let set: HashSet<u32> = rows.iter().copied().collect();
+            prev.iter().copied().filter(|r| set.contains(r)).collect()
+        }
     }
 }
 

@@ -2991,27 +2991,23 @@ fn plural_args(n: &std::ops::RangeInclusive<usize>) -> String {
 
 /// Splits a filter into `record.field == value` lookups (value independent of the record)
 /// and the remaining condition.
-fn split_index(filter: TExpr, slot: u32) -> (Vec<(u32, TExpr)>, Option<TExpr>) {
+fn split_index(filter: TExpr, slot: u32) -> (Vec<(FieldPath, TExpr)>, Option<TExpr>) {
     let mut conj = Vec::new();
     flatten_and(filter, &mut conj);
     let mut index = Vec::new();
     let mut rest: Vec<TExpr> = Vec::new();
     for c in conj {
         if let TKind::Binary(BinOp::Eq, l, r) = &c.kind {
-            let field_of = |e: &TExpr| match &e.kind {
-                TKind::Field(b, _, fi) if matches!(b.kind, TKind::Local(s) if s == slot) => Some(*fi),
-                _ => None,
-            };
-            if let Some(fi) = field_of(l)
+            if let Some(path) = field_path(l, slot)
                 && !reads_slot(r, slot)
             {
-                index.push((fi, (**r).clone()));
+                index.push((path, (**r).clone()));
                 continue;
             }
-            if let Some(fi) = field_of(r)
+            if let Some(path) = field_path(r, slot)
                 && !reads_slot(l, slot)
             {
-                index.push((fi, (**l).clone()));
+                index.push((path, (**l).clone()));
                 continue;
             }
         }
@@ -3022,6 +3018,22 @@ fn split_index(filter: TExpr, slot: u32) -> (Vec<(u32, TExpr)>, Option<TExpr>) {
         TExpr { kind: TKind::Binary(BinOp::And, Box::new(a), Box::new(b)), ty: Ty::Bool, unit: None, span }
     });
     (index, rest)
+}
+
+/// The fields read from the record bound to `slot`, through references: `x.銷售企業.名稱` is
+/// `[(煤質抽檢, 銷售企業), (散煤銷售企業, 名稱)]`. `None` for anything but such a chain.
+fn field_path(e: &TExpr, slot: u32) -> Option<FieldPath> {
+    match &e.kind {
+        TKind::Field(b, kind, fi) => {
+            let mut path = match &b.kind {
+                TKind::Local(s) if *s == slot => vec![],
+                _ => field_path(b, slot)?,
+            };
+            path.push((*kind, *fi));
+            Some(path)
+        }
+        _ => None,
+    }
 }
 
 fn flatten_and(e: TExpr, out: &mut Vec<TExpr>) {

@@ -273,8 +273,10 @@ fn expr(m: &Model, e: &TExpr) -> String {
             if let Some(v) = &a.value {
                 let _ = write!(s, ": {}", expr(m, v));
             }
-            for (f, x) in &a.index {
-                let _ = write!(s, " index {} == {}", m.records[a.kind as usize].fields[*f as usize].name, expr(m, x));
+            for (path, x) in &a.index {
+                let fields: Vec<&str> =
+                    path.iter().map(|&(k, f)| m.records[k as usize].fields[f as usize].name.as_str()).collect();
+                let _ = write!(s, " index {} == {}", fields.join("."), expr(m, x));
             }
             if let Some(f) = &a.filter {
                 let _ = write!(s, " where {}", expr(m, f));

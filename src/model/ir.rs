@@ -304,6 +304,10 @@ impl AggFunc {
     }
 }
 
+/// Fields read one after another from a record through references, each as (the record kind
+/// it is read from, the field): never empty.
+pub type FieldPath = Vec<(RecordId, u32)>;
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Aggregate {
     pub func: AggFunc,
@@ -312,9 +316,10 @@ pub struct Aggregate {
     pub slot: u32,
     /// The summed / averaged value (or the share's condition).
     pub value: Option<TExpr>,
-    /// `field == EXPR` conjuncts of the filter whose right side does not read the record:
-    /// answered from an index built once per (kind, field).
-    pub index: Vec<(u32, TExpr)>,
+    /// `field == EXPR` conjuncts of the filter whose other side does not read the record,
+    /// the field read directly (`名稱 == s`) or through references (`銷售企業.名稱 == 名稱`):
+    /// answered from an index built once per (kind, field path) and shared by every subject.
+    pub index: Vec<(FieldPath, TExpr)>,
     /// What remains of the filter.
     pub filter: Option<TExpr>,
     pub during: Option<TPeriod>,
