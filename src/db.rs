@@ -81,17 +81,57 @@ pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
     Checked { model, diagnostics }
 }
 
+/// The part of a checked model that fact files are read against (see [`Schema`]), owned so
+/// that it is a query of its own: an edit that leaves the record kinds, enums, units, parties
+/// and time zone as they were leaves it equal, salsa backdates it, and no fact file is read
+/// again. (A record's declaration is part of it with its place, so an edit above a record in
+/// the same file, which moves it, reads the facts again.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactSchema {
+    records: Vec<model::RecordDecl>,
+    enums: Vec<model::EnumDecl>,
+    units: crate::units::UnitTable,
+    parties: Vec<model::PartyDecl>,
+    utc_offset: i32,
+}
+
+impl FactSchema {
+    pub fn of(m: &Model) -> FactSchema {
+        let s = Schema::of(m);
+        FactSchema {
+            records: s.records.to_vec(),
+            enums: s.enums.to_vec(),
+            units: s.units.clone(),
+            parties: s.parties.to_vec(),
+            utc_offset: s.utc_offset,
+        }
+    }
+
+    pub fn schema(&self) -> Schema<'_> {
+        Schema {
+            records: &self.records,
+            enums: &self.enums,
+            units: &self.units,
+            parties: &self.parties,
+            utc_offset: self.utc_offset,
+        }
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn fact_schema(db: &dyn salsa::Database, package: Package) -> FactSchema {
+    FactSchema::of(&package_model(db, package).model)
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn fact_file(db: &dyn salsa::Database, file: FactFile) -> FileFacts {
-    let m = &package_model(db, *file.package(db)).model;
-    let schema = Schema::of(m);
+    let schema = fact_schema(db, *file.package(db)).schema();
     facts::parse_content(&schema, file.path(db), file.content(db))
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn fact_set(db: &dyn salsa::Database, set: FactSet) -> Facts {
-    let m = &package_model(db, *set.package(db)).model;
-    let schema = Schema::of(m);
+    let schema = fact_schema(db, *set.package(db)).schema();
     let files: Vec<&FileFacts> = set.files(db).iter().map(|f| fact_file(db, *f)).collect();
     facts::link(&schema, &files)
 }

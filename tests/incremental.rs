@@ -63,3 +63,48 @@ fn incremental_and_cold_runs_agree() {
     let cold = db::package_model(&cold_db, Package::new(&cold_db, vec![a2, b2])).clone();
     assert_eq!(warm, cold);
 }
+
+const RECORDS: &str = "record 爐 key 編號 { 編號: text 顆粒物: mg/m3 }\n";
+const RULE: &str = "clause c \"t\" { cite \"1\" \"x\" lead 甲局 for k in 爐 { must k.顆粒物 <= 30 mg/m3 } }\n";
+const FACTS: &str = r#"{ "爐": [ { "編號": "1", "顆粒物": 25 }, { "編號": "2", "顆粒物": 35 } ] }"#;
+
+/// A package of three files (plan, records, one clause) and one fact file, loaded once.
+fn with_facts(db: &Database) -> (SourceFile, SourceFile, Package, db::FactSet) {
+    let plan = SourceFile::new(db, Arc::from("a.writ"), Arc::from(PLAN));
+    let records = SourceFile::new(db, Arc::from("b.writ"), Arc::from(RECORDS));
+    let clause = SourceFile::new(db, Arc::from("c.writ"), Arc::from(RULE));
+    let pkg = Package::new(db, vec![plan, records, clause]);
+    let file = db::FactFile::new(db, pkg, Arc::from("facts.json"), writ::facts::Content::text(FACTS));
+    let set = db::FactSet::new(db, pkg, vec![file]);
+    assert!(!db::package_model(db, pkg).has_errors());
+    assert_eq!(db::fact_set(db, set).tables[0].len(), 2);
+    (records, clause, pkg, set)
+}
+
+#[test]
+fn editing_a_clause_reads_no_fact_file_again() {
+    let mut db = Database::default();
+    let (_records, clause, pkg, set) = with_facts(&db);
+    db.enable_log();
+    clause.set_text(&mut db).to(Arc::from(RULE.replace("30 mg/m3", "20 mg/m3")));
+    assert!(!db::package_model(&db, pkg).has_errors());
+    assert_eq!(db::fact_set(&db, set).tables[0].len(), 2);
+    let log = db.take_log();
+    assert_eq!(executed(&log, "package_model"), 1, "the model is re-checked: {log:?}");
+    assert_eq!(executed(&log, "fact_schema"), 1, "the schema is derived again, and is equal: {log:?}");
+    assert_eq!(executed(&log, "fact_file"), 0, "no fact file is read again: {log:?}");
+    assert_eq!(executed(&log, "fact_set"), 0, "nor linked again: {log:?}");
+}
+
+#[test]
+fn editing_a_record_reads_the_fact_files_again() {
+    let mut db = Database::default();
+    let (records, _clause, pkg, set) = with_facts(&db);
+    db.enable_log();
+    records.set_text(&mut db).to(Arc::from(RECORDS.replace("顆粒物: mg/m3", "顆粒物: mg/m3 備註?: text")));
+    assert!(!db::package_model(&db, pkg).has_errors());
+    assert_eq!(db::fact_set(&db, set).tables[0].len(), 2);
+    let log = db.take_log();
+    assert_eq!(executed(&log, "fact_file"), 1, "the schema changed, so the file is read against it: {log:?}");
+    assert_eq!(executed(&log, "fact_set"), 1, "{log:?}");
+}
