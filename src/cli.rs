@@ -414,23 +414,25 @@ pub struct FactFiles<'a> {
     /// The encoding of CSV files that are not UTF-8, as declared (`--encoding gbk`) instead of
     /// detected.
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// How many threads read the files; `None` is [`threads`].
+    pub threads: Option<usize>,
 }
 
 impl<'a> From<&'a [PathBuf]> for FactFiles<'a> {
     fn from(paths: &'a [PathBuf]) -> Self {
-        FactFiles { paths, encoding: None }
+        FactFiles { paths, encoding: None, threads: None }
     }
 }
 
 impl<'a> From<&'a Vec<PathBuf>> for FactFiles<'a> {
     fn from(paths: &'a Vec<PathBuf>) -> Self {
-        FactFiles { paths, encoding: None }
+        FactFiles { paths, encoding: None, threads: None }
     }
 }
 
 impl<'a, const N: usize> From<&'a [PathBuf; N]> for FactFiles<'a> {
     fn from(paths: &'a [PathBuf; N]) -> Self {
-        FactFiles { paths, encoding: None }
+        FactFiles { paths, encoding: None, threads: None }
     }
 }
 
@@ -560,6 +562,7 @@ pub fn evaluate_through<'a>(
         return Err(fail(errors, &loaded.sources, style));
     }
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
+    read_in_parallel(&loaded.db, &files, facts.threads.unwrap_or_else(threads));
     let mut fact_diags: Vec<Diagnostic> = std::mem::take(&mut loaded.warnings);
     fact_diags.extend(walker.warnings);
     for f in &files {
@@ -583,6 +586,48 @@ pub fn evaluate_through<'a>(
     all.extend(fact_diags);
     let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
     Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected, flawed, diagnostics })
+}
+
+/// How many threads reading and evaluating may use: `WRIT_THREADS` when it is set to a
+/// positive number, else the cores the machine has.
+pub fn threads() -> usize {
+    match std::env::var("WRIT_THREADS").ok().and_then(|n| n.trim().parse::<usize>().ok()) {
+        Some(n) if n > 0 => n,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// Reads the fact files on `threads` threads, each through its own handle on the database,
+/// so that the sequential pass after it finds every file read. Files are handed out one at a
+/// time, largest first, so one large file does not leave a thread idle at the end; what each
+/// file gives does not depend on the order, so the output is the same on any number of threads.
+fn read_in_parallel(db: &Database, files: &[FactFile], threads: usize) {
+    let threads = threads.min(files.len());
+    if threads < 2 {
+        return;
+    }
+    let size = |c: &facts::Content| match c {
+        facts::Content::Text { text, .. } => text.len() as u64,
+        facts::Content::Bytes(b) => b.len() as u64,
+        facts::Content::Stream { len, .. } => *len,
+        facts::Content::Unreadable(_) => 0,
+    };
+    let mut order: Vec<(u64, FactFile)> = files.iter().map(|f| (size(f.content(db)), *f)).collect();
+    order.sort_by_key(|o| std::cmp::Reverse(o.0));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let db = db.clone();
+            let (order, next) = (&order, &next);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((_, f)) = order.get(i) else { break };
+                    db::fact_file(&db, *f);
+                }
+            });
+        }
+    });
 }
 
 /// The outcome of a command that could not evaluate its input. With `--format json`, a program

@@ -46,7 +46,7 @@ struct Facts {
 
 impl Facts {
     fn files(&self) -> cli::FactFiles<'_> {
-        cli::FactFiles { paths: &self.paths, encoding: self.encoding }
+        cli::FactFiles { paths: &self.paths, encoding: self.encoding, threads: None }
     }
 }
 
