@@ -139,9 +139,10 @@ fn tables(files: &[FileFacts]) -> Vec<Plain> {
         .tables
         .iter()
         .map(|t| {
-            let mut keys: Vec<(Arc<str>, u32)> = t.by_key.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let mut keys: Vec<(Arc<str>, u32)> = t.by_key.iter().map(|(k, v)| (k.into(), v)).collect();
             keys.sort();
-            (t.columns.clone(), keys, t.rejected.len())
+            let columns = t.columns.iter().map(|c| c.iter().collect()).collect();
+            (columns, keys, t.rejected.len())
         })
         .collect()
 }

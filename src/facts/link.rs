@@ -2,7 +2,7 @@
 //! references resolved to rows.
 
 use super::diag::{Capped, clip, did_you_mean};
-use super::{Cell, Facts, FileFacts, RawRow, Rejected, RowOrigin, Schema, Table, key_text};
+use super::{Cell, ColumnBuilder, Facts, FileFacts, Keys, RawRow, Rejected, Schema, Table, key_text};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::{RecordId, Ty};
 use crate::value::Value;
@@ -102,8 +102,7 @@ struct Linker<'a, 'f> {
     diags: Capped,
     /// Per kind: the rows with a key not seen before, in file order.
     candidates: Vec<Vec<Candidate<'f>>>,
-    /// Per kind: key → index into `candidates`. Becomes the table's `by_key` as it is when
-    /// no candidate of the kind is rejected, since candidates then keep their indices as rows.
+    /// Per kind: key → index into `candidates`.
     by_key: Vec<HashMap<Arc<str>, u32>>,
     /// Per kind: the reference fields, with the kind each refers to.
     ref_fields: Vec<Vec<(usize, RecordId)>>,
@@ -514,14 +513,15 @@ impl<'f> Linker<'_, 'f> {
                 ref_slot[field] = Some(j);
             }
             let table = &mut self.tables[k];
-            let mut by_key = std::mem::take(&mut self.by_key[k]);
-            if renumber[k].is_some() {
-                by_key.retain(|_, ci| row_of(k as RecordId, *ci) != NONE);
-                by_key.values_mut().for_each(|ci| *ci = row_of(k as RecordId, *ci));
-            }
-            table.by_key = by_key;
-            let alive = table.by_key.len();
-            table.columns = (0..rec.fields.len()).map(|_| Vec::with_capacity(alive)).collect();
+            // The rows keep the candidates' order, less those rejected above.
+            let alive = match &renumber[k] {
+                Some(map) => map.iter().filter(|&&row| row != NONE).count(),
+                None => cands.len(),
+            };
+            // Linking is done with the candidates' keys: the table's own index replaces them.
+            self.by_key[k] = HashMap::default();
+            table.by_key = Keys::with_capacity(alive);
+            let mut columns: Vec<ColumnBuilder> = rec.fields.iter().map(|f| ColumnBuilder::new(&f.ty, alive)).collect();
             table.bad_by_field = vec![0; rec.fields.len()];
             table.first_bad = vec![None; rec.fields.len()];
             table.origins.reserve(alive);
@@ -539,10 +539,11 @@ impl<'f> Linker<'_, 'f> {
                     table.rejected.push(rejected);
                     continue;
                 }
-                let row = table.origins.len() as u32;
-                table.origins.push(RowOrigin { file: c.file, line: c.row.line, key: c.key.clone() });
+                let row = table.by_key.push(&c.key);
+                debug_assert_eq!(row_of(k as RecordId, ci as u32), row);
+                table.origins.push(c.file, c.row.line);
                 let mut flawed = false;
-                for (field, column) in table.columns.iter_mut().enumerate() {
+                for (field, column) in columns.iter_mut().enumerate() {
                     let bad = |why: &Arc<str>| (row, field as u32, why.clone());
                     let (value, bad) = match c.row.values.get(field) {
                         None | Some(None) => (None, None),
@@ -578,6 +579,8 @@ impl<'f> Linker<'_, 'f> {
                     table.flawed += 1;
                 }
             }
+            table.columns = columns.into_iter().map(ColumnBuilder::finish).collect();
+            table.by_key.shrink();
         }
         Facts {
             files: self.files.iter().map(|f| f.path.clone()).collect(),

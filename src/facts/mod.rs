@@ -22,6 +22,7 @@
 //! Every format hands its values to one conversion (`convert`), so units, percentages, dates,
 //! yes/no, enums, parties and references read the same whatever the format.
 
+mod column;
 mod convert;
 mod csv;
 mod diag;
@@ -30,6 +31,7 @@ mod link;
 mod tree;
 mod xlsx;
 
+pub use column::{Bits, Column, ColumnBuilder, Keys, Origins};
 pub use link::link;
 /// A decimal number read exactly (`31`, `0.5`, `1.5e3`), or `None` when it does not fit a
 /// decimal without rounding; shared with the checker for numbers written in policies.
@@ -232,11 +234,12 @@ pub struct Facts {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// The accepted records of one kind, stored by column.
+/// The accepted records of one kind, stored by column (see [`Column`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
-    /// `columns[field][row]`; `None` is absent, or unreadable when `bad` holds the cell.
-    pub columns: Vec<Vec<Option<Value>>>,
+    /// One per field, in declaration order; a cell is absent, or unreadable when `bad` holds
+    /// it. Read through [`Table::get`] and the typed accessors.
+    pub columns: Vec<Column>,
     /// Cells whose value could not be read, by `(row, field)`, with the reason: the field is
     /// unknown, not absent, and its record is kept.
     pub bad: rustc_hash::FxHashMap<(u32, u32), Arc<str>>,
@@ -246,9 +249,10 @@ pub struct Table {
     pub first_bad: Vec<Option<u32>>,
     /// How many rows have at least one unreadable field.
     pub flawed: usize,
-    pub by_key: rustc_hash::FxHashMap<Arc<str>, u32>,
+    /// Each row's key, and the row of each key.
+    pub by_key: Keys,
     /// Where each row came from, by row.
-    pub origins: Vec<RowOrigin>,
+    pub origins: Origins,
     pub rejected: Vec<Rejected>,
     /// Records read, accepted or not: always `origins.len() + rejected_count()`.
     pub loaded: usize,
@@ -261,12 +265,12 @@ pub struct Table {
 }
 
 /// Where an accepted row was read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RowOrigin {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowOrigin<'a> {
     /// Index into [`Facts::files`].
     pub file: u32,
     pub line: u32,
-    pub key: Arc<str>,
+    pub key: &'a str,
 }
 
 impl Facts {
@@ -274,20 +278,62 @@ impl Facts {
     ///
     /// # Panics
     /// If `kind` or `row` is out of range: both come from this store, so that is a bug.
-    pub fn key_of(&self, kind: RecordId, row: u32) -> &Arc<str> {
-        &self.tables[kind as usize].origins[row as usize].key
+    pub fn key_of(&self, kind: RecordId, row: u32) -> &str {
+        self.tables[kind as usize].key(row)
     }
 
     /// The value of one field of one row, or `None` when the fact file left it absent.
     ///
     /// # Panics
-    /// If `kind`, `row` or `field` is out of range.
-    pub fn value(&self, kind: RecordId, row: u32, field: usize) -> Option<&Value> {
-        self.tables[kind as usize].columns[field][row as usize].as_ref()
+    /// If `kind` or `field` is out of range.
+    pub fn value(&self, kind: RecordId, row: u32, field: usize) -> Option<Value> {
+        self.tables[kind as usize].get(field, row)
     }
 }
 
 impl Table {
+    /// The value of `field` in `row`, or `None` when it is absent or unreadable (see
+    /// [`Table::bad_cell`]).
+    ///
+    /// # Panics
+    /// If `field` is out of range.
+    pub fn get(&self, field: usize, row: u32) -> Option<Value> {
+        self.columns[field].get(row as usize)
+    }
+
+    /// The date in `field` of `row`, when it holds one.
+    ///
+    /// # Panics
+    /// If `field` is out of range.
+    pub fn date(&self, field: usize, row: u32) -> Option<crate::value::Date> {
+        self.columns[field].date(row as usize)
+    }
+
+    /// The row of the given kind that `field` of `row` refers to, when it holds a reference.
+    ///
+    /// # Panics
+    /// If `field` is out of range.
+    pub fn reference(&self, field: usize, row: u32) -> Option<(RecordId, u32)> {
+        self.columns[field].reference(row as usize)
+    }
+
+    /// The key of `row`.
+    ///
+    /// # Panics
+    /// If `row` is out of range.
+    pub fn key(&self, row: u32) -> &str {
+        self.by_key.key(row)
+    }
+
+    /// Where `row` was read, with its key.
+    ///
+    /// # Panics
+    /// If `row` is out of range.
+    pub fn origin(&self, row: u32) -> RowOrigin<'_> {
+        let r = row as usize;
+        RowOrigin { file: self.origins.file[r], line: self.origins.line[r], key: self.by_key.key(row) }
+    }
+
     /// Why the field of a row could not be read, when it could not.
     pub fn bad_cell(&self, row: u32, field: u32) -> Option<&Arc<str>> {
         if self.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) { self.bad.get(&(row, field)) } else { None }
@@ -304,6 +350,15 @@ impl Table {
     }
     pub fn is_empty(&self) -> bool {
         self.origins.is_empty()
+    }
+
+    /// The bytes the rows hold on the heap: columns, keys and origins (not the rejected
+    /// records, nor the unreadable cells' reasons).
+    pub fn heap_bytes(&self) -> usize {
+        self.columns.iter().map(Column::heap_bytes).sum::<usize>()
+            + self.columns.capacity() * std::mem::size_of::<Column>()
+            + self.by_key.heap_bytes()
+            + self.origins.heap_bytes()
     }
 }
 
