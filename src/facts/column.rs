@@ -187,9 +187,18 @@ impl Column {
     }
 }
 
-/// `mantissa / 10^scale`, normalized.
-fn fixed(mantissa: i64, scale: u32) -> Decimal {
-    Decimal::from_i128_with_scale(mantissa as i128, scale).normalize()
+/// `mantissa / 10^scale`, normalized: trailing zeros stripped, zero as `0`.
+fn fixed(mut mantissa: i64, mut scale: u32) -> Decimal {
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    Decimal::new(mantissa, scale)
+}
+
+/// Whether `n` is normalized: no trailing zeros after the point, and zero as `0`.
+fn is_normalized(n: Decimal) -> bool {
+    if n.is_zero() { n.scale() == 0 && !n.is_sign_negative() } else { n.scale() == 0 || n.mantissa() % 10 != 0 }
 }
 
 /// Builds a [`Column`] a row at a time.
@@ -315,7 +324,7 @@ impl ColumnBuilder {
 /// when `n` has more decimal places. `false`, with nothing changed, when `n` is not normalized
 /// or some mantissa would not fit an `i64`.
 fn push_fixed(scale: &mut u32, mantissas: &mut Vec<i64>, n: Decimal) -> bool {
-    if n.normalize().serialize() != n.serialize() {
+    if !is_normalized(n) {
         return false;
     }
     let s = n.scale();
@@ -573,6 +582,23 @@ mod tests {
         let values = [num("9000000000"), num("0.0000000001")];
         let c = round_trip(&Ty::Number, &values);
         assert!(matches!(c.data, Data::Decimal(_)), "{:?}", c.data);
+    }
+
+    #[test]
+    fn normalized_is_what_normalize_gives() {
+        let mut neg_zero = Decimal::ZERO;
+        neg_zero.set_sign_negative(true);
+        let odd = [Decimal::new(0, 3), neg_zero, Decimal::new(-300, 2), Decimal::new(-3, 0), Decimal::new(105, 1)];
+        for n in
+            odd.into_iter().chain(["30.0", "31", "0.5", "-0.25", "100", "0"].map(|s| Decimal::from_str(s).unwrap()))
+        {
+            assert_eq!(is_normalized(n), n.normalize().serialize() == n.serialize(), "{n:?}");
+            let (m, s) = (n.normalize().mantissa() as i64, n.normalize().scale());
+            for extra in 0..3 {
+                let f = fixed(m * 10i64.pow(extra), s + extra);
+                assert_eq!(f.serialize(), n.normalize().serialize(), "{n:?}");
+            }
+        }
     }
 
     #[test]
