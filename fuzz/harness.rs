@@ -165,7 +165,7 @@ fn tables_consistent(schema: &Schema<'_>, files: &[FileFacts], linked: &Facts) {
         let read: usize = files
             .iter()
             .map(|f| {
-                f.rows.iter().filter(|r| r.kind as usize == k).count()
+                f.rows.count(k as u32)
                     + f.rejected.iter().filter(|r| r.kind as usize == k).count()
                     + f.unkept.iter().filter(|u| u.kind as usize == k).map(|u| u.lost.unwrap_or(0)).sum::<usize>()
             })

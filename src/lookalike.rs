@@ -140,12 +140,6 @@ fn named_keys(stmts: &[TStmt], f: &mut impl FnMut(u32, Arc<str>, Span)) {
 /// start of the file when the row cannot be found (a workbook's cells have no byte spans).
 fn key_place(facts: &Facts, files: &[&FileFacts], kind: u32, file: u32, line: u32) -> (Arc<str>, Span) {
     let path = facts.files.get(file as usize).cloned().unwrap_or_else(|| Arc::from("<facts>"));
-    let span = files
-        .iter()
-        .filter(|f| f.path == path)
-        .flat_map(|f| &f.rows)
-        .find(|r| r.kind == kind && r.line == line)
-        .map(|r| r.key_span)
-        .unwrap_or_default();
+    let span = files.iter().filter(|f| f.path == path).find_map(|f| f.rows.key_span_at(kind, line)).unwrap_or_default();
     (path, span)
 }

@@ -5,6 +5,9 @@
 //!
 //! 1. [`parse_file`] reads one file into [`FileFacts`]: rows of typed values, with references
 //!    to other records still held as key text, plus the rows it rejected and every diagnostic.
+//!    Each record is handed over as a [`RawRow`] and stored at once by column per kind
+//!    ([`Rows`], the same typed [`Column`]s as a table's), so a file's rows take little more
+//!    memory than their values.
 //! 2. [`link`] joins the files of one evaluation into [`Facts`]: one [`Table`] per record
 //!    kind, keys checked for duplicates across files, references resolved to rows.
 //!
@@ -28,11 +31,13 @@ mod csv;
 mod diag;
 mod json;
 mod link;
+mod rows;
 mod tree;
 mod xlsx;
 
 pub use column::{Bits, Column, ColumnBuilder, Keys, Origins};
 pub use link::link;
+pub use rows::{KindRows, Rows, RowsBuilder};
 /// A decimal number read exactly (`31`, `0.5`, `1.5e3`), or `None` when it does not fit a
 /// decimal without rounding; shared with the checker for numbers written in policies.
 pub(crate) fn exact_decimal(text: &str) -> Option<rust_decimal::Decimal> {
@@ -80,11 +85,12 @@ pub(crate) fn records(n: usize) -> String {
     if n == 1 { "1 record was".into() } else { format!("{n} records were") }
 }
 
-/// Rows read from one file; references to other records still hold the key text.
+/// Rows read from one file, by column ([`Rows`]); references to other records still hold the
+/// key text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileFacts {
     pub path: Arc<str>,
-    pub rows: Vec<RawRow>,
+    pub rows: Rows,
     pub rejected: Vec<Rejected>,
     /// Records the file held but that were never read (a syntax error, a line that is not
     /// UTF-8, a sheet refused): at most one per record kind, so its kind is incomplete.
@@ -180,7 +186,8 @@ impl Loss {
     }
 }
 
-/// One accepted record of one file.
+/// One accepted record of one file, as a reader hands it over; [`FileFacts::rows`] holds them
+/// by column ([`Rows`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawRow {
     pub kind: RecordId,
@@ -728,7 +735,7 @@ struct Loader<'s> {
     kinds: HashMap<&'s str, RecordId>,
     /// Per kind: field name → field index. Built once per file, so each value costs one lookup.
     fields: Vec<HashMap<&'s str, usize>>,
-    rows: Vec<RawRow>,
+    rows: RowsBuilder,
     rejected: Vec<Rejected>,
     /// How many of `rejected` have no key.
     keyless: usize,
@@ -781,7 +788,7 @@ impl<'s> Loader<'s> {
             path: path.clone(),
             kinds,
             fields,
-            rows: Vec::new(),
+            rows: RowsBuilder::default(),
             rejected: Vec::new(),
             keyless: 0,
             unkept: Vec::new(),
@@ -979,7 +986,8 @@ impl<'s> Loader<'s> {
         let row = std::mem::take(&mut self.row);
         if row.reasons.is_empty() {
             let key_span = row.key_span.unwrap_or(span);
-            self.rows.push(RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values });
+            let row = RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values };
+            self.rows.push(&self.schema, row);
         } else {
             let key = row.values[rec.key].as_ref().map(|c| key_text(&self.schema, &rec.fields[rec.key], c));
             self.push_rejected(Rejected { kind: row.kind, key, line: row.line, span, reason: row.reasons });
@@ -1084,7 +1092,7 @@ impl<'s> Loader<'s> {
     fn finish(self) -> FileFacts {
         FileFacts {
             path: self.path,
-            rows: self.rows,
+            rows: self.rows.finish(),
             rejected: self.rejected,
             unkept: self.unkept,
             losses: self.losses,

@@ -146,7 +146,7 @@ fn kiln(members: &str) -> (String, FileFacts) {
 fn kiln_value(member: &str, field: usize) -> Option<Value> {
     let (text, ff) = kiln(member);
     assert_eq!(codes(&ff, &text), Vec::<String>::new(), "{member}");
-    value(&ff.rows[0].values[field]).cloned()
+    value(&ff.rows.get(0).values[field]).cloned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,13 +166,13 @@ fn json_record_reads_every_type() {
     let ff = parse("facts.json", text);
     assert_eq!(codes(&ff, text), Vec::<String>::new());
     assert_eq!(ff.rows.len(), 2);
-    let e = &ff.rows[0];
+    let e = &ff.rows.get(0);
     assert_eq!((e.kind, e.line), (ENTERPRISE, 3));
     assert_eq!(value(&e.values[0]), Some(&Value::Text("陽泉市水泵廠".into())));
     assert_eq!(value(&e.values[1]), Some(&Value::Enum(2)));
     assert_eq!(value(&e.values[2]), Some(&Value::Bool(true)));
     assert_eq!(value(&e.values[3]), Some(&Value::Date(Date::from_ymd(2019, 9, 30).unwrap())));
-    let k = &ff.rows[1];
+    let k = &ff.rows.get(1);
     assert_eq!((k.kind, k.line), (KILN, 6));
     assert_eq!(&text[k.key_span.start as usize..k.key_span.end as usize], "\"K1\"");
     assert!(matches!(&k.values[K_OWNER], Some(Cell::UnresolvedRef { key, .. }) if &**key == "陽泉市水泵廠"));
@@ -294,8 +294,8 @@ fn text_and_references_accept_numbers_as_written() {
         r#"{"企業": [{"名稱": 1.50}], "工業爐窯": [{"編號": 7, "企業": 1.50}], "監測": [{"序號": 1.50, "爐窯": 7}]}"#;
     let ff = parse("f.json", text);
     assert_eq!(codes(&ff, text), Vec::<String>::new());
-    assert_eq!(value(&ff.rows[0].values[0]), Some(&Value::Text("1.50".into())));
-    assert!(matches!(&ff.rows[1].values[K_OWNER], Some(Cell::UnresolvedRef { key, .. }) if &**key == "1.50"));
+    assert_eq!(value(&ff.rows.get(0).values[0]), Some(&Value::Text("1.50".into())));
+    assert!(matches!(&ff.rows.get(1).values[K_OWNER], Some(Cell::UnresolvedRef { key, .. }) if &**key == "1.50"));
     // A number key is known by its decimal text.
     let facts = link(&schema(), &[ff]);
     assert_eq!(facts.key_of(READING, 0), "1.5");
@@ -351,10 +351,10 @@ fn enum_variants_are_exact() {
     let d = &ff.diagnostics[0];
     assert_eq!(d.message, "expected a `行業` value, found `焦炭`");
     assert_eq!(d.help.as_deref(), Some("did you mean `焦化`? `行業` is one of `焦化`, `建材`, `鑄造`"));
-    assert_eq!(value(&ff.rows[0].values[1]), Some(&Value::Enum(0)));
+    assert_eq!(value(&ff.rows.get(0).values[1]), Some(&Value::Enum(0)));
     // B is kept with its `行業` unreadable, never absent.
-    assert_eq!(ff.rows[1].values[1], Some(Cell::Bad("`行業`: expected a `行業` value, found `焦炭`".into())));
-    assert_eq!(value(&ff.rows[2].values[1]), Some(&Value::Enum(1)));
+    assert_eq!(ff.rows.get(1).values[1], Some(Cell::Bad("`行業`: expected a `行業` value, found `焦炭`".into())));
+    assert_eq!(value(&ff.rows.get(2).values[1]), Some(&Value::Enum(1)));
     assert!(ff.rejected.is_empty());
 }
 
@@ -426,7 +426,9 @@ fn nested_values_are_bad_values() {
 fn string_escapes() {
     let (text, ff) = kiln(r#""企業": "a\"b\\c\/d\n\u00e9\uD83D\uDE00\t""#);
     assert_eq!(codes(&ff, &text), Vec::<String>::new());
-    assert!(matches!(&ff.rows[0].values[K_OWNER], Some(Cell::UnresolvedRef { key, .. }) if &**key == "a\"b\\c/d\né😀"));
+    assert!(
+        matches!(&ff.rows.get(0).values[K_OWNER], Some(Cell::UnresolvedRef { key, .. }) if &**key == "a\"b\\c/d\né😀")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,7 +612,7 @@ fn csv_with_bom_quotes_and_empty_cells() {
     let ff = parse("data/工業爐窯.csv", text);
     assert_eq!(codes(&ff, text), Vec::<String>::new());
     assert_eq!(ff.rows.len(), 2);
-    let (k1, k2) = (&ff.rows[0], &ff.rows[1]);
+    let (k1, k2) = (&ff.rows.get(0), &ff.rows.get(1));
     assert_eq!((k1.line, k2.line), (2, 3));
     assert!(
         matches!(&k1.values[K_OWNER], Some(Cell::UnresolvedRef { key, span }) if &**key == "陽泉,水泵廠" && &text[span.start as usize..span.end as usize] == "\"陽泉,水泵廠\"")
