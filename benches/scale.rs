@@ -129,14 +129,14 @@ fn evaluate() -> usize {
 /// The readings as a hand-written program would hold them: enterprise index and value.
 static PLAIN: LazyLock<Vec<(u32, Decimal)>> = LazyLock::new(|| {
     let t = &FACTS.tables[1];
-    (0..t.origins.len())
+    (0..t.len() as u32)
         .map(|r| {
-            let e = match &t.columns[1][r] {
-                Some(writ::value::Value::Ref(_, row)) => *row,
+            let e = match t.reference(1, r) {
+                Some((_, row)) => row,
                 _ => unreachable!(),
             };
-            let v = match &t.columns[3][r] {
-                Some(writ::value::Value::Num(n)) => *n,
+            let v = match t.get(3, r) {
+                Some(writ::value::Value::Num(n)) => n,
                 _ => unreachable!(),
             };
             (e, v)

@@ -165,7 +165,7 @@ fn tables_consistent(schema: &Schema<'_>, files: &[FileFacts], linked: &Facts) {
         let read: usize = files
             .iter()
             .map(|f| {
-                f.rows.iter().filter(|r| r.kind as usize == k).count()
+                f.rows.count(k as u32)
                     + f.rejected.iter().filter(|r| r.kind as usize == k).count()
                     + f.unkept.iter().filter(|u| u.kind as usize == k).map(|u| u.lost.unwrap_or(0)).sum::<usize>()
             })
@@ -174,12 +174,12 @@ fn tables_consistent(schema: &Schema<'_>, files: &[FileFacts], linked: &Facts) {
         assert_eq!(t.columns.len(), schema.records[k].fields.len(), "`{name}`: a column per field");
         assert!(t.columns.iter().all(|c| c.len() == t.origins.len()), "`{name}`: a column is not as long as the rows");
         assert_eq!(t.by_key.len(), t.origins.len(), "`{name}`: keys ≠ rows");
-        for (key, &row) in &t.by_key {
-            assert_eq!(&t.origins[row as usize].key, key, "`{name}`: key `{key}` names another row");
+        for (key, row) in t.by_key.iter() {
+            assert_eq!(t.by_key.get(key), Some(&row), "`{name}`: key `{key}` names another row");
         }
-        for v in t.columns.iter().flatten().flatten() {
+        for v in t.columns.iter().flat_map(|c| c.iter()).flatten() {
             if let Value::Ref(kind, row) = v {
-                assert!((*row as usize) < linked.tables[*kind as usize].len(), "`{name}`: a reference to no row");
+                assert!((row as usize) < linked.tables[kind as usize].len(), "`{name}`: a reference to no row");
             }
         }
     }

@@ -714,29 +714,25 @@ pub fn agenda<'a>(
 /// The facts of a `test` block, linked as if read from a file.
 fn test_facts(model: &Model, test: &crate::model::TestDef, file: &Arc<str>) -> facts::Facts {
     let schema = facts::Schema::of(model);
-    let rows = test
-        .facts
-        .iter()
-        .map(|f| RawRow {
-            kind: f.kind,
-            line: 0,
-            span: f.span,
-            key_span: f.span,
-            values: f
-                .values
-                .iter()
-                .map(|v| {
-                    v.as_ref().map(|v| match v {
-                        TestValue::Value(v) => Cell::Value(v.clone()),
-                        TestValue::RefKey(k, span) => Cell::UnresolvedRef { key: k.clone(), span: *span },
-                    })
+    let rows = test.facts.iter().map(|f| RawRow {
+        kind: f.kind,
+        line: 0,
+        span: f.span,
+        key_span: f.span,
+        values: f
+            .values
+            .iter()
+            .map(|v| {
+                v.as_ref().map(|v| match v {
+                    TestValue::Value(v) => Cell::Value(v.clone()),
+                    TestValue::RefKey(k, span) => Cell::UnresolvedRef { key: k.clone(), span: *span },
                 })
-                .collect(),
-        })
-        .collect();
+            })
+            .collect(),
+    });
     let ff = FileFacts {
         path: file.clone(),
-        rows,
+        rows: facts::Rows::from_raw(&schema, rows),
         rejected: vec![],
         unkept: vec![],
         losses: vec![],

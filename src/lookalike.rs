@@ -36,16 +36,17 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
         let record = &model.records[kind].name;
         // Keys that a skeleton changes, by skeleton: the first row with each.
         let mut odd: HashMap<String, u32> = HashMap::new();
-        for (row, o) in table.origins.iter().enumerate() {
-            if !has_lookalikes(&o.key) {
+        for row in 0..table.len() as u32 {
+            let o = table.origin(row);
+            if !has_lookalikes(o.key) {
                 continue;
             }
-            let look = skeleton(&o.key);
+            let look = skeleton(o.key);
             let twin = table.by_key.get(look.as_str()).copied().or_else(|| odd.get(&look).copied());
             match twin {
-                Some(t) if facts.key_of(kind as u32, t) != &o.key => {
-                    let other = &table.origins[t as usize];
-                    let why = lookalike(&o.key, &other.key).unwrap_or_default();
+                Some(t) if facts.key_of(kind as u32, t) != o.key => {
+                    let other = table.origin(t);
+                    let why = lookalike(o.key, other.key).unwrap_or_default();
                     let (file, span) = key_place(facts, files, kind as u32, o.file, o.line);
                     let (ofile, ospan) = key_place(facts, files, kind as u32, other.file, other.line);
                     diags.push(
@@ -55,9 +56,9 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
                             span,
                             format!(
                                 "the {record} key `{}` (line {}) looks like the key `{}` (line {}) ({why})",
-                                shown(&o.key),
+                                shown(o.key),
                                 o.line,
-                                shown(&other.key),
+                                shown(other.key),
                                 other.line
                             ),
                         )
@@ -70,20 +71,20 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
                     );
                 }
                 _ => {
-                    odd.entry(look).or_insert(row as u32);
+                    odd.entry(look).or_insert(row);
                 }
             }
         }
         for (key, pfile, pspan, clause) in &named[kind] {
-            if table.by_key.contains_key(&**key) {
+            if table.by_key.contains_key(key) {
                 continue;
             }
             let look = skeleton(key);
             let Some(row) = table.by_key.get(look.as_str()).copied().or_else(|| odd.get(&look).copied()) else {
                 continue;
             };
-            let o = &table.origins[row as usize];
-            let why = lookalike(key, &o.key).unwrap_or_default();
+            let o = table.origin(row);
+            let why = lookalike(key, o.key).unwrap_or_default();
             let (file, span) = key_place(facts, files, kind as u32, o.file, o.line);
             diags.push(
                 Diagnostic::warning(
@@ -92,7 +93,7 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
                     span,
                     format!(
                         "the {record} key `{}` (line {}) looks like `{}`, which clause `{}` names, but is not it ({why})",
-                        shown(&o.key),
+                        shown(o.key),
                         o.line,
                         shown(key),
                         shown(clause)
@@ -139,12 +140,6 @@ fn named_keys(stmts: &[TStmt], f: &mut impl FnMut(u32, Arc<str>, Span)) {
 /// start of the file when the row cannot be found (a workbook's cells have no byte spans).
 fn key_place(facts: &Facts, files: &[&FileFacts], kind: u32, file: u32, line: u32) -> (Arc<str>, Span) {
     let path = facts.files.get(file as usize).cloned().unwrap_or_else(|| Arc::from("<facts>"));
-    let span = files
-        .iter()
-        .filter(|f| f.path == path)
-        .flat_map(|f| &f.rows)
-        .find(|r| r.kind == kind && r.line == line)
-        .map(|r| r.key_span)
-        .unwrap_or_default();
+    let span = files.iter().filter(|f| f.path == path).find_map(|f| f.rows.key_span_at(kind, line)).unwrap_or_default();
     (path, span)
 }

@@ -324,9 +324,9 @@ fn dump(model: &Model, facts: &Facts) -> String {
     for (k, table) in facts.tables.iter().enumerate() {
         let rec = &model.records[k];
         for row in 0..table.len() {
-            out.push_str(&format!("{}[{:?}]", rec.name, &*table.origins[row].key));
+            out.push_str(&format!("{}[{:?}]", rec.name, table.key(row as u32)));
             for (f, field) in rec.fields.iter().enumerate() {
-                let Some(v) = &table.columns[f][row] else { continue };
+                let Some(v) = &table.get(f, row as u32) else { continue };
                 let shown = match (v, &field.ty) {
                     (Value::Num(n), _) => n.to_string(),
                     (Value::Text(t), _) => format!("{:?}", &**t),
@@ -335,7 +335,7 @@ fn dump(model: &Model, facts: &Facts) -> String {
                     (Value::Enum(i), Ty::Enum(e)) => model.enums[*e as usize].variants[*i as usize].clone(),
                     (Value::Party(i), _) => model.parties[*i as usize].name.clone(),
                     (Value::Ref(kind, r), _) => {
-                        format!("{}[{:?}]", model.records[*kind as usize].name, &**facts.key_of(*kind, *r))
+                        format!("{}[{:?}]", model.records[*kind as usize].name, facts.key_of(*kind, *r))
                     }
                     (other, _) => format!("{other:?}"),
                 };

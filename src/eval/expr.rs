@@ -184,8 +184,8 @@ impl<'m> Ev<'m> {
     pub fn visible(&self, kind: u32, row: u32) -> bool {
         match self.model.records[kind as usize].dated {
             None => true,
-            Some(f) => match self.facts.tables[kind as usize].columns[f][row as usize] {
-                Some(Value::Date(d)) => d <= self.horizon,
+            Some(f) => match self.facts.tables[kind as usize].date(f, row) {
+                Some(d) => d <= self.horizon,
                 _ => true,
             },
         }
@@ -230,7 +230,7 @@ impl<'m> Ev<'m> {
     pub fn bad_cell_reason(&self, kind: u32, row: u32, field: u32) -> String {
         let rec = &self.model.records[kind as usize];
         let table = &self.facts.tables[kind as usize];
-        let o = &table.origins[row as usize];
+        let o = table.origin(row);
         let file = self.facts.files.get(o.file as usize).map_or("", |f| &**f);
         let why = table.bad_cell(row, field).map_or("", |w| &**w);
         format!(
@@ -246,11 +246,11 @@ impl<'m> Ev<'m> {
 
     pub fn fact_ref(&self, kind: u32, row: u32) -> FactRef {
         let t = &self.facts.tables[kind as usize];
-        let o = &t.origins[row as usize];
+        let o = t.origin(row);
         FactRef {
             file: self.facts.files.get(o.file as usize).cloned().unwrap_or_else(|| Arc::from("")),
             kind: self.kind_names[kind as usize].clone(),
-            key: o.key.clone(),
+            key: o.key.into(),
             line: o.line,
         }
     }
@@ -264,7 +264,7 @@ impl<'m> Ev<'m> {
             Value::Date(d) => d.to_string(),
             Value::Duration(d) => format!("{} {}", d.amount, d.unit.name()),
             Value::Enum(i) => format!("#{i}"),
-            Value::Ref(k, r) => self.facts.tables[*k as usize].origins[*r as usize].key.to_string(),
+            Value::Ref(k, r) => self.facts.tables[*k as usize].key(*r).to_string(),
             Value::Party(p) => self.model.parties[*p as usize].name.clone(),
             Value::List(xs) => format!("[{}]", xs.iter().map(|x| self.plain(x)).collect::<Vec<_>>().join(", ")),
             Value::Interval(a, b) => interval_label(*a, *b),
@@ -344,13 +344,13 @@ impl<'m> Ev<'m> {
                 }
                 self.mark_used(k, row);
                 let table = &self.facts.tables[k as usize];
-                match &table.columns[*fi as usize][row as usize] {
-                    Some(v) => R::V(v.clone()),
+                match table.get(*fi as usize, row) {
+                    Some(v) => R::V(v),
                     None if table.bad_cell(row, *fi).is_some() => R::Unknown(self.bad_cell_reason(k, row, *fi)),
                     None => {
                         let rec = &self.model.records[k as usize];
                         let f = &rec.fields[*fi as usize];
-                        let key = &self.facts.tables[k as usize].origins[row as usize].key;
+                        let key = self.facts.tables[k as usize].key(row);
                         let why = format!("{}[{key}].{} is missing", rec.name, f.name);
                         if f.optional { R::Absent(why) } else { R::Unknown(why) }
                     }
@@ -745,14 +745,14 @@ impl<'m> Ev<'m> {
             }
             if let (Some(p), Some(rs)) = (&a.during, &ranges) {
                 let Some(df) = dated else { return R::Unknown("records have no date".into()) };
-                match &self.facts.tables[kind as usize].columns[df][row as usize] {
-                    Some(Value::Date(d)) => {
+                match &self.facts.tables[kind as usize].date(df, row) {
+                    Some(d) => {
                         if !rs.iter().any(|&(x, y)| x <= *d && *d <= y) {
                             continue;
                         }
                     }
                     _ => {
-                        let key = &self.facts.tables[kind as usize].origins[row as usize].key;
+                        let key = self.facts.tables[kind as usize].key(row);
                         return R::Unknown(format!(
                             "{name}[{key}] has no date, so it cannot be placed in {}",
                             self.period_name(p)
@@ -923,7 +923,7 @@ impl<'m> Ev<'m> {
             let mut absent = Vec::new();
             for (i, v) in col.iter().enumerate() {
                 match v {
-                    Some(v) => rows.entry(normalize_key(v)).or_default().push(i as u32),
+                    Some(v) => rows.entry(normalize_key(&v)).or_default().push(i as u32),
                     None => absent.push(i as u32),
                 }
             }

@@ -255,7 +255,7 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
             let mut out: Vec<(String, String, R)> = (0..table.origins.len() as u32)
                 .filter(|&row| ev.visible(*kind, row))
                 .map(|row| {
-                    let key = table.origins[row as usize].key.to_string();
+                    let key = table.key(row).to_string();
                     // A record whose date could not be read may not exist yet as of the date.
                     match dated.filter(|&d| table.bad_cell(row, d as u32).is_some()) {
                         Some(d) => {

@@ -139,9 +139,10 @@ fn tables(files: &[FileFacts]) -> Vec<Plain> {
         .tables
         .iter()
         .map(|t| {
-            let mut keys: Vec<(Arc<str>, u32)> = t.by_key.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let mut keys: Vec<(Arc<str>, u32)> = t.by_key.iter().map(|(k, v)| (k.into(), v)).collect();
             keys.sort();
-            (t.columns.clone(), keys, t.rejected.len())
+            let columns = t.columns.iter().map(|c| c.iter().collect()).collect();
+            (columns, keys, t.rejected.len())
         })
         .collect()
 }
@@ -185,7 +186,7 @@ fn yaml_and_toml_numbers_are_exact() {
     let toml = "[[\"工業爐窯\"]]\n\"編號\" = \"K1\"\n\"產量\" = 0.30000000000000000001\n\"顆粒物\" = 1_000\n";
     for (path, text) in [("f.yaml", yaml), ("f.toml", toml)] {
         let ff = parse(path, text);
-        let row = &ff.rows[0];
+        let row = &ff.rows.get(0);
         assert_eq!(row.values[K_OUTPUT], Some(Cell::Value(Value::Num(exact))), "{path}");
         // 1000 mg/m3 in kg/m3.
         assert_eq!(row.values[K_DUST], Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.001").unwrap()))));
@@ -228,7 +229,7 @@ fn bad_values_have_locations_in_every_format() {
     assert!(d.labels[0].message.starts_with("工業爐窯!D7: "), "{}", d.labels[0].message);
     assert_eq!(d.primary_span(), Span::default());
     assert_eq!((ff.rows.len(), super::tests::flawed(&ff), ff.rejected.len()), (2, 1, 0));
-    assert_eq!((ff.rows[0].line, ff.rows[1].line), (7, 8));
+    assert_eq!((ff.rows.get(0).line, ff.rows.get(1).line), (7, 8));
 }
 
 #[test]
@@ -289,7 +290,7 @@ fn gbk_csv_is_decoded_and_says_so() {
     assert_eq!(*encoding, Some("GBK"));
     let ff = parse_content(&schema(), &path, &content);
     assert_eq!((ff.rows.len(), super::tests::flawed(&ff)), (2, 1));
-    assert!(matches!(&ff.rows[0].values[1], Some(Cell::UnresolvedRef { key, .. }) if &**key == "陽泉市水泵廠"));
+    assert!(matches!(&ff.rows.get(0).values[1], Some(Cell::UnresolvedRef { key, .. }) if &**key == "陽泉市水泵廠"));
     // Positions are in the decoded text.
     assert_eq!(codes(&ff, text), ["bad-value@3:14"]);
     let help = ff.diagnostics[0].help.as_deref().unwrap();
@@ -328,9 +329,15 @@ fn xlsx_formula_cells_warn_that_the_cached_value_was_used() {
     assert!(d.message.starts_with("`工業爐窯!B2`: a formula cell"), "{}", d.message);
     assert!(d.message.ends_with("(and 2 more cells of this column)"), "{}", d.message);
     assert_eq!(ff.rows.len(), 3);
-    assert_eq!(ff.rows[0].values[K_DUST], Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.000031").unwrap()))));
+    assert_eq!(
+        ff.rows.get(0).values[K_DUST],
+        Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.000031").unwrap())))
+    );
     // A bare number in a percentage field is a number of percent, as in every format.
-    assert_eq!(ff.rows[0].values[K_CUT], Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.00125").unwrap()))));
+    assert_eq!(
+        ff.rows.get(0).values[K_CUT],
+        Some(Cell::Value(Value::Num(Decimal::from_str_exact("0.00125").unwrap())))
+    );
 }
 
 #[test]
@@ -366,8 +373,8 @@ fn xlsx_unknown_sheets_and_dates() {
     assert!(d.message.starts_with("`工業爐窑!A1`: "), "{}", d.message);
     assert_eq!(d.help.as_deref(), Some("did you mean `工業爐窯`? rename the sheet to `工業爐窯`"));
     let date = |y, m, d| Some(Cell::Value(Value::Date(crate::value::Date::from_ymd(y, m, d).unwrap())));
-    assert_eq!(ff.rows[0].values[3], date(1900, 3, 1));
-    assert_eq!(ff.rows[1].values[3], date(2019, 9, 30));
+    assert_eq!(ff.rows.get(0).values[3], date(1900, 3, 1));
+    assert_eq!(ff.rows.get(1).values[3], date(2019, 9, 30));
 }
 
 /// Reads NDJSON bytes as a stream, as a file on disk is read.

@@ -2,7 +2,7 @@
 //! references resolved to rows.
 
 use super::diag::{Capped, clip, did_you_mean};
-use super::{Cell, Facts, FileFacts, RawRow, Rejected, RowOrigin, Schema, Table, key_text};
+use super::{Cell, ColumnBuilder, Facts, FileFacts, Keys, KindRows, Rejected, Schema, Table, key_text};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::{RecordId, Ty};
 use crate::value::Value;
@@ -30,9 +30,9 @@ pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F])
     let files = files.as_slice();
     let n = schema.records.len();
     let mut sizes = vec![0; n];
-    for row in files.iter().flat_map(|f| &f.rows) {
-        if let Some(size) = sizes.get_mut(row.kind as usize) {
-            *size += 1;
+    for f in files {
+        for (k, size) in sizes.iter_mut().enumerate() {
+            *size += f.rows.count(k as RecordId);
         }
     }
     let ref_fields = schema
@@ -92,8 +92,42 @@ type Node = (RecordId, u32);
 /// A row that passed its file and waits for linking.
 struct Candidate<'f> {
     file: u32,
-    row: &'f RawRow,
+    /// The records of its kind in its file, and its place among them.
+    rows: &'f KindRows,
+    at: u32,
     key: Arc<str>,
+}
+
+/// One record of one file: its kind, the records of that kind in the file, its place there.
+#[derive(Clone, Copy)]
+struct Row<'f> {
+    kind: RecordId,
+    rows: &'f KindRows,
+    at: u32,
+}
+
+impl Row<'_> {
+    fn line(&self) -> u32 {
+        self.rows.line(self.at)
+    }
+    fn span(&self) -> Span {
+        self.rows.span(self.at)
+    }
+    fn key_span(&self) -> Span {
+        self.rows.key_span(self.at)
+    }
+}
+
+impl Candidate<'_> {
+    fn line(&self) -> u32 {
+        self.rows.line(self.at)
+    }
+    fn span(&self) -> Span {
+        self.rows.span(self.at)
+    }
+    fn key_span(&self) -> Span {
+        self.rows.key_span(self.at)
+    }
 }
 
 struct Linker<'a, 'f> {
@@ -102,8 +136,7 @@ struct Linker<'a, 'f> {
     diags: Capped,
     /// Per kind: the rows with a key not seen before, in file order.
     candidates: Vec<Vec<Candidate<'f>>>,
-    /// Per kind: key → index into `candidates`. Becomes the table's `by_key` as it is when
-    /// no candidate of the kind is rejected, since candidates then keep their indices as rows.
+    /// Per kind: key → index into `candidates`.
     by_key: Vec<HashMap<Arc<str>, u32>>,
     /// Per kind: the reference fields, with the kind each refers to.
     ref_fields: Vec<Vec<(usize, RecordId)>>,
@@ -138,14 +171,19 @@ impl<'f> Linker<'_, 'f> {
                 table.loaded += u.lost.unwrap_or(0);
                 table.unkept.push(u.clone());
             }
-            let rows = file.rows.iter().filter(|r| (r.kind as usize) < n);
+            let rows = file
+                .rows
+                .order()
+                .iter()
+                .filter(|r| (r.0 as usize) < n)
+                .filter_map(|&(kind, at)| file.rows.of_kind(kind).map(|rows| Row { kind, rows, at }));
             let rejected = file.rejected.iter().filter(|r| (r.kind as usize) < n);
             // In the order they were read, so that "first" means first in the file.
             let mut rows = rows.peekable();
             let mut rejected = rejected.peekable();
             loop {
                 let take_row = match (rows.peek(), rejected.peek()) {
-                    (Some(r), Some(j)) => r.line <= j.line,
+                    (Some(r), Some(j)) => r.line() <= j.line,
                     (Some(_), None) => true,
                     (None, Some(_)) => false,
                     (None, None) => break,
@@ -162,12 +200,12 @@ impl<'f> Linker<'_, 'f> {
     }
 
     /// An accepted row of file `fi`: a candidate, unless its key was seen before.
-    fn gather_row(&mut self, fi: usize, row: &'f RawRow, rejected_keys: &[SeenKeys]) {
+    fn gather_row(&mut self, fi: usize, row: Row<'f>, rejected_keys: &[SeenKeys]) {
         let k = row.kind as usize;
         self.tables[k].loaded += 1;
         let rec = &self.schema.records[k];
         // INVARIANT: `parse_file` accepts only rows with a key.
-        let key = row.values[rec.key].as_ref().map(|c| key_text(self.schema, &rec.fields[rec.key], c));
+        let key = row.rows.cell(row.at, rec.key).map(|c| key_text(self.schema, &rec.fields[rec.key], &c));
         let Some(key) = key else {
             self.reject(row, None, "no key".into());
             return;
@@ -176,20 +214,20 @@ impl<'f> Linker<'_, 'f> {
             Entry::Occupied(o) => {
                 let ci = *o.get();
                 let first = &self.candidates[k][ci as usize];
-                let at = (first.file, first.row.line, first.row.key_span);
-                self.kill_duplicate(row.kind, ci, &key, (fi as u32, row.line));
+                let at = (first.file, first.line(), first.key_span());
+                self.kill_duplicate(row.kind, ci, &key, (fi as u32, row.line()));
                 at
             }
             Entry::Vacant(v) => match rejected_keys[k].get(&key) {
                 Some(&at) => at,
                 None => {
                     v.insert(self.candidates[k].len() as u32);
-                    self.candidates[k].push(Candidate { file: fi as u32, row, key });
+                    self.candidates[k].push(Candidate { file: fi as u32, rows: row.rows, at: row.at, key });
                     return;
                 }
             },
         };
-        self.duplicate(fi, row.kind, &key, (row.line, row.key_span), first);
+        self.duplicate(fi, row.kind, &key, (row.line(), row.key_span()), first);
         let reason = format!(
             "duplicate key `{}`, also at {}: no record with this key is used",
             clip(&key),
@@ -208,7 +246,7 @@ impl<'f> Linker<'_, 'f> {
         let first = match self.by_key[k].get(key) {
             Some(&ci) => {
                 let first = &self.candidates[k][ci as usize];
-                let at = (first.file, first.row.line, first.row.key_span);
+                let at = (first.file, first.line(), first.key_span());
                 self.kill_duplicate(rej.kind, ci, key, (fi as u32, rej.line));
                 at
             }
@@ -271,17 +309,14 @@ impl<'f> Linker<'_, 'f> {
         self.diags.push(fi, d);
     }
 
-    fn reject(&mut self, row: &RawRow, key: Option<Arc<str>>, reason: String) {
-        let rejected = Rejected { kind: row.kind, key, line: row.line, span: row.span, reason };
+    fn reject(&mut self, row: Row<'_>, key: Option<Arc<str>>, reason: String) {
+        let rejected = Rejected { kind: row.kind, key, line: row.line(), span: row.span(), reason };
         self.tables[row.kind as usize].rejected.push(rejected);
     }
 
     /// The key a candidate's `field` refers to, when it holds a reference.
-    fn ref_key(row: &'f RawRow, field: usize) -> Option<(&'f Arc<str>, Span)> {
-        match row.values.get(field) {
-            Some(Some(Cell::UnresolvedRef { key, span })) => Some((key, *span)),
-            _ => None,
-        }
+    fn ref_key(c: &Candidate<'_>, field: usize) -> Option<(Arc<str>, Span)> {
+        c.rows.ref_key(c.at, field)
     }
 
     /// Finds what every reference refers to. A reference whose key no accepted record has, or
@@ -297,9 +332,9 @@ impl<'f> Linker<'_, 'f> {
             let mut targets = Vec::with_capacity(cands.len() * refs.len());
             for (ci, c) in cands.iter().enumerate() {
                 for &(field, t) in refs {
-                    let target = match Self::ref_key(c.row, field) {
+                    let target = match Self::ref_key(c, field) {
                         None => NONE,
-                        Some((key, _)) => match self.by_key.get(t as usize).and_then(|keys| keys.get(key)) {
+                        Some((key, _)) => match self.by_key.get(t as usize).and_then(|keys| keys.get(&key)) {
                             Some(&target) => target,
                             None => {
                                 dangling.push((k as RecordId, ci as u32, field, t));
@@ -361,8 +396,9 @@ impl<'f> Linker<'_, 'f> {
     /// Candidate `ci` of `kind` refers through `field` to a key no accepted `t` record has.
     fn dangling(&mut self, kind: RecordId, ci: u32, field: usize, t: RecordId) {
         let c = &self.candidates[kind as usize][ci as usize];
-        let (file, row) = (c.file as usize, c.row);
-        let Some((key, span)) = Self::ref_key(row, field) else { return };
+        let (file, line) = (c.file as usize, c.line());
+        let Some((key, span)) = Self::ref_key(c, field) else { return };
+        let key = &key;
         let target = &self.schema.records[t as usize];
         // The record may have been read but rejected, or be in a file not read whole; saying
         // so is more use than "not there".
@@ -385,7 +421,7 @@ impl<'f> Linker<'_, 'f> {
             return;
         }
         let path = &self.files[file].path;
-        let cell = self.files[file].cell(kind, row.line, Some(field));
+        let cell = self.files[file].cell(kind, line, Some(field));
         let target_cell = rejected.and_then(|(fi, r)| self.files[fi].cell(t, r.line, Some(target.key)));
         let d = match (rejected, lost) {
             (Some((fi, r)), _) => Diagnostic::error(
@@ -454,8 +490,9 @@ impl<'f> Linker<'_, 'f> {
     fn refers_to_dead(&mut self, source: Node, field: usize, gone: Node) {
         let (kind, ci) = source;
         let c = &self.candidates[kind as usize][ci as usize];
-        let (file, row) = (c.file as usize, c.row);
-        let Some((key, span)) = Self::ref_key(row, field) else { return };
+        let (file, line) = (c.file as usize, c.line());
+        let Some((key, span)) = Self::ref_key(c, field) else { return };
+        let key = &key;
         let target = &self.candidates[gone.0 as usize][gone.1 as usize];
         let kind_name = &self.schema.records[gone.0 as usize].name;
         let d = Diagnostic::error(
@@ -465,12 +502,12 @@ impl<'f> Linker<'_, 'f> {
             format!("the `{kind_name}` record `{}` was rejected, so this reference does not resolve", clip(key)),
         )
         .with_label("refers to a rejected record")
-        .with_secondary_in(&self.files[target.file as usize].path, target.row.key_span, "rejected record")
+        .with_secondary_in(&self.files[target.file as usize].path, target.key_span(), "rejected record")
         .with_help("fix the errors of the record referred to; until then this field is unreadable, and what reads it is unknown");
-        let cell = self.files[file].cell(kind, row.line, Some(field));
+        let cell = self.files[file].cell(kind, line, Some(field));
         let target_file = self.files[target.file as usize];
         let rec = &self.schema.records[gone.0 as usize];
-        let d = at_cell(d, cell, target_file.cell(gone.0, target.row.line, Some(rec.key)));
+        let d = at_cell(d, cell, target_file.cell(gone.0, target.line(), Some(rec.key)));
         let reason =
             format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
         self.diags.push(file, d);
@@ -514,14 +551,15 @@ impl<'f> Linker<'_, 'f> {
                 ref_slot[field] = Some(j);
             }
             let table = &mut self.tables[k];
-            let mut by_key = std::mem::take(&mut self.by_key[k]);
-            if renumber[k].is_some() {
-                by_key.retain(|_, ci| row_of(k as RecordId, *ci) != NONE);
-                by_key.values_mut().for_each(|ci| *ci = row_of(k as RecordId, *ci));
-            }
-            table.by_key = by_key;
-            let alive = table.by_key.len();
-            table.columns = (0..rec.fields.len()).map(|_| Vec::with_capacity(alive)).collect();
+            // The rows keep the candidates' order, less those rejected above.
+            let alive = match &renumber[k] {
+                Some(map) => map.iter().filter(|&&row| row != NONE).count(),
+                None => cands.len(),
+            };
+            // Linking is done with the candidates' keys: the table's own index replaces them.
+            self.by_key[k] = HashMap::default();
+            table.by_key = Keys::with_capacity(alive);
+            let mut columns: Vec<ColumnBuilder> = rec.fields.iter().map(|f| ColumnBuilder::new(&f.ty, alive)).collect();
             table.bad_by_field = vec![0; rec.fields.len()];
             table.first_bad = vec![None; rec.fields.len()];
             table.origins.reserve(alive);
@@ -532,23 +570,24 @@ impl<'f> Linker<'_, 'f> {
                     let rejected = Rejected {
                         kind: k as RecordId,
                         key: Some(c.key.clone()),
-                        line: c.row.line,
-                        span: c.row.span,
+                        line: c.line(),
+                        span: c.span(),
                         reason,
                     };
                     table.rejected.push(rejected);
                     continue;
                 }
-                let row = table.origins.len() as u32;
-                table.origins.push(RowOrigin { file: c.file, line: c.row.line, key: c.key.clone() });
+                let row = table.by_key.push(&c.key);
+                debug_assert_eq!(row_of(k as RecordId, ci as u32), row);
+                table.origins.push(c.file, c.line());
                 let mut flawed = false;
-                for (field, column) in table.columns.iter_mut().enumerate() {
+                for (field, column) in columns.iter_mut().enumerate() {
                     let bad = |why: &Arc<str>| (row, field as u32, why.clone());
-                    let (value, bad) = match c.row.values.get(field) {
-                        None | Some(None) => (None, None),
-                        Some(Some(Cell::Value(v))) => (Some(v.clone()), None),
-                        Some(Some(Cell::Bad(why))) => (None, Some(bad(why))),
-                        Some(Some(Cell::UnresolvedRef { .. })) => match ref_slot[field] {
+                    let (value, bad) = match c.rows.cell(c.at, field) {
+                        None => (None, None),
+                        Some(Cell::Value(v)) => (Some(v), None),
+                        Some(Cell::Bad(why)) => (None, Some(bad(&why))),
+                        Some(Cell::UnresolvedRef { .. }) => match ref_slot[field] {
                             Some(j) => {
                                 let target = targets[ci * refs.len() + j];
                                 let t = refs[j].1;
@@ -578,6 +617,8 @@ impl<'f> Linker<'_, 'f> {
                     table.flawed += 1;
                 }
             }
+            table.columns = columns.into_iter().map(ColumnBuilder::finish).collect();
+            table.by_key.shrink();
         }
         Facts {
             files: self.files.iter().map(|f| f.path.clone()).collect(),

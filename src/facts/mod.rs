@@ -5,6 +5,9 @@
 //!
 //! 1. [`parse_file`] reads one file into [`FileFacts`]: rows of typed values, with references
 //!    to other records still held as key text, plus the rows it rejected and every diagnostic.
+//!    Each record is handed over as a [`RawRow`] and stored at once by column per kind
+//!    ([`Rows`], the same typed [`Column`]s as a table's), so a file's rows take little more
+//!    memory than their values.
 //! 2. [`link`] joins the files of one evaluation into [`Facts`]: one [`Table`] per record
 //!    kind, keys checked for duplicates across files, references resolved to rows.
 //!
@@ -22,15 +25,19 @@
 //! Every format hands its values to one conversion (`convert`), so units, percentages, dates,
 //! yes/no, enums, parties and references read the same whatever the format.
 
+mod column;
 mod convert;
 mod csv;
 mod diag;
 mod json;
 mod link;
+mod rows;
 mod tree;
 mod xlsx;
 
+pub use column::{Bits, Column, ColumnBuilder, Keys, Origins};
 pub use link::link;
+pub use rows::{KindRows, Rows, RowsBuilder};
 /// A decimal number read exactly (`31`, `0.5`, `1.5e3`), or `None` when it does not fit a
 /// decimal without rounding; shared with the checker for numbers written in policies.
 pub(crate) fn exact_decimal(text: &str) -> Option<rust_decimal::Decimal> {
@@ -78,11 +85,12 @@ pub(crate) fn records(n: usize) -> String {
     if n == 1 { "1 record was".into() } else { format!("{n} records were") }
 }
 
-/// Rows read from one file; references to other records still hold the key text.
+/// Rows read from one file, by column ([`Rows`]); references to other records still hold the
+/// key text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileFacts {
     pub path: Arc<str>,
-    pub rows: Vec<RawRow>,
+    pub rows: Rows,
     pub rejected: Vec<Rejected>,
     /// Records the file held but that were never read (a syntax error, a line that is not
     /// UTF-8, a sheet refused): at most one per record kind, so its kind is incomplete.
@@ -178,7 +186,8 @@ impl Loss {
     }
 }
 
-/// One accepted record of one file.
+/// One accepted record of one file, as a reader hands it over; [`FileFacts::rows`] holds them
+/// by column ([`Rows`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawRow {
     pub kind: RecordId,
@@ -232,11 +241,12 @@ pub struct Facts {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// The accepted records of one kind, stored by column.
+/// The accepted records of one kind, stored by column (see [`Column`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
-    /// `columns[field][row]`; `None` is absent, or unreadable when `bad` holds the cell.
-    pub columns: Vec<Vec<Option<Value>>>,
+    /// One per field, in declaration order; a cell is absent, or unreadable when `bad` holds
+    /// it. Read through [`Table::get`] and the typed accessors.
+    pub columns: Vec<Column>,
     /// Cells whose value could not be read, by `(row, field)`, with the reason: the field is
     /// unknown, not absent, and its record is kept.
     pub bad: rustc_hash::FxHashMap<(u32, u32), Arc<str>>,
@@ -246,9 +256,10 @@ pub struct Table {
     pub first_bad: Vec<Option<u32>>,
     /// How many rows have at least one unreadable field.
     pub flawed: usize,
-    pub by_key: rustc_hash::FxHashMap<Arc<str>, u32>,
+    /// Each row's key, and the row of each key.
+    pub by_key: Keys,
     /// Where each row came from, by row.
-    pub origins: Vec<RowOrigin>,
+    pub origins: Origins,
     pub rejected: Vec<Rejected>,
     /// Records read, accepted or not: always `origins.len() + rejected_count()`.
     pub loaded: usize,
@@ -261,12 +272,12 @@ pub struct Table {
 }
 
 /// Where an accepted row was read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RowOrigin {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowOrigin<'a> {
     /// Index into [`Facts::files`].
     pub file: u32,
     pub line: u32,
-    pub key: Arc<str>,
+    pub key: &'a str,
 }
 
 impl Facts {
@@ -274,20 +285,62 @@ impl Facts {
     ///
     /// # Panics
     /// If `kind` or `row` is out of range: both come from this store, so that is a bug.
-    pub fn key_of(&self, kind: RecordId, row: u32) -> &Arc<str> {
-        &self.tables[kind as usize].origins[row as usize].key
+    pub fn key_of(&self, kind: RecordId, row: u32) -> &str {
+        self.tables[kind as usize].key(row)
     }
 
     /// The value of one field of one row, or `None` when the fact file left it absent.
     ///
     /// # Panics
-    /// If `kind`, `row` or `field` is out of range.
-    pub fn value(&self, kind: RecordId, row: u32, field: usize) -> Option<&Value> {
-        self.tables[kind as usize].columns[field][row as usize].as_ref()
+    /// If `kind` or `field` is out of range.
+    pub fn value(&self, kind: RecordId, row: u32, field: usize) -> Option<Value> {
+        self.tables[kind as usize].get(field, row)
     }
 }
 
 impl Table {
+    /// The value of `field` in `row`, or `None` when it is absent or unreadable (see
+    /// [`Table::bad_cell`]).
+    ///
+    /// # Panics
+    /// If `field` is out of range.
+    pub fn get(&self, field: usize, row: u32) -> Option<Value> {
+        self.columns[field].get(row as usize)
+    }
+
+    /// The date in `field` of `row`, when it holds one.
+    ///
+    /// # Panics
+    /// If `field` is out of range.
+    pub fn date(&self, field: usize, row: u32) -> Option<crate::value::Date> {
+        self.columns[field].date(row as usize)
+    }
+
+    /// The row of the given kind that `field` of `row` refers to, when it holds a reference.
+    ///
+    /// # Panics
+    /// If `field` is out of range.
+    pub fn reference(&self, field: usize, row: u32) -> Option<(RecordId, u32)> {
+        self.columns[field].reference(row as usize)
+    }
+
+    /// The key of `row`.
+    ///
+    /// # Panics
+    /// If `row` is out of range.
+    pub fn key(&self, row: u32) -> &str {
+        self.by_key.key(row)
+    }
+
+    /// Where `row` was read, with its key.
+    ///
+    /// # Panics
+    /// If `row` is out of range.
+    pub fn origin(&self, row: u32) -> RowOrigin<'_> {
+        let r = row as usize;
+        RowOrigin { file: self.origins.file[r], line: self.origins.line[r], key: self.by_key.key(row) }
+    }
+
     /// Why the field of a row could not be read, when it could not.
     pub fn bad_cell(&self, row: u32, field: u32) -> Option<&Arc<str>> {
         if self.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) { self.bad.get(&(row, field)) } else { None }
@@ -304,6 +357,15 @@ impl Table {
     }
     pub fn is_empty(&self) -> bool {
         self.origins.is_empty()
+    }
+
+    /// The bytes the rows hold on the heap: columns, keys and origins (not the rejected
+    /// records, nor the unreadable cells' reasons).
+    pub fn heap_bytes(&self) -> usize {
+        self.columns.iter().map(Column::heap_bytes).sum::<usize>()
+            + self.columns.capacity() * std::mem::size_of::<Column>()
+            + self.by_key.heap_bytes()
+            + self.origins.heap_bytes()
     }
 }
 
@@ -673,7 +735,7 @@ struct Loader<'s> {
     kinds: HashMap<&'s str, RecordId>,
     /// Per kind: field name → field index. Built once per file, so each value costs one lookup.
     fields: Vec<HashMap<&'s str, usize>>,
-    rows: Vec<RawRow>,
+    rows: RowsBuilder,
     rejected: Vec<Rejected>,
     /// How many of `rejected` have no key.
     keyless: usize,
@@ -726,7 +788,7 @@ impl<'s> Loader<'s> {
             path: path.clone(),
             kinds,
             fields,
-            rows: Vec::new(),
+            rows: RowsBuilder::default(),
             rejected: Vec::new(),
             keyless: 0,
             unkept: Vec::new(),
@@ -924,7 +986,8 @@ impl<'s> Loader<'s> {
         let row = std::mem::take(&mut self.row);
         if row.reasons.is_empty() {
             let key_span = row.key_span.unwrap_or(span);
-            self.rows.push(RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values });
+            let row = RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values };
+            self.rows.push(&self.schema, row);
         } else {
             let key = row.values[rec.key].as_ref().map(|c| key_text(&self.schema, &rec.fields[rec.key], c));
             self.push_rejected(Rejected { kind: row.kind, key, line: row.line, span, reason: row.reasons });
@@ -1029,7 +1092,7 @@ impl<'s> Loader<'s> {
     fn finish(self) -> FileFacts {
         FileFacts {
             path: self.path,
-            rows: self.rows,
+            rows: self.rows.finish(),
             rejected: self.rejected,
             unkept: self.unkept,
             losses: self.losses,

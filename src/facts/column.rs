@@ -1,0 +1,643 @@
+//! Typed column storage for the fact store.
+//!
+//! A [`Column`] holds one field of every row of a table in the representation its declared
+//! type allows, with a presence bitmap: booleans as bits, dates as days, enum variants, parties
+//! and references as `u32` indexes, text interned (identical strings share one allocation),
+//! and numbers, percentages and quantities as exact fixed-point `i64` mantissas with one scale
+//! per column. A value that does not fit that representation (a number that needs more than 64
+//! bits at the column's scale, a value of another variant) turns the column into a more general
+//! one (exact `Decimal`s, or whole [`Value`]s), so a value read back is always the value stored:
+//! nothing is rounded and nothing passes through a binary float.
+//!
+//! Keys are held by [`Keys`]: the texts in one buffer, found through a hash table of row
+//! numbers, so that a key takes its bytes and a few more.
+
+use crate::model::{RecordId, Ty};
+use crate::value::{Date, Value};
+use rust_decimal::Decimal;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+/// A growable bitmap.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bits {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Bits {
+    pub fn push(&mut self, bit: bool) {
+        if self.len.is_multiple_of(64) {
+            self.words.push(0);
+        }
+        if bit {
+            self.words[self.len / 64] |= 1 << (self.len % 64);
+        }
+        self.len += 1;
+    }
+
+    /// The bit at `i`; `false` past the end.
+    pub fn get(&self, i: usize) -> bool {
+        i < self.len && self.words[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.words.capacity() * 8
+    }
+
+    fn shrink(&mut self) {
+        self.words.shrink_to_fit();
+    }
+}
+
+/// What a column of `u32` indexes stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IndexOf {
+    Enum,
+    Party,
+    /// Rows of the given record kind.
+    Ref(RecordId),
+}
+
+/// The values of a column, by representation. An absent row holds a filler (zero, `false`,
+/// `None`) that is never read: the presence bitmap says it is absent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Data {
+    Bool(Bits),
+    /// Days since 1970-01-01.
+    Date(Vec<i32>),
+    Index(IndexOf, Vec<u32>),
+    /// Per row an index into `strings`, which holds each distinct text once.
+    Text {
+        ids: Vec<u32>,
+        strings: Vec<Arc<str>>,
+    },
+    /// Per row the mantissa of the value at `scale` decimal places. Only values that are
+    /// normalized (no trailing zeros, no negative zero) are held so, which is how the readers
+    /// give every number, so that normalizing the mantissa at the scale gives the value back.
+    Fixed {
+        scale: u32,
+        mantissas: Vec<i64>,
+    },
+    /// Numbers that do not fit `Fixed`, as they are.
+    Decimal(Vec<Decimal>),
+    /// Anything else.
+    Any(Vec<Option<Value>>),
+}
+
+/// One field of every row of a table. See the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    present: Bits,
+    data: Data,
+}
+
+impl Default for Column {
+    fn default() -> Self {
+        Column { present: Bits::default(), data: Data::Any(Vec::new()) }
+    }
+}
+
+impl Column {
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.present.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.present.is_empty()
+    }
+
+    /// The value of `row`, or `None` when it is absent (or out of range).
+    pub fn get(&self, row: usize) -> Option<Value> {
+        if !self.present.get(row) {
+            return None;
+        }
+        Some(match &self.data {
+            Data::Bool(b) => Value::Bool(b.get(row)),
+            Data::Date(d) => Value::Date(Date(d[row])),
+            Data::Index(IndexOf::Enum, v) => Value::Enum(v[row]),
+            Data::Index(IndexOf::Party, v) => Value::Party(v[row]),
+            Data::Index(IndexOf::Ref(kind), v) => Value::Ref(*kind, v[row]),
+            Data::Text { ids, strings } => Value::Text(strings[ids[row] as usize].clone()),
+            Data::Fixed { scale, mantissas } => Value::Num(fixed(mantissas[row], *scale)),
+            Data::Decimal(v) => Value::Num(v[row]),
+            Data::Any(v) => return v[row].clone(),
+        })
+    }
+
+    /// The date of `row`, when it holds one.
+    pub fn date(&self, row: usize) -> Option<Date> {
+        if !self.present.get(row) {
+            return None;
+        }
+        match &self.data {
+            Data::Date(d) => Some(Date(d[row])),
+            Data::Any(v) => v[row].as_ref().and_then(Value::as_date),
+            _ => None,
+        }
+    }
+
+    /// The row `row` refers to, as `(kind, row)`, when it holds a reference.
+    pub fn reference(&self, row: usize) -> Option<(RecordId, u32)> {
+        if !self.present.get(row) {
+            return None;
+        }
+        match &self.data {
+            Data::Index(IndexOf::Ref(kind), v) => Some((*kind, v[row])),
+            Data::Any(v) => match v[row] {
+                Some(Value::Ref(k, r)) => Some((k, r)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The values of every row in order, `None` where absent.
+    pub fn iter(&self) -> impl Iterator<Item = Option<Value>> + '_ {
+        (0..self.len()).map(|row| self.get(row))
+    }
+
+    /// The bytes this column holds on the heap (capacity, not only length); interned texts
+    /// are counted once each, with their allocation's two reference counts.
+    pub fn heap_bytes(&self) -> usize {
+        let data = match &self.data {
+            Data::Bool(b) => b.heap_bytes(),
+            Data::Date(d) => d.capacity() * 4,
+            Data::Index(_, v) => v.capacity() * 4,
+            Data::Text { ids, strings } => {
+                ids.capacity() * 4
+                    + strings.capacity() * std::mem::size_of::<Arc<str>>()
+                    + strings.iter().map(|s| s.len() + 16).sum::<usize>()
+            }
+            Data::Fixed { mantissas, .. } => mantissas.capacity() * 8,
+            Data::Decimal(v) => v.capacity() * 16,
+            Data::Any(v) => v.capacity() * std::mem::size_of::<Option<Value>>(),
+        };
+        self.present.heap_bytes() + data
+    }
+}
+
+/// `mantissa / 10^scale`, normalized: trailing zeros stripped, zero as `0`.
+fn fixed(mut mantissa: i64, mut scale: u32) -> Decimal {
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    Decimal::new(mantissa, scale)
+}
+
+/// Whether `n` is normalized: no trailing zeros after the point, and zero as `0`.
+fn is_normalized(n: Decimal) -> bool {
+    if n.is_zero() { n.scale() == 0 && !n.is_sign_negative() } else { n.scale() == 0 || n.mantissa() % 10 != 0 }
+}
+
+/// Builds a [`Column`] a row at a time.
+#[derive(Debug)]
+pub struct ColumnBuilder {
+    column: Column,
+    /// For a text column: each distinct text, with its index.
+    interned: FxHashMap<Arc<str>, u32>,
+}
+
+impl ColumnBuilder {
+    /// A column for values of type `ty`, with room for `rows` rows.
+    pub fn new(ty: &Ty, rows: usize) -> Self {
+        let data = match ty {
+            Ty::Bool => Data::Bool(Bits::default()),
+            Ty::Date => Data::Date(Vec::with_capacity(rows)),
+            Ty::Enum(_) => Data::Index(IndexOf::Enum, Vec::with_capacity(rows)),
+            Ty::Party => Data::Index(IndexOf::Party, Vec::with_capacity(rows)),
+            Ty::Ref(kind) => Data::Index(IndexOf::Ref(*kind), Vec::with_capacity(rows)),
+            Ty::Text => Data::Text { ids: Vec::with_capacity(rows), strings: Vec::new() },
+            Ty::Number | Ty::Percent | Ty::Quantity(_) => Data::Fixed { scale: 0, mantissas: Vec::with_capacity(rows) },
+            _ => Data::Any(Vec::with_capacity(rows)),
+        };
+        ColumnBuilder { column: Column { present: Bits::default(), data }, interned: FxHashMap::default() }
+    }
+
+    /// Appends a row.
+    pub fn push(&mut self, value: Option<Value>) {
+        let Some(value) = value else {
+            self.push_filler();
+            self.column.present.push(false);
+            return;
+        };
+        if let Err(value) = self.push_typed(value) {
+            self.generalize();
+            match &mut self.column.data {
+                Data::Any(v) => v.push(Some(value)),
+                _ => unreachable!("generalize leaves an `Any` column"),
+            }
+        }
+        self.column.present.push(true);
+    }
+
+    /// Pushes a present value in the column's representation, or gives it back when that
+    /// representation cannot hold it. A number that does not fit `Fixed` makes the column
+    /// `Decimal` here.
+    fn push_typed(&mut self, value: Value) -> Result<(), Value> {
+        match (&mut self.column.data, value) {
+            (Data::Bool(b), Value::Bool(x)) => b.push(x),
+            (Data::Date(d), Value::Date(x)) => d.push(x.0),
+            (Data::Index(IndexOf::Enum, v), Value::Enum(x)) => v.push(x),
+            (Data::Index(IndexOf::Party, v), Value::Party(x)) => v.push(x),
+            (Data::Index(IndexOf::Ref(kind), v), Value::Ref(k, r)) if *kind == k => v.push(r),
+            (Data::Text { ids, strings }, Value::Text(t)) => {
+                let id = match self.interned.get(&t) {
+                    Some(&id) => id,
+                    None => {
+                        let id = strings.len() as u32;
+                        strings.push(t.clone());
+                        self.interned.insert(t, id);
+                        id
+                    }
+                };
+                ids.push(id);
+            }
+            (Data::Fixed { scale, mantissas }, Value::Num(n)) => {
+                if !push_fixed(scale, mantissas, n) {
+                    let mut all: Vec<Decimal> = Vec::with_capacity(mantissas.capacity());
+                    all.extend(mantissas.iter().map(|&m| fixed(m, *scale)));
+                    all.push(n);
+                    self.column.data = Data::Decimal(all);
+                }
+            }
+            (Data::Decimal(v), Value::Num(n)) => v.push(n),
+            (Data::Any(v), value) => v.push(Some(value)),
+            (_, value) => return Err(value),
+        }
+        Ok(())
+    }
+
+    fn push_filler(&mut self) {
+        match &mut self.column.data {
+            Data::Bool(b) => b.push(false),
+            Data::Date(d) => d.push(0),
+            Data::Index(_, v) => v.push(0),
+            Data::Text { ids, .. } => ids.push(0),
+            Data::Fixed { mantissas, .. } => mantissas.push(0),
+            Data::Decimal(v) => v.push(Decimal::ZERO),
+            Data::Any(v) => v.push(None),
+        }
+    }
+
+    /// Turns the column into an `Any` column holding the same values.
+    fn generalize(&mut self) {
+        if matches!(self.column.data, Data::Any(_)) {
+            return;
+        }
+        let all: Vec<Option<Value>> = self.column.iter().collect();
+        self.column.data = Data::Any(all);
+        self.interned = FxHashMap::default();
+    }
+
+    pub fn finish(mut self) -> Column {
+        let c = &mut self.column;
+        c.present.shrink();
+        match &mut c.data {
+            Data::Bool(b) => b.shrink(),
+            Data::Date(d) => d.shrink_to_fit(),
+            Data::Index(_, v) => v.shrink_to_fit(),
+            Data::Text { ids, strings } => {
+                ids.shrink_to_fit();
+                strings.shrink_to_fit();
+            }
+            Data::Fixed { mantissas, .. } => mantissas.shrink_to_fit(),
+            Data::Decimal(v) => v.shrink_to_fit(),
+            Data::Any(v) => v.shrink_to_fit(),
+        }
+        self.column
+    }
+}
+
+/// Pushes `n` as a mantissa at `scale`, raising the scale (and rescaling the mantissas held)
+/// when `n` has more decimal places. `false`, with nothing changed, when `n` is not normalized
+/// or some mantissa would not fit an `i64`.
+fn push_fixed(scale: &mut u32, mantissas: &mut Vec<i64>, n: Decimal) -> bool {
+    if !is_normalized(n) {
+        return false;
+    }
+    let s = n.scale();
+    if s > *scale {
+        let Some(factor) = 10i64.checked_pow(s - *scale) else { return false };
+        if mantissas.iter().any(|m| m.checked_mul(factor).is_none()) {
+            return false;
+        }
+        mantissas.iter_mut().for_each(|m| *m *= factor);
+        *scale = s;
+    }
+    // Both scales are at most 28, so the factor fits an i128.
+    let factor = 10i128.pow(*scale - s);
+    match n.mantissa().checked_mul(factor).and_then(|m| i64::try_from(m).ok()) {
+        Some(m) => {
+            mantissas.push(m);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The keys of a table's rows: row `r`'s key is `key(r)`, and `get` finds a key's row.
+#[derive(Clone, Default)]
+pub struct Keys {
+    /// Every key's text, one after another.
+    text: String,
+    /// Where each row's key ends in `text` (it starts where the previous one ends).
+    ends: Ends,
+    /// Rows, hashed by their key text.
+    index: hashbrown::HashTable<u32>,
+}
+
+/// Offsets into a buffer: `u32` while the buffer is under 4 GiB, `u64` past it.
+#[derive(Clone, Debug)]
+enum Ends {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Default for Ends {
+    fn default() -> Self {
+        Ends::Narrow(Vec::new())
+    }
+}
+
+impl Ends {
+    fn len(&self) -> usize {
+        match self {
+            Ends::Narrow(v) => v.len(),
+            Ends::Wide(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> usize {
+        match self {
+            Ends::Narrow(v) => v[i] as usize,
+            Ends::Wide(v) => v[i] as usize,
+        }
+    }
+
+    fn push(&mut self, end: usize) {
+        if let Ends::Narrow(v) = self
+            && u32::try_from(end).is_err()
+        {
+            *self = Ends::Wide(v.iter().map(|&e| e as u64).collect());
+        }
+        match self {
+            Ends::Narrow(v) => v.push(end as u32),
+            Ends::Wide(v) => v.push(end as u64),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Ends::Narrow(v) => v.capacity() * 4,
+            Ends::Wide(v) => v.capacity() * 8,
+        }
+    }
+}
+
+fn hash(key: &str) -> u64 {
+    FxBuildHasher.hash_one(key)
+}
+
+impl Keys {
+    /// Room for `rows` keys.
+    pub fn with_capacity(rows: usize) -> Self {
+        Keys {
+            text: String::new(),
+            ends: Ends::Narrow(Vec::with_capacity(rows)),
+            index: hashbrown::HashTable::with_capacity(rows),
+        }
+    }
+
+    /// Adds the key of the next row, which must not be a key already held, and returns its row.
+    pub fn push(&mut self, key: &str) -> u32 {
+        debug_assert!(self.get(key).is_none(), "keys are unique");
+        let row = self.ends.len() as u32;
+        self.text.push_str(key);
+        self.ends.push(self.text.len());
+        let Keys { text, ends, index } = self;
+        let key_of = |r: &u32| {
+            let r = *r as usize;
+            let start = if r == 0 { 0 } else { ends.get(r - 1) };
+            hash(&text[start..ends.get(r)])
+        };
+        index.insert_unique(hash(key), row, key_of);
+        row
+    }
+
+    /// The key of `row`.
+    ///
+    /// # Panics
+    /// If `row` is out of range.
+    pub fn key(&self, row: u32) -> &str {
+        let r = row as usize;
+        let start = if r == 0 { 0 } else { self.ends.get(r - 1) };
+        &self.text[start..self.ends.get(r)]
+    }
+
+    /// The row with `key`.
+    pub fn get(&self, key: &str) -> Option<&u32> {
+        self.index.find(hash(key), |&r| self.key(r) == key)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every key with its row, in row order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        (0..self.len() as u32).map(|r| (self.key(r), r))
+    }
+
+    /// Every key, in row order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// The bytes held on the heap (capacity, not only length).
+    pub fn heap_bytes(&self) -> usize {
+        // A hash table slot is a `u32` and a control byte.
+        self.text.capacity() + self.ends.heap_bytes() + (self.index.capacity() * 5).next_multiple_of(8)
+    }
+
+    pub fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        match &mut self.ends {
+            Ends::Narrow(v) => v.shrink_to_fit(),
+            Ends::Wide(v) => v.shrink_to_fit(),
+        }
+    }
+}
+
+impl PartialEq for Keys {
+    /// The same keys in the same rows (the index follows from them).
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.text == other.text && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
+}
+
+impl Eq for Keys {}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// Where each row of a table was read: index into [`Facts::files`](super::Facts::files) and
+/// 1-based line, by row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins {
+    pub file: Vec<u32>,
+    pub line: Vec<u32>,
+}
+
+impl Origins {
+    pub fn push(&mut self, file: u32, line: u32) {
+        self.file.push(file);
+        self.line.push(line);
+    }
+
+    pub fn len(&self) -> usize {
+        self.line.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.line.is_empty()
+    }
+
+    pub fn reserve(&mut self, rows: usize) {
+        self.file.reserve(rows);
+        self.line.reserve(rows);
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        (self.file.capacity() + self.line.capacity()) * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn round_trip(ty: &Ty, values: &[Option<Value>]) -> Column {
+        let mut b = ColumnBuilder::new(ty, 0);
+        for v in values {
+            b.push(v.clone());
+        }
+        let c = b.finish();
+        assert_eq!(c.len(), values.len());
+        for (row, v) in values.iter().enumerate() {
+            let got = c.get(row);
+            assert_eq!(&got, v, "row {row}");
+            if let (Some(Value::Num(a)), Some(Value::Num(b))) = (&got, v) {
+                assert_eq!(a.serialize(), b.serialize(), "row {row}: {a} is not bit for bit {b}");
+            }
+        }
+        c
+    }
+
+    fn num(s: &str) -> Option<Value> {
+        Some(Value::Num(Decimal::from_str(s).unwrap()))
+    }
+
+    #[test]
+    fn numbers_are_fixed_point_and_exact() {
+        let values = [num("1"), None, num("0.5"), num("-2.25"), num("0"), num("0.000000001"), num("31")];
+        let c = round_trip(&Ty::Number, &values);
+        assert!(matches!(c.data, Data::Fixed { scale: 9, .. }), "{:?}", c.data);
+    }
+
+    #[test]
+    fn numbers_not_normalized_or_too_wide_are_kept_as_decimals() {
+        // A written scale (`30.0`), a negative zero, a mantissa past 64 bits.
+        let mut neg_zero = Decimal::ZERO;
+        neg_zero.set_sign_negative(true);
+        for odd in [num("30.0"), Some(Value::Num(neg_zero)), num("123456789012345678901234"), num("1e-28")] {
+            let values = [num("1.5"), None, odd, num("2")];
+            let c = round_trip(&Ty::Quantity(crate::units::Dim::NONE), &values);
+            assert!(matches!(c.data, Data::Decimal(_)), "{:?}", c.data);
+        }
+        // Scales that together need more than 64 bits.
+        let values = [num("9000000000"), num("0.0000000001")];
+        let c = round_trip(&Ty::Number, &values);
+        assert!(matches!(c.data, Data::Decimal(_)), "{:?}", c.data);
+    }
+
+    #[test]
+    fn normalized_is_what_normalize_gives() {
+        let mut neg_zero = Decimal::ZERO;
+        neg_zero.set_sign_negative(true);
+        let odd = [Decimal::new(0, 3), neg_zero, Decimal::new(-300, 2), Decimal::new(-3, 0), Decimal::new(105, 1)];
+        for n in
+            odd.into_iter().chain(["30.0", "31", "0.5", "-0.25", "100", "0"].map(|s| Decimal::from_str(s).unwrap()))
+        {
+            assert_eq!(is_normalized(n), n.normalize().serialize() == n.serialize(), "{n:?}");
+            let (m, s) = (n.normalize().mantissa() as i64, n.normalize().scale());
+            for extra in 0..3 {
+                let f = fixed(m * 10i64.pow(extra), s + extra);
+                assert_eq!(f.serialize(), n.normalize().serialize(), "{n:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn other_columns_read_back() {
+        let d = |s| Some(Value::Date(Date::parse_iso(s).unwrap()));
+        let c = round_trip(&Ty::Date, &[d("2019-10-01"), None, d("1969-12-31")]);
+        assert_eq!(c.date(0), Date::parse_iso("2019-10-01"));
+        assert_eq!(c.date(1), None);
+        round_trip(&Ty::Bool, &[Some(Value::Bool(true)), None, Some(Value::Bool(false))]);
+        round_trip(&Ty::Enum(0), &[Some(Value::Enum(3)), None]);
+        round_trip(&Ty::Party, &[None, Some(Value::Party(1))]);
+        let c = round_trip(&Ty::Ref(2), &[Some(Value::Ref(2, 7)), None]);
+        assert_eq!(c.reference(0), Some((2, 7)));
+        let t = |s: &str| Some(Value::Text(s.into()));
+        let c = round_trip(&Ty::Text, &[t("a"), t("b"), None, t("a")]);
+        let Data::Text { strings, .. } = &c.data else { panic!("{:?}", c.data) };
+        assert_eq!(strings.len(), 2, "identical texts are held once");
+        // A value of another variant than the type's makes the column general, not wrong.
+        let c = round_trip(&Ty::Date, &[d("2019-10-01"), Some(Value::Bool(true)), None]);
+        assert_eq!(c.date(0), Date::parse_iso("2019-10-01"));
+        round_trip(&Ty::Duration, &[None, Some(Value::Interval(Date(1), Date(2)))]);
+    }
+
+    #[test]
+    fn keys_find_their_rows() {
+        let mut keys = Keys::with_capacity(2);
+        for k in ["E1", "", "企業", "E10"] {
+            keys.push(k);
+        }
+        assert_eq!(keys.len(), 4);
+        assert_eq!(keys.get("企業"), Some(&2));
+        assert_eq!(keys.get(""), Some(&1));
+        assert_eq!(keys.get("E"), None);
+        assert_eq!(keys.key(3), "E10");
+        assert_eq!(keys.keys().collect::<Vec<_>>(), ["E1", "", "企業", "E10"]);
+        let mut more = Keys::default();
+        for i in 0..10_000 {
+            more.push(&i.to_string());
+        }
+        assert!((0..10_000).all(|i| more.get(&i.to_string()) == Some(&i)));
+    }
+}

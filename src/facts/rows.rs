@@ -1,0 +1,259 @@
+//! The accepted records of one file, held by column per record kind as they are read, so a
+//! file of a million records takes a few typed vectors rather than a million rows.
+//!
+//! [`RawRow`] remains the shape of one record: a reader hands each record over as one, and
+//! [`Rows::get`] and [`Rows::iter`] give them back as they were.
+
+use super::{Cell, Column, ColumnBuilder, RawRow, Schema};
+use crate::diagnostic::Span;
+use crate::model::{FieldDecl, RecordId, Ty};
+use crate::value::Value;
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+/// The accepted records of one file. See the module documentation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rows {
+    /// In file order: each record's kind and its place among the records of its kind.
+    order: Vec<(RecordId, u32)>,
+    /// By kind; a kind the file has no records of has none here.
+    kinds: Vec<KindRows>,
+}
+
+/// The records of one kind in one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KindRows {
+    /// 1-based line where each record starts.
+    line: Vec<u32>,
+    /// The whole record.
+    span: Vec<Span>,
+    /// Where the key is written.
+    key_span: Vec<Span>,
+    /// Per field, the values read; a reference field holds the key text it refers by.
+    columns: Vec<Column>,
+    /// Per field: for a reference field, where each reference is written; empty otherwise.
+    ref_spans: Vec<Vec<Span>>,
+    /// The cells the columns do not hold, by `(record, field)`: values that could not be read,
+    /// and any cell of another shape than its field's column takes.
+    other: FxHashMap<(u32, u32), Cell>,
+}
+
+impl KindRows {
+    pub fn len(&self) -> usize {
+        self.line.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.line.is_empty()
+    }
+
+    pub fn line(&self, i: u32) -> u32 {
+        self.line[i as usize]
+    }
+
+    pub fn span(&self, i: u32) -> Span {
+        self.span[i as usize]
+    }
+
+    pub fn key_span(&self, i: u32) -> Span {
+        self.key_span[i as usize]
+    }
+
+    /// The cell of `field` in record `i`; `None` when absent.
+    pub fn cell(&self, i: u32, field: usize) -> Option<Cell> {
+        let column = self.columns.get(field)?;
+        match column.get(i as usize) {
+            Some(Value::Text(key)) if !self.ref_spans[field].is_empty() => {
+                Some(Cell::UnresolvedRef { key, span: self.ref_spans[field][i as usize] })
+            }
+            Some(v) => Some(Cell::Value(v)),
+            None if self.other.is_empty() => None,
+            None => self.other.get(&(i, field as u32)).cloned(),
+        }
+    }
+
+    /// The key `field` of record `i` refers by, and where it is written, when it holds a
+    /// reference.
+    pub fn ref_key(&self, i: u32, field: usize) -> Option<(Arc<str>, Span)> {
+        match self.cell(i, field)? {
+            Cell::UnresolvedRef { key, span } => Some((key, span)),
+            _ => None,
+        }
+    }
+
+    /// Record `i` as a row of `kind`.
+    fn row(&self, kind: RecordId, i: u32) -> RawRow {
+        RawRow {
+            kind,
+            line: self.line(i),
+            span: self.span(i),
+            key_span: self.key_span(i),
+            values: (0..self.columns.len()).map(|f| self.cell(i, f)).collect(),
+        }
+    }
+}
+
+impl Rows {
+    /// Rows as read, for records not read from a file (a policy's `test` block).
+    pub fn from_raw(schema: &Schema<'_>, rows: impl IntoIterator<Item = RawRow>) -> Rows {
+        let mut b = RowsBuilder::default();
+        for row in rows {
+            b.push(schema, row);
+        }
+        b.finish()
+    }
+
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Every record in file order: its kind and its place among the records of its kind.
+    pub fn order(&self) -> &[(RecordId, u32)] {
+        &self.order
+    }
+
+    /// The records of `kind`, if the file has any.
+    pub fn of_kind(&self, kind: RecordId) -> Option<&KindRows> {
+        self.kinds.get(kind as usize).filter(|k| !k.is_empty())
+    }
+
+    /// The number of records of `kind`.
+    pub fn count(&self, kind: RecordId) -> usize {
+        self.of_kind(kind).map_or(0, KindRows::len)
+    }
+
+    /// Record `n` in file order.
+    ///
+    /// # Panics
+    /// If `n` is out of range.
+    pub fn get(&self, n: usize) -> RawRow {
+        let (kind, i) = self.order[n];
+        self.kinds[kind as usize].row(kind, i)
+    }
+
+    /// Every record in file order.
+    pub fn iter(&self) -> impl Iterator<Item = RawRow> + '_ {
+        self.order.iter().map(|&(kind, i)| self.kinds[kind as usize].row(kind, i))
+    }
+
+    /// Where the key of the first record of `kind` starting at `line` is written.
+    pub fn key_span_at(&self, kind: RecordId, line: u32) -> Option<Span> {
+        let k = self.of_kind(kind)?;
+        k.line.iter().position(|&l| l == line).map(|i| k.key_span[i])
+    }
+}
+
+/// Builds [`Rows`] a record at a time.
+#[derive(Debug, Default)]
+pub struct RowsBuilder {
+    order: Vec<(RecordId, u32)>,
+    kinds: Vec<Option<KindBuilder>>,
+}
+
+#[derive(Debug)]
+struct KindBuilder {
+    line: Vec<u32>,
+    span: Vec<Span>,
+    key_span: Vec<Span>,
+    columns: Vec<ColumnBuilder>,
+    /// Per field, whether it is a reference.
+    is_ref: Vec<bool>,
+    ref_spans: Vec<Vec<Span>>,
+    other: FxHashMap<(u32, u32), Cell>,
+}
+
+impl KindBuilder {
+    fn new(fields: &[FieldDecl]) -> Self {
+        let is_ref: Vec<bool> = fields.iter().map(|f| matches!(f.ty, Ty::Ref(_))).collect();
+        KindBuilder {
+            line: Vec::new(),
+            span: Vec::new(),
+            key_span: Vec::new(),
+            columns: fields
+                .iter()
+                .zip(&is_ref)
+                .map(|(f, &r)| ColumnBuilder::new(if r { &Ty::Text } else { &f.ty }, 0))
+                .collect(),
+            ref_spans: vec![Vec::new(); fields.len()],
+            is_ref,
+            other: FxHashMap::default(),
+        }
+    }
+
+    fn push(&mut self, row: RawRow) -> u32 {
+        let i = self.line.len() as u32;
+        self.line.push(row.line);
+        self.span.push(row.span);
+        self.key_span.push(row.key_span);
+        let mut values = row.values.into_iter();
+        for (f, column) in self.columns.iter_mut().enumerate() {
+            let cell = values.next().flatten();
+            let is_ref = self.is_ref[f];
+            let (value, span) = match cell {
+                None => (None, Span::default()),
+                Some(Cell::UnresolvedRef { key, span }) if is_ref => (Some(Value::Text(key)), span),
+                Some(Cell::Value(v)) if !is_ref => (Some(v), Span::default()),
+                Some(cell) => {
+                    self.other.insert((i, f as u32), cell);
+                    (None, Span::default())
+                }
+            };
+            column.push(value);
+            if is_ref {
+                self.ref_spans[f].push(span);
+            }
+        }
+        i
+    }
+
+    fn finish(self) -> KindRows {
+        let mut k = KindRows {
+            line: self.line,
+            span: self.span,
+            key_span: self.key_span,
+            columns: self.columns.into_iter().map(ColumnBuilder::finish).collect(),
+            ref_spans: self.ref_spans,
+            other: self.other,
+        };
+        k.line.shrink_to_fit();
+        k.span.shrink_to_fit();
+        k.key_span.shrink_to_fit();
+        k.ref_spans.iter_mut().for_each(Vec::shrink_to_fit);
+        k
+    }
+}
+
+impl RowsBuilder {
+    /// Adds a record read, whose kind is one of `schema`'s.
+    pub fn push(&mut self, schema: &Schema<'_>, row: RawRow) {
+        let kind = row.kind;
+        let k = kind as usize;
+        if self.kinds.len() <= k {
+            self.kinds.resize_with(k + 1, || None);
+        }
+        let fields = schema.records.get(k).map_or(&[][..], |r| &r.fields[..]);
+        let i = self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).push(row);
+        self.order.push((kind, i));
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    pub fn finish(mut self) -> Rows {
+        self.order.shrink_to_fit();
+        Rows {
+            order: self.order,
+            kinds: self.kinds.into_iter().map(|k| k.map(KindBuilder::finish).unwrap_or_default()).collect(),
+        }
+    }
+}
