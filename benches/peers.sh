@@ -60,6 +60,7 @@ timed rego-load "$peers" rego-load "$data" > /dev/null
 if [ "${WRIT:-1}" = 1 ]; then
 timed writ-json "${writ_eval[@]}" --format json > "$out/writ.json"
 timed writ-human "${writ_eval[@]}" > /dev/null
+WRIT_THREADS=1 timed writ-human-1t "${writ_eval[@]}" > /dev/null
 timed writ-load target/release/writ eval "$load_policy" --facts "$data" --as-of 2019-12-31 > /dev/null
 for k in 1 2 3 4; do
   timed "writ-rule$k" target/release/writ eval "$out/policy-rule$k" --facts "$data" --as-of 2019-12-31 > /dev/null
@@ -98,6 +99,7 @@ row rego-load "  of which: parse facts.json as input"
 if [ "${WRIT:-1}" = 1 ]; then
 row writ-json "writ eval --format json (report to a file)"
 row writ-human "writ eval (human report to /dev/null)"
+row writ-human-1t "  the same on one thread (WRIT_THREADS=1)"
 row writ-load "  writ eval, records only (load phase)"
 row writ-rule1 "  writ eval, records + rule 1 (kilns)"
 row writ-rule2 "  writ eval, records + rule 2 (PM10)"

@@ -894,21 +894,21 @@ impl<'m> Ev<'m> {
         for (i, &(pk, fi)) in path.iter().enumerate() {
             debug_assert_eq!(pk, k);
             let table = &self.facts.tables[k as usize];
-            let v = match &table.columns[fi as usize][r as usize] {
+            let v = match table.get(fi as usize, r) {
                 Some(v) => v,
                 None if table.bad_cell(r, fi).is_some() => return R::Unknown(self.bad_cell_reason(k, r, fi)),
                 None => {
                     let rec = &self.model.records[k as usize];
                     let f = &rec.fields[fi as usize];
-                    let why = format!("{}[{}].{} is missing", rec.name, table.origins[r as usize].key, f.name);
+                    let why = format!("{}[{}].{} is missing", rec.name, table.key(r), f.name);
                     return if f.optional { R::Absent(why) } else { R::Unknown(why) };
                 }
             };
             if i + 1 == path.len() {
-                return R::V(v.clone());
+                return R::V(v);
             }
             match v {
-                Value::Ref(nk, nr) => (k, r) = (*nk, *nr),
+                Value::Ref(nk, nr) => (k, r) = (nk, nr),
                 _ => return R::Unknown("not a record".into()),
             }
         }
