@@ -459,8 +459,13 @@ const UNREAD: &[&str] = &[
 ];
 
 /// A package evaluated against its facts: the report, the model, and what to print on stderr.
+/// A package and its facts, loaded and checked, ready to evaluate; holds the database the facts
+/// live in, which the verdicts borrow.
 pub struct Evaluated {
-    pub report: Report,
+    loaded: Loaded,
+    set: FactSet,
+    as_of: Date,
+    through: Date,
     pub model: Model,
     /// Policy warnings and fact diagnostics, rendered.
     pub stderr: String,
@@ -477,6 +482,21 @@ pub struct Evaluated {
 }
 
 impl Evaluated {
+    /// The facts, linked.
+    pub fn facts(&self) -> &facts::Facts {
+        db::fact_set(&self.loaded.db, self.set)
+    }
+
+    /// The verdicts, compact: written out only as a report is written.
+    pub fn evaluation(&self) -> eval::Evaluation<'_> {
+        eval::evaluate_through(&self.model, self.facts(), self.as_of, self.through)
+    }
+
+    /// The report with every verdict written out, held at once (see [`eval::Evaluation::report`]).
+    pub fn report(&self) -> Report {
+        self.evaluation().report()
+    }
+
     /// Whether the input was read whole, as `--format json` reports it.
     pub fn input(&self) -> report::InputSummary {
         let errors = self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
@@ -572,7 +592,6 @@ pub fn evaluate_through<'a>(
     fact_diags.extend(facts.diagnostics.iter().cloned());
     let read: Vec<&FileFacts> = files.iter().map(|f| db::fact_file(&loaded.db, *f)).collect();
     fact_diags.extend(crate::lookalike::lookalike_keys(&checked.model, facts, &read));
-    let report = eval::evaluate_through(&checked.model, facts, as_of, through.unwrap_or(as_of));
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
     let invalid_facts = fact_diags.iter().any(Diagnostic::is_error);
@@ -585,7 +604,19 @@ pub fn evaluate_through<'a>(
     let mut all = checked.diagnostics.clone();
     all.extend(fact_diags);
     let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
-    Ok(Evaluated { report, model: checked.model, stderr, invalid_facts, unread_facts, rejected, flawed, diagnostics })
+    Ok(Evaluated {
+        loaded,
+        set,
+        as_of,
+        through: through.unwrap_or(as_of),
+        model: checked.model,
+        stderr,
+        invalid_facts,
+        unread_facts,
+        rejected,
+        flawed,
+        diagnostics,
+    })
 }
 
 /// How many threads reading and evaluating may use: `WRIT_THREADS` when it is set to a
@@ -652,22 +683,49 @@ pub fn eval<'a>(
     style: Style,
     strict: bool,
 ) -> Outcome {
+    let mut stdout = Vec::new();
+    let mut out = eval_to(&mut stdout, dir, facts, as_of, format, style, strict);
+    out.stdout = String::from_utf8(stdout).expect("a report is UTF-8");
+    out
+}
+
+/// [`eval`] with the report written to `w` as it is made, a verdict at a time, rather than
+/// returned in [`Outcome::stdout`] (which stays empty). A write that fails (a closed pipe)
+/// stops the report; the exit code is the verdicts' still.
+#[allow(clippy::too_many_arguments)]
+pub fn eval_to<'a>(
+    w: &mut dyn std::io::Write,
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    format: Format,
+    style: Style,
+    strict: bool,
+) -> Outcome {
     let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
-        Err(out) => return failed(out, format, as_of),
+        Err(out) => {
+            let mut out = failed(out, format, as_of);
+            let _ = w.write_all(std::mem::take(&mut out.stdout).as_bytes());
+            return out;
+        }
     };
-    let stdout = match format {
-        Format::Human => report::human(&e.report),
-        Format::Json => report::json_with(&e.report, &e.input(), &e.diagnostics) + "\n",
+    let verdicts = e.evaluation();
+    let written = match format {
+        Format::Human => report::write_human(&verdicts, w),
+        Format::Json => {
+            report::write_json_with(&verdicts, &e.input(), &e.diagnostics, w).and_then(|()| w.write_all(b"\n"))
+        }
     };
+    let _ = written.and_then(|()| w.flush());
     let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0 || e.flawed > 0)) {
         EXIT_INVALID
-    } else if e.report.has_breach() {
+    } else if verdicts.has_breach() {
         EXIT_BREACH
     } else {
         EXIT_OK
     };
-    Outcome { stdout, stderr: e.stderr, code, diagnostics: Vec::new() }
+    Outcome { stdout: String::new(), stderr: e.stderr, code, diagnostics: Vec::new() }
 }
 
 /// `writ agenda DIR --facts PATH… --from DATE --to DATE [--as-of DATE]`: the obligations falling
@@ -698,7 +756,7 @@ pub fn agenda<'a>(
         Ok(e) => e,
         Err(out) => return failed(out, format, as_of),
     };
-    let agenda = report::Agenda::build(&e.report, &e.model, from, to);
+    let agenda = report::Agenda::build(&e.evaluation(), &e.model, from, to);
     let stdout = match format {
         Format::Human => agenda.human(),
         Format::Json => report::json_with_input(&agenda, &e.input(), &e.diagnostics) + "\n",
@@ -754,10 +812,9 @@ pub fn run_tests(model: &Model) -> (usize, Vec<String>) {
         }
         let report = eval::evaluate(model, &facts, t.as_of);
         for x in &t.expects {
-            let matching: Vec<_> = report
-                .verdicts
-                .iter()
-                .filter(|v| v.clause == x.clause)
+            let matching: Vec<_> = (0..report.len())
+                .filter(|&i| report.clause_name(i) == x.clause)
+                .map(|i| report.verdict(i))
                 .filter(|v| match &x.keys {
                     None => true,
                     Some(keys) => v.subject.len() >= keys.len() && v.subject.iter().zip(keys).all(|(s, k)| &s.key == k),
@@ -1003,9 +1060,11 @@ pub fn explain<'a>(
         Ok(e) => e,
         Err(out) => return failed(out, format, as_of),
     };
-    let Some(v) = e.report.verdicts.iter().find(|v| v.id == id) else {
+    let verdicts = e.evaluation();
+    let Some(v) = verdicts.find(id) else {
         let file: Arc<str> = Arc::from("<arguments>");
-        let help = crate::model::did_you_mean(id, e.report.verdicts.iter().map(|v| v.id.as_str()))
+        let ids: Vec<String> = verdicts.ids().collect();
+        let help = crate::model::did_you_mean(id, ids.iter().map(|v| v.as_str()))
             .map(|s| format!("did you mean `{s}`?"))
             .unwrap_or_else(|| "verdict ids are printed by `writ eval` (`id: …`) and in its JSON".into());
         let d =
@@ -1014,8 +1073,8 @@ pub fn explain<'a>(
         return fail(vec![d], &Sources::default(), style);
     };
     let stdout = match format {
-        Format::Json => report::json_with_input(v, &e.input(), &e.diagnostics) + "\n",
-        Format::Human => report::explain(v, as_of),
+        Format::Json => report::json_with_input(&v, &e.input(), &e.diagnostics) + "\n",
+        Format::Human => report::explain(&v, as_of),
     };
     Outcome {
         stdout,

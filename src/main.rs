@@ -127,7 +127,11 @@ fn main() -> ExitCode {
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
         Command::Eval { dir, facts, as_of, format, strict } => {
-            cli::eval(&dir, facts.files(), as_of, format.into(), style, strict)
+            // The report goes out as it is written, never held whole.
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let out = cli::eval_to(&mut stdout, &dir, facts.files(), as_of, format.into(), style, strict);
+            let _ = stdout.flush();
+            out
         }
         Command::Agenda { dir, facts, from, to, as_of, format } => {
             cli::agenda(&dir, facts.files(), from, to, as_of, format.into(), style)

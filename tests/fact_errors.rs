@@ -377,7 +377,7 @@ clause 搬遷 "t" { cite "3" "x" lead 甲局 for e in 企業 { must e.完成日 
     let set = FactSet::new(&db, pkg, vec![ff]);
     let linked = db::fact_set(&db, set);
     let as_of = writ::value::Date::parse_iso("2019-10-15").unwrap();
-    let report = writ::eval::evaluate(&checked.model, linked, as_of);
+    let report = writ::eval::evaluate(&checked.model, linked, as_of).report();
     assert!(!report.verdicts.is_empty());
     for v in &report.verdicts {
         assert_eq!(v.status, Status::Unknown, "{}: {:?}", v.id, v.status);

@@ -29,7 +29,7 @@ fn report(facts: &str, as_of: &str) -> Report {
     assert!(e.stderr.is_empty(), "{facts} at {as_of}: no diagnostics expected, found:\n{}", e.stderr);
     assert!(!e.invalid_facts && !e.unread_facts, "{facts} at {as_of}");
     assert_eq!(e.rejected, 0, "{facts} at {as_of}: no rejected records expected");
-    let mut report = e.report;
+    let mut report = e.report();
     for v in &mut report.verdicts {
         for f in &mut v.facts {
             f.file = "".into();

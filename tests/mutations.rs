@@ -60,7 +60,7 @@ impl Bench {
         let set = FactSet::new(db, self.loaded.package, files.to_vec());
         let facts = db::fact_set(db, set);
         codes.extend(facts.diagnostics.iter().map(|d| d.code));
-        Run { report: eval::evaluate(&self.model, facts, as_of), codes }
+        Run { report: eval::evaluate(&self.model, facts, as_of).report(), codes }
     }
 }
 

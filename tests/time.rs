@@ -321,7 +321,7 @@ fn an_agenda_window_lists_open_ended_occurrences_through_its_end() {
     let ff = FactFile::new(&db, pkg, Arc::from("f.json"), writ::facts::Content::text(r#"{ "報告": [] }"#));
     let facts = db::fact_set(&db, FactSet::new(&db, pkg, vec![ff]));
     let d = |s: &str| writ::value::Date::parse_iso(s).unwrap();
-    let r = writ::eval::evaluate_through(&checked.model, facts, d("2019-10-15"), d("2020-03-31"));
+    let r = writ::eval::evaluate_through(&checked.model, facts, d("2019-10-15"), d("2020-03-31")).report();
     let ids: Vec<&str> = r.verdicts.iter().map(|v| v.id.as_str()).collect();
     assert_eq!(ids.len(), 7, "2019-10 .. 2020-04: {ids:?}");
     assert_eq!(ids.last(), Some(&"月/2020-04/1"));

@@ -1,7 +1,7 @@
 //! Expression evaluation with three outcomes: a value, an absent optional value, or unknown.
 
-use super::StatusIndex;
-use super::verdict::{Computed, Evidence, FactRef, Status};
+use super::Out;
+use super::verdict::{ComputedRec, EvidenceRec, FactRef, Span, Status};
 use crate::facts::Facts;
 use crate::model::*;
 use crate::syntax::ast::{BinOp, UnOp};
@@ -20,11 +20,13 @@ pub(crate) enum R {
     Unknown(String),
 }
 
-/// What one requirement's evaluation saw.
+/// What one requirement's evaluation saw: raw values, written out only with the report.
 #[derive(Default)]
-pub(crate) struct Trace {
-    pub evidence: Vec<Evidence>,
-    pub computed: Vec<Computed>,
+pub(crate) struct Trace<'m> {
+    pub evidence: Vec<EvidenceRec<'m>>,
+    /// The variables that name the evidence's expressions; its spans point here.
+    pub locals: Vec<(u32, Option<Value>)>,
+    pub computed: Vec<ComputedRec<'m>>,
     pub used: Vec<(u32, u32)>,
     pub more_used: usize,
     pub provisional: Option<String>,
@@ -63,13 +65,14 @@ pub(crate) struct Ev<'m> {
     pub through: Date,
     indexes: HashMap<(u32, u32), Index>,
     path_indexes: HashMap<FieldPath, PathIndex>,
-    pub statuses: StatusIndex,
+    /// The verdicts so far, which `violated(…)` and `fulfilled(…)` read.
+    pub out: Out<'m>,
     pub clause_index: HashMap<String, u32>,
     /// Which rows some verdict read, per kind: `used[kind][row]`.
     pub used: Vec<Vec<bool>>,
     /// Record kind names, shared by every fact reference.
-    kind_names: Vec<Arc<str>>,
-    trace: Option<Trace>,
+    pub kind_names: Vec<Arc<str>>,
+    trace: Option<Trace<'m>>,
     /// Nesting depth of per-record evaluation inside aggregates, where nothing is traced.
     quiet: u32,
 }
@@ -84,7 +87,7 @@ impl<'m> Ev<'m> {
             through: as_of,
             indexes: HashMap::new(),
             path_indexes: HashMap::new(),
-            statuses: HashMap::new(),
+            out: Out::default(),
             clause_index: HashMap::new(),
             used: facts.tables.iter().map(|t| vec![false; t.origins.len()]).collect(),
             kind_names: model.records.iter().map(|r| Arc::from(r.name.as_str())).collect(),
@@ -118,7 +121,7 @@ impl<'m> Ev<'m> {
     pub fn resume_trace(&mut self) {
         self.quiet = self.quiet.saturating_sub(1);
     }
-    pub fn end_trace(&mut self) -> Trace {
+    pub fn end_trace(&mut self) -> Trace<'m> {
         let mut t = self.trace.take().unwrap_or_default();
         t.used.sort();
         t.used.dedup();
@@ -144,7 +147,7 @@ impl<'m> Ev<'m> {
     }
 
     /// The date ranges of a period, both ends included.
-    pub fn ranges(&mut self, p: &TPeriod, env: &mut Vec<Option<R>>) -> Result<Vec<(Date, Date)>, String> {
+    pub fn ranges(&mut self, p: &'m TPeriod, env: &mut Vec<Option<R>>) -> Result<Vec<(Date, Date)>, String> {
         match p {
             TPeriod::Named(i) => Ok(self.model.periods[*i as usize].ranges.clone()),
             TPeriod::Year(y) => match (Date::from_ymd(*y, 1, 1), Date::from_ymd(*y, 12, 31)) {
@@ -244,86 +247,17 @@ impl<'m> Ev<'m> {
         self.facts.tables[kind as usize].first_bad.get(field as usize).copied().flatten()
     }
 
-    pub fn fact_ref(&self, kind: u32, row: u32) -> FactRef {
-        let t = &self.facts.tables[kind as usize];
-        let o = t.origin(row);
-        FactRef {
-            file: self.facts.files.get(o.file as usize).cloned().unwrap_or_else(|| Arc::from("")),
-            kind: self.kind_names[kind as usize].clone(),
-            key: o.key.into(),
-            line: o.line,
-        }
+    /// What values are written with: the model and the facts.
+    pub fn fmt(&self) -> Fmt<'m> {
+        Fmt { model: self.model, facts: self.facts }
     }
 
     /// A value as plain text: keys, names, numbers without units.
     pub fn plain(&self, v: &Value) -> String {
-        match v {
-            Value::Bool(b) => b.to_string(),
-            Value::Num(n) => n.normalize().to_string(),
-            Value::Text(t) => t.to_string(),
-            Value::Date(d) => d.to_string(),
-            Value::Duration(d) => format!("{} {}", d.amount, d.unit.name()),
-            Value::Enum(i) => format!("#{i}"),
-            Value::Ref(k, r) => self.facts.tables[*k as usize].key(*r).to_string(),
-            Value::Party(p) => self.model.parties[*p as usize].name.clone(),
-            Value::List(xs) => format!("[{}]", xs.iter().map(|x| self.plain(x)).collect::<Vec<_>>().join(", ")),
-            Value::Interval(a, b) => interval_label(*a, *b),
-        }
+        self.fmt().plain(v)
     }
 
-    /// A value as a person reads it, using the expression's type and unit.
-    pub fn describe_value(&self, v: &Value, e: &TExpr) -> String {
-        self.format(v, &e.ty, e.unit.as_ref())
-    }
-
-    fn format(&self, v: &Value, ty: &Ty, unit: Option<&crate::units::Unit>) -> String {
-        match (v, ty) {
-            (Value::Num(n), Ty::Quantity(_)) => match unit.and_then(|u| u.from_si(*n).map(|x| (x, u))) {
-                Some((x, u)) => format!("{} {}", fmt_decimal(x), u.name),
-                None => format!("{} (canonical units)", fmt_decimal(*n)),
-            },
-            (Value::Num(n), Ty::Percent) => format!("{}%", fmt_decimal(*n * Decimal::ONE_HUNDRED)),
-            (Value::Num(n), _) => match unit {
-                Some(u) if !u.name.is_empty() => format!("{} {}", fmt_decimal(u.from_si(*n).unwrap_or(*n)), u.name),
-                _ => fmt_decimal(*n),
-            },
-            (Value::Enum(i), Ty::Enum(e)) => {
-                self.model.enums[*e as usize].variants.get(*i as usize).cloned().unwrap_or_default()
-            }
-            (Value::Ref(k, _), _) => format!("{} {}", self.model.records[*k as usize].name, self.plain(v)),
-            (Value::List(xs), Ty::List(t)) => {
-                format!("[{}]", xs.iter().map(|x| self.format(x, t, unit)).collect::<Vec<_>>().join(", "))
-            }
-            _ => self.plain(v),
-        }
-    }
-
-    /// How an expression is shown in evidence: the field path with the subject's key.
-    fn describe_expr(&self, e: &TExpr, env: &[Option<R>]) -> String {
-        match &e.kind {
-            TKind::Field(b, k, f) => {
-                let field = &self.model.records[*k as usize].fields[*f as usize].name;
-                format!("{}.{}", self.describe_expr(b, env), field)
-            }
-            TKind::Local(s) => match env.get(*s as usize) {
-                Some(Some(R::V(Value::Ref(k, r)))) => {
-                    format!("{}[{}]", self.model.records[*k as usize].name, self.plain(&Value::Ref(*k, *r)))
-                }
-                Some(Some(R::V(v))) => self.format(v, &e.ty, e.unit.as_ref()),
-                _ => "(value)".into(),
-            },
-            TKind::Const(v) => self.format(v, &e.ty, e.unit.as_ref()),
-            TKind::Aggregate(a) => a.text.clone(),
-            TKind::Unary(UnOp::Neg, x) => format!("-{}", self.describe_expr(x, env)),
-            TKind::Unary(UnOp::Not, x) => format!("not {}", self.describe_expr(x, env)),
-            TKind::Rule(i, _) => format!("{}(…)", self.model.rules[*i as usize].name),
-            TKind::Table(i, _) => format!("{}(…)", self.model.tables[*i as usize].name),
-            TKind::Change(a, b) => format!("change({}, {})", self.describe_expr(a, env), self.describe_expr(b, env)),
-            _ => "(expression)".into(),
-        }
-    }
-
-    pub fn eval(&mut self, e: &TExpr, env: &mut Vec<Option<R>>) -> R {
+    pub fn eval(&mut self, e: &'m TExpr, env: &mut Vec<Option<R>>) -> R {
         match &e.kind {
             TKind::Const(v) => R::V(v.clone()),
             TKind::Local(s) => env
@@ -436,16 +370,9 @@ impl<'m> Ev<'m> {
                 self.quiet += 1;
                 let r = self.aggregate(a, env, top);
                 self.quiet -= 1;
-                if top && self.trace.is_some() {
-                    let value = match &r {
-                        R::V(v) => self.format(v, &e.ty, e.unit.as_ref()),
-                        R::Absent(why) => format!("none ({why})"),
-                        R::Unknown(why) => format!("unknown ({why})"),
-                    };
-                    let c = Computed { expr: a.text.clone(), value };
-                    if let Some(t) = &mut self.trace
-                        && !t.computed.contains(&c)
-                    {
+                if top && let Some(t) = &mut self.trace {
+                    let c = ComputedRec { expr: e, value: r.clone() };
+                    if !t.computed.contains(&c) {
                         t.computed.push(c);
                     }
                 }
@@ -480,7 +407,8 @@ impl<'m> Ev<'m> {
                 let Some(&ci) = self.clause_index.get(clause) else {
                     return R::Unknown(format!("clause `{clause}` has not been evaluated"));
                 };
-                let statuses = self.statuses.get(&(ci, key.clone())).cloned().unwrap_or_default();
+                let fmt = self.fmt();
+                let statuses = self.out.statuses(fmt, ci, &key);
                 let hit = |s: &Status| {
                     if *violated {
                         s.is_breach()
@@ -540,7 +468,7 @@ impl<'m> Ev<'m> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, l: &TExpr, r: &TExpr, env: &mut Vec<Option<R>>) -> R {
+    fn binary(&mut self, op: BinOp, l: &'m TExpr, r: &'m TExpr, env: &mut Vec<Option<R>>) -> R {
         match op {
             // Kleene logic: a decided side can settle the result even if the other is unknown.
             BinOp::And | BinOp::Or => {
@@ -609,33 +537,30 @@ impl<'m> Ev<'m> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn record(&mut self, l: &TExpr, r: &TExpr, op: BinOp, a: &R, b: &R, res: &R, env: &[Option<R>]) {
-        if self.quiet > 0 || self.trace.is_none() {
+    fn record(&mut self, l: &'m TExpr, r: &'m TExpr, op: BinOp, a: &R, b: &R, res: &R, env: &[Option<R>]) {
+        if self.quiet > 0 {
             return;
         }
-        let show = |ev: &Self, x: &R, e: &TExpr| match x {
-            R::V(v) => ev.format(v, &e.ty, e.unit.as_ref()),
-            R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
-        };
-        let item = Evidence {
-            left: self.describe_expr(l, env),
-            left_value: show(self, a, l),
-            op: op.symbol().to_string(),
-            right: self.describe_expr(r, env),
-            right_value: show(self, b, r),
+        let Some(t) = &mut self.trace else { return };
+        let start = t.locals.len();
+        capture_locals(l, env, &mut t.locals);
+        capture_locals(r, env, &mut t.locals);
+        let item = EvidenceRec {
+            left: l,
+            right: r,
+            op,
+            left_value: a.clone(),
+            right_value: b.clone(),
             holds: match res {
                 R::V(Value::Bool(t)) => Some(*t),
                 _ => None,
             },
+            locals: Span { start: start as u32, len: (t.locals.len() - start) as u32 },
         };
-        if let Some(t) = &mut self.trace
-            && !t.evidence.contains(&item)
-        {
-            t.evidence.push(item);
-        }
+        t.evidence.push(item);
     }
 
-    fn aggregate(&mut self, a: &Aggregate, env: &mut Vec<Option<R>>, top: bool) -> R {
+    fn aggregate(&mut self, a: &'m Aggregate, env: &mut Vec<Option<R>>, top: bool) -> R {
         let kind = a.kind;
         let name = self.model.records[kind as usize].name.clone();
         let table = &self.facts.tables[kind as usize];
@@ -940,6 +865,119 @@ fn intersect(prev: Option<Arc<[u32]>>, rows: Arc<[u32]>) -> Arc<[u32]> {
             let set: HashSet<u32> = rows.iter().copied().collect();
             prev.iter().copied().filter(|r| set.contains(r)).collect()
         }
+    }
+}
+
+/// What values are written with: names and keys from the model and the facts. Evaluation
+/// uses it for the few texts it needs (subject keys, reasons); reports for everything else.
+#[derive(Clone, Copy)]
+pub(crate) struct Fmt<'m> {
+    pub model: &'m Model,
+    pub facts: &'m Facts,
+}
+
+impl<'m> Fmt<'m> {
+    pub fn fact_ref(&self, kind: u32, row: u32, kind_names: &[Arc<str>]) -> FactRef {
+        let t = &self.facts.tables[kind as usize];
+        let o = t.origin(row);
+        FactRef {
+            file: self.facts.files.get(o.file as usize).cloned().unwrap_or_else(|| Arc::from("")),
+            kind: kind_names[kind as usize].clone(),
+            key: o.key.into(),
+            line: o.line,
+        }
+    }
+
+    /// A value as plain text: keys, names, numbers without units.
+    pub fn plain(&self, v: &Value) -> String {
+        match v {
+            Value::Bool(b) => b.to_string(),
+            Value::Num(n) => n.normalize().to_string(),
+            Value::Text(t) => t.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Duration(d) => format!("{} {}", d.amount, d.unit.name()),
+            Value::Enum(i) => format!("#{i}"),
+            Value::Ref(k, r) => self.facts.tables[*k as usize].key(*r).to_string(),
+            Value::Party(p) => self.model.parties[*p as usize].name.clone(),
+            Value::List(xs) => format!("[{}]", xs.iter().map(|x| self.plain(x)).collect::<Vec<_>>().join(", ")),
+            Value::Interval(a, b) => interval_label(*a, *b),
+        }
+    }
+
+    /// A value as a person reads it, using the expression's type and unit.
+    pub fn describe_value(&self, v: &Value, e: &TExpr) -> String {
+        self.format(v, &e.ty, e.unit.as_ref())
+    }
+
+    pub fn format(&self, v: &Value, ty: &Ty, unit: Option<&crate::units::Unit>) -> String {
+        match (v, ty) {
+            (Value::Num(n), Ty::Quantity(_)) => match unit.and_then(|u| u.from_si(*n).map(|x| (x, u))) {
+                Some((x, u)) => format!("{} {}", fmt_decimal(x), u.name),
+                None => format!("{} (canonical units)", fmt_decimal(*n)),
+            },
+            (Value::Num(n), Ty::Percent) => format!("{}%", fmt_decimal(*n * Decimal::ONE_HUNDRED)),
+            (Value::Num(n), _) => match unit {
+                Some(u) if !u.name.is_empty() => format!("{} {}", fmt_decimal(u.from_si(*n).unwrap_or(*n)), u.name),
+                _ => fmt_decimal(*n),
+            },
+            (Value::Enum(i), Ty::Enum(e)) => {
+                self.model.enums[*e as usize].variants.get(*i as usize).cloned().unwrap_or_default()
+            }
+            (Value::Ref(k, _), _) => format!("{} {}", self.model.records[*k as usize].name, self.plain(v)),
+            (Value::List(xs), Ty::List(t)) => {
+                format!("[{}]", xs.iter().map(|x| self.format(x, t, unit)).collect::<Vec<_>>().join(", "))
+            }
+            _ => self.plain(v),
+        }
+    }
+
+    /// How an expression is shown in evidence: the field path with the subject's key. `local`
+    /// gives the value of a variable, where it has one.
+    pub fn describe_expr<'v>(&self, e: &TExpr, local: &dyn Fn(u32) -> Option<&'v Value>) -> String {
+        match &e.kind {
+            TKind::Field(b, k, f) => {
+                let field = &self.model.records[*k as usize].fields[*f as usize].name;
+                format!("{}.{}", self.describe_expr(b, local), field)
+            }
+            TKind::Local(s) => match local(*s) {
+                Some(Value::Ref(k, r)) => {
+                    format!("{}[{}]", self.model.records[*k as usize].name, self.plain(&Value::Ref(*k, *r)))
+                }
+                Some(v) => self.format(v, &e.ty, e.unit.as_ref()),
+                None => "(value)".into(),
+            },
+            TKind::Const(v) => self.format(v, &e.ty, e.unit.as_ref()),
+            TKind::Aggregate(a) => a.text.clone(),
+            TKind::Unary(UnOp::Neg, x) => format!("-{}", self.describe_expr(x, local)),
+            TKind::Unary(UnOp::Not, x) => format!("not {}", self.describe_expr(x, local)),
+            TKind::Rule(i, _) => format!("{}(…)", self.model.rules[*i as usize].name),
+            TKind::Table(i, _) => format!("{}(…)", self.model.tables[*i as usize].name),
+            TKind::Change(a, b) => {
+                format!("change({}, {})", self.describe_expr(a, local), self.describe_expr(b, local))
+            }
+            _ => "(expression)".into(),
+        }
+    }
+}
+
+/// The values of the variables [`Fmt::describe_expr`] reads to describe `e`, as they are in
+/// `env`: a variable without a value is kept as `None`.
+fn capture_locals(e: &TExpr, env: &[Option<R>], out: &mut Vec<(u32, Option<Value>)>) {
+    match &e.kind {
+        TKind::Field(b, _, _) => capture_locals(b, env, out),
+        TKind::Local(s) => {
+            let v = match env.get(*s as usize) {
+                Some(Some(R::V(v))) => Some(v.clone()),
+                _ => None,
+            };
+            out.push((*s, v));
+        }
+        TKind::Unary(UnOp::Neg | UnOp::Not, x) => capture_locals(x, env, out),
+        TKind::Change(a, b) => {
+            capture_locals(a, env, out);
+            capture_locals(b, env, out);
+        }
+        _ => {}
     }
 }
 

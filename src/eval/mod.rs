@@ -1,6 +1,7 @@
 //! Checked model + facts + as-of date → verdicts with evidence. No IO; never panics on user data.
 
 mod expr;
+mod render;
 mod verdict;
 
 pub use verdict::*;
@@ -9,9 +10,10 @@ use crate::facts::Facts;
 use crate::model::*;
 use crate::syntax::ast::{DeadlineKind, Modality};
 use crate::value::{Date, Value};
-use expr::{Ev, R};
+use expr::{Ev, Fmt, R};
 use indexmap::IndexMap;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Facts listed in one verdict; the rest are counted in `more_facts`.
 const MAX_FACTS: usize = 20;
@@ -20,23 +22,22 @@ const MAX_FACTS: usize = 20;
 pub const MAX_OCCURRENCES: u64 = 1200;
 
 /// Evaluates every clause of the model as of a date.
-pub fn evaluate(model: &Model, facts: &Facts, as_of: Date) -> Report {
+pub fn evaluate<'m>(model: &'m Model, facts: &'m Facts, as_of: Date) -> Evaluation<'m> {
     evaluate_through(model, facts, as_of, as_of)
 }
 
 /// Evaluates as of `as_of`, listing the occurrences of recurring obligations over open-ended
 /// periods up to the one after `through` (at least the as-of date), all as known on `as_of`.
-pub fn evaluate_through(model: &Model, facts: &Facts, as_of: Date, through: Date) -> Report {
+pub fn evaluate_through<'m>(model: &'m Model, facts: &'m Facts, as_of: Date, through: Date) -> Evaluation<'m> {
     let mut ev = Ev::new(model, facts, as_of);
     ev.through = through.max(as_of);
-    let mut verdicts = Vec::new();
     for (ci, clause) in model.clauses.iter().enumerate() {
-        let start = verdicts.len();
+        let start = ev.out.recs.len() as u32;
         let mut cx = ClauseCx {
+            ci: ci as u32,
             clause,
             env: vec![None; clause.slots as usize],
             subject: vec![],
-            verdicts: &mut verdicts,
             not_applicable: None,
             not_started: None,
             outside: None,
@@ -64,35 +65,120 @@ pub fn evaluate_through(model: &Model, facts: &Facts, as_of: Date, through: Date
         }
         cx.exemptions = clause.exemptions.iter().collect();
         run_block(&mut ev, &mut cx, &clause.body);
-        for v in &verdicts[start..] {
-            let key = v.subject.first().map(|s| s.key.clone()).unwrap_or_default();
-            ev.statuses.entry((ci as u32, key)).or_default().push(v.status);
-        }
+        ev.out.clauses.push((start, ev.out.recs.len() as u32));
         ev.clause_index.insert(clause.name.clone(), ci as u32);
     }
-    unique_ids(&mut verdicts);
-    let summary = Summary::of(&verdicts, facts, &ev.used, &model.records);
-    Report { plan: model.plan.name.clone(), plan_title: model.plan.title.clone(), as_of, summary, verdicts }
+    let fmt = ev.fmt();
+    let out = std::mem::take(&mut ev.out);
+    let Out { mut recs, subjects, evidence, locals, computed, cited, .. } = out;
+    unique_ids(fmt, &mut recs, &subjects);
+    let summary = Summary::of(recs.iter().map(|r| r.status), facts, &ev.used, &model.records);
+    Evaluation {
+        model,
+        facts,
+        as_of,
+        summary,
+        recs,
+        subjects,
+        evidence,
+        locals,
+        computed,
+        cited,
+        kind_names: std::mem::take(&mut ev.kind_names),
+    }
 }
 
 /// Makes every verdict id unique, so that `writ explain ID` and a program that indexes the
 /// JSON by id find one verdict. Subjects are unique by key, but two rejected records without a
 /// key, from two files, can both be `line 3`: the later ones get `#2`, `#3`… in report order,
 /// which is deterministic.
-fn unique_ids(verdicts: &mut [Verdict]) {
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(verdicts.len());
-    for v in verdicts.iter_mut() {
-        let n = seen.entry(v.id.clone()).or_insert(0);
+///
+/// Ids are written out one at a time and only their hashes kept; only when two hashes meet
+/// (two ids may be equal) are the ids held, to number them.
+fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec]) {
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut id = String::new();
+    let mut hashes: Vec<u64> = recs
+        .iter()
+        .map(|v| {
+            id.clear();
+            render::write_base_id(fmt, v, subjects, &mut id);
+            hasher.hash_one(id.as_str())
+        })
+        .collect();
+    hashes.sort_unstable();
+    let distinct = hashes.windows(2).all(|w| w[0] != w[1]);
+    drop(hashes);
+    if distinct {
+        return;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(recs.len());
+    for v in recs.iter_mut() {
+        id.clear();
+        render::write_base_id(fmt, v, subjects, &mut id);
+        let n = seen.entry(id.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
             let mut k = *n;
             // A suffixed id may itself be taken (an id written `…#2` by a key holding `#2`).
-            while seen.contains_key(&format!("{}#{k}", v.id)) {
+            while seen.contains_key(&format!("{id}#{k}")) {
                 k += 1;
             }
-            v.id = format!("{}#{k}", v.id);
-            seen.insert(v.id.clone(), 1);
+            v.dup = k as u32;
+            seen.insert(format!("{id}#{k}"), 1);
         }
+    }
+}
+
+/// The verdicts so far, compact, with the shared lists their spans point into, and the
+/// statuses of clauses already evaluated by subject key, which `violated(…)` and
+/// `fulfilled(…)` read (built for a clause the first time one of them asks).
+#[derive(Default)]
+pub(crate) struct Out<'m> {
+    pub recs: Vec<Rec<'m>>,
+    pub subjects: Vec<SubjectRec>,
+    pub evidence: Vec<EvidenceRec<'m>>,
+    pub locals: Vec<(u32, Option<Value>)>,
+    pub computed: Vec<ComputedRec<'m>>,
+    pub cited: Vec<(u32, u32)>,
+    /// Per clause evaluated, in order: the range of its verdicts in `recs`.
+    pub clauses: Vec<(u32, u32)>,
+    /// The subject written last, which the next verdict shares when its subject is the same.
+    last_subject: Span,
+    statuses: HashMap<u32, HashMap<String, Vec<Status>>>,
+}
+
+impl<'m> Out<'m> {
+    /// The statuses of the verdicts of clause `ci` whose first subject has `key` (the plan's
+    /// own verdicts have the key ``).
+    pub fn statuses(&mut self, fmt: Fmt, ci: u32, key: &str) -> &[Status] {
+        let (recs, subjects, clauses) = (&self.recs, &self.subjects, &self.clauses);
+        let index = self.statuses.entry(ci).or_insert_with(|| {
+            let mut index: HashMap<String, Vec<Status>> = HashMap::new();
+            let (a, b) = clauses.get(ci as usize).copied().unwrap_or_default();
+            for v in &recs[a as usize..b as usize] {
+                let key = match subjects[v.subject.range()].first() {
+                    Some(s) => render::subject_key(fmt, s).into_owned(),
+                    None => String::new(),
+                };
+                index.entry(key).or_default().push(v.status);
+            }
+            index
+        });
+        index.get(key).map_or(&[], |s| s.as_slice())
+    }
+
+    /// The span of a subject in `subjects`: the last one's when it is the same.
+    fn subject(&mut self, subject: &[SubjectRec]) -> Span {
+        let last = self.last_subject;
+        if last.len as usize == subject.len() && self.subjects[last.range()] == *subject {
+            return last;
+        }
+        let start = self.subjects.len() as u32;
+        self.subjects.extend_from_slice(subject);
+        self.last_subject = Span { start, len: subject.len() as u32 };
+        self.last_subject
     }
 }
 
@@ -106,14 +192,11 @@ fn has_deadline(stmts: &[TStmt]) -> bool {
     })
 }
 
-/// A bound subject: its kind, its key, and its fact row when it is a record.
-type Bound = (String, String, Option<(u32, u32)>);
-
-struct ClauseCx<'a, 'm> {
+struct ClauseCx<'m> {
+    ci: u32,
     clause: &'m ClauseDef,
     env: Vec<Option<R>>,
-    subject: Vec<Bound>,
-    verdicts: &'a mut Vec<Verdict>,
+    subject: Vec<SubjectRec>,
     /// Set when every requirement below is out of scope, with the reason.
     not_applicable: Option<String>,
     /// Set when the clause's `during` period has not started as of the evaluation date.
@@ -124,7 +207,7 @@ struct ClauseCx<'a, 'm> {
     exemptions: Vec<&'m Exemption>,
 }
 
-fn run_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, stmts: &'m [TStmt]) {
+fn run_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, stmts: &'m [TStmt]) {
     for s in stmts {
         match s {
             TStmt::Let(slot, e) => {
@@ -133,7 +216,7 @@ fn run_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, stmts: &'m [TStmt])
             }
             TStmt::Require(r) => {
                 let v = requirement(ev, cx, r);
-                cx.verdicts.push(v);
+                ev.out.recs.push(v);
             }
             TStmt::For(f) => run_for(ev, cx, f),
             TStmt::Every(e) => run_every(ev, cx, e),
@@ -142,7 +225,7 @@ fn run_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, stmts: &'m [TStmt])
 }
 
 /// One pass of the body per month, quarter or year of the period, each its own subject.
-fn run_every<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, e: &'m EveryDef) {
+fn run_every<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, e: &'m EveryDef) {
     use crate::syntax::ast::EveryUnit;
     use crate::time::{end_of_month, months_in, quarters_in};
     let ranges = match ev.ranges(&e.period, &mut cx.env) {
@@ -199,10 +282,9 @@ fn run_every<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, e: &'m EveryDef) {
             }
         }
     }
-    let unit = e.unit.name();
     for (a, b) in occurrences {
         cx.env[e.slot as usize] = Some(R::V(Value::Interval(a, b)));
-        cx.subject.push((unit.to_string(), expr::interval_label(a, b), None));
+        cx.subject.push(SubjectRec::Occurrence(e.unit, a, b));
         run_block(ev, cx, &e.body);
         cx.subject.pop();
     }
@@ -243,33 +325,22 @@ pub fn occurrence_count(unit: crate::syntax::ast::EveryUnit, a: Date, b: Date) -
     (index(b) - index(a) + 1).max(0) as u64
 }
 
-fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
-    // Positions of the subjects that stand for records not read (or rejected past the cap and
-    // only counted).
-    let mut stand_ins: Vec<usize> = Vec::new();
-    let subjects: Vec<(String, String, R)> = match &f.source {
+fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
+    // The records of the kind in scope are taken a row at a time, never listed first; the
+    // subjects after them (rejected records, records not read, keys, parties) are listed, each
+    // marked when it stands for records not read (or rejected past the cap and only counted).
+    let subjects: Vec<(SubjectRec, R, bool)> = match &f.source {
         ScopeSource::All(kind) => {
-            let name = ev.model.records[*kind as usize].name.clone();
-            let table = &ev.facts.tables[*kind as usize];
-            let dated = ev.model.records[*kind as usize].dated;
-            let mut out: Vec<(String, String, R)> = (0..table.origins.len() as u32)
-                .filter(|&row| ev.visible(*kind, row))
-                .map(|row| {
-                    let key = table.key(row).to_string();
-                    // A record whose date could not be read may not exist yet as of the date.
-                    match dated.filter(|&d| table.bad_cell(row, d as u32).is_some()) {
-                        Some(d) => {
-                            let why = ev.bad_cell_reason(*kind, row, d as u32);
-                            (
-                                name.clone(),
-                                key,
-                                R::Unknown(format!("whether the record is known yet is unknown: {why}")),
-                            )
-                        }
-                        None => (name.clone(), key, R::V(Value::Ref(*kind, row))),
-                    }
-                })
-                .collect();
+            let kind = *kind;
+            let name = ev.model.records[kind as usize].name.clone();
+            let table = &ev.facts.tables[kind as usize];
+            for row in 0..table.origins.len() as u32 {
+                if ev.visible(kind, row) {
+                    let (subject, val) = row_subject(ev, kind, row);
+                    run_subject(ev, cx, f, subject, val, false);
+                }
+            }
+            let mut out: Vec<(SubjectRec, R, bool)> = Vec::new();
             // A rejected record is still a subject: its verdicts are unknown, never skipped.
             // Records rejected with one key (a repeated key) are one subject, as the key names
             // one thing: each verdict id names a subject once.
@@ -291,13 +362,16 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
                         format!("the {} {name} records with this key were rejected ({})", rejs.len(), each.join("; "))
                     }
                 };
-                out.push((name.clone(), key, R::Unknown(why)));
+                out.push((SubjectRec::Keyed(kind, Arc::from(key), None), R::Unknown(why), false));
             }
             // Records that were never read cannot be named, but they may have been in scope:
             // one subject per file stands for them, so that no verdict silently vanishes.
             for loss in &table.incomplete {
-                stand_ins.push(out.len());
-                out.push((name.clone(), lost_subject(&loss.file), R::Unknown(loss.describe(&name))));
+                out.push((
+                    SubjectRec::Keyed(kind, Arc::from(lost_subject(&loss.file)), None),
+                    R::Unknown(loss.describe(&name)),
+                    true,
+                ));
             }
             // Rejected records without a key past the first few of a file are only counted:
             // one subject per file stands for them.
@@ -310,77 +384,91 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'_, 'm>, f: &'m ForDef) {
                     u.line,
                     u.reason
                 );
-                stand_ins.push(out.len());
-                out.push((name.clone(), format!("records rejected in {}", u.file), R::Unknown(why)));
+                let key = format!("records rejected in {}", u.file);
+                out.push((SubjectRec::Keyed(kind, Arc::from(key), None), R::Unknown(why), true));
             }
             out
         }
-        ScopeSource::Keys(kind, keys) => {
-            let name = ev.model.records[*kind as usize].name.clone();
-            keys.iter()
-                .map(|k| {
-                    let key = match ev.eval(k, &mut cx.env) {
-                        R::V(v) => ev.plain(&v),
-                        other => format!("{other:?}"),
-                    };
-                    let r = ev.lookup_key(*kind, &key);
-                    (name.clone(), key, r)
-                })
-                .collect()
-        }
-        ScopeSource::Parties(ps) => ps
+        ScopeSource::Keys(kind, keys) => keys
             .iter()
-            .map(|&p| ("party".to_string(), ev.model.parties[p as usize].name.clone(), R::V(Value::Party(p))))
+            .map(|k| {
+                let key = match ev.eval(k, &mut cx.env) {
+                    R::V(v) => ev.plain(&v),
+                    other => format!("{other:?}"),
+                };
+                let r = ev.lookup_key(*kind, &key);
+                let row = match &r {
+                    R::V(Value::Ref(_, row)) => Some(*row),
+                    _ => None,
+                };
+                (SubjectRec::Keyed(*kind, Arc::from(key), row), r, false)
+            })
             .collect(),
+        ScopeSource::Parties(ps) => ps.iter().map(|&p| (SubjectRec::Party(p), R::V(Value::Party(p)), false)).collect(),
     };
-    for (i, (kind, key, val)) in subjects.into_iter().enumerate() {
-        let row = match &val {
-            R::V(Value::Ref(k, r)) => Some((*k, *r)),
-            _ => None,
-        };
-        cx.env[f.slot as usize] = Some(val.clone());
-        if let Some((k, r)) = row {
-            ev.mark_used(k, r);
+    for (subject, val, stand_in) in subjects {
+        run_subject(ev, cx, f, subject, val, stand_in);
+    }
+}
+
+/// A record of the kind in scope as a subject, and the value its variable takes.
+fn row_subject(ev: &Ev, kind: u32, row: u32) -> (SubjectRec, R) {
+    let table = &ev.facts.tables[kind as usize];
+    let dated = ev.model.records[kind as usize].dated;
+    // A record whose date could not be read may not exist yet as of the date.
+    match dated.filter(|&d| table.bad_cell(row, d as u32).is_some()) {
+        Some(d) => {
+            let why = ev.bad_cell_reason(kind, row, d as u32);
+            (
+                SubjectRec::Keyed(kind, Arc::from(table.key(row)), None),
+                R::Unknown(format!("whether the record is known yet is unknown: {why}")),
+            )
         }
-        cx.subject.push((kind, key, row));
-        let saved_na = cx.not_applicable.clone();
-        let saved_ex = cx.exemptions.len();
-        // Records that could not be read are `unknown` even where the clause does not apply:
-        // whether it would have applied to them, no one can tell, and their verdicts must not
-        // vanish or pass.
-        let stand_in = stand_ins.contains(&i);
-        if let R::Unknown(why) = &val
-            && (cx.not_applicable.is_none() || stand_in)
+        None => (SubjectRec::Row(kind, row), R::V(Value::Ref(kind, row))),
+    }
+}
+
+/// The body of a `for` for one subject. `stand_in`: the subject stands for records not read.
+fn run_subject<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, subject: SubjectRec, val: R, stand_in: bool) {
+    cx.env[f.slot as usize] = Some(val.clone());
+    if let Some((k, r)) = subject.row() {
+        ev.mark_used(k, r);
+    }
+    cx.subject.push(subject);
+    let saved_na = cx.not_applicable.clone();
+    let saved_ex = cx.exemptions.len();
+    // Records that could not be read are `unknown` even where the clause does not apply:
+    // whether it would have applied to them, no one can tell, and their verdicts must not
+    // vanish or pass.
+    if let R::Unknown(why) = &val
+        && (cx.not_applicable.is_none() || stand_in)
+    {
+        // Named subject missing from the facts, a rejected record, or records not read.
+        let why = why.clone();
+        let saved = cx.not_applicable.take();
+        unknown_block(ev, cx, &f.body, &why);
+        cx.not_applicable = saved;
+    } else {
+        if cx.not_applicable.is_none()
+            && let Some(filter) = &f.filter
         {
-            // Named subject missing from the facts, a rejected record, or records not read.
-            let why = why.clone();
-            let saved = cx.not_applicable.take();
-            unknown_block(ev, cx, &f.body, &why);
-            cx.not_applicable = saved;
-        } else {
-            if cx.not_applicable.is_none()
-                && let Some(filter) = &f.filter
-            {
-                match ev.eval(filter, &mut cx.env) {
-                    R::V(Value::Bool(true)) => {}
-                    R::V(_) | R::Absent(_) => {
-                        cx.not_applicable = Some("excluded by the clause's `where` filter".into())
-                    }
-                    R::Unknown(why) => {
-                        let why = format!("cannot tell whether the subject is in scope: {why}");
-                        unknown_block(ev, cx, &f.body, &why);
-                        cx.subject.pop();
-                        continue;
-                    }
+            match ev.eval(filter, &mut cx.env) {
+                R::V(Value::Bool(true)) => {}
+                R::V(_) | R::Absent(_) => cx.not_applicable = Some("excluded by the clause's `where` filter".into()),
+                R::Unknown(why) => {
+                    let why = format!("cannot tell whether the subject is in scope: {why}");
+                    unknown_block(ev, cx, &f.body, &why);
+                    cx.subject.pop();
+                    return;
                 }
             }
-            cx.exemptions.extend(f.exemptions.iter());
-            run_block(ev, cx, &f.body);
         }
-        cx.exemptions.truncate(saved_ex);
-        cx.not_applicable = saved_na;
-        cx.subject.pop();
+        cx.exemptions.extend(f.exemptions.iter());
+        run_block(ev, cx, &f.body);
     }
+    cx.exemptions.truncate(saved_ex);
+    cx.not_applicable = saved_na;
+    cx.subject.pop();
 }
 
 /// The subject key that stands for the records of a kind that could not be read from `file`.
@@ -389,14 +477,14 @@ pub(crate) fn lost_subject(file: &str) -> String {
 }
 
 /// Emits `unknown` for every requirement below, with the reason.
-fn unknown_block(ev: &mut Ev, cx: &mut ClauseCx, stmts: &[TStmt], why: &str) {
+fn unknown_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, stmts: &'m [TStmt], why: &str) {
     for s in stmts {
         match s {
             TStmt::Require(r) => {
                 let mut v = base_verdict(ev, cx, r);
                 v.status = Status::Unknown;
                 v.reason = Some(why.to_string());
-                cx.verdicts.push(v);
+                ev.out.recs.push(v);
             }
             TStmt::For(f) => {
                 // The inner subjects cannot be named without the outer one; one verdict stands for them.
@@ -408,66 +496,24 @@ fn unknown_block(ev: &mut Ev, cx: &mut ClauseCx, stmts: &[TStmt], why: &str) {
     }
 }
 
-fn base_verdict(ev: &Ev, cx: &ClauseCx, r: &Requirement) -> Verdict {
-    let clause = cx.clause;
-    let keys: Vec<&str> = cx.subject.iter().map(|s| s.1.as_str()).collect();
-    let label = r.label.clone().unwrap_or_else(|| r.index.to_string());
-    let mut id = clause.name.clone();
-    for k in &keys {
-        id.push('/');
-        id.push_str(&k.replace('/', "%2F"));
-    }
-    id.push('/');
-    id.push_str(&label);
-    let mut parties: IndexMap<String, Vec<String>> = IndexMap::new();
-    for (role, ps) in &clause.roles {
-        let role = &ev.model.plan.roles[*role as usize];
-        let entry = parties.entry(role.name.clone()).or_default();
-        for &p in ps {
-            let name = ev.model.parties[p as usize].name.clone();
-            if !entry.contains(&name) {
-                entry.push(name);
-            }
-        }
-    }
-    // A duty bound to a party (`for p in 各縣區人民政府`) is owed by that party: in the role that
-    // names it, it stands alone.
-    for (kind, key, _) in &cx.subject {
-        if kind == "party" {
-            for ps in parties.values_mut() {
-                if ps.contains(key) {
-                    ps.retain(|p| p == key);
-                }
-            }
-        }
-    }
-    let mut facts = Vec::new();
-    for (_, _, row) in &cx.subject {
-        if let Some((k, r)) = row {
-            facts.push(ev.fact_ref(*k, *r));
-        }
-    }
-    Verdict {
-        id,
-        clause: clause.name.clone(),
-        title: clause.title.clone(),
-        cite: clause.cite.as_ref().map(|c| c.number.clone()),
-        cite_text: clause.cite.as_ref().and_then(|c| c.text.clone()),
-        requirement: r.text.clone(),
-        modality: match r.modality {
-            Modality::Must => "must",
-            Modality::MustNot => "must not",
-            Modality::Should => "should",
-            Modality::ShouldNot => "should not",
-        },
+/// A verdict on `r` for the current subject, `unknown` until decided. Its subject is kept
+/// (shared with the verdict before when it is the same) and the subject's records cited.
+fn base_verdict<'m>(ev: &mut Ev<'m>, cx: &ClauseCx<'m>, r: &'m Requirement) -> Rec<'m> {
+    let subject = ev.out.subject(&cx.subject);
+    let start = ev.out.cited.len() as u32;
+    ev.out.cited.extend(cx.subject.iter().filter_map(SubjectRec::row));
+    let facts = Span { start, len: ev.out.cited.len() as u32 - start };
+    Rec {
+        clause: cx.ci,
+        req: r,
         status: Status::Unknown,
-        subject: cx.subject.iter().map(|(k, key, _)| Subject { kind: k.clone(), key: key.clone() }).collect(),
+        dup: 0,
+        subject,
         deadline: None,
         rolled_from: None,
         done_on: None,
-        parties,
-        evidence: vec![],
-        computed: vec![],
+        evidence: Span::default(),
+        computed: Span::default(),
         facts,
         more_facts: 0,
         sanctions: vec![],
@@ -475,7 +521,7 @@ fn base_verdict(ev: &Ev, cx: &ClauseCx, r: &Requirement) -> Verdict {
     }
 }
 
-fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
+fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -> Rec<'m> {
     let mut v = base_verdict(ev, cx, r);
     let strive = matches!(r.modality, Modality::Should | Modality::ShouldNot);
     // The deadline is evaluated first: it is shown even when the requirement does not apply.
@@ -601,27 +647,34 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
     };
     v.reason = reason;
     let trace = ev.end_trace();
-    v.evidence = trace.evidence;
-    v.computed = trace.computed;
-    for (k, row) in trace.used {
-        if v.facts.len() >= MAX_FACTS {
+    let out = &mut ev.out;
+    let base = out.locals.len() as u32;
+    out.locals.extend(trace.locals);
+    let start = out.evidence.len() as u32;
+    out.evidence.extend(trace.evidence.into_iter().map(|mut e| {
+        e.locals.start += base;
+        e
+    }));
+    v.evidence = Span { start, len: out.evidence.len() as u32 - start };
+    let start = out.computed.len() as u32;
+    out.computed.extend(trace.computed);
+    v.computed = Span { start, len: out.computed.len() as u32 - start };
+    // The verdict's facts are the last in `cited`: its subject's, then those it read.
+    for f in trace.used {
+        if v.facts.len as usize >= MAX_FACTS {
             v.more_facts += 1;
             continue;
         }
-        let f = ev.fact_ref(k, row);
-        if !v.facts.contains(&f) {
-            v.facts.push(f);
+        if !out.cited[v.facts.range()].contains(&f) {
+            out.cited.push(f);
+            v.facts.len += 1;
         }
     }
     v.more_facts += trace.more_used;
     if v.status.is_sanctioned() {
         for s in &r.sanctions {
-            let decl = &ev.model.sanctions[s.sanction as usize];
-            let on = s.on.as_ref().map(|e| match ev.eval(e, &mut cx.env) {
-                R::V(val) => ev.describe_value(&val, e),
-                R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
-            });
-            v.sanctions.push(SanctionOut { name: decl.name.clone(), text: decl.text.clone(), on });
+            let on = s.on.as_ref().map(|e| (e, ev.eval(e, &mut cx.env)));
+            v.sanctions.push(SanctionRec { sanction: s.sanction, on });
         }
     }
     v
@@ -630,7 +683,7 @@ fn requirement(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement) -> Verdict {
 /// A state target (`at DATE`) is judged on its day, as the world stood then: before it, it is
 /// `pending` whatever the current value (a mean of half a year may still go either way);
 /// from that day on it is met or not, and cannot be met late.
-fn state_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date) -> (Status, Option<String>) {
+fn state_status<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement, due: Date) -> (Status, Option<String>) {
     if ev.as_of < due {
         return match ev.eval(&r.condition, &mut cx.env) {
             R::V(Value::Bool(b)) => {
@@ -653,12 +706,12 @@ fn state_status(ev: &mut Ev, cx: &mut ClauseCx, r: &Requirement, due: Date) -> (
     }
 }
 
-fn deadline_status(
-    ev: &mut Ev,
-    cx: &mut ClauseCx,
-    r: &Requirement,
+fn deadline_status<'m>(
+    ev: &mut Ev<'m>,
+    cx: &mut ClauseCx<'m>,
+    r: &'m Requirement,
     due: Date,
-    v: &mut Verdict,
+    v: &mut Rec<'m>,
 ) -> (Status, Option<String>) {
     let as_of = ev.as_of;
     // Facts dated on the as-of day count, so the as-of day is over: a duty due that day and not
@@ -707,9 +760,9 @@ fn deadline_status(
 
 /// Default logic: an exemption that holds defeats the requirement; one that cannot be decided
 /// leaves a passing verdict alone and turns a failing one into `unknown`.
-fn apply_exemptions(
-    ev: &mut Ev,
-    cx: &mut ClauseCx,
+fn apply_exemptions<'m>(
+    ev: &mut Ev<'m>,
+    cx: &mut ClauseCx<'m>,
     status: Status,
     reason: Option<String>,
 ) -> (Status, Option<String>) {
@@ -734,6 +787,3 @@ fn apply_exemptions(
         _ => (status, reason),
     }
 }
-
-/// Verdict statuses of clauses already evaluated, for `violated(…)` and `fulfilled(…)`.
-pub(crate) type StatusIndex = HashMap<(u32, String), Vec<Status>>;

@@ -1,7 +1,10 @@
 //! Verdicts and the report that carries them.
 
+use super::expr::R;
 use crate::facts::Facts;
-use crate::value::Date;
+use crate::model::{Model, Requirement, TExpr};
+use crate::syntax::ast::BinOp;
+use crate::value::{Date, Value};
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
 use std::sync::Arc;
@@ -200,11 +203,22 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(verdicts: &[Verdict], facts: &Facts, used: &[Vec<bool>], kinds: &[crate::model::RecordDecl]) -> Summary {
+    /// The summary of verdicts with these statuses, over these facts and the rows verdicts used.
+    pub fn of(
+        statuses: impl Iterator<Item = Status>,
+        facts: &Facts,
+        used: &[Vec<bool>],
+        kinds: &[crate::model::RecordDecl],
+    ) -> Summary {
+        let mut counts = [0usize; Status::ALL.len()];
+        let mut verdicts = 0;
+        for s in statuses {
+            counts[s as usize] += 1;
+            verdicts += 1;
+        }
         let mut by_status = IndexMap::new();
         for s in Status::ALL {
-            let n = verdicts.iter().filter(|v| v.status == s).count();
-            by_status.insert(s.name(), n);
+            by_status.insert(s.name(), counts[s as usize]);
         }
         let mut records = IndexMap::new();
         for (k, t) in facts.tables.iter().enumerate() {
@@ -237,7 +251,7 @@ impl Summary {
                 },
             );
         }
-        Summary { verdicts: verdicts.len(), by_status, records }
+        Summary { verdicts, by_status, records }
     }
 }
 
@@ -260,5 +274,262 @@ impl Report {
     /// Exit code of `writ eval`: 1 when any binding duty is breached.
     pub fn has_breach(&self) -> bool {
         self.verdicts.iter().any(|v| v.status.is_breach())
+    }
+}
+
+/// A start and a length in one of an [`Evaluation`]'s shared lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl Span {
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
+/// One level of a verdict's subject, as evaluation binds it; its kind and key are written out
+/// only when the verdict is.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum SubjectRec {
+    /// A record of the facts bound as the subject: its kind and row. The row is cited.
+    Row(u32, u32),
+    /// A record subject named by a key: a rejected record, records not read, a record named in
+    /// the policy (its row, when it was found, is cited).
+    Keyed(u32, Arc<str>, Option<u32>),
+    /// A party (`for p in …`).
+    Party(u32),
+    /// One occurrence of `every`: its unit and dates.
+    Occurrence(crate::syntax::ast::EveryUnit, Date, Date),
+}
+
+impl SubjectRec {
+    /// The fact row the subject stands on, when it is a record that was read.
+    pub fn row(&self) -> Option<(u32, u32)> {
+        match self {
+            SubjectRec::Row(k, r) => Some((*k, *r)),
+            SubjectRec::Keyed(k, _, Some(r)) => Some((*k, *r)),
+            _ => None,
+        }
+    }
+}
+
+/// A comparison a verdict rests on, as evaluated: the two expressions, their values, and the
+/// values of the variables that name them (`工地揚塵監測[17].PM10小時均值`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct EvidenceRec<'m> {
+    pub left: &'m TExpr,
+    pub right: &'m TExpr,
+    pub op: BinOp,
+    pub left_value: R,
+    pub right_value: R,
+    pub holds: Option<bool>,
+    /// In [`Evaluation::locals`] (in a trace, in its own list until the verdict is kept).
+    pub locals: Span,
+}
+
+/// An aggregate a verdict computed: the expression and its result.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ComputedRec<'m> {
+    pub expr: &'m TExpr,
+    pub value: R,
+}
+
+/// A sanction that attaches to a verdict, with the evaluated party it falls on.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SanctionRec<'m> {
+    pub sanction: u32,
+    pub on: Option<(&'m TExpr, R)>,
+}
+
+/// A verdict as evaluation keeps it: indexes into the model and the facts, raw values, and
+/// spans of the evaluation's shared lists. What is the same for every verdict of a clause or a
+/// requirement (names, cites, texts, parties) is looked up in the model when it is written.
+#[derive(Clone, Debug)]
+pub(crate) struct Rec<'m> {
+    pub clause: u32,
+    pub req: &'m Requirement,
+    pub status: Status,
+    /// `#n` added to the id to tell apart verdicts whose ids would be equal; 0 for none.
+    pub dup: u32,
+    pub subject: Span,
+    pub deadline: Option<Date>,
+    pub rolled_from: Option<Date>,
+    pub done_on: Option<Date>,
+    pub evidence: Span,
+    pub computed: Span,
+    /// `(kind, row)` pairs in [`Evaluation::cited`].
+    pub facts: Span,
+    pub more_facts: usize,
+    pub sanctions: Vec<SanctionRec<'m>>,
+    pub reason: Option<String>,
+}
+
+/// The verdicts of an evaluation, compact: each is written out ([`Evaluation::verdict`]) only
+/// when a report is written, one at a time, so a report of a million verdicts is never held
+/// as text. Borrows the model and the facts it was evaluated over.
+pub struct Evaluation<'m> {
+    pub model: &'m Model,
+    pub facts: &'m Facts,
+    pub as_of: Date,
+    pub summary: Summary,
+    pub(crate) recs: Vec<Rec<'m>>,
+    pub(crate) subjects: Vec<SubjectRec>,
+    pub(crate) evidence: Vec<EvidenceRec<'m>>,
+    pub(crate) locals: Vec<(u32, Option<Value>)>,
+    pub(crate) computed: Vec<ComputedRec<'m>>,
+    pub(crate) cited: Vec<(u32, u32)>,
+    /// Record kind names, shared by every fact reference written.
+    pub(crate) kind_names: Vec<Arc<str>>,
+}
+
+impl<'m> Evaluation<'m> {
+    /// How many verdicts there are.
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// The status of verdict `i`.
+    pub fn status(&self, i: usize) -> Status {
+        self.recs[i].status
+    }
+
+    /// The deadline of verdict `i`.
+    pub fn deadline(&self, i: usize) -> Option<Date> {
+        self.recs[i].deadline
+    }
+
+    /// Exit code of `writ eval`: 1 when any binding duty is breached.
+    pub fn has_breach(&self) -> bool {
+        self.recs.iter().any(|v| v.status.is_breach())
+    }
+
+    /// Every verdict written out, one at a time, in report order.
+    pub fn verdicts(&self) -> impl ExactSizeIterator<Item = Verdict> + '_ {
+        (0..self.recs.len()).map(|i| self.verdict(i))
+    }
+
+    /// The verdict whose id is `id`.
+    pub fn find(&self, id: &str) -> Option<Verdict> {
+        let mut buf = String::new();
+        (0..self.recs.len())
+            .find(|&i| {
+                buf.clear();
+                self.write_id(i, &mut buf);
+                buf == id
+            })
+            .map(|i| self.verdict(i))
+    }
+
+    /// Every verdict id, in report order.
+    pub fn ids(&self) -> impl Iterator<Item = String> + '_ {
+        (0..self.recs.len()).map(|i| {
+            let mut s = String::new();
+            self.write_id(i, &mut s);
+            s
+        })
+    }
+
+    /// The whole report with every verdict written out, held at once: for tests and programs
+    /// that want it as data. Reports are written with [`crate::report`], one verdict at a time.
+    pub fn report(&self) -> Report {
+        Report {
+            plan: self.model.plan.name.clone(),
+            plan_title: self.model.plan.title.clone(),
+            as_of: self.as_of,
+            summary: self.summary.clone(),
+            verdicts: self.verdicts().collect(),
+        }
+    }
+}
+
+/// A report's verdicts as its writers read them, one at a time: a report held whole
+/// ([`Report`]) or an evaluation whose verdicts are written out as they are read
+/// ([`Evaluation`]).
+pub trait Verdicts {
+    fn plan(&self) -> &str;
+    fn plan_title(&self) -> Option<&str>;
+    fn as_of(&self) -> Date;
+    fn summary(&self) -> &Summary;
+    /// How many verdicts there are.
+    fn count(&self) -> usize;
+    /// The name of the clause of verdict `i`.
+    fn clause_of(&self, i: usize) -> &str;
+    fn status_of(&self, i: usize) -> Status;
+    fn reason_of(&self, i: usize) -> Option<&str>;
+    fn deadline_of(&self, i: usize) -> Option<Date>;
+    /// Verdict `i`, written out if it has to be.
+    fn verdict_at(&self, i: usize) -> std::borrow::Cow<'_, Verdict>;
+}
+
+impl Verdicts for Report {
+    fn plan(&self) -> &str {
+        &self.plan
+    }
+    fn plan_title(&self) -> Option<&str> {
+        self.plan_title.as_deref()
+    }
+    fn as_of(&self) -> Date {
+        self.as_of
+    }
+    fn summary(&self) -> &Summary {
+        &self.summary
+    }
+    fn count(&self) -> usize {
+        self.verdicts.len()
+    }
+    fn clause_of(&self, i: usize) -> &str {
+        &self.verdicts[i].clause
+    }
+    fn status_of(&self, i: usize) -> Status {
+        self.verdicts[i].status
+    }
+    fn reason_of(&self, i: usize) -> Option<&str> {
+        self.verdicts[i].reason.as_deref()
+    }
+    fn deadline_of(&self, i: usize) -> Option<Date> {
+        self.verdicts[i].deadline
+    }
+    fn verdict_at(&self, i: usize) -> std::borrow::Cow<'_, Verdict> {
+        std::borrow::Cow::Borrowed(&self.verdicts[i])
+    }
+}
+
+impl Verdicts for Evaluation<'_> {
+    fn plan(&self) -> &str {
+        &self.model.plan.name
+    }
+    fn plan_title(&self) -> Option<&str> {
+        self.model.plan.title.as_deref()
+    }
+    fn as_of(&self) -> Date {
+        self.as_of
+    }
+    fn summary(&self) -> &Summary {
+        &self.summary
+    }
+    fn count(&self) -> usize {
+        self.recs.len()
+    }
+    fn clause_of(&self, i: usize) -> &str {
+        self.clause_name(i)
+    }
+    fn status_of(&self, i: usize) -> Status {
+        self.recs[i].status
+    }
+    fn reason_of(&self, i: usize) -> Option<&str> {
+        self.recs[i].reason.as_deref()
+    }
+    fn deadline_of(&self, i: usize) -> Option<Date> {
+        self.recs[i].deadline
+    }
+    fn verdict_at(&self, i: usize) -> std::borrow::Cow<'_, Verdict> {
+        std::borrow::Cow::Owned(self.verdict(i))
     }
 }

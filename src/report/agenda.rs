@@ -1,6 +1,6 @@
 //! The agenda: obligations falling due in a window, grouped by party, in deadline order.
 
-use crate::eval::{Report, Status, Verdict};
+use crate::eval::{Status, Verdict, Verdicts};
 use crate::model::Model;
 use crate::text::{Keep, escape, shown};
 use crate::value::Date;
@@ -48,9 +48,11 @@ fn subject(v: &Verdict) -> String {
 impl Agenda {
     /// Every verdict with a deadline in `[from, to]`, under each party the clause names, in the
     /// order the policy declares the parties; within a party by deadline, then verdict order.
-    pub fn build(report: &Report, model: &Model, from: Date, to: Date) -> Agenda {
-        let due: Vec<&Verdict> =
-            report.verdicts.iter().filter(|v| v.deadline.is_some_and(|d| from <= d && d <= to)).collect();
+    pub fn build<V: Verdicts + ?Sized>(report: &V, model: &Model, from: Date, to: Date) -> Agenda {
+        let due: Vec<std::borrow::Cow<Verdict>> = (0..report.count())
+            .filter(|&i| report.deadline_of(i).is_some_and(|d| from <= d && d <= to))
+            .map(|i| report.verdict_at(i))
+            .collect();
         let mut parties = Vec::new();
         for p in &model.parties {
             let mut items: Vec<Item> = due
@@ -78,10 +80,10 @@ impl Agenda {
             parties.push(PartyAgenda { party: p.name.clone(), full_name: p.full_name.clone(), items });
         }
         Agenda {
-            plan: report.plan.clone(),
+            plan: report.plan().to_string(),
             from: from.to_string(),
             to: to.to_string(),
-            as_of: report.as_of.to_string(),
+            as_of: report.as_of().to_string(),
             parties,
         }
     }

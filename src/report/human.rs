@@ -1,9 +1,10 @@
 //! The report an inspector reads: grouped by clause, breaches first, each with the cited text,
 //! what was found and by whom it is owed.
 
-use crate::eval::{Report, Status, Verdict};
+use crate::eval::{Status, Verdict, Verdicts};
 use crate::text::{Keep, escape, shown};
 use std::fmt::Write;
+use std::io;
 
 /// Facts listed per verdict in the human report.
 const HUMAN_FACTS: usize = 5;
@@ -42,25 +43,35 @@ fn subject(v: &Verdict) -> String {
 }
 
 /// Renders the whole report as text. Values from policies and facts are escaped where they are
-/// written ([`shown`]), and the whole text once more at the end, so that no control,
-/// bidirectional or invisible character reaches the terminal whatever a later line forgets.
-pub fn human(r: &Report) -> String {
+/// written ([`shown`]), and every piece of text once more as it is written out, so that no
+/// control, bidirectional or invisible character reaches the terminal whatever a later line
+/// forgets.
+pub fn human<V: Verdicts + ?Sized>(r: &V) -> String {
+    let mut out = Vec::new();
+    write_human(r, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("the report is UTF-8")
+}
+
+/// Writes the text [`human`] gives to `w`, a verdict at a time: the report is never held whole.
+pub fn write_human<V: Verdicts + ?Sized>(r: &V, w: &mut dyn io::Write) -> io::Result<()> {
     let mut out = String::new();
-    let title = shown(r.plan_title.as_deref().unwrap_or(&r.plan));
-    let _ = writeln!(out, "{title} — verdicts as of {}", r.as_of);
+    let title = shown(r.plan_title().unwrap_or(r.plan()));
+    let _ = writeln!(out, "{title} — verdicts as of {}", r.as_of());
+    let summary = r.summary();
     let counts: Vec<String> =
-        r.summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
-    let _ = writeln!(out, "{} verdicts: {}", r.summary.verdicts, counts.join(", "));
+        summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
+    let _ = writeln!(out, "{} verdicts: {}", summary.verdicts, counts.join(", "));
+    let n = r.count();
     let mut start = 0;
-    while start < r.verdicts.len() {
-        let clause = &r.verdicts[start].clause;
-        let end = start + r.verdicts[start..].iter().take_while(|v| &v.clause == clause).count();
-        clause_section(&mut out, &r.verdicts[start..end]);
+    while start < n {
+        let clause = r.clause_of(start);
+        let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
+        clause_section(r, start..end, &mut out, w)?;
         start = end;
     }
-    if !r.summary.records.is_empty() {
+    if !summary.records.is_empty() {
         let _ = writeln!(out, "\nfacts: loaded = used + unused + rejected");
-        for (kind, a) in &r.summary.records {
+        for (kind, a) in &summary.records {
             let flawed = match a.unreadable_fields {
                 0 => String::new(),
                 1 => " (1 accepted record has a field that could not be read)".to_string(),
@@ -90,11 +101,23 @@ pub fn human(r: &Report) -> String {
             }
         }
     }
-    escape(&out, Keep::Layout).into_owned()
+    flush(&mut out, w)
 }
 
-fn clause_section(out: &mut String, vs: &[Verdict]) {
-    let first = &vs[0];
+/// Writes out the text gathered, escaped, and empties it.
+fn flush(out: &mut String, w: &mut dyn io::Write) -> io::Result<()> {
+    w.write_all(escape(out, Keep::Layout).as_bytes())?;
+    out.clear();
+    Ok(())
+}
+
+fn clause_section<V: Verdicts + ?Sized>(
+    r: &V,
+    range: std::ops::Range<usize>,
+    out: &mut String,
+    w: &mut dyn io::Write,
+) -> io::Result<()> {
+    let first = r.verdict_at(range.start);
     let _ = writeln!(out);
     let cite = shown(first.cite.as_deref().unwrap_or("-"));
     let clause = shown(&first.clause);
@@ -110,22 +133,26 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
     if !roles.is_empty() {
         let _ = writeln!(out, "  {}", roles.join(" │ "));
     }
-    let mut sorted: Vec<&Verdict> = vs.iter().collect();
-    sorted.sort_by_key(|v| rank(v.status));
+    drop(first);
+    let mut sorted: Vec<usize> = range.collect();
+    sorted.sort_by_key(|&i| rank(r.status_of(i)));
     let mut na = 0;
-    let mut na_reason = None;
-    for v in sorted {
-        if v.status == Status::NotApplicable {
+    let mut na_reason: Option<String> = None;
+    for i in sorted {
+        if r.status_of(i) == Status::NotApplicable {
             na += 1;
-            na_reason = na_reason.or(v.reason.clone());
+            if na_reason.is_none() {
+                na_reason = r.reason_of(i).map(str::to_string);
+            }
             continue;
         }
+        let v = r.verdict_at(i);
         let _ = write!(
             out,
             "  {} {:<14} {} · {} {}",
             mark(v.status),
             v.status.name(),
-            subject(v),
+            subject(&v),
             v.modality,
             shown(strip_modality(&v.requirement))
         );
@@ -182,6 +209,7 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
             }
             let _ = writeln!(out, "      id: {}", shown(&v.id));
         }
+        flush(out, w)?;
     }
     if na > 0 {
         let _ = writeln!(
@@ -190,6 +218,7 @@ fn clause_section(out: &mut String, vs: &[Verdict]) {
             na_reason.map(|r| format!(" ({})", shown(&r))).unwrap_or_default()
         );
     }
+    flush(out, w)
 }
 
 /// Party names, escaped, separated by commas.

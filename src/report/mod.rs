@@ -6,15 +6,139 @@ mod human;
 
 pub use agenda::Agenda;
 pub use diagnostics::{Sources, locations, render_diagnostics};
-pub use human::{explain, human};
+pub use human::{explain, human, write_human};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::eval::Report;
+use crate::eval::Verdicts;
 use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+use std::io;
 
 /// The report as JSON: `{ "plan", "as_of", "summary", "verdicts": [...] }`.
-pub fn json(report: &Report) -> String {
-    crate::text::json_escaped(serde_json::to_string_pretty(report).expect("a report always serialises"))
+pub fn json<V: Verdicts + ?Sized>(report: &V) -> String {
+    in_memory(|w| write_json(&Streamed(report), w))
+}
+
+/// Text written by `write` into memory.
+fn in_memory(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("a report is UTF-8")
+}
+
+/// A report as JSON, its verdicts written out and serialised one at a time: the members of
+/// [`crate::eval::Report`], in its order.
+struct Streamed<'a, V: ?Sized>(&'a V);
+
+impl<V: Verdicts + ?Sized> Serialize for Streamed<'_, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut st = s.serialize_struct("Report", 5)?;
+        st.serialize_field("plan", r.plan())?;
+        match r.plan_title() {
+            Some(t) => st.serialize_field("plan_title", t)?,
+            None => st.skip_field("plan_title")?,
+        }
+        st.serialize_field("as_of", &r.as_of().to_string())?;
+        st.serialize_field("summary", r.summary())?;
+        st.serialize_field("verdicts", &Each(r))?;
+        st.end()
+    }
+}
+
+/// The verdicts of a report, each written out as it is serialised.
+struct Each<'a, V: ?Sized>(&'a V);
+
+impl<V: Verdicts + ?Sized> Serialize for Each<'_, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((0..self.0.count()).map(|i| self.0.verdict_at(i)))
+    }
+}
+
+/// Pretty JSON of `doc` written to `w` as it is serialised, with the characters serde_json
+/// leaves raw escaped as [`crate::text::json_escaped`] escapes them.
+fn write_json<T: Serialize + ?Sized>(doc: &T, w: &mut dyn io::Write) -> io::Result<()> {
+    let mut escaped = JsonEscaper { inner: w, pending: Vec::new() };
+    // serde_json writes a few bytes at a time: gathered first, they are looked at in blocks.
+    let mut gathered = io::BufWriter::with_capacity(1 << 16, &mut escaped);
+    serde_json::to_writer_pretty(&mut gathered, doc).map_err(io::Error::from)?;
+    io::Write::flush(&mut gathered)?;
+    drop(gathered);
+    escaped.finish()
+}
+
+/// The bytes that begin a character [`crate::text::json_escaped`] escapes: C0 controls other
+/// than layout, DEL, and the first byte of the UTF-8 of every C1 control, bidirectional and
+/// invisible character (U+0080–U+009F and U+00AD: C2; U+034F: CD; U+061C: D8; U+180E: E1;
+/// U+200B–U+206x: E2; U+FEFF: EF). Text without them is written as it is.
+const ESCAPE_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = !matches!(b as u8, b'\n' | b'\t' | b'\r');
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xcd] = true;
+    t[0xd8] = true;
+    t[0xe1] = true;
+    t[0xe2] = true;
+    t[0xef] = true;
+    t
+};
+
+/// Passes JSON text through, writing what [`crate::text::json_escaped`] escapes as `\uXXXX`.
+/// A character cut between two writes is held until its end arrives.
+struct JsonEscaper<'w> {
+    inner: &'w mut dyn io::Write,
+    pending: Vec<u8>,
+}
+
+impl JsonEscaper<'_> {
+    fn finish(self) -> io::Result<()> {
+        if self.pending.is_empty() { Ok(()) } else { self.inner.write_all(&self.pending) }
+    }
+}
+
+impl io::Write for JsonEscaper<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if self.pending.is_empty() && !buf.iter().any(|&b| ESCAPE_LEAD[b as usize]) {
+            return self.inner.write_all(buf);
+        }
+        let mut bytes = std::mem::take(&mut self.pending);
+        bytes.extend_from_slice(buf);
+        let (text, rest) = match std::str::from_utf8(&bytes) {
+            Ok(t) => (t, &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                (std::str::from_utf8(valid).unwrap_or_default(), rest)
+            }
+            // Not UTF-8: serde_json writes only UTF-8, so this is not reached; pass it on.
+            Err(_) => return self.inner.write_all(&bytes),
+        };
+        let mut out = String::with_capacity(text.len() + 16);
+        for c in text.chars() {
+            if crate::text::needs_escape(c, crate::text::Keep::Layout) && c != '\r' {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            } else {
+                out.push(c);
+            }
+        }
+        self.inner.write_all(out.as_bytes())?;
+        self.pending = rest.to_vec();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A diagnostic as `--format json` gives it: where it is as a line and column rather than
@@ -84,16 +208,25 @@ struct WithInput<'a, T: Serialize> {
 
 /// The report as JSON with the input's accounting and diagnostics:
 /// `{ "plan", "as_of", "summary", "verdicts": [...], "input": {...}, "diagnostics": [...] }`.
-pub fn json_with(report: &Report, input: &InputSummary, diagnostics: &[JsonDiagnostic]) -> String {
-    json_with_input(report, input, diagnostics)
+pub fn json_with<V: Verdicts + ?Sized>(report: &V, input: &InputSummary, diagnostics: &[JsonDiagnostic]) -> String {
+    in_memory(|w| write_json_with(report, input, diagnostics, w))
+}
+
+/// Writes the JSON [`json_with`] gives to `w`, a verdict at a time: the report is never held
+/// whole, as data or as text.
+pub fn write_json_with<V: Verdicts + ?Sized>(
+    report: &V,
+    input: &InputSummary,
+    diagnostics: &[JsonDiagnostic],
+    w: &mut dyn io::Write,
+) -> io::Result<()> {
+    write_json(&WithInput { body: &Streamed(report), input, diagnostics }, w)
 }
 
 /// Any document of a command that read facts, with `input` and `diagnostics` added after its
 /// own members.
 pub fn json_with_input<T: Serialize>(body: &T, input: &InputSummary, diagnostics: &[JsonDiagnostic]) -> String {
-    crate::text::json_escaped(
-        serde_json::to_string_pretty(&WithInput { body, input, diagnostics }).expect("a document always serialises"),
-    )
+    in_memory(|w| write_json(&WithInput { body, input, diagnostics }, w))
 }
 
 /// `writ eval --format json` when the input could not be evaluated at all (a policy with
@@ -116,4 +249,38 @@ pub fn json_failed(as_of: crate::value::Date, diagnostics: &[JsonDiagnostic]) ->
         "diagnostics": diagnostics,
     });
     crate::text::json_escaped(serde_json::to_string_pretty(&doc).expect("a failure always serialises"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_character_json_escapes_begins_with_a_marked_byte() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if crate::text::needs_escape(c, crate::text::Keep::Layout) && c != '\r' {
+                let first = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(ESCAPE_LEAD[first as usize], "U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_json_is_json_escaped_whatever_the_writes() {
+        let text = "a\u{202E}b\u{7f}c\u{85}d\u{AD}e\u{FEFF}f\u{200B}\r\n\t陽泉\u{1b}";
+        let doc = serde_json::json!({ "k": text, "列表": [text, "plain"] });
+        let whole = crate::text::json_escaped(serde_json::to_string_pretty(&doc).unwrap());
+        assert_eq!(in_memory(|w| write_json(&doc, w)), whole);
+        // The same bytes cut anywhere, even inside a character.
+        let raw = serde_json::to_string_pretty(&doc).unwrap();
+        for cut in 1..raw.len() {
+            let mut out = Vec::new();
+            let mut e = JsonEscaper { inner: &mut out, pending: Vec::new() };
+            io::Write::write_all(&mut e, &raw.as_bytes()[..cut]).unwrap();
+            io::Write::write_all(&mut e, &raw.as_bytes()[cut..]).unwrap();
+            e.finish().unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), whole, "cut at {cut}");
+        }
+    }
 }

@@ -27,7 +27,7 @@ pub fn report_full(policy: &str, facts_json: &str, as_of: &str) -> Report {
     let set = FactSet::new(&db, pkg, vec![ff]);
     let facts = db::fact_set(&db, set);
     assert!(facts.diagnostics.is_empty(), "facts do not link: {:#?}", facts.diagnostics);
-    eval::evaluate(&checked.model, facts, Date::parse_iso(as_of).expect("a test date"))
+    eval::evaluate(&checked.model, facts, Date::parse_iso(as_of).expect("a test date")).report()
 }
 
 /// The status of one verdict by id.

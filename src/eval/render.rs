@@ -1,0 +1,198 @@
+//! A compact verdict written out: the [`Verdict`] a report shows, with its names, cites, texts,
+//! parties, evidence sentences and fact citations, made from the indexes and raw values
+//! evaluation kept, one verdict at a time as a report is written.
+
+use super::expr::{Fmt, R, interval_label};
+use super::verdict::*;
+use crate::syntax::ast::Modality;
+use indexmap::IndexMap;
+use std::borrow::Cow;
+
+/// The kind of a subject as a verdict names it: the record kind, `party`, or the unit of
+/// `every`.
+pub(crate) fn subject_kind<'a>(fmt: Fmt<'a>, s: &SubjectRec) -> &'a str {
+    match s {
+        SubjectRec::Row(k, _) | SubjectRec::Keyed(k, _, _) => &fmt.model.records[*k as usize].name,
+        SubjectRec::Party(_) => "party",
+        SubjectRec::Occurrence(unit, _, _) => unit.name(),
+    }
+}
+
+/// The key of a subject: the record's key, the party's name, the occurrence's label.
+pub(crate) fn subject_key<'a>(fmt: Fmt<'a>, s: &'a SubjectRec) -> Cow<'a, str> {
+    match s {
+        SubjectRec::Row(k, r) => Cow::Borrowed(fmt.facts.tables[*k as usize].key(*r)),
+        SubjectRec::Keyed(_, key, _) => Cow::Borrowed(key),
+        SubjectRec::Party(p) => Cow::Borrowed(&fmt.model.parties[*p as usize].name),
+        SubjectRec::Occurrence(_, a, b) => Cow::Owned(interval_label(*a, *b)),
+    }
+}
+
+/// A verdict's id without the `#n` that tells equal ids apart: clause / subject keys /
+/// requirement label or position.
+pub(crate) fn write_base_id(fmt: Fmt, v: &Rec, subjects: &[SubjectRec], out: &mut String) {
+    out.push_str(&fmt.model.clauses[v.clause as usize].name);
+    for s in &subjects[v.subject.range()] {
+        out.push('/');
+        let key = subject_key(fmt, s);
+        if key.contains('/') {
+            out.push_str(&key.replace('/', "%2F"));
+        } else {
+            out.push_str(&key);
+        }
+    }
+    out.push('/');
+    match &v.req.label {
+        Some(l) => out.push_str(l),
+        None => {
+            use std::fmt::Write;
+            let _ = write!(out, "{}", v.req.index);
+        }
+    }
+}
+
+fn modality(m: Modality) -> &'static str {
+    match m {
+        Modality::Must => "must",
+        Modality::MustNot => "must not",
+        Modality::Should => "should",
+        Modality::ShouldNot => "should not",
+    }
+}
+
+/// A value as evidence shows it: with its unit, or `unknown (why)`.
+fn shown_value(fmt: Fmt, x: &R, e: &crate::model::TExpr) -> String {
+    match x {
+        R::V(v) => fmt.format(v, &e.ty, e.unit.as_ref()),
+        R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
+    }
+}
+
+impl<'m> Evaluation<'m> {
+    pub(crate) fn fmt(&self) -> Fmt<'m> {
+        Fmt { model: self.model, facts: self.facts }
+    }
+
+    /// The id of verdict `i`, appended to `out`.
+    pub fn write_id(&self, i: usize, out: &mut String) {
+        let v = &self.recs[i];
+        write_base_id(self.fmt(), v, &self.subjects, out);
+        if v.dup > 0 {
+            use std::fmt::Write;
+            let _ = write!(out, "#{}", v.dup);
+        }
+    }
+
+    /// The clause name of verdict `i`.
+    pub fn clause_name(&self, i: usize) -> &'m str {
+        &self.model.clauses[self.recs[i].clause as usize].name
+    }
+
+    /// The reason of verdict `i`, if it has one.
+    pub fn reason(&self, i: usize) -> Option<&str> {
+        self.recs[i].reason.as_deref()
+    }
+
+    /// Verdict `i` written out.
+    pub fn verdict(&self, i: usize) -> Verdict {
+        let fmt = self.fmt();
+        let model = self.model;
+        let v = &self.recs[i];
+        let clause = &model.clauses[v.clause as usize];
+        let subjects = &self.subjects[v.subject.range()];
+        let mut id = String::new();
+        self.write_id(i, &mut id);
+        let subject: Vec<Subject> = subjects
+            .iter()
+            .map(|s| Subject { kind: subject_kind(fmt, s).to_string(), key: subject_key(fmt, s).into_owned() })
+            .collect();
+        let mut parties: IndexMap<String, Vec<String>> = IndexMap::new();
+        for (role, ps) in &clause.roles {
+            let role = &model.plan.roles[*role as usize];
+            let entry = parties.entry(role.name.clone()).or_default();
+            for &p in ps {
+                let name = &model.parties[p as usize].name;
+                if !entry.contains(name) {
+                    entry.push(name.clone());
+                }
+            }
+        }
+        // A duty bound to a party (`for p in 各縣區人民政府`) is owed by that party: in the role that
+        // names it, it stands alone.
+        for s in &subject {
+            if s.kind == "party" {
+                for ps in parties.values_mut() {
+                    if ps.contains(&s.key) {
+                        ps.retain(|p| *p == s.key);
+                    }
+                }
+            }
+        }
+        let mut evidence: Vec<Evidence> = Vec::with_capacity(v.evidence.len as usize);
+        for e in &self.evidence[v.evidence.range()] {
+            let locals = &self.locals[e.locals.range()];
+            let local = |slot: u32| locals.iter().find(|(s, _)| *s == slot).and_then(|(_, v)| v.as_ref());
+            let item = Evidence {
+                left: fmt.describe_expr(e.left, &local),
+                left_value: shown_value(fmt, &e.left_value, e.left),
+                op: e.op.symbol().to_string(),
+                right: fmt.describe_expr(e.right, &local),
+                right_value: shown_value(fmt, &e.right_value, e.right),
+                holds: e.holds,
+            };
+            if !evidence.contains(&item) {
+                evidence.push(item);
+            }
+        }
+        let mut computed: Vec<Computed> = Vec::with_capacity(v.computed.len as usize);
+        for c in &self.computed[v.computed.range()] {
+            let text = match &c.expr.kind {
+                crate::model::TKind::Aggregate(a) => a.text.clone(),
+                _ => String::new(),
+            };
+            let value = match &c.value {
+                R::V(x) => fmt.format(x, &c.expr.ty, c.expr.unit.as_ref()),
+                R::Absent(why) => format!("none ({why})"),
+                R::Unknown(why) => format!("unknown ({why})"),
+            };
+            let item = Computed { expr: text, value };
+            if !computed.contains(&item) {
+                computed.push(item);
+            }
+        }
+        let facts = self.cited[v.facts.range()].iter().map(|&(k, r)| fmt.fact_ref(k, r, &self.kind_names)).collect();
+        let sanctions = v
+            .sanctions
+            .iter()
+            .map(|s| {
+                let decl = &model.sanctions[s.sanction as usize];
+                let on = s.on.as_ref().map(|(e, r)| match r {
+                    R::V(val) => fmt.describe_value(val, e),
+                    R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
+                });
+                SanctionOut { name: decl.name.clone(), text: decl.text.clone(), on }
+            })
+            .collect();
+        Verdict {
+            id,
+            clause: clause.name.clone(),
+            title: clause.title.clone(),
+            cite: clause.cite.as_ref().map(|c| c.number.clone()),
+            cite_text: clause.cite.as_ref().and_then(|c| c.text.clone()),
+            status: v.status,
+            modality: modality(v.req.modality),
+            requirement: v.req.text.clone(),
+            subject,
+            deadline: v.deadline,
+            rolled_from: v.rolled_from,
+            done_on: v.done_on,
+            parties,
+            evidence,
+            computed,
+            facts,
+            more_facts: v.more_facts,
+            sanctions,
+            reason: v.reason.clone(),
+        }
+    }
+}
