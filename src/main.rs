@@ -127,11 +127,10 @@ fn main() -> ExitCode {
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
         Command::Eval { dir, facts, as_of, format, strict } => {
-            // The report goes out as it is written, never held whole.
+            // The report goes out as it is written, never held whole, and the process ends
+            // without freeing the facts and verdicts one by one.
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            let out = cli::eval_to(&mut stdout, &dir, facts.files(), as_of, format.into(), style, strict);
-            let _ = stdout.flush();
-            out
+            cli::eval_and_exit(&mut stdout, &dir, facts.files(), as_of, format.into(), style, strict)
         }
         Command::Agenda { dir, facts, from, to, as_of, format } => {
             cli::agenda(&dir, facts.files(), from, to, as_of, format.into(), style)

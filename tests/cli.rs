@@ -547,3 +547,32 @@ fn fact_keys_that_look_like_other_keys_are_pointed_out() {
     assert!(err.contains("facts.json:4:11") && err.contains("facts.json:3:11"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The binary streams the report and ends without freeing what it evaluated: what it prints,
+/// on both streams, and its exit code are those of the same evaluation run in process.
+#[test]
+fn the_binary_prints_what_the_library_evaluates() {
+    use writ::cli::{self, Format, Style};
+    let style = Style { color: false, width: 100 };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (facts, code) in [("examples/yangquan-2019", 1), ("examples/no-such-folder", 2)] {
+        for (format, name) in [(Format::Human, "human"), (Format::Json, "json")] {
+            let (got, out, err) =
+                writ(&["eval", "policies/yangquan-2019", "--facts", facts, "--as-of", "2019-10-15", "--format", name]);
+            let paths = [std::path::PathBuf::from(facts)];
+            std::env::set_current_dir(root).unwrap();
+            let want = cli::eval(
+                Path::new("policies/yangquan-2019"),
+                &paths,
+                cli::parse_date("2019-10-15").unwrap(),
+                format,
+                style,
+                false,
+            );
+            assert_eq!(got, code, "{facts} {name}: {err}");
+            assert_eq!(got, want.code, "{facts} {name}");
+            assert!(out == want.stdout, "{facts} {name}: the report differs");
+            assert!(err == want.stderr, "{facts} {name}: the diagnostics differ");
+        }
+    }
+}
