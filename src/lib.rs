@@ -11,6 +11,7 @@ pub mod facts;
 pub mod lookalike;
 pub mod model;
 pub mod report;
+pub mod status;
 pub mod syntax;
 pub mod text;
 pub mod time;

@@ -266,7 +266,7 @@ pub struct ExpectDef {
     pub clause: String,
     pub keys: Option<Vec<String>>,
     pub requirement: Option<String>,
-    pub status: crate::eval::Status,
+    pub status: crate::status::Status,
     pub span: Span,
 }
 

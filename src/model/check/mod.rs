@@ -18,7 +18,7 @@ use typing::compatible;
 use super::ir::*;
 use super::types::*;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::eval::Status;
+use crate::status::Status;
 use crate::syntax::ast::{self, BinOp, DeadlineKind, ExprKind, Item, Modality, UnOp};
 use crate::units::Unit;
 use crate::value::{Date, Value};

@@ -1,0 +1,68 @@
+//! The statuses a verdict can have: shared by the checker (a test's `expect … STATUS`), the
+//! evaluator that decides them and the reports that print them.
+
+use serde::Serialize;
+
+/// Where a requirement instance stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Satisfied,
+    Violated,
+    Fulfilled,
+    FulfilledLate,
+    Pending,
+    Overdue,
+    Met,
+    Missed,
+    Exempt,
+    NotApplicable,
+    Unknown,
+}
+
+impl Status {
+    pub const ALL: [Status; 11] = [
+        Status::Satisfied,
+        Status::Violated,
+        Status::Fulfilled,
+        Status::FulfilledLate,
+        Status::Pending,
+        Status::Overdue,
+        Status::Met,
+        Status::Missed,
+        Status::Exempt,
+        Status::NotApplicable,
+        Status::Unknown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Satisfied => "satisfied",
+            Status::Violated => "violated",
+            Status::Fulfilled => "fulfilled",
+            Status::FulfilledLate => "fulfilled_late",
+            Status::Pending => "pending",
+            Status::Overdue => "overdue",
+            Status::Met => "met",
+            Status::Missed => "missed",
+            Status::Exempt => "exempt",
+            Status::NotApplicable => "not_applicable",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.name() == s)
+    }
+
+    /// A breach of a binding duty: what makes `writ eval` exit 1.
+    pub fn is_breach(self) -> bool {
+        matches!(self, Status::Violated | Status::Overdue | Status::FulfilledLate)
+    }
+
+    /// What a plan's sanction attaches to: a duty violated, or not done by its deadline. A duty
+    /// done late is a breach, but "逾期不能完成的" sanctions no longer bite once it is done.
+    pub fn is_sanctioned(self) -> bool {
+        matches!(self, Status::Violated | Status::Overdue)
+    }
+}
