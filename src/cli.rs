@@ -466,6 +466,8 @@ pub struct Evaluated {
     set: FactSet,
     as_of: Date,
     through: Date,
+    /// How many threads read the facts, and may evaluate a large scope.
+    threads: usize,
     pub model: Model,
     /// Policy warnings and fact diagnostics, rendered.
     pub stderr: String,
@@ -489,7 +491,7 @@ impl Evaluated {
 
     /// The verdicts, compact: written out only as a report is written.
     pub fn evaluation(&self) -> eval::Evaluation<'_> {
-        eval::evaluate_through(&self.model, self.facts(), self.as_of, self.through)
+        eval::evaluate_with(&self.model, self.facts(), self.as_of, self.through, self.threads)
     }
 
     /// The report with every verdict written out, held at once (see [`eval::Evaluation::report`]).
@@ -582,7 +584,8 @@ pub fn evaluate_through<'a>(
         return Err(fail(errors, &loaded.sources, style));
     }
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
-    read_in_parallel(&loaded.db, &files, facts.threads.unwrap_or_else(threads));
+    let threads = facts.threads.unwrap_or_else(threads);
+    read_in_parallel(&loaded.db, &files, threads);
     let mut fact_diags: Vec<Diagnostic> = std::mem::take(&mut loaded.warnings);
     fact_diags.extend(walker.warnings);
     for f in &files {
@@ -609,6 +612,7 @@ pub fn evaluate_through<'a>(
         set,
         as_of,
         through: through.unwrap_or(as_of),
+        threads,
         model: checked.model,
         stderr,
         invalid_facts,

@@ -40,12 +40,14 @@ pub(crate) struct Trace<'m> {
 const TRACE_CAP: usize = 64;
 
 /// Rows of a kind grouped by one field's value, with the count of rows where it is absent.
+#[derive(Clone)]
 struct Index {
     rows: rustc_hash::FxHashMap<Value, Arc<[u32]>>,
     absent: Vec<u32>,
 }
 
 /// Rows of a kind grouped by the value a chain of fields reaches (see [`Ev::path_index`]).
+#[derive(Clone)]
 struct PathIndex {
     rows: rustc_hash::FxHashMap<Value, Arc<[u32]>>,
     /// Rows whose chain could not be read (a field unreadable, a required one missing): each
@@ -67,6 +69,14 @@ pub(crate) struct Ev<'m> {
     path_indexes: HashMap<FieldPath, PathIndex>,
     /// The verdicts so far, which `violated(…)` and `fulfilled(…)` read.
     pub out: Out<'m>,
+    /// Whether this evaluates part of a scope on another thread (see `run_for`), with its own
+    /// `out` and no verdicts before it to read.
+    worker: bool,
+    /// Set in a worker when `violated(…)` or `fulfilled(…)` asked for the verdicts it lacks:
+    /// its part is then evaluated again where they are.
+    pub needs_prior: bool,
+    /// How many threads a large scope may be split across.
+    pub threads: usize,
     pub clause_index: HashMap<String, u32>,
     /// Which rows some verdict read, per kind: `used[kind][row]`.
     pub used: Vec<Vec<bool>>,
@@ -88,9 +98,35 @@ impl<'m> Ev<'m> {
             indexes: HashMap::new(),
             path_indexes: HashMap::new(),
             out: Out::default(),
+            worker: false,
+            needs_prior: false,
+            threads: 1,
             clause_index: HashMap::new(),
             used: facts.tables.iter().map(|t| vec![false; t.origins.len()]).collect(),
             kind_names: model.records.iter().map(|r| Arc::from(r.name.as_str())).collect(),
+            trace: None,
+            quiet: 0,
+        }
+    }
+
+    /// An evaluator for one part of a scope on another thread: the same model, facts and dates,
+    /// the indexes built so far, its own verdicts and used rows.
+    pub fn worker(&self) -> Ev<'m> {
+        Ev {
+            model: self.model,
+            facts: self.facts,
+            as_of: self.as_of,
+            horizon: self.horizon,
+            through: self.through,
+            indexes: self.indexes.clone(),
+            path_indexes: self.path_indexes.clone(),
+            out: Out::default(),
+            worker: true,
+            needs_prior: false,
+            threads: 1,
+            clause_index: self.clause_index.clone(),
+            used: self.facts.tables.iter().map(|t| vec![false; t.origins.len()]).collect(),
+            kind_names: self.kind_names.clone(),
             trace: None,
             quiet: 0,
         }
@@ -408,6 +444,10 @@ impl<'m> Ev<'m> {
                     return R::Unknown(format!("clause `{clause}` has not been evaluated"));
                 };
                 let fmt = self.fmt();
+                if self.worker {
+                    self.needs_prior = true;
+                    return R::Unknown(format!("clause `{clause}` is not in this part"));
+                }
                 let statuses = self.out.statuses(fmt, ci, &key);
                 let hit = |s: &Status| {
                     if *violated {

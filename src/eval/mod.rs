@@ -21,16 +21,34 @@ const MAX_FACTS: usize = 20;
 /// Occurrences one `every` block may have; past it, its verdicts are `unknown` with the count.
 pub const MAX_OCCURRENCES: u64 = 1200;
 
-/// Evaluates every clause of the model as of a date.
+/// Rows a scope over every record of a kind must have before it is split across threads.
+const PARALLEL_MIN_ROWS: u32 = 4096;
+
+/// Evaluates every clause of the model as of a date, on one thread.
 pub fn evaluate<'m>(model: &'m Model, facts: &'m Facts, as_of: Date) -> Evaluation<'m> {
-    evaluate_through(model, facts, as_of, as_of)
+    evaluate_with(model, facts, as_of, as_of, 1)
 }
 
 /// Evaluates as of `as_of`, listing the occurrences of recurring obligations over open-ended
-/// periods up to the one after `through` (at least the as-of date), all as known on `as_of`.
+/// periods up to the one after `through` (at least the as-of date), all as known on `as_of`;
+/// on one thread.
 pub fn evaluate_through<'m>(model: &'m Model, facts: &'m Facts, as_of: Date, through: Date) -> Evaluation<'m> {
+    evaluate_with(model, facts, as_of, through, 1)
+}
+
+/// Like [`evaluate_through`], with a scope over many records (a `for` over every record of a
+/// kind) split across up to `threads` threads. The verdicts, their order and ids, and the
+/// summary are the same on any number of threads.
+pub fn evaluate_with<'m>(
+    model: &'m Model,
+    facts: &'m Facts,
+    as_of: Date,
+    through: Date,
+    threads: usize,
+) -> Evaluation<'m> {
     let mut ev = Ev::new(model, facts, as_of);
     ev.through = through.max(as_of);
+    ev.threads = threads.max(1);
     for (ci, clause) in model.clauses.iter().enumerate() {
         let start = ev.out.recs.len() as u32;
         let mut cx = ClauseCx {
@@ -153,20 +171,40 @@ impl<'m> Out<'m> {
     /// The statuses of the verdicts of clause `ci` whose first subject has `key` (the plan's
     /// own verdicts have the key ``).
     pub fn statuses(&mut self, fmt: Fmt, ci: u32, key: &str) -> &[Status] {
-        let (recs, subjects, clauses) = (&self.recs, &self.subjects, &self.clauses);
-        let index = self.statuses.entry(ci).or_insert_with(|| {
-            let mut index: HashMap<String, Vec<Status>> = HashMap::new();
-            let (a, b) = clauses.get(ci as usize).copied().unwrap_or_default();
-            for v in &recs[a as usize..b as usize] {
-                let key = match subjects[v.subject.range()].first() {
-                    Some(s) => render::subject_key(fmt, s).into_owned(),
-                    None => String::new(),
-                };
-                index.entry(key).or_default().push(v.status);
-            }
-            index
-        });
+        let index =
+            self.statuses.entry(ci).or_insert_with(|| status_index(&self.recs, &self.subjects, &self.clauses, fmt, ci));
         index.get(key).map_or(&[], |s| s.as_slice())
+    }
+
+    /// Appends the verdicts of one part of a scope evaluated on its own, moving the spans its
+    /// verdicts hold to where its lists land in these.
+    fn append(&mut self, part: Out<'m>) {
+        let Out { mut recs, subjects, mut evidence, locals, computed, cited, last_subject, .. } = part;
+        let (s, e, l, c, f) = (
+            self.subjects.len() as u32,
+            self.evidence.len() as u32,
+            self.locals.len() as u32,
+            self.computed.len() as u32,
+            self.cited.len() as u32,
+        );
+        for x in &mut evidence {
+            x.locals.start += l;
+        }
+        for r in &mut recs {
+            r.subject.start += s;
+            r.evidence.start += e;
+            r.computed.start += c;
+            r.facts.start += f;
+        }
+        if !subjects.is_empty() {
+            self.last_subject = Span { start: last_subject.start + s, len: last_subject.len };
+        }
+        self.recs.extend(recs);
+        self.subjects.extend(subjects);
+        self.evidence.extend(evidence);
+        self.locals.extend(locals);
+        self.computed.extend(computed);
+        self.cited.extend(cited);
     }
 
     /// The span of a subject in `subjects`: the last one's when it is the same.
@@ -182,6 +220,26 @@ impl<'m> Out<'m> {
     }
 }
 
+/// The statuses of the verdicts of clause `ci`, by the key of their first subject.
+fn status_index(
+    recs: &[Rec],
+    subjects: &[SubjectRec],
+    clauses: &[(u32, u32)],
+    fmt: Fmt,
+    ci: u32,
+) -> HashMap<String, Vec<Status>> {
+    let mut index: HashMap<String, Vec<Status>> = HashMap::new();
+    let (a, b) = clauses.get(ci as usize).copied().unwrap_or_default();
+    for v in &recs[a as usize..b as usize] {
+        let key = match subjects[v.subject.range()].first() {
+            Some(s) => render::subject_key(fmt, s).into_owned(),
+            None => String::new(),
+        };
+        index.entry(key).or_default().push(v.status);
+    }
+    index
+}
+
 /// Whether some requirement of a block has a deadline.
 fn has_deadline(stmts: &[TStmt]) -> bool {
     stmts.iter().any(|s| match s {
@@ -192,6 +250,7 @@ fn has_deadline(stmts: &[TStmt]) -> bool {
     })
 }
 
+#[derive(Clone)]
 struct ClauseCx<'m> {
     ci: u32,
     clause: &'m ClauseDef,
@@ -334,7 +393,23 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
             let kind = *kind;
             let name = ev.model.records[kind as usize].name.clone();
             let table = &ev.facts.tables[kind as usize];
-            for row in 0..table.origins.len() as u32 {
+            let rows = table.origins.len() as u32;
+            let mut row = 0;
+            if ev.threads > 1 && rows >= PARALLEL_MIN_ROWS {
+                // The first subject is evaluated here, so that the indexes its body builds are
+                // built once and handed to every thread.
+                while row < rows {
+                    row += 1;
+                    if ev.visible(kind, row - 1) {
+                        let (subject, val) = row_subject(ev, kind, row - 1);
+                        run_subject(ev, cx, f, subject, val, false);
+                        break;
+                    }
+                }
+                run_rows_parallel(ev, cx, f, kind, row, rows);
+                row = rows;
+            }
+            for row in row..rows {
                 if ev.visible(kind, row) {
                     let (subject, val) = row_subject(ev, kind, row);
                     run_subject(ev, cx, f, subject, val, false);
@@ -408,6 +483,56 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
     };
     for (subject, val, stand_in) in subjects {
         run_subject(ev, cx, f, subject, val, stand_in);
+    }
+}
+
+/// The body of a `for` for the records `from..to` of a kind, split into contiguous parts, one
+/// per thread. The first part is evaluated here, the others each on an evaluator of its own
+/// (sharing the model, the facts and the indexes built so far) and appended in row order, so
+/// the verdicts come out as on one thread; the rows each part used are counted as used. A part
+/// whose body asks `violated(…)` or `fulfilled(…)` cannot see the verdicts before it: the
+/// parts after the first are then evaluated here, in order, as on one thread.
+fn run_rows_parallel<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, kind: u32, from: u32, to: u32) {
+    let run = |ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, a: u32, b: u32| {
+        for row in a..b {
+            if ev.visible(kind, row) {
+                let (subject, val) = row_subject(ev, kind, row);
+                run_subject(ev, cx, f, subject, val, false);
+            }
+        }
+    };
+    let size = (to - from).div_ceil(ev.threads as u32).max(1);
+    let first = from.saturating_add(size).min(to);
+    let others: Vec<(u32, u32)> =
+        (first..to).step_by(size as usize).map(|a| (a, a.saturating_add(size).min(to))).collect();
+    let done: Vec<(Out<'m>, Vec<Vec<bool>>, bool)> = std::thread::scope(|s| {
+        let handles: Vec<_> = others
+            .iter()
+            .map(|&(a, b)| {
+                let mut wev = ev.worker();
+                let mut wcx = cx.clone();
+                s.spawn(move || {
+                    run(&mut wev, &mut wcx, a, b);
+                    (wev.out, wev.used, wev.needs_prior)
+                })
+            })
+            .collect();
+        run(ev, cx, from, first);
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    if done.iter().any(|d| d.2) {
+        for &(a, b) in &others {
+            run(ev, cx, a, b);
+        }
+        return;
+    }
+    for (out, used, _) in done {
+        ev.out.append(out);
+        for (mine, theirs) in ev.used.iter_mut().zip(used) {
+            for (u, t) in mine.iter_mut().zip(theirs) {
+                *u |= t;
+            }
+        }
     }
 }
 
