@@ -2,7 +2,7 @@
 # The peer benchmark: writ, regorus (Rego) and a hand-written Rust program on the same four
 # rules and the same JSON facts, timed in one run. Usage: benches/peers.sh small|medium|large
 #
-# WRIT=0 benches/peers.sh large skips writ (its rule 4 is quadratic; see BENCHMARKS.md).
+# WRIT=0 benches/peers.sh SIZE skips writ.
 #
 # Builds release binaries, generates target/bench-data/peers-SIZE/facts.json if missing, times
 # each program with /usr/bin/time (wall seconds, max RSS), checks that the three give the same
