@@ -686,6 +686,24 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 // Tests
 // ---------------------------------------------------------------------------------------------
 
+/// Occurrences one `every` block may have; past it, its verdicts are `unknown` with the count.
+pub const MAX_OCCURRENCES: u64 = 1200;
+
+/// How many months, quarters or years touch [a, b], counted without listing them.
+pub fn occurrence_count(unit: crate::syntax::ast::EveryUnit, a: Date, b: Date) -> u64 {
+    use crate::syntax::ast::EveryUnit;
+    if b < a {
+        return 0;
+    }
+    let per_year: i64 = match unit {
+        EveryUnit::Month => 12,
+        EveryUnit::Quarter => 4,
+        EveryUnit::Year => 1,
+    };
+    let index = |d: Date| i64::from(year_of(d)) * per_year + (i64::from(month_of(d)) - 1) * per_year / 12;
+    (index(b) - index(a) + 1).max(0) as u64
+}
+
 #[cfg(test)]
 mod tests {
 

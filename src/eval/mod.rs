@@ -9,6 +9,7 @@ pub use verdict::*;
 use crate::facts::Facts;
 use crate::model::*;
 use crate::syntax::ast::{DeadlineKind, Modality};
+use crate::time::{MAX_OCCURRENCES, occurrence_count};
 use crate::value::{Date, Value};
 use expr::{Ev, Fmt, R};
 use indexmap::IndexMap;
@@ -17,9 +18,6 @@ use std::sync::Arc;
 
 /// Facts listed in one verdict; the rest are counted in `more_facts`.
 const MAX_FACTS: usize = 20;
-
-/// Occurrences one `every` block may have; past it, its verdicts are `unknown` with the count.
-pub const MAX_OCCURRENCES: u64 = 1200;
 
 /// Rows a scope over every record of a kind must have before it is split across threads.
 const PARALLEL_MIN_ROWS: u32 = 4096;
@@ -366,22 +364,6 @@ fn occurrence_of(unit: crate::syntax::ast::EveryUnit, d: Date) -> (Date, Date) {
     let start = Date::from_ymd(year_of(d), first_month, 1).unwrap_or_else(|| start_of_month(d));
     let last = Date::from_ymd(year_of(d), first_month + months, 1).unwrap_or(start);
     (start, end_of_month(last))
-}
-
-/// How many months, quarters or years touch [a, b], counted without listing them.
-pub fn occurrence_count(unit: crate::syntax::ast::EveryUnit, a: Date, b: Date) -> u64 {
-    use crate::syntax::ast::EveryUnit;
-    use crate::time::{month_of, year_of};
-    if b < a {
-        return 0;
-    }
-    let per_year: i64 = match unit {
-        EveryUnit::Month => 12,
-        EveryUnit::Quarter => 4,
-        EveryUnit::Year => 1,
-    };
-    let index = |d: Date| i64::from(year_of(d)) * per_year + (i64::from(month_of(d)) - 1) * per_year / 12;
-    (index(b) - index(a) + 1).max(0) as u64
 }
 
 fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {

@@ -265,16 +265,16 @@ impl Checker {
         let n: u64 = ranges
             .iter()
             .filter(|r| r.1 < crate::time::OPEN_END)
-            .map(|&(a, b)| crate::eval::occurrence_count(e.unit, a, b))
+            .map(|&(a, b)| crate::time::occurrence_count(e.unit, a, b))
             .sum();
-        if n > crate::eval::MAX_OCCURRENCES {
+        if n > crate::time::MAX_OCCURRENCES {
             self.err(
                 "too-many-occurrences",
                 e.of.span,
                 format!(
                     "`every {}` over this period gives {n} occurrences, more than the {} writ evaluates",
                     e.unit.name(),
-                    crate::eval::MAX_OCCURRENCES
+                    crate::time::MAX_OCCURRENCES
                 ),
                 "check the period's years, or leave its end open (`2019-10-01 ..`): an open period is listed up to the as-of date",
             );
