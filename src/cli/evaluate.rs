@@ -1,0 +1,445 @@
+//! `writ eval`, `writ agenda` and `writ explain`: a package and its fact files loaded, evaluated as of a date, and written out.
+
+use super::*;
+
+/// The fact files of an evaluation, and how to read them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FactFiles<'a> {
+    /// Fact files, or folders of them.
+    pub paths: &'a [PathBuf],
+    /// The encoding of CSV files that are not UTF-8, as declared (`--encoding gbk`) instead of
+    /// detected.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// How many threads read the files; `None` is [`threads`].
+    pub threads: Option<usize>,
+}
+
+impl<'a> From<&'a [PathBuf]> for FactFiles<'a> {
+    fn from(paths: &'a [PathBuf]) -> Self {
+        FactFiles { paths, encoding: None, threads: None }
+    }
+}
+
+impl<'a> From<&'a Vec<PathBuf>> for FactFiles<'a> {
+    fn from(paths: &'a Vec<PathBuf>) -> Self {
+        FactFiles { paths, encoding: None, threads: None }
+    }
+}
+
+impl<'a, const N: usize> From<&'a [PathBuf; N]> for FactFiles<'a> {
+    fn from(paths: &'a [PathBuf; N]) -> Self {
+        FactFiles { paths, encoding: None, threads: None }
+    }
+}
+
+/// Reads an encoding's name as `--encoding` takes it: a WHATWG label such as `gbk`, `gb18030`,
+/// `big5` or `utf-8`.
+pub fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes())
+        .ok_or_else(|| format!("`{}` is not an encoding: write `gbk`, `gb18030`, `big5` or `utf-8`", shown(label)))
+}
+
+/// Diagnostics after which some records of a file were never read.
+pub(super) const UNREAD: &[&str] = &[
+    "fact-syntax",
+    "unclosed-quote",
+    "cut-short",
+    "unknown-format",
+    "unknown-record-kind",
+    "invalid-utf8",
+    "line-too-long",
+    "file-too-large",
+    "sheet-too-large",
+    "empty-sheet",
+    "io-error",
+];
+
+/// A package evaluated against its facts: the report, the model, and what to print on stderr.
+/// A package and its facts, loaded and checked, ready to evaluate; holds the database the facts
+/// live in, which the verdicts borrow.
+pub struct Evaluated {
+    loaded: Loaded,
+    set: FactSet,
+    as_of: Date,
+    through: Date,
+    /// How many threads read the facts, and may evaluate a large scope.
+    threads: usize,
+    pub model: Model,
+    /// Policy warnings and fact diagnostics, rendered.
+    pub stderr: String,
+    /// Whether a fact file had an error.
+    pub invalid_facts: bool,
+    /// Whether some fact records could not be read at all (not even counted as rejected).
+    pub unread_facts: bool,
+    /// How many records were read but rejected, over all kinds.
+    pub rejected: usize,
+    /// How many records were kept with a field that could not be read, over all kinds.
+    pub flawed: usize,
+    /// Policy warnings and fact diagnostics, for `--format json`.
+    pub diagnostics: Vec<report::JsonDiagnostic>,
+}
+
+impl Evaluated {
+    /// The facts, linked.
+    pub fn facts(&self) -> &facts::Facts {
+        db::fact_set(&self.loaded.db, self.set)
+    }
+
+    /// The verdicts, compact: written out only as a report is written.
+    pub fn evaluation(&self) -> eval::Evaluation<'_> {
+        eval::evaluate_with(&self.model, self.facts(), self.as_of, self.through, self.threads)
+    }
+
+    /// The report with every verdict written out, held at once (see [`eval::Evaluation::report`]).
+    pub fn report(&self) -> Report {
+        self.evaluation().report()
+    }
+
+    /// Whether the input was read whole, as `--format json` reports it.
+    pub fn input(&self) -> report::InputSummary {
+        let errors = self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
+        report::InputSummary {
+            complete: !self.invalid_facts && self.rejected == 0 && self.flawed == 0,
+            unread: self.unread_facts,
+            rejected: self.rejected,
+            unreadable_fields: self.flawed,
+            errors,
+            warnings: self.diagnostics.len() - errors,
+        }
+    }
+}
+
+/// Loads a package and its fact files and evaluates them as of a date.
+pub fn evaluate<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    style: Style,
+) -> Result<Evaluated, Outcome> {
+    evaluate_through(dir, facts, as_of, None, style)
+}
+
+/// Like [`evaluate`], with recurring obligations of open-ended periods listed through `through`
+/// (the end of an agenda's window) rather than only through the as-of date.
+pub fn evaluate_through<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    through: Option<Date>,
+    style: Style,
+) -> Result<Evaluated, Outcome> {
+    let facts = facts.into();
+    let (mut loaded, checked) = checked_package(dir, style)?;
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    // One walker for every path given, so a folder given twice is read once.
+    let mut walker = Walker::default();
+    for p in facts.paths {
+        let paths = match walker.files_under(p, facts::EXTENSIONS) {
+            // A path given twice was read the first time; its warning says so.
+            Ok(None) => continue,
+            Ok(Some(ps)) if ps.is_empty() => {
+                let file: Arc<str> = Arc::from(p.display().to_string());
+                errors.push(
+                    Diagnostic::error(
+                        "empty-facts",
+                        &file,
+                        Span::default(),
+                        format!(
+                            "no fact files (`.json`, `.ndjson`, `.jsonl`, `.csv`, `.yaml`, `.yml`, `.toml`, `.xlsx`) in `{}`",
+                            p.display()
+                        ),
+                    )
+                    .with_help("point `--facts` at fact files or a folder of them"),
+                );
+                continue;
+            }
+            Ok(Some(ps)) => ps,
+            Err(d) => {
+                errors.push(d);
+                continue;
+            }
+        };
+        for fp in paths {
+            match read_fact_file(&fp, facts.encoding) {
+                Ok((path, content)) => {
+                    match &content {
+                        facts::Content::Text { text, .. } => loaded.sources.add(&path, text),
+                        facts::Content::Stream { path: file, .. } => loaded.sources.add_file(&path, file),
+                        // A workbook's diagnostics name sheets and cells instead.
+                        facts::Content::Bytes(_) | facts::Content::Unreadable(_) => {}
+                    }
+                    files.push(FactFile::new(&loaded.db, loaded.package, path, content));
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        errors.extend(walker.warnings);
+        return Err(fail(errors, &loaded.sources, style));
+    }
+    let set = FactSet::new(&loaded.db, loaded.package, files.clone());
+    let threads = facts.threads.unwrap_or_else(threads);
+    read_in_parallel(&loaded.db, &files, threads);
+    let mut fact_diags: Vec<Diagnostic> = std::mem::take(&mut loaded.warnings);
+    fact_diags.extend(walker.warnings);
+    for f in &files {
+        fact_diags.extend(db::fact_file(&loaded.db, *f).diagnostics.iter().cloned());
+    }
+    let facts = db::fact_set(&loaded.db, set);
+    fact_diags.extend(facts.diagnostics.iter().cloned());
+    let read: Vec<&FileFacts> = files.iter().map(|f| db::fact_file(&loaded.db, *f)).collect();
+    fact_diags.extend(crate::lookalike::lookalike_keys(&checked.model, facts, &read));
+    let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
+    stderr.push_str(&render(&fact_diags, &loaded.sources, style));
+    let invalid_facts = fact_diags.iter().any(Diagnostic::is_error);
+    // Records that were never read (a file that does not parse, a kind the policy does not
+    // declare) are not even counted as rejected: aggregates would be computed without them and
+    // look right. Such input is invalid whatever `--strict` says.
+    let unread_facts = fact_diags.iter().any(|d| d.is_error() && UNREAD.contains(&d.code));
+    let rejected = facts.tables.iter().map(|t| t.rejected_count()).sum();
+    let flawed = facts.tables.iter().map(|t| t.flawed).sum();
+    let mut all = checked.diagnostics.clone();
+    all.extend(fact_diags);
+    let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
+    Ok(Evaluated {
+        loaded,
+        set,
+        as_of,
+        through: through.unwrap_or(as_of),
+        threads,
+        model: checked.model,
+        stderr,
+        invalid_facts,
+        unread_facts,
+        rejected,
+        flawed,
+        diagnostics,
+    })
+}
+
+/// How many threads reading and evaluating may use: `WRIT_THREADS` when it is set to a
+/// positive number, else the cores the machine has.
+pub fn threads() -> usize {
+    match std::env::var("WRIT_THREADS").ok().and_then(|n| n.trim().parse::<usize>().ok()) {
+        Some(n) if n > 0 => n,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// Reads the fact files on `threads` threads, each through its own handle on the database,
+/// so that the sequential pass after it finds every file read. Files are handed out one at a
+/// time, largest first, so one large file does not leave a thread idle at the end; what each
+/// file gives does not depend on the order, so the output is the same on any number of threads.
+pub(super) fn read_in_parallel(db: &Database, files: &[FactFile], threads: usize) {
+    let threads = threads.min(files.len());
+    if threads < 2 {
+        return;
+    }
+    let size = |c: &facts::Content| match c {
+        facts::Content::Text { text, .. } => text.len() as u64,
+        facts::Content::Bytes(b) => b.len() as u64,
+        facts::Content::Stream { len, .. } => *len,
+        facts::Content::Unreadable(_) => 0,
+    };
+    let mut order: Vec<(u64, FactFile)> = files.iter().map(|f| (size(f.content(db)), *f)).collect();
+    order.sort_by_key(|o| std::cmp::Reverse(o.0));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let db = db.clone();
+            let (order, next) = (&order, &next);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((_, f)) = order.get(i) else { break };
+                    db::fact_file(&db, *f);
+                }
+            });
+        }
+    });
+}
+
+/// The outcome of a command that could not evaluate its input. With `--format json`, a program
+/// reading the JSON still gets a document, which says that nothing was evaluated and why.
+pub(super) fn failed(mut out: Outcome, format: Format, as_of: Date) -> Outcome {
+    if format == Format::Json {
+        out.stdout = report::json_failed(as_of, &out.diagnostics) + "\n";
+    }
+    out
+}
+
+/// `writ eval DIR --facts PATH… --as-of DATE [--strict]`.
+///
+/// Rejected records and fact errors are reported on stderr, and the rest is evaluated: the
+/// verdicts that needed a rejected record are `unknown`, and the exit code comes from the
+/// verdicts. With `strict`, any rejected record or fact error makes the exit code 2.
+pub fn eval<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    format: Format,
+    style: Style,
+    strict: bool,
+) -> Outcome {
+    let mut stdout = Vec::new();
+    let mut out = eval_to(&mut stdout, dir, facts, as_of, format, style, strict);
+    out.stdout = String::from_utf8(stdout).expect("a report is UTF-8");
+    out
+}
+
+/// [`eval`] with the report written to `w` as it is made, a verdict at a time, rather than
+/// returned in [`Outcome::stdout`] (which stays empty). A write that fails (a closed pipe)
+/// stops the report; the exit code is the verdicts' still.
+#[allow(clippy::too_many_arguments)]
+pub fn eval_to<'a>(
+    w: &mut dyn std::io::Write,
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    format: Format,
+    style: Style,
+    strict: bool,
+) -> Outcome {
+    eval_then(w, dir, facts, as_of, format, style, strict, |out| out)
+}
+
+/// `writ eval` as the binary runs it: [`eval_to`], then the diagnostics on stderr, and the
+/// process ends with the exit code while the facts and the verdicts are still held. A process
+/// that ends need not free them piece by piece (with a million verdicts that took a quarter
+/// of a second); the operating system takes the memory back whole.
+#[allow(clippy::too_many_arguments)]
+pub fn eval_and_exit<'a>(
+    w: &mut dyn std::io::Write,
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    format: Format,
+    style: Style,
+    strict: bool,
+) -> ! {
+    use std::io::Write as _;
+    eval_then(w, dir, facts, as_of, format, style, strict, |out| {
+        // The report is flushed; a closed pipe (`writ eval … | head`) is not worth a panic.
+        let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+        std::process::exit(out.code)
+    })
+}
+
+/// [`eval_to`], handing the outcome to `then` while the evaluation is still alive.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn eval_then<'a, T>(
+    w: &mut dyn std::io::Write,
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    format: Format,
+    style: Style,
+    strict: bool,
+    then: impl FnOnce(Outcome) -> T,
+) -> T {
+    let e = match evaluate(dir, facts, as_of, style) {
+        Ok(e) => e,
+        Err(out) => {
+            let mut out = failed(out, format, as_of);
+            let _ = w.write_all(std::mem::take(&mut out.stdout).as_bytes()).and_then(|()| w.flush());
+            return then(out);
+        }
+    };
+    let verdicts = e.evaluation();
+    let written = match format {
+        Format::Human => report::write_human(&verdicts, w),
+        Format::Json => {
+            report::write_json_with(&verdicts, &e.input(), &e.diagnostics, w).and_then(|()| w.write_all(b"\n"))
+        }
+    };
+    let _ = written.and_then(|()| w.flush());
+    let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0 || e.flawed > 0)) {
+        EXIT_INVALID
+    } else if verdicts.has_breach() {
+        EXIT_BREACH
+    } else {
+        EXIT_OK
+    };
+    then(Outcome { stdout: String::new(), stderr: e.stderr.clone(), code, diagnostics: Vec::new() })
+}
+
+/// `writ agenda DIR --facts PATH… --from DATE --to DATE [--as-of DATE]`: the obligations falling
+/// due in the window, by party, in deadline order, with their status as of `as_of` (default:
+/// the window's first day).
+pub fn agenda<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    from: Date,
+    to: Date,
+    as_of: Option<Date>,
+    format: Format,
+    style: Style,
+) -> Outcome {
+    if to < from {
+        let file: Arc<str> = Arc::from("<arguments>");
+        let d = Diagnostic::error(
+            "invalid-date",
+            &file,
+            Span::default(),
+            format!("the window ends ({to}) before it starts ({from})"),
+        )
+        .with_help("swap `--from` and `--to`");
+        return fail(vec![d], &Sources::default(), style);
+    }
+    let as_of = as_of.unwrap_or(from);
+    let e = match evaluate_through(dir, facts, as_of, Some(to), style) {
+        Ok(e) => e,
+        Err(out) => return failed(out, format, as_of),
+    };
+    let agenda = report::Agenda::build(&e.evaluation(), &e.model, from, to);
+    let stdout = match format {
+        Format::Human => agenda.human(),
+        Format::Json => report::json_with_input(&agenda, &e.input(), &e.diagnostics) + "\n",
+    };
+    Outcome {
+        stdout,
+        stderr: e.stderr,
+        code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK },
+        diagnostics: Vec::new(),
+    }
+}
+
+/// `writ explain DIR --facts PATH… --as-of DATE ID`: one verdict in full: the clause and its
+/// cited text, who owes it, what was compared, every fact it used, and why it has its status.
+pub fn explain<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    id: &str,
+    format: Format,
+    style: Style,
+) -> Outcome {
+    let e = match evaluate(dir, facts, as_of, style) {
+        Ok(e) => e,
+        Err(out) => return failed(out, format, as_of),
+    };
+    let verdicts = e.evaluation();
+    let Some(v) = verdicts.find(id) else {
+        let file: Arc<str> = Arc::from("<arguments>");
+        let ids: Vec<String> = verdicts.ids().collect();
+        let help = crate::model::did_you_mean(id, ids.iter().map(|v| v.as_str()))
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| "verdict ids are printed by `writ eval` (`id: …`) and in its JSON".into());
+        let d =
+            Diagnostic::error("unknown-verdict", &file, Span::default(), format!("no verdict `{id}` as of {as_of}"))
+                .with_help(help);
+        return fail(vec![d], &Sources::default(), style);
+    };
+    let stdout = match format {
+        Format::Json => report::json_with_input(&v, &e.input(), &e.diagnostics) + "\n",
+        Format::Human => report::explain(&v, as_of),
+    };
+    Outcome {
+        stdout,
+        stderr: e.stderr,
+        code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK },
+        diagnostics: Vec::new(),
+    }
+}
