@@ -92,9 +92,8 @@ type Node = (RecordId, u32);
 /// A row that passed its file and waits for linking.
 struct Candidate<'f> {
     file: u32,
-    /// The records of its kind in its file, and its place among them.
-    rows: &'f KindRows,
-    at: u32,
+    /// Where it is in its file.
+    row: Row<'f>,
     key: Arc<str>,
 }
 
@@ -107,18 +106,6 @@ struct Row<'f> {
 }
 
 impl Row<'_> {
-    fn line(&self) -> u32 {
-        self.rows.line(self.at)
-    }
-    fn span(&self) -> Span {
-        self.rows.span(self.at)
-    }
-    fn key_span(&self) -> Span {
-        self.rows.key_span(self.at)
-    }
-}
-
-impl Candidate<'_> {
     fn line(&self) -> u32 {
         self.rows.line(self.at)
     }
@@ -214,7 +201,7 @@ impl<'f> Linker<'_, 'f> {
             Entry::Occupied(o) => {
                 let ci = *o.get();
                 let first = &self.candidates[k][ci as usize];
-                let at = (first.file, first.line(), first.key_span());
+                let at = (first.file, first.row.line(), first.row.key_span());
                 self.kill_duplicate(row.kind, ci, &key, (fi as u32, row.line()));
                 at
             }
@@ -222,7 +209,7 @@ impl<'f> Linker<'_, 'f> {
                 Some(&at) => at,
                 None => {
                     v.insert(self.candidates[k].len() as u32);
-                    self.candidates[k].push(Candidate { file: fi as u32, rows: row.rows, at: row.at, key });
+                    self.candidates[k].push(Candidate { file: fi as u32, row, key });
                     return;
                 }
             },
@@ -246,7 +233,7 @@ impl<'f> Linker<'_, 'f> {
         let first = match self.by_key[k].get(key) {
             Some(&ci) => {
                 let first = &self.candidates[k][ci as usize];
-                let at = (first.file, first.line(), first.key_span());
+                let at = (first.file, first.row.line(), first.row.key_span());
                 self.kill_duplicate(rej.kind, ci, key, (fi as u32, rej.line));
                 at
             }
@@ -316,7 +303,7 @@ impl<'f> Linker<'_, 'f> {
 
     /// The key a candidate's `field` refers to, when it holds a reference.
     fn ref_key(c: &Candidate<'_>, field: usize) -> Option<(Arc<str>, Span)> {
-        c.rows.ref_key(c.at, field)
+        c.row.rows.ref_key(c.row.at, field)
     }
 
     /// Finds what every reference refers to. A reference whose key no accepted record has, or
@@ -396,7 +383,7 @@ impl<'f> Linker<'_, 'f> {
     /// Candidate `ci` of `kind` refers through `field` to a key no accepted `t` record has.
     fn dangling(&mut self, kind: RecordId, ci: u32, field: usize, t: RecordId) {
         let c = &self.candidates[kind as usize][ci as usize];
-        let (file, line) = (c.file as usize, c.line());
+        let (file, line) = (c.file as usize, c.row.line());
         let Some((key, span)) = Self::ref_key(c, field) else { return };
         let key = &key;
         let target = &self.schema.records[t as usize];
@@ -490,7 +477,7 @@ impl<'f> Linker<'_, 'f> {
     fn refers_to_dead(&mut self, source: Node, field: usize, gone: Node) {
         let (kind, ci) = source;
         let c = &self.candidates[kind as usize][ci as usize];
-        let (file, line) = (c.file as usize, c.line());
+        let (file, line) = (c.file as usize, c.row.line());
         let Some((key, span)) = Self::ref_key(c, field) else { return };
         let key = &key;
         let target = &self.candidates[gone.0 as usize][gone.1 as usize];
@@ -502,12 +489,12 @@ impl<'f> Linker<'_, 'f> {
             format!("the `{kind_name}` record `{}` was rejected, so this reference does not resolve", clip(key)),
         )
         .with_label("refers to a rejected record")
-        .with_secondary_in(&self.files[target.file as usize].path, target.key_span(), "rejected record")
+        .with_secondary_in(&self.files[target.file as usize].path, target.row.key_span(), "rejected record")
         .with_help("fix the errors of the record referred to; until then this field is unreadable, and what reads it is unknown");
         let cell = self.files[file].cell(kind, line, Some(field));
         let target_file = self.files[target.file as usize];
         let rec = &self.schema.records[gone.0 as usize];
-        let d = at_cell(d, cell, target_file.cell(gone.0, target.line(), Some(rec.key)));
+        let d = at_cell(d, cell, target_file.cell(gone.0, target.row.line(), Some(rec.key)));
         let reason =
             format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
         self.diags.push(file, d);
@@ -570,8 +557,8 @@ impl<'f> Linker<'_, 'f> {
                     let rejected = Rejected {
                         kind: k as RecordId,
                         key: Some(c.key.clone()),
-                        line: c.line(),
-                        span: c.span(),
+                        line: c.row.line(),
+                        span: c.row.span(),
                         reason,
                     };
                     table.rejected.push(rejected);
@@ -579,11 +566,11 @@ impl<'f> Linker<'_, 'f> {
                 }
                 let row = table.by_key.push(&c.key);
                 debug_assert_eq!(row_of(k as RecordId, ci as u32), row);
-                table.origins.push(c.file, c.line());
+                table.origins.push(c.file, c.row.line());
                 let mut flawed = false;
                 for (field, column) in columns.iter_mut().enumerate() {
                     let bad = |why: &Arc<str>| (row, field as u32, why.clone());
-                    let (value, bad) = match c.rows.cell(c.at, field) {
+                    let (value, bad) = match c.row.rows.cell(c.row.at, field) {
                         None => (None, None),
                         Some(Cell::Value(v)) => (Some(v), None),
                         Some(Cell::Bad(why)) => (None, Some(bad(&why))),

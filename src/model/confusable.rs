@@ -17,6 +17,12 @@ struct Declared<'a> {
     span: Span,
 }
 
+impl<'a> Declared<'a> {
+    fn of(name: &'a ast::Name, what: &'static str, file: &'a Arc<str>) -> Self {
+        Declared { text: &name.text, what, file, span: name.span }
+    }
+}
+
 /// Warnings for every pair of names of one namespace that share a skeleton: the top-level
 /// names of the package (one namespace whatever their kind), a plan's roles, a record's
 /// fields, an enum's variants and a rule's parameters.
@@ -27,47 +33,32 @@ pub fn confusable_names(files: &[(Arc<str>, &ast::Module)]) -> Vec<Diagnostic> {
         for item in &module.items {
             let (what, name): (&'static str, &ast::Name) = match item {
                 Item::Plan(x) => {
-                    let roles =
-                        x.roles.iter().map(|(n, _)| Declared { text: &n.text, what: "role", file, span: n.span });
-                    namespaces.push(roles.collect());
+                    namespaces.push(x.roles.iter().map(|(n, _)| Declared::of(n, "role", file)).collect());
                     ("plan", &x.name)
                 }
                 Item::Party(x) => ("party", &x.name),
                 Item::Group(x) => ("group", &x.name),
                 Item::Unit(x) => ("unit", &x.name),
                 Item::Enum(x) => {
-                    let vs = x.variants.iter().map(|n| Declared { text: &n.text, what: "variant", file, span: n.span });
-                    namespaces.push(vs.collect());
+                    namespaces.push(x.variants.iter().map(|n| Declared::of(n, "variant", file)).collect());
                     ("enum", &x.name)
                 }
                 Item::Record(x) => {
-                    let fs = x.fields.iter().map(|f| Declared {
-                        text: &f.name.text,
-                        what: "field",
-                        file,
-                        span: f.name.span,
-                    });
-                    namespaces.push(fs.collect());
+                    namespaces.push(x.fields.iter().map(|f| Declared::of(&f.name, "field", file)).collect());
                     ("record", &x.name)
                 }
                 Item::Period(x) => ("period", &x.name),
                 Item::Calendar(x) => ("calendar", &x.name),
                 Item::Sanction(x) => ("sanction", &x.name),
                 Item::Rule(x) => {
-                    let ps = x.params.iter().map(|p| Declared {
-                        text: &p.name.text,
-                        what: "parameter",
-                        file,
-                        span: p.name.span,
-                    });
-                    namespaces.push(ps.collect());
+                    namespaces.push(x.params.iter().map(|p| Declared::of(&p.name, "parameter", file)).collect());
                     ("rule", &x.name)
                 }
                 Item::Table(x) => ("table", &x.name),
                 Item::Clause(x) => ("clause", &x.name),
                 Item::Test(_) | Item::Outline(_) | Item::Untestable(_) => continue,
             };
-            top.push(Declared { text: &name.text, what, file, span: name.span });
+            top.push(Declared::of(name, what, file));
         }
     }
     namespaces.push(top);
