@@ -129,7 +129,9 @@ pub fn evaluate_through<'a>(
     style: Style,
 ) -> Result<Evaluated, Outcome> {
     let facts = facts.into();
+    let mut clock = Timings::start();
     let (mut loaded, checked) = checked_package(dir, style)?;
+    clock.lap("check the package");
     let mut files = Vec::new();
     let mut errors = Vec::new();
     // One walker for every path given, so a folder given twice is read once.
@@ -181,16 +183,23 @@ pub fn evaluate_through<'a>(
     }
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
     let threads = facts.threads.unwrap_or_else(threads);
+    clock.lap("open the fact files");
     read_in_parallel(&loaded.db, &files, threads);
+    for f in &files {
+        db::fact_file(&loaded.db, *f);
+    }
+    clock.lap("read the fact files");
     let mut fact_diags: Vec<Diagnostic> = std::mem::take(&mut loaded.warnings);
     fact_diags.extend(walker.warnings);
     for f in &files {
         fact_diags.extend(db::fact_file(&loaded.db, *f).diagnostics.iter().cloned());
     }
     let facts = db::fact_set(&loaded.db, set);
+    clock.lap("link the records");
     fact_diags.extend(facts.diagnostics.iter().cloned());
     let read: Vec<&FileFacts> = files.iter().map(|f| db::fact_file(&loaded.db, *f)).collect();
     fact_diags.extend(crate::lookalike::lookalike_keys(&checked.model, facts, &read));
+    clock.lap("look for lookalike keys");
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
     let invalid_facts = fact_diags.iter().any(Diagnostic::is_error);
@@ -217,6 +226,27 @@ pub fn evaluate_through<'a>(
         flawed,
         diagnostics,
     })
+}
+
+/// Wall-clock time per phase of a command, printed on stderr as each phase ends when the
+/// environment variable `WRIT_TIMINGS` is set (to anything): where a long run spends its time.
+pub(super) struct Timings {
+    last: Option<std::time::Instant>,
+}
+
+impl Timings {
+    pub(super) fn start() -> Timings {
+        Timings { last: std::env::var_os("WRIT_TIMINGS").map(|_| std::time::Instant::now()) }
+    }
+
+    /// Ends a phase: prints its name and how long it took.
+    pub(super) fn lap(&mut self, phase: &str) {
+        if let Some(last) = &mut self.last {
+            let now = std::time::Instant::now();
+            eprintln!("writ: {phase}: {:.3} s", (now - *last).as_secs_f64());
+            *last = now;
+        }
+    }
 }
 
 /// How many threads reading and evaluating may use: `WRIT_THREADS` when it is set to a
@@ -347,7 +377,9 @@ pub(super) fn eval_then<'a, T>(
             return then(out);
         }
     };
+    let mut clock = Timings::start();
     let verdicts = e.evaluation();
+    clock.lap("evaluate");
     let written = match format {
         Format::Human => report::write_human(&verdicts, w),
         Format::Json => {
@@ -355,6 +387,7 @@ pub(super) fn eval_then<'a, T>(
         }
     };
     let _ = written.and_then(|()| w.flush());
+    clock.lap("write the report");
     let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0 || e.flawed > 0)) {
         EXIT_INVALID
     } else if verdicts.has_breach() {
