@@ -108,3 +108,73 @@ fn editing_a_record_reads_the_fact_files_again() {
     assert_eq!(executed(&log, "fact_file"), 1, "the schema changed, so the file is read against it: {log:?}");
     assert_eq!(executed(&log, "fact_set"), 1, "{log:?}");
 }
+
+/// Every `.writ` file in the repository (policies, examples, fixtures, the guide's and the
+/// hostile inputs) under `dir`.
+fn writ_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() && p.file_name().is_some_and(|n| n != "target" && n != ".git") {
+            writ_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "writ") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn parsing_an_item_at_a_time_gives_what_parsing_the_file_gives() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["policies", "examples", "tests", "docs", "benches"] {
+        writ_files(&root.join(dir), &mut files);
+    }
+    files.sort();
+    assert!(files.len() > 50, "the repository's policy files: {}", files.len());
+    let mut pieces = 0;
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else { continue };
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        let whole = writ::syntax::parse(&name, &text);
+        let by_items = writ::syntax::parse_by_items(&name, &text, writ::syntax::parse_piece);
+        assert_eq!(by_items, whole, "{}", path.display());
+        pieces += writ::syntax::item_pieces(&text).len();
+    }
+    assert!(pieces > files.len() * 3, "the files were cut into items: {pieces} pieces");
+    // A line inside a text that looks like the start of an item cuts the text in two: the pieces
+    // do not parse, and the file is parsed whole.
+    let tricky = "clause a \"t\" { cite \"1\" \"one\nclause b { two\" lead 甲局 }\n";
+    let name: Arc<str> = Arc::from("tricky.writ");
+    assert_eq!(writ::syntax::item_pieces(tricky).len(), 2);
+    assert_eq!(
+        writ::syntax::parse_by_items(&name, tricky, writ::syntax::parse_piece),
+        writ::syntax::parse(&name, tricky)
+    );
+}
+
+#[test]
+fn editing_one_clause_parses_only_that_clause() {
+    const THREE: &str = "clause c1 \"t\" { cite \"1\" \"x\" lead 甲局 for k in 爐 { must k.顆粒物 <= 30 mg/m3 } }\n\
+clause c2 \"t\" { cite \"2\" \"x\" lead 甲局 for k in 爐 { must k.顆粒物 <= 40 mg/m3 } }\n\
+clause c3 \"t\" { cite \"3\" \"x\" lead 甲局 for k in 爐 { must k.顆粒物 <= 50 mg/m3 } }\n";
+    let mut db = Database::default();
+    let a = SourceFile::new(&db, Arc::from("a.writ"), Arc::from(PLAN));
+    let rec = SourceFile::new(&db, Arc::from("r.writ"), Arc::from("record 爐 key 編號 { 編號: text 顆粒物: mg/m3 }\n"));
+    let b = SourceFile::new(&db, Arc::from("b.writ"), Arc::from(THREE));
+    let pkg = Package::new(&db, vec![a, rec, b]);
+    assert!(!db::package_model(&db, pkg).has_errors());
+    db.enable_log();
+    // The first clause grows by a byte: the others move, and are not parsed again.
+    let edited = THREE.replacen("30 mg/m3", "30.5 mg/m3", 1);
+    b.set_text(&mut db).to(Arc::from(edited.as_str()));
+    let checked = db::package_model(&db, pkg).clone();
+    let log = db.take_log();
+    assert_eq!(executed(&log, "parse_piece"), 1, "only the edited clause is parsed: {log:?}");
+    let cold = Database::default();
+    let files =
+        [("a.writ", PLAN), ("r.writ", "record 爐 key 編號 { 編號: text 顆粒物: mg/m3 }\n"), ("b.writ", &edited)]
+            .map(|(p, t)| SourceFile::new(&cold, Arc::from(p), Arc::from(t)));
+    let cold_pkg = Package::new(&cold, files.to_vec());
+    assert_eq!(checked, *db::package_model(&cold, cold_pkg), "the same model and diagnostics, spans included");
+}

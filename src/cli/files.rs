@@ -283,5 +283,7 @@ pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(errors);
     }
     let package = Package::new(&db, files);
+    // Every command checks the package next; its files parse on both cores first.
+    db::parse_in_parallel(&db, package, super::threads());
     Ok(Loaded { db, package, sources, warnings: walker.warnings })
 }

@@ -5,6 +5,7 @@
 
 pub mod ast;
 mod lower;
+mod shift;
 
 use crate::diagnostic::{Diagnostic, Span};
 use pest::Parser as _;
@@ -62,21 +63,81 @@ fn is_item_word(word: &str) -> bool {
     ITEM_KEYWORDS.contains(&word) || matches!(word, "outline" | "untestable")
 }
 
-/// The byte range of the top-level item around `at`: from the start of the line that begins it
-/// to the start of the next item (or the end of the file). `None` when nothing can be skipped.
-fn item_around(text: &str, at: usize) -> Option<(usize, usize)> {
+/// Where the top-level items of a text start: the lines that begin with an item word and a
+/// space or tab. A line inside a multi-line string may look like one; whoever splits a text
+/// here must check that the pieces parse.
+fn item_starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let word: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-        if is_item_word(&word) && line[word.len()..].starts_with([' ', '\t']) {
+        let word_len = line.bytes().take_while(u8::is_ascii_alphabetic).count();
+        if is_item_word(&line[..word_len]) && line[word_len..].starts_with([' ', '\t']) {
             starts.push(offset);
         }
         offset += line.len();
     }
+    starts
+}
+
+/// The byte range of the top-level item around `at`: from the start of the line that begins it
+/// to the start of the next item (or the end of the file). `None` when nothing can be skipped.
+fn item_around(text: &str, at: usize) -> Option<(usize, usize)> {
+    let starts = item_starts(text);
     let start = starts.iter().rev().find(|&&s| s <= at).copied().unwrap_or(0);
     let end = starts.iter().find(|&&s| s > at).copied().unwrap_or(text.len());
     (start < end && !text[start..end].trim().is_empty()).then_some((start, end))
+}
+
+/// A text cut into pieces of one top-level item each (the first piece also holds what comes
+/// before the first item: comments, blank lines), as byte ranges covering the whole text.
+pub fn item_pieces(text: &str) -> Vec<(usize, usize)> {
+    let mut cuts = item_starts(text);
+    if cuts.first() != Some(&0) {
+        cuts.insert(0, 0);
+    }
+    cuts.iter().enumerate().map(|(i, &a)| (a, cuts.get(i + 1).copied().unwrap_or(text.len()))).collect()
+}
+
+/// One piece of a file (see [`item_pieces`]) parsed on its own, spans counted from the start
+/// of the piece; `None` when it does not parse as it stands.
+pub fn parse_piece(piece: &str) -> Option<ast::Module> {
+    let mut pairs = WritParser::parse(Rule::file, piece).ok()?;
+    let mut module = lower::module(pairs.next()?);
+    // An expression nested too deep is cut out here (it must not be cloned or compared, which
+    // recurse), and the file parsed whole reports it.
+    let mut deep = Vec::new();
+    check_expression_depth(&Arc::from(""), &mut module, &mut deep);
+    deep.is_empty().then_some(module)
+}
+
+/// [`parse`], one item at a time: each piece of the file is parsed by `piece` (which may
+/// remember pieces it has parsed before, so that an edit parses only the item it touched), and
+/// the items are put together with their spans moved to the file's offsets. The result is the
+/// same as [`parse`]'s: a file with anything to report (text that needs a warning, a piece that
+/// does not parse on its own) is parsed whole by [`parse`].
+pub fn parse_by_items(
+    file: &Arc<str>,
+    text: &str,
+    mut piece: impl FnMut(&str) -> Option<ast::Module>,
+) -> (ast::Module, Vec<Diagnostic>) {
+    if check_depth(file, text).is_some() {
+        return parse(file, text);
+    }
+    let (diags, current) = scan_text(file, text);
+    if !diags.is_empty() || current.is_some() {
+        return parse(file, text);
+    }
+    let mut module = ast::Module::default();
+    for (a, b) in item_pieces(text) {
+        let Some(mut m) = piece(&text[a..b]) else { return parse(file, text) };
+        if a > 0 {
+            m.shift(a as u32);
+        }
+        module.items.append(&mut m.items);
+    }
+    let mut diags = Vec::new();
+    check_expression_depth(file, &mut module, &mut diags);
+    (module, diags)
 }
 
 /// The text with `[a, b)` replaced by spaces, newlines kept, so every offset stays valid.
@@ -984,7 +1045,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::plan_attr => "`period`, `issued`, `roles` or `calendar`",
         Rule::clause_stmt => "a clause statement (`cite`, a role, `for`, `must`, …)",
         Rule::test_stmt => "`as_of`, `fact` or `expect`",
-        Rule::prefix_op | Rule::infix_op => "an operator",
+        Rule::prefix_op | Rule::infix_op | Rule::infix_first => "an operator",
         Rule::primary | Rule::literal => "a value",
     })
 }
