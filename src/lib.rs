@@ -4,6 +4,7 @@
 //! with [`db`] holding files as salsa inputs and the stages as tracked queries.
 
 pub mod cli;
+pub mod coverage;
 pub mod db;
 pub mod diagnostic;
 pub mod eval;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod report;
 pub mod status;
 pub mod syntax;
+pub mod testing;
 pub mod text;
 pub mod time;
 pub mod units;

@@ -1,42 +1,6 @@
-//! `writ coverage`: which items of the plan's outline are encoded by clauses, or noted as untestable.
+//! `writ coverage`: [`crate::coverage`] printed, as text or JSON.
 
 use super::*;
-
-/// One numbered item of the plan and what encodes it.
-#[derive(serde::Serialize)]
-pub(super) struct CoverageEntry {
-    number: String,
-    title: Option<String>,
-    /// `encoded` (a clause cites it), `untestable` (only notes say why not), or `missing`.
-    status: &'static str,
-    clauses: Vec<CoverageClause>,
-    untestable: Vec<CoverageNote>,
-}
-
-#[derive(serde::Serialize)]
-pub(super) struct CoverageClause {
-    clause: String,
-    requirements: usize,
-}
-
-#[derive(serde::Serialize)]
-pub(super) struct CoverageNote {
-    text: String,
-    reason: String,
-}
-
-#[derive(serde::Serialize)]
-pub(super) struct Coverage {
-    plan: String,
-    entries: Vec<CoverageEntry>,
-    summary: indexmap::IndexMap<&'static str, usize>,
-}
-
-/// Whether a cite number falls under an outline number: `三(二)1` covers `三(二)1` but not
-/// `三(二)11`; `三(二)` covers both.
-pub(super) fn under(cite: &str, number: &str) -> bool {
-    cite.strip_prefix(number).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))
-}
 
 /// `writ coverage DIR`: for each numbered item of the plan's outline, the clauses that encode it
 /// and their requirement counts, or the reasons it is not checkable; items with neither are
@@ -47,8 +11,7 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
         Err(out) => return out,
     };
     let checked = &checked;
-    let m = &checked.model;
-    if m.outline.is_empty() {
+    let Some(cov) = crate::coverage::of(&checked.model) else {
         let file = loaded
             .package
             .files(&loaded.db)
@@ -63,47 +26,8 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
         )
         .with_help("list the plan's numbered items: `outline \"title\" { \"三(一)1\" \"heading\" … }`");
         return fail(vec![d], &loaded.sources, style);
-    }
-    let entries: Vec<CoverageEntry> = m
-        .outline
-        .iter()
-        .map(|e| {
-            let clauses: Vec<CoverageClause> = m
-                .clauses
-                .iter()
-                .filter(|c| c.cite.as_ref().is_some_and(|ci| under(&ci.number, &e.number)))
-                .map(|c| CoverageClause { clause: c.name.clone(), requirements: count_requirements(&c.body) })
-                .collect();
-            let untestable: Vec<CoverageNote> = m
-                .untestable
-                .iter()
-                .filter(|u| under(&u.number, &e.number))
-                .map(|u| CoverageNote { text: u.text.clone(), reason: u.reason.clone() })
-                .collect();
-            let status = if !clauses.is_empty() {
-                "encoded"
-            } else if !untestable.is_empty() {
-                "untestable"
-            } else {
-                "missing"
-            };
-            CoverageEntry { number: e.number.clone(), title: e.title.clone(), status, clauses, untestable }
-        })
-        .collect();
-    let mut summary = indexmap::IndexMap::new();
-    summary.insert("outline_entries", entries.len());
-    for s in ["encoded", "untestable", "missing"] {
-        summary.insert(s, entries.iter().filter(|e| e.status == s).count());
-    }
-    summary.insert("clauses", m.clauses.len());
-    summary.insert("requirements", m.clauses.iter().map(|c| count_requirements(&c.body)).sum());
-    summary.insert("untestable_sentences", m.untestable.len());
-    summary.insert("parties", m.parties.len());
-    summary.insert("sanctions", m.sanctions.len());
-    summary.insert("record_kinds", m.records.len());
-    summary.insert("tests", m.tests.len());
-    let missing = summary["missing"];
-    let cov = Coverage { plan: m.plan.title.clone().unwrap_or_else(|| m.plan.name.clone()), entries, summary };
+    };
+    let missing = cov.missing();
     let stdout = match format {
         Format::Json => {
             crate::text::json_escaped(serde_json::to_string_pretty(&cov).expect("coverage always serialises")) + "\n"

@@ -20,8 +20,8 @@ pub use tests::{run_tests, statuses, test};
 use crate::db::{self, Database, FactFile, FactSet, Package, SourceFile};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::eval::{self, Report, Status};
-use crate::facts::{self, Cell, FileFacts, RawRow};
-use crate::model::{Model, TestValue};
+use crate::facts::{self, FileFacts};
+use crate::model::Model;
 use crate::report::{self, Sources};
 use crate::text::{Keep, escape, shown};
 use crate::value::Date;
@@ -103,7 +103,7 @@ pub fn check(dir: &Path, style: Style) -> Outcome {
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = checked.diagnostics.len() - errors + loaded.warnings.len();
     let m = &checked.model;
-    let requirements: usize = m.clauses.iter().map(|c| count_requirements(&c.body)).sum();
+    let requirements = m.requirement_count();
     let stdout = if errors == 0 {
         format!(
             "{}: {} files, {} clauses, {} requirements, {} parties, {} record kinds, {} sanctions, {} tests; {} warnings\n",
@@ -121,18 +121,6 @@ pub fn check(dir: &Path, style: Style) -> Outcome {
         format!("{errors} errors, {warnings} warnings\n")
     };
     Outcome { stdout, stderr, code: if errors > 0 { EXIT_INVALID } else { EXIT_OK }, diagnostics: Vec::new() }
-}
-
-pub fn count_requirements(stmts: &[crate::model::TStmt]) -> usize {
-    stmts
-        .iter()
-        .map(|s| match s {
-            crate::model::TStmt::Require(_) => 1,
-            crate::model::TStmt::For(f) => count_requirements(&f.body),
-            crate::model::TStmt::Every(e) => count_requirements(&e.body),
-            crate::model::TStmt::Let(..) => 0,
-        })
-        .sum()
 }
 
 /// Parses `YYYY-MM-DD`.

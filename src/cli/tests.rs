@@ -1,113 +1,31 @@
-//! `writ test`: the `test` blocks of a package, each evaluated over its own facts.
+//! `writ test`: the `test` blocks of a package run by [`crate::testing`], and printed.
 
 use super::*;
-
-/// The facts of a `test` block, linked as if read from a file.
-pub(super) fn test_facts(model: &Model, test: &crate::model::TestDef, file: &Arc<str>) -> facts::Facts {
-    let schema = facts::Schema::of(model);
-    let rows = test.facts.iter().map(|f| RawRow {
-        kind: f.kind,
-        line: 0,
-        span: f.span,
-        key_span: f.span,
-        values: f
-            .values
-            .iter()
-            .map(|v| {
-                v.as_ref().map(|v| match v {
-                    TestValue::Value(v) => Cell::Value(v.clone()),
-                    TestValue::RefKey(k, span) => Cell::UnresolvedRef { key: k.clone(), span: *span },
-                })
-            })
-            .collect(),
-    });
-    let ff = FileFacts {
-        path: file.clone(),
-        rows: facts::Rows::from_raw(&schema, rows),
-        rejected: vec![],
-        unkept: vec![],
-        losses: vec![],
-        diagnostics: vec![],
-        sheets: vec![],
-    };
-    facts::link(&schema, &[ff])
-}
+use crate::testing::{Problem, TestRun};
 
 /// Runs the `test` blocks of a checked model. Returns (passed, failures as text).
 pub fn run_tests(model: &Model) -> (usize, Vec<String>) {
-    let mut passed = 0;
-    let mut failures = Vec::new();
-    for t in &model.tests {
-        let facts = test_facts(model, t, &t.origin.file);
-        let mut problems = Vec::new();
-        for d in &facts.diagnostics {
-            problems.push(format!("  facts: {}", shown(&d.message)));
-        }
-        let report = eval::evaluate(model, &facts, t.as_of);
-        for x in &t.expects {
-            let matching: Vec<_> = (0..report.len())
-                .filter(|&i| report.clause_name(i) == x.clause)
-                .map(|i| report.verdict(i))
-                .filter(|v| match &x.keys {
-                    None => true,
-                    Some(keys) => v.subject.len() >= keys.len() && v.subject.iter().zip(keys).all(|(s, k)| &s.key == k),
-                })
-                .filter(|v| match &x.requirement {
-                    None => true,
-                    Some(r) => v.id.rsplit('/').next() == Some(r.as_str()),
-                })
-                .collect();
-            let what = expect_text(x);
-            if matching.is_empty() {
-                problems.push(format!("  expected {what} {}, found no such verdict", x.status.name()));
-                continue;
-            }
-            for v in matching {
-                if v.status != x.status {
-                    let why = v.reason.as_deref().map(|r| format!(" ({})", shown(r))).unwrap_or_default();
-                    let mut evidence: Vec<String> = v
-                        .evidence
-                        .iter()
-                        .map(|e| {
-                            format!("{} = {} {} {}", shown(&e.left), shown(&e.left_value), e.op, shown(&e.right_value))
-                        })
-                        .collect();
-                    evidence.extend(v.computed.iter().map(|c| format!("{} = {}", shown(&c.expr), shown(&c.value))));
-                    let ev = if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) };
-                    problems.push(format!(
-                        "  {}: expected {}, found {}{why}{ev}",
-                        shown(&v.id),
-                        x.status.name(),
-                        v.status.name()
-                    ));
-                }
-            }
-        }
-        if problems.is_empty() {
-            passed += 1;
-        } else {
-            failures.push(format!(
-                "FAIL {} (as of {}) in {}\n{}",
-                shown(&t.name),
-                t.as_of,
-                shown(&t.origin.file),
-                problems.join("\n")
-            ));
-        }
-    }
-    (passed, failures)
+    let runs = crate::testing::run(model);
+    let passed = runs.iter().filter(|r| r.passed()).count();
+    (passed, runs.iter().filter(|r| !r.passed()).map(failure).collect())
 }
 
-pub(super) fn expect_text(x: &crate::model::ExpectDef) -> String {
-    let mut s = shown(&x.clause).into_owned();
-    if let Some(k) = &x.keys {
-        s.push_str(&format!("[{}]", k.iter().map(|k| format!("\"{}\"", shown(k))).collect::<Vec<_>>().join(", ")));
+/// A failed test as `writ test` prints it: the block, then a line per problem.
+fn failure(r: &TestRun) -> String {
+    let problems: Vec<String> = r.problems.iter().map(|p| format!("  {}", shown(&problem(p)))).collect();
+    format!("FAIL {} (as of {}) in {}\n{}", shown(&r.name), r.as_of, shown(&r.file), problems.join("\n"))
+}
+
+fn problem(p: &Problem) -> String {
+    match p {
+        Problem::Facts(message) => format!("facts: {message}"),
+        Problem::NoVerdict { expect, status } => format!("expected {expect} {}, found no such verdict", status.name()),
+        Problem::WrongStatus { id, expected, found, reason, evidence } => {
+            let why = reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            let ev = if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) };
+            format!("{id}: expected {}, found {}{why}{ev}", expected.name(), found.name())
+        }
     }
-    if let Some(r) = &x.requirement {
-        s.push('.');
-        s.push_str(&shown(r));
-    }
-    s
 }
 
 /// `writ test DIR`.

@@ -160,6 +160,31 @@ pub struct ClauseDef {
     pub origin: Origin,
 }
 
+impl ClauseDef {
+    /// How many requirements the clause writes (each yields a verdict per subject).
+    pub fn requirement_count(&self) -> usize {
+        fn count(stmts: &[TStmt]) -> usize {
+            stmts
+                .iter()
+                .map(|s| match s {
+                    TStmt::Require(_) => 1,
+                    TStmt::For(f) => count(&f.body),
+                    TStmt::Every(e) => count(&e.body),
+                    TStmt::Let(..) => 0,
+                })
+                .sum()
+        }
+        count(&self.body)
+    }
+}
+
+impl Model {
+    /// How many requirements the package's clauses write.
+    pub fn requirement_count(&self) -> usize {
+        self.clauses.iter().map(ClauseDef::requirement_count).sum()
+    }
+}
+
 /// A period an obligation or an aggregate is limited to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TPeriod {
