@@ -1,5 +1,6 @@
 //! AST → checked model: names, types, units, exhaustiveness, cycles. Collects every error.
 
+pub mod builtins;
 mod check;
 mod confusable;
 pub mod ir;

@@ -12,11 +12,7 @@ impl Checker {
         empty: Option<&ast::Expr>,
         span: Span,
     ) -> TExpr {
-        let form = match f {
-            AggFunc::Count => "count(KIND where FILTER during PERIOD)",
-            AggFunc::Share => "share(KIND where FILTER, CONDITION)",
-            _ => "sum(KIND.field where FILTER during PERIOD)",
-        };
+        let form = crate::model::builtins::builtin(f.name()).map_or("", |b| b.form);
         let n = if f == AggFunc::Share { 2..=2 } else { 1..=1 };
         if !self.arity(func, args, n, form) {
             return error_expr(span);

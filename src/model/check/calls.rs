@@ -20,9 +20,7 @@ impl Checker {
             return false;
         }
         for a in args {
-            if (a.filter.is_some() || a.during.is_some())
-                && !matches!(func.text.as_str(), "count" | "sum" | "mean" | "min" | "max" | "share")
-            {
+            if (a.filter.is_some() || a.during.is_some()) && !crate::model::builtins::is_aggregate(&func.text) {
                 self.err(
                     "type-mismatch",
                     a.span,
@@ -45,16 +43,7 @@ impl Checker {
         empty: Option<&ast::Expr>,
         span: Span,
     ) -> TExpr {
-        let agg = match func.text.as_str() {
-            "count" => Some(AggFunc::Count),
-            "sum" => Some(AggFunc::Sum),
-            "mean" => Some(AggFunc::Mean),
-            "min" => Some(AggFunc::Min),
-            "max" => Some(AggFunc::Max),
-            "share" => Some(AggFunc::Share),
-            _ => None,
-        };
-        if let Some(f) = agg {
+        if let Some(f) = crate::model::builtins::aggregate_named(&func.text) {
             return self.aggregate(f, func, args, text, empty, span);
         }
         match func.text.as_str() {
@@ -226,9 +215,8 @@ impl Checker {
                         _ => {}
                     }
                 }
-                let builtins =
-                    ["count", "sum", "mean", "min", "max", "share", "change", "exists", "violated", "fulfilled"];
-                let names = builtins.into_iter().chain(
+                let builtins = crate::model::builtins::BUILTINS.iter().map(|b| b.name);
+                let names = builtins.chain(
                     (self.names.iter())
                         .filter(|(_, (k, _, _))| matches!(k, DeclKind::Rule | DeclKind::Table))
                         .map(|(n, _)| n.as_str()),

@@ -113,7 +113,7 @@ impl Checker {
             ExprKind::Match(s, arms) => self.match_expr(s, arms, span, expected),
             ExprKind::Call { func, args, text, empty } => {
                 if let Some(x) = empty
-                    && !matches!(func.text.as_str(), "sum" | "mean" | "min" | "max" | "share" | "count")
+                    && !crate::model::builtins::is_aggregate(&func.text)
                 {
                     self.err(
                         "type-mismatch",
