@@ -404,6 +404,11 @@ pub trait Verdicts {
     fn deadline_of(&self, i: usize) -> Option<Date>;
     /// Verdict `i`, written out if it has to be.
     fn verdict_at(&self, i: usize) -> std::borrow::Cow<'_, Verdict>;
+    /// The compact evaluation these verdicts are, if they are one: a report writer can then
+    /// write a verdict from its record without writing it out as a [`Verdict`] first.
+    fn evaluation(&self) -> Option<&Evaluation<'_>> {
+        None
+    }
 }
 
 impl Verdicts for Report {
@@ -469,5 +474,8 @@ impl Verdicts for Evaluation<'_> {
     }
     fn verdict_at(&self, i: usize) -> std::borrow::Cow<'_, Verdict> {
         std::borrow::Cow::Owned(self.verdict(i))
+    }
+    fn evaluation(&self) -> Option<&Evaluation<'_>> {
+        Some(self)
     }
 }
