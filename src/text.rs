@@ -192,12 +192,28 @@ pub fn json_escaped(json: String) -> String {
     out
 }
 
+/// The bytes that can begin a character of a string that serde_json escapes or
+/// [`json_escaped`] changes: those of [`MAY_ESCAPE`], the quote and the backslash.
+const JSON_MAY_ESCAPE: [bool; 256] = {
+    let mut t = MAY_ESCAPE;
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// `text` as a JSON string, quoted, as serde_json writes it and [`json_escaped`] then escapes
 /// it, appended to `out`. Text with nothing to escape is copied as it is.
 pub fn push_json_str(out: &mut String, text: &str) {
-    if !text.bytes().any(|b| b == b'"' || b == b'\\')
-        && find_escaped(text, |c| needs_escape(c, Keep::Nothing)).is_none()
-    {
+    let bytes = text.as_bytes();
+    let plain = (0..bytes.len()).all(|i| {
+        let b = bytes[i];
+        // Every ASCII byte marked is escaped; a character beginning with another is if
+        // `escape` escapes it (serde_json the C0 controls, `json_escaped` the rest).
+        !JSON_MAY_ESCAPE[b as usize]
+            || b >= 0x80 && !text[i..].chars().next().is_some_and(|c| needs_escape(c, Keep::Nothing))
+    });
+    if plain {
+        out.reserve(text.len() + 2);
         out.push('"');
         out.push_str(text);
         out.push('"');

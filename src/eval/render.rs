@@ -4,7 +4,9 @@
 
 use super::expr::{Fmt, R, interval_label};
 use super::verdict::*;
+use crate::model::{TExpr, TKind};
 use crate::syntax::ast::Modality;
+use crate::value::Value;
 use indexmap::IndexMap;
 use std::borrow::Cow;
 
@@ -65,6 +67,34 @@ fn shown_value(fmt: Fmt, x: &R, e: &crate::model::TExpr) -> String {
     match x {
         R::V(v) => fmt.format(v, &e.ty, e.unit.as_ref()),
         R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
+    }
+}
+
+impl ConstTexts {
+    /// What [`Fmt::describe_expr`] gives for `e`: looked up when `e` is a constant, whose
+    /// description depends on nothing else.
+    fn describe<'v>(&mut self, fmt: Fmt, e: &TExpr, local: &dyn Fn(u32) -> Option<&'v Value>) -> String {
+        if !matches!(e.kind, TKind::Const(_)) {
+            return fmt.describe_expr(e, local);
+        }
+        self.described.entry(e as *const TExpr as usize).or_insert_with(|| fmt.describe_expr(e, local)).clone()
+    }
+
+    /// What [`shown_value`] gives for `x` of `e`: looked up when `e` is a constant and `x` the
+    /// very number (to its scale) its text was written from.
+    fn shown(&mut self, fmt: Fmt, x: &R, e: &TExpr) -> String {
+        let (TKind::Const(_), R::V(Value::Num(n))) = (&e.kind, x) else {
+            return shown_value(fmt, x, e);
+        };
+        let bits = n.serialize();
+        match self.shown.get(&(e as *const TExpr as usize)) {
+            Some((b, text)) if *b == bits => text.clone(),
+            _ => {
+                let text = shown_value(fmt, x, e);
+                self.shown.insert(e as *const TExpr as usize, (bits, text.clone()));
+                text
+            }
+        }
     }
 }
 
@@ -133,7 +163,7 @@ impl<'m> Evaluation<'m> {
             rolled_from: v.rolled_from,
             done_on: v.done_on,
             parties,
-            evidence: self.evidence_of(v),
+            evidence: self.evidence_of(v, &mut ConstTexts::default()),
             computed: self.computed_of(v),
             facts,
             more_facts: v.more_facts,
@@ -173,19 +203,20 @@ impl<'m> Evaluation<'m> {
         parties
     }
 
-    /// The comparisons verdict `v` rests on, written out, each once.
-    pub(crate) fn evidence_of(&self, v: &Rec) -> Vec<Evidence> {
+    /// The comparisons verdict `v` rests on, written out, each once; the text of constants
+    /// taken from `consts` where it is there.
+    pub(crate) fn evidence_of(&self, v: &Rec, consts: &mut ConstTexts) -> Vec<Evidence> {
         let fmt = self.fmt();
         let mut evidence: Vec<Evidence> = Vec::with_capacity(v.evidence.len as usize);
         for e in &self.evidence[v.evidence.range()] {
             let locals = &self.locals[e.locals.range()];
             let local = |slot: u32| locals.iter().find(|(s, _)| *s == slot).and_then(|(_, v)| v.as_ref());
             let item = Evidence {
-                left: fmt.describe_expr(e.left, &local),
-                left_value: shown_value(fmt, &e.left_value, e.left),
+                left: consts.describe(fmt, e.left, &local),
+                left_value: consts.shown(fmt, &e.left_value, e.left),
                 op: e.op.symbol().to_string(),
-                right: fmt.describe_expr(e.right, &local),
-                right_value: shown_value(fmt, &e.right_value, e.right),
+                right: consts.describe(fmt, e.right, &local),
+                right_value: consts.shown(fmt, &e.right_value, e.right),
                 holds: e.holds,
             };
             if !evidence.contains(&item) {

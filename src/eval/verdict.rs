@@ -305,6 +305,15 @@ pub(crate) struct Rec<'m> {
     pub reason: Option<String>,
 }
 
+/// Evidence text already written for a constant of the policy (`30 mg/m3` in `x <= 30 mg/m3`),
+/// which every verdict of its requirement shows the same: its description, and its value with
+/// the number it was written from. Keyed by the constant's address in the model.
+#[derive(Default)]
+pub(crate) struct ConstTexts {
+    pub(super) described: rustc_hash::FxHashMap<usize, String>,
+    pub(super) shown: rustc_hash::FxHashMap<usize, ([u8; 16], String)>,
+}
+
 /// The verdicts of an evaluation, compact: each is written out ([`Evaluation::verdict`]) only
 /// when a report is written, one at a time, so a report of a million verdicts is never held
 /// as text. Borrows the model and the facts it was evaluated over.

@@ -5,7 +5,7 @@
 //! serialised once; any other verdict is serialised by serde.
 
 use super::{InputSummary, JsonDiagnostic};
-use crate::eval::{Evaluation, Verdicts};
+use crate::eval::{ConstTexts, Evaluation, Verdicts};
 use crate::text::{json_escaped, push_json_str};
 use crate::value::Date;
 use rustc_hash::FxHashMap;
@@ -78,6 +78,8 @@ struct Records<'e> {
     e: &'e Evaluation<'e>,
     /// Per requirement (by address), its members that are the same for each of its verdicts.
     reqs: FxHashMap<usize, Constant>,
+    /// The text of the policy's constants in evidence.
+    consts: ConstTexts,
     /// The id being written.
     id: String,
 }
@@ -108,7 +110,7 @@ fn push_opt(out: &mut String, text: Option<&str>) {
 
 impl<'e> Records<'e> {
     fn new(e: &'e Evaluation<'e>) -> Records<'e> {
-        Records { e, reqs: FxHashMap::default(), id: String::new() }
+        Records { e, reqs: FxHashMap::default(), consts: ConstTexts::default(), id: String::new() }
     }
 
     /// The constant members of verdict `i`'s requirement.
@@ -192,7 +194,7 @@ impl<'e> Records<'e> {
         }
 
         out.push_str(",\n      \"evidence\": ");
-        let evidence = e.evidence_of(v);
+        let evidence = e.evidence_of(v, &mut self.consts);
         for (n, ev) in evidence.iter().enumerate() {
             out.push_str(if n == 0 {
                 "[\n        {\n          \"left\": "
