@@ -97,41 +97,45 @@ pub fn needs_escape(c: char, keep: Keep) -> bool {
     }
 }
 
-/// The bytes that can begin a character [`escape`] or [`json_escaped`] changes: every ASCII
-/// control and DEL, and the first byte of the UTF-8 of every C1 control, bidirectional and
-/// invisible character (U+0080–U+009F and U+00AD: C2; U+034F: CD; U+061C: D8; U+180E: E1;
-/// U+200B–U+206x: E2; U+FEFF: EF). Text without them is left as it is, unread character by
-/// character.
-const MAY_ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = true;
-        b += 1;
-    }
-    t[0x7f] = true;
-    t[0xc2] = true;
-    t[0xcd] = true;
-    t[0xd8] = true;
-    t[0xe1] = true;
-    t[0xe2] = true;
-    t[0xef] = true;
-    t
-};
+/// Whether `b` can begin a character [`escape`] or [`json_escaped`] changes: an ASCII
+/// control or DEL, or the first byte of the UTF-8 of a C1 control, bidirectional or invisible
+/// character (U+0080–U+009F and U+00AD: C2; U+034F: CD; U+061C: D8; U+180E: E1;
+/// U+200B–U+206x: E2; U+FEFF: EF). Comparisons rather than a table, so that the compiler can
+/// look at many bytes at once.
+#[inline]
+fn may_escape(b: u8) -> bool {
+    (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == 0xcd) | (b == 0xd8) | (b == 0xe1) | (b == 0xe2) | (b == 0xef)
+}
 
 /// Where the first character of `text` for which `escaped` holds begins, if one does. Only
-/// characters that begin with a byte of [`MAY_ESCAPE`] are asked about, so `escaped` must hold
-/// for no other: a scan of bytes, fast for plain text.
-fn find_escaped(text: &str, escaped: impl Fn(char) -> bool) -> Option<usize> {
+/// characters whose first byte is `marked` are asked about, so `escaped` must hold for no
+/// other: a scan of bytes, sixteen at a time where none is marked, fast for plain text.
+fn find_marked(text: &str, marked: impl Fn(u8) -> bool, escaped: impl Fn(char) -> bool) -> Option<usize> {
     let bytes = text.as_bytes();
-    (0..bytes.len()).find(|&i| {
-        MAY_ESCAPE[bytes[i] as usize]
-            && match bytes[i] {
-                b @ 0..0x80 => escaped(b as char),
-                // A lead byte of a character, never a continuation byte (0x80–0xBF).
-                _ => text[i..].chars().next().is_some_and(&escaped),
+    let mut at = 0;
+    for block in bytes.chunks(16) {
+        if block.iter().fold(false, |any, &b| any | marked(b)) {
+            for (j, &b) in block.iter().enumerate() {
+                let found = marked(b)
+                    && match b {
+                        0..0x80 => escaped(b as char),
+                        // A marked byte above ASCII begins a character (0xC0 and up).
+                        _ => text[at + j..].chars().next().is_some_and(&escaped),
+                    };
+                if found {
+                    return Some(at + j);
+                }
             }
-    })
+        }
+        at += block.len();
+    }
+    None
+}
+
+/// Where the first character of `text` that `escaped` holds for begins, if one does; it must
+/// hold only for characters [`may_escape`] marks.
+fn find_escaped(text: &str, escaped: impl Fn(char) -> bool) -> Option<usize> {
+    find_marked(text, may_escape, escaped)
 }
 
 /// The text with every control, bidirectional and invisible character written as a visible
@@ -192,26 +196,17 @@ pub fn json_escaped(json: String) -> String {
     out
 }
 
-/// The bytes that can begin a character of a string that serde_json escapes or
-/// [`json_escaped`] changes: those of [`MAY_ESCAPE`], the quote and the backslash.
-const JSON_MAY_ESCAPE: [bool; 256] = {
-    let mut t = MAY_ESCAPE;
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
 /// `text` as a JSON string, quoted, as serde_json writes it and [`json_escaped`] then escapes
 /// it, appended to `out`. Text with nothing to escape is copied as it is.
 pub fn push_json_str(out: &mut String, text: &str) {
-    let bytes = text.as_bytes();
-    let plain = (0..bytes.len()).all(|i| {
-        let b = bytes[i];
-        // Every ASCII byte marked is escaped; a character beginning with another is if
-        // `escape` escapes it (serde_json the C0 controls, `json_escaped` the rest).
-        !JSON_MAY_ESCAPE[b as usize]
-            || b >= 0x80 && !text[i..].chars().next().is_some_and(|c| needs_escape(c, Keep::Nothing))
-    });
+    // serde_json escapes the quote, the backslash and C0 controls; `json_escaped` the rest of
+    // what `escape` keeping nothing escapes.
+    let plain = find_marked(
+        text,
+        |b| may_escape(b) | (b == b'"') | (b == b'\\'),
+        |c| c == '"' || c == '\\' || needs_escape(c, Keep::Nothing),
+    )
+    .is_none();
     if plain {
         out.reserve(text.len() + 2);
         out.push('"');
@@ -381,7 +376,23 @@ mod tests {
         let mut buf = [0u8; 4];
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
             if needs_escape(c, Keep::Nothing) {
-                assert!(MAY_ESCAPE[c.encode_utf8(&mut buf).as_bytes()[0] as usize], "U+{:04X}", c as u32);
+                assert!(may_escape(c.encode_utf8(&mut buf).as_bytes()[0]), "U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    /// Whatever block of the scan a character falls in, it is found.
+    #[test]
+    fn escapes_are_found_anywhere_in_long_text() {
+        for odd in ['\u{202E}', '\u{85}', '\n', '"', '\u{FEFF}'] {
+            for at in 0..40 {
+                let text: String =
+                    "a陽b泉c市·✓".chars().cycle().take(at).chain([odd]).chain("陽泉ab".chars()).collect();
+                let slow: String = text.chars().map(|c| escape(&c.to_string(), Keep::Nothing).into_owned()).collect();
+                assert_eq!(shown(&text), slow, "{text:?}");
+                let mut out = String::new();
+                push_json_str(&mut out, &text);
+                assert_eq!(out, json_escaped(serde_json::to_string(&text).unwrap()), "{text:?}");
             }
         }
     }
