@@ -97,15 +97,57 @@ pub fn needs_escape(c: char, keep: Keep) -> bool {
     }
 }
 
+/// Whether `b` can begin a character [`escape`] or [`json_escaped`] changes: an ASCII
+/// control or DEL, or the first byte of the UTF-8 of a C1 control, bidirectional or invisible
+/// character (U+0080–U+009F and U+00AD: C2; U+034F: CD; U+061C: D8; U+180E: E1;
+/// U+200B–U+206x: E2; U+FEFF: EF). Comparisons rather than a table, so that the compiler can
+/// look at many bytes at once.
+#[inline]
+fn may_escape(b: u8) -> bool {
+    (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == 0xcd) | (b == 0xd8) | (b == 0xe1) | (b == 0xe2) | (b == 0xef)
+}
+
+/// Where the first character of `text` for which `escaped` holds begins, if one does. Only
+/// characters whose first byte is `marked` are asked about, so `escaped` must hold for no
+/// other: a scan of bytes, sixteen at a time where none is marked, fast for plain text.
+fn find_marked(text: &str, marked: impl Fn(u8) -> bool, escaped: impl Fn(char) -> bool) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    for block in bytes.chunks(16) {
+        if block.iter().fold(false, |any, &b| any | marked(b)) {
+            for (j, &b) in block.iter().enumerate() {
+                let found = marked(b)
+                    && match b {
+                        0..0x80 => escaped(b as char),
+                        // A marked byte above ASCII begins a character (0xC0 and up).
+                        _ => text[at + j..].chars().next().is_some_and(&escaped),
+                    };
+                if found {
+                    return Some(at + j);
+                }
+            }
+        }
+        at += block.len();
+    }
+    None
+}
+
+/// Where the first character of `text` that `escaped` holds for begins, if one does; it must
+/// hold only for characters [`may_escape`] marks.
+fn find_escaped(text: &str, escaped: impl Fn(char) -> bool) -> Option<usize> {
+    find_marked(text, may_escape, escaped)
+}
+
 /// The text with every control, bidirectional and invisible character written as a visible
 /// escape: `\n`, `\t`, `\r` for the usual three and `\u{1b}` (Rust's notation, hexadecimal
 /// code point) for the rest. A backslash is left alone, so a Windows path reads as written.
 pub fn escape(text: &str, keep: Keep) -> Cow<'_, str> {
-    if !text.chars().any(|c| needs_escape(c, keep)) {
+    let Some(first) = find_escaped(text, |c| needs_escape(c, keep)) else {
         return Cow::Borrowed(text);
-    }
+    };
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    out.push_str(&text[..first]);
+    for c in text[first..].chars() {
         push_escaped(&mut out, c, keep);
     }
     Cow::Owned(out)
@@ -121,8 +163,16 @@ pub fn push_escaped(out: &mut String, c: char, keep: Keep) {
         '\n' => out.push_str("\\n"),
         '\t' => out.push_str("\\t"),
         '\r' => out.push_str("\\r"),
-        c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        c => {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
     }
+}
+
+/// Whether [`json_escaped`] changes this character.
+fn json_escapes(c: char) -> bool {
+    needs_escape(c, Keep::Layout) && c != '\r'
 }
 
 /// JSON text with the characters serde_json leaves raw (DEL, C1 controls, bidirectional and
@@ -130,18 +180,41 @@ pub fn push_escaped(out: &mut String, c: char, keep: Keep) {
 /// can only occur inside JSON strings, and all lie in the Basic Multilingual Plane, so the
 /// result parses to the same data.
 pub fn json_escaped(json: String) -> String {
-    if !json.chars().any(|c| needs_escape(c, Keep::Layout)) {
+    let Some(first) = find_escaped(&json, json_escapes) else {
         return json;
-    }
+    };
     let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if needs_escape(c, Keep::Layout) && c != '\r' {
-            out.push_str(&format!("\\u{:04x}", c as u32));
+    out.push_str(&json[..first]);
+    for c in json[first..].chars() {
+        if json_escapes(c) {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{:04x}", c as u32);
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// `text` as a JSON string, quoted, as serde_json writes it and [`json_escaped`] then escapes
+/// it, appended to `out`. Text with nothing to escape is copied as it is.
+pub fn push_json_str(out: &mut String, text: &str) {
+    // serde_json escapes the quote, the backslash and C0 controls; `json_escaped` the rest of
+    // what `escape` keeping nothing escapes.
+    let plain = find_marked(
+        text,
+        |b| may_escape(b) | (b == b'"') | (b == b'\\'),
+        |c| c == '"' || c == '\\' || needs_escape(c, Keep::Nothing),
+    )
+    .is_none();
+    if plain {
+        out.reserve(text.len() + 2);
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&json_escaped(serde_json::to_string(text).expect("a string serialises")));
+    }
 }
 
 /// A value quoted in human output: [`escape`] keeping nothing.
@@ -296,6 +369,43 @@ mod tests {
         assert_eq!(shown("一\n二\t三\r"), "一\\n二\\t三\\r");
         assert_eq!(escape("一\n二\t三\r", Keep::Layout), "一\n二\t三\\r");
         assert!(matches!(shown("陽泉市 C:\\data"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn every_character_escaped_begins_with_a_marked_byte() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if needs_escape(c, Keep::Nothing) {
+                assert!(may_escape(c.encode_utf8(&mut buf).as_bytes()[0]), "U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    /// Whatever block of the scan a character falls in, it is found.
+    #[test]
+    fn escapes_are_found_anywhere_in_long_text() {
+        for odd in ['\u{202E}', '\u{85}', '\n', '"', '\u{FEFF}'] {
+            for at in 0..40 {
+                let text: String =
+                    "a陽b泉c市·✓".chars().cycle().take(at).chain([odd]).chain("陽泉ab".chars()).collect();
+                let slow: String = text.chars().map(|c| escape(&c.to_string(), Keep::Nothing).into_owned()).collect();
+                assert_eq!(shown(&text), slow, "{text:?}");
+                let mut out = String::new();
+                push_json_str(&mut out, &text);
+                assert_eq!(out, json_escaped(serde_json::to_string(&text).unwrap()), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn json_strings_are_those_of_serde_json_escaped() {
+        for text in
+            ["", "plain 陽泉 “引” — … ✓ ·", "a\"b\\c", "x\u{202E}y\u{85}\u{7f}\u{1b}\n\r\t\u{AD}\u{FEFF}z", "\u{2066}"]
+        {
+            let mut out = String::new();
+            push_json_str(&mut out, text);
+            assert_eq!(out, json_escaped(serde_json::to_string(text).unwrap()), "{text:?}");
+        }
     }
 
     #[test]

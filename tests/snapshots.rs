@@ -57,6 +57,28 @@ fn check_err() {
     });
 }
 
+/// Each case's reports written from the compact verdicts are those of the verdicts written out
+/// first and held whole (JSON serialised by serde).
+#[test]
+fn eval_cases_compact_and_whole_agree() {
+    insta::glob!("fixtures/eval/*/as-of.txt", |as_of_path| {
+        let dir = rel_path(as_of_path.parent().unwrap());
+        let as_of = cli::parse_date(std::fs::read_to_string(as_of_path).unwrap().trim()).unwrap();
+        let e = cli::evaluate(&dir.join("policy"), &[dir.join("facts")], as_of, STYLE)
+            .unwrap_or_else(|o| panic!("{}: {}", dir.display(), o.stderr));
+        let compact = e.evaluation();
+        let whole = compact.report();
+        assert_eq!(writ::report::human(&compact), writ::report::human(&whole), "{}", dir.display());
+        let input = e.input();
+        assert_eq!(
+            writ::report::json_with(&compact, &input, &e.diagnostics),
+            writ::report::json_with_input(&whole, &input, &e.diagnostics),
+            "{}",
+            dir.display()
+        );
+    });
+}
+
 #[test]
 fn eval_cases() {
     insta::glob!("fixtures/eval/*/as-of.txt", |as_of_path| {

@@ -38,6 +38,27 @@ fn reports_at_three_dates() {
     }
 }
 
+/// The reports written from the compact verdicts are those of the verdicts written out first
+/// and held whole (JSON serialised by serde), at dates that give every status.
+#[test]
+fn compact_reports_are_the_reports_held_whole() {
+    in_crate();
+    let (policy, facts) = dirs();
+    for date in ["2019-01-01", "2019-06-30", "2019-10-15", "2020-01-15", "2021-01-01"] {
+        let e = cli::evaluate(&policy, &facts, cli::parse_date(date).unwrap(), STYLE)
+            .unwrap_or_else(|o| panic!("{date}: {}", o.stderr));
+        let compact = e.evaluation();
+        let whole = compact.report();
+        assert_eq!(writ::report::human(&compact), writ::report::human(&whole), "human at {date}");
+        let input = e.input();
+        assert_eq!(
+            writ::report::json_with(&compact, &input, &e.diagnostics),
+            writ::report::json_with_input(&whole, &input, &e.diagnostics),
+            "JSON at {date}"
+        );
+    }
+}
+
 #[test]
 fn agenda_for_october_2019() {
     in_crate();

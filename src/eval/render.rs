@@ -4,7 +4,9 @@
 
 use super::expr::{Fmt, R, interval_label};
 use super::verdict::*;
+use crate::model::{TExpr, TKind};
 use crate::syntax::ast::Modality;
+use crate::value::Value;
 use indexmap::IndexMap;
 use std::borrow::Cow;
 
@@ -68,6 +70,34 @@ fn shown_value(fmt: Fmt, x: &R, e: &crate::model::TExpr) -> String {
     }
 }
 
+impl ConstTexts {
+    /// What [`Fmt::describe_expr`] gives for `e`: looked up when `e` is a constant, whose
+    /// description depends on nothing else.
+    fn describe<'v>(&mut self, fmt: Fmt, e: &TExpr, local: &dyn Fn(u32) -> Option<&'v Value>) -> String {
+        if !matches!(e.kind, TKind::Const(_)) {
+            return fmt.describe_expr(e, local);
+        }
+        self.described.entry(e as *const TExpr as usize).or_insert_with(|| fmt.describe_expr(e, local)).clone()
+    }
+
+    /// What [`shown_value`] gives for `x` of `e`: looked up when `e` is a constant and `x` the
+    /// very number (to its scale) its text was written from.
+    fn shown(&mut self, fmt: Fmt, x: &R, e: &TExpr) -> String {
+        let (TKind::Const(_), R::V(Value::Num(n))) = (&e.kind, x) else {
+            return shown_value(fmt, x, e);
+        };
+        let bits = n.serialize();
+        match self.shown.get(&(e as *const TExpr as usize)) {
+            Some((b, text)) if *b == bits => text.clone(),
+            _ => {
+                let text = shown_value(fmt, x, e);
+                self.shown.insert(e as *const TExpr as usize, (bits, text.clone()));
+                text
+            }
+        }
+    }
+}
+
 impl<'m> Evaluation<'m> {
     pub(crate) fn fmt(&self) -> Fmt<'m> {
         Fmt { model: self.model, facts: self.facts }
@@ -88,6 +118,17 @@ impl<'m> Evaluation<'m> {
         &self.model.clauses[self.recs[i].clause as usize].name
     }
 
+    /// The kind and key of each subject of verdict `i`, as [`Verdict::subject`] has them.
+    pub(crate) fn subject_of(&self, i: usize) -> impl Iterator<Item = (&str, Cow<'_, str>)> + '_ {
+        let fmt = self.fmt();
+        self.subjects[self.recs[i].subject.range()].iter().map(move |s| (subject_kind(fmt, s), subject_key(fmt, s)))
+    }
+
+    /// The modality of verdict `i`, as [`Verdict::modality`] has it.
+    pub(crate) fn modality_of(&self, i: usize) -> &'static str {
+        modality(self.recs[i].req.modality)
+    }
+
     /// The reason of verdict `i`, if it has one.
     pub fn reason(&self, i: usize) -> Option<&str> {
         self.recs[i].reason.as_deref()
@@ -106,6 +147,39 @@ impl<'m> Evaluation<'m> {
             .iter()
             .map(|s| Subject { kind: subject_kind(fmt, s).to_string(), key: subject_key(fmt, s).into_owned() })
             .collect();
+        let parties = self.parties(clause, subject.iter().filter(|s| s.kind == "party").map(|s| s.key.as_str()));
+        let facts = self.cited[v.facts.range()].iter().map(|&(k, r)| fmt.fact_ref(k, r, &self.kind_names)).collect();
+        Verdict {
+            id,
+            clause: clause.name.clone(),
+            title: clause.title.clone(),
+            cite: clause.cite.as_ref().map(|c| c.number.clone()),
+            cite_text: clause.cite.as_ref().and_then(|c| c.text.clone()),
+            status: v.status,
+            modality: modality(v.req.modality),
+            requirement: v.req.text.clone(),
+            subject,
+            deadline: v.deadline,
+            rolled_from: v.rolled_from,
+            done_on: v.done_on,
+            parties,
+            evidence: self.evidence_of(v, &mut ConstTexts::default()),
+            computed: self.computed_of(v),
+            facts,
+            more_facts: v.more_facts,
+            sanctions: self.sanctions_of(v),
+            reason: v.reason.clone(),
+        }
+    }
+
+    /// The parties of a verdict of `clause`, by role, whose subject includes the parties
+    /// `bound` (the keys of its subjects of kind `party`).
+    pub(crate) fn parties<'a>(
+        &self,
+        clause: &crate::model::ClauseDef,
+        bound: impl Iterator<Item = &'a str>,
+    ) -> IndexMap<String, Vec<String>> {
+        let model = self.model;
         let mut parties: IndexMap<String, Vec<String>> = IndexMap::new();
         for (role, ps) in &clause.roles {
             let role = &model.plan.roles[*role as usize];
@@ -119,31 +193,42 @@ impl<'m> Evaluation<'m> {
         }
         // A duty bound to a party (`for p in 各縣區人民政府`) is owed by that party: in the role that
         // names it, it stands alone.
-        for s in &subject {
-            if s.kind == "party" {
-                for ps in parties.values_mut() {
-                    if ps.contains(&s.key) {
-                        ps.retain(|p| *p == s.key);
-                    }
+        for key in bound {
+            for ps in parties.values_mut() {
+                if ps.iter().any(|p| p == key) {
+                    ps.retain(|p| p == key);
                 }
             }
         }
+        parties
+    }
+
+    /// The comparisons verdict `v` rests on, written out, each once; the text of constants
+    /// taken from `consts` where it is there.
+    pub(crate) fn evidence_of(&self, v: &Rec, consts: &mut ConstTexts) -> Vec<Evidence> {
+        let fmt = self.fmt();
         let mut evidence: Vec<Evidence> = Vec::with_capacity(v.evidence.len as usize);
         for e in &self.evidence[v.evidence.range()] {
             let locals = &self.locals[e.locals.range()];
             let local = |slot: u32| locals.iter().find(|(s, _)| *s == slot).and_then(|(_, v)| v.as_ref());
             let item = Evidence {
-                left: fmt.describe_expr(e.left, &local),
-                left_value: shown_value(fmt, &e.left_value, e.left),
+                left: consts.describe(fmt, e.left, &local),
+                left_value: consts.shown(fmt, &e.left_value, e.left),
                 op: e.op.symbol().to_string(),
-                right: fmt.describe_expr(e.right, &local),
-                right_value: shown_value(fmt, &e.right_value, e.right),
+                right: consts.describe(fmt, e.right, &local),
+                right_value: consts.shown(fmt, &e.right_value, e.right),
                 holds: e.holds,
             };
             if !evidence.contains(&item) {
                 evidence.push(item);
             }
         }
+        evidence
+    }
+
+    /// The aggregates verdict `v` computed, written out, each once.
+    pub(crate) fn computed_of(&self, v: &Rec) -> Vec<Computed> {
+        let fmt = self.fmt();
         let mut computed: Vec<Computed> = Vec::with_capacity(v.computed.len as usize);
         for c in &self.computed[v.computed.range()] {
             let text = match &c.expr.kind {
@@ -160,39 +245,29 @@ impl<'m> Evaluation<'m> {
                 computed.push(item);
             }
         }
-        let facts = self.cited[v.facts.range()].iter().map(|&(k, r)| fmt.fact_ref(k, r, &self.kind_names)).collect();
-        let sanctions = v
-            .sanctions
+        computed
+    }
+
+    /// The sanctions that attach to verdict `v`, written out.
+    pub(crate) fn sanctions_of(&self, v: &Rec) -> Vec<SanctionOut> {
+        let fmt = self.fmt();
+        v.sanctions
             .iter()
             .map(|s| {
-                let decl = &model.sanctions[s.sanction as usize];
+                let decl = &self.model.sanctions[s.sanction as usize];
                 let on = s.on.as_ref().map(|(e, r)| match r {
                     R::V(val) => fmt.describe_value(val, e),
                     R::Absent(why) | R::Unknown(why) => format!("unknown ({why})"),
                 });
                 SanctionOut { name: decl.name.clone(), text: decl.text.clone(), on }
             })
-            .collect();
-        Verdict {
-            id,
-            clause: clause.name.clone(),
-            title: clause.title.clone(),
-            cite: clause.cite.as_ref().map(|c| c.number.clone()),
-            cite_text: clause.cite.as_ref().and_then(|c| c.text.clone()),
-            status: v.status,
-            modality: modality(v.req.modality),
-            requirement: v.req.text.clone(),
-            subject,
-            deadline: v.deadline,
-            rolled_from: v.rolled_from,
-            done_on: v.done_on,
-            parties,
-            evidence,
-            computed,
-            facts,
-            more_facts: v.more_facts,
-            sanctions,
-            reason: v.reason.clone(),
-        }
+            .collect()
+    }
+
+    /// A fact a verdict cites, as [`FactRef`] has it but borrowed: file, kind, key, line.
+    pub(crate) fn fact_of(&self, kind: u32, row: u32) -> (&str, &str, &str, u32) {
+        let o = self.facts.tables[kind as usize].origin(row);
+        let file = self.facts.files.get(o.file as usize).map_or("", |f| &**f);
+        (file, &self.kind_names[kind as usize], o.key, o.line)
     }
 }

@@ -305,6 +305,15 @@ pub(crate) struct Rec<'m> {
     pub reason: Option<String>,
 }
 
+/// Evidence text already written for a constant of the policy (`30 mg/m3` in `x <= 30 mg/m3`),
+/// which every verdict of its requirement shows the same: its description, and its value with
+/// the number it was written from. Keyed by the constant's address in the model.
+#[derive(Default)]
+pub(crate) struct ConstTexts {
+    pub(super) described: rustc_hash::FxHashMap<usize, String>,
+    pub(super) shown: rustc_hash::FxHashMap<usize, ([u8; 16], String)>,
+}
+
 /// The verdicts of an evaluation, compact: each is written out ([`Evaluation::verdict`]) only
 /// when a report is written, one at a time, so a report of a million verdicts is never held
 /// as text. Borrows the model and the facts it was evaluated over.
@@ -404,6 +413,11 @@ pub trait Verdicts {
     fn deadline_of(&self, i: usize) -> Option<Date>;
     /// Verdict `i`, written out if it has to be.
     fn verdict_at(&self, i: usize) -> std::borrow::Cow<'_, Verdict>;
+    /// The compact evaluation these verdicts are, if they are one: a report writer can then
+    /// write a verdict from its record without writing it out as a [`Verdict`] first.
+    fn evaluation(&self) -> Option<&Evaluation<'_>> {
+        None
+    }
 }
 
 impl Verdicts for Report {
@@ -469,5 +483,8 @@ impl Verdicts for Evaluation<'_> {
     }
     fn verdict_at(&self, i: usize) -> std::borrow::Cow<'_, Verdict> {
         std::borrow::Cow::Owned(self.verdict(i))
+    }
+    fn evaluation(&self) -> Option<&Evaluation<'_>> {
+        Some(self)
     }
 }

@@ -1,13 +1,18 @@
 //! The report an inspector reads: grouped by clause, breaches first, each with the cited text,
 //! what was found and by whom it is owed.
 
-use crate::eval::{Status, Verdict, Verdicts};
+use crate::eval::{Evaluation, Status, Verdict, Verdicts};
 use crate::text::{Keep, escape, shown};
+use crate::value::Date;
+use rustc_hash::FxHashMap;
 use std::fmt::Write;
 use std::io;
 
 /// Facts listed per verdict in the human report.
 const HUMAN_FACTS: usize = 5;
+
+/// How much text is gathered before it is escaped and written out.
+const CHUNK: usize = 1 << 16;
 
 fn mark(s: Status) -> &'static str {
     match s {
@@ -62,11 +67,12 @@ pub fn write_human<V: Verdicts + ?Sized>(r: &V, w: &mut dyn io::Write) -> io::Re
         summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
     let _ = writeln!(out, "{} verdicts: {}", summary.verdicts, counts.join(", "));
     let n = r.count();
+    let mut lines = r.evaluation().map(Lines::new);
     let mut start = 0;
     while start < n {
         let clause = r.clause_of(start);
         let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
-        clause_section(r, start..end, &mut out, w)?;
+        clause_section(r, start..end, &mut lines, &mut out, w)?;
         start = end;
     }
     if !summary.records.is_empty() {
@@ -111,9 +117,20 @@ fn flush(out: &mut String, w: &mut dyn io::Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes out the text gathered once there is enough of it.
+fn flush_some(out: &mut String, w: &mut dyn io::Write) -> io::Result<()> {
+    if out.len() >= CHUNK { flush(out, w) } else { Ok(()) }
+}
+
+/// Whether a verdict with this status is shown with its evidence, facts and id, not on one line.
+fn detailed(s: Status) -> bool {
+    s != Status::Satisfied && s != Status::Met && s != Status::Fulfilled
+}
+
 fn clause_section<V: Verdicts + ?Sized>(
     r: &V,
     range: std::ops::Range<usize>,
+    lines: &mut Option<Lines>,
     out: &mut String,
     w: &mut dyn io::Write,
 ) -> io::Result<()> {
@@ -146,6 +163,13 @@ fn clause_section<V: Verdicts + ?Sized>(
             }
             continue;
         }
+        if let Some(lines) = lines
+            && !detailed(r.status_of(i))
+        {
+            lines.write(i, out);
+            flush_some(out, w)?;
+            continue;
+        }
         let v = r.verdict_at(i);
         let _ = write!(
             out,
@@ -165,8 +189,7 @@ fn clause_section<V: Verdicts + ?Sized>(
         if let Some(d) = v.done_on {
             let _ = writeln!(out, "      done on {d}");
         }
-        let detailed = v.status != Status::Satisfied && v.status != Status::Met && v.status != Status::Fulfilled;
-        if detailed {
+        if detailed(v.status) {
             for e in &v.evidence {
                 let verdict = holds_word(e.holds);
                 let _ = writeln!(
@@ -209,7 +232,7 @@ fn clause_section<V: Verdicts + ?Sized>(
             }
             let _ = writeln!(out, "      id: {}", shown(&v.id));
         }
-        flush(out, w)?;
+        flush_some(out, w)?;
     }
     if na > 0 {
         let _ = writeln!(
@@ -219,6 +242,74 @@ fn clause_section<V: Verdicts + ?Sized>(
         );
     }
     flush(out, w)
+}
+
+/// The one-line verdicts of an evaluation written from their compact records, as
+/// [`clause_section`] writes a [`Verdict`] that is not [`detailed`]: what is the same for every
+/// verdict of a status or a requirement is worked out once.
+struct Lines<'e> {
+    e: &'e Evaluation<'e>,
+    /// Per status (in [`Status::ALL`] order), what begins its line: `  ✓ satisfied      `.
+    heads: Vec<String>,
+    /// Per requirement (by address), what follows the subject.
+    reqs: FxHashMap<usize, ReqLine>,
+}
+
+/// The end of the line of a verdict of one requirement.
+struct ReqLine {
+    /// ` · must <requirement, escaped, without its modality>`.
+    tail: String,
+    /// The last deadline looked for in the requirement's text, and whether the text names it.
+    due: Option<(Date, bool)>,
+}
+
+impl<'e> Lines<'e> {
+    fn new(e: &'e Evaluation<'e>) -> Lines<'e> {
+        let heads = Status::ALL.iter().map(|&s| format!("  {} {:<14} ", mark(s), s.name())).collect();
+        Lines { e, heads, reqs: FxHashMap::default() }
+    }
+
+    /// Appends the line of verdict `i` (and its `done on` line).
+    fn write(&mut self, i: usize, out: &mut String) {
+        let e = self.e;
+        let v = &e.recs[i];
+        out.push_str(&self.heads[v.status as usize]);
+        let mut first = true;
+        for (kind, key) in e.subject_of(i) {
+            if !first {
+                out.push_str(" · ");
+            }
+            first = false;
+            out.push_str(&shown(kind));
+            out.push(' ');
+            out.push_str(&shown(&key));
+        }
+        if first {
+            out.push_str("the plan");
+        }
+        let line = self.reqs.entry(v.req as *const _ as usize).or_insert_with(|| ReqLine {
+            tail: format!(" · {} {}", e.modality_of(i), shown(strip_modality(&v.req.text))),
+            due: None,
+        });
+        out.push_str(&line.tail);
+        if let Some(d) = v.deadline {
+            let named = match line.due {
+                Some((at, named)) if at == d => named,
+                _ => {
+                    let named = v.req.text.contains(&d.to_string());
+                    line.due = Some((d, named));
+                    named
+                }
+            };
+            if !named {
+                let _ = write!(out, " (due {d})");
+            }
+        }
+        out.push('\n');
+        if let Some(d) = v.done_on {
+            let _ = writeln!(out, "      done on {d}");
+        }
+    }
 }
 
 /// Party names, escaped, separated by commas.

@@ -3,6 +3,7 @@
 mod agenda;
 mod diagnostics;
 mod human;
+mod json;
 
 pub use agenda::Agenda;
 pub use diagnostics::{Sources, locations, render_diagnostics};
@@ -213,14 +214,15 @@ pub fn json_with<V: Verdicts + ?Sized>(report: &V, input: &InputSummary, diagnos
 }
 
 /// Writes the JSON [`json_with`] gives to `w`, a verdict at a time: the report is never held
-/// whole, as data or as text.
+/// whole, as data or as text. The same text as serde gives for `WithInput` over `Streamed`,
+/// written directly ([`json::write_report`]).
 pub fn write_json_with<V: Verdicts + ?Sized>(
     report: &V,
     input: &InputSummary,
     diagnostics: &[JsonDiagnostic],
     w: &mut dyn io::Write,
 ) -> io::Result<()> {
-    write_json(&WithInput { body: &Streamed(report), input, diagnostics }, w)
+    json::write_report(report, input, diagnostics, w)
 }
 
 /// Any document of a command that read facts, with `input` and `diagnostics` added after its
@@ -262,6 +264,91 @@ mod tests {
             if crate::text::needs_escape(c, crate::text::Keep::Layout) && c != '\r' {
                 let first = c.encode_utf8(&mut buf).as_bytes()[0];
                 assert!(ESCAPE_LEAD[first as usize], "U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    /// A report with every optional member, hostile text and an empty one, written directly
+    /// and by serde.
+    #[test]
+    fn json_written_directly_is_the_json_serde_writes() {
+        use crate::eval::{Computed, Evidence, FactRef, Report, SanctionOut, Status, Subject, Summary, Verdict};
+        let odd = "乙\u{202E}廠\u{85}\u{7f}\u{1b}\n\t\r\"q\"\\\u{AD}\u{FEFF}";
+        let date = crate::value::Date::from_ymd(2019, 12, 31);
+        let full = Verdict {
+            id: format!("c/{odd}/1"),
+            clause: "c".into(),
+            title: Some(odd.into()),
+            cite: Some("一".into()),
+            cite_text: Some(format!("“{odd}”")),
+            status: Status::Violated,
+            modality: "must",
+            requirement: format!("must x.{odd} >= 1"),
+            subject: vec![
+                Subject { kind: "party".into(), key: odd.into() },
+                Subject { kind: "k".into(), key: "2".into() },
+            ],
+            deadline: date,
+            rolled_from: date,
+            done_on: date,
+            parties: [("lead".to_string(), vec![odd.to_string(), "b".into()]), ("none".to_string(), vec![])]
+                .into_iter()
+                .collect(),
+            evidence: vec![Evidence {
+                left: odd.into(),
+                left_value: "1".into(),
+                op: ">=".into(),
+                right: "2".into(),
+                right_value: odd.into(),
+                holds: None,
+            }],
+            computed: vec![Computed { expr: odd.into(), value: "3".into() }],
+            facts: vec![FactRef { file: odd.into(), kind: "k".into(), key: odd.into(), line: 7 }],
+            more_facts: 3,
+            sanctions: vec![SanctionOut { name: "s".into(), text: Some(odd.into()), on: None }],
+            reason: Some(odd.into()),
+        };
+        let bare = Verdict {
+            title: None,
+            cite: None,
+            cite_text: None,
+            subject: vec![],
+            deadline: None,
+            rolled_from: None,
+            done_on: None,
+            parties: Default::default(),
+            evidence: vec![],
+            computed: vec![],
+            facts: vec![],
+            more_facts: 0,
+            sanctions: vec![],
+            reason: None,
+            ..full.clone()
+        };
+        let summary = Summary { verdicts: 2, by_status: Default::default(), records: Default::default() };
+        let input =
+            InputSummary { complete: false, unread: false, rejected: 1, unreadable_fields: 0, errors: 0, warnings: 1 };
+        let diagnostics = [JsonDiagnostic {
+            code: "c",
+            severity: Severity::Warning,
+            message: odd.into(),
+            file: odd.into(),
+            line: Some(1),
+            column: None,
+            help: None,
+        }];
+        for (title, verdicts) in [(Some(odd), vec![full, bare]), (None, vec![])] {
+            let report = Report {
+                plan: odd.into(),
+                plan_title: title.map(str::to_string),
+                as_of: date.unwrap(),
+                summary: summary.clone(),
+                verdicts,
+            };
+            for diagnostics in [&diagnostics[..], &[]] {
+                let by_serde =
+                    in_memory(|w| write_json(&WithInput { body: &Streamed(&report), input: &input, diagnostics }, w));
+                assert_eq!(json_with(&report, &input, diagnostics), by_serde);
             }
         }
     }

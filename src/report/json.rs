@@ -1,0 +1,285 @@
+//! The JSON report written as text: the members serde would write for
+//! [`super::WithInput`] over [`super::Streamed`], in their order and in serde_json's pretty
+//! layout, escaped as [`crate::text::json_escaped`] escapes them. A verdict of an evaluation is
+//! written from its compact record, with what is the same for every verdict of a requirement
+//! serialised once; any other verdict is serialised by serde.
+
+use super::{InputSummary, JsonDiagnostic};
+use crate::eval::{ConstTexts, Evaluation, Verdicts};
+use crate::text::{json_escaped, push_json_str};
+use crate::value::Date;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::fmt::Write;
+use std::io;
+
+/// How much text is gathered before it is written out.
+const CHUNK: usize = 1 << 16;
+
+/// `value` as serde_json writes it pretty as a member or an element `depth` levels deep (two
+/// spaces a level), escaped. Every line break of pretty JSON is layout (one in a string is
+/// written `\n`), so indenting each one by the same amount nests the value.
+fn nested<T: Serialize + ?Sized>(value: &T, depth: usize) -> io::Result<String> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::from)?;
+    let indented = if depth == 0 || !text.contains('\n') {
+        text
+    } else {
+        text.replace('\n', &format!("\n{}", "  ".repeat(depth)))
+    };
+    Ok(json_escaped(indented))
+}
+
+/// Writes `{ "plan", "plan_title"?, "as_of", "summary", "verdicts": [...], "input",
+/// "diagnostics" }` to `w`, a chunk at a time.
+pub(super) fn write_report<V: Verdicts + ?Sized>(
+    r: &V,
+    input: &InputSummary,
+    diagnostics: &[JsonDiagnostic],
+    w: &mut dyn io::Write,
+) -> io::Result<()> {
+    let mut out = String::with_capacity(2 * CHUNK);
+    out.push_str("{\n  \"plan\": ");
+    push_json_str(&mut out, r.plan());
+    if let Some(t) = r.plan_title() {
+        out.push_str(",\n  \"plan_title\": ");
+        push_json_str(&mut out, t);
+    }
+    out.push_str(",\n  \"as_of\": ");
+    push_json_str(&mut out, &r.as_of().to_string());
+    out.push_str(",\n  \"summary\": ");
+    out.push_str(&nested(r.summary(), 1)?);
+    out.push_str(",\n  \"verdicts\": [");
+    let n = r.count();
+    let mut compact = r.evaluation().map(Records::new);
+    for i in 0..n {
+        out.push_str(if i == 0 { "\n    " } else { ",\n    " });
+        match &mut compact {
+            Some(c) => c.write(i, &mut out)?,
+            None => out.push_str(&nested(&*r.verdict_at(i), 2)?),
+        }
+        if out.len() >= CHUNK {
+            w.write_all(out.as_bytes())?;
+            out.clear();
+        }
+    }
+    out.push_str(if n == 0 { "]" } else { "\n  ]" });
+    out.push_str(",\n  \"input\": ");
+    out.push_str(&nested(input, 1)?);
+    out.push_str(",\n  \"diagnostics\": ");
+    out.push_str(&nested(diagnostics, 1)?);
+    out.push_str("\n}");
+    w.write_all(out.as_bytes())
+}
+
+/// The verdicts of an evaluation written as JSON from their compact records, member for member
+/// as serde writes a [`crate::eval::Verdict`] (an element of `verdicts`: its members are three
+/// levels deep).
+struct Records<'e> {
+    e: &'e Evaluation<'e>,
+    /// Per requirement (by address), its members that are the same for each of its verdicts.
+    reqs: FxHashMap<usize, Constant>,
+    /// The text of the policy's constants in evidence.
+    consts: ConstTexts,
+    /// The id being written.
+    id: String,
+}
+
+/// The members of a requirement's verdicts that do not change from one to the next, escaped
+/// and laid out.
+struct Constant {
+    /// From after `id` up to the value of `status`: `clause`, `title`, `cite`, `cite_text`.
+    head: String,
+    /// From after `status` up to the value of `subject`: `modality`, `requirement`.
+    tail: String,
+    /// The value of `parties`, for a verdict none of whose subjects is a party.
+    parties: String,
+}
+
+/// `"YYYY-MM-DD"`.
+fn push_date(out: &mut String, d: Date) {
+    let _ = write!(out, "\"{d}\"");
+}
+
+/// A string or `null`.
+fn push_opt(out: &mut String, text: Option<&str>) {
+    match text {
+        Some(t) => push_json_str(out, t),
+        None => out.push_str("null"),
+    }
+}
+
+impl<'e> Records<'e> {
+    fn new(e: &'e Evaluation<'e>) -> Records<'e> {
+        Records { e, reqs: FxHashMap::default(), consts: ConstTexts::default(), id: String::new() }
+    }
+
+    /// The constant members of verdict `i`'s requirement.
+    fn constant(e: &Evaluation, i: usize) -> io::Result<Constant> {
+        let v = &e.recs[i];
+        let clause = &e.model.clauses[v.clause as usize];
+        let mut head = String::from(",\n      \"clause\": ");
+        push_json_str(&mut head, &clause.name);
+        head.push_str(",\n      \"title\": ");
+        push_opt(&mut head, clause.title.as_deref());
+        head.push_str(",\n      \"cite\": ");
+        push_opt(&mut head, clause.cite.as_ref().map(|c| c.number.as_str()));
+        head.push_str(",\n      \"cite_text\": ");
+        push_opt(&mut head, clause.cite.as_ref().and_then(|c| c.text.as_deref()));
+        head.push_str(",\n      \"status\": ");
+        let mut tail = String::from(",\n      \"modality\": ");
+        push_json_str(&mut tail, e.modality_of(i));
+        tail.push_str(",\n      \"requirement\": ");
+        push_json_str(&mut tail, &v.req.text);
+        tail.push_str(",\n      \"subject\": ");
+        let parties = nested(&e.parties(clause, std::iter::empty()), 3)?;
+        Ok(Constant { head, tail, parties })
+    }
+
+    /// Appends verdict `i`, from its `{` to its `}`.
+    fn write(&mut self, i: usize, out: &mut String) -> io::Result<()> {
+        let e = self.e;
+        let v = &e.recs[i];
+        out.push_str("{\n      \"id\": ");
+        self.id.clear();
+        e.write_id(i, &mut self.id);
+        push_json_str(out, &self.id);
+        let c = match self.reqs.entry(v.req as *const _ as usize) {
+            std::collections::hash_map::Entry::Occupied(c) => c.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(Self::constant(e, i)?),
+        };
+        out.push_str(&c.head);
+        out.push('"');
+        out.push_str(v.status.name());
+        out.push('"');
+        out.push_str(&c.tail);
+
+        let mut bound = false;
+        let mut first = true;
+        for (kind, key) in e.subject_of(i) {
+            out.push_str(if first {
+                "[\n        {\n          \"kind\": "
+            } else {
+                ",\n        {\n          \"kind\": "
+            });
+            first = false;
+            push_json_str(out, kind);
+            out.push_str(",\n          \"key\": ");
+            push_json_str(out, &key);
+            out.push_str("\n        }");
+            bound |= kind == "party";
+        }
+        out.push_str(if first { "[]" } else { "\n      ]" });
+
+        out.push_str(",\n      \"deadline\": ");
+        match v.deadline {
+            Some(d) => push_date(out, d),
+            None => out.push_str("null"),
+        }
+        if let Some(d) = v.rolled_from {
+            out.push_str(",\n      \"rolled_from\": ");
+            push_date(out, d);
+        }
+        if let Some(d) = v.done_on {
+            out.push_str(",\n      \"done_on\": ");
+            push_date(out, d);
+        }
+
+        out.push_str(",\n      \"parties\": ");
+        if bound {
+            let keys: Vec<_> = e.subject_of(i).filter(|(kind, _)| *kind == "party").map(|(_, key)| key).collect();
+            let clause = &e.model.clauses[v.clause as usize];
+            out.push_str(&nested(&e.parties(clause, keys.iter().map(|k| &**k)), 3)?);
+        } else {
+            out.push_str(&c.parties);
+        }
+
+        out.push_str(",\n      \"evidence\": ");
+        let evidence = e.evidence_of(v, &mut self.consts);
+        for (n, ev) in evidence.iter().enumerate() {
+            out.push_str(if n == 0 {
+                "[\n        {\n          \"left\": "
+            } else {
+                ",\n        {\n          \"left\": "
+            });
+            push_json_str(out, &ev.left);
+            out.push_str(",\n          \"left_value\": ");
+            push_json_str(out, &ev.left_value);
+            out.push_str(",\n          \"op\": ");
+            push_json_str(out, &ev.op);
+            out.push_str(",\n          \"right\": ");
+            push_json_str(out, &ev.right);
+            out.push_str(",\n          \"right_value\": ");
+            push_json_str(out, &ev.right_value);
+            out.push_str(",\n          \"holds\": ");
+            out.push_str(match ev.holds {
+                Some(true) => "true",
+                Some(false) => "false",
+                None => "null",
+            });
+            out.push_str("\n        }");
+        }
+        out.push_str(if evidence.is_empty() { "[]" } else { "\n      ]" });
+
+        let computed = e.computed_of(v);
+        if !computed.is_empty() {
+            out.push_str(",\n      \"computed\": [");
+            for (n, c) in computed.iter().enumerate() {
+                out.push_str(if n == 0 {
+                    "\n        {\n          \"expr\": "
+                } else {
+                    ",\n        {\n          \"expr\": "
+                });
+                push_json_str(out, &c.expr);
+                out.push_str(",\n          \"value\": ");
+                push_json_str(out, &c.value);
+                out.push_str("\n        }");
+            }
+            out.push_str("\n      ]");
+        }
+
+        out.push_str(",\n      \"facts\": ");
+        let cited = &e.cited[v.facts.range()];
+        for (n, &(kind, row)) in cited.iter().enumerate() {
+            let (file, kind, key, line) = e.fact_of(kind, row);
+            out.push_str(if n == 0 {
+                "[\n        {\n          \"file\": "
+            } else {
+                ",\n        {\n          \"file\": "
+            });
+            push_json_str(out, file);
+            out.push_str(",\n          \"kind\": ");
+            push_json_str(out, kind);
+            out.push_str(",\n          \"key\": ");
+            push_json_str(out, key);
+            let _ = write!(out, ",\n          \"line\": {line}\n        }}");
+        }
+        out.push_str(if cited.is_empty() { "[]" } else { "\n      ]" });
+        if v.more_facts > 0 {
+            let _ = write!(out, ",\n      \"more_facts\": {}", v.more_facts);
+        }
+
+        out.push_str(",\n      \"sanctions\": ");
+        let sanctions = e.sanctions_of(v);
+        for (n, s) in sanctions.iter().enumerate() {
+            out.push_str(if n == 0 {
+                "[\n        {\n          \"name\": "
+            } else {
+                ",\n        {\n          \"name\": "
+            });
+            push_json_str(out, &s.name);
+            out.push_str(",\n          \"text\": ");
+            push_opt(out, s.text.as_deref());
+            out.push_str(",\n          \"on\": ");
+            push_opt(out, s.on.as_deref());
+            out.push_str("\n        }");
+        }
+        out.push_str(if sanctions.is_empty() { "[]" } else { "\n      ]" });
+
+        if let Some(r) = &v.reason {
+            out.push_str(",\n      \"reason\": ");
+            push_json_str(out, r);
+        }
+        out.push_str("\n    }");
+        Ok(())
+    }
+}
