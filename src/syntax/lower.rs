@@ -646,7 +646,10 @@ fn test(p: P) -> Test {
                 let fields = f
                     .map(|ff| {
                         let mut i = ff.into_inner();
-                        (name(i.next().expect("grammar: fact field")), expr(i.next().expect("grammar: fact value")))
+                        (
+                            name(i.next().expect("grammar: fact field")),
+                            fact_value(i.next().expect("grammar: fact value")),
+                        )
                     })
                     .collect();
                 t.facts.push(TestFact { kind, fields, span: xsp });
@@ -673,6 +676,14 @@ fn test(p: P) -> Test {
         }
     }
     t
+}
+
+/// The value of a field of a `fact`: an expression, or a literal or name alone.
+pub(super) fn fact_value(p: P) -> Expr {
+    match p.as_rule() {
+        Rule::fact_literal => primary(p.into_inner().next().expect("grammar: a literal or a name")),
+        _ => expr(p),
+    }
 }
 
 pub(super) fn expr(p: P) -> Expr {

@@ -947,6 +947,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::test_as_of => "`as_of`",
         Rule::test_fact => "`fact`",
         Rule::fact_field => "a field (`name: value`)",
+        Rule::fact_literal => "an expression",
         Rule::test_expect => "`expect`",
         Rule::expr | Rule::postfix_expr | Rule::expr_list | Rule::call_arg => "an expression",
         Rule::field_access => "`.field`",
@@ -1053,6 +1054,61 @@ fn describe(r: &Rule) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fact's value read as a literal alone (`fact_literal`) is the tree the same text read as
+    /// an expression gives, spans included: checked on every fact value of every `.writ` file
+    /// in the repository.
+    #[test]
+    fn a_fact_value_read_alone_is_the_expression_it_would_be() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    files(&p, out);
+                } else if p.extension().is_some_and(|x| x == "writ") {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        for dir in ["policies", "examples", "tests", "docs", "benches"] {
+            files(&root.join(dir), &mut paths);
+        }
+        let mut values = 0;
+        for path in paths {
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let file: Arc<str> = Arc::from(path.display().to_string());
+            for item in parse(&file, &text).0.items {
+                let ast::Item::Test(t) = item else { continue };
+                for (_, value) in t.facts.iter().flat_map(|f| &f.fields) {
+                    let (a, b) = (value.span.start as usize, value.span.end as usize);
+                    let mut pairs = WritParser::parse(Rule::expr, &text[a..b]).expect("a fact value is an expression");
+                    let mut alone = ast::Module {
+                        items: vec![ast::Item::Test(ast::Test {
+                            name: ast::Str { text: String::new(), span: Span::default() },
+                            as_of: None,
+                            facts: vec![ast::TestFact {
+                                kind: ast::Name { text: String::new(), span: Span::default() },
+                                fields: vec![(
+                                    ast::Name { text: String::new(), span: Span::default() },
+                                    lower::expr(pairs.next().expect("an expression")),
+                                )],
+                                span: Span::default(),
+                            }],
+                            expects: vec![],
+                            span: Span::default(),
+                        })],
+                    };
+                    alone.shift(a as u32);
+                    let ast::Item::Test(t) = &alone.items[0] else { unreachable!() };
+                    assert_eq!(&t.facts[0].fields[0].1, value, "{}:{a}", path.display());
+                    values += 1;
+                }
+            }
+        }
+        assert!(values > 1000, "the repository's fact values: {values}");
+    }
 
     /// The reserved words the error messages list are the grammar's `keyword` rule.
     #[test]
