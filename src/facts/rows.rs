@@ -4,7 +4,7 @@
 //! [`RawRow`] remains the shape of one record: a reader hands each record over as one, and
 //! [`Rows::get`] and [`Rows::iter`] give them back as they were.
 
-use super::{Cell, Column, ColumnBuilder, RawRow, Schema};
+use super::{Cell, Column, ColumnBuilder, RawRow, Schema, key_text};
 use crate::diagnostic::Span;
 use crate::model::{FieldDecl, RecordId, Ty};
 use crate::value::Value;
@@ -79,6 +79,46 @@ impl KindRows {
             Cell::UnresolvedRef { key, span } => Some((key, span)),
             _ => None,
         }
+    }
+
+    /// The key text of record `i`, whose key is `field` ([`key_text`] of its cell): borrowed
+    /// when the column holds texts, else written into `buf`.
+    pub fn key_text<'a>(
+        &'a self,
+        schema: &Schema<'_>,
+        decl: &FieldDecl,
+        i: u32,
+        field: usize,
+        buf: &'a mut String,
+    ) -> Option<&'a str> {
+        let column = self.columns.get(field)?;
+        // A text key, or a key that refers to another record by its key text.
+        if let Some(t) = column.text(i as usize) {
+            return Some(t);
+        }
+        buf.clear();
+        if column.write_number(i as usize, buf) {
+            return Some(buf);
+        }
+        let cell = self.cell(i, field)?;
+        buf.push_str(&key_text(schema, decl, &cell));
+        Some(buf)
+    }
+
+    /// The column of `field`: a reference field's holds the key texts it refers by.
+    pub fn column(&self, field: usize) -> Option<&Column> {
+        self.columns.get(field)
+    }
+
+    /// 1-based line where each record starts.
+    pub fn lines(&self) -> &[u32] {
+        &self.line
+    }
+
+    /// The cells the columns do not hold (see [`KindRows::cell`]), by `(record, field)`, in
+    /// no particular order.
+    pub fn other_cells(&self) -> impl Iterator<Item = (&(u32, u32), &Cell)> + '_ {
+        self.other.iter()
     }
 
     /// Record `i` as a row of `kind`.
