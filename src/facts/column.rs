@@ -271,34 +271,34 @@ fn write_fixed(out: &mut String, mut mantissa: i64, mut scale: u32) {
         mantissa /= 10;
         scale -= 1;
     }
-    if mantissa < 0 {
-        out.push('-');
-    }
-    let mut digits = [0u8; 20];
+    // Written right to left: the digits after the point (zeros ahead of the mantissa's when it
+    // has fewer), the point, then the digits before it (`0` when none) and the sign. A scale is
+    // at most 28 and an `i64` has at most 19 digits.
+    let mut text = [0u8; 52];
+    let mut at = text.len();
     let mut n = mantissa.unsigned_abs();
-    let mut at = digits.len();
-    loop {
+    let mut put = |c: u8| {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+        text[at] = c;
+    };
+    for _ in 0..scale {
+        put(b'0' + (n % 10) as u8);
+        n /= 10;
+    }
+    if scale > 0 {
+        put(b'.');
+    }
+    loop {
+        put(b'0' + (n % 10) as u8);
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    let digits = &digits[at..];
-    let scale = scale as usize;
-    let push = |out: &mut String, ds: &[u8]| out.extend(ds.iter().map(|&d| d as char));
-    if scale == 0 {
-        push(out, digits);
-    } else if digits.len() > scale {
-        push(out, &digits[..digits.len() - scale]);
-        out.push('.');
-        push(out, &digits[digits.len() - scale..]);
-    } else {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', scale - digits.len()));
-        push(out, digits);
+    if mantissa < 0 {
+        put(b'-');
     }
+    out.push_str(std::str::from_utf8(&text[at..]).expect("digits, a point and a sign are ASCII"));
 }
 
 /// Whether `n` is normalized: no trailing zeros after the point, and zero as `0`.
@@ -429,6 +429,22 @@ impl ColumnBuilder {
 /// when `n` has more decimal places. `false`, with nothing changed, when `n` is not normalized
 /// or some mantissa would not fit an `i64`.
 fn push_fixed(scale: &mut u32, mantissas: &mut Vec<i64>, n: Decimal) -> bool {
+    // The common case, in 64-bit arithmetic: a mantissa that fits, at most at the column's
+    // scale. (What does not fit here does not fit below either.)
+    let s = n.scale();
+    if s <= *scale
+        && let Ok(m) = i64::try_from(n.mantissa())
+    {
+        let normalized = if m == 0 { s == 0 && !n.is_sign_negative() } else { s == 0 || m % 10 != 0 };
+        let at_scale = if m == 0 { Some(0) } else { 10i64.checked_pow(*scale - s).and_then(|f| m.checked_mul(f)) };
+        match at_scale {
+            Some(m) if normalized => {
+                mantissas.push(m);
+                return true;
+            }
+            _ => return false,
+        }
+    }
     if !is_normalized(n) {
         return false;
     }

@@ -5,9 +5,8 @@
 //!
 //! 1. [`parse_file`] reads one file into [`FileFacts`]: rows of typed values, with references
 //!    to other records still held as key text, plus the rows it rejected and every diagnostic.
-//!    Each record is handed over as a [`RawRow`] and stored at once by column per kind
-//!    ([`Rows`], the same typed [`Column`]s as a table's), so a file's rows take little more
-//!    memory than their values.
+//!    Each record's cells are stored at once by column per kind ([`Rows`], the same typed
+//!    [`Column`]s as a table's), so a file's rows take little more memory than their values.
 //! 2. [`link`] joins the files of one evaluation into [`Facts`]: one [`Table`] per record
 //!    kind, keys checked for duplicates across files, references resolved to rows.
 //!
@@ -898,7 +897,11 @@ impl<'s> Loader<'s> {
 
     fn begin(&mut self, kind: RecordId, line: u32) {
         let n = self.record(kind).fields.len();
-        self.row = Pending { kind, line, values: vec![None; n], ..Pending::default() };
+        // The cells of the previous row were taken by `end`: their vector is used again.
+        let mut values = std::mem::take(&mut self.row.values);
+        values.clear();
+        values.resize(n, None);
+        self.row = Pending { kind, line, values, ..Pending::default() };
     }
 
     /// Reads a value into the current row's field, rejecting the row when it is bad.
@@ -911,6 +914,24 @@ impl<'s> Loader<'s> {
                 convert::Scalar::Null => Some("`null`"),
                 _ => Some("an empty value"),
             };
+        }
+        // A reference by a key that is text: its key text is looked up among those read so far
+        // before any is allocated.
+        if let Ty::Ref(target) = decl.ty
+            && let Some(key) = convert::plain_reference(&self.schema, target, raw)
+        {
+            self.row.values[field] = key.map(|key| {
+                let key = match self.ref_keys.get(key) {
+                    Some(k) => k.clone(),
+                    None => {
+                        let k: Arc<str> = key.into();
+                        self.ref_keys.insert(k.clone());
+                        k
+                    }
+                };
+                Cell::UnresolvedRef { key, span: raw.span }
+            });
+            return;
         }
         match convert::convert(&self.schema, decl, raw) {
             Ok(Some(Cell::UnresolvedRef { key, span })) => {
@@ -983,15 +1004,16 @@ impl<'s> Loader<'s> {
             .with_help(format!("`{}` records are known by their `{key_name}`; give every record one", rec.name));
             self.reject_row(d, &format!("no `{key_name}`, the key"));
         }
-        let row = std::mem::take(&mut self.row);
+        let mut row = std::mem::take(&mut self.row);
         if row.reasons.is_empty() {
             let key_span = row.key_span.unwrap_or(span);
-            let row = RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values };
-            self.rows.push(&self.schema, row);
+            self.rows.push_cells(&self.schema, row.kind, (row.line, span, key_span), &mut row.values);
         } else {
             let key = row.values[rec.key].as_ref().map(|c| key_text(&self.schema, &rec.fields[rec.key], c));
             self.push_rejected(Rejected { kind: row.kind, key, line: row.line, span, reason: row.reasons });
         }
+        // Kept for the next row's cells.
+        self.row.values = row.values;
     }
 
     /// Rejects a record that could not be read as a row at all (not an object, wrong number

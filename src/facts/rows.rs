@@ -1,7 +1,8 @@
 //! The accepted records of one file, held by column per record kind as they are read, so a
 //! file of a million records takes a few typed vectors rather than a million rows.
 //!
-//! [`RawRow`] remains the shape of one record: a reader hands each record over as one, and
+//! A reader hands each record over as its cells ([`RowsBuilder::push_cells`], which takes them
+//! out of a vector the reader uses again), or as a [`RawRow`], the shape of one record;
 //! [`Rows::get`] and [`Rows::iter`] give them back as they were.
 
 use super::{Cell, Column, ColumnBuilder, RawRow, Schema, key_text};
@@ -225,14 +226,14 @@ impl KindBuilder {
         }
     }
 
-    fn push(&mut self, row: RawRow) -> u32 {
+    /// Adds a record at `(line, span, key_span)`, taking its cells out of `values`.
+    fn push(&mut self, (line, span, key_span): (u32, Span, Span), values: &mut [Option<Cell>]) -> u32 {
         let i = self.line.len() as u32;
-        self.line.push(row.line);
-        self.span.push(row.span);
-        self.key_span.push(row.key_span);
-        let mut values = row.values.into_iter();
+        self.line.push(line);
+        self.span.push(span);
+        self.key_span.push(key_span);
         for (f, column) in self.columns.iter_mut().enumerate() {
-            let cell = values.next().flatten();
+            let cell = values.get_mut(f).and_then(Option::take);
             let is_ref = self.is_ref[f];
             let (value, span) = match cell {
                 None => (None, Span::default()),
@@ -270,14 +271,26 @@ impl KindBuilder {
 
 impl RowsBuilder {
     /// Adds a record read, whose kind is one of `schema`'s.
-    pub fn push(&mut self, schema: &Schema<'_>, row: RawRow) {
-        let kind = row.kind;
+    pub fn push(&mut self, schema: &Schema<'_>, mut row: RawRow) {
+        self.push_cells(schema, row.kind, (row.line, row.span, row.key_span), &mut row.values);
+    }
+
+    /// Adds a record read of `kind`, one of `schema`'s, at `(line, span, key_span)` (as in a
+    /// [`RawRow`]), taking its cells out of `values`, so that a reader can use the vector again
+    /// for the next record.
+    pub fn push_cells(
+        &mut self,
+        schema: &Schema<'_>,
+        kind: RecordId,
+        at: (u32, Span, Span),
+        values: &mut [Option<Cell>],
+    ) {
         let k = kind as usize;
         if self.kinds.len() <= k {
             self.kinds.resize_with(k + 1, || None);
         }
         let fields = schema.records.get(k).map_or(&[][..], |r| &r.fields[..]);
-        let i = self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).push(row);
+        let i = self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).push(at, values);
         self.order.push((kind, i));
     }
 
