@@ -95,10 +95,20 @@ type SeenKeys = HashMap<Arc<str>, (u32, u32, Span)>;
 type Node = (RecordId, u32);
 
 /// A row that passed its file and waits for linking; its key is in [`Linker::by_key`].
-struct Candidate<'f> {
+/// Eight bytes, as there may be millions.
+struct Candidate {
     file: u32,
-    /// Where it is in its file.
-    row: Row<'f>,
+    /// Its place among the records of its kind in its file.
+    at: u32,
+}
+
+impl Candidate {
+    /// The record, of `kind`, in `files`.
+    fn row<'f>(&self, files: &[&'f FileFacts], kind: RecordId) -> Row<'f> {
+        // INVARIANT: a candidate is made from a record of its kind in its file.
+        let rows = files[self.file as usize].rows.of_kind(kind).expect("a candidate's file has records of its kind");
+        Row { kind, rows, at: self.at }
+    }
 }
 
 /// One record of one file: its kind, the records of that kind in the file, its place there.
@@ -126,7 +136,7 @@ struct Linker<'a, 'f> {
     files: &'f [&'f FileFacts],
     diags: Capped,
     /// Per kind: the rows with a key not seen before, in file order.
-    candidates: Vec<Vec<Candidate<'f>>>,
+    candidates: Vec<Vec<Candidate>>,
     /// Per kind: the candidates' keys, candidate `c` being row `c`. A kind that loses no
     /// candidate to a repeated key hands them to its table as they are.
     by_key: Vec<Keys>,
@@ -173,9 +183,8 @@ impl<'f> Linker<'_, 'f> {
             let rows = file
                 .rows
                 .order()
-                .iter()
                 .filter(|r| (r.0 as usize) < n)
-                .filter_map(|&(kind, at)| file.rows.of_kind(kind).map(|rows| Row { kind, rows, at }));
+                .filter_map(|(kind, at)| file.rows.of_kind(kind).map(|rows| Row { kind, rows, at }));
             let rejected = file.rejected.iter().filter(|r| (r.kind as usize) < n);
             // In the order they were read, so that "first" means first in the file.
             let mut rows = rows.peekable();
@@ -216,12 +225,13 @@ impl<'f> Linker<'_, 'f> {
             Some(&at) => at,
             None => match self.by_key[k].insert(key) {
                 Ok(_) => {
-                    self.candidates[k].push(Candidate { file: fi as u32, row });
+                    self.candidates[k].push(Candidate { file: fi as u32, at: row.at });
                     return;
                 }
                 Err(ci) => {
                     let first = &self.candidates[k][ci as usize];
-                    let at = (first.file, first.row.line(), first.row.key_span());
+                    let first_row = first.row(self.files, row.kind);
+                    let at = (first.file, first_row.line(), first_row.key_span());
                     self.kill_duplicate(row.kind, ci, key, (fi as u32, row.line()));
                     at
                 }
@@ -246,7 +256,8 @@ impl<'f> Linker<'_, 'f> {
         let first = match self.by_key[k].get(key).copied() {
             Some(ci) => {
                 let first = &self.candidates[k][ci as usize];
-                let at = (first.file, first.row.line(), first.row.key_span());
+                let first_row = first.row(self.files, rej.kind);
+                let at = (first.file, first_row.line(), first_row.key_span());
                 self.kill_duplicate(rej.kind, ci, key, (fi as u32, rej.line));
                 at
             }
@@ -314,9 +325,9 @@ impl<'f> Linker<'_, 'f> {
         self.tables[row.kind as usize].rejected.push(rejected);
     }
 
-    /// The key a candidate's `field` refers to, when it holds a reference.
-    fn ref_key(c: &Candidate<'_>, field: usize) -> Option<(Arc<str>, Span)> {
-        c.row.rows.ref_key(c.row.at, field)
+    /// The key `field` of a record refers to, when it holds a reference.
+    fn ref_key(row: Row<'_>, field: usize) -> Option<(Arc<str>, Span)> {
+        row.rows.ref_key(row.at, field)
     }
 
     /// Finds what every reference refers to. A reference whose key no accepted record has, or
@@ -337,13 +348,14 @@ impl<'f> Linker<'_, 'f> {
             let mut seen: Vec<Vec<u32>> = vec![Vec::new(); refs.len()];
             let mut seen_in: Option<&KindRows> = None;
             for (ci, c) in cands.iter().enumerate() {
-                if !seen_in.is_some_and(|rows| std::ptr::eq(rows, c.row.rows)) {
+                let row = c.row(self.files, k as RecordId);
+                if !seen_in.is_some_and(|rows| std::ptr::eq(rows, row.rows)) {
                     seen.iter_mut().for_each(Vec::clear);
-                    seen_in = Some(c.row.rows);
+                    seen_in = Some(row.rows);
                 }
                 for (j, &(field, t)) in refs.iter().enumerate() {
-                    let at = c.row.at as usize;
-                    let column = c.row.rows.column(field);
+                    let at = row.at as usize;
+                    let column = row.rows.column(field);
                     let found = match column.and_then(Column::text_ids) {
                         // The reference fields of a file's rows hold their key texts interned.
                         Some((ids, texts)) => column.is_some_and(|col| col.is_present(at)).then(|| {
@@ -357,7 +369,7 @@ impl<'f> Linker<'_, 'f> {
                             }
                             seen[id]
                         }),
-                        None => Self::ref_key(c, field).map(|(key, _)| find(t, &key).unwrap_or(NONE)),
+                        None => Self::ref_key(row, field).map(|(key, _)| find(t, &key).unwrap_or(NONE)),
                     };
                     let target = match found {
                         None => NONE,
@@ -421,8 +433,9 @@ impl<'f> Linker<'_, 'f> {
     /// Candidate `ci` of `kind` refers through `field` to a key no accepted `t` record has.
     fn dangling(&mut self, kind: RecordId, ci: u32, field: usize, t: RecordId) {
         let c = &self.candidates[kind as usize][ci as usize];
-        let (file, line) = (c.file as usize, c.row.line());
-        let Some((key, span)) = Self::ref_key(c, field) else { return };
+        let row = c.row(self.files, kind);
+        let (file, line) = (c.file as usize, row.line());
+        let Some((key, span)) = Self::ref_key(row, field) else { return };
         let key = &key;
         let target = &self.schema.records[t as usize];
         // The record may have been read but rejected, or be in a file not read whole; saying
@@ -536,10 +549,12 @@ impl<'f> Linker<'_, 'f> {
     fn refers_to_dead(&mut self, source: Node, field: usize, gone: Node) {
         let (kind, ci) = source;
         let c = &self.candidates[kind as usize][ci as usize];
-        let (file, line) = (c.file as usize, c.row.line());
-        let Some((key, span)) = Self::ref_key(c, field) else { return };
+        let row = c.row(self.files, kind);
+        let (file, line) = (c.file as usize, row.line());
+        let Some((key, span)) = Self::ref_key(row, field) else { return };
         let key = &key;
         let target = &self.candidates[gone.0 as usize][gone.1 as usize];
+        let target_row = target.row(self.files, gone.0);
         let kind_name = &self.schema.records[gone.0 as usize].name;
         let d = Diagnostic::error(
             "dangling-reference",
@@ -548,12 +563,12 @@ impl<'f> Linker<'_, 'f> {
             format!("the `{kind_name}` record `{}` was rejected, so this reference does not resolve", clip(key)),
         )
         .with_label("refers to a rejected record")
-        .with_secondary_in(&self.files[target.file as usize].path, target.row.key_span(), "rejected record")
+        .with_secondary_in(&self.files[target.file as usize].path, target_row.key_span(), "rejected record")
         .with_help("fix the errors of the record referred to; until then this field is unreadable, and what reads it is unknown");
         let cell = self.files[file].cell(kind, line, Some(field));
         let target_file = self.files[target.file as usize];
         let rec = &self.schema.records[gone.0 as usize];
-        let d = at_cell(d, cell, target_file.cell(gone.0, target.row.line(), Some(rec.key)));
+        let d = at_cell(d, cell, target_file.cell(gone.0, target_row.line(), Some(rec.key)));
         let reason =
             format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
         self.diags.push(file, d);
@@ -609,7 +624,7 @@ impl<'f> Linker<'_, 'f> {
             if renumber[k].is_none() {
                 table.by_key = std::mem::take(keys);
                 table.by_key.shrink();
-                if let Some((file, rows)) = whole_file(cands, rec) {
+                if let Some((file, rows)) = whole_file(self.files, k as RecordId, cands, rec) {
                     let bad_refs = &self.bad_refs;
                     let why = |ci: u32, field: usize| bad_refs.get(&(k as RecordId, ci, field as u32)).cloned();
                     fill_from_file(table, rec, file, rows, refs, targets, row_of, why);
@@ -621,14 +636,15 @@ impl<'f> Linker<'_, 'f> {
             let mut columns: Vec<ColumnBuilder> = rec.fields.iter().map(|f| ColumnBuilder::new(&f.ty, alive)).collect();
             table.origins.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
+                let c_row = c.row(self.files, k as RecordId);
                 if renumber[k].is_some()
                     && let Some(reason) = self.dead.remove(&(k as RecordId, ci as u32))
                 {
                     let rejected = Rejected {
                         kind: k as RecordId,
                         key: Some(keys.key(ci as u32).into()),
-                        line: c.row.line(),
-                        span: c.row.span(),
+                        line: c_row.line(),
+                        span: c_row.span(),
                         reason,
                     };
                     table.rejected.push(rejected);
@@ -639,11 +655,11 @@ impl<'f> Linker<'_, 'f> {
                     None => ci as u32,
                 };
                 debug_assert_eq!(row_of(k as RecordId, ci as u32), row);
-                table.origins.push(c.file, c.row.line());
+                table.origins.push(c.file, c_row.line());
                 let mut flawed = false;
                 for (field, column) in columns.iter_mut().enumerate() {
                     let bad = |why: &Arc<str>| (row, field as u32, why.clone());
-                    let (value, bad) = match c.row.rows.cell(c.row.at, field) {
+                    let (value, bad) = match c_row.rows.cell(c_row.at, field) {
                         None => (None, None),
                         Some(Cell::Value(v)) => (Some(v), None),
                         Some(Cell::Bad(why)) => (None, Some(bad(&why))),
@@ -691,12 +707,17 @@ impl<'f> Linker<'_, 'f> {
 /// The file and the records of a kind's candidates when they are all the records of that kind
 /// in one file, in order, with no cell the columns do not hold but values that could not be
 /// read: the table's rows are then that file's rows.
-fn whole_file<'f>(cands: &[Candidate<'f>], rec: &RecordDecl) -> Option<(u32, &'f KindRows)> {
+fn whole_file<'f>(
+    files: &[&'f FileFacts],
+    kind: RecordId,
+    cands: &[Candidate],
+    rec: &RecordDecl,
+) -> Option<(u32, &'f KindRows)> {
     let first = cands.first()?;
-    let rows = first.row.rows;
+    let rows = first.row(files, kind).rows;
     let whole = rows.len() == cands.len()
         && (0..rec.fields.len()).all(|f| rows.column(f).is_some_and(|c| c.len() == rows.len()))
-        && cands.iter().enumerate().all(|(ci, c)| std::ptr::eq(c.row.rows, rows) && c.row.at as usize == ci)
+        && cands.iter().enumerate().all(|(ci, c)| c.file == first.file && c.at as usize == ci)
         && rows.other_cells().all(|(_, cell)| matches!(cell, Cell::Bad(_)));
     whole.then_some((first.file, rows))
 }

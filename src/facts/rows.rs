@@ -15,8 +15,11 @@ use std::sync::Arc;
 /// The accepted records of one file. See the module documentation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rows {
-    /// In file order: each record's kind and its place among the records of its kind.
-    order: Vec<(RecordId, u32)>,
+    /// In file order, runs of records of one kind, as `(kind, count)`. A file lists the records
+    /// of a kind together, so a million records are a few runs.
+    runs: Vec<(RecordId, u32)>,
+    /// The number of records.
+    len: usize,
     /// By kind; a kind the file has no records of has none here.
     kinds: Vec<KindRows>,
 }
@@ -146,16 +149,22 @@ impl Rows {
 
     /// The number of records.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len == 0
     }
 
     /// Every record in file order: its kind and its place among the records of its kind.
-    pub fn order(&self) -> &[(RecordId, u32)] {
-        &self.order
+    pub fn order(&self) -> impl Iterator<Item = (RecordId, u32)> + '_ {
+        // Per kind: the place of the first record of the next run.
+        let mut next = vec![0u32; self.kinds.len()];
+        self.runs.iter().flat_map(move |&(kind, count)| {
+            let first = next[kind as usize];
+            next[kind as usize] += count;
+            (first..first + count).map(move |i| (kind, i))
+        })
     }
 
     /// The records of `kind`, if the file has any.
@@ -173,13 +182,13 @@ impl Rows {
     /// # Panics
     /// If `n` is out of range.
     pub fn get(&self, n: usize) -> RawRow {
-        let (kind, i) = self.order[n];
+        let (kind, i) = self.order().nth(n).expect("a record in range");
         self.kinds[kind as usize].row(kind, i)
     }
 
     /// Every record in file order.
     pub fn iter(&self) -> impl Iterator<Item = RawRow> + '_ {
-        self.order.iter().map(|&(kind, i)| self.kinds[kind as usize].row(kind, i))
+        self.order().map(|(kind, i)| self.kinds[kind as usize].row(kind, i))
     }
 
     /// Where the key of the first record of `kind` starting at `line` is written.
@@ -192,7 +201,8 @@ impl Rows {
 /// Builds [`Rows`] a record at a time.
 #[derive(Debug, Default)]
 pub struct RowsBuilder {
-    order: Vec<(RecordId, u32)>,
+    runs: Vec<(RecordId, u32)>,
+    len: usize,
     kinds: Vec<Option<KindBuilder>>,
 }
 
@@ -290,22 +300,29 @@ impl RowsBuilder {
             self.kinds.resize_with(k + 1, || None);
         }
         let fields = schema.records.get(k).map_or(&[][..], |r| &r.fields[..]);
-        let i = self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).push(at, values);
-        self.order.push((kind, i));
+        self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).push(at, values);
+        // The records of a kind are numbered in file order, so a record of the last run's
+        // kind comes right after it.
+        match self.runs.last_mut() {
+            Some((k, count)) if *k == kind => *count += 1,
+            _ => self.runs.push((kind, 1)),
+        }
+        self.len += 1;
     }
 
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len == 0
     }
 
     pub fn finish(mut self) -> Rows {
-        self.order.shrink_to_fit();
+        self.runs.shrink_to_fit();
         Rows {
-            order: self.order,
+            runs: self.runs,
+            len: self.len,
             kinds: self.kinds.into_iter().map(|k| k.map(KindBuilder::finish).unwrap_or_default()).collect(),
         }
     }
