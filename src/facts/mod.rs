@@ -750,8 +750,6 @@ struct Loader<'s> {
     /// The spreadsheet cell being read (`工業爐窯!D7`): diagnostics then name it in their
     /// message and label, and have empty spans, since a workbook has no text to point into.
     cell: Option<String>,
-    /// The key texts of the references read so far, each held once.
-    ref_keys: rustc_hash::FxHashSet<Arc<str>>,
     /// What the value being read may really be, added to the help line of a diagnostic about it
     /// (a number in a date field read from a workbook may be an Excel serial date).
     hint: Option<String>,
@@ -797,7 +795,6 @@ impl<'s> Loader<'s> {
             row: Pending::default(),
             encoding: None,
             cell: None,
-            ref_keys: Default::default(),
             hint: None,
             sheets: Vec::new(),
         }
@@ -915,36 +912,15 @@ impl<'s> Loader<'s> {
                 _ => Some("an empty value"),
             };
         }
-        // A reference by a key that is text: its key text is looked up among those read so far
-        // before any is allocated.
+        // A reference by a key that is text needs no conversion. (A million readings refer to
+        // a few thousand records: the column the row goes to holds each key text once.)
         if let Ty::Ref(target) = decl.ty
             && let Some(key) = convert::plain_reference(&self.schema, target, raw)
         {
-            self.row.values[field] = key.map(|key| {
-                let key = match self.ref_keys.get(key) {
-                    Some(k) => k.clone(),
-                    None => {
-                        let k: Arc<str> = key.into();
-                        self.ref_keys.insert(k.clone());
-                        k
-                    }
-                };
-                Cell::UnresolvedRef { key, span: raw.span }
-            });
+            self.row.values[field] = key.map(|key| Cell::UnresolvedRef { key: key.into(), span: raw.span });
             return;
         }
         match convert::convert(&self.schema, decl, raw) {
-            Ok(Some(Cell::UnresolvedRef { key, span })) => {
-                // A million readings refer to a few thousand records: they share one key each.
-                let key = match self.ref_keys.get(&key) {
-                    Some(k) => k.clone(),
-                    None => {
-                        self.ref_keys.insert(key.clone());
-                        key
-                    }
-                };
-                self.row.values[field] = Some(Cell::UnresolvedRef { key, span });
-            }
             Ok(cell) => self.row.values[field] = cell,
             Err(bad) => {
                 let reason = format!("`{}`: {}", decl.name, bad.message);
