@@ -95,30 +95,103 @@ enum Data {
 }
 
 /// One field of every row of a table. See the module documentation.
+///
+/// A finished column is shared, not copied, when it is cloned: linking hands a file's column
+/// to its table whole when the table's rows are that file's rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Column {
+pub struct Column(Arc<Cells>);
+
+/// The rows of a column: which are present, and their values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Cells {
     present: Bits,
     data: Data,
 }
 
 impl Default for Column {
     fn default() -> Self {
-        Column { present: Bits::default(), data: Data::Any(Vec::new()) }
+        Column(Arc::new(Cells { present: Bits::default(), data: Data::Any(Vec::new()) }))
     }
 }
 
 impl Column {
     /// The number of rows.
     pub fn len(&self) -> usize {
-        self.present.len()
+        self.0.present.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.present.is_empty()
+        self.0.present.is_empty()
     }
 
     /// The value of `row`, or `None` when it is absent (or out of range).
     pub fn get(&self, row: usize) -> Option<Value> {
+        self.0.get(row)
+    }
+
+    /// The date of `row`, when it holds one.
+    pub fn date(&self, row: usize) -> Option<Date> {
+        self.0.date(row)
+    }
+
+    /// The row `row` refers to, as `(kind, row)`, when it holds a reference.
+    pub fn reference(&self, row: usize) -> Option<(RecordId, u32)> {
+        self.0.reference(row)
+    }
+
+    /// Whether `row` holds a value.
+    pub fn is_present(&self, row: usize) -> bool {
+        self.0.present.get(row)
+    }
+
+    /// The text of `row`, borrowed, when the column holds texts and `row` has one.
+    pub fn text(&self, row: usize) -> Option<&str> {
+        match &self.0.data {
+            Data::Text { ids, strings } if self.0.present.get(row) => Some(&strings[ids[row] as usize]),
+            _ => None,
+        }
+    }
+
+    /// For a column of texts: each row's index into the distinct texts (any index where the
+    /// row is absent), and those texts.
+    pub fn text_ids(&self) -> Option<(&[u32], &[Arc<str>])> {
+        match &self.0.data {
+            Data::Text { ids, strings } => Some((ids, strings)),
+            _ => None,
+        }
+    }
+
+    /// Writes the number of `row` as [`Decimal`]'s `Display` writes it normalized (`31`,
+    /// `-0.5`), when the column holds fixed-point numbers and `row` has one; `false` otherwise.
+    /// Without going through a `Decimal`, for keys that are numbers.
+    pub fn write_number(&self, row: usize, out: &mut String) -> bool {
+        match &self.0.data {
+            Data::Fixed { scale, mantissas } if self.0.present.get(row) => {
+                write_fixed(out, mantissas[row], *scale);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The values of every row in order, `None` where absent.
+    pub fn iter(&self) -> impl Iterator<Item = Option<Value>> + '_ {
+        self.0.iter()
+    }
+
+    /// The bytes this column holds on the heap (capacity, not only length); interned texts
+    /// are counted once each, with their allocation's two reference counts.
+    pub fn heap_bytes(&self) -> usize {
+        self.0.heap_bytes()
+    }
+}
+
+impl Cells {
+    fn len(&self) -> usize {
+        self.present.len()
+    }
+
+    fn get(&self, row: usize) -> Option<Value> {
         if !self.present.get(row) {
             return None;
         }
@@ -135,8 +208,7 @@ impl Column {
         })
     }
 
-    /// The date of `row`, when it holds one.
-    pub fn date(&self, row: usize) -> Option<Date> {
+    fn date(&self, row: usize) -> Option<Date> {
         if !self.present.get(row) {
             return None;
         }
@@ -147,8 +219,7 @@ impl Column {
         }
     }
 
-    /// The row `row` refers to, as `(kind, row)`, when it holds a reference.
-    pub fn reference(&self, row: usize) -> Option<(RecordId, u32)> {
+    fn reference(&self, row: usize) -> Option<(RecordId, u32)> {
         if !self.present.get(row) {
             return None;
         }
@@ -162,14 +233,11 @@ impl Column {
         }
     }
 
-    /// The values of every row in order, `None` where absent.
-    pub fn iter(&self) -> impl Iterator<Item = Option<Value>> + '_ {
+    fn iter(&self) -> impl Iterator<Item = Option<Value>> + '_ {
         (0..self.len()).map(|row| self.get(row))
     }
 
-    /// The bytes this column holds on the heap (capacity, not only length); interned texts
-    /// are counted once each, with their allocation's two reference counts.
-    pub fn heap_bytes(&self) -> usize {
+    fn heap_bytes(&self) -> usize {
         let data = match &self.data {
             Data::Bool(b) => b.heap_bytes(),
             Data::Date(d) => d.capacity() * 4,
@@ -196,6 +264,43 @@ fn fixed(mut mantissa: i64, mut scale: u32) -> Decimal {
     Decimal::new(mantissa, scale)
 }
 
+/// Writes `mantissa / 10^scale` as [`fixed`] of it displays: trailing zeros stripped, `0.`
+/// before a fraction, `-` before a negative number.
+fn write_fixed(out: &mut String, mut mantissa: i64, mut scale: u32) {
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    // Written right to left: the digits after the point (zeros ahead of the mantissa's when it
+    // has fewer), the point, then the digits before it (`0` when none) and the sign. A scale is
+    // at most 28 and an `i64` has at most 19 digits.
+    let mut text = [0u8; 52];
+    let mut at = text.len();
+    let mut n = mantissa.unsigned_abs();
+    let mut put = |c: u8| {
+        at -= 1;
+        text[at] = c;
+    };
+    for _ in 0..scale {
+        put(b'0' + (n % 10) as u8);
+        n /= 10;
+    }
+    if scale > 0 {
+        put(b'.');
+    }
+    loop {
+        put(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if mantissa < 0 {
+        put(b'-');
+    }
+    out.push_str(std::str::from_utf8(&text[at..]).expect("digits, a point and a sign are ASCII"));
+}
+
 /// Whether `n` is normalized: no trailing zeros after the point, and zero as `0`.
 fn is_normalized(n: Decimal) -> bool {
     if n.is_zero() { n.scale() == 0 && !n.is_sign_negative() } else { n.scale() == 0 || n.mantissa() % 10 != 0 }
@@ -204,7 +309,7 @@ fn is_normalized(n: Decimal) -> bool {
 /// Builds a [`Column`] a row at a time.
 #[derive(Debug)]
 pub struct ColumnBuilder {
-    column: Column,
+    column: Cells,
     /// For a text column: each distinct text, with its index.
     interned: FxHashMap<Arc<str>, u32>,
 }
@@ -222,7 +327,7 @@ impl ColumnBuilder {
             Ty::Number | Ty::Percent | Ty::Quantity(_) => Data::Fixed { scale: 0, mantissas: Vec::with_capacity(rows) },
             _ => Data::Any(Vec::with_capacity(rows)),
         };
-        ColumnBuilder { column: Column { present: Bits::default(), data }, interned: FxHashMap::default() }
+        ColumnBuilder { column: Cells { present: Bits::default(), data }, interned: FxHashMap::default() }
     }
 
     /// Appends a row.
@@ -316,7 +421,7 @@ impl ColumnBuilder {
             Data::Decimal(v) => v.shrink_to_fit(),
             Data::Any(v) => v.shrink_to_fit(),
         }
-        self.column
+        Column(Arc::new(self.column))
     }
 }
 
@@ -324,6 +429,22 @@ impl ColumnBuilder {
 /// when `n` has more decimal places. `false`, with nothing changed, when `n` is not normalized
 /// or some mantissa would not fit an `i64`.
 fn push_fixed(scale: &mut u32, mantissas: &mut Vec<i64>, n: Decimal) -> bool {
+    // The common case, in 64-bit arithmetic: a mantissa that fits, at most at the column's
+    // scale. (What does not fit here does not fit below either.)
+    let s = n.scale();
+    if s <= *scale
+        && let Ok(m) = i64::try_from(n.mantissa())
+    {
+        let normalized = if m == 0 { s == 0 && !n.is_sign_negative() } else { s == 0 || m % 10 != 0 };
+        let at_scale = if m == 0 { Some(0) } else { 10i64.checked_pow(*scale - s).and_then(|f| m.checked_mul(f)) };
+        match at_scale {
+            Some(m) if normalized => {
+                mantissas.push(m);
+                return true;
+            }
+            _ => return false,
+        }
+    }
     if !is_normalized(n) {
         return false;
     }
@@ -434,6 +555,22 @@ impl Keys {
         };
         index.insert_unique(hash(key), row, key_of);
         row
+    }
+
+    /// Adds the key of the next row unless a row has it already: `Ok` with the new row, or
+    /// `Err` with the row that has the key. One hash for both.
+    pub fn insert(&mut self, key: &str) -> Result<u32, u32> {
+        let Keys { text, ends, index } = self;
+        let key_at = |r: u32| {
+            let r = r as usize;
+            let start = if r == 0 { 0 } else { ends.get(r - 1) };
+            &text[start..ends.get(r)]
+        };
+        let found = index.find(hash(key), |&r| key_at(r) == key).copied();
+        match found {
+            Some(row) => Err(row),
+            None => Ok(self.push(key)),
+        }
     }
 
     /// The key of `row`.
@@ -565,7 +702,7 @@ mod tests {
     fn numbers_are_fixed_point_and_exact() {
         let values = [num("1"), None, num("0.5"), num("-2.25"), num("0"), num("0.000000001"), num("31")];
         let c = round_trip(&Ty::Number, &values);
-        assert!(matches!(c.data, Data::Fixed { scale: 9, .. }), "{:?}", c.data);
+        assert!(matches!(c.0.data, Data::Fixed { scale: 9, .. }), "{:?}", c.0.data);
     }
 
     #[test]
@@ -576,12 +713,12 @@ mod tests {
         for odd in [num("30.0"), Some(Value::Num(neg_zero)), num("123456789012345678901234"), num("1e-28")] {
             let values = [num("1.5"), None, odd, num("2")];
             let c = round_trip(&Ty::Quantity(crate::units::Dim::NONE), &values);
-            assert!(matches!(c.data, Data::Decimal(_)), "{:?}", c.data);
+            assert!(matches!(c.0.data, Data::Decimal(_)), "{:?}", c.0.data);
         }
         // Scales that together need more than 64 bits.
         let values = [num("9000000000"), num("0.0000000001")];
         let c = round_trip(&Ty::Number, &values);
-        assert!(matches!(c.data, Data::Decimal(_)), "{:?}", c.data);
+        assert!(matches!(c.0.data, Data::Decimal(_)), "{:?}", c.0.data);
     }
 
     #[test]
@@ -614,12 +751,29 @@ mod tests {
         assert_eq!(c.reference(0), Some((2, 7)));
         let t = |s: &str| Some(Value::Text(s.into()));
         let c = round_trip(&Ty::Text, &[t("a"), t("b"), None, t("a")]);
-        let Data::Text { strings, .. } = &c.data else { panic!("{:?}", c.data) };
+        let Data::Text { strings, .. } = &c.0.data else { panic!("{:?}", c.0.data) };
         assert_eq!(strings.len(), 2, "identical texts are held once");
         // A value of another variant than the type's makes the column general, not wrong.
         let c = round_trip(&Ty::Date, &[d("2019-10-01"), Some(Value::Bool(true)), None]);
         assert_eq!(c.date(0), Date::parse_iso("2019-10-01"));
         round_trip(&Ty::Duration, &[None, Some(Value::Interval(Date(1), Date(2)))]);
+    }
+
+    #[test]
+    fn numbers_are_written_as_decimal_writes_them() {
+        let mut values: Vec<(i64, u32)> =
+            vec![(0, 0), (0, 3), (i64::MAX, 0), (i64::MIN, 0), (i64::MIN, 18), (i64::MAX, 19)];
+        for m in [1i64, -1, 5, -50, 105, 1000, -123456789, 987654321012] {
+            for scale in [0, 1, 2, 3, 9, 12, 18] {
+                values.push((m, scale));
+            }
+        }
+        let mut out = String::new();
+        for (m, scale) in values {
+            out.clear();
+            write_fixed(&mut out, m, scale);
+            assert_eq!(out, fixed(m, scale).normalize().to_string(), "{m} at scale {scale}");
+        }
     }
 
     #[test]
@@ -639,5 +793,9 @@ mod tests {
             more.push(&i.to_string());
         }
         assert!((0..10_000).all(|i| more.get(&i.to_string()) == Some(&i)));
+        assert_eq!(more.insert("17"), Err(17));
+        assert_eq!(more.insert("x"), Ok(10_000));
+        assert_eq!(more.insert("x"), Err(10_000));
+        assert_eq!(more.key(10_000), "x");
     }
 }

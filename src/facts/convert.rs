@@ -88,6 +88,27 @@ pub(super) fn convert(schema: &Schema<'_>, field: &FieldDecl, raw: &Raw<'_>) -> 
     Ok(Some(Cell::Value(value)))
 }
 
+/// The key text of a reference to a `target` record whose key is text, as [`convert`] would
+/// give it in a [`Cell::UnresolvedRef`], borrowed: `Some(None)` for an absent value, `None`
+/// when the value must go through [`convert`] (a key of another type, or a value that is no
+/// key at all).
+pub(super) fn plain_reference<'t>(schema: &Schema<'_>, target: u32, raw: &Raw<'t>) -> Option<Option<&'t str>> {
+    let text = match raw.scalar {
+        Scalar::Null => return Some(None),
+        Scalar::Str(s) => match trim(s) {
+            "" => return Some(None),
+            t => t,
+        },
+        Scalar::Num(n) => n,
+        Scalar::Bool(_) | Scalar::Nested(_) => return None,
+    };
+    let target = schema.records.get(target as usize)?;
+    match target.fields.get(target.key) {
+        Some(key) if !matches!(key.ty, Ty::Text | Ty::Ref(_)) => None,
+        _ => Some(Some(text)),
+    }
+}
+
 /// One conversion: the field, the value as written, and its trimmed text.
 struct Cx<'a, 't> {
     schema: &'a Schema<'a>,
@@ -463,6 +484,13 @@ fn half_width(text: &str) -> Option<String> {
 /// `str::trim` (which strips Unicode spaces such as U+3000 too), with a fast path for the
 /// common value that needs no trimming.
 pub(super) fn trim(s: &str) -> &str {
+    // Printable ASCII at both ends is no space.
+    if let (Some(a), Some(b)) = (s.as_bytes().first(), s.as_bytes().last())
+        && a.is_ascii_graphic()
+        && b.is_ascii_graphic()
+    {
+        return s;
+    }
     let mut chars = s.chars();
     match (chars.next(), chars.next_back()) {
         (Some(a), Some(b)) if !a.is_whitespace() && !b.is_whitespace() => s,

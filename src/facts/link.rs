@@ -2,9 +2,9 @@
 //! references resolved to rows.
 
 use super::diag::{Capped, clip, did_you_mean};
-use super::{Cell, ColumnBuilder, Facts, FileFacts, Keys, KindRows, Rejected, Schema, Table, key_text};
+use super::{Cell, Column, ColumnBuilder, Facts, FileFacts, Keys, KindRows, Rejected, Schema, Table};
 use crate::diagnostic::{Diagnostic, Span};
-use crate::model::{RecordId, Ty};
+use crate::model::{RecordDecl, RecordId, Ty};
 use crate::value::Value;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::Entry;
@@ -16,6 +16,9 @@ const SUGGEST_MAX_KEYS: usize = 10_000;
 
 /// No row: an absent reference, or one that does not resolve.
 const NONE: u32 = u32::MAX;
+
+/// A key text not looked up yet, in [`Linker::resolve`].
+const UNSEEN: u32 = u32::MAX - 1;
 
 /// Joins the files of one evaluation into [`Facts`].
 ///
@@ -48,7 +51,9 @@ pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F])
         files,
         diags: Capped::new(files.iter().map(|f| f.path.clone()).collect()),
         candidates: sizes.iter().map(|&s| Vec::with_capacity(s)).collect(),
-        by_key: sizes.iter().map(|&s| HashMap::with_capacity_and_hasher(s, Default::default())).collect(),
+        by_key: sizes.iter().map(|&s| Keys::with_capacity(s)).collect(),
+        suggestion_order: vec![None; n],
+        sizes,
         ref_fields,
         targets: vec![Vec::new(); n],
         tables: vec![Table::default(); n],
@@ -89,12 +94,21 @@ type SeenKeys = HashMap<Arc<str>, (u32, u32, Span)>;
 /// A candidate row: its kind and its index in [`Linker::candidates`].
 type Node = (RecordId, u32);
 
-/// A row that passed its file and waits for linking.
-struct Candidate<'f> {
+/// A row that passed its file and waits for linking; its key is in [`Linker::by_key`].
+/// Eight bytes, as there may be millions.
+struct Candidate {
     file: u32,
-    /// Where it is in its file.
-    row: Row<'f>,
-    key: Arc<str>,
+    /// Its place among the records of its kind in its file.
+    at: u32,
+}
+
+impl Candidate {
+    /// The record, of `kind`, in `files`.
+    fn row<'f>(&self, files: &[&'f FileFacts], kind: RecordId) -> Row<'f> {
+        // INVARIANT: a candidate is made from a record of its kind in its file.
+        let rows = files[self.file as usize].rows.of_kind(kind).expect("a candidate's file has records of its kind");
+        Row { kind, rows, at: self.at }
+    }
 }
 
 /// One record of one file: its kind, the records of that kind in the file, its place there.
@@ -122,9 +136,15 @@ struct Linker<'a, 'f> {
     files: &'f [&'f FileFacts],
     diags: Capped,
     /// Per kind: the rows with a key not seen before, in file order.
-    candidates: Vec<Vec<Candidate<'f>>>,
-    /// Per kind: key → index into `candidates`.
-    by_key: Vec<HashMap<Arc<str>, u32>>,
+    candidates: Vec<Vec<Candidate>>,
+    /// Per kind: the candidates' keys, candidate `c` being row `c`. A kind that loses no
+    /// candidate to a repeated key hands them to its table as they are.
+    by_key: Vec<Keys>,
+    /// Per kind: how many rows the files hold.
+    sizes: Vec<usize>,
+    /// Per kind: the order in which its keys are searched for a did-you-mean suggestion, once
+    /// one is needed (see [`Linker::suggestion_order`]).
+    suggestion_order: Vec<Option<Vec<u32>>>,
     /// Per kind: the reference fields, with the kind each refers to.
     ref_fields: Vec<Vec<(usize, RecordId)>>,
     /// Per kind: for candidate `c` and its `j`th reference field, the candidate referred to
@@ -149,6 +169,8 @@ impl<'f> Linker<'_, 'f> {
         let n = self.schema.records.len();
         // Per kind: where each key of a record rejected by its file was first seen.
         let mut rejected_keys: Vec<SeenKeys> = vec![HashMap::default(); n];
+        // Where a key that is not text is written out.
+        let mut buf = String::new();
         for (fi, file) in self.files.iter().enumerate() {
             for loss in file.losses.iter().filter(|l| (l.kind as usize) < n) {
                 self.tables[loss.kind as usize].incomplete.push(loss.clone());
@@ -161,9 +183,8 @@ impl<'f> Linker<'_, 'f> {
             let rows = file
                 .rows
                 .order()
-                .iter()
                 .filter(|r| (r.0 as usize) < n)
-                .filter_map(|&(kind, at)| file.rows.of_kind(kind).map(|rows| Row { kind, rows, at }));
+                .filter_map(|(kind, at)| file.rows.of_kind(kind).map(|rows| Row { kind, rows, at }));
             let rejected = file.rejected.iter().filter(|r| (r.kind as usize) < n);
             // In the order they were read, so that "first" means first in the file.
             let mut rows = rows.peekable();
@@ -177,7 +198,7 @@ impl<'f> Linker<'_, 'f> {
                 };
                 if take_row {
                     let row = rows.next().expect("peeked");
-                    self.gather_row(fi, row, &rejected_keys);
+                    self.gather_row(fi, row, &rejected_keys, &mut buf);
                 } else {
                     let rej = rejected.next().expect("peeked");
                     self.gather_rejected(fi, rej, &mut rejected_keys);
@@ -187,40 +208,42 @@ impl<'f> Linker<'_, 'f> {
     }
 
     /// An accepted row of file `fi`: a candidate, unless its key was seen before.
-    fn gather_row(&mut self, fi: usize, row: Row<'f>, rejected_keys: &[SeenKeys]) {
+    /// `buf` holds the key text of a key that is not text.
+    fn gather_row(&mut self, fi: usize, row: Row<'f>, rejected_keys: &[SeenKeys], buf: &mut String) {
         let k = row.kind as usize;
         self.tables[k].loaded += 1;
-        let rec = &self.schema.records[k];
+        let schema = self.schema;
+        let rec = &schema.records[k];
         // INVARIANT: `parse_file` accepts only rows with a key.
-        let key = row.rows.cell(row.at, rec.key).map(|c| key_text(self.schema, &rec.fields[rec.key], &c));
-        let Some(key) = key else {
+        let Some(key) = row.rows.key_text(schema, &rec.fields[rec.key], row.at, rec.key, buf) else {
             self.reject(row, None, "no key".into());
             return;
         };
-        let first = match self.by_key[k].entry(key.clone()) {
-            Entry::Occupied(o) => {
-                let ci = *o.get();
-                let first = &self.candidates[k][ci as usize];
-                let at = (first.file, first.row.line(), first.row.key_span());
-                self.kill_duplicate(row.kind, ci, &key, (fi as u32, row.line()));
-                at
-            }
-            Entry::Vacant(v) => match rejected_keys[k].get(&key) {
-                Some(&at) => at,
-                None => {
-                    v.insert(self.candidates[k].len() as u32);
-                    self.candidates[k].push(Candidate { file: fi as u32, row, key });
+        // A key is never both a candidate's and a rejected record's: each is kept where it is
+        // first seen.
+        let first = match rejected_keys[k].get(key) {
+            Some(&at) => at,
+            None => match self.by_key[k].insert(key) {
+                Ok(_) => {
+                    self.candidates[k].push(Candidate { file: fi as u32, at: row.at });
                     return;
+                }
+                Err(ci) => {
+                    let first = &self.candidates[k][ci as usize];
+                    let first_row = first.row(self.files, row.kind);
+                    let at = (first.file, first_row.line(), first_row.key_span());
+                    self.kill_duplicate(row.kind, ci, key, (fi as u32, row.line()));
+                    at
                 }
             },
         };
-        self.duplicate(fi, row.kind, &key, (row.line(), row.key_span()), first);
+        self.duplicate(fi, row.kind, key, (row.line(), row.key_span()), first);
         let reason = format!(
             "duplicate key `{}`, also at {}: no record with this key is used",
-            clip(&key),
+            clip(key),
             self.place(row.kind, (first.0, first.1))
         );
-        self.reject(row, Some(key), reason);
+        self.reject(row, Some(key.into()), reason);
     }
 
     /// A record file `fi` rejected: counted, and checked against the keys seen.
@@ -230,10 +253,11 @@ impl<'f> Linker<'_, 'f> {
         table.loaded += 1;
         table.rejected.push(rej.clone());
         let Some(key) = &rej.key else { return };
-        let first = match self.by_key[k].get(key) {
-            Some(&ci) => {
+        let first = match self.by_key[k].get(key).copied() {
+            Some(ci) => {
                 let first = &self.candidates[k][ci as usize];
-                let at = (first.file, first.row.line(), first.row.key_span());
+                let first_row = first.row(self.files, rej.kind);
+                let at = (first.file, first_row.line(), first_row.key_span());
                 self.kill_duplicate(rej.kind, ci, key, (fi as u32, rej.line));
                 at
             }
@@ -301,9 +325,9 @@ impl<'f> Linker<'_, 'f> {
         self.tables[row.kind as usize].rejected.push(rejected);
     }
 
-    /// The key a candidate's `field` refers to, when it holds a reference.
-    fn ref_key(c: &Candidate<'_>, field: usize) -> Option<(Arc<str>, Span)> {
-        c.row.rows.ref_key(c.row.at, field)
+    /// The key `field` of a record refers to, when it holds a reference.
+    fn ref_key(row: Row<'_>, field: usize) -> Option<(Arc<str>, Span)> {
+        row.rows.ref_key(row.at, field)
     }
 
     /// Finds what every reference refers to. A reference whose key no accepted record has, or
@@ -316,18 +340,44 @@ impl<'f> Linker<'_, 'f> {
             if refs.is_empty() {
                 continue;
             }
+            let find = |t: RecordId, key: &str| self.by_key.get(t as usize).and_then(|keys| keys.get(key)).copied();
             let mut targets = Vec::with_capacity(cands.len() * refs.len());
+            // Per reference field: what each distinct key text of the file being read refers
+            // to, looked up once ([`UNSEEN`] before, [`NONE`] when nothing has the key). A
+            // million readings refer to a few thousand records.
+            let mut seen: Vec<Vec<u32>> = vec![Vec::new(); refs.len()];
+            let mut seen_in: Option<&KindRows> = None;
             for (ci, c) in cands.iter().enumerate() {
-                for &(field, t) in refs {
-                    let target = match Self::ref_key(c, field) {
-                        None => NONE,
-                        Some((key, _)) => match self.by_key.get(t as usize).and_then(|keys| keys.get(&key)) {
-                            Some(&target) => target,
-                            None => {
-                                dangling.push((k as RecordId, ci as u32, field, t));
-                                NONE
+                let row = c.row(self.files, k as RecordId);
+                if !seen_in.is_some_and(|rows| std::ptr::eq(rows, row.rows)) {
+                    seen.iter_mut().for_each(Vec::clear);
+                    seen_in = Some(row.rows);
+                }
+                for (j, &(field, t)) in refs.iter().enumerate() {
+                    let at = row.at as usize;
+                    let column = row.rows.column(field);
+                    let found = match column.and_then(Column::text_ids) {
+                        // The reference fields of a file's rows hold their key texts interned.
+                        Some((ids, texts)) => column.is_some_and(|col| col.is_present(at)).then(|| {
+                            let id = ids[at] as usize;
+                            let seen = &mut seen[j];
+                            if seen.is_empty() {
+                                seen.resize(texts.len(), UNSEEN);
                             }
-                        },
+                            if seen[id] == UNSEEN {
+                                seen[id] = find(t, &texts[id]).unwrap_or(NONE);
+                            }
+                            seen[id]
+                        }),
+                        None => Self::ref_key(row, field).map(|(key, _)| find(t, &key).unwrap_or(NONE)),
+                    };
+                    let target = match found {
+                        None => NONE,
+                        Some(NONE) => {
+                            dangling.push((k as RecordId, ci as u32, field, t));
+                            NONE
+                        }
+                        Some(target) => target,
                     };
                     targets.push(target);
                 }
@@ -383,8 +433,9 @@ impl<'f> Linker<'_, 'f> {
     /// Candidate `ci` of `kind` refers through `field` to a key no accepted `t` record has.
     fn dangling(&mut self, kind: RecordId, ci: u32, field: usize, t: RecordId) {
         let c = &self.candidates[kind as usize][ci as usize];
-        let (file, line) = (c.file as usize, c.row.line());
-        let Some((key, span)) = Self::ref_key(c, field) else { return };
+        let row = c.row(self.files, kind);
+        let (file, line) = (c.file as usize, row.line());
+        let Some((key, span)) = Self::ref_key(row, field) else { return };
         let key = &key;
         let target = &self.schema.records[t as usize];
         // The record may have been read but rejected, or be in a file not read whole; saying
@@ -447,9 +498,16 @@ impl<'f> Linker<'_, 'f> {
             )),
             (None, None) => {
                 let keys = &self.by_key[t as usize];
-                let suggestion = (keys.len() <= SUGGEST_MAX_KEYS)
-                    .then(|| did_you_mean(key, keys.keys().map(|k| &**k)))
-                    .flatten()
+                let order = match keys.len() <= SUGGEST_MAX_KEYS {
+                    true => Some(Self::suggestion_order(
+                        &mut self.suggestion_order[t as usize],
+                        keys,
+                        self.sizes[t as usize],
+                    )),
+                    false => None,
+                };
+                let suggestion = order
+                    .and_then(|order| did_you_mean(key, order.iter().map(|&r| keys.key(r))))
                     .map(|s| format!("did you mean `{s}`? "))
                     .unwrap_or_default();
                 Diagnostic::error(
@@ -473,14 +531,30 @@ impl<'f> Linker<'_, 'f> {
         self.diags.push(file, at_cell(d, cell, target_cell));
     }
 
+    /// The rows of `keys` in the order their keys are offered to [`did_you_mean`], which takes
+    /// the first key that looks like the one written: the order of a hash map of them, built
+    /// once per kind with room for the kind's `size` rows, so that the suggestion made is the
+    /// same on every run.
+    fn suggestion_order<'o>(order: &'o mut Option<Vec<u32>>, keys: &Keys, size: usize) -> &'o [u32] {
+        order.get_or_insert_with(|| {
+            let mut map: HashMap<&str, u32> = HashMap::with_capacity_and_hasher(size, Default::default());
+            for (key, row) in keys.iter() {
+                map.insert(key, row);
+            }
+            map.into_values().collect()
+        })
+    }
+
     /// `source` refers through `field` to `gone`, a candidate rejected above.
     fn refers_to_dead(&mut self, source: Node, field: usize, gone: Node) {
         let (kind, ci) = source;
         let c = &self.candidates[kind as usize][ci as usize];
-        let (file, line) = (c.file as usize, c.row.line());
-        let Some((key, span)) = Self::ref_key(c, field) else { return };
+        let row = c.row(self.files, kind);
+        let (file, line) = (c.file as usize, row.line());
+        let Some((key, span)) = Self::ref_key(row, field) else { return };
         let key = &key;
         let target = &self.candidates[gone.0 as usize][gone.1 as usize];
+        let target_row = target.row(self.files, gone.0);
         let kind_name = &self.schema.records[gone.0 as usize].name;
         let d = Diagnostic::error(
             "dangling-reference",
@@ -489,12 +563,12 @@ impl<'f> Linker<'_, 'f> {
             format!("the `{kind_name}` record `{}` was rejected, so this reference does not resolve", clip(key)),
         )
         .with_label("refers to a rejected record")
-        .with_secondary_in(&self.files[target.file as usize].path, target.row.key_span(), "rejected record")
+        .with_secondary_in(&self.files[target.file as usize].path, target_row.key_span(), "rejected record")
         .with_help("fix the errors of the record referred to; until then this field is unreadable, and what reads it is unknown");
         let cell = self.files[file].cell(kind, line, Some(field));
         let target_file = self.files[target.file as usize];
         let rec = &self.schema.records[gone.0 as usize];
-        let d = at_cell(d, cell, target_file.cell(gone.0, target.row.line(), Some(rec.key)));
+        let d = at_cell(d, cell, target_file.cell(gone.0, target_row.line(), Some(rec.key)));
         let reason =
             format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
         self.diags.push(file, d);
@@ -543,34 +617,49 @@ impl<'f> Linker<'_, 'f> {
                 Some(map) => map.iter().filter(|&&row| row != NONE).count(),
                 None => cands.len(),
             };
-            // Linking is done with the candidates' keys: the table's own index replaces them.
-            self.by_key[k] = HashMap::default();
-            table.by_key = Keys::with_capacity(alive);
-            let mut columns: Vec<ColumnBuilder> = rec.fields.iter().map(|f| ColumnBuilder::new(&f.ty, alive)).collect();
             table.bad_by_field = vec![0; rec.fields.len()];
             table.first_bad = vec![None; rec.fields.len()];
+            // The candidates' keys are the table's when every candidate is a row.
+            let keys = &mut self.by_key[k];
+            if renumber[k].is_none() {
+                table.by_key = std::mem::take(keys);
+                table.by_key.shrink();
+                if let Some((file, rows)) = whole_file(self.files, k as RecordId, cands, rec) {
+                    let bad_refs = &self.bad_refs;
+                    let why = |ci: u32, field: usize| bad_refs.get(&(k as RecordId, ci, field as u32)).cloned();
+                    fill_from_file(table, rec, file, rows, refs, targets, row_of, why);
+                    continue;
+                }
+            } else {
+                table.by_key = Keys::with_capacity(alive);
+            }
+            let mut columns: Vec<ColumnBuilder> = rec.fields.iter().map(|f| ColumnBuilder::new(&f.ty, alive)).collect();
             table.origins.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
+                let c_row = c.row(self.files, k as RecordId);
                 if renumber[k].is_some()
                     && let Some(reason) = self.dead.remove(&(k as RecordId, ci as u32))
                 {
                     let rejected = Rejected {
                         kind: k as RecordId,
-                        key: Some(c.key.clone()),
-                        line: c.row.line(),
-                        span: c.row.span(),
+                        key: Some(keys.key(ci as u32).into()),
+                        line: c_row.line(),
+                        span: c_row.span(),
                         reason,
                     };
                     table.rejected.push(rejected);
                     continue;
                 }
-                let row = table.by_key.push(&c.key);
+                let row = match renumber[k] {
+                    Some(_) => table.by_key.push(keys.key(ci as u32)),
+                    None => ci as u32,
+                };
                 debug_assert_eq!(row_of(k as RecordId, ci as u32), row);
-                table.origins.push(c.file, c.row.line());
+                table.origins.push(c.file, c_row.line());
                 let mut flawed = false;
                 for (field, column) in columns.iter_mut().enumerate() {
                     let bad = |why: &Arc<str>| (row, field as u32, why.clone());
-                    let (value, bad) = match c.row.rows.cell(c.row.at, field) {
+                    let (value, bad) = match c_row.rows.cell(c_row.at, field) {
                         None => (None, None),
                         Some(Cell::Value(v)) => (Some(v), None),
                         Some(Cell::Bad(why)) => (None, Some(bad(&why))),
@@ -611,6 +700,93 @@ impl<'f> Linker<'_, 'f> {
             files: self.files.iter().map(|f| f.path.clone()).collect(),
             tables: self.tables,
             diagnostics: self.diags.finish(),
+        }
+    }
+}
+
+/// The file and the records of a kind's candidates when they are all the records of that kind
+/// in one file, in order, with no cell the columns do not hold but values that could not be
+/// read: the table's rows are then that file's rows.
+fn whole_file<'f>(
+    files: &[&'f FileFacts],
+    kind: RecordId,
+    cands: &[Candidate],
+    rec: &RecordDecl,
+) -> Option<(u32, &'f KindRows)> {
+    let first = cands.first()?;
+    let rows = first.row(files, kind).rows;
+    let whole = rows.len() == cands.len()
+        && (0..rec.fields.len()).all(|f| rows.column(f).is_some_and(|c| c.len() == rows.len()))
+        && cands.iter().enumerate().all(|(ci, c)| c.file == first.file && c.at as usize == ci)
+        && rows.other_cells().all(|(_, cell)| matches!(cell, Cell::Bad(_)));
+    whole.then_some((first.file, rows))
+}
+
+/// Fills `table`, whose keys are set, from `rows`, all the records of its kind in `file` (see
+/// [`whole_file`]), as [`Linker::finish`] does a row at a time: the file's columns are shared
+/// as they are, and reference fields are built from `targets` (the candidate each reference
+/// reaches, `row_of` its row); `why` is the reason a reference that does not resolve was given.
+#[allow(clippy::too_many_arguments)]
+fn fill_from_file(
+    table: &mut Table,
+    rec: &RecordDecl,
+    file: u32,
+    rows: &KindRows,
+    refs: &[(usize, RecordId)],
+    targets: &[u32],
+    row_of: impl Fn(RecordId, u32) -> u32,
+    why: impl Fn(u32, usize) -> Option<Arc<str>>,
+) {
+    let n = rows.len();
+    // The unreadable cells, by `(row, field)`: values that could not be read, then references
+    // that do not resolve.
+    let mut bad: Vec<(u32, u32, Arc<str>)> = rows
+        .other_cells()
+        .filter_map(|(&(row, field), cell)| match cell {
+            Cell::Bad(why) => Some((row, field, why.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut columns: Vec<Column> = Vec::with_capacity(rec.fields.len());
+    for (field, decl) in rec.fields.iter().enumerate() {
+        let held = rows.column(field).expect("`whole_file` checked every column");
+        let Some(j) = refs.iter().position(|&(f, _)| f == field) else {
+            columns.push(held.clone());
+            continue;
+        };
+        let t = refs[j].1;
+        let mut column = ColumnBuilder::new(&decl.ty, n);
+        for row in 0..n as u32 {
+            if !held.is_present(row as usize) {
+                column.push(None);
+                continue;
+            }
+            let target = targets[row as usize * refs.len() + j];
+            let to = if target == NONE { NONE } else { row_of(t, target) };
+            if to != NONE {
+                column.push(Some(Value::Ref(t, to)));
+            } else {
+                column.push(None);
+                // INVARIANT: `resolve` gave every reference that does not reach a live row its
+                // reason.
+                let why = why(row, field).unwrap_or_else(|| "the reference does not resolve".into());
+                bad.push((row, field as u32, why));
+            }
+        }
+        columns.push(column.finish());
+    }
+    table.columns = columns;
+    table.origins.file = vec![file; n];
+    table.origins.line = rows.lines().to_vec();
+    bad.sort_unstable_by_key(|&(row, field, _)| (row, field));
+    let mut last_row = None;
+    for (row, field, why) in bad {
+        table.bad.insert((row, field), why);
+        table.bad_by_field[field as usize] += 1;
+        table.first_bad[field as usize].get_or_insert(row);
+        if last_row != Some(row) {
+            table.flawed += 1;
+            last_row = Some(row);
         }
     }
 }

@@ -5,9 +5,8 @@
 //!
 //! 1. [`parse_file`] reads one file into [`FileFacts`]: rows of typed values, with references
 //!    to other records still held as key text, plus the rows it rejected and every diagnostic.
-//!    Each record is handed over as a [`RawRow`] and stored at once by column per kind
-//!    ([`Rows`], the same typed [`Column`]s as a table's), so a file's rows take little more
-//!    memory than their values.
+//!    Each record's cells are stored at once by column per kind ([`Rows`], the same typed
+//!    [`Column`]s as a table's), so a file's rows take little more memory than their values.
 //! 2. [`link`] joins the files of one evaluation into [`Facts`]: one [`Table`] per record
 //!    kind, keys checked for duplicates across files, references resolved to rows.
 //!
@@ -751,8 +750,6 @@ struct Loader<'s> {
     /// The spreadsheet cell being read (`工業爐窯!D7`): diagnostics then name it in their
     /// message and label, and have empty spans, since a workbook has no text to point into.
     cell: Option<String>,
-    /// The key texts of the references read so far, each held once.
-    ref_keys: rustc_hash::FxHashSet<Arc<str>>,
     /// What the value being read may really be, added to the help line of a diagnostic about it
     /// (a number in a date field read from a workbook may be an Excel serial date).
     hint: Option<String>,
@@ -798,7 +795,6 @@ impl<'s> Loader<'s> {
             row: Pending::default(),
             encoding: None,
             cell: None,
-            ref_keys: Default::default(),
             hint: None,
             sheets: Vec::new(),
         }
@@ -898,7 +894,11 @@ impl<'s> Loader<'s> {
 
     fn begin(&mut self, kind: RecordId, line: u32) {
         let n = self.record(kind).fields.len();
-        self.row = Pending { kind, line, values: vec![None; n], ..Pending::default() };
+        // The cells of the previous row were taken by `end`: their vector is used again.
+        let mut values = std::mem::take(&mut self.row.values);
+        values.clear();
+        values.resize(n, None);
+        self.row = Pending { kind, line, values, ..Pending::default() };
     }
 
     /// Reads a value into the current row's field, rejecting the row when it is bad.
@@ -912,18 +912,15 @@ impl<'s> Loader<'s> {
                 _ => Some("an empty value"),
             };
         }
+        // A reference by a key that is text needs no conversion. (A million readings refer to
+        // a few thousand records: the column the row goes to holds each key text once.)
+        if let Ty::Ref(target) = decl.ty
+            && let Some(key) = convert::plain_reference(&self.schema, target, raw)
+        {
+            self.row.values[field] = key.map(|key| Cell::UnresolvedRef { key: key.into(), span: raw.span });
+            return;
+        }
         match convert::convert(&self.schema, decl, raw) {
-            Ok(Some(Cell::UnresolvedRef { key, span })) => {
-                // A million readings refer to a few thousand records: they share one key each.
-                let key = match self.ref_keys.get(&key) {
-                    Some(k) => k.clone(),
-                    None => {
-                        self.ref_keys.insert(key.clone());
-                        key
-                    }
-                };
-                self.row.values[field] = Some(Cell::UnresolvedRef { key, span });
-            }
             Ok(cell) => self.row.values[field] = cell,
             Err(bad) => {
                 let reason = format!("`{}`: {}", decl.name, bad.message);
@@ -983,15 +980,16 @@ impl<'s> Loader<'s> {
             .with_help(format!("`{}` records are known by their `{key_name}`; give every record one", rec.name));
             self.reject_row(d, &format!("no `{key_name}`, the key"));
         }
-        let row = std::mem::take(&mut self.row);
+        let mut row = std::mem::take(&mut self.row);
         if row.reasons.is_empty() {
             let key_span = row.key_span.unwrap_or(span);
-            let row = RawRow { kind: row.kind, line: row.line, span, key_span, values: row.values };
-            self.rows.push(&self.schema, row);
+            self.rows.push_cells(&self.schema, row.kind, (row.line, span, key_span), &mut row.values);
         } else {
             let key = row.values[rec.key].as_ref().map(|c| key_text(&self.schema, &rec.fields[rec.key], c));
             self.push_rejected(Rejected { kind: row.kind, key, line: row.line, span, reason: row.reasons });
         }
+        // Kept for the next row's cells.
+        self.row.values = row.values;
     }
 
     /// Rejects a record that could not be read as a row at all (not an object, wrong number

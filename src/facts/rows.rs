@@ -1,10 +1,11 @@
 //! The accepted records of one file, held by column per record kind as they are read, so a
 //! file of a million records takes a few typed vectors rather than a million rows.
 //!
-//! [`RawRow`] remains the shape of one record: a reader hands each record over as one, and
+//! A reader hands each record over as its cells ([`RowsBuilder::push_cells`], which takes them
+//! out of a vector the reader uses again), or as a [`RawRow`], the shape of one record;
 //! [`Rows::get`] and [`Rows::iter`] give them back as they were.
 
-use super::{Cell, Column, ColumnBuilder, RawRow, Schema};
+use super::{Cell, Column, ColumnBuilder, RawRow, Schema, key_text};
 use crate::diagnostic::Span;
 use crate::model::{FieldDecl, RecordId, Ty};
 use crate::value::Value;
@@ -14,8 +15,11 @@ use std::sync::Arc;
 /// The accepted records of one file. See the module documentation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rows {
-    /// In file order: each record's kind and its place among the records of its kind.
-    order: Vec<(RecordId, u32)>,
+    /// In file order, runs of records of one kind, as `(kind, count)`. A file lists the records
+    /// of a kind together, so a million records are a few runs.
+    runs: Vec<(RecordId, u32)>,
+    /// The number of records.
+    len: usize,
     /// By kind; a kind the file has no records of has none here.
     kinds: Vec<KindRows>,
 }
@@ -81,6 +85,46 @@ impl KindRows {
         }
     }
 
+    /// The key text of record `i`, whose key is `field` ([`key_text`] of its cell): borrowed
+    /// when the column holds texts, else written into `buf`.
+    pub fn key_text<'a>(
+        &'a self,
+        schema: &Schema<'_>,
+        decl: &FieldDecl,
+        i: u32,
+        field: usize,
+        buf: &'a mut String,
+    ) -> Option<&'a str> {
+        let column = self.columns.get(field)?;
+        // A text key, or a key that refers to another record by its key text.
+        if let Some(t) = column.text(i as usize) {
+            return Some(t);
+        }
+        buf.clear();
+        if column.write_number(i as usize, buf) {
+            return Some(buf);
+        }
+        let cell = self.cell(i, field)?;
+        buf.push_str(&key_text(schema, decl, &cell));
+        Some(buf)
+    }
+
+    /// The column of `field`: a reference field's holds the key texts it refers by.
+    pub fn column(&self, field: usize) -> Option<&Column> {
+        self.columns.get(field)
+    }
+
+    /// 1-based line where each record starts.
+    pub fn lines(&self) -> &[u32] {
+        &self.line
+    }
+
+    /// The cells the columns do not hold (see [`KindRows::cell`]), by `(record, field)`, in
+    /// no particular order.
+    pub fn other_cells(&self) -> impl Iterator<Item = (&(u32, u32), &Cell)> + '_ {
+        self.other.iter()
+    }
+
     /// Record `i` as a row of `kind`.
     fn row(&self, kind: RecordId, i: u32) -> RawRow {
         RawRow {
@@ -105,16 +149,22 @@ impl Rows {
 
     /// The number of records.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len == 0
     }
 
     /// Every record in file order: its kind and its place among the records of its kind.
-    pub fn order(&self) -> &[(RecordId, u32)] {
-        &self.order
+    pub fn order(&self) -> impl Iterator<Item = (RecordId, u32)> + '_ {
+        // Per kind: the place of the first record of the next run.
+        let mut next = vec![0u32; self.kinds.len()];
+        self.runs.iter().flat_map(move |&(kind, count)| {
+            let first = next[kind as usize];
+            next[kind as usize] += count;
+            (first..first + count).map(move |i| (kind, i))
+        })
     }
 
     /// The records of `kind`, if the file has any.
@@ -132,13 +182,13 @@ impl Rows {
     /// # Panics
     /// If `n` is out of range.
     pub fn get(&self, n: usize) -> RawRow {
-        let (kind, i) = self.order[n];
+        let (kind, i) = self.order().nth(n).expect("a record in range");
         self.kinds[kind as usize].row(kind, i)
     }
 
     /// Every record in file order.
     pub fn iter(&self) -> impl Iterator<Item = RawRow> + '_ {
-        self.order.iter().map(|&(kind, i)| self.kinds[kind as usize].row(kind, i))
+        self.order().map(|(kind, i)| self.kinds[kind as usize].row(kind, i))
     }
 
     /// Where the key of the first record of `kind` starting at `line` is written.
@@ -151,7 +201,8 @@ impl Rows {
 /// Builds [`Rows`] a record at a time.
 #[derive(Debug, Default)]
 pub struct RowsBuilder {
-    order: Vec<(RecordId, u32)>,
+    runs: Vec<(RecordId, u32)>,
+    len: usize,
     kinds: Vec<Option<KindBuilder>>,
 }
 
@@ -185,14 +236,14 @@ impl KindBuilder {
         }
     }
 
-    fn push(&mut self, row: RawRow) -> u32 {
+    /// Adds a record at `(line, span, key_span)`, taking its cells out of `values`.
+    fn push(&mut self, (line, span, key_span): (u32, Span, Span), values: &mut [Option<Cell>]) -> u32 {
         let i = self.line.len() as u32;
-        self.line.push(row.line);
-        self.span.push(row.span);
-        self.key_span.push(row.key_span);
-        let mut values = row.values.into_iter();
+        self.line.push(line);
+        self.span.push(span);
+        self.key_span.push(key_span);
         for (f, column) in self.columns.iter_mut().enumerate() {
-            let cell = values.next().flatten();
+            let cell = values.get_mut(f).and_then(Option::take);
             let is_ref = self.is_ref[f];
             let (value, span) = match cell {
                 None => (None, Span::default()),
@@ -230,29 +281,48 @@ impl KindBuilder {
 
 impl RowsBuilder {
     /// Adds a record read, whose kind is one of `schema`'s.
-    pub fn push(&mut self, schema: &Schema<'_>, row: RawRow) {
-        let kind = row.kind;
+    pub fn push(&mut self, schema: &Schema<'_>, mut row: RawRow) {
+        self.push_cells(schema, row.kind, (row.line, row.span, row.key_span), &mut row.values);
+    }
+
+    /// Adds a record read of `kind`, one of `schema`'s, at `(line, span, key_span)` (as in a
+    /// [`RawRow`]), taking its cells out of `values`, so that a reader can use the vector again
+    /// for the next record.
+    pub fn push_cells(
+        &mut self,
+        schema: &Schema<'_>,
+        kind: RecordId,
+        at: (u32, Span, Span),
+        values: &mut [Option<Cell>],
+    ) {
         let k = kind as usize;
         if self.kinds.len() <= k {
             self.kinds.resize_with(k + 1, || None);
         }
         let fields = schema.records.get(k).map_or(&[][..], |r| &r.fields[..]);
-        let i = self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).push(row);
-        self.order.push((kind, i));
+        self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).push(at, values);
+        // The records of a kind are numbered in file order, so a record of the last run's
+        // kind comes right after it.
+        match self.runs.last_mut() {
+            Some((k, count)) if *k == kind => *count += 1,
+            _ => self.runs.push((kind, 1)),
+        }
+        self.len += 1;
     }
 
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len == 0
     }
 
     pub fn finish(mut self) -> Rows {
-        self.order.shrink_to_fit();
+        self.runs.shrink_to_fit();
         Rows {
-            order: self.order,
+            runs: self.runs,
+            len: self.len,
             kinds: self.kinds.into_iter().map(|k| k.map(KindBuilder::finish).unwrap_or_default()).collect(),
         }
     }
