@@ -576,3 +576,13 @@ fn the_binary_prints_what_the_library_evaluates() {
         }
     }
 }
+
+/// The formats `writ eval --help` names are the formats writ reads.
+#[test]
+fn the_help_names_every_fact_format() {
+    let (code, out, _) = writ(&["eval", "--help"]);
+    assert_eq!(code, 0);
+    for (_, exts) in writ::facts::FORMATS {
+        assert!(out.contains(&format!("`.{}`", exts[0])), "`writ eval --help` does not name `.{}`: {out}", exts[0]);
+    }
+}

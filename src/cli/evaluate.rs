@@ -147,10 +147,7 @@ pub fn evaluate_through<'a>(
                         "empty-facts",
                         &file,
                         Span::default(),
-                        format!(
-                            "no fact files (`.json`, `.ndjson`, `.jsonl`, `.csv`, `.yaml`, `.yml`, `.toml`, `.xlsx`) in `{}`",
-                            p.display()
-                        ),
+                        format!("no fact files ({}) in `{}`", facts::format_names(true), p.display()),
                     )
                     .with_help("point `--facts` at fact files or a folder of them"),
                 );

@@ -668,3 +668,22 @@ fn xlsx_duplicate_keys_and_dangling_references_name_their_cells() {
     // Both copies of K2 are rejected; K1 stays, its `企業` unreadable.
     assert_eq!((facts.tables[KILN as usize].len(), facts.tables[KILN as usize].flawed), (1, 1));
 }
+
+/// One list of formats: the extensions folders are searched for, the format each is read as,
+/// and the names messages give them.
+#[test]
+fn the_formats_are_one_list() {
+    let all: Vec<&str> = FORMATS.iter().flat_map(|(_, exts)| exts.iter().copied()).collect();
+    assert_eq!(all, EXTENSIONS);
+    for &(format, exts) in FORMATS {
+        assert_eq!(format.extensions(), exts);
+        for ext in exts {
+            assert_eq!(FactFormat::of(&format!("facts.{ext}")), Some(format));
+            assert_eq!(FactFormat::of(&format!("FACTS.{}", ext.to_uppercase())), Some(format));
+        }
+    }
+    assert_eq!(FactFormat::of("facts.txt"), None);
+    assert_eq!(FactFormat::of("facts"), None);
+    assert_eq!(format_names(false), "`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml` or `.xlsx`");
+    assert_eq!(format_names(true), "`.json`, `.ndjson`, `.jsonl`, `.csv`, `.yaml`, `.yml`, `.toml`, `.xlsx`");
+}

@@ -403,18 +403,63 @@ impl Content {
     }
 }
 
+/// A fact file format writ reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactFormat {
+    Json,
+    /// One JSON record per line, streamed from disk.
+    Ndjson,
+    Csv,
+    Yaml,
+    Toml,
+    Xlsx,
+}
+
+/// The formats and their extensions (lowercase; the first is the one messages name): the one
+/// list that reading, listing folders, messages and the documentation follow.
+pub const FORMATS: &[(FactFormat, &[&str])] = &[
+    (FactFormat::Json, &["json"]),
+    (FactFormat::Ndjson, &["ndjson", "jsonl"]),
+    (FactFormat::Csv, &["csv"]),
+    (FactFormat::Yaml, &["yaml", "yml"]),
+    (FactFormat::Toml, &["toml"]),
+    (FactFormat::Xlsx, &["xlsx"]),
+];
+
+/// Every extension of [`FORMATS`], in order (a test holds the two together).
+pub const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl", "csv", "yaml", "yml", "toml", "xlsx"];
+
+impl FactFormat {
+    /// The format of a fact file, by its extension in any case.
+    pub fn of(path: &str) -> Option<FactFormat> {
+        let ext = Path::new(path).extension().and_then(|e| e.to_str())?.to_ascii_lowercase();
+        FORMATS.iter().find(|(_, exts)| exts.contains(&ext.as_str())).map(|&(f, _)| f)
+    }
+
+    /// Its extensions, the usual one first.
+    pub fn extensions(self) -> &'static [&'static str] {
+        FORMATS.iter().find(|(f, _)| *f == self).map_or(&[], |(_, exts)| exts)
+    }
+}
+
+/// The formats as a message names them: the usual extension of each (`` `.json`, `.ndjson`,
+/// … or `.xlsx` ``), or with `all`, every extension (`` `.json`, `.ndjson`, `.jsonl`, … ``).
+pub fn format_names(all: bool) -> String {
+    let exts: Vec<String> = FORMATS
+        .iter()
+        .flat_map(|(_, exts)| if all { &exts[..] } else { &exts[..1] })
+        .map(|e| format!("`.{e}`"))
+        .collect();
+    match exts.split_last() {
+        Some((last, rest)) if !all && !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => exts.join(", "),
+    }
+}
+
 /// Whether a fact file at `path` is streamed ([`Content::Stream`]) rather than read whole.
 pub fn is_streamed(path: &str) -> bool {
-    matches!(extension(path).as_deref(), Some("ndjson" | "jsonl"))
+    FactFormat::of(path) == Some(FactFormat::Ndjson)
 }
-
-/// The lowercase extension of a path.
-fn extension(path: &str) -> Option<String> {
-    Path::new(path).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase)
-}
-
-/// The extensions of the fact file formats writ reads.
-pub const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl", "csv", "yaml", "yml", "toml", "xlsx"];
 
 /// Turns a fact file's bytes into [`Content`]: XLSX and NDJSON stay bytes (NDJSON is checked line by line); other files must be UTF-8 (a
 /// BOM is dropped), except CSV, whose encoding is detected when it is not UTF-8 (Excel on
@@ -430,9 +475,9 @@ pub fn decode_as(
     bytes: Vec<u8>,
     declared: Option<&'static encoding_rs::Encoding>,
 ) -> Result<Content, Diagnostic> {
-    let ext = extension(path);
+    let format = FactFormat::of(path);
     // NDJSON is checked line by line as it is read, so one bad line rejects only itself.
-    if matches!(ext.as_deref(), Some("xlsx" | "ndjson" | "jsonl")) {
+    if matches!(format, Some(FactFormat::Xlsx | FactFormat::Ndjson)) {
         return Ok(Content::Bytes(bytes.into()));
     }
     let err = match String::from_utf8(bytes) {
@@ -441,7 +486,7 @@ pub fn decode_as(
     };
     let at = err.utf8_error().valid_up_to();
     let bytes = err.into_bytes();
-    if ext.as_deref() == Some("csv") {
+    if format == Some(FactFormat::Csv) {
         // A UTF-16 BOM says the encoding outright; otherwise guess, hinting at `.cn` since
         // writ's plans are Chinese (Traditional characters in GBK could otherwise pass for Big5).
         let (encoding, bom) = match (encoding_rs::Encoding::for_bom(&bytes), declared) {
@@ -569,12 +614,12 @@ enum Input<'a> {
 }
 
 fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFacts {
-    let ext = extension(path);
+    let format = FactFormat::of(path);
     let mut loader = Loader::new(*schema, path);
-    match (ext.as_deref(), input) {
-        (Some("xlsx"), Input::Bytes(b)) => xlsx::read(&mut loader, b),
-        (Some("xlsx"), Input::Text(t, _)) => xlsx::read(&mut loader, t.as_bytes()),
-        (Some("ndjson" | "jsonl"), Input::Bytes(mut b)) => json::read_lines(&mut loader, &mut b),
+    match (format, input) {
+        (Some(FactFormat::Xlsx), Input::Bytes(b)) => xlsx::read(&mut loader, b),
+        (Some(FactFormat::Xlsx), Input::Text(t, _)) => xlsx::read(&mut loader, t.as_bytes()),
+        (Some(FactFormat::Ndjson), Input::Bytes(mut b)) => json::read_lines(&mut loader, &mut b),
         (_, Input::Bytes(b)) => match std::str::from_utf8(b) {
             Ok(t) => return parse_input(schema, path, Input::Text(t, None)),
             // A CSV file may be in another encoding, which `decode` detects.
@@ -583,7 +628,7 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                 Err(d) => return FileFacts::unread(schema, path, d),
             },
         },
-        (Some("json"), Input::Text(text, _)) => {
+        (Some(FactFormat::Json), Input::Text(text, _)) => {
             if let Err(stop) = json::read(&mut loader, text) {
                 // The records read before the error stay; the kind being read then, and every
                 // kind the rest of the file may hold, are incomplete.
@@ -601,8 +646,8 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                 loader.lose_in(line, &reason, None, rest_of(text, at).filter(|_| whole));
             }
         }
-        (Some("ndjson" | "jsonl"), Input::Text(text, _)) => json::read_lines(&mut loader, &mut text.as_bytes()),
-        (Some("ndjson" | "jsonl"), Input::Stream(input)) => json::read_lines(&mut loader, input),
+        (Some(FactFormat::Ndjson), Input::Text(text, _)) => json::read_lines(&mut loader, &mut text.as_bytes()),
+        (Some(FactFormat::Ndjson), Input::Stream(input)) => json::read_lines(&mut loader, input),
         (_, Input::Stream(input)) => {
             // Only NDJSON is streamed; any other format is read whole here.
             let mut bytes = Vec::new();
@@ -614,7 +659,7 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
                 Err(d) => FileFacts::unread(schema, path, d),
             };
         }
-        (Some("yaml" | "yml" | "toml"), Input::Text(text, _)) if cut_short(text) => {
+        (Some(FactFormat::Yaml | FactFormat::Toml), Input::Text(text, _)) if cut_short(text) => {
             // A YAML or TOML file has no closing mark: one cut short inside its last record
             // would read that record with a value cut (`40` as `4`). Which record that is, the
             // reader cannot tell, so nothing of the file is read.
@@ -632,30 +677,30 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>) -> FileFa
             loader.report(d);
             loader.lose_in(line, &reason, None, None);
         }
-        (Some("yaml" | "yml"), Input::Text(text, _)) => {
+        (Some(FactFormat::Yaml), Input::Text(text, _)) => {
             if let Err(d) = tree::read_yaml(&mut loader, text) {
                 tree_unread(&mut loader, text, d);
             }
         }
-        (Some("toml"), Input::Text(text, _)) => {
+        (Some(FactFormat::Toml), Input::Text(text, _)) => {
             if let Err(d) = tree::read_toml(&mut loader, text) {
                 tree_unread(&mut loader, text, d);
             }
         }
-        (Some("csv"), Input::Text(text, encoding)) => {
+        (Some(FactFormat::Csv), Input::Text(text, encoding)) => {
             loader.encoding = encoding;
             csv::read(&mut loader, text);
         }
         _ => {
-            let found = match &ext {
-                Some(e) => format!("`.{e}`"),
+            let found = match Path::new(&**path).extension().and_then(|e| e.to_str()) {
+                Some(e) => format!("`.{}`", e.to_ascii_lowercase()),
                 None => "no extension".to_string(),
             };
             let d = Diagnostic::error(
                 "unknown-format",
                 path,
                 Span::default(),
-                format!("expected a `.json`, `.ndjson`, `.csv`, `.yaml`, `.toml` or `.xlsx` fact file, found {found}"),
+                format!("expected a {} fact file, found {found}", format_names(false)),
             )
             .with_label("this file was not read")
             .with_help(
@@ -1080,9 +1125,9 @@ impl<'s> Loader<'s> {
     fn own_kind(&self) -> Option<Option<RecordId>> {
         let stem = Path::new(&*self.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim();
         let kind = self.kinds.get(stem).copied();
-        match extension(&self.path).as_deref() {
-            Some("csv") => Some(kind),
-            Some("ndjson" | "jsonl") => kind.map(Some),
+        match FactFormat::of(&self.path) {
+            Some(FactFormat::Csv) => Some(kind),
+            Some(FactFormat::Ndjson) => kind.map(Some),
             _ => None,
         }
     }
