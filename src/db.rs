@@ -88,23 +88,53 @@ pub fn parse_file(db: &dyn salsa::Database, file: SourceFile) -> Parsed {
 /// Parses the files of a package on `threads` threads, each through its own handle on the
 /// database, so that checking the package after it finds every file parsed.
 pub fn parse_in_parallel(db: &Database, package: Package, threads: usize) {
-    let files = package.files(db);
-    let threads = threads.min(files.len());
+    let files = package.files(db).iter().map(|f| (f.text(db).len() as u64, *f)).collect();
+    in_parallel(db, files, threads, |db, f| {
+        parse_file(db, f);
+    });
+}
+
+/// Reads fact files on `threads` threads, each through its own handle on the database, so that
+/// linking them after it finds every file read. What each file gives does not depend on the
+/// order, so the output is the same on any number of threads.
+pub fn read_in_parallel(db: &Database, files: &[FactFile], threads: usize) {
+    let size = |c: &Content| match c {
+        Content::Text { text, .. } => text.len() as u64,
+        Content::Bytes(b) => b.len() as u64,
+        Content::Stream { len, .. } => *len,
+        Content::Unreadable(_) => 0,
+    };
+    let files = files.iter().map(|f| (size(f.content(db)), *f)).collect();
+    in_parallel(db, files, threads, |db, f| {
+        fact_file(db, f);
+    });
+}
+
+/// Runs `work` on each item on up to `threads` threads, each with its own handle on the
+/// database. Items are handed out one at a time, largest first (by the size given with each),
+/// so one large item does not leave a thread idle at the end. With fewer than two threads or
+/// items, nothing runs: the caller's queries then compute what is asked, when it is asked.
+fn in_parallel<T: Copy + Send + Sync>(
+    db: &Database,
+    mut items: Vec<(u64, T)>,
+    threads: usize,
+    work: impl Fn(&Database, T) + Sync,
+) {
+    let threads = threads.min(items.len());
     if threads < 2 {
         return;
     }
-    let mut order: Vec<(usize, SourceFile)> = files.iter().map(|f| (f.text(db).len(), *f)).collect();
-    order.sort_by_key(|o| std::cmp::Reverse(o.0));
+    items.sort_by_key(|o| std::cmp::Reverse(o.0));
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let db = db.clone();
-            let (order, next) = (&order, &next);
+            let (items, next, work) = (&items, &next, &work);
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((_, f)) = order.get(i) else { break };
-                    parse_file(&db, *f);
+                    let Some(&(_, item)) = items.get(i) else { break };
+                    work(&db, item);
                 }
             });
         }

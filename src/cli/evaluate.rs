@@ -181,7 +181,7 @@ pub fn evaluate_through<'a>(
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
     let threads = facts.threads.unwrap_or_else(threads);
     clock.lap("open the fact files");
-    read_in_parallel(&loaded.db, &files, threads);
+    db::read_in_parallel(&loaded.db, &files, threads);
     for f in &files {
         db::fact_file(&loaded.db, *f);
     }
@@ -253,39 +253,6 @@ pub fn threads() -> usize {
         Some(n) if n > 0 => n,
         _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
     }
-}
-
-/// Reads the fact files on `threads` threads, each through its own handle on the database,
-/// so that the sequential pass after it finds every file read. Files are handed out one at a
-/// time, largest first, so one large file does not leave a thread idle at the end; what each
-/// file gives does not depend on the order, so the output is the same on any number of threads.
-pub(super) fn read_in_parallel(db: &Database, files: &[FactFile], threads: usize) {
-    let threads = threads.min(files.len());
-    if threads < 2 {
-        return;
-    }
-    let size = |c: &facts::Content| match c {
-        facts::Content::Text { text, .. } => text.len() as u64,
-        facts::Content::Bytes(b) => b.len() as u64,
-        facts::Content::Stream { len, .. } => *len,
-        facts::Content::Unreadable(_) => 0,
-    };
-    let mut order: Vec<(u64, FactFile)> = files.iter().map(|f| (size(f.content(db)), *f)).collect();
-    order.sort_by_key(|o| std::cmp::Reverse(o.0));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let db = db.clone();
-            let (order, next) = (&order, &next);
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((_, f)) = order.get(i) else { break };
-                    db::fact_file(&db, *f);
-                }
-            });
-        }
-    });
 }
 
 /// The outcome of a command that could not evaluate its input. With `--format json`, a program
