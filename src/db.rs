@@ -197,14 +197,77 @@ pub fn fact_schema(db: &dyn salsa::Database, package: Package) -> FactSchema {
     FactSchema::of(&package_model(db, package).model)
 }
 
+/// What the queries ask of the database beyond salsa's own.
+#[salsa::db]
+pub trait Db: salsa::Database {
+    /// Whether reading a large file streamed from disk shows its progress on stderr. It
+    /// changes nothing a query returns.
+    fn shows_progress(&self) -> bool;
+}
+
+/// One fact file read. A file streamed from disk ([`Content::Stream`], NDJSON) is opened here,
+/// where the query that reads it runs, and read a line at a time.
 #[salsa::tracked(returns(ref))]
-pub fn fact_file(db: &dyn salsa::Database, file: FactFile) -> FileFacts {
+pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
     let schema = fact_schema(db, *file.package(db)).schema();
-    facts::parse_content(&schema, file.path(db), file.content(db))
+    let path = file.path(db);
+    match file.content(db) {
+        Content::Stream { path: on_disk, len, .. } => match std::fs::File::open(on_disk) {
+            Ok(f) => {
+                let f = Progress::new(f, path, *len, db.shows_progress());
+                facts::parse_stream(&schema, path, &mut std::io::BufReader::with_capacity(1 << 20, f))
+            }
+            Err(e) => FileFacts::unread(&schema, path, facts::unreadable(path, &e)),
+        },
+        content => facts::parse_content(&schema, path, content),
+    }
+}
+
+/// A reader that shows, on one terminal line, how much of a large file has been read.
+struct Progress<R> {
+    inner: R,
+    path: Arc<str>,
+    len: u64,
+    read: u64,
+    /// The count of bytes at which to show progress next; `u64::MAX` when not shown.
+    next: u64,
+}
+
+impl<R> Progress<R> {
+    /// Files smaller than this load in about a second: no progress is shown for them.
+    const MIN: u64 = 64 << 20;
+
+    fn new(inner: R, path: &Arc<str>, len: u64, show: bool) -> Self {
+        let show = show && len >= Self::MIN;
+        Progress { inner, path: path.clone(), len, read: 0, next: if show { 0 } else { u64::MAX } }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.next != u64::MAX && (self.read >= self.next || n == 0) {
+            if n == 0 {
+                eprint!("\r\x1b[K");
+                self.next = u64::MAX;
+            } else {
+                let pct = self.read * 100 / self.len.max(1);
+                eprint!(
+                    "\rreading {}: {} of {} MiB ({pct}%)\x1b[K",
+                    crate::text::shown(&self.path),
+                    self.read >> 20,
+                    self.len >> 20
+                );
+                self.next = self.read + (self.len / 100).max(1);
+            }
+        }
+        Ok(n)
+    }
 }
 
 #[salsa::tracked(returns(ref))]
-pub fn fact_set(db: &dyn salsa::Database, set: FactSet) -> Facts {
+pub fn fact_set(db: &dyn Db, set: FactSet) -> Facts {
     let schema = fact_schema(db, *set.package(db)).schema();
     let files: Vec<&FileFacts> = set.files(db).iter().map(|f| fact_file(db, *f)).collect();
     facts::link(&schema, &files)
@@ -216,6 +279,8 @@ pub fn fact_set(db: &dyn salsa::Database, set: FactSet) -> Facts {
 pub struct Database {
     storage: salsa::Storage<Self>,
     log: Arc<Mutex<Option<Vec<String>>>>,
+    /// See [`Db::shows_progress`]; off unless the command line turns it on.
+    progress: bool,
 }
 
 impl Default for Database {
@@ -229,11 +294,16 @@ impl Default for Database {
                 log.push(format!("{database_key:?}"));
             }
         })));
-        Database { storage, log }
+        Database { storage, log, progress: false }
     }
 }
 
 impl Database {
+    /// Shows the progress of reading large streamed fact files on stderr (a terminal's).
+    pub fn show_progress(&mut self, on: bool) {
+        self.progress = on;
+    }
+
     /// Starts recording which queries execute.
     pub fn enable_log(&self) {
         *self.log.lock().unwrap_or_else(|e| e.into_inner()) = Some(vec![]);
@@ -246,3 +316,10 @@ impl Database {
 
 #[salsa::db]
 impl salsa::Database for Database {}
+
+#[salsa::db]
+impl Db for Database {
+    fn shows_progress(&self) -> bool {
+        self.progress
+    }
+}

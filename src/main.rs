@@ -121,9 +121,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let style = Style { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(), width: 100 };
-    // Long reads show their progress on a terminal, never in a pipe or a log.
-    writ::facts::SHOW_PROGRESS.store(std::io::stderr().is_terminal(), std::sync::atomic::Ordering::Relaxed);
+    let style = Style {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        width: 100,
+        // Long reads show their progress on a terminal, never in a pipe or a log.
+        progress: std::io::stderr().is_terminal(),
+    };
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
         Command::Eval { dir, facts, as_of, format, strict } => {

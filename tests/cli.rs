@@ -553,7 +553,7 @@ fn fact_keys_that_look_like_other_keys_are_pointed_out() {
 #[test]
 fn the_binary_prints_what_the_library_evaluates() {
     use writ::cli::{self, Format, Style};
-    let style = Style { color: false, width: 100 };
+    let style = Style { color: false, width: 100, progress: false };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (facts, code) in [("examples/yangquan-2019", 1), ("examples/no-such-folder", 2)] {
         for (format, name) in [(Format::Human, "human"), (Format::Json, "json")] {

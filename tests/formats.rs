@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use writ::cli::{self, Style};
 use writ::eval::Report;
 
-const STYLE: Style = Style { color: false, width: 80 };
+const STYLE: Style = Style { color: false, width: 80, progress: false };
 const POLICY: &str = "policies/yangquan-2019";
 const JSON: &str = "examples/yangquan-2019";
 const CSV: &str = "examples/yangquan-2019-formats/csv";

@@ -771,7 +771,7 @@ fn invalid_utf8_through_the_cli() {
     bytes.extend_from_slice(b"1\", \"\xe9\xa1\x86\": 20}]}");
     std::fs::write(&path, &bytes).unwrap();
     let as_of = writ::cli::parse_date("2019-10-15").unwrap();
-    let style = writ::cli::Style { color: false, width: 80 };
+    let style = writ::cli::Style { color: false, width: 80, progress: false };
     let out = timed("facts: invalid UTF-8 through `writ eval`", || {
         writ::cli::eval(
             Path::new("policies/yangquan-2019"),
@@ -809,7 +809,7 @@ fn eval_paths(label: &str, paths: Vec<PathBuf>, format: writ::cli::Format) -> wr
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let as_of = writ::cli::parse_date("2019-10-15").unwrap();
-        let style = writ::cli::Style { color: false, width: 100 };
+        let style = writ::cli::Style { color: false, width: 100, progress: false };
         let out =
             timed(&label, || writ::cli::eval(Path::new("policies/yangquan-2019"), &paths, as_of, format, style, false));
         let _ = tx.send(out);

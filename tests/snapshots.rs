@@ -9,7 +9,7 @@ use std::path::Path;
 use writ::cli::{self, Format, Style};
 use writ::db;
 
-const STYLE: Style = Style { color: false, width: 80 };
+const STYLE: Style = Style { color: false, width: 80, progress: false };
 
 /// Paths in output are shown relative to the crate, so snapshots do not depend on the checkout.
 fn relative(text: &str) -> String {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use writ::cli::{self, FactFiles, Format, Style};
 
-const STYLE: Style = Style { color: false, width: 80 };
+const STYLE: Style = Style { color: false, width: 80, progress: false };
 
 fn run(facts: &str, threads: usize, format: Format) -> cli::Outcome {
     let paths = [Path::new(env!("CARGO_MANIFEST_DIR")).join(facts)];

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use writ::cli::{self, Format, Style};
 
-const STYLE: Style = Style { color: false, width: 100 };
+const STYLE: Style = Style { color: false, width: 100, progress: false };
 const POLICY: &str = "tests/fixtures/unread/policy";
 const AS_OF: &str = "2019-10-15";
 

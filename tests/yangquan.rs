@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use writ::cli::{self, Format, Style};
 
-const STYLE: Style = Style { color: false, width: 80 };
+const STYLE: Style = Style { color: false, width: 80, progress: false };
 
 fn dirs() -> (PathBuf, Vec<PathBuf>) {
     (PathBuf::from("policies/yangquan-2019"), vec![PathBuf::from("examples/yangquan-2019")])

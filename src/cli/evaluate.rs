@@ -131,6 +131,7 @@ pub fn evaluate_through<'a>(
     let facts = facts.into();
     let mut clock = Timings::start();
     let (mut loaded, checked) = checked_package(dir, style)?;
+    loaded.db.show_progress(style.progress);
     clock.lap("check the package");
     let mut files = Vec::new();
     let mut errors = Vec::new();

@@ -78,7 +78,7 @@ pub(super) fn read_fact_file(
     // affects.
     let unreadable = |e: std::io::Error| facts::Content::Unreadable(e.to_string().into());
     if facts::is_streamed(&name) {
-        return Ok((name, facts::Content::stream(path).unwrap_or_else(unreadable)));
+        return Ok((name, stream(path).unwrap_or_else(unreadable)));
     }
     let bytes = match read_capped(
         path,
@@ -286,4 +286,11 @@ pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     // Every command checks the package next; its files parse on both cores first.
     db::parse_in_parallel(&db, package, super::threads());
     Ok(Loaded { db, package, sources, warnings: walker.warnings })
+}
+
+/// The content of a file read as it is loaded ([`facts::Content::Stream`]): its path, and its
+/// size and modification time, which stand for its contents.
+fn stream(path: &Path) -> std::io::Result<facts::Content> {
+    let meta = std::fs::metadata(path)?;
+    Ok(facts::Content::Stream { path: path.into(), len: meta.len(), modified: meta.modified().ok() })
 }

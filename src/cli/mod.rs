@@ -1,7 +1,8 @@
 //! The commands, as functions from arguments to output text and an exit code: `check` and
 //! the shared pieces here, `writ eval`/`agenda`/`explain` in `evaluate.rs`, `writ test` in
-//! `tests.rs`, `writ coverage` in `coverage.rs`. Files are read in `files.rs`; the one other
-//! place that opens a file is `facts`, for an NDJSON file it streams.
+//! `tests.rs`, `writ coverage` in `coverage.rs`. Files are read in `files.rs`; the other
+//! places that open a file are the database's `fact_file` query, for an NDJSON file it
+//! streams, and the diagnostics that show lines of such a file.
 
 mod coverage;
 mod evaluate;
@@ -55,11 +56,13 @@ pub enum Format {
 pub struct Style {
     pub color: bool,
     pub width: usize,
+    /// Whether reading a large streamed fact file shows its progress on stderr.
+    pub progress: bool,
 }
 
 impl Default for Style {
     fn default() -> Self {
-        Style { color: false, width: 100 }
+        Style { color: false, width: 100, progress: false }
     }
 }
 

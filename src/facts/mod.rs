@@ -395,12 +395,6 @@ impl Content {
     pub fn text(text: &str) -> Content {
         Content::Text { text: text.into(), encoding: None }
     }
-
-    /// The content of the file at `path`, as [`Content::Stream`].
-    pub fn stream(path: &Path) -> std::io::Result<Content> {
-        let meta = std::fs::metadata(path)?;
-        Ok(Content::Stream { path: path.into(), len: meta.len(), modified: meta.modified().ok() })
-    }
 }
 
 /// A fact file format writ reads.
@@ -526,6 +520,10 @@ pub fn parse_file(schema: &Schema<'_>, path: &Arc<str>, text: &str) -> FileFacts
 /// file stops the file, which then holds no rows and that one diagnostic, since a half-read
 /// file would make counts and aggregates silently wrong. NDJSON is the exception: each line
 /// is a file of its own, so a bad line is reported and the others are read.
+///
+/// `facts` opens no file: a [`Content::Stream`] is read by whoever holds the file, through
+/// [`parse_stream`] (the database's `fact_file` query does). Given one here, nothing is read
+/// and the file says so.
 pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) -> FileFacts {
     match content {
         Content::Text { text, encoding } => parse_input(schema, path, Input::Text(text, *encoding)),
@@ -536,68 +534,24 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
                 .with_help("check that the file is readable");
             FileFacts::unread(schema, path, d)
         }
-        Content::Stream { path: file, len, .. } => match std::fs::File::open(file) {
-            Ok(f) => {
-                let f = Progress::new(f, path, *len);
-                parse_stream(schema, path, &mut std::io::BufReader::with_capacity(1 << 20, f))
-            }
-            Err(e) => FileFacts::unread(schema, path, unreadable(path, &e)),
-        },
+        Content::Stream { .. } => {
+            let d = Diagnostic::error(
+                "io-error",
+                path,
+                Span::default(),
+                format!("cannot read `{path}`: a file streamed from disk is read as it is opened, not here"),
+            )
+            .with_label("this file was not read");
+            FileFacts::unread(schema, path, d)
+        }
     }
 }
 
 /// The `io-error` of a fact file that cannot be read.
-fn unreadable(path: &Arc<str>, e: &std::io::Error) -> Diagnostic {
+pub fn unreadable(path: &Arc<str>, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error("io-error", path, Span::default(), format!("cannot read `{path}`: {e}"))
         .with_label("this file was not read")
         .with_help("check that the file exists and is readable")
-}
-
-/// Whether reading a large streamed file shows its progress on stderr. The command line turns
-/// it on when stderr is a terminal; nothing else prints.
-pub static SHOW_PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// A reader that shows, on one terminal line, how much of a large file has been read.
-struct Progress<R> {
-    inner: R,
-    path: Arc<str>,
-    len: u64,
-    read: u64,
-    /// The count of bytes at which to show progress next; `u64::MAX` when not shown.
-    next: u64,
-}
-
-impl<R> Progress<R> {
-    /// Files smaller than this load in about a second: no progress is shown for them.
-    const MIN: u64 = 64 << 20;
-
-    fn new(inner: R, path: &Arc<str>, len: u64) -> Self {
-        let show = SHOW_PROGRESS.load(std::sync::atomic::Ordering::Relaxed) && len >= Self::MIN;
-        Progress { inner, path: path.clone(), len, read: 0, next: if show { 0 } else { u64::MAX } }
-    }
-}
-
-impl<R: std::io::Read> std::io::Read for Progress<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.next != u64::MAX && (self.read >= self.next || n == 0) {
-            if n == 0 {
-                eprint!("\r\x1b[K");
-                self.next = u64::MAX;
-            } else {
-                let pct = self.read * 100 / self.len.max(1);
-                eprint!(
-                    "\rreading {}: {} of {} MiB ({pct}%)\x1b[K",
-                    crate::text::shown(&self.path),
-                    self.read >> 20,
-                    self.len >> 20
-                );
-                self.next = self.read + (self.len / 100).max(1);
-            }
-        }
-        Ok(n)
-    }
 }
 
 /// Reads an NDJSON fact file from `input` as it is loaded, holding one line at a time; the
