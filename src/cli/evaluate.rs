@@ -165,7 +165,16 @@ pub fn evaluate_through<'a>(
                 Ok((path, content)) => {
                     match &content {
                         facts::Content::Text { text, .. } => loaded.sources.add(&path, text),
-                        facts::Content::Stream { path: file, .. } => loaded.sources.add_file(&path, file),
+                        facts::Content::Stream { path: file, .. } => {
+                            let file = file.clone();
+                            loaded.sources.add_file(
+                                &path,
+                                Box::new(move || {
+                                    let f = std::fs::File::open(&file)?;
+                                    Ok(Box::new(std::io::BufReader::new(f)) as Box<dyn std::io::BufRead>)
+                                }),
+                            )
+                        }
                         // A workbook's diagnostics name sheets and cells instead.
                         facts::Content::Bytes(_) | facts::Content::Unreadable(_) => {}
                     }

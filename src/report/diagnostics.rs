@@ -8,28 +8,31 @@ use miette::{
 };
 use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
 use std::sync::Arc;
 
 /// The files diagnostics point into, by path: their text, or, for a file too large to hold
-/// (a streamed NDJSON file), where to read the few lines that diagnostics show.
+/// (a streamed NDJSON file), how to read it again for the few lines that diagnostics show.
+/// `report` opens no file itself: whoever adds one says how it is read.
 #[derive(Default)]
 pub struct Sources {
     files: HashMap<Arc<str>, Source>,
 }
 
+/// Opens a file again, from its first byte.
+pub type Reopen = Box<dyn Fn() -> std::io::Result<Box<dyn std::io::BufRead>> + Send + Sync>;
+
 enum Source {
     Text(Arc<str>),
-    File(Arc<Path>),
+    File(Reopen),
 }
 
 impl Sources {
     pub fn add(&mut self, path: &Arc<str>, text: &Arc<str>) {
         self.files.insert(path.clone(), Source::Text(text.clone()));
     }
-    /// A file whose lines are read from disk when a diagnostic shows them.
-    pub fn add_file(&mut self, path: &Arc<str>, file: &Arc<Path>) {
-        self.files.insert(path.clone(), Source::File(file.clone()));
+    /// A file whose lines are read again, through `reopen`, when a diagnostic shows them.
+    pub fn add_file(&mut self, path: &Arc<str>, reopen: Reopen) {
+        self.files.insert(path.clone(), Source::File(reopen));
     }
     /// The text of a file added with [`Sources::add`].
     pub fn get(&self, path: &str) -> Option<&Arc<str>> {
@@ -267,15 +270,15 @@ impl Excerpt {
         Excerpt::joined(blocks)
     }
 
-    /// Reads the lines that `spans` touch from the file at `path`, in one pass that holds only
-    /// those lines (and of each at most [`MAX_READ_LINE`] bytes). A file that cannot be read
-    /// gives an empty excerpt: the diagnostics are still shown, without their snippets.
-    fn of_file(path: &Path, spans: &[(usize, usize)]) -> Excerpt {
+    /// Reads the lines that `spans` touch from a file opened again by `reopen`, in one pass
+    /// that holds only those lines (and of each at most [`MAX_READ_LINE`] bytes). A file that
+    /// cannot be read gives an empty excerpt: the diagnostics are still shown, without their
+    /// snippets.
+    fn of_file(reopen: &Reopen, spans: &[(usize, usize)]) -> Excerpt {
         use std::io::{BufRead, Read};
         let mut wanted = spans.to_vec();
         wanted.sort_unstable();
-        let Ok(file) = std::fs::File::open(path) else { return Excerpt::default() };
-        let mut input = std::io::BufReader::new(file);
+        let Ok(mut input) = reopen() else { return Excerpt::default() };
         let (mut offset, mut number, mut next) = (0usize, 0usize, 0usize);
         let mut blocks: Vec<Block> = Vec::new();
         let mut buf = Vec::new();
@@ -453,7 +456,7 @@ fn excerpts(diags: &[Diagnostic], sources: &Sources) -> Excerpts {
         .filter_map(|(file, spans)| {
             let excerpt = match sources.files.get(file)? {
                 Source::Text(text) => Excerpt::of_text(text, &spans),
-                Source::File(path) => Excerpt::of_file(path, &spans),
+                Source::File(reopen) => Excerpt::of_file(reopen, &spans),
             };
             Some((file.clone(), Arc::new(excerpt)))
         })
