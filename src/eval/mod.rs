@@ -590,7 +590,7 @@ fn unknown_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, stmts: &'m [TStmt],
             TStmt::Require(r) => {
                 let mut v = base_verdict(ev, cx, r);
                 v.status = Status::Unknown;
-                v.reason = Some(why.to_string());
+                v.reason = Some(why.into());
                 ev.out.recs.push(v);
             }
             TStmt::For(f) => {
@@ -623,7 +623,7 @@ fn base_verdict<'m>(ev: &mut Ev<'m>, cx: &ClauseCx<'m>, r: &'m Requirement) -> R
         computed: Span::default(),
         facts,
         more_facts: 0,
-        sanctions: vec![],
+        sanctions: Box::default(),
         reason: None,
     }
 }
@@ -645,7 +645,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
                         }
                         Some(Err(err)) => {
                             v.status = Status::Unknown;
-                            v.reason = Some(format!("the deadline {d} cannot be rolled to a workday: {err}"));
+                            v.reason = Some(format!("the deadline {d} cannot be rolled to a workday: {err}").into());
                             return v;
                         }
                         None => d,
@@ -660,7 +660,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
             // A requirement out of scope is `not_applicable` whatever its deadline.
             R::Absent(why) | R::Unknown(why) if cx.not_applicable.is_none() => {
                 v.status = Status::Unknown;
-                v.reason = Some(format!("the deadline is unknown: {why}"));
+                v.reason = Some(format!("the deadline is unknown: {why}").into());
                 return v;
             }
             R::Absent(_) | R::Unknown(_) => None,
@@ -669,17 +669,17 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
     };
     if let Some(why) = &cx.not_applicable {
         v.status = Status::NotApplicable;
-        v.reason = Some(why.clone());
+        v.reason = Some(why.as_str().into());
         return v;
     }
     if let Some(why) = &cx.not_started {
         v.status = if deadline.is_some() { Status::Pending } else { Status::NotApplicable };
-        v.reason = Some(why.clone());
+        v.reason = Some(why.as_str().into());
         return v;
     }
     if let (Some(why), None) = (&cx.outside, deadline) {
         v.status = Status::NotApplicable;
-        v.reason = Some(why.clone());
+        v.reason = Some(why.as_str().into());
         return v;
     }
     ev.start_trace();
@@ -752,7 +752,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
         (Status::FulfilledLate | Status::Overdue, true) => Status::Missed,
         (s, _) => s,
     };
-    v.reason = reason;
+    v.reason = reason.map(String::into_boxed_str);
     let trace = ev.end_trace();
     let out = &mut ev.out;
     let base = out.locals.len() as u32;
@@ -777,12 +777,14 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
             v.facts.len += 1;
         }
     }
-    v.more_facts += trace.more_used;
+    v.more_facts += trace.more_used as u32;
     if v.status.is_sanctioned() {
+        let mut sanctions = Vec::with_capacity(r.sanctions.len());
         for s in &r.sanctions {
             let on = s.on.as_ref().map(|e| (e, ev.eval(e, &mut cx.env)));
-            v.sanctions.push(SanctionRec { sanction: s.sanction, on });
+            sanctions.push(SanctionRec { sanction: s.sanction, on });
         }
+        v.sanctions = sanctions.into_boxed_slice();
     }
     v
 }

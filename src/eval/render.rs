@@ -166,9 +166,9 @@ impl<'m> Evaluation<'m> {
             evidence: self.evidence_of(v, &mut ConstTexts::default()),
             computed: self.computed_of(v),
             facts,
-            more_facts: v.more_facts,
+            more_facts: v.more_facts as usize,
             sanctions: self.sanctions_of(v),
-            reason: v.reason.clone(),
+            reason: v.reason.as_deref().map(str::to_string),
         }
     }
 

@@ -300,9 +300,10 @@ pub(crate) struct Rec<'m> {
     pub computed: Span,
     /// `(kind, row)` pairs in [`Evaluation::cited`].
     pub facts: Span,
-    pub more_facts: usize,
-    pub sanctions: Vec<SanctionRec<'m>>,
-    pub reason: Option<String>,
+    pub more_facts: u32,
+    /// Empty unless the verdict is a breach the clause sanctions.
+    pub sanctions: Box<[SanctionRec<'m>]>,
+    pub reason: Option<Box<str>>,
 }
 
 /// Evidence text already written for a constant of the policy (`30 mg/m3` in `x <= 30 mg/m3`),
