@@ -100,6 +100,47 @@ fn push_date(out: &mut String, d: Date) {
     let _ = write!(out, "\"{d}\"");
 }
 
+/// Appends a member of a verdict whose value is an array of objects: `[]`, or each object laid
+/// out as serde_json lays out the elements of a verdict's member (its members four levels
+/// deep), `members` writing the members of each.
+fn push_objects<T>(out: &mut String, items: impl IntoIterator<Item = T>, mut members: impl FnMut(&mut Object, T)) {
+    let mut empty = true;
+    for item in items {
+        out.push_str(if empty { "[\n        {" } else { ",\n        {" });
+        empty = false;
+        members(&mut Object { out, first: true }, item);
+        out.push_str("\n        }");
+    }
+    out.push_str(if empty { "[]" } else { "\n      ]" });
+}
+
+/// The members of one object of [`push_objects`], written in order.
+struct Object<'o> {
+    out: &'o mut String,
+    first: bool,
+}
+
+impl Object<'_> {
+    /// Starts the member `name`: the text its value is appended to.
+    fn key(&mut self, name: &str) -> &mut String {
+        self.out.push_str(if self.first { "\n          \"" } else { ",\n          \"" });
+        self.first = false;
+        self.out.push_str(name);
+        self.out.push_str("\": ");
+        self.out
+    }
+
+    /// A member whose value is a string.
+    fn str(&mut self, name: &str, value: &str) {
+        push_json_str(self.key(name), value);
+    }
+
+    /// A member whose value is written as it is (`true`, `null`).
+    fn raw(&mut self, name: &str, value: &str) {
+        self.key(name).push_str(value);
+    }
+}
+
 /// A string or `null`.
 fn push_opt(out: &mut String, text: Option<&str>) {
     match text {
@@ -154,21 +195,11 @@ impl<'e> Records<'e> {
         out.push_str(&c.tail);
 
         let mut bound = false;
-        let mut first = true;
-        for (kind, key) in e.subject_of(i) {
-            out.push_str(if first {
-                "[\n        {\n          \"kind\": "
-            } else {
-                ",\n        {\n          \"kind\": "
-            });
-            first = false;
-            push_json_str(out, kind);
-            out.push_str(",\n          \"key\": ");
-            push_json_str(out, &key);
-            out.push_str("\n        }");
+        push_objects(out, e.subject_of(i), |o, (kind, key)| {
+            o.str("kind", kind);
+            o.str("key", &key);
             bound |= kind == "party";
-        }
-        out.push_str(if first { "[]" } else { "\n      ]" });
+        });
 
         out.push_str(",\n      \"deadline\": ");
         match v.deadline {
@@ -194,86 +225,49 @@ impl<'e> Records<'e> {
         }
 
         out.push_str(",\n      \"evidence\": ");
-        let evidence = e.evidence_of(v, &mut self.consts);
-        for (n, ev) in evidence.iter().enumerate() {
-            out.push_str(if n == 0 {
-                "[\n        {\n          \"left\": "
-            } else {
-                ",\n        {\n          \"left\": "
-            });
-            push_json_str(out, &ev.left);
-            out.push_str(",\n          \"left_value\": ");
-            push_json_str(out, &ev.left_value);
-            out.push_str(",\n          \"op\": ");
-            push_json_str(out, &ev.op);
-            out.push_str(",\n          \"right\": ");
-            push_json_str(out, &ev.right);
-            out.push_str(",\n          \"right_value\": ");
-            push_json_str(out, &ev.right_value);
-            out.push_str(",\n          \"holds\": ");
-            out.push_str(match ev.holds {
-                Some(true) => "true",
-                Some(false) => "false",
-                None => "null",
-            });
-            out.push_str("\n        }");
-        }
-        out.push_str(if evidence.is_empty() { "[]" } else { "\n      ]" });
+        push_objects(out, e.evidence_of(v, &mut self.consts).iter(), |o, ev| {
+            o.str("left", &ev.left);
+            o.str("left_value", &ev.left_value);
+            o.str("op", &ev.op);
+            o.str("right", &ev.right);
+            o.str("right_value", &ev.right_value);
+            o.raw(
+                "holds",
+                match ev.holds {
+                    Some(true) => "true",
+                    Some(false) => "false",
+                    None => "null",
+                },
+            );
+        });
 
         let computed = e.computed_of(v);
         if !computed.is_empty() {
-            out.push_str(",\n      \"computed\": [");
-            for (n, c) in computed.iter().enumerate() {
-                out.push_str(if n == 0 {
-                    "\n        {\n          \"expr\": "
-                } else {
-                    ",\n        {\n          \"expr\": "
-                });
-                push_json_str(out, &c.expr);
-                out.push_str(",\n          \"value\": ");
-                push_json_str(out, &c.value);
-                out.push_str("\n        }");
-            }
-            out.push_str("\n      ]");
+            out.push_str(",\n      \"computed\": ");
+            push_objects(out, computed.iter(), |o, c| {
+                o.str("expr", &c.expr);
+                o.str("value", &c.value);
+            });
         }
 
         out.push_str(",\n      \"facts\": ");
-        let cited = &e.cited[v.facts.range()];
-        for (n, &(kind, row)) in cited.iter().enumerate() {
+        push_objects(out, e.cited[v.facts.range()].iter(), |o, &(kind, row)| {
             let (file, kind, key, line) = e.fact_of(kind, row);
-            out.push_str(if n == 0 {
-                "[\n        {\n          \"file\": "
-            } else {
-                ",\n        {\n          \"file\": "
-            });
-            push_json_str(out, file);
-            out.push_str(",\n          \"kind\": ");
-            push_json_str(out, kind);
-            out.push_str(",\n          \"key\": ");
-            push_json_str(out, key);
-            let _ = write!(out, ",\n          \"line\": {line}\n        }}");
-        }
-        out.push_str(if cited.is_empty() { "[]" } else { "\n      ]" });
+            o.str("file", file);
+            o.str("kind", kind);
+            o.str("key", key);
+            let _ = write!(o.key("line"), "{line}");
+        });
         if v.more_facts > 0 {
             let _ = write!(out, ",\n      \"more_facts\": {}", v.more_facts);
         }
 
         out.push_str(",\n      \"sanctions\": ");
-        let sanctions = e.sanctions_of(v);
-        for (n, s) in sanctions.iter().enumerate() {
-            out.push_str(if n == 0 {
-                "[\n        {\n          \"name\": "
-            } else {
-                ",\n        {\n          \"name\": "
-            });
-            push_json_str(out, &s.name);
-            out.push_str(",\n          \"text\": ");
-            push_opt(out, s.text.as_deref());
-            out.push_str(",\n          \"on\": ");
-            push_opt(out, s.on.as_deref());
-            out.push_str("\n        }");
-        }
-        out.push_str(if sanctions.is_empty() { "[]" } else { "\n      ]" });
+        push_objects(out, e.sanctions_of(v).iter(), |o, s| {
+            o.str("name", &s.name);
+            push_opt(o.key("text"), s.text.as_deref());
+            push_opt(o.key("on"), s.on.as_deref());
+        });
 
         if let Some(r) = &v.reason {
             out.push_str(",\n      \"reason\": ");
