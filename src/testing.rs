@@ -40,12 +40,8 @@ pub enum Problem {
 /// The facts of a `test` block, linked as if read from a file.
 pub fn test_facts(model: &Model, test: &TestDef, file: &Arc<str>) -> facts::Facts {
     let schema = facts::Schema::of(model);
-    let rows = test.facts.iter().map(|f| RawRow {
-        kind: f.kind,
-        line: 0,
-        span: f.span,
-        key_span: f.span,
-        values: f
+    let rows = test.facts.iter().enumerate().map(|(n, f)| {
+        let mut values: Vec<Option<Cell>> = f
             .values
             .iter()
             .map(|v| {
@@ -54,7 +50,16 @@ pub fn test_facts(model: &Model, test: &TestDef, file: &Arc<str>) -> facts::Fact
                     TestValue::RefKey(k, span) => Cell::UnresolvedRef { key: k.clone(), span: *span },
                 })
             })
-            .collect(),
+            .collect();
+        // A record without a key is known by where it was written: here, which fact of the
+        // test it is (`fact 2`).
+        let rec = &model.records[f.kind as usize];
+        if rec.keyless
+            && let Some(key) = values.get_mut(rec.key)
+        {
+            *key = Some(Cell::Value(crate::value::Value::Text(format!("fact {}", n + 1).into())));
+        }
+        RawRow { kind: f.kind, line: 0, span: f.span, key_span: f.span, values }
     });
     let ff = FileFacts {
         path: file.clone(),

@@ -540,25 +540,41 @@ pub fn civil_date_of(datetime_text: &str, plan_offset_secs: i32) -> Result<Date,
     if plan_offset_secs.unsigned_abs() >= 86_400 {
         return Err(TimeError::BadPlanOffset { secs: plan_offset_secs });
     }
+    if let Ok(day) = NaiveDate::parse_from_str(datetime_text, "%Y-%m-%d") {
+        return Ok(Date::from_naive(day));
+    }
+    civil_time_of(datetime_text, plan_offset_secs).map(|local| Date::from_naive(local.date()))
+}
+
+/// The moment a datetime names, as civil time in the plan's UTC offset (see [`civil_date_of`]);
+/// a bare date is not a moment. Fractions of a second are refused unless they are zero: writ
+/// keeps moments to the second, and would otherwise have to round.
+pub fn civil_datetime_of(datetime_text: &str, plan_offset_secs: i32) -> Result<crate::value::DateTime, TimeError> {
+    use chrono::Timelike;
+    let local = civil_time_of(datetime_text, plan_offset_secs)?;
+    if local.nanosecond() != 0 {
+        return Err(TimeError::BadDateTime { text: datetime_text.to_owned() });
+    }
+    crate::value::DateTime::new(Date::from_naive(local.date()), local.hour(), local.minute(), local.second())
+        .ok_or_else(|| TimeError::BadDateTime { text: datetime_text.to_owned() })
+}
+
+fn civil_time_of(datetime_text: &str, plan_offset_secs: i32) -> Result<NaiveDateTime, TimeError> {
+    if plan_offset_secs.unsigned_abs() >= 86_400 {
+        return Err(TimeError::BadPlanOffset { secs: plan_offset_secs });
+    }
     let out_of_range = || TimeError::DateTimeOutOfRange { text: datetime_text.to_owned(), plan_offset_secs };
     let plan_offset = TimeDelta::try_seconds(i64::from(plan_offset_secs)).ok_or_else(out_of_range)?;
 
     if let Ok(dt) = DateTime::parse_from_rfc3339(datetime_text) {
-        return dt
-            .naive_utc()
-            .checked_add_signed(plan_offset)
-            .map(|local| Date::from_naive(local.date()))
-            .ok_or_else(out_of_range);
+        return dt.naive_utc().checked_add_signed(plan_offset).ok_or_else(out_of_range);
     }
     const CIVIL_FORMATS: [&str; 4] =
         ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"];
     for format in CIVIL_FORMATS {
         if let Ok(local) = NaiveDateTime::parse_from_str(datetime_text, format) {
-            return Ok(Date::from_naive(local.date()));
+            return Ok(local);
         }
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(datetime_text, "%Y-%m-%d") {
-        return Ok(Date::from_naive(day));
     }
     Err(TimeError::BadDateTime { text: datetime_text.to_owned() })
 }

@@ -36,6 +36,71 @@ impl std::fmt::Display for Date {
     }
 }
 
+/// A moment as civil time in the plan's time zone: seconds since 1970-01-01T00:00. An hourly
+/// reading's `2019-01-01T08:00` is the hour that begins then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DateTime(pub i64);
+
+impl DateTime {
+    const DAY: i64 = 86_400;
+
+    pub fn new(date: Date, hour: u32, minute: u32, second: u32) -> Option<DateTime> {
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        Some(DateTime(date.0 as i64 * Self::DAY + (hour * 3600 + minute * 60 + second) as i64))
+    }
+    /// The civil date the moment falls on.
+    pub fn date(self) -> Date {
+        Date(self.0.div_euclid(Self::DAY) as i32)
+    }
+    /// Seconds since the start of its day.
+    fn second_of_day(self) -> u32 {
+        self.0.rem_euclid(Self::DAY) as u32
+    }
+    pub fn hour(self) -> u32 {
+        self.second_of_day() / 3600
+    }
+    pub fn minute(self) -> u32 {
+        self.second_of_day() / 60 % 60
+    }
+    pub fn second(self) -> u32 {
+        self.second_of_day() % 60
+    }
+    /// Reads `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS`, civil time without an offset (a space
+    /// may stand for the `T`).
+    pub fn parse_civil(s: &str) -> Option<DateTime> {
+        let (d, t) = s.split_once(['T', ' '])?;
+        let date = Date::parse_iso(d)?;
+        let mut parts = t.split(':');
+        let mut next = |len_ok: bool| -> Option<Option<u32>> {
+            match parts.next() {
+                None if len_ok => Some(None),
+                None => None,
+                Some(p) if p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.parse().ok()),
+                Some(_) => None,
+            }
+        };
+        let hour = next(false)??;
+        let minute = next(false)??;
+        let second = next(true)?.unwrap_or(0);
+        if parts.next().is_some() {
+            return None;
+        }
+        DateTime::new(date, hour, minute, second)
+    }
+}
+
+impl std::fmt::Display for DateTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}T{:02}:{:02}", self.date(), self.hour(), self.minute())?;
+        if self.second() != 0 {
+            write!(f, ":{:02}", self.second())?;
+        }
+        Ok(())
+    }
+}
+
 /// One value of a fact field or an expression.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Value {
@@ -44,6 +109,8 @@ pub enum Value {
     Num(Decimal),
     Text(Arc<str>),
     Date(Date),
+    /// A moment in the plan's civil time.
+    DateTime(DateTime),
     /// A calendar duration.
     Duration(crate::model::Duration),
     /// An enum variant, by index into its enum's variants.
@@ -70,9 +137,11 @@ impl Value {
             _ => None,
         }
     }
+    /// A date, or the day a moment falls on.
     pub fn as_date(&self) -> Option<Date> {
         match self {
             Value::Date(d) => Some(*d),
+            Value::DateTime(t) => Some(t.date()),
             _ => None,
         }
     }

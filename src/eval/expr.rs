@@ -476,6 +476,12 @@ impl<'m> Ev<'m> {
                     (IntervalOp::Previous, Value::Interval(a, b)) => shift_interval(a, b, -1),
                     (IntervalOp::Next, Value::Interval(a, b)) => shift_interval(a, b, 1),
                     (IntervalOp::EndOfMonth, Value::Date(d)) => R::V(Value::Date(crate::time::end_of_month(d))),
+                    (IntervalOp::DateOf, Value::DateTime(t)) => R::V(Value::Date(t.date())),
+                    (IntervalOp::Hour, Value::DateTime(t)) => R::V(Value::Num(t.hour().into())),
+                    (IntervalOp::Year, Value::Date(d)) => R::V(Value::Num(crate::time::year_of(d).into())),
+                    (IntervalOp::Year, Value::DateTime(t)) => R::V(Value::Num(crate::time::year_of(t.date()).into())),
+                    (IntervalOp::Month, Value::Date(d)) => R::V(Value::Num(crate::time::month_of(d).into())),
+                    (IntervalOp::Month, Value::DateTime(t)) => R::V(Value::Num(crate::time::month_of(t.date()).into())),
                     (IntervalOp::Day, Value::Interval(a, _)) => {
                         let n = match arg.as_ref().map(|e| self.eval(e, env)) {
                             Some(R::V(Value::Num(n))) => n,
@@ -697,6 +703,7 @@ impl<'m> Ev<'m> {
             },
         };
         let mut first_date: Option<Date> = None;
+        let mut first_moment: Option<crate::value::DateTime> = None;
         let mut count: u64 = 0;
         let mut hits: u64 = 0;
         let mut acc: Option<Decimal> = None;
@@ -772,6 +779,14 @@ impl<'m> Ev<'m> {
                             });
                             continue;
                         }
+                        Some(R::V(Value::DateTime(t))) => {
+                            first_moment = Some(match (first_moment, a.func) {
+                                (None, _) => t,
+                                (Some(x), AggFunc::Max) => x.max(t),
+                                (Some(x), _) => x.min(t),
+                            });
+                            continue;
+                        }
                         Some(R::V(_)) | None => return R::Unknown("type error".into()),
                         Some(other) => return unknown(other),
                     };
@@ -788,6 +803,12 @@ impl<'m> Ev<'m> {
             }
         }
         env[slot] = None;
+        if a.value.as_ref().is_some_and(|v| v.ty == Ty::DateTime) {
+            return match first_moment {
+                Some(t) => R::V(Value::DateTime(t)),
+                None => R::Absent(format!("no {name} record matches")),
+            };
+        }
         if a.value.as_ref().is_some_and(|v| v.ty == Ty::Date) {
             // No matching record means the event has not happened: absent, not unknown.
             return match first_date {
@@ -935,6 +956,7 @@ impl<'m> Fmt<'m> {
             Value::Num(n) => n.normalize().to_string(),
             Value::Text(t) => t.to_string(),
             Value::Date(d) => d.to_string(),
+            Value::DateTime(t) => t.to_string(),
             Value::Duration(d) => format!("{} {}", d.amount, d.unit.name()),
             Value::Enum(i) => format!("#{i}"),
             Value::Ref(k, r) => self.facts.tables[*k as usize].key(*r).to_string(),
@@ -995,6 +1017,19 @@ impl<'m> Fmt<'m> {
             TKind::Change(a, b) => {
                 format!("change({}, {})", self.describe_expr(a, local), self.describe_expr(b, local))
             }
+            TKind::Interval(
+                op @ (IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month),
+                x,
+                _,
+            ) => {
+                let f = match op {
+                    IntervalOp::DateOf => "date",
+                    IntervalOp::Hour => "hour",
+                    IntervalOp::Year => "year",
+                    _ => "month",
+                };
+                format!("{f}({})", self.describe_expr(x, local))
+            }
             _ => "(expression)".into(),
         }
     }
@@ -1013,6 +1048,9 @@ fn capture_locals(e: &TExpr, env: &[Option<R>], out: &mut Vec<(u32, Option<Value
             out.push((*s, v));
         }
         TKind::Unary(UnOp::Neg | UnOp::Not, x) => capture_locals(x, env, out),
+        TKind::Interval(IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month, x, _) => {
+            capture_locals(x, env, out)
+        }
         TKind::Change(a, b) => {
             capture_locals(a, env, out);
             capture_locals(b, env, out);
@@ -1042,6 +1080,7 @@ pub(crate) fn compare(op: BinOp, a: &Value, b: &Value) -> Option<bool> {
     let ord: Option<Ordering> = match (a, b) {
         (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
         _ => None,
     };
     Some(match op {

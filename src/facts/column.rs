@@ -13,7 +13,7 @@
 //! numbers, so that a key takes its bytes and a few more.
 
 use crate::model::{RecordId, Ty};
-use crate::value::{Date, Value};
+use crate::value::{Date, DateTime, Value};
 use rust_decimal::Decimal;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::hash::BuildHasher;
@@ -75,6 +75,8 @@ enum Data {
     Bool(Bits),
     /// Days since 1970-01-01.
     Date(Vec<i32>),
+    /// Seconds since 1970-01-01T00:00, civil time in the plan's zone.
+    Moment(Vec<i64>),
     Index(IndexOf, Vec<u32>),
     /// Per row an index into `strings`, which holds each distinct text once.
     Text {
@@ -198,6 +200,7 @@ impl Cells {
         Some(match &self.data {
             Data::Bool(b) => Value::Bool(b.get(row)),
             Data::Date(d) => Value::Date(Date(d[row])),
+            Data::Moment(t) => Value::DateTime(DateTime(t[row])),
             Data::Index(IndexOf::Enum, v) => Value::Enum(v[row]),
             Data::Index(IndexOf::Party, v) => Value::Party(v[row]),
             Data::Index(IndexOf::Ref(kind), v) => Value::Ref(*kind, v[row]),
@@ -214,6 +217,7 @@ impl Cells {
         }
         match &self.data {
             Data::Date(d) => Some(Date(d[row])),
+            Data::Moment(t) => Some(DateTime(t[row]).date()),
             Data::Any(v) => v[row].as_ref().and_then(Value::as_date),
             _ => None,
         }
@@ -241,6 +245,7 @@ impl Cells {
         let data = match &self.data {
             Data::Bool(b) => b.heap_bytes(),
             Data::Date(d) => d.capacity() * 4,
+            Data::Moment(t) => t.capacity() * 8,
             Data::Index(_, v) => v.capacity() * 4,
             Data::Text { ids, strings } => {
                 ids.capacity() * 4
@@ -320,6 +325,7 @@ impl ColumnBuilder {
         let data = match ty {
             Ty::Bool => Data::Bool(Bits::default()),
             Ty::Date => Data::Date(Vec::with_capacity(rows)),
+            Ty::DateTime => Data::Moment(Vec::with_capacity(rows)),
             Ty::Enum(_) => Data::Index(IndexOf::Enum, Vec::with_capacity(rows)),
             Ty::Party => Data::Index(IndexOf::Party, Vec::with_capacity(rows)),
             Ty::Ref(kind) => Data::Index(IndexOf::Ref(*kind), Vec::with_capacity(rows)),
@@ -354,6 +360,7 @@ impl ColumnBuilder {
         match (&mut self.column.data, value) {
             (Data::Bool(b), Value::Bool(x)) => b.push(x),
             (Data::Date(d), Value::Date(x)) => d.push(x.0),
+            (Data::Moment(t), Value::DateTime(x)) => t.push(x.0),
             (Data::Index(IndexOf::Enum, v), Value::Enum(x)) => v.push(x),
             (Data::Index(IndexOf::Party, v), Value::Party(x)) => v.push(x),
             (Data::Index(IndexOf::Ref(kind), v), Value::Ref(k, r)) if *kind == k => v.push(r),
@@ -388,6 +395,7 @@ impl ColumnBuilder {
         match &mut self.column.data {
             Data::Bool(b) => b.push(false),
             Data::Date(d) => d.push(0),
+            Data::Moment(t) => t.push(0),
             Data::Index(_, v) => v.push(0),
             Data::Text { ids, .. } => ids.push(0),
             Data::Fixed { mantissas, .. } => mantissas.push(0),
@@ -412,6 +420,7 @@ impl ColumnBuilder {
         match &mut c.data {
             Data::Bool(b) => b.shrink(),
             Data::Date(d) => d.shrink_to_fit(),
+            Data::Moment(t) => t.shrink_to_fit(),
             Data::Index(_, v) => v.shrink_to_fit(),
             Data::Text { ids, strings } => {
                 ids.shrink_to_fit();

@@ -72,6 +72,7 @@ pub(super) fn convert(schema: &Schema<'_>, field: &FieldDecl, raw: &Raw<'_>) -> 
         Ty::Quantity(dim) => Value::Num(cx.quantity(*dim)?),
         Ty::Bool => Value::Bool(cx.bool()?),
         Ty::Date => Value::Date(cx.date()?),
+        Ty::DateTime => Value::DateTime(cx.datetime()?),
         Ty::Enum(e) => Value::Enum(cx.variant(*e)?),
         Ty::Ref(kind) => return cx.reference(*kind).map(Some),
         Ty::Party => Value::Party(cx.party()?),
@@ -173,6 +174,7 @@ impl Cx<'_, '_> {
                 None => format!("a quantity of dimension `{dim}`"),
             },
             Ty::Date => "a date like `2019-09-30`".into(),
+            Ty::DateTime => "a datetime like `2019-09-30T08:00`".into(),
             Ty::Enum(e) => match self.schema.enums.get(*e as usize) {
                 Some(e) => format!("a `{}` value", e.name),
                 None => "an enum value".into(),
@@ -199,6 +201,9 @@ impl Cx<'_, '_> {
                 None => format!("write a number with a unit of dimension `{dim}`"),
             },
             Ty::Date => "write the date as `2019-09-30`, `2019/9/30`, `2019.9.30` or `2019年9月30日`".into(),
+            Ty::DateTime => "write `2019-09-30T08:00` (or `2019-09-30 08:00`) in the plan's time, or a datetime \
+                             with its offset such as `2019-09-30T08:00:00+08:00`"
+                .into(),
             Ty::Enum(e) => match self.schema.enums.get(*e as usize) {
                 Some(e) => {
                     let suggestion = did_you_mean(self.text, e.variants.iter().map(String::as_str));
@@ -240,6 +245,7 @@ impl Cx<'_, '_> {
         };
         let found = match value {
             Value::Date(d) => format!("`{d}`"),
+            Value::DateTime(t) => format!("`{t}`"),
             _ => self.found(),
         };
         let message = format!("{found} is {side} {}, outside the range of `{field}`", end.text);
@@ -386,6 +392,23 @@ impl Cx<'_, '_> {
         } else {
             Err(self.mismatch())
         }
+    }
+
+    /// A moment: civil time in the plan's zone, or a datetime with an offset moved into it.
+    fn datetime(&self) -> Result<crate::value::DateTime, Bad> {
+        if !matches!(self.raw.scalar, Scalar::Str(_)) {
+            return Err(self.mismatch());
+        }
+        crate::time::civil_datetime_of(self.text, self.schema.utc_offset).map_err(|_| {
+            let message = format!("expected a datetime, found `{}`", clip(self.text));
+            let write = self.help();
+            let help = match datetime_problem(self.text) {
+                Some(why) => format!("{why}; {write}"),
+                None if split_date(self.text).is_some() => format!("a date alone is not a moment; {write}"),
+                None => write,
+            };
+            self.bad("bad-value", self.raw.span, message, help)
+        })
     }
 
     fn date(&self) -> Result<Date, Bad> {

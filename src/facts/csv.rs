@@ -52,10 +52,10 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
             return;
         }
     };
-    let columns = columns(loader, kind, &headers, &spans);
+    let columns = columns(loader, kind, &headers, &spans, header_span);
     let rec = loader.record(kind);
-    let key_column = columns.iter().position(|&c| c == Some(rec.key));
-    if key_column.is_none() {
+    let key_column = columns.iter().position(|&c| c == Column::Field(rec.key));
+    if key_column.is_none() && !rec.keyless {
         let key = &rec.fields[rec.key].name;
         let d = Diagnostic::error(
             "missing-key",
@@ -169,30 +169,59 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
             }
         }
         loader.begin(kind, line);
-        if key_column.is_none() {
+        if key_column.is_none() && !rec.keyless {
             loader.reject_row_without_key("the file has no key column");
         }
-        for (i, field) in columns.iter().enumerate() {
-            let (Some(field), Some(bytes), Some(&cell)) = (*field, record.get(i), spans.get(i)) else {
+        for (i, column) in columns.iter().enumerate() {
+            let (Some(bytes), Some(&cell)) = (record.get(i), spans.get(i)) else {
                 continue;
             };
+            if *column == Column::Skip {
+                continue;
+            }
             // Cells split at ASCII delimiters of a `&str`, so they are valid UTF-8.
             let value = std::str::from_utf8(bytes).expect("a cell of UTF-8 text is UTF-8");
             let raw = Raw { scalar: Scalar::Str(value), span: cell, verbatim_at: verbatim(text, cell, value) };
-            loader.set(field, &raw);
+            match *column {
+                Column::Field(field) => loader.set(field, &raw),
+                Column::Part(built, part) => loader.set_part((built, part), &raw),
+                Column::Skip => {}
+            }
         }
         let key_at = key_column.and_then(|k| spans.get(k)).copied().unwrap_or(span);
         loader.end(span, key_at);
     }
 }
 
-/// The record kind the file is named after, or `None` (reported) when there is none.
+/// The record kind the file is named after, or whose `source` names files like it, or `None`
+/// (reported) when there is none.
 fn kind_of<R: std::io::Read>(loader: &mut Loader<'_>, header: Span, reader: &mut ::csv::Reader<R>) -> Option<RecordId> {
     let stem = Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim().to_string();
-    if let Some(&kind) = loader.kinds.get(stem.as_str()) {
+    let kinds = loader.file_kinds();
+    if let [kind] = kinds[..] {
         return Some(kind);
     }
     let skipped = reader.byte_records().count();
+    if kinds.len() > 1 {
+        let names = super::list(kinds.iter().map(|&k| loader.record(k).name.as_str()));
+        let d = Diagnostic::error(
+            "ambiguous-kind",
+            &loader.path,
+            header,
+            format!("the file name matches the `source` of more than one record kind: {names}"),
+        )
+        .with_label(format!("its {} not read", super::records(skipped)))
+        .with_help(
+            "make the `source` patterns of those records name different files, or rename the file after its kind",
+        );
+        let reason = d.message.clone();
+        loader.report(d);
+        // Each kind it may hold is incomplete; how many of its rows are whose is unknown.
+        for kind in kinds {
+            loader.lose(kind, 1, &reason, None);
+        }
+        return None;
+    }
     let label =
         format!("this file is read as `{stem}` records, after its name; its {} not read", super::records(skipped));
     let names = loader.schema.records.iter().map(|r| r.name.as_str());
@@ -246,15 +275,34 @@ fn unclosed_quote(loader: &Loader<'_>, open: usize, message: String, label: &str
     )
 }
 
-/// Maps each column to its field, reporting unknown and repeated header names.
-fn columns(loader: &mut Loader<'_>, kind: RecordId, headers: &ByteRecord, spans: &[Span]) -> Vec<Option<usize>> {
+/// What a column of the file is read as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Field(usize),
+    /// One part of a field the record's source builds from split columns.
+    Part(u8, u8),
+    /// Not read: unknown (reported), ignored by the source, or a repeated name.
+    Skip,
+}
+
+/// Maps each column to its field, reporting unknown and repeated header names, and the
+/// columns a field is built from that the header lacks.
+fn columns(loader: &mut Loader<'_>, kind: RecordId, headers: &ByteRecord, spans: &[Span], header: Span) -> Vec<Column> {
     let mut seen: Vec<Option<Span>> = vec![None; loader.record(kind).fields.len()];
+    let mut seen_parts: Vec<(u8, u8)> = Vec::new();
     let mut columns = Vec::with_capacity(headers.len());
     for (i, name) in headers.iter().enumerate() {
         let span = spans.get(i).copied().unwrap_or_default();
         let name = String::from_utf8_lossy(name);
         let name = name.trim();
         let field = loader.fields[kind as usize].get(name).copied();
+        if field.is_none()
+            && let Some(part) = loader.part(kind, name)
+        {
+            columns.push(if seen_parts.contains(&part) { Column::Skip } else { Column::Part(part.0, part.1) });
+            seen_parts.push(part);
+            continue;
+        }
         match field {
             None => loader.unknown_field(kind, name, span),
             Some(f) => {
@@ -269,14 +317,16 @@ fn columns(loader: &mut Loader<'_>, kind: RecordId, headers: &ByteRecord, spans:
                     .with_secondary(first, "first named here")
                     .with_help("a field has one column; this column is ignored");
                     loader.report(d);
-                    columns.push(None);
+                    columns.push(Column::Skip);
                     continue;
                 }
                 seen[f] = Some(span);
             }
         }
-        columns.push(field);
+        columns.push(field.map_or(Column::Skip, Column::Field));
     }
+    let whole: Vec<usize> = seen.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(f, _)| f).collect();
+    loader.lacking_parts(kind, &seen_parts, &whole, header);
     columns
 }
 

@@ -51,8 +51,11 @@ pub const MAX_LINE: usize = 8 * 1024 * 1024;
 ///
 /// The input is streamed: only the line being read is held, whatever the size of the file.
 pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
-    let stem = std::path::Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-    let file_kind = loader.kinds.get(stem.trim()).copied();
+    // Named after a kind, or named like the files of one kind's `source`.
+    let file_kind = match loader.file_kinds()[..] {
+        [kind] => Some(kind),
+        _ => None,
+    };
     let mut memo = Memo::new(loader);
     let mut buf: Vec<u8> = Vec::new();
     let mut offset = 0usize;
@@ -994,7 +997,10 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                 let name = trim(&name);
                 match self.field(kind, member, name) {
                     None if self.skip_kind_member && name == KIND_MEMBER => {}
-                    None => self.loader.unknown_field(kind, name, name_span),
+                    None => match self.loader.part(kind, name) {
+                        Some(part) => self.loader.set_part(part, &tok.raw(span)),
+                        None => self.loader.unknown_field(kind, name, name_span),
+                    },
                     Some(f) if self.memo.seen[f] == self.memo.generation => self.duplicate(kind, name, name_span, f),
                     Some(f) => {
                         self.memo.seen[f] = self.memo.generation;

@@ -710,6 +710,7 @@ fn value_text(schema: &Schema<'_>, field: &FieldDecl, v: &Value) -> Arc<str> {
         Value::Text(t) => t.clone(),
         Value::Num(n) => n.normalize().to_string().into(),
         Value::Date(d) => d.to_string().into(),
+        Value::DateTime(t) => t.to_string().into(),
         Value::Bool(b) => b.to_string().into(),
         Value::Enum(i) => match &field.ty {
             Ty::Enum(e) => schema
@@ -733,6 +734,11 @@ struct Loader<'s> {
     kinds: HashMap<&'s str, RecordId>,
     /// Per kind: field name → field index. Built once per file, so each value costs one lookup.
     fields: Vec<HashMap<&'s str, usize>>,
+    /// Per kind: a column its source builds a field from → (which built field, which part).
+    parts: Vec<HashMap<&'s str, (u8, u8)>>,
+    /// The line of the last record without a key and how many began on it, so that records
+    /// sharing a line (a minified JSON file) are told apart.
+    keyless_at: (u32, u32),
     rows: RowsBuilder,
     rejected: Vec<Rejected>,
     /// How many of `rejected` have no key.
@@ -769,21 +775,59 @@ struct Pending {
     key_reported: bool,
     /// What the key field held when it was written, for a key that turns out empty.
     key_written: Option<&'static str>,
+    /// Per field built from split columns: its parts as read so far.
+    parts: Vec<[Part; 6]>,
 }
+
+/// One part (year, month, day, hour, minute, second) of a date or datetime built from split
+/// columns.
+#[derive(Clone, Copy, Debug, Default)]
+enum Part {
+    /// Not in the record, or a missing value.
+    #[default]
+    Missing,
+    /// Not a whole number in range: reported.
+    Bad,
+    Value(u32, Span),
+}
+
+/// The names and ranges of the parts of a built date or datetime.
+const PARTS: [(&str, u32, u32); 6] =
+    [("year", 1, 9999), ("month", 1, 12), ("day", 1, 31), ("hour", 0, 23), ("minute", 0, 59), ("second", 0, 59)];
 
 impl<'s> Loader<'s> {
     fn new(schema: Schema<'s>, path: &Arc<str>) -> Self {
         let kinds = schema.records.iter().enumerate().map(|(i, r)| (r.name.as_str(), i as RecordId)).collect();
+        // A field is read under its own name and under each column the record's source maps to
+        // it; the key of a record without one is never read.
         let fields = schema
             .records
             .iter()
-            .map(|r| r.fields.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)).collect())
+            .map(|r| {
+                let own = r.fields.iter().enumerate().filter(|&(i, _)| !(r.keyless && i == r.key));
+                let renamed = r.source.iter().flat_map(|s| s.renames.iter().map(|(c, f)| (c.as_str(), *f)));
+                own.map(|(i, f)| (f.name.as_str(), i)).chain(renamed).collect()
+            })
+            .collect();
+        let parts = schema
+            .records
+            .iter()
+            .map(|r| {
+                let built = r.source.iter().flat_map(|s| s.built.iter().enumerate());
+                built
+                    .flat_map(|(b, (_, cols))| {
+                        cols.iter().enumerate().map(move |(p, c)| (c.as_str(), (b as u8, p as u8)))
+                    })
+                    .collect()
+            })
             .collect();
         Loader {
             schema,
             path: path.clone(),
             kinds,
             fields,
+            parts,
+            keyless_at: (u32::MAX, 0),
             rows: RowsBuilder::default(),
             rejected: Vec::new(),
             keyless: 0,
@@ -860,6 +904,10 @@ impl<'s> Loader<'s> {
 
     /// Reports a field name the kind does not declare, once per name and file.
     fn unknown_field(&mut self, kind: RecordId, name: &str, span: Span) {
+        // A column the record's source ignores.
+        if self.record(kind).source.as_ref().is_some_and(|s| s.ignore.iter().any(|c| c == name)) {
+            return;
+        }
         let reported = &mut self.unknown_fields[kind as usize];
         if reported.contains(name) {
             return;
@@ -872,14 +920,20 @@ impl<'s> Loader<'s> {
         }
         reported.insert(name.to_string());
         let rec = self.record(kind);
-        let help = match did_you_mean(name, rec.fields.iter().map(|f| f.name.as_str())) {
+        let mut help = match did_you_mean(name, rec.written_fields().map(|f| f.name.as_str())) {
             Some(s) => format!("did you mean `{s}`? the field is ignored wherever it appears in this file"),
             None => format!(
                 "`{}` has the fields {}; the field is ignored wherever it appears in this file",
                 rec.name,
-                list(rec.fields.iter().map(|f| &*f.name))
+                list(rec.written_fields().map(|f| &*f.name))
             ),
         };
+        if rec.source.is_some() {
+            help.push_str(&format!(
+                "; map the column in the record's `source` (`FIELD from \"{0}\"`), or say `ignore \"{0}\"` there",
+                clip(name)
+            ));
+        }
         let d = Diagnostic::error(
             "unknown-field",
             &self.path,
@@ -892,12 +946,178 @@ impl<'s> Loader<'s> {
     }
 
     fn begin(&mut self, kind: RecordId, line: u32) {
-        let n = self.record(kind).fields.len();
+        let rec = self.record(kind);
+        let n = rec.fields.len();
         // The cells of the previous row were taken by `end`: their vector is used again.
         let mut values = std::mem::take(&mut self.row.values);
         values.clear();
         values.resize(n, None);
-        self.row = Pending { kind, line, values, ..Pending::default() };
+        let mut parts = std::mem::take(&mut self.row.parts);
+        parts.clear();
+        parts.resize(rec.source.as_ref().map_or(0, |s| s.built.len()), [Part::Missing; 6]);
+        self.row = Pending { kind, line, values, parts, ..Pending::default() };
+    }
+
+    /// The part of a built field that a column holds, if the kind's source builds one from it.
+    fn part(&self, kind: RecordId, column: &str) -> Option<(u8, u8)> {
+        self.parts.get(kind as usize)?.get(column).copied()
+    }
+
+    /// The kind a file holds by its name: the kind it is named after (`工業爐窯.csv`), else
+    /// the kinds whose `source` patterns match its file name. More than one is ambiguous.
+    fn file_kinds(&self) -> Vec<RecordId> {
+        let path = Path::new(&*self.path);
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim();
+        if let Some(&k) = self.kinds.get(stem) {
+            return vec![k];
+        }
+        let name = path.file_name().and_then(|s| s.to_str()).unwrap_or_default();
+        (self.schema.records.iter().enumerate())
+            .filter(|(_, r)| r.source.as_ref().is_some_and(|s| s.holds(name)))
+            .map(|(i, _)| i as RecordId)
+            .collect()
+    }
+
+    /// Reports each field built from split columns that a file's header lacks some of
+    /// (`seen` holds the parts it has): no record of the file has a value for it.
+    /// A field the file writes whole, in a column of its own name, needs no parts.
+    fn lacking_parts(&mut self, kind: RecordId, seen: &[(u8, u8)], whole: &[usize], header: Span) {
+        let rec = self.record(kind);
+        let Some(source) = &rec.source else { return };
+        for (b, (field, cols)) in source.built.iter().enumerate() {
+            if whole.contains(field) {
+                continue;
+            }
+            let lacking: Vec<&str> = (cols.iter().enumerate())
+                .filter(|(p, _)| !seen.contains(&(b as u8, *p as u8)))
+                .map(|(_, c)| c.as_str())
+                .collect();
+            if lacking.is_empty() {
+                continue;
+            }
+            let name = &rec.fields[*field].name;
+            let d = Diagnostic::error(
+                "missing-column",
+                &self.path,
+                header,
+                format!(
+                    "`{name}` is built from the columns {}, and the header has no {}",
+                    list(cols.iter().map(String::as_str)),
+                    list(lacking.iter().copied())
+                ),
+            )
+            .with_label("the header")
+            .with_help(format!("no record of this file has a `{name}`; check the file, or the record's `source`"));
+            self.report(d);
+        }
+    }
+
+    /// Reads one part of a field built from split columns into the current row.
+    fn set_part(&mut self, (built, part): (u8, u8), raw: &Raw<'_>) {
+        let rec = self.record(self.row.kind);
+        let Some(source) = &rec.source else { return };
+        let (field, columns) = &source.built[built as usize];
+        let text = match raw.scalar {
+            convert::Scalar::Str(s) | convert::Scalar::Num(s) => convert::trim(s),
+            _ => "",
+        };
+        let slot = &mut self.row.parts[built as usize][part as usize];
+        if text.is_empty() || source.is_missing(text) {
+            *slot = Part::Missing;
+            return;
+        }
+        let (what, low, high) = PARTS[part as usize];
+        let max_digits = if part == 0 { 4 } else { 2 };
+        match text.parse::<u32>() {
+            Ok(n)
+                if text.len() <= max_digits
+                    && text.bytes().all(|b| b.is_ascii_digit())
+                    && (low..=high).contains(&n) =>
+            {
+                *slot = Part::Value(n, raw.span)
+            }
+            _ => {
+                *slot = Part::Bad;
+                let name = &rec.fields[*field].name;
+                let column = &columns[part as usize];
+                let d = Diagnostic::error(
+                    "bad-value",
+                    &self.path,
+                    raw.span,
+                    format!(
+                        "expected the {what} of `{name}` ({low} to {high}) in column `{column}`, found `{}`",
+                        clip(text)
+                    ),
+                )
+                .with_label(if part == 3 { "not an hour".to_string() } else { format!("not a {what}") })
+                .with_help(format!(
+                    "`{name}` is built from the columns {}; write the {what} as a whole number{}",
+                    list(columns.iter().map(String::as_str)),
+                    if source.missing.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", or {} for no value", list(source.missing.iter().map(String::as_str)))
+                    }
+                ));
+                self.report(d);
+                let article = if part == 3 { "an" } else { "a" };
+                let reason: Arc<str> = format!("`{name}`: not {article} {what} in column `{column}`").into();
+                self.row.values[*field] = Some(Cell::Bad(reason));
+            }
+        }
+    }
+
+    /// Builds the current row's split dates and datetimes from their parts: a part missing
+    /// leaves the field without a value, a part unreadable leaves it unreadable (reported when
+    /// read), and a day that is not in the calendar is an error on the cells.
+    fn build_parts(&mut self) {
+        let rec = self.record(self.row.kind);
+        let Some(source) = &rec.source else { return };
+        for (b, (field, _)) in source.built.iter().enumerate() {
+            let parts = self.row.parts[b];
+            let n = source.built[b].1.len();
+            if parts[..n].iter().any(|p| matches!(p, Part::Bad))
+                || parts[..n].iter().any(|p| matches!(p, Part::Missing))
+            {
+                // An unreadable part was reported and left the field unreadable; a missing one
+                // leaves it without a value.
+                continue;
+            }
+            let v: Vec<(u32, Span)> = parts[..n]
+                .iter()
+                .map(|p| if let Part::Value(v, s) = p { (*v, *s) } else { (0, Span::default()) })
+                .collect();
+            let get = |i: usize| v.get(i).map_or(0, |p| p.0);
+            let text = if rec.fields[*field].ty == Ty::DateTime {
+                format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", get(0), get(1), get(2), get(3), get(4), get(5))
+            } else {
+                format!("{:04}-{:02}-{:02}", get(0), get(1), get(2))
+            };
+            let start = v.iter().map(|p| p.1.start).min().unwrap_or(0);
+            let end = v.iter().map(|p| p.1.end).max().unwrap_or(0);
+            let (y, m, d) = (get(0), get(1), get(2));
+            if crate::value::Date::from_ymd(y as i32, m, d).is_none() {
+                let name = &rec.fields[*field].name;
+                let cols = &source.built[b].1;
+                let message = format!(
+                    "the columns {} give {y:04}-{m:02}-{d:02} for `{name}`, which is not a day of the calendar",
+                    list(cols[..3].iter().map(String::as_str))
+                );
+                let reason: Arc<str> = format!("`{name}`: {y:04}-{m:02}-{d:02} is not a day of the calendar").into();
+                let diag = Diagnostic::error("bad-value", &self.path, Span::new(start as usize, end as usize), message)
+                    .with_label("not a day")
+                    .with_help("dates are never moved to a nearby day; correct the row");
+                self.report(diag);
+                self.row.values[*field] = Some(Cell::Bad(reason));
+                continue;
+            }
+            let raw = Raw {
+                scalar: convert::Scalar::Str(&text),
+                span: Span::new(start as usize, end as usize),
+                verbatim_at: None,
+            };
+            self.set(*field, &raw);
+        }
     }
 
     /// Reads a value into the current row's field, rejecting the row when it is bad.
@@ -910,6 +1130,14 @@ impl<'s> Loader<'s> {
                 convert::Scalar::Null => Some("`null`"),
                 _ => Some("an empty value"),
             };
+        }
+        // A token the record's source says means no value (`NA`, `-`) is an absent value, for
+        // this field only.
+        if let (Some(source), convert::Scalar::Str(text)) = (&rec.source, raw.scalar)
+            && source.is_missing(text)
+        {
+            self.row.values[field] = None;
+            return;
         }
         // A reference by a key that is text needs no conversion. (A million readings refer to
         // a few thousand records: the column the row goes to holds each key text once.)
@@ -960,7 +1188,20 @@ impl<'s> Loader<'s> {
 
     /// Finishes the current row. `key_at` is where a missing key would have been written.
     fn end(&mut self, span: Span, key_at: Span) {
+        self.build_parts();
         let rec = self.record(self.row.kind);
+        if rec.keyless {
+            // Known by where it was read: the file and line, and which of the records that
+            // begin on that line it is, after the first.
+            let line = self.row.line;
+            self.keyless_at = if self.keyless_at.0 == line { (line, self.keyless_at.1 + 1) } else { (line, 1) };
+            let file = Path::new(&*self.path).file_name().and_then(|s| s.to_str()).unwrap_or(&self.path);
+            let key = match self.keyless_at.1 {
+                1 => format!("{file}:{line}"),
+                n => format!("{file}:{line}#{n}"),
+            };
+            self.row.values[rec.key] = Some(Cell::Value(Value::Text(key.into())));
+        }
         let key_cell = &self.row.values[rec.key];
         if key_cell.is_none() && !self.row.key_reported {
             let key_name = &rec.fields[rec.key].name;
@@ -1077,8 +1318,8 @@ impl<'s> Loader<'s> {
     /// `Some` when the file can hold one kind only, by its format and name: the kind, or
     /// `Some(None)` when the name is no declared kind (its records belong to no kind here).
     fn own_kind(&self) -> Option<Option<RecordId>> {
-        let stem = Path::new(&*self.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim();
-        let kind = self.kinds.get(stem).copied();
+        let kinds = self.file_kinds();
+        let kind = if kinds.len() == 1 { Some(kinds[0]) } else { None };
         match FactFormat::of(&self.path) {
             Some(FactFormat::Csv) => Some(kind),
             Some(FactFormat::Ndjson) => kind.map(Some),
@@ -1133,3 +1374,6 @@ mod tests;
 
 #[cfg(test)]
 mod format_tests;
+
+#[cfg(test)]
+mod source_tests;

@@ -48,6 +48,8 @@ static PARTS: LazyLock<Parts> = LazyLock::new(|| {
         label: None,
         fields,
         key: 0,
+        keyless: false,
+        source: None,
         dated: None,
         origin: origin.clone(),
     };

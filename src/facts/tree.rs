@@ -380,7 +380,10 @@ impl<'l, 's, 't, F: Format> Reader<'l, 's, 't, F> {
             let (value, value_span) = F::split(value);
             let name = trim(&name);
             let Some(f) = self.loader.fields[kind as usize].get(name).copied() else {
-                self.loader.unknown_field(kind, name, name_span);
+                match self.loader.part(kind, name) {
+                    Some(part) => self.part(part, &value, value_span.unwrap_or(span)),
+                    None => self.loader.unknown_field(kind, name, name_span),
+                }
                 continue;
             };
             if let Some(first) = self.seen[f] {
@@ -405,6 +408,15 @@ impl<'l, 's, 't, F: Format> Reader<'l, 's, 't, F> {
 
     /// Hands one value to the loader, with the text the file holds where it can.
     fn set(&mut self, field: usize, value: &Val, span: Span) {
+        self.put(Ok(field), value, span);
+    }
+
+    /// Hands the loader one part of a field built from split columns.
+    fn part(&mut self, part: (u8, u8), value: &Val, span: Span) {
+        self.put(Err(part), value, span);
+    }
+
+    fn put(&mut self, target: Result<usize, (u8, u8)>, value: &Val, span: Span) {
         let written = self.text.get(span.start as usize..span.end as usize).unwrap_or("");
         let number: String;
         let (scalar, verbatim_at) = match value {
@@ -431,6 +443,10 @@ impl<'l, 's, 't, F: Format> Reader<'l, 's, 't, F> {
             Val::Null => (Scalar::Null, None),
             Val::Nested(what) => (Scalar::Nested(what), None),
         };
-        self.loader.set(field, &Raw { scalar, span, verbatim_at });
+        let raw = Raw { scalar, span, verbatim_at };
+        match target {
+            Ok(field) => self.loader.set(field, &raw),
+            Err(part) => self.loader.set_part(part, &raw),
+        }
     }
 }

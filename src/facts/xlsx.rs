@@ -298,6 +298,8 @@ fn read_sheet(
 
     // Columns to fields, as the CSV reader does with its header.
     let mut columns: Vec<Option<usize>> = Vec::with_capacity(header.len());
+    // Per column: the part of a field the record's source builds from split columns.
+    let mut parts: Vec<Option<(u8, u8)>> = vec![None; header.len()];
     let mut seen: HashMap<usize, String> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
         let name = text_of(h);
@@ -308,6 +310,16 @@ fn read_sheet(
         }
         loader.cell = Some(cell(0, i));
         let field = loader.fields[kind as usize].get(name).copied();
+        if field.is_none()
+            && let Some(part) = loader.part(kind, name)
+        {
+            if !parts.contains(&Some(part)) {
+                parts[i] = Some(part);
+            }
+            loader.cell = None;
+            columns.push(None);
+            continue;
+        }
         match field {
             None => loader.unknown_field(kind, name, Span::default()),
             Some(f) => {
@@ -331,8 +343,13 @@ fn read_sheet(
         columns.push(field);
     }
     let rec = loader.record(kind);
+    loader.cell = Some(format!("{sheet}!{}:{}", top + 1, top + 1));
+    let seen_parts: Vec<(u8, u8)> = parts.iter().flatten().copied().collect();
+    let whole: Vec<usize> = columns.iter().flatten().copied().collect();
+    loader.lacking_parts(kind, &seen_parts, &whole, Span::default());
+    loader.cell = None;
     let key_column = columns.iter().position(|&c| c == Some(rec.key));
-    if key_column.is_none() {
+    if key_column.is_none() && !rec.keyless {
         let key = &rec.fields[rec.key].name;
         loader.cell = Some(format!("{sheet}!{}:{}", top + 1, top + 1));
         let d = Diagnostic::error(
@@ -364,13 +381,15 @@ fn read_sheet(
         }
         let line = top + r as u32 + 1;
         loader.begin(kind, line);
-        if key_column.is_none() {
+        if key_column.is_none() && !rec.keyless {
             loader.reject_row_without_key("the sheet has no key column");
         }
         for (c, value) in row.iter().enumerate() {
-            let Some(Some(field)) = columns.get(c).copied() else {
+            let part = parts.get(c).copied().flatten();
+            let field = columns.get(c).copied().flatten();
+            if field.is_none() && part.is_none() {
                 continue;
-            };
+            }
             let at = (top + r as u32, left + c as u32);
             if formulas.and_then(|f| f.get_value(at)).is_some_and(|f| !f.is_empty()) {
                 let slot = &mut formula_cells[c];
@@ -380,7 +399,8 @@ fn read_sheet(
                 slot.1 += 1;
             }
             loader.cell = Some(cell(r, c));
-            loader.hint = serial_date_hint(loader, field, value, column_name(left + c as u32));
+            loader.hint = field.and_then(|field| serial_date_hint(loader, field, value, column_name(left + c as u32)));
+            let moment = field.is_some_and(|f| rec.fields[f].ty == crate::model::Ty::DateTime);
             let text;
             let scalar = match value {
                 Data::Empty => Scalar::Null,
@@ -396,9 +416,13 @@ fn read_sheet(
                     Scalar::Num(&text)
                 }
                 Data::DateTime(dt) if dt.is_datetime() => {
-                    // Excel has no time zones: the date is the one the cell shows.
-                    let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                    text = format!("{y:04}-{m:02}-{d:02}");
+                    // Excel has no time zones: the date and time are the ones the cell shows.
+                    let (y, m, d, h, mi, sec, _) = dt.to_ymd_hms_milli();
+                    text = if moment {
+                        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}")
+                    } else {
+                        format!("{y:04}-{m:02}-{d:02}")
+                    };
                     Scalar::Str(&text)
                 }
                 Data::DateTime(dt) => {
@@ -410,7 +434,12 @@ fn read_sheet(
                     Scalar::Str(&text)
                 }
             };
-            loader.set(field, &Raw { scalar, span: Span::default(), verbatim_at: None });
+            let raw = Raw { scalar, span: Span::default(), verbatim_at: None };
+            match (field, part) {
+                (Some(field), _) => loader.set(field, &raw),
+                (None, Some(part)) => loader.set_part(part, &raw),
+                (None, None) => {}
+            }
             loader.hint = None;
         }
         loader.cell = Some(format!("{sheet}!{line}:{line}"));

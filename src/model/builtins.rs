@@ -44,6 +44,10 @@ pub const BUILTINS: &[Builtin] = &[
     function("fulfilled", "fulfilled(CLAUSE, subject)", "whether a verdict of the clause on the subject is met"),
     function("today", "today()", "the evaluation date"),
     function("day", "m.day(N)", "the N-th day of a month bound by `every month m`"),
+    function("date", "date(t)", "the day a datetime falls on"),
+    function("hour", "hour(t)", "the hour of a datetime, 0 to 23 (the hour that begins then)"),
+    function("year", "year(d)", "the year of a date or datetime"),
+    function("month", "month(d)", "the month of a date or datetime, 1 to 12"),
 ];
 
 /// The built-in function with this name.

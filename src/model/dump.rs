@@ -199,6 +199,7 @@ fn ty(m: &Model, t: &Ty) -> String {
         Ty::Quantity(d) => format!("[{}]", d.canonical()),
         Ty::Percent => "percent".into(),
         Ty::Date => "date".into(),
+        Ty::DateTime => "datetime".into(),
         Ty::Duration => "duration".into(),
         Ty::Enum(i) => m.enums[*i as usize].name.clone(),
         Ty::Ref(i) => format!("→{}", m.records[*i as usize].name),
@@ -220,6 +221,7 @@ fn value(m: &Model, v: &Value, t: &Ty) -> String {
         (Value::Party(p), _) => m.parties[*p as usize].name.clone(),
         (Value::Text(s), _) => format!("{s:?}"),
         (Value::Date(d), _) => d.to_string(),
+        (Value::DateTime(t), _) => t.to_string(),
         (Value::Bool(b), _) => b.to_string(),
         (Value::Duration(d), _) => format!("{} {}", d.amount, d.unit.name()),
         _ => format!("{v:?}"),
@@ -294,6 +296,15 @@ fn expr(m: &Model, e: &TExpr) -> String {
         TKind::Exists(x) => format!("exists({})", expr(m, x)),
         TKind::ClauseStatus { clause, subject, violated } => {
             format!("{}({clause}, {})", if *violated { "violated" } else { "fulfilled" }, expr(m, subject))
+        }
+        TKind::Interval(op @ (IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month), x, _) => {
+            let f = match op {
+                IntervalOp::DateOf => "date",
+                IntervalOp::Hour => "hour",
+                IntervalOp::Year => "year",
+                _ => "month",
+            };
+            format!("{f}({})", expr(m, x))
         }
         TKind::Interval(op, x, arg) => {
             let a = arg.as_ref().map(|a| format!("({})", expr(m, a))).unwrap_or_default();

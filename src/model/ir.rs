@@ -399,4 +399,12 @@ pub enum IntervalOp {
     Day,
     /// The last day of a date's month.
     EndOfMonth,
+    /// `date(t)`: the day a moment falls on.
+    DateOf,
+    /// `hour(t)`: the hour of a moment, 0 to 23.
+    Hour,
+    /// `year(d)`: the year of a date or moment.
+    Year,
+    /// `month(d)`: the month of a date or moment, 1 to 12.
+    Month,
 }

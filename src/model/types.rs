@@ -28,6 +28,8 @@ pub enum Ty {
     /// A fraction, written `40%` and stored as `0.4`.
     Percent,
     Date,
+    /// A moment in the plan's civil time (`2019-01-01T08:00`): an hourly reading's hour.
+    DateTime,
     Duration,
     Enum(EnumId),
     /// A record of the given kind.
@@ -173,6 +175,7 @@ fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
         _ => None,
     }
 }
@@ -183,8 +186,13 @@ pub struct RecordDecl {
     pub name: String,
     pub label: Option<String>,
     pub fields: Vec<FieldDecl>,
-    /// Index of the key field in `fields`.
+    /// Index of the key field in `fields`. A record declared without `key` is known by where
+    /// it was read: its key is a text field [`KEYLESS_KEY`] that readers fill with the file and
+    /// line (`PRSA_Data_Gucheng.csv:25`), and no field can refer to one.
     pub key: usize,
+    pub keyless: bool,
+    /// How a raw export maps onto the record, if the policy says.
+    pub source: Option<SourceDecl>,
     /// Index of the date field that says when a record became true, if any. Records dated
     /// after the as-of date are not yet known, and aggregates `during` a period filter on it.
     pub dated: Option<usize>,
@@ -195,6 +203,69 @@ impl RecordDecl {
     pub fn field(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
+
+    /// The fields a fact file may write: all but the key of a record without one.
+    pub fn written_fields(&self) -> impl Iterator<Item = &FieldDecl> + Clone {
+        self.fields.iter().enumerate().filter(|(i, _)| !(self.keyless && *i == self.key)).map(|(_, f)| f)
+    }
+}
+
+/// The name of the key of a record declared without one: its file and line. Not a name a
+/// policy can write, so it cannot be read as a field.
+pub const KEYLESS_KEY: &str = "(file:line)";
+
+/// How a raw export maps onto a record kind (`source "PRSA_Data_*.csv" { … }`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct SourceDecl {
+    /// File-name patterns of files that hold this kind whatever their name: `*` stands for any
+    /// run of characters, `?` for one.
+    pub files: Vec<String>,
+    /// Cell texts that mean no value, besides an empty cell (`NA`, `-`, `—`).
+    pub missing: Vec<String>,
+    /// Columns read past.
+    pub ignore: Vec<String>,
+    /// Columns read as a field under another name: (column, field).
+    pub renames: Vec<(String, usize)>,
+    /// Date and datetime fields built from split columns: the field, and the columns of its
+    /// year, month, day and (for a datetime) hour, minute and second, as many as are given.
+    pub built: Vec<(usize, Vec<String>)>,
+}
+
+impl SourceDecl {
+    /// Whether a file name matches one of the patterns.
+    pub fn holds(&self, file_name: &str) -> bool {
+        self.files.iter().any(|p| glob(p, file_name))
+    }
+    /// Whether a cell's text, trimmed, means no value.
+    pub fn is_missing(&self, text: &str) -> bool {
+        !self.missing.is_empty() && self.missing.iter().any(|m| m.trim() == text.trim())
+    }
+}
+
+/// Matches `name` against `pattern`, where `*` is any run of characters and `?` one.
+pub fn glob(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // The classic two-pointer match with one backtrack point: linear in practice, never
+    // exponential.
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
 }
 
 /// A named set of date intervals, each inclusive at both ends.

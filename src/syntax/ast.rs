@@ -132,9 +132,34 @@ pub struct EnumDecl {
 pub struct Record {
     pub name: Name,
     pub label: Option<Str>,
-    pub key: Name,
+    /// `None`: the record has no natural key, and each is known by its file and line.
+    pub key: Option<Name>,
     pub dated: Option<Name>,
     pub fields: Vec<Field>,
+    pub source: Option<Source>,
+    pub span: Span,
+}
+
+/// `source "PRSA_Data_*.csv" { … }`: how a raw export maps onto a record kind.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Source {
+    /// File-name patterns (`*` any run of characters, `?` one) of files holding this kind.
+    pub files: Vec<Str>,
+    /// `missing "NA", "-"`: cell texts that mean no value.
+    pub missing: Vec<Str>,
+    /// `ignore "No", "TEMP"`: columns read past.
+    pub ignore: Vec<Str>,
+    /// `FIELD from "column", …`.
+    pub columns: Vec<SourceColumn>,
+    pub span: Span,
+}
+
+/// `PM25 from "PM2.5"` (a column under another name) or `時刻 from "year", "month", "day",
+/// "hour"` (a date or datetime built from split columns).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SourceColumn {
+    pub field: Name,
+    pub columns: Vec<Str>,
     pub span: Span,
 }
 
@@ -443,6 +468,8 @@ pub enum ExprKind {
         unit: Name,
     },
     Date(String),
+    /// `2019-09-30T08:00`, as written.
+    DateTime(String),
     Text(String),
     Name(String),
     Field(Box<Expr>, Name),
@@ -520,6 +547,7 @@ pub fn children<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
         | ExprKind::Percent(_)
         | ExprKind::Quantity { .. }
         | ExprKind::Date(_)
+        | ExprKind::DateTime(_)
         | ExprKind::Text(_)
         | ExprKind::Name(_)
         | ExprKind::PlanRef(_) => {}

@@ -233,6 +233,10 @@ fn is_keyword(r: Rule) -> bool {
             | kw_expect
             | kw_fact
             | kw_as_of
+            | kw_source
+            | kw_missing
+            | kw_ignore
+            | kw_from
     )
 }
 
@@ -343,11 +347,12 @@ fn record(p: P) -> Record {
     let sp = span(&p);
     let mut it = keyword_free(p);
     let n = name(it.next().expect("grammar: record has a name"));
-    let mut r = Record { name: n.clone(), label: None, key: n, dated: None, fields: vec![], span: sp };
+    let mut r = Record { name: n, label: None, key: None, dated: None, fields: vec![], source: None, span: sp };
     for c in it {
         match c.as_rule() {
             Rule::string => r.label = Some(string(c)),
-            Rule::record_key => r.key = name(keyword_free(c).next().expect("grammar: key field")),
+            Rule::record_key => r.key = Some(name(keyword_free(c).next().expect("grammar: key field"))),
+            Rule::record_source => r.source = Some(source(c)),
             Rule::record_dated => r.dated = Some(name(keyword_free(c).next().expect("grammar: dated field"))),
             Rule::field => {
                 let fsp = span(&c);
@@ -371,6 +376,31 @@ fn record(p: P) -> Record {
         }
     }
     r
+}
+
+fn source(p: P) -> Source {
+    let sp = span(&p);
+    let mut s = Source { files: vec![], missing: vec![], ignore: vec![], columns: vec![], span: sp };
+    let strings = |c: P| keyword_free(c).map(string).collect::<Vec<_>>();
+    for c in keyword_free(p) {
+        match c.as_rule() {
+            Rule::string => s.files.push(string(c)),
+            Rule::source_missing => s.missing.extend(strings(c)),
+            Rule::source_ignore => s.ignore.extend(strings(c)),
+            Rule::source_column => {
+                let mut it = keyword_free(c);
+                let field = name(it.next().expect("grammar: source column has a field"));
+                let columns: Vec<Str> = it.map(string).collect();
+                // From the field to its last column: the optional `;` would take in the
+                // blanks after it.
+                let end = columns.last().map_or(field.span.end, |c| c.span.end);
+                let csp = Span { start: field.span.start, end };
+                s.columns.push(SourceColumn { field, columns, span: csp });
+            }
+            r => unreachable!("grammar: source part {r:?}"),
+        }
+    }
+    s
 }
 
 fn calendar(p: P) -> Calendar {
@@ -773,6 +803,7 @@ fn primary(p: P) -> Expr {
             ExprKind::List(p.into_inner().next().map(|l| l.into_inner().map(expr).collect()).unwrap_or_default())
         }
         Rule::date => ExprKind::Date(p.as_str().to_string()),
+        Rule::datetime => ExprKind::DateTime(p.as_str().to_string()),
         Rule::percent => {
             ExprKind::Percent(p.into_inner().next().expect("grammar: percent number").as_str().to_string())
         }

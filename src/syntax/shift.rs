@@ -80,7 +80,9 @@ fields!(Party { name, full_name, span });
 fields!(Group { name, full_name, members, span });
 fields!(UnitDecl { name, amount, unit, span });
 fields!(EnumDecl { name, label, variants, span });
-fields!(Record { name, label, key, dated, fields, span });
+fields!(Record { name, label, key, dated, fields, source, span });
+fields!(Source { files, missing, ignore, columns, span });
+fields!(SourceColumn { field, columns, span });
 fields!(Field { name, optional, ty, range, span });
 fields!(FieldRange { both, ends, span });
 fields!(RangeEnd { low, value, inclusive, span });
@@ -170,6 +172,7 @@ impl Shift for Expr {
                 | ExprKind::Number(_)
                 | ExprKind::Percent(_)
                 | ExprKind::Date(_)
+                | ExprKind::DateTime(_)
                 | ExprKind::Text(_)
                 | ExprKind::Name(_) => {}
                 ExprKind::Quantity { amount: _, unit } => unit.shift(by),

@@ -61,7 +61,7 @@ impl Checker {
         let value = match (path, f) {
             (Some(p), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) => {
                 let v = self.expr(&p, None);
-                let dates_ok = matches!(f, AggFunc::Min | AggFunc::Max) && v.ty == Ty::Date;
+                let dates_ok = matches!(f, AggFunc::Min | AggFunc::Max) && matches!(v.ty, Ty::Date | Ty::DateTime);
                 if !matches!(v.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent | Ty::Error) && !dates_ok {
                     let found = self.ty_name(&v.ty);
                     self.err(
@@ -135,7 +135,7 @@ impl Checker {
                 );
                 return None;
             }
-            if ty == Ty::Date {
+            if matches!(ty, Ty::Date | Ty::DateTime) {
                 self.err(
                     "type-mismatch",
                     x.span,

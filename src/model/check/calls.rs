@@ -107,6 +107,31 @@ impl Checker {
                     span,
                 }
             }
+            "date" | "hour" | "year" | "month" => {
+                let form = format!("{}(…)", func.text);
+                if !self.arity(func, args, 1..=1, &form) {
+                    return error_expr(span);
+                }
+                let a = self.expr(&args[0].value, None);
+                let (op, ty, takes_date) = match func.text.as_str() {
+                    "date" => (IntervalOp::DateOf, Ty::Date, false),
+                    "hour" => (IntervalOp::Hour, Ty::Number, false),
+                    "year" => (IntervalOp::Year, Ty::Number, true),
+                    _ => (IntervalOp::Month, Ty::Number, true),
+                };
+                let fits = matches!(a.ty, Ty::DateTime | Ty::Error) || (takes_date && a.ty == Ty::Date);
+                if !fits {
+                    let found = self.ty_name(&a.ty);
+                    let takes = if takes_date { "a date or a datetime" } else { "a datetime" };
+                    self.err(
+                        "type-mismatch",
+                        args[0].span,
+                        format!("`{}` reads {takes}, found {found}", func.text),
+                        format!("pass {takes}, such as a `datetime` field of a record"),
+                    );
+                }
+                TExpr { kind: TKind::Interval(op, Box::new(a), None), ty, unit: None, span }
+            }
             "exists" => {
                 if !self.arity(func, args, 1..=1, "exists(x.field)") {
                     return error_expr(span);

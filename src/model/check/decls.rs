@@ -1,6 +1,7 @@
 //! Declarations: units, parties, groups, dates, calendars, the plan, enums, periods, field types and ranges, records.
 
 use super::*;
+use crate::value::DateTime;
 
 impl Checker {
     pub(super) fn unit_decl(&mut self, u: &ast::UnitDecl) {
@@ -275,6 +276,7 @@ impl Checker {
             "number" => return (Ty::Number, None),
             "percent" => return (Ty::Percent, None),
             "date" => return (Ty::Date, None),
+            "datetime" => return (Ty::DateTime, None),
             "duration" => return (Ty::Duration, None),
             "party" => return (Ty::Party, None),
             _ => {}
@@ -299,14 +301,15 @@ impl Checker {
             }
             Ok(u) => (Ty::Quantity(u.dim), Some(u)),
             Err(_) => {
-                let names = ["bool", "text", "number", "percent", "date", "duration", "party"].into_iter().chain(
-                    (self.names.iter())
-                        .filter(|(_, (k, _, _))| matches!(k, DeclKind::Enum | DeclKind::Record))
-                        .map(|(k, _)| k.as_str()),
-                );
+                let names =
+                    ["bool", "text", "number", "percent", "date", "datetime", "duration", "party"].into_iter().chain(
+                        (self.names.iter())
+                            .filter(|(_, (k, _, _))| matches!(k, DeclKind::Enum | DeclKind::Record))
+                            .map(|(k, _)| k.as_str()),
+                    );
                 let help = match self.did_you_mean(&n.text, names) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => "a type is `bool`, `text`, `number`, `percent`, `date`, an enum, a record kind or a unit such as `mg/m3`".into(),
+                    None => "a type is `bool`, `text`, `number`, `percent`, `date`, `datetime`, an enum, a record kind or a unit such as `mg/m3`".into(),
                 };
                 self.err("unknown-type", n.span, format!("unknown type `{}`", n.text), help);
                 (Ty::Error, None)
@@ -341,10 +344,22 @@ impl Checker {
                     high: day(last, 12, 31).and_then(|v| end(v, format!("{last}-12-31"))),
                 }
             }
+            Ty::DateTime => {
+                let plan = &self.model.plan;
+                let first = plan.start.map_or(1900, |d| chrono::Datelike::year(&d.naive()) - 100);
+                let last = plan.end.map_or(2200, |d| chrono::Datelike::year(&d.naive()) + 100);
+                let at = |y: i32, m: u32, d: u32, h, mi, s| {
+                    Date::from_ymd(y, m, d).and_then(|d| DateTime::new(d, h, mi, s)).map(Value::DateTime)
+                };
+                ValueRange {
+                    low: at(first, 1, 1, 0, 0, 0).and_then(|v| end(v, format!("{first}-01-01T00:00"))),
+                    high: at(last, 12, 31, 23, 59, 59).and_then(|v| end(v, format!("{last}-12-31T23:59:59"))),
+                }
+            }
             _ => ValueRange::default(),
         };
         let Some(written) = &f.range else { return range };
-        let orderable = matches!(ty, Ty::Number | Ty::Percent | Ty::Quantity(_) | Ty::Date);
+        let orderable = matches!(ty, Ty::Number | Ty::Percent | Ty::Quantity(_) | Ty::Date | Ty::DateTime);
         if !orderable {
             if *ty != Ty::Error {
                 let found = self.ty_name(ty);
@@ -391,6 +406,7 @@ impl Checker {
         let order = |a: &Value, b: &Value| match (a, b) {
             (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
             (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+            (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
             _ => None,
         };
         if let (Some(a), Some(b)) = (&range.low, &range.high)
@@ -434,6 +450,7 @@ impl Checker {
                 None => "a quantity".into(),
             },
             Ty::Date => "a date such as `2019-01-01`".into(),
+            Ty::DateTime => "a datetime such as `2019-01-01T00:00`".into(),
             _ => "a plain number".into(),
         };
         let found = self.ty_name(&t.ty);
@@ -451,6 +468,7 @@ impl Checker {
             (Ty::Quantity(_), Ty::Quantity(_))
             | (Ty::Percent, Ty::Percent)
             | (Ty::Date, Ty::Date)
+            | (Ty::DateTime, Ty::DateTime)
             | (Ty::Number, Ty::Number) => {}
             _ => {
                 self.err(
@@ -465,6 +483,7 @@ impl Checker {
         match (t.kind, negative) {
             (TKind::Const(Value::Num(n)), neg) => Some((Value::Num(if neg { -n } else { n }), text)),
             (TKind::Const(Value::Date(d)), false) => Some((Value::Date(d), text)),
+            (TKind::Const(Value::DateTime(t)), false) => Some((Value::DateTime(t), text)),
             _ => {
                 self.err(
                     "bad-field-range",
@@ -491,6 +510,17 @@ impl Checker {
                 continue;
             }
             let (ty, unit) = self.ty(&f.ty);
+            if let Ty::Ref(target) = ty
+                && self.model.records[target as usize].keyless
+            {
+                let target = &self.model.records[target as usize].name;
+                self.err(
+                    "keyless-reference",
+                    f.ty.span,
+                    format!("`{}` refers to a `{target}` record, but `{target}` has no key to refer by", f.name.text),
+                    format!("declare a key for `{target}` (`record {target} key FIELD`), or refer to something else"),
+                );
+            }
             let range = self.field_range(f, &ty, unit.as_ref());
             fields.push(FieldDecl {
                 name: f.name.text.clone(),
@@ -501,27 +531,44 @@ impl Checker {
                 origin: origin(&self.file, f.name.span),
             });
         }
-        let key = fields.iter().position(|f| f.name == r.key.text);
-        if key.is_none() {
-            let help = self
-                .did_you_mean(&r.key.text, fields.iter().map(|f| f.name.as_str()))
-                .map(|s| format!("did you mean `{s}`?"))
-                .unwrap_or_else(|| "name one of the record's fields after `key`".into());
-            self.err(
-                "unknown-field",
-                r.key.span,
-                format!("the key `{}` is not a field of `{}`", r.key.text, r.name.text),
-                help,
-            );
-        }
+        let key = match &r.key {
+            Some(k) => {
+                let key = fields.iter().position(|f| f.name == k.text);
+                if key.is_none() {
+                    let help = self
+                        .did_you_mean(&k.text, fields.iter().map(|f| f.name.as_str()))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| "name one of the record's fields after `key`".into());
+                    self.err(
+                        "unknown-field",
+                        k.span,
+                        format!("the key `{}` is not a field of `{}`", k.text, r.name.text),
+                        help,
+                    );
+                }
+                key
+            }
+            // Known by file and line: a text field no policy can name.
+            None => {
+                fields.push(FieldDecl {
+                    name: KEYLESS_KEY.into(),
+                    ty: Ty::Text,
+                    unit: None,
+                    optional: false,
+                    range: ValueRange::default(),
+                    origin: origin(&self.file, r.name.span),
+                });
+                Some(fields.len() - 1)
+            }
+        };
         let dated = r.dated.as_ref().and_then(|d| match fields.iter().position(|f| f.name == d.text) {
-            Some(i) if fields[i].ty == Ty::Date => Some(i),
+            Some(i) if matches!(fields[i].ty, Ty::Date | Ty::DateTime) => Some(i),
             Some(_) => {
                 self.err(
                     "type-mismatch",
                     d.span,
-                    format!("`dated` names `{}`, which is not a `date` field", d.text),
-                    "name a field of type `date`",
+                    format!("`dated` names `{}`, which is not a `date` or `datetime` field", d.text),
+                    "name a field of type `date` or `datetime`",
                 );
                 None
             }
@@ -530,15 +577,147 @@ impl Checker {
                     "unknown-field",
                     d.span,
                     format!("`{}` is not a field of `{}`", d.text, r.name.text),
-                    "name a field of type `date`",
+                    "name a field of type `date` or `datetime`",
                 );
                 None
             }
         });
+        let source = r.source.as_ref().map(|s| self.source(r, s, &fields));
         let rec = &mut self.model.records[idx];
         rec.fields = fields;
         rec.key = key.unwrap_or(0);
         rec.dated = dated;
+        rec.source = source;
+    }
+
+    /// Resolves a record's `source` block against its fields: every field named must exist,
+    /// every column is mapped once, and a field built from split columns is a date (year,
+    /// month, day) or a datetime (those and hour, minute, second, as many as given).
+    fn source(&mut self, r: &ast::Record, s: &ast::Source, fields: &[FieldDecl]) -> SourceDecl {
+        let mut out = SourceDecl {
+            files: s.files.iter().map(|f| f.text.clone()).collect(),
+            missing: s.missing.iter().map(|m| m.text.clone()).collect(),
+            ignore: vec![],
+            renames: vec![],
+            built: vec![],
+        };
+        for f in &s.files {
+            if f.text.trim().is_empty() || f.text.contains(['/', '\\']) {
+                self.err(
+                    "bad-source",
+                    f.span,
+                    format!("`{}` is not a file-name pattern", f.text),
+                    "write a file name, with `*` for any run of characters and `?` for one: `PRSA_Data_*.csv`",
+                );
+            }
+        }
+        // Each column once, whatever it is mapped to.
+        let mut columns: HashMap<String, Span> = HashMap::new();
+        let mut column = |this: &mut Self, c: &ast::Str| -> bool {
+            let name = c.text.trim().to_string();
+            if let Some(first) = columns.get(&name) {
+                let first = *first;
+                this.err(
+                    "bad-source",
+                    c.span,
+                    format!("the column `{name}` is mapped twice"),
+                    "map each column once: to one field, as part of one, or `ignore`",
+                )
+                .labels
+                .push(crate::diagnostic::Label {
+                    span: first,
+                    message: "first mapped here".into(),
+                    file: None,
+                });
+                return false;
+            }
+            columns.insert(name, c.span);
+            true
+        };
+        let mut mapped: HashMap<usize, Span> = HashMap::new();
+        let written = |i: usize| !(r.key.is_none() && fields[i].name == KEYLESS_KEY);
+        for m in &s.columns {
+            let Some(field) = fields.iter().position(|f| f.name == m.field.text).filter(|&i| written(i)) else {
+                let help = self
+                    .did_you_mean(
+                        &m.field.text,
+                        fields.iter().filter(|f| f.name != KEYLESS_KEY).map(|f| f.name.as_str()),
+                    )
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "name a field declared above in the record".into());
+                self.err(
+                    "unknown-field",
+                    m.field.span,
+                    format!("`{}` is not a field of `{}`", m.field.text, r.name.text),
+                    help,
+                );
+                continue;
+            };
+            if let Some(&first) = mapped.get(&field) {
+                self.err(
+                    "bad-source",
+                    m.field.span,
+                    format!("`{}` is given its columns twice", m.field.text),
+                    "say once where a field comes from",
+                )
+                .labels
+                .push(crate::diagnostic::Label {
+                    span: first,
+                    message: "first given here".into(),
+                    file: None,
+                });
+                continue;
+            }
+            mapped.insert(field, m.field.span);
+            let ty = &fields[field].ty;
+            let parts = m.columns.len();
+            let fits = match ty {
+                _ if parts == 1 => true,
+                Ty::Date => parts == 3,
+                Ty::DateTime => (4..=6).contains(&parts),
+                _ => false,
+            };
+            if !fits {
+                let field = &m.field.text;
+                let (message, help) = match ty {
+                    Ty::Date => (
+                        format!("`{field}` is a date, built from 3 columns (year, month, day), not {parts}"),
+                        "`FIELD from \"year\", \"month\", \"day\"`".to_string(),
+                    ),
+                    Ty::DateTime => (
+                        format!(
+                            "`{field}` is a datetime, built from 4 to 6 columns (year, month, day, hour, minute, second), not {parts}"
+                        ),
+                        "`FIELD from \"year\", \"month\", \"day\", \"hour\"`, with minute and second after hour if the \
+                         file has them"
+                            .to_string(),
+                    ),
+                    other => (
+                        format!("`{field}` is {}: only a date or a datetime is built from several columns", self.ty_name(other)),
+                        "read the field from one column: `FIELD from \"COLUMN\"`".to_string(),
+                    ),
+                };
+                self.err("bad-source", m.span, message, help);
+                continue;
+            }
+            let names: Vec<String> = m.columns.iter().map(|c| c.text.trim().to_string()).collect();
+            // Every column is checked, so each one mapped twice is reported.
+            let fresh: Vec<bool> = m.columns.iter().map(|c| column(self, c)).collect();
+            if !fresh.iter().all(|&f| f) {
+                continue;
+            }
+            if parts == 1 {
+                out.renames.push((names.into_iter().next().expect("one column"), field));
+            } else {
+                out.built.push((field, names));
+            }
+        }
+        for c in &s.ignore {
+            if column(self, c) {
+                out.ignore.push(c.text.trim().to_string());
+            }
+        }
+        out
     }
 
     pub(super) fn cite(&self, c: &Option<ast::Cite>) -> Option<CiteDef> {

@@ -33,6 +33,18 @@ impl Checker {
                 }
             },
             ExprKind::Quantity { amount, unit } => self.quantity(amount, unit, span),
+            ExprKind::DateTime(t) => match crate::value::DateTime::parse_civil(t) {
+                Some(t) => mk(TKind::Const(Value::DateTime(t)), Ty::DateTime, None),
+                None => {
+                    self.err(
+                        "invalid-date",
+                        span,
+                        format!("`{t}` is not a moment of the calendar"),
+                        "write a real date and time as YYYY-MM-DDTHH:MM, hours 00 to 23, minutes and seconds 00 to 59",
+                    );
+                    error_expr(span)
+                }
+            },
             ExprKind::Date(d) => match Date::parse_iso(d) {
                 Some(d) => mk(TKind::Const(Value::Date(d)), Ty::Date, None),
                 None => {

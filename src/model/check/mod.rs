@@ -182,6 +182,8 @@ impl Checker {
                         label: r.label.as_ref().map(|s| s.text.clone()),
                         fields: vec![],
                         key: 0,
+                        keyless: r.key.is_none(),
+                        source: None,
                         dated: None,
                         origin: origin(file, r.name.span),
                     });
@@ -358,7 +360,7 @@ pub(super) fn duration_unit(u: &str) -> Option<DurationUnit> {
 /// A literal as written, rebuilt from the AST (the checker never reads file text).
 pub(super) fn literal_text(e: &ast::Expr) -> String {
     match &e.kind {
-        ExprKind::Number(n) | ExprKind::Date(n) => n.clone(),
+        ExprKind::Number(n) | ExprKind::Date(n) | ExprKind::DateTime(n) => n.clone(),
         ExprKind::Percent(n) => format!("{n}%"),
         ExprKind::Quantity { amount, unit } => format!("{amount} {}", unit.text),
         _ => "the value".into(),

@@ -11,6 +11,7 @@ impl Checker {
             Ty::Quantity(d) => d.describe(),
             Ty::Percent => "a percentage".into(),
             Ty::Date => "a date".into(),
+            Ty::DateTime => "a datetime".into(),
             Ty::Duration => "a duration".into(),
             Ty::Enum(i) => {
                 format!("a `{}` value", self.model.enums.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?"))
@@ -88,7 +89,12 @@ impl Checker {
             let (x, y) = (self.ty_name(&l.ty), self.ty_name(&r.ty));
             let d = Diagnostic::error("type-mismatch", &self.file, span, format!("cannot compare {x} with {y}"))
                 .with_label(format!("`{}` here", op.symbol()))
-                .with_help("both sides of a comparison have the same type");
+                .with_help(if matches!((&l.ty, &r.ty), (Ty::Date, Ty::DateTime) | (Ty::DateTime, Ty::Date)) {
+                    "both sides of a comparison have the same type: compare `date(t)` with a date, or the datetime \
+                     with a datetime such as `2019-01-01T00:00`"
+                } else {
+                    "both sides of a comparison have the same type"
+                });
             self.diags.push(d);
             return;
         }
