@@ -77,12 +77,18 @@ pub struct Evaluated {
     pub flawed: usize,
     /// Policy warnings and fact diagnostics, for `--format json`.
     pub diagnostics: Vec<report::JsonDiagnostic>,
+    /// The facts with the kinds the policy derives computed as of the date; `None` when it
+    /// derives none.
+    derived: Option<facts::Facts>,
 }
 
 impl Evaluated {
-    /// The facts, linked.
+    /// The facts, linked, with the derived kinds computed.
     pub fn facts(&self) -> &facts::Facts {
-        db::fact_set(&self.loaded.db, self.set)
+        match &self.derived {
+            Some(f) => f,
+            None => db::fact_set(&self.loaded.db, self.set),
+        }
     }
 
     /// The verdicts, compact: written out only as a report is written.
@@ -219,6 +225,8 @@ pub fn evaluate_through<'a>(
     let mut all = checked.diagnostics.clone();
     all.extend(fact_diags);
     let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
+    let derived = eval::derive(&checked.model, db::fact_set(&loaded.db, set), as_of);
+    clock.lap("derive records");
     Ok(Evaluated {
         loaded,
         set,
@@ -232,6 +240,7 @@ pub fn evaluate_through<'a>(
         rejected,
         flawed,
         diagnostics,
+        derived,
     })
 }
 

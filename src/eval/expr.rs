@@ -85,6 +85,9 @@ pub(crate) struct Ev<'m> {
     trace: Option<Trace<'m>>,
     /// Nesting depth of per-record evaluation inside aggregates, where nothing is traced.
     quiet: u32,
+    /// While a derived kind's values are computed: the source kind and the rows of the group,
+    /// ascending, which alone an aggregate over that kind sees.
+    pub restrict: Option<(u32, Arc<[u32]>)>,
 }
 
 impl<'m> Ev<'m> {
@@ -106,6 +109,7 @@ impl<'m> Ev<'m> {
             kind_names: model.records.iter().map(|r| Arc::from(r.name.as_str())).collect(),
             trace: None,
             quiet: 0,
+            restrict: None,
         }
     }
 
@@ -129,6 +133,7 @@ impl<'m> Ev<'m> {
             kind_names: self.kind_names.clone(),
             trace: None,
             quiet: 0,
+            restrict: self.restrict.clone(),
         }
     }
 
@@ -272,6 +277,9 @@ impl<'m> Ev<'m> {
         let o = table.origin(row);
         let file = self.facts.files.get(o.file as usize).map_or("", |f| &**f);
         let why = table.bad_cell(row, field).map_or("", |w| &**w);
+        if rec.derived {
+            return format!("{}[{}].{} is unknown: {why}", rec.name, o.key, rec.fields[field as usize].name);
+        }
         format!(
             "{}[{}].{} could not be read ({file}:{}): {why}",
             rec.name, o.key, rec.fields[field as usize].name, o.line
@@ -636,8 +644,12 @@ impl<'m> Ev<'m> {
                 ));
             }
         }
-        // Candidate rows: from the index when the filter has `field == value` parts.
-        let mut candidates: Option<Arc<[u32]>> = None;
+        // Candidate rows: the group's, while a derived kind is computed; and from the index
+        // when the filter has `field == value` parts.
+        let mut candidates: Option<Arc<[u32]>> = match &self.restrict {
+            Some((k, rows)) if *k == kind => Some(rows.clone()),
+            _ => None,
+        };
         // Candidates whose field chain could not be read, with the chain.
         let mut doubtful: rustc_hash::FxHashMap<u32, &FieldPath> = Default::default();
         for (path, e) in &a.index {

@@ -1,9 +1,11 @@
 //! Checked model + facts + as-of date → verdicts with evidence. No IO; never panics on user data.
 
+mod derive;
 mod expr;
 mod render;
 mod verdict;
 
+pub use derive::derive;
 pub use verdict::*;
 
 use crate::facts::Facts;
@@ -88,6 +90,17 @@ pub fn evaluate_with<'m>(
     let out = std::mem::take(&mut ev.out);
     let Out { mut recs, subjects, evidence, locals, computed, cited, .. } = out;
     unique_ids(fmt, &mut recs, &subjects);
+    // A derived record some verdict read used the records of its group.
+    for d in model.derived.iter().rev() {
+        let groups = &facts.tables[d.kind as usize].groups;
+        let used: Vec<u32> = (ev.used[d.kind as usize].iter().enumerate())
+            .filter(|(_, u)| **u)
+            .flat_map(|(r, _)| groups.get(r).into_iter().flat_map(|g| g.iter().copied()))
+            .collect();
+        for r in used {
+            ev.mark_used(d.from, r);
+        }
+    }
     let summary = Summary::of(recs.iter().map(|r| r.status), facts, &ev.used, &model.records);
     Evaluation {
         model,

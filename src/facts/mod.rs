@@ -268,6 +268,9 @@ pub struct Table {
     /// Per file, rejected records without a key that were counted but not kept one by one
     /// (see [`FileFacts::unkept`]); they are in `loaded`.
     pub unkept: Vec<Loss>,
+    /// For a kind derived by grouping, per row: the rows of the kind it is derived from that
+    /// make its group, ascending. Empty for a kind read from facts.
+    pub groups: Vec<Arc<[u32]>>,
 }
 
 /// Where an accepted row was read.
@@ -797,7 +800,11 @@ const PARTS: [(&str, u32, u32); 6] =
 
 impl<'s> Loader<'s> {
     fn new(schema: Schema<'s>, path: &Arc<str>) -> Self {
-        let kinds = schema.records.iter().enumerate().map(|(i, r)| (r.name.as_str(), i as RecordId)).collect();
+        // A derived kind is computed, never read.
+        let kinds = (schema.records.iter().enumerate())
+            .filter(|(_, r)| !r.derived)
+            .map(|(i, r)| (r.name.as_str(), i as RecordId))
+            .collect();
         // A field is read under its own name and under each column the record's source maps to
         // it; the key of a record without one is never read.
         let fields = schema
@@ -879,7 +886,21 @@ impl<'s> Loader<'s> {
     /// it are records of that kind that were not read, so that kind is incomplete. (A name far
     /// from every kind is taken as data the policy does not describe.)
     fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str, lost: usize, line: u32) {
-        let names = self.schema.records.iter().map(|r| r.name.as_str());
+        if let Some(r) = self.schema.records.iter().find(|r| r.derived && r.name == name) {
+            let d = Diagnostic::error(
+                "derived-in-facts",
+                &self.path,
+                span,
+                format!("`{}` records are derived by the policy, not read from facts", r.name),
+            )
+            .with_label(label)
+            .with_help(
+                "leave them out: writ computes them from the records they are derived from before each evaluation",
+            );
+            self.report(d);
+            return;
+        }
+        let names = self.schema.records.iter().filter(|r| !r.derived).map(|r| r.name.as_str());
         let near = did_you_mean(name, names);
         let help = match near {
             Some(s) => format!("did you mean `{s}`? {help_tail}"),

@@ -49,6 +49,7 @@ static PARTS: LazyLock<Parts> = LazyLock::new(|| {
         fields,
         key: 0,
         keyless: false,
+        derived: false,
         source: None,
         dated: None,
         origin: origin.clone(),

@@ -26,6 +26,9 @@ pub struct Model {
     /// In evaluation order: a clause comes after every clause whose verdicts it reads.
     pub clauses: Vec<ClauseDef>,
     pub tests: Vec<TestDef>,
+    /// Record kinds derived from others by grouping, in the order they are computed (a kind
+    /// after the kinds it is derived from).
+    pub derived: Vec<DerivedDef>,
     /// The plan's calendar, built from its `calendar` item, for workday arithmetic.
     pub calendar: Option<crate::time::Calendar>,
     /// The plan's numbered items, in order (for `writ coverage`).
@@ -332,6 +335,34 @@ impl AggFunc {
 /// Fields read one after another from a record through references, each as (the record kind
 /// it is read from, the field): never empty.
 pub type FieldPath = Vec<(RecordId, u32)>;
+
+/// `record 日數據 from 小時數據 where … by 站點 = 站點, 日期 = date(時刻) { … }`: one record of
+/// `kind` per distinct group of `from` records. Its fields are the group fields, in order, then
+/// the values, then (with more than one group field) the key ([`GROUP_KEY`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DerivedDef {
+    pub kind: RecordId,
+    pub from: RecordId,
+    /// The slot a `from` record is bound to while `filter` and `groups` run.
+    pub slot: u32,
+    pub filter: Option<TExpr>,
+    /// Per group field: its value for a `from` record.
+    pub groups: Vec<TExpr>,
+    /// Where each group field's value is bound while the values are computed.
+    pub group_slots: Vec<u32>,
+    /// Per value field: its expression (aggregates over `from` see the group's records only),
+    /// the slot it is bound to for the fields after it, and the condition it is valid under,
+    /// with the condition's text.
+    pub values: Vec<DerivedValue>,
+    pub slots: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DerivedValue {
+    pub value: TExpr,
+    pub slot: u32,
+    pub given: Option<(TExpr, String)>,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Aggregate {

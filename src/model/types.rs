@@ -191,6 +191,9 @@ pub struct RecordDecl {
     /// line (`PRSA_Data_Gucheng.csv:25`), and no field can refer to one.
     pub key: usize,
     pub keyless: bool,
+    /// Derived from another kind by grouping (`record … from KIND by …`): computed before each
+    /// evaluation, never read from a fact file, never referred to. See `Model::derived`.
+    pub derived: bool,
     /// How a raw export maps onto the record, if the policy says.
     pub source: Option<SourceDecl>,
     /// Index of the date field that says when a record became true, if any. Records dated
@@ -213,6 +216,10 @@ impl RecordDecl {
 /// The name of the key of a record declared without one: its file and line. Not a name a
 /// policy can write, so it cannot be read as a field.
 pub const KEYLESS_KEY: &str = "(file:line)";
+
+/// The name of the key of a record derived by more than one group field: the group's values
+/// (`城區一站, 2019-01-01`).
+pub const GROUP_KEY: &str = "(group)";
 
 /// How a raw export maps onto a record kind (`source "PRSA_Data_*.csv" { … }`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]

@@ -137,6 +137,30 @@ pub struct Record {
     pub dated: Option<Name>,
     pub fields: Vec<Field>,
     pub source: Option<Source>,
+    /// `from KIND … by …`: a kind derived from another by grouping; `fields` is then empty.
+    pub derive: Option<Derive>,
+    pub span: Span,
+}
+
+/// `from 小時數據 where FILTER by 站點 = 站點, 日期 = date(時刻) { … }`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Derive {
+    pub from: Name,
+    pub filter: Option<Expr>,
+    /// The fields that make a group, each with its value for a source record.
+    pub groups: Vec<(Name, Expr)>,
+    pub fields: Vec<DerivedField>,
+    pub span: Span,
+}
+
+/// `PM25 = mean(小時數據.PM25) given 小時數 >= 20`: a value computed over a group's records,
+/// valid only where the condition holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DerivedField {
+    pub name: Name,
+    pub value: Expr,
+    /// The condition, and its text as written.
+    pub given: Option<(Expr, String)>,
     pub span: Span,
 }
 

@@ -347,12 +347,57 @@ fn record(p: P) -> Record {
     let sp = span(&p);
     let mut it = keyword_free(p);
     let n = name(it.next().expect("grammar: record has a name"));
-    let mut r = Record { name: n, label: None, key: None, dated: None, fields: vec![], source: None, span: sp };
+    let mut r =
+        Record { name: n, label: None, key: None, dated: None, fields: vec![], source: None, derive: None, span: sp };
     for c in it {
         match c.as_rule() {
             Rule::string => r.label = Some(string(c)),
             Rule::record_key => r.key = Some(name(keyword_free(c).next().expect("grammar: key field"))),
             Rule::record_source => r.source = Some(source(c)),
+            Rule::record_from => {
+                let dsp = span(&c);
+                let mut d = Derive { from: r.name.clone(), filter: None, groups: vec![], fields: vec![], span: dsp };
+                let mut first = true;
+                for x in keyword_free(c) {
+                    match x.as_rule() {
+                        Rule::ident if first => {
+                            d.from = name(x);
+                            first = false;
+                        }
+                        Rule::where_clause => {
+                            d.filter = Some(expr(keyword_free(x).next().expect("grammar: where has a filter")))
+                        }
+                        Rule::record_group => {
+                            let mut g = x.into_inner();
+                            let n = name(g.next().expect("grammar: group field"));
+                            d.groups.push((n, expr(g.next().expect("grammar: group value"))));
+                        }
+                        Rule::record_dated => {
+                            r.dated = Some(name(keyword_free(x).next().expect("grammar: dated field")))
+                        }
+                        Rule::derived_field => {
+                            let fsp = span(&x);
+                            let mut f = x.into_inner();
+                            let n = name(f.next().expect("grammar: derived field name"));
+                            let value = expr(f.next().expect("grammar: derived field value"));
+                            let given = f.next().map(|g| {
+                                let e = keyword_free(g).next().expect("grammar: given condition");
+                                let text = collapse(e.as_str());
+                                (expr(e), text)
+                            });
+                            let end = given.as_ref().map_or(value.span.end, |(e, _)| e.span.end);
+                            d.fields.push(DerivedField {
+                                name: n.clone(),
+                                value,
+                                given,
+                                span: Span { start: fsp.start, end },
+                            });
+                        }
+                        r => unreachable!("grammar: derived record part {r:?}"),
+                    }
+                }
+                r.derive = Some(d);
+            }
             Rule::record_dated => r.dated = Some(name(keyword_free(c).next().expect("grammar: dated field"))),
             Rule::field => {
                 let fsp = span(&c);

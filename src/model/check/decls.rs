@@ -511,6 +511,21 @@ impl Checker {
             }
             let (ty, unit) = self.ty(&f.ty);
             if let Ty::Ref(target) = ty
+                && self.model.records[target as usize].derived
+            {
+                let target = &self.model.records[target as usize].name;
+                self.err(
+                    "keyless-reference",
+                    f.ty.span,
+                    format!(
+                        "`{}` refers to a `{target}` record, but `{target}` is derived, not read from facts",
+                        f.name.text
+                    ),
+                    format!(
+                        "refer to a record read from facts; `{target}` is computed from them before each evaluation"
+                    ),
+                );
+            } else if let Ty::Ref(target) = ty
                 && self.model.records[target as usize].keyless
             {
                 let target = &self.model.records[target as usize].name;

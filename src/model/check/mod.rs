@@ -5,6 +5,7 @@ mod aggregates;
 mod calls;
 mod clauses;
 mod decls;
+mod derived;
 mod exprs;
 mod names;
 mod outline;
@@ -183,6 +184,7 @@ impl Checker {
                         fields: vec![],
                         key: 0,
                         keyless: r.key.is_none(),
+                        derived: r.derive.is_some(),
                         source: None,
                         dated: None,
                         origin: origin(file, r.name.span),
@@ -213,7 +215,11 @@ impl Checker {
                             origin: origin(file, s.name.span),
                         }),
                         Item::Record(r) => {
-                            self.record(record_idx, r);
+                            // A derived record's fields come from its expressions, checked
+                            // once every plain record is (`derived_records`).
+                            if r.derive.is_none() {
+                                self.record(record_idx, r);
+                            }
                             record_idx += 1;
                         }
                         Item::Rule(r) => {
@@ -242,6 +248,7 @@ impl Checker {
             });
         }
         self.model.rules = placeholder;
+        self.derived_records(files);
         for i in 0..self.rule_asts.len() {
             self.check_rule(i);
         }

@@ -27,6 +27,15 @@ impl Checker {
                 continue;
             };
             let decl = self.model.records[kind as usize].clone();
+            if decl.derived {
+                self.err(
+                    "derived-in-facts",
+                    f.kind.span,
+                    format!("`{}` records are derived by the policy, not written as facts", decl.name),
+                    "write the records they are derived from: writ computes these from them",
+                );
+                continue;
+            }
             let mut values: Vec<Option<TestValue>> = vec![None; decl.fields.len()];
             for (fname, e) in &f.fields {
                 let Some(fi) = decl.field(&fname.text) else {

@@ -1,0 +1,190 @@
+//! Record kinds derived by grouping (`record 日數據 from 小時數據 by …`), computed before each
+//! evaluation as of its date: one record per distinct group of the source records known by
+//! then, with its values computed over the group's records.
+//!
+//! What cannot be placed is not left out: a source record whose filter or group fields cannot
+//! be read (unknown, or without a value) may belong to any group, so every value of the derived
+//! kind is unreadable, naming it. A value whose `given` condition does not hold is unreadable
+//! too, naming the condition: a daily mean of 19 hours is not a number.
+
+use super::expr::{Ev, R};
+use crate::facts::{Cell, Facts, FileFacts, RawRow, Rows, Schema};
+use crate::model::*;
+use crate::value::{Date, Value};
+use indexmap::IndexMap;
+use std::sync::Arc;
+
+/// The facts with every derived kind's table computed as of `as_of`, or `None` when the model
+/// derives no kind (the facts are then used as they are).
+pub fn derive(model: &Model, facts: &Facts, as_of: Date) -> Option<Facts> {
+    if model.derived.is_empty() {
+        return None;
+    }
+    let mut out = facts.clone();
+    for d in &model.derived {
+        let (rows, sources) = groups(model, &out, d, as_of);
+        let name = &model.records[d.kind as usize].name;
+        let from = &model.records[d.from as usize].name;
+        let path: Arc<str> = format!("<{name} from {from}>").into();
+        let schema = Schema::of(model);
+        let file = FileFacts {
+            path: path.clone(),
+            rows: Rows::from_raw(&schema, rows),
+            rejected: vec![],
+            unkept: vec![],
+            losses: vec![],
+            diagnostics: vec![],
+            sheets: vec![],
+        };
+        let linked = crate::facts::link(&schema, &[file]);
+        let mut table = linked.tables.into_iter().nth(d.kind as usize).expect("a table per kind");
+        // Its rows name this pseudo-file, after the files read.
+        let at = out.files.len() as u32;
+        for f in &mut table.origins.file {
+            *f = at;
+        }
+        out.files.push(path);
+        table.groups = sources;
+        out.tables[d.kind as usize] = table;
+    }
+    Some(out)
+}
+
+/// The records of one derived kind.
+fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<RawRow>, Vec<Arc<[u32]>>) {
+    let mut ev = Ev::new(model, facts, as_of);
+    let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
+    let from = &model.records[d.from as usize].name;
+    let mut groups: IndexMap<Vec<Value>, Vec<u32>> = IndexMap::new();
+    // Why some source records could not be placed in a group: the first reason, and how many.
+    let mut unplaced: Option<(String, usize)> = None;
+    let mut place = |why: String| match &mut unplaced {
+        Some((_, n)) => *n += 1,
+        None => unplaced = Some((why, 1)),
+    };
+    let table = &facts.tables[d.from as usize];
+    for row in 0..table.origins.len() as u32 {
+        if !ev.visible(d.from, row) {
+            continue;
+        }
+        env[d.slot as usize] = Some(R::V(Value::Ref(d.from, row)));
+        if let Some(f) = &d.filter {
+            match ev.eval(f, &mut env) {
+                R::V(Value::Bool(true)) => {}
+                R::V(_) | R::Absent(_) => continue,
+                R::Unknown(why) => {
+                    place(format!("whether {from}[{}] is in is unknown: {why}", table.key(row)));
+                    continue;
+                }
+            }
+        }
+        let mut key = Vec::with_capacity(d.groups.len());
+        for g in &d.groups {
+            match ev.eval(g, &mut env) {
+                R::V(v) => key.push(v),
+                R::Absent(why) | R::Unknown(why) => {
+                    place(format!("{from}[{}] cannot be placed in a group: {why}", table.key(row)));
+                    break;
+                }
+            }
+        }
+        if key.len() == d.groups.len() {
+            groups.entry(key).or_default().push(row);
+        }
+    }
+    let rec = &model.records[d.kind as usize];
+    let unplaced: Option<Arc<str>> = unplaced.map(|(why, n)| {
+        let more = if n > 1 { format!(" (and {} more {from} records)", n - 1) } else { String::new() };
+        format!(
+            "not every {from} record could be placed in a group, so no value of {} can be known: {why}{more}",
+            rec.name
+        )
+        .into()
+    });
+    let fmt = ev.fmt();
+    let mut out = Vec::with_capacity(groups.len());
+    let mut sources = Vec::with_capacity(groups.len());
+    for (i, (key, rows)) in groups.into_iter().enumerate() {
+        let rows: Arc<[u32]> = rows.into();
+        sources.push(rows.clone());
+        let mut values: Vec<Option<Cell>> = vec![None; rec.fields.len()];
+        for (g, v) in key.iter().enumerate() {
+            values[g] = Some(Cell::Value(v.clone()));
+            env[d.group_slots[g] as usize] = Some(R::V(v.clone()));
+        }
+        if rec.keyless {
+            let text: Vec<String> = key.iter().map(|v| fmt.plain(v)).collect();
+            values[rec.key] = Some(Cell::Value(Value::Text(text.join(", ").into())));
+        }
+        ev.restrict = Some((d.from, rows));
+        for (j, dv) in d.values.iter().enumerate() {
+            let field = d.groups.len() + j;
+            let r = match &unplaced {
+                Some(why) => R::Unknown(why.to_string()),
+                None => ev.eval(&dv.value, &mut env),
+            };
+            let r = match (&dv.given, r) {
+                (Some((cond, text)), R::V(v)) => match ev.eval(cond, &mut env) {
+                    R::V(Value::Bool(true)) => R::V(v),
+                    R::V(_) | R::Absent(_) => R::Unknown(format!(
+                        "{} is not valid: `{text}` does not hold{}",
+                        rec.fields[field].name,
+                        shown(&fmt, cond, &env, &|slot| name_of(model, d, slot))
+                    )),
+                    R::Unknown(why) => {
+                        R::Unknown(format!("whether {} is valid is unknown (`{text}`): {why}", rec.fields[field].name))
+                    }
+                },
+                (_, r) => r,
+            };
+            values[field] = match &r {
+                R::V(v) => Some(Cell::Value(v.clone())),
+                R::Absent(_) => None,
+                R::Unknown(why) => Some(Cell::Bad(why.as_str().into())),
+            };
+            env[dv.slot as usize] = Some(r);
+        }
+        ev.restrict = None;
+        out.push(RawRow {
+            kind: d.kind,
+            line: i as u32 + 1,
+            span: Default::default(),
+            key_span: Default::default(),
+            values,
+        });
+    }
+    (out, sources)
+}
+
+/// The name of the derived field bound to a slot.
+fn name_of<'a>(model: &'a Model, d: &DerivedDef, slot: u32) -> Option<&'a str> {
+    let fields = &model.records[d.kind as usize].fields;
+    let at = (d.group_slots.iter().position(|&s| s == slot))
+        .or_else(|| d.values.iter().position(|v| v.slot == slot).map(|j| d.groups.len() + j))?;
+    fields.get(at).map(|f| f.name.as_str())
+}
+
+/// The values a failed `given` condition compared, for its reason: ` (小時數 = 19)`.
+fn shown<'n>(fmt: &super::expr::Fmt, cond: &TExpr, env: &[Option<R>], name: &dyn Fn(u32) -> Option<&'n str>) -> String {
+    let mut parts = Vec::new();
+    let mut stack = vec![cond];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            TKind::Local(s) => {
+                if let (Some(Some(R::V(v))), Some(n)) = (env.get(*s as usize).cloned(), name(*s)) {
+                    let text = format!("{n} = {}", fmt.format(&v, &e.ty, e.unit.as_ref()));
+                    if !parts.contains(&text) {
+                        parts.push(text);
+                    }
+                }
+            }
+            TKind::Binary(_, a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            TKind::Unary(_, a) => stack.push(a),
+            _ => {}
+        }
+    }
+    if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
+}
