@@ -93,6 +93,49 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<Raw
         }
     }
     let rec = &model.records[d.kind as usize];
+    // With a window, each group becomes one group per moment: the group's records of the
+    // moments in the window that ends then.
+    let groups: Vec<(Vec<Value>, Vec<u32>)> = match &d.window {
+        None => groups.into_iter().collect(),
+        Some(w) => {
+            let mut windows = Vec::new();
+            for (key, rows) in groups {
+                let mut timed: Vec<(i64, Value, u32)> = Vec::with_capacity(rows.len());
+                for row in rows {
+                    match table.get(w.field as usize, row) {
+                        Some(Value::DateTime(t)) => timed.push((t.0, Value::DateTime(t), row)),
+                        Some(Value::Date(day)) => timed.push((i64::from(day.0) * 86_400, Value::Date(day), row)),
+                        _ => place(format!(
+                            "{from}[{}] has no {} to place it in a window",
+                            table.key(row),
+                            model.records[d.from as usize].fields[w.field as usize].name
+                        )),
+                    }
+                }
+                timed.sort_by_key(|t| (t.0, t.2));
+                let mut start = 0;
+                let mut at = 0;
+                while at < timed.len() {
+                    let end = timed[at].0;
+                    // Every record of this moment ends the same window.
+                    let mut last = at;
+                    while last + 1 < timed.len() && timed[last + 1].0 == end {
+                        last += 1;
+                    }
+                    while timed[start].0 <= end - w.seconds {
+                        start += 1;
+                    }
+                    let mut rows: Vec<u32> = timed[start..=last].iter().map(|t| t.2).collect();
+                    rows.sort_unstable();
+                    let mut k = key.clone();
+                    k.push(timed[at].1.clone());
+                    windows.push((k, rows));
+                    at = last + 1;
+                }
+            }
+            windows
+        }
+    };
     let unplaced: Option<Arc<str>> = unplaced.map(|(why, n)| {
         let more = if n > 1 { format!(" (and {} more {from} records)", n - 1) } else { String::new() };
         format!(
@@ -110,7 +153,10 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<Raw
         let mut values: Vec<Option<Cell>> = vec![None; rec.fields.len()];
         for (g, v) in key.iter().enumerate() {
             values[g] = Some(Cell::Value(v.clone()));
-            env[d.group_slots[g] as usize] = Some(R::V(v.clone()));
+            let slot = d.group_slots.get(g).copied().or(d.window.as_ref().map(|w| w.slot));
+            if let Some(slot) = slot {
+                env[slot as usize] = Some(R::V(v.clone()));
+            }
         }
         if rec.keyless {
             let text: Vec<String> = key.iter().map(|v| fmt.plain(v)).collect();
@@ -118,7 +164,7 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<Raw
         }
         ev.restrict = Some((d.from, rows));
         for (j, dv) in d.values.iter().enumerate() {
-            let field = d.groups.len() + j;
+            let field = d.first_value() + j;
             let r = match &unplaced {
                 Some(why) => R::Unknown(why.to_string()),
                 None => ev.eval(&dv.value, &mut env),
@@ -159,8 +205,10 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<Raw
 /// The name of the derived field bound to a slot.
 fn name_of<'a>(model: &'a Model, d: &DerivedDef, slot: u32) -> Option<&'a str> {
     let fields = &model.records[d.kind as usize].fields;
+    let window = d.window.as_ref().filter(|w| w.slot == slot).map(|_| d.groups.len());
     let at = (d.group_slots.iter().position(|&s| s == slot))
-        .or_else(|| d.values.iter().position(|v| v.slot == slot).map(|j| d.groups.len() + j))?;
+        .or(window)
+        .or_else(|| d.values.iter().position(|v| v.slot == slot).map(|j| d.first_value() + j))?;
     fields.get(at).map(|f| f.name.as_str())
 }
 

@@ -438,6 +438,16 @@ impl<'m> Ev<'m> {
                     (R::V(_), other) | (other, _) => unknown(other),
                 }
             }
+            TKind::Round(x, step) => match (self.eval(x, env), self.eval(step, env)) {
+                (R::V(Value::Num(x)), R::V(Value::Num(s))) => match crate::stats::round_to(x, s) {
+                    Some(r) => R::V(Value::Num(r)),
+                    None => {
+                        R::Unknown(format!("{} cannot be rounded to a multiple of {}", x.normalize(), s.normalize()))
+                    }
+                },
+                (R::V(_), R::V(_)) => R::Unknown("type error".into()),
+                (R::V(_), other) | (other, _) => unknown(other),
+            },
             TKind::Exists(x) => match self.eval(x, env) {
                 R::V(_) => R::V(Value::Bool(true)),
                 R::Absent(_) => R::V(Value::Bool(false)),
@@ -716,6 +726,8 @@ impl<'m> Ev<'m> {
         };
         let mut first_date: Option<Date> = None;
         let mut first_moment: Option<crate::value::DateTime> = None;
+        // The values of a percentile.
+        let mut ranked: Vec<Decimal> = Vec::new();
         let mut count: u64 = 0;
         let mut hits: u64 = 0;
         let mut acc: Option<Decimal> = None;
@@ -802,6 +814,10 @@ impl<'m> Ev<'m> {
                         Some(R::V(_)) | None => return R::Unknown("type error".into()),
                         Some(other) => return unknown(other),
                     };
+                    if a.func == AggFunc::Percentile {
+                        ranked.push(v);
+                        continue;
+                    }
                     acc = Some(match (acc, a.func) {
                         (None, _) => v,
                         (Some(s), AggFunc::Sum | AggFunc::Mean) => match s.checked_add(v) {
@@ -855,6 +871,13 @@ impl<'m> Ev<'m> {
                 Some(m) => R::V(Value::Num(m)),
                 None => R::Unknown("the mean is out of range".into()),
             },
+            AggFunc::Percentile => {
+                ranked.sort_unstable();
+                match a.rank.and_then(|p| crate::stats::percentile(&ranked, p)) {
+                    Some(v) => R::V(Value::Num(v)),
+                    None => R::Unknown("the percentile cannot be computed".into()),
+                }
+            }
             _ => R::V(Value::Num(acc.unwrap_or_default())),
         }
     }
@@ -1029,6 +1052,9 @@ impl<'m> Fmt<'m> {
             TKind::Change(a, b) => {
                 format!("change({}, {})", self.describe_expr(a, local), self.describe_expr(b, local))
             }
+            TKind::Round(a, b) => {
+                format!("round({}, {})", self.describe_expr(a, local), self.describe_expr(b, local))
+            }
             TKind::Interval(
                 op @ (IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month),
                 x,
@@ -1063,7 +1089,7 @@ fn capture_locals(e: &TExpr, env: &[Option<R>], out: &mut Vec<(u32, Option<Value
         TKind::Interval(IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month, x, _) => {
             capture_locals(x, env, out)
         }
-        TKind::Change(a, b) => {
+        TKind::Change(a, b) | TKind::Round(a, b) => {
             capture_locals(a, env, out);
             capture_locals(b, env, out);
         }

@@ -317,6 +317,8 @@ pub enum AggFunc {
     Max,
     /// The share of the filtered records for which a condition holds.
     Share,
+    /// The p-th percentile of a field, by HJ 663-2013 ([`crate::stats::percentile`]).
+    Percentile,
 }
 
 impl AggFunc {
@@ -328,6 +330,7 @@ impl AggFunc {
             AggFunc::Min => "min",
             AggFunc::Max => "max",
             AggFunc::Share => "share",
+            AggFunc::Percentile => "percentile",
         }
     }
 }
@@ -354,7 +357,25 @@ pub struct DerivedDef {
     /// the slot it is bound to for the fields after it, and the condition it is valid under,
     /// with the condition's text.
     pub values: Vec<DerivedValue>,
+    /// `over FIELD window N hours`: the source field whose moments end the windows, the
+    /// window's length in seconds, and the slot the window's end is bound to. The derived
+    /// record's field after the group fields holds the end.
+    pub window: Option<DerivedWindow>,
     pub slots: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DerivedWindow {
+    pub field: u32,
+    pub seconds: i64,
+    pub slot: u32,
+}
+
+impl DerivedDef {
+    /// The derived record's field that holds the first value.
+    pub fn first_value(&self) -> usize {
+        self.groups.len() + usize::from(self.window.is_some())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -384,6 +405,8 @@ pub struct Aggregate {
     pub empty: Option<TExpr>,
     /// The aggregate as written, for evidence.
     pub text: String,
+    /// For `percentile`: which, as a fraction (`95%` is 0.95).
+    pub rank: Option<rust_decimal::Decimal>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -404,6 +427,8 @@ pub enum TKind {
     Aggregate(Box<Aggregate>),
     /// `change(new, old)`: `(new - old) / old` as a percent.
     Change(Box<TExpr>, Box<TExpr>),
+    /// `round(x, STEP)`: x rounded to a multiple of STEP by GB/T 8170 ([`crate::stats::round_to`]).
+    Round(Box<TExpr>, Box<TExpr>),
     /// `exists(x.f)`: whether an optional value is present.
     Exists(Box<TExpr>),
     /// `violated(CLAUSE, subject)` / `fulfilled(CLAUSE, subject)`.

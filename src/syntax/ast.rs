@@ -136,9 +136,9 @@ pub struct Record {
     pub key: Option<Name>,
     pub dated: Option<Name>,
     pub fields: Vec<Field>,
-    pub source: Option<Source>,
+    pub source: Option<Box<Source>>,
     /// `from KIND … by …`: a kind derived from another by grouping; `fields` is then empty.
-    pub derive: Option<Derive>,
+    pub derive: Option<Box<Derive>>,
     pub span: Span,
 }
 
@@ -150,6 +150,8 @@ pub struct Derive {
     /// The fields that make a group, each with its value for a source record.
     pub groups: Vec<(Name, Expr)>,
     pub fields: Vec<DerivedField>,
+    /// `over 時刻 window 8 hours`: the field, the length, its unit as written.
+    pub window: Option<(Name, String, Name)>,
     pub span: Span,
 }
 

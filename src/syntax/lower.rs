@@ -237,6 +237,8 @@ fn is_keyword(r: Rule) -> bool {
             | kw_missing
             | kw_ignore
             | kw_from
+            | kw_over
+            | kw_window
     )
 }
 
@@ -353,10 +355,17 @@ fn record(p: P) -> Record {
         match c.as_rule() {
             Rule::string => r.label = Some(string(c)),
             Rule::record_key => r.key = Some(name(keyword_free(c).next().expect("grammar: key field"))),
-            Rule::record_source => r.source = Some(source(c)),
+            Rule::record_source => r.source = Some(Box::new(source(c))),
             Rule::record_from => {
                 let dsp = span(&c);
-                let mut d = Derive { from: r.name.clone(), filter: None, groups: vec![], fields: vec![], span: dsp };
+                let mut d = Derive {
+                    from: r.name.clone(),
+                    filter: None,
+                    groups: vec![],
+                    fields: vec![],
+                    window: None,
+                    span: dsp,
+                };
                 let mut first = true;
                 for x in keyword_free(c) {
                     match x.as_rule() {
@@ -374,6 +383,13 @@ fn record(p: P) -> Record {
                         }
                         Rule::record_dated => {
                             r.dated = Some(name(keyword_free(x).next().expect("grammar: dated field")))
+                        }
+                        Rule::record_window => {
+                            let mut w = keyword_free(x);
+                            let field = name(w.next().expect("grammar: window field"));
+                            let length = w.next().expect("grammar: window length").as_str().to_string();
+                            let unit = name(w.next().expect("grammar: window unit"));
+                            d.window = Some((field, length, unit));
                         }
                         Rule::derived_field => {
                             let fsp = span(&x);
@@ -396,7 +412,7 @@ fn record(p: P) -> Record {
                         r => unreachable!("grammar: derived record part {r:?}"),
                     }
                 }
-                r.derive = Some(d);
+                r.derive = Some(Box::new(d));
             }
             Rule::record_dated => r.dated = Some(name(keyword_free(c).next().expect("grammar: dated field"))),
             Rule::field => {

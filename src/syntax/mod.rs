@@ -918,6 +918,8 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::record_group => "a group field (`NAME = EXPRESSION`)",
         Rule::derived_field => "a derived field (`NAME = EXPRESSION`)",
         Rule::derived_given => "`given CONDITION`",
+        Rule::record_window | Rule::kw_over | Rule::kw_window => "`over FIELD window N hours`",
+        Rule::window_unit => "`hours`, `minutes` or `days`",
         Rule::kw_from => "`from`",
         Rule::number | Rule::number_text => "a number",
         Rule::percent => "a percentage",

@@ -48,6 +48,14 @@ impl<A: Shift, B: Shift> Shift for (A, B) {
     }
 }
 
+impl<A: Shift, B: Shift, C: Shift> Shift for (A, B, C) {
+    fn shift(&mut self, by: u32) {
+        self.0.shift(by);
+        self.1.shift(by);
+        self.2.shift(by);
+    }
+}
+
 /// Plain data inside the AST: nothing to move.
 macro_rules! no_spans {
     ($($t:ty),*) => {
@@ -81,7 +89,7 @@ fields!(Group { name, full_name, members, span });
 fields!(UnitDecl { name, amount, unit, span });
 fields!(EnumDecl { name, label, variants, span });
 fields!(Record { name, label, key, dated, fields, source, derive, span });
-fields!(Derive { from, filter, groups, fields, span });
+fields!(Derive { from, filter, groups, fields, window, span });
 fields!(DerivedField { name, value, given, span });
 fields!(Source { files, missing, ignore, columns, span });
 fields!(SourceColumn { field, columns, span });

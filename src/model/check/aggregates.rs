@@ -13,7 +13,7 @@ impl Checker {
         span: Span,
     ) -> TExpr {
         let form = crate::model::builtins::builtin(f.name()).map_or("", |b| b.form);
-        let n = if f == AggFunc::Share { 2..=2 } else { 1..=1 };
+        let n = if matches!(f, AggFunc::Share | AggFunc::Percentile) { 2..=2 } else { 1..=1 };
         if !self.arity(func, args, n, form) {
             return error_expr(span);
         }
@@ -59,7 +59,7 @@ impl Checker {
             self.implicit.push((slot, kind));
         }
         let value = match (path, f) {
-            (Some(p), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) => {
+            (Some(p), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max | AggFunc::Percentile) => {
                 let v = self.expr(&p, None);
                 let dates_ok = matches!(f, AggFunc::Min | AggFunc::Max) && matches!(v.ty, Ty::Date | Ty::DateTime);
                 if !matches!(v.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent | Ty::Error) && !dates_ok {
@@ -73,7 +73,7 @@ impl Checker {
                 }
                 Some(v)
             }
-            (None, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) => {
+            (None, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max | AggFunc::Percentile) => {
                 self.err(
                     "type-mismatch",
                     a.value.span,
@@ -95,6 +95,26 @@ impl Checker {
             (None, _) => None,
         };
         let filter = a.filter.as_ref().map(|e| self.condition(e, "a `where` filter"));
+        // `percentile(…, 95%)`: a percentage written as is, from 0% to 100%.
+        let rank = if f == AggFunc::Percentile {
+            let p = self.expr(&args[1].value, Some(&Ty::Percent));
+            match p.kind {
+                TKind::Const(Value::Num(x)) if p.ty == Ty::Percent && (Decimal::ZERO..=Decimal::ONE).contains(&x) => {
+                    Some(x)
+                }
+                _ => {
+                    self.err(
+                        "type-mismatch",
+                        args[1].span,
+                        "`percentile` takes which percentile as a percentage from 0% to 100%",
+                        "write it as a number with `%`: `percentile(日數據.CO where 有效, 95%)`",
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let during = a.during.as_ref().and_then(|d| self.period_ref(d));
         if during.is_some() && self.model.records[kind as usize].dated.is_none() {
             let name = self.model.records[kind as usize].name.clone();
@@ -170,6 +190,7 @@ impl Checker {
                 during,
                 empty,
                 text: text.to_string(),
+                rank,
             })),
             ty,
             unit,

@@ -65,6 +65,34 @@ impl Checker {
                 self.unify(&a, &b, "`change` compares two amounts of one kind");
                 TExpr { kind: TKind::Change(Box::new(a), Box::new(b)), ty: Ty::Percent, unit: None, span }
             }
+            "round" => {
+                if !self.arity(func, args, 2..=2, "round(x, STEP)") {
+                    return error_expr(span);
+                }
+                let a = self.expr(&args[0].value, None);
+                let step = self.expr(&args[1].value, Some(&a.ty));
+                if !matches!(a.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent | Ty::Error) {
+                    let found = self.ty_name(&a.ty);
+                    self.err(
+                        "type-mismatch",
+                        args[0].span,
+                        format!("`round` rounds an amount, found {found}"),
+                        "round a number, quantity or percentage",
+                    );
+                }
+                let positive = matches!(&step.kind, TKind::Const(Value::Num(s)) if *s > Decimal::ZERO);
+                if !positive && step.ty != Ty::Error {
+                    self.err(
+                        "type-mismatch",
+                        args[1].span,
+                        "`round` rounds to a multiple of a step, written as a positive literal",
+                        "write the step in the value's unit: `round(x, 1 ug/m3)`, `round(x, 0.1 mg/m3)`, `round(p, 0.1%)`",
+                    );
+                }
+                self.unify(&a, &step, "`round` rounds to a step of the value's own kind");
+                let (ty, unit) = (a.ty.clone(), a.unit.clone());
+                TExpr { kind: TKind::Round(Box::new(a), Box::new(step)), ty, unit, span }
+            }
             "today" => {
                 if !args.is_empty() {
                     self.err(

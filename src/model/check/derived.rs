@@ -141,6 +141,50 @@ impl Checker {
         self.locals.retain(|l| l.slot != slot);
         // The values: the group fields and the values before each in scope by name.
         let group_slots: Vec<u32> = group_types.into_iter().map(|(n, t, u)| self.bind(&n, t, u)).collect();
+        let window = d.window.as_ref().and_then(|(field, length, unit)| {
+            let src = &self.model.records[from as usize];
+            let Some(fi) = src.field(&field.text).filter(|&i| matches!(src.fields[i].ty, Ty::Date | Ty::DateTime))
+            else {
+                self.err(
+                    "type-mismatch",
+                    field.span,
+                    format!(
+                        "`over` names a `date` or `datetime` field of `{}`; `{}` is not one",
+                        d.from.text, field.text
+                    ),
+                    "name the field that says when each record was taken: `over 時刻 window 8 hours`",
+                );
+                return None;
+            };
+            let per = match unit.text.trim_end_matches('s') {
+                "minute" => 60,
+                "hour" => 3600,
+                _ => 86_400,
+            };
+            let Some(seconds) = length.parse::<i64>().ok().filter(|&n| n > 0).and_then(|n| n.checked_mul(per)) else {
+                self.err(
+                    "type-mismatch",
+                    unit.span,
+                    format!("a window is a whole number of {} above 0, found `{length}`", unit.text),
+                    "write `window 8 hours`",
+                );
+                return None;
+            };
+            let decl = src.fields[fi].clone();
+            let fresh = unique(self, field);
+            if fresh {
+                fields.push(FieldDecl {
+                    name: decl.name.clone(),
+                    ty: decl.ty.clone(),
+                    unit: None,
+                    optional: false,
+                    range: ValueRange::default(),
+                    origin: origin(&self.file, field.span),
+                });
+            }
+            let slot = self.bind(&decl.name, decl.ty.clone(), None);
+            Some(DerivedWindow { field: fi as u32, seconds, slot })
+        });
         let mut values = Vec::new();
         for f in &d.fields {
             let value = self.expr(&f.value, None);
@@ -181,7 +225,7 @@ impl Checker {
             values.push(DerivedValue { value, slot, given });
         }
         let slots = self.end_body(saved);
-        let key = if groups.len() == 1 {
+        let key = if groups.len() == 1 && window.is_none() {
             0
         } else {
             fields.push(FieldDecl {
@@ -210,8 +254,18 @@ impl Checker {
         let rec = &mut self.model.records[idx as usize];
         rec.fields = fields;
         rec.key = key;
-        rec.keyless = groups.len() != 1;
+        rec.keyless = groups.len() != 1 || window.is_some();
         rec.dated = dated;
-        self.model.derived.push(DerivedDef { kind: idx, from, slot, filter, groups, group_slots, values, slots });
+        self.model.derived.push(DerivedDef {
+            kind: idx,
+            from,
+            slot,
+            filter,
+            groups,
+            group_slots,
+            values,
+            window,
+            slots,
+        });
     }
 }
