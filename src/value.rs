@@ -32,7 +32,13 @@ impl Date {
 
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.naive().format("%Y-%m-%d"))
+        use chrono::Datelike;
+        let d = self.naive();
+        // `%Y` as chrono writes it: four digits at least, a sign outside 0000–9999.
+        match d.year() {
+            y @ 0..=9999 => write!(f, "{y:04}-{:02}-{:02}", d.month(), d.day()),
+            _ => write!(f, "{}", d.format("%Y-%m-%d")),
+        }
     }
 }
 

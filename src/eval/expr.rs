@@ -626,13 +626,14 @@ impl<'m> Ev<'m> {
 
     fn aggregate(&mut self, a: &'m Aggregate, env: &mut Vec<Option<R>>, top: bool) -> R {
         let kind = a.kind;
-        let name = self.model.records[kind as usize].name.clone();
+        let model = self.model;
+        let name = &model.records[kind as usize].name;
         let table = &self.facts.tables[kind as usize];
         if let Some(loss) = table.incomplete.first() {
             return R::Unknown(format!(
                 "the {name} records are incomplete, so the {} cannot be known: {}",
                 a.func.name(),
-                loss.describe(&name)
+                loss.describe(name)
             ));
         }
         if table.rejected_count() > 0 {
@@ -699,6 +700,9 @@ impl<'m> Ev<'m> {
         }
         let rows: Arc<[u32]> =
             candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
+        if let Some(r) = self.simple_aggregate(a, &rows, top) {
+            return r;
+        }
         // Whether the aggregate's period runs past the horizon, so records may be still to come.
         let mut open: Option<String> = None;
         let ranges = match &a.during {
@@ -735,8 +739,10 @@ impl<'m> Ev<'m> {
         if env.len() <= slot {
             env.resize(slot + 1, None);
         }
+        // A group's rows, while a derived kind is computed, were found visible when grouped.
+        let restricted = matches!(&self.restrict, Some((k, _)) if *k == kind);
         for &row in rows.iter() {
-            if !self.visible(kind, row) {
+            if !restricted && !self.visible(kind, row) {
                 continue;
             }
             if let (Some(p), Some(rs)) = (&a.during, &ranges) {
@@ -880,6 +886,91 @@ impl<'m> Ev<'m> {
             }
             _ => R::V(Value::Num(acc.unwrap_or_default())),
         }
+    }
+
+    /// An aggregate of the plainest shape, read straight from the columns: no index lookup, no
+    /// period, no trace to keep, a filter that is at most `exists(x.F)` and a value that is at
+    /// most `x.G`, over fields with no unreadable cell. `None` sends it to the general loop,
+    /// which also gives every reason (no value, no records): the answer is the same either way.
+    fn simple_aggregate(&mut self, a: &'m Aggregate, rows: &[u32], top: bool) -> Option<R> {
+        let kind = a.kind;
+        if !a.index.is_empty() || a.during.is_some() || (top && self.trace.is_some()) {
+            return None;
+        }
+        let field_of = |e: &TExpr| match &e.kind {
+            TKind::Field(b, k, f) if *k == kind && matches!(b.kind, TKind::Local(s) if s == a.slot) => Some(*f),
+            _ => None,
+        };
+        let table = &self.facts.tables[kind as usize];
+        let clean = |f: u32| table.bad_by_field.get(f as usize).is_none_or(|&n| n == 0);
+        // The filter: `exists(x.F)` (F has a value) or `x.F` of a yes/no field (F is yes).
+        let filter = match &a.filter {
+            None => None,
+            Some(TExpr { kind: TKind::Exists(x), .. }) => Some((field_of(x).filter(|&f| clean(f))?, false)),
+            Some(x) if x.ty == Ty::Bool => Some((field_of(x).filter(|&f| clean(f))?, true)),
+            Some(_) => return None,
+        };
+        let value = match (&a.value, a.func) {
+            (None, AggFunc::Count) => None,
+            (Some(v), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max | AggFunc::Percentile)
+                if matches!(v.ty, Ty::Number | Ty::Quantity(_) | Ty::Percent) =>
+            {
+                Some(field_of(v).filter(|&f| clean(f))?)
+            }
+            _ => return None,
+        };
+        let restricted = matches!(&self.restrict, Some((k, _)) if *k == kind);
+        let mut count: u64 = 0;
+        let mut acc: Option<Decimal> = None;
+        let mut ranked: Vec<Decimal> = Vec::new();
+        let mut used: Vec<u32> = Vec::new();
+        for &row in rows {
+            if !restricted && !self.visible(kind, row) {
+                continue;
+            }
+            match filter {
+                Some((f, false)) if !table.columns[f as usize].is_present(row as usize) => continue,
+                Some((f, true)) => match table.get(f as usize, row) {
+                    Some(Value::Bool(true)) => {}
+                    Some(Value::Bool(false)) => continue,
+                    // No value: the general loop says what that means.
+                    _ => return None,
+                },
+                _ => {}
+            }
+            if let Some(g) = value {
+                // A record without the value: the general loop says which.
+                let Some(Value::Num(v)) = table.get(g as usize, row) else { return None };
+                if a.func == AggFunc::Percentile {
+                    ranked.push(v);
+                } else {
+                    acc = Some(match (acc, a.func) {
+                        (None, _) => v,
+                        (Some(s), AggFunc::Sum | AggFunc::Mean) => s.checked_add(v)?,
+                        (Some(s), AggFunc::Min) => s.min(v),
+                        (Some(s), _) => s.max(v),
+                    });
+                }
+            }
+            used.push(row);
+            count += 1;
+        }
+        if count == 0 && a.func != AggFunc::Count {
+            return None;
+        }
+        for row in used {
+            self.mark_used(kind, row);
+        }
+        Some(match a.func {
+            AggFunc::Count => R::V(Value::Num(Decimal::from(count))),
+            AggFunc::Sum | AggFunc::Min | AggFunc::Max => R::V(Value::Num(acc?)),
+            AggFunc::Mean => R::V(Value::Num(acc?.checked_div(Decimal::from(count))?)),
+            AggFunc::Percentile => {
+                ranked.sort_unstable();
+                R::V(Value::Num(crate::stats::percentile(&ranked, a.rank?)?))
+            }
+            AggFunc::Share => return None,
+        })
     }
 
     /// Rows of a kind grouped by the value at the end of a chain of fields read through

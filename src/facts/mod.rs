@@ -1132,6 +1132,21 @@ impl<'s> Loader<'s> {
                 self.row.values[*field] = Some(Cell::Bad(reason));
                 continue;
             }
+            // In range, the value is set as built; out of range, it goes the way of any value
+            // written as text, to be refused with the usual diagnostic.
+            let decl = &rec.fields[*field];
+            let value = match decl.ty {
+                Ty::DateTime => crate::value::Date::from_ymd(y as i32, m, d)
+                    .and_then(|day| crate::value::DateTime::new(day, get(3), get(4), get(5)))
+                    .map(Value::DateTime),
+                _ => crate::value::Date::from_ymd(y as i32, m, d).map(Value::Date),
+            };
+            if let Some(v) = value
+                && decl.range.violated_by(&v).is_none()
+            {
+                self.row.values[*field] = Some(Cell::Value(v));
+                continue;
+            }
             let raw = Raw {
                 scalar: convert::Scalar::Str(&text),
                 span: Span::new(start as usize, end as usize),
