@@ -311,6 +311,31 @@ fn explain_shows_one_verdict_and_suggests_a_near_id() {
     assert!(err.contains("did you mean `搬遷改造/陽泉市水泵廠/1`?"), "{err}");
 }
 
+/// `writ explain` on a verdict over a derived record shows the record's values and the records
+/// it was derived from, each with its own values and where its records were read.
+#[test]
+fn explain_follows_a_derived_record_down_to_the_rows_read() {
+    let base = ["--facts", "tests/fixtures/eval/statistics/facts", "--as-of", "2020-01-15"];
+    let (code, out, err) =
+        writ(&[&["explain", "tests/fixtures/eval/statistics/policy", "臭氧/甲/二級"], &base[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("O3年 甲: 天數 = 2, 第90百分位 = 180.5 ug/m3, 評價值 = 180 ug/m3"), "{out}");
+    assert!(out.contains("from 2 O3日 records:"), "{out}");
+    assert!(
+        out.contains("O3日 甲, 2019-01-01: 有效窗口 = 17, 有效 = true, O3 = 195 ug/m3 · from 17 O3八小時 records"),
+        "{out}"
+    );
+    let daily = ["--facts", "tests/fixtures/eval/daily-means/facts", "--as-of", "2019-01-03"];
+    let id = "日均值/甲, 2019-01-02/不超過150";
+    let (code, out, err) = writ(&[&["explain", "tests/fixtures/eval/daily-means/policy", id], &daily[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("日數據 甲, 2019-01-02: 小時數 = 19, 有效 = false, PM10 = unknown (PM10 is not valid: `小時數 >= 20` does not hold (小時數 = 19))"),
+        "{out}"
+    );
+    assert!(out.contains("from 24 小時數據 records, tests/fixtures/eval/daily-means/facts/PRSA_Data_Test_20190101-20190104.csv lines 26–49"), "{out}");
+}
+
 /// A fact file that cannot be read at all loses records that are not even counted as rejected:
 /// that is invalid input with or without `--strict`.
 #[test]

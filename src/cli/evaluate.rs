@@ -450,7 +450,24 @@ pub fn explain<'a>(
     };
     let stdout = match format {
         Format::Json => report::json_with_input(&v, &e.input(), &e.diagnostics) + "\n",
-        Format::Human => report::explain(&v, as_of),
+        Format::Human => {
+            let mut text = report::explain(&v, as_of);
+            // A derived record used: its values, and the records it was derived from.
+            let facts = e.facts();
+            for f in &v.facts {
+                let Some(kind) = e.model.records.iter().position(|r| *r.name == *f.kind) else { continue };
+                let lines = eval::derivation(&e.model, facts, as_of, kind as u32, &f.key);
+                if !lines.is_empty() {
+                    text.push_str("  derived:\n");
+                    for l in lines {
+                        text.push_str("    ");
+                        text.push_str(&crate::text::escape(&l, crate::text::Keep::Layout));
+                        text.push('\n');
+                    }
+                }
+            }
+            text
+        }
     };
     Outcome {
         stdout,

@@ -236,3 +236,91 @@ fn shown<'n>(fmt: &super::expr::Fmt, cond: &TExpr, env: &[Option<R>], name: &dyn
     }
     if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
 }
+
+/// The rows of a group listed one by one under a derived record; past this, counted.
+const LISTED: usize = 400;
+
+/// How a derived record came to be, for `writ explain`: its values, then each record of its
+/// group with its values and, one level further down, how many records its own group had and
+/// where they were read (`日數據 甲, 2019-01-01: 小時數 = 24, PM10 = 81 ug/m3 · from 24 小時數據,
+/// PRSA_Data_甲.csv lines 2–25`). Empty for a record read from facts.
+pub fn derivation(model: &Model, facts: &Facts, as_of: Date, kind: u32, key: &str) -> Vec<String> {
+    let Some(d) = model.derived.iter().find(|d| d.kind == kind) else { return vec![] };
+    let table = &facts.tables[kind as usize];
+    let Some(&row) = table.by_key.get(key) else { return vec![] };
+    let ev = Ev::new(model, facts, as_of);
+    let fmt = ev.fmt();
+    let mut out = vec![format!("{} {key}: {}", model.records[kind as usize].name, values(model, facts, &fmt, d, row))];
+    let Some(group) = table.groups.get(row as usize) else { return out };
+    let from = &model.records[d.from as usize].name;
+    match model.derived.iter().find(|s| s.kind == d.from) {
+        // The group's records are derived too: each with its values and its own group.
+        Some(sub) => {
+            out.push(format!("  from {} {from} records:", group.len()));
+            let sub_table = &facts.tables[sub.kind as usize];
+            for &r in group.iter().take(LISTED) {
+                let below = sub_table.groups.get(r as usize).map(|g| read_from(model, facts, sub.from, g));
+                out.push(format!(
+                    "    {} {}: {}{}",
+                    from,
+                    sub_table.key(r),
+                    values(model, facts, &fmt, sub, r),
+                    below.map(|b| format!(" · {b}")).unwrap_or_default()
+                ));
+            }
+            if group.len() > LISTED {
+                out.push(format!("    … and {} more", group.len() - LISTED));
+            }
+        }
+        None => out.push(format!("  {}", read_from(model, facts, d.from, group))),
+    }
+    out
+}
+
+/// A derived record's values, `name = value` separated by commas; an invalid one with why.
+fn values(model: &Model, facts: &Facts, fmt: &super::expr::Fmt, d: &DerivedDef, row: u32) -> String {
+    let rec = &model.records[d.kind as usize];
+    let table = &facts.tables[d.kind as usize];
+    let mut parts = Vec::new();
+    for (j, _) in d.values.iter().enumerate() {
+        let f = d.first_value() + j;
+        let field = &rec.fields[f];
+        let v = match table.get(f, row) {
+            Some(v) => fmt.format(&v, &field.ty, field.unit.as_ref()),
+            None => match table.bad_cell(row, f as u32) {
+                Some(why) => format!("unknown ({why})"),
+                None => "no value".into(),
+            },
+        };
+        parts.push(format!("{} = {v}", field.name));
+    }
+    parts.join(", ")
+}
+
+/// Where a group of records read from facts came from: how many, and the files and lines.
+fn read_from(model: &Model, facts: &Facts, kind: u32, group: &[u32]) -> String {
+    let table = &facts.tables[kind as usize];
+    let name = &model.records[kind as usize].name;
+    // Lines per file, as runs: `a.csv lines 2–25`.
+    let mut by_file: IndexMap<u32, Vec<u32>> = IndexMap::new();
+    for &r in group {
+        let o = table.origin(r);
+        by_file.entry(o.file).or_default().push(o.line);
+    }
+    let files: Vec<String> = by_file
+        .into_iter()
+        .map(|(f, mut lines)| {
+            lines.sort_unstable();
+            let file = facts.files.get(f as usize).map_or("", |s| &**s);
+            let (first, last) = (lines[0], lines[lines.len() - 1]);
+            if first == last {
+                format!("{file} line {first}")
+            } else if (last - first) as usize + 1 == lines.len() {
+                format!("{file} lines {first}–{last}")
+            } else {
+                format!("{file} {} lines from {first} to {last}", lines.len())
+            }
+        })
+        .collect();
+    format!("from {} {name} records, {}", group.len(), files.join("; "))
+}

@@ -5,7 +5,7 @@ mod expr;
 mod render;
 mod verdict;
 
-pub use derive::derive;
+pub use derive::{derivation, derive};
 pub use verdict::*;
 
 use crate::facts::Facts;

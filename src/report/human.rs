@@ -127,6 +127,12 @@ fn detailed(s: Status) -> bool {
     s != Status::Satisfied && s != Status::Met && s != Status::Fulfilled
 }
 
+/// Whether a verdict with this status is shown with the values it compared and its id: a
+/// strive target reached (`met`) says by how much, as one missed does.
+fn valued(s: Status) -> bool {
+    detailed(s) || s == Status::Met
+}
+
 fn clause_section<V: Verdicts + ?Sized>(
     r: &V,
     range: std::ops::Range<usize>,
@@ -164,7 +170,7 @@ fn clause_section<V: Verdicts + ?Sized>(
             continue;
         }
         if let Some(lines) = lines
-            && !detailed(r.status_of(i))
+            && !valued(r.status_of(i))
         {
             lines.write(i, out);
             flush_some(out, w)?;
@@ -189,7 +195,7 @@ fn clause_section<V: Verdicts + ?Sized>(
         if let Some(d) = v.done_on {
             let _ = writeln!(out, "      done on {d}");
         }
-        if detailed(v.status) {
+        if valued(v.status) {
             for e in &v.evidence {
                 let verdict = holds_word(e.holds);
                 let _ = writeln!(
@@ -203,6 +209,11 @@ fn clause_section<V: Verdicts + ?Sized>(
             }
             for c in v.computed.iter().filter(|c| !v.evidence.iter().any(|e| e.left == c.expr || e.right == c.expr)) {
                 let _ = writeln!(out, "      {} = {}", shown(&c.expr), shown(&c.value));
+            }
+            if !detailed(v.status) {
+                let _ = writeln!(out, "      id: {}", shown(&v.id));
+                flush_some(out, w)?;
+                continue;
             }
             let reason_shown = v
                 .evidence
