@@ -24,6 +24,16 @@ pub struct SourceFile {
 pub struct Package {
     #[returns(ref)]
     pub files: Vec<SourceFile>,
+    /// The files of the packages it imports (a standard package by name, or a folder), directly or through
+    /// another: their declarations are the package's too; their plan, clauses and tests are
+    /// theirs alone.
+    #[returns(ref)]
+    #[default]
+    pub imported: Vec<SourceFile>,
+    /// Imports that could not be followed (an unknown package, a cycle).
+    #[returns(ref)]
+    #[default]
+    pub import_problems: Vec<Diagnostic>,
 }
 
 /// One fact file, read against a package's record declarations: its text (decoded), or its
@@ -144,7 +154,17 @@ fn in_parallel<T: Copy + Send + Sync>(
 #[salsa::tracked(returns(ref))]
 pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
     let mut diagnostics = Vec::new();
-    let mut modules = Vec::new();
+    // Imported declarations first, so that a name declared twice is reported where the
+    // package itself declares it.
+    let mut imported = Vec::new();
+    for f in package.imported(db) {
+        let (m, errors) = parse_file(db, *f);
+        let items = m.items.iter().filter(|i| imported_item(i)).cloned().collect();
+        imported.push((f.path(db).clone(), Module { items }));
+        diagnostics.extend(errors.iter().cloned());
+    }
+    diagnostics.extend(package.import_problems(db).iter().cloned());
+    let mut modules: Vec<(Arc<str>, &Module)> = imported.iter().map(|(p, m)| (p.clone(), m)).collect();
     for f in package.files(db) {
         let (m, errors) = parse_file(db, *f);
         modules.push((f.path(db).clone(), m));
@@ -153,6 +173,24 @@ pub fn package_model(db: &dyn salsa::Database, package: Package) -> Checked {
     let (model, more) = model::check(&modules, !diagnostics.is_empty());
     diagnostics.extend(more);
     Checked { model, diagnostics }
+}
+
+/// Whether an item of an imported package is imported: declarations are; a plan, a calendar,
+/// clauses, tests, an outline and notes on what is untestable belong to that package alone.
+fn imported_item(item: &crate::syntax::ast::Item) -> bool {
+    use crate::syntax::ast::Item;
+    matches!(
+        item,
+        Item::Party(_)
+            | Item::Group(_)
+            | Item::Unit(_)
+            | Item::Enum(_)
+            | Item::Record(_)
+            | Item::Period(_)
+            | Item::Sanction(_)
+            | Item::Rule(_)
+            | Item::Table(_)
+    )
 }
 
 /// The part of a checked model that fact files are read against (see [`Schema`]), owned so

@@ -40,6 +40,15 @@ pub fn round_to(x: Decimal, step: Decimal) -> Option<Decimal> {
     r.checked_mul(step).map(|v| v.normalize())
 }
 
+/// `x` rounded up to a multiple of `step` (HJ 633-2012: index values "進位取整"); `None` for a
+/// step that is not positive or a result out of range.
+pub fn ceil_to(x: Decimal, step: Decimal) -> Option<Decimal> {
+    if step <= Decimal::ZERO {
+        return None;
+    }
+    x.checked_div(step)?.ceil().checked_mul(step).map(|v| v.normalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +102,13 @@ mod tests {
         assert_eq!(round_to(d("832"), d("5")), Some(d("830")));
         assert_eq!(round_to(d("-2.5"), d("1")), Some(d("-2")));
         assert_eq!(round_to(d("1"), d("0")), None);
+    }
+
+    #[test]
+    fn ceiling_goes_up_to_the_step() {
+        assert_eq!(ceil_to(d("50.0001"), d("1")), Some(d("51")));
+        assert_eq!(ceil_to(d("50"), d("1")), Some(d("50")));
+        assert_eq!(ceil_to(d("-0.5"), d("1")), Some(d("0")));
+        assert_eq!(ceil_to(d("1.21"), d("0.1")), Some(d("1.3")));
     }
 }

@@ -25,13 +25,15 @@ fn the_yangquan_policies_check_cleanly() {
     assert!(err.is_empty(), "{err}");
 }
 
-/// `cargo test` runs the `test` blocks of every package in `policies/`.
+/// `cargo test` runs the `test` blocks of every package in `policies/`. (The standard packages
+/// in `policies/standards/` are a library, each with a test package of its own: see
+/// `tests/standards.rs`.)
 #[test]
 fn every_policy_package_passes_its_tests() {
     let dirs: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
+        .filter(|p| p.is_dir() && !p.ends_with("standards"))
         .collect();
     assert!(!dirs.is_empty());
     for dir in dirs {

@@ -37,7 +37,8 @@ fn every_diagnostic_code_is_documented() {
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
     // main.rs holds command-line flag names (`--as-of`), not diagnostic codes.
-    files.retain(|f| !f.ends_with("src/main.rs"));
+    // standards.rs holds the names of the standard packages (`"gb3095-2012"`).
+    files.retain(|f| !f.ends_with("src/main.rs") && !f.ends_with("src/standards.rs"));
     let mut used = BTreeSet::new();
     for f in files {
         used.extend(codes_in(&std::fs::read_to_string(f).unwrap()));

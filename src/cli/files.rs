@@ -282,10 +282,145 @@ pub fn load_package(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    let package = Package::new(&db, files);
+    let package = Package::new(&db, files.clone());
     // Every command checks the package next; its files parse on both cores first.
     db::parse_in_parallel(&db, package, super::threads());
+    use salsa::Setter;
+    let mut db = db;
+    let (imported, problems) = imports(&db, dir, &files, &mut sources);
+    if !imported.is_empty() {
+        package.set_imported(&mut db).to(imported);
+    }
+    if !problems.is_empty() {
+        package.set_import_problems(&mut db).to(problems);
+    }
     Ok(Loaded { db, package, sources, warnings: walker.warnings })
+}
+
+/// Where an imported package is: a standard one by name, or a folder.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Imported {
+    Standard(&'static str),
+    Folder(std::path::PathBuf),
+}
+
+/// Follows the `import` items of a package's files, and of the packages they import, depth
+/// first: the files of every package reached (each once), and what could not be imported: an
+/// unknown name (`unknown-import`) or a package that imports itself back (`import-cycle`).
+fn imports(
+    db: &Database,
+    dir: &Path,
+    files: &[SourceFile],
+    sources: &mut Sources,
+) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut done: std::collections::HashSet<Imported> = std::collections::HashSet::new();
+    let root = Imported::Folder(dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()));
+    let mut path = vec![root];
+    follow(db, files, &mut path, &mut done, &mut out, &mut problems, sources);
+    (out, problems)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn follow(
+    db: &Database,
+    files: &[SourceFile],
+    path: &mut Vec<Imported>,
+    done: &mut std::collections::HashSet<Imported>,
+    out: &mut Vec<SourceFile>,
+    problems: &mut Vec<Diagnostic>,
+    sources: &mut Sources,
+) {
+    for f in files {
+        let (module, _) = db::parse_file(db, *f);
+        let file = f.path(db).clone();
+        for item in &module.items {
+            let crate::syntax::ast::Item::Import(i) = item else { continue };
+            let name = i.name.text.trim();
+            let target = match crate::standards::package(name) {
+                Some(_) => Some(Imported::Standard(crate::standards::PACKAGES.iter().find(|p| p.0 == name).unwrap().0)),
+                None => {
+                    let base = Path::new(&*file).parent().unwrap_or(Path::new("."));
+                    let folder = base.join(name);
+                    folder.is_dir().then(|| Imported::Folder(folder.canonicalize().unwrap_or(folder)))
+                }
+            };
+            let Some(target) = target else {
+                problems.push(
+                    Diagnostic::error("unknown-import", &file, i.name.span, format!("no package `{name}` to import"))
+                        .with_label("neither a standard package nor a folder")
+                        .with_help(format!(
+                            "the standard packages are {}; any other import is a folder of `.writ` files, relative to this file",
+                            crate::standards::names()
+                        )),
+                );
+                continue;
+            };
+            if let Some(at) = path.iter().position(|p| *p == target) {
+                let chain: Vec<String> = path[at..].iter().chain([&target]).map(describe).collect();
+                problems.push(
+                    Diagnostic::error(
+                        "import-cycle",
+                        &file,
+                        i.name.span,
+                        format!("`{name}` imports this package back"),
+                    )
+                    .with_label("imported in a cycle")
+                    .with_help(format!(
+                        "{}: a package cannot depend on itself; remove one of these imports",
+                        chain.join(" imports ")
+                    )),
+                );
+                continue;
+            }
+            if !done.insert(target.clone()) {
+                continue;
+            }
+            let loaded: Vec<SourceFile> = match &target {
+                Imported::Standard(n) => crate::standards::package(n)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(fname, text)| {
+                        let p: Arc<str> = format!("<{n}>/{fname}").into();
+                        let text: Arc<str> = Arc::from(*text);
+                        sources.add(&p, &text);
+                        SourceFile::new(db, p, text)
+                    })
+                    .collect(),
+                Imported::Folder(folder) => {
+                    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
+                        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+                        .unwrap_or_default();
+                    paths.retain(|p| p.is_file() && p.extension().is_some_and(|x| x == "writ"));
+                    paths.sort();
+                    let mut loaded = Vec::new();
+                    for p in paths {
+                        match read_text(&p) {
+                            Ok(text) => {
+                                let path: Arc<str> = Arc::from(p.display().to_string());
+                                sources.add(&path, &text);
+                                loaded.push(SourceFile::new(db, path, text));
+                            }
+                            Err(d) => problems.push(d),
+                        }
+                    }
+                    loaded
+                }
+            };
+            path.push(target);
+            follow(db, &loaded, path, done, out, problems, sources);
+            path.pop();
+            out.extend(loaded);
+        }
+    }
+}
+
+fn describe(p: &Imported) -> String {
+    match p {
+        Imported::Standard(n) => format!("`{n}`"),
+        Imported::Folder(f) => format!("`{}`", f.display()),
+    }
 }
 
 /// The content of a file read as it is loaded ([`facts::Content::Stream`]): its path, and its

@@ -438,13 +438,17 @@ impl<'m> Ev<'m> {
                     (R::V(_), other) | (other, _) => unknown(other),
                 }
             }
-            TKind::Round(x, step) => match (self.eval(x, env), self.eval(step, env)) {
-                (R::V(Value::Num(x)), R::V(Value::Num(s))) => match crate::stats::round_to(x, s) {
-                    Some(r) => R::V(Value::Num(r)),
-                    None => {
-                        R::Unknown(format!("{} cannot be rounded to a multiple of {}", x.normalize(), s.normalize()))
+            TKind::Round(x, step, up) => match (self.eval(x, env), self.eval(step, env)) {
+                (R::V(Value::Num(x)), R::V(Value::Num(s))) => {
+                    match if *up { crate::stats::ceil_to(x, s) } else { crate::stats::round_to(x, s) } {
+                        Some(r) => R::V(Value::Num(r)),
+                        None => R::Unknown(format!(
+                            "{} cannot be rounded to a multiple of {}",
+                            x.normalize(),
+                            s.normalize()
+                        )),
                     }
-                },
+                }
                 (R::V(_), R::V(_)) => R::Unknown("type error".into()),
                 (R::V(_), other) | (other, _) => unknown(other),
             },
@@ -1143,9 +1147,12 @@ impl<'m> Fmt<'m> {
             TKind::Change(a, b) => {
                 format!("change({}, {})", self.describe_expr(a, local), self.describe_expr(b, local))
             }
-            TKind::Round(a, b) => {
-                format!("round({}, {})", self.describe_expr(a, local), self.describe_expr(b, local))
-            }
+            TKind::Round(a, b, up) => format!(
+                "{}({}, {})",
+                if *up { "ceil" } else { "round" },
+                self.describe_expr(a, local),
+                self.describe_expr(b, local)
+            ),
             TKind::Interval(
                 op @ (IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month),
                 x,
@@ -1180,7 +1187,7 @@ fn capture_locals(e: &TExpr, env: &[Option<R>], out: &mut Vec<(u32, Option<Value
         TKind::Interval(IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month, x, _) => {
             capture_locals(x, env, out)
         }
-        TKind::Change(a, b) | TKind::Round(a, b) => {
+        TKind::Change(a, b) | TKind::Round(a, b, _) => {
             capture_locals(a, env, out);
             capture_locals(b, env, out);
         }

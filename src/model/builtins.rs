@@ -46,6 +46,7 @@ pub const BUILTINS: &[Builtin] = &[
     ),
     function("change", "change(NEW, OLD)", "(NEW − OLD) / OLD, as a percentage"),
     function("round", "round(x, STEP)", "x rounded to a multiple of STEP by GB/T 8170 (half to even)"),
+    function("ceil", "ceil(x, STEP)", "x rounded up to a multiple of STEP (HJ 633: index values 進位取整)"),
     function("exists", "exists(x.field)", "whether an optional field has a value"),
     function("violated", "violated(CLAUSE, subject)", "whether a verdict of the clause on the subject is a breach"),
     function("fulfilled", "fulfilled(CLAUSE, subject)", "whether a verdict of the clause on the subject is met"),

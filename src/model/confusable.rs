@@ -56,7 +56,7 @@ pub fn confusable_names(files: &[(Arc<str>, &ast::Module)]) -> Vec<Diagnostic> {
                 }
                 Item::Table(x) => ("table", &x.name),
                 Item::Clause(x) => ("clause", &x.name),
-                Item::Test(_) | Item::Outline(_) | Item::Untestable(_) => continue,
+                Item::Test(_) | Item::Outline(_) | Item::Untestable(_) | Item::Import(_) => continue,
             };
             top.push(Declared::of(name, what, file));
         }

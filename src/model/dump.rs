@@ -293,7 +293,7 @@ fn expr(m: &Model, e: &TExpr) -> String {
             s
         }
         TKind::Change(a, b) => format!("change({}, {})", expr(m, a), expr(m, b)),
-        TKind::Round(a, b) => format!("round({}, {})", expr(m, a), expr(m, b)),
+        TKind::Round(a, b, up) => format!("{}({}, {})", if *up { "ceil" } else { "round" }, expr(m, a), expr(m, b)),
         TKind::Exists(x) => format!("exists({})", expr(m, x)),
         TKind::ClauseStatus { clause, subject, violated } => {
             format!("{}({clause}, {})", if *violated { "violated" } else { "fulfilled" }, expr(m, subject))

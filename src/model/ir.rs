@@ -427,8 +427,9 @@ pub enum TKind {
     Aggregate(Box<Aggregate>),
     /// `change(new, old)`: `(new - old) / old` as a percent.
     Change(Box<TExpr>, Box<TExpr>),
-    /// `round(x, STEP)`: x rounded to a multiple of STEP by GB/T 8170 ([`crate::stats::round_to`]).
-    Round(Box<TExpr>, Box<TExpr>),
+    /// `round(x, STEP)`: x rounded to a multiple of STEP by GB/T 8170 ([`crate::stats::round_to`]);
+    /// with `up`, `ceil(x, STEP)`: rounded up ([`crate::stats::ceil_to`]).
+    Round(Box<TExpr>, Box<TExpr>, bool),
     /// `exists(x.f)`: whether an optional value is present.
     Exists(Box<TExpr>),
     /// `violated(CLAUSE, subject)` / `fulfilled(CLAUSE, subject)`.

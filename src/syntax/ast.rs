@@ -26,6 +26,7 @@ pub enum Item {
     Group(Group),
     Unit(UnitDecl),
     Enum(EnumDecl),
+    Import(Import),
     Record(Record),
     Period(Period),
     Calendar(Calendar),
@@ -63,6 +64,7 @@ impl Item {
             Item::Group(x) => (&x.name.text, x.span),
             Item::Unit(x) => (&x.name.text, x.span),
             Item::Enum(x) => (&x.name.text, x.span),
+            Item::Import(x) => (&x.name.text, x.span),
             Item::Record(x) => (&x.name.text, x.span),
             Item::Period(x) => (&x.name.text, x.span),
             Item::Calendar(x) => (&x.name.text, x.span),
@@ -139,6 +141,13 @@ pub struct Record {
     pub source: Option<Box<Source>>,
     /// `from KIND … by …`: a kind derived from another by grouping; `fields` is then empty.
     pub derive: Option<Box<Derive>>,
+    pub span: Span,
+}
+
+/// An `import` of a standard package by name, or of a folder: a package whose declarations become this one's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Import {
+    pub name: Str,
     pub span: Span,
 }
 

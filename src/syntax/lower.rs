@@ -129,6 +129,11 @@ pub(super) fn module(file: P) -> Module {
                 Item::Enum(e)
             }
             Rule::record => Item::Record(record(p)),
+            Rule::import => {
+                let sp = span(&p);
+                let name = string(keyword_free(p).next().expect("grammar: import names a package"));
+                Item::Import(Import { name, span: sp })
+            }
             Rule::period => {
                 let sp = span(&p);
                 let mut it = p.into_inner().filter(|c| c.as_rule() != Rule::kw_period);
@@ -193,6 +198,7 @@ fn is_keyword(r: Rule) -> bool {
     matches!(
         r,
         kw_plan
+            | kw_import
             | kw_party
             | kw_group
             | kw_unit

@@ -53,8 +53,8 @@ pub fn parse(file: &Arc<str>, text: &str) -> (ast::Module, Vec<Diagnostic>) {
 
 /// Reserved words that start a top-level item.
 const ITEM_KEYWORDS: &[&str] = &[
-    "plan", "party", "group", "unit", "enum", "record", "period", "calendar", "sanction", "rule", "table", "clause",
-    "test",
+    "import", "plan", "party", "group", "unit", "enum", "record", "period", "calendar", "sanction", "rule", "table",
+    "clause", "test",
 ];
 
 /// Words that start a top-level item at the beginning of a line: the item keywords, and the
@@ -893,6 +893,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::EOI => "end of file",
         Rule::file | Rule::item => "an item (`plan`, `party`, `record`, `clause`, …)",
         Rule::plan => "`plan`",
+        Rule::import | Rule::kw_import => "`import`",
         Rule::party => "`party`",
         Rule::group => "`group`",
         Rule::unit_decl => "`unit`",

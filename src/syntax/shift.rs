@@ -90,6 +90,7 @@ fields!(UnitDecl { name, amount, unit, span });
 fields!(EnumDecl { name, label, variants, span });
 fields!(Record { name, label, key, dated, fields, source, derive, span });
 fields!(Derive { from, filter, groups, fields, window, span });
+fields!(Import { name, span });
 fields!(DerivedField { name, value, given, span });
 fields!(Source { files, missing, ignore, columns, span });
 fields!(SourceColumn { field, columns, span });
@@ -123,6 +124,7 @@ impl Shift for Item {
             Item::Group(x) => x.shift(by),
             Item::Unit(x) => x.shift(by),
             Item::Enum(x) => x.shift(by),
+            Item::Import(x) => x.shift(by),
             Item::Record(x) => x.shift(by),
             Item::Period(x) => x.shift(by),
             Item::Calendar(x) => x.shift(by),

@@ -65,8 +65,9 @@ impl Checker {
                 self.unify(&a, &b, "`change` compares two amounts of one kind");
                 TExpr { kind: TKind::Change(Box::new(a), Box::new(b)), ty: Ty::Percent, unit: None, span }
             }
-            "round" => {
-                if !self.arity(func, args, 2..=2, "round(x, STEP)") {
+            "round" | "ceil" => {
+                let up = func.text == "ceil";
+                if !self.arity(func, args, 2..=2, if up { "ceil(x, STEP)" } else { "round(x, STEP)" }) {
                     return error_expr(span);
                 }
                 let a = self.expr(&args[0].value, None);
@@ -76,7 +77,7 @@ impl Checker {
                     self.err(
                         "type-mismatch",
                         args[0].span,
-                        format!("`round` rounds an amount, found {found}"),
+                        format!("`{}` rounds an amount, found {found}", func.text),
                         "round a number, quantity or percentage",
                     );
                 }
@@ -85,13 +86,13 @@ impl Checker {
                     self.err(
                         "type-mismatch",
                         args[1].span,
-                        "`round` rounds to a multiple of a step, written as a positive literal",
+                        format!("`{}` rounds to a multiple of a step, written as a positive literal", func.text),
                         "write the step in the value's unit: `round(x, 1 ug/m3)`, `round(x, 0.1 mg/m3)`, `round(p, 0.1%)`",
                     );
                 }
                 self.unify(&a, &step, "`round` rounds to a step of the value's own kind");
                 let (ty, unit) = (a.ty.clone(), a.unit.clone());
-                TExpr { kind: TKind::Round(Box::new(a), Box::new(step)), ty, unit, span }
+                TExpr { kind: TKind::Round(Box::new(a), Box::new(step), up), ty, unit, span }
             }
             "today" => {
                 if !args.is_empty() {

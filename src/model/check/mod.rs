@@ -321,7 +321,7 @@ pub fn walk(e: &TExpr, f: &mut impl FnMut(&TExpr)) {
     match &e.kind {
         TKind::Const(_) | TKind::Local(_) | TKind::Today => {}
         TKind::Field(b, _, _) | TKind::Unary(_, b) | TKind::Exists(b) => walk(b, f),
-        TKind::Binary(_, a, b) | TKind::Change(a, b) | TKind::Round(a, b) | TKind::DateShift(a, b, _) => {
+        TKind::Binary(_, a, b) | TKind::Change(a, b) | TKind::Round(a, b, _) | TKind::DateShift(a, b, _) => {
             walk(a, f);
             walk(b, f);
         }

@@ -21,7 +21,7 @@ impl Checker {
                     Item::Rule(_) => DeclKind::Rule,
                     Item::Table(_) => DeclKind::Table,
                     Item::Clause(_) => DeclKind::Clause,
-                    Item::Test(_) | Item::Outline(_) | Item::Untestable(_) => continue,
+                    Item::Test(_) | Item::Outline(_) | Item::Untestable(_) | Item::Import(_) => continue,
                 };
                 let (name, _) = item.name();
                 let nspan = name_span(item);
@@ -165,6 +165,7 @@ fn name_span(item: &Item) -> Span {
         Item::Clause(x) => x.name.span,
         Item::Test(x) => x.name.span,
         Item::Outline(x) => x.span,
+        Item::Import(x) => x.name.span,
         Item::Untestable(x) => x.number.span,
     }
 }

@@ -1,0 +1,22 @@
+//! The standard packages shipped with writ, imported by name (`import "gb3095-2012"`): the
+//! national standards that the plans' air-quality targets are judged by, written in writ. Their
+//! text is built into the binary, so an import needs no file beside the policy and no network.
+//! Each has a test package beside it (`policies/standards/NAME/tests/`) that imports it and
+//! holds its boundaries (`writ test policies/standards/gb3095-2012/tests`).
+
+/// Each standard package: its name and its files (name, text).
+pub const PACKAGES: &[(&str, &[(&str, &str)])] = &[
+    ("gb3095-2012", &[("gb3095-2012.writ", include_str!("../policies/standards/gb3095-2012/gb3095-2012.writ"))]),
+    ("hj633-2012", &[("hj633-2012.writ", include_str!("../policies/standards/hj633-2012/hj633-2012.writ"))]),
+    ("hj663-2013", &[("hj663-2013.writ", include_str!("../policies/standards/hj663-2013/hj663-2013.writ"))]),
+];
+
+/// The files of the standard package with this name.
+pub fn package(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    PACKAGES.iter().find(|(n, _)| *n == name).map(|(_, files)| *files)
+}
+
+/// The names of the standard packages, for messages.
+pub fn names() -> String {
+    PACKAGES.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
