@@ -1,7 +1,8 @@
 //! A year of synthetic hourly readings for two stations, read raw through a `source`, and every
 //! number the policy derives from them (daily means and their validity, monthly valid days with
 //! February's lower bar, annual means by the 324-day rule, the CO 95th percentile of daily
-//! means, the 8-hour ozone means, their daily maxima and the 90th percentile) held to an
+//! means, the 8-hour ozone means, their daily maxima and the 90th percentile, and the HJ 663
+//! composite index through `import "hj663-2013"`) held to an
 //! independent computation written here, not by writ's code: plain loops over the generated
 //! rows, and the HJ 663-2013 percentile worked again.
 //!
@@ -17,6 +18,7 @@ use writ::value::{Date, Value};
 const STYLE: Style = Style { color: false, width: 80, progress: false };
 
 const POLICY: &str = r#"
+import "hj663-2013"
 plan p "statistics of a year" {
   period 2019-01-01 .. 2019-12-31
   roles lead "牽頭"
@@ -26,10 +28,14 @@ party 市生態環境局
 record 小時數據 dated 時刻 {
   站點: text
   時刻: datetime
+  SO2?: ug/m3
+  NO2?: ug/m3
+  PM25?: ug/m3
   PM10?: ug/m3
   CO?: ug/m3
   O3?: ug/m3
   source "PRSA_Data_*.csv" {
+    PM25 from "PM2.5"
     missing "NA"
     時刻 from "year", "month", "day", "hour"
     站點 from "station"
@@ -43,6 +49,12 @@ record 日數據 from 小時數據 by 站點 = 站點, 日期 = date(時刻) dat
   CO小時數 = count(小時數據 where exists(CO))
   CO有效 = CO小時數 >= 20
   CO = mean(小時數據.CO where exists(CO)) given CO有效
+  SO2 = mean(小時數據.SO2 where exists(SO2)) given count(小時數據 where exists(SO2)) >= 20
+  NO2 = mean(小時數據.NO2 where exists(NO2)) given count(小時數據 where exists(NO2)) >= 20
+  PM25 = mean(小時數據.PM25 where exists(PM25)) given count(小時數據 where exists(PM25)) >= 20
+  SO2有效 = count(小時數據 where exists(SO2)) >= 20
+  NO2有效 = count(小時數據 where exists(NO2)) >= 20
+  PM25有效 = count(小時數據 where exists(PM25)) >= 20
 }
 record 月數據 from 日數據 by 站點 = 站點, 月 = month(日期) {
   天數 = count(日數據 where PM10有效)
@@ -54,6 +66,9 @@ record 年數據 from 日數據 by 站點 = 站點 {
   PM10 = mean(日數據.PM10 where PM10有效) given PM10天數 >= 324
   CO天數 = count(日數據 where CO有效)
   CO95 = percentile(日數據.CO where CO有效, 95%) given CO天數 >= 324
+  SO2 = mean(日數據.SO2 where SO2有效) given count(日數據 where SO2有效) >= 324
+  NO2 = mean(日數據.NO2 where NO2有效) given count(日數據 where NO2有效) >= 324
+  PM25 = mean(日數據.PM25 where PM25有效) given count(日數據 where PM25有效) >= 324
 }
 record O3八小時 from 小時數據 by 站點 = 站點 over 時刻 window 8 hours dated 時刻 {
   小時數 = count(小時數據 where exists(O3))
@@ -68,6 +83,11 @@ record O3日 from O3八小時 where hour(時刻) >= 7 by 站點 = 站點, 日期
 record O3年 from O3日 by 站點 = 站點 {
   天數 = count(O3日 where 有效)
   O3_90 = percentile(O3日.O3 where 有效, 90%) given 天數 >= 324
+}
+// The HJ 663-2013 composite index of each station's year.
+record 綜合評價 from 年數據 by 站點名 = 站點 {
+  O3_90 = max(O3年.O3_90 where 站點 == 站點名)
+  指數 = 綜合指數(max(年數據.SO2), max(年數據.NO2), max(年數據.PM10), max(年數據.PM25), max(年數據.CO95), O3_90)
 }
 clause 年均值 "PM10年均值" {
   cite "二(二)1"
@@ -93,6 +113,9 @@ struct Hour {
     day: i32,
     hour: u32,
     pm10: Option<i64>,
+    so2: Option<i64>,
+    no2: Option<i64>,
+    pm25: Option<i64>,
     co: Option<i64>,
     o3: Option<i64>,
 }
@@ -135,7 +158,11 @@ fn generate() -> Vec<Hour> {
                 // O3: rises in the afternoon; missing one hour in 25, and a morning gap on some days.
                 let gap = day % 13 == 5 && (8..=14).contains(&hour);
                 let o3 = (!gap && r(hour, 5) % 25 != 0).then(|| (hour as i64 * 7 + (r(hour, 6) % 60) as i64) % 260);
-                out.push(Hour { station: s, day, hour, pm10, co, o3 });
+                // SO2, NO2, PM2.5: a value missing one hour in 30.
+                let so2 = (r(hour, 7) % 30 != 0).then(|| 5 + (r(hour, 8) % 60) as i64);
+                let no2 = (r(hour, 9) % 30 != 0).then(|| 10 + (r(hour, 10) % 70) as i64);
+                let pm25 = pm10.map(|v| v / 2 + (r(hour, 11) % 10) as i64);
+                out.push(Hour { station: s, day, hour, pm10, so2, no2, pm25, co, o3 });
             }
         }
     }
@@ -143,19 +170,22 @@ fn generate() -> Vec<Hour> {
 }
 
 fn csv(hours: &[Hour], station: usize) -> String {
-    let mut t = String::from("No,year,month,day,hour,PM10,CO,O3,station\n");
+    let mut t = String::from("No,year,month,day,hour,SO2,NO2,PM2.5,PM10,CO,O3,station\n");
     let na = |v: Option<i64>| v.map_or("NA".to_string(), |v| v.to_string());
     for (i, h) in hours.iter().filter(|h| h.station == station).enumerate() {
         let date = Date(Date::from_ymd(2019, 1, 1).unwrap().0 + h.day).naive();
         use chrono::Datelike;
         writeln!(
             t,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
             i + 1,
             date.year(),
             date.month(),
             date.day(),
             h.hour,
+            na(h.so2),
+            na(h.no2),
+            na(h.pm25),
             na(h.pm10),
             na(h.co),
             na(h.o3),
@@ -312,6 +342,53 @@ fn a_year_of_statistics_matches_an_independent_computation() {
         let want = (maxima.len() >= 324).then(|| percentile(maxima.clone(), Decimal::new(9, 1)));
         assert!(want.is_some(), "the ozone year is valid ({} days)", maxima.len());
         assert_eq!(num(o, o_90, row), want, "O3 90th percentile of {}", STATIONS[s]);
+    }
+
+    // The composite index (HJ 663-2013): each statistic over its grade II limit, summed. Station
+    // 乙 has 323 valid PM10 days, so its annual PM10 mean and with it its index are unknown.
+    let c = kind("綜合評價");
+    let (c_station, c_index) = (field(c, "站點名"), field(c, "指數"));
+    assert_eq!(facts.tables[c].len(), 2);
+    for row in 0..facts.tables[c].len() as u32 {
+        let s = STATIONS.iter().position(|n| *n == text(c, c_station, row)).unwrap();
+        let annual = |f: fn(&Hour) -> Option<i64>| -> Option<Decimal> {
+            let days: Vec<Decimal> = (0..365)
+                .filter_map(|day| {
+                    let v: Vec<Decimal> = hours
+                        .iter()
+                        .filter(|h| h.station == s && h.day == day)
+                        .filter_map(f)
+                        .map(|v| si(dec(v)))
+                        .collect();
+                    (v.len() >= 20).then(|| mean(&v))
+                })
+                .collect();
+            (days.len() >= 324).then(|| mean(&days))
+        };
+        let so2 = annual(|h| h.so2).unwrap();
+        let no2 = annual(|h| h.no2).unwrap();
+        let pm25 = annual(|h| h.pm25);
+        let pm10: Vec<Decimal> = (0..365).filter_map(|day| daily[&(s, day)].0).collect();
+        let pm10 = (pm10.len() >= 324).then(|| mean(&pm10));
+        let co: Vec<Decimal> = (0..365).filter_map(|day| daily[&(s, day)].1).collect();
+        let co95 = percentile(co, Decimal::new(95, 2));
+        let o3 =
+            num(o, o_90, (0..facts.tables[o].len() as u32).find(|&r| text(o, o_station, r) == STATIONS[s]).unwrap())
+                .unwrap();
+        let limit = |ug: i64| si(dec(ug));
+        let want = match (pm10, pm25) {
+            (Some(pm10), Some(pm25)) => Some(
+                so2 / limit(60)
+                    + no2 / limit(40)
+                    + pm10 / limit(70)
+                    + pm25 / limit(35)
+                    + co95 / limit(4000)
+                    + o3 / limit(160),
+            ),
+            _ => None,
+        };
+        assert_eq!(want.is_some(), s == 0, "甲's year is valid, 乙's is not");
+        assert_eq!(num(c, c_index, row), want, "composite index of {}", STATIONS[s]);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
