@@ -84,7 +84,7 @@ pub fn run(model: &Model) -> Vec<TestRun> {
 pub fn run_one(model: &Model, t: &TestDef) -> TestRun {
     let facts = test_facts(model, t, &t.origin.file);
     let mut problems: Vec<Problem> = facts.diagnostics.iter().map(|d| Problem::Facts(d.message.clone())).collect();
-    let derived = eval::derive(model, &facts, t.as_of);
+    let derived = eval::derive(model, &facts, t.as_of, 1);
     let facts = derived.unwrap_or(facts);
     let report = eval::evaluate(model, &facts, t.as_of);
     for x in &t.expects {

@@ -225,7 +225,7 @@ pub fn evaluate_through<'a>(
     let mut all = checked.diagnostics.clone();
     all.extend(fact_diags);
     let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
-    let derived = eval::derive(&checked.model, db::fact_set(&loaded.db, set), as_of);
+    let derived = eval::derive(&checked.model, db::fact_set(&loaded.db, set), as_of, threads);
     clock.lap("derive records");
     Ok(Evaluated {
         loaded,

@@ -15,14 +15,15 @@ use indexmap::IndexMap;
 use std::sync::Arc;
 
 /// The facts with every derived kind's table computed as of `as_of`, or `None` when the model
-/// derives no kind (the facts are then used as they are).
-pub fn derive(model: &Model, facts: &Facts, as_of: Date) -> Option<Facts> {
+/// derives no kind (the facts are then used as they are). Many groups are computed on up to
+/// `threads` threads; the result is the same on any number.
+pub fn derive(model: &Model, facts: &Facts, as_of: Date, threads: usize) -> Option<Facts> {
     if model.derived.is_empty() {
         return None;
     }
     let mut out = facts.clone();
     for d in &model.derived {
-        let (rows, sources) = groups(model, &out, d, as_of);
+        let (rows, sources) = groups(model, &out, d, as_of, threads);
         let name = &model.records[d.kind as usize].name;
         let from = &model.records[d.from as usize].name;
         let path: Arc<str> = format!("<{name} from {from}>").into();
@@ -51,7 +52,7 @@ pub fn derive(model: &Model, facts: &Facts, as_of: Date) -> Option<Facts> {
 }
 
 /// The records of one derived kind.
-fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<RawRow>, Vec<Arc<[u32]>>) {
+fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: usize) -> (Vec<RawRow>, Vec<Arc<[u32]>>) {
     let mut ev = Ev::new(model, facts, as_of);
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let from = &model.records[d.from as usize].name;
@@ -144,12 +145,47 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<Raw
         )
         .into()
     });
+    // Each group's values, on up to `threads` threads for many groups (an 8-hour window per
+    // hour): the groups are cut into consecutive runs, so the records come out in order.
+    let groups: Vec<(Vec<Value>, Arc<[u32]>)> = groups.into_iter().map(|(k, rows)| (k, rows.into())).collect();
+    let threads = if groups.len() >= PARALLEL_MIN_GROUPS { threads.max(1) } else { 1 };
+    let run = groups.len().div_ceil(threads).max(1);
+    let out: Vec<RawRow> = if threads == 1 {
+        values_of(model, facts, as_of, d, &groups, 0, &unplaced)
+    } else {
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = (groups.chunks(run).enumerate())
+                .map(|(i, part)| {
+                    let unplaced = &unplaced;
+                    scope.spawn(move || values_of(model, facts, as_of, d, part, i * run, unplaced))
+                })
+                .collect();
+            parts.into_iter().flat_map(|p| p.join().expect("a thread computing derived values panicked")).collect()
+        })
+    };
+    let sources = groups.into_iter().map(|(_, rows)| rows).collect();
+    (out, sources)
+}
+
+/// Groups a derived kind must have before their values are computed on several threads.
+const PARALLEL_MIN_GROUPS: usize = 4096;
+
+/// The records of a run of groups, the first of which is the `offset`-th of the kind.
+fn values_of(
+    model: &Model,
+    facts: &Facts,
+    as_of: Date,
+    d: &DerivedDef,
+    groups: &[(Vec<Value>, Arc<[u32]>)],
+    offset: usize,
+    unplaced: &Option<Arc<str>>,
+) -> Vec<RawRow> {
+    let rec = &model.records[d.kind as usize];
+    let mut ev = Ev::new(model, facts, as_of);
+    let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let fmt = ev.fmt();
     let mut out = Vec::with_capacity(groups.len());
-    let mut sources = Vec::with_capacity(groups.len());
-    for (i, (key, rows)) in groups.into_iter().enumerate() {
-        let rows: Arc<[u32]> = rows.into();
-        sources.push(rows.clone());
+    for (i, (key, rows)) in groups.iter().enumerate() {
         let mut values: Vec<Option<Cell>> = vec![None; rec.fields.len()];
         for (g, v) in key.iter().enumerate() {
             values[g] = Some(Cell::Value(v.clone()));
@@ -162,10 +198,10 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<Raw
             let text: Vec<String> = key.iter().map(|v| fmt.plain(v)).collect();
             values[rec.key] = Some(Cell::Value(Value::Text(text.join(", ").into())));
         }
-        ev.restrict = Some((d.from, rows));
+        ev.restrict = Some((d.from, rows.clone()));
         for (j, dv) in d.values.iter().enumerate() {
             let field = d.first_value() + j;
-            let r = match &unplaced {
+            let r = match unplaced {
                 Some(why) => R::Unknown(why.to_string()),
                 None => ev.eval(&dv.value, &mut env),
             };
@@ -193,13 +229,13 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> (Vec<Raw
         ev.restrict = None;
         out.push(RawRow {
             kind: d.kind,
-            line: i as u32 + 1,
+            line: (offset + i) as u32 + 1,
             span: Default::default(),
             key_span: Default::default(),
             values,
         });
     }
-    (out, sources)
+    out
 }
 
 /// The name of the derived field bound to a slot.
