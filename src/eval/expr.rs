@@ -1153,18 +1153,8 @@ impl<'m> Fmt<'m> {
                 self.describe_expr(a, local),
                 self.describe_expr(b, local)
             ),
-            TKind::Interval(
-                op @ (IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month),
-                x,
-                _,
-            ) => {
-                let f = match op {
-                    IntervalOp::DateOf => "date",
-                    IntervalOp::Hour => "hour",
-                    IntervalOp::Year => "year",
-                    _ => "month",
-                };
-                format!("{f}({})", self.describe_expr(x, local))
+            TKind::Interval(op, x, _) if op.function().is_some() => {
+                format!("{}({})", op.function().unwrap_or_default(), self.describe_expr(x, local))
             }
             _ => "(expression)".into(),
         }
@@ -1184,9 +1174,7 @@ fn capture_locals(e: &TExpr, env: &[Option<R>], out: &mut Vec<(u32, Option<Value
             out.push((*s, v));
         }
         TKind::Unary(UnOp::Neg | UnOp::Not, x) => capture_locals(x, env, out),
-        TKind::Interval(IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month, x, _) => {
-            capture_locals(x, env, out)
-        }
+        TKind::Interval(op, x, _) if op.function().is_some() => capture_locals(x, env, out),
         TKind::Change(a, b) | TKind::Round(a, b, _) => {
             capture_locals(a, env, out);
             capture_locals(b, env, out);

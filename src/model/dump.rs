@@ -298,14 +298,8 @@ fn expr(m: &Model, e: &TExpr) -> String {
         TKind::ClauseStatus { clause, subject, violated } => {
             format!("{}({clause}, {})", if *violated { "violated" } else { "fulfilled" }, expr(m, subject))
         }
-        TKind::Interval(op @ (IntervalOp::DateOf | IntervalOp::Hour | IntervalOp::Year | IntervalOp::Month), x, _) => {
-            let f = match op {
-                IntervalOp::DateOf => "date",
-                IntervalOp::Hour => "hour",
-                IntervalOp::Year => "year",
-                _ => "month",
-            };
-            format!("{f}({})", expr(m, x))
+        TKind::Interval(op, x, _) if op.function().is_some() => {
+            format!("{}({})", op.function().unwrap_or_default(), expr(m, x))
         }
         TKind::Interval(op, x, arg) => {
             let a = arg.as_ref().map(|a| format!("({})", expr(m, a))).unwrap_or_default();

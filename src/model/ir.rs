@@ -465,3 +465,16 @@ pub enum IntervalOp {
     /// `month(d)`: the month of a date or moment, 1 to 12.
     Month,
 }
+
+impl IntervalOp {
+    /// The built-in function that is this operation, written `f(x)` rather than `x.f`.
+    pub fn function(self) -> Option<&'static str> {
+        match self {
+            IntervalOp::DateOf => Some("date"),
+            IntervalOp::Hour => Some("hour"),
+            IntervalOp::Year => Some("year"),
+            IntervalOp::Month => Some("month"),
+            _ => None,
+        }
+    }
+}
