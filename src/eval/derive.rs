@@ -64,6 +64,9 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
         None => unplaced = Some((why, 1)),
     };
     let table = &facts.tables[d.from as usize];
+    // The group of the row being read; a new group's key is allocated, a known one is found
+    // by this one.
+    let mut key: Vec<Value> = Vec::with_capacity(d.groups.len());
     for row in 0..table.origins.len() as u32 {
         if !ev.visible(d.from, row) {
             continue;
@@ -79,7 +82,7 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
                 }
             }
         }
-        let mut key = Vec::with_capacity(d.groups.len());
+        key.clear();
         for g in &d.groups {
             match ev.eval(g, &mut env) {
                 R::V(v) => key.push(v),
@@ -90,14 +93,19 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
             }
         }
         if key.len() == d.groups.len() {
-            groups.entry(key).or_default().push(row);
+            match groups.get_index_of(&key[..]) {
+                Some(i) => groups[i].push(row),
+                None => {
+                    groups.insert(key.clone(), vec![row]);
+                }
+            }
         }
     }
     let rec = &model.records[d.kind as usize];
     // With a window, each group becomes one group per moment: the group's records of the
     // moments in the window that ends then.
-    let groups: Vec<(Vec<Value>, Vec<u32>)> = match &d.window {
-        None => groups.into_iter().collect(),
+    let groups: Vec<(Vec<Value>, Arc<[u32]>)> = match &d.window {
+        None => groups.into_iter().map(|(k, rows)| (k, rows.into())).collect(),
         Some(w) => {
             let mut windows = Vec::new();
             for (key, rows) in groups {
@@ -126,9 +134,17 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
                     while timed[start].0 <= end - w.seconds {
                         start += 1;
                     }
-                    let mut rows: Vec<u32> = timed[start..=last].iter().map(|t| t.2).collect();
-                    rows.sort_unstable();
-                    let mut k = key.clone();
+                    // Read in time order, rows usually are in row order already.
+                    let window = &timed[start..=last];
+                    let rows: Arc<[u32]> = if window.is_sorted_by_key(|t| t.2) {
+                        window.iter().map(|t| t.2).collect()
+                    } else {
+                        let mut rows: Vec<u32> = window.iter().map(|t| t.2).collect();
+                        rows.sort_unstable();
+                        rows.into()
+                    };
+                    let mut k = Vec::with_capacity(key.len() + 1);
+                    k.extend(key.iter().cloned());
                     k.push(timed[at].1.clone());
                     windows.push((k, rows));
                     at = last + 1;
@@ -147,7 +163,6 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
     });
     // Each group's values, on up to `threads` threads for many groups (an 8-hour window per
     // hour): the groups are cut into consecutive runs, so the records come out in order.
-    let groups: Vec<(Vec<Value>, Arc<[u32]>)> = groups.into_iter().map(|(k, rows)| (k, rows.into())).collect();
     let threads = if groups.len() >= PARALLEL_MIN_GROUPS { threads.max(1) } else { 1 };
     let run = groups.len().div_ceil(threads).max(1);
     let out: Vec<RawRow> = if threads == 1 {
@@ -195,8 +210,17 @@ fn values_of(
             }
         }
         if rec.keyless {
-            let text: Vec<String> = key.iter().map(|v| fmt.plain(v)).collect();
-            values[rec.key] = Some(Cell::Value(Value::Text(text.join(", ").into())));
+            let mut text = String::new();
+            for (i, v) in key.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                match v {
+                    Value::Text(t) => text.push_str(t),
+                    other => text.push_str(&fmt.plain(other)),
+                }
+            }
+            values[rec.key] = Some(Cell::Value(Value::Text(text.into())));
         }
         ev.restrict = Some((d.from, rows.clone()));
         for (j, dv) in d.values.iter().enumerate() {

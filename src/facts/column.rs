@@ -317,6 +317,8 @@ pub struct ColumnBuilder {
     column: Cells,
     /// For a text column: each distinct text, with its index.
     interned: FxHashMap<Arc<str>, u32>,
+    /// Whether texts are looked up to be held once; not for a column whose every value differs.
+    intern: bool,
 }
 
 impl ColumnBuilder {
@@ -333,7 +335,23 @@ impl ColumnBuilder {
             Ty::Number | Ty::Percent | Ty::Quantity(_) => Data::Fixed { scale: 0, mantissas: Vec::with_capacity(rows) },
             _ => Data::Any(Vec::with_capacity(rows)),
         };
-        ColumnBuilder { column: Cells { present: Bits::default(), data }, interned: FxHashMap::default() }
+        ColumnBuilder { column: Cells { present: Bits::default(), data }, interned: FxHashMap::default(), intern: true }
+    }
+
+    /// A column for a field whose values all differ (the file-and-line key of a record without
+    /// a key): texts are held as they come, without looking each up to share it.
+    pub fn unique(ty: &Ty, rows: usize) -> Self {
+        ColumnBuilder { intern: false, ..ColumnBuilder::new(ty, rows) }
+    }
+
+    /// A column for `field`: [`ColumnBuilder::unique`] for a key made of where a record was
+    /// read or of its group, else [`ColumnBuilder::new`].
+    pub fn for_field(field: &crate::model::FieldDecl, ty: &Ty, rows: usize) -> Self {
+        if field.name == crate::model::KEYLESS_KEY || field.name == crate::model::GROUP_KEY {
+            ColumnBuilder::unique(ty, rows)
+        } else {
+            ColumnBuilder::new(ty, rows)
+        }
     }
 
     /// Appends a row.
@@ -364,6 +382,10 @@ impl ColumnBuilder {
             (Data::Index(IndexOf::Enum, v), Value::Enum(x)) => v.push(x),
             (Data::Index(IndexOf::Party, v), Value::Party(x)) => v.push(x),
             (Data::Index(IndexOf::Ref(kind), v), Value::Ref(k, r)) if *kind == k => v.push(r),
+            (Data::Text { ids, strings }, Value::Text(t)) if !self.intern => {
+                ids.push(strings.len() as u32);
+                strings.push(t);
+            }
             (Data::Text { ids, strings }, Value::Text(t)) => {
                 let id = match self.interned.get(&t) {
                     Some(&id) => id,

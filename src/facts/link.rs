@@ -633,7 +633,8 @@ impl<'f> Linker<'_, 'f> {
             } else {
                 table.by_key = Keys::with_capacity(alive);
             }
-            let mut columns: Vec<ColumnBuilder> = rec.fields.iter().map(|f| ColumnBuilder::new(&f.ty, alive)).collect();
+            let mut columns: Vec<ColumnBuilder> =
+                rec.fields.iter().map(|f| ColumnBuilder::for_field(f, &f.ty, alive)).collect();
             table.origins.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
                 let c_row = c.row(self.files, k as RecordId);

@@ -742,6 +742,8 @@ struct Loader<'s> {
     /// The line of the last record without a key and how many began on it, so that records
     /// sharing a line (a minified JSON file) are told apart.
     keyless_at: (u32, u32),
+    /// The file's name without its folder, which the key of a record without one begins with.
+    file_name: Box<str>,
     rows: RowsBuilder,
     rejected: Vec<Rejected>,
     /// How many of `rejected` have no key.
@@ -835,6 +837,7 @@ impl<'s> Loader<'s> {
             fields,
             parts,
             keyless_at: (u32::MAX, 0),
+            file_name: Path::new(&**path).file_name().and_then(|s| s.to_str()).unwrap_or(path).into(),
             rows: RowsBuilder::default(),
             rejected: Vec::new(),
             keyless: 0,
@@ -1231,7 +1234,7 @@ impl<'s> Loader<'s> {
             // begin on that line it is, after the first.
             let line = self.row.line;
             self.keyless_at = if self.keyless_at.0 == line { (line, self.keyless_at.1 + 1) } else { (line, 1) };
-            let file = Path::new(&*self.path).file_name().and_then(|s| s.to_str()).unwrap_or(&self.path);
+            let file = &self.file_name;
             let key = match self.keyless_at.1 {
                 1 => format!("{file}:{line}"),
                 n => format!("{file}:{line}#{n}"),

@@ -228,7 +228,7 @@ impl KindBuilder {
             columns: fields
                 .iter()
                 .zip(&is_ref)
-                .map(|(f, &r)| ColumnBuilder::new(if r { &Ty::Text } else { &f.ty }, 0))
+                .map(|(f, &r)| ColumnBuilder::for_field(f, if r { &Ty::Text } else { &f.ty }, 0))
                 .collect(),
             ref_spans: vec![Vec::new(); fields.len()],
             is_ref,
