@@ -64,6 +64,7 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
         None => unplaced = Some((why, 1)),
     };
     let table = &facts.tables[d.from as usize];
+    let mut too_many: Option<usize> = None;
     // The group of the row being read; a new group's key is allocated, a known one is found
     // by this one.
     let mut key: Vec<Value> = Vec::with_capacity(d.groups.len());
@@ -108,6 +109,9 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
         None => groups.into_iter().map(|(k, rows)| (k, rows.into())).collect(),
         Some(w) => {
             let mut windows = Vec::new();
+            // The records the windows hold, in all: a long window over many records (30 days of
+            // hourly readings) would hold each record hundreds of times over.
+            let mut held: usize = 0;
             for (key, rows) in groups {
                 let mut timed: Vec<(i64, Value, u32)> = Vec::with_capacity(rows.len());
                 for row in rows {
@@ -136,7 +140,12 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
                     }
                     // Read in time order, rows usually are in row order already.
                     let window = &timed[start..=last];
-                    let rows: Arc<[u32]> = if window.is_sorted_by_key(|t| t.2) {
+                    held = held.saturating_add(window.len());
+                    let rows: Arc<[u32]> = if held > MAX_WINDOW_HOLDINGS {
+                        // Past the bound, the windows are listed without their records; their
+                        // values are unknown, and say why (below).
+                        Arc::from([])
+                    } else if window.is_sorted_by_key(|t| t.2) {
                         window.iter().map(|t| t.2).collect()
                     } else {
                         let mut rows: Vec<u32> = window.iter().map(|t| t.2).collect();
@@ -150,6 +159,9 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
                     at = last + 1;
                 }
             }
+            if held > MAX_WINDOW_HOLDINGS {
+                too_many = Some(held);
+            }
             windows
         }
     };
@@ -161,6 +173,18 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
         )
         .into()
     });
+    let unplaced = match too_many {
+        Some(held) => {
+            let over = &model.records[d.from as usize].fields[d.window.as_ref().map_or(0, |w| w.field as usize)].name;
+            Some(Arc::from(format!(
+                "the windows of {} would hold {held} {from} records in all, more than the {MAX_WINDOW_HOLDINGS} writ \
+                 holds, so no value of it can be known; derive it from fewer, coarser records (daily means for a \
+                 window of days) or over a shorter window of `{over}`",
+                rec.name
+            )))
+        }
+        None => unplaced,
+    };
     // Each group's values, on up to `threads` threads for many groups (an 8-hour window per
     // hour): the groups are cut into consecutive runs, so the records come out in order.
     let threads = if groups.len() >= PARALLEL_MIN_GROUPS { threads.max(1) } else { 1 };
@@ -181,6 +205,11 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
     let sources = groups.into_iter().map(|(_, rows)| rows).collect();
     (out, sources)
 }
+
+/// The most record references the windows of one derived kind may hold in all (4 bytes each):
+/// 8-hour windows over a million hourly readings hold 8 million.
+/// (A hundred in this crate's own tests, so that the bound can be reached.)
+const MAX_WINDOW_HOLDINGS: usize = if cfg!(test) { 100 } else { 100_000_000 };
 
 /// Groups a derived kind must have before their values are computed on several threads.
 const PARALLEL_MIN_GROUPS: usize = 4096;
@@ -383,4 +412,37 @@ fn read_from(model: &Model, facts: &Facts, kind: u32, group: &[u32]) -> String {
         })
         .collect();
     format!("from {} {name} records, {}", group.len(), files.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Windows that would hold more records than the bound are listed, their values unknown
+    /// with the reason, rather than held: a 30-day window over hourly readings would hold each
+    /// reading 720 times.
+    #[test]
+    fn windows_past_the_bound_are_unknown_not_held() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval/statistics");
+        let policy = std::fs::read_to_string(dir.join("policy/policy.writ")).unwrap();
+        let file: Arc<str> = "policy.writ".into();
+        let (module, _) = crate::syntax::parse(&file, &policy);
+        let (model, diags) = crate::model::check(&[(file, &module)], false);
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+        let path: Arc<str> = "PRSA_Data_Jia_20190101-20190102.csv".into();
+        let text = std::fs::read_to_string(dir.join("facts").join(&*path)).unwrap();
+        let ff = crate::facts::parse_file(&Schema::of(&model), &path, &text);
+        let facts = crate::facts::link(&Schema::of(&model), &[ff]);
+        let as_of = Date::from_ymd(2020, 1, 15).unwrap();
+        let derived = derive(&model, &facts, as_of, 1).unwrap();
+        let kind = model.records.iter().position(|r| r.name == "O3八小時").unwrap();
+        let table = &derived.tables[kind];
+        // 48 hours, one window each: 8 hours a window would be some 300 holdings in all.
+        assert_eq!(table.len(), 48);
+        let o3 = model.records[kind].field("O3").unwrap();
+        for row in 0..table.len() as u32 {
+            let why = table.bad_cell(row, o3 as u32).expect("unknown");
+            assert!(why.contains("would hold") && why.contains("more than the 100 writ holds"), "{why}");
+        }
+    }
 }
