@@ -11,9 +11,9 @@ pub const PACKAGES: &[(&str, &[(&str, &str)])] = &[
     ("hj663-2013", &[("hj663-2013.writ", include_str!("../policies/standards/hj663-2013/hj663-2013.writ"))]),
 ];
 
-/// The files of the standard package with this name.
-pub fn package(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
-    PACKAGES.iter().find(|(n, _)| *n == name).map(|(_, files)| *files)
+/// The standard package with this name: its name as built in, and its files.
+pub fn package(name: &str) -> Option<(&'static str, &'static [(&'static str, &'static str)])> {
+    PACKAGES.iter().find(|(n, _)| *n == name).copied()
 }
 
 /// The names of the standard packages, for messages.

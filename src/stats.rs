@@ -29,6 +29,12 @@ pub fn percentile(sorted: &[Decimal], p: Decimal) -> Option<Decimal> {
     Some(lo + (hi - lo) * (k - s))
 }
 
+/// The p-th percentile of values in any order, sorting them first ([`percentile`]).
+pub fn percentile_of(values: &mut [Decimal], p: Decimal) -> Option<Decimal> {
+    values.sort_unstable();
+    percentile(values, p)
+}
+
 /// `x` rounded to a multiple of `step` by GB/T 8170-2008 (half to even); `None` for a step that
 /// is not positive or a result out of range.
 pub fn round_to(x: Decimal, step: Decimal) -> Option<Decimal> {

@@ -339,7 +339,7 @@ fn follow(
             let crate::syntax::ast::Item::Import(i) = item else { continue };
             let name = i.name.text.trim();
             let target = match crate::standards::package(name) {
-                Some(_) => Some(Imported::Standard(crate::standards::PACKAGES.iter().find(|p| p.0 == name).unwrap().0)),
+                Some((name, _)) => Some(Imported::Standard(name)),
                 None => {
                     let base = Path::new(&*file).parent().unwrap_or(Path::new("."));
                     let folder = base.join(name);
@@ -379,7 +379,7 @@ fn follow(
             }
             let loaded: Vec<SourceFile> = match &target {
                 Imported::Standard(n) => crate::standards::package(n)
-                    .unwrap_or_default()
+                    .map_or(&[][..], |(_, files)| files)
                     .iter()
                     .map(|(fname, text)| {
                         let p: Arc<str> = format!("<{n}>/{fname}").into();
@@ -388,12 +388,15 @@ fn follow(
                         SourceFile::new(db, p, text)
                     })
                     .collect(),
+                // A folder is read as a package is (`load_package`).
                 Imported::Folder(folder) => {
-                    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
-                        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-                        .unwrap_or_default();
-                    paths.retain(|p| p.is_file() && p.extension().is_some_and(|x| x == "writ"));
-                    paths.sort();
+                    let paths = match Walker::default().files_under(folder, &["writ"]) {
+                        Ok(paths) => paths.unwrap_or_default(),
+                        Err(d) => {
+                            problems.push(d);
+                            Vec::new()
+                        }
+                    };
                     let mut loaded = Vec::new();
                     for p in paths {
                         match read_text(&p) {

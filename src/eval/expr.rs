@@ -828,15 +828,10 @@ impl<'m> Ev<'m> {
                         ranked.push(v);
                         continue;
                     }
-                    acc = Some(match (acc, a.func) {
-                        (None, _) => v,
-                        (Some(s), AggFunc::Sum | AggFunc::Mean) => match s.checked_add(v) {
-                            Some(x) => x,
-                            None => return R::Unknown("the sum is out of range".into()),
-                        },
-                        (Some(s), AggFunc::Min) => s.min(v),
-                        (Some(s), _) => s.max(v),
-                    });
+                    acc = match accumulate(acc, v, a.func) {
+                        Some(x) => Some(x),
+                        None => return R::Unknown("the sum is out of range".into()),
+                    };
                 }
             }
         }
@@ -881,13 +876,10 @@ impl<'m> Ev<'m> {
                 Some(m) => R::V(Value::Num(m)),
                 None => R::Unknown("the mean is out of range".into()),
             },
-            AggFunc::Percentile => {
-                ranked.sort_unstable();
-                match a.rank.and_then(|p| crate::stats::percentile(&ranked, p)) {
-                    Some(v) => R::V(Value::Num(v)),
-                    None => R::Unknown("the percentile cannot be computed".into()),
-                }
-            }
+            AggFunc::Percentile => match a.rank.and_then(|p| crate::stats::percentile_of(&mut ranked, p)) {
+                Some(v) => R::V(Value::Num(v)),
+                None => R::Unknown("the percentile cannot be computed".into()),
+            },
             _ => R::V(Value::Num(acc.unwrap_or_default())),
         }
     }
@@ -948,12 +940,7 @@ impl<'m> Ev<'m> {
                 if a.func == AggFunc::Percentile {
                     ranked.push(v);
                 } else {
-                    acc = Some(match (acc, a.func) {
-                        (None, _) => v,
-                        (Some(s), AggFunc::Sum | AggFunc::Mean) => s.checked_add(v)?,
-                        (Some(s), AggFunc::Min) => s.min(v),
-                        (Some(s), _) => s.max(v),
-                    });
+                    acc = Some(accumulate(acc, v, a.func)?);
                 }
             }
             used.push(row);
@@ -969,10 +956,7 @@ impl<'m> Ev<'m> {
             AggFunc::Count => R::V(Value::Num(Decimal::from(count))),
             AggFunc::Sum | AggFunc::Min | AggFunc::Max => R::V(Value::Num(acc?)),
             AggFunc::Mean => R::V(Value::Num(acc?.checked_div(Decimal::from(count))?)),
-            AggFunc::Percentile => {
-                ranked.sort_unstable();
-                R::V(Value::Num(crate::stats::percentile(&ranked, a.rank?)?))
-            }
+            AggFunc::Percentile => R::V(Value::Num(crate::stats::percentile_of(&mut ranked, a.rank?)?)),
             AggFunc::Share => return None,
         })
     }
@@ -1049,6 +1033,17 @@ impl<'m> Ev<'m> {
 }
 
 /// The rows in both sets, in the order of the first; the second alone when there is no first.
+/// A sum, mean (its sum), least or greatest value so far with one more value; `None` when a
+/// sum leaves the range of decimals.
+fn accumulate(acc: Option<Decimal>, v: Decimal, func: AggFunc) -> Option<Decimal> {
+    Some(match (acc, func) {
+        (None, _) => v,
+        (Some(s), AggFunc::Sum | AggFunc::Mean) => s.checked_add(v)?,
+        (Some(s), AggFunc::Min) => s.min(v),
+        (Some(s), _) => s.max(v),
+    })
+}
+
 fn intersect(prev: Option<Arc<[u32]>>, rows: Arc<[u32]>) -> Arc<[u32]> {
     match prev {
         None => rows,
