@@ -33,6 +33,10 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
         });
     }
     for (kind, table) in facts.tables.iter().enumerate() {
+        // A keyless record's key is where it was read (`file.csv:25`), which no one typed.
+        if model.records[kind].keyless {
+            continue;
+        }
         let record = &model.records[kind].name;
         // Keys that a skeleton changes, by skeleton: the first row with each.
         let mut odd: HashMap<String, u32> = HashMap::new();

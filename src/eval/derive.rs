@@ -12,6 +12,8 @@ use crate::facts::{Cell, Facts, FileFacts, RawRow, Rows, Schema};
 use crate::model::*;
 use crate::value::{Date, Value};
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// The facts with every derived kind's table computed as of `as_of`, or `None` when the model
@@ -51,12 +53,30 @@ pub fn derive(model: &Model, facts: &Facts, as_of: Date, threads: usize) -> Opti
     Some(out)
 }
 
+/// A group's value read straight from the source record's column, for the shapes grouping
+/// takes most (`站點`, `date(時刻)`), as the evaluator would give it; `None` for any other
+/// shape, or when the value is not there (the evaluator then says why).
+fn direct(e: &TExpr, d: &DerivedDef, table: &crate::facts::Table, row: u32) -> Option<Value> {
+    let field = |e: &TExpr| match &e.kind {
+        TKind::Field(b, k, f) if *k == d.from && matches!(b.kind, TKind::Local(s) if s == d.slot) => Some(*f),
+        _ => None,
+    };
+    match &e.kind {
+        TKind::Field(..) => table.get(field(e)? as usize, row),
+        TKind::Interval(IntervalOp::DateOf, x, None) => match table.get(field(x)? as usize, row)? {
+            Value::DateTime(t) => Some(Value::Date(t.date())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The records of one derived kind.
 fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: usize) -> (Vec<RawRow>, Vec<Arc<[u32]>>) {
     let mut ev = Ev::new(model, facts, as_of);
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let from = &model.records[d.from as usize].name;
-    let mut groups: IndexMap<Vec<Value>, Vec<u32>> = IndexMap::new();
+    let mut groups: IndexMap<Vec<Value>, Vec<u32>, FxBuildHasher> = IndexMap::default();
     // Why some source records could not be placed in a group: the first reason, and how many.
     let mut unplaced: Option<(String, usize)> = None;
     let mut place = |why: String| match &mut unplaced {
@@ -85,6 +105,10 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
         }
         key.clear();
         for g in &d.groups {
+            if let Some(v) = direct(g, d, table, row) {
+                key.push(v);
+                continue;
+            }
             match ev.eval(g, &mut env) {
                 R::V(v) => key.push(v),
                 R::Absent(why) | R::Unknown(why) => {
@@ -228,6 +252,8 @@ fn values_of(
     let mut ev = Ev::new(model, facts, as_of);
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let fmt = ev.fmt();
+    // Aggregates over a group's records skip the checks of the whole source table, made once.
+    let direct = ev.whole_table(d.from);
     let mut out = Vec::with_capacity(groups.len());
     for (i, (key, rows)) in groups.iter().enumerate() {
         let mut values: Vec<Option<Cell>> = vec![None; rec.fields.len()];
@@ -239,13 +265,15 @@ fn values_of(
             }
         }
         if rec.keyless {
-            let mut text = String::new();
+            let mut text = String::with_capacity(32);
             for (i, v) in key.iter().enumerate() {
                 if i > 0 {
                     text.push_str(", ");
                 }
                 match v {
                     Value::Text(t) => text.push_str(t),
+                    Value::Date(d) => write!(text, "{d}").expect("writing to a string"),
+                    Value::DateTime(t) => write!(text, "{t}").expect("writing to a string"),
                     other => text.push_str(&fmt.plain(other)),
                 }
             }
@@ -256,7 +284,10 @@ fn values_of(
             let field = d.first_value() + j;
             let r = match unplaced {
                 Some(why) => R::Unknown(why.to_string()),
-                None => ev.eval(&dv.value, &mut env),
+                None => match direct.then(|| ev.group_aggregate(&dv.value)).flatten() {
+                    Some(r) => r,
+                    None => ev.eval(&dv.value, &mut env),
+                },
             };
             let r = match (&dv.given, r) {
                 (Some((cond, text)), R::V(v)) => match ev.eval(cond, &mut env) {

@@ -888,6 +888,32 @@ impl<'m> Ev<'m> {
     /// period, no trace to keep, a filter that is at most `exists(x.F)` and a value that is at
     /// most `x.G`, over fields with no unreadable cell. `None` sends it to the general loop,
     /// which also gives every reason (no value, no records): the answer is the same either way.
+    /// Whether every aggregate over the records of `kind` passes the checks [`Ev::aggregate`]
+    /// makes of the whole table before it reads a record: none lost or rejected, and every
+    /// date readable. Then an aggregate over a group's records is [`Ev::group_aggregate`].
+    pub fn whole_table(&self, kind: u32) -> bool {
+        let table = &self.facts.tables[kind as usize];
+        table.incomplete.is_empty()
+            && table.rejected_count() == 0
+            && self.model.records[kind as usize].dated.is_none_or(|f| self.first_bad(kind, f as u32).is_none())
+    }
+
+    /// The value of `e` when it is an aggregate of the shapes [`Ev::simple_aggregate`] takes
+    /// over the records of the group being computed (see `derive`): what [`Ev::eval`] gives,
+    /// without the checks of the whole table, which the caller made once ([`Ev::whole_table`]).
+    /// `None` for any other expression or shape; the caller then evaluates it.
+    pub fn group_aggregate(&mut self, e: &'m TExpr) -> Option<R> {
+        let TKind::Aggregate(a) = &e.kind else { return None };
+        let rows = match &self.restrict {
+            Some((k, rows)) if *k == a.kind && a.index.is_empty() && a.during.is_none() => rows.clone(),
+            _ => return None,
+        };
+        if self.trace.is_some() {
+            return None;
+        }
+        self.simple_aggregate(a, &rows, self.quiet == 0)
+    }
+
     fn simple_aggregate(&mut self, a: &'m Aggregate, rows: &[u32], top: bool) -> Option<R> {
         let kind = a.kind;
         if !a.index.is_empty() || a.during.is_some() || (top && self.trace.is_some()) {
@@ -919,20 +945,58 @@ impl<'m> Ev<'m> {
         let mut count: u64 = 0;
         let mut acc: Option<Decimal> = None;
         let mut ranked: Vec<Decimal> = Vec::new();
-        let mut used: Vec<u32> = Vec::new();
-        for &row in rows {
-            if !restricted && !self.visible(kind, row) {
-                continue;
+        // Whether a record is one the aggregate reads: `None` when the general loop must say
+        // what a record means.
+        let reads = |ev: &Self, row: u32| -> Option<bool> {
+            if !restricted && !ev.visible(kind, row) {
+                return Some(false);
             }
             match filter {
-                Some((f, false)) if !table.columns[f as usize].is_present(row as usize) => continue,
+                Some((f, false)) => Some(table.columns[f as usize].is_present(row as usize)),
                 Some((f, true)) => match table.get(f as usize, row) {
-                    Some(Value::Bool(true)) => {}
-                    Some(Value::Bool(false)) => continue,
-                    // No value: the general loop says what that means.
-                    _ => return None,
+                    Some(Value::Bool(b)) => Some(b),
+                    _ => None,
                 },
-                _ => {}
+                None => Some(true),
+            }
+        };
+        // Sums, means and extremes of fixed-point numbers are taken over the mantissas, exactly.
+        let typed = value.and_then(|g| table.columns[g as usize].fixed().map(|f| (g, f)));
+        if let (Some((g, (scale, mantissas))), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) =
+            (typed, a.func)
+        {
+            let present = &table.columns[g as usize];
+            let (mut sum, mut low, mut high) = (0i128, i64::MAX, i64::MIN);
+            for &row in rows {
+                if !reads(self, row)? {
+                    continue;
+                }
+                // A record without the value: the general loop says which.
+                if !present.is_present(row as usize) {
+                    return None;
+                }
+                let m = mantissas[row as usize];
+                sum += i128::from(m);
+                low = low.min(m);
+                high = high.max(m);
+                count += 1;
+            }
+            if count == 0 {
+                return None;
+            }
+            let number = |m: i128| Decimal::try_from_i128_with_scale(m, scale).ok();
+            acc = Some(match a.func {
+                AggFunc::Min => number(i128::from(low))?.normalize(),
+                AggFunc::Max => number(i128::from(high))?.normalize(),
+                _ => number(sum)?,
+            });
+        }
+        for &row in rows {
+            if typed.is_some() && a.func != AggFunc::Percentile {
+                break;
+            }
+            if !reads(self, row)? {
+                continue;
             }
             if let Some(g) = value {
                 // A record without the value: the general loop says which.
@@ -943,14 +1007,19 @@ impl<'m> Ev<'m> {
                     acc = Some(accumulate(acc, v, a.func)?);
                 }
             }
-            used.push(row);
             count += 1;
         }
         if count == 0 && a.func != AggFunc::Count {
             return None;
         }
-        for row in used {
-            self.mark_used(kind, row);
+        // The records read, marked once the result is known (the general loop marks its own).
+        // While a derived kind is computed, no mark is kept.
+        if !restricted {
+            for &row in rows {
+                if reads(self, row) == Some(true) {
+                    self.mark_used(kind, row);
+                }
+            }
         }
         Some(match a.func {
             AggFunc::Count => R::V(Value::Num(Decimal::from(count))),
@@ -1269,5 +1338,42 @@ pub(crate) fn fmt_decimal(d: Decimal) -> String {
         d.round_dp(6).normalize().to_string()
     } else {
         d.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sum taken over mantissas at a column's scale, which may be more decimal places than
+    /// any of the values has, and then divided, is the number the same values summed one by
+    /// one as decimals and divided give: the mean of a group computed either way is the same.
+    #[test]
+    fn sums_over_mantissas_are_the_decimal_sums() {
+        let mut seed: u64 = 0x5eed;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for case in 0..20_000 {
+            let scale = next(5) as u32;
+            let column_scale = scale + next(3) as u32;
+            let count = 1 + next(30);
+            let mut decimal: Option<Decimal> = None;
+            let mut mantissas: i128 = 0;
+            for _ in 0..count {
+                let m = next(2_000_000) as i64 - 1_000_000;
+                let v = Decimal::new(m, scale).normalize();
+                decimal = accumulate(decimal, v, AggFunc::Sum);
+                mantissas += i128::from(m) * 10i128.pow(column_scale - scale);
+            }
+            let decimal = decimal.unwrap();
+            let typed = Decimal::try_from_i128_with_scale(mantissas, column_scale).unwrap();
+            assert_eq!(decimal, typed, "case {case}");
+            let n = Decimal::from(count);
+            let (a, b) = (decimal.checked_div(n).unwrap(), typed.checked_div(n).unwrap());
+            assert_eq!(a, b, "case {case}: {decimal} / {count}");
+            assert_eq!(a.normalize().to_string(), b.normalize().to_string(), "case {case}");
+        }
     }
 }

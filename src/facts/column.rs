@@ -176,6 +176,16 @@ impl Column {
         }
     }
 
+    /// For a column of fixed-point numbers: the scale and each row's mantissa (any value
+    /// where the row is absent); `None` for a column held otherwise. Row `r`'s number is
+    /// `mantissa[r] / 10^scale`.
+    pub fn fixed(&self) -> Option<(u32, &[i64])> {
+        match &self.0.data {
+            Data::Fixed { scale, mantissas } => Some((*scale, mantissas)),
+            _ => None,
+        }
+    }
+
     /// The values of every row in order, `None` where absent.
     pub fn iter(&self) -> impl Iterator<Item = Option<Value>> + '_ {
         self.0.iter()
@@ -369,6 +379,48 @@ impl ColumnBuilder {
             }
         }
         self.column.present.push(true);
+    }
+
+    /// Appends every row of `other`, as [`ColumnBuilder::push`] would one at a time: the
+    /// values of a column whose representation is the same are copied as they are (the
+    /// columns of a kind's files, joined into one table).
+    pub fn append(&mut self, other: &Column) {
+        let from = &*other.0;
+        let n = from.len();
+        let copied = match (&mut self.column.data, &from.data) {
+            (Data::Date(a), Data::Date(b)) => {
+                a.extend_from_slice(&b[..n]);
+                true
+            }
+            (Data::Moment(a), Data::Moment(b)) => {
+                a.extend_from_slice(&b[..n]);
+                true
+            }
+            (Data::Index(x, a), Data::Index(y, b)) if x == y => {
+                a.extend_from_slice(&b[..n]);
+                true
+            }
+            (Data::Fixed { scale, mantissas }, Data::Fixed { scale: s, mantissas: b }) if *scale == *s => {
+                mantissas.extend_from_slice(&b[..n]);
+                true
+            }
+            // Nothing held yet: the numbers are held at the other column's scale.
+            (Data::Fixed { scale, mantissas }, Data::Fixed { scale: s, mantissas: b }) if mantissas.is_empty() => {
+                *scale = *s;
+                mantissas.extend_from_slice(&b[..n]);
+                true
+            }
+            _ => false,
+        };
+        if copied {
+            for row in 0..n {
+                self.column.present.push(from.present.get(row));
+            }
+        } else {
+            for value in from.iter() {
+                self.push(value);
+            }
+        }
     }
 
     /// Pushes a present value in the column's representation, or gives it back when that

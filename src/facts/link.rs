@@ -624,10 +624,10 @@ impl<'f> Linker<'_, 'f> {
             if renumber[k].is_none() {
                 table.by_key = std::mem::take(keys);
                 table.by_key.shrink();
-                if let Some((file, rows)) = whole_file(self.files, k as RecordId, cands, rec) {
+                if let Some(files) = whole_files(self.files, k as RecordId, cands, rec) {
                     let bad_refs = &self.bad_refs;
                     let why = |ci: u32, field: usize| bad_refs.get(&(k as RecordId, ci, field as u32)).cloned();
-                    fill_from_file(table, rec, file, rows, refs, targets, row_of, why);
+                    fill_from_files(table, rec, &files, refs, targets, row_of, why);
                     continue;
                 }
             } else {
@@ -705,80 +705,109 @@ impl<'f> Linker<'_, 'f> {
     }
 }
 
-/// The file and the records of a kind's candidates when they are all the records of that kind
-/// in one file, in order, with no cell the columns do not hold but values that could not be
-/// read: the table's rows are then that file's rows.
-fn whole_file<'f>(
+/// The files and their records of a kind's candidates when they are all the records of that
+/// kind in those files, file after file, each in order, with no cell the columns do not hold
+/// but values that could not be read: the table's rows are then those files' rows, joined.
+fn whole_files<'f>(
     files: &[&'f FileFacts],
     kind: RecordId,
     cands: &[Candidate],
     rec: &RecordDecl,
-) -> Option<(u32, &'f KindRows)> {
-    let first = cands.first()?;
-    let rows = first.row(files, kind).rows;
-    let whole = rows.len() == cands.len()
-        && (0..rec.fields.len()).all(|f| rows.column(f).is_some_and(|c| c.len() == rows.len()))
-        && cands.iter().enumerate().all(|(ci, c)| c.file == first.file && c.at as usize == ci)
-        && rows.other_cells().all(|(_, cell)| matches!(cell, Cell::Bad(_)));
-    whole.then_some((first.file, rows))
+) -> Option<Vec<(u32, &'f KindRows)>> {
+    let mut whole = Vec::new();
+    let mut at = 0;
+    while at < cands.len() {
+        let first = &cands[at];
+        let rows = first.row(files, kind).rows;
+        let n = rows.len();
+        let run = cands.get(at..at + n)?;
+        let complete = (0..rec.fields.len()).all(|f| rows.column(f).is_some_and(|c| c.len() == n))
+            && run.iter().enumerate().all(|(i, c)| c.file == first.file && c.at as usize == i)
+            && rows.other_cells().all(|(_, cell)| matches!(cell, Cell::Bad(_)));
+        if n == 0 || !complete {
+            return None;
+        }
+        whole.push((first.file, rows));
+        at += n;
+    }
+    Some(whole)
 }
 
-/// Fills `table`, whose keys are set, from `rows`, all the records of its kind in `file` (see
-/// [`whole_file`]), as [`Linker::finish`] does a row at a time: the file's columns are shared
-/// as they are, and reference fields are built from `targets` (the candidate each reference
-/// reaches, `row_of` its row); `why` is the reason a reference that does not resolve was given.
+/// Fills `table`, whose keys are set, from `files`, all the records of its kind in those files
+/// (see [`whole_files`]), as [`Linker::finish`] does a row at a time: one file's columns are
+/// shared as they are, several files' are joined, and reference fields are built from
+/// `targets` (the candidate each reference reaches, `row_of` its row); `why` is the reason a
+/// reference that does not resolve was given.
 #[allow(clippy::too_many_arguments)]
-fn fill_from_file(
+fn fill_from_files(
     table: &mut Table,
     rec: &RecordDecl,
-    file: u32,
-    rows: &KindRows,
+    files: &[(u32, &KindRows)],
     refs: &[(usize, RecordId)],
     targets: &[u32],
     row_of: impl Fn(RecordId, u32) -> u32,
     why: impl Fn(u32, usize) -> Option<Arc<str>>,
 ) {
-    let n = rows.len();
+    // Each file's first row in the table.
+    let mut offsets = Vec::with_capacity(files.len());
+    let mut n = 0usize;
+    for (_, rows) in files {
+        offsets.push(n as u32);
+        n += rows.len();
+    }
     // The unreadable cells, by `(row, field)`: values that could not be read, then references
     // that do not resolve.
-    let mut bad: Vec<(u32, u32, Arc<str>)> = rows
-        .other_cells()
-        .filter_map(|(&(row, field), cell)| match cell {
-            Cell::Bad(why) => Some((row, field, why.clone())),
+    let mut bad: Vec<(u32, u32, Arc<str>)> = Vec::new();
+    for ((_, rows), &offset) in files.iter().zip(&offsets) {
+        bad.extend(rows.other_cells().filter_map(|(&(row, field), cell)| match cell {
+            Cell::Bad(why) => Some((offset + row, field, why.clone())),
             _ => None,
-        })
-        .collect();
+        }));
+    }
     let mut columns: Vec<Column> = Vec::with_capacity(rec.fields.len());
     for (field, decl) in rec.fields.iter().enumerate() {
-        let held = rows.column(field).expect("`whole_file` checked every column");
+        let held = |rows: &KindRows| rows.column(field).expect("`whole_files` checked every column").clone();
         let Some(j) = refs.iter().position(|&(f, _)| f == field) else {
-            columns.push(held.clone());
+            match files {
+                [(_, rows)] => columns.push(held(rows)),
+                _ => {
+                    let mut column = ColumnBuilder::for_field(decl, &decl.ty, n);
+                    for (_, rows) in files {
+                        column.append(&held(rows));
+                    }
+                    columns.push(column.finish());
+                }
+            }
             continue;
         };
         let t = refs[j].1;
         let mut column = ColumnBuilder::new(&decl.ty, n);
-        for row in 0..n as u32 {
-            if !held.is_present(row as usize) {
-                column.push(None);
-                continue;
-            }
-            let target = targets[row as usize * refs.len() + j];
-            let to = if target == NONE { NONE } else { row_of(t, target) };
-            if to != NONE {
-                column.push(Some(Value::Ref(t, to)));
-            } else {
-                column.push(None);
-                // INVARIANT: `resolve` gave every reference that does not reach a live row its
-                // reason.
-                let why = why(row, field).unwrap_or_else(|| "the reference does not resolve".into());
-                bad.push((row, field as u32, why));
+        for ((_, rows), &offset) in files.iter().zip(&offsets) {
+            let held = held(rows);
+            for at in 0..rows.len() as u32 {
+                let row = offset + at;
+                if !held.is_present(at as usize) {
+                    column.push(None);
+                    continue;
+                }
+                let target = targets[row as usize * refs.len() + j];
+                let to = if target == NONE { NONE } else { row_of(t, target) };
+                if to != NONE {
+                    column.push(Some(Value::Ref(t, to)));
+                } else {
+                    column.push(None);
+                    // INVARIANT: `resolve` gave every reference that does not reach a live row
+                    // its reason.
+                    let why = why(row, field).unwrap_or_else(|| "the reference does not resolve".into());
+                    bad.push((row, field as u32, why));
+                }
             }
         }
         columns.push(column.finish());
     }
     table.columns = columns;
-    table.origins.file = vec![file; n];
-    table.origins.line = rows.lines().to_vec();
+    table.origins.file = files.iter().flat_map(|&(file, rows)| std::iter::repeat_n(file, rows.len())).collect();
+    table.origins.line = files.iter().flat_map(|(_, rows)| rows.lines().iter().copied()).collect();
     bad.sort_unstable_by_key(|&(row, field, _)| (row, field));
     let mut last_row = None;
     for (row, field, why) in bad {

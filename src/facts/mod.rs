@@ -1107,18 +1107,14 @@ impl<'s> Loader<'s> {
                 // leaves it without a value.
                 continue;
             }
-            let v: Vec<(u32, Span)> = parts[..n]
-                .iter()
-                .map(|p| if let Part::Value(v, s) = p { (*v, *s) } else { (0, Span::default()) })
-                .collect();
-            let get = |i: usize| v.get(i).map_or(0, |p| p.0);
-            let text = if rec.fields[*field].ty == Ty::DateTime {
-                format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", get(0), get(1), get(2), get(3), get(4), get(5))
-            } else {
-                format!("{:04}-{:02}-{:02}", get(0), get(1), get(2))
+            let v = &parts[..n];
+            let get = |i: usize| match v.get(i) {
+                Some(Part::Value(n, _)) => *n,
+                _ => 0,
             };
-            let start = v.iter().map(|p| p.1.start).min().unwrap_or(0);
-            let end = v.iter().map(|p| p.1.end).max().unwrap_or(0);
+            let spans = || v.iter().filter_map(|p| if let Part::Value(_, s) = p { Some(*s) } else { None });
+            let start = spans().map(|s| s.start).min().unwrap_or(0);
+            let end = spans().map(|s| s.end).max().unwrap_or(0);
             let (y, m, d) = (get(0), get(1), get(2));
             if crate::value::Date::from_ymd(y as i32, m, d).is_none() {
                 let name = &rec.fields[*field].name;
@@ -1150,6 +1146,11 @@ impl<'s> Loader<'s> {
                 self.row.values[*field] = Some(Cell::Value(v));
                 continue;
             }
+            let text = if decl.ty == Ty::DateTime {
+                format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", get(0), get(1), get(2), get(3), get(4), get(5))
+            } else {
+                format!("{:04}-{:02}-{:02}", get(0), get(1), get(2))
+            };
             let raw = Raw {
                 scalar: convert::Scalar::Str(&text),
                 span: Span::new(start as usize, end as usize),
@@ -1234,11 +1235,14 @@ impl<'s> Loader<'s> {
             // begin on that line it is, after the first.
             let line = self.row.line;
             self.keyless_at = if self.keyless_at.0 == line { (line, self.keyless_at.1 + 1) } else { (line, 1) };
-            let file = &self.file_name;
-            let key = match self.keyless_at.1 {
-                1 => format!("{file}:{line}"),
-                n => format!("{file}:{line}#{n}"),
-            };
+            let mut key = String::with_capacity(self.file_name.len() + 12);
+            key.push_str(&self.file_name);
+            key.push(':');
+            push_number(&mut key, line);
+            if self.keyless_at.1 > 1 {
+                key.push('#');
+                push_number(&mut key, self.keyless_at.1);
+            }
             self.row.values[rec.key] = Some(Cell::Value(Value::Text(key.into())));
         }
         let key_cell = &self.row.values[rec.key];
@@ -1416,3 +1420,20 @@ mod format_tests;
 
 #[cfg(test)]
 mod source_tests;
+
+/// Appends `n` in decimal digits, without the formatting machinery: a keyless record's key
+/// (`file.csv:25`) is written for every row read.
+fn push_number(out: &mut String, n: u32) {
+    let mut buf = [0u8; 10];
+    let mut at = buf.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
+}
