@@ -65,9 +65,10 @@ pub fn script_of(name: &str, other: &str) -> Option<&'static str> {
 
 /// The fold table: the classes of characters the two tables join (union-find over every
 /// entry), each mapped to one representative. The representative is the class's Simplified
-/// form where the tables name one (a character that is a value of `TSCharacters.txt` and a key
-/// of `STCharacters.txt`), the smallest such, else the smallest character of the class, so
-/// that the choice does not depend on the order of the tables.
+/// form: a character `TSCharacters.txt` converts to first and never converts away (`干` for
+/// `乾`, `幹`; `污` for `汙`), else one `STCharacters.txt` converts from and `TSCharacters.txt`
+/// never converts away (`了` for `瞭`), else one `TSCharacters.txt` converts to first, else any;
+/// the smallest such, so that the choice does not depend on the order of the tables.
 fn build() -> HashMap<char, char> {
     let mut parent: HashMap<char, char> = HashMap::new();
     fn root(parent: &mut HashMap<char, char>, c: char) -> char {
@@ -94,16 +95,20 @@ fn build() -> HashMap<char, char> {
             Some((key, values.split(' ').filter_map(single)))
         })
     };
-    let mut simplified = std::collections::HashSet::new();
+    let mut first = std::collections::HashSet::new();
+    let mut ts_keys = std::collections::HashSet::new();
+    for (key, mut values) in entries(TS_CHARACTERS) {
+        ts_keys.insert(key);
+        if let Some(v) = values.next() {
+            first.insert(v);
+        }
+    }
     let st_keys: std::collections::HashSet<char> = entries(ST_CHARACTERS).map(|(k, _)| k).collect();
-    for (table, ts) in [(TS_CHARACTERS, true), (ST_CHARACTERS, false)] {
+    for table in [TS_CHARACTERS, ST_CHARACTERS] {
         for (key, values) in entries(table) {
             parent.entry(key).or_insert(key);
             for v in values {
                 parent.entry(v).or_insert(v);
-                if ts && st_keys.contains(&v) {
-                    simplified.insert(v);
-                }
                 let (a, b) = (root(&mut parent, key), root(&mut parent, v));
                 if a != b {
                     parent.insert(a.max(b), a.min(b));
@@ -111,18 +116,19 @@ fn build() -> HashMap<char, char> {
             }
         }
     }
-    // The representative of each class.
+    // The representative of each class: the best by (rank, character).
+    let rank = |c: &char| match (first.contains(c), st_keys.contains(c), ts_keys.contains(c)) {
+        (true, _, false) => 0,
+        (false, true, false) => 1,
+        (true, _, true) => 2,
+        _ => 3,
+    };
     let chars: Vec<char> = parent.keys().copied().collect();
     let mut best: HashMap<char, char> = HashMap::new();
     for &c in &chars {
         let r = root(&mut parent, c);
         let e = best.entry(r).or_insert(c);
-        let better = match (simplified.contains(&c), simplified.contains(e)) {
-            (true, false) => true,
-            (false, true) => false,
-            _ => c < *e,
-        };
-        if better {
+        if (rank(&c), c) < (rank(e), *e) {
             *e = c;
         }
     }
@@ -159,6 +165,7 @@ mod tests {
             ("干", "乾"),
             ("干", "幹"),
             ("乾县", "乾縣"),
+            ("散乱污企业", "散亂污企業"),
         ] {
             assert_eq!(fold(s), fold(t), "{s} and {t}");
             assert!(same_folded(s, t));
@@ -169,6 +176,9 @@ mod tests {
     fn simplified_text_is_its_own_fold() {
         assert_eq!(fold("工业炉窑"), "工业炉窑");
         assert_eq!(fold("工業爐窯"), "工业炉窑");
+        assert_eq!(fold("散亂汙企業"), "散乱污企业");
+        assert_eq!(fold("幹"), "干");
+        assert_eq!(fold("瞭"), "了");
         assert!(matches!(fold("mg/m3"), Cow::Borrowed(_)));
         assert!(matches!(fold("毫克/立方米"), Cow::Borrowed(_)));
     }
@@ -198,5 +208,6 @@ mod tests {
     fn scripts_are_named() {
         assert_eq!(script_of("工业炉窑", "工業爐窯"), Some("Simplified"));
         assert_eq!(script_of("工業爐窯", "工业炉窑"), Some("Traditional"));
+        assert_eq!(script_of("散亂污企業", "散乱污企业"), Some("Traditional"));
     }
 }
