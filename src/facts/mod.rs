@@ -978,7 +978,12 @@ impl<'s> Loader<'s> {
     /// it are records of that kind that were not read, so that kind is incomplete. (A name far
     /// from every kind is taken as data the policy does not describe.)
     fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str, lost: usize, line: u32) {
-        if let Some(r) = self.schema.records.iter().find(|r| r.derived && r.name == name) {
+        if let Some(r) = self
+            .schema
+            .records
+            .iter()
+            .find(|r| r.derived && (r.name == name || crate::script::same_folded(&r.name, name)))
+        {
             let d = Diagnostic::error(
                 "derived-in-facts",
                 &self.path,
