@@ -12,6 +12,7 @@ pub mod facts;
 pub mod lookalike;
 pub mod model;
 pub mod report;
+pub mod script;
 pub mod standards;
 pub mod stats;
 pub mod status;

@@ -3,11 +3,15 @@
 //! Keys are matched exactly. A fact key with a zero width space, or with a Cyrillic `С` for a
 //! Latin `C`, is another key: `for e in 企業["陽泉市水泵廠"]` then finds no record, and its
 //! verdicts are `unknown` although the record is right there on screen. Each such key gets a
-//! warning at the key in the fact file, naming the key it looks like and where that is.
+//! warning at the key in the fact file, naming the key it looks like and where that is. So does
+//! a fact key that is a key a clause names written in the other Chinese script (`阳泉市水泵厂`
+//! for `陽泉市水泵廠`): names of kinds, fields, values and parties are read in either script,
+//! but keys never are, so the warning says why the named subject is not found.
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::facts::{Facts, FileFacts};
 use crate::model::{Model, ScopeSource, TKind, TStmt};
+use crate::script::fold;
 use crate::text::{has_lookalikes, lookalike, shown, skeleton};
 use crate::value::Value;
 use std::collections::HashMap;
@@ -79,16 +83,36 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
                 }
             }
         }
+        // Keys by their script fold, built when a named key is missing: only keys with a
+        // character outside ASCII can fold to another key.
+        let mut folded: Option<HashMap<String, u32>> = None;
         for (key, pfile, pspan, clause) in &named[kind] {
             if table.by_key.contains_key(key) {
                 continue;
             }
             let look = skeleton(key);
-            let Some(row) = table.by_key.get(look.as_str()).copied().or_else(|| odd.get(&look).copied()) else {
+            let found = table.by_key.get(look.as_str()).copied().or_else(|| odd.get(&look).copied());
+            let Some(row) = found.or_else(|| {
+                if key.is_ascii() {
+                    return None;
+                }
+                let folded = folded.get_or_insert_with(|| {
+                    let mut m = HashMap::new();
+                    for row in 0..table.len() as u32 {
+                        let k = table.origin(row).key;
+                        if !k.is_ascii() {
+                            m.entry(fold(k).into_owned()).or_insert(row);
+                        }
+                    }
+                    m
+                });
+                folded.get(fold(key).as_ref()).copied()
+            }) else {
                 continue;
             };
             let o = table.origin(row);
-            let why = lookalike(key, o.key).unwrap_or_default();
+            let why = lookalike(key, o.key)
+                .unwrap_or_else(|| "the same name in the other Chinese script; keys are not folded".into());
             let (file, span) = key_place(facts, files, kind as u32, o.file, o.line);
             diags.push(
                 Diagnostic::warning(

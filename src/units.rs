@@ -234,6 +234,23 @@ impl UnitTable {
         self.aliases.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// The alias named `name`, in either Chinese script: `蒸吨` is the unit `蒸噸` declares, as
+    /// `μg` is `ug`. A unit's name is a spelling of a measure, not an identity, so no
+    /// diagnostic is given for it (names of declarations are held to one script; see
+    /// `script-variant`).
+    fn alias(&self, name: &str) -> Option<&Unit> {
+        if let Some(u) = self.aliases.get(name) {
+            return Some(u);
+        }
+        // Every alias is found by its exact name first; only a name with a character the
+        // fold could change is looked for again, among the few aliases a package declares.
+        if name.is_ascii() {
+            return None;
+        }
+        let folded = crate::script::fold(name);
+        self.aliases.iter().find(|(k, _)| crate::script::fold(k) == folded).map(|(_, u)| u)
+    }
+
     /// Reads a unit expression such as `mg/m3`, `t/h`, `kg·m2/s3`, `萬千瓦`, `m^2`.
     /// `a/b/c` reads as `a/(b·c)`.
     pub fn parse(&self, text: &str) -> Result<Unit, UnitError> {
@@ -241,7 +258,7 @@ impl UnitTable {
         if norm.is_empty() {
             return Err(UnitError::Empty);
         }
-        if let Some(u) = self.aliases.get(&norm) {
+        if let Some(u) = self.alias(&norm) {
             return Ok(Unit { name: norm, ..u.clone() });
         }
         // The factor is kept as a fraction and divided once at the end, so `t/h` is
@@ -296,7 +313,7 @@ impl UnitTable {
 
     /// An atom's unit and its factor as a fraction (numerator, denominator).
     fn atom(&self, atom: &str) -> Option<(Unit, (Decimal, Decimal))> {
-        if let Some(u) = self.aliases.get(atom) {
+        if let Some(u) = self.alias(atom) {
             return Some((u.clone(), (u.factor, Decimal::ONE)));
         }
         if let Some(b) = base(atom) {
@@ -408,6 +425,19 @@ mod tests {
         assert!(matches!(t.parse("s^-4"), Err(UnitError::Power { .. })));
         assert!(t.parse("kg·m2/s3").is_ok());
         assert!(t.parse("s^-3").is_ok());
+    }
+
+    #[test]
+    fn aliases_in_either_script() {
+        let mut t = UnitTable::new();
+        t.define("蒸噸", t.parse("t/h").unwrap());
+        t.define("毫克", t.parse("mg").unwrap());
+        t.define("立方米", t.parse("m3").unwrap());
+        assert_eq!(si(&t, "35", "蒸吨"), si(&t, "35", "蒸噸"));
+        assert_eq!(si(&t, "35", "蒸吨"), si(&t, "35", "t/h"));
+        assert_eq!(si(&t, "30", "毫克/立方米"), si(&t, "30", "mg/m3"));
+        assert!(t.parse("蒸吨").unwrap().name == "蒸吨", "the unit keeps the name it was written with");
+        assert!(t.parse("吨").is_err(), "only declared aliases and built-in symbols are units");
     }
 
     #[test]

@@ -450,8 +450,10 @@ impl Cx<'_, '_> {
         if !matches!(self.raw.scalar, Scalar::Str(_)) {
             return Err(self.mismatch());
         }
-        let i = decl.variants.iter().position(|v| v == self.text).ok_or_else(|| self.mismatch())?;
-        Ok(i as u32)
+        let i = decl.variants.iter().position(|v| v == self.text);
+        // The same value in the other Chinese script; the loader says so once per file.
+        let i = i.or_else(|| decl.variants.iter().position(|v| crate::script::same_folded(v, self.text)));
+        Ok(i.ok_or_else(|| self.mismatch())? as u32)
     }
 
     /// A party by the name the policy declares it under.
@@ -459,8 +461,10 @@ impl Cx<'_, '_> {
         if !matches!(self.raw.scalar, Scalar::Str(_)) {
             return Err(self.mismatch());
         }
-        let i = self.schema.parties.iter().position(|p| p.name == self.text).ok_or_else(|| self.mismatch())?;
-        Ok(i as u32)
+        let parties = self.schema.parties;
+        let i = parties.iter().position(|p| p.name == self.text);
+        let i = i.or_else(|| parties.iter().position(|p| crate::script::same_folded(&p.name, self.text)));
+        Ok(i.ok_or_else(|| self.mismatch())? as u32)
     }
 
     /// A reference keeps its key text until `link`. The text is put in the target kind's

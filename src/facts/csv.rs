@@ -295,7 +295,7 @@ fn columns(loader: &mut Loader<'_>, kind: RecordId, headers: &ByteRecord, spans:
         let span = spans.get(i).copied().unwrap_or_default();
         let name = String::from_utf8_lossy(name);
         let name = name.trim();
-        let field = loader.fields[kind as usize].get(name).copied();
+        let field = loader.field_named(kind, name, span);
         if field.is_none()
             && let Some(part) = loader.part(kind, name)
         {

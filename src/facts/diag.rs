@@ -91,9 +91,12 @@ pub(super) fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a 
     }
     let len = name.chars().count();
     let limit = (len / 3).max(1);
+    // Distances are measured between names folded to one Chinese script, so a near miss
+    // written in the other script (`工业炉窖`) still finds its name (`工業爐窯`).
+    let folded = crate::script::fold(name);
     candidates
         .filter(|c| c.chars().count().abs_diff(len) <= limit)
-        .map(|c| (edit_distance(name, c), c))
+        .map(|c| (edit_distance(&folded, &crate::script::fold(c)), c))
         .filter(|&(d, _)| d <= limit)
         .min()
         .map(|(_, c)| c)
@@ -133,6 +136,7 @@ mod tests {
     fn suggestions() {
         assert_eq!(edit_distance("工業爐窑", "工業爐窯"), 1);
         assert_eq!(did_you_mean("工業爐窑", ["企業", "工業爐窯"].into_iter()), Some("工業爐窯"));
+        assert_eq!(did_you_mean("工业炉窖", ["企業", "工業爐窯"].into_iter()), Some("工業爐窯"));
         assert_eq!(did_you_mean("完全不同", ["企業", "工業爐窯"].into_iter()), None);
         // Look-alikes are suggested however short: a zero width space, a Cyrillic `С`.
         assert_eq!(did_you_mean("企\u{200B}業", ["企業", "工業爐窯"].into_iter()), Some("企業"));

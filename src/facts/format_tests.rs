@@ -343,7 +343,7 @@ fn xlsx_formula_cells_warn_that_the_cached_value_was_used() {
 #[test]
 fn xlsx_unknown_sheets_and_dates() {
     let mut book = Workbook::new();
-    let s = book.add_worksheet().set_name("工業爐窑").unwrap();
+    let s = book.add_worksheet().set_name("工業爐窖").unwrap();
     s.write_string(0, 0, "編號").unwrap();
     s.write_string(1, 0, "K1").unwrap();
     let s = book.add_worksheet().set_name("企業").unwrap();
@@ -370,7 +370,7 @@ fn xlsx_unknown_sheets_and_dates() {
     assert_eq!(ff.diagnostics.len(), 1, "{:#?}", ff.diagnostics);
     let d = &ff.diagnostics[0];
     assert_eq!(d.code, "unknown-record-kind");
-    assert!(d.message.starts_with("`工業爐窑!A1`: "), "{}", d.message);
+    assert!(d.message.starts_with("`工業爐窖!A1`: "), "{}", d.message);
     assert_eq!(d.help.as_deref(), Some("did you mean `工業爐窯`? rename the sheet to `工業爐窯`"));
     let date = |y, m, d| Some(Cell::Value(Value::Date(crate::value::Date::from_ymd(y, m, d).unwrap())));
     assert_eq!(ff.rows.get(0).values[3], date(1900, 3, 1));
@@ -545,7 +545,7 @@ fn xlsx_empty_sheets_and_sheets_named_after_no_kind_are_reported() {
     // Excel's default empty sheet, a misspelt empty one, an empty sheet of a kind, and a kind's
     // sheet with a header and no records.
     book.add_worksheet().set_name("Sheet1").unwrap();
-    book.add_worksheet().set_name("企业").unwrap();
+    book.add_worksheet().set_name("企業表").unwrap();
     book.add_worksheet().set_name("工業爐窯").unwrap();
     let s = book.add_worksheet().set_name("監測").unwrap();
     s.write_string(0, 0, "序號").unwrap();
@@ -560,7 +560,11 @@ fn xlsx_empty_sheets_and_sheets_named_after_no_kind_are_reported() {
                 Severity::Warning,
                 "`Sheet1!A1`: the sheet `Sheet1` is empty, and its name is no record kind"
             ),
-            ("empty-sheet", Severity::Warning, "`企业!A1`: the sheet `企业` is empty, and its name is no record kind"),
+            (
+                "empty-sheet",
+                Severity::Warning,
+                "`企業表!A1`: the sheet `企業表` is empty, and its name is no record kind"
+            ),
             (
                 "empty-sheet",
                 Severity::Error,
@@ -572,6 +576,46 @@ fn xlsx_empty_sheets_and_sheets_named_after_no_kind_are_reported() {
     assert!(ff.diagnostics[1].help.as_deref().unwrap().starts_with("did you mean `企業`?"), "{:?}", ff.diagnostics[1]);
     assert!(ff.diagnostics[2].help.as_deref().unwrap().contains("`編號`, `企業`"), "{:?}", ff.diagnostics[2]);
     assert!(ff.rows.is_empty() && ff.rejected.is_empty());
+}
+
+/// A sheet and its columns named in Simplified script, against the schema's Traditional names,
+/// and an enum value in a cell: read as the declared names, each warned about once.
+#[test]
+fn xlsx_names_in_the_other_script_are_read() {
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("企业").unwrap();
+    for (c, name) in ["名称", "行业"].into_iter().enumerate() {
+        s.write_string(0, c as u16, name).unwrap();
+    }
+    for (r, key) in ["E1", "E2"].into_iter().enumerate() {
+        s.write_string(r as u32 + 1, 0, key).unwrap();
+        s.write_string(r as u32 + 1, 1, "铸造").unwrap();
+    }
+    let ff = parse_bytes("f.xlsx", &book.save_to_buffer().unwrap());
+    let got: Vec<_> = ff.diagnostics.iter().map(|d| (d.code, d.message.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "fact-script-variant",
+                "`企业!A1`: the record kind `企业` is read as `企業`, written in Simplified script, declared in Traditional"
+            ),
+            (
+                "fact-script-variant",
+                "`企业!A1`: the field `名称` is read as `名稱`, written in Simplified script, declared in Traditional"
+            ),
+            (
+                "fact-script-variant",
+                "`企业!B1`: the field `行业` is read as `行業`, written in Simplified script, declared in Traditional"
+            ),
+            (
+                "fact-script-variant",
+                "`企业!B2`: the value `铸造` is read as `鑄造`, written in Simplified script, declared in Traditional"
+            ),
+        ]
+    );
+    assert_eq!(ff.rows.len(), 2);
+    assert_eq!(ff.rows.get(1).values[1], Some(Cell::Value(Value::Enum(2))));
 }
 
 #[test]

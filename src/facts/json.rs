@@ -759,7 +759,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                 let (tok, span) = self.s.value(1)?;
                 if trim(&name) == KIND_MEMBER && named.is_none() {
                     if let Tok::Str(k) = &tok {
-                        self.line_kind = self.loader.kinds.get(trim(k)).copied();
+                        self.line_kind = self.loader.kind_named(trim(k), span);
                     }
                     named = Some((tok, span));
                 }
@@ -786,7 +786,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                     kind
                 } else {
                     match &tok {
-                        Tok::Str(k) if trim(k) == rec.as_str() => kind,
+                        Tok::Str(k) if crate::script::fold(trim(k)) == crate::script::fold(rec) => kind,
                         _ => {
                             let d = Diagnostic::error(
                                 "unknown-record-kind",
@@ -814,7 +814,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                     }
                 }
             }
-            (None, Some((Tok::Str(name), span))) => match self.loader.kinds.get(trim(&name)).copied() {
+            (None, Some((Tok::Str(name), span))) => match self.loader.kind_named(trim(&name), span) {
                 Some(kind) => kind,
                 None => {
                     let label = "this record was not read".to_string();
@@ -874,7 +874,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
             loop {
                 let (name, span) = self.s.member_name()?;
                 let name = trim(&name);
-                let kind = self.loader.kinds.get(name).copied();
+                let kind = self.loader.kind_named(name, span);
                 // The kind being read, should the file stop inside its records.
                 self.line_kind = kind;
                 match kind {
@@ -995,7 +995,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                 let (name, name_span) = self.s.member_name()?;
                 let (tok, span) = self.s.value(3)?;
                 let name = trim(&name);
-                match self.field(kind, member, name) {
+                match self.field(kind, member, name, name_span) {
                     None if self.skip_kind_member && name == KIND_MEMBER => {}
                     None => match self.loader.part(kind, name) {
                         Some(part) => self.loader.set_part(part, &tok.raw(span)),
@@ -1022,7 +1022,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
 
     /// The index of field `name` of `kind`, trying the field seen at this position last time
     /// before the hash lookup.
-    fn field(&mut self, kind: RecordId, member: usize, name: &str) -> Option<usize> {
+    fn field(&mut self, kind: RecordId, member: usize, name: &str, span: Span) -> Option<usize> {
         let hints = &mut self.memo.hints[kind as usize];
         let fields = &self.loader.schema.records[kind as usize].fields;
         if let Some(&f) = hints.get(member)
@@ -1030,7 +1030,8 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
         {
             return Some(f);
         }
-        let f = *self.loader.fields[kind as usize].get(name)?;
+        let f = self.loader.field_named(kind, name, span)?;
+        let hints = &mut self.memo.hints[kind as usize];
         match member.cmp(&hints.len()) {
             std::cmp::Ordering::Less => hints[member] = f,
             std::cmp::Ordering::Equal => hints.push(f),

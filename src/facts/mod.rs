@@ -765,6 +765,22 @@ struct Loader<'s> {
     hint: Option<String>,
     /// The sheets of a workbook read so far.
     sheets: Vec<Sheet>,
+    /// Kinds by the script fold of their names ([`crate::script::fold`]), for a kind named in
+    /// the other Chinese script than the policy's.
+    folded_kinds: HashMap<String, RecordId>,
+    /// Per kind: field names written in the other script, with the field each was read as,
+    /// found once each (the fold of the kind's names is built on the first such name).
+    script_fields: Vec<Option<ScriptFields>>,
+    /// The names read under the fold already reported (`fact-script-variant`): once per name
+    /// and file.
+    script_noted: HashSet<String>,
+}
+
+/// The fields of one kind by the fold of their names, and the names written in the other
+/// script already resolved.
+struct ScriptFields {
+    folded: HashMap<String, usize>,
+    written: HashMap<String, usize>,
 }
 
 /// The row being read.
@@ -850,7 +866,80 @@ impl<'s> Loader<'s> {
             cell: None,
             hint: None,
             sheets: Vec::new(),
+            folded_kinds: (schema.records.iter().enumerate())
+                .filter(|(_, r)| !r.derived)
+                .map(|(i, r)| (crate::script::fold(&r.name).into_owned(), i as RecordId))
+                .collect(),
+            script_fields: (0..schema.records.len()).map(|_| None).collect(),
+            script_noted: HashSet::new(),
         }
+    }
+
+    /// The kind named `name`: exactly, or in the other Chinese script than the policy's
+    /// (`工业炉窑` for a declared `工業爐窯`), with a warning the first time in the file.
+    fn kind_named(&mut self, name: &str, span: Span) -> Option<RecordId> {
+        if let Some(&k) = self.kinds.get(name) {
+            return Some(k);
+        }
+        if name.is_ascii() {
+            return None;
+        }
+        let k = *self.folded_kinds.get(crate::script::fold(name).as_ref())?;
+        let declared = &self.record(k).name;
+        self.script_variant("record kind", name, declared, span);
+        Some(k)
+    }
+
+    /// The field of `kind` named `name` (or a column the kind's source maps): exactly, or in
+    /// the other Chinese script, with a warning the first time in the file.
+    fn field_named(&mut self, kind: RecordId, name: &str, span: Span) -> Option<usize> {
+        if let Some(&f) = self.fields[kind as usize].get(name) {
+            return Some(f);
+        }
+        if name.is_ascii() {
+            return None;
+        }
+        let fields = &self.fields[kind as usize];
+        let script = self.script_fields[kind as usize].get_or_insert_with(|| ScriptFields {
+            folded: fields.iter().map(|(n, &f)| (crate::script::fold(n).into_owned(), f)).collect(),
+            written: HashMap::new(),
+        });
+        if let Some(&f) = script.written.get(name) {
+            return Some(f);
+        }
+        let &f = script.folded.get(crate::script::fold(name).as_ref())?;
+        script.written.insert(name.to_string(), f);
+        let declared = self.fields[kind as usize]
+            .iter()
+            .find(|&(n, &g)| g == f && crate::script::fold(n) == crate::script::fold(name))
+            .map_or("", |(n, _)| n);
+        self.script_variant("field", name, declared, span);
+        Some(f)
+    }
+
+    /// `fact-script-variant`: `written` was read as the `declared` name of a `what`, the same
+    /// name in the other Chinese script. Once per name and file.
+    fn script_variant(&mut self, what: &str, written: &str, declared: &str, span: Span) {
+        if !self.script_noted.insert(format!("{what}\u{0}{written}")) {
+            return;
+        }
+        let scripts = match crate::script::script_of(written, declared) {
+            Some("Simplified") => ", written in Simplified script, declared in Traditional",
+            Some(_) => ", written in Traditional script, declared in Simplified",
+            None => ", the same name in another script",
+        };
+        let d = Diagnostic::warning(
+            "fact-script-variant",
+            &self.path,
+            span,
+            format!("the {what} `{}` is read as `{declared}`{scripts}", clip(written)),
+        )
+        .with_label(format!("read as `{declared}`"))
+        .with_help(format!(
+            "names of record kinds, fields, enum values and parties are matched in either Chinese script, \
+             keys exactly; write `{declared}` to match the policy as written"
+        ));
+        self.report(d);
     }
 
     fn record(&self, kind: RecordId) -> &'s RecordDecl {
@@ -889,7 +978,12 @@ impl<'s> Loader<'s> {
     /// it are records of that kind that were not read, so that kind is incomplete. (A name far
     /// from every kind is taken as data the policy does not describe.)
     fn unknown_kind(&mut self, name: &str, span: Span, label: String, help_tail: &str, lost: usize, line: u32) {
-        if let Some(r) = self.schema.records.iter().find(|r| r.derived && r.name == name) {
+        if let Some(r) = self
+            .schema
+            .records
+            .iter()
+            .find(|r| r.derived && (r.name == name || crate::script::same_folded(&r.name, name)))
+        {
             let d = Diagnostic::error(
                 "derived-in-facts",
                 &self.path,
@@ -989,10 +1083,11 @@ impl<'s> Loader<'s> {
 
     /// The kind a file holds by its name: the kind it is named after (`工業爐窯.csv`), else
     /// the kinds whose `source` patterns match its file name. More than one is ambiguous.
-    fn file_kinds(&self) -> Vec<RecordId> {
-        let path = Path::new(&*self.path);
+    fn file_kinds(&mut self) -> Vec<RecordId> {
+        let owned = self.path.clone();
+        let path = Path::new(&*owned);
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim();
-        if let Some(&k) = self.kinds.get(stem) {
+        if let Some(k) = self.kind_named(stem, Span::default()) {
             return vec![k];
         }
         let name = path.file_name().and_then(|s| s.to_str()).unwrap_or_default();
@@ -1188,7 +1283,25 @@ impl<'s> Loader<'s> {
             return;
         }
         match convert::convert(&self.schema, decl, raw) {
-            Ok(cell) => self.row.values[field] = cell,
+            Ok(cell) => {
+                // An enum value or a party named in the other Chinese script than declared.
+                if let (Some(Cell::Value(v @ (Value::Enum(_) | Value::Party(_)))), convert::Scalar::Str(text)) =
+                    (&cell, raw.scalar)
+                {
+                    let (what, declared) = match (v, &decl.ty) {
+                        (Value::Enum(i), Ty::Enum(e)) => {
+                            ("value", self.schema.enums[*e as usize].variants[*i as usize].as_str())
+                        }
+                        (Value::Party(i), _) => ("party", self.schema.parties[*i as usize].name.as_str()),
+                        _ => ("value", ""),
+                    };
+                    let text = convert::trim(text);
+                    if text != declared && !declared.is_empty() {
+                        self.script_variant(what, text, declared, raw.span);
+                    }
+                }
+                self.row.values[field] = cell;
+            }
             Err(bad) => {
                 let reason = format!("`{}`: {}", decl.name, bad.message);
                 let d = Diagnostic::error(bad.code, &self.path, bad.span, bad.message)
@@ -1360,7 +1473,7 @@ impl<'s> Loader<'s> {
 
     /// `Some` when the file can hold one kind only, by its format and name: the kind, or
     /// `Some(None)` when the name is no declared kind (its records belong to no kind here).
-    fn own_kind(&self) -> Option<Option<RecordId>> {
+    fn own_kind(&mut self) -> Option<Option<RecordId>> {
         let kinds = self.file_kinds();
         let kind = if kinds.len() == 1 { Some(kinds[0]) } else { None };
         match FactFormat::of(&self.path) {

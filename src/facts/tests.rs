@@ -361,6 +361,49 @@ fn enum_variants_are_exact() {
     assert!(ff.rejected.is_empty());
 }
 
+/// Record kinds, fields and enum values written in Simplified script, against this schema's
+/// Traditional names, in every text format: read as the declared names, with one warning per
+/// name and file.
+#[test]
+fn names_in_the_other_script_are_read_in_every_format() {
+    let cases = [
+        ("f.json", "{\"企业\": [{\"名称\": \"A\", \"行业\": \"铸造\"}, {\"名称\": \"B\", \"行业\": \"铸造\"}]}"),
+        (
+            "f.ndjson",
+            "{\"kind\": \"企业\", \"名称\": \"A\", \"行业\": \"铸造\"}\n{\"kind\": \"企业\", \"名称\": \"B\", \"行业\": \"铸造\"}\n",
+        ),
+        ("f.yaml", "企业:\n  - 名称: A\n    行业: 铸造\n  - 名称: B\n    行业: 铸造\n"),
+        (
+            "f.toml",
+            "[[\"企业\"]]\n\"名称\" = \"A\"\n\"行业\" = \"铸造\"\n[[\"企业\"]]\n\"名称\" = \"B\"\n\"行业\" = \"铸造\"\n",
+        ),
+        ("企业.csv", "名称,行业\nA,铸造\nB,铸造\n"),
+    ];
+    let s = "written in Simplified script, declared in Traditional";
+    let mut expected = vec![
+        format!("the field `名称` is read as `名稱`, {s}"),
+        format!("the field `行业` is read as `行業`, {s}"),
+        format!("the record kind `企业` is read as `企業`, {s}"),
+        format!("the value `铸造` is read as `鑄造`, {s}"),
+    ];
+    expected.sort();
+    for (path, text) in cases {
+        let ff = parse(path, text);
+        let mut messages: Vec<String> = ff.diagnostics.iter().map(|d| d.message.clone()).collect();
+        messages.sort();
+        assert_eq!(messages, expected, "{path}");
+        assert!(
+            ff.diagnostics.iter().all(|d| d.code == "fact-script-variant" && d.severity == Severity::Warning),
+            "{path}"
+        );
+        assert_eq!(ff.rows.len(), 2, "{path}");
+        for row in 0..2 {
+            assert_eq!(value(&ff.rows.get(row).values[1]), Some(&Value::Enum(2)), "{path}");
+        }
+        assert!(ff.rejected.is_empty(), "{path}");
+    }
+}
+
 #[test]
 fn unit_mismatch_names_both_units_and_dimensions() {
     let (text, ff) = kiln("\"顆粒物\": \"31 km\"");
@@ -521,13 +564,13 @@ fn deep_nesting_is_an_error_not_a_crash() {
 #[test]
 fn unknown_kinds_and_fields_suggest_names() {
     let text = r#"{
-  "工業爐窑": [{"編號": "K1"}, {"編號": "K2"}],
+  "工業爐窖": [{"編號": "K1"}, {"編號": "K2"}],
   "企業": [{"名稱": "A", "行 業": "焦化", "綠色工场": true}, {"名稱": "B", "綠色工场": false}]
 }"#;
     let ff = parse("f.json", text);
     assert_eq!(codes(&ff, text), ["unknown-record-kind@2:3", "unknown-field@3:22", "unknown-field@3:35"]);
     let kind = &ff.diagnostics[0];
-    assert_eq!(kind.message, "unknown record kind `工業爐窑`");
+    assert_eq!(kind.message, "unknown record kind `工業爐窖`");
     assert_eq!(kind.labels[0].message, "2 records were not read under this name");
     assert!(kind.help.as_deref().unwrap().starts_with("did you mean `工業爐窯`?"));
     let field = &ff.diagnostics[2];
@@ -656,7 +699,7 @@ fn csv_without_key_column_or_known_kind() {
     assert_eq!(ff.rejected.len(), 2);
     assert_eq!(ff.rejected[0].reason, "the file has no key column");
 
-    let ff = parse("工業爐窑.csv", "編號\nK1\nK2\n");
+    let ff = parse("工業爐窖.csv", "編號\nK1\nK2\n");
     assert_eq!(codes(&ff, ""), ["unknown-record-kind@1:1"]);
     let d = &ff.diagnostics[0];
     assert!(d.labels[0].message.contains("its 2 records were not read"), "{}", d.labels[0].message);

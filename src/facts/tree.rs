@@ -320,7 +320,7 @@ impl<'l, 's, 't, F: Format> Reader<'l, 's, 't, F> {
             let (value, value_span) = F::split(value);
             let value_span = value_span.unwrap_or(name_span);
             let name = trim(&name);
-            match (self.loader.kinds.get(name).copied(), value) {
+            match (self.loader.kind_named(name, name_span), value) {
                 (Some(kind), KindVal::Records(records)) => {
                     for r in records {
                         let (r, span) = F::split(r);
@@ -379,7 +379,7 @@ impl<'l, 's, 't, F: Format> Reader<'l, 's, 't, F> {
             let name_span = name_span.unwrap_or(span);
             let (value, value_span) = F::split(value);
             let name = trim(&name);
-            let Some(f) = self.loader.fields[kind as usize].get(name).copied() else {
+            let Some(f) = self.loader.field_named(kind, name, name_span) else {
                 match self.loader.part(kind, name) {
                     Some(part) => self.part(part, &value, value_span.unwrap_or(span)),
                     None => self.loader.unknown_field(kind, name, name_span),

@@ -161,7 +161,7 @@ fn refuse(loader: &mut Loader<'_>, d: Diagnostic) {
 fn lose_sheet(loader: &mut Loader<'_>, sheet: &str, d: Diagnostic) {
     let reason = format!("sheet `{sheet}`: {}", d.message);
     loader.report(d);
-    if let Some(kind) = loader.kinds.get(trim(sheet)).copied() {
+    if let Some(kind) = loader.kind_named(trim(sheet), Span::default()) {
         loader.lose(kind, 0, &reason, None);
     }
 }
@@ -262,7 +262,10 @@ fn read_sheet(
     range: &calamine::Range<Data>,
     formulas: Option<&calamine::Range<String>>,
 ) {
-    let kind = loader.kinds.get(trim(sheet)).copied();
+    // A sheet named in the other script than its kind is warned about at its first cell.
+    loader.cell = Some(format!("{sheet}!A1"));
+    let kind = loader.kind_named(trim(sheet), Span::default());
+    loader.cell = None;
     // A sheet with no written cell has no header row: nothing says what it was meant to hold.
     let Some((top, left)) = range.start().filter(|_| range.used_cells().any(|(_, _, c)| *c != Data::Empty)) else {
         empty_sheet(loader, sheet, kind, false);
@@ -309,7 +312,7 @@ fn read_sheet(
             continue;
         }
         loader.cell = Some(cell(0, i));
-        let field = loader.fields[kind as usize].get(name).copied();
+        let field = loader.field_named(kind, name, Span::default());
         if field.is_none()
             && let Some(part) = loader.part(kind, name)
         {

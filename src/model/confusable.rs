@@ -2,8 +2,13 @@
 //! second with a Cyrillic `С`), `Α級` and `A級` (a Greek `Α`). writ matches names exactly, so
 //! a reference to one silently means the other's absence; a warning names both, where each is
 //! declared. Invisible characters inside names are already errors of the parser.
+//!
+//! Two names that are one name in the two Chinese scripts (`工业炉窑` and `工業爐窯`) are an
+//! error, `script-ambiguous-name`: fact files are read under the script fold, so they could
+//! not be told apart there.
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::script::fold;
 use crate::syntax::ast::{self, Item};
 use crate::text::{lookalike, shown, skeleton};
 use std::collections::HashMap;
@@ -65,7 +70,39 @@ pub fn confusable_names(files: &[(Arc<str>, &ast::Module)]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for names in &namespaces {
         let mut first: HashMap<String, &Declared> = HashMap::new();
+        let mut folded: HashMap<String, &Declared> = HashMap::new();
         for d in names {
+            // Names are found under the script fold, in fact files and in did-you-mean: two
+            // names that fold alike could not be told apart there.
+            let fkey = fold(d.text).into_owned();
+            match folded.get(&fkey) {
+                Some(f) if f.text != d.text && skeleton(f.text) != skeleton(d.text) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "script-ambiguous-name",
+                            d.file,
+                            d.span,
+                            format!(
+                                "the {} `{}` is the {} `{}` in the other Chinese script",
+                                d.what,
+                                shown(d.text),
+                                f.what,
+                                shown(f.text)
+                            ),
+                        )
+                        .with_label("this name")
+                        .with_secondary_in(f.file, f.span, "the same name in the other script")
+                        .with_help(
+                            "rename one of them: fact files may name either in either script, so writ could \
+                             not tell which is meant",
+                        ),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    folded.insert(fkey, d);
+                }
+            }
             let key = skeleton(d.text);
             match first.get(&key) {
                 // The same name twice is `duplicate-definition`, reported by the checker.

@@ -40,6 +40,7 @@ fn check_with_budget(files: &[(Arc<str>, &ast::Module)], incomplete: bool, budge
     c.run(files);
     let mut diags = c.diags;
     diags.extend(super::confusable::confusable_names(files));
+    script_variants(&mut diags);
     if incomplete {
         for d in diags.iter_mut().filter(|d| d.code.starts_with("unknown-")) {
             let help = d.help.take().unwrap_or_default();
@@ -50,6 +51,40 @@ fn check_with_budget(files: &[(Arc<str>, &ast::Module)], incomplete: bool, budge
     }
     diags.sort_by(|a, b| (a.file.as_ref(), a.primary_span()).cmp(&(b.file.as_ref(), b.primary_span())));
     (c.model, diags)
+}
+
+/// Turns an unknown name whose suggestion is the same name in the other Chinese script
+/// (`工业炉窑` for a declared `工業爐窯`) into `script-variant`, which says so. Names in a
+/// policy match exactly: a package is written in one script, and the fix is the declared
+/// spelling. (Fact files may use either script; see `facts`.)
+fn script_variants(diags: &mut [Diagnostic]) {
+    for d in diags.iter_mut().filter(|d| d.code.starts_with("unknown-")) {
+        let Some(declared) = d.help.as_deref().and_then(|h| h.strip_prefix("did you mean `")?.strip_suffix("`?"))
+        else {
+            continue;
+        };
+        // The unknown name is the first name in backticks in the message that folds to the
+        // suggestion.
+        let Some(written) = d.message.split('`').skip(1).step_by(2).find(|w| crate::script::same_folded(w, declared))
+        else {
+            continue;
+        };
+        let scripts = match crate::script::script_of(written, declared) {
+            Some("Simplified") => " (written in Simplified script, declared in Traditional)",
+            Some(_) => " (written in Traditional script, declared in Simplified)",
+            None => " (the same name in another script)",
+        };
+        let (written, declared) = (written.to_string(), declared.to_string());
+        d.code = "script-variant";
+        if let Some(l) = d.labels.first_mut() {
+            l.message = format!("`{declared}` in the other script");
+        }
+        d.message = format!("written `{written}`, declared `{declared}`{scripts}");
+        d.help = Some(format!(
+            "write `{declared}`, as declared: names in a policy match exactly, so that a package keeps to \
+             one script (fact files may use either)"
+        ));
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -114,9 +114,12 @@ impl Checker {
         best
     }
 }
-/// The closest candidate by edit distance, if it is close enough to be a typo.
+/// The closest candidate by edit distance, if it is close enough to be a typo. Names are
+/// compared under the script fold ([`crate::script::fold`]), so `工业炉窑` finds `工業爐窯`, and
+/// `工业炉窖` finds it too, one character off.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let n: Vec<char> = name.chars().collect();
+    let folded = crate::script::fold(name);
+    let n: Vec<char> = folded.chars().collect();
     let mut best: Option<(usize, &str)> = None;
     let look = crate::text::skeleton(name);
     for c in candidates {
@@ -124,11 +127,12 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
             continue;
         }
         // A name that looks the same (another script's letter, an invisible character) is the
-        // one meant, however short.
-        if crate::text::skeleton(c) == look {
+        // one meant, however short; so is the same name in the other Chinese script.
+        let other = crate::script::fold(c);
+        if crate::text::skeleton(c) == look || other == folded {
             return Some(c.to_string());
         }
-        let d = edit_distance(&n, &c.chars().collect::<Vec<_>>());
+        let d = edit_distance(&n, &other.chars().collect::<Vec<_>>());
         // One edit in a two-character name is half of it: no suggestion is better than noise.
         let longest = n.len().max(c.chars().count());
         let limit = if longest >= 3 { (longest / 3).max(1) } else { 0 };

@@ -68,7 +68,14 @@ impl Checker {
                             self.err(
                                 "unknown-party",
                                 e.span,
-                                format!("field `{}` names a party, and this is not a declared one", fd.name),
+                                match n {
+                                    Some(n) => {
+                                        format!("field `{}` names `{n}`, which is not a declared party", fd.name)
+                                    }
+                                    None => {
+                                        format!("field `{}` names a party, and this is not a declared one", fd.name)
+                                    }
+                                },
                                 help,
                             );
                             None
