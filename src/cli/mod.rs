@@ -1,7 +1,7 @@
 //! The commands, as functions from arguments to output text and an exit code: `check` and
 //! the shared pieces here, `writ eval`/`agenda`/`explain` in `evaluate.rs`, `writ test` in
-//! `tests.rs`, `writ coverage` in `coverage.rs`. Files are read in `files.rs`; the other
-//! places that open a file are the database's `fact_file` query, for an NDJSON file it
+//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ fmt` in `fmt.rs`. Files are read in
+//! `files.rs`; the other places that open a file are the database's `fact_file` query, for an NDJSON file it
 //! streams, and the diagnostics that show lines of such a file.
 
 mod coverage;
