@@ -68,28 +68,30 @@ pub fn format_source(file: &Arc<str>, text: &str) -> Result<String, Vec<Diagnost
         }
     };
     let mut printer = Printer::new(body);
-    if let Err(at) = printer.item_list(tree) {
+    if let Err(at) = printer.item_list(tree.clone()) {
         return Err(refused(Span::new(at, at), "it holds text the formatter does not know"));
     }
     let out = printer.finish();
     // What was read and what was written must be the same tree with the same comments.
-    let same = match WritParser::parse(Rule::file, &out) {
-        Ok(mut pairs) => {
-            let again = pairs.next().expect("grammar: a successful parse yields `file`");
-            let tree = WritParser::parse(Rule::file, body).expect("parsed above").next().expect("grammar: file");
-            shape(tree, body) == shape(again, &out)
-        }
-        Err(_) => false,
+    let before = shape(tree, body);
+    let after = match WritParser::parse(Rule::file, &out) {
+        Ok(mut pairs) => shape(pairs.next().expect("grammar: a successful parse yields `file`"), &out),
+        Err(_) => Vec::new(),
     };
-    if !same {
-        return Err(refused(Span::new(0, 0), "its layout would change what it says"));
+    let differs = before.iter().zip(&after).position(|(a, b)| a.0 != b.0);
+    if differs.is_some() || before.len() != after.len() {
+        // Where the first difference is, in the file as written.
+        let first = differs.unwrap_or(before.len().min(after.len()));
+        let at = before.get(first).map_or(body.len(), |x| x.1);
+        return Err(refused(Span::new(at, at), "its layout would change what it says"));
     }
     Ok(format!("{bom}{out}"))
 }
 
 /// What a file says, without its layout: every rule and token of its tree in order (tokens
-/// in their canonical spelling), and its comments.
-fn shape(tree: Pair<Rule>, text: &str) -> Vec<String> {
+/// in their canonical spelling), and its comments; each with its offset in `text`, which is
+/// not compared.
+fn shape(tree: Pair<Rule>, text: &str) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     let mut stack = vec![(tree, 0usize)];
     let mut last_end = 0;
@@ -97,35 +99,35 @@ fn shape(tree: Pair<Rule>, text: &str) -> Vec<String> {
         let start = p.as_span().start();
         // Gaps are visited in order because pairs are taken in order, each before its children.
         if start > last_end {
-            gap_shape(&text[last_end..start], &mut out);
+            gap_shape(text, last_end, start, &mut out);
             last_end = start;
         }
         if let Some(t) = token_text(&p) {
-            out.push(format!("{depth} {:?} {t}", p.as_rule()));
+            out.push((format!("{depth} {:?} {t}", p.as_rule()), start));
             let end = p.as_span().end();
             last_end = last_end.max(end);
         } else {
-            out.push(format!("{depth} {:?}", p.as_rule()));
+            out.push((format!("{depth} {:?}", p.as_rule()), start));
             let children: Vec<_> = p.into_inner().collect();
             for c in children.into_iter().rev() {
                 stack.push((c, depth + 1));
             }
         }
     }
-    gap_shape(&text[last_end.min(text.len())..], &mut out);
+    gap_shape(text, last_end.min(text.len()), text.len(), &mut out);
     out
 }
 
-/// The punctuation and comments of a gap between tokens, canonical.
-fn gap_shape(gap: &str, out: &mut Vec<String>) {
-    let mut at = 0;
-    while let Some((piece, len)) = gap_piece(&gap[at..]) {
+/// The punctuation and comments of the gap `a..b` between tokens, canonical.
+fn gap_shape(text: &str, a: usize, b: usize, out: &mut Vec<(String, usize)>) {
+    let mut at = a;
+    while let Some((piece, len)) = gap_piece(&text[at..b]) {
         match piece {
             Piece::Space => {}
-            Piece::Comment(c) => out.push(format!("// {c}")),
-            Piece::Punct(p) => out.push(p.text().to_string()),
-            Piece::Word(w) => out.push(w.to_string()),
-            Piece::Unknown => out.push(format!("? {}", &gap[at..at + len])),
+            Piece::Comment(c) => out.push((format!("// {c}"), at)),
+            Piece::Punct(p) => out.push((p.text().to_string(), at)),
+            Piece::Word(w) => out.push((w.to_string(), at)),
+            Piece::Unknown => out.push((format!("? {}", &text[at..at + len]), at)),
         }
         at += len;
     }
@@ -850,6 +852,20 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].code, "syntax-error");
         assert!(err[0].primary_span().start >= 9, "{err:?}");
+    }
+
+    #[test]
+    fn the_check_after_layout_sees_a_lost_comment_or_a_changed_token() {
+        let shape_of = |t: &str| -> Vec<String> {
+            let tree = WritParser::parse(Rule::file, t).expect("parses").next().expect("file");
+            shape(tree, t).into_iter().map(|(s, _)| s).collect()
+        };
+        assert_eq!(shape_of("party 甲 // c\n"), shape_of("party  甲\n// c\n"));
+        assert_eq!(shape_of("group 各＝［甲，乙］"), shape_of("group 各 = [甲, 乙]\n"));
+        assert_ne!(shape_of("party 甲 // c\n"), shape_of("party 甲\n"), "a comment lost");
+        assert_ne!(shape_of("// a\n// b\nparty 甲"), shape_of("// b\n// a\nparty 甲"), "comments reordered");
+        assert_ne!(shape_of("party 甲\n"), shape_of("party 乙\n"), "a name changed");
+        assert_ne!(shape_of("unit u = 2 t\n"), shape_of("unit u = 2\n"), "a quantity read as a number");
     }
 
     #[test]
