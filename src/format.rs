@@ -12,11 +12,14 @@
 //!   of a call, a parameter list, a method or a keyed scope (`縣區["盂縣"]`). Inline braces
 //!   (`enum`, `fact`, `match`) have a space inside: `{ A, B }`.
 //! - No line is broken for its length and no column is aligned. A line break the source has
-//!   inside a statement is kept (except before `,` `;` `:` `.` `?`, before `{` and around a
-//!   `.`), and the line is indented two spaces past the statement's first line, or two past
-//!   the line that opened the innermost bracket still open; a line that starts with a closing
-//!   bracket is indented as the line that opened it. So a long list or condition stays broken
+//!   inside a statement is kept (except before `,` `;` `:` `.` `?`, before `{` or the bracket
+//!   of a call, and after a `.` or a minus sign), and the line is indented two spaces past the
+//!   statement's first line, or two past the line that opened the innermost bracket still
+//!   open; a line that starts with a closing bracket is indented as the line that opened it,
+//!   and one that starts with `else` as its `if`. So a long list or condition stays broken
 //!   where its author broke it, and the result does not depend on the length of any name.
+//!   (The committed policies break lines this way: long enums and groups after a comma, a
+//!   `given` under its requirement, an `if … else` chain an arm a line.)
 //! - Comments are kept: a comment after code on its line stays at the end of that line (one
 //!   space before `//`); a comment on a line of its own stays on a line of its own before what
 //!   followed it, at the indentation of that code.
@@ -26,6 +29,10 @@
 //!   Optional separators (`,` after a field or an enum variant, `;` after a statement) are
 //!   kept where they are written and not added, since some separate what would otherwise run
 //!   together (`let a = b; -c` in a rule).
+//!
+//! Reports quote a requirement, an exemption or a call as it is written (spacing collapsed),
+//! so after a file is formatted they quote it formatted (`a<=b` becomes `a <= b`); the checked
+//! model is otherwise the same.
 //!
 //! After laying a file out, the result is parsed again and its tree (every rule and token,
 //! without positions) and its comments are compared with the original's: a file that would
