@@ -71,9 +71,28 @@ pub fn policy(data: &[u8]) {
     let (_model, more) = writ::model::check(&[(path.clone(), &module)], !diags.is_empty());
     diags.extend(more);
     let mut sources = HashMap::new();
-    sources.insert(path, Arc::from(text));
+    sources.insert(path.clone(), Arc::from(text));
     well_formed(&diags, &sources);
     render(&diags, &sources);
+    formats_once_for_all(&path, text);
+}
+
+/// `writ fmt` on any text: what it lays out it lays out the same the second time; what it
+/// refuses has an error that says why, and it never refuses a file for a layout that would
+/// read differently (that would be a bug of the formatter, caught by its own check).
+fn formats_once_for_all(path: &Arc<str>, text: &str) {
+    match writ::format::format_source(path, text) {
+        Ok(once) => {
+            let twice = writ::format::format_source(path, &once)
+                .unwrap_or_else(|d| panic!("a formatted text is refused: {d:?}\n{once}"));
+            assert_eq!(twice, once, "formatting twice gives what formatting once gives");
+        }
+        Err(diags) => {
+            assert!(diags.iter().any(Diagnostic::is_error), "a refused text has an error: {diags:?}");
+            let bug = diags.iter().find(|d| d.code == "format-refused" && d.message.contains("would change"));
+            assert!(bug.is_none(), "the layout changed what the text says: {text:?}");
+        }
+    }
 }
 
 /// One fact file of format `ext` (`json`, `ndjson`, `csv`, `yaml`, `toml`, `xlsx`): decoded,

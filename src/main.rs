@@ -117,6 +117,16 @@ enum Command {
         /// The folder of `.writ` files.
         dir: PathBuf,
     },
+    /// Lay out `.writ` files in the one canonical layout, in place.
+    Fmt {
+        /// Write nothing: print a diff of each file that would change, and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// `.writ` files or folders of them; `-` reads a policy from standard input and writes
+        /// it formatted to standard output.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -143,6 +153,17 @@ fn main() -> ExitCode {
             cli::explain(&dir, facts.files(), as_of, &id, format.into(), style)
         }
         Command::Coverage { dir, format } => cli::coverage(&dir, format.into(), style),
+        Command::Fmt { check, paths } if paths.len() == 1 && paths[0].as_os_str() == "-" => {
+            let mut text = String::new();
+            match std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text) {
+                Ok(_) => cli::fmt_text(&text, check, style),
+                Err(e) => {
+                    eprintln!("cannot read standard input: {e}");
+                    return ExitCode::from(cli::EXIT_INVALID as u8);
+                }
+            }
+        }
+        Command::Fmt { check, paths } => cli::fmt(&paths, check, style),
     };
     // A closed pipe (`writ eval … | head`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());

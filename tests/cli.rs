@@ -47,6 +47,76 @@ fn every_policy_package_passes_its_tests() {
 }
 
 #[test]
+fn the_committed_policies_are_formatted() {
+    let (code, out, err) = writ(&["fmt", "--check", "policies/", "benches/", "examples/"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "", "no diff");
+}
+
+#[test]
+fn fmt_check_prints_a_diff_and_exits_1_then_fmt_rewrites_the_file() {
+    let dir = std::env::temp_dir().join(format!("writ-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let messy = dir.join("messy.writ");
+    let tidy = dir.join("tidy.writ");
+    let text = "party 甲局\nclause c \"t\" { lead 甲局 // who\n  for x in K { must x.a<=30 mg/m3 } }\n";
+    let formatted =
+        "party 甲局\nclause c \"t\" {\n  lead 甲局 // who\n  for x in K {\n    must x.a <= 30 mg/m3\n  }\n}\n";
+    std::fs::write(&messy, text).unwrap();
+    std::fs::write(&tidy, formatted).unwrap();
+    let path = dir.to_str().unwrap();
+
+    let (code, out, err) = writ(&["fmt", "--check", path]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("messy.writ"), "{out}");
+    assert!(!out.contains("tidy.writ"), "only the file that would change: {out}");
+    assert!(out.contains("-clause c \"t\" { lead 甲局 // who"), "{out}");
+    assert!(out.contains("+    must x.a <= 30 mg/m3"), "{out}");
+    assert!(err.contains("2 files, 1 would be reformatted"), "{err}");
+    assert_eq!(std::fs::read_to_string(&messy).unwrap(), text, "--check writes nothing");
+
+    let before = std::fs::metadata(&tidy).unwrap().modified().unwrap();
+    let (code, out, err) = writ(&["fmt", path]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(std::fs::read_to_string(&messy).unwrap(), formatted);
+    assert_eq!(std::fs::metadata(&tidy).unwrap().modified().unwrap(), before, "an unchanged file is not written");
+
+    let (code, out, err) = writ(&["fmt", "--check", path]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn fmt_refuses_a_file_that_does_not_parse_and_says_where() {
+    let dir = std::env::temp_dir().join(format!("writ-fmt-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.writ");
+    let text = "party 甲局\nclause c {\n  lead\n}\n";
+    std::fs::write(&broken, text).unwrap();
+    let (code, _out, err) = writ(&["fmt", broken.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("syntax-error"), "{err}");
+    assert!(err.contains("broken.writ:4:1"), "file, line and column: {err}");
+    assert_eq!(std::fs::read_to_string(&broken).unwrap(), text, "left as it is");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn fmt_dash_formats_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_writ"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the writ binary runs");
+    child.stdin.take().unwrap().write_all("party  甲局  “甲”\ngroup 各＝［甲局］".as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "party 甲局 “甲”\ngroup 各 = [甲局]\n");
+}
+
+#[test]
 fn two_files_four_mistakes_are_all_reported() {
     let (code, _out, err) = writ(&["check", "tests/fixtures/packages/four-errors"]);
     assert_eq!(code, 2);

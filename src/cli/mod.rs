@@ -1,12 +1,13 @@
 //! The commands, as functions from arguments to output text and an exit code: `check` and
 //! the shared pieces here, `writ eval`/`agenda`/`explain` in `evaluate.rs`, `writ test` in
-//! `tests.rs`, `writ coverage` in `coverage.rs`. Files are read in `files.rs`; the other
-//! places that open a file are the database's `fact_file` query, for an NDJSON file it
+//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ fmt` in `fmt.rs`. Files are read in
+//! `files.rs`; the other places that open a file are the database's `fact_file` query, for an NDJSON file it
 //! streams, and the diagnostics that show lines of such a file.
 
 mod coverage;
 mod evaluate;
 mod files;
+mod fmt;
 mod tests;
 
 pub use coverage::coverage;
@@ -16,6 +17,7 @@ pub use evaluate::{
 };
 pub use files::load_package;
 use files::{Walker, read_fact_file};
+pub use fmt::{fmt, fmt_text};
 pub use tests::{run_tests, statuses, test};
 
 use crate::db::{self, Database, FactFile, FactSet, Package, SourceFile};
