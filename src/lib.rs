@@ -9,6 +9,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;
+pub mod lang;
 pub mod lookalike;
 pub mod model;
 pub mod report;
