@@ -301,10 +301,18 @@ fn explain_shows_one_verdict_and_suggests_a_near_id() {
         "--as-of",
         "2019-10-15",
     ];
+    // In the plan's language (`language "zh-Hant"`), and in English on request.
     let (code, out, err) = writ(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("核查結果： 逾期完成（截至2019年10月15日）"), "{out}");
+    assert!(out.contains("完成日期： 2019年10月10日"), "{out}");
+    assert!(out.contains("  牽頭       市工信局"), "{out}");
+    let english: Vec<&str> = args.iter().copied().chain(["--lang", "en"]).collect();
+    let (code, out, err) = writ(&english);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("fulfilled_late"), "{out}");
     assert!(out.contains("done on:     2019-10-10"), "{out}");
+    assert!(out.contains("  lead         市工信局"), "{out}");
     assert!(out.contains("examples/yangquan-2019/enterprises.json:3"), "{out}");
     let mut wrong = args;
     wrong[2] = "搬遷改造/陽泉市水泵/1";

@@ -8,6 +8,10 @@ mod verdict;
 pub use derive::{derivation, derive};
 pub use verdict::*;
 
+/// The reason of a verdict whose subject the clause's `where` filter leaves out: the most
+/// common reason of all, which a report in another language says in its own words.
+pub const EXCLUDED_BY_WHERE: &str = "excluded by the clause's `where` filter";
+
 use crate::facts::Facts;
 use crate::model::*;
 use crate::syntax::ast::{DeadlineKind, Modality};
@@ -574,7 +578,7 @@ fn run_subject<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, subjec
         {
             match ev.eval(filter, &mut cx.env) {
                 R::V(Value::Bool(true)) => {}
-                R::V(_) | R::Absent(_) => cx.not_applicable = Some("excluded by the clause's `where` filter".into()),
+                R::V(_) | R::Absent(_) => cx.not_applicable = Some(EXCLUDED_BY_WHERE.into()),
                 R::Unknown(why) => {
                     let why = format!("cannot tell whether the subject is in scope: {why}");
                     unknown_block(ev, cx, &f.body, &why);
