@@ -3,14 +3,12 @@
 mod derive;
 mod expr;
 mod render;
+mod said;
 mod verdict;
 
 pub use derive::{derivation, derive};
+pub use said::Said;
 pub use verdict::*;
-
-/// The reason of a verdict whose subject the clause's `where` filter leaves out: the most
-/// common reason of all, which a report in another language says in its own words.
-pub const EXCLUDED_BY_WHERE: &str = "excluded by the clause's `where` filter";
 
 use crate::facts::Facts;
 use crate::model::*;
@@ -578,7 +576,7 @@ fn run_subject<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, subjec
         {
             match ev.eval(filter, &mut cx.env) {
                 R::V(Value::Bool(true)) => {}
-                R::V(_) | R::Absent(_) => cx.not_applicable = Some(EXCLUDED_BY_WHERE.into()),
+                R::V(_) | R::Absent(_) => cx.not_applicable = Some(Said::ExcludedByWhere.text()),
                 R::Unknown(why) => {
                     let why = format!("cannot tell whether the subject is in scope: {why}");
                     unknown_block(ev, cx, &f.body, &why);
@@ -812,10 +810,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
 fn state_status<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement, due: Date) -> (Status, Option<String>) {
     if ev.as_of < due {
         return match ev.eval(&r.condition, &mut cx.env) {
-            R::V(Value::Bool(b)) => {
-                let so_far = if b { "holds" } else { "does not hold" };
-                (Status::Pending, Some(format!("a state judged on {due}; as of {} it {so_far}", ev.as_of)))
-            }
+            R::V(Value::Bool(b)) => (Status::Pending, Some(Said::JudgedOn { due, as_of: ev.as_of, holds: b }.text())),
             R::Absent(why) => (Status::Pending, Some(format!("a state judged on {due}; as of {}: {why}", ev.as_of))),
             R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
             R::Unknown(why) => (Status::Unknown, Some(why)),
@@ -826,7 +821,7 @@ fn state_status<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement, 
     ev.set_horizon(saved);
     match then {
         R::V(Value::Bool(true)) => (Status::Fulfilled, None),
-        R::V(Value::Bool(false)) => (Status::Overdue, Some(format!("not met on {due}, the day it is judged"))),
+        R::V(Value::Bool(false)) => (Status::Overdue, Some(Said::NotMetOn(due).text())),
         R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
         R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
     }
@@ -869,9 +864,7 @@ fn deadline_status<'m>(
             ev.set_horizon(saved);
             match then {
                 R::V(Value::Bool(true)) => (Status::Fulfilled, None),
-                R::V(Value::Bool(false)) => {
-                    (Status::FulfilledLate, Some(format!("not yet met as of the deadline {due}")))
-                }
+                R::V(Value::Bool(false)) => (Status::FulfilledLate, Some(Said::NotYetMetByDeadline(due).text())),
                 R::Absent(why) | R::Unknown(why) => {
                     (Status::Unknown, Some(format!("met by {as_of}, but whether by {due} is unknown: {why}")))
                 }
@@ -899,7 +892,7 @@ fn apply_exemptions<'m>(
         match ev.eval(&ex.expr, &mut cx.env) {
             R::V(Value::Bool(true)) => {
                 ev.resume_trace();
-                return (Status::Exempt, Some(format!("exempt under `{}`", ex.name)));
+                return (Status::Exempt, Some(Said::ExemptUnder(&ex.name).text()));
             }
             R::V(_) => {}
             R::Absent(why) | R::Unknown(why) => {

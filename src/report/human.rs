@@ -378,7 +378,7 @@ fn clause_section<V: Verdicts + ?Sized>(
             if let Some(r) = &v.reason
                 && !reason_shown
             {
-                let _ = writeln!(out, "      {}", shown(r));
+                let _ = writeln!(out, "      {}", shown(&words.reason(r)));
             }
             for s in &v.sanctions {
                 let text = shown(s.text.as_deref().unwrap_or(&s.name));
@@ -406,12 +406,7 @@ fn clause_section<V: Verdicts + ?Sized>(
         let _ = writeln!(out, "  {} {}", mark(Status::Satisfied), words.fill(Msg::Folded, &[&counts]));
     }
     if na > 0 {
-        let because = na_reason
-            .map(|r| match r.as_str() {
-                crate::eval::EXCLUDED_BY_WHERE => words.fill(Msg::Because, &[&words.get(Msg::ExcludedByWhere)]),
-                _ => words.fill(Msg::Because, &[&shown(&r)]),
-            })
-            .unwrap_or_default();
+        let because = na_reason.map(|r| words.fill(Msg::Because, &[&shown(&words.reason(&r))])).unwrap_or_default();
         let _ = writeln!(out, "  – {}{because}", words.fill(Msg::NotApplicableCount, &[&na]));
     }
     flush(out, w)
@@ -616,7 +611,7 @@ pub fn explain<'a>(
 fn why(v: &Verdict, as_of: crate::value::Date, words: Words) -> String {
     let deadline = v.deadline.map(|d| words.date(d)).unwrap_or_default();
     let as_of = words.date(as_of);
-    let detail = v.reason.as_deref().map(|r| words.fill(Msg::Because, &[&r])).unwrap_or_default();
+    let detail = v.reason.as_deref().map(|r| words.fill(Msg::Because, &[&words.reason(r)])).unwrap_or_default();
     match v.status {
         Status::Satisfied => words.get(Msg::WhySatisfied).into(),
         Status::Violated => words.fill(Msg::WhyViolated, &[&detail]),
@@ -626,8 +621,12 @@ fn why(v: &Verdict, as_of: crate::value::Date, words: Words) -> String {
         Status::Overdue => words.fill(Msg::WhyOverdue, &[&deadline, &as_of, &detail]),
         Status::Met => words.get(Msg::WhyMet).into(),
         Status::Missed => words.fill(Msg::WhyMissed, &[&detail]),
-        Status::Exempt => v.reason.clone().unwrap_or_else(|| words.get(Msg::WhyExempt).into()),
-        Status::NotApplicable => v.reason.clone().unwrap_or_else(|| words.get(Msg::WhyNotApplicable).into()),
+        Status::Exempt => {
+            v.reason.as_deref().map_or_else(|| words.get(Msg::WhyExempt).into(), |r| words.reason(r).into())
+        }
+        Status::NotApplicable => {
+            v.reason.as_deref().map_or_else(|| words.get(Msg::WhyNotApplicable).into(), |r| words.reason(r).into())
+        }
         Status::Unknown => words.fill(Msg::WhyUnknown, &[&detail]),
     }
 }

@@ -6,9 +6,11 @@
 //! words) is never translated: only writ's labels are. Why each Chinese word was chosen is in
 //! `docs/report-language.md`.
 
+use crate::eval::Said;
 use crate::lang::Lang;
 use crate::status::Status;
 use crate::value::Date;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 macro_rules! keys {
@@ -67,9 +69,19 @@ keys! {
     Because,
     /// `{0}` the counts of passing verdicts not listed.
     Folded,
-    /// Why verdicts do not apply: the clause's `where` filter leaves their subjects out
-    /// ([`crate::eval::EXCLUDED_BY_WHERE`]).
+    /// The evaluator's reasons a report says in its own words ([`Said`]), in English exactly
+    /// as the evaluator writes them.
     ExcludedByWhere,
+    /// `{0}` the day a state target was judged.
+    NotMetOn,
+    /// `{0}` the deadline.
+    NotYetMetByDeadline,
+    /// `{0}` the day the state is judged, `{1}` the as-of date.
+    JudgedOnHolds,
+    /// `{0}` the day the state is judged, `{1}` the as-of date.
+    JudgedOnDoesNotHold,
+    /// `{0}` the exemption.
+    ExemptUnder,
     /// The header of the record accounting.
     FactsHeader,
     FlawedOne,
@@ -180,6 +192,11 @@ const EN: &[(Msg, &str)] = &[
     (Msg::Because, " ({0})"),
     (Msg::Folded, "{0}: not listed one by one (--only all lists them)"),
     (Msg::ExcludedByWhere, "excluded by the clause's `where` filter"),
+    (Msg::NotMetOn, "not met on {0}, the day it is judged"),
+    (Msg::NotYetMetByDeadline, "not yet met as of the deadline {0}"),
+    (Msg::JudgedOnHolds, "a state judged on {0}; as of {1} it holds"),
+    (Msg::JudgedOnDoesNotHold, "a state judged on {0}; as of {1} it does not hold"),
+    (Msg::ExemptUnder, "exempt under `{0}`"),
     (Msg::FactsHeader, "facts: loaded = used + unused + rejected"),
     (Msg::FlawedOne, " (1 accepted record has a field that could not be read)"),
     (Msg::FlawedMany, " ({0} accepted records have a field that could not be read)"),
@@ -266,6 +283,11 @@ const ZH_HANT: &[(Msg, &str)] = &[
     (Msg::Because, "（{0}）"),
     (Msg::Folded, "{0}：未逐項列出（--only all 可逐項列出）"),
     (Msg::ExcludedByWhere, "不在本條款 where 條件所列範圍內"),
+    (Msg::NotMetOn, "考核日{0}未達到要求"),
+    (Msg::NotYetMetByDeadline, "截至期限{0}尚未完成"),
+    (Msg::JudgedOnHolds, "於{0}考核；截至{1}已達到要求"),
+    (Msg::JudgedOnDoesNotHold, "於{0}考核；截至{1}尚未達到要求"),
+    (Msg::ExemptUnder, "適用豁免：{0}"),
     (Msg::FactsHeader, "數據記錄：讀入 = 採用 + 未用 + 剔除"),
     (Msg::FlawedOne, "（其中1條記錄有字段無法讀取）"),
     (Msg::FlawedMany, "（其中{0}條記錄有字段無法讀取）"),
@@ -351,6 +373,11 @@ const ZH_HANS: &[(Msg, &str)] = &[
     (Msg::Because, "（{0}）"),
     (Msg::Folded, "{0}：未逐项列出（--only all 可逐项列出）"),
     (Msg::ExcludedByWhere, "不在本条款 where 条件所列范围内"),
+    (Msg::NotMetOn, "考核日{0}未达到要求"),
+    (Msg::NotYetMetByDeadline, "截至期限{0}尚未完成"),
+    (Msg::JudgedOnHolds, "于{0}考核；截至{1}已达到要求"),
+    (Msg::JudgedOnDoesNotHold, "于{0}考核；截至{1}尚未达到要求"),
+    (Msg::ExemptUnder, "适用豁免：{0}"),
     (Msg::FactsHeader, "数据记录：读入 = 采用 + 未用 + 剔除"),
     (Msg::FlawedOne, "（其中1条记录有字段无法读取）"),
     (Msg::FlawedMany, "（其中{0}条记录有字段无法读取）"),
@@ -459,6 +486,22 @@ impl Words {
         }
         out.push_str(rest);
         out
+    }
+
+    /// A reason the evaluator gave, in this language where it is one the reports know
+    /// ([`Said`]), else as the evaluator wrote it.
+    pub fn reason(self, text: &str) -> Cow<'_, str> {
+        let Some(said) = Said::read(text) else { return Cow::Borrowed(text) };
+        Cow::Owned(match said {
+            Said::ExcludedByWhere => self.get(Msg::ExcludedByWhere).to_string(),
+            Said::NotMetOn(d) => self.fill(Msg::NotMetOn, &[&self.date(d)]),
+            Said::NotYetMetByDeadline(d) => self.fill(Msg::NotYetMetByDeadline, &[&self.date(d)]),
+            Said::JudgedOn { due, as_of, holds } => {
+                let key = if holds { Msg::JudgedOnHolds } else { Msg::JudgedOnDoesNotHold };
+                self.fill(key, &[&self.date(due), &self.date(as_of)])
+            }
+            Said::ExemptUnder(name) => self.fill(Msg::ExemptUnder, &[&name]),
+        })
     }
 
     /// The word for a status.
@@ -580,8 +623,23 @@ mod tests {
     }
 
     #[test]
-    fn english_words_the_evaluator_s_reason_as_the_evaluator_does() {
-        assert_eq!(Words(Lang::En).get(Msg::ExcludedByWhere), crate::eval::EXCLUDED_BY_WHERE);
+    fn english_words_the_evaluator_s_reasons_as_the_evaluator_does() {
+        let d = Date::from_ymd(2019, 12, 31).unwrap();
+        let e = Date::from_ymd(2019, 10, 15).unwrap();
+        for said in [
+            Said::ExcludedByWhere,
+            Said::NotMetOn(d),
+            Said::NotYetMetByDeadline(d),
+            Said::JudgedOn { due: d, as_of: e, holds: true },
+            Said::JudgedOn { due: d, as_of: e, holds: false },
+            Said::ExemptUnder("錯峰豁免"),
+        ] {
+            let text = said.text();
+            assert_eq!(Words(Lang::En).reason(&text), text);
+            let zh = Words(Lang::ZhHant).reason(&text);
+            assert!(!zh.chars().any(|c| c.is_ascii_lowercase()) || zh.contains("where"), "{zh}");
+        }
+        assert_eq!(Words(Lang::ZhHant).reason("no 監測 records match"), "no 監測 records match");
     }
 
     #[test]
