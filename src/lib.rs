@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod facts;
 pub mod format;
+pub mod lang;
 pub mod lookalike;
 pub mod model;
 pub mod report;

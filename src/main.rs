@@ -32,6 +32,68 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// The language of a report's labels (`--lang`).
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    /// English.
+    #[value(name = "en")]
+    En,
+    /// Chinese in Simplified characters.
+    #[value(name = "zh-Hans")]
+    ZhHans,
+    /// Chinese in Traditional characters.
+    #[value(name = "zh-Hant")]
+    ZhHant,
+}
+
+impl From<LangArg> for writ::lang::Lang {
+    fn from(l: LangArg) -> writ::lang::Lang {
+        match l {
+            LangArg::En => writ::lang::Lang::En,
+            LangArg::ZhHans => writ::lang::Lang::ZhHans,
+            LangArg::ZhHant => writ::lang::Lang::ZhHant,
+        }
+    }
+}
+
+/// Which verdicts a human report lists (`--only`).
+#[derive(Clone, Copy, ValueEnum)]
+enum OnlyArg {
+    /// Breaches of binding duties: violated, overdue, fulfilled_late.
+    Breaches,
+    /// Matters still open: violated, overdue, pending, unknown.
+    Open,
+    /// Every verdict, the passing ones of a large clause too.
+    All,
+}
+
+/// How a human report is written.
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The language of the report's labels, statuses and dates; without it, the language the
+    /// plan declares (`language "zh-Hant"`), else English. The plan's own text is not translated.
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+    /// List only these verdicts (human report). Without it, every verdict is listed, except
+    /// that a clause's passing verdicts past 20 are counted on one line.
+    #[arg(long, value_enum)]
+    only: Option<OnlyArg>,
+}
+
+impl ReportArgs {
+    fn options(&self, summary: bool) -> writ::report::HumanOptions {
+        writ::report::HumanOptions {
+            lang: self.lang.map(Into::into),
+            only: self.only.map(|o| match o {
+                OnlyArg::Breaches => writ::report::Only::Breaches,
+                OnlyArg::Open => writ::report::Only::Open,
+                OnlyArg::All => writ::report::Only::All,
+            }),
+            summary,
+        }
+    }
+}
+
 /// The fact files of an evaluation.
 #[derive(clap::Args)]
 struct Facts {
@@ -72,6 +134,12 @@ enum Command {
         /// they are reported, the rest is evaluated, and the exit code comes from the verdicts.
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        report: ReportArgs,
+        /// Counts by status, by responsible party and by plan section instead of the verdicts
+        /// (human report).
+        #[arg(long)]
+        summary: bool,
     },
     /// List the obligations falling due in a window, by party, in deadline order.
     Agenda {
@@ -90,6 +158,8 @@ enum Command {
         as_of: Option<writ::value::Date>,
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// For each numbered item of the plan, the clauses that encode it; flags items with none.
     Coverage {
@@ -111,6 +181,9 @@ enum Command {
         as_of: writ::value::Date,
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
+        /// The language of the explanation's labels; without it, the plan's, else English.
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
     },
     /// Run the `test` blocks of a policy package.
     Test {
@@ -139,18 +212,19 @@ fn main() -> ExitCode {
     };
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
-        Command::Eval { dir, facts, as_of, format, strict } => {
+        Command::Eval { dir, facts, as_of, format, strict, report, summary } => {
             // The report goes out as it is written, never held whole, and the process ends
             // without freeing the facts and verdicts one by one.
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            cli::eval_and_exit(&mut stdout, &dir, facts.files(), as_of, format.into(), style, strict)
+            let options = report.options(summary);
+            cli::eval_and_exit(&mut stdout, &dir, facts.files(), as_of, format.into(), style, strict, &options)
         }
-        Command::Agenda { dir, facts, from, to, as_of, format } => {
-            cli::agenda(&dir, facts.files(), from, to, as_of, format.into(), style)
+        Command::Agenda { dir, facts, from, to, as_of, format, report } => {
+            cli::agenda_with(&dir, facts.files(), from, to, as_of, format.into(), style, &report.options(false))
         }
         Command::Test { dir } => cli::test(&dir, style),
-        Command::Explain { dir, id, facts, as_of, format } => {
-            cli::explain(&dir, facts.files(), as_of, &id, format.into(), style)
+        Command::Explain { dir, id, facts, as_of, format, lang } => {
+            cli::explain_in(&dir, facts.files(), as_of, &id, format.into(), style, lang.map(Into::into))
         }
         Command::Coverage { dir, format } => cli::coverage(&dir, format.into(), style),
         Command::Fmt { check, paths } if paths.len() == 1 && paths[0].as_os_str() == "-" => {

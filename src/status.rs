@@ -60,6 +60,15 @@ impl Status {
         matches!(self, Status::Violated | Status::Overdue | Status::FulfilledLate)
     }
 
+    /// Still open: a matter someone has to act on or look into, as `--only open` lists them.
+    /// A condition broken now (`violated`), a duty not done whether due (`overdue`) or not yet
+    /// (`pending`), and a verdict that cannot be decided until a fact is supplied (`unknown`).
+    /// A duty done late, a strive target judged, an exemption and what does not apply are
+    /// closed: nothing done now changes them.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Violated | Status::Overdue | Status::Pending | Status::Unknown)
+    }
+
     /// What a plan's sanction attaches to: a duty violated, or not done by its deadline. A duty
     /// done late is a breach, but "逾期不能完成的" sanctions no longer bite once it is done.
     pub fn is_sanctioned(self) -> bool {

@@ -371,10 +371,18 @@ fn explain_shows_one_verdict_and_suggests_a_near_id() {
         "--as-of",
         "2019-10-15",
     ];
+    // In the plan's language (`language "zh-Hant"`), and in English on request.
     let (code, out, err) = writ(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("核查結果： 逾期完成（截至2019年10月15日）"), "{out}");
+    assert!(out.contains("完成日期： 2019年10月10日"), "{out}");
+    assert!(out.contains("  牽頭       市工信局"), "{out}");
+    let english: Vec<&str> = args.iter().copied().chain(["--lang", "en"]).collect();
+    let (code, out, err) = writ(&english);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("fulfilled_late"), "{out}");
     assert!(out.contains("done on:     2019-10-10"), "{out}");
+    assert!(out.contains("  lead         市工信局"), "{out}");
     assert!(out.contains("examples/yangquan-2019/enterprises.json:3"), "{out}");
     let mut wrong = args;
     wrong[2] = "搬遷改造/陽泉市水泵/1";
@@ -682,4 +690,65 @@ fn the_help_names_every_fact_format() {
     for (_, exts) in writ::facts::FORMATS {
         assert!(out.contains(&format!("`.{}`", exts[0])), "`writ eval --help` does not name `.{}`: {out}", exts[0]);
     }
+}
+
+/// The report flags through the binary: `--lang` over the plan's declared language, `--only`
+/// and `--summary`, and a language writ does not write refused as an argument.
+#[test]
+fn report_language_and_selection_flags() {
+    let base = ["eval", "policies/yangquan-2019", "--facts", "examples/yangquan-2019", "--as-of", "2020-01-15"];
+    let with = |extra: &[&str]| writ(&base.iter().copied().chain(extra.iter().copied()).collect::<Vec<_>>());
+    let (code, out, err) = with(&["--lang", "zh-Hans", "--summary"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.starts_with("陽泉市打贏藍天保衛戰2019年行動計劃 — 截至2020年1月15日的核查结果\n"), "{out}");
+    assert!(
+        out.contains("\n按核查结果\n") && out.contains("\n按责任单位\n") && out.contains("\n按计划章节\n"),
+        "{out}"
+    );
+    assert!(out.contains("  三(一)："), "{out}");
+    assert!(!out.contains("编号："), "a summary lists no verdict:\n{out}");
+    let (code, out, err) = with(&["--lang", "en", "--only", "breaches"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("\nbreaches only (--only breaches): 138 of 750 verdicts\n"), "{out}");
+    for status in ["satisfied", "fulfilled ", "pending", "unknown", "exempt"] {
+        assert!(!out.contains(&format!("  {status}")), "{status} listed:\n{out}");
+    }
+    let (code, _, err) = with(&["--lang", "zh-TW"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("zh-Hant"), "{err}");
+    // The JSON is the same whatever the language asked for: English keys and status codes.
+    let (_, json_en, _) = with(&["--format", "json", "--lang", "en"]);
+    let (_, json_zh, _) = with(&["--format", "json", "--lang", "zh-Hans"]);
+    assert_eq!(json_en, json_zh);
+    assert!(json_en.contains("\"language\": \"zh-Hant\""), "{json_en}");
+}
+
+/// A plan that declares Simplified characters is reported in them, with its dates in Chinese;
+/// one that declares nothing is reported in English.
+#[test]
+fn a_plan_declared_in_simplified_characters_is_reported_in_them() {
+    let dir = std::env::temp_dir().join(format!("writ-zh-hans-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = std::fs::read_to_string("tests/fixtures/eval/deadlines/policy/policy.writ").unwrap();
+    assert!(!source.contains("language"), "the fixture declares no language");
+    let declared = source.replacen(
+        "  period 2019-01-01 .. 2019-12-31\n",
+        "  period 2019-01-01 .. 2019-12-31\n  language \"zh-Hans\"\n",
+        1,
+    );
+    assert_ne!(declared, source);
+    std::fs::write(dir.join("policy.writ"), declared).unwrap();
+    let facts = "tests/fixtures/eval/deadlines/facts";
+    let run = |policy: &str| writ(&["eval", policy, "--facts", facts, "--as-of", "2019-10-15"]);
+    let (_, english, _) = run("tests/fixtures/eval/deadlines/policy");
+    assert!(english.contains(" — verdicts as of 2019-10-15\n"), "{english}");
+    let (code, out, err) = run(dir.to_str().unwrap());
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains(" — 截至2019年10月15日的核查结果\n"), "{out}");
+    assert!(out.contains("逾期未完成"), "{out}");
+    // Role words are the plan's own, as it writes them, whatever the script of the labels.
+    assert!(out.contains("  牽頭 ") && !out.contains("  牵头 "), "{out}");
+    assert_eq!(out.lines().count(), english.lines().count(), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -296,8 +296,23 @@ pub fn eval<'a>(
     style: Style,
     strict: bool,
 ) -> Outcome {
+    eval_with(dir, facts, as_of, format, style, strict, &report::HumanOptions::default())
+}
+
+/// [`eval`] with the human report written as `options` say (`--lang`, `--only`, `--summary`);
+/// the JSON report always holds every verdict, with its English keys and status codes.
+#[allow(clippy::too_many_arguments)]
+pub fn eval_with<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    format: Format,
+    style: Style,
+    strict: bool,
+    options: &report::HumanOptions,
+) -> Outcome {
     let mut stdout = Vec::new();
-    let mut out = eval_to(&mut stdout, dir, facts, as_of, format, style, strict);
+    let mut out = eval_to(&mut stdout, dir, facts, as_of, format, style, strict, options);
     out.stdout = String::from_utf8(stdout).expect("a report is UTF-8");
     out
 }
@@ -314,8 +329,9 @@ pub fn eval_to<'a>(
     format: Format,
     style: Style,
     strict: bool,
+    options: &report::HumanOptions,
 ) -> Outcome {
-    eval_then(w, dir, facts, as_of, format, style, strict, |out| out)
+    eval_then(w, dir, facts, as_of, format, style, strict, options, |out| out)
 }
 
 /// `writ eval` as the binary runs it: [`eval_to`], then the diagnostics on stderr, and the
@@ -331,9 +347,10 @@ pub fn eval_and_exit<'a>(
     format: Format,
     style: Style,
     strict: bool,
+    options: &report::HumanOptions,
 ) -> ! {
     use std::io::Write as _;
-    eval_then(w, dir, facts, as_of, format, style, strict, |out| {
+    eval_then(w, dir, facts, as_of, format, style, strict, options, |out| {
         // The report is flushed; a closed pipe (`writ eval … | head`) is not worth a panic.
         let _ = std::io::stderr().write_all(out.stderr.as_bytes());
         std::process::exit(out.code)
@@ -350,6 +367,7 @@ pub(super) fn eval_then<'a, T>(
     format: Format,
     style: Style,
     strict: bool,
+    options: &report::HumanOptions,
     then: impl FnOnce(Outcome) -> T,
 ) -> T {
     let e = match evaluate(dir, facts, as_of, style) {
@@ -364,7 +382,7 @@ pub(super) fn eval_then<'a, T>(
     let verdicts = e.evaluation();
     clock.lap("evaluate");
     let written = match format {
-        Format::Human => report::write_human(&verdicts, w),
+        Format::Human => report::write_human(&verdicts, options, w),
         Format::Json => {
             report::write_json_with(&verdicts, &e.input(), &e.diagnostics, w).and_then(|()| w.write_all(b"\n"))
         }
@@ -393,6 +411,22 @@ pub fn agenda<'a>(
     format: Format,
     style: Style,
 ) -> Outcome {
+    agenda_with(dir, facts, from, to, as_of, format, style, &report::HumanOptions::default())
+}
+
+/// [`agenda`] with its text written as `options` say: in `--lang`, and with `--only` only the
+/// obligations of those statuses (the JSON lists every one).
+#[allow(clippy::too_many_arguments)]
+pub fn agenda_with<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    from: Date,
+    to: Date,
+    as_of: Option<Date>,
+    format: Format,
+    style: Style,
+    options: &report::HumanOptions,
+) -> Outcome {
     if to < from {
         let file: Arc<str> = Arc::from("<arguments>");
         let d = Diagnostic::error(
@@ -411,7 +445,7 @@ pub fn agenda<'a>(
     };
     let agenda = report::Agenda::build(&e.evaluation(), &e.model, from, to);
     let stdout = match format {
-        Format::Human => agenda.human(),
+        Format::Human => agenda.only(options.only).human(options.lang),
         Format::Json => report::json_with_input(&agenda, &e.input(), &e.diagnostics) + "\n",
     };
     Outcome {
@@ -432,6 +466,19 @@ pub fn explain<'a>(
     format: Format,
     style: Style,
 ) -> Outcome {
+    explain_in(dir, facts, as_of, id, format, style, None)
+}
+
+/// [`explain`] in `lang`, or else the plan's language.
+pub fn explain_in<'a>(
+    dir: &Path,
+    facts: impl Into<FactFiles<'a>>,
+    as_of: Date,
+    id: &str,
+    format: Format,
+    style: Style,
+    lang: Option<crate::lang::Lang>,
+) -> Outcome {
     let e = match evaluate(dir, facts, as_of, style) {
         Ok(e) => e,
         Err(out) => return failed(out, format, as_of),
@@ -451,14 +498,20 @@ pub fn explain<'a>(
     let stdout = match format {
         Format::Json => report::json_with_input(&v, &e.input(), &e.diagnostics) + "\n",
         Format::Human => {
-            let mut text = report::explain(&v, as_of);
+            let words = report::messages::Words(lang.or(e.model.plan.language).unwrap_or_default());
+            let roles = &e.model.plan.roles;
+            let mut text = report::explain(&v, as_of, words, |role| {
+                roles.iter().find(|r| r.name == role).and_then(|r| r.label.as_deref())
+            });
             // A derived record used: its values, and the records it was derived from.
             let facts = e.facts();
             for f in &v.facts {
                 let Some(kind) = e.model.records.iter().position(|r| *r.name == *f.kind) else { continue };
                 let lines = eval::derivation(&e.model, facts, as_of, kind as u32, &f.key);
                 if !lines.is_empty() {
-                    text.push_str("  derived:\n");
+                    text.push_str("  ");
+                    text.push_str(words.get(report::messages::Msg::ExplainDerived));
+                    text.push('\n');
                     for l in lines {
                         text.push_str("    ");
                         text.push_str(&crate::text::escape(&l, crate::text::Keep::Layout));

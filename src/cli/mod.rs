@@ -12,8 +12,8 @@ mod tests;
 
 pub use coverage::coverage;
 pub use evaluate::{
-    Evaluated, FactFiles, agenda, eval, eval_and_exit, eval_to, evaluate, evaluate_through, explain, parse_encoding,
-    threads,
+    Evaluated, FactFiles, agenda, agenda_with, eval, eval_and_exit, eval_to, eval_with, evaluate, evaluate_through,
+    explain, explain_in, parse_encoding, threads,
 };
 pub use files::load_package;
 use files::{Walker, read_fact_file};

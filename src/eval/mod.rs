@@ -3,9 +3,11 @@
 mod derive;
 mod expr;
 mod render;
+mod said;
 mod verdict;
 
 pub use derive::{derivation, derive};
+pub use said::Said;
 pub use verdict::*;
 
 use crate::facts::Facts;
@@ -574,7 +576,7 @@ fn run_subject<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, subjec
         {
             match ev.eval(filter, &mut cx.env) {
                 R::V(Value::Bool(true)) => {}
-                R::V(_) | R::Absent(_) => cx.not_applicable = Some("excluded by the clause's `where` filter".into()),
+                R::V(_) | R::Absent(_) => cx.not_applicable = Some(Said::ExcludedByWhere.text()),
                 R::Unknown(why) => {
                     let why = format!("cannot tell whether the subject is in scope: {why}");
                     unknown_block(ev, cx, &f.body, &why);
@@ -808,10 +810,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
 fn state_status<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement, due: Date) -> (Status, Option<String>) {
     if ev.as_of < due {
         return match ev.eval(&r.condition, &mut cx.env) {
-            R::V(Value::Bool(b)) => {
-                let so_far = if b { "holds" } else { "does not hold" };
-                (Status::Pending, Some(format!("a state judged on {due}; as of {} it {so_far}", ev.as_of)))
-            }
+            R::V(Value::Bool(b)) => (Status::Pending, Some(Said::JudgedOn { due, as_of: ev.as_of, holds: b }.text())),
             R::Absent(why) => (Status::Pending, Some(format!("a state judged on {due}; as of {}: {why}", ev.as_of))),
             R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
             R::Unknown(why) => (Status::Unknown, Some(why)),
@@ -822,7 +821,7 @@ fn state_status<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement, 
     ev.set_horizon(saved);
     match then {
         R::V(Value::Bool(true)) => (Status::Fulfilled, None),
-        R::V(Value::Bool(false)) => (Status::Overdue, Some(format!("not met on {due}, the day it is judged"))),
+        R::V(Value::Bool(false)) => (Status::Overdue, Some(Said::NotMetOn(due).text())),
         R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
         R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
     }
@@ -865,9 +864,7 @@ fn deadline_status<'m>(
             ev.set_horizon(saved);
             match then {
                 R::V(Value::Bool(true)) => (Status::Fulfilled, None),
-                R::V(Value::Bool(false)) => {
-                    (Status::FulfilledLate, Some(format!("not yet met as of the deadline {due}")))
-                }
+                R::V(Value::Bool(false)) => (Status::FulfilledLate, Some(Said::NotYetMetByDeadline(due).text())),
                 R::Absent(why) | R::Unknown(why) => {
                     (Status::Unknown, Some(format!("met by {as_of}, but whether by {due} is unknown: {why}")))
                 }
@@ -895,7 +892,7 @@ fn apply_exemptions<'m>(
         match ev.eval(&ex.expr, &mut cx.env) {
             R::V(Value::Bool(true)) => {
                 ev.resume_trace();
-                return (Status::Exempt, Some(format!("exempt under `{}`", ex.name)));
+                return (Status::Exempt, Some(Said::ExemptUnder(&ex.name).text()));
             }
             R::V(_) => {}
             R::Absent(why) | R::Unknown(why) => {

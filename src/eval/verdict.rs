@@ -198,10 +198,18 @@ pub struct Report {
     pub plan: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_title: Option<String>,
+    /// The language and script the plan declares (`language "zh-Hant"`): its texts are in it,
+    /// and its human reports follow it unless `--lang` says otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<crate::lang::Lang>,
     #[serde(serialize_with = "date_ser_req")]
     pub as_of: Date,
     pub summary: Summary,
     pub verdicts: Vec<Verdict>,
+    /// The plan's roles, by name, with the plan's own word for each (`lead` → `牽頭`): what a
+    /// report in the plan's language calls them. Not in the JSON, whose role keys are the names.
+    #[serde(skip)]
+    pub roles: Vec<(String, Option<String>)>,
 }
 
 fn date_ser_req<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
@@ -390,9 +398,11 @@ impl<'m> Evaluation<'m> {
         Report {
             plan: self.model.plan.name.clone(),
             plan_title: self.model.plan.title.clone(),
+            language: self.model.plan.language,
             as_of: self.as_of,
             summary: self.summary.clone(),
             verdicts: self.verdicts().collect(),
+            roles: self.model.plan.roles.iter().map(|r| (r.name.clone(), r.label.clone())).collect(),
         }
     }
 }
@@ -403,6 +413,10 @@ impl<'m> Evaluation<'m> {
 pub trait Verdicts {
     fn plan(&self) -> &str;
     fn plan_title(&self) -> Option<&str>;
+    /// The language the plan declares, if it declares one.
+    fn language(&self) -> Option<crate::lang::Lang>;
+    /// The plan's own word for a role (`lead` → `牽頭`), if it gives one.
+    fn role_label(&self, role: &str) -> Option<&str>;
     fn as_of(&self) -> Date;
     fn summary(&self) -> &Summary;
     /// How many verdicts there are.
@@ -414,6 +428,10 @@ pub trait Verdicts {
     fn deadline_of(&self, i: usize) -> Option<Date>;
     /// Verdict `i`, written out if it has to be.
     fn verdict_at(&self, i: usize) -> std::borrow::Cow<'_, Verdict>;
+    /// The parties of verdict `i` by role, as [`Verdict::parties`] has them.
+    fn parties_of(&self, i: usize) -> IndexMap<String, Vec<String>> {
+        self.verdict_at(i).parties.clone()
+    }
     /// The compact evaluation these verdicts are, if they are one: a report writer can then
     /// write a verdict from its record without writing it out as a [`Verdict`] first.
     fn evaluation(&self) -> Option<&Evaluation<'_>> {
@@ -427,6 +445,12 @@ impl Verdicts for Report {
     }
     fn plan_title(&self) -> Option<&str> {
         self.plan_title.as_deref()
+    }
+    fn language(&self) -> Option<crate::lang::Lang> {
+        self.language
+    }
+    fn role_label(&self, role: &str) -> Option<&str> {
+        self.roles.iter().find(|(name, _)| name == role).and_then(|(_, label)| label.as_deref())
     }
     fn as_of(&self) -> Date {
         self.as_of
@@ -460,6 +484,18 @@ impl Verdicts for Evaluation<'_> {
     }
     fn plan_title(&self) -> Option<&str> {
         self.model.plan.title.as_deref()
+    }
+    fn language(&self) -> Option<crate::lang::Lang> {
+        self.model.plan.language
+    }
+    fn role_label(&self, role: &str) -> Option<&str> {
+        self.model.plan.roles.iter().find(|r| r.name == role).and_then(|r| r.label.as_deref())
+    }
+    fn parties_of(&self, i: usize) -> IndexMap<String, Vec<String>> {
+        let clause = &self.model.clauses[self.recs[i].clause as usize];
+        let bound: Vec<std::borrow::Cow<str>> =
+            self.subject_of(i).filter(|(kind, _)| *kind == "party").map(|(_, key)| key).collect();
+        self.parties(clause, bound.iter().map(|k| k.as_ref()))
     }
     fn as_of(&self) -> Date {
         self.as_of

@@ -16,7 +16,8 @@ pub fn dump(m: &Model) -> String {
     };
     let roles: Vec<String> =
         p.roles.iter().map(|r| format!("{}({})", r.name, r.label.as_deref().unwrap_or(""))).collect();
-    let _ = writeln!(o, "plan {} {period} roles {}", p.name, roles.join(" "));
+    let language = p.language.map(|l| format!(" language {l}")).unwrap_or_default();
+    let _ = writeln!(o, "plan {} {period} roles {}{language}", p.name, roles.join(" "));
     for x in &m.parties {
         let _ = writeln!(o, "party {} {:?}", x.name, x.full_name.as_deref().unwrap_or(""));
     }

@@ -65,6 +65,9 @@ pub struct PlanInfo {
     /// The UTC offset of the plan's civil dates, in seconds. Datetimes in facts are converted
     /// to dates in this zone. `None` is China Standard Time, +08:00.
     pub utc_offset: Option<i32>,
+    /// The language and script the plan is written in (`language "zh-Hant"`), which its
+    /// reports follow; `None` reports in English.
+    pub language: Option<crate::lang::Lang>,
 }
 
 impl PlanInfo {

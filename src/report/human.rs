@@ -1,15 +1,66 @@
 //! The report an inspector reads: grouped by clause, breaches first, each with the cited text,
 //! what was found and by whom it is owed.
 
+use super::messages::{Msg, Words};
 use crate::eval::{Evaluation, Status, Verdict, Verdicts};
+use crate::lang::Lang;
 use crate::text::{Keep, escape, shown};
 use crate::value::Date;
+use indexmap::IndexMap;
 use rustc_hash::FxHashMap;
 use std::fmt::Write;
 use std::io;
 
 /// Facts listed per verdict in the human report.
 const HUMAN_FACTS: usize = 5;
+
+/// Passing verdicts (`satisfied`, `fulfilled`) of one clause listed one by one in the default
+/// report; past this many, they are counted on one line instead (`--only all` lists them).
+/// Twenty is a page of lines: a reader checks twenty subjects by eye, not fifty-six months of
+/// reports that each came in on time.
+pub const FOLD_OVER: usize = 20;
+
+/// Which verdicts the human report lists (`--only`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Only {
+    /// Breaches of binding duties, as make `writ eval` exit 1 ([`Status::is_breach`]):
+    /// `violated`, `overdue`, `fulfilled_late`.
+    Breaches,
+    /// Matters still open ([`Status::is_open`]): `violated`, `overdue`, `pending`, `unknown`.
+    Open,
+    /// Every verdict, the passing ones of a large clause too, one by one.
+    All,
+}
+
+impl Only {
+    fn shows(self, s: Status) -> bool {
+        match self {
+            Only::Breaches => s.is_breach(),
+            Only::Open => s.is_open(),
+            Only::All => true,
+        }
+    }
+}
+
+/// How the human report is written: in which language, which verdicts, and whether only
+/// counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HumanOptions {
+    /// The language of writ's labels; `None` is the plan's (`language "zh-Hant"`), else English.
+    pub lang: Option<Lang>,
+    /// Which verdicts are listed; `None` lists every verdict but counts the passing ones of a
+    /// clause that has more than [`FOLD_OVER`].
+    pub only: Option<Only>,
+    /// Counts by status, by responsible party and by plan section instead of the verdicts.
+    pub summary: bool,
+}
+
+impl HumanOptions {
+    /// The language a report of `r` is written in.
+    pub fn lang_for<V: Verdicts + ?Sized>(&self, r: &V) -> Lang {
+        self.lang.or(r.language()).unwrap_or_default()
+    }
+}
 
 /// How much text is gathered before it is escaped and written out.
 const CHUNK: usize = 1 << 16;
@@ -39,9 +90,9 @@ fn rank(s: Status) -> u8 {
     }
 }
 
-fn subject(v: &Verdict) -> String {
+fn subject(v: &Verdict, w: Words) -> String {
     if v.subject.is_empty() {
-        "the plan".into()
+        w.get(Msg::ThePlan).into()
     } else {
         v.subject.iter().map(|s| format!("{} {}", shown(&s.kind), shown(&s.key))).collect::<Vec<_>>().join(" · ")
     }
@@ -52,62 +103,147 @@ fn subject(v: &Verdict) -> String {
 /// control, bidirectional or invisible character reaches the terminal whatever a later line
 /// forgets.
 pub fn human<V: Verdicts + ?Sized>(r: &V) -> String {
+    human_with(r, &HumanOptions::default())
+}
+
+/// Renders the report as [`human`] does, written as `options` say.
+pub fn human_with<V: Verdicts + ?Sized>(r: &V, options: &HumanOptions) -> String {
     let mut out = Vec::new();
-    write_human(r, &mut out).expect("writing to memory does not fail");
+    write_human(r, options, &mut out).expect("writing to memory does not fail");
     String::from_utf8(out).expect("the report is UTF-8")
 }
 
-/// Writes the text [`human`] gives to `w`, a verdict at a time: the report is never held whole.
-pub fn write_human<V: Verdicts + ?Sized>(r: &V, w: &mut dyn io::Write) -> io::Result<()> {
+/// Writes the text [`human_with`] gives to `w`, a verdict at a time: the report is never held
+/// whole.
+pub fn write_human<V: Verdicts + ?Sized>(r: &V, options: &HumanOptions, w: &mut dyn io::Write) -> io::Result<()> {
+    let words = Words(options.lang_for(r));
     let mut out = String::new();
     let title = shown(r.plan_title().unwrap_or(r.plan()));
-    let _ = writeln!(out, "{title} — verdicts as of {}", r.as_of());
+    let _ = writeln!(out, "{}", words.fill(Msg::Title, &[&title, &words.date(r.as_of())]));
     let summary = r.summary();
-    let counts: Vec<String> =
-        summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
-    let _ = writeln!(out, "{} verdicts: {}", summary.verdicts, counts.join(", "));
+    let counts =
+        words.counts(summary.by_status.iter().filter(|(_, n)| **n > 0).map(|(s, n)| (status_word(words, s), *n)));
+    let _ = writeln!(out, "{}", words.fill(Msg::Counts, &[&summary.verdicts, &counts]));
     let n = r.count();
-    let mut lines = r.evaluation().map(Lines::new);
-    let mut start = 0;
-    while start < n {
-        let clause = r.clause_of(start);
-        let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
-        clause_section(r, start..end, &mut lines, &mut out, w)?;
-        start = end;
+    match options.only {
+        Some(only @ (Only::Breaches | Only::Open)) => {
+            let shown = (0..n).filter(|&i| only.shows(r.status_of(i))).count();
+            let key = if only == Only::Breaches { Msg::OnlyBreaches } else { Msg::OnlyOpen };
+            let _ = writeln!(out, "{}", words.fill(key, &[&shown, &n]));
+        }
+        Some(Only::All) | None => {}
+    }
+    if options.summary {
+        write_summary(r, options, words, &mut out);
+    } else {
+        let mut lines = r.evaluation().map(|e| Lines::new(e, words));
+        let mut start = 0;
+        while start < n {
+            let clause = r.clause_of(start);
+            let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
+            clause_section(r, start..end, options, words, &mut lines, &mut out, w)?;
+            start = end;
+        }
     }
     if !summary.records.is_empty() {
-        let _ = writeln!(out, "\nfacts: loaded = used + unused + rejected");
+        let _ = writeln!(out, "\n{}", words.get(Msg::FactsHeader));
         for (kind, a) in &summary.records {
             let flawed = match a.unreadable_fields {
                 0 => String::new(),
-                1 => " (1 accepted record has a field that could not be read)".to_string(),
-                n => format!(" ({n} accepted records have a field that could not be read)"),
+                1 => words.get(Msg::FlawedOne).to_string(),
+                n => words.fill(Msg::FlawedMany, &[&n]),
             };
             let _ =
                 writeln!(out, "  {}: {} = {} + {} + {}{flawed}", shown(kind), a.loaded, a.used, a.unused, a.rejected);
             // Records never read are not in `loaded`: the kind is incomplete, file by file.
             for l in &a.incomplete {
                 let lost = match l.lost {
-                    Some(1) => "1 record".to_string(),
-                    Some(n) => format!("{n} records"),
-                    None => "an unknown number of records".to_string(),
+                    Some(1) => words.get(Msg::LostOne).to_string(),
+                    Some(n) => words.fill(Msg::LostMany, &[&n]),
+                    None => words.get(Msg::LostUnknown).to_string(),
                 };
-                let at = if l.line > 0 { format!(" at line {}", l.line) } else { String::new() };
+                let at = if l.line > 0 { words.fill(Msg::AtLine, &[&l.line]) } else { String::new() };
                 let more = match l.more {
                     0 => String::new(),
-                    1 => " (and 1 more place)".to_string(),
-                    n => format!(" (and {n} more places)"),
+                    1 => words.get(Msg::MoreOnePlace).to_string(),
+                    n => words.fill(Msg::MorePlaces, &[&n]),
                 };
-                let _ = writeln!(
-                    out,
-                    "    incomplete: {lost} not read from {}{at}: {}{more}",
-                    shown(&l.file),
-                    shown(&l.reason)
-                );
+                let line = words.fill(Msg::Incomplete, &[&lost, &shown(&l.file), &at, &shown(&l.reason), &more]);
+                let _ = writeln!(out, "    {line}");
             }
         }
     }
     flush(&mut out, w)
+}
+
+/// The word for a status named as the summary names it (`fulfilled_late`).
+fn status_word(words: Words, name: &str) -> &'static str {
+    match Status::parse(name) {
+        Some(s) => words.status(s),
+        None => "?",
+    }
+}
+
+/// The section of the plan a cite is in: the cite without the task number at its end
+/// (`三(二)11` → `三(二)`, `二(二)1` → `二(二)`, `四(五)` stays).
+pub fn section_of(cite: &str) -> &str {
+    let trimmed = cite.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end();
+    if trimmed.is_empty() { cite } else { trimmed }
+}
+
+/// `--summary`: the verdicts counted by status, by responsible party (every party a clause
+/// names, in any role, in the order they first appear) and by plan section ([`section_of`]).
+fn write_summary<V: Verdicts + ?Sized>(r: &V, options: &HumanOptions, words: Words, out: &mut String) {
+    let only = options.only.unwrap_or(Only::All);
+    let n = r.count();
+    let mut by_status: IndexMap<Status, usize> = Status::ALL.iter().map(|&s| (s, 0)).collect();
+    let mut by_party: IndexMap<String, IndexMap<Status, usize>> = IndexMap::new();
+    let mut by_section: IndexMap<String, IndexMap<Status, usize>> = IndexMap::new();
+    let mut start = 0;
+    while start < n {
+        let clause = r.clause_of(start);
+        let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
+        let section = match r.verdict_at(start).cite.as_deref() {
+            Some(c) => section_of(c).to_string(),
+            None => words.get(Msg::NoSection).to_string(),
+        };
+        for i in start..end {
+            let s = r.status_of(i);
+            if !only.shows(s) {
+                continue;
+            }
+            *by_status.entry(s).or_default() += 1;
+            *by_section.entry(section.clone()).or_default().entry(s).or_default() += 1;
+            let mut named: Vec<String> = Vec::new();
+            for ps in r.parties_of(i).into_values() {
+                for p in ps {
+                    if !named.contains(&p) {
+                        named.push(p);
+                    }
+                }
+            }
+            for p in named {
+                *by_party.entry(p).or_default().entry(s).or_default() += 1;
+            }
+        }
+        start = end;
+    }
+    let width = words.status_width();
+    let _ = writeln!(out, "\n{}", words.get(Msg::SummaryByStatus));
+    for (s, count) in by_status.iter().filter(|(_, c)| **c > 0) {
+        let _ = writeln!(out, "  {} {}{count}", mark(*s), words.pad(words.status(*s), width));
+    }
+    for (heading, table) in [(Msg::SummaryByParty, &by_party), (Msg::SummaryBySection, &by_section)] {
+        let _ = writeln!(out, "\n{}", words.get(heading));
+        for (name, counts) in table {
+            let total: usize = counts.values().sum();
+            // Statuses in the order of the report: what needs action first.
+            let mut ordered: Vec<(Status, usize)> = counts.iter().map(|(s, c)| (*s, *c)).collect();
+            ordered.sort_by_key(|(s, _)| (rank(*s), Status::ALL.iter().position(|x| x == s)));
+            let list = words.counts(ordered.iter().map(|(s, c)| (words.status(*s), *c)));
+            let _ = writeln!(out, "  {}", words.fill(Msg::SummaryRow, &[&shown(name), &total, &list]));
+        }
+    }
 }
 
 /// Writes out the text gathered, escaped, and empties it.
@@ -133,13 +269,27 @@ fn valued(s: Status) -> bool {
     detailed(s) || s == Status::Met
 }
 
+/// Whether a verdict with this status passes and is shown on one line: what a large clause
+/// counts rather than lists.
+fn passing(s: Status) -> bool {
+    s == Status::Satisfied || s == Status::Fulfilled
+}
+
 fn clause_section<V: Verdicts + ?Sized>(
     r: &V,
     range: std::ops::Range<usize>,
+    options: &HumanOptions,
+    words: Words,
     lines: &mut Option<Lines>,
     out: &mut String,
     w: &mut dyn io::Write,
 ) -> io::Result<()> {
+    let listed = |s: Status| options.only.is_none_or(|o| o.shows(s));
+    if !range.clone().any(|i| listed(r.status_of(i))) {
+        return Ok(());
+    }
+    // Passing verdicts of a large clause are counted, not listed, unless every one is asked for.
+    let fold = options.only.is_none() && range.clone().filter(|&i| passing(r.status_of(i))).count() > FOLD_OVER;
     let first = r.verdict_at(range.start);
     let _ = writeln!(out);
     let cite = shown(first.cite.as_deref().unwrap_or("-"));
@@ -151,22 +301,30 @@ fn clause_section<V: Verdicts + ?Sized>(
     if let Some(text) = &first.cite_text {
         let _ = writeln!(out, "  “{}”", shown(text));
     }
-    let roles: Vec<String> =
-        first.parties.iter().map(|(role, ps)| format!("{} {}", shown(role), parties(ps))).collect();
+    let roles: Vec<String> = first
+        .parties
+        .iter()
+        .map(|(role, ps)| format!("{} {}", shown(role_word(r, words, role)), parties(ps, words)))
+        .collect();
     if !roles.is_empty() {
-        let _ = writeln!(out, "  {}", roles.join(" │ "));
+        let _ = writeln!(out, "  {}", roles.join(words.get(Msg::RoleSep)));
     }
     drop(first);
-    let mut sorted: Vec<usize> = range.collect();
+    let mut sorted: Vec<usize> = range.filter(|&i| listed(r.status_of(i))).collect();
     sorted.sort_by_key(|&i| rank(r.status_of(i)));
     let mut na = 0;
     let mut na_reason: Option<String> = None;
+    let mut folded: IndexMap<Status, usize> = IndexMap::new();
     for i in sorted {
         if r.status_of(i) == Status::NotApplicable {
             na += 1;
             if na_reason.is_none() {
                 na_reason = r.reason_of(i).map(str::to_string);
             }
+            continue;
+        }
+        if fold && passing(r.status_of(i)) {
+            *folded.entry(r.status_of(i)).or_default() += 1;
             continue;
         }
         if let Some(lines) = lines
@@ -179,39 +337,36 @@ fn clause_section<V: Verdicts + ?Sized>(
         let v = r.verdict_at(i);
         let _ = write!(
             out,
-            "  {} {:<14} {} · {} {}",
+            "  {} {}{} · {} {}",
             mark(v.status),
-            v.status.name(),
-            subject(&v),
+            words.pad(words.status(v.status), words.status_width()),
+            subject(&v, words),
             v.modality,
             shown(strip_modality(&v.requirement))
         );
         if let Some(d) = v.deadline
             && !v.requirement.contains(&d.to_string())
         {
-            let _ = write!(out, " (due {d})");
+            out.push_str(&words.fill(Msg::Due, &[&words.date(d)]));
         }
         let _ = writeln!(out);
         if let Some(d) = v.done_on {
-            let _ = writeln!(out, "      done on {d}");
+            let _ = writeln!(out, "      {}", words.fill(Msg::DoneOn, &[&words.date(d)]));
         }
         if valued(v.status) {
             for e in &v.evidence {
-                let verdict = holds_word(e.holds);
-                let _ = writeln!(
-                    out,
-                    "      {} = {}; {} {}: {verdict}",
-                    shown(&e.left),
-                    shown(&e.left_value),
-                    e.op,
-                    shown(&e.right_value)
+                let verdict = holds_word(e.holds, words);
+                let line = words.fill(
+                    Msg::Evidence,
+                    &[&shown(&e.left), &shown(&e.left_value), &e.op, &shown(&e.right_value), &verdict],
                 );
+                let _ = writeln!(out, "      {line}");
             }
             for c in v.computed.iter().filter(|c| !v.evidence.iter().any(|e| e.left == c.expr || e.right == c.expr)) {
                 let _ = writeln!(out, "      {} = {}", shown(&c.expr), shown(&c.value));
             }
             if !detailed(v.status) {
-                let _ = writeln!(out, "      id: {}", shown(&v.id));
+                let _ = writeln!(out, "      {}", words.fill(Msg::Id, &[&shown(&v.id)]));
                 flush_some(out, w)?;
                 continue;
             }
@@ -223,36 +378,47 @@ fn clause_section<V: Verdicts + ?Sized>(
             if let Some(r) = &v.reason
                 && !reason_shown
             {
-                let _ = writeln!(out, "      {}", shown(r));
+                let _ = writeln!(out, "      {}", shown(&words.reason(r)));
             }
             for s in &v.sanctions {
                 let text = shown(s.text.as_deref().unwrap_or(&s.name));
                 match &s.on {
-                    Some(on) => _ = writeln!(out, "      sanction: {text} on {}", shown(on)),
-                    None => _ = writeln!(out, "      sanction: {text}"),
+                    Some(on) => _ = writeln!(out, "      {}", words.fill(Msg::SanctionOn, &[&text, &shown(on)])),
+                    None => _ = writeln!(out, "      {}", words.fill(Msg::Sanction, &[&text])),
                 }
             }
             // The JSON report lists every fact; a reader wants the first few and a count.
             for f in v.facts.iter().take(HUMAN_FACTS) {
-                let _ =
-                    writeln!(out, "      fact: {}:{} ({} {})", shown(&f.file), f.line, shown(&f.kind), shown(&f.key));
+                let line = words.fill(Msg::Fact, &[&shown(&f.file), &f.line, &shown(&f.kind), &shown(&f.key)]);
+                let _ = writeln!(out, "      {line}");
             }
             let more = v.more_facts + v.facts.len().saturating_sub(HUMAN_FACTS);
             if more > 0 {
-                let _ = writeln!(out, "      … and {more} more facts (see --format json)");
+                let _ = writeln!(out, "      {}", words.fill(Msg::MoreFacts, &[&more]));
             }
-            let _ = writeln!(out, "      id: {}", shown(&v.id));
+            let _ = writeln!(out, "      {}", words.fill(Msg::Id, &[&shown(&v.id)]));
         }
         flush_some(out, w)?;
     }
+    if !folded.is_empty() {
+        folded.sort_by_key(|s, _| Status::ALL.iter().position(|x| x == s));
+        let counts = words.counts(folded.iter().map(|(s, n)| (words.status(*s), *n)));
+        let _ = writeln!(out, "  {} {}", mark(Status::Satisfied), words.fill(Msg::Folded, &[&counts]));
+    }
     if na > 0 {
-        let _ = writeln!(
-            out,
-            "  – {na} not applicable{}",
-            na_reason.map(|r| format!(" ({})", shown(&r))).unwrap_or_default()
-        );
+        let because = na_reason.map(|r| words.fill(Msg::Because, &[&shown(&words.reason(&r))])).unwrap_or_default();
+        let _ = writeln!(out, "  – {}{because}", words.fill(Msg::NotApplicableCount, &[&na]));
     }
     flush(out, w)
+}
+
+/// What a report in `words`' language calls a role: in Chinese the plan's own word for it
+/// (`牽頭`), where the plan gives one; in English, and where it gives none, its name.
+fn role_word<'a, V: Verdicts + ?Sized>(r: &'a V, words: Words, role: &'a str) -> &'a str {
+    match words.0 {
+        Lang::En => role,
+        Lang::ZhHans | Lang::ZhHant => r.role_label(role).unwrap_or(role),
+    }
 }
 
 /// The one-line verdicts of an evaluation written from their compact records, as
@@ -260,6 +426,7 @@ fn clause_section<V: Verdicts + ?Sized>(
 /// verdict of a status or a requirement is worked out once.
 struct Lines<'e> {
     e: &'e Evaluation<'e>,
+    words: Words,
     /// Per status (in [`Status::ALL`] order), what begins its line: `  ✓ satisfied      `.
     heads: Vec<String>,
     /// Per requirement (by address), what follows the subject.
@@ -275,9 +442,11 @@ struct ReqLine {
 }
 
 impl<'e> Lines<'e> {
-    fn new(e: &'e Evaluation<'e>) -> Lines<'e> {
-        let heads = Status::ALL.iter().map(|&s| format!("  {} {:<14} ", mark(s), s.name())).collect();
-        Lines { e, heads, reqs: FxHashMap::default() }
+    fn new(e: &'e Evaluation<'e>, words: Words) -> Lines<'e> {
+        let width = words.status_width();
+        let heads =
+            Status::ALL.iter().map(|&s| format!("  {} {}", mark(s), words.pad(words.status(s), width))).collect();
+        Lines { e, words, heads, reqs: FxHashMap::default() }
     }
 
     /// Appends the line of verdict `i` (and its `done on` line).
@@ -296,7 +465,7 @@ impl<'e> Lines<'e> {
             out.push_str(&shown(&key));
         }
         if first {
-            out.push_str("the plan");
+            out.push_str(self.words.get(Msg::ThePlan));
         }
         let line = self.reqs.entry(v.req as *const _ as usize).or_insert_with(|| ReqLine {
             tail: format!(" · {} {}", e.modality_of(i), shown(strip_modality(&v.req.text))),
@@ -313,19 +482,19 @@ impl<'e> Lines<'e> {
                 }
             };
             if !named {
-                let _ = write!(out, " (due {d})");
+                out.push_str(&self.words.fill(Msg::Due, &[&self.words.date(d)]));
             }
         }
         out.push('\n');
         if let Some(d) = v.done_on {
-            let _ = writeln!(out, "      done on {d}");
+            let _ = writeln!(out, "      {}", self.words.fill(Msg::DoneOn, &[&self.words.date(d)]));
         }
     }
 }
 
-/// Party names, escaped, separated by commas.
-fn parties(ps: &[String]) -> String {
-    ps.iter().map(|p| shown(p)).collect::<Vec<_>>().join(", ")
+/// Party names, escaped, separated as the language separates them.
+fn parties(ps: &[String], words: Words) -> String {
+    ps.iter().map(|p| shown(p)).collect::<Vec<_>>().join(words.get(Msg::PartySep))
 }
 
 /// The reason's text, or a string no value contains.
@@ -342,100 +511,131 @@ fn strip_modality(req: &str) -> &str {
     req
 }
 
-/// One verdict in full, for `writ explain`.
-pub fn explain(v: &Verdict, as_of: crate::value::Date) -> String {
+/// The labels of `writ explain`'s lines, which its values are aligned after.
+const EXPLAIN_LABELS: [Msg; 12] = [
+    Msg::ExplainStatus,
+    Msg::ExplainWhy,
+    Msg::ExplainClause,
+    Msg::ExplainCite,
+    Msg::ExplainPlanText,
+    Msg::ExplainRequirement,
+    Msg::ExplainSubject,
+    Msg::ExplainDeadline,
+    Msg::ExplainDoneOn,
+    Msg::ExplainEvidence,
+    Msg::ExplainFactsUsed,
+    Msg::ExplainSanction,
+];
+
+/// One verdict in full, for `writ explain`, in the language of `words`; `role_label` gives the
+/// plan's own word for a role (`lead` → `牽頭`), which a Chinese explanation calls it.
+pub fn explain<'a>(
+    v: &'a Verdict,
+    as_of: crate::value::Date,
+    words: Words,
+    role_label: impl Fn(&str) -> Option<&'a str>,
+) -> String {
     let mut out = String::new();
+    let role = |name: &'a str| match words.0 {
+        Lang::En => name,
+        Lang::ZhHans | Lang::ZhHant => role_label(name).unwrap_or(name),
+    };
+    let width = EXPLAIN_LABELS.iter().map(|&k| Words::columns(words.get(k))).max().unwrap_or(0) + 1;
+    let label = |k: Msg| words.pad(words.get(k), width);
     let _ = writeln!(out, "{}", shown(&v.id));
-    let _ = writeln!(out, "  status:      {} (as of {as_of})", v.status.name());
-    let _ = writeln!(out, "  why:         {}", shown(&why(v, as_of)));
+    let as_of_text = words.fill(Msg::AsOf, &[&words.date(as_of)]);
+    let _ = writeln!(out, "  {}{}{as_of_text}", label(Msg::ExplainStatus), words.status(v.status));
+    let _ = writeln!(out, "  {}{}", label(Msg::ExplainWhy), shown(&why(v, as_of, words)));
     let _ = writeln!(
         out,
-        "  clause:      {}{}",
+        "  {}{}{}",
+        label(Msg::ExplainClause),
         shown(&v.clause),
         v.title.as_deref().map(|t| format!(" · {}", shown(t))).unwrap_or_default()
     );
     if let Some(c) = &v.cite {
-        let _ = writeln!(out, "  cite:        {}", shown(c));
+        let _ = writeln!(out, "  {}{}", label(Msg::ExplainCite), shown(c));
     }
     if let Some(t) = &v.cite_text {
-        let _ = writeln!(out, "  plan text:   “{}”", shown(t));
+        let _ = writeln!(out, "  {}“{}”", label(Msg::ExplainPlanText), shown(t));
     }
-    let _ = writeln!(out, "  requirement: {}", shown(&v.requirement));
-    let _ = writeln!(out, "  subject:     {}", subject(v));
+    let _ = writeln!(out, "  {}{}", label(Msg::ExplainRequirement), shown(&v.requirement));
+    let _ = writeln!(out, "  {}{}", label(Msg::ExplainSubject), subject(v, words));
     if let Some(d) = v.deadline {
-        match v.rolled_from {
-            Some(r) => _ = writeln!(out, "  deadline:    {d} (written {r}, a rest day, rolled to the next workday)"),
-            None => _ = writeln!(out, "  deadline:    {d}"),
-        }
+        let text = match v.rolled_from {
+            Some(r) => words.fill(Msg::Rolled, &[&words.date(d), &words.date(r)]),
+            None => words.date(d),
+        };
+        let _ = writeln!(out, "  {}{text}", label(Msg::ExplainDeadline));
     }
     if let Some(d) = v.done_on {
-        let _ = writeln!(out, "  done on:     {d}");
+        let _ = writeln!(out, "  {}{}", label(Msg::ExplainDoneOn), words.date(d));
     }
-    for (role, ps) in &v.parties {
-        let _ = writeln!(out, "  {:<12} {}", shown(role), parties(ps));
+    for (name, ps) in &v.parties {
+        let _ = writeln!(out, "  {}{}", words.pad(&shown(role(name)), width), parties(ps, words));
     }
     if !v.evidence.is_empty() || !v.computed.is_empty() {
-        let _ = writeln!(out, "  evidence:");
+        let _ = writeln!(out, "  {}", words.get(Msg::ExplainEvidence));
         for e in &v.evidence {
-            let holds = holds_word(e.holds);
-            let _ = writeln!(
-                out,
-                "    {} = {} {} {} = {}: {holds}",
-                shown(&e.left),
-                shown(&e.left_value),
-                e.op,
-                shown(&e.right),
-                shown(&e.right_value)
-            );
+            let holds = holds_word(e.holds, words);
+            let right = format!("{} = {}", shown(&e.right), shown(&e.right_value));
+            let line =
+                words.fill(Msg::ExplainComparison, &[&shown(&e.left), &shown(&e.left_value), &e.op, &right, &holds]);
+            let _ = writeln!(out, "    {line}");
         }
         for c in &v.computed {
             let _ = writeln!(out, "    {} = {}", shown(&c.expr), shown(&c.value));
         }
     }
     if !v.facts.is_empty() {
-        let _ = writeln!(out, "  facts used:");
+        let _ = writeln!(out, "  {}", words.get(Msg::ExplainFactsUsed));
         for f in &v.facts {
             let _ = writeln!(out, "    {}:{} ({} {})", shown(&f.file), f.line, shown(&f.kind), shown(&f.key));
         }
         if v.more_facts > 0 {
-            let _ = writeln!(out, "    … and {} more", v.more_facts);
+            let _ = writeln!(out, "    {}", words.fill(Msg::AndMore, &[&v.more_facts]));
         }
     }
     for s in &v.sanctions {
-        let _ = writeln!(
-            out,
-            "  sanction:    {}{}",
-            shown(s.text.as_deref().unwrap_or(&s.name)),
-            s.on.as_deref().map(|o| format!(" on {}", shown(o))).unwrap_or_default()
-        );
+        let text = shown(s.text.as_deref().unwrap_or(&s.name));
+        let text = match s.on.as_deref() {
+            Some(o) => words.fill(Msg::SanctionOnShort, &[&text, &shown(o)]),
+            None => text.into_owned(),
+        };
+        let _ = writeln!(out, "  {}{text}", label(Msg::ExplainSanction));
     }
     escape(&out, Keep::Layout).into_owned()
 }
 
 /// A sentence that says why the verdict has its status.
-fn why(v: &Verdict, as_of: crate::value::Date) -> String {
-    let deadline = v.deadline.map(|d| d.to_string()).unwrap_or_default();
-    let detail = v.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+fn why(v: &Verdict, as_of: crate::value::Date, words: Words) -> String {
+    let deadline = v.deadline.map(|d| words.date(d)).unwrap_or_default();
+    let as_of = words.date(as_of);
+    let detail = v.reason.as_deref().map(|r| words.fill(Msg::Because, &[&words.reason(r)])).unwrap_or_default();
     match v.status {
-        Status::Satisfied => "the condition holds".into(),
-        Status::Violated => format!("the condition does not hold{detail}"),
-        Status::Fulfilled => format!("done by the deadline {deadline}"),
-        Status::FulfilledLate => format!("done, but after the deadline {deadline}{detail}"),
-        Status::Pending => format!("not done yet, and the deadline {deadline} is after {as_of}{detail}"),
-        Status::Overdue => format!("not done by the end of the deadline {deadline} (as of {as_of}){detail}"),
-        Status::Met => "the strive target (力爭) is reached".into(),
-        Status::Missed => format!("the strive target (力爭) is not reached{detail}"),
-        Status::Exempt => v.reason.clone().unwrap_or_else(|| "an exemption applies".into()),
-        Status::NotApplicable => v.reason.clone().unwrap_or_else(|| "the requirement does not apply".into()),
-        Status::Unknown => format!("a fact it needs is missing{detail}"),
+        Status::Satisfied => words.get(Msg::WhySatisfied).into(),
+        Status::Violated => words.fill(Msg::WhyViolated, &[&detail]),
+        Status::Fulfilled => words.fill(Msg::WhyFulfilled, &[&deadline]),
+        Status::FulfilledLate => words.fill(Msg::WhyFulfilledLate, &[&deadline, &detail]),
+        Status::Pending => words.fill(Msg::WhyPending, &[&deadline, &as_of, &detail]),
+        Status::Overdue => words.fill(Msg::WhyOverdue, &[&deadline, &as_of, &detail]),
+        Status::Met => words.get(Msg::WhyMet).into(),
+        Status::Missed => words.fill(Msg::WhyMissed, &[&detail]),
+        Status::Exempt => {
+            v.reason.as_deref().map_or_else(|| words.get(Msg::WhyExempt).into(), |r| words.reason(r).into())
+        }
+        Status::NotApplicable => {
+            v.reason.as_deref().map_or_else(|| words.get(Msg::WhyNotApplicable).into(), |r| words.reason(r).into())
+        }
+        Status::Unknown => words.fill(Msg::WhyUnknown, &[&detail]),
     }
 }
 
 /// Whether a comparison of the evidence holds, in words.
-fn holds_word(holds: Option<bool>) -> &'static str {
-    match holds {
-        Some(true) => "holds",
-        Some(false) => "does not hold",
-        None => "cannot be decided",
-    }
+fn holds_word(holds: Option<bool>, words: Words) -> &'static str {
+    words.get(match holds {
+        Some(true) => Msg::Holds,
+        Some(false) => Msg::DoesNotHold,
+        None => Msg::CannotBeDecided,
+    })
 }

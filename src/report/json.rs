@@ -29,7 +29,7 @@ fn nested<T: Serialize + ?Sized>(value: &T, depth: usize) -> io::Result<String> 
     Ok(json_escaped(indented))
 }
 
-/// Writes `{ "plan", "plan_title"?, "as_of", "summary", "verdicts": [...], "input",
+/// Writes `{ "plan", "plan_title"?, "language"?, "as_of", "summary", "verdicts": [...], "input",
 /// "diagnostics" }` to `w`, a chunk at a time.
 pub(super) fn write_report<V: Verdicts + ?Sized>(
     r: &V,
@@ -43,6 +43,10 @@ pub(super) fn write_report<V: Verdicts + ?Sized>(
     if let Some(t) = r.plan_title() {
         out.push_str(",\n  \"plan_title\": ");
         push_json_str(&mut out, t);
+    }
+    if let Some(l) = r.language() {
+        out.push_str(",\n  \"language\": ");
+        push_json_str(&mut out, l.tag());
     }
     out.push_str(",\n  \"as_of\": ");
     push_json_str(&mut out, &r.as_of().to_string());

@@ -4,10 +4,11 @@ mod agenda;
 mod diagnostics;
 mod human;
 mod json;
+pub mod messages;
 
 pub use agenda::Agenda;
 pub use diagnostics::{Sources, locations, render_diagnostics};
-pub use human::{explain, human, write_human};
+pub use human::{FOLD_OVER, HumanOptions, Only, explain, human, human_with, section_of, write_human};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::Verdicts;
@@ -34,11 +35,15 @@ struct Streamed<'a, V: ?Sized>(&'a V);
 impl<V: Verdicts + ?Sized> Serialize for Streamed<'_, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = self.0;
-        let mut st = s.serialize_struct("Report", 5)?;
+        let mut st = s.serialize_struct("Report", 6)?;
         st.serialize_field("plan", r.plan())?;
         match r.plan_title() {
             Some(t) => st.serialize_field("plan_title", t)?,
             None => st.skip_field("plan_title")?,
+        }
+        match r.language() {
+            Some(l) => st.serialize_field("language", &l)?,
+            None => st.skip_field("language")?,
         }
         st.serialize_field("as_of", &r.as_of().to_string())?;
         st.serialize_field("summary", r.summary())?;
@@ -341,9 +346,11 @@ mod tests {
             let report = Report {
                 plan: odd.into(),
                 plan_title: title.map(str::to_string),
+                language: title.map(|_| crate::lang::Lang::ZhHant),
                 as_of: date.unwrap(),
                 summary: summary.clone(),
                 verdicts,
+                roles: vec![],
             };
             for diagnostics in [&diagnostics[..], &[]] {
                 let by_serde =

@@ -89,6 +89,8 @@ pub struct Plan {
     pub calendar: Option<Name>,
     pub month_overflow: Option<Name>,
     pub timezone: Option<Str>,
+    /// `language "zh-Hant"`: the BCP 47 tag of the plan's language and script.
+    pub language: Option<Str>,
     pub span: Span,
 }
 

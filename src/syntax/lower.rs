@@ -261,6 +261,7 @@ fn plan(p: P) -> Plan {
         calendar: None,
         month_overflow: None,
         timezone: None,
+        language: None,
         span: sp,
     };
     for c in it {
@@ -283,6 +284,7 @@ fn plan(p: P) -> Plan {
             Rule::plan_calendar => plan.calendar = keyword_free(c).next().map(name),
             Rule::plan_overflow => plan.month_overflow = c.into_inner().next().map(name),
             Rule::plan_timezone => plan.timezone = c.into_inner().next().map(string),
+            Rule::plan_language => plan.language = c.into_inner().next().map(string),
             r => unreachable!("grammar: plan part {r:?}"),
         }
     }

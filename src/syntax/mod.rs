@@ -1032,6 +1032,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::kw_of => "`of`",
         Rule::plan_overflow => "`month_overflow`",
         Rule::plan_timezone => "`timezone`",
+        Rule::plan_language => "`language`",
         Rule::every_block => "`every`",
         Rule::every_unit => "`month`, `quarter` or `year`",
         Rule::roll_stmt => "`roll deadlines forward`",

@@ -82,7 +82,7 @@ fields!(Str { text, span });
 fields!(Module { items });
 fields!(Outline { title, entries, span });
 fields!(Untestable { number, text, reason, span });
-fields!(Plan { name, title, period, issued, roles, calendar, month_overflow, timezone, span });
+fields!(Plan { name, title, period, issued, roles, calendar, month_overflow, timezone, language, span });
 fields!(DateLit { text, span });
 fields!(Party { name, full_name, span });
 fields!(Group { name, full_name, members, span });

@@ -205,6 +205,22 @@ impl Checker {
                 self.err("invalid-date", tz.span, format!("`{}` is not a UTC offset", tz.text), "write it as `+08:00`");
             }
         }
+        if let Some(l) = &p.language {
+            info.language = crate::lang::Lang::parse(&l.text);
+            if info.language.is_none() {
+                let accepted = crate::lang::Lang::accepted();
+                let help = match crate::lang::Lang::likely(&l.text) {
+                    Some(meant) => format!("did you mean `{meant}`? a report is written in {accepted}"),
+                    None => format!("a report is written in {accepted}"),
+                };
+                self.err(
+                    "unknown-language",
+                    l.span,
+                    format!("`{}` is not a language writ writes reports in", l.text),
+                    help,
+                );
+            }
+        }
         if let Some(o) = &p.month_overflow {
             use crate::time::MonthOverflow;
             info.month_overflow = match o.text.as_str() {

@@ -1,0 +1,670 @@
+//! The words of the reports a person reads (the human report, its summary, the agenda and
+//! `writ explain`), one table per language, looked up by key. The keys are one list
+//! ([`Msg::ALL`]); a test fails when a table lacks a key, holds one twice, or writes a text
+//! whose `{0}`, `{1}` … differ from the English. Diagnostics are not here: they stay English,
+//! as their codes and the documentation do. The plan's own text (titles, cites, names, role
+//! words) is never translated: only writ's labels are. Why each Chinese word was chosen is in
+//! `docs/report-language.md`.
+
+use crate::eval::Said;
+use crate::lang::Lang;
+use crate::status::Status;
+use crate::value::Date;
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+macro_rules! keys {
+    ($($(#[$doc:meta])* $key:ident),* $(,)?) => {
+        /// A piece of text a report writes, in whatever language it is written in.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg { $($(#[$doc])* $key),* }
+
+        impl Msg {
+            /// Every key, in declaration order: the one list the tables are checked against.
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+        }
+    };
+}
+
+keys! {
+    // Statuses, in `Status::ALL` order.
+    Satisfied, Violated, Fulfilled, FulfilledLate, Pending, Overdue, Met, Missed, Exempt, NotApplicable, Unknown,
+    /// `{0}` the plan's title, `{1}` the as-of date.
+    Title,
+    /// `{0}` how many verdicts, `{1}` the counts by status.
+    Counts,
+    /// One count of a list: `{0}` the number, `{1}` what is counted.
+    CountItem,
+    /// Between the items of a list of counts.
+    ListSep,
+    /// Between the parties of a role.
+    PartySep,
+    /// Between two roles of a clause.
+    RoleSep,
+    /// The subject of a requirement on the plan as a whole.
+    ThePlan,
+    /// `{0}` the deadline, after a requirement whose text does not name it.
+    Due,
+    /// `{0}` the day a duty was done.
+    DoneOn,
+    /// `{0}` what was compared, `{1}` its value, `{2}` the operator, `{3}` the other value,
+    /// `{4}` whether it holds.
+    Evidence,
+    Holds,
+    DoesNotHold,
+    CannotBeDecided,
+    /// `{0}` the sanction.
+    Sanction,
+    /// `{0}` the sanction, `{1}` on whom.
+    SanctionOn,
+    /// `{0}` file, `{1}` line, `{2}` record kind, `{3}` key.
+    Fact,
+    /// `{0}` how many facts more.
+    MoreFacts,
+    /// `{0}` the verdict's id.
+    Id,
+    /// `{0}` how many verdicts of a clause do not apply.
+    NotApplicableCount,
+    /// `{0}` a reason, in brackets after what it explains.
+    Because,
+    /// `{0}` the counts of passing verdicts not listed.
+    Folded,
+    /// The evaluator's reasons a report says in its own words ([`Said`]), in English exactly
+    /// as the evaluator writes them.
+    ExcludedByWhere,
+    /// `{0}` the day a state target was judged.
+    NotMetOn,
+    /// `{0}` the deadline.
+    NotYetMetByDeadline,
+    /// `{0}` the day the state is judged, `{1}` the as-of date.
+    JudgedOnHolds,
+    /// `{0}` the day the state is judged, `{1}` the as-of date.
+    JudgedOnDoesNotHold,
+    /// `{0}` the exemption.
+    ExemptUnder,
+    /// The header of the record accounting.
+    FactsHeader,
+    FlawedOne,
+    /// `{0}` how many accepted records have an unreadable field.
+    FlawedMany,
+    /// `{0}` what was lost, `{1}` the file, `{2}` where in it, `{3}` why, `{4}` how many more places.
+    Incomplete,
+    LostOne,
+    /// `{0}` how many records were lost.
+    LostMany,
+    LostUnknown,
+    /// `{0}` a line number.
+    AtLine,
+    MoreOnePlace,
+    /// `{0}` how many more places.
+    MorePlaces,
+    /// `{0}` how many verdicts are shown, `{1}` of how many.
+    OnlyBreaches,
+    /// `{0}` how many verdicts are shown, `{1}` of how many.
+    OnlyOpen,
+    SummaryByStatus,
+    SummaryByParty,
+    SummaryBySection,
+    /// The section of verdicts whose clause cites nothing.
+    NoSection,
+    /// `{0}` a party or section, `{1}` its total, `{2}` its counts by status.
+    SummaryRow,
+    /// `{0}` the plan, `{1}` the window's first day, `{2}` its last, `{3}` the as-of date.
+    AgendaTitle,
+    AgendaEmpty,
+    // `writ explain`.
+    ExplainStatus,
+    ExplainWhy,
+    ExplainClause,
+    ExplainCite,
+    ExplainPlanText,
+    ExplainRequirement,
+    ExplainSubject,
+    ExplainDeadline,
+    ExplainDoneOn,
+    ExplainEvidence,
+    ExplainFactsUsed,
+    ExplainSanction,
+    ExplainDerived,
+    /// `{0}` what was compared, `{1}` its value, `{2}` the operator, `{3}` the other side and
+    /// its value, `{4}` whether it holds.
+    ExplainComparison,
+    /// `{0}` the as-of date, after the status.
+    AsOf,
+    /// `{0}` the deadline as rolled, `{1}` as written.
+    Rolled,
+    /// `{0}` the sanction, `{1}` on whom (`writ explain`).
+    SanctionOnShort,
+    /// `{0}` how many facts more (`writ explain`).
+    AndMore,
+    WhySatisfied,
+    /// `{0}` the reason in brackets, or nothing.
+    WhyViolated,
+    /// `{0}` the deadline.
+    WhyFulfilled,
+    /// `{0}` the deadline, `{1}` the reason in brackets, or nothing.
+    WhyFulfilledLate,
+    /// `{0}` the deadline, `{1}` the as-of date, `{2}` the reason in brackets, or nothing.
+    WhyPending,
+    /// `{0}` the deadline, `{1}` the as-of date, `{2}` the reason in brackets, or nothing.
+    WhyOverdue,
+    WhyMet,
+    /// `{0}` the reason in brackets, or nothing.
+    WhyMissed,
+    WhyExempt,
+    WhyNotApplicable,
+    /// `{0}` the reason in brackets, or nothing.
+    WhyUnknown,
+}
+
+/// English: the words writ's reports have always used.
+const EN: &[(Msg, &str)] = &[
+    (Msg::Satisfied, "satisfied"),
+    (Msg::Violated, "violated"),
+    (Msg::Fulfilled, "fulfilled"),
+    (Msg::FulfilledLate, "fulfilled_late"),
+    (Msg::Pending, "pending"),
+    (Msg::Overdue, "overdue"),
+    (Msg::Met, "met"),
+    (Msg::Missed, "missed"),
+    (Msg::Exempt, "exempt"),
+    (Msg::NotApplicable, "not_applicable"),
+    (Msg::Unknown, "unknown"),
+    (Msg::Title, "{0} — verdicts as of {1}"),
+    (Msg::Counts, "{0} verdicts: {1}"),
+    (Msg::CountItem, "{0} {1}"),
+    (Msg::ListSep, ", "),
+    (Msg::PartySep, ", "),
+    (Msg::RoleSep, " │ "),
+    (Msg::ThePlan, "the plan"),
+    (Msg::Due, " (due {0})"),
+    (Msg::DoneOn, "done on {0}"),
+    (Msg::Evidence, "{0} = {1}; {2} {3}: {4}"),
+    (Msg::Holds, "holds"),
+    (Msg::DoesNotHold, "does not hold"),
+    (Msg::CannotBeDecided, "cannot be decided"),
+    (Msg::Sanction, "sanction: {0}"),
+    (Msg::SanctionOn, "sanction: {0} on {1}"),
+    (Msg::Fact, "fact: {0}:{1} ({2} {3})"),
+    (Msg::MoreFacts, "… and {0} more facts (see --format json)"),
+    (Msg::Id, "id: {0}"),
+    (Msg::NotApplicableCount, "{0} not applicable"),
+    (Msg::Because, " ({0})"),
+    (Msg::Folded, "{0}: not listed one by one (--only all lists them)"),
+    (Msg::ExcludedByWhere, "excluded by the clause's `where` filter"),
+    (Msg::NotMetOn, "not met on {0}, the day it is judged"),
+    (Msg::NotYetMetByDeadline, "not yet met as of the deadline {0}"),
+    (Msg::JudgedOnHolds, "a state judged on {0}; as of {1} it holds"),
+    (Msg::JudgedOnDoesNotHold, "a state judged on {0}; as of {1} it does not hold"),
+    (Msg::ExemptUnder, "exempt under `{0}`"),
+    (Msg::FactsHeader, "facts: loaded = used + unused + rejected"),
+    (Msg::FlawedOne, " (1 accepted record has a field that could not be read)"),
+    (Msg::FlawedMany, " ({0} accepted records have a field that could not be read)"),
+    (Msg::Incomplete, "incomplete: {0} not read from {1}{2}: {3}{4}"),
+    (Msg::LostOne, "1 record"),
+    (Msg::LostMany, "{0} records"),
+    (Msg::LostUnknown, "an unknown number of records"),
+    (Msg::AtLine, " at line {0}"),
+    (Msg::MoreOnePlace, " (and 1 more place)"),
+    (Msg::MorePlaces, " (and {0} more places)"),
+    (Msg::OnlyBreaches, "breaches only (--only breaches): {0} of {1} verdicts"),
+    (Msg::OnlyOpen, "open items only (--only open): {0} of {1} verdicts"),
+    (Msg::SummaryByStatus, "by status"),
+    (Msg::SummaryByParty, "by responsible party"),
+    (Msg::SummaryBySection, "by plan section"),
+    (Msg::NoSection, "(no cite)"),
+    (Msg::SummaryRow, "{0}: {1} ({2})"),
+    (Msg::AgendaTitle, "{0} — obligations due {1} .. {2}, status as of {3}"),
+    (Msg::AgendaEmpty, "nothing falls due in this window"),
+    (Msg::ExplainStatus, "status:"),
+    (Msg::ExplainWhy, "why:"),
+    (Msg::ExplainClause, "clause:"),
+    (Msg::ExplainCite, "cite:"),
+    (Msg::ExplainPlanText, "plan text:"),
+    (Msg::ExplainRequirement, "requirement:"),
+    (Msg::ExplainSubject, "subject:"),
+    (Msg::ExplainDeadline, "deadline:"),
+    (Msg::ExplainDoneOn, "done on:"),
+    (Msg::ExplainEvidence, "evidence:"),
+    (Msg::ExplainFactsUsed, "facts used:"),
+    (Msg::ExplainSanction, "sanction:"),
+    (Msg::ExplainDerived, "derived:"),
+    (Msg::ExplainComparison, "{0} = {1} {2} {3}: {4}"),
+    (Msg::AsOf, " (as of {0})"),
+    (Msg::Rolled, "{0} (written {1}, a rest day, rolled to the next workday)"),
+    (Msg::SanctionOnShort, "{0} on {1}"),
+    (Msg::AndMore, "… and {0} more"),
+    (Msg::WhySatisfied, "the condition holds"),
+    (Msg::WhyViolated, "the condition does not hold{0}"),
+    (Msg::WhyFulfilled, "done by the deadline {0}"),
+    (Msg::WhyFulfilledLate, "done, but after the deadline {0}{1}"),
+    (Msg::WhyPending, "not done yet, and the deadline {0} is after {1}{2}"),
+    (Msg::WhyOverdue, "not done by the end of the deadline {0} (as of {1}){2}"),
+    (Msg::WhyMet, "the strive target (力爭) is reached"),
+    (Msg::WhyMissed, "the strive target (力爭) is not reached{0}"),
+    (Msg::WhyExempt, "an exemption applies"),
+    (Msg::WhyNotApplicable, "the requirement does not apply"),
+    (Msg::WhyUnknown, "a fact it needs is missing{0}"),
+];
+
+/// Chinese in Traditional characters, in the words of a mainland inspection report (the
+/// Yangquan plan is a mainland plan, bundled in Traditional characters): 字段, not 欄位.
+const ZH_HANT: &[(Msg, &str)] = &[
+    (Msg::Satisfied, "符合"),
+    (Msg::Violated, "違反"),
+    (Msg::Fulfilled, "按期完成"),
+    (Msg::FulfilledLate, "逾期完成"),
+    (Msg::Pending, "未到期"),
+    (Msg::Overdue, "逾期未完成"),
+    (Msg::Met, "達標"),
+    (Msg::Missed, "未達標"),
+    (Msg::Exempt, "豁免"),
+    (Msg::NotApplicable, "不適用"),
+    (Msg::Unknown, "無法判定"),
+    (Msg::Title, "{0} — 截至{1}的核查結果"),
+    (Msg::Counts, "共{0}項：{1}"),
+    (Msg::CountItem, "{1}{0}項"),
+    (Msg::ListSep, "，"),
+    (Msg::PartySep, "、"),
+    (Msg::RoleSep, " │ "),
+    (Msg::ThePlan, "本計劃"),
+    (Msg::Due, "（期限{0}）"),
+    (Msg::DoneOn, "完成日期：{0}"),
+    (Msg::Evidence, "{0} = {1}；{2} {3}：{4}"),
+    (Msg::Holds, "成立"),
+    (Msg::DoesNotHold, "不成立"),
+    (Msg::CannotBeDecided, "無法判定"),
+    (Msg::Sanction, "處理措施：{0}"),
+    (Msg::SanctionOn, "處理措施：{0}（對象：{1}）"),
+    (Msg::Fact, "依據：{0}:{1}（{2} {3}）"),
+    (Msg::MoreFacts, "……另有{0}條依據（見 --format json）"),
+    (Msg::Id, "編號：{0}"),
+    (Msg::NotApplicableCount, "不適用{0}項"),
+    (Msg::Because, "（{0}）"),
+    (Msg::Folded, "{0}：未逐項列出（--only all 可逐項列出）"),
+    (Msg::ExcludedByWhere, "不在本條款 where 條件所列範圍內"),
+    (Msg::NotMetOn, "考核日{0}未達到要求"),
+    (Msg::NotYetMetByDeadline, "截至期限{0}尚未完成"),
+    (Msg::JudgedOnHolds, "於{0}考核；截至{1}已達到要求"),
+    (Msg::JudgedOnDoesNotHold, "於{0}考核；截至{1}尚未達到要求"),
+    (Msg::ExemptUnder, "適用豁免：{0}"),
+    (Msg::FactsHeader, "數據記錄：讀入 = 採用 + 未用 + 剔除"),
+    (Msg::FlawedOne, "（其中1條記錄有字段無法讀取）"),
+    (Msg::FlawedMany, "（其中{0}條記錄有字段無法讀取）"),
+    (Msg::Incomplete, "不完整：{1}{2}有{0}未能讀入：{3}{4}"),
+    (Msg::LostOne, "1條記錄"),
+    (Msg::LostMany, "{0}條記錄"),
+    (Msg::LostUnknown, "條數不明的記錄"),
+    (Msg::AtLine, "第{0}行起"),
+    (Msg::MoreOnePlace, "（另有1處）"),
+    (Msg::MorePlaces, "（另有{0}處）"),
+    (Msg::OnlyBreaches, "僅列違規事項（--only breaches）：{0}項，共{1}項"),
+    (Msg::OnlyOpen, "僅列未結事項（--only open）：{0}項，共{1}項"),
+    (Msg::SummaryByStatus, "按核查結果"),
+    (Msg::SummaryByParty, "按責任單位"),
+    (Msg::SummaryBySection, "按計劃章節"),
+    (Msg::NoSection, "（未引用條文）"),
+    (Msg::SummaryRow, "{0}：{1}項（{2}）"),
+    (Msg::AgendaTitle, "{0} — {1}至{2}到期事項，狀態截至{3}"),
+    (Msg::AgendaEmpty, "此期間內沒有到期事項"),
+    (Msg::ExplainStatus, "核查結果："),
+    (Msg::ExplainWhy, "理由："),
+    (Msg::ExplainClause, "條款："),
+    (Msg::ExplainCite, "條文編號："),
+    (Msg::ExplainPlanText, "計劃原文："),
+    (Msg::ExplainRequirement, "要求："),
+    (Msg::ExplainSubject, "對象："),
+    (Msg::ExplainDeadline, "期限："),
+    (Msg::ExplainDoneOn, "完成日期："),
+    (Msg::ExplainEvidence, "比對："),
+    (Msg::ExplainFactsUsed, "依據："),
+    (Msg::ExplainSanction, "處理措施："),
+    (Msg::ExplainDerived, "計算所得："),
+    (Msg::ExplainComparison, "{0} = {1} {2} {3}：{4}"),
+    (Msg::AsOf, "（截至{0}）"),
+    (Msg::Rolled, "{0}（原定{1}為休息日，順延至下一工作日）"),
+    (Msg::SanctionOnShort, "{0}（對象：{1}）"),
+    (Msg::AndMore, "……另有{0}條"),
+    (Msg::WhySatisfied, "條件成立"),
+    (Msg::WhyViolated, "條件不成立{0}"),
+    (Msg::WhyFulfilled, "已於期限{0}前完成"),
+    (Msg::WhyFulfilledLate, "已完成，但晚於期限{0}{1}"),
+    (Msg::WhyPending, "尚未完成，期限{0}在{1}之後{2}"),
+    (Msg::WhyOverdue, "期限{0}屆滿仍未完成（截至{1}）{2}"),
+    (Msg::WhyMet, "力爭目標已達到"),
+    (Msg::WhyMissed, "力爭目標未達到{0}"),
+    (Msg::WhyExempt, "適用豁免"),
+    (Msg::WhyNotApplicable, "該要求不適用"),
+    (Msg::WhyUnknown, "所需數據缺失或無法讀取{0}"),
+];
+
+/// Chinese in Simplified characters: the same words as [`ZH_HANT`], in the other script.
+const ZH_HANS: &[(Msg, &str)] = &[
+    (Msg::Satisfied, "符合"),
+    (Msg::Violated, "违反"),
+    (Msg::Fulfilled, "按期完成"),
+    (Msg::FulfilledLate, "逾期完成"),
+    (Msg::Pending, "未到期"),
+    (Msg::Overdue, "逾期未完成"),
+    (Msg::Met, "达标"),
+    (Msg::Missed, "未达标"),
+    (Msg::Exempt, "豁免"),
+    (Msg::NotApplicable, "不适用"),
+    (Msg::Unknown, "无法判定"),
+    (Msg::Title, "{0} — 截至{1}的核查结果"),
+    (Msg::Counts, "共{0}项：{1}"),
+    (Msg::CountItem, "{1}{0}项"),
+    (Msg::ListSep, "，"),
+    (Msg::PartySep, "、"),
+    (Msg::RoleSep, " │ "),
+    (Msg::ThePlan, "本计划"),
+    (Msg::Due, "（期限{0}）"),
+    (Msg::DoneOn, "完成日期：{0}"),
+    (Msg::Evidence, "{0} = {1}；{2} {3}：{4}"),
+    (Msg::Holds, "成立"),
+    (Msg::DoesNotHold, "不成立"),
+    (Msg::CannotBeDecided, "无法判定"),
+    (Msg::Sanction, "处理措施：{0}"),
+    (Msg::SanctionOn, "处理措施：{0}（对象：{1}）"),
+    (Msg::Fact, "依据：{0}:{1}（{2} {3}）"),
+    (Msg::MoreFacts, "……另有{0}条依据（见 --format json）"),
+    (Msg::Id, "编号：{0}"),
+    (Msg::NotApplicableCount, "不适用{0}项"),
+    (Msg::Because, "（{0}）"),
+    (Msg::Folded, "{0}：未逐项列出（--only all 可逐项列出）"),
+    (Msg::ExcludedByWhere, "不在本条款 where 条件所列范围内"),
+    (Msg::NotMetOn, "考核日{0}未达到要求"),
+    (Msg::NotYetMetByDeadline, "截至期限{0}尚未完成"),
+    (Msg::JudgedOnHolds, "于{0}考核；截至{1}已达到要求"),
+    (Msg::JudgedOnDoesNotHold, "于{0}考核；截至{1}尚未达到要求"),
+    (Msg::ExemptUnder, "适用豁免：{0}"),
+    (Msg::FactsHeader, "数据记录：读入 = 采用 + 未用 + 剔除"),
+    (Msg::FlawedOne, "（其中1条记录有字段无法读取）"),
+    (Msg::FlawedMany, "（其中{0}条记录有字段无法读取）"),
+    (Msg::Incomplete, "不完整：{1}{2}有{0}未能读入：{3}{4}"),
+    (Msg::LostOne, "1条记录"),
+    (Msg::LostMany, "{0}条记录"),
+    (Msg::LostUnknown, "条数不明的记录"),
+    (Msg::AtLine, "第{0}行起"),
+    (Msg::MoreOnePlace, "（另有1处）"),
+    (Msg::MorePlaces, "（另有{0}处）"),
+    (Msg::OnlyBreaches, "仅列违规事项（--only breaches）：{0}项，共{1}项"),
+    (Msg::OnlyOpen, "仅列未结事项（--only open）：{0}项，共{1}项"),
+    (Msg::SummaryByStatus, "按核查结果"),
+    (Msg::SummaryByParty, "按责任单位"),
+    (Msg::SummaryBySection, "按计划章节"),
+    (Msg::NoSection, "（未引用条文）"),
+    (Msg::SummaryRow, "{0}：{1}项（{2}）"),
+    (Msg::AgendaTitle, "{0} — {1}至{2}到期事项，状态截至{3}"),
+    (Msg::AgendaEmpty, "此期间内没有到期事项"),
+    (Msg::ExplainStatus, "核查结果："),
+    (Msg::ExplainWhy, "理由："),
+    (Msg::ExplainClause, "条款："),
+    (Msg::ExplainCite, "条文编号："),
+    (Msg::ExplainPlanText, "计划原文："),
+    (Msg::ExplainRequirement, "要求："),
+    (Msg::ExplainSubject, "对象："),
+    (Msg::ExplainDeadline, "期限："),
+    (Msg::ExplainDoneOn, "完成日期："),
+    (Msg::ExplainEvidence, "比对："),
+    (Msg::ExplainFactsUsed, "依据："),
+    (Msg::ExplainSanction, "处理措施："),
+    (Msg::ExplainDerived, "计算所得："),
+    (Msg::ExplainComparison, "{0} = {1} {2} {3}：{4}"),
+    (Msg::AsOf, "（截至{0}）"),
+    (Msg::Rolled, "{0}（原定{1}为休息日，顺延至下一工作日）"),
+    (Msg::SanctionOnShort, "{0}（对象：{1}）"),
+    (Msg::AndMore, "……另有{0}条"),
+    (Msg::WhySatisfied, "条件成立"),
+    (Msg::WhyViolated, "条件不成立{0}"),
+    (Msg::WhyFulfilled, "已于期限{0}前完成"),
+    (Msg::WhyFulfilledLate, "已完成，但晚于期限{0}{1}"),
+    (Msg::WhyPending, "尚未完成，期限{0}在{1}之后{2}"),
+    (Msg::WhyOverdue, "期限{0}届满仍未完成（截至{1}）{2}"),
+    (Msg::WhyMet, "力争目标已达到"),
+    (Msg::WhyMissed, "力争目标未达到{0}"),
+    (Msg::WhyExempt, "适用豁免"),
+    (Msg::WhyNotApplicable, "该要求不适用"),
+    (Msg::WhyUnknown, "所需数据缺失或无法读取{0}"),
+];
+
+/// The table of a language.
+fn table(lang: Lang) -> &'static [(Msg, &'static str)] {
+    match lang {
+        Lang::En => EN,
+        Lang::ZhHans => ZH_HANS,
+        Lang::ZhHant => ZH_HANT,
+    }
+}
+
+/// Each language's texts by key position, built once from its table.
+static BY_KEY: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+    Lang::ALL
+        .iter()
+        .map(|&lang| {
+            Msg::ALL
+                .iter()
+                .map(|&key| {
+                    // A key missing in a table (which the tests refuse) falls back to English.
+                    let find = |t: &[(Msg, &'static str)]| t.iter().find(|(k, _)| *k == key).map(|(_, s)| *s);
+                    find(table(lang)).or_else(|| find(EN)).unwrap_or("")
+                })
+                .collect()
+        })
+        .collect()
+});
+
+/// The words of one language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Words(pub Lang);
+
+impl Words {
+    /// The text of a key.
+    pub fn get(self, key: Msg) -> &'static str {
+        BY_KEY[self.0 as usize][key as usize]
+    }
+
+    /// The text of a key with `{0}`, `{1}` … replaced by the arguments.
+    pub fn fill(self, key: Msg, args: &[&dyn std::fmt::Display]) -> String {
+        let template = self.get(key);
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}').and_then(|close| Some((close, after[..close].parse::<usize>().ok()?))) {
+                Some((close, n)) if n < args.len() => {
+                    use std::fmt::Write;
+                    let _ = write!(out, "{}", args[n]);
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// A reason the evaluator gave, in this language where it is one the reports know
+    /// ([`Said`]), else as the evaluator wrote it.
+    pub fn reason(self, text: &str) -> Cow<'_, str> {
+        let Some(said) = Said::read(text) else { return Cow::Borrowed(text) };
+        Cow::Owned(match said {
+            Said::ExcludedByWhere => self.get(Msg::ExcludedByWhere).to_string(),
+            Said::NotMetOn(d) => self.fill(Msg::NotMetOn, &[&self.date(d)]),
+            Said::NotYetMetByDeadline(d) => self.fill(Msg::NotYetMetByDeadline, &[&self.date(d)]),
+            Said::JudgedOn { due, as_of, holds } => {
+                let key = if holds { Msg::JudgedOnHolds } else { Msg::JudgedOnDoesNotHold };
+                self.fill(key, &[&self.date(due), &self.date(as_of)])
+            }
+            Said::ExemptUnder(name) => self.fill(Msg::ExemptUnder, &[&name]),
+        })
+    }
+
+    /// The word for a status.
+    pub fn status(self, s: Status) -> &'static str {
+        self.get(status_key(s))
+    }
+
+    /// A date as a report in this language writes it: `2020-01-15`, or `2020年1月15日`.
+    pub fn date(self, d: Date) -> String {
+        match self.0 {
+            Lang::En => d.to_string(),
+            Lang::ZhHans | Lang::ZhHant => {
+                let n = d.naive();
+                use chrono::Datelike;
+                format!("{}年{}月{}日", n.year(), n.month(), n.day())
+            }
+        }
+    }
+
+    /// Counts joined as a list (`3 violated, 2 overdue`; `違反3項，逾期未完成2項`).
+    pub fn counts<'a>(self, items: impl IntoIterator<Item = (&'a str, usize)>) -> String {
+        items
+            .into_iter()
+            .map(|(what, n)| self.fill(Msg::CountItem, &[&n, &what]))
+            .collect::<Vec<_>>()
+            .join(self.get(Msg::ListSep))
+    }
+
+    /// `text` padded with spaces to `width` columns, a Chinese character taking two.
+    pub fn pad(self, text: &str, width: usize) -> String {
+        let w = columns(text);
+        format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+    }
+
+    /// The width of the status column: the widest status word and a space.
+    pub fn status_width(self) -> usize {
+        Status::ALL.iter().map(|&s| columns(self.status(s))).max().unwrap_or(0) + 1
+    }
+
+    /// Columns a terminal gives `text`: two for a wide (East Asian) character, one for any other.
+    pub fn columns(text: &str) -> usize {
+        columns(text)
+    }
+}
+
+/// The key of a status's word.
+pub fn status_key(s: Status) -> Msg {
+    match s {
+        Status::Satisfied => Msg::Satisfied,
+        Status::Violated => Msg::Violated,
+        Status::Fulfilled => Msg::Fulfilled,
+        Status::FulfilledLate => Msg::FulfilledLate,
+        Status::Pending => Msg::Pending,
+        Status::Overdue => Msg::Overdue,
+        Status::Met => Msg::Met,
+        Status::Missed => Msg::Missed,
+        Status::Exempt => Msg::Exempt,
+        Status::NotApplicable => Msg::NotApplicable,
+        Status::Unknown => Msg::Unknown,
+    }
+}
+
+/// Columns a terminal gives `text`: two for a wide (East Asian) character, one for any other.
+fn columns(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// `{0}`, `{1}` … a text uses.
+    fn slots(text: &str) -> BTreeSet<usize> {
+        text.split('{').skip(1).filter_map(|p| p.split('}').next()?.parse().ok()).collect()
+    }
+
+    #[test]
+    fn every_key_in_every_language_once_with_the_same_slots() {
+        for lang in Lang::ALL {
+            let t = table(lang);
+            for &key in Msg::ALL {
+                let found: Vec<&str> = t.iter().filter(|(k, _)| *k == key).map(|(_, s)| *s).collect();
+                assert_eq!(found.len(), 1, "{lang}: key {key:?} is there {} times", found.len());
+                let english = EN.iter().find(|(k, _)| *k == key).map(|(_, s)| *s).unwrap_or_default();
+                assert_eq!(slots(found[0]), slots(english), "{lang}: {key:?} `{}` against `{english}`", found[0]);
+                assert!(!found[0].is_empty() || english.is_empty(), "{lang}: {key:?} is empty");
+            }
+            assert_eq!(t.len(), Msg::ALL.len(), "{lang}: a key appears twice");
+        }
+    }
+
+    #[test]
+    fn statuses_have_their_own_words() {
+        for lang in Lang::ALL {
+            let w = Words(lang);
+            let words: BTreeSet<&str> = Status::ALL.iter().map(|&s| w.status(s)).collect();
+            assert_eq!(words.len(), Status::ALL.len(), "{lang}: two statuses share a word");
+        }
+        // English keeps the codes of the JSON report, so a reader of both sees one vocabulary.
+        for s in Status::ALL {
+            assert_eq!(Words(Lang::En).status(s), s.name());
+        }
+    }
+
+    #[test]
+    fn english_words_the_evaluator_s_reasons_as_the_evaluator_does() {
+        let d = Date::from_ymd(2019, 12, 31).unwrap();
+        let e = Date::from_ymd(2019, 10, 15).unwrap();
+        for said in [
+            Said::ExcludedByWhere,
+            Said::NotMetOn(d),
+            Said::NotYetMetByDeadline(d),
+            Said::JudgedOn { due: d, as_of: e, holds: true },
+            Said::JudgedOn { due: d, as_of: e, holds: false },
+            Said::ExemptUnder("錯峰豁免"),
+        ] {
+            let text = said.text();
+            assert_eq!(Words(Lang::En).reason(&text), text);
+            let zh = Words(Lang::ZhHant).reason(&text);
+            assert!(!zh.chars().any(|c| c.is_ascii_lowercase()) || zh.contains("where"), "{zh}");
+        }
+        assert_eq!(Words(Lang::ZhHant).reason("no 監測 records match"), "no 監測 records match");
+    }
+
+    #[test]
+    fn chinese_is_chinese_in_its_own_script() {
+        // A few characters that differ between the scripts, each used by some text.
+        let pairs = [('違', '违'), ('項', '项'), ('計', '计'), ('劃', '划'), ('條', '条'), ('據', '据')];
+        let all = |t: &[(Msg, &str)]| t.iter().map(|(_, s)| *s).collect::<String>();
+        let (hant, hans) = (all(ZH_HANT), all(ZH_HANS));
+        for (trad, simp) in pairs {
+            assert!(hant.contains(trad) && !hant.contains(simp), "zh-Hant: {trad}/{simp}");
+            assert!(hans.contains(simp) && !hans.contains(trad), "zh-Hans: {trad}/{simp}");
+        }
+    }
+
+    #[test]
+    fn fill_dates_and_padding() {
+        let w = Words(Lang::ZhHant);
+        let d = Date::from_ymd(2020, 1, 5).unwrap();
+        assert_eq!(w.date(d), "2020年1月5日");
+        assert_eq!(Words(Lang::En).date(d), "2020-01-05");
+        assert_eq!(w.fill(Msg::Title, &[&"計劃", &w.date(d)]), "計劃 — 截至2020年1月5日的核查結果");
+        assert_eq!(Words(Lang::En).fill(Msg::Counts, &[&3, &"x {1} {9}"]), "3 verdicts: x {1} {9}");
+        assert_eq!(w.counts([("違反", 3), ("符合", 10)]), "違反3項，符合10項");
+        assert_eq!(w.pad("符合", 6), "符合  ");
+        assert_eq!(w.status_width(), 11);
+        assert_eq!(Words(Lang::En).status_width(), 15);
+    }
+}
