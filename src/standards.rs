@@ -1,8 +1,8 @@
 //! The standard packages shipped with writ, imported by name (`import "gb3095-2012"`): the
 //! national standards that the plans' air-quality targets are judged by, written in writ. Their
 //! text is built into the binary, so an import needs no file beside the policy and no network.
-//! Each has a test package beside it (`policies/standards/NAME/tests/`) that imports it and
-//! holds its boundaries (`writ test policies/standards/gb3095-2012/tests`).
+//! Each has a test package (`policies/standards/tests/NAME/`) that imports it and
+//! holds its boundaries (`writ test policies/standards/tests/gb3095-2012`).
 
 /// Each standard package: its name and its files (name, text).
 pub const PACKAGES: &[(&str, &[(&str, &str)])] = &[

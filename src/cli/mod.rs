@@ -109,7 +109,19 @@ pub fn check(dir: &Path, style: Style) -> Outcome {
     let warnings = checked.diagnostics.len() - errors + loaded.warnings.len();
     let m = &checked.model;
     let requirements = m.requirement_count();
-    let stdout = if errors == 0 {
+    let stdout = if errors == 0 && m.plan.name.is_empty() && m.clauses.is_empty() {
+        // A library (a standard package): what it gives the packages that import it.
+        format!(
+            "{}: a library of {} files (no plan): {} rules, {} tables, {} enums, {} record kinds; {} warnings\n",
+            dir.display(),
+            loaded.package.files(&loaded.db).len(),
+            m.rules.len(),
+            m.tables.len(),
+            m.enums.len(),
+            m.records.len(),
+            warnings
+        )
+    } else if errors == 0 {
         format!(
             "{}: {} files, {} clauses, {} requirements, {} parties, {} record kinds, {} sanctions, {} tests; {} warnings\n",
             shown(&m.plan.name),

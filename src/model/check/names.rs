@@ -59,7 +59,13 @@ impl Checker {
                 *count += 1;
             }
         }
-        if plan_seen.is_none() && !self.incomplete {
+        // A package without clauses, tests or an outline is a library (a standard's limits and
+        // methods, imported by plans): it needs no plan.
+        let needs_plan = files
+            .iter()
+            .flat_map(|(_, m)| &m.items)
+            .any(|item| matches!(item, Item::Clause(_) | Item::Test(_) | Item::Outline(_) | Item::Untestable(_)));
+        if plan_seen.is_none() && needs_plan && !self.incomplete {
             let file = files.first().map(|f| f.0.clone()).unwrap_or_else(|| Arc::from("<package>"));
             self.diags.push(
                 Diagnostic::error("missing-plan", &file, Span::default(), "the package declares no `plan`").with_help(
