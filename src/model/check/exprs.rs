@@ -210,6 +210,19 @@ impl Checker {
             let d = Duration { amount, unit: du };
             return TExpr { kind: TKind::Const(Value::Duration(d)), ty: Ty::Duration, unit: None, span };
         }
+        // `2019年12月31日` reads as the number 2019 with a unit `年12月31日`: a date written the
+        // way the plan writes it, which a policy writes `2019-12-31`.
+        if let Some(date) = chinese_date(amount, &unit.text) {
+            let written = format!("{}{}", clip(amount), unit.text);
+            let fix = date.map_or_else(
+                || "write a date as year-month-day: `2019-12-31`".to_string(),
+                |d| format!("write `{d}`: dates are written year-month-day"),
+            );
+            self.err("chinese-date", span, format!("expected a date written `YYYY-MM-DD`, found `{written}`"), fix)
+                .labels[0]
+                .message = "a date in the plan's own form".into();
+            return error_expr(span);
+        }
         match self.model.units.parse(&unit.text) {
             Ok(u) => match u.to_si(n) {
                 Some(v) if u.dim.is_none() => {
@@ -240,6 +253,33 @@ impl Checker {
                 error_expr(span)
             }
         }
+    }
+
+    /// `count(K where A) / count(K)`: a share written by hand, a plain number rather than a
+    /// percentage, with no value over no records; `share(K, A)` says it.
+    fn lint_count_ratio(&mut self, a: &TExpr, b: &TExpr, span: Span) {
+        let count = |e: &TExpr| match &e.kind {
+            TKind::Aggregate(x) if x.func == AggFunc::Count => Some(x.kind),
+            _ => None,
+        };
+        let (Some(k), Some(j)) = (count(a), count(b)) else { return };
+        if k != j {
+            return;
+        }
+        let kind = &self.model.records[k as usize].name;
+        self.diags.push(
+            Diagnostic::warning(
+                "count-ratio",
+                &self.file,
+                span,
+                format!("a share of the {kind} records written as one count over another"),
+            )
+            .with_label("a plain number, not a percentage")
+            .with_help(format!(
+                "write `share({kind} where FILTER, CONDITION)`: the share of the records that pass FILTER for which \
+                 CONDITION holds, a percentage (compare it with `>= 50%`), explained record by record"
+            )),
+        );
     }
 
     pub(super) fn name(&mut self, n: &str, span: Span, expected: Option<&Ty>) -> TExpr {
@@ -490,6 +530,9 @@ impl Checker {
                 if a.ty == Ty::Error || b.ty == Ty::Error {
                     return mk(TKind::Binary(op, Box::new(a), Box::new(b)), Ty::Error, None);
                 }
+                if op == BinOp::Div {
+                    self.lint_count_ratio(&a, &b, span);
+                }
                 use Ty::*;
                 let res: Option<(Ty, Option<Unit>)> = match (op, &a.ty, &b.ty) {
                     (BinOp::Add | BinOp::Sub, Date, Duration) => {
@@ -668,4 +711,40 @@ impl Checker {
         let (ty, unit) = first.map(|f| (f.ty, f.unit)).unwrap_or((Ty::Error, None));
         TExpr { kind: TKind::Match(Box::new(scrutinee), out), ty, unit, span }
     }
+}
+
+/// Whether `amount unit` is a date written the Chinese way (`2019年12月31日`, `2019年6月底`,
+/// `2019年底`): `None` when it is not; `Some(date)` when it is, with the day it names (the last
+/// day of the month for 月底/月末, of the year for 年底/年末) when that is a day of the calendar.
+fn chinese_date(amount: &str, unit: &str) -> Option<Option<crate::value::Date>> {
+    let rest = unit.strip_prefix('年')?;
+    if amount.len() != 4 || !amount.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = amount.parse().ok()?;
+    if matches!(rest, "底" | "末" | "年底" | "年末") {
+        return Some(crate::value::Date::from_ymd(year, 12, 31));
+    }
+    let digits = |s: &str| s.len() <= 2 && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (month, rest) = rest.split_once('月')?;
+    if !digits(month) {
+        return None;
+    }
+    let month: u32 = month.parse().ok()?;
+    let date = match rest {
+        // A month alone names no one day.
+        "" => None,
+        "底" | "末" | "底前" | "末前" => {
+            crate::value::Date::from_ymd(year, month, 1).map(crate::time::end_of_month)
+        }
+        _ => {
+            let day =
+                rest.strip_suffix("日前").or_else(|| rest.strip_suffix('日')).or_else(|| rest.strip_suffix('號'))?;
+            if !digits(day) {
+                return None;
+            }
+            crate::value::Date::from_ymd(year, month, day.parse().ok()?)
+        }
+    };
+    Some(date)
 }
