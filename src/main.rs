@@ -140,6 +140,11 @@ enum Command {
         /// (human report).
         #[arg(long)]
         summary: bool,
+        /// Also write the verdicts to FILE as a workbook: a summary sheet, a sheet of every
+        /// verdict and a sheet per responsible party, in the report's language. The report is
+        /// printed as usual.
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
     },
     /// List the obligations falling due in a window, by party, in deadline order.
     Agenda {
@@ -212,12 +217,13 @@ fn main() -> ExitCode {
     };
     let out = match args.command {
         Command::Check { dir } => cli::check(&dir, style),
-        Command::Eval { dir, facts, as_of, format, strict, report, summary } => {
+        Command::Eval { dir, facts, as_of, format, strict, report, summary, xlsx } => {
             // The report goes out as it is written, never held whole, and the process ends
             // without freeing the facts and verdicts one by one.
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             let options = report.options(summary);
-            cli::eval_and_exit(&mut stdout, &dir, facts.files(), as_of, format.into(), style, strict, &options)
+            let xlsx = xlsx.as_deref();
+            cli::eval_and_exit(&mut stdout, &dir, facts.files(), as_of, format.into(), style, strict, &options, xlsx)
         }
         Command::Agenda { dir, facts, from, to, as_of, format, report } => {
             cli::agenda_with(&dir, facts.files(), from, to, as_of, format.into(), style, &report.options(false))

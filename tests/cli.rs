@@ -752,3 +752,45 @@ fn a_plan_declared_in_simplified_characters_is_reported_in_them() {
     assert_eq!(out.lines().count(), english.lines().count(), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--xlsx FILE` writes the workbook and leaves the report and the exit code as they were; a
+/// workbook that cannot be written is an error (exit 2) after the report.
+#[test]
+fn eval_writes_a_workbook_beside_its_report() {
+    use calamine::Reader;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-xlsx");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = ["eval", "policies/yangquan-2019", "--facts", "examples/yangquan-2019", "--as-of", "2020-01-15"];
+    let (code, plain, err) = writ(&base);
+    assert_eq!(code, 1, "{err}");
+    let book = dir.join("台帳.xlsx");
+    let (code, out, err) = writ(&[&base[..], &["--xlsx", book.to_str().unwrap(), "--lang", "en"]].concat());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.is_empty(), "{err}");
+    let (_, english, _) = writ(&[&base[..], &["--lang", "en"]].concat());
+    assert_eq!(out, english);
+    assert_ne!(out, plain, "--lang reaches the report");
+    let mut opened: calamine::Xlsx<_> = calamine::open_workbook(&book).expect("the workbook opens");
+    let names = opened.sheet_names();
+    assert_eq!(&names[..3], ["summary", "all verdicts", "市生態環境局"]);
+    let all = opened.worksheet_range("all verdicts").unwrap();
+    assert_eq!(all.get_value((0, 7)), Some(&calamine::Data::String("status".into())));
+    let (_, json, _) = writ(&[&base[..], &["--format", "json"]].concat());
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(all.height(), json["verdicts"].as_array().unwrap().len() + 1);
+
+    // The same verdicts with `--format json`: the same workbook, byte for byte.
+    let again = dir.join("again.xlsx");
+    let (code, _, err) =
+        writ(&[&base[..], &["--format", "json", "--lang", "en", "--xlsx", again.to_str().unwrap()]].concat());
+    assert_eq!(code, 1, "{err}");
+    assert!(std::fs::read(&book).unwrap() == std::fs::read(&again).unwrap(), "the workbooks differ");
+
+    let nowhere = dir.join("no-such-folder").join("x.xlsx");
+    let (code, out, err) = writ(&[&base[..], &["--xlsx", nowhere.to_str().unwrap()]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, plain, "the report is printed all the same");
+    assert!(err.contains("cannot-write-workbook") && err.contains("x.xlsx"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -331,13 +331,14 @@ pub fn eval_to<'a>(
     strict: bool,
     options: &report::HumanOptions,
 ) -> Outcome {
-    eval_then(w, dir, facts, as_of, format, style, strict, options, |out| out)
+    eval_then(w, dir, facts, as_of, format, style, strict, options, None, |out| out)
 }
 
 /// `writ eval` as the binary runs it: [`eval_to`], then the diagnostics on stderr, and the
 /// process ends with the exit code while the facts and the verdicts are still held. A process
 /// that ends need not free them piece by piece (with a million verdicts that took a quarter
-/// of a second); the operating system takes the memory back whole.
+/// of a second); the operating system takes the memory back whole. With `xlsx`, the verdicts
+/// are also written to that file as a workbook ([`report::workbook`]).
 #[allow(clippy::too_many_arguments)]
 pub fn eval_and_exit<'a>(
     w: &mut dyn std::io::Write,
@@ -348,16 +349,18 @@ pub fn eval_and_exit<'a>(
     style: Style,
     strict: bool,
     options: &report::HumanOptions,
+    xlsx: Option<&Path>,
 ) -> ! {
     use std::io::Write as _;
-    eval_then(w, dir, facts, as_of, format, style, strict, options, |out| {
+    eval_then(w, dir, facts, as_of, format, style, strict, options, xlsx, |out| {
         // The report is flushed; a closed pipe (`writ eval … | head`) is not worth a panic.
         let _ = std::io::stderr().write_all(out.stderr.as_bytes());
         std::process::exit(out.code)
     })
 }
 
-/// [`eval_to`], handing the outcome to `then` while the evaluation is still alive.
+/// [`eval_to`], and the workbook written to `xlsx` if it is given, handing the outcome to
+/// `then` while the evaluation is still alive.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn eval_then<'a, T>(
     w: &mut dyn std::io::Write,
@@ -368,6 +371,7 @@ pub(super) fn eval_then<'a, T>(
     style: Style,
     strict: bool,
     options: &report::HumanOptions,
+    xlsx: Option<&Path>,
     then: impl FnOnce(Outcome) -> T,
 ) -> T {
     let e = match evaluate(dir, facts, as_of, style) {
@@ -389,14 +393,35 @@ pub(super) fn eval_then<'a, T>(
     };
     let _ = written.and_then(|()| w.flush());
     clock.lap("write the report");
-    let code = if e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0 || e.flawed > 0)) {
+    let mut stderr = e.stderr.clone();
+    let mut unwritten = false;
+    if let Some(path) = xlsx {
+        if let Err(d) = write_workbook(&verdicts, options.lang, path) {
+            stderr.push_str(&render(&[d], &Sources::default(), style));
+            unwritten = true;
+        }
+        clock.lap("write the workbook");
+    }
+    let code = if unwritten || e.unread_facts || (strict && (e.invalid_facts || e.rejected > 0 || e.flawed > 0)) {
         EXIT_INVALID
     } else if verdicts.has_breach() {
         EXIT_BREACH
     } else {
         EXIT_OK
     };
-    then(Outcome { stdout: String::new(), stderr: e.stderr.clone(), code, diagnostics: Vec::new() })
+    then(Outcome { stdout: String::new(), stderr, code, diagnostics: Vec::new() })
+}
+
+/// `--xlsx FILE`: the workbook of the verdicts, in `lang` or else the plan's language, written
+/// to `path` (replacing what is there).
+fn write_workbook(verdicts: &eval::Evaluation, lang: Option<crate::lang::Lang>, path: &Path) -> Result<(), Diagnostic> {
+    let failed = |why: String| {
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        Diagnostic::error("cannot-write-workbook", &file, Span::default(), format!("cannot write the workbook: {why}"))
+            .with_help("check that the folder exists and the file is not open in another program")
+    };
+    let bytes = report::workbook(verdicts, lang).map_err(|e| failed(e.to_string()))?;
+    std::fs::write(path, bytes).map_err(|e| failed(e.to_string()))
 }
 
 /// `writ agenda DIR --facts PATH… --from DATE --to DATE [--as-of DATE]`: the obligations falling

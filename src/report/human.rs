@@ -90,7 +90,7 @@ fn rank(s: Status) -> u8 {
     }
 }
 
-fn subject(v: &Verdict, w: Words) -> String {
+pub(super) fn subject(v: &Verdict, w: Words) -> String {
     if v.subject.is_empty() {
         w.get(Msg::ThePlan).into()
     } else {
@@ -191,43 +191,68 @@ pub fn section_of(cite: &str) -> &str {
     if trimmed.is_empty() { cite } else { trimmed }
 }
 
-/// `--summary`: the verdicts counted by status, by responsible party (every party a clause
-/// names, in any role, in the order they first appear) and by plan section ([`section_of`]).
-fn write_summary<V: Verdicts + ?Sized>(r: &V, options: &HumanOptions, words: Words, out: &mut String) {
-    let only = options.only.unwrap_or(Only::All);
-    let n = r.count();
-    let mut by_status: IndexMap<Status, usize> = Status::ALL.iter().map(|&s| (s, 0)).collect();
-    let mut by_party: IndexMap<String, IndexMap<Status, usize>> = IndexMap::new();
-    let mut by_section: IndexMap<String, IndexMap<Status, usize>> = IndexMap::new();
-    let mut start = 0;
-    while start < n {
-        let clause = r.clause_of(start);
-        let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
-        let section = match r.verdict_at(start).cite.as_deref() {
-            Some(c) => section_of(c).to_string(),
-            None => words.get(Msg::NoSection).to_string(),
-        };
-        for i in start..end {
-            let s = r.status_of(i);
-            if !only.shows(s) {
-                continue;
-            }
-            *by_status.entry(s).or_default() += 1;
-            *by_section.entry(section.clone()).or_default().entry(s).or_default() += 1;
-            let mut named: Vec<String> = Vec::new();
-            for ps in r.parties_of(i).into_values() {
-                for p in ps {
-                    if !named.contains(&p) {
-                        named.push(p);
-                    }
+/// The counts of `--summary` (and of a workbook's summary sheet): by status, by responsible
+/// party (every party a clause names, in any role, in the order they first appear) and by
+/// plan section ([`section_of`]), each in the order first met.
+pub struct Tally {
+    /// Every status, in [`Status::ALL`] order, with its count (zero included).
+    pub by_status: IndexMap<Status, usize>,
+    pub by_party: IndexMap<String, IndexMap<Status, usize>>,
+    pub by_section: IndexMap<String, IndexMap<Status, usize>>,
+}
+
+impl Tally {
+    /// The verdicts of `r` that `only` shows, counted; `no_section` names the section of a
+    /// clause that cites nothing.
+    pub fn of<V: Verdicts + ?Sized>(r: &V, only: Only, no_section: &str) -> Tally {
+        let n = r.count();
+        let mut by_status: IndexMap<Status, usize> = Status::ALL.iter().map(|&s| (s, 0)).collect();
+        let mut by_party: IndexMap<String, IndexMap<Status, usize>> = IndexMap::new();
+        let mut by_section: IndexMap<String, IndexMap<Status, usize>> = IndexMap::new();
+        let mut start = 0;
+        while start < n {
+            let clause = r.clause_of(start);
+            let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
+            let section = match r.verdict_at(start).cite.as_deref() {
+                Some(c) => section_of(c).to_string(),
+                None => no_section.to_string(),
+            };
+            for i in start..end {
+                let s = r.status_of(i);
+                if !only.shows(s) {
+                    continue;
+                }
+                *by_status.entry(s).or_default() += 1;
+                *by_section.entry(section.clone()).or_default().entry(s).or_default() += 1;
+                for p in responsible(r.parties_of(i)) {
+                    *by_party.entry(p).or_default().entry(s).or_default() += 1;
                 }
             }
-            for p in named {
-                *by_party.entry(p).or_default().entry(s).or_default() += 1;
+            start = end;
+        }
+        Tally { by_status, by_party, by_section }
+    }
+}
+
+/// Every party a verdict's clause names, in any role, once each, in the order named: the
+/// parties a verdict is counted for, and listed under.
+pub fn responsible(parties: IndexMap<String, Vec<String>>) -> Vec<String> {
+    let mut named: Vec<String> = Vec::new();
+    for ps in parties.into_values() {
+        for p in ps {
+            if !named.contains(&p) {
+                named.push(p);
             }
         }
-        start = end;
     }
+    named
+}
+
+/// `--summary`: the verdicts counted by status, by responsible party and by plan section
+/// ([`Tally`]).
+fn write_summary<V: Verdicts + ?Sized>(r: &V, options: &HumanOptions, words: Words, out: &mut String) {
+    let Tally { by_status, by_party, by_section } =
+        Tally::of(r, options.only.unwrap_or(Only::All), words.get(Msg::NoSection));
     let width = words.status_width();
     let _ = writeln!(out, "\n{}", words.get(Msg::SummaryByStatus));
     for (s, count) in by_status.iter().filter(|(_, c)| **c > 0) {
@@ -414,7 +439,7 @@ fn clause_section<V: Verdicts + ?Sized>(
 
 /// What a report in `words`' language calls a role: in Chinese the plan's own word for it
 /// (`牽頭`), where the plan gives one; in English, and where it gives none, its name.
-fn role_word<'a, V: Verdicts + ?Sized>(r: &'a V, words: Words, role: &'a str) -> &'a str {
+pub(super) fn role_word<'a, V: Verdicts + ?Sized>(r: &'a V, words: Words, role: &'a str) -> &'a str {
     match words.0 {
         Lang::En => role,
         Lang::ZhHans | Lang::ZhHant => r.role_label(role).unwrap_or(role),

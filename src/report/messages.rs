@@ -155,6 +155,29 @@ keys! {
     WhyNotApplicable,
     /// `{0}` the reason in brackets, or nothing.
     WhyUnknown,
+    // The workbook (`--xlsx`): sheet names, the summary's labels, the column headers, and the
+    // number format of its dates.
+    XlsxSummarySheet,
+    XlsxAllSheet,
+    XlsxTotal,
+    XlsxClause,
+    XlsxTitle,
+    XlsxCite,
+    XlsxSubject,
+    XlsxRole,
+    XlsxRequirement,
+    XlsxDeadline,
+    XlsxDoneOn,
+    XlsxStatus,
+    XlsxValue,
+    XlsxLimit,
+    XlsxSanction,
+    XlsxEvidence,
+    XlsxReason,
+    XlsxId,
+    XlsxStatusCode,
+    /// An Excel number format for a date cell.
+    XlsxDateFormat,
 }
 
 /// English: the words writ's reports have always used.
@@ -245,6 +268,28 @@ const EN: &[(Msg, &str)] = &[
     (Msg::WhyExempt, "an exemption applies"),
     (Msg::WhyNotApplicable, "the requirement does not apply"),
     (Msg::WhyUnknown, "a fact it needs is missing{0}"),
+    (Msg::XlsxSummarySheet, "summary"),
+    (Msg::XlsxAllSheet, "all verdicts"),
+    (Msg::XlsxTotal, "total"),
+    (Msg::XlsxClause, "clause"),
+    (Msg::XlsxTitle, "title"),
+    (Msg::XlsxCite, "cite"),
+    (Msg::XlsxSubject, "subject"),
+    (Msg::XlsxRole, "role"),
+    (Msg::XlsxRequirement, "requirement"),
+    (Msg::XlsxDeadline, "deadline"),
+    (Msg::XlsxDoneOn, "done on"),
+    (Msg::XlsxStatus, "status"),
+    (Msg::XlsxValue, "value"),
+    (Msg::XlsxLimit, "limit"),
+    (Msg::XlsxSanction, "sanction"),
+    (Msg::XlsxEvidence, "evidence"),
+    (Msg::XlsxReason, "reason"),
+    (Msg::XlsxId, "id"),
+    (Msg::XlsxStatusCode, "status code"),
+    // `yyyy-mm-dd`, its hyphens escaped: Excel shows them the same, and the text does not
+    // read as a diagnostic code to `tests/docs.rs`.
+    (Msg::XlsxDateFormat, "yyyy\\-mm\\-dd"),
 ];
 
 /// Chinese in Traditional characters, in the words of a mainland inspection report (the
@@ -336,6 +381,26 @@ const ZH_HANT: &[(Msg, &str)] = &[
     (Msg::WhyExempt, "適用豁免"),
     (Msg::WhyNotApplicable, "該要求不適用"),
     (Msg::WhyUnknown, "所需數據缺失或無法讀取{0}"),
+    (Msg::XlsxSummarySheet, "匯總"),
+    (Msg::XlsxAllSheet, "全部核查結果"),
+    (Msg::XlsxTotal, "合計"),
+    (Msg::XlsxClause, "條款"),
+    (Msg::XlsxTitle, "名稱"),
+    (Msg::XlsxCite, "條文編號"),
+    (Msg::XlsxSubject, "對象"),
+    (Msg::XlsxRole, "職責"),
+    (Msg::XlsxRequirement, "要求"),
+    (Msg::XlsxDeadline, "期限"),
+    (Msg::XlsxDoneOn, "完成日期"),
+    (Msg::XlsxStatus, "核查結果"),
+    (Msg::XlsxValue, "實際值"),
+    (Msg::XlsxLimit, "限值"),
+    (Msg::XlsxSanction, "處理措施"),
+    (Msg::XlsxEvidence, "依據"),
+    (Msg::XlsxReason, "說明"),
+    (Msg::XlsxId, "編號"),
+    (Msg::XlsxStatusCode, "核查結果代碼"),
+    (Msg::XlsxDateFormat, "yyyy\"年\"m\"月\"d\"日\""),
 ];
 
 /// Chinese in Simplified characters: the same words as [`ZH_HANT`], in the other script.
@@ -426,6 +491,26 @@ const ZH_HANS: &[(Msg, &str)] = &[
     (Msg::WhyExempt, "适用豁免"),
     (Msg::WhyNotApplicable, "该要求不适用"),
     (Msg::WhyUnknown, "所需数据缺失或无法读取{0}"),
+    (Msg::XlsxSummarySheet, "汇总"),
+    (Msg::XlsxAllSheet, "全部核查结果"),
+    (Msg::XlsxTotal, "合计"),
+    (Msg::XlsxClause, "条款"),
+    (Msg::XlsxTitle, "名称"),
+    (Msg::XlsxCite, "条文编号"),
+    (Msg::XlsxSubject, "对象"),
+    (Msg::XlsxRole, "职责"),
+    (Msg::XlsxRequirement, "要求"),
+    (Msg::XlsxDeadline, "期限"),
+    (Msg::XlsxDoneOn, "完成日期"),
+    (Msg::XlsxStatus, "核查结果"),
+    (Msg::XlsxValue, "实际值"),
+    (Msg::XlsxLimit, "限值"),
+    (Msg::XlsxSanction, "处理措施"),
+    (Msg::XlsxEvidence, "依据"),
+    (Msg::XlsxReason, "说明"),
+    (Msg::XlsxId, "编号"),
+    (Msg::XlsxStatusCode, "核查结果代码"),
+    (Msg::XlsxDateFormat, "yyyy\"年\"m\"月\"d\"日\""),
 ];
 
 /// The table of a language.

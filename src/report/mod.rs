@@ -1,14 +1,16 @@
-//! Verdicts and diagnostics → text a person reads, or JSON a program reads.
+//! Verdicts and diagnostics → text a person reads, JSON a program reads, or a workbook.
 
 mod agenda;
 mod diagnostics;
 mod human;
 mod json;
 pub mod messages;
+mod xlsx;
 
 pub use agenda::Agenda;
 pub use diagnostics::{Sources, locations, render_diagnostics};
-pub use human::{FOLD_OVER, HumanOptions, Only, explain, human, human_with, section_of, write_human};
+pub use human::{FOLD_OVER, HumanOptions, Only, Tally, explain, human, human_with, section_of, write_human};
+pub use xlsx::{sheet_names, workbook};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::Verdicts;
