@@ -2,12 +2,14 @@
 
 mod agenda;
 mod diagnostics;
+mod diff;
 mod human;
 mod json;
 pub mod messages;
 
 pub use agenda::Agenda;
 pub use diagnostics::{Sources, locations, render_diagnostics};
+pub use diff::diff_human;
 pub use human::{FOLD_OVER, HumanOptions, Only, explain, human, human_with, section_of, write_human};
 
 use crate::diagnostic::{Diagnostic, Severity};
