@@ -215,6 +215,14 @@ enum Command {
     Test {
         /// The folder of `.writ` files.
         dir: PathBuf,
+        /// Also print how many of the package's requirements and clauses a test reaches (an
+        /// `expect` answered by one of their verdicts), as a percentage, and those none reaches.
+        #[arg(long)]
+        coverage: bool,
+        /// Also write the results as JUnit XML to FILE (one testsuite for the package, one
+        /// testcase per `test` block).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Lay out `.writ` files in the one canonical layout, in place.
     Fmt {
@@ -258,7 +266,9 @@ fn main() -> ExitCode {
             let inputs = cli::DiffInputs { old: &old, new: new.as_deref(), facts: old_facts, against, as_of };
             cli::diff(inputs, format.into(), style, lang.map(Into::into))
         }
-        Command::Test { dir } => cli::test(&dir, style),
+        Command::Test { dir, coverage, junit } => {
+            cli::test_with(&dir, style, cli::TestOptions { coverage, junit: junit.as_deref() })
+        }
         Command::Explain { dir, id, facts, as_of, format, lang } => {
             cli::explain_in(&dir, facts.files(), as_of, &id, format.into(), style, lang.map(Into::into))
         }

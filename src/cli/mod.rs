@@ -20,7 +20,7 @@ pub use evaluate::{
 pub use files::load_package;
 use files::{Walker, read_fact_file};
 pub use fmt::{fmt, fmt_text};
-pub use tests::{run_tests, statuses, test};
+pub use tests::{TestOptions, junit, run_tests, statuses, test, test_with};
 
 use crate::db::{self, Database, FactFile, FactSet, Package, SourceFile};
 use crate::diagnostic::{Diagnostic, Span};
