@@ -308,7 +308,9 @@ fn a_package_with_errors_on_either_side_stops_with_exit_2() {
     ]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(err.contains("error") || err.contains("×"), "{err}");
+    for code in ["syntax-error", "unknown-party", "unit-mismatch", "non-exhaustive-match"] {
+        assert!(err.contains(code), "{code}: {err}");
+    }
     let (code, out, _) = writ(&[
         "diff",
         "tests/fixtures/packages/four-errors",
@@ -322,4 +324,40 @@ fn a_package_with_errors_on_either_side_stops_with_exit_2() {
     ]);
     assert_eq!(code, 2);
     assert_eq!(json(&out)["input"]["unread"], true);
+}
+
+#[test]
+fn facts_that_cannot_be_read_give_exit_2_after_the_comparison() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let facts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-unread-facts");
+    copy_dir(&root.join("examples/yangquan-2019"), &facts);
+    // A comma left after the last kiln: the file does not parse, and its kilns are not read.
+    edit(&facts.join("kilns.json"), "\"300 毫克/立方米\" }", "\"300 毫克/立方米\" },");
+    let (code, out, err) = writ(&[
+        "diff",
+        "policies/yangquan-2019",
+        "--facts",
+        "examples/yangquan-2019",
+        "--against",
+        facts.to_str().unwrap(),
+        "--as-of",
+        "2020-01-15",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("fact-syntax"), "{err}");
+    let doc = json(&out);
+    assert_eq!(doc["input"]["old"]["unread"], false);
+    assert_eq!(doc["input"]["new"]["unread"], true);
+    // The five kilns before the comma were read and keep their verdicts; the new side stands
+    // for whatever the rest of the file held with one verdict per requirement that cannot be
+    // decided.
+    let (changed, added, removed) = changes(&doc);
+    assert!(changed.is_empty() && removed.is_empty(), "{changed:?} {removed:?}");
+    assert_eq!(added.len(), 3, "{added:?}");
+    assert!(added.iter().all(|id| id.starts_with("爐窯限值/records lost from ")), "{added:?}");
+    let kilns = &doc["clauses"][0];
+    assert_eq!(kilns["unchanged"], 15);
+    assert!(kilns["added"].as_array().unwrap().iter().all(|v| v["status"] == "unknown"));
 }
