@@ -7,6 +7,7 @@ pub mod cli;
 pub mod coverage;
 pub mod db;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod facts;
 pub mod format;

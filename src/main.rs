@@ -190,10 +190,44 @@ enum Command {
         #[arg(long, value_enum)]
         lang: Option<LangArg>,
     },
+    /// Compare two evaluations: the verdicts that change between two versions of a package over
+    /// the same facts (`writ diff OLD NEW --facts F…`), or between two fact sets over one package
+    /// (`writ diff DIR --facts OLD… --against NEW…`), grouped by clause. Exit 0: no change; 1:
+    /// some verdict or clause differs; 2: invalid input.
+    Diff {
+        /// The folder of `.writ` files (the old version, when NEW is given).
+        old: PathBuf,
+        /// The new version of the package; without it, DIR is compared with itself over the
+        /// fact sets `--facts` and `--against`.
+        #[arg(required_unless_present = "against")]
+        new: Option<PathBuf>,
+        #[command(flatten)]
+        facts: Facts,
+        /// The new side's fact files or folders (the old side reads `--facts`); without it,
+        /// both sides read `--facts`.
+        #[arg(long, value_name = "PATH", num_args = 1..)]
+        against: Vec<PathBuf>,
+        /// The evaluation date of both sides, YYYY-MM-DD.
+        #[arg(long = "as-of", value_parser = cli::parse_date)]
+        as_of: writ::value::Date,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+        /// The language of the labels; without it, the new plan's, else English.
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
+    },
     /// Run the `test` blocks of a policy package.
     Test {
         /// The folder of `.writ` files.
         dir: PathBuf,
+        /// Also print how many of the package's requirements and clauses a test reaches (an
+        /// `expect` answered by one of their verdicts), as a percentage, and those none reaches.
+        #[arg(long)]
+        coverage: bool,
+        /// Also write the results as JUnit XML to FILE (one testsuite for the package, one
+        /// testcase per `test` block).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Lay out `.writ` files in the one canonical layout, in place.
     Fmt {
@@ -228,7 +262,19 @@ fn main() -> ExitCode {
         Command::Agenda { dir, facts, from, to, as_of, format, report } => {
             cli::agenda_with(&dir, facts.files(), from, to, as_of, format.into(), style, &report.options(false))
         }
-        Command::Test { dir } => cli::test(&dir, style),
+        Command::Diff { old, new, facts, against, as_of, format, lang } => {
+            let old_facts = facts.files();
+            let against = (!against.is_empty()).then(|| cli::FactFiles {
+                paths: &against,
+                encoding: facts.encoding,
+                threads: None,
+            });
+            let inputs = cli::DiffInputs { old: &old, new: new.as_deref(), facts: old_facts, against, as_of };
+            cli::diff(inputs, format.into(), style, lang.map(Into::into))
+        }
+        Command::Test { dir, coverage, junit } => {
+            cli::test_with(&dir, style, cli::TestOptions { coverage, junit: junit.as_deref() })
+        }
         Command::Explain { dir, id, facts, as_of, format, lang } => {
             cli::explain_in(&dir, facts.files(), as_of, &id, format.into(), style, lang.map(Into::into))
         }

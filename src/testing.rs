@@ -17,6 +17,9 @@ pub struct TestRun {
     pub file: Arc<str>,
     /// Why it failed; empty when it passed.
     pub problems: Vec<Problem>,
+    /// The requirements its `expect`s reached, as (clause index, requirement position), each
+    /// once, in the order they were reached (see [`TestCoverage`]).
+    pub reached: Vec<(u32, u32)>,
 }
 
 impl TestRun {
@@ -87,17 +90,25 @@ pub fn run_one(model: &Model, t: &TestDef) -> TestRun {
     let derived = eval::derive(model, &facts, t.as_of, 1);
     let facts = derived.unwrap_or(facts);
     let report = eval::evaluate(model, &facts, t.as_of);
+    let mut reached: Vec<(u32, u32)> = Vec::new();
     for x in &t.expects {
         let matching: Vec<_> = (0..report.len())
             .filter(|&i| report.clause_name(i) == x.clause)
-            .map(|i| report.verdict(i))
-            .filter(|v| match &x.keys {
+            .map(|i| (i, report.verdict(i)))
+            .filter(|(_, v)| match &x.keys {
                 None => true,
                 Some(keys) => v.subject.len() >= keys.len() && v.subject.iter().zip(keys).all(|(s, k)| &s.key == k),
             })
-            .filter(|v| match &x.requirement {
+            .filter(|(_, v)| match &x.requirement {
                 None => true,
                 Some(r) => v.id.rsplit('/').next() == Some(r.as_str()),
+            })
+            .map(|(i, v)| {
+                let at = (report.recs[i].clause, report.recs[i].req.index);
+                if !reached.contains(&at) {
+                    reached.push(at);
+                }
+                v
             })
             .collect();
         if matching.is_empty() {
@@ -120,7 +131,88 @@ pub fn run_one(model: &Model, t: &TestDef) -> TestRun {
             });
         }
     }
-    TestRun { name: t.name.clone(), as_of: t.as_of, file: t.origin.file.clone(), problems }
+    TestRun { name: t.name.clone(), as_of: t.as_of, file: t.origin.file.clone(), problems, reached }
+}
+
+/// How much of a package its `test` blocks reach. A requirement is reached when an `expect`
+/// of some test is answered by one of its verdicts (whatever the status found: a failing test
+/// still reaches what it checks); a clause when one of its requirements is. Verdicts a test's
+/// evaluation yields but no `expect` names do not count: any status would have passed, so
+/// they test nothing.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TestCoverage {
+    pub clauses: usize,
+    pub clauses_reached: usize,
+    pub requirements: usize,
+    pub requirements_reached: usize,
+    /// The requirements no test reaches, in package order.
+    pub unreached: Vec<Unreached>,
+}
+
+/// A requirement no test reaches.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Unreached {
+    pub clause: String,
+    /// The requirement's label, or its position in the clause: the end of its verdicts' ids.
+    pub requirement: String,
+    /// The requirement as written.
+    pub text: String,
+    /// Whether no requirement of its clause is reached either.
+    pub clause_unreached: bool,
+}
+
+impl TestCoverage {
+    /// The share of requirements reached, in percent; 100 for a package without any.
+    pub fn percent(&self) -> f64 {
+        percent(self.requirements_reached, self.requirements)
+    }
+
+    /// The share of clauses reached, in percent; 100 for a package without any.
+    pub fn clause_percent(&self) -> f64 {
+        percent(self.clauses_reached, self.clauses)
+    }
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 100.0 } else { part as f64 * 100.0 / whole as f64 }
+}
+
+/// The requirements of a clause, in the order they are written.
+fn requirements<'m>(stmts: &'m [crate::model::TStmt], out: &mut Vec<&'m crate::model::Requirement>) {
+    for s in stmts {
+        match s {
+            crate::model::TStmt::Require(r) => out.push(r),
+            crate::model::TStmt::For(f) => requirements(&f.body, out),
+            crate::model::TStmt::Every(e) => requirements(&e.body, out),
+            crate::model::TStmt::Let(..) => {}
+        }
+    }
+}
+
+/// What the runs of a model's tests reach of its clauses and requirements.
+pub fn coverage(model: &Model, runs: &[TestRun]) -> TestCoverage {
+    let reached: std::collections::HashSet<(u32, u32)> = runs.iter().flat_map(|r| r.reached.iter().copied()).collect();
+    let mut cov =
+        TestCoverage { clauses: 0, clauses_reached: 0, requirements: 0, requirements_reached: 0, unreached: vec![] };
+    for (ci, c) in model.clauses.iter().enumerate() {
+        let mut reqs = Vec::new();
+        requirements(&c.body, &mut reqs);
+        let hit: Vec<bool> = reqs.iter().map(|r| reached.contains(&(ci as u32, r.index))).collect();
+        let any = hit.iter().any(|h| *h);
+        cov.clauses += 1;
+        cov.clauses_reached += usize::from(any);
+        cov.requirements += reqs.len();
+        cov.requirements_reached += hit.iter().filter(|h| **h).count();
+        for (r, _) in reqs.iter().zip(&hit).filter(|(_, h)| !**h) {
+            cov.unreached.push(Unreached {
+                clause: c.name.clone(),
+                requirement: r.label.clone().unwrap_or_else(|| r.index.to_string()),
+                text: r.text.clone(),
+                clause_unreached: !any,
+            });
+        }
+    }
+    cov
 }
 
 /// An `expect` as written: `clause["key", …].label`.

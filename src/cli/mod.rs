@@ -1,16 +1,18 @@
 //! The commands, as functions from arguments to output text and an exit code: `check` and
 //! the shared pieces here, `writ eval`/`agenda`/`explain` in `evaluate.rs`, `writ test` in
-//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ fmt` in `fmt.rs`. Files are read in
+//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ diff` in `diff.rs`, `writ fmt` in `fmt.rs`. Files are read in
 //! `files.rs`; the other places that open a file are the database's `fact_file` query, for an NDJSON file it
 //! streams, and the diagnostics that show lines of such a file.
 
 mod coverage;
+mod diff;
 mod evaluate;
 mod files;
 mod fmt;
 mod tests;
 
 pub use coverage::coverage;
+pub use diff::{DiffInputs, diff};
 pub use evaluate::{
     Evaluated, FactFiles, agenda, agenda_with, eval, eval_and_exit, eval_to, eval_with, evaluate, evaluate_through,
     explain, explain_in, parse_encoding, threads,
@@ -18,7 +20,7 @@ pub use evaluate::{
 pub use files::load_package;
 use files::{Walker, read_fact_file};
 pub use fmt::{fmt, fmt_text};
-pub use tests::{run_tests, statuses, test};
+pub use tests::{TestOptions, junit, run_tests, statuses, test, test_with};
 
 use crate::db::{self, Database, FactFile, FactSet, Package, SourceFile};
 use crate::diagnostic::{Diagnostic, Span};

@@ -527,7 +527,7 @@ fn r_or(reason: &Option<String>) -> &str {
     reason.as_deref().unwrap_or("\u{0}")
 }
 
-fn strip_modality(req: &str) -> &str {
+pub(super) fn strip_modality(req: &str) -> &str {
     for m in ["must not ", "should not ", "must ", "should "] {
         if let Some(rest) = req.strip_prefix(m) {
             return rest;
@@ -657,7 +657,7 @@ fn why(v: &Verdict, as_of: crate::value::Date, words: Words) -> String {
 }
 
 /// Whether a comparison of the evidence holds, in words.
-fn holds_word(holds: Option<bool>, words: Words) -> &'static str {
+pub(super) fn holds_word(holds: Option<bool>, words: Words) -> &'static str {
     words.get(match holds {
         Some(true) => Msg::Holds,
         Some(false) => Msg::DoesNotHold,

@@ -1,4 +1,4 @@
-//! The words of the reports a person reads (the human report, its summary, the agenda and
+//! The words of the reports a person reads (the human report, its summary, the agenda, `writ diff` and
 //! `writ explain`), one table per language, looked up by key. The keys are one list
 //! ([`Msg::ALL`]); a test fails when a table lacks a key, holds one twice, or writes a text
 //! whose `{0}`, `{1}` … differ from the English. Diagnostics are not here: they stay English,
@@ -178,6 +178,37 @@ keys! {
     XlsxStatusCode,
     /// An Excel number format for a date cell.
     XlsxDateFormat,
+    /// `{0}` the plan's title, `{1}` the as-of date (`writ diff`).
+    DiffTitle,
+    /// `{0}` what the old side evaluated, `{1}` how many verdicts it has.
+    DiffOld,
+    /// `{0}` what the new side evaluated, `{1}` how many verdicts it has.
+    DiffNew,
+    /// `{0}` verdicts added, `{1}` removed, `{2}` changed, `{3}` of them in status, `{4}` unchanged.
+    DiffCounts,
+    /// `{0}` clauses added, `{1}` removed, `{2}` renamed.
+    DiffClauseCounts,
+    DiffNoChange,
+    DiffClauseAdded,
+    DiffClauseRemoved,
+    /// `{0}` the clause's old name.
+    DiffClauseRenamed,
+    /// `{0}` how many verdicts of a clause are the same.
+    DiffUnchanged,
+    /// `{0}` the old status, `{1}` the new.
+    DiffStatus,
+    /// `{0}` the status, the same on both sides.
+    DiffStatusSame,
+    /// `{0}` the old deadline, `{1}` the new.
+    DiffDeadline,
+    /// `{0}` the old day it was done, `{1}` the new.
+    DiffDoneOn,
+    /// A date one side does not have.
+    DiffNoDate,
+    /// `{0}` the requirement as the old package wrote it.
+    DiffOldRequirement,
+    /// `{0}` the verdict's id in the old evaluation.
+    DiffOldId,
 }
 
 /// English: the words writ's reports have always used.
@@ -290,6 +321,23 @@ const EN: &[(Msg, &str)] = &[
     // `yyyy-mm-dd`, its hyphens escaped: Excel shows them the same, and the text does not
     // read as a diagnostic code to `tests/docs.rs`.
     (Msg::XlsxDateFormat, "yyyy\\-mm\\-dd"),
+    (Msg::DiffTitle, "{0} — verdicts that change, as of {1}"),
+    (Msg::DiffOld, "old: {0} ({1} verdicts)"),
+    (Msg::DiffNew, "new: {0} ({1} verdicts)"),
+    (Msg::DiffCounts, "{0} added, {1} removed, {2} changed ({3} in status), {4} unchanged"),
+    (Msg::DiffClauseCounts, "clauses: {0} added, {1} removed, {2} renamed"),
+    (Msg::DiffNoChange, "no change"),
+    (Msg::DiffClauseAdded, "(clause added)"),
+    (Msg::DiffClauseRemoved, "(clause removed)"),
+    (Msg::DiffClauseRenamed, "(renamed from {0})"),
+    (Msg::DiffUnchanged, "= {0} unchanged"),
+    (Msg::DiffStatus, "{0} → {1}"),
+    (Msg::DiffStatusSame, "{0} (status unchanged)"),
+    (Msg::DiffDeadline, "deadline: {0} → {1}"),
+    (Msg::DiffDoneOn, "done on: {0} → {1}"),
+    (Msg::DiffNoDate, "none"),
+    (Msg::DiffOldRequirement, "was: {0}"),
+    (Msg::DiffOldId, "old id: {0}"),
 ];
 
 /// Chinese in Traditional characters, in the words of a mainland inspection report (the
@@ -401,6 +449,23 @@ const ZH_HANT: &[(Msg, &str)] = &[
     (Msg::XlsxId, "編號"),
     (Msg::XlsxStatusCode, "核查結果代碼"),
     (Msg::XlsxDateFormat, "yyyy\"年\"m\"月\"d\"日\""),
+    (Msg::DiffTitle, "{0} — 截至{1}核查結果的變化"),
+    (Msg::DiffOld, "原：{0}（共{1}項）"),
+    (Msg::DiffNew, "新：{0}（共{1}項）"),
+    (Msg::DiffCounts, "新增{0}項，刪除{1}項，變化{2}項（其中核查結果變化{3}項），未變{4}項"),
+    (Msg::DiffClauseCounts, "條款：新增{0}條，刪除{1}條，更名{2}條"),
+    (Msg::DiffNoChange, "無變化"),
+    (Msg::DiffClauseAdded, "（新增條款）"),
+    (Msg::DiffClauseRemoved, "（已刪除條款）"),
+    (Msg::DiffClauseRenamed, "（原名{0}）"),
+    (Msg::DiffUnchanged, "= 未變{0}項"),
+    (Msg::DiffStatus, "{0} → {1}"),
+    (Msg::DiffStatusSame, "{0}（核查結果未變）"),
+    (Msg::DiffDeadline, "期限：{0} → {1}"),
+    (Msg::DiffDoneOn, "完成日期：{0} → {1}"),
+    (Msg::DiffNoDate, "無"),
+    (Msg::DiffOldRequirement, "原要求：{0}"),
+    (Msg::DiffOldId, "原編號：{0}"),
 ];
 
 /// Chinese in Simplified characters: the same words as [`ZH_HANT`], in the other script.
@@ -511,6 +576,23 @@ const ZH_HANS: &[(Msg, &str)] = &[
     (Msg::XlsxId, "编号"),
     (Msg::XlsxStatusCode, "核查结果代码"),
     (Msg::XlsxDateFormat, "yyyy\"年\"m\"月\"d\"日\""),
+    (Msg::DiffTitle, "{0} — 截至{1}核查结果的变化"),
+    (Msg::DiffOld, "原：{0}（共{1}项）"),
+    (Msg::DiffNew, "新：{0}（共{1}项）"),
+    (Msg::DiffCounts, "新增{0}项，删除{1}项，变化{2}项（其中核查结果变化{3}项），未变{4}项"),
+    (Msg::DiffClauseCounts, "条款：新增{0}条，删除{1}条，更名{2}条"),
+    (Msg::DiffNoChange, "无变化"),
+    (Msg::DiffClauseAdded, "（新增条款）"),
+    (Msg::DiffClauseRemoved, "（已删除条款）"),
+    (Msg::DiffClauseRenamed, "（原名{0}）"),
+    (Msg::DiffUnchanged, "= 未变{0}项"),
+    (Msg::DiffStatus, "{0} → {1}"),
+    (Msg::DiffStatusSame, "{0}（核查结果未变）"),
+    (Msg::DiffDeadline, "期限：{0} → {1}"),
+    (Msg::DiffDoneOn, "完成日期：{0} → {1}"),
+    (Msg::DiffNoDate, "无"),
+    (Msg::DiffOldRequirement, "原要求：{0}"),
+    (Msg::DiffOldId, "原编号：{0}"),
 ];
 
 /// The table of a language.
