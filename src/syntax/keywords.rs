@@ -86,7 +86,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("kw_rule", "rule", "規則", "规则", true, true, "a named computation"),
     kw("kw_table", "table", "對照表", "对照表", true, true, "a lookup table"),
     kw("kw_clause", "clause", "條款", "条款", true, true, "one clause of the plan"),
-    kw("kw_test", "test", "測試", "测试", true, true, "a test with facts and expected statuses"),
+    kw("kw_test", "test", "測試用例", "测试用例", true, true, "a test with facts and expected statuses"),
     kw("kw_cite", "cite", "依據", "依据", true, false, "the plan's item number and words"),
     kw("kw_for", "for", "對於", "对于", true, false, "one obligation per record"),
     kw("kw_in", "in", "屬於", "属于", true, false, "the records of `for`; membership; a field's range"),
