@@ -29,16 +29,21 @@
 //!   Optional separators (`,` after a field or an enum variant, `;` after a statement) are
 //!   kept where they are written and not added, since some separate what would otherwise run
 //!   together (`let a = b; -c` in a rule).
+//! - Keywords are written in the language they are written in (the words of `must not` one
+//!   space apart), or, through [`format_with_keywords`], all in English or all in Chinese of one
+//!   script (`writ fmt --keywords`; the table is `syntax::keywords`).
 //!
 //! Reports quote a requirement, an exemption or a call as it is written (spacing collapsed),
 //! so after a file is formatted they quote it formatted (`a<=b` becomes `a <= b`); the checked
 //! model is otherwise the same.
 //!
 //! After laying a file out, the result is parsed again and its tree (every rule and token,
-//! without positions) and its comments are compared with the original's: a file that would
-//! come out different is refused with `format-refused` rather than changed.
+//! without positions; a keyword in English whatever its spelling) and its comments are
+//! compared with the original's: a file that would come out different is refused with
+//! `format-refused` rather than changed.
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::syntax::keywords::{self, Keyword, KeywordLang};
 use crate::syntax::{Rule, WritParser};
 use pest::Parser as _;
 use pest::iterators::Pair;
@@ -46,8 +51,18 @@ use std::sync::Arc;
 
 /// Lays out a policy file (see the module documentation). A file with a syntax error, or one
 /// the layout would change in meaning or lose a comment of, is an `Err` with the diagnostics
-/// to show; its text is not formatted.
+/// to show; its text is not formatted. Keywords are kept in the language they are written in.
 pub fn format_source(file: &Arc<str>, text: &str) -> Result<String, Vec<Diagnostic>> {
+    format_with_keywords(file, text, None)
+}
+
+/// [`format_source`], with every keyword written in `keywords` when it is given (`writ fmt
+/// --keywords`): `must` as `必須` in Traditional Chinese, `必须` in Simplified, and back.
+pub fn format_with_keywords(
+    file: &Arc<str>,
+    text: &str,
+    keywords: Option<KeywordLang>,
+) -> Result<String, Vec<Diagnostic>> {
     let (bom, body) = match text.strip_prefix('\u{FEFF}') {
         Some(rest) => ("\u{FEFF}", rest),
         None => ("", text),
@@ -74,7 +89,7 @@ pub fn format_source(file: &Arc<str>, text: &str) -> Result<String, Vec<Diagnost
             return Err(refused(at, "it holds a character that formatting would drop"));
         }
     };
-    let mut printer = Printer::new(body);
+    let mut printer = Printer::new(body, keywords);
     if let Err(at) = printer.item_list(tree.clone()) {
         return Err(refused(Span::new(at, at), "it holds text the formatter does not know"));
     }
@@ -93,6 +108,32 @@ pub fn format_source(file: &Arc<str>, text: &str) -> Result<String, Vec<Diagnost
         return Err(refused(Span::new(at, at), "its layout would change what it says"));
     }
     Ok(format!("{bom}{out}"))
+}
+
+/// The script `writ fmt --keywords zh` writes a package's keywords in, from the text of its
+/// files: the plan's `language` when it is `zh-Hans` or `zh-Hant`, else the script most of
+/// the package's characters that differ between the scripts are written in (names, texts and
+/// comments alike), Traditional when that does not decide.
+pub fn chinese_script(texts: &[&str]) -> KeywordLang {
+    let file: Arc<str> = Arc::from("");
+    for text in texts {
+        let (module, _) = crate::syntax::parse(&file, text.strip_prefix('\u{FEFF}').unwrap_or(text));
+        for item in &module.items {
+            if let crate::syntax::ast::Item::Plan(plan) = item
+                && let Some(lang) = plan.language.as_ref().and_then(|l| crate::lang::Lang::parse(&l.text))
+            {
+                match lang {
+                    crate::lang::Lang::ZhHans => return KeywordLang::Hans,
+                    crate::lang::Lang::ZhHant => return KeywordLang::Hant,
+                    crate::lang::Lang::En => {}
+                }
+            }
+        }
+    }
+    match crate::script::is_simplified(&texts.concat()) {
+        Some(true) => KeywordLang::Hans,
+        _ => KeywordLang::Hant,
+    }
 }
 
 /// What a file says, without its layout: every rule and token of its tree in order (tokens
@@ -242,9 +283,19 @@ fn gap_piece(s: &str) -> Option<(Piece<'_>, usize)> {
     Some((Piece::Unknown, c.len_utf8()))
 }
 
-/// A pair written as one token, in its canonical spelling; `None` for a pair with parts.
+/// The keyword a token is, if it is one.
+fn keyword_of(p: &Pair<Rule>) -> Option<&'static Keyword> {
+    let name = format!("{:?}", p.as_rule());
+    if name.starts_with("kw_") { keywords::by_rule(&name) } else { None }
+}
+
+/// A pair written as one token, in its canonical spelling (a keyword in English); `None` for a
+/// pair with parts.
 fn token_text(p: &Pair<Rule>) -> Option<String> {
     let text = p.as_str();
+    if let Some(k) = keyword_of(p) {
+        return Some(k.en.to_string());
+    }
     let t = match p.as_rule() {
         Rule::string | Rule::number => text.to_string(),
         Rule::percent => format!("{}%", p.clone().into_inner().next().map_or(text, |n| n.as_str())),
@@ -273,8 +324,6 @@ fn token_text(p: &Pair<Rule>) -> Option<String> {
             "＞" => ">".into(),
             other => other.to_string(),
         },
-        // Its words are written in the rule, so they and any comment between them are in gaps.
-        Rule::roll_stmt => return None,
         _ if p.clone().into_inner().next().is_none() => text.to_string(),
         _ => return None,
     };
@@ -333,6 +382,8 @@ struct Pending {
 
 struct Printer<'t> {
     text: &'t str,
+    /// The language keywords are written in; `None` keeps each as it is written.
+    keywords: Option<KeywordLang>,
     /// The byte offset at which each line of `text` starts.
     line_starts: Vec<usize>,
     out: String,
@@ -367,11 +418,12 @@ struct Printer<'t> {
 }
 
 impl<'t> Printer<'t> {
-    fn new(text: &'t str) -> Self {
+    fn new(text: &'t str, keywords: Option<KeywordLang>) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Printer {
             text,
+            keywords,
             line_starts,
             out: String::with_capacity(text.len() + text.len() / 8),
             line_open: false,
@@ -570,7 +622,14 @@ impl<'t> Printer<'t> {
     /// `Err` holds the offset of text the formatter does not know.
     fn walk(&mut self, p: Pair<'t, Rule>) -> Result<(), usize> {
         let r = p.as_rule();
-        if let Some(t) = token_text(&p) {
+        if let Some(mut t) = token_text(&p) {
+            if keyword_of(&p).is_some() {
+                t = match (self.keywords, keyword_of(&p)) {
+                    (Some(lang), Some(k)) => k.spelt(lang).to_string(),
+                    // As written, its words one space apart (`must not`).
+                    _ => p.as_str().split_whitespace().collect::<Vec<_>>().join(" "),
+                };
+            }
             let kind = match r {
                 Rule::op_neg => Kind::Neg,
                 Rule::optional_mark => Kind::Tight,

@@ -56,6 +56,24 @@ impl From<LangArg> for writ::lang::Lang {
     }
 }
 
+/// The language `writ fmt --keywords` writes keywords in.
+#[derive(Clone, Copy, ValueEnum)]
+enum KeywordsArg {
+    /// English.
+    En,
+    /// Chinese, in the script of the package.
+    Zh,
+}
+
+impl From<KeywordsArg> for writ::cli::Keywords {
+    fn from(k: KeywordsArg) -> writ::cli::Keywords {
+        match k {
+            KeywordsArg::En => writ::cli::Keywords::En,
+            KeywordsArg::Zh => writ::cli::Keywords::Zh,
+        }
+    }
+}
+
 /// Which verdicts a human report lists (`--only`).
 #[derive(Clone, Copy, ValueEnum)]
 enum OnlyArg {
@@ -234,6 +252,11 @@ enum Command {
         /// Write nothing: print a diff of each file that would change, and exit 1 if any would.
         #[arg(long)]
         check: bool,
+        /// Write every keyword in this language: `zh` in the script of the package (its plan's
+        /// `language`, else the script of its text), `en` in English. Without it, each keyword
+        /// stays in the language it is written in.
+        #[arg(long, value_enum)]
+        keywords: Option<KeywordsArg>,
         /// `.writ` files or folders of them; `-` reads a policy from standard input and writes
         /// it formatted to standard output.
         #[arg(required = true)]
@@ -279,17 +302,17 @@ fn main() -> ExitCode {
             cli::explain_in(&dir, facts.files(), as_of, &id, format.into(), style, lang.map(Into::into))
         }
         Command::Coverage { dir, format } => cli::coverage(&dir, format.into(), style),
-        Command::Fmt { check, paths } if paths.len() == 1 && paths[0].as_os_str() == "-" => {
+        Command::Fmt { check, keywords, paths } if paths.len() == 1 && paths[0].as_os_str() == "-" => {
             let mut text = String::new();
             match std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text) {
-                Ok(_) => cli::fmt_text(&text, check, style),
+                Ok(_) => cli::fmt_text(&text, check, keywords.map(Into::into), style),
                 Err(e) => {
                     eprintln!("cannot read standard input: {e}");
                     return ExitCode::from(cli::EXIT_INVALID as u8);
                 }
             }
         }
-        Command::Fmt { check, paths } => cli::fmt(&paths, check, style),
+        Command::Fmt { check, keywords, paths } => cli::fmt(&paths, check, keywords.map(Into::into), style),
     };
     // A closed pipe (`writ eval … | head`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());

@@ -51,3 +51,33 @@ fn every_diagnostic_code_is_documented() {
     let stale: Vec<_> = documented.difference(&used).collect();
     assert!(stale.is_empty(), "codes documented but never used: {stale:?}");
 }
+
+/// The table of keywords in `docs/keywords.md` is the one in the code, row for row.
+#[test]
+fn the_keyword_table_is_documented() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/keywords.md")).unwrap();
+    let rows: Vec<Vec<String>> = doc
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect())
+        .collect();
+    let expected: Vec<Vec<String>> = writ::syntax::keywords::KEYWORDS
+        .iter()
+        .map(|k| {
+            vec![
+                format!("`{}`", k.en),
+                k.hant.to_string(),
+                k.hans.to_string(),
+                if k.reserved { "reserved" } else { "contextual" }.to_string(),
+                k.meaning.to_string(),
+            ]
+        })
+        .collect();
+    let documented: Vec<Vec<String>> = rows.iter().map(|r| r[..5].to_vec()).collect();
+    assert_eq!(documented, expected, "docs/keywords.md's table and src/syntax/keywords.rs");
+    // Each example shows its keyword, in Traditional script.
+    for r in &rows {
+        assert!(r[5].contains(r[1].as_str()), "the example of {} does not use `{}`: {}", r[0], r[1], r[5]);
+    }
+}

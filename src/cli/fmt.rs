@@ -1,14 +1,28 @@
-//! `writ fmt [--check] PATH…`: policy files laid out by [`crate::format::format_source`].
+//! `writ fmt [--check] [--keywords zh|en] PATH…`: policy files laid out by
+//! [`crate::format::format_with_keywords`].
 
 use super::*;
-use crate::format::format_source;
+use crate::format::{chinese_script, format_with_keywords};
+use crate::syntax::keywords::KeywordLang;
+use std::collections::HashMap;
+
+/// The language `writ fmt --keywords` writes keywords in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keywords {
+    /// English.
+    En,
+    /// Chinese, in the script of the package (see [`chinese_script`]).
+    Zh,
+}
 
 /// `writ fmt PATH…` rewrites each `.writ` file under the paths whose layout changes (and no
 /// other); with `check`, it writes nothing and prints a unified diff per file that would
 /// change. Exit 0 when nothing changed (or would), 1 when `check` found a file to change, 2
 /// when a file could not be read or formatted (a syntax error): those files are left as they
-/// are and their diagnostics printed, and the others are still formatted.
-pub fn fmt(paths: &[PathBuf], check: bool, style: Style) -> Outcome {
+/// are and their diagnostics printed, and the others are still formatted. With `keywords`,
+/// every keyword is written in that language; for Chinese, in the script of the package, the
+/// files of one folder being one package.
+pub fn fmt(paths: &[PathBuf], check: bool, keywords: Option<Keywords>, style: Style) -> Outcome {
     let mut walker = Walker::default();
     let mut sources = Sources::default();
     let mut diags = Vec::new();
@@ -21,17 +35,42 @@ pub fn fmt(paths: &[PathBuf], check: bool, style: Style) -> Outcome {
             Err(d) => diags.push(d),
         }
     }
+    let mut texts = Vec::new();
     for path in &files {
-        let name: Arc<str> = Arc::from(path.display().to_string());
-        let text = match read_policy(path) {
-            Ok(t) => t,
+        match read_policy(path) {
+            Ok(t) => texts.push(Some(t)),
             Err(d) => {
                 diags.push(d);
-                continue;
+                texts.push(None);
             }
+        }
+    }
+    // The script of each folder's keywords, from all its files.
+    let mut scripts: HashMap<Option<&Path>, KeywordLang> = HashMap::new();
+    if keywords == Some(Keywords::Zh) {
+        for path in &files {
+            let folder = path.parent();
+            scripts.entry(folder).or_insert_with(|| {
+                let package: Vec<&str> = files
+                    .iter()
+                    .zip(&texts)
+                    .filter(|(p, _)| p.parent() == folder)
+                    .filter_map(|(_, t)| t.as_deref())
+                    .collect();
+                chinese_script(&package)
+            });
+        }
+    }
+    for (path, text) in files.iter().zip(texts) {
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        let Some(text) = text else { continue };
+        let lang = match keywords {
+            None => None,
+            Some(Keywords::En) => Some(KeywordLang::En),
+            Some(Keywords::Zh) => scripts.get(&path.parent()).copied(),
         };
         sources.add(&name, &Arc::from(text.strip_prefix('\u{FEFF}').unwrap_or(&text)));
-        let formatted = match format_source(&name, &text) {
+        let formatted = match format_with_keywords(&name, &text, lang) {
             Ok(f) => f,
             Err(mut d) => {
                 diags.append(&mut d);
@@ -75,9 +114,14 @@ pub fn fmt(paths: &[PathBuf], check: bool, style: Style) -> Outcome {
 
 /// `writ fmt -`: the policy text read from standard input, written out formatted (with
 /// `check`, a diff instead, as for files).
-pub fn fmt_text(text: &str, check: bool, style: Style) -> Outcome {
+pub fn fmt_text(text: &str, check: bool, keywords: Option<Keywords>, style: Style) -> Outcome {
     let name: Arc<str> = Arc::from("<stdin>");
-    match format_source(&name, text) {
+    let lang = match keywords {
+        None => None,
+        Some(Keywords::En) => Some(KeywordLang::En),
+        Some(Keywords::Zh) => Some(chinese_script(&[text])),
+    };
+    match format_with_keywords(&name, text, lang) {
         Ok(formatted) if check => {
             let same = formatted == text;
             let stdout = if same { String::new() } else { unified_diff(&name, text, &formatted) };

@@ -19,7 +19,7 @@ pub use evaluate::{
 };
 pub use files::load_package;
 use files::{Walker, read_fact_file};
-pub use fmt::{fmt, fmt_text};
+pub use fmt::{Keywords, fmt, fmt_text};
 pub use tests::{TestOptions, junit, run_tests, statuses, test, test_with};
 
 use crate::db::{self, Database, FactFile, FactSet, Package, SourceFile};

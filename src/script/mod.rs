@@ -45,6 +45,25 @@ pub fn fold(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The characters other characters fold to (mostly the Simplified forms).
+static REPRESENTATIVES: LazyLock<std::collections::HashSet<char>> = LazyLock::new(|| FOLD.values().copied().collect());
+
+/// Whether `text` is written in Simplified rather than Traditional script: more of its
+/// characters are ones others fold to (`条`) than ones that fold to another (`條`). `None`
+/// when neither kind is there (no Chinese, or only characters the scripts share) or as many
+/// of each.
+pub fn is_simplified(text: &str) -> Option<bool> {
+    let (mut simplified, mut traditional) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        if FOLD.contains_key(&c) {
+            traditional += 1;
+        } else if REPRESENTATIVES.contains(&c) {
+            simplified += 1;
+        }
+    }
+    (simplified != traditional).then_some(simplified > traditional)
+}
+
 /// Whether `a` and `b` are different spellings of one name: unequal, but equal under [`fold`].
 pub fn same_folded(a: &str, b: &str) -> bool {
     a != b && fold(a) == fold(b)

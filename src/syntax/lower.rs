@@ -162,7 +162,7 @@ pub(super) fn module(file: P) -> Module {
             Rule::outline => {
                 let sp = span(&p);
                 let mut o = Outline { title: None, entries: vec![], span: sp };
-                for c in p.into_inner() {
+                for c in keyword_free(p) {
                     match c.as_rule() {
                         Rule::string => o.title = Some(string(c)),
                         Rule::outline_entry => {
@@ -177,7 +177,7 @@ pub(super) fn module(file: P) -> Module {
             }
             Rule::untestable => {
                 let sp = span(&p);
-                let mut it = p.into_inner().map(string);
+                let mut it = keyword_free(p).map(string);
                 let mut next = || it.next().expect("grammar: untestable has three texts");
                 Item::Untestable(Untestable { number: next(), text: next(), reason: next(), span: sp })
             }
@@ -245,6 +245,14 @@ fn is_keyword(r: Rule) -> bool {
             | kw_from
             | kw_over
             | kw_window
+            | kw_issued
+            | kw_roles
+            | kw_timezone
+            | kw_language
+            | kw_month_overflow
+            | kw_outline
+            | kw_untestable
+            | kw_because
     )
 }
 
@@ -273,18 +281,18 @@ fn plan(p: P) -> Plan {
                 let b = date(d.next().expect("grammar: period end"));
                 plan.period = Some((a, b));
             }
-            Rule::plan_issued => plan.issued = Some(date(c.into_inner().next().expect("grammar: issued date"))),
+            Rule::plan_issued => plan.issued = Some(date(keyword_free(c).next().expect("grammar: issued date"))),
             Rule::plan_roles => {
-                for r in c.into_inner() {
+                for r in keyword_free(c) {
                     let mut ri = r.into_inner();
                     let n = name(ri.next().expect("grammar: role name"));
                     plan.roles.push((n, ri.next().map(string)));
                 }
             }
             Rule::plan_calendar => plan.calendar = keyword_free(c).next().map(name),
-            Rule::plan_overflow => plan.month_overflow = c.into_inner().next().map(name),
-            Rule::plan_timezone => plan.timezone = c.into_inner().next().map(string),
-            Rule::plan_language => plan.language = c.into_inner().next().map(string),
+            Rule::plan_overflow => plan.month_overflow = keyword_free(c).next().map(name),
+            Rule::plan_timezone => plan.timezone = keyword_free(c).next().map(string),
+            Rule::plan_language => plan.language = keyword_free(c).next().map(string),
             r => unreachable!("grammar: plan part {r:?}"),
         }
     }
@@ -433,7 +441,7 @@ fn record(p: P) -> Record {
                 for x in f {
                     match x.as_rule() {
                         Rule::optional_mark => optional = true,
-                        Rule::type_expr => ty = Some(name(x)),
+                        Rule::type_expr => ty = Some(type_name(x)),
                         Rule::field_range => range = Some(field_range(x)),
                         r => unreachable!("grammar: field part {r:?}"),
                     }
@@ -492,13 +500,23 @@ fn calendar(p: P) -> Calendar {
     cal
 }
 
+/// A field's or parameter's type as written, `party` in any spelling as `party`.
+fn type_name(p: P) -> Name {
+    let party = p.clone().into_inner().next().is_some_and(|k| k.as_rule() == Rule::kw_party);
+    let mut n = name(p);
+    if party {
+        n.text = "party".into();
+    }
+    n
+}
+
 fn params(p: P) -> Vec<Param> {
     p.into_inner()
         .map(|q| {
             let mut it = q.into_inner();
             Param {
                 name: name(it.next().expect("grammar: param name")),
-                ty: name(it.next().expect("grammar: param type")),
+                ty: type_name(it.next().expect("grammar: param type")),
             }
         })
         .collect()
@@ -702,9 +720,10 @@ fn stmt(p: P) -> Stmt {
         }
         Rule::every_block => {
             let mut it = keyword_free(p);
-            let unit = match it.next().expect("grammar: every unit").as_str().trim() {
-                "month" => EveryUnit::Month,
-                "quarter" => EveryUnit::Quarter,
+            let unit = it.next().expect("grammar: every unit").into_inner().next().expect("grammar: every unit word");
+            let unit = match unit.as_rule() {
+                Rule::kw_month => EveryUnit::Month,
+                Rule::kw_quarter => EveryUnit::Quarter,
                 _ => EveryUnit::Year,
             };
             let var = name(it.next().expect("grammar: every variable"));

@@ -4,6 +4,7 @@
 //! diagnostic whose message says what was expected in words, never in grammar rule names.
 
 pub mod ast;
+pub mod keywords;
 mod lower;
 mod shift;
 
@@ -51,27 +52,16 @@ pub fn parse(file: &Arc<str>, text: &str) -> (ast::Module, Vec<Diagnostic>) {
     }
 }
 
-/// Reserved words that start a top-level item.
-const ITEM_KEYWORDS: &[&str] = &[
-    "import", "plan", "party", "group", "unit", "enum", "record", "period", "calendar", "sanction", "rule", "table",
-    "clause", "test",
-];
-
-/// Words that start a top-level item at the beginning of a line: the item keywords, and the
-/// two items whose words are not reserved.
-fn is_item_word(word: &str) -> bool {
-    ITEM_KEYWORDS.contains(&word) || matches!(word, "outline" | "untestable")
-}
-
-/// Where the top-level items of a text start: the lines that begin with an item word and a
-/// space or tab. A line inside a multi-line string may look like one; whoever splits a text
-/// here must check that the pieces parse.
+/// Where the top-level items of a text start: the lines that begin with an item word (an item
+/// keyword in any spelling, `outline` or `untestable`) and a space or tab. A line inside a
+/// multi-line string may look like one; whoever splits a text here must check that the pieces
+/// parse.
 fn item_starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let word_len = line.bytes().take_while(u8::is_ascii_alphabetic).count();
-        if is_item_word(&line[..word_len]) && line[word_len..].starts_with([' ', '\t']) {
+        let word_len = line.find(|c: char| !c.is_alphabetic()).unwrap_or(line.len());
+        if word_len > 0 && keywords::is_item_word(&line[..word_len]) && line[word_len..].starts_with([' ', '\t']) {
             starts.push(offset);
         }
         offset += line.len();
@@ -783,7 +773,7 @@ fn syntax_error(file: &Arc<str>, text: &str, e: pest::error::Error<Rule>) -> Dia
         .with_label("reserved word")
         .with_help(format!(
             "choose another name, such as `{word}_` or a Chinese one; the reserved words are {}",
-            keywords().join(", ")
+            keywords().into_iter().filter(|k| k.is_ascii() == word.is_ascii()).collect::<Vec<_>>().join(", ")
         ));
     }
     let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
@@ -823,48 +813,13 @@ fn furthest_attempt(text: &str) -> Option<(usize, Vec<String>)> {
     (!tokens.is_empty()).then_some((attempts.max_position, tokens))
 }
 
-/// The reserved words that do not start an item.
-const OTHER_KEYWORDS: &[&str] = &[
-    "cite",
-    "for",
-    "in",
-    "where",
-    "unless",
-    "during",
-    "let",
-    "must",
-    "should",
-    "not",
-    "by",
-    "before",
-    "otherwise",
-    "on",
-    "and",
-    "or",
-    "if",
-    "then",
-    "else",
-    "match",
-    "true",
-    "false",
-    "key",
-    "dated",
-    "expect",
-    "fact",
-    "as_of",
-    "every",
-    "of",
-    "at",
-    "given",
-];
-
 fn is_keyword(word: &str) -> bool {
-    ITEM_KEYWORDS.contains(&word) || OTHER_KEYWORDS.contains(&word)
+    keywords::is_reserved(word)
 }
 
-/// The reserved words of the grammar (`keyword` in writ.pest), for messages.
+/// The reserved words of the grammar (`keyword` in writ.pest), in every spelling, for messages.
 fn keywords() -> Vec<&'static str> {
-    ITEM_KEYWORDS.iter().chain(OTHER_KEYWORDS).copied().collect()
+    keywords::reserved().collect()
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -1030,18 +985,29 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::kw_as_of => "`as_of`",
         Rule::kw_every => "`every`",
         Rule::kw_of => "`of`",
-        Rule::plan_overflow => "`month_overflow`",
-        Rule::plan_timezone => "`timezone`",
-        Rule::plan_language => "`language`",
+        Rule::plan_overflow | Rule::kw_month_overflow => "`month_overflow`",
+        Rule::plan_timezone | Rule::kw_timezone => "`timezone`",
+        Rule::plan_language | Rule::kw_language => "`language`",
+        Rule::kw_issued => "`issued`",
+        Rule::kw_roles => "`roles`",
+        Rule::kw_because => "`because`",
+        Rule::kw_holiday | Rule::kw_workday => "`holiday` or `workday`",
+        Rule::kw_must_not => "`must`",
+        Rule::kw_should_not => "`should`",
+        Rule::kw_not_in => "`not`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_true | Rule::kw_false => "`true` or `false`",
+        Rule::keyword_first => "a name",
         Rule::every_block => "`every`",
-        Rule::every_unit => "`month`, `quarter` or `year`",
-        Rule::roll_stmt => "`roll deadlines forward`",
+        Rule::every_unit | Rule::kw_month | Rule::kw_quarter | Rule::kw_year => "`month`, `quarter` or `year`",
+        Rule::roll_stmt | Rule::kw_roll => "`roll deadlines forward`",
         Rule::method_args => "arguments in parentheses",
         Rule::plan_ref => "`plan.`",
         Rule::open_end => "a date",
-        Rule::outline => "`outline`",
+        Rule::outline | Rule::kw_outline => "`outline`",
         Rule::outline_entry => "an outline entry (`\"三(一)1\" \"heading\"`)",
-        Rule::untestable => "`untestable`",
+        Rule::untestable | Rule::kw_untestable => "`untestable`",
         Rule::plan_attr_name => "a plan attribute (`issued`, `period`, …)",
         // Silent and punctuation rules that pest never reports on their own.
         Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char => return None,
@@ -1125,23 +1091,27 @@ mod tests {
         assert!(values > 1000, "the repository's fact values: {values}");
     }
 
-    /// The reserved words the error messages list are the grammar's `keyword` rule.
+    /// Every spelling of a reserved word is refused as a name, and a name that begins with a
+    /// keyword's characters and goes on is a name, in either language.
     #[test]
-    fn keyword_list_matches_the_grammar() {
-        let grammar = include_str!("../../grammar/writ.pest");
-        let start = grammar.find("keyword = @{").expect("grammar has a keyword rule");
-        let end = start + grammar[start..].find("~ !ident_char").expect("keyword rule ends");
-        let mut in_grammar: Vec<&str> = grammar[start..end].split('"').skip(1).step_by(2).collect();
-        let mut listed = keywords();
-        in_grammar.sort();
-        listed.sort();
-        assert_eq!(in_grammar, listed);
+    fn reserved_words_and_the_names_that_begin_with_them() {
         let file: Arc<str> = Arc::from("t.writ");
         for kw in keywords() {
             let (_, ds) = parse(&file, &format!("party {kw}"));
             assert!(ds[0].message.contains("reserved word"), "{kw}: {}", ds[0].message);
+            let (_, ds) = parse(&file, &format!("party {kw}數 party {kw}_2"));
+            assert!(ds.is_empty(), "{kw}: {ds:?}");
         }
         assert!(parse(&file, "party 甲局 party periodic").1.is_empty());
+        let text = "record 條款數 key 編號 { 編號: text  必須數: number }\n\
+                    條款 條款甲 { 對於 x 屬於 條款數 其中 x.必須數 > 0 { 必須 x.必須數 >= 1 截至 2019-10-01 } }\n";
+        let (module, ds) = parse(&file, text);
+        assert!(ds.is_empty(), "{ds:?}");
+        let names: Vec<&str> = module.items.iter().map(|i| i.name().0).collect();
+        assert_eq!(names, ["條款數", "條款甲"]);
+        // A keyword runs into the name after it without a space: one name, not a keyword.
+        let (_, ds) = parse(&file, "條款條款甲 {}");
+        assert!(!ds.is_empty());
     }
 
     /// No syntax error contradicts itself ("expected `clause`, found `clause`"): every
