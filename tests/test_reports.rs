@@ -3,21 +3,9 @@
 
 use quick_xml::events::Event;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn writ(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the writ binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::writ;
 
 /// Two clauses, three requirements, and two tests: one passes and reaches `c`'s 顆粒物; the
 /// other fails (a status not expected, and an `expect` no verdict answers, which reaches

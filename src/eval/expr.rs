@@ -960,66 +960,68 @@ impl<'m> Ev<'m> {
                 None => Some(true),
             }
         };
-        // Sums, means and extremes of fixed-point numbers are taken over the mantissas, exactly.
-        let typed = value.and_then(|g| table.columns[g as usize].fixed().map(|f| (g, f)));
-        if let (Some((g, (scale, mantissas))), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) =
-            (typed, a.func)
-        {
-            let present = &table.columns[g as usize];
-            let (mut sum, mut low, mut high) = (0i128, i64::MAX, i64::MIN);
-            for &row in rows {
-                if !reads(self, row)? {
-                    continue;
-                }
-                // A record without the value: the general loop says which.
-                if !present.is_present(row as usize) {
-                    return None;
-                }
-                let m = mantissas[row as usize];
-                sum += i128::from(m);
-                low = low.min(m);
-                high = high.max(m);
-                count += 1;
-            }
-            if count == 0 {
-                return None;
-            }
-            let number = |m: i128| Decimal::try_from_i128_with_scale(m, scale).ok();
-            acc = Some(match a.func {
-                AggFunc::Min => number(i128::from(low))?.normalize(),
-                AggFunc::Max => number(i128::from(high))?.normalize(),
-                _ => number(sum)?,
-            });
-        }
-        for &row in rows {
-            if typed.is_some() && a.func != AggFunc::Percentile {
-                break;
-            }
-            if !reads(self, row)? {
-                continue;
-            }
-            if let Some(g) = value {
-                // A record without the value: the general loop says which.
-                let Some(Value::Num(v)) = table.get(g as usize, row) else { return None };
-                if a.func == AggFunc::Percentile {
-                    ranked.push(v);
-                } else {
-                    acc = Some(accumulate(acc, v, a.func)?);
-                }
-            }
-            count += 1;
-        }
-        if count == 0 && a.func != AggFunc::Count {
-            return None;
-        }
         // The records read, marked once the result is known (the general loop marks its own).
         // While a derived kind is computed, no mark is kept.
-        if !restricted {
-            for &row in rows {
-                if reads(self, row) == Some(true) {
-                    self.mark_used(kind, row);
+        let mut used: Vec<u32> = Vec::new();
+        let typed = value.and_then(|g| table.columns[g as usize].fixed().map(|f| (g, f)));
+        match (typed, a.func) {
+            // Sums, means and extremes of fixed-point numbers, taken over the mantissas, exactly.
+            (Some((g, (scale, mantissas))), AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max) => {
+                let present = &table.columns[g as usize];
+                let (mut sum, mut low, mut high) = (0i128, i64::MAX, i64::MIN);
+                for &row in rows {
+                    if !reads(self, row)? {
+                        continue;
+                    }
+                    // A record without the value: the general loop says which.
+                    if !present.is_present(row as usize) {
+                        return None;
+                    }
+                    let m = mantissas[row as usize];
+                    sum += i128::from(m);
+                    low = low.min(m);
+                    high = high.max(m);
+                    if !restricted {
+                        used.push(row);
+                    }
+                    count += 1;
+                }
+                if count == 0 {
+                    return None;
+                }
+                let number = |m: i128| Decimal::try_from_i128_with_scale(m, scale).ok();
+                acc = Some(match a.func {
+                    AggFunc::Min => number(i128::from(low))?.normalize(),
+                    AggFunc::Max => number(i128::from(high))?.normalize(),
+                    _ => number(sum)?,
+                });
+            }
+            _ => {
+                for &row in rows {
+                    if !reads(self, row)? {
+                        continue;
+                    }
+                    if let Some(g) = value {
+                        // A record without the value: the general loop says which.
+                        let Some(Value::Num(v)) = table.get(g as usize, row) else { return None };
+                        if a.func == AggFunc::Percentile {
+                            ranked.push(v);
+                        } else {
+                            acc = Some(accumulate(acc, v, a.func)?);
+                        }
+                    }
+                    if !restricted {
+                        used.push(row);
+                    }
+                    count += 1;
+                }
+                if count == 0 && a.func != AggFunc::Count {
+                    return None;
                 }
             }
+        }
+        for row in used {
+            self.mark_used(kind, row);
         }
         Some(match a.func {
             AggFunc::Count => R::V(Value::Num(Decimal::from(count))),

@@ -68,21 +68,29 @@ impl<'a> Said<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_reason_reads_back_as_itself_and_nothing_else_does() {
-        let d = Date::from_ymd(2019, 12, 31).unwrap();
-        let e = Date::from_ymd(2019, 10, 15).unwrap();
-        let all = [
+impl Said<'static> {
+    /// One reason of each shape (and both outcomes of a state judged so far), for tests.
+    pub(crate) fn examples() -> [Said<'static>; 6] {
+        let d = Date::from_ymd(2019, 12, 31).expect("a day");
+        let e = Date::from_ymd(2019, 10, 15).expect("a day");
+        [
             Said::ExcludedByWhere,
             Said::NotMetOn(d),
             Said::NotYetMetByDeadline(d),
             Said::JudgedOn { due: d, as_of: e, holds: true },
             Said::JudgedOn { due: d, as_of: e, holds: false },
             Said::ExemptUnder("錯峰豁免"),
-        ];
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_reason_reads_back_as_itself_and_nothing_else_does() {
+        let all = Said::examples();
         for s in &all {
             let text = s.text();
             assert_eq!(Said::read(&text).as_ref(), Some(s), "{text}");

@@ -791,16 +791,7 @@ mod tests {
 
     #[test]
     fn english_words_the_evaluator_s_reasons_as_the_evaluator_does() {
-        let d = Date::from_ymd(2019, 12, 31).unwrap();
-        let e = Date::from_ymd(2019, 10, 15).unwrap();
-        for said in [
-            Said::ExcludedByWhere,
-            Said::NotMetOn(d),
-            Said::NotYetMetByDeadline(d),
-            Said::JudgedOn { due: d, as_of: e, holds: true },
-            Said::JudgedOn { due: d, as_of: e, holds: false },
-            Said::ExemptUnder("錯峰豁免"),
-        ] {
+        for said in Said::examples() {
             let text = said.text();
             assert_eq!(Words(Lang::En).reason(&text), text);
             let zh = Words(Lang::ZhHant).reason(&text);

@@ -40,3 +40,19 @@ pub fn verdict(policy: &str, facts_json: &str, as_of: &str, id: &str) -> Status 
         }
     }
 }
+
+/// Runs the `writ` binary from the crate's folder, without colour: its exit code, stdout and
+/// stderr.
+pub fn writ(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_writ"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the writ binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
