@@ -1,6 +1,7 @@
 //! Expression evaluation with three outcomes: a value, an absent optional value, or unknown.
 
 use super::Out;
+use super::Said;
 use super::verdict::{ComputedRec, EvidenceRec, FactRef, Span, Status};
 use crate::facts::Facts;
 use crate::model::*;
@@ -219,8 +220,8 @@ impl<'m> Ev<'m> {
         match p {
             TPeriod::Named(i) => format!("`{}`", self.model.periods[*i as usize].name),
             TPeriod::Year(y) => y.to_string(),
-            TPeriod::Plan => "the plan period".into(),
-            TPeriod::Dynamic(_) => "the period".into(),
+            TPeriod::Plan => super::said::PLAN_PERIOD.into(),
+            TPeriod::Dynamic(_) => super::said::A_PERIOD.into(),
         }
     }
 
@@ -329,7 +330,7 @@ impl<'m> Ev<'m> {
                         let rec = &self.model.records[k as usize];
                         let f = &rec.fields[*fi as usize];
                         let key = self.facts.tables[k as usize].key(row);
-                        let why = format!("{}[{key}].{} is missing", rec.name, f.name);
+                        let why = Said::Missing(&format!("{}[{key}].{}", rec.name, f.name)).text();
                         if f.optional { R::Absent(why) } else { R::Unknown(why) }
                     }
                 }
@@ -714,7 +715,8 @@ impl<'m> Ev<'m> {
             Some(p) => match self.ranges(p, env) {
                 Ok(rs) => {
                     if rs.iter().map(|r| r.1).max().is_some_and(|end| end > self.horizon) {
-                        open = Some(format!("{} is not over as of {}", self.period_label(p, &rs), self.horizon));
+                        let period = self.period_label(p, &rs);
+                        open = Some(Said::NotOver { period: &period, as_of: self.horizon }.text());
                     }
                     // A mean, extreme or share over a period that is not over yet may still
                     // change either way. (Counts and sums only grow, and the first date of an
@@ -722,7 +724,7 @@ impl<'m> Ev<'m> {
                     let settles = matches!(a.func, AggFunc::Count | AggFunc::Sum)
                         || a.value.as_ref().is_some_and(|v| v.ty == Ty::Date);
                     if !settles && rs.iter().map(|r| r.1).max().is_some_and(|end| end > self.horizon) {
-                        let why = format!("{} is not over as of {}", self.period_name(p), self.horizon);
+                        let why = Said::NotOver { period: &self.period_name(p), as_of: self.horizon }.text();
                         if let Some(t) = &mut self.trace {
                             t.provisional = Some(why);
                         }
@@ -839,14 +841,14 @@ impl<'m> Ev<'m> {
         if a.value.as_ref().is_some_and(|v| v.ty == Ty::DateTime) {
             return match first_moment {
                 Some(t) => R::V(Value::DateTime(t)),
-                None => R::Absent(format!("no {name} record matches")),
+                None => R::Absent(Said::NoRecordMatches(name).text()),
             };
         }
         if a.value.as_ref().is_some_and(|v| v.ty == Ty::Date) {
             // No matching record means the event has not happened: absent, not unknown.
             return match first_date {
                 Some(d) => R::V(Value::Date(d)),
-                None => R::Absent(format!("no {name} record matches")),
+                None => R::Absent(Said::NoRecordMatches(name).text()),
             };
         }
         match a.func {
@@ -1071,7 +1073,7 @@ impl<'m> Ev<'m> {
                 None => {
                     let rec = &self.model.records[k as usize];
                     let f = &rec.fields[fi as usize];
-                    let why = format!("{}[{}].{} is missing", rec.name, table.key(r), f.name);
+                    let why = Said::Missing(&format!("{}[{}].{}", rec.name, table.key(r), f.name)).text();
                     return if f.optional { R::Absent(why) } else { R::Unknown(why) };
                 }
             };

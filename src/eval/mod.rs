@@ -7,7 +7,7 @@ mod said;
 mod verdict;
 
 pub use derive::{derivation, derive};
-pub use said::Said;
+pub use said::{A_PERIOD, PLAN_PERIOD, Said};
 pub use verdict::*;
 
 use crate::facts::Facts;
@@ -77,9 +77,9 @@ pub fn evaluate_with<'m>(
                 // deadline was owed while it ran and is judged as usual, or a breach would hide
                 // behind `not_applicable`.
                 Ok(rs) if !rs.is_empty() && has_deadline(&clause.body) => {
-                    cx.outside = Some(format!("{} is outside {}", as_of, ev.period_name(p)))
+                    cx.outside = Some(Said::Outside { date: as_of, period: &ev.period_name(p) }.text())
                 }
-                Ok(_) => cx.not_applicable = Some(format!("{} is outside {}", as_of, ev.period_name(p))),
+                Ok(_) => cx.not_applicable = Some(Said::Outside { date: as_of, period: &ev.period_name(p) }.text()),
                 Err(why) => cx.not_applicable = Some(format!("the clause's period is unknown: {why}")),
             }
         }
@@ -578,7 +578,7 @@ fn run_subject<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, subjec
                 R::V(Value::Bool(true)) => {}
                 R::V(_) | R::Absent(_) => cx.not_applicable = Some(Said::ExcludedByWhere.text()),
                 R::Unknown(why) => {
-                    let why = format!("cannot tell whether the subject is in scope: {why}");
+                    let why = Said::ScopeUnknown(&why).text();
                     unknown_block(ev, cx, &f.body, &why);
                     cx.subject.pop();
                     return;
@@ -702,13 +702,12 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
     // missing data is neither a pass nor a breach.
     let gate = r.given.as_deref().and_then(|(g, text)| match ev.eval(g, &mut cx.env) {
         R::V(Value::Bool(true)) => None,
-        R::V(Value::Bool(false)) => {
-            let why = format!("the facts it needs are not all in: `{text}` does not hold");
-            Some(match deadline {
-                Some(due) if ev.as_of < due => (Status::Pending, Some(format!("{why} yet"))),
-                _ => (Status::Unknown, Some(why)),
-            })
-        }
+        R::V(Value::Bool(false)) => Some(match deadline {
+            Some(due) if ev.as_of < due => {
+                (Status::Pending, Some(Said::NotAllIn { condition: text, yet: true }.text()))
+            }
+            _ => (Status::Unknown, Some(Said::NotAllIn { condition: text, yet: false }.text())),
+        }),
         R::V(_) => Some((Status::Unknown, Some("`given` did not evaluate to true or false".into()))),
         R::Absent(why) | R::Unknown(why) => {
             Some((Status::Unknown, Some(format!("whether the facts are all in is unknown: {why}"))))
@@ -753,7 +752,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
         // A state target is judged on its day with what was known then; see `state_status`.
         _ if state => (status, reason),
         (Some(why), Status::Fulfilled, Some(due)) if ev.as_of < due => {
-            (Status::Pending, Some(format!("met so far, but provisional: {why}")))
+            (Status::Pending, Some(Said::MetSoFar(&why).text()))
         }
         (Some(why), Status::Satisfied | Status::Violated, None) => (status, Some(format!("provisional: {why}"))),
         _ => (status, reason),
@@ -844,10 +843,7 @@ fn deadline_status<'m>(
                 v.done_on = Some(d);
                 (if d <= due { Status::Fulfilled } else { Status::FulfilledLate }, None)
             }
-            R::V(Value::Date(d)) => (
-                not_done(as_of),
-                Some(format!("recorded as done on {d}, after the as-of date {as_of}, so not yet counted")),
-            ),
+            R::V(Value::Date(d)) => (not_done(as_of), Some(Said::DoneAfterAsOf { done: d, as_of }.text())),
             R::Absent(why) => (not_done(as_of), Some(why)),
             R::V(_) => (Status::Unknown, Some("the completion date is not a date".into())),
             R::Unknown(why) => (Status::Unknown, Some(why)),

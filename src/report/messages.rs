@@ -82,6 +82,28 @@ keys! {
     JudgedOnDoesNotHold,
     /// `{0}` the exemption.
     ExemptUnder,
+    /// `{0}` the value the facts do not give.
+    Missing,
+    /// `{0}` the record kind.
+    NoRecordMatches,
+    /// `{0}` why the clause's filter could not be decided.
+    ScopeUnknown,
+    /// `{0}` the completion date, `{1}` the as-of date.
+    DoneAfterAsOf,
+    /// `{0}` the as-of date, `{1}` the period.
+    Outside,
+    /// `{0}` the condition (`given`).
+    NotAllIn,
+    /// `{0}` the condition (`given`), before the deadline.
+    NotAllInYet,
+    /// `{0}` why it is provisional.
+    MetSoFar,
+    /// `{0}` the period, `{1}` the date.
+    NotOver,
+    /// The plan's period, in a reason.
+    ThePlanPeriod,
+    /// A period computed from dates, in a reason.
+    ThePeriod,
     /// The header of the record accounting.
     FactsHeader,
     FlawedOne,
@@ -157,6 +179,44 @@ keys! {
     WhyUnknown,
     // The workbook (`--xlsx`): sheet names, the summary's labels, the column headers, and the
     // number format of its dates.
+    // The circulated notice (`report::notice`).
+    /// `{0}` the plan's title.
+    DocTitle,
+    /// `{0}` the as-of date.
+    DocAsOf,
+    /// Said first when some facts could not be read in full.
+    DocIncomplete,
+    DocOverview,
+    /// `{0}` the as-of date, `{1}` how many verdicts, `{2}` the counts by status.
+    DocIntro,
+    DocColParty,
+    /// Where verdicts whose clause names no party are listed.
+    DocNoParty,
+    DocViolated,
+    DocOverdue,
+    DocMissed,
+    /// `{0}` the first day, `{1}` the last.
+    DocUpcoming,
+    DocUnknown,
+    DocFacts,
+    /// `{0}` record kind, `{1}` loaded, `{2}` used, `{3}` unused, `{4}` rejected.
+    DocFactsRow,
+    DocNone,
+    /// `{0}` the party's role words, after an item.
+    DocRole,
+    /// `{0}` the deadline.
+    DocDue,
+    /// `{0}` the deadline, `{1}` how many days past it as of the report.
+    DocDaysLate,
+    /// `{0}` the deadline, `{1}` the day it was done, `{2}` how many days late.
+    DocDoneLate,
+    /// `{0}` the comparisons or the reason.
+    DocFound,
+    DocColFound,
+    /// `{0}` how many items were not listed.
+    DocMore,
+    /// `{0}` the plan's name.
+    DocMade,
     XlsxSummarySheet,
     XlsxAllSheet,
     XlsxTotal,
@@ -251,6 +311,17 @@ const EN: &[(Msg, &str)] = &[
     (Msg::JudgedOnHolds, "a state judged on {0}; as of {1} it holds"),
     (Msg::JudgedOnDoesNotHold, "a state judged on {0}; as of {1} it does not hold"),
     (Msg::ExemptUnder, "exempt under `{0}`"),
+    (Msg::Missing, "{0} is missing"),
+    (Msg::NoRecordMatches, "no {0} record matches"),
+    (Msg::ScopeUnknown, "cannot tell whether the subject is in scope: {0}"),
+    (Msg::DoneAfterAsOf, "recorded as done on {0}, after the as-of date {1}, so not yet counted"),
+    (Msg::Outside, "{0} is outside {1}"),
+    (Msg::NotAllIn, "the facts it needs are not all in: `{0}` does not hold"),
+    (Msg::NotAllInYet, "the facts it needs are not all in: `{0}` does not hold yet"),
+    (Msg::MetSoFar, "met so far, but provisional: {0}"),
+    (Msg::NotOver, "{0} is not over as of {1}"),
+    (Msg::ThePlanPeriod, "the plan period"),
+    (Msg::ThePeriod, "the period"),
     (Msg::FactsHeader, "facts: loaded = used + unused + rejected"),
     (Msg::FlawedOne, " (1 accepted record has a field that could not be read)"),
     (Msg::FlawedMany, " ({0} accepted records have a field that could not be read)"),
@@ -299,6 +370,35 @@ const EN: &[(Msg, &str)] = &[
     (Msg::WhyExempt, "an exemption applies"),
     (Msg::WhyNotApplicable, "the requirement does not apply"),
     (Msg::WhyUnknown, "a fact it needs is missing{0}"),
+    (Msg::DocTitle, "Notice on the implementation of {0}"),
+    (Msg::DocAsOf, "As of {0}"),
+    (
+        Msg::DocIncomplete,
+        "Note: some facts could not be read in full (see the note on the facts at the end); verdicts that rest on them may be missing or undecided.",
+    ),
+    (Msg::DocOverview, "1. Overview"),
+    (Msg::DocIntro, "As of {0}, {1} requirements of the plan were checked: {2}."),
+    (Msg::DocColParty, "responsible party"),
+    (Msg::DocNoParty, "no party named"),
+    (Msg::DocViolated, "2. Requirements violated, by responsible party"),
+    (Msg::DocOverdue, "3. Duties overdue or done late, by responsible party"),
+    (Msg::DocMissed, "4. Targets striven for and not reached"),
+    (Msg::DocUpcoming, "5. Deadlines from {0} to {1}"),
+    (Msg::DocUnknown, "6. What cannot be decided (facts missing or unreadable)"),
+    (Msg::DocFacts, "Note on the facts"),
+    (Msg::DocFactsRow, "{0}: {1} records read, {2} used, {3} not used, {4} rejected"),
+    (Msg::DocNone, "None."),
+    (Msg::DocRole, " ({0})"),
+    (Msg::DocDue, "due {0}"),
+    (Msg::DocDaysLate, "due {0}, {1} days overdue"),
+    (Msg::DocDoneLate, "due {0}, done on {1}, {2} days late"),
+    (Msg::DocFound, "found: {0}"),
+    (Msg::DocColFound, "found"),
+    (Msg::DocMore, "… and {0} more, not listed here: the workbook (--xlsx) and the JSON report hold every verdict."),
+    (
+        Msg::DocMade,
+        "Made by writ from the policy package {0} and the facts given. Every item can be followed up with writ explain and its id.",
+    ),
     (Msg::XlsxSummarySheet, "summary"),
     (Msg::XlsxAllSheet, "all verdicts"),
     (Msg::XlsxTotal, "total"),
@@ -381,6 +481,17 @@ const ZH_HANT: &[(Msg, &str)] = &[
     (Msg::JudgedOnHolds, "於{0}考核；截至{1}已達到要求"),
     (Msg::JudgedOnDoesNotHold, "於{0}考核；截至{1}尚未達到要求"),
     (Msg::ExemptUnder, "適用豁免：{0}"),
+    (Msg::Missing, "缺少{0}"),
+    (Msg::NoRecordMatches, "沒有符合條件的{0}記錄"),
+    (Msg::ScopeUnknown, "無法判斷對象是否在適用範圍內：{0}"),
+    (Msg::DoneAfterAsOf, "記錄的完成日期{0}晚於核查日{1}，暫不計入"),
+    (Msg::Outside, "{0}不在{1}內"),
+    (Msg::NotAllIn, "所需事實資料不全：{0}不成立"),
+    (Msg::NotAllInYet, "所需事實資料尚未齊全：{0}尚不成立"),
+    (Msg::MetSoFar, "目前達到要求，但尚屬暫定：{0}"),
+    (Msg::NotOver, "截至{1}，{0}尚未結束"),
+    (Msg::ThePlanPeriod, "計劃期"),
+    (Msg::ThePeriod, "該期間"),
     (Msg::FactsHeader, "數據記錄：讀入 = 採用 + 未用 + 剔除"),
     (Msg::FlawedOne, "（其中1條記錄有字段無法讀取）"),
     (Msg::FlawedMany, "（其中{0}條記錄有字段無法讀取）"),
@@ -429,6 +540,29 @@ const ZH_HANT: &[(Msg, &str)] = &[
     (Msg::WhyExempt, "適用豁免"),
     (Msg::WhyNotApplicable, "該要求不適用"),
     (Msg::WhyUnknown, "所需數據缺失或無法讀取{0}"),
+    (Msg::DocTitle, "關於《{0}》執行情況的監督通報"),
+    (Msg::DocAsOf, "截至{0}"),
+    (Msg::DocIncomplete, "請注意：部分事實資料未能完整讀取（見文末資料說明），相關核查結果可能缺失或無法判定。"),
+    (Msg::DocOverview, "一、總體情況"),
+    (Msg::DocIntro, "截至{0}，共核查計劃要求{1}項：{2}。"),
+    (Msg::DocColParty, "責任單位"),
+    (Msg::DocNoParty, "未列明責任單位"),
+    (Msg::DocViolated, "二、違反要求情況（按責任單位）"),
+    (Msg::DocOverdue, "三、逾期事項（按責任單位）"),
+    (Msg::DocMissed, "四、力爭目標未達標情況"),
+    (Msg::DocUpcoming, "五、近期到期事項（{0}至{1}）"),
+    (Msg::DocUnknown, "六、無法判定事項（事實資料缺失或無法讀取）"),
+    (Msg::DocFacts, "附：資料說明"),
+    (Msg::DocFactsRow, "{0}：讀入{1}條，使用{2}條，未使用{3}條，拒收{4}條"),
+    (Msg::DocNone, "無。"),
+    (Msg::DocRole, "（{0}）"),
+    (Msg::DocDue, "期限{0}"),
+    (Msg::DocDaysLate, "期限{0}，已逾期{1}天"),
+    (Msg::DocDoneLate, "期限{0}，{1}完成，逾期{2}天"),
+    (Msg::DocFound, "核查發現：{0}"),
+    (Msg::DocColFound, "核查發現"),
+    (Msg::DocMore, "……另有{0}項未在此列出，全部核查結果見台帳（--xlsx）或JSON報告。"),
+    (Msg::DocMade, "本通報由writ依據政策包{0}及所提供的事實資料生成，每項均可憑編號用writ explain查看詳細依據。"),
     (Msg::XlsxSummarySheet, "匯總"),
     (Msg::XlsxAllSheet, "全部核查結果"),
     (Msg::XlsxTotal, "合計"),
@@ -508,6 +642,17 @@ const ZH_HANS: &[(Msg, &str)] = &[
     (Msg::JudgedOnHolds, "于{0}考核；截至{1}已达到要求"),
     (Msg::JudgedOnDoesNotHold, "于{0}考核；截至{1}尚未达到要求"),
     (Msg::ExemptUnder, "适用豁免：{0}"),
+    (Msg::Missing, "缺少{0}"),
+    (Msg::NoRecordMatches, "没有符合条件的{0}记录"),
+    (Msg::ScopeUnknown, "无法判断对象是否在适用范围内：{0}"),
+    (Msg::DoneAfterAsOf, "记录的完成日期{0}晚于核查日{1}，暂不计入"),
+    (Msg::Outside, "{0}不在{1}内"),
+    (Msg::NotAllIn, "所需事实资料不全：{0}不成立"),
+    (Msg::NotAllInYet, "所需事实资料尚未齐全：{0}尚不成立"),
+    (Msg::MetSoFar, "目前达到要求，但尚属暂定：{0}"),
+    (Msg::NotOver, "截至{1}，{0}尚未结束"),
+    (Msg::ThePlanPeriod, "计划期"),
+    (Msg::ThePeriod, "该期间"),
     (Msg::FactsHeader, "数据记录：读入 = 采用 + 未用 + 剔除"),
     (Msg::FlawedOne, "（其中1条记录有字段无法读取）"),
     (Msg::FlawedMany, "（其中{0}条记录有字段无法读取）"),
@@ -556,6 +701,29 @@ const ZH_HANS: &[(Msg, &str)] = &[
     (Msg::WhyExempt, "适用豁免"),
     (Msg::WhyNotApplicable, "该要求不适用"),
     (Msg::WhyUnknown, "所需数据缺失或无法读取{0}"),
+    (Msg::DocTitle, "关于《{0}》执行情况的监督通报"),
+    (Msg::DocAsOf, "截至{0}"),
+    (Msg::DocIncomplete, "请注意：部分事实资料未能完整读取（见文末资料说明），相关核查结果可能缺失或无法判定。"),
+    (Msg::DocOverview, "一、总体情况"),
+    (Msg::DocIntro, "截至{0}，共核查计划要求{1}项：{2}。"),
+    (Msg::DocColParty, "责任单位"),
+    (Msg::DocNoParty, "未列明责任单位"),
+    (Msg::DocViolated, "二、违反要求情况（按责任单位）"),
+    (Msg::DocOverdue, "三、逾期事项（按责任单位）"),
+    (Msg::DocMissed, "四、力争目标未达标情况"),
+    (Msg::DocUpcoming, "五、近期到期事项（{0}至{1}）"),
+    (Msg::DocUnknown, "六、无法判定事项（事实资料缺失或无法读取）"),
+    (Msg::DocFacts, "附：资料说明"),
+    (Msg::DocFactsRow, "{0}：读入{1}条，使用{2}条，未使用{3}条，拒收{4}条"),
+    (Msg::DocNone, "无。"),
+    (Msg::DocRole, "（{0}）"),
+    (Msg::DocDue, "期限{0}"),
+    (Msg::DocDaysLate, "期限{0}，已逾期{1}天"),
+    (Msg::DocDoneLate, "期限{0}，{1}完成，逾期{2}天"),
+    (Msg::DocFound, "核查发现：{0}"),
+    (Msg::DocColFound, "核查发现"),
+    (Msg::DocMore, "……另有{0}项未在此列出，全部核查结果见台账（--xlsx）或JSON报告。"),
+    (Msg::DocMade, "本通报由writ依据政策包{0}及所提供的事实资料生成，每项均可凭编号用writ explain查看详细依据。"),
     (Msg::XlsxSummarySheet, "汇总"),
     (Msg::XlsxAllSheet, "全部核查结果"),
     (Msg::XlsxTotal, "合计"),
@@ -668,7 +836,46 @@ impl Words {
                 self.fill(key, &[&self.date(due), &self.date(as_of)])
             }
             Said::ExemptUnder(name) => self.fill(Msg::ExemptUnder, &[&name]),
+            Said::Missing(what) => self.fill(Msg::Missing, &[&what]),
+            Said::NoRecordMatches(kind) => self.fill(Msg::NoRecordMatches, &[&kind]),
+            Said::ScopeUnknown(why) => self.fill(Msg::ScopeUnknown, &[&self.reason(why)]),
+            Said::DoneAfterAsOf { done, as_of } => {
+                self.fill(Msg::DoneAfterAsOf, &[&self.date(done), &self.date(as_of)])
+            }
+            Said::Outside { date, period } => self.fill(Msg::Outside, &[&self.date(date), &self.period(period)]),
+            Said::NotAllIn { condition, yet } => {
+                self.fill(if yet { Msg::NotAllInYet } else { Msg::NotAllIn }, &[&condition])
+            }
+            Said::MetSoFar(why) => self.fill(Msg::MetSoFar, &[&self.reason(why)]),
+            Said::NotOver { period, as_of } => self.fill(Msg::NotOver, &[&self.period(period), &self.date(as_of)]),
         })
+    }
+
+    /// A period as the evaluator names it (`` `採暖期` ``, `2019`, `2019-07`, `2019-Q3`, the
+    /// plan's), in this language: `採暖期`, `2019年`, `2019年7月`, `2019年第3季度`, `計劃期`.
+    pub fn period(self, name: &str) -> String {
+        if name == crate::eval::PLAN_PERIOD {
+            return self.get(Msg::ThePlanPeriod).to_string();
+        }
+        if name == crate::eval::A_PERIOD {
+            return self.get(Msg::ThePeriod).to_string();
+        }
+        if self.0 == Lang::En {
+            return name.to_string();
+        }
+        if let Some(n) = name.strip_prefix('`').and_then(|n| n.strip_suffix('`')) {
+            return n.to_string();
+        }
+        let number = |t: &str| t.parse::<u32>().ok().filter(|_| t.bytes().all(|b| b.is_ascii_digit()));
+        match name.split_once('-') {
+            None if number(name).is_some() => format!("{name}年"),
+            Some((y, m)) if number(y).is_some() => match (number(m), m.strip_prefix('Q').and_then(number)) {
+                (Some(m), _) => format!("{y}年{m}月"),
+                (None, Some(q)) => format!("{y}年第{q}季度"),
+                _ => name.to_string(),
+            },
+            _ => name.to_string(),
+        }
     }
 
     /// The word for a status.
@@ -795,9 +1002,23 @@ mod tests {
             let text = said.text();
             assert_eq!(Words(Lang::En).reason(&text), text);
             let zh = Words(Lang::ZhHant).reason(&text);
-            assert!(!zh.chars().any(|c| c.is_ascii_lowercase()) || zh.contains("where"), "{zh}");
+            // A `given` condition is the plan's own expression, quoted as written.
+            let quoted = matches!(said, Said::NotAllIn { .. });
+            assert!(quoted || !zh.chars().any(|c| c.is_ascii_lowercase()) || zh.contains("where"), "{zh}");
         }
         assert_eq!(Words(Lang::ZhHant).reason("no 監測 records match"), "no 監測 records match");
+        let zh = |t: &str| Words(Lang::ZhHant).reason(t).into_owned();
+        assert_eq!(zh("2019-10-15 is outside `採暖期`"), "2019年10月15日不在採暖期內");
+        assert_eq!(zh("2019-10-15 is outside the plan period"), "2019年10月15日不在計劃期內");
+        assert_eq!(
+            zh("met so far, but provisional: 2019-Q3 is not over as of 2019-08-01"),
+            "目前達到要求，但尚屬暫定：截至2019年8月1日，2019年第3季度尚未結束"
+        );
+        assert_eq!(
+            zh("cannot tell whether the subject is in scope: 區域[乙].總戶數 is missing"),
+            "無法判斷對象是否在適用範圍內：缺少區域[乙].總戶數"
+        );
+        assert_eq!(Words(Lang::ZhHans).period("2019-07"), "2019年7月");
     }
 
     #[test]

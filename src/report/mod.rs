@@ -6,12 +6,14 @@ mod diff;
 mod human;
 mod json;
 pub mod messages;
+mod notice;
 mod xlsx;
 
 pub use agenda::Agenda;
 pub use diagnostics::{Sources, locations, render_diagnostics};
 pub use diff::diff_human;
 pub use human::{FOLD_OVER, HumanOptions, Only, Tally, explain, human, human_with, section_of, write_human};
+pub use notice::{NOTICE_LIST, notice};
 pub use xlsx::{sheet_names, workbook};
 
 use crate::diagnostic::{Diagnostic, Severity};
