@@ -326,9 +326,12 @@ fn clause_section<V: Verdicts + ?Sized>(
     if let Some(text) = &first.cite_text {
         let _ = writeln!(out, "  “{}”", shown(text));
     }
+    // A role the subjects decide (`implement e.所在縣區`) is shown with each verdict instead.
+    let decided = r.decided_roles(range.clone());
     let roles: Vec<String> = first
         .parties
         .iter()
+        .filter(|(role, _)| !decided.contains(role))
         .map(|(role, ps)| format!("{} {}", shown(role_word(r, words, role)), parties(ps, words)))
         .collect();
     if !roles.is_empty() {
@@ -354,6 +357,7 @@ fn clause_section<V: Verdicts + ?Sized>(
         }
         if let Some(lines) = lines
             && !valued(r.status_of(i))
+            && decided.is_empty()
         {
             lines.write(i, out);
             flush_some(out, w)?;
@@ -375,6 +379,14 @@ fn clause_section<V: Verdicts + ?Sized>(
             out.push_str(&words.fill(Msg::Due, &[&words.date(d)]));
         }
         let _ = writeln!(out);
+        for role in &decided {
+            if let Some(ps) = v.parties.get(role) {
+                let _ = writeln!(out, "      {} {}", shown(role_word(r, words, role)), parties(ps, words));
+            }
+        }
+        for note in &v.parties_unknown {
+            let _ = writeln!(out, "      {}", shown(&words.fill(Msg::PartyUnknown, &[note])));
+        }
         if let Some(d) = v.done_on {
             let _ = writeln!(out, "      {}", words.fill(Msg::DoneOn, &[&words.date(d)]));
         }
