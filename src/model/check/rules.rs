@@ -116,6 +116,7 @@ impl Checker {
             ret: ret.map(|r| r.ty).unwrap_or(Ty::Error),
             origin: origin(&self.file, t.name.span),
         });
+        self.table_coverage(t);
     }
 
     // ------------------------------------------------------------------ clauses
