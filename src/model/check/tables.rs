@@ -8,13 +8,17 @@
 //! combination of cells is then matched against the rows, as evaluation matches them: `>=`
 //! holds on its point (以上), `>` does not (超過). A quantity is never negative and a percentage
 //! runs from 0% to 100%, as a field's values do unless its range says otherwise. A table whose
-//! patterns compare text or dates, or hold anything but constants, is not analysed.
+//! patterns compare text or dates, or hold anything but constants, or whose inputs have more
+//! than `MAX_COMBINATIONS` combinations of cells, is not analysed; one of more than
+//! `MAX_OVERLAP_ROWS` rows is not searched for overlaps.
 
 use super::*;
 use rust_decimal::Decimal;
 
 /// More combinations than this are not enumerated.
 const MAX_COMBINATIONS: usize = 4096;
+/// Tables with more rows than this are not searched for overlaps (every pair of rows is compared).
+const MAX_OVERLAP_ROWS: usize = 1024;
 /// Uncovered combinations named in one message.
 const MAX_NAMED: usize = 4;
 
@@ -106,21 +110,35 @@ impl Checker {
 
         // Overlaps: two rows that match a combination and give different values, unless the
         // earlier is an exception carved out of the later (it matches only what the later does).
-        let sets: Vec<Vec<usize>> =
-            (0..rows.len()).map(|r| (0..total).filter(|&c| matches[c].contains(&r)).collect()).collect();
+        // Each row's combinations as a bit set, so comparing two rows is a pass over words.
+        let words = total.div_ceil(64);
+        let mut sets: Vec<Vec<u64>> = vec![vec![0; words]; rows.len()];
+        for (c, rs) in matches.iter().enumerate() {
+            for &r in rs {
+                sets[r][c / 64] |= 1 << (c % 64);
+            }
+        }
+        let count = |s: &[u64]| s.iter().map(|w| w.count_ones() as usize).sum::<usize>();
+        let sizes: Vec<usize> = sets.iter().map(|s| count(s)).collect();
         let mut reported = vec![false; rows.len()];
-        for j in 0..rows.len() {
+        let pairs = if rows.len() <= MAX_OVERLAP_ROWS { rows.len() } else { 0 };
+        for j in 0..pairs {
             for i in 0..j {
                 if reported[j] || same_value(&rows[i].1, &rows[j].1) {
                     continue;
                 }
-                let both: Vec<usize> = sets[j].iter().copied().filter(|c| sets[i].contains(c)).collect();
-                if both.is_empty() || both.len() == sets[i].len() {
+                let both: Vec<u64> = sets[i].iter().zip(&sets[j]).map(|(a, b)| a & b).collect();
+                let shared = count(&both);
+                if shared == 0 || shared == sizes[i] {
                     continue;
                 }
+                let first = (both.iter().enumerate())
+                    .find(|(_, w)| **w != 0)
+                    .map(|(k, w)| k * 64 + w.trailing_zeros() as usize)
+                    .expect("a shared combination");
                 reported[j] = true;
                 let (ri, rj) = (written[i] + 1, written[j] + 1);
-                let combo: Vec<Option<usize>> = split(both[0], &columns).into_iter().map(Some).collect();
+                let combo: Vec<Option<usize>> = split(first, &columns).into_iter().map(Some).collect();
                 let at = combo
                     .iter()
                     .zip(&names)
@@ -128,7 +146,7 @@ impl Checker {
                     .map(|((c, n), col)| format!("{n} {}", col[c.expect("a whole combination")].label))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let (msg, help) = if both.len() == sets[j].len() {
+                let (msg, help) = if shared == sizes[j] {
                     (
                         format!(
                             "row {rj} of table `{name}` never applies: row {ri} matches every combination it does, first"
