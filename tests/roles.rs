@@ -166,6 +166,31 @@ fn the_json_report_and_the_human_report_show_the_subjects_party() {
         human.contains("      implement unknown\n      responsible party unknown: implement `e.縣區`: "),
         "{human}"
     );
+
+    // `writ explain` names the party, or says why it is unknown.
+    let (_, explained, err) =
+        common::writ(&["explain", p, "搬遷/C/1", "--facts", f.to_str().unwrap(), "--as-of", "2019-10-15"]);
+    assert!(explained.contains("responsible party unknown: implement `e.縣區`: "), "{explained}{err}");
+
+    // The workbook's sheets per responsible party: each county's own verdicts, and `unknown`.
+    let book = dir.join("台帳.xlsx");
+    let (code, out, err) = common::writ(&[
+        "eval",
+        p,
+        "--facts",
+        f.to_str().unwrap(),
+        "--as-of",
+        "2019-10-15",
+        "--xlsx",
+        book.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    use calamine::Reader;
+    let wb: calamine::Xlsx<_> = calamine::open_workbook(&book).expect("the workbook opens");
+    let sheets = wb.sheet_names();
+    for party in ["市局", "甲縣", "乙縣", "unknown"] {
+        assert!(sheets.iter().any(|s| s == party), "no sheet `{party}` in {sheets:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -611,6 +611,9 @@ pub fn explain<'a>(
     for (name, ps) in &v.parties {
         let _ = writeln!(out, "  {}{}", words.pad(&shown(role(name)), width), parties(ps, words));
     }
+    for note in &v.parties_unknown {
+        let _ = writeln!(out, "  {}", shown(&words.fill(Msg::PartyUnknown, &[note])));
+    }
     if !v.evidence.is_empty() || !v.computed.is_empty() {
         let _ = writeln!(out, "  {}", words.get(Msg::ExplainEvidence));
         for e in &v.evidence {
