@@ -167,6 +167,11 @@ fn the_json_report_and_the_human_report_show_the_subjects_party() {
         "{human}"
     );
 
+    // In a Chinese report the party no one can tell is 不明.
+    let (_, zh, _) =
+        common::writ(&["eval", p, "--facts", f.to_str().unwrap(), "--as-of", "2019-10-15", "--lang", "zh-Hant"]);
+    assert!(zh.contains("      負責落實 不明\n      責任單位不明：implement `e.縣區`: "), "{zh}");
+
     // `writ explain` names the party, or says why it is unknown.
     let (_, explained, err) =
         common::writ(&["explain", p, "搬遷/C/1", "--facts", f.to_str().unwrap(), "--as-of", "2019-10-15"]);

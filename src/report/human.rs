@@ -531,7 +531,11 @@ impl<'e> Lines<'e> {
 
 /// Party names, escaped, separated as the language separates them.
 fn parties(ps: &[String], words: Words) -> String {
-    ps.iter().map(|p| shown(p)).collect::<Vec<_>>().join(words.get(Msg::PartySep))
+    // A party no one can tell is said in the report's language; the JSON keeps `unknown`.
+    let name = |p: &String| {
+        if p == crate::eval::UNKNOWN_PARTY { words.get(Msg::UnknownParty).to_string() } else { shown(p).into_owned() }
+    };
+    ps.iter().map(name).collect::<Vec<_>>().join(words.get(Msg::PartySep))
 }
 
 /// The reason's text, or a string no value contains.

@@ -49,6 +49,8 @@ keys! {
     DoneOn,
     /// A party the subject should name and does not: `{0}` is `ROLE `FIELD`: why`.
     PartyUnknown,
+    /// The party of a role its subject should name and does not.
+    UnknownParty,
     /// `{0}` what was compared, `{1}` its value, `{2}` the operator, `{3}` the other value,
     /// `{4}` whether it holds.
     Evidence,
@@ -236,6 +238,7 @@ const EN: &[(Msg, &str)] = &[
     (Msg::Due, " (due {0})"),
     (Msg::DoneOn, "done on {0}"),
     (Msg::PartyUnknown, "responsible party unknown: {0}"),
+    (Msg::UnknownParty, "unknown"),
     (Msg::Evidence, "{0} = {1}; {2} {3}: {4}"),
     (Msg::Holds, "holds"),
     (Msg::DoesNotHold, "does not hold"),
@@ -467,6 +470,7 @@ const ZH_HANT: &[(Msg, &str)] = &[
     (Msg::DiffDeadline, "期限：{0} → {1}"),
     (Msg::DiffDoneOn, "完成日期：{0} → {1}"),
     (Msg::PartyUnknown, "責任單位不明：{0}"),
+    (Msg::UnknownParty, "不明"),
     (Msg::DiffNoDate, "無"),
     (Msg::DiffOldRequirement, "原要求：{0}"),
     (Msg::DiffOldId, "原編號：{0}"),
@@ -595,6 +599,7 @@ const ZH_HANS: &[(Msg, &str)] = &[
     (Msg::DiffDeadline, "期限：{0} → {1}"),
     (Msg::DiffDoneOn, "完成日期：{0} → {1}"),
     (Msg::PartyUnknown, "责任单位不明：{0}"),
+    (Msg::UnknownParty, "不明"),
     (Msg::DiffNoDate, "无"),
     (Msg::DiffOldRequirement, "原要求：{0}"),
     (Msg::DiffOldId, "原编号：{0}"),
