@@ -81,6 +81,16 @@ fn a_role_line_may_name_parties_beside_the_subjects_field() {
 }
 
 #[test]
+fn parties_named_for_the_role_on_another_line_of_the_block_join_the_subjects() {
+    let policy = format!(
+        "{HEAD}clause 搬遷 {{\n  cite \"三(一)2\" \"…\"\n  implement 甲縣\n  for e in 企業 {{\n    implement 市局\n    implement e.縣區\n    must e.完成日 by 2019-09-30\n  }}\n}}\n"
+    );
+    let r = report_full(&policy, FACTS, "2019-10-15");
+    // The clause's own line (甲縣, outside the block) gives way to the subject's party.
+    assert_eq!(parties(&r, "搬遷/B/1"), vec![role("implement", &["市局", "乙縣"])]);
+}
+
+#[test]
 fn a_role_names_a_field_that_holds_a_party_or_the_check_says_what_to_declare() {
     let policy = format!(
         "{HEAD}clause 搬遷 {{\n  cite \"三(一)2\" \"…\"\n  for e in 企業 {{\n    implement e.地名\n    must e.完成日 by 2019-09-30\n  }}\n}}\n"

@@ -48,6 +48,8 @@ impl Checker {
         // `otherwise` applies to every requirement of its block, wherever it is written.
         let mut sanctions: Vec<SanctionApp> = inherited.to_vec();
         let mut roles: Vec<SubjectRole> = Vec::new();
+        // Role lines of this block that name parties only.
+        let mut named: Vec<(u32, Vec<PartyId>)> = Vec::new();
         let mut out = Vec::new();
         for s in stmts {
             match s {
@@ -74,6 +76,7 @@ impl Checker {
                     };
                     let ps = self.party_list(parties);
                     if fields.is_empty() {
+                        named.push((ri as u32, ps.clone()));
                         def.roles.push((ri as u32, ps));
                     } else {
                         let fields = fields.iter().map(|f| self.role_field(f)).collect();
@@ -146,7 +149,15 @@ impl Checker {
         }
         // A role the subject decides holds for the block's requirements, nested ones included,
         // wherever it is written; a nested block's own line for the role comes first.
+        // Parties named for the role on another line of the same block join the subject's.
         if !roles.is_empty() {
+            for sr in &mut roles {
+                for (r, ps) in &named {
+                    if *r == sr.role {
+                        sr.parties.extend(ps.iter().filter(|p| !sr.parties.contains(p)).copied().collect::<Vec<_>>());
+                    }
+                }
+            }
             attach_roles(&mut out, &roles);
         }
         self.locals.truncate(depth);
