@@ -406,7 +406,12 @@ impl<'m> Ev<'m> {
                             }
                         }
                     }
-                    return self.eval(value, &mut empty);
+                    return match value {
+                        TRowValue::Value(value) => self.eval(value, &mut empty),
+                        TRowValue::Gap(why) => {
+                            R::Unknown(format!("table `{}` has no value for these inputs: {why}", table.name))
+                        }
+                    };
                 }
                 R::Unknown(format!("no row of table `{}` matches", table.name))
             }

@@ -620,7 +620,24 @@ fn unknown_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, stmts: &'m [TStmt],
 
 /// A verdict on `r` for the current subject, `unknown` until decided. Its subject is kept
 /// (shared with the verdict before when it is the same) and the subject's records cited.
-fn base_verdict<'m>(ev: &mut Ev<'m>, cx: &ClauseCx<'m>, r: &'m Requirement) -> Rec<'m> {
+fn base_verdict<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -> Rec<'m> {
+    // The parties the subject names for a role: read without tracing, since they are who
+    // answers for the verdict, not what it rests on.
+    let roles: Box<[RoleValue]> = if r.roles.is_empty() {
+        Box::default()
+    } else {
+        let mut values = Vec::new();
+        for sr in &r.roles {
+            for (e, _) in &sr.fields {
+                values.push(match ev.eval(e, &mut cx.env) {
+                    R::V(Value::Party(p)) => RoleValue::Party(p),
+                    R::V(_) => RoleValue::Unknown("not a party".into()),
+                    R::Absent(why) | R::Unknown(why) => RoleValue::Unknown(why.into()),
+                });
+            }
+        }
+        values.into_boxed_slice()
+    };
     let subject = ev.out.subject(&cx.subject);
     let start = ev.out.cited.len() as u32;
     ev.out.cited.extend(cx.subject.iter().filter_map(SubjectRec::row));
@@ -639,6 +656,7 @@ fn base_verdict<'m>(ev: &mut Ev<'m>, cx: &ClauseCx<'m>, r: &'m Requirement) -> R
         facts,
         more_facts: 0,
         sanctions: Box::default(),
+        roles,
         reason: None,
     }
 }

@@ -147,7 +147,8 @@ impl<'m> Evaluation<'m> {
             .iter()
             .map(|s| Subject { kind: subject_kind(fmt, s).to_string(), key: subject_key(fmt, s).into_owned() })
             .collect();
-        let parties = self.parties(clause, subject.iter().filter(|s| s.kind == "party").map(|s| s.key.as_str()));
+        let mut parties = self.parties(clause, subject.iter().filter(|s| s.kind == "party").map(|s| s.key.as_str()));
+        let parties_unknown = self.subject_parties(v, &mut parties);
         let facts = self.cited[v.facts.range()].iter().map(|&(k, r)| fmt.fact_ref(k, r, &self.kind_names)).collect();
         Verdict {
             id,
@@ -163,6 +164,8 @@ impl<'m> Evaluation<'m> {
             rolled_from: v.rolled_from,
             done_on: v.done_on,
             parties,
+            parties_unknown,
+            decided: v.req.roles.iter().map(|sr| model.plan.roles[sr.role as usize].name.clone()).collect(),
             evidence: self.evidence_of(v, &mut ConstTexts::default()),
             computed: self.computed_of(v),
             facts,
@@ -201,6 +204,50 @@ impl<'m> Evaluation<'m> {
             }
         }
         parties
+    }
+
+    /// The parties of verdict `i` by role, with the roles its subject decides, and a note for
+    /// each party its subject should have named and did not.
+    pub(crate) fn parties_at(&self, i: usize) -> (IndexMap<String, Vec<String>>, Vec<String>) {
+        let v = &self.recs[i];
+        let clause = &self.model.clauses[v.clause as usize];
+        let bound: Vec<Cow<str>> = self.subject_of(i).filter(|(kind, _)| *kind == "party").map(|(_, k)| k).collect();
+        let mut parties = self.parties(clause, bound.iter().map(|k| k.as_ref()));
+        let unknown = self.subject_parties(v, &mut parties);
+        (parties, unknown)
+    }
+
+    /// Puts in `parties` the roles verdict `v`'s subject decides (`implement e.所在縣區`), each
+    /// in place of the clause's parties of that role. A party the subject does not name (the
+    /// field missing or unreadable) is [`UNKNOWN_PARTY`], never left out: what is returned says
+    /// which and why.
+    pub(crate) fn subject_parties(&self, v: &Rec, parties: &mut IndexMap<String, Vec<String>>) -> Vec<String> {
+        let mut notes = Vec::new();
+        let mut values = v.roles.iter();
+        for sr in &v.req.roles {
+            let role = &self.model.plan.roles[sr.role as usize].name;
+            let mut ps: Vec<String> = Vec::new();
+            let mut push = |p: &str| {
+                if !ps.iter().any(|x| x == p) {
+                    ps.push(p.to_string());
+                }
+            };
+            for &p in &sr.parties {
+                push(&self.model.parties[p as usize].name);
+            }
+            for (_, text) in &sr.fields {
+                match values.next() {
+                    Some(RoleValue::Party(p)) => push(&self.model.parties[*p as usize].name),
+                    Some(RoleValue::Unknown(why)) => {
+                        push(UNKNOWN_PARTY);
+                        notes.push(format!("{role} `{text}`: {why}"));
+                    }
+                    None => {}
+                }
+            }
+            parties.insert(role.clone(), ps);
+        }
+        notes
     }
 
     /// The comparisons verdict `v` rests on, written out, each once; the text of constants

@@ -85,6 +85,14 @@ pub struct Verdict {
     #[serde(serialize_with = "date_ser", skip_serializing_if = "Option::is_none")]
     pub done_on: Option<Date>,
     pub parties: IndexMap<String, Vec<String>>,
+    /// Why a party the subject decides is [`UNKNOWN_PARTY`] (`implement e.所在縣區` with the
+    /// field missing): `ROLE `FIELD`: why`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parties_unknown: Vec<String>,
+    /// The roles of `parties` its subject decides: what a report shows with each verdict
+    /// rather than once for the clause. Not in the JSON, which gives every verdict's parties.
+    #[serde(skip)]
+    pub decided: Vec<String>,
     pub evidence: Vec<Evidence>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub computed: Vec<Computed>,
@@ -311,7 +319,22 @@ pub(crate) struct Rec<'m> {
     pub more_facts: u32,
     /// Empty unless the verdict is a breach the clause sanctions.
     pub sanctions: Box<[SanctionRec<'m>]>,
+    /// The parties its subject names for the requirement's subject roles, one per field, in
+    /// the order of `req.roles` and their fields.
+    pub roles: Box<[RoleValue]>,
     pub reason: Option<Box<str>>,
+}
+
+/// What a verdict lists among the parties of a role when its subject should name one and does
+/// not: the duty is owed, by a party no one can tell.
+pub const UNKNOWN_PARTY: &str = "unknown";
+
+/// The party a field of the subject names for a role (`implement e.所在縣區`), or why there
+/// is none: the field is missing or unreadable.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum RoleValue {
+    Party(u32),
+    Unknown(Box<str>),
 }
 
 /// Evidence text already written for a constant of the policy (`30 mg/m3` in `x <= 30 mg/m3`),
@@ -432,6 +455,19 @@ pub trait Verdicts {
     fn parties_of(&self, i: usize) -> IndexMap<String, Vec<String>> {
         self.verdict_at(i).parties.clone()
     }
+    /// The roles whose parties the subjects of verdicts `range` (one clause's) decide
+    /// (`implement e.所在縣區`).
+    fn decided_roles(&self, range: std::ops::Range<usize>) -> Vec<String> {
+        let mut decided: Vec<String> = Vec::new();
+        for i in range {
+            for role in &self.verdict_at(i).decided {
+                if !decided.contains(role) {
+                    decided.push(role.clone());
+                }
+            }
+        }
+        decided
+    }
     /// The compact evaluation these verdicts are, if they are one: a report writer can then
     /// write a verdict from its record without writing it out as a [`Verdict`] first.
     fn evaluation(&self) -> Option<&Evaluation<'_>> {
@@ -492,10 +528,25 @@ impl Verdicts for Evaluation<'_> {
         self.model.plan.roles.iter().find(|r| r.name == role).and_then(|r| r.label.as_deref())
     }
     fn parties_of(&self, i: usize) -> IndexMap<String, Vec<String>> {
-        let clause = &self.model.clauses[self.recs[i].clause as usize];
-        let bound: Vec<std::borrow::Cow<str>> =
-            self.subject_of(i).filter(|(kind, _)| *kind == "party").map(|(_, key)| key).collect();
-        self.parties(clause, bound.iter().map(|k| k.as_ref()))
+        self.parties_at(i).0
+    }
+    fn decided_roles(&self, range: std::ops::Range<usize>) -> Vec<String> {
+        // From the model: every requirement of the clause whose subject decides a role.
+        let mut decided: Vec<String> = Vec::new();
+        let mut seen = rustc_hash::FxHashSet::default();
+        for i in range {
+            let req = self.recs[i].req;
+            if !seen.insert(req as *const _ as usize) {
+                continue;
+            }
+            for sr in &req.roles {
+                let name = &self.model.plan.roles[sr.role as usize].name;
+                if !decided.contains(name) {
+                    decided.push(name.clone());
+                }
+            }
+        }
+        decided
     }
     fn as_of(&self) -> Date {
         self.as_of

@@ -84,7 +84,14 @@ pub fn dump(m: &Model) -> String {
                     TPattern::Cmp(op, e) => format!("{} {}", op.symbol(), expr(m, e)),
                 })
                 .collect();
-            let _ = writeln!(o, "  ({}) => {}", ps.join(", "), expr(m, v));
+            match v {
+                TRowValue::Value(v) => {
+                    let _ = writeln!(o, "  ({}) => {}", ps.join(", "), expr(m, v));
+                }
+                TRowValue::Gap(why) => {
+                    let _ = writeln!(o, "  ({}) because {why:?}", ps.join(", "));
+                }
+            }
         }
     }
     for c in &m.clauses {
@@ -146,7 +153,17 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
                 let sx =
                     if sanctions.is_empty() { String::new() } else { format!(" otherwise {}", sanctions.join(", ")) };
                 let given = r.given.as_ref().map(|g| format!(" given {}", expr(m, &g.0))).unwrap_or_default();
-                let _ = writeln!(o, "{pad}{modal} [{label}] {}{dl}{given}{sx}", expr(m, &r.condition));
+                let roles: String = r
+                    .roles
+                    .iter()
+                    .map(|sr| {
+                        let names = sr.parties.iter().map(|&i| m.parties[i as usize].name.clone());
+                        let fields = sr.fields.iter().map(|(e, _)| expr(m, e));
+                        let all: Vec<String> = names.chain(fields).collect();
+                        format!(" {} [{}]", m.plan.roles[sr.role as usize].name, all.join(", "))
+                    })
+                    .collect();
+                let _ = writeln!(o, "{pad}{modal} [{label}] {}{dl}{given}{sx}{roles}", expr(m, &r.condition));
             }
             TStmt::Every(e) => {
                 let unit = match e.unit {

@@ -59,6 +59,8 @@ pub struct PlanInfo {
     pub end: Option<Date>,
     pub issued: Option<Date>,
     pub roles: Vec<RoleDecl>,
+    /// Roles every clause has unless it names them (`implement 各縣區人民政府 in "三"`).
+    pub default_roles: Vec<DefaultRoleDef>,
     pub calendar: Option<u32>,
     /// What `Jan 31 + 1 month` is; `None` makes such a date an error the verdict names.
     pub month_overflow: Option<crate::time::MonthOverflow>,
@@ -74,6 +76,33 @@ impl PlanInfo {
     /// The plan's UTC offset in seconds (+08:00 unless declared).
     pub fn offset_secs(&self) -> i32 {
         self.utc_offset.unwrap_or(8 * 3600)
+    }
+}
+
+/// A plan-wide role: its parties go to every clause (whose cite lies in one of `sections`, if
+/// any are named) that does not name the role itself.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DefaultRoleDef {
+    /// Index into `plan.roles`.
+    pub role: u32,
+    pub parties: Vec<PartyId>,
+    pub sections: Vec<String>,
+}
+
+impl DefaultRoleDef {
+    /// Whether a clause citing `number` lies in the role's sections: the cite is a section or
+    /// begins with one (`三` holds `三(一)1`; `三(一)1` holds `三(一)1` but not `三(一)10`).
+    pub fn covers(&self, number: Option<&str>) -> bool {
+        if self.sections.is_empty() {
+            return true;
+        }
+        let Some(n) = number else { return false };
+        self.sections.iter().any(|s| {
+            n == s
+                || n.strip_prefix(s.as_str()).is_some_and(|rest| {
+                    !(s.ends_with(|c: char| c.is_ascii_digit()) && rest.starts_with(|c: char| c.is_ascii_digit()))
+                })
+        })
     }
 }
 
@@ -139,9 +168,25 @@ pub struct TableDef {
     pub label: Option<String>,
     pub cite: Option<CiteDef>,
     pub params: Vec<(String, Ty)>,
-    pub rows: Vec<(Vec<TPattern>, TExpr)>,
+    pub rows: Vec<(Vec<TPattern>, TRowValue)>,
     pub ret: Ty,
     pub origin: Origin,
+}
+
+/// What a table row gives: a value, or none on purpose (`because "why"`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TRowValue {
+    Value(TExpr),
+    Gap(String),
+}
+
+impl TRowValue {
+    pub fn value(&self) -> Option<&TExpr> {
+        match self {
+            TRowValue::Value(e) => Some(e),
+            TRowValue::Gap(_) => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -258,9 +303,23 @@ pub struct Requirement {
     /// `given CONDITION` and its text: without it holding, the facts are not all in.
     pub given: Option<Box<(TExpr, String)>>,
     pub sanctions: Vec<SanctionApp>,
+    /// Roles its subject decides (`implement e.所在縣區`), each in place of the clause's
+    /// parties of that role.
+    pub roles: Vec<SubjectRole>,
     /// The requirement as written, for reports.
     pub text: String,
     pub span: Span,
+}
+
+/// A role whose party a field of the subject names: `implement e.所在縣區` (with any parties
+/// named beside it on the same line).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SubjectRole {
+    /// Index into `plan.roles`.
+    pub role: u32,
+    pub parties: Vec<PartyId>,
+    /// Expressions of type `party`, with their text (`e.所在縣區`).
+    pub fields: Vec<(TExpr, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

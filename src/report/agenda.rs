@@ -71,7 +71,13 @@ impl Agenda {
             .map(|i| report.verdict_at(i))
             .collect();
         let mut parties = Vec::new();
-        for p in &model.parties {
+        // A duty whose subject does not name its party is listed last, under `unknown`, not left out.
+        let unknown = crate::model::PartyDecl {
+            name: crate::eval::UNKNOWN_PARTY.to_string(),
+            full_name: None,
+            origin: crate::model::Origin { file: "".into(), span: Default::default() },
+        };
+        for p in model.parties.iter().chain(std::iter::once(&unknown)) {
             let mut items: Vec<Item> = due
                 .iter()
                 .filter_map(|v| {

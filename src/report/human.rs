@@ -326,9 +326,12 @@ fn clause_section<V: Verdicts + ?Sized>(
     if let Some(text) = &first.cite_text {
         let _ = writeln!(out, "  “{}”", shown(text));
     }
+    // A role the subjects decide (`implement e.所在縣區`) is shown with each verdict instead.
+    let decided = r.decided_roles(range.clone());
     let roles: Vec<String> = first
         .parties
         .iter()
+        .filter(|(role, _)| !decided.contains(role))
         .map(|(role, ps)| format!("{} {}", shown(role_word(r, words, role)), parties(ps, words)))
         .collect();
     if !roles.is_empty() {
@@ -354,6 +357,7 @@ fn clause_section<V: Verdicts + ?Sized>(
         }
         if let Some(lines) = lines
             && !valued(r.status_of(i))
+            && decided.is_empty()
         {
             lines.write(i, out);
             flush_some(out, w)?;
@@ -375,6 +379,14 @@ fn clause_section<V: Verdicts + ?Sized>(
             out.push_str(&words.fill(Msg::Due, &[&words.date(d)]));
         }
         let _ = writeln!(out);
+        for role in &decided {
+            if let Some(ps) = v.parties.get(role) {
+                let _ = writeln!(out, "      {} {}", shown(role_word(r, words, role)), parties(ps, words));
+            }
+        }
+        for note in &v.parties_unknown {
+            let _ = writeln!(out, "      {}", shown(&words.fill(Msg::PartyUnknown, &[note])));
+        }
         if let Some(d) = v.done_on {
             let _ = writeln!(out, "      {}", words.fill(Msg::DoneOn, &[&words.date(d)]));
         }
@@ -519,7 +531,11 @@ impl<'e> Lines<'e> {
 
 /// Party names, escaped, separated as the language separates them.
 fn parties(ps: &[String], words: Words) -> String {
-    ps.iter().map(|p| shown(p)).collect::<Vec<_>>().join(words.get(Msg::PartySep))
+    // A party no one can tell is said in the report's language; the JSON keeps `unknown`.
+    let name = |p: &String| {
+        if p == crate::eval::UNKNOWN_PARTY { words.get(Msg::UnknownParty).to_string() } else { shown(p).into_owned() }
+    };
+    ps.iter().map(name).collect::<Vec<_>>().join(words.get(Msg::PartySep))
 }
 
 /// The reason's text, or a string no value contains.
@@ -598,6 +614,9 @@ pub fn explain<'a>(
     }
     for (name, ps) in &v.parties {
         let _ = writeln!(out, "  {}{}", words.pad(&shown(role(name)), width), parties(ps, words));
+    }
+    for note in &v.parties_unknown {
+        let _ = writeln!(out, "  {}", shown(&words.fill(Msg::PartyUnknown, &[note])));
     }
     if !v.evidence.is_empty() || !v.computed.is_empty() {
         let _ = writeln!(out, "  {}", words.get(Msg::ExplainEvidence));

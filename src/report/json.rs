@@ -220,10 +220,13 @@ impl<'e> Records<'e> {
         }
 
         out.push_str(",\n      \"parties\": ");
-        if bound {
-            let keys: Vec<_> = e.subject_of(i).filter(|(kind, _)| *kind == "party").map(|(_, key)| key).collect();
-            let clause = &e.model.clauses[v.clause as usize];
-            out.push_str(&nested(&e.parties(clause, keys.iter().map(|k| &**k)), 3)?);
+        if bound || !v.req.roles.is_empty() {
+            let (parties, unknown) = e.parties_at(i);
+            out.push_str(&nested(&parties, 3)?);
+            if !unknown.is_empty() {
+                out.push_str(",\n      \"parties_unknown\": ");
+                out.push_str(&nested(&unknown, 3)?);
+            }
         } else {
             out.push_str(&c.parties);
         }

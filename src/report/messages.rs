@@ -47,6 +47,10 @@ keys! {
     Due,
     /// `{0}` the day a duty was done.
     DoneOn,
+    /// A party the subject should name and does not: `{0}` is `ROLE `FIELD`: why`.
+    PartyUnknown,
+    /// The party of a role its subject should name and does not.
+    UnknownParty,
     /// `{0}` what was compared, `{1}` its value, `{2}` the operator, `{3}` the other value,
     /// `{4}` whether it holds.
     Evidence,
@@ -293,6 +297,8 @@ const EN: &[(Msg, &str)] = &[
     (Msg::ThePlan, "the plan"),
     (Msg::Due, " (due {0})"),
     (Msg::DoneOn, "done on {0}"),
+    (Msg::PartyUnknown, "responsible party unknown: {0}"),
+    (Msg::UnknownParty, "unknown"),
     (Msg::Evidence, "{0} = {1}; {2} {3}: {4}"),
     (Msg::Holds, "holds"),
     (Msg::DoesNotHold, "does not hold"),
@@ -597,6 +603,8 @@ const ZH_HANT: &[(Msg, &str)] = &[
     (Msg::DiffStatusSame, "{0}（核查結果未變）"),
     (Msg::DiffDeadline, "期限：{0} → {1}"),
     (Msg::DiffDoneOn, "完成日期：{0} → {1}"),
+    (Msg::PartyUnknown, "責任單位不明：{0}"),
+    (Msg::UnknownParty, "不明"),
     (Msg::DiffNoDate, "無"),
     (Msg::DiffOldRequirement, "原要求：{0}"),
     (Msg::DiffOldId, "原編號：{0}"),
@@ -758,6 +766,8 @@ const ZH_HANS: &[(Msg, &str)] = &[
     (Msg::DiffStatusSame, "{0}（核查结果未变）"),
     (Msg::DiffDeadline, "期限：{0} → {1}"),
     (Msg::DiffDoneOn, "完成日期：{0} → {1}"),
+    (Msg::PartyUnknown, "责任单位不明：{0}"),
+    (Msg::UnknownParty, "不明"),
     (Msg::DiffNoDate, "无"),
     (Msg::DiffOldRequirement, "原要求：{0}"),
     (Msg::DiffOldId, "原编号：{0}"),

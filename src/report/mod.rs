@@ -305,6 +305,8 @@ mod tests {
             parties: [("lead".to_string(), vec![odd.to_string(), "b".into()]), ("none".to_string(), vec![])]
                 .into_iter()
                 .collect(),
+            parties_unknown: vec![format!("lead `x.{odd}`: missing")],
+            decided: vec![],
             evidence: vec![Evidence {
                 left: odd.into(),
                 left_value: "1".into(),
@@ -328,6 +330,7 @@ mod tests {
             rolled_from: None,
             done_on: None,
             parties: Default::default(),
+            parties_unknown: vec![],
             evidence: vec![],
             computed: vec![],
             facts: vec![],

@@ -103,7 +103,7 @@ pub fn notice<V: Verdicts + ?Sized>(r: &V, lang: Lang) -> String {
         // Stable: parties with as many breaches keep the order the plan first names them in.
         parties.sort_by_key(|(_, c)| std::cmp::Reverse(c[1] + c[2] + c[3]));
         for (p, c) in parties {
-            let mut cells = vec![md(p)];
+            let mut cells = vec![md(&party_name(w, p))];
             cells.extend(c.iter().map(|n| n.to_string()));
             table_row(&mut out, &cells);
         }
@@ -176,7 +176,7 @@ fn by_parties<V: Verdicts + ?Sized>(
         return;
     }
     for (k, (party, list)) in groups.iter().enumerate() {
-        let _ = writeln!(out, "### {}{}\n", ordinal(w.0, k + 1), md(party));
+        let _ = writeln!(out, "### {}{}\n", ordinal(w.0, k + 1), md(&party_name(w, party)));
         for (j, &i) in list.iter().take(NOTICE_LIST).enumerate() {
             let v = r.verdict_at(i);
             let marker = format!("{}. ", j + 1);
@@ -215,6 +215,9 @@ fn breach<V: Verdicts + ?Sized>(r: &V, v: &Verdict, party: &str, w: Words, inden
         };
         line(out, &when);
     }
+    for note in &v.parties_unknown {
+        line(out, &w.fill(Msg::PartyUnknown, &[note]));
+    }
     let f = found(v, w);
     if f.is_empty() {
         // Nothing compared and no reason: what the requirement asks says what was not done.
@@ -237,6 +240,11 @@ fn breach<V: Verdicts + ?Sized>(r: &V, v: &Verdict, party: &str, w: Words, inden
         line(out, &w.fill(Msg::MoreFacts, &[&more]));
     }
     line(out, &w.fill(Msg::Id, &[&v.id]));
+}
+
+/// A party as the notice names it: a party the subject was to name but does not is 不明.
+fn party_name(w: Words, p: &str) -> String {
+    if p == crate::eval::UNKNOWN_PARTY { w.get(Msg::UnknownParty).to_string() } else { p.to_string() }
 }
 
 /// Days from `from` to `to`.
@@ -274,7 +282,7 @@ fn parties_line<V: Verdicts + ?Sized>(r: &V, v: &Verdict, w: Words) -> String {
     let mut all = Vec::new();
     for (role, ps) in &v.parties {
         for p in ps {
-            all.push(format!("{p}{}", w.fill(Msg::DocRole, &[&role_word(r, w, role)])));
+            all.push(format!("{}{}", party_name(w, p), w.fill(Msg::DocRole, &[&role_word(r, w, role)])));
         }
     }
     all.join(w.get(Msg::PartySep))

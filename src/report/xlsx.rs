@@ -473,6 +473,8 @@ mod tests {
             rolled_from: None,
             done_on: Date::from_ymd(1899, 12, 1),
             parties: [("lead".to_string(), vec!["局/處".to_string(), "局:處".to_string()])].into_iter().collect(),
+            parties_unknown: vec![],
+            decided: vec![],
             evidence: vec![Evidence {
                 left: "x".into(),
                 left_value: odd.into(),

@@ -86,11 +86,23 @@ pub struct Plan {
     pub period: Option<(DateLit, DateLit)>,
     pub issued: Option<DateLit>,
     pub roles: Vec<(Name, Option<Str>)>,
+    /// `implement 各縣區人民政府 in "三"`: roles every clause has unless it names them itself.
+    pub default_roles: Vec<DefaultRole>,
     pub calendar: Option<Name>,
     pub month_overflow: Option<Name>,
     pub timezone: Option<Str>,
     /// `language "zh-Hant"`: the BCP 47 tag of the plan's language and script.
     pub language: Option<Str>,
+    pub span: Span,
+}
+
+/// A plan-wide role: `ROLE PARTY, … [in "SECTION", …]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DefaultRole {
+    pub role: Name,
+    pub parties: Vec<Name>,
+    /// The plan sections (cite prefixes, `"三"`, `"三(一)"`) it covers; none means every clause.
+    pub sections: Vec<Str>,
     pub span: Span,
 }
 
@@ -294,8 +306,17 @@ pub struct Table {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TableRow {
     pub patterns: Vec<Pattern>,
-    pub value: Expr,
+    pub value: RowValue,
     pub span: Span,
+}
+
+/// What a table row gives.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RowValue {
+    /// `=> VALUE`.
+    Value(Expr),
+    /// `because "why"`: no value, on purpose (a gap the plan leaves).
+    Gap(Str),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -318,7 +339,10 @@ pub enum Stmt {
     Cite(Cite),
     Role {
         role: Name,
+        /// Parties and groups by name.
         parties: Vec<Name>,
+        /// Fields of the subject that hold a party (`e.所在縣區`), as field-access expressions.
+        fields: Vec<Expr>,
         span: Span,
     },
     During(Expr),

@@ -146,7 +146,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("kw_month_overflow", "month_overflow", "月末規則", "月末规则", false, false, "what Jan 31 + 1 month is"),
     kw("kw_outline", "outline", "大綱", "大纲", false, true, "the plan's numbered items"),
     kw("kw_untestable", "untestable", "不可檢驗", "不可检验", false, true, "a sentence no clause can check"),
-    kw("kw_because", "because", "因為", "因为", false, false, "why it cannot be checked"),
+    kw("kw_because", "because", "因為", "因为", false, false, "why it cannot be checked; why a table has no value"),
     kw("kw_holiday", "holiday", "放假", "放假", false, false, "days off in a calendar"),
     kw("kw_workday", "workday", "補班", "补班", false, false, "make-up workdays in a calendar"),
     kw(

@@ -266,6 +266,7 @@ fn plan(p: P) -> Plan {
         period: None,
         issued: None,
         roles: vec![],
+        default_roles: vec![],
         calendar: None,
         month_overflow: None,
         timezone: None,
@@ -293,6 +294,14 @@ fn plan(p: P) -> Plan {
             Rule::plan_overflow => plan.month_overflow = keyword_free(c).next().map(name),
             Rule::plan_timezone => plan.timezone = keyword_free(c).next().map(string),
             Rule::plan_language => plan.language = keyword_free(c).next().map(string),
+            Rule::plan_default_role => {
+                let dsp = span(&c);
+                let mut d = keyword_free(c);
+                let role = name(d.next().expect("grammar: default role word"));
+                let parties = ident_list(d.next().expect("grammar: default role parties"));
+                let sections = d.map(string).collect();
+                plan.default_roles.push(DefaultRole { role, parties, sections, span: dsp });
+            }
             r => unreachable!("grammar: plan part {r:?}"),
         }
     }
@@ -586,7 +595,12 @@ fn table(p: P) -> Table {
                         }
                     })
                     .collect();
-                t.rows.push(TableRow { patterns, value: expr(r.next().expect("grammar: row value")), span: rsp });
+                let v = r.next().expect("grammar: row value");
+                let value = match v.as_rule() {
+                    Rule::table_gap => RowValue::Gap(string(keyword_free(v).next().expect("grammar: a gap says why"))),
+                    _ => RowValue::Value(expr(v)),
+                };
+                t.rows.push(TableRow { patterns, value, span: rsp });
             }
             x => unreachable!("grammar: table part {x:?}"),
         }
@@ -634,7 +648,28 @@ fn stmt(p: P) -> Stmt {
         Rule::role_line => {
             let mut it = p.into_inner();
             let role = name(it.next().expect("grammar: role word"));
-            Stmt::Role { role, parties: ident_list(it.next().expect("grammar: role parties")), span: sp }
+            let (mut parties, mut fields) = (vec![], vec![]);
+            for target in it {
+                let tsp = span(&target);
+                let mut names = target.into_inner().map(name);
+                let first = names.next().expect("grammar: a role target has a name");
+                let mut e = Expr { kind: ExprKind::Name(first.text.clone()), span: first.span };
+                let mut path = false;
+                for field in names {
+                    path = true;
+                    e = Expr {
+                        kind: ExprKind::Field(Box::new(e), field),
+                        span: Span { start: tsp.start, end: tsp.end },
+                    };
+                }
+                if path {
+                    e.span = tsp;
+                    fields.push(e);
+                } else {
+                    parties.push(first);
+                }
+            }
+            Stmt::Role { role, parties, fields, span: sp }
         }
         Rule::let_stmt => Stmt::Let(let_stmt(p)),
         Rule::for_block => {

@@ -610,6 +610,7 @@ fn item_exprs_mut(item: &mut ast::Item, f: &mut impl FnMut(&mut ast::Expr)) {
                     }
                 }
                 ast::Stmt::Otherwise { on: Some(e), .. } => f(e),
+                ast::Stmt::Role { fields, .. } => fields.iter_mut().for_each(&mut *f),
                 ast::Stmt::For(x) => {
                     x.keys.iter_mut().flatten().for_each(&mut *f);
                     x.filter.iter_mut().for_each(&mut *f);
@@ -632,7 +633,9 @@ fn item_exprs_mut(item: &mut ast::Item, f: &mut impl FnMut(&mut ast::Expr)) {
         }
         ast::Item::Table(t) => {
             for row in &mut t.rows {
-                f(&mut row.value);
+                if let ast::RowValue::Value(v) = &mut row.value {
+                    f(v);
+                }
                 for p in &mut row.patterns {
                     if let ast::Pattern::Cmp(_, e) | ast::Pattern::Eq(e) = p {
                         f(e);
@@ -662,6 +665,7 @@ fn item_exprs<'a>(item: &'a ast::Item, out: &mut Vec<&'a ast::Expr>) {
                     }
                 }
                 ast::Stmt::Otherwise { on: Some(e), .. } => out.push(e),
+                ast::Stmt::Role { fields, .. } => out.extend(fields.iter()),
                 ast::Stmt::For(f) => {
                     out.extend(f.keys.iter().flatten());
                     out.extend(f.filter.iter());
@@ -684,7 +688,9 @@ fn item_exprs<'a>(item: &'a ast::Item, out: &mut Vec<&'a ast::Expr>) {
         }
         ast::Item::Table(t) => {
             for row in &t.rows {
-                out.push(&row.value);
+                if let ast::RowValue::Value(v) = &row.value {
+                    out.push(v);
+                }
                 for p in &row.patterns {
                     if let ast::Pattern::Cmp(_, e) | ast::Pattern::Eq(e) = p {
                         out.push(e);
@@ -884,6 +890,7 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::plan_period => "`period`",
         Rule::plan_issued => "`issued`",
         Rule::plan_roles => "`roles`",
+        Rule::plan_default_role => "a plan-wide role (`implement PARTY in \"三\"`)",
         Rule::plan_calendar => "`calendar`",
         Rule::record_key => "`key FIELD`",
         Rule::record_dated => "`dated FIELD`",
@@ -897,12 +904,14 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::calendar_entry | Rule::calendar_holiday | Rule::calendar_workday => "`holiday` or `workday`",
         Rule::params | Rule::param => "parameters in parentheses",
         Rule::table_row | Rule::table_patterns | Rule::table_pattern => "a table row (`PATTERN => VALUE`)",
+        Rule::table_gap => "`because \"why\"`",
         Rule::wildcard => "`_`",
         Rule::cmp_op => "a comparison",
         Rule::cite => "`cite`",
         Rule::during => "`during`",
         Rule::unless_stmt | Rule::unless_clause => "`unless`",
         Rule::role_line => "a role line (`lead PARTY`)",
+        Rule::role_target => "a party, a group or a field of the subject",
         Rule::for_block => "`for`",
         Rule::scope => "a record kind or group",
         Rule::where_clause => "`where`",

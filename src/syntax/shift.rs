@@ -82,7 +82,8 @@ fields!(Str { text, span });
 fields!(Module { items });
 fields!(Outline { title, entries, span });
 fields!(Untestable { number, text, reason, span });
-fields!(Plan { name, title, period, issued, roles, calendar, month_overflow, timezone, language, span });
+fields!(Plan { name, title, period, issued, roles, default_roles, calendar, month_overflow, timezone, language, span });
+fields!(DefaultRole { role, parties, sections, span });
 fields!(DateLit { text, span });
 fields!(Party { name, full_name, span });
 fields!(Group { name, full_name, members, span });
@@ -139,6 +140,15 @@ impl Shift for Item {
     }
 }
 
+impl Shift for RowValue {
+    fn shift(&mut self, by: u32) {
+        match self {
+            RowValue::Value(e) => e.shift(by),
+            RowValue::Gap(s) => s.shift(by),
+        }
+    }
+}
+
 impl Shift for Pattern {
     fn shift(&mut self, by: u32) {
         match self {
@@ -152,9 +162,10 @@ impl Shift for Stmt {
     fn shift(&mut self, by: u32) {
         match self {
             Stmt::Cite(x) => x.shift(by),
-            Stmt::Role { role, parties, span } => {
+            Stmt::Role { role, parties, fields, span } => {
                 role.shift(by);
                 parties.shift(by);
+                fields.shift(by);
                 span.shift(by);
             }
             Stmt::During(e) | Stmt::Unless(e, _) => e.shift(by),

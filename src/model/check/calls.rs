@@ -263,7 +263,7 @@ impl Checker {
                             }
                             let targs = self.typed_args(args, &params);
                             let t = &self.model.tables[ti as usize];
-                            let unit = t.rows.first().and_then(|r| r.1.unit.clone());
+                            let unit = t.rows.iter().find_map(|r| r.1.value()).and_then(|v| v.unit.clone());
                             return TExpr { kind: TKind::Table(ti, targs), ty: t.ret.clone(), unit, span };
                         }
                         _ => {}

@@ -20,6 +20,7 @@ impl Checker {
         let mut counter = 0;
         let body = self.block(&c.body, &mut def, &mut counter, &[]);
         def.body = body;
+        self.default_roles(&mut def);
         if def.cite.is_none() {
             self.err(
                 "missing-cite",
@@ -46,6 +47,9 @@ impl Checker {
         let slot_mark = self.next_slot;
         // `otherwise` applies to every requirement of its block, wherever it is written.
         let mut sanctions: Vec<SanctionApp> = inherited.to_vec();
+        let mut roles: Vec<SubjectRole> = Vec::new();
+        // Role lines of this block that name parties only.
+        let mut named: Vec<(u32, Vec<PartyId>)> = Vec::new();
         let mut out = Vec::new();
         for s in stmts {
             match s {
@@ -55,22 +59,13 @@ impl Checker {
                     }
                     def.cite = self.cite(&Some(ci.clone()));
                 }
-                ast::Stmt::Role { role, parties, .. } => {
+                ast::Stmt::Role { role, parties, fields, .. } => {
                     let Some(ri) = self.model.plan.roles.iter().position(|r| r.name == role.text) else {
                         if self.incomplete && self.model.plan.roles.is_empty() {
                             continue;
                         }
                         let known: Vec<&str> = self.model.plan.roles.iter().map(|r| r.name.as_str()).collect();
-                        let help = match did_you_mean(&role.text, known.iter().copied()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None if known.is_empty() => {
-                                "the plan declares no roles: add `roles lead \"牽頭\", …` to the plan".into()
-                            }
-                            None => format!(
-                                "the plan's roles are {}",
-                                known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-                            ),
-                        };
+                        let help = role_help(&role.text, &known);
                         self.err(
                             "unknown-role",
                             role.span,
@@ -80,7 +75,13 @@ impl Checker {
                         continue;
                     };
                     let ps = self.party_list(parties);
-                    def.roles.push((ri as u32, ps));
+                    if fields.is_empty() {
+                        named.push((ri as u32, ps.clone()));
+                        def.roles.push((ri as u32, ps));
+                    } else {
+                        let fields = fields.iter().map(|f| self.role_field(f)).collect();
+                        roles.push(SubjectRole { role: ri as u32, parties: ps, fields });
+                    }
                 }
                 ast::Stmt::During(e) => {
                     def.during = self.period_ref(e);
@@ -146,10 +147,61 @@ impl Checker {
                 r.sanctions = sanctions.clone();
             }
         }
+        // A role the subject decides holds for the block's requirements, nested ones included,
+        // wherever it is written; a nested block's own line for the role comes first.
+        // Parties named for the role on another line of the same block join the subject's.
+        if !roles.is_empty() {
+            for sr in &mut roles {
+                for (r, ps) in &named {
+                    if *r == sr.role {
+                        sr.parties.extend(ps.iter().filter(|p| !sr.parties.contains(p)).copied().collect::<Vec<_>>());
+                    }
+                }
+            }
+            attach_roles(&mut out, &roles);
+        }
         self.locals.truncate(depth);
         // The block's variables are out of scope: their slots can be used again.
         self.next_slot = slot_mark;
         out
+    }
+
+    /// The plan-wide roles the clause does not name itself, in the plan's order.
+    fn default_roles(&mut self, def: &mut ClauseDef) {
+        let number = def.cite.as_ref().map(|c| c.number.clone());
+        let mut decided = Vec::new();
+        subject_roles(&def.body, &mut decided);
+        let named: Vec<u32> = def.roles.iter().map(|(r, _)| *r).chain(decided).collect();
+        for d in &self.model.plan.default_roles {
+            if !named.contains(&d.role) && d.covers(number.as_deref()) {
+                match def.roles.iter_mut().find(|(r, _)| *r == d.role) {
+                    // Two plan-wide lines for one role over this clause's section: both apply.
+                    Some((_, ps)) => {
+                        ps.extend(d.parties.iter().filter(|p| !ps.contains(p)).copied().collect::<Vec<_>>())
+                    }
+                    None => def.roles.push((d.role, d.parties.clone())),
+                }
+            }
+        }
+    }
+
+    /// `x.field` in a role line: an expression whose value must be a party.
+    fn role_field(&mut self, f: &ast::Expr) -> (TExpr, String) {
+        let e = self.expr(f, Some(&Ty::Party));
+        let text = path_text(f);
+        if !compatible(&e.ty, &Ty::Party) {
+            let found = self.ty_name(&e.ty);
+            let help = match &e.ty {
+                Ty::Ref(k) => format!(
+                    "`{text}` is a `{}` record: give that kind a field of type `party` and name it, `{text}.FIELD`",
+                    self.model.records[*k as usize].name
+                ),
+                Ty::Text => "declare the field as `party` rather than `text`: its values are then read as declared parties, by name or full name".into(),
+                _ => "a role names parties: declare the field `FIELD: party` in the record, and its values name declared parties".into(),
+            };
+            self.err("role-not-party", f.span, format!("a role needs a party, and `{text}` is {found}"), help);
+        }
+        (e, text)
     }
 
     pub(super) fn for_block(
@@ -401,6 +453,7 @@ impl Checker {
             deadline,
             given,
             sanctions: vec![],
+            roles: vec![],
             text: r.text.clone(),
             span: r.span,
         }
@@ -482,5 +535,56 @@ impl Checker {
         }
         let mut slots: Vec<Option<ClauseDef>> = clauses.into_iter().map(Some).collect();
         order.into_iter().filter_map(|i| slots[i].take()).collect()
+    }
+}
+
+/// The help line of `unknown-role`.
+pub(super) fn role_help(role: &str, known: &[&str]) -> String {
+    match did_you_mean(role, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if known.is_empty() => "the plan declares no roles: add `roles lead \"牽頭\", …` to the plan".into(),
+        None => {
+            format!("the plan's roles are {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+/// Gives every requirement in `stmts` the block's subject roles, except a role a nested
+/// block's own line already gave it.
+fn attach_roles(stmts: &mut [TStmt], roles: &[SubjectRole]) {
+    for s in stmts {
+        match s {
+            TStmt::Require(r) => {
+                for role in roles {
+                    if !r.roles.iter().any(|x| x.role == role.role) {
+                        r.roles.push(role.clone());
+                    }
+                }
+            }
+            TStmt::For(f) => attach_roles(&mut f.body, roles),
+            TStmt::Every(e) => attach_roles(&mut e.body, roles),
+            TStmt::Let(..) => {}
+        }
+    }
+}
+
+/// The roles some requirement's subject decides.
+fn subject_roles(stmts: &[TStmt], out: &mut Vec<u32>) {
+    for s in stmts {
+        match s {
+            TStmt::Require(r) => out.extend(r.roles.iter().map(|x| x.role)),
+            TStmt::For(f) => subject_roles(&f.body, out),
+            TStmt::Every(e) => subject_roles(&e.body, out),
+            TStmt::Let(..) => {}
+        }
+    }
+}
+
+/// `e.所在縣區` as written: a role target is a name and its fields.
+fn path_text(e: &ast::Expr) -> String {
+    match &e.kind {
+        ExprKind::Field(x, f) => format!("{}.{}", path_text(x), f.text),
+        ExprKind::Name(n) => n.clone(),
+        _ => String::new(),
     }
 }

@@ -174,6 +174,32 @@ impl Checker {
             }
             info.roles.push(RoleDecl { name: n.text.clone(), label: label.as_ref().map(|s| s.text.clone()) });
         }
+        for d in &p.default_roles {
+            let Some(role) = info.roles.iter().position(|r| r.name == d.role.text) else {
+                let known: Vec<&str> = info.roles.iter().map(|r| r.name.as_str()).collect();
+                let help = super::clauses::role_help(&d.role.text, &known);
+                self.err(
+                    "unknown-role",
+                    d.role.span,
+                    format!("`{}` is not a role the plan declares", d.role.text),
+                    help,
+                );
+                continue;
+            };
+            if info.default_roles.iter().any(|x| x.role == role as u32 && x.sections.is_empty())
+                && d.sections.is_empty()
+            {
+                self.err(
+                    "duplicate-definition",
+                    d.role.span,
+                    format!("the plan-wide role `{}` is given twice", d.role.text),
+                    "name all its parties on one line",
+                );
+            }
+            let parties = self.party_list(&d.parties);
+            let sections = d.sections.iter().map(|s| s.text.clone()).collect();
+            info.default_roles.push(DefaultRoleDef { role: role as u32, parties, sections });
+        }
         if let Some(c) = &p.calendar {
             info.calendar = self.find(DeclKind::Calendar, &self.model.calendars, &c.text, |x| &x.name);
             match info.calendar {

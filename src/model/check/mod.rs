@@ -10,6 +10,7 @@ mod exprs;
 mod names;
 mod outline;
 mod rules;
+mod tables;
 mod test_blocks;
 mod typing;
 

@@ -92,12 +92,18 @@ impl Checker {
                     }
                 });
             }
-            let v = self.expr(&row.value, ret.as_ref().map(|r| &r.ty));
-            if let Some(r) = &ret {
-                self.unify(r, &v, "every row of a table gives a value of the same type");
-            } else {
-                ret = Some(v.clone());
-            }
+            let v = match &row.value {
+                ast::RowValue::Gap(why) => TRowValue::Gap(why.text.clone()),
+                ast::RowValue::Value(value) => {
+                    let v = self.expr(value, ret.as_ref().map(|r| &r.ty));
+                    if let Some(r) = &ret {
+                        self.unify(r, &v, "every row of a table gives a value of the same type");
+                    } else {
+                        ret = Some(v.clone());
+                    }
+                    TRowValue::Value(v)
+                }
+            };
             rows.push((pats, v));
         }
         self.end_body(saved);
@@ -110,6 +116,7 @@ impl Checker {
             ret: ret.map(|r| r.ty).unwrap_or(Ty::Error),
             origin: origin(&self.file, t.name.span),
         });
+        self.table_coverage(t);
     }
 
     // ------------------------------------------------------------------ clauses
