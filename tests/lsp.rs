@@ -80,6 +80,20 @@ impl Client {
         }
     }
 
+    /// The error a request is answered with.
+    fn request_error(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        loop {
+            let msg = self.receive();
+            if msg.get("id") == Some(&json!(id)) {
+                return msg["error"].clone();
+            }
+            self.pending.push(msg);
+        }
+    }
+
     fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
@@ -368,6 +382,26 @@ fn an_editing_session_on_the_yangquan_package() {
     assert_eq!(edits[0]["newText"], text.as_str());
     assert_eq!(edits[0]["range"]["start"], json!({ "line": 0, "character": 0 }));
     assert_eq!(edits[0]["range"]["end"]["line"], messy.matches('\n').count());
+
+    // A file of the package written on disk (not open): read on the editor's notice, and its
+    // error shown; removed, its diagnostics cleared.
+    let extra = pkg.path("99-extra.writ");
+    let extra_text = "party 市工信局 \"又一個\"\n";
+    std::fs::write(&extra, extra_text).unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri(&extra), "type": 1 }] }));
+    let diags = c.diagnostics_for(&uri(&extra));
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["range"], range(extra_text, "市工信局", 0), "{diags:?}");
+    std::fs::remove_file(&extra).unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri(&extra), "type": 3 }] }));
+    assert_eq!(c.diagnostics_for(&uri(&extra)), Vec::<Value>::new());
+
+    // A request writ does not answer, and one whose parameters do not fit: errors, and the
+    // server goes on.
+    let error = c.request_error("textDocument/rename", json!({}));
+    assert_eq!(error["code"], -32601, "{error}");
+    let error = c.request_error("textDocument/hover", json!({ "textDocument": 7 }));
+    assert_eq!(error["code"], -32602, "{error}");
 
     // Shutdown and exit: the server ends by itself, successfully.
     assert_eq!(c.request("shutdown", Value::Null), Value::Null);

@@ -11,6 +11,8 @@ function start() {
   const serverOptions = { command, args: ['lsp'] };
   const clientOptions = {
     documentSelector: [{ scheme: 'file', language: 'writ' }],
+    // Files of a package changed on disk (not open in an editor) are read again.
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.writ') },
   };
   client = new LanguageClient('writ', 'writ', serverOptions, clientOptions);
   return client.start();

@@ -122,6 +122,17 @@ impl Server {
         }
     }
 
+    /// A file changed, appeared or went away on disk (the editor watches the folder): a file
+    /// the editor does not hold open, of a package already loaded, is read again. Another
+    /// change publishes nothing.
+    pub fn on_disk(&mut self, path: &Path) -> Published {
+        let known = self.packages.contains_key(&folder(path));
+        if self.open.contains(path) || !known || path.extension().is_none_or(|e| e != "writ") {
+            return Vec::new();
+        }
+        self.close(path)
+    }
+
     fn set(&mut self, path: &Path, text: &str) -> Published {
         let dir = folder(path);
         self.load(&dir);

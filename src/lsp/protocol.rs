@@ -2,7 +2,7 @@
 //! [`Server`], `file:` URIs onto paths.
 
 use super::*;
-use lsp_server::{Connection, ExtractError, Message, Notification, Request, RequestId, Response};
+use lsp_server::{Connection, Message, Notification, Request, Response};
 use lsp_types::notification::Notification as _;
 
 use std::error::Error;
@@ -77,7 +77,7 @@ pub fn run_on(connection: &Connection) -> Result<()> {
 
 /// A notification: what it changes, and the diagnostics to publish after it.
 fn notice(server: &mut Server, uris: &mut HashMap<PathBuf, lsp::Uri>, n: Notification) -> Published {
-    use lsp::notification::{DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument};
+    use lsp::notification::{DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument};
     match n.method.as_str() {
         DidOpenTextDocument::METHOD => {
             let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params) else { return vec![] };
@@ -94,6 +94,10 @@ fn notice(server: &mut Server, uris: &mut HashMap<PathBuf, lsp::Uri>, n: Notific
                 _ => vec![],
             }
         }
+        DidChangeWatchedFiles::METHOD => {
+            let Ok(p) = serde_json::from_value::<lsp::DidChangeWatchedFilesParams>(n.params) else { return vec![] };
+            p.changes.iter().filter_map(|c| path(&c.uri)).flat_map(|f| server.on_disk(&f)).collect()
+        }
         DidCloseTextDocument::METHOD => {
             let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params) else { return vec![] };
             let Some(path) = path(&p.text_document.uri) else { return vec![] };
@@ -103,83 +107,62 @@ fn notice(server: &mut Server, uris: &mut HashMap<PathBuf, lsp::Uri>, n: Notific
     }
 }
 
-fn cast<R: lsp::request::Request>(req: Request) -> std::result::Result<(RequestId, R::Params), Request> {
-    match req.extract(R::METHOD) {
-        Ok(x) => Ok(x),
-        Err(ExtractError::MethodMismatch(req)) => Err(req),
-        Err(ExtractError::JsonError { method, .. }) => Err(Request {
-            id: RequestId::from(0),
-            method: format!("{method} (bad params)"),
-            params: Default::default(),
-        }),
-    }
-}
-
-fn ok<T: serde::Serialize>(id: RequestId, value: T) -> Response {
-    Response::new_ok(id, serde_json::to_value(value).unwrap_or_default())
+/// A request's parameters read as `R`'s.
+fn params<R: lsp::request::Request>(req: Request) -> std::result::Result<R::Params, String> {
+    serde_json::from_value(req.params).map_err(|e| format!("bad parameters for `{}`: {e}", R::METHOD))
 }
 
 fn location(place: Place) -> Option<lsp::Location> {
     Some(lsp::Location { uri: uri(&place.0)?, range: place.1 })
 }
 
+/// A result as JSON (`null` for `None`).
+fn value<T: serde::Serialize>(v: T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
 /// The answer to a request.
 fn answer(server: &mut Server, req: Request) -> Response {
     use lsp::request::*;
     let id = req.id.clone();
-    let req = match cast::<HoverRequest>(req) {
-        Ok((id, p)) => {
+    let result = match req.method.as_str() {
+        HoverRequest::METHOD => params::<HoverRequest>(req).map(|p| {
             let at = p.text_document_position_params;
-            let hover = path(&at.text_document.uri).and_then(|f| server.hover(&f, at.position));
-            return ok(id, hover);
-        }
-        Err(req) => req,
-    };
-    let req = match cast::<GotoDefinition>(req) {
-        Ok((id, p)) => {
+            value(path(&at.text_document.uri).and_then(|f| server.hover(&f, at.position)))
+        }),
+        GotoDefinition::METHOD => params::<GotoDefinition>(req).map(|p| {
             let at = p.text_document_position_params;
             let place = path(&at.text_document.uri).and_then(|f| server.definition(&f, at.position));
-            return ok(id, place.and_then(location).map(lsp::GotoDefinitionResponse::Scalar));
-        }
-        Err(req) => req,
-    };
-    let req = match cast::<References>(req) {
-        Ok((id, p)) => {
+            value(place.and_then(location).map(lsp::GotoDefinitionResponse::Scalar))
+        }),
+        References::METHOD => params::<References>(req).map(|p| {
             let at = p.text_document_position;
             let places = path(&at.text_document.uri)
                 .map(|f| server.references(&f, at.position, p.context.include_declaration))
                 .unwrap_or_default();
-            return ok(id, places.into_iter().filter_map(location).collect::<Vec<_>>());
-        }
-        Err(req) => req,
-    };
-    let req = match cast::<Completion>(req) {
-        Ok((id, p)) => {
+            value(places.into_iter().filter_map(location).collect::<Vec<_>>())
+        }),
+        Completion::METHOD => params::<Completion>(req).map(|p| {
             let at = p.text_document_position;
             let items = path(&at.text_document.uri).map(|f| server.completion(&f, at.position)).unwrap_or_default();
-            return ok(id, lsp::CompletionResponse::Array(items));
-        }
-        Err(req) => req,
-    };
-    let req = match cast::<DocumentSymbolRequest>(req) {
-        Ok((id, p)) => {
+            value(lsp::CompletionResponse::Array(items))
+        }),
+        DocumentSymbolRequest::METHOD => params::<DocumentSymbolRequest>(req).map(|p| {
             let symbols = path(&p.text_document.uri).map(|f| server.symbols(&f)).unwrap_or_default();
-            return ok(id, lsp::DocumentSymbolResponse::Nested(symbols));
+            value(lsp::DocumentSymbolResponse::Nested(symbols))
+        }),
+        Formatting::METHOD => {
+            params::<Formatting>(req).map(|p| value(path(&p.text_document.uri).and_then(|f| server.format(&f))))
         }
-        Err(req) => req,
-    };
-    let req = match cast::<Formatting>(req) {
-        Ok((id, p)) => {
-            let edits = path(&p.text_document.uri).and_then(|f| server.format(&f));
-            return ok(id, edits);
+        method => {
+            let message = format!("writ does not answer `{method}`");
+            return Response::new_err(id, lsp_server::ErrorCode::MethodNotFound as i32, message);
         }
-        Err(req) => req,
     };
-    Response::new_err(
-        id,
-        lsp_server::ErrorCode::MethodNotFound as i32,
-        format!("writ does not answer `{}`", req.method),
-    )
+    match result {
+        Ok(v) => Response::new_ok(id, v),
+        Err(message) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message),
+    }
 }
 
 /// The path of a `file:` URI (percent-decoded); `None` for another scheme.

@@ -226,3 +226,21 @@ fn symbols_and_formatting() {
     s.change(&dir.0.join("b.writ"), "record {");
     assert_eq!(s.format(&dir.0.join("b.writ")), None, "a file that does not parse is not formatted");
 }
+
+#[test]
+fn files_changed_on_disk_are_read_again_unless_open() {
+    let (dir, mut s) = package();
+    let extra = dir.0.join("d.writ");
+    std::fs::write(&extra, "party 甲局 \"又一個\"\n").unwrap();
+    let published = s.on_disk(&extra);
+    let (_, diags) = published.iter().find(|(p, _)| *p == extra).expect("the new file is published");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    std::fs::remove_file(&extra).unwrap();
+    let published = s.on_disk(&extra);
+    assert!(published.iter().all(|(_, d)| d.is_empty()), "{published:?}");
+    assert!(published.iter().any(|(p, _)| *p == extra), "its diagnostics are cleared");
+    // An open file keeps the editor's text whatever the disk says.
+    std::fs::write(dir.0.join("c.writ"), "clause {").unwrap();
+    assert_eq!(s.on_disk(&dir.0.join("c.writ")), Vec::new());
+    assert!(s.change(&dir.0.join("c.writ"), CLAUSES).iter().all(|(_, d)| d.is_empty()));
+}
