@@ -8,17 +8,17 @@ use crate::syntax::ast::{self, Item, Module};
 use crate::syntax::keywords::KEYWORDS;
 
 /// A package as a request sees it: its files parsed, its model, and the index over both.
-struct View<'a> {
-    modules: Vec<(Arc<str>, &'a str, &'a Module)>,
+pub(super) struct View<'a> {
+    pub(super) modules: Vec<(Arc<str>, &'a str, &'a Module)>,
     model: &'a Model,
-    index: Index,
+    pub(super) index: Index,
 }
 
 /// A location in a file the editor can open.
 pub type Place = (PathBuf, lsp::Range);
 
 impl Server {
-    fn view(&self, path: &Path) -> Option<View<'_>> {
+    pub(super) fn view(&self, path: &Path) -> Option<View<'_>> {
         let pkg = self.packages.get(&folder(path)).filter(|p| p.files.contains_key(path))?;
         let mut modules = Vec::new();
         for f in pkg.package.imported(&self.db) {

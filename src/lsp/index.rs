@@ -119,7 +119,14 @@ impl Index {
         let mut claimed = HashSet::new();
         ix.model_references(model, &texts, &mut claimed);
         for (file, _, module) in files {
-            let mut w = Walk { ix: &mut ix, file: file.clone(), claimed: &claimed, scopes: Vec::new() };
+            let mut w = Walk {
+                ix: &mut ix,
+                model,
+                file: file.clone(),
+                claimed: &claimed,
+                scopes: Vec::new(),
+                kinds: Vec::new(),
+            };
             for item in &module.items {
                 w.item(item);
             }
@@ -377,9 +384,13 @@ fn texpr_children<'m>(e: &'m TExpr, f: &mut impl FnMut(&'m TExpr)) {
 /// The walk over the syntax of one file, with the locals in scope.
 struct Walk<'a> {
     ix: &'a mut Index,
+    model: &'a Model,
     file: Arc<str>,
     claimed: &'a HashSet<(Arc<str>, Span)>,
     scopes: Vec<Target>,
+    /// The record kinds of the aggregates around (innermost last), whose fields a bare name
+    /// in their filters and conditions is first.
+    kinds: Vec<String>,
 }
 
 impl Walk<'_> {
@@ -419,6 +430,7 @@ impl Walk<'_> {
 
     fn item(&mut self, item: &Item) {
         self.scopes.clear();
+        self.kinds.clear();
         match item {
             Item::Plan(p) => {
                 if let Some(c) = &p.calendar {
@@ -446,15 +458,21 @@ impl Walk<'_> {
                 }
                 if let Some(d) = &r.derive {
                     self.refer(Kind::Record, &d.from);
+                    // The filter and the groups read the source record's fields by bare name;
+                    // the values, the derived record's group fields and the values before them.
+                    self.kinds.push(d.from.text.clone());
                     for e in d.filter.iter().chain(d.groups.iter().map(|g| &g.1)) {
                         self.expr(e);
                     }
+                    self.kinds.pop();
+                    self.kinds.push(owner.clone());
                     for f in &d.fields {
                         self.expr(&f.value);
                         if let Some((g, _)) = &f.given {
                             self.expr(g);
                         }
                     }
+                    self.kinds.pop();
                     if let Some((field, _, _)) = &d.window {
                         self.field(&d.from.text, field);
                     }
@@ -569,13 +587,52 @@ impl Walk<'_> {
         match &e.kind {
             ExprKind::Name(n) => self.name(n, e.span),
             ExprKind::Quantity { unit, .. } => self.refer(Kind::Unit, unit),
-            ExprKind::Call { func, .. } if !self.claimed.contains(&(self.file.clone(), func.span)) => {
-                for kind in [Kind::Rule, Kind::Table] {
-                    if self.ix.has(kind, &func.text) {
-                        self.refer(kind, func);
-                        break;
+            ExprKind::Field(inner, name) => {
+                self.expr(inner);
+                if !self.claimed.contains(&(self.file.clone(), name.span))
+                    && let Some(record) = self.record_of(inner)
+                {
+                    self.field(&record, name);
+                }
+                return;
+            }
+            ExprKind::Call { func, args, empty, .. } => {
+                if !self.claimed.contains(&(self.file.clone(), func.span)) {
+                    for kind in [Kind::Rule, Kind::Table] {
+                        if self.ix.has(kind, &func.text) {
+                            self.refer(kind, func);
+                            break;
+                        }
                     }
                 }
+                // An aggregate's first argument names the records (`K`, `K.f`); its filter and
+                // the other arguments read their fields by bare name.
+                let kind = args.first().and_then(|a| match &a.value.kind {
+                    ExprKind::Name(n) => Some(n),
+                    ExprKind::Field(inner, _) => match &inner.kind {
+                        ExprKind::Name(n) => Some(n),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                let kind = kind.filter(|k| self.ix.has(Kind::Record, k) && !self.scopes.iter().any(|t| t.name == **k));
+                for (i, a) in args.iter().enumerate() {
+                    if i == 0 {
+                        self.expr(&a.value);
+                    }
+                    if let Some(k) = kind {
+                        self.kinds.push(k.clone());
+                    }
+                    if i > 0 {
+                        self.expr(&a.value);
+                    }
+                    a.filter.iter().chain(&a.during).for_each(|x| self.expr(x));
+                    if kind.is_some() {
+                        self.kinds.pop();
+                    }
+                }
+                empty.iter().for_each(|x| self.expr(x));
+                return;
             }
             ExprKind::Match(_, arms) => {
                 for a in arms {
@@ -589,10 +646,46 @@ impl Walk<'_> {
         ast::children(e, &mut |c| self.expr(c));
     }
 
+    /// The record kind an expression stands for or refers to, when the syntax tells: a field
+    /// of an aggregate's records, a local bound to a record, a record kind (`K.f`), a field
+    /// holding a reference.
+    fn record_of(&self, e: &Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                if let Some(k) = self.kinds.iter().rev().find(|k| self.model_field(k, n).is_some()) {
+                    return self.field_record(k, n);
+                }
+                if let Some(t) = self.scopes.iter().rev().find(|t| t.name == *n) {
+                    return self.ix.decls.get(t).and_then(|d| d.record.clone());
+                }
+                self.ix.has(Kind::Record, n).then(|| n.clone())
+            }
+            ExprKind::Field(inner, f) => self.field_record(&self.record_of(inner)?, &f.text),
+            _ => None,
+        }
+    }
+
+    fn model_field(&self, record: &str, field: &str) -> Option<&model::FieldDecl> {
+        self.model.records.iter().find(|r| r.name == record)?.fields.iter().find(|f| f.name == field)
+    }
+
+    /// The record kind a field of a record refers to.
+    fn field_record(&self, record: &str, field: &str) -> Option<String> {
+        match self.model_field(record, field)?.ty {
+            Ty::Ref(i) => self.model.records.get(i as usize).map(|r| r.name.clone()),
+            _ => None,
+        }
+    }
+
     /// A name in an expression the checker did not resolve: a local in scope, else a declared
     /// name with that text.
     fn name(&mut self, n: &str, span: Span) {
         if self.claimed.contains(&(self.file.clone(), span)) {
+            return;
+        }
+        if let Some(k) = self.kinds.iter().rev().find(|k| self.model_field(k, n).is_some()) {
+            let t = Target::owned(Kind::Field, n, k);
+            self.ix.refer(t, &self.file, span);
             return;
         }
         if let Some(t) = self.scopes.iter().rev().find(|t| t.name == n) {

@@ -1,6 +1,7 @@
 //! The server without the protocol: a package in a temporary folder.
 
 use super::*;
+use crate::syntax::ast;
 
 struct Folder(PathBuf);
 
@@ -243,4 +244,97 @@ fn files_changed_on_disk_are_read_again_unless_open() {
     std::fs::write(dir.0.join("c.writ"), "clause {").unwrap();
     assert_eq!(s.on_disk(&dir.0.join("c.writ")), Vec::new());
     assert!(s.change(&dir.0.join("c.writ"), CLAUSES).iter().all(|(_, d)| d.is_empty()));
+}
+
+/// The names written in expressions of a module's clauses, rules, tables and derived records.
+fn expression_names(m: &ast::Module) -> Vec<Span> {
+    fn walk(e: &ast::Expr, out: &mut Vec<Span>) {
+        match &e.kind {
+            ast::ExprKind::Name(_) => out.push(e.span),
+            ast::ExprKind::Field(_, n) => out.push(n.span),
+            _ => {}
+        }
+        ast::children(e, &mut |c| walk(c, out));
+    }
+    fn stmts(b: &[ast::Stmt], out: &mut Vec<Span>) {
+        for s in b {
+            match s {
+                ast::Stmt::Require(r) => {
+                    walk(&r.condition, out);
+                    r.deadline.iter().for_each(|(_, d)| walk(d, out));
+                    r.given.iter().for_each(|(g, _)| walk(g, out));
+                }
+                ast::Stmt::For(f) => {
+                    f.keys
+                        .iter()
+                        .flatten()
+                        .chain(&f.filter)
+                        .chain(f.unless.iter().map(|u| &u.0))
+                        .for_each(|e| walk(e, out));
+                    stmts(&f.body, out)
+                }
+                ast::Stmt::Every(f) => {
+                    walk(&f.of, out);
+                    stmts(&f.body, out)
+                }
+                ast::Stmt::Let(l) => walk(&l.value, out),
+                ast::Stmt::During(e) | ast::Stmt::Unless(e, _) => walk(e, out),
+                ast::Stmt::Otherwise { on, .. } => on.iter().for_each(|e| walk(e, out)),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for item in &m.items {
+        match item {
+            ast::Item::Clause(c) => stmts(&c.body, &mut out),
+            ast::Item::Rule(r) => {
+                r.lets.iter().for_each(|l| walk(&l.value, &mut out));
+                walk(&r.body, &mut out)
+            }
+            ast::Item::Table(t) => t.rows.iter().for_each(|r| walk(&r.value, &mut out)),
+            ast::Item::Record(r) => {
+                if let Some(d) = &r.derive {
+                    d.filter.iter().chain(d.groups.iter().map(|g| &g.1)).for_each(|e| walk(e, &mut out));
+                    d.fields.iter().for_each(|f| walk(&f.value, &mut out));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every name written in an expression of the bundled packages goes somewhere declared: a
+/// field, a record kind, an enum value, a party, a period, a local… (the interval operations
+/// `m.start`, `m.end`, `m.previous`, `m.next`, `m.day(N)` are the language's own words).
+#[test]
+fn every_name_in_the_bundled_packages_is_indexed() {
+    for package in ["policies/yangquan-2019", "policies/yangquan-2019-raw", "policies/chaozhou-2019"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(package);
+        let mut s = Server::new();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+        files.retain(|p| p.extension().is_some_and(|e| e == "writ"));
+        files.sort();
+        let published = s.open(&files[0], &std::fs::read_to_string(&files[0]).unwrap());
+        assert!(published.iter().all(|(_, d)| d.iter().all(|d| d.severity != Some(lsp::DiagnosticSeverity::ERROR))));
+        let view = s.view(&files[0]).unwrap();
+        let mut missing = Vec::new();
+        let mut count = 0;
+        for (file, text, m) in &view.modules {
+            for sp in expression_names(m) {
+                let written = &text[sp.start as usize..sp.end as usize];
+                if ["start", "end", "previous", "next", "day"].contains(&written) {
+                    continue;
+                }
+                count += 1;
+                match view.index.at(file, sp.start as usize).filter(|o| o.span == sp) {
+                    Some(o) => assert!(view.index.decls.contains_key(&o.target), "{o:?}"),
+                    None => missing.push(format!("{}: {written}", file.rsplit('/').next().unwrap())),
+                }
+            }
+        }
+        assert!(count > 20, "{package}: {count} names");
+        assert!(missing.is_empty(), "{package}: {missing:#?}");
+    }
 }
