@@ -312,6 +312,22 @@ fn an_editing_session_on_the_yangquan_package() {
     let detail = items.as_array().unwrap().iter().find(|i| i["label"] == "距建成區").unwrap();
     assert_eq!(detail["detail"], "企業.距建成區: a length (`m`) in `km`");
 
+    // The same while the line is being typed and the clause does not parse: the variable's
+    // binding is read from the text.
+    let typing = text.replacen(
+        "    otherwise 永久停止原址重污染生產工序 on e\n",
+        "    must e.\n    otherwise 永久停止原址重污染生產工序 on e\n",
+        1,
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": u, "version": 4 }, "contentChanges": [{ "text": typing }] }),
+    );
+    assert!(!c.diagnostics_for(&u).is_empty(), "the clause does not parse");
+    let items = c.request("textDocument/completion", at(&u, position(&typing, "must e.\n", 0, 7)));
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"搬遷改造完成日") && !labels.contains(&"顆粒物"), "{labels:?}");
+
     // Completion of keywords in both languages, names and units, with what is typed so far.
     let typing = text.replacen(
         "    otherwise 永久停止原址重污染生產工序 on e\n",

@@ -112,7 +112,22 @@ impl Server {
         };
         if before[..start].ends_with('.') {
             // A field of what stands before the dot.
-            let records = view.records_before(&key(path), start - 1);
+            let mut records = view.records_before(&key(path), start - 1);
+            if records.is_empty() {
+                // The text being typed may not parse (`e.` alone): the variable's binding, as
+                // written before it.
+                let name_start = before[..start - 1]
+                    .char_indices()
+                    .rev()
+                    .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+                    .last()
+                    .map_or(start - 1, |(i, _)| i);
+                let var = &before[name_start..start - 1];
+                records.extend(
+                    bound_record(&before[..name_start], var)
+                        .filter(|r| view.model.records.iter().any(|x| x.name == *r)),
+                );
+            }
             for r in view.model.records.iter().filter(|r| records.is_empty() || records.contains(&r.name)) {
                 for f in r.written_fields() {
                     add(&f.name, lsp::CompletionItemKind::FIELD, format!("{}.{}: {}", r.name, f.name, view.ty(f)));
@@ -341,6 +356,30 @@ impl Server {
     }
 }
 
+/// The record kind the last binding of `var` written in `text` names: `for var in KIND`
+/// (in any spelling of the keywords) or a parameter `var: KIND`.
+fn bound_record(text: &str, var: &str) -> Option<String> {
+    if var.is_empty() {
+        return None;
+    }
+    let spellings = |rule: &str| crate::syntax::keywords::by_rule(rule).map(|k| k.spellings().collect::<Vec<_>>());
+    let (fors, ins) = (spellings("kw_for")?, spellings("kw_in")?);
+    let word = |w: &str| w.split(['[', '{', ',', ')', '(']).next().unwrap_or("").to_string();
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    for i in (0..tokens.len()).rev() {
+        let t = tokens[i];
+        if t == var && i > 0 && fors.contains(&tokens[i - 1]) && tokens.get(i + 1).is_some_and(|w| ins.contains(w)) {
+            return tokens.get(i + 2).map(|w| word(w));
+        }
+        if let Some(name) = t.strip_suffix(':')
+            && name.rsplit(['(', ',']).next() == Some(var)
+        {
+            return tokens.get(i + 1).map(|w| word(w));
+        }
+    }
+    None
+}
+
 /// The outline entry a cite number belongs to: the entry with that number, else the longest
 /// entry number it begins with.
 fn section_of(model: &Model, number: &str) -> Option<usize> {
@@ -533,5 +572,30 @@ impl View<'_> {
         }
         out.retain(|_, l| !l.is_empty());
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_variable_s_binding_is_read_from_the_text() {
+        assert_eq!(bound_record("clause c {\n  for e in 企業[\"A\"] {\n    must ", "e").as_deref(), Some("企業"));
+        assert_eq!(bound_record("條款 c {\n  對於 窯 屬於 工業爐窯 其中 ", "窯").as_deref(), Some("工業爐窯"));
+        assert_eq!(bound_record("对于 e 属于 企业{", "e").as_deref(), Some("企业"));
+        assert_eq!(bound_record("rule 大型(x: text, e: 企業) {\n  ", "e").as_deref(), Some("企業"));
+        // The last binding counts; another variable's does not.
+        assert_eq!(bound_record("for e in 甲 { } for e in 乙 {", "e").as_deref(), Some("乙"));
+        assert_eq!(bound_record("for k in 甲 {", "e"), None);
+    }
+
+    #[test]
+    fn completion_matches_across_scripts() {
+        assert_eq!(matches("工业", "工業爐窯").as_deref(), Some("工业爐窯"));
+        assert_eq!(matches("工業", "工業爐窯").as_deref(), Some("工業爐窯"));
+        assert_eq!(matches("", "x").as_deref(), Some("x"));
+        assert_eq!(matches("爐", "工業爐窯"), None);
+        assert_eq!(matches("工業爐窯x", "工業爐窯"), None);
     }
 }
