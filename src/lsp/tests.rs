@@ -310,10 +310,28 @@ fn expression_names(m: &ast::Module) -> Vec<Span> {
 /// `m.start`, `m.end`, `m.previous`, `m.next`, `m.day(N)` are the language's own words).
 #[test]
 fn every_name_in_the_bundled_packages_is_indexed() {
-    for package in ["policies/yangquan-2019", "policies/yangquan-2019-raw", "policies/chaozhou-2019"] {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(package);
+    // Yangquan with its keywords in Chinese too.
+    let zh = Folder(std::env::temp_dir().join(format!("writ-lsp-unit-zh-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&zh.0);
+    std::fs::create_dir_all(&zh.0).unwrap();
+    let yangquan = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/yangquan-2019");
+    for e in std::fs::read_dir(&yangquan).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "writ") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let zh_text =
+                crate::format::format_with_keywords(&key(&p), &text, Some(crate::syntax::keywords::KeywordLang::Hant))
+                    .unwrap();
+            assert_ne!(zh_text, text);
+            std::fs::write(zh.0.join(p.file_name().unwrap()), zh_text).unwrap();
+        }
+    }
+    let packages = ["policies/yangquan-2019", "policies/yangquan-2019-raw", "policies/chaozhou-2019"]
+        .map(|p| Path::new(env!("CARGO_MANIFEST_DIR")).join(p));
+    for root in packages.iter().chain([&zh.0]) {
+        let package = root.file_name().unwrap().to_string_lossy();
         let mut s = Server::new();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).collect();
         files.retain(|p| p.extension().is_some_and(|e| e == "writ"));
         files.sort();
         let published = s.open(&files[0], &std::fs::read_to_string(&files[0]).unwrap());
