@@ -311,6 +311,29 @@ pub fn fact_set(db: &dyn Db, set: FactSet) -> Facts {
     facts::link(&schema, &files)
 }
 
+/// A file's new text (an editor's edit): the queries that read it run again when next asked.
+pub fn set_text(db: &mut Database, file: SourceFile, text: Arc<str>) {
+    use salsa::Setter;
+    file.set_text(db).to(text);
+}
+
+/// A package's files, after one was added or removed.
+pub fn set_files(db: &mut Database, package: Package, files: Vec<SourceFile>) {
+    use salsa::Setter;
+    package.set_files(db).to(files);
+}
+
+/// The files a package imports and the imports that could not be followed.
+pub fn set_imports(db: &mut Database, package: Package, imported: Vec<SourceFile>, problems: Vec<Diagnostic>) {
+    use salsa::Setter;
+    if package.imported(db) != &imported {
+        package.set_imported(db).to(imported);
+    }
+    if package.import_problems(db) != &problems {
+        package.set_import_problems(db).to(problems);
+    }
+}
+
 /// The database. Holds an optional log of executed queries, for incrementality tests.
 #[salsa::db]
 #[derive(Clone)]

@@ -13,6 +13,7 @@ pub mod facts;
 pub mod format;
 pub mod lang;
 pub mod lookalike;
+pub mod lsp;
 pub mod model;
 pub mod report;
 pub mod script;

@@ -262,6 +262,9 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Serve the Language Server Protocol on standard input and output (for an editor):
+    /// diagnostics as you type, hover, definitions, references, completion, outline, formatting.
+    Lsp,
 }
 
 fn main() -> ExitCode {
@@ -273,6 +276,15 @@ fn main() -> ExitCode {
         progress: std::io::stderr().is_terminal(),
     };
     let out = match args.command {
+        Command::Lsp => {
+            return match writ::lsp::run() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("writ lsp: {e}");
+                    ExitCode::from(cli::EXIT_INVALID as u8)
+                }
+            };
+        }
         Command::Check { dir } => cli::check(&dir, style),
         Command::Eval { dir, facts, as_of, format, strict, report, summary, xlsx } => {
             // The report goes out as it is written, never held whole, and the process ends

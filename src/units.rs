@@ -180,6 +180,12 @@ const BASE: &[(&str, &str, [i8; 6])] = &[
     ("Wh", "3600", [1, 2, -2, 0, 0, 0]),
 ];
 
+/// The symbols of the built-in unit atoms (`g`, `m`, `h`, `W`…), each of which takes the
+/// prefixes and powers a unit is written with (`mg`, `m3`, `kW`).
+pub fn base_symbols() -> impl Iterator<Item = &'static str> {
+    BASE.iter().map(|b| b.0)
+}
+
 const PREFIXES: &[(&str, &str)] = &[
     ("G", "1000000000"),
     ("M", "1000000"),

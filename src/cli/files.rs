@@ -307,7 +307,7 @@ enum Imported {
 /// Follows the `import` items of a package's files, and of the packages they import, depth
 /// first: the files of every package reached (each once), and what could not be imported: an
 /// unknown name (`unknown-import`) or a package that imports itself back (`import-cycle`).
-fn imports(
+pub fn imports(
     db: &Database,
     dir: &Path,
     files: &[SourceFile],

@@ -17,8 +17,8 @@ pub use evaluate::{
     Evaluated, FactFiles, agenda, agenda_with, eval, eval_and_exit, eval_to, eval_with, evaluate, evaluate_through,
     explain, explain_in, parse_encoding, threads,
 };
-pub use files::load_package;
 use files::{Walker, read_fact_file};
+pub use files::{imports, load_package};
 pub use fmt::{Keywords, fmt, fmt_text};
 pub use tests::{TestOptions, junit, run_tests, statuses, test, test_with};
 
