@@ -414,7 +414,11 @@ pub(super) fn eval_then<'a, T>(
 
 /// `--xlsx FILE`: the workbook of the verdicts, in `lang` or else the plan's language, written
 /// to `path` (replacing what is there).
-fn write_workbook(verdicts: &eval::Evaluation, lang: Option<crate::lang::Lang>, path: &Path) -> Result<(), Diagnostic> {
+pub(super) fn write_workbook(
+    verdicts: &eval::Evaluation,
+    lang: Option<crate::lang::Lang>,
+    path: &Path,
+) -> Result<(), Diagnostic> {
     let failed = |why: String| {
         let file: Arc<str> = Arc::from(path.display().to_string());
         Diagnostic::error("cannot-write-workbook", &file, Span::default(), format!("cannot write the workbook: {why}"))
