@@ -359,6 +359,8 @@ fn the_html_report_in_a_real_browser() {
     assert_eq!(s.shown_count(), narrowed.len() as u64);
     s.run("var q=document.getElementById('q');q.value='';q.dispatchEvent(new Event('input'))");
     assert_eq!(s.shown_ids().len(), listed.len());
+    // The first verdict opened, to show its explanation.
+    s.run("document.querySelector('#items details').open = true");
     let department_png = s.screenshot(1800);
 
     // The page of every verdict: the status filter keeps that status's verdicts, the party

@@ -169,34 +169,50 @@ pub fn html<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>, plan: PlanOutline<'
 
     // Every verdict, with the filters.
     let options: Vec<(usize, String)> = parties.iter().enumerate().map(|(at, p)| (at, shown(p).into_owned())).collect();
+    // Breaches first, then what is open, then what passed; by deadline, then in the report's order.
+    let urgent = |i: usize| (order(items[i].status), items[i].deadline.is_none(), items[i].deadline, i);
+    let mut every: Vec<usize> = (0..n).collect();
+    every.sort_by_key(|&i| urgent(i));
+    for list in &mut owed {
+        list.sort_by_key(|(i, _)| urgent(*i));
+    }
     let all = List {
         f: frame(words.get(Msg::HtmlAllVerdicts).to_string(), Page::Verdicts),
         w: Labels::new(words),
         heading: words.get(Msg::HtmlAllVerdicts).to_string(),
         subheading: None,
+        counts: Vec::new(),
         statuses: &statuses,
         party_filter: &options,
-        groups: vec![Group { heading: None, plan_text: None, roles: None, rows: rows(&items, 0..n) }],
+        groups: vec![Group {
+            heading: None,
+            plan_text: None,
+            roles: None,
+            rows: every.iter().map(|&i| Row { item: &items[i], role: None }).collect(),
+        }],
         total: n,
     };
-    pages.push(("verdicts.html".to_string(), all.render().expect("rendering to a string does not fail")));
+    pages.push(("verdicts.html".to_string(), all.page()));
 
     // A page per responsible party.
     for (at, p) in parties.iter().enumerate() {
         let list: Vec<Row> =
             owed[at].iter().map(|(i, role)| Row { item: &items[*i], role: Some(role.clone()) }).collect();
         let total = list.len();
+        let by = &tally.by_party[at];
+        let counts = statuses.present().filter_map(|s| by.get(&s.status).map(|n| (s.name, s.word, *n))).collect();
         let page = List {
             f: frame(words.fill(Msg::HtmlPartyTitle, &[&shown(p)]), Page::Party),
             w: Labels::new(words),
             heading: words.fill(Msg::HtmlPartyTitle, &[&shown(p)]),
             subheading: full_name(p),
+            counts,
             statuses: &statuses,
             party_filter: &[],
             groups: vec![Group { heading: None, plan_text: None, roles: None, rows: list }],
             total,
         };
-        pages.push((format!("party-{}.html", at + 1), page.render().expect("rendering to a string does not fail")));
+        pages.push((format!("party-{}.html", at + 1), page.page()));
     }
 
     // A page per section of the plan, in the order of its outline.
@@ -230,7 +246,11 @@ pub fn html<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>, plan: PlanOutline<'
                         text: first.cite_text.as_deref().map(|t| shown(t).into_owned()),
                     }),
                     roles: (!roles.is_empty()).then(|| roles.join(words.get(Msg::RoleSep))),
-                    rows: rows(&items, clause.clone()),
+                    rows: {
+                        let mut range: Vec<usize> = clause.clone().collect();
+                        range.sort_by_key(|&i| order(items[i].status));
+                        range.iter().map(|&i| Row { item: &items[i], role: None }).collect()
+                    },
                 });
             }
         }
@@ -240,12 +260,13 @@ pub fn html<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>, plan: PlanOutline<'
             w: Labels::new(words),
             heading,
             subheading: None,
+            counts: Vec::new(),
             statuses: &statuses,
             party_filter: &[],
             groups,
             total,
         };
-        pages.push((format!("section-{}.html", at + 1), page.render().expect("rendering to a string does not fail")));
+        pages.push((format!("section-{}.html", at + 1), page.page()));
     }
     Site { pages }
 }
@@ -257,10 +278,6 @@ fn clause_title(v: &Verdict) -> String {
         Some(c) => format!("{} {title}", shown(c)),
         None => title.into_owned(),
     }
-}
-
-fn rows(items: &[Item], range: std::ops::Range<usize>) -> Vec<Row<'_>> {
-    items[range].iter().map(|item| Row { item, role: None }).collect()
 }
 
 /// Which page is being written: the navigation marks it.
@@ -728,11 +745,23 @@ struct List<'a> {
     w: Labels,
     heading: String,
     subheading: Option<String>,
+    /// Per status, its name, word and count among the page's verdicts (on a party's page).
+    counts: Vec<(&'static str, &'static str, usize)>,
     statuses: &'a Statuses,
     /// The party filter's choices (on the page of every verdict).
     party_filter: &'a [(usize, String)],
     groups: Vec<Group<'a>>,
     total: usize,
+}
+
+impl List<'_> {
+    /// The page's text, written into a string made large enough for its entries at once.
+    fn page(&self) -> String {
+        let entries: usize = self.groups.iter().flat_map(|g| &g.rows).map(|r| r.item.entry.len() + 160).sum();
+        let mut out = String::with_capacity(entries + (16 << 10));
+        self.render_into(&mut out).expect("rendering to a string does not fail");
+        out
+    }
 }
 
 #[cfg(test)]
