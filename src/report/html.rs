@@ -559,7 +559,7 @@ impl Timeline {
         let past = |i: &Item, d: chrono::NaiveDate| d < day && i.status.is_open();
         let now = |_: &Item, d: chrono::NaiveDate| d >= day && d < next;
         let soon = |_: &Item, d: chrono::NaiveDate| d >= next && d < after;
-        let bands: [(&'static str, String, &dyn Fn(&Item, chrono::NaiveDate) -> bool); 3] = [
+        let bands: [(&'static str, String, &Within<'_>); 3] = [
             ("past", words.get(Msg::HtmlPastDue).to_string(), &past),
             ("now", words.fill(Msg::HtmlThisMonth, &[&month(this)]), &now),
             ("soon", words.fill(Msg::HtmlNextMonth, &[&month(next)]), &soon),
@@ -605,6 +605,9 @@ impl Timeline {
         Timeline { bands }
     }
 }
+
+/// Whether a verdict due on a day falls in a band of the timeline.
+type Within<'a> = dyn Fn(&Item, chrono::NaiveDate) -> bool + 'a;
 
 /// The progress of a count target: what was counted (or summed) against the number asked for.
 struct Bar {
