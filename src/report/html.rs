@@ -818,10 +818,11 @@ mod tests {
     #[test]
     fn user_text_cannot_inject_markup() {
         let hostile = "<script>alert(1)</script>";
-        let r = report(vec![
-            verdict("a/1", Status::Violated, hostile, "\"><img src=x onerror=alert(1)>", "<i>局</i>"),
-            verdict("a/2", Status::Fulfilled, "t", "甲", "市局"),
-        ]);
+        let mut first = verdict("a/1", Status::Violated, hostile, "\"><img src=x onerror=alert(1)>", "<i>局</i>");
+        // A value read from a fact file, and the file's name.
+        first.evidence[0].left_value = hostile.into();
+        first.facts[0].file = format!("{hostile}.json").into();
+        let r = report(vec![first, verdict("a/2", Status::Fulfilled, "t", "甲", "市局")]);
         let outline = [OutlineEntry { number: "三(二)8".into(), title: Some("<style>x</style>".into()) }];
         let site = html(&r, None, PlanOutline { outline: &outline, parties: &[] });
         let mut scripts = 0;
@@ -838,8 +839,8 @@ mod tests {
         }
         assert!(scripts > 0);
         let all = site.page("verdicts.html").unwrap();
-        // Escaped as askama escapes it, in the entry's title and in its explanation.
-        assert!(all.matches("&#60;script&#62;alert(1)&#60;/script&#62;").count() >= 2, "{all}");
+        // Escaped as askama escapes it: the title, the value and the file in the explanation.
+        assert!(all.matches("&#60;script&#62;alert(1)&#60;/script&#62;").count() >= 4, "{all}");
         assert!(all.contains("&#60;i&#62;局&#60;/i&#62;"));
     }
 
