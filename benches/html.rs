@@ -107,7 +107,7 @@ fn main() {
 /// Every page of the report of 20,000 verdicts, in memory; returns their bytes.
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn html_20000_verdicts() -> usize {
-    let plan = writ::report::PlanOutline { outline: &OUTLINE, parties: &[] };
+    let plan = writ::report::PlanOutline { outline: &OUTLINE, ..Default::default() };
     let site = writ::report::html(&*REPORT, None, plan);
     site.pages.iter().map(|(_, t)| t.len()).sum()
 }

@@ -819,6 +819,13 @@ fn writ_report_writes_the_html_report_and_the_workbook() {
         n
     };
     assert_eq!(names(&html), names(&again));
+    // A page the report no longer has is removed when it is written again; other files stay.
+    std::fs::write(again.join("party-999.html"), "old").unwrap();
+    std::fs::write(again.join("notes.txt"), "mine").unwrap();
+    let (code, _, err) = writ(&args(&again).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{err}");
+    assert!(!again.join("party-999.html").exists());
+    std::fs::remove_file(again.join("notes.txt")).unwrap();
     for name in names(&html) {
         assert!(std::fs::read(html.join(&name)).unwrap() == std::fs::read(again.join(&name)).unwrap(), "{name:?}");
     }

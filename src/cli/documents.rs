@@ -61,7 +61,12 @@ pub fn report<'a>(
     for doc in wanted {
         let written = match doc {
             Document::Html(out) => {
-                let plan = report::PlanOutline { outline: &e.model.outline, parties: &e.model.parties };
+                let explain = |v: &eval::Verdict, words| evaluate::explanation(&e, v, words);
+                let plan = report::PlanOutline {
+                    outline: &e.model.outline,
+                    parties: &e.model.parties,
+                    explain: Some(&explain),
+                };
                 let site = report::html(&verdicts, lang, plan);
                 clock.lap("make the HTML report");
                 site.write_to(out).map(|()| (out, site.pages.len())).map_err(|why| {

@@ -27,11 +27,16 @@ use std::io;
 use std::path::Path;
 
 /// What the HTML report reads from the policy beyond the verdicts: the plan's outline (the
-/// order and the headings of its sections) and the parties' full names. Both may be empty.
-#[derive(Clone, Copy, Debug, Default)]
+/// order and the headings of its sections), the parties' full names, and how a verdict is
+/// explained. Each may be empty.
+#[derive(Clone, Copy, Default)]
 pub struct PlanOutline<'a> {
     pub outline: &'a [OutlineEntry],
     pub parties: &'a [PartyDecl],
+    /// The text of `writ explain` for a verdict, in a language, where the command line has
+    /// more to say than the verdict holds (the records a derived record was made from);
+    /// without it, [`explain`].
+    pub explain: Option<&'a dyn Fn(&Verdict, Words) -> String>,
 }
 
 /// The pages of an HTML report, by file name, in the order they are made: `index.html` first.
@@ -41,12 +46,20 @@ pub struct Site {
 }
 
 impl Site {
-    /// Writes every page into `dir`, which is made if it does not exist; pages of an earlier
-    /// report there with the same names are replaced.
+    /// Writes every page into `dir`, which is made if it does not exist. The pages of an
+    /// earlier report there are replaced, and those this report does not have (the page of a
+    /// party that owes nothing now) removed; any other file is left alone.
     pub fn write_to(&self, dir: &Path) -> io::Result<()> {
         std::fs::create_dir_all(dir)?;
         for (name, text) in &self.pages {
             std::fs::write(dir.join(name), text)?;
+        }
+        for entry in std::fs::read_dir(dir)? {
+            let name = entry?.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if is_numbered_page(name) && !self.pages.iter().any(|(n, _)| n == name) {
+                std::fs::remove_file(dir.join(name))?;
+            }
         }
         Ok(())
     }
@@ -55,6 +68,13 @@ impl Site {
     pub fn page(&self, name: &str) -> Option<&str> {
         self.pages.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str())
     }
+}
+
+/// Whether a file is named as the report names a party's or a section's page (`party-3.html`).
+fn is_numbered_page(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".html") else { return false };
+    let number = stem.strip_prefix("party-").or_else(|| stem.strip_prefix("section-"));
+    number.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Bars of count targets shown on the overview; past this many, a line says how many more.
@@ -96,7 +116,10 @@ pub fn html<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>, plan: PlanOutline<'
             }
             ps.push_str(&at.to_string());
         }
-        let explanation = explain(&v, r.as_of(), words, |role| r.role_label(role));
+        let explanation = match plan.explain {
+            Some(f) => f(&v, words),
+            None => explain(&v, r.as_of(), words, |role| r.role_label(role)),
+        };
         let entry =
             Entry::of(i, &v, words, &explanation).render().expect("a template writes to a string without failing");
         if let Some(bar) = Bar::of(i, &v, words) {
@@ -824,7 +847,7 @@ mod tests {
         first.facts[0].file = format!("{hostile}.json").into();
         let r = report(vec![first, verdict("a/2", Status::Fulfilled, "t", "甲", "市局")]);
         let outline = [OutlineEntry { number: "三(二)8".into(), title: Some("<style>x</style>".into()) }];
-        let site = html(&r, None, PlanOutline { outline: &outline, parties: &[] });
+        let site = html(&r, None, PlanOutline { outline: &outline, ..PlanOutline::default() });
         let mut scripts = 0;
         for (name, text) in &site.pages {
             assert!(!text.contains(hostile), "{name}");
@@ -857,6 +880,10 @@ mod tests {
         let (a, b) = (make(), make());
         assert_eq!(a, b);
         let names: Vec<&str> = a.pages.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(names[2..].iter().all(|n| is_numbered_page(n)));
+        assert!(
+            !is_numbered_page("party-.html") && !is_numbered_page("party-1.htm") && !is_numbered_page("notes.html")
+        );
         assert_eq!(names, ["index.html", "verdicts.html", "party-1.html", "party-2.html", "section-1.html"]);
         let index = a.page("index.html").unwrap();
         assert!(index.contains("41／53"), "a progress bar");
