@@ -36,11 +36,11 @@ pub struct PlanOutline<'a> {
     /// The text of `writ explain` for a verdict, in a language, where the command line has
     /// more to say than the verdict holds (the records a derived record was made from);
     /// without it, [`explain`].
-    pub explain: Option<&'a Explainer>,
+    pub explain: Option<&'a Explainer<'a>>,
 }
 
 /// The text of `writ explain` for a verdict, in a language.
-pub type Explainer = dyn Fn(&Verdict, Words) -> String;
+pub type Explainer<'a> = dyn Fn(&Verdict, Words) -> String + 'a;
 
 /// The pages of an HTML report, by file name, in the order they are made: `index.html` first.
 #[derive(Clone, Debug, PartialEq, Eq)]
