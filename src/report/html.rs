@@ -14,7 +14,7 @@
 //! reorders a page. The same verdicts give the same bytes: nothing depends on the clock, a
 //! hash order or the machine.
 
-use super::human::{Only, Tally, explain, responsible, role_word, section_of, subject};
+use super::human::{Only, Tally, explain, responsible, role_word, roles_of, section_of, subject};
 use super::messages::{Msg, Words};
 use crate::eval::{Status, Verdict, Verdicts};
 use crate::lang::Lang;
@@ -107,12 +107,7 @@ pub fn html<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>, plan: PlanOutline<'
         let mut ps = String::new();
         for p in responsible(roles.clone()) {
             let at = party_at(&p);
-            let role = roles
-                .iter()
-                .filter(|(_, names)| names.contains(&p))
-                .map(|(role, _)| shown(role_word(r, words, role)).into_owned())
-                .collect::<Vec<_>>()
-                .join(words.get(Msg::PartySep));
+            let role = roles_of(r, words, &roles, &p);
             owed[at].push((i, role));
             if !ps.is_empty() {
                 ps.push(' ');

@@ -437,6 +437,23 @@ fn clause_section<V: Verdicts + ?Sized>(
     flush(out, w)
 }
 
+/// `party`'s roles in a verdict whose parties by role are `roles`, in the words of a report in
+/// `words`' language ([`role_word`]), escaped and joined (`牽頭、配合`): the role column of a
+/// party's sheet in the workbook and of a party's page in the HTML report.
+pub(super) fn roles_of<V: Verdicts + ?Sized>(
+    r: &V,
+    words: Words,
+    roles: &IndexMap<String, Vec<String>>,
+    party: &str,
+) -> String {
+    roles
+        .iter()
+        .filter(|(_, ps)| ps.iter().any(|p| p == party))
+        .map(|(role, _)| shown(role_word(r, words, role)).into_owned())
+        .collect::<Vec<_>>()
+        .join(words.get(Msg::PartySep))
+}
+
 /// What a report in `words`' language calls a role: in Chinese the plan's own word for it
 /// (`牽頭`), where the plan gives one; in English, and where it gives none, its name.
 pub(super) fn role_word<'a, V: Verdicts + ?Sized>(r: &'a V, words: Words, role: &'a str) -> &'a str {

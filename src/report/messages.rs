@@ -410,7 +410,7 @@ const EN: &[(Msg, &str)] = &[
     (Msg::HtmlNextMonth, "next month ({0})"),
     (Msg::HtmlMonth, "{0}-{1}"),
     (Msg::HtmlNothingDue, "nothing falls due"),
-    (Msg::HtmlItems, "{0} verdicts"),
+    (Msg::HtmlItems, "×{0}"),
     (Msg::HtmlProgress, "progress of count targets"),
     (Msg::HtmlProgressOf, "{0} of {1}"),
     (Msg::HtmlSearch, "search"),
