@@ -297,6 +297,7 @@ fn the_html_report_in_a_real_browser() {
     let mut pages: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
     pages.sort();
     assert!(pages.len() > 10, "{pages:?}");
+    let (mut in_sections, mut plan_texts) = (0, 0);
     for page in &pages {
         s.open(page);
         let state = s.run("return [document.readyState, document.title, document.querySelectorAll('main').length]");
@@ -305,7 +306,17 @@ fn the_html_report_in_a_real_browser() {
         assert_eq!(state[2], json!(1), "{}", page.display());
         let log = s.log();
         assert!(errors(&log).is_empty(), "{}: {:?}", page.display(), errors(&log));
+        if page.file_name().unwrap().to_str().unwrap().starts_with("section-") {
+            let counts = s.run(
+                "return [document.querySelectorAll('#items .item').length, document.querySelectorAll('.plan').length]",
+            );
+            in_sections += counts[0].as_u64().unwrap() as usize;
+            plan_texts += counts[1].as_u64().unwrap() as usize;
+        }
     }
+    // Each verdict is on the page of its section once, beside the plan's text of its clause.
+    assert_eq!(in_sections, verdicts.len());
+    assert!(plan_texts > 50, "{plan_texts}");
 
     // The overview's counts are the JSON summary's.
     s.open(&out.join("index.html"));

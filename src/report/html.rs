@@ -147,6 +147,8 @@ pub fn html<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>, plan: PlanOutline<'
         nav: [
             ("index.html", words.get(Msg::HtmlOverview), page == Page::Overview),
             ("verdicts.html", words.get(Msg::HtmlAllVerdicts), page == Page::Verdicts),
+            ("index.html#by-party", words.get(Msg::HtmlParties), page == Page::Party),
+            ("index.html#by-section", words.get(Msg::HtmlSections), page == Page::Section),
         ],
     };
     let statuses = Statuses::of(&tally.by_status, words);
@@ -402,7 +404,7 @@ struct Frame {
     plan: String,
     as_of: String,
     page: Page,
-    nav: [(&'static str, &'static str, bool); 2],
+    nav: [(&'static str, &'static str, bool); 4],
 }
 
 impl Frame {
