@@ -164,6 +164,37 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         xlsx: Option<PathBuf>,
     },
+    /// Write the verdicts as documents to read and forward: a folder of HTML pages (`--html`),
+    /// a workbook (`--xlsx`). Exit codes as `writ eval`: 0 no breach, 1 a breach, 2 invalid
+    /// input or a document that could not be written.
+    #[command(group = clap::ArgGroup::new("documents").required(true).multiple(true))]
+    Report {
+        /// The folder of `.writ` files.
+        dir: PathBuf,
+        #[command(flatten)]
+        facts: Facts,
+        /// The evaluation date, YYYY-MM-DD: facts dated later are not yet known.
+        #[arg(long = "as-of", value_parser = cli::parse_date)]
+        as_of: writ::value::Date,
+        /// The language of the documents' labels, statuses and dates; without it, the plan's,
+        /// else English.
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
+        /// Write the HTML report into the folder OUT_DIR (made if missing): `index.html`, the
+        /// overview, then a page of every verdict, a page per responsible party and a page per
+        /// plan section. It opens from the disk, with no server and nothing fetched.
+        #[arg(long, value_name = "OUT_DIR", group = "documents")]
+        html: Option<PathBuf>,
+        /// Write the workbook to FILE: a summary sheet, a sheet of every verdict and a sheet per
+        /// responsible party.
+        #[arg(long, value_name = "FILE", group = "documents")]
+        xlsx: Option<PathBuf>,
+        /// Write the notice for circulation (监督通报) to FILE, as Markdown: the overview, the
+        /// breaches and overdue duties by responsible party, the targets missed, the deadlines
+        /// of this month and the next, and what cannot be decided.
+        #[arg(long, value_name = "FILE", group = "documents")]
+        doc: Option<PathBuf>,
+    },
     /// List the obligations falling due in a window, by party, in deadline order.
     Agenda {
         /// The folder of `.writ` files.
@@ -293,6 +324,10 @@ fn main() -> ExitCode {
             let options = report.options(summary);
             let xlsx = xlsx.as_deref();
             cli::eval_and_exit(&mut stdout, &dir, facts.files(), as_of, format.into(), style, strict, &options, xlsx)
+        }
+        Command::Report { dir, facts, as_of, lang, html, xlsx, doc } => {
+            let documents = cli::Documents { html: html.as_deref(), xlsx: xlsx.as_deref(), doc: doc.as_deref() };
+            cli::report(&dir, facts.files(), as_of, lang.map(Into::into), documents, style)
         }
         Command::Agenda { dir, facts, from, to, as_of, format, report } => {
             cli::agenda_with(&dir, facts.files(), from, to, as_of, format.into(), style, &report.options(false))

@@ -783,3 +783,76 @@ fn eval_writes_a_workbook_beside_its_report() {
     assert!(err.contains("cannot-write-workbook") && err.contains("x.xlsx"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `writ report --html --xlsx`: the folder of pages and the workbook, the exit code of
+/// `writ eval`, and the same bytes from the same input.
+#[test]
+fn writ_report_writes_the_html_report_and_the_workbook() {
+    let dir = std::env::temp_dir().join(format!("writ-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (html, again, book) = (dir.join("html"), dir.join("again"), dir.join("台帳.xlsx"));
+    let args = |out: &Path| {
+        vec![
+            "report".to_string(),
+            "policies/yangquan-2019".into(),
+            "--facts".into(),
+            "examples/yangquan-2019".into(),
+            "--as-of".into(),
+            "2020-01-15".into(),
+            "--html".into(),
+            out.display().to_string(),
+        ]
+    };
+    let mut first = args(&html);
+    first.extend(["--xlsx".to_string(), book.display().to_string()]);
+    let (code, out, err) = writ(&first.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "breaches, as `writ eval`: {out}{err}");
+    assert!(out.contains("index.html") && out.contains("台帳.xlsx"), "{out}");
+    let index = std::fs::read_to_string(html.join("index.html")).unwrap();
+    assert!(index.contains("lang=\"zh-Hant\"") && index.contains("逾期未完成"), "the plan's language");
+    assert!(book.exists());
+    let (code, _, err) = writ(&args(&again).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{err}");
+    let names = |d: &Path| {
+        let mut n: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&html), names(&again));
+    // A page the report no longer has is removed when it is written again; other files stay.
+    std::fs::write(again.join("party-999.html"), "old").unwrap();
+    std::fs::write(again.join("notes.txt"), "mine").unwrap();
+    let (code, _, err) = writ(&args(&again).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{err}");
+    assert!(!again.join("party-999.html").exists());
+    std::fs::remove_file(again.join("notes.txt")).unwrap();
+    for name in names(&html) {
+        assert!(std::fs::read(html.join(&name)).unwrap() == std::fs::read(again.join(&name)).unwrap(), "{name:?}");
+    }
+
+    // In English on request.
+    let mut english = args(&dir.join("en"));
+    english.extend(["--lang".to_string(), "en".to_string()]);
+    let (code, _, _) = writ(&english.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1);
+    let index = std::fs::read_to_string(dir.join("en/index.html")).unwrap();
+    assert!(index.contains("lang=\"en\"") && index.contains("overdue"));
+
+    // Invalid input, and no document asked for, are exit 2.
+    let (code, _, err) = writ(&[
+        "report",
+        "no-such-package",
+        "--facts",
+        "examples/yangquan-2019",
+        "--as-of",
+        "2020-01-15",
+        "--html",
+        "x",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) =
+        writ(&["report", "policies/yangquan-2019", "--facts", "examples/yangquan-2019", "--as-of", "2020-01-15"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--html"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

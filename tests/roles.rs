@@ -206,6 +206,40 @@ fn the_json_report_and_the_human_report_show_the_subjects_party() {
     for party in ["市局", "甲縣", "乙縣", "unknown"] {
         assert!(sheets.iter().any(|s| s == party), "no sheet `{party}` in {sheets:?}");
     }
+
+    // The notice lists the breach of the enterprise whose county is not given under 不明, with
+    // why, and the other under its county.
+    let doc = dir.join("通報.md");
+    let (code, out, err) = common::writ(&[
+        "report",
+        p,
+        "--facts",
+        f.to_str().unwrap(),
+        "--as-of",
+        "2019-10-15",
+        "--lang",
+        "zh-Hant",
+        "--doc",
+        doc.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let notice = std::fs::read_to_string(&doc).unwrap();
+    let overdue = &notice[notice.find("## 三、").unwrap()..notice.find("## 四、").unwrap()];
+    assert!(overdue.contains("### （三）不明\n"), "{overdue}");
+    assert!(overdue.contains("責任單位不明：implement \\`e.縣區\\`: "), "{overdue}");
+    assert!(overdue.contains("### （二）乙縣\n"), "{overdue}");
+
+    // The HTML report has a page for the party no one can tell, named so.
+    let site = dir.join("site");
+    let args = ["report", p, "--facts", f.to_str().unwrap(), "--as-of", "2019-10-15", "--lang", "zh-Hant", "--html"];
+    let (code, out, err) = common::writ(&[&args[..], &[site.to_str().unwrap()]].concat());
+    assert_eq!(code, 1, "{out}{err}");
+    let pages: Vec<String> = std::fs::read_dir(&site)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .filter(|page| page.contains("<h2>不明 — 承擔事項</h2>"))
+        .collect();
+    assert_eq!(pages.len(), 1, "one page of 不明");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -414,7 +414,11 @@ pub(super) fn eval_then<'a, T>(
 
 /// `--xlsx FILE`: the workbook of the verdicts, in `lang` or else the plan's language, written
 /// to `path` (replacing what is there).
-fn write_workbook(verdicts: &eval::Evaluation, lang: Option<crate::lang::Lang>, path: &Path) -> Result<(), Diagnostic> {
+pub(super) fn write_workbook(
+    verdicts: &eval::Evaluation,
+    lang: Option<crate::lang::Lang>,
+    path: &Path,
+) -> Result<(), Diagnostic> {
     let failed = |why: String| {
         let file: Arc<str> = Arc::from(path.display().to_string());
         Diagnostic::error("cannot-write-workbook", &file, Span::default(), format!("cannot write the workbook: {why}"))
@@ -524,27 +528,7 @@ pub fn explain_in<'a>(
         Format::Json => report::json_with_input(&v, &e.input(), &e.diagnostics) + "\n",
         Format::Human => {
             let words = report::messages::Words(lang.or(e.model.plan.language).unwrap_or_default());
-            let roles = &e.model.plan.roles;
-            let mut text = report::explain(&v, as_of, words, |role| {
-                roles.iter().find(|r| r.name == role).and_then(|r| r.label.as_deref())
-            });
-            // A derived record used: its values, and the records it was derived from.
-            let facts = e.facts();
-            for f in &v.facts {
-                let Some(kind) = e.model.records.iter().position(|r| *r.name == *f.kind) else { continue };
-                let lines = eval::derivation(&e.model, facts, as_of, kind as u32, &f.key);
-                if !lines.is_empty() {
-                    text.push_str("  ");
-                    text.push_str(words.get(report::messages::Msg::ExplainDerived));
-                    text.push('\n');
-                    for l in lines {
-                        text.push_str("    ");
-                        text.push_str(&crate::text::escape(&l, crate::text::Keep::Layout));
-                        text.push('\n');
-                    }
-                }
-            }
-            text
+            explanation(&e, &v, words)
         }
     };
     Outcome {
@@ -553,4 +537,31 @@ pub fn explain_in<'a>(
         code: if e.invalid_facts { EXIT_INVALID } else { EXIT_OK },
         diagnostics: Vec::new(),
     }
+}
+
+/// The text of `writ explain` for verdict `v` of `e`, in `words`' language: [`report::explain`],
+/// then the values of each derived record it used and the records it was derived from. The
+/// HTML report's explanations are this text too.
+pub(super) fn explanation(e: &Evaluated, v: &eval::Verdict, words: report::messages::Words) -> String {
+    let as_of = e.as_of;
+    let roles = &e.model.plan.roles;
+    let mut text =
+        report::explain(v, as_of, words, |role| roles.iter().find(|r| r.name == role).and_then(|r| r.label.as_deref()));
+    // A derived record used: its values, and the records it was derived from.
+    let facts = e.facts();
+    for f in &v.facts {
+        let Some(kind) = e.model.records.iter().position(|r| *r.name == *f.kind) else { continue };
+        let lines = eval::derivation(&e.model, facts, as_of, kind as u32, &f.key);
+        if !lines.is_empty() {
+            text.push_str("  ");
+            text.push_str(words.get(report::messages::Msg::ExplainDerived));
+            text.push('\n');
+            for l in lines {
+                text.push_str("    ");
+                text.push_str(&crate::text::escape(&l, crate::text::Keep::Layout));
+                text.push('\n');
+            }
+        }
+    }
+    text
 }

@@ -1,11 +1,12 @@
 //! The commands, as functions from arguments to output text and an exit code: `check` and
 //! the shared pieces here, `writ eval`/`agenda`/`explain` in `evaluate.rs`, `writ test` in
-//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ diff` in `diff.rs`, `writ fmt` in `fmt.rs`. Files are read in
+//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ diff` in `diff.rs`, `writ report` in `documents.rs`, `writ fmt` in `fmt.rs`. Files are read in
 //! `files.rs`; the other places that open a file are the database's `fact_file` query, for an NDJSON file it
 //! streams, and the diagnostics that show lines of such a file.
 
 mod coverage;
 mod diff;
+mod documents;
 mod evaluate;
 mod files;
 mod fmt;
@@ -13,6 +14,7 @@ mod tests;
 
 pub use coverage::coverage;
 pub use diff::{DiffInputs, diff};
+pub use documents::{Documents, report};
 pub use evaluate::{
     Evaluated, FactFiles, agenda, agenda_with, eval, eval_and_exit, eval_to, eval_with, evaluate, evaluate_through,
     explain, explain_in, parse_encoding, threads,

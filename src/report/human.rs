@@ -449,6 +449,23 @@ fn clause_section<V: Verdicts + ?Sized>(
     flush(out, w)
 }
 
+/// `party`'s roles in a verdict whose parties by role are `roles`, in the words of a report in
+/// `words`' language ([`role_word`]), escaped and joined (`牽頭、配合`): the role column of a
+/// party's sheet in the workbook and of a party's page in the HTML report.
+pub(super) fn roles_of<V: Verdicts + ?Sized>(
+    r: &V,
+    words: Words,
+    roles: &IndexMap<String, Vec<String>>,
+    party: &str,
+) -> String {
+    roles
+        .iter()
+        .filter(|(_, ps)| ps.iter().any(|p| p == party))
+        .map(|(role, _)| shown(role_word(r, words, role)).into_owned())
+        .collect::<Vec<_>>()
+        .join(words.get(Msg::PartySep))
+}
+
 /// What a report in `words`' language calls a role: in Chinese the plan's own word for it
 /// (`牽頭`), where the plan gives one; in English, and where it gives none, its name.
 pub(super) fn role_word<'a, V: Verdicts + ?Sized>(r: &'a V, words: Words, role: &'a str) -> &'a str {
@@ -531,11 +548,13 @@ impl<'e> Lines<'e> {
 
 /// Party names, escaped, separated as the language separates them.
 fn parties(ps: &[String], words: Words) -> String {
-    // A party no one can tell is said in the report's language; the JSON keeps `unknown`.
-    let name = |p: &String| {
-        if p == crate::eval::UNKNOWN_PARTY { words.get(Msg::UnknownParty).to_string() } else { shown(p).into_owned() }
-    };
-    ps.iter().map(name).collect::<Vec<_>>().join(words.get(Msg::PartySep))
+    ps.iter().map(|p| shown(&party_word(p, words)).into_owned()).collect::<Vec<_>>().join(words.get(Msg::PartySep))
+}
+
+/// A party as a report names it: a party no one can tell (its subject's field missing) in the
+/// report's language, 不明; the JSON keeps `unknown`. Not escaped.
+pub(super) fn party_word<'a>(p: &'a str, words: Words) -> std::borrow::Cow<'a, str> {
+    if p == crate::eval::UNKNOWN_PARTY { words.get(Msg::UnknownParty).into() } else { p.into() }
 }
 
 /// The reason's text, or a string no value contains.

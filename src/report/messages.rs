@@ -273,6 +273,65 @@ keys! {
     DiffOldRequirement,
     /// `{0}` the verdict's id in the old evaluation.
     DiffOldId,
+    // The HTML report (`writ report --html`).
+    /// The overview page's name.
+    HtmlOverview,
+    /// The page of every verdict.
+    HtmlAllVerdicts,
+    /// The heading of the list of responsible parties.
+    HtmlParties,
+    /// The heading of the list of plan sections.
+    HtmlSections,
+    /// A responsible party's page: `{0}` the party.
+    HtmlPartyTitle,
+    /// A plan section's page: `{0}` the section.
+    HtmlSectionTitle,
+    /// The column of totals.
+    HtmlTotal,
+    /// The heading of the timeline of deadlines.
+    HtmlTimeline,
+    /// Deadlines passed with the duty still open.
+    HtmlPastDue,
+    /// `{0}` the month of the as-of date.
+    HtmlThisMonth,
+    /// `{0}` the month after.
+    HtmlNextMonth,
+    /// `{0}` a year, `{1}` a month's number.
+    HtmlMonth,
+    /// A band of the timeline with nothing in it.
+    HtmlNothingDue,
+    /// `{0}` how many verdicts.
+    HtmlItems,
+    /// The heading of the progress bars of count targets.
+    HtmlProgress,
+    /// `{0}` what was counted, `{1}` the target.
+    HtmlProgressOf,
+    /// The search box's label.
+    HtmlSearch,
+    /// The status filter's label.
+    HtmlFilterStatus,
+    /// The party filter's label.
+    HtmlFilterParty,
+    /// The status filter's choice that keeps every verdict.
+    HtmlAnyStatus,
+    /// The party filter's choice that keeps every verdict.
+    HtmlAnyParty,
+    /// The status filter's choice that keeps the breaches.
+    HtmlBreaches,
+    /// The status filter's choice that keeps the open matters.
+    HtmlOpen,
+    /// `{0}` how many verdicts the filters keep, `{1}` of how many.
+    HtmlShown,
+    /// The plan's text, beside the verdicts of a section.
+    HtmlPlanText,
+    /// The role a party has in a verdict.
+    HtmlRole,
+    /// Items of a section the plan's outline does not list.
+    HtmlNotInOutline,
+    /// Shown when a list has nothing in it.
+    HtmlEmpty,
+    /// A verdict's explanation, to open.
+    HtmlExplain,
 }
 
 /// English: the words writ's reports have always used.
@@ -444,6 +503,35 @@ const EN: &[(Msg, &str)] = &[
     (Msg::DiffNoDate, "none"),
     (Msg::DiffOldRequirement, "was: {0}"),
     (Msg::DiffOldId, "old id: {0}"),
+    (Msg::HtmlOverview, "overview"),
+    (Msg::HtmlAllVerdicts, "all verdicts"),
+    (Msg::HtmlParties, "responsible parties"),
+    (Msg::HtmlSections, "plan sections"),
+    (Msg::HtmlPartyTitle, "{0} — what it owes"),
+    (Msg::HtmlSectionTitle, "section {0}"),
+    (Msg::HtmlTotal, "total"),
+    (Msg::HtmlTimeline, "deadlines"),
+    (Msg::HtmlPastDue, "past due"),
+    (Msg::HtmlThisMonth, "this month ({0})"),
+    (Msg::HtmlNextMonth, "next month ({0})"),
+    (Msg::HtmlMonth, "{0}-{1}"),
+    (Msg::HtmlNothingDue, "nothing falls due"),
+    (Msg::HtmlItems, "×{0}"),
+    (Msg::HtmlProgress, "progress of count targets"),
+    (Msg::HtmlProgressOf, "{0} of {1}"),
+    (Msg::HtmlSearch, "search"),
+    (Msg::HtmlFilterStatus, "status"),
+    (Msg::HtmlFilterParty, "responsible party"),
+    (Msg::HtmlAnyStatus, "every status"),
+    (Msg::HtmlAnyParty, "every party"),
+    (Msg::HtmlBreaches, "breaches"),
+    (Msg::HtmlOpen, "open matters"),
+    (Msg::HtmlShown, "{0} of {1} shown"),
+    (Msg::HtmlPlanText, "plan text"),
+    (Msg::HtmlRole, "role"),
+    (Msg::HtmlNotInOutline, "not in the plan's outline"),
+    (Msg::HtmlEmpty, "none"),
+    (Msg::HtmlExplain, "explanation"),
 ];
 
 /// Chinese in Traditional characters, in the words of a mainland inspection report (the
@@ -608,6 +696,35 @@ const ZH_HANT: &[(Msg, &str)] = &[
     (Msg::DiffNoDate, "無"),
     (Msg::DiffOldRequirement, "原要求：{0}"),
     (Msg::DiffOldId, "原編號：{0}"),
+    (Msg::HtmlOverview, "總覽"),
+    (Msg::HtmlAllVerdicts, "全部核查結果"),
+    (Msg::HtmlParties, "責任單位"),
+    (Msg::HtmlSections, "計劃章節"),
+    (Msg::HtmlPartyTitle, "{0} — 承擔事項"),
+    (Msg::HtmlSectionTitle, "第{0}部分"),
+    (Msg::HtmlTotal, "合計"),
+    (Msg::HtmlTimeline, "期限一覽"),
+    (Msg::HtmlPastDue, "已逾期"),
+    (Msg::HtmlThisMonth, "本月（{0}）"),
+    (Msg::HtmlNextMonth, "下月（{0}）"),
+    (Msg::HtmlMonth, "{0}年{1}月"),
+    (Msg::HtmlNothingDue, "無到期事項"),
+    (Msg::HtmlItems, "{0}項"),
+    (Msg::HtmlProgress, "數量目標完成進度"),
+    (Msg::HtmlProgressOf, "{0}／{1}"),
+    (Msg::HtmlSearch, "搜索"),
+    (Msg::HtmlFilterStatus, "核查結果"),
+    (Msg::HtmlFilterParty, "責任單位"),
+    (Msg::HtmlAnyStatus, "全部核查結果"),
+    (Msg::HtmlAnyParty, "全部責任單位"),
+    (Msg::HtmlBreaches, "違規事項"),
+    (Msg::HtmlOpen, "未結事項"),
+    (Msg::HtmlShown, "顯示{0}項，共{1}項"),
+    (Msg::HtmlPlanText, "計劃原文"),
+    (Msg::HtmlRole, "職責"),
+    (Msg::HtmlNotInOutline, "未列入計劃提綱"),
+    (Msg::HtmlEmpty, "無"),
+    (Msg::HtmlExplain, "核查說明"),
 ];
 
 /// Chinese in Simplified characters: the same words as [`ZH_HANT`], in the other script.
@@ -771,6 +888,35 @@ const ZH_HANS: &[(Msg, &str)] = &[
     (Msg::DiffNoDate, "无"),
     (Msg::DiffOldRequirement, "原要求：{0}"),
     (Msg::DiffOldId, "原编号：{0}"),
+    (Msg::HtmlOverview, "总览"),
+    (Msg::HtmlAllVerdicts, "全部核查结果"),
+    (Msg::HtmlParties, "责任单位"),
+    (Msg::HtmlSections, "计划章节"),
+    (Msg::HtmlPartyTitle, "{0} — 承担事项"),
+    (Msg::HtmlSectionTitle, "第{0}部分"),
+    (Msg::HtmlTotal, "合计"),
+    (Msg::HtmlTimeline, "期限一览"),
+    (Msg::HtmlPastDue, "已逾期"),
+    (Msg::HtmlThisMonth, "本月（{0}）"),
+    (Msg::HtmlNextMonth, "下月（{0}）"),
+    (Msg::HtmlMonth, "{0}年{1}月"),
+    (Msg::HtmlNothingDue, "无到期事项"),
+    (Msg::HtmlItems, "{0}项"),
+    (Msg::HtmlProgress, "数量目标完成进度"),
+    (Msg::HtmlProgressOf, "{0}／{1}"),
+    (Msg::HtmlSearch, "搜索"),
+    (Msg::HtmlFilterStatus, "核查结果"),
+    (Msg::HtmlFilterParty, "责任单位"),
+    (Msg::HtmlAnyStatus, "全部核查结果"),
+    (Msg::HtmlAnyParty, "全部责任单位"),
+    (Msg::HtmlBreaches, "违规事项"),
+    (Msg::HtmlOpen, "未结事项"),
+    (Msg::HtmlShown, "显示{0}项，共{1}项"),
+    (Msg::HtmlPlanText, "计划原文"),
+    (Msg::HtmlRole, "职责"),
+    (Msg::HtmlNotInOutline, "未列入计划提纲"),
+    (Msg::HtmlEmpty, "无"),
+    (Msg::HtmlExplain, "核查说明"),
 ];
 
 /// The table of a language.

@@ -3,6 +3,7 @@
 mod agenda;
 mod diagnostics;
 mod diff;
+mod html;
 mod human;
 mod json;
 pub mod messages;
@@ -12,6 +13,7 @@ mod xlsx;
 pub use agenda::Agenda;
 pub use diagnostics::{Sources, locations, render_diagnostics};
 pub use diff::diff_human;
+pub use html::{PlanOutline, Site, html};
 pub use human::{FOLD_OVER, HumanOptions, Only, Tally, explain, human, human_with, section_of, write_human};
 pub use notice::{NOTICE_LIST, notice};
 pub use xlsx::{sheet_names, workbook};

@@ -4,7 +4,7 @@
 //! language. Its content is the verdicts': what each item says can be followed up with
 //! `writ explain` and its id.
 
-use super::human::{responsible, role_word};
+use super::human::{party_word, responsible, role_word};
 use super::messages::{Msg, Words};
 use crate::eval::{Status, Verdict, Verdicts};
 use crate::lang::Lang;
@@ -103,7 +103,7 @@ pub fn notice<V: Verdicts + ?Sized>(r: &V, lang: Lang) -> String {
         // Stable: parties with as many breaches keep the order the plan first names them in.
         parties.sort_by_key(|(_, c)| std::cmp::Reverse(c[1] + c[2] + c[3]));
         for (p, c) in parties {
-            let mut cells = vec![md(&party_name(w, p))];
+            let mut cells = vec![md(&party_word(p, w))];
             cells.extend(c.iter().map(|n| n.to_string()));
             table_row(&mut out, &cells);
         }
@@ -176,7 +176,7 @@ fn by_parties<V: Verdicts + ?Sized>(
         return;
     }
     for (k, (party, list)) in groups.iter().enumerate() {
-        let _ = writeln!(out, "### {}{}\n", ordinal(w.0, k + 1), md(&party_name(w, party)));
+        let _ = writeln!(out, "### {}{}\n", ordinal(w.0, k + 1), md(&party_word(party, w)));
         for (j, &i) in list.iter().take(NOTICE_LIST).enumerate() {
             let v = r.verdict_at(i);
             let marker = format!("{}. ", j + 1);
@@ -242,11 +242,6 @@ fn breach<V: Verdicts + ?Sized>(r: &V, v: &Verdict, party: &str, w: Words, inden
     line(out, &w.fill(Msg::Id, &[&v.id]));
 }
 
-/// A party as the notice names it: a party the subject was to name but does not is 不明.
-fn party_name(w: Words, p: &str) -> String {
-    if p == crate::eval::UNKNOWN_PARTY { w.get(Msg::UnknownParty).to_string() } else { p.to_string() }
-}
-
 /// Days from `from` to `to`.
 fn days(from: Date, to: Date) -> i64 {
     (to.naive() - from.naive()).num_days()
@@ -282,7 +277,7 @@ fn parties_line<V: Verdicts + ?Sized>(r: &V, v: &Verdict, w: Words) -> String {
     let mut all = Vec::new();
     for (role, ps) in &v.parties {
         for p in ps {
-            all.push(format!("{}{}", party_name(w, p), w.fill(Msg::DocRole, &[&role_word(r, w, role)])));
+            all.push(format!("{}{}", party_word(p, w), w.fill(Msg::DocRole, &[&role_word(r, w, role)])));
         }
     }
     all.join(w.get(Msg::PartySep))

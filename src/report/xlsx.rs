@@ -5,7 +5,7 @@
 //! deadlines are date cells. The workbook is made in memory: writing it to a file is the
 //! command line's affair.
 
-use super::human::{Only, Tally, responsible, role_word, subject};
+use super::human::{Only, Tally, responsible, roles_of, subject};
 use super::messages::{Msg, Words};
 use crate::eval::{Status, Verdict, Verdicts};
 use crate::lang::Lang;
@@ -83,12 +83,7 @@ pub fn workbook<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>) -> Result<Vec<u
         let roles = r.parties_of(i);
         for p in responsible(roles.clone()) {
             let at = tally.by_party.get_index_of(&p).expect("the tally counts every party of every verdict");
-            let role = roles
-                .iter()
-                .filter(|(_, ps)| ps.contains(&p))
-                .map(|(role, _)| shown(role_word(r, words, role)).into_owned())
-                .collect::<Vec<_>>()
-                .join(words.get(Msg::PartySep));
+            let role = roles_of(r, words, &roles, &p);
             by_party[at].push(&row, Some(&role), &styles)?;
         }
     }
