@@ -14,7 +14,9 @@
 //! reorders a page. The same verdicts give the same bytes: nothing depends on the clock, a
 //! hash order or the machine.
 
-use super::human::{Only, Tally, explain, party_word, responsible, role_word, roles_of, section_of, subject};
+use super::human::{
+    Only, Tally, explain, party_word, responsible, role_word, roles_of, sanction_line, section_of, subject,
+};
 use super::messages::{Msg, Words};
 use crate::eval::{Status, Verdict, Verdicts};
 use crate::lang::Lang;
@@ -375,17 +377,7 @@ struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     fn of(n: usize, v: &Verdict, words: Words, explanation: &'a str) -> Entry<'a> {
-        let sanctions = v
-            .sanctions
-            .iter()
-            .map(|s| {
-                let what = shown(s.text.as_deref().unwrap_or(&s.name));
-                match &s.on {
-                    Some(on) => words.fill(Msg::SanctionOn, &[&what, &shown(on)]),
-                    None => words.fill(Msg::Sanction, &[&what]),
-                }
-            })
-            .collect();
+        let sanctions = v.sanctions.iter().map(|s| sanction_line(s, words)).collect();
         Entry {
             n,
             status: v.status.name(),

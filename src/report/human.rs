@@ -418,11 +418,7 @@ fn clause_section<V: Verdicts + ?Sized>(
                 let _ = writeln!(out, "      {}", shown(&words.reason(r)));
             }
             for s in &v.sanctions {
-                let text = shown(s.text.as_deref().unwrap_or(&s.name));
-                match &s.on {
-                    Some(on) => _ = writeln!(out, "      {}", words.fill(Msg::SanctionOn, &[&text, &shown(on)])),
-                    None => _ = writeln!(out, "      {}", words.fill(Msg::Sanction, &[&text])),
-                }
+                let _ = writeln!(out, "      {}", sanction_line(s, words));
             }
             // The JSON report lists every fact; a reader wants the first few and a count.
             for f in v.facts.iter().take(HUMAN_FACTS) {
@@ -551,6 +547,24 @@ fn parties(ps: &[String], words: Words) -> String {
     ps.iter().map(|p| shown(&party_word(p, words)).into_owned()).collect::<Vec<_>>().join(words.get(Msg::PartySep))
 }
 
+/// A sanction a verdict attaches, escaped, as a line of its own: `sanction: S on X`.
+pub(super) fn sanction_line(s: &crate::eval::SanctionOut, words: Words) -> String {
+    let text = shown(s.text.as_deref().unwrap_or(&s.name));
+    match &s.on {
+        Some(on) => words.fill(Msg::SanctionOn, &[&text, &shown(on)]),
+        None => words.fill(Msg::Sanction, &[&text]),
+    }
+}
+
+/// A sanction a verdict attaches, escaped, after a label of its own: `S (on X)`.
+pub(super) fn sanction_short(s: &crate::eval::SanctionOut, words: Words) -> String {
+    let text = shown(s.text.as_deref().unwrap_or(&s.name));
+    match &s.on {
+        Some(on) => words.fill(Msg::SanctionOnShort, &[&text, &shown(on)]),
+        None => text.into_owned(),
+    }
+}
+
 /// A party as a report names it: a party no one can tell (its subject's field missing) in the
 /// report's language, 不明; the JSON keeps `unknown`. Not escaped.
 pub(super) fn party_word<'a>(p: &'a str, words: Words) -> std::borrow::Cow<'a, str> {
@@ -660,12 +674,7 @@ pub fn explain<'a>(
         }
     }
     for s in &v.sanctions {
-        let text = shown(s.text.as_deref().unwrap_or(&s.name));
-        let text = match s.on.as_deref() {
-            Some(o) => words.fill(Msg::SanctionOnShort, &[&text, &shown(o)]),
-            None => text.into_owned(),
-        };
-        let _ = writeln!(out, "  {}{text}", label(Msg::ExplainSanction));
+        let _ = writeln!(out, "  {}{}", label(Msg::ExplainSanction), sanction_short(s, words));
     }
     escape(&out, Keep::Layout).into_owned()
 }

@@ -226,11 +226,7 @@ fn breach<V: Verdicts + ?Sized>(r: &V, v: &Verdict, party: &str, w: Words, inden
         line(out, &w.fill(Msg::DocFound, &[&f]));
     }
     for s in &v.sanctions {
-        let text = s.text.as_deref().unwrap_or(&s.name);
-        match &s.on {
-            Some(on) => line(out, &w.fill(Msg::SanctionOn, &[&text, on])),
-            None => line(out, &w.fill(Msg::Sanction, &[&text])),
-        }
+        line(out, &super::human::sanction_line(s, w));
     }
     for fact in v.facts.iter().take(NOTICE_FACTS) {
         line(out, &w.fill(Msg::Fact, &[&fact.file, &fact.line, &fact.kind, &fact.key]));

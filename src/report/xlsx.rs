@@ -5,7 +5,7 @@
 //! deadlines are date cells. The workbook is made in memory: writing it to a file is the
 //! command line's affair.
 
-use super::human::{Only, Tally, responsible, roles_of, subject};
+use super::human::{Only, Tally, responsible, roles_of, sanction_short, subject};
 use super::messages::{Msg, Words};
 use crate::eval::{Status, Verdict, Verdicts};
 use crate::lang::Lang;
@@ -212,17 +212,7 @@ impl Row {
         if v.more_facts > 0 {
             evidence.push(words.fill(Msg::AndMore, &[&v.more_facts]));
         }
-        let sanctions = v
-            .sanctions
-            .iter()
-            .map(|s| {
-                let what = shown(s.text.as_deref().unwrap_or(&s.name));
-                match &s.on {
-                    Some(on) => words.fill(Msg::SanctionOnShort, &[&what, &shown(on)]),
-                    None => what.into_owned(),
-                }
-            })
-            .collect();
+        let sanctions = v.sanctions.iter().map(|s| sanction_short(s, words)).collect();
         Row {
             clause: text(&v.clause),
             title: v.title.as_deref().map(text).unwrap_or_default(),
