@@ -187,7 +187,8 @@ fn the_json_report_and_the_human_report_show_the_subjects_party() {
         common::writ(&["explain", p, "搬遷/C/1", "--facts", f.to_str().unwrap(), "--as-of", "2019-10-15"]);
     assert!(explained.contains("responsible party unknown: implement `e.縣區`: "), "{explained}{err}");
 
-    // The workbook's sheets per responsible party: each county's own verdicts, and `unknown`.
+    // The workbook's sheets per responsible party: each county's own verdicts, and the party no
+    // one can tell, named in the report's language.
     let book = dir.join("台帳.xlsx");
     let (code, out, err) = common::writ(&[
         "eval",
@@ -206,6 +207,12 @@ fn the_json_report_and_the_human_report_show_the_subjects_party() {
     for party in ["市局", "甲縣", "乙縣", "unknown"] {
         assert!(sheets.iter().any(|s| s == party), "no sheet `{party}` in {sheets:?}");
     }
+    let zh = dir.join("台帳-zh.xlsx");
+    let args = ["eval", p, "--facts", f.to_str().unwrap(), "--as-of", "2019-10-15", "--lang", "zh-Hant", "--xlsx"];
+    let (code, out, err) = common::writ(&[&args[..], &[zh.to_str().unwrap()]].concat());
+    assert_eq!(code, 1, "{out}{err}");
+    let wb: calamine::Xlsx<_> = calamine::open_workbook(&zh).expect("the workbook opens");
+    assert!(wb.sheet_names().iter().any(|s| s == "不明"), "{:?}", wb.sheet_names());
 
     // The notice lists the breach of the enterprise whose county is not given under 不明, with
     // why, and the other under its county.

@@ -5,7 +5,7 @@
 //! deadlines are date cells. The workbook is made in memory: writing it to a file is the
 //! command line's affair.
 
-use super::human::{Only, Tally, responsible, roles_of, sanction_short, subject};
+use super::human::{Only, Tally, party_word, responsible, roles_of, sanction_short, subject};
 use super::messages::{Msg, Words};
 use crate::eval::{Status, Verdict, Verdicts};
 use crate::lang::Lang;
@@ -59,7 +59,9 @@ pub fn workbook<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>) -> Result<Vec<u
     let all_name = words.get(Msg::XlsxAllSheet);
     let parties: Vec<&String> = tally.by_party.keys().collect();
     let mut wanted: Vec<&str> = vec![summary_name, all_name];
-    wanted.extend(parties.iter().map(|p| p.as_str()));
+    // A party no one can tell gets the report language's word for it, as in the other reports.
+    let named: Vec<std::borrow::Cow<str>> = parties.iter().map(|p| party_word(p, words)).collect();
+    wanted.extend(named.iter().map(|p| p.as_ref()));
     let names = sheet_names(&wanted);
 
     let mut book = Workbook::new();
