@@ -137,5 +137,5 @@ fn workbook() -> usize {
 
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn notice() -> usize {
-    writ::report::notice(&*EVALUATION, Lang::ZhHant).len()
+    writ::report::notice(&*EVALUATION, Some(Lang::ZhHant)).len()
 }

@@ -19,7 +19,7 @@ fn reports(date: &str, lang: Lang) -> (Value, String) {
         .unwrap_or_else(|o| panic!("{}", o.stderr));
     let verdicts = e.evaluation();
     let json = writ::report::json_with(&verdicts, &e.input(), &e.diagnostics);
-    (serde_json::from_str(&json).unwrap(), writ::report::notice(&verdicts, lang))
+    (serde_json::from_str(&json).unwrap(), writ::report::notice(&verdicts, Some(lang)))
 }
 
 /// The text of the document between the heading that starts with `from` and the next `## `.

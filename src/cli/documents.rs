@@ -73,28 +73,15 @@ pub fn report<'a>(
                 let site = report::html(&verdicts, lang, plan);
                 clock.lap("make the HTML report");
                 site.write_to(out).map(|()| (out, Some(site.pages.len()))).map_err(|why| {
-                    let file: Arc<str> = Arc::from(out.display().to_string());
-                    Diagnostic::error(
-                        "cannot-write-report",
-                        &file,
-                        Span::default(),
-                        format!("cannot write the HTML report: {why}"),
-                    )
-                    .with_help("check that the folder can be made and written to")
+                    let help = "check that the folder can be made and written to";
+                    evaluate::cannot_write("cannot-write-report", out, "the HTML report", why, help)
                 })
             }
             Document::Xlsx(file) => evaluate::write_workbook(&verdicts, lang, file).map(|()| (file, None)),
             Document::Doc(file) => {
-                let lang = lang.or(eval::Verdicts::language(&verdicts)).unwrap_or_default();
                 std::fs::write(file, report::notice(&verdicts, lang)).map(|()| (file, None)).map_err(|why| {
-                    let name: Arc<str> = Arc::from(file.display().to_string());
-                    Diagnostic::error(
-                        "cannot-write-report",
-                        &name,
-                        Span::default(),
-                        format!("cannot write the notice: {why}"),
-                    )
-                    .with_help("check that the file's folder exists and can be written to")
+                    let help = "check that the file's folder exists and can be written to";
+                    evaluate::cannot_write("cannot-write-report", file, "the notice", why, help)
                 })
             }
         };

@@ -420,12 +420,23 @@ pub(super) fn write_workbook(
     path: &Path,
 ) -> Result<(), Diagnostic> {
     let failed = |why: String| {
-        let file: Arc<str> = Arc::from(path.display().to_string());
-        Diagnostic::error("cannot-write-workbook", &file, Span::default(), format!("cannot write the workbook: {why}"))
-            .with_help("check that the folder exists and the file is not open in another program")
+        let help = "check that the folder exists and the file is not open in another program";
+        cannot_write("cannot-write-workbook", path, "the workbook", why, help)
     };
     let bytes = report::workbook(verdicts, lang).map_err(|e| failed(e.to_string()))?;
     std::fs::write(path, bytes).map_err(|e| failed(e.to_string()))
+}
+
+/// The error of a document (`what`) that could not be written to `path`, and why.
+pub(super) fn cannot_write(
+    code: &'static str,
+    path: &Path,
+    what: &str,
+    why: impl std::fmt::Display,
+    help: &str,
+) -> Diagnostic {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    Diagnostic::error(code, &file, Span::default(), format!("cannot write {what}: {why}")).with_help(help)
 }
 
 /// `writ agenda DIR --facts PATH… --from DATE --to DATE [--as-of DATE]`: the obligations falling

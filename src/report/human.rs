@@ -157,23 +157,28 @@ pub fn write_human<V: Verdicts + ?Sized>(r: &V, options: &HumanOptions, w: &mut 
                 writeln!(out, "  {}: {} = {} + {} + {}{flawed}", shown(kind), a.loaded, a.used, a.unused, a.rejected);
             // Records never read are not in `loaded`: the kind is incomplete, file by file.
             for l in &a.incomplete {
-                let lost = match l.lost {
-                    Some(1) => words.get(Msg::LostOne).to_string(),
-                    Some(n) => words.fill(Msg::LostMany, &[&n]),
-                    None => words.get(Msg::LostUnknown).to_string(),
-                };
-                let at = if l.line > 0 { words.fill(Msg::AtLine, &[&l.line]) } else { String::new() };
-                let more = match l.more {
-                    0 => String::new(),
-                    1 => words.get(Msg::MoreOnePlace).to_string(),
-                    n => words.fill(Msg::MorePlaces, &[&n]),
-                };
-                let line = words.fill(Msg::Incomplete, &[&lost, &shown(&l.file), &at, &shown(&l.reason), &more]);
-                let _ = writeln!(out, "    {line}");
+                let _ = writeln!(out, "    {}", incomplete_line(l, words, l.more));
             }
         }
     }
     flush(&mut out, w)
+}
+
+/// What a file held of a kind but was never read, escaped: how many records, where, why, and
+/// (`more`) at how many further places of the file.
+pub(super) fn incomplete_line(l: &crate::eval::LossOut, words: Words, more: usize) -> String {
+    let lost = match l.lost {
+        Some(1) => words.get(Msg::LostOne).to_string(),
+        Some(n) => words.fill(Msg::LostMany, &[&n]),
+        None => words.get(Msg::LostUnknown).to_string(),
+    };
+    let at = if l.line > 0 { words.fill(Msg::AtLine, &[&l.line]) } else { String::new() };
+    let more = match more {
+        0 => String::new(),
+        1 => words.get(Msg::MoreOnePlace).to_string(),
+        n => words.fill(Msg::MorePlaces, &[&n]),
+    };
+    words.fill(Msg::Incomplete, &[&lost, &shown(&l.file), &at, &shown(&l.reason), &more])
 }
 
 /// The word for a status named as the summary names it (`fulfilled_late`).

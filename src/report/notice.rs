@@ -4,7 +4,7 @@
 //! language. Its content is the verdicts': what each item says can be followed up with
 //! `writ explain` and its id.
 
-use super::human::{party_word, responsible, role_word};
+use super::human::{incomplete_line, party_word, responsible, role_word};
 use super::messages::{Msg, Words};
 use crate::eval::{Status, Verdict, Verdicts};
 use crate::lang::Lang;
@@ -33,9 +33,9 @@ const COLUMNS: [Status; 7] = [
     Status::Exempt,
 ];
 
-/// The notice of `r` as Markdown, in `lang`.
-pub fn notice<V: Verdicts + ?Sized>(r: &V, lang: Lang) -> String {
-    let w = Words(lang);
+/// The notice of `r` as Markdown, its labels in `lang` or else the plan's language.
+pub fn notice<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>) -> String {
+    let w = Words(lang.or(r.language()).unwrap_or_default());
     let mut out = String::new();
     let title = r.plan_title().unwrap_or(r.plan());
     let as_of = r.as_of();
@@ -140,14 +140,7 @@ pub fn notice<V: Verdicts + ?Sized>(r: &V, lang: Lang) -> String {
             let line = w.fill(Msg::DocFactsRow, &[kind, &a.loaded, &a.used, &a.unused, &a.rejected]);
             let _ = writeln!(out, "- {}", md(&line));
             for l in &a.incomplete {
-                let lost = match l.lost {
-                    Some(1) => w.get(Msg::LostOne).to_string(),
-                    Some(n) => w.fill(Msg::LostMany, &[&n]),
-                    None => w.get(Msg::LostUnknown).to_string(),
-                };
-                let at = if l.line > 0 { w.fill(Msg::AtLine, &[&l.line]) } else { String::new() };
-                let text = w.fill(Msg::Incomplete, &[&lost, &l.file, &at, &l.reason, &""]);
-                let _ = writeln!(out, "  - {}", md(&text));
+                let _ = writeln!(out, "  - {}", md(&incomplete_line(l, w, 0)));
             }
         }
         out.push('\n');

@@ -81,35 +81,43 @@ pub fn workbook<V: Verdicts + ?Sized>(r: &V, lang: Option<Lang>) -> Result<Vec<u
     // the threads.
     let n = r.count();
     let mut rows = Vec::with_capacity(n);
-    // Per sheet after the summary: the rows it lists, with the party's role on a party's sheet.
-    let mut lists: Vec<Vec<(usize, Option<String>)>> = vec![Vec::new(); 1 + parties.len()];
+    // Per party: the rows its sheet lists, with its role in each.
+    let mut owed: Vec<Vec<(usize, String)>> = vec![Vec::new(); parties.len()];
     for i in 0..n {
         rows.push(Row::of(&r.verdict_at(i), words));
-        lists[0].push((i, None));
         let roles = r.parties_of(i);
         for p in responsible(roles.clone()) {
             let at = tally.by_party.get_index_of(&p).expect("the tally counts every party of every verdict");
-            lists[1 + at].push((i, Some(roles_of(r, words, &roles, &p))));
+            owed[at].push((i, roles_of(r, words, &roles, &p)));
         }
     }
+    // Sheet `k` after the summary: 0 every verdict, then a sheet per party.
+    let size = |k: usize| if k == 0 { n } else { owed[k - 1].len() };
     let fill = |k: usize| -> Result<Worksheet, XlsxError> {
         let mut sheet = Sheet::new(&names[1 + k], k > 0, words, &styles)?;
-        for (i, role) in &lists[k] {
-            sheet.push(&rows[*i], role.as_deref(), &styles)?;
+        if k == 0 {
+            for row in &rows {
+                sheet.push(row, None, &styles)?;
+            }
+        } else {
+            for (i, role) in &owed[k - 1] {
+                sheet.push(&rows[*i], Some(role), &styles)?;
+            }
         }
         sheet.finish()
     };
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(lists.len());
+    let count = 1 + owed.len();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(count);
     // The largest sheets first, each to the thread with the fewest rows so far.
-    let mut order: Vec<usize> = (0..lists.len()).collect();
-    order.sort_by_key(|&k| std::cmp::Reverse(lists[k].len()));
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(size(k)));
     let mut shares: Vec<(usize, Vec<usize>)> = vec![(0, Vec::new()); threads];
     for k in order {
         let least = (0..threads).min_by_key(|&t| shares[t].0).expect("one thread at least");
-        shares[least].0 += lists[k].len();
+        shares[least].0 += size(k);
         shares[least].1.push(k);
     }
-    let mut sheets: Vec<Option<Result<Worksheet, XlsxError>>> = (0..lists.len()).map(|_| None).collect();
+    let mut sheets: Vec<Option<Result<Worksheet, XlsxError>>> = (0..count).map(|_| None).collect();
     std::thread::scope(|scope| {
         let fill = &fill;
         let handles: Vec<_> = shares
