@@ -241,6 +241,9 @@ pub trait Db: salsa::Database {
     /// Whether reading a large file streamed from disk shows its progress on stderr. It
     /// changes nothing a query returns.
     fn shows_progress(&self) -> bool;
+    /// How many threads one large fact file may be read on. It changes nothing a query
+    /// returns: a file read on several threads gives what it gives on one.
+    fn file_threads(&self) -> usize;
 }
 
 /// One fact file read. A file streamed from disk ([`Content::Stream`], NDJSON) is opened here,
@@ -257,7 +260,7 @@ pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
             }
             Err(e) => FileFacts::unread(&schema, path, facts::unreadable(path, &e)),
         },
-        content => facts::parse_content(&schema, path, content),
+        content => facts::parse_content_on(&schema, path, content, db.file_threads()),
     }
 }
 
@@ -342,6 +345,8 @@ pub struct Database {
     log: Arc<Mutex<Option<Vec<String>>>>,
     /// See [`Db::shows_progress`]; off unless the command line turns it on.
     progress: bool,
+    /// See [`Db::file_threads`]; one unless the command line says more.
+    file_threads: usize,
 }
 
 impl Default for Database {
@@ -355,7 +360,7 @@ impl Default for Database {
                 log.push(format!("{database_key:?}"));
             }
         })));
-        Database { storage, log, progress: false }
+        Database { storage, log, progress: false, file_threads: 1 }
     }
 }
 
@@ -363,6 +368,11 @@ impl Database {
     /// Shows the progress of reading large streamed fact files on stderr (a terminal's).
     pub fn show_progress(&mut self, on: bool) {
         self.progress = on;
+    }
+
+    /// Lets one large fact file be read on up to `threads` threads.
+    pub fn read_files_on(&mut self, threads: usize) {
+        self.file_threads = threads.max(1);
     }
 
     /// Starts recording which queries execute.
@@ -382,5 +392,8 @@ impl salsa::Database for Database {}
 impl Db for Database {
     fn shows_progress(&self) -> bool {
         self.progress
+    }
+    fn file_threads(&self) -> usize {
+        self.file_threads
     }
 }

@@ -196,6 +196,7 @@ pub fn evaluate_through<'a>(
     }
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
     let threads = facts.threads.unwrap_or_else(threads);
+    loaded.db.read_files_on(threads);
     clock.lap("open the fact files");
     db::read_in_parallel(&loaded.db, &files, threads);
     for f in &files {

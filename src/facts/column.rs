@@ -410,6 +410,53 @@ impl ColumnBuilder {
                 mantissas.extend_from_slice(&b[..n]);
                 true
             }
+            // Two scales: the mantissas at the smaller one are raised to the larger, when they
+            // all fit (as `push_fixed` raises them one number at a time).
+            (Data::Fixed { scale, mantissas }, Data::Fixed { scale: s, mantissas: b }) => {
+                let to = (*scale).max(*s);
+                let raise = |m: &[i64], from: u32| -> Option<Vec<i64>> {
+                    let f = 10i64.checked_pow(to - from)?;
+                    m.iter().map(|&x| x.checked_mul(f)).collect()
+                };
+                match (raise(mantissas, *scale), raise(&b[..n], *s)) {
+                    (Some(mine), Some(theirs)) => {
+                        *mantissas = mine;
+                        mantissas.extend_from_slice(&theirs);
+                        *scale = to;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            (Data::Bool(a), Data::Bool(b)) => {
+                for row in 0..n {
+                    a.push(b.get(row));
+                }
+                true
+            }
+            // Texts: each of the other column's distinct texts looked up once, its rows mapped.
+            (Data::Text { ids, strings }, Data::Text { ids: b, strings: theirs }) => {
+                let map: Vec<u32> = if self.intern {
+                    theirs
+                        .iter()
+                        .map(|t| match self.interned.get(t) {
+                            Some(&id) => id,
+                            None => {
+                                let id = strings.len() as u32;
+                                strings.push(t.clone());
+                                self.interned.insert(t.clone(), id);
+                                id
+                            }
+                        })
+                        .collect()
+                } else {
+                    let base = strings.len() as u32;
+                    strings.extend(theirs.iter().cloned());
+                    (base..base + theirs.len() as u32).collect()
+                };
+                ids.extend((0..n).map(|row| if from.present.get(row) { map[b[row] as usize] } else { 0 }));
+                true
+            }
             _ => false,
         };
         if copied {

@@ -39,6 +39,11 @@ impl Capped {
         self.files[i].shown < MAX_PER_FILE
     }
 
+    /// Whether no diagnostic was pushed or skipped.
+    pub(super) fn is_empty(&self) -> bool {
+        self.out.is_empty() && self.files.iter().all(|f| f.suppressed == 0)
+    }
+
     pub(super) fn push(&mut self, i: usize, d: Diagnostic) {
         if self.has_room(i) {
             self.files[i].shown += 1;

@@ -31,9 +31,131 @@ pub(super) struct Stop {
 
 /// Reads a JSON fact file into `loader`. A syntax error stops the file and is returned; the
 /// records read before it stay in `loader`, since each was read whole.
-pub(super) fn read(loader: &mut Loader<'_>, text: &str) -> std::result::Result<(), Stop> {
+///
+/// With `threads` above one, a large array of records is read in parts on that many threads
+/// (see [`Parser::records`]); the result is the same as on one.
+pub(super) fn read(loader: &mut Loader<'_>, text: &str, threads: usize) -> std::result::Result<(), Stop> {
     let mut p = Parser::new(loader, text);
+    p.threads = threads;
     p.document().map_err(|e| Stop { diagnostic: e.into_diagnostic(&p.loader.path), kind: p.line_kind })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many parts read on other threads this thread has taken: tests see that a file was
+    /// indeed read in parts.
+    pub(super) static PARTS_TAKEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The least text a part of an array read on another thread covers.
+const MIN_PART: usize = 2 << 20;
+/// How far past the place it would cut an array at the reader looks for a record to begin.
+const CUT_REACH: usize = 1 << 20;
+
+/// Where, at or after `from`, a record of an array of records appears to begin on a line of
+/// its own: a `{` after `}`, `,` and a line break (with blanks around them). Only where the
+/// array is read up to it is it known to be one (the text could be inside a string).
+fn record_start(b: &[u8], from: usize) -> Option<usize> {
+    let end = b.len().min(from.saturating_add(CUT_REACH));
+    let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let mut at = from;
+    while at < end {
+        let nl = at + b[at..end].iter().position(|&c| c == b'\n')?;
+        at = nl + 1;
+        let mut open = nl + 1;
+        while open < b.len() && blank(b[open]) {
+            open += 1;
+        }
+        if b.get(open) != Some(&b'{') {
+            continue;
+        }
+        let mut k = nl;
+        while k > 0 && blank(b[k - 1]) {
+            k -= 1;
+        }
+        if k == 0 || b[k - 1] != b',' {
+            continue;
+        }
+        k -= 1;
+        while k > 0 && blank(b[k - 1]) {
+            k -= 1;
+        }
+        if k > 0 && b[k - 1] == b'}' {
+            return Some(open);
+        }
+    }
+    None
+}
+
+/// How one stretch of an array of records was read, up to a place given.
+#[derive(Debug, PartialEq, Eq)]
+enum Stretch {
+    /// The next record begins exactly there.
+    Reached,
+    /// No record begins there: the reading went past it.
+    Passed,
+    /// The array ended first (its `]` was read).
+    Ended,
+}
+
+/// A part of an array of records read on a thread of its own: the rows, and where the part
+/// ended (the next part's start, or just past the array's `]`) with the line there.
+struct Part {
+    rows: super::RowsBuilder,
+    pos: usize,
+    line: u32,
+}
+
+/// Reads the records of `kind` from `start` (where one is believed to begin) until the next
+/// record would begin at `until`, or, without `until`, to the end of the array. `None` when
+/// the part cannot be taken as it is: reading went past `until` or ended before it, the
+/// text is not plain well-formed records, or anything read asks for a diagnostic (which
+/// must come in the file's order, and is then left to the reading on one thread), or when
+/// `cancel` is set.
+fn read_part(
+    schema: super::Schema<'_>,
+    path: &std::sync::Arc<str>,
+    text: &str,
+    (start, until): (usize, Option<usize>),
+    kind: RecordId,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Option<Part> {
+    use std::sync::atomic::Ordering;
+    let mut loader = Loader::new(schema, path);
+    let line = text.as_bytes()[..start].iter().filter(|&&c| c == b'\n').count() + 1;
+    let mut p = Parser::new(&mut loader, text);
+    p.s.pos = start;
+    p.s.line = u32::try_from(line).ok()?;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        match until {
+            Some(u) if p.s.pos == u => break,
+            Some(u) if p.s.pos > u => return None,
+            _ => {}
+        }
+        if p.s.peek() != Some(b'{') {
+            return None;
+        }
+        p.record(kind).ok()?;
+        if !p.loader.clean() {
+            return None;
+        }
+        p.s.ws();
+        if p.s.eat(b']') {
+            if until.is_some() {
+                return None;
+            }
+            break;
+        }
+        if !p.s.eat(b',') {
+            return None;
+        }
+        p.s.ws();
+    }
+    let (pos, line) = (p.s.pos, p.s.line);
+    Some(Part { rows: std::mem::take(&mut loader.rows), pos, line })
 }
 
 /// The member of an NDJSON record that names its kind.
@@ -178,6 +300,7 @@ pub(super) fn read_lines(loader: &mut Loader<'_>, input: &mut dyn BufRead) {
             memo: std::mem::take(&mut memo),
             skip_kind_member: false,
             line_kind: None,
+            threads: 1,
         };
         p.s.ws();
         if p.s.pos < text.len()
@@ -700,6 +823,8 @@ struct Parser<'t, 'l, 's> {
     skip_kind_member: bool,
     /// In NDJSON, the kind the line being read names, once its `"kind"` member is read.
     line_kind: Option<RecordId>,
+    /// How many threads a large array of records may be read on.
+    threads: usize,
 }
 
 /// What the reader keeps from record to record (and, in NDJSON, from line to line).
@@ -735,6 +860,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
             memo: Memo::new(loader),
             skip_kind_member: false,
             line_kind: None,
+            threads: 1,
             loader,
         }
     }
@@ -946,14 +1072,105 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
     }
 
     /// The array of records of one kind; `pos` is at `[`.
+    ///
+    /// A large array is read in parts on several threads when it can be cut where a record
+    /// appears to begin on a line of its own: each part after the first is read on a thread of
+    /// its own while this one reads the first. A part is taken only when the reading before it
+    /// reached exactly its start (so a record does begin there) and it read plain records
+    /// that ask for no diagnostic; otherwise the array is read on from that place here, one
+    /// record at a time. So the rows, their order, lines and diagnostics are those of a
+    /// reading on one thread.
     fn records(&mut self, kind: RecordId) -> Result<()> {
         self.s.pos += 1;
         self.s.ws();
         if self.s.eat(b']') {
             return Ok(());
         }
+        let cuts = self.cuts();
+        if cuts.is_empty() {
+            return self.elements(kind, None).map(drop);
+        }
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let (schema, path, text) = (self.loader.schema, self.loader.path.clone(), self.s.text);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = (0..cuts.len())
+                .map(|i| {
+                    let stretch = (cuts[i], cuts.get(i + 1).copied());
+                    let (path, cancel) = (&path, &cancel);
+                    scope.spawn(move || read_part(schema, path, text, stretch, kind, cancel))
+                })
+                .collect();
+            let stop = |parts: Vec<std::thread::ScopedJoinHandle<'_, Option<Part>>>| {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                for p in parts {
+                    let _ = p.join();
+                }
+            };
+            match self.elements(kind, Some(cuts[0])) {
+                Ok(Stretch::Reached) => {}
+                Ok(Stretch::Passed) => {
+                    stop(parts);
+                    return self.elements(kind, None).map(drop);
+                }
+                Ok(Stretch::Ended) => {
+                    stop(parts);
+                    return Ok(());
+                }
+                Err(e) => {
+                    stop(parts);
+                    return Err(e);
+                }
+            }
+            let mut parts = parts.into_iter().enumerate();
+            while let Some((i, handle)) = parts.next() {
+                match handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
+                    Some(part) => {
+                        #[cfg(test)]
+                        PARTS_TAKEN.with(|n| n.set(n.get() + 1));
+                        self.loader.rows.append(&schema, part.rows);
+                        self.s.pos = part.pos;
+                        self.s.line = part.line;
+                    }
+                    None => {
+                        stop(parts.map(|(_, h)| h).collect());
+                        // Read on from the part's start here.
+                        self.s.line = self.s.b[..cuts[i]].iter().filter(|&&c| c == b'\n').count() as u32 + 1;
+                        self.s.pos = cuts[i];
+                        return self.elements(kind, None).map(drop);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Where to cut the rest of the text into parts read on threads of their own: places after
+    /// `pos` where a record appears to begin, one per thread after the first, each part at
+    /// least [`MIN_PART`] long. Empty when the rest is too short to be worth it.
+    fn cuts(&self) -> Vec<usize> {
+        let rest = self.s.b.len() - self.s.pos;
+        let parts = self.threads.min(rest / MIN_PART);
+        let mut cuts: Vec<usize> = Vec::new();
+        for i in 1..parts {
+            let from = (self.s.pos + rest / parts * i).max(cuts.last().map_or(0, |c| c + 1));
+            if let Some(at) = record_start(self.s.b, from) {
+                cuts.push(at);
+            }
+        }
+        cuts
+    }
+
+    /// Reads the elements of an array of records until its `]` (read), or, given `until`,
+    /// until the next element would begin there; `pos` is at an element or the blanks before
+    /// it.
+    fn elements(&mut self, kind: RecordId, until: Option<usize>) -> Result<Stretch> {
         loop {
             self.s.ws();
+            match until {
+                Some(u) if self.s.pos == u => return Ok(Stretch::Reached),
+                Some(u) if self.s.pos > u => return Ok(Stretch::Passed),
+                _ => {}
+            }
             if self.s.peek() == Some(b'{') {
                 self.record(kind)?;
             } else {
@@ -972,7 +1189,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
             }
             self.s.ws();
             if self.s.eat(b']') {
-                return Ok(());
+                return Ok(Stretch::Ended);
             }
             self.s.expect(b',', "`,` or `]` after a record", "separate the records with commas")?;
         }

@@ -262,6 +262,21 @@ impl KindBuilder {
         i
     }
 
+    /// Adds the records of `other`, of the same kind, after these.
+    fn append(&mut self, other: KindBuilder) {
+        let base = self.line.len() as u32;
+        self.line.extend_from_slice(&other.line);
+        self.span.extend_from_slice(&other.span);
+        self.key_span.extend_from_slice(&other.key_span);
+        for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
+            mine.append(&theirs.finish());
+        }
+        for (mine, theirs) in self.ref_spans.iter_mut().zip(other.ref_spans) {
+            mine.extend(theirs);
+        }
+        self.other.extend(other.other.into_iter().map(|((i, f), cell)| ((i + base, f), cell)));
+    }
+
     fn finish(self) -> KindRows {
         let mut k = KindRows {
             line: self.line,
@@ -316,6 +331,32 @@ impl RowsBuilder {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Whether every cell read went into its field's column: none was unreadable or of
+    /// another shape.
+    pub fn all_in_columns(&self) -> bool {
+        self.kinds.iter().flatten().all(|k| k.other.is_empty())
+    }
+
+    /// Adds the records of `other`, read after these (the rest of a file read on another
+    /// thread), as if they had been pushed here one at a time.
+    pub fn append(&mut self, schema: &Schema<'_>, other: RowsBuilder) {
+        for (kind, count) in other.runs {
+            match self.runs.last_mut() {
+                Some((k, c)) if *k == kind => *c += count,
+                _ => self.runs.push((kind, count)),
+            }
+        }
+        self.len += other.len;
+        if self.kinds.len() < other.kinds.len() {
+            self.kinds.resize_with(other.kinds.len(), || None);
+        }
+        for (k, theirs) in other.kinds.into_iter().enumerate() {
+            let Some(theirs) = theirs else { continue };
+            let fields = schema.records.get(k).map_or(&[][..], |r| &r.fields[..]);
+            self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).append(theirs);
+        }
     }
 
     pub fn finish(mut self) -> Rows {

@@ -873,3 +873,90 @@ fn datetimes_become_civil_dates() {
     assert_eq!(t.get(field, 0), Some(Value::Date(Date::from_ymd(2019, 10, 1).unwrap())));
     assert_eq!(t.get(field, 1), Some(Value::Date(Date::from_ymd(2019, 9, 30).unwrap())));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A large array read in parts on several threads gives what it gives on one
+
+/// A JSON file of `n` kilns, one record a line, the `i`-th written by `kiln(i)` (its members
+/// after the key), between a few enterprises and monitoring rows.
+fn many_kilns(n: usize, kiln: impl Fn(usize) -> String) -> String {
+    let mut text = String::from(
+        "{\n\"企業\": [\n{\"名稱\": \"E1\", \"行業\": \"焦化\", \"綠色工廠\": true}\n],\n\"工業爐窯\": [\n",
+    );
+    for i in 0..n {
+        if i > 0 {
+            text.push_str(",\n");
+        }
+        text.push_str(&format!("{{\"編號\": \"K{i}\", {}}}", kiln(i)));
+    }
+    text.push_str("\n],\n\"監測\": [{\"序號\": 1, \"爐窯\": \"K1\"}]\n}\n");
+    text
+}
+
+fn plain_kiln(i: usize) -> String {
+    format!(
+        "\"企業\": \"E{}\", \"顆粒物\": {}, \"限產比例\": \"{}%\", \"投運日期\": \"2015-03-01\", \"有行業標準\": {}",
+        i % 97,
+        i % 50,
+        i % 7 * 10,
+        i.is_multiple_of(3)
+    )
+}
+
+/// The file read on one thread and on several: the same rows, rejections, losses and
+/// diagnostics, byte for byte.
+fn same_on_threads(text: &str) -> FileFacts {
+    assert!(text.len() > 4 << 20, "large enough to be cut: {}", text.len());
+    let path: Arc<str> = "big.json".into();
+    let content = Content::text(text);
+    let one = parse_content_on(&schema(), &path, &content, 1);
+    for threads in [2, 3, 5] {
+        let many = parse_content_on(&schema(), &path, &content, threads);
+        assert_eq!(one, many, "{threads} threads");
+    }
+    one
+}
+
+#[test]
+fn a_large_array_read_on_threads_is_read_as_on_one() {
+    let n = 40_000;
+    let taken = json::PARTS_TAKEN.with(|t| t.get());
+    let ff = same_on_threads(&many_kilns(n, plain_kiln));
+    assert_eq!(ff.rows.count(KILN), n);
+    assert!(ff.diagnostics.is_empty());
+    // The text is long enough for two parts (one read on another thread), whatever the threads.
+    assert_eq!(json::PARTS_TAKEN.with(|t| t.get()) - taken, 3, "the file was read in parts");
+    // The parts' numbers at other scales, and a number too long for 64 bits at the column's
+    // scale: the columns joined hold what they would hold read one record at a time.
+    same_on_threads(&many_kilns(n, |i| {
+        let dust = match i {
+            i if i > n * 3 / 4 => "1.25".to_string(),
+            i if i == n - 7 => "123456789012345678901".to_string(),
+            i => (i % 50).to_string(),
+        };
+        plain_kiln(i).replace(&format!("\"顆粒物\": {}", i % 50), &format!("\"顆粒物\": {dust}"))
+    }));
+}
+
+#[test]
+fn a_large_array_with_problems_anywhere_is_read_as_on_one() {
+    let n = 40_000;
+    // A bad value, a rejected record and an unknown field, each at a few places.
+    for bad in [n / 2 + 1, n / 3, n * 2 / 3, n - 1] {
+        same_on_threads(&many_kilns(n, |i| match i {
+            i if i == bad => plain_kiln(i).replace("\"有行業標準\": ", "\"有行業標準\": \"maybe\", \"x\": "),
+            i if i == bad + 1 => "\"企業\": \"E1\"".to_string(),
+            i if i % 10_000 == 17 => format!("{}, \"備註\": \"note\"", plain_kiln(i)),
+            i => plain_kiln(i),
+        }));
+    }
+    // Records that look like they begin on a line of their own inside a member's value.
+    same_on_threads(&many_kilns(n, |i| format!("{}, \"明細\": [{{\"a\": 1}},\n{{\"b\": 2}}]", plain_kiln(i))));
+    // A syntax error in the second half stops the file where it stops on one thread.
+    let text = many_kilns(n, |i| if i == n * 3 / 4 { "\"企業\": }".to_string() } else { plain_kiln(i) });
+    let ff = same_on_threads(&text);
+    assert_eq!(ff.rows.len(), 1 + n * 3 / 4, "the records read whole before the error");
+    assert!(ff.losses.iter().any(|l| l.kind == KILN), "the kilns are incomplete: {:?}", ff.losses);
+    // A record repeated across the cut: the same key twice is reported as on one thread.
+    same_on_threads(&many_kilns(n, |i| plain_kiln(i).replace(&format!("K{i}\""), &format!("K{}\"", i % (n - 3)))));
+}

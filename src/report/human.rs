@@ -361,10 +361,13 @@ fn clause_section<V: Verdicts + ?Sized>(
             continue;
         }
         if let Some(lines) = lines
-            && !valued(r.status_of(i))
             && decided.is_empty()
         {
-            lines.write(i, out);
+            if valued(r.status_of(i)) {
+                lines.write_valued(i, out);
+            } else {
+                lines.write(i, out);
+            }
             flush_some(out, w)?;
             continue;
         }
@@ -486,6 +489,8 @@ struct Lines<'e> {
     heads: Vec<String>,
     /// Per requirement (by address), what follows the subject.
     reqs: FxHashMap<usize, ReqLine>,
+    /// The text of the policy's constants in evidence, written once each.
+    consts: crate::eval::ConstTexts,
 }
 
 /// The end of the line of a verdict of one requirement.
@@ -501,7 +506,57 @@ impl<'e> Lines<'e> {
         let width = words.status_width();
         let heads =
             Status::ALL.iter().map(|&s| format!("  {} {}", mark(s), words.pad(words.status(s), width))).collect();
-        Lines { e, words, heads, reqs: FxHashMap::default() }
+        Lines { e, words, heads, reqs: FxHashMap::default(), consts: Default::default() }
+    }
+
+    /// Appends the lines of verdict `i`, one that shows its values ([`valued`]): its line, its
+    /// evidence and computed values, and, when it is [`detailed`], its reason, sanctions, first
+    /// facts and id, as [`clause_section`] writes them from a [`Verdict`]. Only for a verdict
+    /// whose subject decides no role (whose parties are the clause's).
+    fn write_valued(&mut self, i: usize, out: &mut String) {
+        self.write(i, out);
+        let (e, words) = (self.e, self.words);
+        let v = &e.recs[i];
+        let evidence = e.evidence_of(v, &mut self.consts);
+        for x in &evidence {
+            let verdict = holds_word(x.holds, words);
+            let line = words.fill(
+                Msg::Evidence,
+                &[&shown(&x.left), &shown(&x.left_value), &x.op, &shown(&x.right_value), &verdict],
+            );
+            let _ = writeln!(out, "      {line}");
+        }
+        let computed = e.computed_of(v);
+        for c in computed.iter().filter(|c| !evidence.iter().any(|x| x.left == c.expr || x.right == c.expr)) {
+            let _ = writeln!(out, "      {} = {}", shown(&c.expr), shown(&c.value));
+        }
+        let mut id = String::new();
+        e.write_id(i, &mut id);
+        if detailed(v.status) {
+            let reason = v.reason.as_deref();
+            let r_or = reason.unwrap_or("\u{0}");
+            let reason_shown = evidence.iter().any(|x| x.left_value.contains(r_or) || x.right_value.contains(r_or))
+                || computed.iter().any(|c| c.value.contains(r_or));
+            if let Some(r) = reason
+                && !reason_shown
+            {
+                let _ = writeln!(out, "      {}", shown(&words.reason(r)));
+            }
+            for s in e.sanctions_of(v) {
+                let _ = writeln!(out, "      {}", sanction_line(&s, words));
+            }
+            let facts = &e.cited[v.facts.range()];
+            for &(kind, row) in facts.iter().take(HUMAN_FACTS) {
+                let (file, kind, key, line) = e.fact_of(kind, row);
+                let line = words.fill(Msg::Fact, &[&shown(file), &line, &shown(kind), &shown(key)]);
+                let _ = writeln!(out, "      {line}");
+            }
+            let more = v.more_facts as usize + facts.len().saturating_sub(HUMAN_FACTS);
+            if more > 0 {
+                let _ = writeln!(out, "      {}", words.fill(Msg::MoreFacts, &[&more]));
+            }
+        }
+        let _ = writeln!(out, "      {}", words.fill(Msg::Id, &[&shown(&id)]));
     }
 
     /// Appends the line of verdict `i` (and its `done on` line).
