@@ -349,6 +349,23 @@ fn script_of(c: char) -> String {
     format!("{script}`{c}` U+{:04X}", c as u32)
 }
 
+/// Appends `n` in decimal digits, without the formatting machinery: for what is written once
+/// per record or per verdict (a keyless record's key `file.csv:25`, a verdict id's position).
+pub fn push_number(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(buf[at..].iter().map(|&d| d as char));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

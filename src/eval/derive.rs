@@ -20,12 +20,38 @@ use std::sync::Arc;
 /// derives no kind (the facts are then used as they are). Many groups are computed on up to
 /// `threads` threads; the result is the same on any number.
 pub fn derive(model: &Model, facts: &Facts, as_of: Date, threads: usize) -> Option<Facts> {
+    derive_at(model, facts, At { as_of, compiled: true }, threads)
+}
+
+/// [`derive`] on one thread, every expression evaluated by walking it (see
+/// [`super::evaluate_interpreted`]).
+pub fn derive_interpreted(model: &Model, facts: &Facts, as_of: Date) -> Option<Facts> {
+    derive_at(model, facts, At { as_of, compiled: false }, 1)
+}
+
+/// The date derived kinds are computed as of, and whether comparisons compiled to read their
+/// columns are used.
+#[derive(Clone, Copy)]
+struct At {
+    as_of: Date,
+    compiled: bool,
+}
+
+impl At {
+    fn ev<'m>(self, model: &'m Model, facts: &'m Facts) -> Ev<'m> {
+        let mut ev = Ev::new(model, facts, self.as_of);
+        ev.compiled = self.compiled;
+        ev
+    }
+}
+
+fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize) -> Option<Facts> {
     if model.derived.is_empty() {
         return None;
     }
     let mut out = facts.clone();
     for d in &model.derived {
-        let (rows, sources) = groups(model, &out, d, as_of, threads);
+        let (rows, sources) = groups(model, &out, d, at, threads);
         let name = &model.records[d.kind as usize].name;
         let from = &model.records[d.from as usize].name;
         let path: Arc<str> = format!("<{name} from {from}>").into();
@@ -72,8 +98,8 @@ fn direct(e: &TExpr, d: &DerivedDef, table: &crate::facts::Table, row: u32) -> O
 }
 
 /// The records of one derived kind.
-fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: usize) -> (Vec<RawRow>, Vec<Arc<[u32]>>) {
-    let mut ev = Ev::new(model, facts, as_of);
+fn groups(model: &Model, facts: &Facts, d: &DerivedDef, at: At, threads: usize) -> (Vec<RawRow>, Vec<Arc<[u32]>>) {
+    let mut ev = at.ev(model, facts);
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let from = &model.records[d.from as usize].name;
     let mut groups: IndexMap<Vec<Value>, Vec<u32>, FxBuildHasher> = IndexMap::default();
@@ -214,13 +240,13 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date, threads: us
     let threads = if groups.len() >= PARALLEL_MIN_GROUPS { threads.max(1) } else { 1 };
     let run = groups.len().div_ceil(threads).max(1);
     let out: Vec<RawRow> = if threads == 1 {
-        values_of(model, facts, as_of, d, &groups, 0, &unplaced)
+        values_of(model, facts, at, d, &groups, 0, &unplaced)
     } else {
         std::thread::scope(|scope| {
             let parts: Vec<_> = (groups.chunks(run).enumerate())
                 .map(|(i, part)| {
                     let unplaced = &unplaced;
-                    scope.spawn(move || values_of(model, facts, as_of, d, part, i * run, unplaced))
+                    scope.spawn(move || values_of(model, facts, at, d, part, i * run, unplaced))
                 })
                 .collect();
             parts.into_iter().flat_map(|p| p.join().expect("a thread computing derived values panicked")).collect()
@@ -242,14 +268,14 @@ const PARALLEL_MIN_GROUPS: usize = 4096;
 fn values_of(
     model: &Model,
     facts: &Facts,
-    as_of: Date,
+    at: At,
     d: &DerivedDef,
     groups: &[(Vec<Value>, Arc<[u32]>)],
     offset: usize,
     unplaced: &Option<Arc<str>>,
 ) -> Vec<RawRow> {
     let rec = &model.records[d.kind as usize];
-    let mut ev = Ev::new(model, facts, as_of);
+    let mut ev = at.ev(model, facts);
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let fmt = ev.fmt();
     // Aggregates over a group's records skip the checks of the whole source table, made once.

@@ -84,6 +84,12 @@ pub(crate) struct Ev<'m> {
     /// Record kind names, shared by every fact reference.
     pub kind_names: Vec<Arc<str>>,
     trace: Option<Trace<'m>>,
+    /// Whether comparisons compiled to read columns ([`super::compiled`]) are used where they
+    /// apply; without them, everything is evaluated by walking the expressions.
+    pub compiled: bool,
+    /// A trace given back after use ([`Ev::recycle_trace`]), whose lists the next one fills
+    /// again rather than allocating: a million verdicts, a million traces.
+    spare: Trace<'m>,
     /// Nesting depth of per-record evaluation inside aggregates, where nothing is traced.
     quiet: u32,
     /// While a derived kind's values are computed: the source kind and the rows of the group,
@@ -109,6 +115,8 @@ impl<'m> Ev<'m> {
             used: facts.tables.iter().map(|t| vec![false; t.origins.len()]).collect(),
             kind_names: model.records.iter().map(|r| Arc::from(r.name.as_str())).collect(),
             trace: None,
+            compiled: true,
+            spare: Trace::default(),
             quiet: 0,
             restrict: None,
         }
@@ -133,6 +141,8 @@ impl<'m> Ev<'m> {
             used: self.facts.tables.iter().map(|t| vec![false; t.origins.len()]).collect(),
             kind_names: self.kind_names.clone(),
             trace: None,
+            compiled: self.compiled,
+            spare: Trace::default(),
             quiet: 0,
             restrict: self.restrict.clone(),
         }
@@ -143,8 +153,21 @@ impl<'m> Ev<'m> {
     }
 
     pub fn start_trace(&mut self) {
-        self.trace = Some(Trace::default());
+        let mut t = std::mem::take(&mut self.spare);
+        t.evidence.clear();
+        t.locals.clear();
+        t.computed.clear();
+        t.used.clear();
+        t.more_used = 0;
+        t.provisional = None;
+        t.open_empty.clear();
+        self.trace = Some(t);
         self.quiet = 0;
+    }
+
+    /// Gives back a trace [`Ev::end_trace`] returned, once what it holds has been taken.
+    pub fn recycle_trace(&mut self, t: Trace<'m>) {
+        self.spare = t;
     }
 
     /// Why the traced evaluation is provisional (it read a period that is not over), if it is.
@@ -752,6 +775,11 @@ impl<'m> Ev<'m> {
         }
         // A group's rows, while a derived kind is computed, were found visible when grouped.
         let restricted = matches!(&self.restrict, Some((k, _)) if *k == kind);
+        // The filter as one comparison of a column with a constant, when it is one.
+        let column_test = match &a.filter {
+            Some(f) if self.compiled => super::compiled::ColumnTest::of(f, a.slot, kind, self.facts),
+            _ => None,
+        };
         for &row in rows.iter() {
             if !restricted && !self.visible(kind, row) {
                 continue;
@@ -788,11 +816,23 @@ impl<'m> Ev<'m> {
                 }
             }
             if let Some(f) = &a.filter {
-                match self.eval(f, env) {
-                    R::V(Value::Bool(true)) => {}
-                    // An optional field with no value does not match a filter on it.
-                    R::V(_) | R::Absent(_) => continue,
-                    R::Unknown(why) => return R::Unknown(why),
+                match column_test.as_ref().and_then(|t| t.test(row)) {
+                    // What reading the field marks, as the evaluator would.
+                    Some(passes) => {
+                        if self.quiet == 0 {
+                            self.note_used(kind, row);
+                        }
+                        self.mark_used(kind, row);
+                        if !passes {
+                            continue;
+                        }
+                    }
+                    None => match self.eval(f, env) {
+                        R::V(Value::Bool(true)) => {}
+                        // An optional field with no value does not match a filter on it.
+                        R::V(_) | R::Absent(_) => continue,
+                        R::Unknown(why) => return R::Unknown(why),
+                    },
                 }
             }
             self.mark_used(kind, row);

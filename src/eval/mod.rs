@@ -1,12 +1,13 @@
 //! Checked model + facts + as-of date → verdicts with evidence. No IO; never panics on user data.
 
+mod compiled;
 mod derive;
 mod expr;
 mod render;
 mod said;
 mod verdict;
 
-pub use derive::{derivation, derive};
+pub use derive::{derivation, derive, derive_interpreted};
 pub use said::{A_PERIOD, PLAN_PERIOD, Said};
 pub use verdict::*;
 
@@ -48,7 +49,19 @@ pub fn evaluate_with<'m>(
     through: Date,
     threads: usize,
 ) -> Evaluation<'m> {
+    evaluate_on(Ev::new(model, facts, as_of), through, threads)
+}
+
+/// Evaluates as [`evaluate`] does, by walking every expression: no comparison is compiled to
+/// read its column ([`compiled`]). The reference the compiled evaluation is held to.
+pub fn evaluate_interpreted<'m>(model: &'m Model, facts: &'m Facts, as_of: Date) -> Evaluation<'m> {
     let mut ev = Ev::new(model, facts, as_of);
+    ev.compiled = false;
+    evaluate_on(ev, as_of, 1)
+}
+
+fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<'m> {
+    let (model, facts, as_of) = (ev.model, ev.facts, ev.as_of);
     ev.through = through.max(as_of);
     ev.threads = threads.max(1);
     for (ci, clause) in model.clauses.iter().enumerate() {
@@ -91,7 +104,7 @@ pub fn evaluate_with<'m>(
     let fmt = ev.fmt();
     let out = std::mem::take(&mut ev.out);
     let Out { mut recs, subjects, evidence, locals, computed, cited, .. } = out;
-    unique_ids(fmt, &mut recs, &subjects);
+    unique_ids(fmt, &mut recs, &subjects, threads);
     // A derived record some verdict read used the records of its group.
     for d in model.derived.iter().rev() {
         let groups = &facts.tables[d.kind as usize].groups;
@@ -126,18 +139,30 @@ pub fn evaluate_with<'m>(
 ///
 /// Ids are written out one at a time and only their hashes kept; only when two hashes meet
 /// (two ids may be equal) are the ids held, to number them.
-fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec]) {
+/// The hashes are made on up to `threads` threads, a contiguous part of the verdicts each.
+fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usize) {
     use std::hash::BuildHasher;
-    let hasher = rustc_hash::FxBuildHasher;
-    let mut id = String::new();
-    let mut hashes: Vec<u64> = recs
-        .iter()
-        .map(|v| {
-            id.clear();
-            render::write_base_id(fmt, v, subjects, &mut id);
-            hasher.hash_one(id.as_str())
+    let hash_all = |recs: &[Rec]| -> Vec<u64> {
+        let hasher = rustc_hash::FxBuildHasher;
+        let mut id = String::new();
+        recs.iter()
+            .map(|v| {
+                id.clear();
+                render::write_base_id(fmt, v, subjects, &mut id);
+                hasher.hash_one(id.as_str())
+            })
+            .collect()
+    };
+    let mut hashes: Vec<u64> = if threads > 1 && recs.len() >= PARALLEL_MIN_ROWS as usize {
+        let size = recs.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = recs.chunks(size).map(|part| s.spawn(move || hash_all(part))).collect();
+            parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         })
-        .collect();
+    } else {
+        hash_all(recs)
+    };
+    let mut id = String::new();
     hashes.sort_unstable();
     let distinct = hashes.windows(2).all(|w| w[0] != w[1]);
     drop(hashes);
@@ -391,6 +416,7 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
             let name = ev.model.records[kind as usize].name.clone();
             let table = &ev.facts.tables[kind as usize];
             let rows = table.origins.len() as u32;
+            let body = compiled::RowBody::of(ev, cx, f, kind);
             let mut row = 0;
             if ev.threads > 1 && rows >= PARALLEL_MIN_ROWS {
                 // The first subject is evaluated here, so that the indexes its body builds are
@@ -403,14 +429,11 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
                         break;
                     }
                 }
-                run_rows_parallel(ev, cx, f, kind, row, rows);
+                run_rows_parallel(ev, cx, f, body.as_ref(), kind, row, rows);
                 row = rows;
             }
             for row in row..rows {
-                if ev.visible(kind, row) {
-                    let (subject, val) = row_subject(ev, kind, row);
-                    run_subject(ev, cx, f, subject, val, false);
-                }
+                run_row(ev, cx, f, body.as_ref(), kind, row);
             }
             let mut out: Vec<(SubjectRec, R, bool)> = Vec::new();
             // A rejected record is still a subject: its verdicts are unknown, never skipped.
@@ -489,13 +512,18 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
 /// the verdicts come out as on one thread; the rows each part used are counted as used. A part
 /// whose body asks `violated(…)` or `fulfilled(…)` cannot see the verdicts before it: the
 /// parts after the first are then evaluated here, in order, as on one thread.
-fn run_rows_parallel<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, kind: u32, from: u32, to: u32) {
+fn run_rows_parallel<'m>(
+    ev: &mut Ev<'m>,
+    cx: &mut ClauseCx<'m>,
+    f: &'m ForDef,
+    body: Option<&compiled::RowBody<'m>>,
+    kind: u32,
+    from: u32,
+    to: u32,
+) {
     let run = |ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, a: u32, b: u32| {
         for row in a..b {
-            if ev.visible(kind, row) {
-                let (subject, val) = row_subject(ev, kind, row);
-                run_subject(ev, cx, f, subject, val, false);
-            }
+            run_row(ev, cx, f, body, kind, row);
         }
     };
     let size = (to - from).div_ceil(ev.threads as u32).max(1);
@@ -531,6 +559,24 @@ fn run_rows_parallel<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, 
             }
         }
     }
+}
+
+/// The body of a `for` over every record of a kind for record `row`, when it is known as of the
+/// date: from the columns when the body is compiled and the row's values allow, else by
+/// evaluating it.
+fn run_row<'m>(
+    ev: &mut Ev<'m>,
+    cx: &mut ClauseCx<'m>,
+    f: &'m ForDef,
+    body: Option<&compiled::RowBody<'m>>,
+    kind: u32,
+    row: u32,
+) {
+    if !ev.visible(kind, row) || body.is_some_and(|b| b.run(ev, cx, row)) {
+        return;
+    }
+    let (subject, val) = row_subject(ev, kind, row);
+    run_subject(ev, cx, f, subject, val, false);
 }
 
 /// A record of the kind in scope as a subject, and the value its variable takes.
@@ -785,21 +831,21 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
         (s, _) => s,
     };
     v.reason = reason.map(String::into_boxed_str);
-    let trace = ev.end_trace();
+    let mut trace = ev.end_trace();
     let out = &mut ev.out;
     let base = out.locals.len() as u32;
-    out.locals.extend(trace.locals);
+    out.locals.append(&mut trace.locals);
     let start = out.evidence.len() as u32;
-    out.evidence.extend(trace.evidence.into_iter().map(|mut e| {
+    out.evidence.extend(trace.evidence.drain(..).map(|mut e| {
         e.locals.start += base;
         e
     }));
     v.evidence = Span { start, len: out.evidence.len() as u32 - start };
     let start = out.computed.len() as u32;
-    out.computed.extend(trace.computed);
+    out.computed.append(&mut trace.computed);
     v.computed = Span { start, len: out.computed.len() as u32 - start };
     // The verdict's facts are the last in `cited`: its subject's, then those it read.
-    for f in trace.used {
+    for &f in &trace.used {
         if v.facts.len as usize >= MAX_FACTS {
             v.more_facts += 1;
             continue;
@@ -810,6 +856,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
         }
     }
     v.more_facts += trace.more_used as u32;
+    ev.recycle_trace(trace);
     if v.status.is_sanctioned() {
         let mut sanctions = Vec::with_capacity(r.sanctions.len());
         for s in &r.sanctions {

@@ -46,10 +46,7 @@ pub(crate) fn write_base_id(fmt: Fmt, v: &Rec, subjects: &[SubjectRec], out: &mu
     out.push('/');
     match &v.req.label {
         Some(l) => out.push_str(l),
-        None => {
-            use std::fmt::Write;
-            let _ = write!(out, "{}", v.req.index);
-        }
+        None => crate::text::push_number(out, v.req.index.into()),
     }
 }
 

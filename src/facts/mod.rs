@@ -1357,10 +1357,10 @@ impl<'s> Loader<'s> {
             let mut key = String::with_capacity(self.file_name.len() + 12);
             key.push_str(&self.file_name);
             key.push(':');
-            push_number(&mut key, line);
+            crate::text::push_number(&mut key, line.into());
             if self.keyless_at.1 > 1 {
                 key.push('#');
-                push_number(&mut key, self.keyless_at.1);
+                crate::text::push_number(&mut key, self.keyless_at.1.into());
             }
             self.row.values[rec.key] = Some(Cell::Value(Value::Text(key.into())));
         }
@@ -1549,20 +1549,3 @@ mod format_tests;
 
 #[cfg(test)]
 mod source_tests;
-
-/// Appends `n` in decimal digits, without the formatting machinery: a keyless record's key
-/// (`file.csv:25`) is written for every row read.
-fn push_number(out: &mut String, n: u32) {
-    let mut buf = [0u8; 10];
-    let mut at = buf.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
-}
