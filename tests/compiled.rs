@@ -103,6 +103,8 @@ fn compiled_comparisons_count_what_the_interpreter_counts() {
 
 party 局 "局"
 
+sanction 停產 "停產整治"
+
 record 站 "站" key 名稱 {
   名稱: text
 }
@@ -129,6 +131,18 @@ clause 計數 "計數" {
     must 比例: count(讀數 where 站 == s and 比例 >= 12.5%) >= 0
     must 差值: count(讀數 where 站 == s and 差值 < -0.001) >= 0
     must 全部: count(讀數 where PM10 > 249.999 ug/m3) >= 0
+  }
+}
+
+clause 每讀數 "每個讀數" {
+  cite "2" "x"
+  lead 局
+  for r in 讀數 {
+    must 限值: r.PM10 < 250 ug/m3
+      otherwise 停產 on r
+    must not 過高: 1000 ug/m3 <= r.PM10
+    should 比例: r.比例 >= 12.5%
+    should not 差值: r.差值 < -0.001
   }
 }
 "#;
@@ -183,6 +197,20 @@ clause 計數 "計數" {
             assert_eq!(count("計數/A/差值").1, "6");
             // Both sites' readings above 249.999: six each.
             assert_eq!(count("計數/A/全部").1, "12");
+            let status = |id: &str| compiled.verdicts.iter().find(|v| v.id == id).map(|v| v.status);
+            // A verdict per reading: 250 is not below 250; 249.999 is.
+            assert_eq!(status("每讀數/A0/限值"), Some(Violated));
+            assert_eq!(status("每讀數/A8/限值"), Some(Satisfied));
+            assert_eq!(status("每讀數/A5/過高"), Some(Violated));
+            assert_eq!(status("每讀數/A6/過高"), Some(Satisfied));
+            // Without a 比例 (i = 0, a multiple of 3), the strive target cannot be judged.
+            assert_eq!(status("每讀數/A0/比例"), Some(Unknown));
+            assert_eq!(status("每讀數/A5/比例"), Some(Met));
+            assert_eq!(status("每讀數/A4/比例"), Some(Missed));
+            assert_eq!(status("每讀數/A2/差值"), Some(Missed));
+            assert_eq!(status("每讀數/A1/差值"), Some(Met));
+            let breach = compiled.verdicts.iter().find(|v| v.id == "每讀數/A0/限值").unwrap();
+            assert_eq!(breach.sanctions.len(), 1, "{breach:?}");
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
