@@ -343,8 +343,12 @@ fn clause_section<V: Verdicts + ?Sized>(
         let _ = writeln!(out, "  {}", roles.join(words.get(Msg::RoleSep)));
     }
     drop(first);
-    let mut sorted: Vec<usize> = range.filter(|&i| listed(r.status_of(i))).collect();
-    sorted.sort_by_key(|&i| rank(r.status_of(i)));
+    // By rank, in report order within a rank (a stable sort, by bucket).
+    let mut by_rank: [Vec<usize>; 8] = Default::default();
+    for i in range.filter(|&i| listed(r.status_of(i))) {
+        by_rank[rank(r.status_of(i)) as usize].push(i);
+    }
+    let sorted = by_rank.into_iter().flatten();
     let mut na = 0;
     let mut na_reason: Option<String> = None;
     let mut folded: IndexMap<Status, usize> = IndexMap::new();
@@ -520,11 +524,10 @@ impl<'e> Lines<'e> {
         let evidence = e.evidence_of(v, &mut self.consts);
         for x in &evidence {
             let verdict = holds_word(x.holds, words);
-            let line = words.fill(
-                Msg::Evidence,
-                &[&shown(&x.left), &shown(&x.left_value), &x.op, &shown(&x.right_value), &verdict],
-            );
-            let _ = writeln!(out, "      {line}");
+            out.push_str("      ");
+            let args = [&*shown(&x.left), &*shown(&x.left_value), &*x.op, &*shown(&x.right_value), verdict];
+            words.fill_into(out, Msg::Evidence, &args);
+            out.push('\n');
         }
         let computed = e.computed_of(v);
         for c in computed.iter().filter(|c| !evidence.iter().any(|x| x.left == c.expr || x.right == c.expr)) {
@@ -548,15 +551,20 @@ impl<'e> Lines<'e> {
             let facts = &e.cited[v.facts.range()];
             for &(kind, row) in facts.iter().take(HUMAN_FACTS) {
                 let (file, kind, key, line) = e.fact_of(kind, row);
-                let line = words.fill(Msg::Fact, &[&shown(file), &line, &shown(kind), &shown(key)]);
-                let _ = writeln!(out, "      {line}");
+                let mut number = String::new();
+                crate::text::push_number(&mut number, line.into());
+                out.push_str("      ");
+                words.fill_into(out, Msg::Fact, &[&shown(file), &number, &shown(kind), &shown(key)]);
+                out.push('\n');
             }
             let more = v.more_facts as usize + facts.len().saturating_sub(HUMAN_FACTS);
             if more > 0 {
                 let _ = writeln!(out, "      {}", words.fill(Msg::MoreFacts, &[&more]));
             }
         }
-        let _ = writeln!(out, "      {}", words.fill(Msg::Id, &[&shown(&id)]));
+        out.push_str("      ");
+        words.fill_into(out, Msg::Id, &[&shown(&id)]);
+        out.push('\n');
     }
 
     /// Appends the line of verdict `i` (and its `done on` line).

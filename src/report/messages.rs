@@ -955,6 +955,27 @@ impl Words {
         BY_KEY[self.0 as usize][key as usize]
     }
 
+    /// [`Words::fill`] with texts for arguments, appended to `out`: for lines written once per
+    /// verdict of a large report, without the formatting machinery.
+    pub fn fill_into(self, out: &mut String, key: Msg, args: &[&str]) {
+        let mut rest = self.get(key);
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}').and_then(|close| Some((close, after[..close].parse::<usize>().ok()?))) {
+                Some((close, n)) if n < args.len() => {
+                    out.push_str(args[n]);
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+    }
+
     /// The text of a key with `{0}`, `{1}` … replaced by the arguments.
     pub fn fill(self, key: Msg, args: &[&dyn std::fmt::Display]) -> String {
         let template = self.get(key);
