@@ -121,6 +121,9 @@ fn flipped(op: BinOp) -> Option<BinOp> {
 /// not started or exempt. A row whose values are present then gives its verdicts straight from
 /// the column, each as [`super::requirement`] would make it (the same subject, cited facts,
 /// evidence and sanctions); any other row is evaluated as before.
+/// The most requirements a compiled body holds (a row's outcomes are kept on the stack).
+const MAX_REQUIREMENTS: usize = 8;
+
 pub(super) struct RowBody<'m> {
     kind: u32,
     slot: u32,
@@ -149,6 +152,7 @@ impl<'m> RowBody<'m> {
             || cx.not_started.is_some()
             || cx.outside.is_some()
             || f.body.is_empty()
+            || f.body.len() > MAX_REQUIREMENTS
         {
             return None;
         }
@@ -179,10 +183,7 @@ impl<'m> RowBody<'m> {
         {
             return false;
         }
-        let mut holds = [false; 8];
-        if self.reqs.len() > holds.len() {
-            return false;
-        }
+        let mut holds = [false; MAX_REQUIREMENTS];
         for (h, q) in holds.iter_mut().zip(&self.reqs) {
             match q.test.test(row) {
                 Some(b) => *h = b,

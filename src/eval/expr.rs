@@ -817,11 +817,10 @@ impl<'m> Ev<'m> {
             }
             if let Some(f) = &a.filter {
                 match column_test.as_ref().and_then(|t| t.test(row)) {
-                    // What reading the field marks, as the evaluator would.
+                    // What reading the field marks, as the evaluator would (quietly, as every
+                    // record of an aggregate is read: nothing is traced).
                     Some(passes) => {
-                        if self.quiet == 0 {
-                            self.note_used(kind, row);
-                        }
+                        debug_assert!(self.quiet > 0, "an aggregate's records are read quietly");
                         self.mark_used(kind, row);
                         if !passes {
                             continue;

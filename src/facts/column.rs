@@ -418,14 +418,17 @@ impl ColumnBuilder {
                     let f = 10i64.checked_pow(to - from)?;
                     m.iter().map(|&x| x.checked_mul(f)).collect()
                 };
-                match (raise(mantissas, *scale), raise(&b[..n], *s)) {
-                    (Some(mine), Some(theirs)) => {
-                        *mantissas = mine;
+                let mine = if *scale < to { raise(mantissas, *scale) } else { None };
+                match (mine, *scale < to, raise(&b[..n], *s)) {
+                    (None, true, _) | (_, _, None) => false,
+                    (mine, _, Some(theirs)) => {
+                        if let Some(mine) = mine {
+                            *mantissas = mine;
+                        }
                         mantissas.extend_from_slice(&theirs);
                         *scale = to;
                         true
                     }
-                    _ => false,
                 }
             }
             (Data::Bool(a), Data::Bool(b)) => {

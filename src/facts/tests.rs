@@ -936,6 +936,11 @@ fn a_large_array_read_on_threads_is_read_as_on_one() {
         };
         plain_kiln(i).replace(&format!("\"顆粒物\": {}", i % 50), &format!("\"顆粒物\": {dust}"))
     }));
+    // More decimal places before the cut than after it.
+    same_on_threads(&many_kilns(n, |i| {
+        let dust = if i < n / 4 { format!("{}.125", i % 50) } else { (i % 50).to_string() };
+        plain_kiln(i).replace(&format!("\"顆粒物\": {}", i % 50), &format!("\"顆粒物\": {dust}"))
+    }));
 }
 
 #[test]

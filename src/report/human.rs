@@ -403,45 +403,17 @@ fn clause_section<V: Verdicts + ?Sized>(
             let _ = writeln!(out, "      {}", words.fill(Msg::DoneOn, &[&words.date(d)]));
         }
         if valued(v.status) {
-            for e in &v.evidence {
-                let verdict = holds_word(e.holds, words);
-                let line = words.fill(
-                    Msg::Evidence,
-                    &[&shown(&e.left), &shown(&e.left_value), &e.op, &shown(&e.right_value), &verdict],
-                );
-                let _ = writeln!(out, "      {line}");
-            }
-            for c in v.computed.iter().filter(|c| !v.evidence.iter().any(|e| e.left == c.expr || e.right == c.expr)) {
-                let _ = writeln!(out, "      {} = {}", shown(&c.expr), shown(&c.value));
-            }
-            if !detailed(v.status) {
-                let _ = writeln!(out, "      {}", words.fill(Msg::Id, &[&shown(&v.id)]));
-                flush_some(out, w)?;
-                continue;
-            }
-            let reason_shown = v
-                .evidence
-                .iter()
-                .any(|e| e.left_value.contains(r_or(&v.reason)) || e.right_value.contains(r_or(&v.reason)))
-                || v.computed.iter().any(|c| c.value.contains(r_or(&v.reason)));
-            if let Some(r) = &v.reason
-                && !reason_shown
-            {
-                let _ = writeln!(out, "      {}", shown(&words.reason(r)));
-            }
-            for s in &v.sanctions {
-                let _ = writeln!(out, "      {}", sanction_line(s, words));
-            }
-            // The JSON report lists every fact; a reader wants the first few and a count.
-            for f in v.facts.iter().take(HUMAN_FACTS) {
-                let line = words.fill(Msg::Fact, &[&shown(&f.file), &f.line, &shown(&f.kind), &shown(&f.key)]);
-                let _ = writeln!(out, "      {line}");
-            }
-            let more = v.more_facts + v.facts.len().saturating_sub(HUMAN_FACTS);
-            if more > 0 {
-                let _ = writeln!(out, "      {}", words.fill(Msg::MoreFacts, &[&more]));
-            }
-            let _ = writeln!(out, "      {}", words.fill(Msg::Id, &[&shown(&v.id)]));
+            let facts = v.facts.iter().map(|f| (&*f.file, &*f.kind, &*f.key, f.line));
+            let lines = ValueLines {
+                status: v.status,
+                evidence: &v.evidence,
+                computed: &v.computed,
+                reason: v.reason.as_deref(),
+                sanctions: &v.sanctions,
+                more_facts: v.more_facts + v.facts.len().saturating_sub(HUMAN_FACTS),
+                id: &v.id,
+            };
+            lines.write(facts, words, out);
         }
         flush_some(out, w)?;
     }
@@ -521,50 +493,19 @@ impl<'e> Lines<'e> {
         self.write(i, out);
         let (e, words) = (self.e, self.words);
         let v = &e.recs[i];
-        let evidence = e.evidence_of(v, &mut self.consts);
-        for x in &evidence {
-            let verdict = holds_word(x.holds, words);
-            out.push_str("      ");
-            let args = [&*shown(&x.left), &*shown(&x.left_value), &*x.op, &*shown(&x.right_value), verdict];
-            words.fill_into(out, Msg::Evidence, &args);
-            out.push('\n');
-        }
-        let computed = e.computed_of(v);
-        for c in computed.iter().filter(|c| !evidence.iter().any(|x| x.left == c.expr || x.right == c.expr)) {
-            let _ = writeln!(out, "      {} = {}", shown(&c.expr), shown(&c.value));
-        }
         let mut id = String::new();
         e.write_id(i, &mut id);
-        if detailed(v.status) {
-            let reason = v.reason.as_deref();
-            let r_or = reason.unwrap_or("\u{0}");
-            let reason_shown = evidence.iter().any(|x| x.left_value.contains(r_or) || x.right_value.contains(r_or))
-                || computed.iter().any(|c| c.value.contains(r_or));
-            if let Some(r) = reason
-                && !reason_shown
-            {
-                let _ = writeln!(out, "      {}", shown(&words.reason(r)));
-            }
-            for s in e.sanctions_of(v) {
-                let _ = writeln!(out, "      {}", sanction_line(&s, words));
-            }
-            let facts = &e.cited[v.facts.range()];
-            for &(kind, row) in facts.iter().take(HUMAN_FACTS) {
-                let (file, kind, key, line) = e.fact_of(kind, row);
-                let mut number = String::new();
-                crate::text::push_number(&mut number, line.into());
-                out.push_str("      ");
-                words.fill_into(out, Msg::Fact, &[&shown(file), &number, &shown(kind), &shown(key)]);
-                out.push('\n');
-            }
-            let more = v.more_facts as usize + facts.len().saturating_sub(HUMAN_FACTS);
-            if more > 0 {
-                let _ = writeln!(out, "      {}", words.fill(Msg::MoreFacts, &[&more]));
-            }
-        }
-        out.push_str("      ");
-        words.fill_into(out, Msg::Id, &[&shown(&id)]);
-        out.push('\n');
+        let facts = &e.cited[v.facts.range()];
+        let lines = ValueLines {
+            status: v.status,
+            evidence: &e.evidence_of(v, &mut self.consts),
+            computed: &e.computed_of(v),
+            reason: v.reason.as_deref(),
+            sanctions: &e.sanctions_of(v),
+            more_facts: v.more_facts as usize + facts.len().saturating_sub(HUMAN_FACTS),
+            id: &id,
+        };
+        lines.write(facts.iter().map(|&(kind, row)| e.fact_of(kind, row)), words, out);
     }
 
     /// Appends the line of verdict `i` (and its `done on` line).
@@ -610,6 +551,66 @@ impl<'e> Lines<'e> {
     }
 }
 
+/// What a verdict that shows its values ([`valued`]) has below its line: its evidence and
+/// computed values, and, when it is [`detailed`], its reason, sanctions, first facts and id.
+/// Written from a [`Verdict`] and from a compact record alike.
+struct ValueLines<'v> {
+    status: Status,
+    evidence: &'v [crate::eval::Evidence],
+    computed: &'v [crate::eval::Computed],
+    reason: Option<&'v str>,
+    sanctions: &'v [crate::eval::SanctionOut],
+    /// Facts beyond the first [`HUMAN_FACTS`].
+    more_facts: usize,
+    id: &'v str,
+}
+
+impl ValueLines<'_> {
+    /// Appends the lines; `facts` are the verdict's facts as (file, kind, key, line).
+    fn write<'f>(&self, facts: impl Iterator<Item = (&'f str, &'f str, &'f str, u32)>, words: Words, out: &mut String) {
+        for x in self.evidence {
+            let verdict = holds_word(x.holds, words);
+            out.push_str("      ");
+            let args = [&*shown(&x.left), &*shown(&x.left_value), &*x.op, &*shown(&x.right_value), verdict];
+            words.fill_into(out, Msg::Evidence, &args);
+            out.push('\n');
+        }
+        let shown_with_evidence =
+            |c: &&crate::eval::Computed| !self.evidence.iter().any(|x| x.left == c.expr || x.right == c.expr);
+        for c in self.computed.iter().filter(shown_with_evidence) {
+            let _ = writeln!(out, "      {} = {}", shown(&c.expr), shown(&c.value));
+        }
+        if detailed(self.status) {
+            let r_or = self.reason.unwrap_or("\u{0}");
+            let reason_shown =
+                self.evidence.iter().any(|x| x.left_value.contains(r_or) || x.right_value.contains(r_or))
+                    || self.computed.iter().any(|c| c.value.contains(r_or));
+            if let Some(r) = self.reason
+                && !reason_shown
+            {
+                let _ = writeln!(out, "      {}", shown(&words.reason(r)));
+            }
+            for s in self.sanctions {
+                let _ = writeln!(out, "      {}", sanction_line(s, words));
+            }
+            // The JSON report lists every fact; a reader wants the first few and a count.
+            for (file, kind, key, line) in facts.take(HUMAN_FACTS) {
+                let mut number = String::new();
+                crate::text::push_number(&mut number, line.into());
+                out.push_str("      ");
+                words.fill_into(out, Msg::Fact, &[&shown(file), &number, &shown(kind), &shown(key)]);
+                out.push('\n');
+            }
+            if self.more_facts > 0 {
+                let _ = writeln!(out, "      {}", words.fill(Msg::MoreFacts, &[&self.more_facts]));
+            }
+        }
+        out.push_str("      ");
+        words.fill_into(out, Msg::Id, &[&shown(self.id)]);
+        out.push('\n');
+    }
+}
+
 /// Party names, escaped, separated as the language separates them.
 fn parties(ps: &[String], words: Words) -> String {
     ps.iter().map(|p| shown(&party_word(p, words)).into_owned()).collect::<Vec<_>>().join(words.get(Msg::PartySep))
@@ -637,11 +638,6 @@ pub(super) fn sanction_short(s: &crate::eval::SanctionOut, words: Words) -> Stri
 /// report's language, 不明; the JSON keeps `unknown`. Not escaped.
 pub(super) fn party_word<'a>(p: &'a str, words: Words) -> std::borrow::Cow<'a, str> {
     if p == crate::eval::UNKNOWN_PARTY { words.get(Msg::UnknownParty).into() } else { p.into() }
-}
-
-/// The reason's text, or a string no value contains.
-fn r_or(reason: &Option<String>) -> &str {
-    reason.as_deref().unwrap_or("\u{0}")
 }
 
 pub(super) fn strip_modality(req: &str) -> &str {
