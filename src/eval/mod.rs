@@ -457,13 +457,13 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
                         format!("the {} {name} records with this key were rejected ({})", rejs.len(), each.join("; "))
                     }
                 };
-                out.push((SubjectRec::Keyed(kind, Arc::from(key), None), R::Unknown(why), false));
+                out.push((SubjectRec::keyed(kind, Arc::from(key), None), R::Unknown(why), false));
             }
             // Records that were never read cannot be named, but they may have been in scope:
             // one subject per file stands for them, so that no verdict silently vanishes.
             for loss in &table.incomplete {
                 out.push((
-                    SubjectRec::Keyed(kind, Arc::from(lost_subject(&loss.file)), None),
+                    SubjectRec::keyed(kind, Arc::from(lost_subject(&loss.file)), None),
                     R::Unknown(loss.describe(&name)),
                     true,
                 ));
@@ -480,7 +480,7 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
                     u.reason
                 );
                 let key = format!("records rejected in {}", u.file);
-                out.push((SubjectRec::Keyed(kind, Arc::from(key), None), R::Unknown(why), true));
+                out.push((SubjectRec::keyed(kind, Arc::from(key), None), R::Unknown(why), true));
             }
             out
         }
@@ -496,7 +496,7 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
                     R::V(Value::Ref(_, row)) => Some(*row),
                     _ => None,
                 };
-                (SubjectRec::Keyed(*kind, Arc::from(key), row), r, false)
+                (SubjectRec::keyed(*kind, Arc::from(key), row), r, false)
             })
             .collect(),
         ScopeSource::Parties(ps) => ps.iter().map(|&p| (SubjectRec::Party(p), R::V(Value::Party(p)), false)).collect(),
@@ -588,7 +588,7 @@ fn row_subject(ev: &Ev, kind: u32, row: u32) -> (SubjectRec, R) {
         Some(d) => {
             let why = ev.bad_cell_reason(kind, row, d as u32);
             (
-                SubjectRec::Keyed(kind, Arc::from(table.key(row)), None),
+                SubjectRec::keyed(kind, Arc::from(table.key(row)), None),
                 R::Unknown(format!("whether the record is known yet is unknown: {why}")),
             )
         }

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 /// `every`.
 pub(crate) fn subject_kind<'a>(fmt: Fmt<'a>, s: &SubjectRec) -> &'a str {
     match s {
-        SubjectRec::Row(k, _) | SubjectRec::Keyed(k, _, _) => &fmt.model.records[*k as usize].name,
+        SubjectRec::Row(k, _) | SubjectRec::Keyed(k, _) => &fmt.model.records[*k as usize].name,
         SubjectRec::Party(_) => "party",
         SubjectRec::Occurrence(unit, _, _) => unit.name(),
     }
@@ -24,7 +24,7 @@ pub(crate) fn subject_kind<'a>(fmt: Fmt<'a>, s: &SubjectRec) -> &'a str {
 pub(crate) fn subject_key<'a>(fmt: Fmt<'a>, s: &'a SubjectRec) -> Cow<'a, str> {
     match s {
         SubjectRec::Row(k, r) => Cow::Borrowed(fmt.facts.tables[*k as usize].key(*r)),
-        SubjectRec::Keyed(_, key, _) => Cow::Borrowed(key),
+        SubjectRec::Keyed(_, named) => Cow::Borrowed(&named.0),
         SubjectRec::Party(p) => Cow::Borrowed(&fmt.model.parties[*p as usize].name),
         SubjectRec::Occurrence(_, a, b) => Cow::Owned(interval_label(*a, *b)),
     }

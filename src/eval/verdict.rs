@@ -251,8 +251,9 @@ pub(crate) enum SubjectRec {
     /// A record of the facts bound as the subject: its kind and row. The row is cited.
     Row(u32, u32),
     /// A record subject named by a key: a rejected record, records not read, a record named in
-    /// the policy (its row, when it was found, is cited).
-    Keyed(u32, Arc<str>, Option<u32>),
+    /// the policy (its row, when it was found, is cited). Boxed, as such subjects are few, so
+    /// that a subject takes 16 bytes: there is one per verdict.
+    Keyed(u32, Box<(Arc<str>, Option<u32>)>),
     /// A party (`for p in …`).
     Party(u32),
     /// One occurrence of `every`: its unit and dates.
@@ -260,11 +261,16 @@ pub(crate) enum SubjectRec {
 }
 
 impl SubjectRec {
+    /// A subject named by `key`, of kind `kind`, found at `row` when it was.
+    pub fn keyed(kind: u32, key: Arc<str>, row: Option<u32>) -> SubjectRec {
+        SubjectRec::Keyed(kind, Box::new((key, row)))
+    }
+
     /// The fact row the subject stands on, when it is a record that was read.
     pub fn row(&self) -> Option<(u32, u32)> {
         match self {
             SubjectRec::Row(k, r) => Some((*k, *r)),
-            SubjectRec::Keyed(k, _, Some(r)) => Some((*k, *r)),
+            SubjectRec::Keyed(k, named) => named.1.map(|r| (*k, r)),
             _ => None,
         }
     }
