@@ -17,10 +17,9 @@
 
 use super::ClauseCx;
 use super::expr::{Ev, R};
-use super::verdict::{EvidenceRec, Rec, SanctionRec, Span, Status, SubjectRec};
+use super::verdict::{EvidenceRec, Rec, SanctionRec, Span, SubjectRec};
 use crate::facts::{Column, Facts};
 use crate::model::{ForDef, Requirement, TExpr, TKind, TStmt};
-use crate::syntax::ast::Modality;
 use crate::syntax::ast::{BinOp, UnOp};
 use crate::value::Value;
 use std::cmp::Ordering;
@@ -201,14 +200,7 @@ impl<'m> RowBody<'m> {
             let facts = Span { start, len: ev.out.cited.len() as u32 - start };
             // The field read, as reading it marks it; its row is the subject's, cited above.
             ev.mark_used(kind, row);
-            let prohibition = matches!(q.r.modality, Modality::MustNot | Modality::ShouldNot);
-            let strive = matches!(q.r.modality, Modality::Should | Modality::ShouldNot);
-            let status = match (b != prohibition, strive) {
-                (true, false) => Status::Satisfied,
-                (false, false) => Status::Violated,
-                (true, true) => Status::Met,
-                (false, true) => Status::Missed,
-            };
+            let status = super::condition_status(b, q.r.modality);
             let value = match ev.facts.tables[kind as usize].get(q.field as usize, row) {
                 Some(v) => R::V(v),
                 None => unreachable!("a present value, as the test found"),

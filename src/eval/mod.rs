@@ -779,24 +779,11 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
     });
     let (status, reason) = match (gate, deadline) {
         (Some(gated), _) => gated,
-        (None, None) => {
-            let holds = ev.eval(&r.condition, &mut cx.env);
-            let prohibition = matches!(r.modality, Modality::MustNot | Modality::ShouldNot);
-            match holds {
-                R::V(Value::Bool(b)) => {
-                    let ok = b != prohibition;
-                    let s = match (ok, strive) {
-                        (true, false) => Status::Satisfied,
-                        (false, false) => Status::Violated,
-                        (true, true) => Status::Met,
-                        (false, true) => Status::Missed,
-                    };
-                    (s, None)
-                }
-                R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
-                R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
-            }
-        }
+        (None, None) => match ev.eval(&r.condition, &mut cx.env) {
+            R::V(Value::Bool(b)) => (condition_status(b, r.modality), None),
+            R::V(_) => (Status::Unknown, Some("the condition did not evaluate to true or false".into())),
+            R::Absent(why) | R::Unknown(why) => (Status::Unknown, Some(why)),
+        },
         (None, Some(due)) if matches!(r.deadline, Some((DeadlineKind::At, _))) => state_status(ev, cx, r, due),
         (None, Some(due)) => deadline_status(ev, cx, r, due, &mut v),
     };
@@ -866,6 +853,20 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
         v.sanctions = sanctions.into_boxed_slice();
     }
     v
+}
+
+/// The status of a requirement without a deadline whose condition is decided: `holds`, read
+/// as its modality reads it (a prohibition holds when its condition does not; a strive target
+/// is met or missed rather than satisfied or violated).
+pub(crate) fn condition_status(holds: bool, modality: Modality) -> Status {
+    let prohibition = matches!(modality, Modality::MustNot | Modality::ShouldNot);
+    let strive = matches!(modality, Modality::Should | Modality::ShouldNot);
+    match (holds != prohibition, strive) {
+        (true, false) => Status::Satisfied,
+        (false, false) => Status::Violated,
+        (true, true) => Status::Met,
+        (false, true) => Status::Missed,
+    }
 }
 
 /// A state target (`at DATE`) is judged on its day, as the world stood then: before it, it is

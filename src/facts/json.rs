@@ -122,10 +122,9 @@ fn read_part(
 ) -> Option<Part> {
     use std::sync::atomic::Ordering;
     let mut loader = Loader::new(schema, path);
-    let line = text.as_bytes()[..start].iter().filter(|&&c| c == b'\n').count() + 1;
     let mut p = Parser::new(&mut loader, text);
     p.s.pos = start;
-    p.s.line = u32::try_from(line).ok()?;
+    p.s.line = super::line_of(text, start);
     loop {
         if cancel.load(Ordering::Relaxed) {
             return None;
@@ -1134,7 +1133,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                     None => {
                         stop(parts.map(|(_, h)| h).collect());
                         // Read on from the part's start here.
-                        self.s.line = self.s.b[..cuts[i]].iter().filter(|&&c| c == b'\n').count() as u32 + 1;
+                        self.s.line = super::line_of(self.s.text, cuts[i]);
                         self.s.pos = cuts[i];
                         return self.elements(kind, None).map(drop);
                     }
