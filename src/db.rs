@@ -246,14 +246,18 @@ pub trait Db: salsa::Database {
     fn file_threads(&self) -> usize;
 }
 
-/// One fact file read. A file streamed from disk ([`Content::Stream`], NDJSON) is opened here,
-/// where the query that reads it runs, and read a line at a time.
+/// One fact file read. A file read from disk as it is loaded ([`Content::Stream`]: NDJSON,
+/// Parquet) is opened here, where the query that reads it runs.
 #[salsa::tracked(returns(ref))]
 pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
     let schema = fact_schema(db, *file.package(db)).schema();
     let path = file.path(db);
     match file.content(db) {
         Content::Stream { path: on_disk, len, .. } => match std::fs::File::open(on_disk) {
+            // Parquet is read a part at a time, after its footer, from the file itself.
+            Ok(f) if facts::FactFormat::of(path) == Some(facts::FactFormat::Parquet) => {
+                facts::parse_open_file(&schema, path, f)
+            }
             Ok(f) => {
                 let f = Progress::new(f, path, *len, db.shows_progress());
                 facts::parse_stream(&schema, path, &mut std::io::BufReader::with_capacity(1 << 20, f))

@@ -115,7 +115,8 @@ impl ReportArgs {
 /// The fact files of an evaluation.
 #[derive(clap::Args)]
 struct Facts {
-    /// Fact files (`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx`) or folders of them.
+    /// Fact files (`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx`, `.parquet`) or folders of
+    /// them.
     #[arg(long = "facts", value_name = "PATH", num_args = 1.., required = true)]
     paths: Vec<PathBuf>,
     /// The encoding of CSV fact files that are not UTF-8 (`gbk`, `gb18030`, `big5`…); without
@@ -293,9 +294,31 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Work on fact files: `writ facts convert`.
+    Facts {
+        #[command(subcommand)]
+        command: FactsCommand,
+    },
     /// Serve the Language Server Protocol on standard input and output (for an editor):
     /// diagnostics as you type, hover, definitions, references, completion, outline, formatting.
     Lsp,
+}
+
+#[derive(Subcommand)]
+enum FactsCommand {
+    /// Read fact files as `writ eval` reads them (same checks, same accounting) and write each
+    /// record kind as one Parquet file, typed from its declaration: `OUT_DIR/KIND.parquet`.
+    /// Exit 0 when every record read was written, 2 when some were not (rejected records,
+    /// unreadable values, files that could not be read), which are reported.
+    Convert {
+        /// The folder of `.writ` files whose records the facts hold.
+        dir: PathBuf,
+        #[command(flatten)]
+        facts: Facts,
+        /// The folder to write the Parquet files into (made if missing).
+        #[arg(long, value_name = "OUT_DIR")]
+        to: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -317,6 +340,9 @@ fn main() -> ExitCode {
             };
         }
         Command::Check { dir } => cli::check(&dir, style),
+        Command::Facts { command: FactsCommand::Convert { dir, facts, to } } => {
+            cli::convert_facts(&dir, facts.files(), &to, style)
+        }
         Command::Eval { dir, facts, as_of, format, strict, report, summary, xlsx } => {
             // The report goes out as it is written, never held whole, and the process ends
             // without freeing the facts and verdicts one by one.

@@ -566,6 +566,11 @@ fn civil_time_of(datetime_text: &str, plan_offset_secs: i32) -> Result<NaiveDate
     let out_of_range = || TimeError::DateTimeOutOfRange { text: datetime_text.to_owned(), plan_offset_secs };
     let plan_offset = TimeDelta::try_seconds(i64::from(plan_offset_secs)).ok_or_else(out_of_range)?;
 
+    // The shape nearly every export writes, `2019-01-01T08:00:00`, read without the format
+    // machinery; anything else (or a field out of range) goes the long way.
+    if let Some(local) = plain_datetime(datetime_text.as_bytes()) {
+        return Ok(local);
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(datetime_text) {
         return dt.naive_utc().checked_add_signed(plan_offset).ok_or_else(out_of_range);
     }
@@ -577,6 +582,20 @@ fn civil_time_of(datetime_text: &str, plan_offset_secs: i32) -> Result<NaiveDate
         }
     }
     Err(TimeError::BadDateTime { text: datetime_text.to_owned() })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (or with a space for the `T`), as civil time, when every field is in
+/// range.
+fn plain_datetime(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') || b[13] != b':' || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -736,6 +755,35 @@ mod tests {
 
     fn dur(amount: i64, unit: DurationUnit) -> Duration {
         Duration { amount, unit }
+    }
+
+    /// The shape read without the format machinery gives what the formats give, and leaves
+    /// everything else to them.
+    #[test]
+    fn a_plain_datetime_reads_as_its_format_does() {
+        let by_format = |t: &str| {
+            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+        };
+        for t in ["2019-01-01T08:00:00", "2019-12-31 23:59:59", "2020-02-29T00:00:00", "0001-01-01T00:00:00"] {
+            assert_eq!(plain_datetime(t.as_bytes()), by_format(t), "{t}");
+            assert!(plain_datetime(t.as_bytes()).is_some(), "{t}");
+        }
+        for t in [
+            "2019-02-30T08:00:00",
+            "2019-01-01T24:00:00",
+            "2019-01-01T08:00:60",
+            "2019-1-01T08:00:00x",
+            "+019-01-01T08:00:00",
+        ] {
+            assert_eq!(plain_datetime(t.as_bytes()), None, "{t}");
+        }
+        assert!(civil_datetime_of("2019-02-30T08:00:00", 8 * 3600).is_err());
+        assert_eq!(
+            civil_datetime_of("2019-01-01T08:00:00", 8 * 3600),
+            civil_datetime_of("2019-01-01T00:00:00Z", 8 * 3600)
+        );
     }
 
     #[test]

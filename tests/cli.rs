@@ -856,3 +856,27 @@ fn writ_report_writes_the_html_report_and_the_workbook() {
     assert!(err.contains("--html"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A build without the `parquet` feature reads no Parquet file and writes none, and says how
+/// to build one that does, rather than skipping the file.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn a_build_without_parquet_says_how_to_build_one() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("no-parquet-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("工業爐窯.parquet"), b"PAR1").unwrap();
+    let facts = dir.to_str().unwrap();
+    let (code, _, stderr) =
+        common::writ(&["eval", "policies/yangquan-2019", "--facts", facts, "--as-of", "2020-01-15"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a Parquet file, which this build of writ does not read"), "{stderr}");
+    assert!(stderr.contains("--features parquet"), "{stderr}");
+    let out = dir.join("out");
+    let args = ["facts", "convert", "policies/yangquan-2019", "--facts", facts, "--to", out.to_str().unwrap()];
+    let (code, stdout, stderr) = common::writ(&args);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(stderr.contains("does not write Parquet") && stderr.contains("--features parquet"), "{stderr}");
+    assert!(!out.exists(), "nothing is written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

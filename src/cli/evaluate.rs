@@ -134,8 +134,58 @@ pub fn evaluate_through<'a>(
     through: Option<Date>,
     style: Style,
 ) -> Result<Evaluated, Outcome> {
-    let facts = facts.into();
     let mut clock = Timings::start();
+    let input = load_facts(dir, facts.into(), style, &mut clock)?;
+    let derived = eval::derive(&input.model, db::fact_set(&input.loaded.db, input.set), as_of, input.threads);
+    clock.lap("derive records");
+    Ok(Evaluated {
+        loaded: input.loaded,
+        set: input.set,
+        as_of,
+        through: through.unwrap_or(as_of),
+        threads: input.threads,
+        model: input.model,
+        stderr: input.stderr,
+        invalid_facts: input.invalid_facts,
+        unread_facts: input.unread_facts,
+        rejected: input.rejected,
+        flawed: input.flawed,
+        diagnostics: input.diagnostics,
+        derived,
+    })
+}
+
+/// A package and its fact files read, checked and linked: what an evaluation starts from, and
+/// what `writ facts convert` writes out.
+pub(super) struct Input {
+    pub loaded: Loaded,
+    pub set: FactSet,
+    pub threads: usize,
+    pub model: Model,
+    /// Policy warnings and fact diagnostics, rendered.
+    pub stderr: String,
+    pub invalid_facts: bool,
+    pub unread_facts: bool,
+    pub rejected: usize,
+    pub flawed: usize,
+    pub diagnostics: Vec<report::JsonDiagnostic>,
+}
+
+#[cfg(feature = "parquet")]
+impl Input {
+    /// The facts, linked.
+    pub fn facts(&self) -> &facts::Facts {
+        db::fact_set(&self.loaded.db, self.set)
+    }
+}
+
+/// Loads a package and reads and links its fact files.
+pub(super) fn load_facts(
+    dir: &Path,
+    facts: FactFiles<'_>,
+    style: Style,
+    clock: &mut Timings,
+) -> Result<Input, Outcome> {
     let (mut loaded, checked) = checked_package(dir, style)?;
     loaded.db.show_progress(style.progress);
     clock.lap("check the package");
@@ -226,13 +276,9 @@ pub fn evaluate_through<'a>(
     let mut all = checked.diagnostics.clone();
     all.extend(fact_diags);
     let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
-    let derived = eval::derive(&checked.model, db::fact_set(&loaded.db, set), as_of, threads);
-    clock.lap("derive records");
-    Ok(Evaluated {
+    Ok(Input {
         loaded,
         set,
-        as_of,
-        through: through.unwrap_or(as_of),
         threads,
         model: checked.model,
         stderr,
@@ -241,7 +287,6 @@ pub fn evaluate_through<'a>(
         rejected,
         flawed,
         diagnostics,
-        derived,
     })
 }
 

@@ -1,9 +1,10 @@
 //! The commands, as functions from arguments to output text and an exit code: `check` and
 //! the shared pieces here, `writ eval`/`agenda`/`explain` in `evaluate.rs`, `writ test` in
-//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ diff` in `diff.rs`, `writ report` in `documents.rs`, `writ fmt` in `fmt.rs`. Files are read in
+//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ diff` in `diff.rs`, `writ report` in `documents.rs`, `writ fmt` in `fmt.rs`, `writ facts convert` in `convert.rs`. Files are read in
 //! `files.rs`; the other places that open a file are the database's `fact_file` query, for an NDJSON file it
 //! streams, and the diagnostics that show lines of such a file.
 
+mod convert;
 mod coverage;
 mod diff;
 mod documents;
@@ -12,6 +13,7 @@ mod files;
 mod fmt;
 mod tests;
 
+pub use convert::convert_facts;
 pub use coverage::coverage;
 pub use diff::{DiffInputs, diff};
 pub use documents::{Documents, report};

@@ -52,7 +52,11 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
             return;
         }
     };
-    let columns = columns(loader, kind, &headers, &spans, header_span);
+    let names = headers
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (String::from_utf8_lossy(name), spans.get(i).copied().unwrap_or_default()));
+    let columns = columns(loader, kind, names, header_span);
     let rec = loader.record(kind);
     let key_column = columns.iter().position(|&c| c == Column::Field(rec.key));
     if key_column.is_none() && !rec.keyless {
@@ -277,7 +281,7 @@ fn unclosed_quote(loader: &Loader<'_>, open: usize, message: String, label: &str
 
 /// What a column of the file is read as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Column {
+pub(super) enum Column {
     Field(usize),
     /// One part of a field the record's source builds from split columns.
     Part(u8, u8),
@@ -287,13 +291,16 @@ enum Column {
 
 /// Maps each column to its field, reporting unknown and repeated header names, and the
 /// columns a field is built from that the header lacks.
-fn columns(loader: &mut Loader<'_>, kind: RecordId, headers: &ByteRecord, spans: &[Span], header: Span) -> Vec<Column> {
+pub(super) fn columns<'n>(
+    loader: &mut Loader<'_>,
+    kind: RecordId,
+    names: impl Iterator<Item = (std::borrow::Cow<'n, str>, Span)>,
+    header: Span,
+) -> Vec<Column> {
     let mut seen: Vec<Option<Span>> = vec![None; loader.record(kind).fields.len()];
     let mut seen_parts: Vec<(u8, u8)> = Vec::new();
-    let mut columns = Vec::with_capacity(headers.len());
-    for (i, name) in headers.iter().enumerate() {
-        let span = spans.get(i).copied().unwrap_or_default();
-        let name = String::from_utf8_lossy(name);
+    let mut columns = Vec::new();
+    for (name, span) in names {
         let name = name.trim();
         let field = loader.field_named(kind, name, span);
         if field.is_none()

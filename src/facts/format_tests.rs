@@ -732,6 +732,9 @@ fn the_formats_are_one_list() {
     }
     assert_eq!(FactFormat::of("facts.txt"), None);
     assert_eq!(FactFormat::of("facts"), None);
-    assert_eq!(format_names(false), "`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml` or `.xlsx`");
-    assert_eq!(format_names(true), "`.json`, `.ndjson`, `.jsonl`, `.csv`, `.yaml`, `.yml`, `.toml`, `.xlsx`");
+    assert_eq!(format_names(false), "`.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx` or `.parquet`");
+    assert_eq!(
+        format_names(true),
+        "`.json`, `.ndjson`, `.jsonl`, `.csv`, `.yaml`, `.yml`, `.toml`, `.xlsx`, `.parquet`"
+    );
 }

@@ -1,4 +1,4 @@
-//! Fact files: reading records from JSON, NDJSON, CSV, YAML, TOML and XLSX, checking them against the record schema,
+//! Fact files: reading records from JSON, NDJSON, CSV, YAML, TOML, XLSX and Parquet, checking them against the record schema,
 //! and linking them into one store of typed columns.
 //!
 //! Loading has two steps so each fact file can be read (and cached) on its own:
@@ -30,6 +30,8 @@ mod csv;
 mod diag;
 mod json;
 mod link;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 mod rows;
 mod tree;
 mod xlsx;
@@ -410,6 +412,8 @@ pub enum FactFormat {
     Yaml,
     Toml,
     Xlsx,
+    /// Columns of typed values, read from disk as they are loaded (`--features parquet`).
+    Parquet,
 }
 
 /// The formats and their extensions (lowercase; the first is the one messages name): the one
@@ -421,10 +425,11 @@ pub const FORMATS: &[(FactFormat, &[&str])] = &[
     (FactFormat::Yaml, &["yaml", "yml"]),
     (FactFormat::Toml, &["toml"]),
     (FactFormat::Xlsx, &["xlsx"]),
+    (FactFormat::Parquet, &["parquet"]),
 ];
 
 /// Every extension of [`FORMATS`], in order (a test holds the two together).
-pub const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl", "csv", "yaml", "yml", "toml", "xlsx"];
+pub const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl", "csv", "yaml", "yml", "toml", "xlsx", "parquet"];
 
 impl FactFormat {
     /// The format of a fact file, by its extension in any case.
@@ -453,9 +458,10 @@ pub fn format_names(all: bool) -> String {
     }
 }
 
-/// Whether a fact file at `path` is streamed ([`Content::Stream`]) rather than read whole.
+/// Whether a fact file at `path` is read from disk as it is loaded ([`Content::Stream`]) rather
+/// than read whole first: NDJSON, a line at a time, and Parquet, a part at a time.
 pub fn is_streamed(path: &str) -> bool {
-    FactFormat::of(path) == Some(FactFormat::Ndjson)
+    matches!(FactFormat::of(path), Some(FactFormat::Ndjson | FactFormat::Parquet))
 }
 
 /// Turns a fact file's bytes into [`Content`]: XLSX and NDJSON stay bytes (NDJSON is checked line by line); other files must be UTF-8 (a
@@ -474,7 +480,7 @@ pub fn decode_as(
 ) -> Result<Content, Diagnostic> {
     let format = FactFormat::of(path);
     // NDJSON is checked line by line as it is read, so one bad line rejects only itself.
-    if matches!(format, Some(FactFormat::Xlsx | FactFormat::Ndjson)) {
+    if matches!(format, Some(FactFormat::Xlsx | FactFormat::Ndjson | FactFormat::Parquet)) {
         return Ok(Content::Bytes(bytes.into()));
     }
     // Checked with SIMD; the standard check, slower, says where the first bad byte is.
@@ -516,7 +522,7 @@ pub fn parse_file(schema: &Schema<'_>, path: &Arc<str>, text: &str) -> FileFacts
 }
 
 /// Reads one fact file, choosing the format by extension: `.json`, `.ndjson`/`.jsonl`, `.csv`,
-/// `.yaml`/`.yml`, `.toml` or `.xlsx`.
+/// `.yaml`/`.yml`, `.toml`, `.xlsx` or `.parquet` (read with the `parquet` feature).
 ///
 /// Never fails: problems are diagnostics in the result. A syntax error of a JSON, YAML or TOML
 /// file stops the file, which then holds no rows and that one diagnostic, since a half-read
@@ -563,6 +569,39 @@ pub fn unreadable(path: &Arc<str>, e: &std::io::Error) -> Diagnostic {
         .with_help("check that the file exists and is readable")
 }
 
+/// Reads a fact file from disk as it is loaded: a Parquet file a part at a time (it needs to
+/// seek to its footer first), any other format through [`parse_stream`].
+pub fn parse_open_file(schema: &Schema<'_>, path: &Arc<str>, file: std::fs::File) -> FileFacts {
+    if FactFormat::of(path) == Some(FactFormat::Parquet) {
+        let mut loader = Loader::new(*schema, path);
+        #[cfg(feature = "parquet")]
+        parquet::read(&mut loader, file);
+        #[cfg(not(feature = "parquet"))]
+        {
+            drop(file);
+            no_parquet(&mut loader);
+        }
+        return loader.finish();
+    }
+    parse_stream(schema, path, &mut std::io::BufReader::with_capacity(1 << 20, file))
+}
+
+/// A Parquet file given to a build of writ without the `parquet` feature.
+#[cfg(not(feature = "parquet"))]
+fn no_parquet(loader: &mut Loader<'_>) {
+    let d = Diagnostic::error(
+        "unknown-format",
+        &loader.path,
+        Span::default(),
+        "a Parquet file, which this build of writ does not read",
+    )
+    .with_label("this file was not read")
+    .with_help("build writ with Parquet support: `cargo build --release --features parquet`");
+    let reason = d.message.clone();
+    loader.report(d);
+    loader.lose_in(0, &reason, None, None);
+}
+
 /// Reads an NDJSON fact file from `input` as it is loaded, holding one line at a time; the
 /// format is chosen by `path`'s extension, and any other format is read whole.
 pub fn parse_stream(schema: &Schema<'_>, path: &Arc<str>, input: &mut dyn std::io::BufRead) -> FileFacts {
@@ -582,6 +621,14 @@ fn parse_input(schema: &Schema<'_>, path: &Arc<str>, input: Input<'_>, threads: 
     match (format, input) {
         (Some(FactFormat::Xlsx), Input::Bytes(b)) => xlsx::read(&mut loader, b),
         (Some(FactFormat::Xlsx), Input::Text(t, _)) => xlsx::read(&mut loader, t.as_bytes()),
+        #[cfg(feature = "parquet")]
+        (Some(FactFormat::Parquet), Input::Bytes(b)) => parquet::read(&mut loader, bytes::Bytes::copy_from_slice(b)),
+        #[cfg(feature = "parquet")]
+        (Some(FactFormat::Parquet), Input::Text(t, _)) => {
+            parquet::read(&mut loader, bytes::Bytes::copy_from_slice(t.as_bytes()))
+        }
+        #[cfg(not(feature = "parquet"))]
+        (Some(FactFormat::Parquet), _) => no_parquet(&mut loader),
         (Some(FactFormat::Ndjson), Input::Bytes(mut b)) => json::read_lines(&mut loader, &mut b),
         (_, Input::Bytes(b)) => match std::str::from_utf8(b) {
             Ok(t) => return parse_input(schema, path, Input::Text(t, None), threads),
@@ -766,6 +813,10 @@ struct Loader<'s> {
     /// The spreadsheet cell being read (`工業爐窯!D7`): diagnostics then name it in their
     /// message and label, and have empty spans, since a workbook has no text to point into.
     cell: Option<String>,
+    /// The column (an index into `column_names`) and row of a Parquet file being read, or the
+    /// row alone: stands for `cell` (`PM10, row 7`), written out only if a diagnostic needs it.
+    at_column: Option<(Option<usize>, u32)>,
+    column_names: Vec<String>,
     /// What the value being read may really be, added to the help line of a diagnostic about it
     /// (a number in a date field read from a workbook may be an Excel serial date).
     hint: Option<String>,
@@ -870,6 +921,8 @@ impl<'s> Loader<'s> {
             row: Pending::default(),
             encoding: None,
             cell: None,
+            at_column: None,
+            column_names: Vec::new(),
             hint: None,
             sheets: Vec::new(),
             folded_kinds: (schema.records.iter().enumerate())
@@ -965,6 +1018,17 @@ impl<'s> Loader<'s> {
                 Some(h) => format!("{hint}; {h}"),
                 None => hint.clone(),
             });
+        }
+        if self.cell.is_none()
+            && let Some((column, row)) = self.at_column
+        {
+            self.cell = Some(match column.and_then(|c| self.column_names.get(c)) {
+                Some(name) => format!("{name}, row {row}"),
+                None => format!("row {row}"),
+            });
+            self.report(d);
+            self.cell = None;
+            return;
         }
         if let Some(cell) = &self.cell {
             d.message = format!("`{cell}`: {}", d.message);
@@ -1088,7 +1152,8 @@ impl<'s> Loader<'s> {
     }
 
     /// The kind a file holds by its name: the kind it is named after (`工業爐窯.csv`), else
-    /// the kinds whose `source` patterns match its file name. More than one is ambiguous.
+    /// the kinds whose `source` patterns match its file name, else the kind its folder is
+    /// named after. More than one is ambiguous.
     fn file_kinds(&mut self) -> Vec<RecordId> {
         let owned = self.path.clone();
         let path = Path::new(&*owned);
@@ -1097,10 +1162,17 @@ impl<'s> Loader<'s> {
             return vec![k];
         }
         let name = path.file_name().and_then(|s| s.to_str()).unwrap_or_default();
-        (self.schema.records.iter().enumerate())
+        let by_source: Vec<RecordId> = (self.schema.records.iter().enumerate())
             .filter(|(_, r)| r.source.as_ref().is_some_and(|s| s.holds(name)))
             .map(|(i, _)| i as RecordId)
-            .collect()
+            .collect();
+        if !by_source.is_empty() {
+            return by_source;
+        }
+        // A table written in parts (`readings/part-0.parquet`, `工業爐窯/2019-01.csv`): the
+        // folder is named after the kind.
+        let folder = path.parent().and_then(Path::file_name).and_then(|s| s.to_str()).unwrap_or_default().trim();
+        self.kind_named(folder, Span::default()).into_iter().collect()
     }
 
     /// Reports each field built from split columns that a file's header lacks some of
@@ -1483,7 +1555,7 @@ impl<'s> Loader<'s> {
         let kinds = self.file_kinds();
         let kind = if kinds.len() == 1 { Some(kinds[0]) } else { None };
         match FactFormat::of(&self.path) {
-            Some(FactFormat::Csv) => Some(kind),
+            Some(FactFormat::Csv | FactFormat::Parquet) => Some(kind),
             Some(FactFormat::Ndjson) => kind.map(Some),
             _ => None,
         }

@@ -634,7 +634,7 @@ fn all_errors_of_a_file_are_reported_up_to_a_cap() {
 fn unknown_format() {
     let ff = parse("facts/企業.txt", "企業: []");
     assert_eq!(codes(&ff, ""), ["unknown-format@1:1"]);
-    let expected = "expected a `.json`, `.ndjson`, `.csv`, `.yaml`, `.toml` or `.xlsx` fact file";
+    let expected = "expected a `.json`, `.ndjson`, `.csv`, `.yaml`, `.toml`, `.xlsx` or `.parquet` fact file";
     assert_eq!(ff.diagnostics[0].message, format!("{expected}, found `.txt`"));
     let ff = parse("facts/企業", "");
     assert_eq!(ff.diagnostics[0].message, format!("{expected}, found no extension"));

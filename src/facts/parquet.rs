@@ -1,0 +1,640 @@
+//! The Parquet fact reader (`--features parquet`): one file per record kind, named after it
+//! (`readings.parquet`) or held in a folder named after it (`readings/part-0.parquet`), with a
+//! column per field.
+//!
+//! The file's own schema only says which column is which: every value is read as the field
+//! it belongs to declares, exactly as a CSV cell would be ([`convert`](super::convert)). A
+//! decimal column gives its digits as written, an integer its digits; a floating-point column
+//! gives the shortest decimal text that reads back as the same `f64` (`0.1`), as a workbook's
+//! numbers do. A date column is a date; a timestamp without a time zone is civil time as it
+//! is, one with a time zone an instant, moved into the plan's zone. A column whose Arrow
+//! metadata has a `unit` (as `writ facts convert` writes them) holds numbers in that unit.
+//!
+//! A Parquet file has no text to point into: diagnostics name the column and row
+//! (`PM10, row 7`) in their message and label, as a workbook's name their cell. A row's line
+//! is its place in the file, from 1.
+
+use super::Loader;
+use super::convert::{Raw, Scalar};
+use super::csv::{Column, columns};
+use super::diag::did_you_mean;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::model::RecordId;
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::ChunkReader;
+use std::borrow::Cow;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The Arrow metadata key naming the unit a column's numbers are in.
+pub const UNIT_KEY: &str = "unit";
+
+/// Rows read per batch: large enough that the per-batch work vanishes, small enough to stay
+/// in cache.
+const BATCH: usize = 8192;
+
+/// Reads a Parquet file into `loader`.
+pub(super) fn read<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
+    let builder = match ParquetRecordBatchReaderBuilder::try_new(input) {
+        Ok(b) => b.with_batch_size(BATCH),
+        Err(e) => {
+            let d = Diagnostic::error(
+                "fact-syntax",
+                &loader.path,
+                Span::default(),
+                format!("expected a Parquet file, found a file that cannot be read as one: {e}"),
+            )
+            .with_label("this file was not read")
+            .with_help("write the file again with a Parquet writer (pyarrow, DuckDB, Spark or `writ facts convert`)");
+            refuse(loader, d);
+            return;
+        }
+    };
+    let rows = builder.metadata().file_metadata().num_rows().max(0) as usize;
+    let Some(kind) = kind_of(loader, rows) else { return };
+    let schema = builder.schema().clone();
+    let rec = loader.record(kind);
+    loader.cell = Some("the schema".to_string());
+    let names = schema.fields().iter().map(|f| (Cow::Borrowed(f.name().as_str()), Span::default()));
+    let columns = columns(loader, kind, names, Span::default());
+    loader.cell = None;
+    let key_column = columns.iter().position(|&c| c == Column::Field(rec.key));
+    if key_column.is_none() && !rec.keyless {
+        let key = &rec.fields[rec.key].name;
+        loader.cell = Some("the schema".to_string());
+        let d = Diagnostic::error(
+            "missing-key",
+            &loader.path,
+            Span::default(),
+            format!("expected a `{key}` column, the key of `{}`, found none", rec.name),
+        )
+        .with_label("the schema has no key column")
+        .with_help(format!("add a `{key}` column: every record is known by its key; no row of this file is read"));
+        loader.report(d);
+        loader.cell = None;
+    }
+    // Per column: the unit its numbers are in, when it is not the unit a bare number of its
+    // field is read in; such numbers are read as `"N unit"` is.
+    let units: Vec<Option<String>> = (schema.fields().iter().zip(&columns))
+        .map(|(f, column)| {
+            let unit = f.metadata().get(UNIT_KEY).map(|u| u.trim()).filter(|u| !u.is_empty())?;
+            let declared = match column {
+                Column::Field(field) => rec.fields[*field].unit.as_ref(),
+                _ => None,
+            };
+            match (declared, loader.schema.units.parse(unit)) {
+                (Some(d), Ok(u)) if d.factor == u.factor && d.dim == u.dim => None,
+                _ => Some(unit.to_string()),
+            }
+        })
+        .collect();
+    loader.column_names = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let reader = match builder.build() {
+        Ok(r) => r,
+        Err(e) => {
+            lose_rest(loader, kind, 1, &format!("the file cannot be read: {e}"));
+            return;
+        }
+    };
+    let mut line = 0u32;
+    let mut text = String::new();
+    for batch in reader {
+        let batch: RecordBatch = match batch {
+            Ok(b) => b,
+            Err(e) => {
+                // The rows read so far stay; the rest of the file is lost, and the kind with it.
+                lose_rest(loader, kind, line + 1, &format!("the file cannot be read past row {line}: {e}"));
+                return;
+            }
+        };
+        let arrays: Vec<Cells<'_>> = batch.columns().iter().map(Cells::new).collect();
+        for r in 0..batch.num_rows() {
+            line += 1;
+            loader.begin(kind, line);
+            if key_column.is_none() && !rec.keyless {
+                loader.reject_row_without_key("the file has no key column");
+            }
+            for (c, column) in columns.iter().enumerate() {
+                if *column == Column::Skip {
+                    continue;
+                }
+                text.clear();
+                let scalar = match arrays[c].at(r, &mut text) {
+                    Got::Null => Scalar::Null,
+                    Got::Bool(b) => Scalar::Bool(b),
+                    Got::Num => match &units[c] {
+                        Some(unit) => {
+                            text.push(' ');
+                            text.push_str(unit);
+                            Scalar::Str(&text)
+                        }
+                        _ => Scalar::Num(&text),
+                    },
+                    Got::Str => Scalar::Str(&text),
+                    Got::Other(what) => Scalar::Nested(what),
+                };
+                loader.at_column = Some((Some(c), line));
+                let raw = Raw { scalar, span: Span::default(), verbatim_at: None };
+                match *column {
+                    Column::Field(field) => loader.set(field, &raw),
+                    Column::Part(built, part) => loader.set_part((built, part), &raw),
+                    Column::Skip => {}
+                }
+            }
+            loader.at_column = Some((None, line));
+            loader.end(Span::default(), Span::default());
+            loader.at_column = None;
+        }
+    }
+}
+
+/// The kind the file holds, by its name or its folder's; reported when there is none or more
+/// than one. `rows` is how many rows the file says it has.
+fn kind_of(loader: &mut Loader<'_>, rows: usize) -> Option<RecordId> {
+    let kinds = loader.file_kinds();
+    if let [kind] = kinds[..] {
+        return Some(kind);
+    }
+    if kinds.len() > 1 {
+        let names = super::list(kinds.iter().map(|&k| loader.record(k).name.as_str()));
+        let d = Diagnostic::error(
+            "ambiguous-kind",
+            &loader.path,
+            Span::default(),
+            format!("the file name matches the `source` of more than one record kind: {names}"),
+        )
+        .with_label(format!("its {} not read", super::records(rows)))
+        .with_help(
+            "make the `source` patterns of those records name different files, or rename the file after its kind",
+        );
+        let reason = d.message.clone();
+        loader.report(d);
+        for kind in kinds {
+            loader.lose(kind, 1, &reason, None);
+        }
+        return None;
+    }
+    let stem = Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim().to_string();
+    let label = format!("this file is read as `{stem}` records, after its name; its {} not read", super::records(rows));
+    let names = loader.schema.records.iter().map(|r| r.name.as_str());
+    let tail = match did_you_mean(&stem, names) {
+        Some(s) => format!("rename the file to `{s}.parquet`, or put it in a folder named `{s}`"),
+        None => "a Parquet fact file is named after the record kind it holds, or held in a folder named after it"
+            .to_string(),
+    };
+    loader.unknown_kind(&stem, Span::default(), label, &tail, rows, 1);
+    None
+}
+
+/// Reports a file that was not read at all: any kind may have had records in it.
+fn refuse(loader: &mut Loader<'_>, d: Diagnostic) {
+    let reason = d.message.clone();
+    loader.report(d);
+    loader.lose_in(0, &reason, None, None);
+}
+
+/// Reports that the rest of a file, from row `line`, could not be read: its kind is incomplete.
+fn lose_rest(loader: &mut Loader<'_>, kind: RecordId, line: u32, reason: &str) {
+    let d = Diagnostic::error("fact-syntax", &loader.path, Span::default(), reason.to_string())
+        .with_label(format!("row {line} and after were not read"))
+        .with_help("the file is damaged or cut short: write it again");
+    loader.report(d);
+    loader.lose(kind, line, reason, None);
+}
+
+/// What one cell gave: its text is in the buffer passed to [`Cells::at`].
+enum Got {
+    Null,
+    Bool(bool),
+    /// A number, in decimal.
+    Num,
+    /// Text, a date or a datetime.
+    Str,
+    /// A value of a type no field is read from (a list, a struct, binary).
+    Other(&'static str),
+}
+
+/// One column of a batch, with what reading its cells needs worked out once.
+struct Cells<'a> {
+    array: &'a ArrayRef,
+    /// For a dictionary-encoded column: each row's index into its values.
+    keys: Option<(Vec<usize>, Box<Cells<'a>>)>,
+}
+
+impl<'a> Cells<'a> {
+    fn new(array: &'a ArrayRef) -> Cells<'a> {
+        // (`normalized_keys` asserts that there are values: a column of nulls may have none.)
+        let keys = array.as_any_dictionary_opt().map(|d| {
+            let keys = if d.values().is_empty() { Vec::new() } else { d.normalized_keys() };
+            (keys, Box::new(Cells::new(d.values())))
+        });
+        Cells { array, keys }
+    }
+
+    /// The cell at `row`, its text written into `text`.
+    fn at(&self, row: usize, text: &mut String) -> Got {
+        let a = self.array;
+        if a.is_null(row) {
+            return Got::Null;
+        }
+        if let Some((keys, values)) = &self.keys {
+            return keys.get(row).map_or(Got::Null, |&k| values.at(k, text));
+        }
+        match a.data_type() {
+            DataType::Null => Got::Null,
+            DataType::Boolean => Got::Bool(a.as_boolean().value(row)),
+            DataType::Utf8 => str_cell(a.as_string::<i32>().value(row), text),
+            DataType::LargeUtf8 => str_cell(a.as_string::<i64>().value(row), text),
+            DataType::Utf8View => str_cell(a.as_string_view().value(row), text),
+            DataType::Int8 => int(a.as_primitive::<Int8Type>().value(row), text),
+            DataType::Int16 => int(a.as_primitive::<Int16Type>().value(row), text),
+            DataType::Int32 => int(a.as_primitive::<Int32Type>().value(row), text),
+            DataType::Int64 => int(a.as_primitive::<Int64Type>().value(row), text),
+            DataType::UInt8 => int(a.as_primitive::<UInt8Type>().value(row), text),
+            DataType::UInt16 => int(a.as_primitive::<UInt16Type>().value(row), text),
+            DataType::UInt32 => int(a.as_primitive::<UInt32Type>().value(row), text),
+            DataType::UInt64 => int(a.as_primitive::<UInt64Type>().value(row), text),
+            DataType::Float32 => float(f64::from(a.as_primitive::<Float32Type>().value(row)), text),
+            DataType::Float64 => float(a.as_primitive::<Float64Type>().value(row), text),
+            DataType::Decimal32(_, s) => decimal(&a.as_primitive::<Decimal32Type>().value(row).to_string(), *s, text),
+            DataType::Decimal64(_, s) => decimal(&a.as_primitive::<Decimal64Type>().value(row).to_string(), *s, text),
+            DataType::Decimal128(_, s) => decimal(&a.as_primitive::<Decimal128Type>().value(row).to_string(), *s, text),
+            DataType::Decimal256(_, s) => decimal(&a.as_primitive::<Decimal256Type>().value(row).to_string(), *s, text),
+            DataType::Date32 => date(i64::from(a.as_primitive::<Date32Type>().value(row)), text),
+            DataType::Date64 => {
+                let ms = a.as_primitive::<Date64Type>().value(row);
+                date(ms.div_euclid(86_400_000), text)
+            }
+            DataType::Timestamp(unit, zone) => {
+                let v = match unit {
+                    TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(row),
+                    TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(row),
+                    TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().value(row),
+                    TimeUnit::Nanosecond => a.as_primitive::<TimestampNanosecondType>().value(row),
+                };
+                let per_second: i64 = match unit {
+                    TimeUnit::Second => 1,
+                    TimeUnit::Millisecond => 1_000,
+                    TimeUnit::Microsecond => 1_000_000,
+                    TimeUnit::Nanosecond => 1_000_000_000,
+                };
+                timestamp(v.div_euclid(per_second), v.rem_euclid(per_second), per_second, zone.is_some(), text)
+            }
+            DataType::List(_) | DataType::LargeList(_) | DataType::ListView(_) | DataType::FixedSizeList(..) => {
+                Got::Other("a list")
+            }
+            DataType::Struct(_) | DataType::Map(..) | DataType::Union(..) => Got::Other("a structure"),
+            DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+                Got::Other("binary data")
+            }
+            _ => Got::Other("a value of a type writ does not read"),
+        }
+    }
+}
+
+fn str_cell(s: &str, text: &mut String) -> Got {
+    text.push_str(s);
+    Got::Str
+}
+
+fn int(v: impl std::fmt::Display, text: &mut String) -> Got {
+    let _ = write!(text, "{v}");
+    Got::Num
+}
+
+/// The shortest decimal text that reads back as `v`; not-a-number and the infinities are
+/// written as such, and are then not a number the field accepts.
+fn float(v: f64, text: &mut String) -> Got {
+    if v.is_finite() {
+        let _ = write!(text, "{v}");
+        Got::Num
+    } else {
+        let _ = write!(text, "{v}");
+        Got::Str
+    }
+}
+
+/// The decimal with unscaled digits `digits` (signed) and `scale` places after the point; a
+/// negative scale adds zeros.
+fn decimal(digits: &str, scale: i8, text: &mut String) -> Got {
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", digits),
+    };
+    text.push_str(sign);
+    if scale <= 0 {
+        text.push_str(digits);
+        for _ in 0..(-i32::from(scale)) {
+            text.push('0');
+        }
+        return Got::Num;
+    }
+    let scale = scale as usize;
+    if digits.len() <= scale {
+        text.push_str("0.");
+        for _ in digits.len()..scale {
+            text.push('0');
+        }
+        text.push_str(digits);
+    } else {
+        let (whole, frac) = digits.split_at(digits.len() - scale);
+        text.push_str(whole);
+        text.push('.');
+        text.push_str(frac);
+    }
+    Got::Num
+}
+
+fn date(days: i64, text: &mut String) -> Got {
+    match i32::try_from(days).ok().and_then(|d| crate::value::Date::from_ymd(1970, 1, 1).map(|e| e.add_days(d))) {
+        Some(d) => {
+            let _ = write!(text, "{d}");
+            Got::Str
+        }
+        None => {
+            let _ = write!(text, "day {days} after 1970-01-01");
+            Got::Str
+        }
+    }
+}
+
+/// A timestamp of `seconds` since 1970-01-01T00:00 and `fraction` of `per_second`: civil time
+/// as it is, or with `utc` an instant, written with `Z` so that it is moved into the plan's zone.
+fn timestamp(seconds: i64, fraction: i64, per_second: i64, utc: bool, text: &mut String) -> Got {
+    let days = seconds.div_euclid(86_400);
+    let within = seconds.rem_euclid(86_400);
+    date(days, text);
+    let _ = write!(text, "T{:02}:{:02}:{:02}", within / 3600, within % 3600 / 60, within % 60);
+    if fraction != 0 {
+        let width = per_second.ilog10() as usize;
+        let _ = write!(text, ".{fraction:0width$}");
+    }
+    if utc {
+        text.push('Z');
+    }
+    Got::Str
+}
+
+/// What writing one kind's records as Parquet carried over.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Rows written: every accepted record of the kind.
+    pub rows: usize,
+    /// Values that could not be read from the facts, written as absent (null).
+    pub unreadable: usize,
+    /// Per column written: its name and the Arrow type it was written as.
+    pub columns: Vec<(String, String)>,
+}
+
+/// The most rows a row group holds, and so the most a reader decodes at a time.
+const ROW_GROUP: usize = 1 << 20;
+
+/// Writes the accepted records of `kind` as one Parquet file to `out`: a column per field the
+/// facts may write, typed from the record's declaration, never from the values.
+///
+/// Values are written so that reading the file back gives each the value it has now: numbers
+/// as decimals at the largest scale the column needs (as text when 38 digits cannot hold them
+/// all), percentages in percent, quantities in the field's unit (or, when a value is not exact
+/// in it, in the unit values are held in: SI, with time in days), with the unit in the column's
+/// metadata, dates as dates, datetimes as civil time, and references, enum values and parties
+/// by key or name. A value that could not be read is written as absent and counted.
+pub fn write_kind(
+    schema: &super::Schema<'_>,
+    facts: &super::Facts,
+    kind: RecordId,
+    out: impl std::io::Write + Send,
+) -> Result<Written, parquet::errors::ParquetError> {
+    use arrow_schema::{Field, Schema as ArrowSchema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    use std::sync::Arc;
+
+    let rec = &schema.records[kind as usize];
+    let table = &facts.tables[kind as usize];
+    let fields: Vec<usize> = (0..rec.fields.len()).filter(|&f| !(rec.keyless && f == rec.key)).collect();
+    let mut written = Written { rows: table.len(), ..Written::default() };
+    let mut arrow_fields = Vec::with_capacity(fields.len());
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(fields.len());
+    for &f in &fields {
+        let decl = &rec.fields[f];
+        let (array, unit) = column_array(schema, facts, kind, f, &mut written.unreadable);
+        let mut field = Field::new(decl.name.as_str(), array.data_type().clone(), true);
+        if let Some(unit) = unit {
+            field = field.with_metadata([(UNIT_KEY.to_string(), unit)].into_iter().collect());
+        }
+        written.columns.push((decl.name.clone(), array.data_type().to_string()));
+        arrow_fields.push(field);
+        arrays.push(array);
+    }
+    let arrow_schema = Arc::new(ArrowSchema::new(arrow_fields));
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP))
+        .build();
+    let mut writer = ArrowWriter::try_new(out, arrow_schema.clone(), Some(props))?;
+    let mut start = 0;
+    while start < table.len() || (start == 0 && table.is_empty()) {
+        let len = ROW_GROUP.min(table.len() - start);
+        let slices = arrays.iter().map(|a| a.slice(start, len)).collect();
+        writer.write(&RecordBatch::try_new(arrow_schema.clone(), slices)?)?;
+        start += len.max(1);
+    }
+    writer.close()?;
+    Ok(written)
+}
+
+/// One field of every row of a kind as an Arrow array, and the unit its numbers are in.
+fn column_array(
+    schema: &super::Schema<'_>,
+    facts: &super::Facts,
+    kind: RecordId,
+    field: usize,
+    unreadable: &mut usize,
+) -> (ArrayRef, Option<String>) {
+    use crate::model::Ty;
+    use crate::value::Value;
+    use arrow_array::builder::{BooleanBuilder, Date32Builder, StringBuilder, TimestampSecondBuilder};
+    use rust_decimal::Decimal;
+    use std::sync::Arc;
+
+    let decl = &schema.records[kind as usize].fields[field];
+    let table = &facts.tables[kind as usize];
+    let rows = table.len() as u32;
+    let mut values = Vec::with_capacity(rows as usize);
+    for row in 0..rows {
+        if table.bad_cell(row, field as u32).is_some() {
+            *unreadable += 1;
+        }
+        values.push(table.get(field, row));
+    }
+    let text = |values: &[Option<Value>], show: &dyn Fn(&Value) -> Option<String>| -> ArrayRef {
+        let mut b = StringBuilder::with_capacity(values.len(), values.len() * 8);
+        for v in values {
+            b.append_option(v.as_ref().and_then(show));
+        }
+        Arc::new(b.finish())
+    };
+    match &decl.ty {
+        Ty::Bool => {
+            let mut b = BooleanBuilder::with_capacity(values.len());
+            for v in &values {
+                b.append_option(v.as_ref().and_then(Value::as_bool));
+            }
+            (Arc::new(b.finish()), None)
+        }
+        Ty::Date => {
+            let epoch = crate::value::Date::from_ymd(1970, 1, 1).map_or(0, |d| d.0);
+            let mut b = Date32Builder::with_capacity(values.len());
+            for v in &values {
+                b.append_option(match v {
+                    Some(Value::Date(d)) => Some(d.0 - epoch),
+                    _ => None,
+                });
+            }
+            (Arc::new(b.finish()), None)
+        }
+        Ty::DateTime => {
+            let mut b = TimestampSecondBuilder::with_capacity(values.len());
+            for v in &values {
+                b.append_option(match v {
+                    Some(Value::DateTime(t)) => Some(t.0),
+                    _ => None,
+                });
+            }
+            (Arc::new(b.finish()), None)
+        }
+        Ty::Number | Ty::Percent | Ty::Quantity(_) => {
+            // In the unit a bare number of the field is read in: percent for a percentage, the
+            // field's unit for a quantity (or the SI unit when a value is not exact in it).
+            let hundred = Decimal::ONE_HUNDRED;
+            let nums: Vec<Option<Decimal>> = values.iter().map(|v| v.as_ref().and_then(Value::as_num)).collect();
+            let (nums, unit): (Vec<Option<Decimal>>, Option<String>) = match (&decl.ty, &decl.unit) {
+                (Ty::Percent, _) => (nums.iter().map(|n| n.and_then(|n| n.checked_mul(hundred))).collect(), None),
+                (Ty::Quantity(_), Some(unit)) => {
+                    let there: Vec<Option<Decimal>> = nums
+                        .iter()
+                        .map(|n| n.and_then(|n| unit.from_si(n).filter(|m| unit.to_si(*m) == Some(n))))
+                        .collect();
+                    if there.iter().zip(&nums).all(|(t, n)| t.is_some() == n.is_some()) {
+                        (there, Some(unit.name.clone()))
+                    } else {
+                        // The unit values are held in (time in days), in which every value is exact.
+                        let si = match &decl.ty {
+                            Ty::Quantity(dim) => dim.canonical(),
+                            _ => String::new(),
+                        };
+                        (nums, Some(si))
+                    }
+                }
+                (Ty::Quantity(dim), None) if !dim.is_none() => (nums, Some(dim.canonical())),
+                _ => (nums, None),
+            };
+            (decimals(&nums), unit)
+        }
+        Ty::Enum(e) => {
+            let variants = &schema.enums[*e as usize].variants;
+            let show = |v: &Value| match v {
+                Value::Enum(i) => variants.get(*i as usize).map(|s| s.to_string()),
+                _ => None,
+            };
+            (text(&values, &show), None)
+        }
+        Ty::Party => {
+            let show = |v: &Value| match v {
+                Value::Party(i) => schema.parties.get(*i as usize).map(|p| p.name.clone()),
+                _ => None,
+            };
+            (text(&values, &show), None)
+        }
+        Ty::Ref(_) => {
+            let show = |v: &Value| match v {
+                Value::Ref(k, r) => Some(facts.key_of(*k, *r).to_string()),
+                _ => None,
+            };
+            (text(&values, &show), None)
+        }
+        _ => {
+            let show = |v: &Value| match v {
+                Value::Text(t) => Some(t.to_string()),
+                other => Some(super::value_text(schema, decl, other).to_string()),
+            };
+            (text(&values, &show), None)
+        }
+    }
+}
+
+/// Exact decimals as one Arrow column: `Decimal128` at the largest scale any value has, or
+/// text when some value would need more than 38 digits at that scale.
+fn decimals(nums: &[Option<rust_decimal::Decimal>]) -> ArrayRef {
+    use arrow_array::builder::{Decimal128Builder, StringBuilder};
+    use std::sync::Arc;
+
+    let scale = nums.iter().flatten().map(|n| n.normalize().scale()).max().unwrap_or(0);
+    let scaled: Option<Vec<Option<i128>>> = nums
+        .iter()
+        .map(|n| match n {
+            None => Some(None),
+            Some(n) => {
+                let n = n.normalize();
+                let up = 10i128.checked_pow(scale - n.scale())?;
+                let m = n.mantissa().checked_mul(up)?;
+                (m.unsigned_abs() < 10u128.pow(38)).then_some(Some(m))
+            }
+        })
+        .collect();
+    if let Some(ms) = scaled {
+        let mut b = Decimal128Builder::with_capacity(ms.len());
+        for m in ms {
+            b.append_option(m);
+        }
+        if let Ok(a) = b.finish().with_precision_and_scale(38, scale as i8) {
+            return Arc::new(a);
+        }
+    }
+    let mut b = StringBuilder::with_capacity(nums.len(), nums.len() * 8);
+    for n in nums {
+        b.append_option(n.map(|n| n.normalize().to_string()));
+    }
+    Arc::new(b.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_with_their_scale() {
+        let cases = [
+            ("12345", 2, "123.45"),
+            ("-12345", 2, "-123.45"),
+            ("5", 3, "0.005"),
+            ("-5", 3, "-0.005"),
+            ("123", 0, "123"),
+            ("123", -2, "12300"),
+            ("0", 2, "0.00"),
+        ];
+        for (digits, scale, want) in cases {
+            let mut text = String::new();
+            decimal(digits, scale, &mut text);
+            assert_eq!(text, want, "{digits} at scale {scale}");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_civil_time_or_instants() {
+        let mut text = String::new();
+        timestamp(1_546_300_800 + 8 * 3600, 0, 1, false, &mut text);
+        assert_eq!(text, "2019-01-01T08:00:00");
+        text.clear();
+        timestamp(1_546_300_800, 500, 1000, true, &mut text);
+        assert_eq!(text, "2019-01-01T00:00:00.500Z");
+        text.clear();
+        timestamp(-1, 0, 1, false, &mut text);
+        assert_eq!(text, "1969-12-31T23:59:59");
+    }
+}
