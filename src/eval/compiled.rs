@@ -17,7 +17,7 @@
 
 use super::ClauseCx;
 use super::expr::{Ev, R};
-use super::verdict::{EvidenceRec, Rec, SanctionRec, Span, SubjectRec};
+use super::verdict::{EvidenceRec, Rec, RecExtra, SanctionRec, Span, SubjectRec};
 use crate::facts::{Column, Facts};
 use crate::model::{ForDef, Requirement, TExpr, TKind, TStmt};
 use crate::syntax::ast::{BinOp, UnOp};
@@ -219,14 +219,14 @@ impl<'m> RowBody<'m> {
                 holds: Some(b),
                 locals: Span { start: local, len: 1 },
             });
-            let mut sanctions: Box<[SanctionRec<'m>]> = Box::default();
+            let mut extra = None;
             if status.is_sanctioned() && !q.r.sanctions.is_empty() {
                 let mut all = Vec::with_capacity(q.r.sanctions.len());
                 for s in &q.r.sanctions {
                     let on = s.on.as_ref().map(|e| (e, ev.eval(e, &mut cx.env)));
                     all.push(SanctionRec { sanction: s.sanction, on });
                 }
-                sanctions = all.into_boxed_slice();
+                extra = Some(Box::new(RecExtra { sanctions: all.into_boxed_slice(), ..RecExtra::default() }));
             }
             ev.out.recs.push(Rec {
                 clause: cx.ci,
@@ -235,15 +235,12 @@ impl<'m> RowBody<'m> {
                 dup: 0,
                 subject,
                 deadline: None,
-                rolled_from: None,
                 done_on: None,
                 evidence: Span { start: evidence, len: 1 },
                 computed: Span { start: ev.out.computed.len() as u32, len: 0 },
                 facts,
                 more_facts: 0,
-                sanctions,
-                roles: Box::default(),
-                reason: None,
+                extra,
             });
         }
         cx.subject.pop();

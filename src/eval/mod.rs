@@ -651,7 +651,7 @@ fn unknown_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, stmts: &'m [TStmt],
             TStmt::Require(r) => {
                 let mut v = base_verdict(ev, cx, r);
                 v.status = Status::Unknown;
-                v.reason = Some(why.into());
+                v.set_reason(why);
                 ev.out.recs.push(v);
             }
             TStmt::For(f) => {
@@ -695,15 +695,12 @@ fn base_verdict<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) 
         dup: 0,
         subject,
         deadline: None,
-        rolled_from: None,
         done_on: None,
         evidence: Span::default(),
         computed: Span::default(),
         facts,
         more_facts: 0,
-        sanctions: Box::default(),
-        roles,
-        reason: None,
+        extra: (!roles.is_empty()).then(|| Box::new(RecExtra { roles, ..RecExtra::default() })),
     }
 }
 
@@ -718,13 +715,13 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
                     match ev.model.calendar.as_ref().map(|c| c.roll_forward(d)) {
                         Some(Ok(r)) => {
                             if r != d {
-                                v.rolled_from = Some(d);
+                                v.extra_mut().rolled_from = Some(d);
                             }
                             r
                         }
                         Some(Err(err)) => {
                             v.status = Status::Unknown;
-                            v.reason = Some(format!("the deadline {d} cannot be rolled to a workday: {err}").into());
+                            v.set_reason(format!("the deadline {d} cannot be rolled to a workday: {err}"));
                             return v;
                         }
                         None => d,
@@ -739,7 +736,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
             // A requirement out of scope is `not_applicable` whatever its deadline.
             R::Absent(why) | R::Unknown(why) if cx.not_applicable.is_none() => {
                 v.status = Status::Unknown;
-                v.reason = Some(format!("the deadline is unknown: {why}").into());
+                v.set_reason(format!("the deadline is unknown: {why}"));
                 return v;
             }
             R::Absent(_) | R::Unknown(_) => None,
@@ -748,17 +745,17 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
     };
     if let Some(why) = &cx.not_applicable {
         v.status = Status::NotApplicable;
-        v.reason = Some(why.as_str().into());
+        v.set_reason(why.as_str());
         return v;
     }
     if let Some(why) = &cx.not_started {
         v.status = if deadline.is_some() { Status::Pending } else { Status::NotApplicable };
-        v.reason = Some(why.as_str().into());
+        v.set_reason(why.as_str());
         return v;
     }
     if let (Some(why), None) = (&cx.outside, deadline) {
         v.status = Status::NotApplicable;
-        v.reason = Some(why.as_str().into());
+        v.set_reason(why.as_str());
         return v;
     }
     ev.start_trace();
@@ -817,7 +814,14 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
         (Status::FulfilledLate | Status::Overdue, true) => Status::Missed,
         (s, _) => s,
     };
-    v.reason = reason.map(String::into_boxed_str);
+    match reason {
+        Some(why) => v.set_reason(why),
+        None => {
+            if let Some(extra) = &mut v.extra {
+                extra.reason = None;
+            }
+        }
+    }
     let mut trace = ev.end_trace();
     let out = &mut ev.out;
     let base = out.locals.len() as u32;
@@ -850,7 +854,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
             let on = s.on.as_ref().map(|e| (e, ev.eval(e, &mut cx.env)));
             sanctions.push(SanctionRec { sanction: s.sanction, on });
         }
-        v.sanctions = sanctions.into_boxed_slice();
+        v.extra_mut().sanctions = sanctions.into_boxed_slice();
     }
     v
 }

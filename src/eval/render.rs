@@ -128,7 +128,7 @@ impl<'m> Evaluation<'m> {
 
     /// The reason of verdict `i`, if it has one.
     pub fn reason(&self, i: usize) -> Option<&str> {
-        self.recs[i].reason.as_deref()
+        self.recs[i].reason()
     }
 
     /// Verdict `i` written out.
@@ -158,7 +158,7 @@ impl<'m> Evaluation<'m> {
             requirement: v.req.text.clone(),
             subject,
             deadline: v.deadline,
-            rolled_from: v.rolled_from,
+            rolled_from: v.rolled_from(),
             done_on: v.done_on,
             parties,
             parties_unknown,
@@ -168,7 +168,7 @@ impl<'m> Evaluation<'m> {
             facts,
             more_facts: v.more_facts as usize,
             sanctions: self.sanctions_of(v),
-            reason: v.reason.as_deref().map(str::to_string),
+            reason: v.reason().map(str::to_string),
         }
     }
 
@@ -220,7 +220,7 @@ impl<'m> Evaluation<'m> {
     /// which and why.
     pub(crate) fn subject_parties(&self, v: &Rec, parties: &mut IndexMap<String, Vec<String>>) -> Vec<String> {
         let mut notes = Vec::new();
-        let mut values = v.roles.iter();
+        let mut values = v.roles().iter();
         for sr in &v.req.roles {
             let role = &self.model.plan.roles[sr.role as usize].name;
             let mut ps: Vec<String> = Vec::new();
@@ -295,7 +295,7 @@ impl<'m> Evaluation<'m> {
     /// The sanctions that attach to verdict `v`, written out.
     pub(crate) fn sanctions_of(&self, v: &Rec) -> Vec<SanctionOut> {
         let fmt = self.fmt();
-        v.sanctions
+        v.sanctions()
             .iter()
             .map(|s| {
                 let decl = &self.model.sanctions[s.sanction as usize];

@@ -316,19 +316,50 @@ pub(crate) struct Rec<'m> {
     pub dup: u32,
     pub subject: Span,
     pub deadline: Option<Date>,
-    pub rolled_from: Option<Date>,
     pub done_on: Option<Date>,
     pub evidence: Span,
     pub computed: Span,
     /// `(kind, row)` pairs in [`Evaluation::cited`].
     pub facts: Span,
     pub more_facts: u32,
+    /// What few verdicts have, apart: most verdicts (a compliant reading) have none of it, and
+    /// a million of them then take 48 bytes less each.
+    pub extra: Option<Box<RecExtra<'m>>>,
+}
+
+/// The parts of a [`Rec`] that most verdicts do not have.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RecExtra<'m> {
     /// Empty unless the verdict is a breach the clause sanctions.
     pub sanctions: Box<[SanctionRec<'m>]>,
     /// The parties its subject names for the requirement's subject roles, one per field, in
     /// the order of `req.roles` and their fields.
     pub roles: Box<[RoleValue]>,
     pub reason: Option<Box<str>>,
+    /// The deadline before it was rolled forward to a workday, when it was.
+    pub rolled_from: Option<Date>,
+}
+
+impl<'m> Rec<'m> {
+    pub fn sanctions(&self) -> &[SanctionRec<'m>] {
+        self.extra.as_ref().map_or(&[], |e| &e.sanctions)
+    }
+    pub fn roles(&self) -> &[RoleValue] {
+        self.extra.as_ref().map_or(&[], |e| &e.roles)
+    }
+    pub fn reason(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|e| e.reason.as_deref())
+    }
+    pub fn rolled_from(&self) -> Option<Date> {
+        self.extra.as_ref().and_then(|e| e.rolled_from)
+    }
+    /// The extra parts, made when first written.
+    pub fn extra_mut(&mut self) -> &mut RecExtra<'m> {
+        self.extra.get_or_insert_with(Box::default)
+    }
+    pub fn set_reason(&mut self, reason: impl Into<Box<str>>) {
+        self.extra_mut().reason = Some(reason.into());
+    }
 }
 
 /// What a verdict lists among the parties of a role when its subject should name one and does
@@ -570,7 +601,7 @@ impl Verdicts for Evaluation<'_> {
         self.recs[i].status
     }
     fn reason_of(&self, i: usize) -> Option<&str> {
-        self.recs[i].reason.as_deref()
+        self.recs[i].reason()
     }
     fn deadline_of(&self, i: usize) -> Option<Date> {
         self.recs[i].deadline
@@ -582,3 +613,8 @@ impl Verdicts for Evaluation<'_> {
         Some(self)
     }
 }
+
+// A compliant reading's verdict holds no more than this: its rarely filled parts are boxed
+// (`RecExtra`), its subject is 16 bytes (`SubjectRec`).
+const _: () = assert!(std::mem::size_of::<Rec<'static>>() == 80);
+const _: () = assert!(std::mem::size_of::<SubjectRec>() == 16);

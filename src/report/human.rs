@@ -500,7 +500,7 @@ impl<'e> Lines<'e> {
             status: v.status,
             evidence: &e.evidence_of(v, &mut self.consts),
             computed: &e.computed_of(v),
-            reason: v.reason.as_deref(),
+            reason: v.reason(),
             sanctions: &e.sanctions_of(v),
             more_facts: v.more_facts as usize + facts.len().saturating_sub(HUMAN_FACTS),
             id: &id,

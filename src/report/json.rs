@@ -210,7 +210,7 @@ impl<'e> Records<'e> {
             Some(d) => push_date(out, d),
             None => out.push_str("null"),
         }
-        if let Some(d) = v.rolled_from {
+        if let Some(d) = v.rolled_from() {
             out.push_str(",\n      \"rolled_from\": ");
             push_date(out, d);
         }
@@ -276,7 +276,7 @@ impl<'e> Records<'e> {
             push_opt(o.key("on"), s.on.as_deref());
         });
 
-        if let Some(r) = &v.reason {
+        if let Some(r) = v.reason() {
             out.push_str(",\n      \"reason\": ");
             push_json_str(out, r);
         }
