@@ -95,12 +95,20 @@ fn formats_once_for_all(path: &Arc<str>, text: &str) {
     }
 }
 
-/// One fact file of format `ext` (`json`, `ndjson`, `csv`, `yaml`, `toml`, `xlsx`): decoded,
+/// One fact file of format `ext` (`json`, `ndjson`, `csv`, `yaml`, `toml`, `xlsx`, `parquet`): decoded,
 /// read against the Yangquan schema and linked, its diagnostics rendered.
 pub fn facts(ext: &str, data: &[u8]) {
+    if ext == "parquet" {
+        // arrow-rs's Parquet reader panics on some damage by design (a run-length varint longer
+        // than ten bytes is an `assert!`); writ catches such a panic and reports the file as
+        // damaged. libfuzzer-sys's panic hook would abort on it first: the default hook is put
+        // back, so only a panic that escapes writ (caught by libfuzzer-sys) is a crash.
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| drop(std::panic::take_hook()));
+    }
     let model = yangquan();
     let schema = Schema::of(model);
-    let stems: &[&str] = if ext == "csv" { CSV_KINDS } else { &["facts"] };
+    let stems: &[&str] = if matches!(ext, "csv" | "parquet") { CSV_KINDS } else { &["facts"] };
     let mut files: Vec<FileFacts> = Vec::new();
     let mut sources: HashMap<Arc<str>, Arc<str>> = HashMap::new();
     for stem in stems {
@@ -110,7 +118,7 @@ pub fn facts(ext: &str, data: &[u8]) {
                 let text: Arc<str> = match &content {
                     facts::Content::Text { text, .. } => text.clone(),
                     // A workbook's diagnostics name cells and have empty spans.
-                    facts::Content::Bytes(_) if ext == "xlsx" => "".into(),
+                    facts::Content::Bytes(_) if matches!(ext, "xlsx" | "parquet") => "".into(),
                     // NDJSON is read as bytes, line by line: its spans are byte offsets.
                     facts::Content::Bytes(b) => same_length_text(b).into(),
                     facts::Content::Stream { .. } | facts::Content::Unreadable(_) => {

@@ -2,7 +2,7 @@
 # Runs one fuzz target on one core: fuzz/run.sh TARGET SECONDS
 #
 # TARGET is one of policy, facts_json, facts_ndjson, facts_csv, facts_xlsx, facts_yaml,
-# facts_toml. On the first run, fuzz/corpus/TARGET is seeded from the repository's example and
+# facts_toml, facts_parquet. On the first run, fuzz/corpus/TARGET is seeded from the repository's example and
 # fixture files of that format (and fuzz/seeds/). Crashing inputs land in fuzz/artifacts/TARGET/.
 # Needs cargo-fuzz (`cargo install cargo-fuzz`); builds with the stable toolchain, no sanitizer.
 set -euo pipefail
@@ -18,10 +18,11 @@ case $target in
   facts_ndjson) exts="ndjson"; dirs="seeds/ndjson" ;;
   facts_yaml) exts="yaml"; dirs="seeds/yaml" ;;
   facts_toml) exts="toml"; dirs="seeds/toml" ;;
+  facts_parquet) exts="parquet"; dirs="seeds/parquet" ;;
   *) echo "unknown target: $target" >&2; exit 2 ;;
 esac
 max_len=65536
-if [ "$target" = facts_xlsx ]; then max_len=262144; fi
+if [ "$target" = facts_xlsx ] || [ "$target" = facts_parquet ]; then max_len=262144; fi
 
 corpus=corpus/$target
 mkdir -p "$corpus"

@@ -60,3 +60,9 @@ fn facts_yaml() {
 fn facts_toml() {
     replay("facts_toml", |d| harness::facts("toml", d));
 }
+
+#[cfg(feature = "parquet")]
+#[test]
+fn facts_parquet() {
+    replay("facts_parquet", |d| harness::facts("parquet", d));
+}

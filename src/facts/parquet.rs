@@ -7,8 +7,14 @@
 //! decimal column gives its digits as written, an integer its digits; a floating-point column
 //! gives the shortest decimal text that reads back as the same `f64` (`0.1`), as a workbook's
 //! numbers do. A date column is a date; a timestamp without a time zone is civil time as it
-//! is, one with a time zone an instant, moved into the plan's zone. A column whose Arrow
-//! metadata has a `unit` (as `writ facts convert` writes them) holds numbers in that unit.
+//! is, one with a time zone an instant, moved into the plan's zone. A column named in the file's
+//! key-value metadata as `writ.unit.COLUMN` (as `writ facts convert` writes them) holds numbers
+//! in the unit that entry gives.
+//!
+//! The Arrow schema a writer may embed in the file (`ARROW:schema`) is not read: the types come
+//! from the Parquet schema itself, since that embedded schema, when damaged, makes arrow-rs
+//! panic rather than fail. A panic of the reader on some other damage is caught and reported as
+//! the file being unreadable.
 //!
 //! A Parquet file has no text to point into: diagnostics name the column and row
 //! (`PM10, row 7`) in their message and label, as a workbook's name their cell. A row's line
@@ -24,14 +30,15 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::file::reader::ChunkReader;
 use std::borrow::Cow;
 use std::fmt::Write;
 use std::path::Path;
 
-/// The Arrow metadata key naming the unit a column's numbers are in.
-pub const UNIT_KEY: &str = "unit";
+/// The key, in a Parquet file's key-value metadata, that names the unit of a column's numbers:
+/// this, then the column's name.
+pub const UNIT_KEY: &str = "writ.unit.";
 
 /// Rows read per batch: large enough that the per-batch work vanishes, small enough to stay
 /// in cache.
@@ -39,7 +46,32 @@ const BATCH: usize = 8192;
 
 /// Reads a Parquet file into `loader`.
 pub(super) fn read<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
-    let builder = match ParquetRecordBatchReaderBuilder::try_new(input) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(loader, input)));
+    if let Err(panic) = outcome {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no reason given");
+        let d = Diagnostic::error(
+            "fact-syntax",
+            &loader.path,
+            Span::default(),
+            format!("the file cannot be read as Parquet: the reader failed ({why})"),
+        )
+        .with_label("this file was not read whole")
+        .with_help("the file is damaged: write it again with a Parquet writer");
+        // What was read before is kept; any kind the file may hold is incomplete.
+        loader.at_column = None;
+        loader.cell = None;
+        refuse(loader, d);
+    }
+}
+
+fn read_file<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
+    let file_len = input.len();
+    let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    let builder = match ParquetRecordBatchReaderBuilder::try_new_with_options(input, options) {
         Ok(b) => b.with_batch_size(BATCH),
         Err(e) => {
             let d = Diagnostic::error(
@@ -54,7 +86,34 @@ pub(super) fn read<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) 
             return;
         }
     };
+    // Each column chunk must lie in the file: arrow-rs asserts that its start and length are
+    // not negative, and a damaged footer may say they are.
+    let chunks = builder.metadata().row_groups().iter().flat_map(|g| g.columns());
+    if let Some(bad) = chunks.clone().find(|c| {
+        let start = c.dictionary_page_offset().unwrap_or_else(|| c.data_page_offset());
+        let len = c.compressed_size();
+        start < 0 || len < 0 || start.checked_add(len).is_none_or(|end| end as u64 > file_len)
+    }) {
+        let d = Diagnostic::error(
+            "fact-syntax",
+            &loader.path,
+            Span::default(),
+            format!(
+                "the file cannot be read as Parquet: its footer places column `{}` outside the file",
+                bad.column_path()
+            ),
+        )
+        .with_label("this file was not read")
+        .with_help("the file is damaged: write it again with a Parquet writer");
+        refuse(loader, d);
+        return;
+    }
+    drop(chunks);
     let rows = builder.metadata().file_metadata().num_rows().max(0) as usize;
+    let units_given: Vec<(String, String)> = (builder.metadata().file_metadata().key_value_metadata().into_iter())
+        .flatten()
+        .filter_map(|kv| Some((kv.key.strip_prefix(UNIT_KEY)?.to_string(), kv.value.clone()?)))
+        .collect();
     let Some(kind) = kind_of(loader, rows) else { return };
     let schema = builder.schema().clone();
     let rec = loader.record(kind);
@@ -81,7 +140,8 @@ pub(super) fn read<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) 
     // field is read in; such numbers are read as `"N unit"` is.
     let units: Vec<Option<String>> = (schema.fields().iter().zip(&columns))
         .map(|(f, column)| {
-            let unit = f.metadata().get(UNIT_KEY).map(|u| u.trim()).filter(|u| !u.is_empty())?;
+            let unit =
+                units_given.iter().find(|(c, _)| c == f.name()).map(|(_, u)| u.trim()).filter(|u| !u.is_empty())?;
             let declared = match column {
                 Column::Field(field) => rec.fields[*field].unit.as_ref(),
                 _ => None,
@@ -420,12 +480,13 @@ pub fn write_kind(
     let mut written = Written { rows: table.len(), ..Written::default() };
     let mut arrow_fields = Vec::with_capacity(fields.len());
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(fields.len());
+    let mut units = Vec::new();
     for &f in &fields {
         let decl = &rec.fields[f];
         let (array, unit) = column_array(schema, facts, kind, f, &mut written.unreadable);
-        let mut field = Field::new(decl.name.as_str(), array.data_type().clone(), true);
+        let field = Field::new(decl.name.as_str(), array.data_type().clone(), true);
         if let Some(unit) = unit {
-            field = field.with_metadata([(UNIT_KEY.to_string(), unit)].into_iter().collect());
+            units.push(parquet::file::metadata::KeyValue::new(format!("{UNIT_KEY}{}", decl.name), unit));
         }
         written.columns.push((decl.name.clone(), array.data_type().to_string()));
         arrow_fields.push(field);
@@ -435,6 +496,7 @@ pub fn write_kind(
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP))
+        .set_key_value_metadata((!units.is_empty()).then_some(units))
         .build();
     let mut writer = ArrowWriter::try_new(out, arrow_schema.clone(), Some(props))?;
     let mut start = 0;
@@ -458,7 +520,7 @@ fn column_array(
 ) -> (ArrayRef, Option<String>) {
     use crate::model::Ty;
     use crate::value::Value;
-    use arrow_array::builder::{BooleanBuilder, Date32Builder, StringBuilder, TimestampSecondBuilder};
+    use arrow_array::builder::{BooleanBuilder, Date32Builder, StringBuilder, TimestampMillisecondBuilder};
     use rust_decimal::Decimal;
     use std::sync::Arc;
 
@@ -499,10 +561,12 @@ fn column_array(
             (Arc::new(b.finish()), None)
         }
         Ty::DateTime => {
-            let mut b = TimestampSecondBuilder::with_capacity(values.len());
+            // In milliseconds, the coarsest unit a Parquet timestamp has; without a time zone,
+            // so civil time.
+            let mut b = TimestampMillisecondBuilder::with_capacity(values.len());
             for v in &values {
                 b.append_option(match v {
-                    Some(Value::DateTime(t)) => Some(t.0),
+                    Some(Value::DateTime(t)) => t.0.checked_mul(1000),
                     _ => None,
                 });
             }
