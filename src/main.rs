@@ -294,7 +294,7 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Work on fact files: `writ facts convert`.
+    /// Work on fact files: `writ facts convert` writes them as Parquet.
     Facts {
         #[command(subcommand)]
         command: FactsCommand,
@@ -306,10 +306,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum FactsCommand {
-    /// Read fact files as `writ eval` reads them (same checks, same accounting) and write each
-    /// record kind as one Parquet file, typed from its declaration: `OUT_DIR/KIND.parquet`.
-    /// Exit 0 when every record read was written, 2 when some were not (rejected records,
-    /// unreadable values, files that could not be read), which are reported.
+    /// Write fact files as Parquet, one file per record kind (`--features parquet`).
+    ///
+    /// The facts are read as `writ eval` reads them (same checks, same accounting), and each
+    /// record kind is written to `OUT_DIR/KIND.parquet`, typed from its declaration. Exit 0 when
+    /// every record read was written, 2 when some were not (rejected records, unreadable values,
+    /// files that could not be read), which are reported.
     Convert {
         /// The folder of `.writ` files whose records the facts hold.
         dir: PathBuf,
