@@ -8,11 +8,9 @@
 
 use super::Loader;
 use super::convert::{Raw, Scalar};
-use super::diag::did_you_mean;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::RecordId;
 use ::csv::{ByteRecord, ErrorKind, ReaderBuilder};
-use std::path::Path;
 
 const BOM: &str = "\u{feff}";
 
@@ -40,7 +38,7 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
     }
 
     let mut reader = ReaderBuilder::new().has_headers(true).flexible(false).from_reader(body.as_bytes());
-    let Some(kind) = kind_of(loader, header_span, &mut reader) else {
+    let Some(kind) = loader.one_kind(header_span, "csv", || reader.byte_records().count()) else {
         return;
     };
     let headers = match reader.byte_headers() {
@@ -195,46 +193,6 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
         let key_at = key_column.and_then(|k| spans.get(k)).copied().unwrap_or(span);
         loader.end(span, key_at);
     }
-}
-
-/// The record kind the file is named after, or whose `source` names files like it, or `None`
-/// (reported) when there is none.
-fn kind_of<R: std::io::Read>(loader: &mut Loader<'_>, header: Span, reader: &mut ::csv::Reader<R>) -> Option<RecordId> {
-    let stem = Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim().to_string();
-    let kinds = loader.file_kinds();
-    if let [kind] = kinds[..] {
-        return Some(kind);
-    }
-    let skipped = reader.byte_records().count();
-    if kinds.len() > 1 {
-        let names = super::list(kinds.iter().map(|&k| loader.record(k).name.as_str()));
-        let d = Diagnostic::error(
-            "ambiguous-kind",
-            &loader.path,
-            header,
-            format!("the file name matches the `source` of more than one record kind: {names}"),
-        )
-        .with_label(format!("its {} not read", super::records(skipped)))
-        .with_help(
-            "make the `source` patterns of those records name different files, or rename the file after its kind",
-        );
-        let reason = d.message.clone();
-        loader.report(d);
-        // Each kind it may hold is incomplete; how many of its rows are whose is unknown.
-        for kind in kinds {
-            loader.lose(kind, 1, &reason, None);
-        }
-        return None;
-    }
-    let label =
-        format!("this file is read as `{stem}` records, after its name; its {} not read", super::records(skipped));
-    let names = loader.schema.records.iter().map(|r| r.name.as_str());
-    let tail = match did_you_mean(&stem, names) {
-        Some(s) => format!("rename the file to `{s}.csv`"),
-        None => "a CSV fact file is named after the record kind it holds".to_string(),
-    };
-    loader.unknown_kind(&stem, header, label, &tail, skipped, 1);
-    None
 }
 
 /// A quoted cell that took in what were meant as rows.

@@ -1175,6 +1175,46 @@ impl<'s> Loader<'s> {
         self.kind_named(folder, Span::default()).into_iter().collect()
     }
 
+    /// The one kind a file of one kind (CSV, Parquet, with extension `ext`) holds: the kind it
+    /// or its folder is named after, or whose `source` names files like it. `None`, reported at
+    /// `at`, when there is none or more than one; `count` counts the records then not read.
+    fn one_kind(&mut self, at: Span, ext: &str, count: impl FnOnce() -> usize) -> Option<RecordId> {
+        let kinds = self.file_kinds();
+        if let [kind] = kinds[..] {
+            return Some(kind);
+        }
+        let skipped = count();
+        if kinds.len() > 1 {
+            let names = list(kinds.iter().map(|&k| self.record(k).name.as_str()));
+            let d = Diagnostic::error(
+                "ambiguous-kind",
+                &self.path,
+                at,
+                format!("the file name matches the `source` of more than one record kind: {names}"),
+            )
+            .with_label(format!("its {} not read", records(skipped)))
+            .with_help(
+                "make the `source` patterns of those records name different files, or rename the file after its kind",
+            );
+            let reason = d.message.clone();
+            self.report(d);
+            // Each kind it may hold is incomplete; how many of its rows are whose is unknown.
+            for kind in kinds {
+                self.lose(kind, 1, &reason, None);
+            }
+            return None;
+        }
+        let stem = Path::new(&*self.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim().to_string();
+        let label = format!("this file is read as `{stem}` records, after its name; its {} not read", records(skipped));
+        let names = self.schema.records.iter().map(|r| r.name.as_str());
+        let tail = match did_you_mean(&stem, names) {
+            Some(s) => format!("rename the file to `{s}.{ext}`"),
+            None => format!("a {} fact file is named after the record kind it holds", ext.to_uppercase()),
+        };
+        self.unknown_kind(&stem, at, label, &tail, skipped, 1);
+        None
+    }
+
     /// Reports each field built from split columns that a file's header lacks some of
     /// (`seen` holds the parts it has): no record of the file has a value for it.
     /// A field the file writes whole, in a column of its own name, needs no parts.

@@ -23,7 +23,6 @@
 use super::Loader;
 use super::convert::{Raw, Scalar};
 use super::csv::{Column, columns};
-use super::diag::did_you_mean;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::RecordId;
 use arrow_array::cast::AsArray;
@@ -34,7 +33,6 @@ use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderB
 use parquet::file::reader::ChunkReader;
 use std::borrow::Cow;
 use std::fmt::Write;
-use std::path::Path;
 
 /// The key, in a Parquet file's key-value metadata, that names the unit of a column's numbers:
 /// this, then the column's name.
@@ -114,7 +112,7 @@ fn read_file<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
         .flatten()
         .filter_map(|kv| Some((kv.key.strip_prefix(UNIT_KEY)?.to_string(), kv.value.clone()?)))
         .collect();
-    let Some(kind) = kind_of(loader, rows) else { return };
+    let Some(kind) = loader.one_kind(Span::default(), "parquet", || rows) else { return };
     let schema = builder.schema().clone();
     let rec = loader.record(kind);
     loader.cell = Some("the schema".to_string());
@@ -210,44 +208,6 @@ fn read_file<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
             loader.at_column = None;
         }
     }
-}
-
-/// The kind the file holds, by its name or its folder's; reported when there is none or more
-/// than one. `rows` is how many rows the file says it has.
-fn kind_of(loader: &mut Loader<'_>, rows: usize) -> Option<RecordId> {
-    let kinds = loader.file_kinds();
-    if let [kind] = kinds[..] {
-        return Some(kind);
-    }
-    if kinds.len() > 1 {
-        let names = super::list(kinds.iter().map(|&k| loader.record(k).name.as_str()));
-        let d = Diagnostic::error(
-            "ambiguous-kind",
-            &loader.path,
-            Span::default(),
-            format!("the file name matches the `source` of more than one record kind: {names}"),
-        )
-        .with_label(format!("its {} not read", super::records(rows)))
-        .with_help(
-            "make the `source` patterns of those records name different files, or rename the file after its kind",
-        );
-        let reason = d.message.clone();
-        loader.report(d);
-        for kind in kinds {
-            loader.lose(kind, 1, &reason, None);
-        }
-        return None;
-    }
-    let stem = Path::new(&*loader.path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim().to_string();
-    let label = format!("this file is read as `{stem}` records, after its name; its {} not read", super::records(rows));
-    let names = loader.schema.records.iter().map(|r| r.name.as_str());
-    let tail = match did_you_mean(&stem, names) {
-        Some(s) => format!("rename the file to `{s}.parquet`, or put it in a folder named `{s}`"),
-        None => "a Parquet fact file is named after the record kind it holds, or held in a folder named after it"
-            .to_string(),
-    };
-    loader.unknown_kind(&stem, Span::default(), label, &tail, rows, 1);
-    None
 }
 
 /// Reports a file that was not read at all: any kind may have had records in it.
