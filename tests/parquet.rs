@@ -56,8 +56,13 @@ fn parquet(columns: Vec<(&str, ArrayRef)>, units: &[(&str, &str)]) -> Vec<u8> {
 
 /// Loads the given files (the station file `站.json` is always there) and links them.
 fn load(files: Vec<(&str, Vec<u8>)>, run: impl FnOnce(&[&FileFacts], &Facts)) {
+    load_for(POLICY, files, run);
+}
+
+/// [`load`], against another policy.
+fn load_for(policy: &str, files: Vec<(&str, Vec<u8>)>, run: impl FnOnce(&[&FileFacts], &Facts)) {
     let db = Database::default();
-    let src = SourceFile::new(&db, Arc::from("policy.writ"), Arc::from(POLICY));
+    let src = SourceFile::new(&db, Arc::from("policy.writ"), Arc::from(policy));
     let pkg = Package::new(&db, vec![src]);
     let checked = db::package_model(&db, pkg);
     assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
@@ -198,6 +203,26 @@ fn a_table_in_parts_is_read_from_a_folder_named_after_its_kind() {
             assert_eq!(facts.tables[READING as usize].len(), 3);
         },
     );
+}
+
+#[test]
+fn a_table_in_parts_is_read_from_a_folder_its_source_names() {
+    let policy = POLICY.replace("  時長?: h\n}", "  時長?: h\n  source \"exports/表/*.parquet\" { }\n}");
+    assert_ne!(policy, POLICY);
+    let part = parquet(
+        vec![
+            ("編號", Arc::new(StringArray::from(vec!["R1", "R2"])) as ArrayRef),
+            ("站點", Arc::new(StringArray::from(vec!["S1", "S2"]))),
+        ],
+        &[],
+    );
+    let files = vec![("facts/exports/表/part-0.parquet", part.clone()), ("facts/表/part-1.parquet", part)];
+    load_for(&policy, files, |files, facts| {
+        assert!(files[1].diagnostics.is_empty(), "{:#?}", files[1].diagnostics);
+        assert_eq!(facts.tables[READING as usize].len(), 2, "only the file under exports/表 is a 讀數 file");
+        let d = &files[2].diagnostics;
+        assert!(d.iter().any(|d| d.code == "unknown-record-kind" && d.message.contains("part-1")), "{d:#?}");
+    });
 }
 
 #[test]

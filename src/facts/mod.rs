@@ -1161,9 +1161,8 @@ impl<'s> Loader<'s> {
         if let Some(k) = self.kind_named(stem, Span::default()) {
             return vec![k];
         }
-        let name = path.file_name().and_then(|s| s.to_str()).unwrap_or_default();
         let by_source: Vec<RecordId> = (self.schema.records.iter().enumerate())
-            .filter(|(_, r)| r.source.as_ref().is_some_and(|s| s.holds(name)))
+            .filter(|(_, r)| r.source.as_ref().is_some_and(|s| s.holds(&owned)))
             .map(|(i, _)| i as RecordId)
             .collect();
         if !by_source.is_empty() {

@@ -224,8 +224,8 @@ pub const GROUP_KEY: &str = "(group)";
 /// How a raw export maps onto a record kind (`source "PRSA_Data_*.csv" { … }`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct SourceDecl {
-    /// File-name patterns of files that hold this kind whatever their name: `*` stands for any
-    /// run of characters, `?` for one.
+    /// Patterns of files that hold this kind whatever their name: `*` stands for any run of
+    /// characters, `?` for one; a pattern with `/` names folders too (see [`SourceDecl::holds`]).
     pub files: Vec<String>,
     /// Cell texts that mean no value, besides an empty cell (`NA`, `-`, `—`).
     pub missing: Vec<String>,
@@ -239,9 +239,18 @@ pub struct SourceDecl {
 }
 
 impl SourceDecl {
-    /// Whether a file name matches one of the patterns.
-    pub fn holds(&self, file_name: &str) -> bool {
-        self.files.iter().any(|p| glob(p, file_name))
+    /// Whether a file matches one of the patterns: a pattern without `/` is matched against
+    /// the file's name (`PRSA_Data_*.csv`), one with `/` against as many of the last parts of
+    /// its path as the pattern has (`讀數/*.parquet`, a table of files in a folder;
+    /// `exports/*/PRSA_*.csv`). `\` in the path is read as `/`.
+    pub fn holds(&self, path: &str) -> bool {
+        let path = path.replace('\\', "/");
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+        self.files.iter().any(|pattern| {
+            let wanted = pattern.split('/').filter(|p| !p.is_empty()).count().max(1);
+            let tail = parts.len().saturating_sub(wanted);
+            parts.len() >= wanted && glob(pattern.trim_matches('/'), &parts[tail..].join("/"))
+        })
     }
     /// Whether a cell's text, trimmed, means no value.
     pub fn is_missing(&self, text: &str) -> bool {
@@ -286,5 +295,31 @@ pub struct PeriodDecl {
 impl PeriodDecl {
     pub fn contains(&self, d: Date) -> bool {
         self.ranges.iter().any(|&(a, b)| a <= d && d <= b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(files: &[&str]) -> SourceDecl {
+        SourceDecl { files: files.iter().map(|f| f.to_string()).collect(), ..SourceDecl::default() }
+    }
+
+    #[test]
+    fn a_source_pattern_matches_a_file_name_or_the_end_of_its_path() {
+        let by_name = source(&["PRSA_Data_*.csv"]);
+        assert!(by_name.holds("exports/PRSA_Data_Gucheng.csv"));
+        assert!(by_name.holds("PRSA_Data_Gucheng.csv"));
+        assert!(!by_name.holds("PRSA_Data_Gucheng.csv/other.csv"));
+        let by_folder = source(&["讀數/*.parquet"]);
+        assert!(by_folder.holds("facts/讀數/part-0.parquet"));
+        assert!(by_folder.holds("讀數/part-0.parquet"));
+        assert!(by_folder.holds("facts\\讀數\\part-0.parquet"));
+        assert!(!by_folder.holds("facts/讀數2/part-0.parquet"));
+        assert!(!by_folder.holds("part-0.parquet"), "a pattern with a folder needs the folder");
+        let deeper = source(&["exports/*/PRSA_*.csv"]);
+        assert!(deeper.holds("/data/exports/2019/PRSA_Data_Gucheng.csv"));
+        assert!(!deeper.holds("/data/exports/PRSA_Data_Gucheng.csv"));
     }
 }

@@ -659,12 +659,17 @@ impl Checker {
             built: vec![],
         };
         for f in &s.files {
-            if f.text.trim().is_empty() || f.text.contains(['/', '\\']) {
+            // A pattern names a file, or the folders its path ends with (`讀數/*.parquet`):
+            // never a path from a root, a step up or a `\\`, which no path's end would match.
+            let parts: Vec<&str> = f.text.split('/').collect();
+            let relative = parts.iter().all(|p| !p.trim().is_empty() && *p != "." && *p != "..");
+            if f.text.trim().is_empty() || f.text.contains('\\') || !relative {
                 self.err(
                     "bad-source",
                     f.span,
                     format!("`{}` is not a file-name pattern", f.text),
-                    "write a file name, with `*` for any run of characters and `?` for one: `PRSA_Data_*.csv`",
+                    "write a file name, with `*` for any run of characters and `?` for one (`PRSA_Data_*.csv`), \
+                     or the folders its path ends with and the name (`讀數/*.parquet`), separated by `/`",
                 );
             }
         }
