@@ -256,7 +256,7 @@ pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
         Content::Stream { path: on_disk, len, .. } => match std::fs::File::open(on_disk) {
             // Parquet is read a part at a time, after its footer, from the file itself.
             Ok(f) if facts::FactFormat::of(path) == Some(facts::FactFormat::Parquet) => {
-                facts::parse_open_file(&schema, path, f)
+                facts::parse_parquet_file(&schema, path, f)
             }
             Ok(f) => {
                 let f = Progress::new(f, path, *len, db.shows_progress());

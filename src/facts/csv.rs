@@ -58,16 +58,7 @@ pub(super) fn read(loader: &mut Loader<'_>, text: &str) {
     let rec = loader.record(kind);
     let key_column = columns.iter().position(|&c| c == Column::Field(rec.key));
     if key_column.is_none() && !rec.keyless {
-        let key = &rec.fields[rec.key].name;
-        let d = Diagnostic::error(
-            "missing-key",
-            &loader.path,
-            header_span,
-            format!("expected a `{key}` column, the key of `{}`, found none", rec.name),
-        )
-        .with_label("the header has no key column")
-        .with_help(format!("add a `{key}` column: every record is known by its key; no row of this file is read"));
-        loader.report(d);
+        loader.missing_key_column(kind, header_span, "the header", "file");
     }
 
     let mut record = ByteRecord::new();

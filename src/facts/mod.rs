@@ -569,21 +569,18 @@ pub fn unreadable(path: &Arc<str>, e: &std::io::Error) -> Diagnostic {
         .with_help("check that the file exists and is readable")
 }
 
-/// Reads a fact file from disk as it is loaded: a Parquet file a part at a time (it needs to
-/// seek to its footer first), any other format through [`parse_stream`].
-pub fn parse_open_file(schema: &Schema<'_>, path: &Arc<str>, file: std::fs::File) -> FileFacts {
-    if FactFormat::of(path) == Some(FactFormat::Parquet) {
-        let mut loader = Loader::new(*schema, path);
-        #[cfg(feature = "parquet")]
-        parquet::read(&mut loader, file);
-        #[cfg(not(feature = "parquet"))]
-        {
-            drop(file);
-            no_parquet(&mut loader);
-        }
-        return loader.finish();
+/// Reads a Parquet file from disk a batch of rows at a time (it is read from its footer first,
+/// so it needs the file itself, not a stream).
+pub fn parse_parquet_file(schema: &Schema<'_>, path: &Arc<str>, file: std::fs::File) -> FileFacts {
+    let mut loader = Loader::new(*schema, path);
+    #[cfg(feature = "parquet")]
+    parquet::read(&mut loader, file);
+    #[cfg(not(feature = "parquet"))]
+    {
+        drop(file);
+        no_parquet(&mut loader);
     }
-    parse_stream(schema, path, &mut std::io::BufReader::with_capacity(1 << 20, file))
+    loader.finish()
 }
 
 /// A Parquet file given to a build of writ without the `parquet` feature.
@@ -1212,6 +1209,22 @@ impl<'s> Loader<'s> {
         };
         self.unknown_kind(&stem, at, label, &tail, skipped, 1);
         None
+    }
+
+    /// Reports, once for a file or sheet (`what`), that `header` has no column for the key of
+    /// `kind`: none of its rows can be read.
+    fn missing_key_column(&mut self, kind: RecordId, at: Span, header: &str, what: &str) {
+        let rec = self.record(kind);
+        let key = &rec.fields[rec.key].name;
+        let d = Diagnostic::error(
+            "missing-key",
+            &self.path,
+            at,
+            format!("expected a `{key}` column, the key of `{}`, found none", rec.name),
+        )
+        .with_label(format!("{header} has no key column"))
+        .with_help(format!("add a `{key}` column: every record is known by its key; no row of this {what} is read"));
+        self.report(d);
     }
 
     /// Reports each field built from split columns that a file's header lacks some of

@@ -121,17 +121,8 @@ fn read_file<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
     loader.cell = None;
     let key_column = columns.iter().position(|&c| c == Column::Field(rec.key));
     if key_column.is_none() && !rec.keyless {
-        let key = &rec.fields[rec.key].name;
         loader.cell = Some("the schema".to_string());
-        let d = Diagnostic::error(
-            "missing-key",
-            &loader.path,
-            Span::default(),
-            format!("expected a `{key}` column, the key of `{}`, found none", rec.name),
-        )
-        .with_label("the schema has no key column")
-        .with_help(format!("add a `{key}` column: every record is known by its key; no row of this file is read"));
-        loader.report(d);
+        loader.missing_key_column(kind, Span::default(), "the schema", "file");
         loader.cell = None;
     }
     // Per column: the unit its numbers are in, when it is not the unit a bare number of its
@@ -329,13 +320,8 @@ fn int(v: impl std::fmt::Display, text: &mut String) -> Got {
 /// The shortest decimal text that reads back as `v`; not-a-number and the infinities are
 /// written as such, and are then not a number the field accepts.
 fn float(v: f64, text: &mut String) -> Got {
-    if v.is_finite() {
-        let _ = write!(text, "{v}");
-        Got::Num
-    } else {
-        let _ = write!(text, "{v}");
-        Got::Str
-    }
+    let _ = write!(text, "{v}");
+    if v.is_finite() { Got::Num } else { Got::Str }
 }
 
 /// The decimal with unscaled digits `digits` (signed) and `scale` places after the point; a
@@ -459,12 +445,10 @@ pub fn write_kind(
         .set_key_value_metadata((!units.is_empty()).then_some(units))
         .build();
     let mut writer = ArrowWriter::try_new(out, arrow_schema.clone(), Some(props))?;
-    let mut start = 0;
-    while start < table.len() || (start == 0 && table.is_empty()) {
+    for start in (0..table.len()).step_by(ROW_GROUP) {
         let len = ROW_GROUP.min(table.len() - start);
         let slices = arrays.iter().map(|a| a.slice(start, len)).collect();
         writer.write(&RecordBatch::try_new(arrow_schema.clone(), slices)?)?;
-        start += len.max(1);
     }
     writer.close()?;
     Ok(written)

@@ -353,17 +353,8 @@ fn read_sheet(
     loader.cell = None;
     let key_column = columns.iter().position(|&c| c == Some(rec.key));
     if key_column.is_none() && !rec.keyless {
-        let key = &rec.fields[rec.key].name;
         loader.cell = Some(format!("{sheet}!{}:{}", top + 1, top + 1));
-        let d = Diagnostic::error(
-            "missing-key",
-            &loader.path,
-            Span::default(),
-            format!("expected a `{key}` column, the key of `{}`, found none", rec.name),
-        )
-        .with_label("the header has no key column")
-        .with_help(format!("add a `{key}` column: every record is known by its key; no row of this sheet is read"));
-        loader.report(d);
+        loader.missing_key_column(kind, Span::default(), "the header", "sheet");
     }
 
     let mut fields = vec![None; rec.fields.len()];
