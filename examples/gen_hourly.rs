@@ -732,24 +732,24 @@ fn plant(grid: &mut Grid, seed: u64, s: usize) -> Vec<Case> {
 // ---------------------------------------------------------------------------------------------
 // Output.
 
-struct Config {
+pub(crate) struct Config {
     seed: u64,
     from: i64,
     to: i64,
     stations: usize,
 }
 
-struct StationFile {
-    name: String,
+pub(crate) struct StationFile {
+    pub(crate) name: String,
     station: usize,
     rows: usize,
     absent: usize,
     na: [usize; 6],
-    csv: String,
+    pub(crate) csv: String,
 }
 
-struct Output {
-    files: Vec<StationFile>,
+pub(crate) struct Output {
+    pub(crate) files: Vec<StationFile>,
     manifest: String,
 }
 
@@ -761,7 +761,7 @@ fn push_value(out: &mut String, value: Option<f64>, integer: bool) {
     }
 }
 
-fn generate(cfg: &Config) -> Output {
+pub(crate) fn generate(cfg: &Config) -> Output {
     // The grid always covers 2018–2019, where the cases are planted, so an hour's values do not
     // depend on the range written.
     let first_day = cfg.from.min(day_of(2018, 1, 1));
@@ -898,7 +898,7 @@ fn manifest(cfg: &Config, files: &[StationFile], cases: &[Case]) -> String {
 
 const USAGE: &str = "usage: gen_hourly --out DIR [--seed N] [--from 2018-01-01] [--to 2019-12-31] [--stations 12]";
 
-fn parse_args(args: &[String]) -> Result<(PathBuf, Config), String> {
+pub(crate) fn parse_args(args: &[String]) -> Result<(PathBuf, Config), String> {
     let mut out = None;
     let mut cfg = Config { seed: 2019, from: day_of(2018, 1, 1), to: day_of(2019, 12, 31), stations: 12 };
     let mut i = 0;

@@ -1,6 +1,6 @@
 //! The `writ` command line.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -123,11 +123,34 @@ struct Facts {
     /// it, the encoding is detected. A file with a BOM is read in the encoding the BOM names.
     #[arg(long, value_name = "NAME", value_parser = cli::parse_encoding)]
     encoding: Option<&'static encoding_rs::Encoding>,
+    /// Where the records of derived kinds are grouped: `native` (in writ), or `datafusion`
+    /// (Apache DataFusion in this process, with `--features datafusion`). The verdicts are the
+    /// same.
+    #[arg(long, value_name = "ENGINE", value_parser = writ::eval::parse_engine, default_value = "native")]
+    engine: writ::eval::Engine,
+    /// With `--engine datafusion`: the most memory its plans may hold (`4GB`, `512MB`); past
+    /// it, they spill to disk.
+    #[arg(long, value_name = "SIZE", value_parser = writ::eval::parse_size)]
+    memory_limit: Option<u64>,
 }
 
 impl Facts {
     fn files(&self) -> cli::FactFiles<'_> {
-        cli::FactFiles { paths: &self.paths, encoding: self.encoding, threads: None }
+        let engine = match self.engine {
+            writ::eval::Engine::DataFusion { .. } => writ::eval::Engine::DataFusion { memory_limit: self.memory_limit },
+            native => native,
+        };
+        cli::FactFiles { paths: &self.paths, encoding: self.encoding, threads: None, engine }
+    }
+
+    /// `--memory-limit` without an engine that takes it.
+    fn check(&self) -> Result<(), String> {
+        match (self.engine, self.memory_limit) {
+            (writ::eval::Engine::Native, Some(_)) => {
+                Err("`--memory-limit` limits the DataFusion engine: give `--engine datafusion` with it".into())
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -304,6 +327,26 @@ enum Command {
     Lsp,
 }
 
+impl Command {
+    /// The checks of arguments that clap cannot make alone.
+    fn check(&self) -> Result<(), String> {
+        match self {
+            Command::Facts { command: FactsCommand::Convert { facts, .. } }
+                if facts.engine != writ::eval::Engine::Native =>
+            {
+                Err("`writ facts convert` reads and writes records and groups none: leave out `--engine`".into())
+            }
+            Command::Eval { facts, .. }
+            | Command::Report { facts, .. }
+            | Command::Agenda { facts, .. }
+            | Command::Explain { facts, .. }
+            | Command::Diff { facts, .. }
+            | Command::Facts { command: FactsCommand::Convert { facts, .. } } => facts.check(),
+            _ => Ok(()),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum FactsCommand {
     /// Write fact files as Parquet, one file per record kind (`--features parquet`).
@@ -325,6 +368,9 @@ enum FactsCommand {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(why) = args.command.check() {
+        Args::command().error(clap::error::ErrorKind::ArgumentConflict, why).exit();
+    }
     let style = Style {
         color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         width: 100,
@@ -366,6 +412,7 @@ fn main() -> ExitCode {
                 paths: &against,
                 encoding: facts.encoding,
                 threads: None,
+                engine: old_facts.engine,
             });
             let inputs = cli::DiffInputs { old: &old, new: new.as_deref(), facts: old_facts, against, as_of };
             cli::diff(inputs, format.into(), style, lang.map(Into::into))

@@ -880,3 +880,31 @@ fn a_build_without_parquet_says_how_to_build_one() {
     assert!(!out.exists(), "nothing is written");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--engine` and `--memory-limit` refuse what they cannot do, saying what to write instead.
+#[test]
+fn engine_arguments_are_checked() {
+    let eval = ["eval", "policies/yangquan-2019", "--facts", "examples/yangquan-2019", "--as-of", "2020-01-15"];
+    let with = |more: &[&str]| common::writ(&[&eval[..], more].concat());
+    let (code, _, stderr) = with(&["--memory-limit", "4GB"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("give `--engine datafusion` with it"), "{stderr}");
+    let (code, _, stderr) = with(&["--engine", "spark"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`spark` is not an engine: write `native` or `datafusion`"), "{stderr}");
+    let (code, _, stderr) = with(&["--engine", "ballista://127.0.0.1:50050"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot yet run plans on a Ballista cluster"), "{stderr}");
+    let (code, _, stderr) = with(&["--engine", "datafusion", "--memory-limit", "4.5GB"]);
+    assert_eq!(code, 2, "{stderr}");
+    if cfg!(feature = "datafusion") {
+        assert!(stderr.contains("`4.5GB` is not a size"), "{stderr}");
+    }
+    let (code, _, stderr) = with(&["--engine", "datafusion"]);
+    if cfg!(feature = "datafusion") {
+        assert_ne!(code, 2, "{stderr}");
+    } else {
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("--features datafusion"), "{stderr}");
+    }
+}

@@ -75,7 +75,7 @@ fn the_examples_are_evaluated_alike() {
     for (policy, facts, dates) in cases {
         for date in dates {
             let paths = [root().join(facts)];
-            let files = FactFiles { paths: &paths, encoding: None, threads: Some(2) };
+            let files = FactFiles { paths: &paths, encoding: None, threads: Some(2), ..Default::default() };
             let as_of = cli::parse_date(date).unwrap();
             let evaluated = match cli::evaluate(&root().join(policy), files, as_of, STYLE) {
                 Ok(e) => e,
@@ -169,7 +169,7 @@ clause 每讀數 "每個讀數" {
     let as_of = cli::parse_date("2019-12-31").unwrap();
     for file in ["facts.json", "bad.json"] {
         let paths = [dir.join(file)];
-        let files = FactFiles { paths: &paths, encoding: None, threads: Some(1) };
+        let files = FactFiles { paths: &paths, encoding: None, threads: Some(1), ..Default::default() };
         let evaluated =
             cli::evaluate(&dir.join("policy"), files, as_of, STYLE).unwrap_or_else(|o| panic!("{}", o.stderr));
         let compiled = evaluated.evaluation().report();

@@ -7,7 +7,7 @@ const STYLE: Style = Style { color: false, width: 80, progress: false };
 
 fn run(facts: &str, threads: usize, format: Format) -> cli::Outcome {
     let paths = [Path::new(env!("CARGO_MANIFEST_DIR")).join(facts)];
-    let files = FactFiles { paths: &paths, encoding: None, threads: Some(threads) };
+    let files = FactFiles { paths: &paths, encoding: None, threads: Some(threads), ..Default::default() };
     let policy: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/yangquan-2019");
     cli::eval(&policy, files, cli::parse_date("2020-01-15").unwrap(), format, STYLE, false)
 }
@@ -122,7 +122,7 @@ clause 複查 "複查" {
         .unwrap();
     let run = |threads: usize, format: Format| {
         let paths = [facts.clone()];
-        let files = FactFiles { paths: &paths, encoding: None, threads: Some(threads) };
+        let files = FactFiles { paths: &paths, encoding: None, threads: Some(threads), ..Default::default() };
         cli::eval(&policy, files, cli::parse_date("2019-12-31").unwrap(), format, STYLE, false)
     };
     for format in [Format::Json, Format::Human] {

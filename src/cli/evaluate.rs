@@ -12,23 +12,25 @@ pub struct FactFiles<'a> {
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// How many threads read the files; `None` is [`threads`].
     pub threads: Option<usize>,
+    /// Where the records of derived kinds are grouped.
+    pub engine: eval::Engine,
 }
 
 impl<'a> From<&'a [PathBuf]> for FactFiles<'a> {
     fn from(paths: &'a [PathBuf]) -> Self {
-        FactFiles { paths, encoding: None, threads: None }
+        FactFiles { paths, encoding: None, threads: None, engine: eval::Engine::Native }
     }
 }
 
 impl<'a> From<&'a Vec<PathBuf>> for FactFiles<'a> {
     fn from(paths: &'a Vec<PathBuf>) -> Self {
-        FactFiles { paths, encoding: None, threads: None }
+        FactFiles { paths, encoding: None, threads: None, engine: eval::Engine::Native }
     }
 }
 
 impl<'a, const N: usize> From<&'a [PathBuf; N]> for FactFiles<'a> {
     fn from(paths: &'a [PathBuf; N]) -> Self {
-        FactFiles { paths, encoding: None, threads: None }
+        FactFiles { paths, encoding: None, threads: None, engine: eval::Engine::Native }
     }
 }
 
@@ -135,8 +137,21 @@ pub fn evaluate_through<'a>(
     style: Style,
 ) -> Result<Evaluated, Outcome> {
     let mut clock = Timings::start();
-    let input = load_facts(dir, facts.into(), style, &mut clock)?;
-    let derived = eval::derive(&input.model, db::fact_set(&input.loaded.db, input.set), as_of, input.threads);
+    let facts = facts.into();
+    let mut input = load_facts(dir, facts, style, &mut clock)?;
+    let facts_read = db::fact_set(&input.loaded.db, input.set);
+    let derived = match eval::derive_on(&input.model, facts_read, as_of, input.threads, facts.engine) {
+        Ok(d) => d,
+        Err(why) => {
+            let stderr = format!("{}error: {why}\n", input.stderr);
+            return Err(Outcome { stdout: String::new(), stderr, code: EXIT_INVALID, diagnostics: input.diagnostics });
+        }
+    };
+    // What the engine asked for did not group, and why: the records are the same.
+    for note in &derived.notes {
+        input.stderr.push_str(&format!("note: {note}\n"));
+    }
+    let derived = derived.facts;
     clock.lap("derive records");
     Ok(Evaluated {
         loaded: input.loaded,

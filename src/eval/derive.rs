@@ -7,6 +7,7 @@
 //! kind is unreadable, naming it. A value whose `given` condition does not hold is unreadable
 //! too, naming the condition: a daily mean of 19 hours is not a number.
 
+use super::Engine;
 use super::expr::{Ev, R};
 use crate::facts::{Cell, Facts, FileFacts, RawRow, Rows, Schema};
 use crate::model::*;
@@ -20,13 +21,29 @@ use std::sync::Arc;
 /// derives no kind (the facts are then used as they are). Many groups are computed on up to
 /// `threads` threads; the result is the same on any number.
 pub fn derive(model: &Model, facts: &Facts, as_of: Date, threads: usize) -> Option<Facts> {
-    derive_at(model, facts, At { as_of, compiled: true }, threads)
+    derive_at(model, facts, At { as_of, compiled: true }, threads, Engine::Native).ok().and_then(|d| d.facts)
 }
 
 /// [`derive`] on one thread, every expression evaluated by walking it (see
 /// [`super::evaluate_interpreted`]).
 pub fn derive_interpreted(model: &Model, facts: &Facts, as_of: Date) -> Option<Facts> {
-    derive_at(model, facts, At { as_of, compiled: false }, 1)
+    derive_at(model, facts, At { as_of, compiled: false }, 1, Engine::Native).ok().and_then(|d| d.facts)
+}
+
+/// The facts with the derived kinds computed, and what the engine did not take.
+#[derive(Debug)]
+pub struct Derived {
+    /// As [`derive`] gives them.
+    pub facts: Option<Facts>,
+    /// Per derived kind grouped in writ rather than by the engine asked for: which, and why.
+    pub notes: Vec<String>,
+}
+
+/// [`derive`], the records grouped by `engine`. A derived kind whose grouping, filter or values
+/// the engine cannot compute exactly as writ does is grouped in writ, with a note saying why;
+/// the records are the same either way. An error is the engine failing (out of memory or disk).
+pub fn derive_on(model: &Model, facts: &Facts, as_of: Date, threads: usize, engine: Engine) -> Result<Derived, String> {
+    derive_at(model, facts, At { as_of, compiled: true }, threads, engine)
 }
 
 /// The date derived kinds are computed as of, and whether comparisons compiled to read their
@@ -45,15 +62,50 @@ impl At {
     }
 }
 
-fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize) -> Option<Facts> {
+/// A derived kind's groups as an engine found them, in the order writ finds them (by each
+/// group's first source row).
+pub(super) struct Grouped {
+    /// Per group, its source rows, ascending.
+    pub rows: Vec<Arc<[u32]>>,
+    /// Per group, per value of the kind: the value, when the engine computed it as writ would;
+    /// `None` leaves it to writ. Empty when the engine computed none.
+    pub values: Vec<Vec<Option<Value>>>,
+}
+
+fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engine) -> Result<Derived, String> {
+    let mut notes = Vec::new();
     if model.derived.is_empty() {
-        return None;
+        return Ok(Derived { facts: None, notes });
+    }
+    #[cfg(feature = "datafusion")]
+    let session = match engine {
+        Engine::DataFusion { memory_limit } => Some(super::datafusion::Session::new(threads, memory_limit)?),
+        Engine::Native => None,
+    };
+    #[cfg(not(feature = "datafusion"))]
+    if engine != Engine::Native {
+        return Err("this writ was built without DataFusion: build it with `--features datafusion`".into());
     }
     let mut out = facts.clone();
     for d in &model.derived {
-        let (rows, sources) = groups(model, &out, d, at, threads);
         let name = &model.records[d.kind as usize].name;
         let from = &model.records[d.from as usize].name;
+        #[allow(unused_mut)]
+        let mut grouped: Option<Grouped> = None;
+        #[cfg(feature = "datafusion")]
+        if let Some(session) = &session {
+            match session.group(model, &out, d, at.as_of)? {
+                Ok(g) => grouped = Some(g),
+                Err(why) => notes.push(format!("{name} was grouped in writ, not in DataFusion: {why}")),
+            }
+        }
+        let (rows, sources) = match groups(model, &out, d, at, threads, grouped) {
+            Ok(done) => done,
+            Err(why) => {
+                notes.push(format!("{name} was grouped in writ, not by the engine: {why}"));
+                groups(model, &out, d, at, threads, None).expect("writ places every record itself")
+            }
+        };
         let path: Arc<str> = format!("<{name} from {from}>").into();
         let schema = Schema::of(model);
         let file = FileFacts {
@@ -76,7 +128,7 @@ fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize) -> Option<Fac
         table.groups = sources;
         out.tables[d.kind as usize] = table;
     }
-    Some(out)
+    Ok(Derived { facts: Some(out), notes })
 }
 
 /// A group's value read straight from the source record's column, for the shapes grouping
@@ -97,9 +149,56 @@ fn direct(e: &TExpr, d: &DerivedDef, table: &crate::facts::Table, row: u32) -> O
     }
 }
 
-/// The records of one derived kind.
-fn groups(model: &Model, facts: &Facts, d: &DerivedDef, at: At, threads: usize) -> (Vec<RawRow>, Vec<Arc<[u32]>>) {
+/// The records of a derived kind, and per record the source rows of its group.
+type Records = (Vec<RawRow>, Vec<Arc<[u32]>>);
+
+/// The group fields of the source record `row` into `key`; the reason it cannot be placed
+/// in a group otherwise.
+fn key_of<'m>(
+    ev: &mut Ev<'m>,
+    env: &mut Vec<Option<R>>,
+    d: &'m DerivedDef,
+    row: u32,
+    key: &mut Vec<Value>,
+) -> Result<(), String> {
+    let table = &ev.facts.tables[d.from as usize];
+    key.clear();
+    for g in &d.groups {
+        if let Some(v) = direct(g, d, table, row) {
+            key.push(v);
+            continue;
+        }
+        match ev.eval(g, env) {
+            R::V(v) => key.push(v),
+            R::Absent(why) | R::Unknown(why) => return Err(why),
+        }
+    }
+    Ok(())
+}
+
+/// The records of one derived kind, grouped as the engine found them, or by writ; an error
+/// when the engine's groups cannot be taken (a group's fields not readable after all).
+fn groups(
+    model: &Model,
+    facts: &Facts,
+    d: &DerivedDef,
+    at: At,
+    threads: usize,
+    grouped: Option<Grouped>,
+) -> Result<Records, String> {
     let mut ev = at.ev(model, facts);
+    if let Some(grouped) = grouped {
+        let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
+        let mut keyed = Vec::with_capacity(grouped.rows.len());
+        for rows in grouped.rows {
+            let mut key = Vec::with_capacity(d.groups.len());
+            let first = *rows.first().ok_or("a group without records")?;
+            env[d.slot as usize] = Some(R::V(Value::Ref(d.from, first)));
+            key_of(&mut ev, &mut env, d, first, &mut key)?;
+            keyed.push((key, rows));
+        }
+        return Ok(computed(model, facts, at, d, keyed, &grouped.values, None, threads));
+    }
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let from = &model.records[d.from as usize].name;
     let mut groups: IndexMap<Vec<Value>, Vec<u32>, FxBuildHasher> = IndexMap::default();
@@ -129,26 +228,14 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, at: At, threads: usize) 
                 }
             }
         }
-        key.clear();
-        for g in &d.groups {
-            if let Some(v) = direct(g, d, table, row) {
-                key.push(v);
-                continue;
-            }
-            match ev.eval(g, &mut env) {
-                R::V(v) => key.push(v),
-                R::Absent(why) | R::Unknown(why) => {
-                    place(format!("{from}[{}] cannot be placed in a group: {why}", table.key(row)));
-                    break;
-                }
-            }
+        if let Err(why) = key_of(&mut ev, &mut env, d, row, &mut key) {
+            place(format!("{from}[{}] cannot be placed in a group: {why}", table.key(row)));
+            continue;
         }
-        if key.len() == d.groups.len() {
-            match groups.get_index_of(&key[..]) {
-                Some(i) => groups[i].push(row),
-                None => {
-                    groups.insert(key.clone(), vec![row]);
-                }
+        match groups.get_index_of(&key[..]) {
+            Some(i) => groups[i].push(row),
+            None => {
+                groups.insert(key.clone(), vec![row]);
             }
         }
     }
@@ -235,18 +322,36 @@ fn groups(model: &Model, facts: &Facts, d: &DerivedDef, at: At, threads: usize) 
         }
         None => unplaced,
     };
-    // Each group's values, on up to `threads` threads for many groups (an 8-hour window per
-    // hour): the groups are cut into consecutive runs, so the records come out in order.
+    Ok(computed(model, facts, at, d, groups, &[], unplaced, threads))
+}
+
+/// The records of the groups of a derived kind, with their values: those `pre` gives (per
+/// group, per value; empty for none), the others computed. Each group's values, on up to
+/// `threads` threads for many groups (an 8-hour window per hour): the groups are cut into
+/// consecutive runs, so the records come out in order.
+#[allow(clippy::too_many_arguments)]
+fn computed(
+    model: &Model,
+    facts: &Facts,
+    at: At,
+    d: &DerivedDef,
+    groups: Vec<(Vec<Value>, Arc<[u32]>)>,
+    pre: &[Vec<Option<Value>>],
+    unplaced: Option<Arc<str>>,
+    threads: usize,
+) -> Records {
     let threads = if groups.len() >= PARALLEL_MIN_GROUPS { threads.max(1) } else { 1 };
     let run = groups.len().div_ceil(threads).max(1);
+    let pre_of = |i: usize| if pre.is_empty() { &[][..] } else { &pre[i * run..(i * run + run).min(pre.len())] };
     let out: Vec<RawRow> = if threads == 1 {
-        values_of(model, facts, at, d, &groups, 0, &unplaced)
+        values_of(model, facts, at, d, &groups, pre, 0, &unplaced)
     } else {
         std::thread::scope(|scope| {
             let parts: Vec<_> = (groups.chunks(run).enumerate())
                 .map(|(i, part)| {
                     let unplaced = &unplaced;
-                    scope.spawn(move || values_of(model, facts, at, d, part, i * run, unplaced))
+                    let pre = pre_of(i);
+                    scope.spawn(move || values_of(model, facts, at, d, part, pre, i * run, unplaced))
                 })
                 .collect();
             parts.into_iter().flat_map(|p| p.join().expect("a thread computing derived values panicked")).collect()
@@ -264,13 +369,16 @@ const MAX_WINDOW_HOLDINGS: usize = if cfg!(test) { 100 } else { 100_000_000 };
 /// Groups a derived kind must have before their values are computed on several threads.
 const PARALLEL_MIN_GROUPS: usize = 4096;
 
-/// The records of a run of groups, the first of which is the `offset`-th of the kind.
+/// The records of a run of groups, the first of which is the `offset`-th of the kind; `pre`
+/// holds the values computed already (per group of the run, or empty).
+#[allow(clippy::too_many_arguments)]
 fn values_of(
     model: &Model,
     facts: &Facts,
     at: At,
     d: &DerivedDef,
     groups: &[(Vec<Value>, Arc<[u32]>)],
+    pre: &[Vec<Option<Value>>],
     offset: usize,
     unplaced: &Option<Arc<str>>,
 ) -> Vec<RawRow> {
@@ -308,9 +416,11 @@ fn values_of(
         ev.restrict = Some((d.from, rows.clone()));
         for (j, dv) in d.values.iter().enumerate() {
             let field = d.first_value() + j;
-            let r = match unplaced {
-                Some(why) => R::Unknown(why.to_string()),
-                None => match direct.then(|| ev.group_aggregate(&dv.value)).flatten() {
+            let given = pre.get(i).and_then(|values| values.get(j).cloned().flatten());
+            let r = match (unplaced, given) {
+                (Some(why), _) => R::Unknown(why.to_string()),
+                (None, Some(v)) => R::V(v),
+                (None, None) => match direct.then(|| ev.group_aggregate(&dv.value)).flatten() {
                     Some(r) => r,
                     None => ev.eval(&dv.value, &mut env),
                 },

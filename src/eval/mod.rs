@@ -1,13 +1,17 @@
 //! Checked model + facts + as-of date → verdicts with evidence. No IO; never panics on user data.
 
 mod compiled;
+#[cfg(feature = "datafusion")]
+mod datafusion;
 mod derive;
+mod engine;
 mod expr;
 mod render;
 mod said;
 mod verdict;
 
-pub use derive::{derivation, derive, derive_interpreted};
+pub use derive::{Derived, derivation, derive, derive_interpreted, derive_on};
+pub use engine::{Engine, parse_engine, parse_size};
 pub use said::{A_PERIOD, PLAN_PERIOD, Said};
 pub use verdict::*;
 

@@ -96,6 +96,24 @@ enum Data {
     Any(Vec<Option<Value>>),
 }
 
+/// A column's values as they are held ([`Column::typed`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Typed<'a> {
+    Bool(&'a Bits),
+    /// Days since 1970-01-01.
+    Date(&'a [i32]),
+    /// Seconds since 1970-01-01T00:00, civil time.
+    Moment(&'a [i64]),
+    /// Enum variants, parties or rows of the referenced kind, by index.
+    Index(&'a [u32]),
+    /// Per row an index into the column's distinct texts: equal texts, equal indexes.
+    Text(&'a [u32]),
+    /// Mantissas at a scale.
+    Fixed(u32, &'a [i64]),
+    /// Numbers held as decimals, or values of any other type.
+    Other,
+}
+
 /// One field of every row of a table. See the module documentation.
 ///
 /// A finished column is shared, not copied, when it is cloned: linking hands a file's column
@@ -183,6 +201,26 @@ impl Column {
         match &self.0.data {
             Data::Fixed { scale, mantissas } => Some((*scale, mantissas)),
             _ => None,
+        }
+    }
+
+    /// How many rows are absent.
+    pub fn absent(&self) -> usize {
+        let p = &self.0.present;
+        p.len - p.words.iter().map(|w| w.count_ones() as usize).sum::<usize>()
+    }
+
+    /// The column's values as they are held, for engines that read whole columns (any value
+    /// where a row is absent: [`Column::is_present`] says which are).
+    pub fn typed(&self) -> Typed<'_> {
+        match &self.0.data {
+            Data::Bool(b) => Typed::Bool(b),
+            Data::Date(d) => Typed::Date(d),
+            Data::Moment(t) => Typed::Moment(t),
+            Data::Index(_, v) => Typed::Index(v),
+            Data::Text { ids, .. } => Typed::Text(ids),
+            Data::Fixed { scale, mantissas } => Typed::Fixed(*scale, mantissas),
+            Data::Decimal(_) | Data::Any(_) => Typed::Other,
         }
     }
 

@@ -36,7 +36,7 @@ mod rows;
 mod tree;
 mod xlsx;
 
-pub use column::{Bits, Column, ColumnBuilder, Keys, Origins};
+pub use column::{Bits, Column, ColumnBuilder, Keys, Origins, Typed};
 pub use link::link;
 pub use rows::{KindRows, Rows, RowsBuilder};
 /// A decimal number read exactly (`31`, `0.5`, `1.5e3`), or `None` when it does not fit a

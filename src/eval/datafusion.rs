@@ -1,0 +1,581 @@
+//! The DataFusion engine (`--engine datafusion`, `--features datafusion`): the grouping of a
+//! derived kind lowered to an Apache DataFusion logical plan, built with its plan builder, and
+//! run under a memory limit, spilling to disk beyond it.
+//!
+//! The plan reads the source kind's columns as writ holds them, after every value was read and
+//! checked: exact numbers as `Decimal128` at their column's scale, dates as days and moments as
+//! seconds (civil time), texts and references as indexes (equal texts, equal indexes), and each
+//! row's number. It keeps the rows known by the date (`dated` on or before it) that pass the
+//! kind's `where`, groups them by the `by` fields, and computes per group its first row, its
+//! rows, and the aggregates writ would compute over them the same way: counts, and sums, means,
+//! extremes and percentiles of numbers held exactly, under the aggregate's own filter. Sums are
+//! of `Decimal128` mantissas, never floats, so the order of partitions changes nothing.
+//!
+//! Writ then takes the groups in the order it finds them itself (by first row), reads each
+//! group's fields from its first row, and computes what the plan did not: values built from
+//! other values (`有效 = 小時數 >= 20`), `given` conditions, aggregates of other shapes.
+//!
+//! Only what reads the same as writ reads it is lowered: fields with no unreadable value, and
+//! with a value in every row except where only its presence is asked (`exists(O3)`). Anything
+//! else (a window, a field with unreadable values, arithmetic, texts compared) is declined, with
+//! the reason, and writ groups that kind itself.
+
+use super::derive::Grouped;
+use crate::facts::{Facts, Typed};
+use crate::model::*;
+use crate::syntax::ast::{BinOp, UnOp};
+use crate::value::{Date, Value};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Int32Array, Int64Array, RecordBatch, UInt32Array,
+};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, Int64Type, Schema, UInt32Type};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::{MemTable, provider_as_source};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::functions_aggregate::expr_fn::{array_agg, count, max, min, sum};
+use datafusion::logical_expr::{ExprFunctionExt, LogicalPlanBuilder, Operator, binary_expr, not};
+use datafusion::prelude::{Expr, SessionConfig, SessionContext, col, lit};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// Rows per batch handed to DataFusion.
+const BATCH: usize = 1 << 16;
+
+/// A DataFusion session: its threads, and its memory pool.
+pub(super) struct Session {
+    ctx: SessionContext,
+    runtime: tokio::runtime::Runtime,
+    partitions: usize,
+}
+
+impl Session {
+    /// A session on `threads` threads, its plans holding at most `memory_limit` bytes.
+    pub fn new(threads: usize, memory_limit: Option<u64>) -> Result<Session, String> {
+        let threads = threads.max(1);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("datafusion")
+            .build()
+            .map_err(|e| format!("DataFusion's threads cannot be started: {e}"))?;
+        let mut env = RuntimeEnvBuilder::new();
+        if let Some(limit) = memory_limit {
+            env = env.with_memory_limit(usize::try_from(limit).unwrap_or(usize::MAX), 1.0);
+        }
+        let env = env.build_arc().map_err(|e| format!("DataFusion cannot be started: {e}"))?;
+        let config = SessionConfig::new().with_target_partitions(threads);
+        Ok(Session { ctx: SessionContext::new_with_config_rt(config, env), runtime, partitions: threads })
+    }
+
+    /// The groups of derived kind `d` as of `as_of`: `Ok(Err(why))` when the kind cannot be
+    /// lowered exactly, `Err` when DataFusion failed.
+    pub fn group(
+        &self,
+        model: &Model,
+        facts: &Facts,
+        d: &DerivedDef,
+        as_of: Date,
+    ) -> Result<Result<Grouped, String>, String> {
+        let plan = match Plan::lower(model, facts, d, as_of) {
+            Ok(plan) => plan,
+            Err(why) => return Ok(Err(why)),
+        };
+        let name = &model.records[d.kind as usize].name;
+        let failed = |e: datafusion::error::DataFusionError| match e {
+            datafusion::error::DataFusionError::ResourcesExhausted(why) => {
+                format!("DataFusion ran out of memory grouping {name} ({why}): raise `--memory-limit`")
+            }
+            e => format!("DataFusion failed grouping {name}: {e}"),
+        };
+        let batches = self.run(&plan).map_err(failed)?;
+        Ok(Ok(plan.read(&batches)?))
+    }
+
+    fn run(&self, plan: &Plan<'_>) -> datafusion::error::Result<Vec<RecordBatch>> {
+        let batch = plan.batch()?;
+        let schema = batch.schema();
+        let mut partitions: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.partitions];
+        for (i, start) in (0..batch.num_rows()).step_by(BATCH).enumerate() {
+            partitions[i % self.partitions].push(batch.slice(start, BATCH.min(batch.num_rows() - start)));
+        }
+        let table = MemTable::try_new(schema, partitions)?;
+        let mut builder = LogicalPlanBuilder::scan("facts", provider_as_source(Arc::new(table)), None)?;
+        if let Some(p) = &plan.filter {
+            builder = builder.filter(p.clone())?;
+        }
+        let logical = builder.aggregate(plan.groups.clone(), plan.aggregates.clone())?.build()?;
+        self.runtime.block_on(async { self.ctx.execute_logical_plan(logical).await?.collect().await })
+    }
+}
+
+/// What a lowered expression gives, as DataFusion holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A number: `Decimal128`, or a whole number.
+    Num,
+    /// Days since 1970-01-01.
+    Day,
+    /// Seconds since 1970-01-01T00:00, civil time.
+    Moment,
+    Bool,
+    /// An index standing for a text, a reference, an enum variant or a party: only grouped by.
+    Id,
+}
+
+/// A group's rows, and its values (see [`Grouped`]).
+type Group = (Arc<[u32]>, Vec<Option<Value>>);
+
+/// A path of fields read from the source record: its own field, then through references.
+type Path = Vec<(RecordId, u32)>;
+
+/// One value of the derived kind as the plan computes it.
+struct Computed {
+    func: AggFunc,
+    /// The scale of the numbers aggregated (`Decimal128`).
+    scale: u32,
+    rank: Option<Decimal>,
+}
+
+/// A derived kind lowered: the columns it reads, its filter, groups and aggregates.
+struct Plan<'a> {
+    facts: &'a Facts,
+    from: RecordId,
+    columns: Vec<Path>,
+    filter: Option<Expr>,
+    groups: Vec<Expr>,
+    aggregates: Vec<Expr>,
+    /// Per value of the kind: how the plan computes it, or `None` when writ does.
+    values: Vec<Option<Computed>>,
+}
+
+impl<'a> Plan<'a> {
+    fn lower(model: &'a Model, facts: &'a Facts, d: &DerivedDef, as_of: Date) -> Result<Plan<'a>, String> {
+        if d.window.is_some() {
+            return Err("its records are grouped in windows, which writ computes itself".into());
+        }
+        let mut low = Lower { model, facts, from: d.from, columns: Vec::new() };
+        let mut filters = Vec::new();
+        if let Some(f) = model.records[d.from as usize].dated {
+            // Known by the date: dated on or before it, or with no date read.
+            let (c, kind, _) = low.column(vec![(d.from, f as u32)], Need::Any)?;
+            let day = match kind {
+                Kind::Day => c.clone(),
+                Kind::Moment => day_of(c.clone()),
+                _ => return Err("its source records are dated by a field that is not a date".into()),
+            };
+            filters.push(c.is_null().or(day.lt_eq(lit(as_of.0))));
+        }
+        if let Some(f) = &d.filter {
+            filters.push(low.boolean(f, d.slot)?);
+        }
+        let filter = filters.into_iter().reduce(Expr::and);
+        let mut groups = Vec::new();
+        for (i, g) in d.groups.iter().enumerate() {
+            match low.expr(g, d.slot)? {
+                (g, _, false) => groups.push(g.alias(format!("g{i}"))),
+                // A record with no value there is in no group: writ says why.
+                (_, _, true) => return Err("a field it groups by has no value in some records".into()),
+            }
+        }
+        let mut aggregates = vec![min(col("row_")).alias("first_"), array_agg(col("row_")).alias("rows_")];
+        let mut values = Vec::new();
+        let whole = whole_table(model, facts, d.from);
+        for (j, dv) in d.values.iter().enumerate() {
+            let lowered = if whole { low.aggregate(&dv.value, j)? } else { None };
+            values.push(lowered.map(|(v, exprs)| {
+                aggregates.extend(exprs);
+                v
+            }));
+        }
+        Ok(Plan { facts, from: d.from, columns: low.columns, filter, groups, aggregates, values })
+    }
+
+    /// The source kind's columns the plan reads, and each row's number (`row_`).
+    fn batch(&self) -> datafusion::error::Result<RecordBatch> {
+        let table = &self.facts.tables[self.from as usize];
+        let rows = table.origins.len();
+        let mut fields = vec![Field::new("row_", DataType::UInt32, false)];
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt32Array::from_iter_values(0..rows as u32))];
+        for (i, path) in self.columns.iter().enumerate() {
+            let array = export(self.facts, path, rows);
+            fields.push(Field::new(format!("c{i}"), array.data_type().clone(), true));
+            arrays.push(array);
+        }
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+    }
+
+    /// The groups the plan found, in writ's order.
+    fn read(&self, batches: &[RecordBatch]) -> Result<Grouped, String> {
+        // Per group: its first row, its rows, its values.
+        let mut found: Vec<(u32, Group)> = Vec::new();
+        let missing = |name: &str| format!("DataFusion's result has no column `{name}`");
+        for b in batches {
+            let first = b.column_by_name("first_").ok_or_else(|| missing("first_"))?;
+            let first = first.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave first rows of another type")?;
+            let lists = b.column_by_name("rows_").ok_or_else(|| missing("rows_"))?;
+            let lists = lists.as_list_opt::<i32>().ok_or("DataFusion gave rows of another type")?;
+            for r in 0..b.num_rows() {
+                // A plan with no group fields gives one result over no rows.
+                if first.is_null(r) {
+                    continue;
+                }
+                let list = lists.value(r);
+                let list = list.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave rows of another type")?;
+                let mut rows: Vec<u32> = list.values().to_vec();
+                rows.sort_unstable();
+                let mut values = Vec::with_capacity(self.values.len());
+                for (j, v) in self.values.iter().enumerate() {
+                    values.push(match v {
+                        None => None,
+                        Some(v) => value(b, j, r, v)?,
+                    });
+                }
+                found.push((first.value(r), (rows.into(), values)));
+            }
+        }
+        found.sort_unstable_by_key(|f| f.0);
+        let mut grouped = Grouped { rows: Vec::with_capacity(found.len()), values: Vec::with_capacity(found.len()) };
+        for (_, (rows, values)) in found {
+            grouped.rows.push(rows);
+            grouped.values.push(values);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Value `j` of result row `r`, as writ computes it: `None` when writ must (no record read, a
+/// record without the value).
+fn value(b: &RecordBatch, j: usize, r: usize, v: &Computed) -> Result<Option<Value>, String> {
+    let int = |name: String| -> Result<i64, String> {
+        let c = b.column_by_name(&name).ok_or_else(|| format!("DataFusion's result has no column `{name}`"))?;
+        let c = c.as_primitive_opt::<Int64Type>().ok_or("DataFusion gave a count of another type")?;
+        Ok(c.value(r))
+    };
+    let n = int(format!("n{j}"))?;
+    if v.func == AggFunc::Count {
+        return Ok(Some(Value::Num(Decimal::from(n))));
+    }
+    // Mirrors `Ev::simple_aggregate`: no record read is writ's to say, and so is a record
+    // without the value.
+    if n == 0 || int(format!("v{j}"))? != n {
+        return Ok(None);
+    }
+    let s = b.column_by_name(&format!("s{j}")).ok_or("DataFusion's result has no aggregate column")?;
+    let number = |m: i128, scale: u32| Decimal::try_from_i128_with_scale(m, scale).ok();
+    Ok(match v.func {
+        AggFunc::Percentile => {
+            let list = s.as_list_opt::<i32>().ok_or("DataFusion gave a list of another type")?.value(r);
+            let (list, scale) = decimals(&list)?;
+            let mut ranked: Vec<Decimal> = Vec::with_capacity(list.len());
+            for m in list.values() {
+                match number(*m, scale) {
+                    Some(x) => ranked.push(x.normalize()),
+                    None => return Ok(None),
+                }
+            }
+            v.rank.and_then(|rank| crate::stats::percentile_of(&mut ranked, rank)).map(Value::Num)
+        }
+        _ => {
+            let (s, scale) = decimals(s)?;
+            debug_assert_eq!(scale, v.scale);
+            let Some(x) = number(s.value(r), scale) else { return Ok(None) };
+            match v.func {
+                AggFunc::Min | AggFunc::Max => Some(Value::Num(x.normalize())),
+                AggFunc::Sum => Some(Value::Num(x)),
+                AggFunc::Mean => x.checked_div(Decimal::from(n)).map(Value::Num),
+                AggFunc::Count | AggFunc::Share | AggFunc::Percentile => None,
+            }
+        }
+    })
+}
+
+/// A `Decimal128` column and its scale.
+fn decimals(a: &ArrayRef) -> Result<(&Decimal128Array, u32), String> {
+    match a.data_type() {
+        DataType::Decimal128(_, s) if *s >= 0 => Ok((a.as_primitive::<Decimal128Type>(), *s as u32)),
+        other => Err(format!("DataFusion gave numbers of type {other}, not decimals")),
+    }
+}
+
+/// Whether every aggregate over `kind` passes the checks writ makes of the whole table
+/// (`Ev::whole_table`): nothing lost or rejected, every date readable.
+fn whole_table(model: &Model, facts: &Facts, kind: RecordId) -> bool {
+    let table = &facts.tables[kind as usize];
+    table.incomplete.is_empty()
+        && table.rejected_count() == 0
+        && model.records[kind as usize].dated.is_none_or(|f| table.bad_by_field.get(f).is_none_or(|&n| n == 0))
+}
+
+/// What a column read must have to be lowered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Values that are readable where they are there.
+    Readable,
+    /// Nothing: a row's date, read as writ reads it (one that cannot be read is no date).
+    Any,
+}
+
+struct Lower<'a> {
+    model: &'a Model,
+    facts: &'a Facts,
+    from: RecordId,
+    columns: Vec<Path>,
+}
+
+impl Lower<'_> {
+    fn name(&self, kind: RecordId, field: u32) -> String {
+        let rec = &self.model.records[kind as usize];
+        format!("{}.{}", rec.name, rec.fields[field as usize].name)
+    }
+
+    /// The column `path` reads, registered, what it holds, and whether some row has no value.
+    fn column(&mut self, path: Path, need: Need) -> Result<(Expr, Kind, bool), String> {
+        for (i, &(kind, field)) in path.iter().enumerate() {
+            let table = &self.facts.tables[kind as usize];
+            let column = &table.columns[field as usize];
+            let last = i + 1 == path.len();
+            if i > 0 && self.model.records[kind as usize].dated.is_some() {
+                return Err(format!(
+                    "it reads {} through a reference to records that are dated",
+                    self.name(kind, field)
+                ));
+            }
+            if need != Need::Any && table.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) {
+                return Err(format!("{} has values that cannot be read", self.name(kind, field)));
+            }
+            if !last && column.absent() > 0 {
+                return Err(format!("{} has no value in some records", self.name(kind, field)));
+            }
+            if !last && !matches!(column.typed(), Typed::Index(_)) {
+                return Err(format!("{} is read through, but is not a reference", self.name(kind, field)));
+            }
+        }
+        let (kind, field) = *path.last().expect("a path of one field at least");
+        let column = &self.facts.tables[kind as usize].columns[field as usize];
+        let nullable = column.absent() > 0;
+        let held = match column.typed() {
+            Typed::Bool(_) => Kind::Bool,
+            Typed::Date(_) => Kind::Day,
+            Typed::Moment(_) => Kind::Moment,
+            Typed::Index(_) | Typed::Text(_) => Kind::Id,
+            Typed::Fixed(..) => Kind::Num,
+            Typed::Other => return Err(format!("{} holds values DataFusion is not given", self.name(kind, field))),
+        };
+        let at = match self.columns.iter().position(|p| *p == path) {
+            Some(at) => at,
+            None => {
+                self.columns.push(path);
+                self.columns.len() - 1
+            }
+        };
+        Ok((col(format!("c{at}")), held, nullable))
+    }
+
+    /// The fields `e` reads from the record bound to `slot`, through references.
+    fn path(&self, e: &TExpr, slot: u32) -> Option<Path> {
+        match &e.kind {
+            TKind::Field(b, k, f) => match &b.kind {
+                TKind::Local(s) if *s == slot && *k == self.from => Some(vec![(*k, *f)]),
+                TKind::Field(..) => {
+                    let mut p = self.path(b, slot)?;
+                    p.push((*k, *f));
+                    Some(p)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A condition lowered: a row where it reads no value (null) is not kept, as writ keeps
+    /// no record whose condition reads an optional field with no value.
+    fn boolean(&mut self, e: &TExpr, slot: u32) -> Result<Expr, String> {
+        match self.expr(e, slot)? {
+            (x, Kind::Bool, _) => Ok(x),
+            _ => Err("a condition that is not yes or no".into()),
+        }
+    }
+
+    /// `e` lowered, reading the record bound to `slot`, with what it gives and whether it may
+    /// be null. Null is writ's value that is not there, and goes as it goes: a comparison with
+    /// it is null, `and` and `or` settle on a side that decides (Kleene's logic, as SQL's), and
+    /// a filter drops the row. Only `not` differs (writ makes it unknown), so `not` takes no
+    /// null.
+    fn expr(&mut self, e: &TExpr, slot: u32) -> Result<(Expr, Kind, bool), String> {
+        match &e.kind {
+            TKind::Const(v) => constant(v).map(|(x, k)| (x, k, false)),
+            TKind::Field(..) => match self.path(e, slot) {
+                Some(p) => self.column(p, Need::Readable),
+                None => Err("it reads a record other than the one grouped".into()),
+            },
+            TKind::Exists(x) => match self.path(x, slot) {
+                Some(p) => Ok((self.column(p, Need::Readable)?.0.is_not_null(), Kind::Bool, false)),
+                None => Err("`exists` of something other than a field".into()),
+            },
+            TKind::Interval(op @ (IntervalOp::DateOf | IntervalOp::Hour), x, None) => match self.expr(x, slot)? {
+                (t, Kind::Moment, null) if *op == IntervalOp::DateOf => Ok((day_of(t), Kind::Day, null)),
+                (t, Kind::Moment, null) => Ok((seconds_of_day(t) / lit(3600i64), Kind::Num, null)),
+                _ => Err("`date` or `hour` of something other than a moment".into()),
+            },
+            TKind::Unary(UnOp::Not, x) => match self.expr(x, slot)? {
+                (x, Kind::Bool, false) => Ok((not(x), Kind::Bool, false)),
+                (_, Kind::Bool, true) => {
+                    Err("`not` of a condition on an optional field, which writ reads otherwise".into())
+                }
+                _ => Err("a condition that is not yes or no".into()),
+            },
+            TKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let ((a, ka, na), (b, kb, nb)) = (self.expr(a, slot)?, self.expr(b, slot)?);
+                if ka != Kind::Bool || kb != Kind::Bool {
+                    return Err("a condition that is not yes or no".into());
+                }
+                Ok((if *op == BinOp::And { a.and(b) } else { a.or(b) }, Kind::Bool, na || nb))
+            }
+            TKind::Binary(op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b) => {
+                let ((a, ka, na), (b, kb, nb)) = (self.expr(a, slot)?, self.expr(b, slot)?);
+                let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
+                match (ka, kb) {
+                    (Kind::Num, Kind::Num) | (Kind::Day, Kind::Day) | (Kind::Moment, Kind::Moment) => {}
+                    (Kind::Bool, Kind::Bool) if !ordered => {}
+                    _ => return Err(format!("a comparison `{}` of values DataFusion holds otherwise", op.symbol())),
+                }
+                let op = match op {
+                    BinOp::Eq => Operator::Eq,
+                    BinOp::Ne => Operator::NotEq,
+                    BinOp::Lt => Operator::Lt,
+                    BinOp::Le => Operator::LtEq,
+                    BinOp::Gt => Operator::Gt,
+                    _ => Operator::GtEq,
+                };
+                Ok((binary_expr(a, op, b), Kind::Bool, na || nb))
+            }
+            other => Err(format!("{} is computed in writ only", shape(other))),
+        }
+    }
+
+    /// Value `j` of the kind when it is an aggregate over the group that the plan computes as
+    /// writ would: how, and its columns (`n{j}` records read, `v{j}` values there, `s{j}` the
+    /// aggregate). `None` for any other value, left to writ.
+    fn aggregate(&mut self, e: &TExpr, j: usize) -> Result<Option<(Computed, Vec<Expr>)>, String> {
+        let TKind::Aggregate(a) = &e.kind else { return Ok(None) };
+        if a.kind != self.from || !a.index.is_empty() || a.during.is_some() {
+            return Ok(None);
+        }
+        // The filters writ reads the same way on every path: none, `exists(F)`, or a yes/no
+        // field `F` with a value in every record.
+        let simple = match &a.filter {
+            None => true,
+            Some(TExpr { kind: TKind::Exists(x), .. }) => self.path(x, a.slot).is_some_and(|p| p.len() == 1),
+            Some(x) => x.ty == Ty::Bool && self.path(x, a.slot).is_some_and(|p| p.len() == 1),
+        };
+        let filter = match &a.filter {
+            None => None,
+            Some(f) => match self.boolean(f, a.slot) {
+                Ok(f) => Some(f),
+                Err(_) => return Ok(None),
+            },
+        };
+        let filtered = |x: Expr| -> Result<Expr, String> {
+            match &filter {
+                None => Ok(x),
+                Some(f) => x.filter(f.clone()).build().map_err(|e| e.to_string()),
+            }
+        };
+        let n = filtered(count(lit(1i64)))?.alias(format!("n{j}"));
+        if a.func == AggFunc::Count {
+            return Ok(Some((Computed { func: a.func, scale: 0, rank: None }, vec![n])));
+        }
+        if !simple
+            || !matches!(a.func, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max | AggFunc::Percentile)
+        {
+            return Ok(None);
+        }
+        let Some(path) = a.value.as_ref().and_then(|v| self.path(v, a.slot)).filter(|p| p.len() == 1) else {
+            return Ok(None);
+        };
+        let (kind, field) = path[0];
+        let Typed::Fixed(scale, _) = self.facts.tables[kind as usize].columns[field as usize].typed() else {
+            return Ok(None);
+        };
+        let Ok((x, Kind::Num, _)) = self.column(path, Need::Readable) else { return Ok(None) };
+        let v = filtered(count(x.clone()))?.alias(format!("v{j}"));
+        let s = match a.func {
+            AggFunc::Sum | AggFunc::Mean => sum(x),
+            AggFunc::Min => min(x),
+            AggFunc::Max => max(x),
+            _ => array_agg(x),
+        };
+        let s = filtered(s)?.alias(format!("s{j}"));
+        Ok(Some((Computed { func: a.func, scale, rank: a.rank }, vec![n, v, s])))
+    }
+}
+
+/// A constant as DataFusion holds it.
+fn constant(v: &Value) -> Result<(Expr, Kind), String> {
+    Ok(match v {
+        Value::Num(n) => (lit(ScalarValue::Decimal128(Some(n.mantissa()), 38, n.scale() as i8)), Kind::Num),
+        Value::Date(d) => (lit(d.0), Kind::Day),
+        Value::DateTime(t) => (lit(t.0), Kind::Moment),
+        Value::Bool(b) => (lit(*b), Kind::Bool),
+        _ => return Err("a constant that is not a number, date, moment or yes/no".into()),
+    })
+}
+
+/// The seconds since midnight of a moment held as seconds.
+fn seconds_of_day(t: Expr) -> Expr {
+    (t % lit(86_400i64) + lit(86_400i64)) % lit(86_400i64)
+}
+
+/// The day a moment held as seconds falls on, as days since 1970-01-01.
+fn day_of(t: Expr) -> Expr {
+    (t.clone() - seconds_of_day(t)) / lit(86_400i64)
+}
+
+/// What an expression is, for the reason it is not lowered.
+fn shape(kind: &TKind) -> &'static str {
+    match kind {
+        TKind::Binary(..) | TKind::Unary(..) => "arithmetic",
+        TKind::Interval(..) | TKind::DateShift(..) => "date arithmetic",
+        TKind::Rule(..) => "a rule",
+        TKind::Table(..) => "a table lookup",
+        TKind::Aggregate(..) => "an aggregate",
+        TKind::If(..) | TKind::Match(..) => "a choice (`if`, `match`)",
+        TKind::List(..) => "a list",
+        TKind::Change(..) | TKind::Round(..) => "a function",
+        TKind::Local(..) => "a name bound outside the record",
+        TKind::ClauseStatus { .. } => "a clause's status",
+        TKind::Today => "`today()`",
+        TKind::Const(..) | TKind::Field(..) | TKind::Exists(..) => "a value",
+    }
+}
+
+/// The values of `path` for every source row, as the plan reads them: null where absent.
+fn export(facts: &Facts, path: &Path, rows: usize) -> ArrayRef {
+    // The row each source row reaches at the end of the path.
+    let mut at: Vec<u32> = (0..rows as u32).collect();
+    for &(kind, field) in &path[..path.len() - 1] {
+        if let Typed::Index(targets) = facts.tables[kind as usize].columns[field as usize].typed() {
+            for r in &mut at {
+                *r = targets[*r as usize];
+            }
+        }
+    }
+    let (kind, field) = *path.last().expect("a path of one field at least");
+    let column = &facts.tables[kind as usize].columns[field as usize];
+    let present = |r: u32| column.is_present(r as usize);
+    match column.typed() {
+        Typed::Bool(bits) => {
+            Arc::new(at.iter().map(|&r| present(r).then(|| bits.get(r as usize))).collect::<BooleanArray>())
+        }
+        Typed::Date(days) => Arc::new(at.iter().map(|&r| present(r).then(|| days[r as usize])).collect::<Int32Array>()),
+        Typed::Moment(t) => Arc::new(at.iter().map(|&r| present(r).then(|| t[r as usize])).collect::<Int64Array>()),
+        Typed::Index(ids) | Typed::Text(ids) => {
+            Arc::new(at.iter().map(|&r| present(r).then(|| ids[r as usize])).collect::<UInt32Array>())
+        }
+        Typed::Fixed(scale, m) => Arc::new(
+            (at.iter().map(|&r| present(r).then(|| i128::from(m[r as usize]))).collect::<Decimal128Array>())
+                .with_precision_and_scale(38, scale as i8)
+                .expect("a scale writ holds fits a decimal of 38 digits"),
+        ),
+        Typed::Other => Arc::new(UInt32Array::new_null(rows)),
+    }
+}

@@ -1,0 +1,86 @@
+//! Where the records of derived kinds are grouped: in writ (`native`), or in Apache DataFusion
+//! (`--engine datafusion`, built with `--features datafusion`).
+
+/// The engine that groups the records of derived kinds (`record 日數據 from 小時數據 by …`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// In writ itself.
+    #[default]
+    Native,
+    /// Apache DataFusion in this process: the grouping, filters and aggregates a derived kind
+    /// needs are lowered to a logical plan and run there, holding at most `memory_limit`
+    /// bytes for the plan's state and spilling to disk beyond it.
+    DataFusion { memory_limit: Option<u64> },
+}
+
+/// Reads `--engine`: `native` or `datafusion`.
+pub fn parse_engine(text: &str) -> Result<Engine, String> {
+    match text.trim() {
+        "native" => Ok(Engine::Native),
+        "datafusion" if cfg!(feature = "datafusion") => Ok(Engine::DataFusion { memory_limit: None }),
+        "datafusion" => Err("this writ was built without DataFusion: build it with \
+             `cargo build --release --features datafusion`, or leave out `--engine`"
+            .into()),
+        t if t.starts_with("ballista://") => Err(format!(
+            "`{t}`: writ cannot yet run plans on a Ballista cluster; `--engine datafusion` runs the \
+             same plans in this process"
+        )),
+        t => Err(format!("`{t}` is not an engine: write `native` or `datafusion`")),
+    }
+}
+
+/// Reads a size as `--memory-limit` takes it: a whole number of bytes with an optional unit,
+/// `B`, `KB`, `MB`, `GB` or `TB` (each 1024 times the one before; `KiB`, `K`, … too), as in
+/// `4GB` or `512 MB`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let unit = unit.trim().to_ascii_uppercase();
+    let shift = match unit.as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("`{t}` is not a size: write a whole number and a unit, as in `4GB` or `512MB`")),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{t}` is not a size: write a whole number and a unit, as in `4GB` or `512MB`"))?;
+    match n.checked_mul(1 << shift) {
+        Some(0) => Err(format!("`{t}`: the memory limit must be more than nothing")),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("`{t}` is too large a size")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_with_binary_units() {
+        assert_eq!(parse_size("4GB"), Ok(4 << 30));
+        assert_eq!(parse_size("512 mb"), Ok(512 << 20));
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert!(parse_size("4.5GB").is_err());
+        assert!(parse_size("GB").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("99999999999TB").is_err());
+        assert!(parse_size("4 gallons").is_err());
+    }
+
+    #[test]
+    fn engines_by_name() {
+        assert_eq!(parse_engine("native"), Ok(Engine::Native));
+        assert!(parse_engine("ballista://localhost:50050").unwrap_err().contains("Ballista"));
+        assert!(parse_engine("spark").unwrap_err().contains("not an engine"));
+        if cfg!(feature = "datafusion") {
+            assert_eq!(parse_engine("datafusion"), Ok(Engine::DataFusion { memory_limit: None }));
+        } else {
+            assert!(parse_engine("datafusion").unwrap_err().contains("--features datafusion"));
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The DataFusion engine (`--features datafusion`) gives the records writ gives: every `test`
+//! block of every bundled package that derives kinds, grouped both ways, evaluates to the same
+//! report; two years of generated hourly exports of four stations, evaluated through the
+//! command line by each engine, give the same JSON report byte for byte.
+#![cfg(feature = "datafusion")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use writ::eval::{self, Engine};
+use writ::{cli, db, testing};
+
+/// The generator of `examples/yangquan-2019-hourly`.
+#[path = "../examples/gen_hourly.rs"]
+#[allow(dead_code)]
+mod gen_hourly;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn packages(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    if entries.iter().any(|p| p.extension().is_some_and(|e| e == "writ")) {
+        out.push(dir.to_path_buf());
+    }
+    for p in entries.into_iter().filter(|p| p.is_dir()) {
+        packages(&p, out);
+    }
+}
+
+const DATAFUSION: Engine = Engine::DataFusion { memory_limit: Some(256 << 20) };
+
+#[test]
+fn every_test_block_that_derives_kinds_is_grouped_alike() {
+    let mut dirs = Vec::new();
+    for top in ["policies", "tests/fixtures", "benches"] {
+        packages(&root().join(top), &mut dirs);
+    }
+    let (mut blocks, mut kinds, mut lowered) = (0, 0, 0);
+    for dir in &dirs {
+        let Ok(loaded) = cli::load_package(dir) else { continue };
+        let checked = db::package_model(&loaded.db, loaded.package);
+        let model = &checked.model;
+        if checked.has_errors() || model.derived.is_empty() {
+            continue;
+        }
+        for t in &model.tests {
+            let facts = testing::test_facts(model, t, &t.origin.file);
+            let native = eval::derive(model, &facts, t.as_of, 1).expect("derived kinds");
+            let on = eval::derive_on(model, &facts, t.as_of, 2, DATAFUSION)
+                .unwrap_or_else(|e| panic!("{}: test `{}`: {e}", dir.display(), t.name));
+            let df = on.facts.expect("derived kinds");
+            let native_report = eval::evaluate(model, &native, t.as_of).report();
+            let df_report = eval::evaluate(model, &df, t.as_of).report();
+            assert!(native_report == df_report, "{}: test `{}`: the reports differ", dir.display(), t.name);
+            for d in &model.derived {
+                let k = d.kind as usize;
+                assert!(
+                    native.tables[k] == df.tables[k],
+                    "{}: test `{}`: {} differs",
+                    dir.display(),
+                    t.name,
+                    model.records[k].name
+                );
+            }
+            blocks += 1;
+            kinds += model.derived.len();
+            lowered += model.derived.len() - on.notes.len();
+            eprintln!("{}: {:#?}", dir.display(), on.notes);
+        }
+    }
+    assert!(blocks >= 3, "only {blocks} test blocks derive kinds");
+    // Most groupings are DataFusion's; windows and the shapes it declines are writ's.
+    assert!(lowered * 2 > kinds, "only {lowered} of {kinds} derived kinds were grouped in DataFusion");
+}
+
+/// Every evaluation fixture whose package derives kinds, evaluated as of its date over its
+/// facts: the same report on each engine.
+#[test]
+fn every_fixture_that_derives_kinds_is_grouped_alike() {
+    let style = cli::Style { color: false, width: 80, progress: false };
+    let mut fixtures = 0;
+    let mut notes = Vec::new();
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(root().join("tests/fixtures/eval")).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    for dir in dirs {
+        let (policy, facts) = (dir.join("policy"), dir.join("facts"));
+        let Ok(as_of) = std::fs::read_to_string(dir.join("as-of.txt")) else { continue };
+        if !policy.is_dir() || !facts.is_dir() {
+            continue;
+        }
+        let as_of = cli::parse_date(as_of.trim()).unwrap();
+        let paths = [facts];
+        let files = |engine| cli::FactFiles { paths: &paths, encoding: None, threads: Some(2), engine };
+        let Ok(native) = cli::evaluate(&policy, files(Engine::Native), as_of, style) else { continue };
+        if native.model.derived.is_empty() {
+            continue;
+        }
+        let df = cli::evaluate(&policy, files(DATAFUSION), as_of, style).unwrap_or_else(|o| panic!("{}", o.stderr));
+        assert!(native.report() == df.report(), "{}: the reports differ", dir.display());
+        notes.extend(df.stderr.lines().filter(|l| l.starts_with("note:")).map(String::from));
+        fixtures += 1;
+    }
+    assert!(fixtures >= 2, "{fixtures}");
+    // The 8-hour windows are writ's; the kinds over them are DataFusion's.
+    assert!(notes.iter().all(|n| n.contains("windows")), "{notes:#?}");
+}
+
+/// `writ eval` of `policies/yangquan-2019-raw` over two years of four stations' generated
+/// hourly exports: its derived kinds grouped by each engine, the JSON reports the same.
+#[test]
+fn hourly_exports_give_the_same_report_on_each_engine() {
+    let dir = std::env::temp_dir().join(format!("writ-datafusion-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let args: Vec<String> =
+        ["--out", dir.to_str().unwrap(), "--from", "2018-01-01", "--to", "2019-12-31", "--stations", "4"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    let (_, config) = gen_hourly::parse_args(&args).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in gen_hourly::generate(&config).files {
+        std::fs::write(dir.join(&f.name), &f.csv).unwrap();
+    }
+    std::fs::copy(root().join("examples/yangquan-2019-hourly/監測站.csv"), dir.join("監測站.csv")).unwrap();
+    let run = |engine: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_writ"))
+            .arg("eval")
+            .arg(root().join("policies/yangquan-2019-raw"))
+            .arg("--facts")
+            .arg(&dir)
+            .args(["--as-of", "2020-01-15", "--format", "json"])
+            .args(engine)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (native_code, native, native_err) = run(&[]);
+    let (df_code, df, df_err) = run(&["--engine", "datafusion", "--memory-limit", "512MB"]);
+    assert!(native.contains("\"verdicts\""), "{native_err}");
+    assert_eq!(native_code, df_code, "{df_err}");
+    assert!(native == df, "the JSON reports differ\n{df_err}");
+    // The stations' daily means are grouped in DataFusion: 4 stations × 730 days of hourly rows.
+    assert!(!df_err.contains("站點日均 was grouped in writ"), "{df_err}");
+    assert!(!native_err.contains("note:"), "{native_err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The edges of what is lowered: a moment before 1970 and one at midnight, records dated after
+/// the as-of date, an optional value absent from a mean without `exists` (writ says why it is
+/// unknown), sums, extremes and a percentile over values of several scales, a filter comparing
+/// quantities and hours, and, in a second file, an unreadable value in a group field (the kind is
+/// then grouped in writ, with a note). The same report on each engine.
+#[test]
+fn the_edges_of_lowering_give_the_same_report() {
+    let policy = r#"plan p "edges" {
+  period 1969-01-01 .. 2019-12-31
+  roles lead "牽頭"
+}
+party 局
+record 讀數 dated 時刻 {
+  站: text
+  時刻: datetime
+  值?: ug/m3
+  旗: bool
+}
+record 日 from 讀數 where 值 > 10 ug/m3 or hour(時刻) < 3 by 站 = 站, 日期 = date(時刻) dated 日期 {
+  n = count(讀數)
+  有值 = count(讀數 where exists(值))
+  旗數 = count(讀數 where 旗)
+  總 = sum(讀數.值 where exists(值))
+  均 = mean(讀數.值)
+  低 = min(讀數.值 where exists(值))
+  高 = max(讀數.值 where 旗)
+  p90 = percentile(讀數.值 where exists(值), 90%)
+}
+record 站年 from 日 by 站 = 站 {
+  天 = count(日)
+  均 = mean(日.總 where exists(總))
+}
+clause 日均 "日均" {
+  cite "1"
+  lead 局
+  for d in 日 {
+    must 限: d.均 <= 100 ug/m3
+    should 高: d.高 <= 150 ug/m3
+    should p: d.p90 <= 140 ug/m3
+  }
+}
+clause 年 "年" {
+  cite "2"
+  lead 局
+  for y in 站年 {
+    should 天數: y.天 >= 2
+  }
+}
+"#;
+    let mut rows = vec!["站,時刻,值,旗".to_string()];
+    let moments = ["1969-12-31T23:00", "1970-01-01T00:00", "1970-01-01T01:00", "2019-05-01T02:00", "2019-05-01T13:00"];
+    let values = ["12.5", "", "7", "200.25", "99.125", "10", "10.001", "3"];
+    let mut i = 0;
+    for station in ["甲", "乙", "丙"] {
+        for m in moments {
+            for _ in 0..3 {
+                let v = values[i % values.len()];
+                let flag = if i % 3 == 0 { "true" } else { "false" };
+                rows.push(format!("{station},{m},{v},{flag}"));
+                i += 1;
+            }
+        }
+    }
+    // Known only after the as-of date.
+    rows.push("甲,2020-01-02T05:00,500,true".into());
+    let dir = std::env::temp_dir().join(format!("writ-datafusion-edges-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    std::fs::create_dir_all(dir.join("good")).unwrap();
+    std::fs::create_dir_all(dir.join("bad")).unwrap();
+    std::fs::write(dir.join("policy/p.writ"), policy).unwrap();
+    std::fs::write(dir.join("good/讀數.csv"), rows.join("\n") + "\n").unwrap();
+    let mut bad = rows.clone();
+    bad[4] = "乙,not a moment,5,true".into();
+    std::fs::write(dir.join("bad/讀數.csv"), bad.join("\n") + "\n").unwrap();
+    let style = cli::Style { color: false, width: 80, progress: false };
+    let as_of = cli::parse_date("2019-12-31").unwrap();
+    for (facts, lowered) in [("good", true), ("bad", false)] {
+        let paths = [dir.join(facts)];
+        let files = |engine| cli::FactFiles { paths: &paths, encoding: None, threads: Some(2), engine };
+        let native = cli::evaluate(&dir.join("policy"), files(Engine::Native), as_of, style)
+            .unwrap_or_else(|o| panic!("{}", o.stderr));
+        let df = cli::evaluate(&dir.join("policy"), files(DATAFUSION), as_of, style)
+            .unwrap_or_else(|o| panic!("{}", o.stderr));
+        let report = native.report();
+        assert!(report.verdicts.len() >= 10, "{facts}: {}", report.verdicts.len());
+        assert!(report == df.report(), "{facts}: the reports differ");
+        assert!(native.facts() == df.facts(), "{facts}: the derived records differ");
+        let noted = df.stderr.contains("日 was grouped in writ");
+        assert_eq!(noted, !lowered, "{facts}: {}", df.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
