@@ -3,7 +3,10 @@
 //! `test` block of every bundled package, on the bundled examples, and on a package written to
 //! reach every case of a compiled comparison.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::packages;
+use std::path::PathBuf;
 use writ::cli::{self, FactFiles, Style};
 use writ::{db, eval, testing};
 
@@ -11,18 +14,6 @@ const STYLE: Style = Style { color: false, width: 80, progress: false };
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every folder under `dir` (and `dir` itself) that holds `.writ` files.
-fn packages(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    if entries.iter().any(|p| p.extension().is_some_and(|e| e == "writ")) {
-        out.push(dir.to_path_buf());
-    }
-    for p in entries.into_iter().filter(|p| p.is_dir()) {
-        packages(&p, out);
-    }
 }
 
 /// Both evaluations of `model` over `facts` as of `as_of`, derived kinds included, as reports.

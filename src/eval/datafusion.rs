@@ -32,9 +32,10 @@ use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, Int64Type, S
 use datafusion::common::ScalarValue;
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::functions::datetime::expr_fn::date_part;
 use datafusion::functions_aggregate::expr_fn::{array_agg, count, max, min, sum};
 use datafusion::logical_expr::{ExprFunctionExt, LogicalPlanBuilder, Operator, binary_expr, not};
-use datafusion::prelude::{Expr, SessionConfig, SessionContext, col, lit};
+use datafusion::prelude::{Expr, SessionConfig, SessionContext, cast, col, lit};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -416,6 +417,21 @@ impl Lower<'_> {
                 (t, Kind::Moment, null) => Ok((seconds_of_day(t) / lit(3600i64), Kind::Num, null)),
                 _ => Err("`date` or `hour` of something other than a moment".into()),
             },
+            TKind::Interval(op @ (IntervalOp::Year | IntervalOp::Month), x, None) => {
+                let (day, null) = match self.expr(x, slot)? {
+                    (d, Kind::Day, null) => (d, null),
+                    (t, Kind::Moment, null) => (day_of(t), null),
+                    _ => return Err("`year` or `month` of something other than a date or moment".into()),
+                };
+                let part = if *op == IntervalOp::Year { "year" } else { "month" };
+                let date = cast(cast(day, DataType::Int32), DataType::Date32);
+                Ok((date_part(lit(part), date), Kind::Num, null))
+            }
+            TKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) if self.indexed(a, b, slot).is_some() => {
+                let (x, id, null) = self.indexed(a, b, slot).expect("checked")?;
+                let op = if *op == BinOp::Eq { Operator::Eq } else { Operator::NotEq };
+                Ok((binary_expr(x, op, lit(id)), Kind::Bool, null))
+            }
             TKind::Unary(UnOp::Not, x) => match self.expr(x, slot)? {
                 (x, Kind::Bool, false) => Ok((not(x), Kind::Bool, false)),
                 (_, Kind::Bool, true) => {
@@ -450,6 +466,30 @@ impl Lower<'_> {
             }
             other => Err(format!("{} is computed in writ only", shape(other))),
         }
+    }
+
+    /// A field held as indexes (a text, an enum value, a party) compared with a constant, either
+    /// way round: the column, the constant's index in it, and whether the column has rows with
+    /// no value. A text the column never holds is an index no row has. `None` for any other
+    /// comparison.
+    fn indexed(&mut self, a: &TExpr, b: &TExpr, slot: u32) -> Option<Result<(Expr, u32, bool), String>> {
+        let (field, value) = match (&a.kind, &b.kind) {
+            (TKind::Field(..), TKind::Const(v)) => (a, v),
+            (TKind::Const(v), TKind::Field(..)) => (b, v),
+            _ => return None,
+        };
+        let path = self.path(field, slot)?;
+        let (kind, f) = *path.last()?;
+        let column = &self.facts.tables[kind as usize].columns[f as usize];
+        let id = match (value, column.typed()) {
+            (Value::Text(t), Typed::Text(_)) => {
+                let (_, strings) = column.text_ids()?;
+                strings.iter().position(|s| **s == **t).map_or(u32::MAX, |i| i as u32)
+            }
+            (Value::Enum(i) | Value::Party(i), Typed::Index(_)) => *i,
+            _ => return None,
+        };
+        Some(self.column(path, Need::Readable).map(|(x, _, null)| (x, id, null)))
     }
 
     /// Value `j` of the kind when it is an aggregate over the group that the plan computes as

@@ -56,3 +56,15 @@ pub fn writ(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Every folder under `dir` (and `dir` itself) that holds `.writ` files.
+pub fn packages(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    if entries.iter().any(|p| p.extension().is_some_and(|e| e == "writ")) {
+        out.push(dir.to_path_buf());
+    }
+    for p in entries.into_iter().filter(|p| p.is_dir()) {
+        packages(&p, out);
+    }
+}
