@@ -131,8 +131,6 @@ type Path = Vec<(RecordId, u32)>;
 /// One value of the derived kind as the plan computes it.
 struct Computed {
     func: AggFunc,
-    /// The scale of the numbers aggregated (`Decimal128`).
-    scale: u32,
     rank: Option<Decimal>,
 }
 
@@ -179,7 +177,7 @@ impl<'a> Plan<'a> {
         }
         let mut aggregates = vec![min(col("row_")).alias("first_"), array_agg(col("row_")).alias("rows_")];
         let mut values = Vec::new();
-        let whole = whole_table(model, facts, d.from);
+        let whole = super::expr::whole_table(model, facts, d.from);
         for (j, dv) in d.values.iter().enumerate() {
             let lowered = if whole { low.aggregate(&dv.value, j)? } else { None };
             values.push(lowered.map(|(v, exprs)| {
@@ -277,7 +275,6 @@ fn value(b: &RecordBatch, j: usize, r: usize, v: &Computed) -> Result<Option<Val
         }
         _ => {
             let (s, scale) = decimals(s)?;
-            debug_assert_eq!(scale, v.scale);
             let Some(x) = number(s.value(r), scale) else { return Ok(None) };
             match v.func {
                 AggFunc::Min | AggFunc::Max => Some(Value::Num(x.normalize())),
@@ -295,15 +292,6 @@ fn decimals(a: &ArrayRef) -> Result<(&Decimal128Array, u32), String> {
         DataType::Decimal128(_, s) if *s >= 0 => Ok((a.as_primitive::<Decimal128Type>(), *s as u32)),
         other => Err(format!("DataFusion gave numbers of type {other}, not decimals")),
     }
-}
-
-/// Whether every aggregate over `kind` passes the checks writ makes of the whole table
-/// (`Ev::whole_table`): nothing lost or rejected, every date readable.
-fn whole_table(model: &Model, facts: &Facts, kind: RecordId) -> bool {
-    let table = &facts.tables[kind as usize];
-    table.incomplete.is_empty()
-        && table.rejected_count() == 0
-        && model.records[kind as usize].dated.is_none_or(|f| table.bad_by_field.get(f).is_none_or(|&n| n == 0))
 }
 
 /// What a column read must have to be lowered.
@@ -427,11 +415,6 @@ impl Lower<'_> {
                 let date = cast(cast(day, DataType::Int32), DataType::Date32);
                 Ok((date_part(lit(part), date), Kind::Num, null))
             }
-            TKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) if self.indexed(a, b, slot).is_some() => {
-                let (x, id, null) = self.indexed(a, b, slot).expect("checked")?;
-                let op = if *op == BinOp::Eq { Operator::Eq } else { Operator::NotEq };
-                Ok((binary_expr(x, op, lit(id)), Kind::Bool, null))
-            }
             TKind::Unary(UnOp::Not, x) => match self.expr(x, slot)? {
                 (x, Kind::Bool, false) => Ok((not(x), Kind::Bool, false)),
                 (_, Kind::Bool, true) => {
@@ -447,6 +430,13 @@ impl Lower<'_> {
                 Ok((if *op == BinOp::And { a.and(b) } else { a.or(b) }, Kind::Bool, na || nb))
             }
             TKind::Binary(op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b) => {
+                if matches!(op, BinOp::Eq | BinOp::Ne)
+                    && let Some(indexed) = self.indexed(a, b, slot)
+                {
+                    let (x, id, null) = indexed?;
+                    let op = if *op == BinOp::Eq { Operator::Eq } else { Operator::NotEq };
+                    return Ok((binary_expr(x, op, lit(id)), Kind::Bool, null));
+                }
                 let ((a, ka, na), (b, kb, nb)) = (self.expr(a, slot)?, self.expr(b, slot)?);
                 let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
                 match (ka, kb) {
@@ -522,7 +512,7 @@ impl Lower<'_> {
         };
         let n = filtered(count(lit(1i64)))?.alias(format!("n{j}"));
         if a.func == AggFunc::Count {
-            return Ok(Some((Computed { func: a.func, scale: 0, rank: None }, vec![n])));
+            return Ok(Some((Computed { func: a.func, rank: None }, vec![n])));
         }
         if !simple
             || !matches!(a.func, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max | AggFunc::Percentile)
@@ -533,7 +523,7 @@ impl Lower<'_> {
             return Ok(None);
         };
         let (kind, field) = path[0];
-        let Typed::Fixed(scale, _) = self.facts.tables[kind as usize].columns[field as usize].typed() else {
+        let Typed::Fixed(..) = self.facts.tables[kind as usize].columns[field as usize].typed() else {
             return Ok(None);
         };
         let Ok((x, Kind::Num, _)) = self.column(path, Need::Readable) else { return Ok(None) };
@@ -545,7 +535,7 @@ impl Lower<'_> {
             _ => array_agg(x),
         };
         let s = filtered(s)?.alias(format!("s{j}"));
-        Ok(Some((Computed { func: a.func, scale, rank: a.rank }, vec![n, v, s])))
+        Ok(Some((Computed { func: a.func, rank: a.rank }, vec![n, v, s])))
     }
 }
 

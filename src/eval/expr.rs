@@ -938,10 +938,7 @@ impl<'m> Ev<'m> {
     /// makes of the whole table before it reads a record: none lost or rejected, and every
     /// date readable. Then an aggregate over a group's records is [`Ev::group_aggregate`].
     pub fn whole_table(&self, kind: u32) -> bool {
-        let table = &self.facts.tables[kind as usize];
-        table.incomplete.is_empty()
-            && table.rejected_count() == 0
-            && self.model.records[kind as usize].dated.is_none_or(|f| self.first_bad(kind, f as u32).is_none())
+        whole_table(self.model, self.facts, kind)
     }
 
     /// The value of `e` when it is an aggregate of the shapes [`Ev::simple_aggregate`] takes
@@ -1301,6 +1298,14 @@ fn normalize_key(v: &Value) -> Value {
         Value::Num(n) => Value::Num(n.normalize()),
         v => v.clone(),
     }
+}
+
+/// [`Ev::whole_table`], for engines that hold no evaluator.
+pub(super) fn whole_table(model: &Model, facts: &Facts, kind: u32) -> bool {
+    let table = &facts.tables[kind as usize];
+    table.incomplete.is_empty()
+        && table.rejected_count() == 0
+        && model.records[kind as usize].dated.is_none_or(|f| table.first_bad.get(f).copied().flatten().is_none())
 }
 
 fn unknown(r: R) -> R {
