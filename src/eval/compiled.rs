@@ -17,11 +17,12 @@
 
 use super::ClauseCx;
 use super::expr::{Ev, R};
-use super::verdict::{EvidenceRec, Rec, RecExtra, SanctionRec, Span, SubjectRec};
+use super::verdict::{EvidenceAt, EvidenceRec, Rec, RecExtra, SanctionRec, Span, SubjectRec};
 use crate::facts::{Column, Facts};
 use crate::model::{ForDef, Requirement, TExpr, TKind, TStmt};
 use crate::syntax::ast::{BinOp, UnOp};
 use crate::value::Value;
+use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
 /// `x.F op c` over the rows of `x`'s kind, where `F` is held as fixed-point mantissas and `c` is
@@ -35,8 +36,6 @@ pub(crate) struct ColumnTest<'f> {
     bound: i128,
     /// The comparison with the field on the left.
     op: BinOp,
-    /// Whether the field is written on the left.
-    field_left: bool,
 }
 
 impl<'f> ColumnTest<'f> {
@@ -44,24 +43,11 @@ impl<'f> ColumnTest<'f> {
     /// `kind`) with a numeric constant, and that field's column holds fixed-point numbers none
     /// of which failed to be read.
     pub fn of(e: &TExpr, slot: u32, kind: u32, facts: &'f Facts) -> Option<ColumnTest<'f>> {
-        let TKind::Binary(op, l, r) = &e.kind else { return None };
-        let field_of = |x: &TExpr| match &x.kind {
-            TKind::Field(b, k, f) if *k == kind && matches!(b.kind, TKind::Local(s) if s == slot) => Some(*f),
-            _ => None,
-        };
-        let constant = |x: &TExpr| match &x.kind {
-            TKind::Const(Value::Num(n)) => Some(*n),
-            TKind::Unary(UnOp::Neg, x) => match &x.kind {
-                TKind::Const(Value::Num(n)) => Some(-*n),
-                _ => None,
-            },
-            _ => None,
-        };
-        let (field, c, op, field_left) = match (field_of(l), constant(r), field_of(r), constant(l)) {
-            (Some(f), Some(c), _, _) => (f, c, *op, true),
-            (_, _, Some(f), Some(c)) => (f, c, flipped(*op)?, false),
-            _ => return None,
-        };
+        let Compared { slot: s, kind: k, field, constant: c, field_left, op, .. } = Compared::of(e)?;
+        if (s, k) != (slot, kind) {
+            return None;
+        }
+        let op = if field_left { op } else { flipped(op)? };
         if !matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
             return None;
         }
@@ -79,7 +65,7 @@ impl<'f> ColumnTest<'f> {
         }
         let factor = 10i128.pow(at - scale);
         let bound = c.mantissa().checked_mul(10i128.checked_pow(at - c.scale())?)?;
-        Some(ColumnTest { column, mantissas, factor, bound, op, field_left })
+        Some(ColumnTest { column, mantissas, factor, bound, op })
     }
 
     /// Whether `row` passes, when its value is present; `None` when it is not, for the caller
@@ -101,6 +87,48 @@ impl<'f> ColumnTest<'f> {
     }
 }
 
+/// `x.F op c` or `c op x.F`, where `x` is a local bound to a record and `c` a number written in
+/// the policy: the parts a [`ColumnTest`] compiles, and the evidence of a verdict a
+/// [`RowBody`] made is written from.
+struct Compared<'e> {
+    slot: u32,
+    kind: u32,
+    field: u32,
+    constant: Decimal,
+    field_left: bool,
+    /// The sides as written.
+    left: &'e TExpr,
+    right: &'e TExpr,
+    op: BinOp,
+}
+
+impl<'e> Compared<'e> {
+    fn of(e: &'e TExpr) -> Option<Compared<'e>> {
+        let TKind::Binary(op, l, r) = &e.kind else { return None };
+        let field_of = |x: &TExpr| match &x.kind {
+            TKind::Field(b, k, f) => match b.kind {
+                TKind::Local(s) => Some((s, *k, *f)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let constant = |x: &TExpr| match &x.kind {
+            TKind::Const(Value::Num(n)) => Some(*n),
+            TKind::Unary(UnOp::Neg, x) => match &x.kind {
+                TKind::Const(Value::Num(n)) => Some(-*n),
+                _ => None,
+            },
+            _ => None,
+        };
+        let ((slot, kind, field), constant, field_left) = match (field_of(l), constant(r), field_of(r), constant(l)) {
+            (Some(f), Some(c), _, _) => (f, c, true),
+            (_, _, Some(f), Some(c)) => (f, c, false),
+            _ => return None,
+        };
+        Some(Compared { slot, kind, field, constant, field_left, left: l, right: r, op: *op })
+    }
+}
+
 /// `c op x` as `x op' c`.
 fn flipped(op: BinOp) -> Option<BinOp> {
     Some(match op {
@@ -114,15 +142,16 @@ fn flipped(op: BinOp) -> Option<BinOp> {
     })
 }
 
+/// The most requirements a compiled body holds (a row's outcomes are kept on the stack).
+const MAX_REQUIREMENTS: usize = 8;
+
 /// The body of `for x in KIND { must … }` compiled, when every statement of it is a
 /// requirement of the plainest shape: no deadline, no `given`, no role its subject decides, a
 /// condition that is one [`ColumnTest`] on `x`; and nothing in the clause makes it out of scope,
 /// not started or exempt. A row whose values are present then gives its verdicts straight from
 /// the column, each as [`super::requirement`] would make it (the same subject, cited facts,
-/// evidence and sanctions); any other row is evaluated as before.
-/// The most requirements a compiled body holds (a row's outcomes are kept on the stack).
-const MAX_REQUIREMENTS: usize = 8;
-
+/// evidence and sanctions), except that its evidence is not kept: it is written from the row
+/// when the verdict is ([`row_evidence`]). Any other row is evaluated as before.
 pub(super) struct RowBody<'m> {
     kind: u32,
     slot: u32,
@@ -132,13 +161,6 @@ pub(super) struct RowBody<'m> {
 struct RowRequirement<'m> {
     r: &'m Requirement,
     test: ColumnTest<'m>,
-    /// The two sides as written, and which is the field; the other side's value, evaluated once.
-    left: &'m TExpr,
-    right: &'m TExpr,
-    op: BinOp,
-    field: u32,
-    field_left: bool,
-    constant: R,
 }
 
 impl<'m> RowBody<'m> {
@@ -162,11 +184,7 @@ impl<'m> RowBody<'m> {
                 return None;
             }
             let test = ColumnTest::of(&r.condition, f.slot, kind, ev.facts)?;
-            let TKind::Binary(op, left, right) = &r.condition.kind else { return None };
-            let (field_side, other) = if test.field_left { (&**left, &**right) } else { (&**right, &**left) };
-            let TKind::Field(_, _, field) = field_side.kind else { return None };
-            let constant = ev.eval(other, &mut cx.env);
-            reqs.push(RowRequirement { r, field, field_left: test.field_left, test, left, right, op: *op, constant });
+            reqs.push(RowRequirement { r, test });
         }
         Some(RowBody { kind, slot: f.slot, reqs })
     }
@@ -201,24 +219,6 @@ impl<'m> RowBody<'m> {
             // The field read, as reading it marks it; its row is the subject's, cited above.
             ev.mark_used(kind, row);
             let status = super::condition_status(b, q.r.modality);
-            let value = match ev.facts.tables[kind as usize].get(q.field as usize, row) {
-                Some(v) => R::V(v),
-                None => unreachable!("a present value, as the test found"),
-            };
-            let (left_value, right_value) =
-                if q.field_left { (value, q.constant.clone()) } else { (q.constant.clone(), value) };
-            let local = ev.out.locals.len() as u32;
-            ev.out.locals.push((self.slot, Some(Value::Ref(kind, row))));
-            let evidence = ev.out.evidence.len() as u32;
-            ev.out.evidence.push(EvidenceRec {
-                left: q.left,
-                right: q.right,
-                op: q.op,
-                left_value,
-                right_value,
-                holds: Some(b),
-                locals: Span { start: local, len: 1 },
-            });
             let mut extra = None;
             if status.is_sanctioned() && !q.r.sanctions.is_empty() {
                 let mut all = Vec::with_capacity(q.r.sanctions.len());
@@ -236,7 +236,7 @@ impl<'m> RowBody<'m> {
                 subject,
                 deadline: None,
                 done_on: None,
-                evidence: Span { start: evidence, len: 1 },
+                evidence: EvidenceAt::ROW,
                 computed: Span { start: ev.out.computed.len() as u32, len: 0 },
                 facts,
                 more_facts: 0,
@@ -246,4 +246,34 @@ impl<'m> RowBody<'m> {
         cx.subject.pop();
         true
     }
+}
+
+/// The evidence of a verdict [`RowBody`] made (its evidence kept as [`EvidenceAt::ROW`]),
+/// written out as the evaluator would have kept it: the requirement's comparison, the field
+/// read from the subject's row, the constant as written, whether it held (read back from the
+/// status the requirement's modality gave), and the local that names the row.
+pub(crate) fn row_evidence<'m>(
+    facts: &Facts,
+    v: &Rec<'m>,
+    subject: &[SubjectRec],
+) -> Option<(EvidenceRec<'m>, (u32, Option<Value>))> {
+    let c = Compared::of(&v.req.condition)?;
+    let row = subject.iter().rev().find_map(|s| match s {
+        SubjectRec::Row(k, r) if *k == c.kind => Some(*r),
+        _ => None,
+    })?;
+    let value = R::V(facts.tables.get(c.kind as usize)?.get(c.field as usize, row)?);
+    let constant = R::V(Value::Num(c.constant));
+    let (left_value, right_value) = if c.field_left { (value, constant) } else { (constant, value) };
+    let holds = v.status == super::condition_status(true, v.req.modality);
+    let evidence = EvidenceRec {
+        left: c.left,
+        right: c.right,
+        op: c.op,
+        left_value,
+        right_value,
+        holds: Some(holds),
+        locals: Span { start: 0, len: 1 },
+    };
+    Some((evidence, (c.slot, Some(Value::Ref(c.kind, row)))))
 }

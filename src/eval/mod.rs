@@ -234,7 +234,7 @@ impl<'m> Out<'m> {
         }
         for r in &mut recs {
             r.subject.start += s;
-            r.evidence.start += e;
+            r.evidence = r.evidence.shifted(e);
             r.computed.start += c;
             r.facts.start += f;
         }
@@ -700,7 +700,7 @@ fn base_verdict<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) 
         subject,
         deadline: None,
         done_on: None,
-        evidence: Span::default(),
+        evidence: EvidenceAt::default(),
         computed: Span::default(),
         facts,
         more_facts: 0,
@@ -835,7 +835,7 @@ fn requirement<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, r: &'m Requirement) -
         e.locals.start += base;
         e
     }));
-    v.evidence = Span { start, len: out.evidence.len() as u32 - start };
+    v.evidence = EvidenceAt::list(Span { start, len: out.evidence.len() as u32 - start });
     let start = out.computed.len() as u32;
     out.computed.append(&mut trace.computed);
     v.computed = Span { start, len: out.computed.len() as u32 - start };

@@ -251,20 +251,28 @@ impl<'m> Evaluation<'m> {
     /// taken from `consts` where it is there.
     pub(crate) fn evidence_of(&self, v: &Rec, consts: &mut ConstTexts) -> Vec<Evidence> {
         let fmt = self.fmt();
-        let mut evidence: Vec<Evidence> = Vec::with_capacity(v.evidence.len as usize);
-        for e in &self.evidence[v.evidence.range()] {
-            let locals = &self.locals[e.locals.range()];
+        let item = |consts: &mut ConstTexts, e: &EvidenceRec, locals: &[(u32, Option<Value>)]| {
             let local = |slot: u32| locals.iter().find(|(s, _)| *s == slot).and_then(|(_, v)| v.as_ref());
-            let item = Evidence {
+            Evidence {
                 left: consts.describe(fmt, e.left, &local),
                 left_value: consts.shown(fmt, &e.left_value, e.left),
                 op: e.op.symbol().to_string(),
                 right: consts.describe(fmt, e.right, &local),
                 right_value: consts.shown(fmt, &e.right_value, e.right),
                 holds: e.holds,
-            };
-            if !evidence.contains(&item) {
-                evidence.push(item);
+            }
+        };
+        let Some(span) = v.evidence.span() else {
+            let subject = &self.subjects[v.subject.range()];
+            let (e, local) = super::compiled::row_evidence(self.facts, v, subject)
+                .expect("a verdict made from a row: its requirement compares a field of the row with a constant");
+            return vec![item(consts, &e, &[local])];
+        };
+        let mut evidence: Vec<Evidence> = Vec::with_capacity(span.len as usize);
+        for e in &self.evidence[span.range()] {
+            let it = item(consts, e, &self.locals[e.locals.range()]);
+            if !evidence.contains(&it) {
+                evidence.push(it);
             }
         }
         evidence

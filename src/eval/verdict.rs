@@ -244,6 +244,36 @@ impl Span {
     }
 }
 
+/// Where a verdict's evidence is kept: a span of [`Evaluation::evidence`], or, for a verdict a
+/// compiled `for` body made straight from a column ([`super::compiled::RowBody`]), nowhere: its
+/// one comparison (the subject row's field against the requirement's constant) is written out
+/// from the row when the verdict is, so that a million such verdicts hold no evidence at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct EvidenceAt(Span);
+
+impl EvidenceAt {
+    /// The evidence of a verdict made from its subject's row (see the type).
+    pub const ROW: EvidenceAt = EvidenceAt(Span { start: 0, len: u32::MAX });
+
+    pub fn list(span: Span) -> EvidenceAt {
+        debug_assert!(span.len != u32::MAX, "a span of evidence, not the row's");
+        EvidenceAt(span)
+    }
+
+    /// The span of [`Evaluation::evidence`] it is in; `None` when written from the row.
+    pub fn span(self) -> Option<Span> {
+        (self.0.len != u32::MAX).then_some(self.0)
+    }
+
+    /// The same evidence once the list it is in lands `by` further on.
+    pub fn shifted(self, by: u32) -> EvidenceAt {
+        match self.span() {
+            Some(s) => EvidenceAt(Span { start: s.start + by, len: s.len }),
+            None => self,
+        }
+    }
+}
+
 /// One level of a verdict's subject, as evaluation binds it; its kind and key are written out
 /// only when the verdict is.
 #[derive(Clone, Debug, PartialEq)]
@@ -317,7 +347,7 @@ pub(crate) struct Rec<'m> {
     pub subject: Span,
     pub deadline: Option<Date>,
     pub done_on: Option<Date>,
-    pub evidence: Span,
+    pub evidence: EvidenceAt,
     pub computed: Span,
     /// `(kind, row)` pairs in [`Evaluation::cited`].
     pub facts: Span,
