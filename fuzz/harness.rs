@@ -121,7 +121,7 @@ pub fn facts(ext: &str, data: &[u8]) {
                     facts::Content::Bytes(_) if matches!(ext, "xlsx" | "parquet") => "".into(),
                     // NDJSON is read as bytes, line by line: its spans are byte offsets.
                     facts::Content::Bytes(b) => same_length_text(b).into(),
-                    facts::Content::Stream { .. } | facts::Content::Unreadable(_) => {
+                    facts::Content::Stream { .. } | facts::Content::Whole { .. } | facts::Content::Unreadable(_) => {
                         unreachable!("decode never streams, and reads no file")
                     }
                 };

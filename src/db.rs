@@ -4,10 +4,12 @@
 //! so an edit re-runs only what it touched (what `writ watch` and a language server stand on).
 //! Each query only calls the plain stage function.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Span};
 use crate::facts::{self, Content, Facts, FileFacts, Schema};
 use crate::model::{self, Model};
 use crate::syntax::{self, ast::Module};
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// One policy file.
@@ -111,7 +113,7 @@ pub fn read_in_parallel(db: &Database, files: &[FactFile], threads: usize) {
     let size = |c: &Content| match c {
         Content::Text { text, .. } => text.len() as u64,
         Content::Bytes(b) => b.len() as u64,
-        Content::Stream { len, .. } => *len,
+        Content::Stream { len, .. } | Content::Whole { len, .. } => *len,
         Content::Unreadable(_) => 0,
     };
     let files = files.iter().map(|f| (size(f.content(db)), *f)).collect();
@@ -244,10 +246,94 @@ pub trait Db: salsa::Database {
     /// How many threads one large fact file may be read on. It changes nothing a query
     /// returns: a file read on several threads gives what it gives on one.
     fn file_threads(&self) -> usize;
+    /// The content of the fact file `path` ([`Content::Whole`]) as the command line already
+    /// read it, taken: it is handed over once, to the query that reads the file, and the query
+    /// reads the file again if it runs again. It changes nothing a query returns.
+    fn handed_over(&self, path: &Arc<str>) -> Option<Content>;
+}
+
+/// The most bytes of a fact file that is read whole (JSON, CSV, YAML, TOML, XLSX): all of it
+/// is held while its records are read, so a larger export belongs in NDJSON, which is streamed.
+pub const MAX_FACT_BYTES: u64 = 1 << 30;
+
+/// The `io-error` of a file that cannot be read.
+pub fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    Diagnostic::error("io-error", &file, Span::default(), format!("cannot read `{}`: {e}", path.display()))
+        .with_help("check the path and its permissions")
+}
+
+/// Reads at most `limit` bytes of a file; a longer file is `file-too-large`. The size is checked
+/// before reading and again while reading, since a file may grow, or report no size (`/proc`).
+pub fn read_capped(path: &Path, limit: u64, help: &str) -> Result<Vec<u8>, Diagnostic> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let size = file.metadata().map_err(|e| io_error(path, &e))?.len();
+    let too_large = |size: String| {
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        Diagnostic::error(
+            "file-too-large",
+            &name,
+            Span::default(),
+            format!(
+                "`{}` is {size}, more than the {} MiB writ reads from a file of its kind",
+                path.display(),
+                limit >> 20
+            ),
+        )
+        .with_label("this file was not read")
+        .with_help(help.to_string())
+    };
+    if size > limit {
+        return Err(too_large(format!("{} MiB", size >> 20)));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large("longer than that".to_string()));
+    }
+    Ok(bytes)
+}
+
+/// Reads a fact file that is read whole and decodes it for its format (see [`facts::decode`]):
+/// a CSV file that is not UTF-8 has its encoding detected, unless `encoding` declares it; other
+/// text formats must be UTF-8. A file that cannot be opened or read is [`Content::Unreadable`],
+/// with the system's reason; text that cannot be decoded is kept as bytes, for the loader to
+/// report and mark the kinds it may hold incomplete.
+pub fn read_whole(
+    path: &Path,
+    name: &Arc<str>,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<Content, Diagnostic> {
+    let bytes = match read_capped(
+        path,
+        MAX_FACT_BYTES,
+        "split the records over several files, or save them as NDJSON, which is streamed a line at a time",
+    ) {
+        Ok(b) => b,
+        // A file that cannot be opened or read: loaded as unread, with the system's reason.
+        Err(d) if d.code == "io-error" => match std::fs::File::open(path) {
+            Err(e) => return Ok(Content::Unreadable(e.to_string().into())),
+            Ok(_) => return Err(d),
+        },
+        Err(d) => return Err(d),
+    };
+    match facts::decode_as(name, bytes, encoding) {
+        Ok(content) => Ok(content),
+        // Text that cannot be decoded is still loaded, as bytes: the loader reports it and
+        // marks the kinds it may hold incomplete, so the report shows what it affects. (With
+        // an encoding declared, the loader would detect one instead, so the error stands.)
+        Err(d) if d.code == "invalid-utf8" && encoding.is_none() => match read_capped(path, MAX_FACT_BYTES, "") {
+            Ok(bytes) => Ok(Content::Bytes(bytes.into())),
+            Err(_) => Err(d),
+        },
+        Err(d) => Err(d),
+    }
 }
 
 /// One fact file read. A file read from disk as it is loaded ([`Content::Stream`]: NDJSON,
-/// Parquet) is opened here, where the query that reads it runs.
+/// Parquet; [`Content::Whole`]: the other text formats) is opened here, where the query that
+/// reads it runs; a whole file's text is let go when its records are read.
 #[salsa::tracked(returns(ref))]
 pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
     let schema = fact_schema(db, *file.package(db)).schema();
@@ -264,6 +350,16 @@ pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
             }
             Err(e) => FileFacts::unread(&schema, path, facts::unreadable(path, &e)),
         },
+        Content::Whole { path: on_disk, encoding, .. } => {
+            let read = match db.handed_over(path) {
+                Some(content) => Ok(content),
+                None => read_whole(on_disk, path, *encoding),
+            };
+            match read {
+                Ok(content) => facts::parse_content_on(&schema, path, &content, db.file_threads()),
+                Err(d) => FileFacts::unread(&schema, path, d),
+            }
+        }
         content => facts::parse_content_on(&schema, path, content, db.file_threads()),
     }
 }
@@ -351,6 +447,8 @@ pub struct Database {
     progress: bool,
     /// See [`Db::file_threads`]; one unless the command line says more.
     file_threads: usize,
+    /// See [`Db::handed_over`]: by path, shared by every handle on the database.
+    handed: Arc<Mutex<HashMap<Arc<str>, Content>>>,
 }
 
 impl Default for Database {
@@ -364,7 +462,7 @@ impl Default for Database {
                 log.push(format!("{database_key:?}"));
             }
         })));
-        Database { storage, log, progress: false, file_threads: 1 }
+        Database { storage, log, progress: false, file_threads: 1, handed: Arc::default() }
     }
 }
 
@@ -377,6 +475,12 @@ impl Database {
     /// Lets one large fact file be read on up to `threads` threads.
     pub fn read_files_on(&mut self, threads: usize) {
         self.file_threads = threads.max(1);
+    }
+
+    /// Hands the content of fact file `path`, already read, to the query that reads the file
+    /// (see [`Db::handed_over`]), which lets it go once its records are read.
+    pub fn hand_over(&self, path: &Arc<str>, content: Content) {
+        self.handed.lock().unwrap_or_else(|e| e.into_inner()).insert(path.clone(), content);
     }
 
     /// Starts recording which queries execute.
@@ -399,5 +503,8 @@ impl Db for Database {
     }
     fn file_threads(&self) -> usize {
         self.file_threads
+    }
+    fn handed_over(&self, path: &Arc<str>) -> Option<Content> {
+        self.handed.lock().unwrap_or_else(|e| e.into_inner()).remove(path)
     }
 }

@@ -109,6 +109,40 @@ fn editing_a_record_reads_the_fact_files_again() {
     assert_eq!(executed(&log, "fact_set"), 1, "{log:?}");
 }
 
+/// A fact file read whole (`Content::Whole`): the text the command line read is handed to the
+/// query that reads the file, once, and let go; when the query runs again (the schema changed),
+/// the file is read from disk. The disk here holds one record more than the text handed over,
+/// to tell the two reads apart.
+#[test]
+fn a_whole_file_is_read_from_the_text_handed_over_then_from_disk() {
+    use writ::db::Db;
+    let dir = std::env::temp_dir().join(format!("writ-whole-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let on_disk = dir.join("facts.json");
+    let three = FACTS.replace(" ] }", r#", { "編號": "3", "顆粒物": 5 } ] }"#);
+    std::fs::write(&on_disk, &three).unwrap();
+    let mut db = Database::default();
+    let plan = SourceFile::new(&db, Arc::from("a.writ"), Arc::from(PLAN));
+    let records = SourceFile::new(&db, Arc::from("b.writ"), Arc::from(RECORDS));
+    let clause = SourceFile::new(&db, Arc::from("c.writ"), Arc::from(RULE));
+    let pkg = Package::new(&db, vec![plan, records, clause]);
+    let path: Arc<str> = Arc::from("facts.json");
+    db.hand_over(&path, writ::facts::Content::text(FACTS));
+    let whole = writ::facts::Content::Whole {
+        path: on_disk.as_path().into(),
+        len: three.len() as u64,
+        modified: None,
+        encoding: None,
+    };
+    let file = db::FactFile::new(&db, pkg, path.clone(), whole);
+    let set = db::FactSet::new(&db, pkg, vec![file]);
+    assert_eq!(db::fact_set(&db, set).tables[0].len(), 2, "the text handed over is read");
+    assert!(db.handed_over(&path).is_none(), "and is not held once read");
+    records.set_text(&mut db).to(Arc::from(RECORDS.replace("顆粒物: mg/m3", "顆粒物: mg/m3 備註?: text")));
+    assert_eq!(db::fact_set(&db, set).tables[0].len(), 3, "read again, from disk");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Every `.writ` file in the repository (policies, examples, fixtures, the guide's and the
 /// hostile inputs) under `dir`.
 fn writ_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

@@ -194,6 +194,25 @@ impl Input {
     }
 }
 
+/// The content of a fact file read whole, as the database holds it: its text is handed over to
+/// the query that reads its records ([`db::Database::hand_over`]), which lets it go once they
+/// are read, and the database keeps only what stands for it (path, size, modification time).
+/// A file whose size cannot be read again is held as it is.
+fn let_go(
+    db: &db::Database,
+    on_disk: &Path,
+    path: &Arc<str>,
+    content: facts::Content,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> facts::Content {
+    if !matches!(content, facts::Content::Text { .. }) {
+        return content;
+    }
+    let Ok(meta) = std::fs::metadata(on_disk) else { return content };
+    db.hand_over(path, content);
+    facts::Content::Whole { path: on_disk.into(), len: meta.len(), modified: meta.modified().ok(), encoding }
+}
+
 /// Loads a package and reads and links its fact files.
 pub(super) fn load_facts(
     dir: &Path,
@@ -206,6 +225,8 @@ pub(super) fn load_facts(
     clock.lap("check the package");
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    // The fact files whose text diagnostics are shown from, until they are.
+    let mut fact_texts: Vec<Arc<str>> = Vec::new();
     // One walker for every path given, so a folder given twice is read once.
     let mut walker = Walker::default();
     for p in facts.paths {
@@ -235,7 +256,10 @@ pub(super) fn load_facts(
             match read_fact_file(&fp, facts.encoding) {
                 Ok((path, content)) => {
                     match &content {
-                        facts::Content::Text { text, .. } => loaded.sources.add(&path, text),
+                        facts::Content::Text { text, .. } => {
+                            loaded.sources.add(&path, text);
+                            fact_texts.push(path.clone());
+                        }
                         facts::Content::Stream { path: file, .. } => {
                             let file = file.clone();
                             loaded.sources.add_file(
@@ -246,9 +270,11 @@ pub(super) fn load_facts(
                                 }),
                             )
                         }
-                        // A workbook's diagnostics name sheets and cells instead.
-                        facts::Content::Bytes(_) | facts::Content::Unreadable(_) => {}
+                        // A workbook's diagnostics name sheets and cells instead; a whole file is
+                        // made one below.
+                        facts::Content::Bytes(_) | facts::Content::Unreadable(_) | facts::Content::Whole { .. } => {}
                     }
+                    let content = let_go(&loaded.db, &fp, &path, content, facts.encoding);
                     files.push(FactFile::new(&loaded.db, loaded.package, path, content));
                 }
                 Err(d) => errors.push(d),
@@ -291,6 +317,10 @@ pub(super) fn load_facts(
     let mut all = checked.diagnostics.clone();
     all.extend(fact_diags);
     let diagnostics = report::JsonDiagnostic::all(&all, &loaded.sources);
+    // Every diagnostic of the facts is written: their texts are let go.
+    for path in &fact_texts {
+        loaded.sources.remove(path);
+    }
     Ok(Input {
         loaded,
         set,

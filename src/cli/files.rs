@@ -2,51 +2,11 @@
 
 use super::*;
 
-pub(super) fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    let file: Arc<str> = Arc::from(path.display().to_string());
-    Diagnostic::error("io-error", &file, Span::default(), format!("cannot read `{}`: {e}", path.display()))
-        .with_help("check the path and its permissions")
-}
+pub(super) use crate::db::{io_error, read_capped};
 
 /// The most bytes of a policy file read: a policy is a few hundred KiB; this leaves room for
 /// generated packages while refusing a device or an endless file behind a `.writ` name.
 pub(super) const MAX_POLICY_BYTES: u64 = 256 << 20;
-
-/// The most bytes of a fact file that is read whole (JSON, CSV, YAML, TOML, XLSX): the text is
-/// held with its records, so a larger export belongs in NDJSON, which is streamed.
-pub(super) const MAX_FACT_BYTES: u64 = 1 << 30;
-
-/// Reads at most `limit` bytes of a file; a longer file is `file-too-large`. The size is checked
-/// before reading and again while reading, since a file may grow, or report no size (`/proc`).
-pub(super) fn read_capped(path: &Path, limit: u64, help: &str) -> Result<Vec<u8>, Diagnostic> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    let size = file.metadata().map_err(|e| io_error(path, &e))?.len();
-    let too_large = |size: String| {
-        let name: Arc<str> = Arc::from(path.display().to_string());
-        Diagnostic::error(
-            "file-too-large",
-            &name,
-            Span::default(),
-            format!(
-                "`{}` is {size}, more than the {} MiB writ reads from a file of its kind",
-                path.display(),
-                limit >> 20
-            ),
-        )
-        .with_label("this file was not read")
-        .with_help(help.to_string())
-    };
-    if size > limit {
-        return Err(too_large(format!("{} MiB", size >> 20)));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large("longer than that".to_string()));
-    }
-    Ok(bytes)
-}
 
 /// Reads a file as UTF-8; invalid UTF-8 is a diagnostic at the first bad byte.
 pub(super) fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
@@ -80,30 +40,7 @@ pub(super) fn read_fact_file(
     if facts::is_streamed(&name) {
         return Ok((name, stream(path).unwrap_or_else(unreadable)));
     }
-    let bytes = match read_capped(
-        path,
-        MAX_FACT_BYTES,
-        "split the records over several files, or save them as NDJSON, which is streamed a line at a time",
-    ) {
-        Ok(b) => b,
-        // A file that cannot be opened or read: loaded as unread, with the system's reason.
-        Err(d) if d.code == "io-error" => match std::fs::File::open(path) {
-            Err(e) => return Ok((name, unreadable(e))),
-            Ok(_) => return Err(d),
-        },
-        Err(d) => return Err(d),
-    };
-    match facts::decode_as(&name, bytes, encoding) {
-        Ok(content) => Ok((name, content)),
-        // Text that cannot be decoded is still loaded, as bytes: the loader reports it and
-        // marks the kinds it may hold incomplete, so the report shows what it affects. (With
-        // an encoding declared, the loader would detect one instead, so the error stands.)
-        Err(d) if d.code == "invalid-utf8" && encoding.is_none() => match read_capped(path, MAX_FACT_BYTES, "") {
-            Ok(bytes) => Ok((name, facts::Content::Bytes(bytes.into()))),
-            Err(_) => Err(d),
-        },
-        Err(d) => Err(d),
-    }
+    crate::db::read_whole(path, &name, encoding).map(|content| (name, content))
 }
 
 /// Walks folders for input files: each folder is entered once, whatever leads to it (a path

@@ -390,6 +390,18 @@ pub enum Content {
         len: u64,
         modified: Option<std::time::SystemTime>,
     },
+    /// A text file (JSON, CSV, YAML, TOML) read whole as it is loaded, and let go once its
+    /// records are read, so that its text is not held while they are evaluated. Its size and
+    /// modification time stand for its contents, as for a stream; `encoding` is the one declared
+    /// for a CSV file that is not UTF-8. The database reads it (`db::fact_file`): the text the
+    /// command line already read is handed over to it, and read again from disk only when the
+    /// query runs again.
+    Whole {
+        path: Arc<Path>,
+        len: u64,
+        modified: Option<std::time::SystemTime>,
+        encoding: Option<&'static encoding_rs::Encoding>,
+    },
     /// A file that was listed but could not be read, with the reason the system gave: it is
     /// loaded as a file of which nothing was read, so its kinds are incomplete.
     Unreadable(Arc<str>),
@@ -530,8 +542,8 @@ pub fn parse_file(schema: &Schema<'_>, path: &Arc<str>, text: &str) -> FileFacts
 /// is a file of its own, so a bad line is reported and the others are read.
 ///
 /// `facts` opens no file: a [`Content::Stream`] is read by whoever holds the file, through
-/// [`parse_stream`] (the database's `fact_file` query does). Given one here, nothing is read
-/// and the file says so.
+/// [`parse_stream`] (the database's `fact_file` query does), and so is a [`Content::Whole`].
+/// Given either here, nothing is read and the file says so.
 pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) -> FileFacts {
     parse_content_on(schema, path, content, 1)
 }
@@ -549,12 +561,12 @@ pub fn parse_content_on(schema: &Schema<'_>, path: &Arc<str>, content: &Content,
                 .with_help("check that the file is readable");
             FileFacts::unread(schema, path, d)
         }
-        Content::Stream { .. } => {
+        Content::Stream { .. } | Content::Whole { .. } => {
             let d = Diagnostic::error(
                 "io-error",
                 path,
                 Span::default(),
-                format!("cannot read `{path}`: a file streamed from disk is read as it is opened, not here"),
+                format!("cannot read `{path}`: a file read from disk is read as it is opened, not here"),
             )
             .with_label("this file was not read");
             FileFacts::unread(schema, path, d)

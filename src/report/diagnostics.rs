@@ -34,6 +34,10 @@ impl Sources {
     pub fn add_file(&mut self, path: &Arc<str>, reopen: Reopen) {
         self.files.insert(path.clone(), Source::File(reopen));
     }
+    /// Forgets a file: its diagnostics are written.
+    pub fn remove(&mut self, path: &Arc<str>) {
+        self.files.remove(path);
+    }
     /// The text of a file added with [`Sources::add`].
     pub fn get(&self, path: &str) -> Option<&Arc<str>> {
         match self.files.get(path)? {
