@@ -351,7 +351,8 @@ fn write_fixed(out: &mut String, mut mantissa: i64, mut scale: u32) {
     if mantissa < 0 {
         put(b'-');
     }
-    out.push_str(std::str::from_utf8(&text[at..]).expect("digits, a point and a sign are ASCII"));
+    // Byte by byte: a number is a few characters, and a copy call costs more than they do.
+    out.extend(text[at..].iter().map(|&b| char::from(b)));
 }
 
 /// Whether `n` is normalized: no trailing zeros after the point, and zero as `0`.
