@@ -270,8 +270,8 @@ pub(super) fn load_facts(
                                 }),
                             )
                         }
-                        // A workbook's diagnostics name sheets and cells instead; a whole file is
-                        // made one below.
+                        // A workbook's diagnostics name sheets and cells instead. (A file read
+                        // whole is read as text here; `let_go` makes it one below.)
                         facts::Content::Bytes(_) | facts::Content::Unreadable(_) | facts::Content::Whole { .. } => {}
                     }
                     let content = let_go(&loaded.db, &fp, &path, content, facts.encoding);
