@@ -319,7 +319,7 @@ fn fixed(mut mantissa: i64, mut scale: u32) -> Decimal {
 
 /// Writes `mantissa / 10^scale` as [`fixed`] of it displays: trailing zeros stripped, `0.`
 /// before a fraction, `-` before a negative number.
-fn write_fixed(out: &mut String, mut mantissa: i64, mut scale: u32) {
+pub(crate) fn write_fixed(out: &mut String, mut mantissa: i64, mut scale: u32) {
     while scale > 0 && mantissa % 10 == 0 {
         mantissa /= 10;
         scale -= 1;

@@ -36,6 +36,7 @@ mod rows;
 mod tree;
 mod xlsx;
 
+pub(crate) use column::write_fixed;
 pub use column::{Bits, Column, ColumnBuilder, Keys, Origins, Typed};
 pub use link::link;
 pub use rows::{KindRows, Rows, RowsBuilder};
