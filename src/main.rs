@@ -322,6 +322,20 @@ enum Command {
         #[command(subcommand)]
         command: FactsCommand,
     },
+    /// Print the SQL that computes the package's derived kinds in a database (`--features
+    /// datafusion`): per kind, a view over tables as `writ facts convert` writes them, or why
+    /// writ computes the kind itself.
+    Sql {
+        /// The folder of `.writ` files.
+        dir: PathBuf,
+        /// The database's dialect: postgres, duckdb, sqlite, mysql or bigquery.
+        #[arg(long, default_value = "postgres")]
+        dialect: String,
+        /// Count only the records known by this date, YYYY-MM-DD (those dated on or before it),
+        /// as `writ eval --as-of` does. Without it, every record is counted.
+        #[arg(long = "as-of", value_parser = cli::parse_date)]
+        as_of: Option<writ::value::Date>,
+    },
     /// Serve the Language Server Protocol on standard input and output (for an editor):
     /// diagnostics as you type, hover, definitions, references, completion, outline, formatting.
     Lsp,
@@ -424,6 +438,7 @@ fn main() -> ExitCode {
             cli::explain_in(&dir, facts.files(), as_of, &id, format.into(), style, lang.map(Into::into))
         }
         Command::Coverage { dir, format } => cli::coverage(&dir, format.into(), style),
+        Command::Sql { dir, dialect, as_of } => cli::sql(&dir, &dialect, as_of, style),
         Command::Fmt { check, keywords, paths } if paths.len() == 1 && paths[0].as_os_str() == "-" => {
             let mut text = String::new();
             match std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text) {

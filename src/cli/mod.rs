@@ -1,6 +1,6 @@
 //! The commands, as functions from arguments to output text and an exit code: `check` and
 //! the shared pieces here, `writ eval`/`agenda`/`explain` in `evaluate.rs`, `writ test` in
-//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ diff` in `diff.rs`, `writ report` in `documents.rs`, `writ fmt` in `fmt.rs`, `writ facts convert` in `convert.rs`. Files are read in
+//! `tests.rs`, `writ coverage` in `coverage.rs`, `writ diff` in `diff.rs`, `writ report` in `documents.rs`, `writ fmt` in `fmt.rs`, `writ facts convert` in `convert.rs`, `writ sql` in `sql.rs`. Files are read in
 //! `files.rs`; the other places that open a file are the database's `fact_file` query, for an NDJSON file it
 //! streams, and the diagnostics that show lines of such a file.
 
@@ -11,6 +11,7 @@ mod documents;
 mod evaluate;
 mod files;
 mod fmt;
+mod sql;
 mod tests;
 
 pub use convert::convert_facts;
@@ -24,6 +25,7 @@ pub use evaluate::{
 use files::{Walker, read_fact_file};
 pub use files::{imports, load_package};
 pub use fmt::{Keywords, fmt, fmt_text};
+pub use sql::sql;
 pub use tests::{TestOptions, junit, run_tests, statuses, test, test_with};
 
 use crate::db::{self, Database, FactFile, FactSet, Package, SourceFile};

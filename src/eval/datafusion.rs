@@ -34,7 +34,7 @@ use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::functions::datetime::expr_fn::date_part;
 use datafusion::functions_aggregate::expr_fn::{array_agg, count, max, min, sum};
-use datafusion::logical_expr::{ExprFunctionExt, LogicalPlanBuilder, Operator, binary_expr, not};
+use datafusion::logical_expr::{ExprFunctionExt, LogicalPlanBuilder, Operator, binary_expr, not, when};
 use datafusion::prelude::{Expr, SessionConfig, SessionContext, cast, col, lit};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -110,7 +110,7 @@ impl Session {
 
 /// What a lowered expression gives, as DataFusion holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     /// A number: `Decimal128`, or a whole number.
     Num,
     /// Days since 1970-01-01.
@@ -126,11 +126,11 @@ enum Kind {
 type Group = (Arc<[u32]>, Vec<Option<Value>>);
 
 /// A path of fields read from the source record: its own field, then through references.
-type Path = Vec<(RecordId, u32)>;
+pub(super) type Path = Vec<(RecordId, u32)>;
 
 /// One value of the derived kind as the plan computes it.
-struct Computed {
-    func: AggFunc,
+pub(super) struct Computed {
+    pub(super) func: AggFunc,
     rank: Option<Decimal>,
 }
 
@@ -148,44 +148,20 @@ struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     fn lower(model: &'a Model, facts: &'a Facts, d: &DerivedDef, as_of: Date) -> Result<Plan<'a>, String> {
-        if d.window.is_some() {
-            return Err("its records are grouped in windows, which writ computes itself".into());
-        }
-        let mut low = Lower { model, facts, from: d.from, columns: Vec::new() };
-        let mut filters = Vec::new();
-        if let Some(f) = model.records[d.from as usize].dated {
-            // Known by the date: dated on or before it, or with no date read.
-            let (c, kind, _) = low.column(vec![(d.from, f as u32)], Need::Any)?;
-            let day = match kind {
-                Kind::Day => c.clone(),
-                Kind::Moment => day_of(c.clone()),
-                _ => return Err("its source records are dated by a field that is not a date".into()),
-            };
-            filters.push(c.is_null().or(day.lt_eq(lit(as_of.0))));
-        }
-        if let Some(f) = &d.filter {
-            filters.push(low.boolean(f, d.slot)?);
-        }
-        let filter = filters.into_iter().reduce(Expr::and);
-        let mut groups = Vec::new();
-        for (i, g) in d.groups.iter().enumerate() {
-            match low.expr(g, d.slot)? {
-                (g, _, false) => groups.push(g.alias(format!("g{i}"))),
-                // A record with no value there is in no group: writ says why.
-                (_, _, true) => return Err("a field it groups by has no value in some records".into()),
-            }
-        }
+        let mut low = Lower { model, from: d.from, source: Source::Held { facts, columns: Vec::new() } };
+        let whole = super::expr::whole_table(model, facts, d.from);
+        let shape = low.shape(d, Some(as_of), whole)?;
         let mut aggregates = vec![min(col("row_")).alias("first_"), array_agg(col("row_")).alias("rows_")];
         let mut values = Vec::new();
-        let whole = super::expr::whole_table(model, facts, d.from);
-        for (j, dv) in d.values.iter().enumerate() {
-            let lowered = if whole { low.aggregate(&dv.value, j)? } else { None };
+        for lowered in shape.values {
             values.push(lowered.map(|(v, exprs)| {
                 aggregates.extend(exprs);
                 v
             }));
         }
-        Ok(Plan { facts, from: d.from, columns: low.columns, filter, groups, aggregates, values })
+        let (filter, groups) = (shape.filter, shape.groups);
+        let Source::Held { columns, .. } = low.source else { unreachable!("lowered over held columns") };
+        Ok(Plan { facts, from: d.from, columns, filter, groups, aggregates, values })
     }
 
     /// The source kind's columns the plan reads, and each row's number (`row_`).
@@ -303,11 +279,55 @@ enum Need {
     Any,
 }
 
-struct Lower<'a> {
-    model: &'a Model,
-    facts: &'a Facts,
-    from: RecordId,
-    columns: Vec<Path>,
+/// The unit a number is held in where the plan reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Scale {
+    /// As writ holds it: a quantity in SI, a percentage as a fraction, a plain number.
+    Held,
+    /// A percentage in percent, as `writ facts convert` writes it.
+    Percent,
+    /// A quantity in a unit, as `writ facts convert` writes it.
+    Unit(crate::units::Unit),
+}
+
+impl Scale {
+    /// A constant held as writ holds it, in this scale: `None` when it is not exact there.
+    fn of(&self, n: Decimal) -> Option<Decimal> {
+        match self {
+            Scale::Held => Some(n),
+            Scale::Percent => n.checked_mul(Decimal::ONE_HUNDRED),
+            Scale::Unit(u) => u.from_si(n).filter(|m| u.to_si(*m) == Some(n)),
+        }
+    }
+}
+
+/// Per field of a derived kind the queries give as a table: its column's kind and scale, or
+/// why it cannot be read as writ reads it.
+pub(super) type Given = std::collections::HashMap<RecordId, Vec<Result<(Kind, Scale), String>>>;
+
+/// Where the plan's columns come from.
+pub(super) enum Source<'a> {
+    /// writ's checked columns (`--engine datafusion`): `c{i}` per path read, in `columns`.
+    Held { facts: &'a Facts, columns: Vec<Path> },
+    /// Tables as `writ facts convert` writes them (`writ sql`): one per kind, named by it, a
+    /// column per field, named by it; a derived kind's table is its query's (`given`). A field
+    /// read through a reference joins the table referred to, on its key, as `r{i}`; `joins`
+    /// holds per join the reference's column and the kind joined.
+    Declared { given: &'a Given, joins: Vec<(Path, datafusion::common::Column, RecordId)> },
+}
+
+pub(super) struct Lower<'a> {
+    pub(super) model: &'a Model,
+    pub(super) from: RecordId,
+    pub(super) source: Source<'a>,
+}
+
+/// What a derived kind's grouping is lowered to: the rows kept, the group fields (`g{i}`), and
+/// per value the aggregates that compute it (`n{j}`, `v{j}`, `s{j}`), or `None` when writ does.
+pub(super) struct Shape {
+    pub(super) filter: Option<Expr>,
+    pub(super) groups: Vec<Expr>,
+    pub(super) values: Vec<Option<(Computed, Vec<Expr>)>>,
 }
 
 impl Lower<'_> {
@@ -316,47 +336,85 @@ impl Lower<'_> {
         format!("{}.{}", rec.name, rec.fields[field as usize].name)
     }
 
+    fn held(&self) -> bool {
+        matches!(self.source, Source::Held { .. })
+    }
+
+    /// Derived kind `d` lowered: its rows known by `as_of` (all of them when `None`), its
+    /// `where`, its groups, and the values computed as writ computes them. `whole`: whether
+    /// aggregates may be taken over the group's rows as they are (see `expr::whole_table`).
+    pub(super) fn shape(&mut self, d: &DerivedDef, as_of: Option<Date>, whole: bool) -> Result<Shape, String> {
+        if d.window.is_some() {
+            return Err("its records are grouped in windows, which writ computes itself".into());
+        }
+        let mut filters = Vec::new();
+        if let (Some(f), Some(as_of)) = (self.model.records[d.from as usize].dated, as_of) {
+            // Known by the date: dated on or before it, or with no date read.
+            let (c, kind, _) = self.column(vec![(d.from, f as u32)], Need::Any)?;
+            let day = match kind {
+                Kind::Day => c.clone(),
+                Kind::Moment => self.day_of(c.clone()),
+                _ => return Err("its source records are dated by a field that is not a date".into()),
+            };
+            filters.push(c.is_null().or(day.lt_eq(self.day(as_of))));
+        }
+        if let Some(f) = &d.filter {
+            filters.push(self.boolean(f, d.slot)?);
+        }
+        let filter = filters.into_iter().reduce(Expr::and);
+        let mut groups = Vec::new();
+        for (i, g) in d.groups.iter().enumerate() {
+            match self.expr(g, d.slot)? {
+                (g, _, false) => groups.push(g.alias(format!("g{i}"))),
+                // A record with no value there is in no group: writ says why.
+                (_, _, true) => return Err("a field it groups by has no value in some records".into()),
+            }
+        }
+        let mut values = Vec::new();
+        for (j, dv) in d.values.iter().enumerate() {
+            values.push(if whole { self.aggregate(&dv.value, j)? } else { None });
+        }
+        Ok(Shape { filter, groups, values })
+    }
+
     /// The column `path` reads, registered, what it holds, and whether some row has no value.
     fn column(&mut self, path: Path, need: Need) -> Result<(Expr, Kind, bool), String> {
-        for (i, &(kind, field)) in path.iter().enumerate() {
-            let table = &self.facts.tables[kind as usize];
-            let column = &table.columns[field as usize];
-            let last = i + 1 == path.len();
+        for (i, &(kind, _)) in path.iter().enumerate() {
             if i > 0 && self.model.records[kind as usize].dated.is_some() {
+                let (kind, field) = path[i];
                 return Err(format!(
                     "it reads {} through a reference to records that are dated",
                     self.name(kind, field)
                 ));
             }
-            if need != Need::Any && table.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) {
-                return Err(format!("{} has values that cannot be read", self.name(kind, field)));
-            }
-            if !last && column.absent() > 0 {
-                return Err(format!("{} has no value in some records", self.name(kind, field)));
-            }
-            if !last && !matches!(column.typed(), Typed::Index(_)) {
-                return Err(format!("{} is read through, but is not a reference", self.name(kind, field)));
-            }
         }
-        let (kind, field) = *path.last().expect("a path of one field at least");
-        let column = &self.facts.tables[kind as usize].columns[field as usize];
-        let nullable = column.absent() > 0;
-        let held = match column.typed() {
-            Typed::Bool(_) => Kind::Bool,
-            Typed::Date(_) => Kind::Day,
-            Typed::Moment(_) => Kind::Moment,
-            Typed::Index(_) | Typed::Text(_) => Kind::Id,
-            Typed::Fixed(..) => Kind::Num,
-            Typed::Other => return Err(format!("{} holds values DataFusion is not given", self.name(kind, field))),
-        };
-        let at = match self.columns.iter().position(|p| *p == path) {
-            Some(at) => at,
-            None => {
-                self.columns.push(path);
-                self.columns.len() - 1
+        let (model, from) = (self.model, self.from);
+        match &mut self.source {
+            Source::Held { facts, columns } => held_column(model, facts, columns, path, need),
+            Source::Declared { given, joins } => declared_column(model, from, given, joins, path),
+        }
+    }
+
+    /// The unit a number `e` gives is held in: `None` for a constant, which takes the unit of
+    /// what it is compared with.
+    pub(super) fn scale(&self, e: &TExpr, slot: u32) -> Option<Scale> {
+        let Source::Declared { given, .. } = &self.source else { return Some(Scale::Held) };
+        match &e.kind {
+            TKind::Const(_) => None,
+            TKind::Field(..) => {
+                let &(kind, field) = self.path(e, slot)?.last()?;
+                if let Some(fields) = given.get(&kind) {
+                    return fields.get(field as usize)?.as_ref().ok().map(|(_, s)| s.clone());
+                }
+                let decl = &self.model.records[kind as usize].fields[field as usize];
+                Some(match (&decl.ty, &decl.unit) {
+                    (Ty::Percent, _) => Scale::Percent,
+                    (Ty::Quantity(_), Some(u)) => Scale::Unit(u.clone()),
+                    _ => Scale::Held,
+                })
             }
-        };
-        Ok((col(format!("c{at}")), held, nullable))
+            _ => Some(Scale::Held),
+        }
     }
 
     /// The fields `e` reads from the record bound to `slot`, through references.
@@ -389,9 +447,14 @@ impl Lower<'_> {
     /// it is null, `and` and `or` settle on a side that decides (Kleene's logic, as SQL's), and
     /// a filter drops the row. Only `not` differs (writ makes it unknown), so `not` takes no
     /// null.
-    fn expr(&mut self, e: &TExpr, slot: u32) -> Result<(Expr, Kind, bool), String> {
+    pub(super) fn expr(&mut self, e: &TExpr, slot: u32) -> Result<(Expr, Kind, bool), String> {
+        self.expr_in(e, slot, &Scale::Held)
+    }
+
+    /// [`Lower::expr`], a number constant written in `scale`.
+    fn expr_in(&mut self, e: &TExpr, slot: u32, scale: &Scale) -> Result<(Expr, Kind, bool), String> {
         match &e.kind {
-            TKind::Const(v) => constant(v).map(|(x, k)| (x, k, false)),
+            TKind::Const(v) => self.constant(v, scale).map(|(x, k)| (x, k, false)),
             TKind::Field(..) => match self.path(e, slot) {
                 Some(p) => self.column(p, Need::Readable),
                 None => Err("it reads a record other than the one grouped".into()),
@@ -401,18 +464,18 @@ impl Lower<'_> {
                 None => Err("`exists` of something other than a field".into()),
             },
             TKind::Interval(op @ (IntervalOp::DateOf | IntervalOp::Hour), x, None) => match self.expr(x, slot)? {
-                (t, Kind::Moment, null) if *op == IntervalOp::DateOf => Ok((day_of(t), Kind::Day, null)),
-                (t, Kind::Moment, null) => Ok((seconds_of_day(t) / lit(3600i64), Kind::Num, null)),
+                (t, Kind::Moment, null) if *op == IntervalOp::DateOf => Ok((self.day_of(t), Kind::Day, null)),
+                (t, Kind::Moment, null) => Ok((self.hour_of(t), Kind::Num, null)),
                 _ => Err("`date` or `hour` of something other than a moment".into()),
             },
             TKind::Interval(op @ (IntervalOp::Year | IntervalOp::Month), x, None) => {
                 let (day, null) = match self.expr(x, slot)? {
                     (d, Kind::Day, null) => (d, null),
-                    (t, Kind::Moment, null) => (day_of(t), null),
+                    (t, Kind::Moment, null) => (self.day_of(t), null),
                     _ => return Err("`year` or `month` of something other than a date or moment".into()),
                 };
                 let part = if *op == IntervalOp::Year { "year" } else { "month" };
-                let date = cast(cast(day, DataType::Int32), DataType::Date32);
+                let date = if self.held() { cast(cast(day, DataType::Int32), DataType::Date32) } else { day };
                 Ok((date_part(lit(part), date), Kind::Num, null))
             }
             TKind::Unary(UnOp::Not, x) => match self.expr(x, slot)? {
@@ -435,9 +498,17 @@ impl Lower<'_> {
                 {
                     let (x, id, null) = indexed?;
                     let op = if *op == BinOp::Eq { Operator::Eq } else { Operator::NotEq };
-                    return Ok((binary_expr(x, op, lit(id)), Kind::Bool, null));
+                    return Ok((binary_expr(x, op, id), Kind::Bool, null));
                 }
-                let ((a, ka, na), (b, kb, nb)) = (self.expr(a, slot)?, self.expr(b, slot)?);
+                // Both sides in one unit: a constant takes the other side's.
+                let (sa, sb) = (self.scale(a, slot), self.scale(b, slot));
+                if let (Some(sa), Some(sb)) = (&sa, &sb)
+                    && sa != sb
+                {
+                    return Err(format!("a comparison `{}` of numbers held in different units", op.symbol()));
+                }
+                let (sa, sb) = (sa.clone().or(sb.clone()).unwrap_or(Scale::Held), sb.or(sa).unwrap_or(Scale::Held));
+                let ((a, ka, na), (b, kb, nb)) = (self.expr_in(a, slot, &sa)?, self.expr_in(b, slot, &sb)?);
                 let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
                 match (ka, kb) {
                     (Kind::Num, Kind::Num) | (Kind::Day, Kind::Day) | (Kind::Moment, Kind::Moment) => {}
@@ -458,11 +529,11 @@ impl Lower<'_> {
         }
     }
 
-    /// A field held as indexes (a text, an enum value, a party) compared with a constant, either
-    /// way round: the column, the constant's index in it, and whether the column has rows with
-    /// no value. A text the column never holds is an index no row has. `None` for any other
-    /// comparison.
-    fn indexed(&mut self, a: &TExpr, b: &TExpr, slot: u32) -> Option<Result<(Expr, u32, bool), String>> {
+    /// A field held as indexes or texts (a text, an enum value, a party) compared with a
+    /// constant, either way round: the column, the constant as the column holds it, and whether
+    /// the column has rows with no value. Among writ's indexes, a text the column never holds is
+    /// an index no row has. `None` for any other comparison.
+    fn indexed(&mut self, a: &TExpr, b: &TExpr, slot: u32) -> Option<Result<(Expr, Expr, bool), String>> {
         let (field, value) = match (&a.kind, &b.kind) {
             (TKind::Field(..), TKind::Const(v)) => (a, v),
             (TKind::Const(v), TKind::Field(..)) => (b, v),
@@ -470,16 +541,29 @@ impl Lower<'_> {
         };
         let path = self.path(field, slot)?;
         let (kind, f) = *path.last()?;
-        let column = &self.facts.tables[kind as usize].columns[f as usize];
-        let id = match (value, column.typed()) {
-            (Value::Text(t), Typed::Text(_)) => {
-                let (_, strings) = column.text_ids()?;
-                strings.iter().position(|s| **s == **t).map_or(u32::MAX, |i| i as u32)
+        let constant = match &self.source {
+            Source::Held { facts, .. } => {
+                let column = &facts.tables[kind as usize].columns[f as usize];
+                lit(match (value, column.typed()) {
+                    (Value::Text(t), Typed::Text(_)) => {
+                        let (_, strings) = column.text_ids()?;
+                        strings.iter().position(|s| **s == **t).map_or(u32::MAX, |i| i as u32)
+                    }
+                    (Value::Enum(i) | Value::Party(i), Typed::Index(_)) => *i,
+                    _ => return None,
+                })
             }
-            (Value::Enum(i) | Value::Party(i), Typed::Index(_)) => *i,
-            _ => return None,
+            Source::Declared { .. } => {
+                let decl = &self.model.records[kind as usize].fields[f as usize];
+                lit(match (value, &decl.ty) {
+                    (Value::Text(t), Ty::Text) => t.to_string(),
+                    (Value::Enum(i), Ty::Enum(e)) => self.model.enums[*e as usize].variants.get(*i as usize)?.clone(),
+                    (Value::Party(i), Ty::Party) => self.model.parties.get(*i as usize)?.name.clone(),
+                    _ => return None,
+                })
+            }
         };
-        Some(self.column(path, Need::Readable).map(|(x, _, null)| (x, id, null)))
+        Some(self.column(path, Need::Readable).map(|(x, _, null)| (x, constant, null)))
     }
 
     /// Value `j` of the kind when it is an aggregate over the group that the plan computes as
@@ -504,13 +588,18 @@ impl Lower<'_> {
                 Err(_) => return Ok(None),
             },
         };
-        let filtered = |x: Expr| -> Result<Expr, String> {
-            match &filter {
-                None => Ok(x),
-                Some(f) => x.filter(f.clone()).build().map_err(|e| e.to_string()),
+        // Over writ's columns the filter is the aggregate's own (`FILTER (WHERE …)`); in the
+        // queries for a warehouse, the value is taken only where the filter holds (`CASE`),
+        // which every dialect reads.
+        let held = self.held();
+        let filtered = |agg: fn(Expr) -> Expr, x: Expr| -> Result<Expr, String> {
+            match (&filter, held) {
+                (None, _) => Ok(agg(x)),
+                (Some(f), true) => agg(x).filter(f.clone()).build().map_err(|e| e.to_string()),
+                (Some(f), false) => Ok(agg(when(f.clone(), x).end().map_err(|e| e.to_string())?)),
             }
         };
-        let n = filtered(count(lit(1i64)))?.alias(format!("n{j}"));
+        let n = filtered(count, lit(1i64))?.alias(format!("n{j}"));
         if a.func == AggFunc::Count {
             return Ok(Some((Computed { func: a.func, rank: None }, vec![n])));
         }
@@ -523,31 +612,204 @@ impl Lower<'_> {
             return Ok(None);
         };
         let (kind, field) = path[0];
-        let Typed::Fixed(..) = self.facts.tables[kind as usize].columns[field as usize].typed() else {
+        let exact = match &self.source {
+            Source::Held { facts, .. } => {
+                matches!(facts.tables[kind as usize].columns[field as usize].typed(), Typed::Fixed(..))
+            }
+            Source::Declared { .. } => true,
+        };
+        if !exact {
             return Ok(None);
-        };
+        }
         let Ok((x, Kind::Num, _)) = self.column(path, Need::Readable) else { return Ok(None) };
-        let v = filtered(count(x.clone()))?.alias(format!("v{j}"));
+        let v = filtered(count, x.clone())?.alias(format!("v{j}"));
         let s = match a.func {
-            AggFunc::Sum | AggFunc::Mean => sum(x),
-            AggFunc::Min => min(x),
-            AggFunc::Max => max(x),
-            _ => array_agg(x),
+            AggFunc::Sum | AggFunc::Mean => filtered(sum, x),
+            AggFunc::Min => filtered(min, x),
+            AggFunc::Max => filtered(max, x),
+            _ => filtered(array_agg, x),
         };
-        let s = filtered(s)?.alias(format!("s{j}"));
+        let s = s?.alias(format!("s{j}"));
         Ok(Some((Computed { func: a.func, rank: a.rank }, vec![n, v, s])))
+    }
+
+    /// A constant as the plan holds it, a number in `scale`.
+    fn constant(&self, v: &Value, scale: &Scale) -> Result<(Expr, Kind), String> {
+        let epoch = if self.held() { 0 } else { epoch() };
+        Ok(match v {
+            Value::Num(n) => {
+                let n = scale.of(*n).ok_or_else(|| format!("{n} is not exact in the unit it is compared in"))?;
+                (lit(ScalarValue::Decimal128(Some(n.mantissa()), 38, n.scale() as i8)), Kind::Num)
+            }
+            Value::Date(d) if self.held() => (lit(d.0), Kind::Day),
+            Value::Date(d) => (lit(ScalarValue::Date32(Some(d.0 - epoch))), Kind::Day),
+            Value::DateTime(t) if self.held() => (lit(t.0), Kind::Moment),
+            Value::DateTime(t) => {
+                let ms = t.0.checked_mul(1000).ok_or("a moment too far from 1970")?;
+                (lit(ScalarValue::TimestampMillisecond(Some(ms), None)), Kind::Moment)
+            }
+            Value::Bool(b) => (lit(*b), Kind::Bool),
+            _ => return Err("a constant that is not a number, date, moment or yes/no".into()),
+        })
+    }
+
+    /// Day `d` as the plan holds days.
+    fn day(&self, d: Date) -> Expr {
+        match self.held() {
+            true => lit(d.0),
+            false => lit(ScalarValue::Date32(Some(d.0 - epoch()))),
+        }
+    }
+
+    /// The day a moment falls on.
+    fn day_of(&self, t: Expr) -> Expr {
+        match self.held() {
+            true => day_of(t),
+            false => cast(t, DataType::Date32),
+        }
+    }
+
+    /// The hour of the day of a moment, from 0 to 23.
+    fn hour_of(&self, t: Expr) -> Expr {
+        match self.held() {
+            true => seconds_of_day(t) / lit(3600i64),
+            false => date_part(lit("hour"), t),
+        }
     }
 }
 
-/// A constant as DataFusion holds it.
-fn constant(v: &Value) -> Result<(Expr, Kind), String> {
-    Ok(match v {
-        Value::Num(n) => (lit(ScalarValue::Decimal128(Some(n.mantissa()), 38, n.scale() as i8)), Kind::Num),
-        Value::Date(d) => (lit(d.0), Kind::Day),
-        Value::DateTime(t) => (lit(t.0), Kind::Moment),
-        Value::Bool(b) => (lit(*b), Kind::Bool),
-        _ => return Err("a constant that is not a number, date, moment or yes/no".into()),
+/// writ's day number of 1970-01-01, the day 0 of an Arrow date.
+fn epoch() -> i32 {
+    Date::from_ymd(1970, 1, 1).map_or(0, |d| d.0)
+}
+
+/// [`Lower::column`] over writ's columns.
+fn held_column(
+    model: &Model,
+    facts: &Facts,
+    columns: &mut Vec<Path>,
+    path: Path,
+    need: Need,
+) -> Result<(Expr, Kind, bool), String> {
+    let name = |kind: RecordId, field: u32| {
+        let rec = &model.records[kind as usize];
+        format!("{}.{}", rec.name, rec.fields[field as usize].name)
+    };
+    for (i, &(kind, field)) in path.iter().enumerate() {
+        let table = &facts.tables[kind as usize];
+        let column = &table.columns[field as usize];
+        let last = i + 1 == path.len();
+        if need != Need::Any && table.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) {
+            return Err(format!("{} has values that cannot be read", name(kind, field)));
+        }
+        if !last && column.absent() > 0 {
+            return Err(format!("{} has no value in some records", name(kind, field)));
+        }
+        if !last && !matches!(column.typed(), Typed::Index(_)) {
+            return Err(format!("{} is read through, but is not a reference", name(kind, field)));
+        }
+    }
+    let (kind, field) = *path.last().expect("a path of one field at least");
+    let column = &facts.tables[kind as usize].columns[field as usize];
+    let nullable = column.absent() > 0;
+    let held = match column.typed() {
+        Typed::Bool(_) => Kind::Bool,
+        Typed::Date(_) => Kind::Day,
+        Typed::Moment(_) => Kind::Moment,
+        Typed::Index(_) | Typed::Text(_) => Kind::Id,
+        Typed::Fixed(..) => Kind::Num,
+        Typed::Other => return Err(format!("{} holds values DataFusion is not given", name(kind, field))),
+    };
+    let at = match columns.iter().position(|p| *p == path) {
+        Some(at) => at,
+        None => {
+            columns.push(path);
+            columns.len() - 1
+        }
+    };
+    Ok((col(format!("c{at}")), held, nullable))
+}
+
+/// [`Lower::column`] over tables as `writ facts convert` writes them.
+fn declared_column(
+    model: &Model,
+    from: RecordId,
+    given: &Given,
+    joins: &mut Vec<(Path, datafusion::common::Column, RecordId)>,
+    path: Path,
+) -> Result<(Expr, Kind, bool), String> {
+    use datafusion::common::Column;
+    let name = |kind: RecordId, field: u32| {
+        let rec = &model.records[kind as usize];
+        format!("{}.{}", rec.name, rec.fields[field as usize].name)
+    };
+    let mut relation = model.records[from as usize].name.clone();
+    let mut nullable = false;
+    for (i, &(kind, field)) in path.iter().enumerate() {
+        let rec = &model.records[kind as usize];
+        let decl = &rec.fields[field as usize];
+        let column = Column::new(Some(relation.as_str()), decl.name.as_str());
+        nullable |= decl.optional;
+        if let Some(fields) = given.get(&kind) {
+            return match fields.get(field as usize) {
+                Some(Ok((k, _))) if i + 1 == path.len() => Ok((Expr::Column(column), *k, nullable)),
+                Some(Err(why)) => Err(format!("it reads {}, {why}", name(kind, field))),
+                _ => Err(format!("it reads {} through a reference", name(kind, field))),
+            };
+        }
+        if i + 1 == path.len() {
+            return Ok((
+                Expr::Column(column),
+                declared_kind(&decl.ty).ok_or_else(|| {
+                    format!("{} is a {} field, which the queries do not read", name(kind, field), ty_word(&decl.ty))
+                })?,
+                nullable,
+            ));
+        }
+        let Ty::Ref(target) = decl.ty else {
+            return Err(format!("{} is read through, but is not a reference", name(kind, field)));
+        };
+        let to = &model.records[target as usize];
+        // The key of the record referred to is the reference itself.
+        if i + 2 == path.len() && path[i + 1].1 as usize == to.key && !to.keyless {
+            let key = &to.fields[to.key];
+            return match declared_kind(&key.ty) {
+                Some(k) => Ok((Expr::Column(column), k, nullable)),
+                None => Err(format!("{} is keyed by a field the queries do not read", to.name)),
+            };
+        }
+        let prefix = path[..=i].to_vec();
+        let at = match joins.iter().position(|(p, ..)| *p == prefix) {
+            Some(at) => at,
+            None => {
+                joins.push((prefix, column, target));
+                joins.len() - 1
+            }
+        };
+        relation = format!("r{at}");
+    }
+    unreachable!("a path of one field at least")
+}
+
+/// What a field of type `ty` is in a table as `writ facts convert` writes it.
+pub(super) fn declared_kind(ty: &Ty) -> Option<Kind> {
+    Some(match ty {
+        Ty::Bool => Kind::Bool,
+        Ty::Date => Kind::Day,
+        Ty::DateTime => Kind::Moment,
+        Ty::Number | Ty::Percent | Ty::Quantity(_) => Kind::Num,
+        Ty::Text | Ty::Enum(_) | Ty::Party | Ty::Ref(_) => Kind::Id,
+        _ => return None,
     })
+}
+
+/// A field's type, in a reason it is not lowered.
+fn ty_word(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::Duration => "duration",
+        Ty::List(_) => "list",
+        _ => "other",
+    }
 }
 
 /// The seconds since midnight of a moment held as seconds.

@@ -8,6 +8,8 @@ mod engine;
 mod expr;
 mod render;
 mod said;
+#[cfg(feature = "datafusion")]
+pub mod sql;
 mod verdict;
 
 pub use derive::{Derived, derivation, derive, derive_interpreted, derive_on};

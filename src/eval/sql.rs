@@ -1,0 +1,313 @@
+//! `writ sql`: the queries that compute a package's derived kinds in a database, for facts held
+//! there rather than in files. Each derived kind is lowered to the DataFusion logical plan the
+//! DataFusion engine builds ([`super::datafusion::Lower`]), over tables as `writ facts convert`
+//! writes them, and unparsed in the database's dialect.
+//!
+//! The tables: one per record kind, named by it, with a column per field, named by it. Numbers
+//! are decimals, a quantity in its field's unit and a percentage in percent; dates are dates,
+//! moments are timestamps without a time zone (civil time); texts, enum values and parties are
+//! texts, and a reference is the key of the record it refers to.
+//!
+//! Each derived kind the queries can compute as writ does becomes a view named by it: its group
+//! fields, its counts, and its sums, extremes and the parts of its means, each null where writ's
+//! value is unknown (no record, or a record without the value). What writ computes itself (values
+//! built from other values, rules, percentiles, `given` conditions) is named in a comment above
+//! the view; a kind that cannot be computed is a comment that says why.
+
+use super::datafusion::{Kind, Lower, Scale, Source};
+use crate::model::*;
+use crate::value::Date;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::common::Column;
+use datafusion::logical_expr::logical_plan::builder::LogicalTableSource;
+use datafusion::logical_expr::{JoinType, LogicalPlanBuilder, when};
+use datafusion::prelude::{Expr, col, lit};
+use datafusion::sql::unparser::Unparser;
+use datafusion::sql::unparser::dialect::{
+    BigQueryDialect, Dialect as Unparse, DuckDBDialect, MySqlDialect, PostgreSqlDialect, SqliteDialect,
+};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// The databases whose SQL `writ sql` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    DuckDb,
+    Sqlite,
+    MySql,
+    BigQuery,
+}
+
+impl Dialect {
+    pub const NAMES: &'static str = "postgres, duckdb, sqlite, mysql, bigquery";
+
+    /// Reads `--dialect`.
+    pub fn parse(text: &str) -> Result<Dialect, String> {
+        Ok(match text.trim().to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Dialect::Postgres,
+            "duckdb" => Dialect::DuckDb,
+            "sqlite" => Dialect::Sqlite,
+            "mysql" => Dialect::MySql,
+            "bigquery" => Dialect::BigQuery,
+            t => return Err(format!("`{t}` is not a dialect writ writes: write one of {}", Dialect::NAMES)),
+        })
+    }
+
+    fn unparse(self) -> Box<dyn Unparse> {
+        match self {
+            Dialect::Postgres => Box::new(PostgreSqlDialect {}),
+            Dialect::DuckDb => Box::new(DuckDBDialect::new()),
+            Dialect::Sqlite => Box::new(SqliteDialect {}),
+            Dialect::MySql => Box::new(MySqlDialect {}),
+            Dialect::BigQuery => Box::new(BigQueryDialect {}),
+        }
+    }
+
+    /// `name` as the dialect quotes a name.
+    fn quote(self, name: &str) -> String {
+        let q = match self {
+            Dialect::Postgres | Dialect::DuckDb => '"',
+            Dialect::Sqlite | Dialect::MySql | Dialect::BigQuery => '`',
+        };
+        let mut out = String::with_capacity(name.len() + 2);
+        out.push(q);
+        for c in name.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
+        out
+    }
+}
+
+/// The query for one derived kind, or why there is none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    /// The derived kind, and the kind it is grouped from.
+    pub kind: String,
+    pub from: String,
+    /// `CREATE VIEW … AS SELECT …;`, or why the kind is computed in writ only.
+    pub sql: Result<String, String>,
+    /// What the view's columns hold, where it is not the field of that name.
+    pub columns: Vec<String>,
+    /// The fields writ computes itself, and why.
+    pub in_writ: Vec<String>,
+}
+
+/// The queries of every derived kind of `model`, in the order writ computes them, counting the
+/// records known by `as_of` (every record when `None`).
+pub fn queries(model: &Model, as_of: Option<Date>, dialect: Dialect) -> Vec<Query> {
+    let mut given = HashMap::new();
+    let mut schemas: HashMap<RecordId, SchemaRef> = HashMap::new();
+    let mut out = Vec::new();
+    for d in &model.derived {
+        let rec = &model.records[d.kind as usize];
+        let from = &model.records[d.from as usize];
+        let mut q = Query {
+            kind: rec.name.clone(),
+            from: from.name.clone(),
+            sql: Err(String::new()),
+            columns: Vec::new(),
+            in_writ: Vec::new(),
+        };
+        q.sql = if from.derived && !schemas.contains_key(&d.from) {
+            Err(format!("its records are grouped from {}, which has no query", from.name))
+        } else {
+            lower(model, d, as_of, dialect, &mut given, &mut schemas, &mut q)
+        };
+        out.push(q);
+    }
+    out
+}
+
+/// The view of derived kind `d`; records in `given` and `schemas` what it gives.
+fn lower(
+    model: &Model,
+    d: &DerivedDef,
+    as_of: Option<Date>,
+    dialect: Dialect,
+    given: &mut super::datafusion::Given,
+    schemas: &mut HashMap<RecordId, SchemaRef>,
+    q: &mut Query,
+) -> Result<String, String> {
+    let rec = &model.records[d.kind as usize];
+    let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
+    let (shape, group_kinds, joins) = {
+        let mut low = Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() } };
+        let shape = low.shape(d, as_of, true)?;
+        let mut kinds = Vec::new();
+        for g in &d.groups {
+            let (_, kind, _) = low.expr(g, d.slot)?;
+            kinds.push((kind, low.scale(g, d.slot).unwrap_or(Scale::Held)));
+        }
+        let Source::Declared { joins, .. } = low.source else { unreachable!("lowered over tables") };
+        (shape, kinds, joins)
+    };
+    let mut builder = LogicalPlanBuilder::scan(q.from.as_str(), table(model, d.from, schemas), None).map_err(failed)?;
+    for (i, (_, column, target)) in joins.into_iter().enumerate() {
+        let to = &model.records[target as usize];
+        let alias = format!("r{i}");
+        let right = LogicalPlanBuilder::scan(to.name.as_str(), table(model, target, schemas), None)
+            .and_then(|b| b.alias(alias.as_str()))
+            .and_then(|b| b.build())
+            .map_err(failed)?;
+        let key = Column::new(Some(alias.as_str()), to.fields[to.key].name.as_str());
+        builder = builder.join(right, JoinType::Left, (vec![column], vec![key]), None).map_err(failed)?;
+    }
+    if let Some(f) = shape.filter {
+        builder = builder.filter(f).map_err(failed)?;
+    }
+    let mut aggregates = Vec::new();
+    let mut projection: Vec<Expr> = Vec::new();
+    let mut fields: Vec<Result<(Kind, Scale), String>> =
+        vec![Err("which writ computes itself".to_string()); rec.fields.len()];
+    for (i, kind) in group_kinds.into_iter().enumerate() {
+        projection.push(col(format!("g{i}")).alias(rec.fields[i].name.as_str()));
+        fields[i] = Ok(kind);
+    }
+    let first = d.first_value();
+    for (j, (dv, lowered)) in d.values.iter().zip(shape.values).enumerate() {
+        let name = rec.fields[first + j].name.as_str();
+        let Some((computed, exprs)) = lowered else {
+            q.in_writ.push(format!("{name}: {}", why_in_writ(&dv.value)));
+            continue;
+        };
+        aggregates.extend(exprs);
+        let (n, v, s) = (col(format!("n{j}")), col(format!("v{j}")), col(format!("s{j}")));
+        // writ's value is unknown where no record was read, or a record lacks the value.
+        let known = || n.clone().gt(lit(0i64)).and(v.clone().eq(n.clone()));
+        let scale = || match &dv.value.kind {
+            TKind::Aggregate(a) => {
+                let low = Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() } };
+                a.value.as_ref().and_then(|x| low.scale(x, a.slot)).unwrap_or(Scale::Held)
+            }
+            _ => Scale::Held,
+        };
+        let unit = |s: &Scale| match s {
+            Scale::Unit(u) => format!(", in {}", u.name),
+            Scale::Percent => ", in percent".to_string(),
+            Scale::Held => String::new(),
+        };
+        match computed.func {
+            AggFunc::Count => {
+                projection.push(n.clone().alias(name));
+                fields[first + j] = Ok((Kind::Num, Scale::Held));
+            }
+            AggFunc::Sum | AggFunc::Min | AggFunc::Max => {
+                let case = when(known(), s.clone()).end().map_err(failed)?;
+                projection.push(case.alias(name));
+                q.columns.push(format!("{name}: null where writ's value is unknown{}", unit(&scale())));
+                // writ tells a value that is unknown from one that is not there (`exists` of
+                // an unknown value is unknown); a null tells neither.
+                fields[first + j] =
+                    Err("which may be unknown, and a null in SQL does not tell unknown from absent".into());
+            }
+            AggFunc::Mean => {
+                let (sum, count) = (format!("{name}_sum"), format!("{name}_count"));
+                let case = when(known(), s.clone()).end().map_err(failed)?;
+                projection.push(case.alias(sum.as_str()));
+                projection.push(n.clone().alias(count.as_str()));
+                q.columns.push(format!(
+                    "{name} = {sum} / {count}, divided exactly by writ; null where unknown{}",
+                    unit(&scale())
+                ));
+            }
+            AggFunc::Percentile | AggFunc::Share => {
+                q.in_writ.push(format!("{name}: a percentile, taken by writ (HJ 663-2013)"));
+                continue;
+            }
+        }
+        if let Some((_, text)) = &dv.given {
+            q.in_writ.push(format!("{name} is kept only given {text}"));
+            fields[first + j] = Err("which writ keeps only under a condition".into());
+        }
+    }
+    builder = builder.aggregate(shape.groups, aggregates).map_err(failed)?;
+    let plan = builder.project(projection).and_then(|b| b.build()).map_err(failed)?;
+    let unparse = dialect.unparse();
+    let statement = Unparser::new(unparse.as_ref()).plan_to_sql(&plan).map_err(failed)?;
+    schemas.insert(d.kind, Arc::new(plan.schema().as_arrow().clone()));
+    given.insert(d.kind, fields);
+    Ok(format!("CREATE VIEW {} AS\n{statement:#};", dialect.quote(&rec.name)))
+}
+
+/// Why a value that is not lowered is computed in writ.
+fn why_in_writ(e: &TExpr) -> &'static str {
+    match &e.kind {
+        TKind::Aggregate(_) => "an aggregate of a shape the queries do not compute",
+        TKind::Rule(..) => "a rule",
+        _ => "built from other values",
+    }
+}
+
+/// The table of kind `kind` as the queries read it: a derived kind's view, or the kind's table
+/// as `writ facts convert` writes it.
+fn table(
+    model: &Model,
+    kind: RecordId,
+    schemas: &HashMap<RecordId, SchemaRef>,
+) -> Arc<dyn datafusion::logical_expr::TableSource> {
+    if let Some(schema) = schemas.get(&kind) {
+        return Arc::new(LogicalTableSource::new(schema.clone()));
+    }
+    Arc::new(LogicalTableSource::new(Arc::new(declared_schema(model, kind))))
+}
+
+/// The columns of kind `kind` as `writ facts convert` writes them.
+pub fn declared_schema(model: &Model, kind: RecordId) -> Schema {
+    let rec = &model.records[kind as usize];
+    let fields = rec.fields.iter().enumerate().filter(|&(f, _)| !(rec.keyless && f == rec.key)).map(|(_, decl)| {
+        let ty = match decl.ty {
+            Ty::Bool => DataType::Boolean,
+            Ty::Date => DataType::Date32,
+            Ty::DateTime => DataType::Timestamp(TimeUnit::Millisecond, None),
+            Ty::Number | Ty::Percent | Ty::Quantity(_) => DataType::Decimal128(38, 10),
+            _ => DataType::Utf8,
+        };
+        Field::new(decl.name.as_str(), ty, true)
+    });
+    Schema::new(fields.collect::<Vec<_>>())
+}
+
+/// The queries as `writ sql` prints them: per derived kind, what it is, what its columns hold
+/// and what writ computes itself, as comments, then its view or why it has none.
+pub fn render(model: &Model, queries: &[Query], as_of: Option<Date>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "-- {}: the queries of its derived kinds", crate::text::shown(&model.plan.name));
+    let _ = writeln!(out, "-- over tables as `writ facts convert` writes them: one per record kind, named by it,");
+    let _ = writeln!(out, "-- with a column per field; quantities in their field's unit, percentages in percent.");
+    match as_of {
+        Some(d) => {
+            let _ = writeln!(out, "-- Records dated after {d} are not counted.");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "-- Every record is counted, whatever its date (give `--as-of` to count those known by a date)."
+            );
+        }
+    }
+    for q in queries {
+        let _ = writeln!(out, "\n-- {} (from {})", q.kind, q.from);
+        match &q.sql {
+            Err(why) => {
+                let _ = writeln!(out, "-- no query: writ groups it itself, because {why}");
+            }
+            Ok(sql) => {
+                for c in &q.columns {
+                    let _ = writeln!(out, "--   {c}");
+                }
+                for w in &q.in_writ {
+                    let _ = writeln!(out, "--   computed by writ: {w}");
+                }
+                out.push_str(sql);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}

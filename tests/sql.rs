@@ -1,0 +1,348 @@
+//! `writ sql` writes queries a database runs to the records writ derives: generated hourly
+//! exports of three stations are converted to Parquet (`writ facts convert`), the DuckDB
+//! queries of `policies/yangquan-2019-raw` run on DuckDB over those files, and every row of the
+//! views is held to the records writ derives from the same exports, as of a date inside them.
+//!
+//! DuckDB runs in Python (`python3 -m pip install duckdb`); `.ci/run` installs it.
+#![cfg(feature = "datafusion")]
+
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use writ::cli;
+use writ::value::Value;
+
+/// The generator of `examples/yangquan-2019-hourly`.
+#[path = "../examples/gen_hourly.rs"]
+#[allow(dead_code)]
+mod gen_hourly;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const POLICY: &str = "policies/yangquan-2019-raw";
+const AS_OF: &str = "2019-06-30";
+
+/// Runs `writ` with `args`: its exit code, standard output and standard error.
+fn writ(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_writ")).args(args).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// Runs `sql` on DuckDB with a view per Parquet file of `tables` (named by the file), and
+/// gives the rows of `view`, each column as text (null as `None`), by column name.
+fn duckdb(tables: &Path, sql: &str, view: &str) -> Vec<BTreeMap<String, Option<String>>> {
+    const SCRIPT: &str = r#"
+import duckdb, json, os, sys
+tables, view = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+for f in sorted(os.listdir(tables)):
+    if f.endswith(".parquet"):
+        name = f[: -len(".parquet")].replace('"', '""')
+        path = os.path.join(tables, f).replace("'", "''")
+        con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{path}')")
+con.execute(sys.stdin.read())
+cur = con.execute('SELECT * FROM "' + view.replace('"', '""') + '"')
+names = [d[0] for d in cur.description]
+for row in cur.fetchall():
+    print(json.dumps({n: (None if v is None else str(v)) for n, v in zip(names, row)}, ensure_ascii=False))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(tables)
+        .arg(view)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs DuckDB for this test: install Python 3, then `python3 -m pip install duckdb`");
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(sql.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("No module named 'duckdb'"),
+        "this test runs the queries on DuckDB: `python3 -m pip install duckdb` (.ci/run does)"
+    );
+    assert!(out.status.success(), "DuckDB failed on the queries:\n{stderr}\n{sql}");
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn duckdb_runs_the_queries_to_the_records_writ_derives() {
+    let dir = std::env::temp_dir().join(format!("writ-sql-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (exports, tables) = (dir.join("exports"), dir.join("tables"));
+    std::fs::create_dir_all(&exports).unwrap();
+    let args: Vec<String> = ["--out", ".", "--from", "2018-11-01", "--to", "2019-12-31", "--stations", "3"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (_, config) = gen_hourly::parse_args(&args).unwrap();
+    for f in gen_hourly::generate(&config).files {
+        std::fs::write(exports.join(&f.name), &f.csv).unwrap();
+    }
+    std::fs::copy(root().join("examples/yangquan-2019-hourly/監測站.csv"), exports.join("監測站.csv")).unwrap();
+    let policy = root().join(POLICY);
+
+    let (code, _, err) = writ(&[
+        "facts".as_ref(),
+        "convert".as_ref(),
+        policy.as_os_str(),
+        "--facts".as_ref(),
+        exports.as_os_str(),
+        "--to".as_ref(),
+        tables.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, sql, err) = writ(&[
+        "sql".as_ref(),
+        policy.as_os_str(),
+        "--dialect".as_ref(),
+        "duckdb".as_ref(),
+        "--as-of".as_ref(),
+        AS_OF.as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(sql.contains("CREATE VIEW \"站點日均\" AS"), "{sql}");
+    // The county kinds read a validity writ computes (a rule), so they have no query, and say so.
+    assert!(
+        sql.contains(
+            "-- 縣區日均 (from 站點日均)\n-- no query: writ groups it itself, because it reads 站點日均.SO2有效"
+        ),
+        "{sql}"
+    );
+    let rows = duckdb(&tables, &sql, "站點日均");
+
+    // The records writ derives from the same exports, as of the same date.
+    let e =
+        cli::evaluate(&policy, std::slice::from_ref(&exports), cli::parse_date(AS_OF).unwrap(), cli::Style::default())
+            .unwrap_or_else(|o| panic!("{}", o.stderr));
+    assert!(e.stderr.is_empty(), "{}", e.stderr);
+    let model = &e.model;
+    let facts = e.facts();
+    let kind = model.records.iter().position(|r| r.name == "站點日均").unwrap();
+    let rec = &model.records[kind];
+    let field = |name: &str| rec.fields.iter().position(|f| f.name == name).unwrap();
+    let hourly = model.records.iter().find(|r| r.name == "小時數據").unwrap();
+    let unit = hourly.fields.iter().find(|f| f.name == "SO2").unwrap().unit.clone().unwrap();
+    let table = &facts.tables[kind];
+    let text = |v: Option<Value>| match v {
+        Some(Value::Text(t)) => t.to_string(),
+        Some(Value::Date(d)) => d.to_string(),
+        other => panic!("a group field of another value: {other:?}"),
+    };
+    let mut derived = BTreeMap::new();
+    for row in 0..table.len() as u32 {
+        let key = [field("站點"), field("縣區"), field("日期")].map(|f| text(table.get(f, row)));
+        let count = match table.get(field("SO2小時數"), row) {
+            Some(Value::Num(n)) => n,
+            other => panic!("a count of another value: {other:?}"),
+        };
+        let mean = table.get(field("SO2"), row).map(|v| v.as_num().unwrap());
+        derived.insert(key, (count, mean));
+    }
+    // Three stations' days from 2018-11-01 to the as-of date: the days after it are not counted.
+    assert!(derived.len() > 600, "{} daily records", derived.len());
+    assert_eq!(rows.len(), derived.len(), "DuckDB gave {} daily rows, writ derived {}", rows.len(), derived.len());
+
+    let number = |row: &BTreeMap<String, Option<String>>, name: &str| -> Option<Decimal> {
+        row[name].as_ref().map(|t| t.parse::<Decimal>().unwrap_or_else(|e| panic!("{name} = {t}: {e}")))
+    };
+    let mut means = 0;
+    for row in &rows {
+        let key = ["站點", "縣區", "日期"].map(|c| row[c].clone().unwrap());
+        let (count, mean) = derived.get(&key).unwrap_or_else(|| panic!("DuckDB's day {key:?} is not one writ derives"));
+        assert_eq!(number(row, "SO2小時數"), Some(*count), "{key:?}: the hours with SO2");
+        assert_eq!(number(row, "SO2_count"), Some(*count), "{key:?}: the hours the mean is over");
+        // writ keeps the mean of a day with 20 hours or more; the view gives the sum of every day
+        // whose hours all have a value, in the field's unit.
+        if let Some(mean) = mean {
+            let sum = number(row, "SO2_sum").unwrap_or_else(|| panic!("{key:?}: no sum"));
+            let sum = unit.to_si(sum).unwrap();
+            assert_eq!(sum.checked_div(*count), Some(*mean), "{key:?}: the mean");
+            means += 1;
+        }
+    }
+    assert!(means > 500, "{means} daily means compared");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The edges of what the queries compute, each view's rows held to writ's records field by
+/// field: a filter comparing a quantity with a constant (converted to the field's unit) and an
+/// hour; counts under `exists`, a yes/no field, `year`, `month`, texts compared; sums, a mean,
+/// extremes, each null exactly where writ's value is unknown (an hour with no value); moments
+/// before 1970 and at midnight; a derived kind grouped from another; a record dated after the
+/// as-of date. The queries of every dialect parse in that dialect.
+#[test]
+fn the_edges_of_the_queries_give_writs_records() {
+    let policy = r#"plan p "edges" {
+  period 1969-01-01 .. 2019-12-31
+  roles lead "牽頭"
+}
+party 局
+record 讀數 dated 時刻 {
+  站: text
+  時刻: datetime
+  值?: ug/m3
+  旗: bool
+}
+record 日 from 讀數 where 值 > 0.01 mg/m3 or hour(時刻) < 3 by 站 = 站, 日期 = date(時刻) dated 日期 {
+  n = count(讀數)
+  有值 = count(讀數 where exists(值))
+  旗數 = count(讀數 where 旗)
+  總 = sum(讀數.值 where exists(值))
+  均 = mean(讀數.值)
+  低 = min(讀數.值 where exists(值))
+  高 = max(讀數.值 where 旗)
+  全 = sum(讀數.值)
+  p90 = percentile(讀數.值 where exists(值), 90%)
+}
+record 站年 from 日 by 站 = 站 {
+  天 = count(日)
+  天2019 = count(日 where year(日期) == 2019)
+  五月 = count(日 where month(日期) == 5 and 站 != "乙")
+  甲 = count(日 where 站 == "甲" or 站 == "無此站")
+  均 = mean(日.總 where exists(總))
+  高 = max(日.全 where exists(全))
+}
+record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = year(時刻), 月 = month(時刻) {
+  n = count(讀數)
+}
+"#;
+    let mut rows = vec!["站,時刻,值,旗".to_string()];
+    let moments = ["1969-12-31T23:00", "1970-01-01T00:00", "1970-01-01T01:00", "2019-05-01T02:00", "2019-05-01T13:00"];
+    let values = ["12.5", "", "7", "200.25", "99.125", "10", "10.001", "3"];
+    let mut i = 0;
+    for station in ["甲", "乙", "丙"] {
+        for m in moments {
+            for _ in 0..3 {
+                let v = values[i % values.len()];
+                let flag = if i % 3 == 0 { "true" } else { "false" };
+                rows.push(format!("{station},{m},{v},{flag}"));
+                i += 1;
+            }
+        }
+    }
+    rows.push("甲,2019-06-02T05:00,8,true".into());
+    // Known only after the as-of date.
+    rows.push("甲,2020-01-02T05:00,500,true".into());
+    let dir = std::env::temp_dir().join(format!("writ-sql-edges-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (package, facts, tables) = (dir.join("policy"), dir.join("facts"), dir.join("tables"));
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::create_dir_all(&facts).unwrap();
+    std::fs::write(package.join("p.writ"), policy).unwrap();
+    std::fs::write(facts.join("讀數.csv"), rows.join("\n") + "\n").unwrap();
+    let (code, _, err) = writ(&[
+        "facts".as_ref(),
+        "convert".as_ref(),
+        package.as_os_str(),
+        "--facts".as_ref(),
+        facts.as_os_str(),
+        "--to".as_ref(),
+        tables.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+
+    let as_of = "2019-12-31";
+    let query = |dialect: &str| {
+        let (code, sql, err) = writ(&[
+            "sql".as_ref(),
+            package.as_os_str(),
+            "--dialect".as_ref(),
+            dialect.as_ref(),
+            "--as-of".as_ref(),
+            as_of.as_ref(),
+        ]);
+        assert_eq!(code, Some(0), "{dialect}: {err}");
+        sql
+    };
+    use datafusion::sql::sqlparser::dialect::{
+        BigQueryDialect, Dialect, DuckDbDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+    };
+    let dialects: [(&str, &dyn Dialect); 5] = [
+        ("postgres", &PostgreSqlDialect {}),
+        ("duckdb", &DuckDbDialect {}),
+        ("sqlite", &SQLiteDialect {}),
+        ("mysql", &MySqlDialect {}),
+        ("bigquery", &BigQueryDialect {}),
+    ];
+    for (name, dialect) in dialects {
+        let sql = query(name);
+        let statements = datafusion::sql::sqlparser::parser::Parser::parse_sql(dialect, &sql)
+            .unwrap_or_else(|e| panic!("{name}: the queries do not parse: {e}\n{sql}"));
+        assert_eq!(statements.len(), 3, "{name}: a view per kind\n{sql}");
+    }
+    let sql = query("duckdb");
+    assert!(sql.contains("computed by writ: p90: a percentile"), "{sql}");
+
+    let e =
+        cli::evaluate(&package, std::slice::from_ref(&facts), cli::parse_date(as_of).unwrap(), cli::Style::default())
+            .unwrap_or_else(|o| panic!("{}", o.stderr));
+    assert!(e.stderr.is_empty(), "{}", e.stderr);
+    let model = &e.model;
+    let derived = e.facts();
+    let ug = writ::units::UnitTable::new().parse("ug/m3").expect("a unit writ knows");
+    let shown = |v: &Value| match v {
+        Value::Text(t) => t.to_string(),
+        Value::Date(d) => d.to_string(),
+        Value::Num(n) => n.normalize().to_string(),
+        other => panic!("a group value of another kind: {other:?}"),
+    };
+    let mut compared = 0;
+    for (view, groups) in [("日", 2), ("站年", 1), ("年月", 2)] {
+        let kind = model.records.iter().position(|r| r.name == view).unwrap();
+        let rec = &model.records[kind];
+        let table = &derived.tables[kind];
+        let got = duckdb(&tables, &sql, view);
+        assert_eq!(got.len(), table.len(), "{view}: DuckDB gave {} rows, writ derived {}", got.len(), table.len());
+        let mut records = BTreeMap::new();
+        for row in 0..table.len() as u32 {
+            let key: Vec<String> = (0..groups).map(|f| shown(&table.get(f, row).unwrap())).collect();
+            records.insert(key, row);
+        }
+        for r in &got {
+            let key: Vec<String> = rec.fields[..groups]
+                .iter()
+                .map(|f| {
+                    let t = r[&f.name].clone().unwrap();
+                    t.parse::<Decimal>().map_or(t, |n| n.normalize().to_string())
+                })
+                .collect();
+            let row =
+                *records.get(&key).unwrap_or_else(|| panic!("{view}: DuckDB's {key:?} is not a record writ derives"));
+            for (column, text) in r {
+                let (name, mean) = match column.strip_suffix("_sum") {
+                    Some(name) => (name, true),
+                    None => (column.as_str(), false),
+                };
+                let Some(f) = rec.fields.iter().position(|f| f.name == name) else {
+                    assert!(column.ends_with("_count"), "{view}: a column {column} of no field");
+                    continue;
+                };
+                if f < groups {
+                    continue;
+                }
+                let number =
+                    text.as_ref().map(|t| t.parse::<Decimal>().unwrap_or_else(|e| panic!("{column} = {t}: {e}")));
+                let theirs = table.get(f, row).map(|v| v.as_num().unwrap());
+                let quantity = matches!(rec.fields[f].ty, writ::model::Ty::Quantity(_));
+                let ours = match (number, mean) {
+                    (Some(n), true) => {
+                        let count: Decimal = r[&format!("{name}_count")].as_ref().unwrap().parse().unwrap();
+                        ug.to_si(n).unwrap().checked_div(count)
+                    }
+                    (Some(n), false) if quantity => ug.to_si(n),
+                    (n, _) => n,
+                };
+                assert_eq!(ours, theirs, "{view} {key:?}: {column}");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 60, "{compared} values compared");
+    let _ = std::fs::remove_dir_all(&dir);
+}
