@@ -6,6 +6,8 @@
 //! DuckDB runs in Python (`python3 -m pip install duckdb`); `.ci/run` installs it.
 #![cfg(feature = "datafusion")]
 
+mod common;
+
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -212,20 +214,7 @@ record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = yea
   n = count(讀數)
 }
 "#;
-    let mut rows = vec!["站,時刻,值,旗".to_string()];
-    let moments = ["1969-12-31T23:00", "1970-01-01T00:00", "1970-01-01T01:00", "2019-05-01T02:00", "2019-05-01T13:00"];
-    let values = ["12.5", "", "7", "200.25", "99.125", "10", "10.001", "3"];
-    let mut i = 0;
-    for station in ["甲", "乙", "丙"] {
-        for m in moments {
-            for _ in 0..3 {
-                let v = values[i % values.len()];
-                let flag = if i % 3 == 0 { "true" } else { "false" };
-                rows.push(format!("{station},{m},{v},{flag}"));
-                i += 1;
-            }
-        }
-    }
+    let mut rows = common::edge_readings();
     rows.push("甲,2019-06-02T05:00,8,true".into());
     // Known only after the as-of date.
     rows.push("甲,2020-01-02T05:00,500,true".into());

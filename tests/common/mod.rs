@@ -68,3 +68,24 @@ pub fn packages(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         packages(&p, out);
     }
 }
+
+/// Readings of three stations (`站,時刻,值,旗`, header first) at the edges of lowering a
+/// derived kind: moments before 1970 and at midnight, values at several scales, some absent,
+/// a yes/no flag on every third.
+pub fn edge_readings() -> Vec<String> {
+    let mut rows = vec!["站,時刻,值,旗".to_string()];
+    let moments = ["1969-12-31T23:00", "1970-01-01T00:00", "1970-01-01T01:00", "2019-05-01T02:00", "2019-05-01T13:00"];
+    let values = ["12.5", "", "7", "200.25", "99.125", "10", "10.001", "3"];
+    let mut i = 0;
+    for station in ["甲", "乙", "丙"] {
+        for m in moments {
+            for _ in 0..3 {
+                let v = values[i % values.len()];
+                let flag = if i % 3 == 0 { "true" } else { "false" };
+                rows.push(format!("{station},{m},{v},{flag}"));
+                i += 1;
+            }
+        }
+    }
+    rows
+}
