@@ -123,9 +123,10 @@ struct Facts {
     /// it, the encoding is detected. A file with a BOM is read in the encoding the BOM names.
     #[arg(long, value_name = "NAME", value_parser = cli::parse_encoding)]
     encoding: Option<&'static encoding_rs::Encoding>,
-    /// Where the records of derived kinds are grouped: `native` (in writ), or `datafusion`
-    /// (Apache DataFusion in this process, with `--features datafusion`). The verdicts are the
-    /// same.
+    /// Where the records of derived kinds are grouped: `native` (in writ), `datafusion`
+    /// (Apache DataFusion in this process, with `--features datafusion`), or
+    /// `ballista://HOST:PORT` (the aggregates computed on a Ballista cluster from the Parquet
+    /// files the records were read from, with `--features ballista`). The verdicts are the same.
     #[arg(long, value_name = "ENGINE", value_parser = writ::eval::parse_engine, default_value = "native")]
     engine: writ::eval::Engine,
     /// With `--engine datafusion`: the most memory its plans may hold (`4GB`, `512MB`); past
@@ -136,17 +137,17 @@ struct Facts {
 
 impl Facts {
     fn files(&self) -> cli::FactFiles<'_> {
-        let engine = match self.engine {
+        let engine = match &self.engine {
             writ::eval::Engine::DataFusion { .. } => writ::eval::Engine::DataFusion { memory_limit: self.memory_limit },
-            native => native,
+            other => other.clone(),
         };
         cli::FactFiles { paths: &self.paths, encoding: self.encoding, threads: None, engine }
     }
 
     /// `--memory-limit` without an engine that takes it.
     fn check(&self) -> Result<(), String> {
-        match (self.engine, self.memory_limit) {
-            (writ::eval::Engine::Native, Some(_)) => {
+        match (&self.engine, self.memory_limit) {
+            (writ::eval::Engine::Native | writ::eval::Engine::Ballista { .. }, Some(_)) => {
                 Err("`--memory-limit` limits the DataFusion engine: give `--engine datafusion` with it".into())
             }
             _ => Ok(()),
@@ -426,7 +427,7 @@ fn main() -> ExitCode {
                 paths: &against,
                 encoding: facts.encoding,
                 threads: None,
-                engine: old_facts.engine,
+                engine: old_facts.engine.clone(),
             });
             let inputs = cli::DiffInputs { old: &old, new: new.as_deref(), facts: old_facts, against, as_of };
             cli::diff(inputs, format.into(), style, lang.map(Into::into))

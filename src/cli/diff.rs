@@ -6,7 +6,7 @@ use super::*;
 /// What `writ diff` compares: two versions of a package over the same facts
 /// (`writ diff OLD NEW --facts F…`), one package over two fact sets
 /// (`writ diff DIR --facts OLD… --against NEW…`), or both at once.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct DiffInputs<'a> {
     /// The package, or its old version.
     pub old: &'a Path,
@@ -25,9 +25,9 @@ pub struct DiffInputs<'a> {
 pub fn diff(inputs: DiffInputs, format: Format, style: Style, lang: Option<crate::lang::Lang>) -> Outcome {
     let DiffInputs { old, new, facts, against, as_of } = inputs;
     let new_dir = new.unwrap_or(old);
-    let new_facts = against.unwrap_or(facts);
-    let old_side = evaluate(old, facts, as_of, style);
-    let new_side = evaluate(new_dir, new_facts, as_of, style);
+    let new_facts = against.unwrap_or_else(|| facts.clone());
+    let old_side = evaluate(old, facts.clone(), as_of, style);
+    let new_side = evaluate(new_dir, new_facts.clone(), as_of, style);
     let (o, n) = match (old_side, new_side) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(a), Err(b)) => {

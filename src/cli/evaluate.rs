@@ -3,7 +3,7 @@
 use super::*;
 
 /// The fact files of an evaluation, and how to read them.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FactFiles<'a> {
     /// Fact files, or folders of them.
     pub paths: &'a [PathBuf],
@@ -138,9 +138,10 @@ pub fn evaluate_through<'a>(
 ) -> Result<Evaluated, Outcome> {
     let mut clock = Timings::start();
     let facts = facts.into();
+    let engine = facts.engine.clone();
     let mut input = load_facts(dir, facts, style, &mut clock)?;
     let facts_read = db::fact_set(&input.loaded.db, input.set);
-    let derived = match eval::derive_on(&input.model, facts_read, as_of, input.threads, facts.engine) {
+    let derived = match eval::derive_on(&input.model, facts_read, as_of, input.threads, engine) {
         Ok(d) => d,
         Err(why) => {
             let stderr = format!("{}error: {why}\n", input.stderr);

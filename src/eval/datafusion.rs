@@ -134,6 +134,14 @@ pub(super) struct Computed {
     rank: Option<Decimal>,
 }
 
+/// Why derived kind `d` cannot be lowered over writ's columns as of `as_of`, if it cannot: the
+/// checks of what writ read (unreadable values, group fields missing in some records) that any
+/// engine reading the same records must pass.
+#[cfg(feature = "ballista")]
+pub(super) fn lowers(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> Result<(), String> {
+    Plan::lower(model, facts, d, as_of).map(|_| ())
+}
+
 /// A derived kind lowered: the columns it reads, its filter, groups and aggregates.
 struct Plan<'a> {
     facts: &'a Facts,

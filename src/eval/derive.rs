@@ -78,9 +78,14 @@ fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engin
         return Ok(Derived { facts: None, notes });
     }
     #[cfg(feature = "datafusion")]
-    let session = match engine {
-        Engine::DataFusion { memory_limit } => Some(super::datafusion::Session::new(threads, memory_limit)?),
-        Engine::Native => None,
+    let session = match &engine {
+        Engine::DataFusion { memory_limit } => Some(super::datafusion::Session::new(threads, *memory_limit)?),
+        _ => None,
+    };
+    #[cfg(feature = "ballista")]
+    let cluster = match &engine {
+        Engine::Ballista { scheduler } => Some(super::ballista::Cluster::connect(scheduler)?),
+        _ => None,
     };
     #[cfg(not(feature = "datafusion"))]
     if engine != Engine::Native {
@@ -99,11 +104,20 @@ fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engin
                 Err(why) => notes.push(format!("{name} was grouped in writ, not in DataFusion: {why}")),
             }
         }
-        let (rows, sources) = match groups(model, &out, d, at, threads, grouped) {
+        #[allow(unused_mut)]
+        let mut keyed: Option<ByKey> = None;
+        #[cfg(feature = "ballista")]
+        if let Some(cluster) = &cluster {
+            match cluster.values(model, &out, d, at.as_of)? {
+                Ok(by_key) => keyed = Some(by_key),
+                Err(why) => notes.push(format!("{name} was grouped in writ, not on the Ballista cluster: {why}")),
+            }
+        }
+        let (rows, sources) = match groups(model, &out, d, at, threads, grouped, keyed.as_ref()) {
             Ok(done) => done,
             Err(why) => {
                 notes.push(format!("{name} was grouped in writ, not by the engine: {why}"));
-                groups(model, &out, d, at, threads, None).expect("writ places every record itself")
+                groups(model, &out, d, at, threads, None, None).expect("writ places every record itself")
             }
         };
         let path: Arc<str> = format!("<{name} from {from}>").into();
@@ -185,6 +199,7 @@ fn groups(
     at: At,
     threads: usize,
     grouped: Option<Grouped>,
+    keyed: Option<&ByKey>,
 ) -> Result<Records, String> {
     let mut ev = at.ev(model, facts);
     if let Some(grouped) = grouped {
@@ -322,8 +337,27 @@ fn groups(
         }
         None => unplaced,
     };
-    Ok(computed(model, facts, at, d, groups, &[], unplaced, threads))
+    // The values an engine computed for writ's groups, found by key: its groups must be
+    // writ's, no more and no fewer.
+    let pre: Vec<Vec<Option<Value>>> = match keyed {
+        None => Vec::new(),
+        Some(_) if d.window.is_some() => return Err("its groups are windows, which writ computes itself".into()),
+        Some(keyed) => {
+            if keyed.len() != groups.len() {
+                return Err(format!("the engine found {} groups where writ found {}", keyed.len(), groups.len()));
+            }
+            let mut pre = Vec::with_capacity(groups.len());
+            for (key, _) in &groups {
+                pre.push(keyed.get(key).cloned().ok_or("the engine's groups are not writ's")?);
+            }
+            pre
+        }
+    };
+    Ok(computed(model, facts, at, d, groups, &pre, unplaced, threads))
 }
+
+/// Per group, by its key: the values of the kind an engine computed (`None` where writ does).
+pub(super) type ByKey = std::collections::HashMap<Vec<Value>, Vec<Option<Value>>>;
 
 /// The records of the groups of a derived kind, with their values: those `pre` gives (per
 /// group, per value; empty for none), the others computed. Each group's values, on up to

@@ -1,8 +1,9 @@
-//! Where the records of derived kinds are grouped: in writ (`native`), or in Apache DataFusion
-//! (`--engine datafusion`, built with `--features datafusion`).
+//! Where the records of derived kinds are grouped: in writ (`native`), in Apache DataFusion
+//! (`--engine datafusion`, built with `--features datafusion`), or on an Apache Ballista cluster
+//! (`--engine ballista://HOST:PORT`, built with `--features ballista`).
 
 /// The engine that groups the records of derived kinds (`record 日數據 from 小時數據 by …`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Engine {
     /// In writ itself.
     #[default]
@@ -11,6 +12,10 @@ pub enum Engine {
     /// needs are lowered to a logical plan and run there, holding at most `memory_limit`
     /// bytes for the plan's state and spilling to disk beyond it.
     DataFusion { memory_limit: Option<u64> },
+    /// A Ballista cluster, its scheduler at `scheduler` (`host:port`): the aggregates of a
+    /// derived kind whose source records were read from Parquet files are computed there, by
+    /// the executors reading those files; writ places the records in groups.
+    Ballista { scheduler: std::sync::Arc<str> },
 }
 
 /// Reads `--engine`: `native` or `datafusion`.
@@ -21,11 +26,21 @@ pub fn parse_engine(text: &str) -> Result<Engine, String> {
         "datafusion" => Err("this writ was built without DataFusion: build it with \
              `cargo build --release --features datafusion`, or leave out `--engine`"
             .into()),
-        t if t.starts_with("ballista://") => Err(format!(
-            "`{t}`: writ cannot yet run plans on a Ballista cluster; `--engine datafusion` runs the \
-             same plans in this process"
-        )),
-        t => Err(format!("`{t}` is not an engine: write `native` or `datafusion`")),
+        t if t.starts_with("ballista://") => {
+            let at = &t["ballista://".len()..];
+            let port = at.rsplit_once(':').filter(|(host, _)| !host.is_empty()).map(|(_, port)| port.parse::<u16>());
+            if !matches!(port, Some(Ok(p)) if p > 0) {
+                return Err(format!("`{t}`: write the scheduler's host and port, as in `ballista://localhost:50050`"));
+            }
+            if cfg!(feature = "ballista") {
+                Ok(Engine::Ballista { scheduler: at.into() })
+            } else {
+                Err("this writ was built without Ballista: build it with \
+                     `cargo build --release --features ballista`, or leave out `--engine`"
+                    .into())
+            }
+        }
+        t => Err(format!("`{t}` is not an engine: write `native`, `datafusion` or `ballista://HOST:PORT`")),
     }
 }
 
@@ -75,7 +90,16 @@ mod tests {
     #[test]
     fn engines_by_name() {
         assert_eq!(parse_engine("native"), Ok(Engine::Native));
-        assert!(parse_engine("ballista://localhost:50050").unwrap_err().contains("Ballista"));
+        assert!(parse_engine("ballista://localhost").unwrap_err().contains("host and port"));
+        assert!(parse_engine("ballista://:50050").unwrap_err().contains("host and port"));
+        if cfg!(feature = "ballista") {
+            assert_eq!(
+                parse_engine("ballista://localhost:50050"),
+                Ok(Engine::Ballista { scheduler: "localhost:50050".into() })
+            );
+        } else {
+            assert!(parse_engine("ballista://localhost:50050").unwrap_err().contains("--features ballista"));
+        }
         assert!(parse_engine("spark").unwrap_err().contains("not an engine"));
         if cfg!(feature = "datafusion") {
             assert_eq!(parse_engine("datafusion"), Ok(Engine::DataFusion { memory_limit: None }));

@@ -1,5 +1,7 @@
 //! Checked model + facts + as-of date → verdicts with evidence. No IO; never panics on user data.
 
+#[cfg(feature = "ballista")]
+pub mod ballista;
 mod compiled;
 #[cfg(feature = "datafusion")]
 mod datafusion;

@@ -14,13 +14,13 @@
 //! built from other values, rules, percentiles, `given` conditions) is named in a comment above
 //! the view; a kind that cannot be computed is a comment that says why.
 
-use super::datafusion::{Kind, Lower, Scale, Source};
+use super::datafusion::{Given, Kind, Lower, Scale, Source};
 use crate::model::*;
 use crate::value::Date;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::common::Column;
 use datafusion::logical_expr::logical_plan::builder::LogicalTableSource;
-use datafusion::logical_expr::{JoinType, LogicalPlanBuilder, when};
+use datafusion::logical_expr::{JoinType, LogicalPlanBuilder, TableSource, when};
 use datafusion::prelude::{Expr, col, lit};
 use datafusion::sql::unparser::Unparser;
 use datafusion::sql::unparser::dialect::{
@@ -130,11 +130,64 @@ fn lower(
     d: &DerivedDef,
     as_of: Option<Date>,
     dialect: Dialect,
-    given: &mut super::datafusion::Given,
+    given: &mut Given,
     schemas: &mut HashMap<RecordId, SchemaRef>,
     q: &mut Query,
 ) -> Result<String, String> {
+    let tables = |kind: RecordId| Ok(table(model, kind, schemas));
+    let lowered = plan(model, d, as_of, given, &tables)?;
     let rec = &model.records[d.kind as usize];
+    let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
+    let unparse = dialect.unparse();
+    let statement = Unparser::new(unparse.as_ref()).plan_to_sql(&lowered.plan).map_err(failed)?;
+    q.columns = lowered.columns;
+    q.in_writ = lowered.in_writ;
+    schemas.insert(d.kind, Arc::new(lowered.plan.schema().as_arrow().clone()));
+    given.insert(d.kind, lowered.fields);
+    Ok(format!("CREATE VIEW {} AS\n{statement:#};", dialect.quote(&rec.name)))
+}
+
+/// How a plan of [`plan`] gives a value of the derived kind, in the columns of its result.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "ballista"), allow(dead_code))]
+pub(super) enum Out {
+    /// writ computes it.
+    InWrit,
+    /// A count, in the column of the value's name.
+    Count,
+    /// A sum or an extreme in `scale`, null where writ's value is unknown.
+    Value(Scale),
+    /// A mean: `NAME_sum` in `scale` (null where unknown) over `NAME_count`.
+    Mean(Scale),
+}
+
+/// A derived kind lowered over tables as `writ facts convert` writes them.
+#[cfg_attr(not(feature = "ballista"), allow(dead_code))]
+pub(super) struct Lowered {
+    pub plan: datafusion::logical_expr::LogicalPlan,
+    /// Per group field, what its column holds, in `scale`.
+    pub groups: Vec<(Kind, Scale)>,
+    /// Per value of the kind, how the result gives it.
+    pub values: Vec<Out>,
+    /// Per field of the kind, what later kinds may read of it (see [`Given`]).
+    pub fields: Vec<Result<(Kind, Scale), String>>,
+    /// What the columns hold, and what writ computes itself, as `writ sql` says them.
+    pub columns: Vec<String>,
+    pub in_writ: Vec<String>,
+}
+
+/// The plan that computes derived kind `d` over the tables `tables` gives by kind: the group
+/// fields named as the kind names them, then its values (see [`Out`]), counting the records
+/// known by `as_of` (all when `None`). `given` holds the kinds derived before.
+pub(super) fn plan(
+    model: &Model,
+    d: &DerivedDef,
+    as_of: Option<Date>,
+    given: &Given,
+    tables: &dyn Fn(RecordId) -> Result<Arc<dyn TableSource>, String>,
+) -> Result<Lowered, String> {
+    let rec = &model.records[d.kind as usize];
+    let from = &model.records[d.from as usize].name;
     let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
     let (shape, group_kinds, joins) = {
         let mut low = Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() } };
@@ -147,11 +200,11 @@ fn lower(
         let Source::Declared { joins, .. } = low.source else { unreachable!("lowered over tables") };
         (shape, kinds, joins)
     };
-    let mut builder = LogicalPlanBuilder::scan(q.from.as_str(), table(model, d.from, schemas), None).map_err(failed)?;
+    let mut builder = LogicalPlanBuilder::scan(from.as_str(), tables(d.from)?, None).map_err(failed)?;
     for (i, (_, column, target)) in joins.into_iter().enumerate() {
         let to = &model.records[target as usize];
         let alias = format!("r{i}");
-        let right = LogicalPlanBuilder::scan(to.name.as_str(), table(model, target, schemas), None)
+        let right = LogicalPlanBuilder::scan(to.name.as_str(), tables(target)?, None)
             .and_then(|b| b.alias(alias.as_str()))
             .and_then(|b| b.build())
             .map_err(failed)?;
@@ -165,29 +218,30 @@ fn lower(
     let mut projection: Vec<Expr> = Vec::new();
     let mut fields: Vec<Result<(Kind, Scale), String>> =
         vec![Err("which writ computes itself".to_string()); rec.fields.len()];
-    for (i, kind) in group_kinds.into_iter().enumerate() {
+    let (mut columns, mut in_writ, mut values) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, kind) in group_kinds.iter().enumerate() {
         projection.push(col(format!("g{i}")).alias(rec.fields[i].name.as_str()));
-        fields[i] = Ok(kind);
+        fields[i] = Ok(kind.clone());
     }
     let first = d.first_value();
     for (j, (dv, lowered)) in d.values.iter().zip(shape.values).enumerate() {
         let name = rec.fields[first + j].name.as_str();
         let Some((computed, exprs)) = lowered else {
-            q.in_writ.push(format!("{name}: {}", why_in_writ(&dv.value)));
+            in_writ.push(format!("{name}: {}", why_in_writ(&dv.value)));
+            values.push(Out::InWrit);
             continue;
         };
-        aggregates.extend(exprs);
         let (n, v, s) = (col(format!("n{j}")), col(format!("v{j}")), col(format!("s{j}")));
         // writ's value is unknown where no record was read, or a record lacks the value.
         let known = || n.clone().gt(lit(0i64)).and(v.clone().eq(n.clone()));
-        let scale = || match &dv.value.kind {
+        let scale = match &dv.value.kind {
             TKind::Aggregate(a) => {
                 let low = Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() } };
                 a.value.as_ref().and_then(|x| low.scale(x, a.slot)).unwrap_or(Scale::Held)
             }
             _ => Scale::Held,
         };
-        let unit = |s: &Scale| match s {
+        let unit = match &scale {
             Scale::Unit(u) => format!(", in {}", u.name),
             Scale::Percent => ", in percent".to_string(),
             Scale::Held => String::new(),
@@ -196,43 +250,41 @@ fn lower(
             AggFunc::Count => {
                 projection.push(n.clone().alias(name));
                 fields[first + j] = Ok((Kind::Num, Scale::Held));
+                values.push(Out::Count);
             }
             AggFunc::Sum | AggFunc::Min | AggFunc::Max => {
                 let case = when(known(), s.clone()).end().map_err(failed)?;
                 projection.push(case.alias(name));
-                q.columns.push(format!("{name}: null where writ's value is unknown{}", unit(&scale())));
+                columns.push(format!("{name}: null where writ's value is unknown{unit}"));
                 // writ tells a value that is unknown from one that is not there (`exists` of
                 // an unknown value is unknown); a null tells neither.
                 fields[first + j] =
                     Err("which may be unknown, and a null in SQL does not tell unknown from absent".into());
+                values.push(Out::Value(scale));
             }
             AggFunc::Mean => {
                 let (sum, count) = (format!("{name}_sum"), format!("{name}_count"));
                 let case = when(known(), s.clone()).end().map_err(failed)?;
                 projection.push(case.alias(sum.as_str()));
                 projection.push(n.clone().alias(count.as_str()));
-                q.columns.push(format!(
-                    "{name} = {sum} / {count}, divided exactly by writ; null where unknown{}",
-                    unit(&scale())
-                ));
+                columns.push(format!("{name} = {sum} / {count}, divided exactly by writ; null where unknown{unit}"));
+                values.push(Out::Mean(scale));
             }
             AggFunc::Percentile | AggFunc::Share => {
-                q.in_writ.push(format!("{name}: a percentile, taken by writ (HJ 663-2013)"));
+                in_writ.push(format!("{name}: a percentile, taken by writ (HJ 663-2013)"));
+                values.push(Out::InWrit);
                 continue;
             }
         }
+        aggregates.extend(exprs);
         if let Some((_, text)) = &dv.given {
-            q.in_writ.push(format!("{name} is kept only given {text}"));
+            in_writ.push(format!("{name} is kept only given {text}"));
             fields[first + j] = Err("which writ keeps only under a condition".into());
         }
     }
     builder = builder.aggregate(shape.groups, aggregates).map_err(failed)?;
     let plan = builder.project(projection).and_then(|b| b.build()).map_err(failed)?;
-    let unparse = dialect.unparse();
-    let statement = Unparser::new(unparse.as_ref()).plan_to_sql(&plan).map_err(failed)?;
-    schemas.insert(d.kind, Arc::new(plan.schema().as_arrow().clone()));
-    given.insert(d.kind, fields);
-    Ok(format!("CREATE VIEW {} AS\n{statement:#};", dialect.quote(&rec.name)))
+    Ok(Lowered { plan, groups: group_kinds, values, fields, columns, in_writ })
 }
 
 /// Why a value that is not lowered is computed in writ.
@@ -246,11 +298,7 @@ fn why_in_writ(e: &TExpr) -> &'static str {
 
 /// The table of kind `kind` as the queries read it: a derived kind's view, or the kind's table
 /// as `writ facts convert` writes it.
-fn table(
-    model: &Model,
-    kind: RecordId,
-    schemas: &HashMap<RecordId, SchemaRef>,
-) -> Arc<dyn datafusion::logical_expr::TableSource> {
+fn table(model: &Model, kind: RecordId, schemas: &HashMap<RecordId, SchemaRef>) -> Arc<dyn TableSource> {
     if let Some(schema) = schemas.get(&kind) {
         return Arc::new(LogicalTableSource::new(schema.clone()));
     }

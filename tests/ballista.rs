@@ -1,0 +1,173 @@
+//! The Ballista engine (`--features ballista`) gives the verdicts writ gives: a cluster of a
+//! scheduler and two executors is started in this process on loopback (work folders under the
+//! system's temporary folder, stopped at the end), and `writ eval --engine ballista://…` over
+//! Parquet facts must write the JSON report `writ eval` writes natively, byte for byte, with the
+//! derived kinds read from files computed on the cluster: generated hourly exports through
+//! `policies/yangquan-2019-raw`, and a package of edge cases.
+#![cfg(feature = "ballista")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use writ::eval::ballista::Loopback;
+
+/// The generator of `examples/yangquan-2019-hourly`.
+#[path = "../examples/gen_hourly.rs"]
+#[allow(dead_code)]
+mod gen_hourly;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `writ` with `args`: its exit code, standard output and standard error.
+fn writ(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_writ")).args(args).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// `writ facts convert` of `facts` to Parquet in `to`.
+fn convert(policy: &Path, facts: &Path, to: &Path) {
+    let (code, _, err) = writ(&[
+        "facts".as_ref(),
+        "convert".as_ref(),
+        policy.as_os_str(),
+        "--facts".as_ref(),
+        facts.as_os_str(),
+        "--to".as_ref(),
+        to.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// The JSON report of `policy` over `facts` as of `as_of`, natively and on the cluster: both
+/// exit codes and reports, and the notes the cluster's run wrote.
+fn both(policy: &Path, facts: &Path, as_of: &str, cluster: &Loopback) -> String {
+    let run = |engine: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["eval".as_ref(), policy.as_os_str(), "--facts".as_ref(), facts.as_os_str()];
+        args.extend(["--as-of", as_of, "--format", "json"].map(std::ffi::OsStr::new));
+        args.extend(engine.iter().map(std::ffi::OsStr::new));
+        writ(&args)
+    };
+    let engine = format!("ballista://{}", cluster.scheduler);
+    let (native_code, native, native_err) = run(&[]);
+    let (code, report, err) = run(&["--engine", &engine]);
+    assert!(native.contains("\"verdicts\""), "{native_err}");
+    assert!(!native_err.contains("note:"), "{native_err}");
+    assert_eq!(native_code, code, "{err}");
+    assert!(native == report, "the JSON reports differ\n{err}");
+    err
+}
+
+#[test]
+fn a_cluster_on_loopback_gives_the_verdicts_writ_gives() {
+    let started = std::time::Instant::now();
+    let cluster = Loopback::start(2).unwrap();
+    assert!(cluster.address.ip().is_loopback(), "the scheduler listens on {}", cluster.address);
+    eprintln!("cluster started in {:.1?} at {}", started.elapsed(), cluster.address);
+
+    let dir = std::env::temp_dir().join(format!("writ-ballista-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Hourly exports of three stations, as Parquet.
+    let (exports, tables) = (dir.join("exports"), dir.join("tables"));
+    std::fs::create_dir_all(&exports).unwrap();
+    let args: Vec<String> = ["--out", ".", "--from", "2018-01-01", "--to", "2019-12-31", "--stations", "3"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (_, config) = gen_hourly::parse_args(&args).unwrap();
+    for f in gen_hourly::generate(&config).files {
+        std::fs::write(exports.join(&f.name), &f.csv).unwrap();
+    }
+    std::fs::copy(root().join("examples/yangquan-2019-hourly/監測站.csv"), exports.join("監測站.csv")).unwrap();
+    let policy = root().join("policies/yangquan-2019-raw");
+    convert(&policy, &exports, &tables);
+    let err = both(&policy, &tables, "2020-01-15", &cluster);
+    // The stations' daily values are computed on the cluster; the counties' are grouped from
+    // them, which writ derives, so writ groups those and says so.
+    assert!(!err.contains("站點日均 was grouped in writ"), "{err}");
+    assert!(err.contains("縣區日均 was grouped in writ, not on the Ballista cluster"), "{err}");
+
+    // The edge cases, as Parquet.
+    let (package, facts, edges) = (dir.join("policy"), dir.join("facts"), dir.join("edges"));
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::create_dir_all(&facts).unwrap();
+    std::fs::write(package.join("p.writ"), EDGES).unwrap();
+    let mut rows = common::edge_readings();
+    rows.push("甲,2019-06-02T05:00,8,true".into());
+    // Known only after the as-of date.
+    rows.push("甲,2020-01-02T05:00,500,true".into());
+    std::fs::write(facts.join("讀數.csv"), rows.join("\n") + "\n").unwrap();
+    convert(&package, &facts, &edges);
+    let err = both(&package, &edges, "2019-12-31", &cluster);
+    assert!(!err.contains("日 was grouped in writ") && !err.contains("年月 was grouped"), "{err}");
+    assert!(err.contains("站年 was grouped in writ, not on the Ballista cluster"), "{err}");
+
+    drop(cluster);
+    eprintln!("done in {:.1?}", started.elapsed());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Filters comparing a quantity with a constant in another unit and an hour; counts under
+/// `exists`, a yes/no field, `year`, `month` and texts; sums, a mean, extremes and a percentile,
+/// over moments before 1970 and at midnight; a kind grouped from another; the clauses reading
+/// them.
+const EDGES: &str = r#"plan p "edges" {
+  period 1969-01-01 .. 2019-12-31
+  roles lead "牽頭"
+}
+party 局
+record 讀數 dated 時刻 {
+  站: text
+  時刻: datetime
+  值?: ug/m3
+  旗: bool
+}
+record 日 from 讀數 where 值 > 0.01 mg/m3 or hour(時刻) < 3 by 站 = 站, 日期 = date(時刻) dated 日期 {
+  n = count(讀數)
+  有值 = count(讀數 where exists(值))
+  旗數 = count(讀數 where 旗)
+  總 = sum(讀數.值 where exists(值))
+  均 = mean(讀數.值)
+  低 = min(讀數.值 where exists(值))
+  高 = max(讀數.值 where 旗)
+  全 = sum(讀數.值)
+  p90 = percentile(讀數.值 where exists(值), 90%)
+}
+record 站年 from 日 by 站 = 站 {
+  天 = count(日)
+  五月 = count(日 where month(日期) == 5 and 站 != "乙")
+  均 = mean(日.總 where exists(總))
+}
+record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = year(時刻), 月 = month(時刻) {
+  n = count(讀數)
+}
+clause 日均 "日均" {
+  cite "1"
+  lead 局
+  for d in 日 {
+    must 限: d.均 <= 100 ug/m3
+    should 高: d.高 <= 150 ug/m3
+    should 全: d.全 <= 300 ug/m3
+    should 低: d.低 >= 5 ug/m3
+    should 總: d.總 <= 400 ug/m3
+    should p: d.p90 <= 140 ug/m3
+    should 數: d.有值 >= 2
+  }
+}
+clause 年 "年" {
+  cite "2"
+  lead 局
+  for y in 站年 {
+    should 天數: y.天 >= 2
+    should 五月: y.五月 >= 1
+    should 均: y.均 <= 200 ug/m3
+  }
+  for m in 年月 {
+    should 有: m.n >= 2
+  }
+}
+"#;
