@@ -891,10 +891,20 @@ fn engine_arguments_are_checked() {
     assert!(stderr.contains("give `--engine datafusion` with it"), "{stderr}");
     let (code, _, stderr) = with(&["--engine", "spark"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("`spark` is not an engine: write `native` or `datafusion`"), "{stderr}");
-    let (code, _, stderr) = with(&["--engine", "ballista://127.0.0.1:50050"]);
+    assert!(
+        stderr.contains("`spark` is not an engine: write `native`, `datafusion` or `ballista://HOST:PORT`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = with(&["--engine", "ballista://127.0.0.1"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("cannot yet run plans on a Ballista cluster"), "{stderr}");
+    assert!(stderr.contains("write the scheduler's host and port"), "{stderr}");
+    if !cfg!(feature = "ballista") {
+        let (code, _, stderr) = with(&["--engine", "ballista://127.0.0.1:50050"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("--features ballista"), "{stderr}");
+    }
+    let (code, _, stderr) = with(&["--engine", "ballista://127.0.0.1:50050", "--memory-limit", "4GB"]);
+    assert_eq!(code, 2, "{stderr}");
     let (code, _, stderr) = with(&["--engine", "datafusion", "--memory-limit", "4.5GB"]);
     assert_eq!(code, 2, "{stderr}");
     if cfg!(feature = "datafusion") {

@@ -352,7 +352,7 @@ impl Loopback {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .worker_threads(2)
-            .thread_name("ballista-cluster")
+            .thread_name("ballista cluster")
             .build()
             .map_err(|e| format!("the cluster's threads cannot be started: {e}"))?;
         let address = runtime.block_on(async {
