@@ -296,7 +296,7 @@ fn group_value(
         let a = cast(array, &DataType::Utf8).map_err(|e| e.to_string())?;
         Ok(a.as_string::<i32>().value(r).to_string())
     };
-    let epoch = Date::from_ymd(1970, 1, 1).map_or(0, |d| d.0);
+    let epoch = super::datafusion::epoch();
     Ok(match (ty, kind) {
         (Ty::Text, Kind::Id) => Value::Text(text()?.into()),
         (Ty::Ref(k), Kind::Id) => {

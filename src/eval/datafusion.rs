@@ -687,7 +687,7 @@ impl Lower<'_> {
 }
 
 /// writ's day number of 1970-01-01, the day 0 of an Arrow date.
-fn epoch() -> i32 {
+pub(super) fn epoch() -> i32 {
     Date::from_ymd(1970, 1, 1).map_or(0, |d| d.0)
 }
 
