@@ -3,19 +3,28 @@
 //! system's temporary folder, stopped at the end), and `writ eval --engine ballista://…` over
 //! Parquet facts must write the JSON report `writ eval` writes natively, byte for byte, with the
 //! derived kinds read from files computed on the cluster: generated hourly exports through
-//! `policies/yangquan-2019-raw`, and a package of edge cases.
+//! `policies/yangquan-2019-raw`, a package of edge cases, and the facts of every `test` block of
+//! every bundled package that derives kinds, written to Parquet and evaluated natively, on
+//! embedded DataFusion and on the cluster.
 #![cfg(feature = "ballista")]
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use writ::eval::Engine;
 use writ::eval::ballista::Loopback;
+use writ::{cli, db, facts, report, testing};
 
 /// The generator of `examples/yangquan-2019-hourly`.
 #[path = "../examples/gen_hourly.rs"]
 #[allow(dead_code)]
 mod gen_hourly;
+
+/// The generator of the peer benchmark's facts.
+#[path = "../benches/peers/data.rs"]
+#[allow(dead_code)]
+mod peers;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -41,8 +50,8 @@ fn convert(policy: &Path, facts: &Path, to: &Path) {
     assert_eq!(code, Some(0), "{err}");
 }
 
-/// The JSON report of `policy` over `facts` as of `as_of`, natively and on the cluster: both
-/// exit codes and reports, and the notes the cluster's run wrote.
+/// The JSON report of `policy` over `facts` as of `as_of`, natively, on embedded DataFusion and
+/// on the cluster: the same exit codes and reports; the notes the cluster's run wrote.
 fn both(policy: &Path, facts: &Path, as_of: &str, cluster: &Loopback) -> String {
     let run = |engine: &[&str]| {
         let mut args: Vec<&std::ffi::OsStr> =
@@ -53,11 +62,14 @@ fn both(policy: &Path, facts: &Path, as_of: &str, cluster: &Loopback) -> String 
     };
     let engine = format!("ballista://{}", cluster.scheduler);
     let (native_code, native, native_err) = run(&[]);
-    let (code, report, err) = run(&["--engine", &engine]);
     assert!(native.contains("\"verdicts\""), "{native_err}");
     assert!(!native_err.contains("note:"), "{native_err}");
+    let (code, report, err) = run(&["--engine", "datafusion", "--memory-limit", "512MB"]);
     assert_eq!(native_code, code, "{err}");
-    assert!(native == report, "the JSON reports differ\n{err}");
+    assert!(native == report, "{}: the JSON reports differ on DataFusion\n{err}", policy.display());
+    let (code, report, err) = run(&["--engine", &engine]);
+    assert_eq!(native_code, code, "{err}");
+    assert!(native == report, "{}: the JSON reports differ on the cluster\n{err}", policy.display());
     err
 }
 
@@ -65,7 +77,11 @@ fn both(policy: &Path, facts: &Path, as_of: &str, cluster: &Loopback) -> String 
 fn a_cluster_on_loopback_gives_the_verdicts_writ_gives() {
     let started = std::time::Instant::now();
     let cluster = Loopback::start(2).unwrap();
-    assert!(cluster.address.ip().is_loopback(), "the scheduler listens on {}", cluster.address);
+    let lo = std::net::Ipv4Addr::LOCALHOST;
+    assert_eq!(cluster.address.ip(), lo, "the scheduler listens on {}", cluster.address);
+    assert_eq!(cluster.executors.len(), 2);
+    assert!(cluster.executors.iter().all(|a| a.ip() == lo), "the executors listen on {:?}", cluster.executors);
+    assert!(cluster.work.starts_with(std::env::temp_dir()), "{}", cluster.work.display());
     eprintln!("cluster started in {:.1?} at {}", started.elapsed(), cluster.address);
 
     let dir = std::env::temp_dir().join(format!("writ-ballista-{}", std::process::id()));
@@ -106,8 +122,126 @@ fn a_cluster_on_loopback_gives_the_verdicts_writ_gives() {
     assert!(!err.contains("日 was grouped in writ") && !err.contains("年月 was grouped"), "{err}");
     assert!(err.contains("站年 was grouped in writ, not on the Ballista cluster"), "{err}");
 
+    // The executors worked in their folders; stopping the cluster removes them.
+    let work = cluster.work.clone();
+    let used = walk(&work);
+    drop(cluster);
+    assert!(used > 0, "nothing was written in {}", work.display());
+    assert!(!work.exists(), "{} was left behind", work.display());
+    eprintln!("done in {:.1?}; the executors wrote {used} files", started.elapsed());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// How many files are in `dir` and its folders.
+fn walk(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.map(|e| e.unwrap().path()).map(|p| if p.is_dir() { walk(&p) } else { 1 }).sum())
+        .unwrap_or(0)
+}
+
+/// The Yangquan examples and the four rules of the peer benchmark over generated facts (200
+/// enterprises, 20,000 readings), converted to Parquet: the same report natively, on embedded
+/// DataFusion and on the cluster. Neither package derives kinds, so every engine evaluates them
+/// in writ; this holds that choosing an engine changes nothing else.
+#[test]
+fn the_examples_and_the_benchmark_rules_give_the_same_report_on_each_engine() {
+    let started = std::time::Instant::now();
+    let cluster = Loopback::start(2).unwrap();
+    let dir = std::env::temp_dir().join(format!("writ-ballista-peers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let yangquan = root().join("policies/yangquan-2019");
+    convert(&yangquan, &root().join("examples/yangquan-2019"), &dir.join("yangquan"));
+    let err = both(&yangquan, &dir.join("yangquan"), "2020-01-15", &cluster);
+    assert!(!err.contains("note:"), "{err}");
+
+    let generated = dir.join("generated");
+    std::fs::create_dir_all(&generated).unwrap();
+    peers::generate(peers::Size { name: "test", enterprises: 200, readings: 20_000 }, &generated).unwrap();
+    let policy = root().join("benches/peers/policy");
+    convert(&policy, &generated, &dir.join("peers"));
+    let err = both(&policy, &dir.join("peers"), "2019-12-31", &cluster);
+    assert!(!err.contains("note:"), "{err}");
+
     drop(cluster);
     eprintln!("done in {:.1?}", started.elapsed());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The facts of every `test` block of every bundled package that derives kinds, written as
+/// Parquet (one file per kind, as `writ facts convert` writes them), evaluated as of the block's
+/// date natively, on embedded DataFusion and on the cluster: the same JSON report each time.
+#[test]
+fn every_test_block_that_derives_kinds_gives_the_same_report_on_each_engine() {
+    let started = std::time::Instant::now();
+    let cluster = Loopback::start(2).unwrap();
+    let engines = [
+        Engine::DataFusion { memory_limit: Some(256 << 20) },
+        Engine::Ballista { scheduler: cluster.scheduler.as_str().into() },
+    ];
+    let style = cli::Style { color: false, width: 80, progress: false };
+    let dir = std::env::temp_dir().join(format!("writ-ballista-tests-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut dirs = Vec::new();
+    for top in ["policies", "tests/fixtures", "benches"] {
+        common::packages(&root().join(top), &mut dirs);
+    }
+    let (mut blocks, mut kinds, mut on_cluster) = (0, 0, 0);
+    for package in &dirs {
+        let Ok(loaded) = cli::load_package(package) else { continue };
+        let checked = db::package_model(&loaded.db, loaded.package);
+        let model = &checked.model;
+        if checked.has_errors() || model.derived.is_empty() {
+            continue;
+        }
+        let schema = facts::Schema::of(model);
+        for t in &model.tests {
+            let held = testing::test_facts(model, t, &t.origin.file);
+            let tables = dir.join(blocks.to_string());
+            std::fs::create_dir_all(&tables).unwrap();
+            for (kind, rec) in model.records.iter().enumerate() {
+                if rec.derived || held.tables[kind].is_empty() {
+                    continue;
+                }
+                let file = std::fs::File::create(tables.join(format!("{}.parquet", rec.name))).unwrap();
+                facts::parquet::write_kind(&schema, &held, kind as u32, file).unwrap();
+            }
+            let paths = [tables];
+            let run = |engine: Engine| {
+                let files = cli::FactFiles { paths: &paths, encoding: None, threads: Some(2), engine };
+                let what = format!("{}: test `{}`", package.display(), t.name);
+                let e =
+                    cli::evaluate(package, files, t.as_of, style).unwrap_or_else(|o| panic!("{what}: {}", o.stderr));
+                (report::json(&e.report()), e.stderr, what)
+            };
+            let (native, native_err, what) = run(Engine::Native);
+            assert!(!native_err.contains("note:"), "{what}: {native_err}");
+            for engine in engines.clone() {
+                let cluster = matches!(engine, Engine::Ballista { .. });
+                let (json, err, _) = run(engine);
+                assert!(native == json, "{what}: the JSON reports differ\n{err}");
+                if cluster {
+                    let declined: Vec<&str> = err.lines().filter(|l| l.starts_with("note:")).collect();
+                    // Windows, and kinds grouped from other derived kinds, stay in writ; every
+                    // other kind of a block goes to the cluster.
+                    for n in &declined {
+                        let why = ["its records are derived", "its records are grouped in windows"];
+                        assert!(why.iter().any(|w| n.contains(w)), "{what}: {n}");
+                    }
+                    on_cluster += model.derived.len() - declined.len();
+                }
+            }
+            blocks += 1;
+            kinds += model.derived.len();
+        }
+    }
+    eprintln!(
+        "{blocks} test blocks, {on_cluster} of {kinds} derived kinds on the cluster, in {:.1?}",
+        started.elapsed()
+    );
+    assert!(blocks >= 3, "only {blocks} test blocks derive kinds");
+    assert!(on_cluster * 3 > kinds, "only {on_cluster} of {kinds} derived kinds were computed on the cluster");
+    drop(cluster);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
