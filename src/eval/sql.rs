@@ -13,6 +13,10 @@
 //! value is unknown (no record, or a record without the value). What writ computes itself (values
 //! built from other values, rules, percentiles, `given` conditions) is named in a comment above
 //! the view; a kind that cannot be computed is a comment that says why.
+//!
+//! A clause's aggregate over the records whose field is the subject of its `for` (the index of
+//! `count(讀數 where 站點 == s and …)`) is lowered as a derived kind grouped by that field would
+//! be: a view per aggregate, one row per subject with records.
 
 use super::datafusion::{Given, Kind, Lower, Scale, Source};
 use crate::model::*;
@@ -96,6 +100,9 @@ pub struct Query {
     pub columns: Vec<String>,
     /// The fields writ computes itself, and why.
     pub in_writ: Vec<String>,
+    /// For an aggregate of a clause, per subject: the aggregate as written, and the clause and
+    /// requirement it is in; the view is named `CLAUSE.REQUIREMENT` (`.N` after the first).
+    pub per: Option<String>,
 }
 
 /// The queries of every derived kind of `model`, in the order writ computes them, counting the
@@ -113,6 +120,7 @@ pub fn queries(model: &Model, as_of: Option<Date>, dialect: Dialect) -> Vec<Quer
             sql: Err(String::new()),
             columns: Vec::new(),
             in_writ: Vec::new(),
+            per: None,
         };
         q.sql = if from.derived && !schemas.contains_key(&d.from) {
             Err(format!("its records are grouped from {}, which has no query", from.name))
@@ -121,7 +129,144 @@ pub fn queries(model: &Model, as_of: Option<Date>, dialect: Dialect) -> Vec<Quer
         };
         out.push(q);
     }
+    for c in &model.clauses {
+        clause_queries(model, c, &c.body, None, as_of, dialect, &given, &schemas, &mut out);
+    }
     out
+}
+
+/// The queries of the aggregates in `stmts` (of clause `c`) that a database computes per
+/// subject as writ does: over the records of one kind whose field, read directly or through
+/// references, is the subject of the `for` they are in (`count(讀數 where 站點 == s and …)`),
+/// with no `during`. Each is a view of one row per subject with records: its key (a column
+/// named by the subject's kind), then the aggregate as a derived kind's value is (`count`,
+/// `sum`, `min`, `max`, or `mean_sum` and `mean_count`). A subject with no row has no records:
+/// its count is 0, and any other aggregate is unknown unless the aggregate says what it is
+/// over no records (`empty`). `subject`: the slot and kind of the `for` the statements are in.
+#[allow(clippy::too_many_arguments)]
+fn clause_queries(
+    model: &Model,
+    c: &ClauseDef,
+    stmts: &[TStmt],
+    subject: Option<(u32, RecordId)>,
+    as_of: Option<Date>,
+    dialect: Dialect,
+    given: &Given,
+    schemas: &HashMap<RecordId, SchemaRef>,
+    out: &mut Vec<Query>,
+) {
+    for stmt in stmts {
+        let r = match stmt {
+            TStmt::For(f) => {
+                let subject = match &f.source {
+                    ScopeSource::All(k) | ScopeSource::Keys(k, _) => Some((f.slot, *k)),
+                    ScopeSource::Parties(_) => None,
+                };
+                clause_queries(model, c, &f.body, subject, as_of, dialect, given, schemas, out);
+                continue;
+            }
+            TStmt::Every(e) => {
+                clause_queries(model, c, &e.body, subject, as_of, dialect, given, schemas, out);
+                continue;
+            }
+            TStmt::Let(..) => continue,
+            TStmt::Require(r) => r,
+        };
+        let Some((slot, kind)) = subject else { continue };
+        let mut found = Vec::new();
+        walk(&r.condition, &mut |e| {
+            if let TKind::Aggregate(a) = &e.kind
+                && let [(path, other)] = a.index.as_slice()
+                && other.kind == TKind::Local(slot)
+            {
+                found.push((e.clone(), a.clone(), path.clone()));
+            }
+        });
+        let label = r.label.clone().unwrap_or_else(|| r.index.to_string());
+        for (n, (e, a, path)) in found.into_iter().enumerate() {
+            let view = if n == 0 { format!("{}.{label}", c.name) } else { format!("{}.{label}.{}", c.name, n + 1) };
+            let subject_name = model.records[kind as usize].name.clone();
+            let mut q = Query {
+                kind: view,
+                from: model.records[a.kind as usize].name.clone(),
+                sql: Err(String::new()),
+                columns: Vec::new(),
+                in_writ: Vec::new(),
+                per: Some(format!("{}, per {subject_name} (clause {}, requirement {label})", a.text, c.name)),
+            };
+            q.sql = clause_view(model, &e, &a, &path, &subject_name, as_of, dialect, given, schemas, &mut q);
+            if q.sql.is_ok() {
+                let what = if a.func == AggFunc::Count { "its count is 0" } else { "its value is unknown" };
+                q.columns.push(format!("a {subject_name} with no row has no {} records: {what}", q.from));
+                if r.deadline.is_some() {
+                    q.columns.push(
+                        "writ also judges it on its deadline, counting the records dated by then: give that \
+                         date as `--as-of` for the view to count them"
+                            .into(),
+                    );
+                }
+            }
+            out.push(q);
+        }
+    }
+}
+
+/// The view of aggregate `a` (expression `e`) per value of `path`, named as `q` says.
+#[allow(clippy::too_many_arguments)]
+fn clause_view(
+    model: &Model,
+    e: &TExpr,
+    a: &Aggregate,
+    path: &FieldPath,
+    subject: &str,
+    as_of: Option<Date>,
+    dialect: Dialect,
+    given: &Given,
+    schemas: &HashMap<RecordId, SchemaRef>,
+    q: &mut Query,
+) -> Result<String, String> {
+    if a.during.is_some() {
+        return Err("it counts records during a period, which writ places in time itself".into());
+    }
+    if a.empty.is_some() && a.func != AggFunc::Count {
+        return Err("it says its value over no records (`empty`), which writ gives".into());
+    }
+    if model.records[a.kind as usize].derived && !schemas.contains_key(&a.kind) {
+        return Err(format!("it reads {}, which has no query", model.records[a.kind as usize].name));
+    }
+    // The subject's key, read from the aggregated record as the index reads it.
+    let mut key = TExpr { kind: TKind::Local(a.slot), ty: Ty::Ref(a.kind), unit: None, span: e.span };
+    for &(k, f) in path {
+        let decl = &model.records[k as usize].fields[f as usize];
+        key = TExpr { kind: TKind::Field(Box::new(key), k, f), ty: decl.ty.clone(), unit: None, span: e.span };
+    }
+    let value = TExpr { kind: TKind::Aggregate(Box::new(Aggregate { index: Vec::new(), ..a.clone() })), ..e.clone() };
+    let d = DerivedDef {
+        kind: a.kind,
+        from: a.kind,
+        slot: a.slot,
+        filter: None,
+        groups: vec![key],
+        group_slots: vec![a.slot],
+        values: vec![DerivedValue { value, slot: a.slot, given: None }],
+        window: None,
+        slots: a.slot + 1,
+    };
+    let tables = |kind: RecordId| Ok(table(model, kind, schemas));
+    let names = [subject, a.func.name()];
+    let lowered = plan_named(model, &d, &names, as_of, given, &tables)?;
+    if matches!(lowered.values.as_slice(), [Out::InWrit]) {
+        return Err(match lowered.in_writ.first() {
+            Some(why) => format!("writ computes it itself ({why})"),
+            None => "writ computes it itself".into(),
+        });
+    }
+    let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
+    let unparse = dialect.unparse();
+    let statement = Unparser::new(unparse.as_ref()).plan_to_sql(&lowered.plan).map_err(failed)?;
+    q.columns = lowered.columns;
+    q.in_writ = lowered.in_writ;
+    Ok(format!("CREATE VIEW {} AS\n{statement:#};", dialect.quote(&q.kind)))
 }
 
 /// The view of derived kind `d`; records in `given` and `schemas` what it gives.
@@ -186,7 +331,19 @@ pub(super) fn plan(
     given: &Given,
     tables: &dyn Fn(RecordId) -> Result<Arc<dyn TableSource>, String>,
 ) -> Result<Lowered, String> {
-    let rec = &model.records[d.kind as usize];
+    let names: Vec<&str> = model.records[d.kind as usize].fields.iter().map(|f| f.name.as_str()).collect();
+    plan_named(model, d, &names, as_of, given, tables)
+}
+
+/// [`plan`], its columns named by `names` (per field of the kind, group fields first).
+fn plan_named(
+    model: &Model,
+    d: &DerivedDef,
+    names: &[&str],
+    as_of: Option<Date>,
+    given: &Given,
+    tables: &dyn Fn(RecordId) -> Result<Arc<dyn TableSource>, String>,
+) -> Result<Lowered, String> {
     let from = &model.records[d.from as usize].name;
     let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
     let (shape, group_kinds, joins) = {
@@ -217,15 +374,15 @@ pub(super) fn plan(
     let mut aggregates = Vec::new();
     let mut projection: Vec<Expr> = Vec::new();
     let mut fields: Vec<Result<(Kind, Scale), String>> =
-        vec![Err("which writ computes itself".to_string()); rec.fields.len()];
+        vec![Err("which writ computes itself".to_string()); names.len()];
     let (mut columns, mut in_writ, mut values) = (Vec::new(), Vec::new(), Vec::new());
     for (i, kind) in group_kinds.iter().enumerate() {
-        projection.push(col(format!("g{i}")).alias(rec.fields[i].name.as_str()));
+        projection.push(col(format!("g{i}")).alias(names[i]));
         fields[i] = Ok(kind.clone());
     }
     let first = d.first_value();
     for (j, (dv, lowered)) in d.values.iter().zip(shape.values).enumerate() {
-        let name = rec.fields[first + j].name.as_str();
+        let name = names[first + j];
         let Some((computed, exprs)) = lowered else {
             in_writ.push(format!("{name}: {}", why_in_writ(&dv.value)));
             values.push(Out::InWrit);
@@ -325,7 +482,11 @@ pub fn declared_schema(model: &Model, kind: RecordId) -> Schema {
 /// and what writ computes itself, as comments, then its view or why it has none.
 pub fn render(model: &Model, queries: &[Query], as_of: Option<Date>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "-- {}: the queries of its derived kinds", crate::text::shown(&model.plan.name));
+    let _ = writeln!(
+        out,
+        "-- {}: the queries of its derived kinds, and of its clauses' aggregates per subject",
+        crate::text::shown(&model.plan.name)
+    );
     let _ = writeln!(out, "-- over tables as `writ facts convert` writes them: one per record kind, named by it,");
     let _ = writeln!(out, "-- with a column per field; quantities in their field's unit, percentages in percent.");
     match as_of {
@@ -340,8 +501,18 @@ pub fn render(model: &Model, queries: &[Query], as_of: Option<Date>) -> String {
         }
     }
     for q in queries {
-        let _ = writeln!(out, "\n-- {} (from {})", q.kind, q.from);
+        match &q.per {
+            None => {
+                let _ = writeln!(out, "\n-- {} (from {})", q.kind, q.from);
+            }
+            Some(per) => {
+                let _ = writeln!(out, "\n-- {}: {per}", q.kind);
+            }
+        }
         match &q.sql {
+            Err(why) if q.per.is_some() => {
+                let _ = writeln!(out, "-- no query: writ computes it itself, because {why}");
+            }
             Err(why) => {
                 let _ = writeln!(out, "-- no query: writ groups it itself, because {why}");
             }

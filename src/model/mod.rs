@@ -6,7 +6,7 @@ mod confusable;
 pub mod ir;
 pub mod types;
 
-pub use check::{SUGGESTION_BUDGET, check, did_you_mean};
+pub use check::{SUGGESTION_BUDGET, check, did_you_mean, walk};
 pub use ir::*;
 pub use types::*;
 mod dump;
