@@ -270,6 +270,8 @@ record 日 from 讀數 where 值 > 0.01 mg/m3 or hour(時刻) < 3 by 站 = 站, 
   高 = max(讀數.值 where 旗)
   全 = sum(讀數.值)
   p90 = percentile(讀數.值 where exists(值), 90%)
+  年內 = count(讀數 during 2019)
+  年均 = mean(讀數.值 where exists(值) during 2019)
 }
 record 站年 from 日 by 站 = 站 {
   天 = count(日)
@@ -289,6 +291,8 @@ clause 日均 "日均" {
     should 低: d.低 >= 5 ug/m3
     should 總: d.總 <= 400 ug/m3
     should p: d.p90 <= 140 ug/m3
+    should 年內: d.年內 <= 2
+    should 年均: d.年均 <= 100 ug/m3
     should 數: d.有值 >= 2
   }
 }

@@ -167,6 +167,8 @@ record 日 from 讀數 where 值 > 10 ug/m3 or hour(時刻) < 3 by 站 = 站, �
   低 = min(讀數.值 where exists(值))
   高 = max(讀數.值 where 旗)
   p90 = percentile(讀數.值 where exists(值), 90%)
+  年內 = count(讀數 during 2019)
+  年均 = mean(讀數.值 where exists(值) during 2019)
 }
 record 站年 from 日 by 站 = 站 {
   天 = count(日)
@@ -174,6 +176,8 @@ record 站年 from 日 by 站 = 站 {
   五月 = count(日 where month(日期) == 5 and 站 != "乙")
   甲 = count(日 where 站 == "甲" or 站 == "無此站")
   均 = mean(日.總 where exists(總))
+  期內 = count(日 during plan.period)
+  期均 = mean(日.總 where exists(總) during 2019)
 }
 record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = year(時刻), 月 = month(時刻) {
   n = count(讀數)
@@ -185,6 +189,8 @@ clause 日均 "日均" {
     must 限: d.均 <= 100 ug/m3
     should 高: d.高 <= 150 ug/m3
     should p: d.p90 <= 140 ug/m3
+    should 年內: d.年內 <= 2
+    should 年均: d.年均 <= 100 ug/m3
   }
 }
 clause 年 "年" {
@@ -195,6 +201,8 @@ clause 年 "年" {
     should 本年: y.天2019 >= 1
     should 五月: y.五月 >= 1
     should 甲: y.甲 >= 1
+    should 期內: y.期內 >= 2
+    should 期均: y.期均 <= 200 ug/m3
   }
   for m in 年月 {
     should 有: m.n >= 2

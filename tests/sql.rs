@@ -201,6 +201,8 @@ record 日 from 讀數 where 值 > 0.01 mg/m3 or hour(時刻) < 3 by 站 = 站, 
   高 = max(讀數.值 where 旗)
   全 = sum(讀數.值)
   p90 = percentile(讀數.值 where exists(值), 90%)
+  年內 = count(讀數 during 2019)
+  年均 = mean(讀數.值 where exists(值) during 2019)
 }
 record 站年 from 日 by 站 = 站 {
   天 = count(日)
@@ -338,9 +340,10 @@ record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = yea
 
 /// The aggregates a clause computes per subject: each view's row for a subject is held to the
 /// value writ computed for that subject's verdict (its `computed` entry), a subject with no row
-/// to a count of 0 and to a value writ could not know. Counts over a filter, a sum, a mean, the
-/// extremes, and a count through a reference (`站.縣 == c`), over readings before 1970, at
-/// midnight and after the as-of date; an aggregate over a period, which has no query, says why.
+/// to a count of 0 and to a value writ could not know. Counts over a filter, a sum, means, the
+/// extremes, a count in a year and a mean over the plan's period, and a count through a
+/// reference (`站.縣 == c`), over readings before 1970, at midnight and after the as-of date; an
+/// aggregate that says its value over no records, which has no query, says why.
 #[test]
 fn the_queries_of_clauses_give_the_values_writ_computes_per_subject() {
     let policy = r#"plan p "clauses" {
@@ -369,6 +372,8 @@ clause 站限 "站" {
     should 缺: mean(讀數.值 where 站 == s) <= 100 ug/m3
     should 極: max(讀數.值 where 站 == s and 旗) <= 200 ug/m3 and min(讀數.值 where 站 == s and exists(值)) >= 5 ug/m3
     should 年: count(讀數 where 站 == s during 2019) >= 1
+    should 期: mean(讀數.值 where 站 == s and exists(值) during plan.period) <= 150 ug/m3
+    should 空: sum(讀數.值 where 站 == s and exists(值), empty 0 ug/m3) >= 0 ug/m3
   }
   for c in 縣 {
     should 夜: count(讀數 where 站.縣 == c and hour(時刻) < 3) >= 1
@@ -410,7 +415,7 @@ clause 站限 "站" {
         as_of.as_ref(),
     ]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(sql.contains("-- no query: writ computes it itself, because it counts records during a period"), "{sql}");
+    assert!(sql.contains("-- no query: writ computes it itself, because it says its value over no records"), "{sql}");
     for dialect in ["postgres", "duckdb", "sqlite", "mysql", "bigquery"] {
         let (code, text, err) = writ(&[
             "sql".as_ref(),
@@ -424,8 +429,8 @@ clause 站限 "站" {
         let parser = datafusion::sql::sqlparser::dialect::dialect_from_str(dialect).unwrap();
         let statements = datafusion::sql::sqlparser::parser::Parser::parse_sql(parser.as_ref(), &text)
             .unwrap_or_else(|e| panic!("{dialect}: the queries do not parse: {e}\n{text}"));
-        // 高, 總, 均, 缺, the two of 極, and 夜; 年 counts during a period.
-        assert_eq!(statements.len(), 7, "{dialect}: a view per aggregate\n{text}");
+        // 高, 總, 均, 缺, the two of 極, 年, 期 and 夜; not 空.
+        assert_eq!(statements.len(), 9, "{dialect}: a view per aggregate\n{text}");
     }
     let (_, report, err) = writ(&[
         "eval".as_ref(),
@@ -454,6 +459,8 @@ clause 站限 "站" {
         ("站限.缺", "mean(讀數.值 where 站 == s)", "站", &["甲", "乙", "丙", "丁"]),
         ("站限.極", "max(讀數.值 where 站 == s and 旗)", "站", &["甲", "乙", "丙", "丁"]),
         ("站限.極.2", "min(讀數.值 where 站 == s and exists(值))", "站", &["甲", "乙", "丙", "丁"]),
+        ("站限.年", "count(讀數 where 站 == s during 2019)", "站", &["甲", "乙", "丙", "丁"]),
+        ("站限.期", "mean(讀數.值 where 站 == s and exists(值) during plan.period)", "站", &["甲", "乙", "丙", "丁"]),
         ("站限.夜", "count(讀數 where 站.縣 == c and hour(時刻) < 3)", "縣", &["A", "B", "C", "D"]),
     ] {
         let got = duckdb(&tables, &sql, view);

@@ -579,9 +579,16 @@ impl Lower<'_> {
     /// aggregate). `None` for any other value, left to writ.
     fn aggregate(&mut self, e: &TExpr, j: usize) -> Result<Option<(Computed, Vec<Expr>)>, String> {
         let TKind::Aggregate(a) = &e.kind else { return Ok(None) };
-        if a.kind != self.from || !a.index.is_empty() || a.during.is_some() {
+        if a.kind != self.from || !a.index.is_empty() {
             return Ok(None);
         }
+        let during = match &a.during {
+            None => None,
+            Some(p) => match self.during(p, a.kind) {
+                Ok(d) => Some(d),
+                Err(_) => return Ok(None),
+            },
+        };
         // The filters writ reads the same way on every path: none, `exists(F)`, or a yes/no
         // field `F` with a value in every record.
         let simple = match &a.filter {
@@ -595,6 +602,11 @@ impl Lower<'_> {
                 Ok(f) => Some(f),
                 Err(_) => return Ok(None),
             },
+        };
+        // A record is in the period when its date is: writ reads the date before the filter.
+        let filter = match (during, filter) {
+            (Some(d), Some(f)) => Some(d.and(f)),
+            (d, f) => d.or(f),
         };
         // Over writ's columns the filter is the aggregate's own (`FILTER (WHERE …)`); in the
         // queries for a warehouse, the value is taken only where the filter holds (`CASE`),
@@ -639,6 +651,36 @@ impl Lower<'_> {
         };
         let s = s?.alias(format!("s{j}"));
         Ok(Some((Computed { func: a.func, rank: a.rank }, vec![n, v, s])))
+    }
+
+    /// Whether a record of `kind` is dated in period `p`, as writ places it (`during`): one of
+    /// the period's ranges holds its date, or its moment's day. Only a period known before
+    /// evaluating (a named one, a year, the plan's), over dates every record has and could be
+    /// read: a record with no date makes writ's value unknown, which a filter cannot say.
+    fn during(&mut self, p: &TPeriod, kind: RecordId) -> Result<Expr, String> {
+        let ranges = match p {
+            TPeriod::Named(i) => self.model.periods[*i as usize].ranges.clone(),
+            TPeriod::Year(y) => match (Date::from_ymd(*y, 1, 1), Date::from_ymd(*y, 12, 31)) {
+                (Some(a), Some(b)) => vec![(a, b)],
+                _ => return Err(format!("{y} is not a year writ can place")),
+            },
+            TPeriod::Plan => match (self.model.plan.start, self.model.plan.end) {
+                (Some(a), Some(b)) => vec![(a, b)],
+                _ => return Err("the plan has no period".into()),
+            },
+            TPeriod::Dynamic(_) => return Err("a period computed while evaluating".into()),
+        };
+        let Some(dated) = self.model.records[kind as usize].dated else {
+            return Err("its records have no date".into());
+        };
+        let day = match self.column(vec![(kind, dated as u32)], Need::Readable)? {
+            (c, Kind::Day, false) => c,
+            (c, Kind::Moment, false) => self.day_of(c),
+            (_, _, true) => return Err("some records have no date".into()),
+            _ => return Err("its records are dated by a field that is not a date".into()),
+        };
+        let within = ranges.iter().map(|&(a, b)| day.clone().gt_eq(self.day(a)).and(day.clone().lt_eq(self.day(b))));
+        within.reduce(Expr::or).ok_or_else(|| "a period of no days".to_string())
     }
 
     /// A constant as the plan holds it, a number in `scale`.

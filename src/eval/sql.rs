@@ -225,8 +225,8 @@ fn clause_view(
     schemas: &HashMap<RecordId, SchemaRef>,
     q: &mut Query,
 ) -> Result<String, String> {
-    if a.during.is_some() {
-        return Err("it counts records during a period, which writ places in time itself".into());
+    if matches!(a.during, Some(TPeriod::Dynamic(_))) {
+        return Err("it counts records during a period computed as writ evaluates (`every`)".into());
     }
     if a.empty.is_some() && a.func != AggFunc::Count {
         return Err("it says its value over no records (`empty`), which writ gives".into());
@@ -256,9 +256,10 @@ fn clause_view(
     let names = [subject, a.func.name()];
     let lowered = plan_named(model, &d, &names, as_of, given, &tables)?;
     if matches!(lowered.values.as_slice(), [Out::InWrit]) {
-        return Err(match lowered.in_writ.first() {
-            Some(why) => format!("writ computes it itself ({why})"),
-            None => "writ computes it itself".into(),
+        return Err(match &a.func {
+            AggFunc::Percentile => "it is a percentile (HJ 663-2013)".into(),
+            AggFunc::Share => "it is a share, of a condition per record".into(),
+            _ => "its filter or its value is of a shape the queries do not compute".into(),
         });
     }
     let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
