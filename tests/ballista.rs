@@ -10,8 +10,9 @@
 
 mod common;
 
+use common::{convert, writ_os as writ};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use writ::eval::Engine;
 use writ::eval::ballista::Loopback;
 use writ::{cli, db, facts, report, testing};
@@ -28,26 +29,6 @@ mod peers;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `writ` with `args`: its exit code, standard output and standard error.
-fn writ(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_writ")).args(args).output().unwrap();
-    (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
-}
-
-/// `writ facts convert` of `facts` to Parquet in `to`.
-fn convert(policy: &Path, facts: &Path, to: &Path) {
-    let (code, _, err) = writ(&[
-        "facts".as_ref(),
-        "convert".as_ref(),
-        policy.as_os_str(),
-        "--facts".as_ref(),
-        facts.as_os_str(),
-        "--to".as_ref(),
-        to.as_os_str(),
-    ]);
-    assert_eq!(code, Some(0), "{err}");
 }
 
 /// The JSON report of `policy` over `facts` as of `as_of`, natively, on embedded DataFusion and

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::{convert, writ_os as writ};
+
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,10 +29,29 @@ fn root() -> PathBuf {
 const POLICY: &str = "policies/yangquan-2019-raw";
 const AS_OF: &str = "2019-06-30";
 
-/// Runs `writ` with `args`: its exit code, standard output and standard error.
-fn writ(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_writ")).args(args).output().unwrap();
-    (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+/// `writ sql` of `policy` in `dialect`, counting the records known by `as_of`.
+fn sql(policy: &Path, dialect: &str, as_of: &str) -> String {
+    let (code, sql, err) = writ(&[
+        "sql".as_ref(),
+        policy.as_os_str(),
+        "--dialect".as_ref(),
+        dialect.as_ref(),
+        "--as-of".as_ref(),
+        as_of.as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{dialect}: {err}");
+    sql
+}
+
+/// The queries of `policy` in every dialect parse in that dialect, as `views` statements.
+fn parse_in_every_dialect(policy: &Path, as_of: &str, views: usize) {
+    for dialect in ["postgres", "duckdb", "sqlite", "mysql", "bigquery"] {
+        let text = sql(policy, dialect, as_of);
+        let parser = datafusion::sql::sqlparser::dialect::dialect_from_str(dialect).unwrap();
+        let statements = datafusion::sql::sqlparser::parser::Parser::parse_sql(parser.as_ref(), &text)
+            .unwrap_or_else(|e| panic!("{dialect}: the queries do not parse: {e}\n{text}"));
+        assert_eq!(statements.len(), views, "{dialect}: a view per kind or aggregate\n{text}");
+    }
 }
 
 /// Runs `sql` on DuckDB with a view per Parquet file of `tables` (named by the file), and
@@ -89,25 +110,8 @@ fn duckdb_runs_the_queries_to_the_records_writ_derives() {
     std::fs::copy(root().join("examples/yangquan-2019-hourly/監測站.csv"), exports.join("監測站.csv")).unwrap();
     let policy = root().join(POLICY);
 
-    let (code, _, err) = writ(&[
-        "facts".as_ref(),
-        "convert".as_ref(),
-        policy.as_os_str(),
-        "--facts".as_ref(),
-        exports.as_os_str(),
-        "--to".as_ref(),
-        tables.as_os_str(),
-    ]);
-    assert_eq!(code, Some(0), "{err}");
-    let (code, sql, err) = writ(&[
-        "sql".as_ref(),
-        policy.as_os_str(),
-        "--dialect".as_ref(),
-        "duckdb".as_ref(),
-        "--as-of".as_ref(),
-        AS_OF.as_ref(),
-    ]);
-    assert_eq!(code, Some(0), "{err}");
+    convert(&policy, &exports, &tables);
+    let sql = sql(&policy, "duckdb", AS_OF);
     assert!(sql.contains("CREATE VIEW \"站點日均\" AS"), "{sql}");
     // The county kinds read a validity writ computes (a rule), so they have no query, and say so.
     assert!(
@@ -227,47 +231,11 @@ record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = yea
     std::fs::create_dir_all(&facts).unwrap();
     std::fs::write(package.join("p.writ"), policy).unwrap();
     std::fs::write(facts.join("讀數.csv"), rows.join("\n") + "\n").unwrap();
-    let (code, _, err) = writ(&[
-        "facts".as_ref(),
-        "convert".as_ref(),
-        package.as_os_str(),
-        "--facts".as_ref(),
-        facts.as_os_str(),
-        "--to".as_ref(),
-        tables.as_os_str(),
-    ]);
-    assert_eq!(code, Some(0), "{err}");
+    convert(&package, &facts, &tables);
 
     let as_of = "2019-12-31";
-    let query = |dialect: &str| {
-        let (code, sql, err) = writ(&[
-            "sql".as_ref(),
-            package.as_os_str(),
-            "--dialect".as_ref(),
-            dialect.as_ref(),
-            "--as-of".as_ref(),
-            as_of.as_ref(),
-        ]);
-        assert_eq!(code, Some(0), "{dialect}: {err}");
-        sql
-    };
-    use datafusion::sql::sqlparser::dialect::{
-        BigQueryDialect, Dialect, DuckDbDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
-    };
-    let dialects: [(&str, &dyn Dialect); 5] = [
-        ("postgres", &PostgreSqlDialect {}),
-        ("duckdb", &DuckDbDialect {}),
-        ("sqlite", &SQLiteDialect {}),
-        ("mysql", &MySqlDialect {}),
-        ("bigquery", &BigQueryDialect {}),
-    ];
-    for (name, dialect) in dialects {
-        let sql = query(name);
-        let statements = datafusion::sql::sqlparser::parser::Parser::parse_sql(dialect, &sql)
-            .unwrap_or_else(|e| panic!("{name}: the queries do not parse: {e}\n{sql}"));
-        assert_eq!(statements.len(), 3, "{name}: a view per kind\n{sql}");
-    }
-    let sql = query("duckdb");
+    parse_in_every_dialect(&package, as_of, 3);
+    let sql = sql(&package, "duckdb", as_of);
     assert!(sql.contains("computed by writ: p90: a percentile"), "{sql}");
 
     let e =
@@ -394,44 +362,13 @@ clause 站限 "站" {
     // 丁 has no readings, and 丙 is the only station of B; C has none.
     std::fs::write(facts.join("站.csv"), "號,縣\n甲,A\n乙,A\n丙,B\n丁,C\n").unwrap();
     std::fs::write(facts.join("縣.csv"), "名\nA\nB\nC\nD\n").unwrap();
-    let (code, _, err) = writ(&[
-        "facts".as_ref(),
-        "convert".as_ref(),
-        package.as_os_str(),
-        "--facts".as_ref(),
-        facts.as_os_str(),
-        "--to".as_ref(),
-        tables.as_os_str(),
-    ]);
-    assert_eq!(code, Some(0), "{err}");
+    convert(&package, &facts, &tables);
 
     let as_of = "2019-12-31";
-    let (code, sql, err) = writ(&[
-        "sql".as_ref(),
-        package.as_os_str(),
-        "--dialect".as_ref(),
-        "duckdb".as_ref(),
-        "--as-of".as_ref(),
-        as_of.as_ref(),
-    ]);
-    assert_eq!(code, Some(0), "{err}");
+    let sql = sql(&package, "duckdb", as_of);
     assert!(sql.contains("-- no query: writ computes it itself, because it says its value over no records"), "{sql}");
-    for dialect in ["postgres", "duckdb", "sqlite", "mysql", "bigquery"] {
-        let (code, text, err) = writ(&[
-            "sql".as_ref(),
-            package.as_os_str(),
-            "--dialect".as_ref(),
-            dialect.as_ref(),
-            "--as-of".as_ref(),
-            as_of.as_ref(),
-        ]);
-        assert_eq!(code, Some(0), "{dialect}: {err}");
-        let parser = datafusion::sql::sqlparser::dialect::dialect_from_str(dialect).unwrap();
-        let statements = datafusion::sql::sqlparser::parser::Parser::parse_sql(parser.as_ref(), &text)
-            .unwrap_or_else(|e| panic!("{dialect}: the queries do not parse: {e}\n{text}"));
-        // 高, 總, 均, 缺, the two of 極, 年, 期 and 夜; not 空.
-        assert_eq!(statements.len(), 9, "{dialect}: a view per aggregate\n{text}");
-    }
+    // 高, 總, 均, 缺, the two of 極, 年, 期 and 夜; not 空.
+    parse_in_every_dialect(&package, as_of, 9);
     let (_, report, err) = writ(&[
         "eval".as_ref(),
         package.as_os_str(),

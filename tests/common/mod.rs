@@ -89,3 +89,24 @@ pub fn edge_readings() -> Vec<String> {
     }
     rows
 }
+
+/// Runs the `writ` binary with `args`, which may be paths: its exit code (`None` when it was
+/// stopped by a signal), standard output and standard error.
+pub fn writ_os(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_writ")).args(args).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// `writ facts convert` of `facts` to Parquet in `to`, which must convert everything.
+pub fn convert(policy: &std::path::Path, facts: &std::path::Path, to: &std::path::Path) {
+    let (code, _, err) = writ_os(&[
+        "facts".as_ref(),
+        "convert".as_ref(),
+        policy.as_os_str(),
+        "--facts".as_ref(),
+        facts.as_os_str(),
+        "--to".as_ref(),
+        to.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+}
