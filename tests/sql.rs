@@ -43,6 +43,24 @@ fn sql(policy: &Path, dialect: &str, as_of: &str) -> String {
     sql
 }
 
+/// A package of `policy` in a new folder under the system's temporary folder, named by `name`,
+/// with the edge readings (and one reading known only after 2019) as its facts: the folder, the
+/// package, the facts and where their Parquet tables go.
+fn package(name: &str, policy: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+    let mut rows = common::edge_readings();
+    rows.push("甲,2019-06-02T05:00,8,true".into());
+    // Known only after the as-of date.
+    rows.push("甲,2020-01-02T05:00,500,true".into());
+    let dir = std::env::temp_dir().join(format!("writ-sql-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (package, facts, tables) = (dir.join("policy"), dir.join("facts"), dir.join("tables"));
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::create_dir_all(&facts).unwrap();
+    std::fs::write(package.join("p.writ"), policy).unwrap();
+    std::fs::write(facts.join("讀數.csv"), rows.join("\n") + "\n").unwrap();
+    (dir, package, facts, tables)
+}
+
 /// The queries of `policy` in every dialect parse in that dialect, as `views` statements.
 fn parse_in_every_dialect(policy: &Path, as_of: &str, views: usize) {
     for dialect in ["postgres", "duckdb", "sqlite", "mysql", "bigquery"] {
@@ -220,17 +238,7 @@ record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = yea
   n = count(讀數)
 }
 "#;
-    let mut rows = common::edge_readings();
-    rows.push("甲,2019-06-02T05:00,8,true".into());
-    // Known only after the as-of date.
-    rows.push("甲,2020-01-02T05:00,500,true".into());
-    let dir = std::env::temp_dir().join(format!("writ-sql-edges-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let (package, facts, tables) = (dir.join("policy"), dir.join("facts"), dir.join("tables"));
-    std::fs::create_dir_all(&package).unwrap();
-    std::fs::create_dir_all(&facts).unwrap();
-    std::fs::write(package.join("p.writ"), policy).unwrap();
-    std::fs::write(facts.join("讀數.csv"), rows.join("\n") + "\n").unwrap();
+    let (dir, package, facts, tables) = package("edges", policy);
     convert(&package, &facts, &tables);
 
     let as_of = "2019-12-31";
@@ -348,17 +356,7 @@ clause 站限 "站" {
   }
 }
 "#;
-    let mut rows = common::edge_readings();
-    rows.push("甲,2019-06-02T05:00,8,true".into());
-    // Known only after the as-of date.
-    rows.push("甲,2020-01-02T05:00,500,true".into());
-    let dir = std::env::temp_dir().join(format!("writ-sql-clauses-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let (package, facts, tables) = (dir.join("policy"), dir.join("facts"), dir.join("tables"));
-    std::fs::create_dir_all(&package).unwrap();
-    std::fs::create_dir_all(&facts).unwrap();
-    std::fs::write(package.join("p.writ"), policy).unwrap();
-    std::fs::write(facts.join("讀數.csv"), rows.join("\n") + "\n").unwrap();
+    let (dir, package, facts, tables) = package("clauses", policy);
     // 丁 has no readings, and 丙 is the only station of B; C has none.
     std::fs::write(facts.join("站.csv"), "號,縣\n甲,A\n乙,A\n丙,B\n丁,C\n").unwrap();
     std::fs::write(facts.join("縣.csv"), "名\nA\nB\nC\nD\n").unwrap();
