@@ -10,7 +10,7 @@ use common::packages;
 use std::path::PathBuf;
 use std::process::Command;
 use writ::eval::{self, Engine};
-use writ::{cli, db, testing};
+use writ::{cli, db, status::Status, testing};
 
 /// The generator of `examples/yangquan-2019-hourly`.
 #[path = "../examples/gen_hourly.rs"]
@@ -182,6 +182,17 @@ record 站年 from 日 by 站 = 站 {
 record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = year(時刻), 月 = month(時刻) {
   n = count(讀數)
 }
+record 巡查 dated 日期 {
+  站: text
+  日期?: date
+  分: number
+}
+record 站巡 from 巡查 by 站 = 站 {
+  年內 = count(巡查 during 2019)
+  年分 = mean(巡查.分 during 2019)
+  期高 = max(巡查.分 during plan.period)
+  全 = count(巡查)
+}
 clause 日均 "日均" {
   cite "1"
   lead 局
@@ -207,6 +218,12 @@ clause 年 "年" {
   for m in 年月 {
     should 有: m.n >= 2
   }
+  for t in 站巡 {
+    should 巡: t.年內 >= 1
+    should 巡分: t.年分 <= 80
+    should 巡高: t.期高 <= 90
+    should 全: t.全 >= 1
+  }
 }
 "#;
     let mut rows = common::edge_readings();
@@ -222,6 +239,11 @@ clause 年 "年" {
     let mut bad = rows.clone();
     bad[4] = "乙,not a moment,5,true".into();
     std::fs::write(dir.join("bad/讀數.csv"), bad.join("\n") + "\n").unwrap();
+    // 乙 has one inspection with no date; 丙's are all in 2018, in the plan's period.
+    let inspections = "站,日期,分\n甲,2019-03-01,70\n甲,2019-12-31,85.5\n甲,2020-01-01,99\n乙,2019-04-01,60\n乙,,75\n丙,2018-06-01,95\n";
+    for facts in ["good", "bad"] {
+        std::fs::write(dir.join(facts).join("巡查.csv"), inspections).unwrap();
+    }
     let style = cli::Style { color: false, width: 80, progress: false };
     let as_of = cli::parse_date("2019-12-31").unwrap();
     for (facts, lowered) in [("good", true), ("bad", false)] {
@@ -237,6 +259,17 @@ clause 年 "年" {
         assert!(native.facts() == df.facts(), "{facts}: the derived records differ");
         let noted = df.stderr.contains("日 was grouped in writ");
         assert_eq!(noted, !lowered, "{facts}: {}", df.stderr);
+        // 乙's inspection with no date leaves its aggregates `during` a period unknown, as writ
+        // says: DataFusion counts the records with no date and hands those groups back.
+        assert!(!df.stderr.contains("站巡 was grouped"), "{facts}: {}", df.stderr);
+        let unknown = |id: &str| report.verdicts.iter().find(|v| v.id == id).map(|v| v.status == Status::Unknown);
+        for (id, expected) in [("年/乙/巡", true), ("年/乙/巡分", true), ("年/乙/巡高", true), ("年/乙/全", false)]
+        {
+            assert_eq!(unknown(id), Some(expected), "{facts}: {id}");
+        }
+        for id in ["年/甲/巡", "年/甲/巡分", "年/甲/巡高", "年/甲/全", "年/丙/巡"] {
+            assert_eq!(unknown(id), Some(false), "{facts}: {id}");
+        }
         // With every value readable, each kind is DataFusion's: `year`, `month` and texts
         // compared with constants are lowered.
         if lowered {

@@ -132,6 +132,9 @@ pub(super) type Path = Vec<(RecordId, u32)>;
 pub(super) struct Computed {
     pub(super) func: AggFunc,
     rank: Option<Decimal>,
+    /// Whether the plan also counts the group's records with no date (`u{j}`): the value of an
+    /// aggregate `during` a period is unknown where one is, as writ cannot place it.
+    pub(super) undated: bool,
 }
 
 /// Why derived kind `d` cannot be lowered over writ's columns as of `as_of`, if it cannot: the
@@ -233,6 +236,10 @@ fn value(b: &RecordBatch, j: usize, r: usize, v: &Computed) -> Result<Option<Val
         let c = c.as_primitive_opt::<Int64Type>().ok_or("DataFusion gave a count of another type")?;
         Ok(c.value(r))
     };
+    // A record with no date in the group: writ says why the value is unknown.
+    if v.undated && int(format!("u{j}"))? > 0 {
+        return Ok(None);
+    }
     let n = int(format!("n{j}"))?;
     if v.func == AggFunc::Count {
         return Ok(Some(Value::Num(Decimal::from(n))));
@@ -582,12 +589,20 @@ impl Lower<'_> {
         if a.kind != self.from || !a.index.is_empty() {
             return Ok(None);
         }
-        let during = match &a.during {
-            None => None,
+        let (during, undated) = match &a.during {
+            None => (None, None),
             Some(p) => match self.during(p, a.kind) {
-                Ok(d) => Some(d),
+                Ok((d, undated)) => (Some(d), undated),
                 Err(_) => return Ok(None),
             },
+        };
+        // The group's records with no date, before any filter: writ reads the date first.
+        let u = match undated {
+            None => None,
+            Some(day) => {
+                let undated = when(day.is_null(), lit(1i64)).end().map_err(|e| e.to_string())?;
+                Some(count(undated).alias(format!("u{j}")))
+            }
         };
         // The filters writ reads the same way on every path: none, `exists(F)`, or a yes/no
         // field `F` with a value in every record.
@@ -620,8 +635,9 @@ impl Lower<'_> {
             }
         };
         let n = filtered(count, lit(1i64))?.alias(format!("n{j}"));
+        let computed = |rank| Computed { func: a.func, rank, undated: u.is_some() };
         if a.func == AggFunc::Count {
-            return Ok(Some((Computed { func: a.func, rank: None }, vec![n])));
+            return Ok(Some((computed(None), [n].into_iter().chain(u.clone()).collect())));
         }
         if !simple
             || !matches!(a.func, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max | AggFunc::Percentile)
@@ -650,14 +666,17 @@ impl Lower<'_> {
             _ => filtered(array_agg, x),
         };
         let s = s?.alias(format!("s{j}"));
-        Ok(Some((Computed { func: a.func, rank: a.rank }, vec![n, v, s])))
+        Ok(Some((computed(a.rank), [n, v, s].into_iter().chain(u.clone()).collect())))
     }
 
     /// Whether a record of `kind` is dated in period `p`, as writ places it (`during`): one of
     /// the period's ranges holds its date, or its moment's day. Only a period known before
-    /// evaluating (a named one, a year, the plan's), over dates every record has and could be
-    /// read: a record with no date makes writ's value unknown, which a filter cannot say.
-    fn during(&mut self, p: &TPeriod, kind: RecordId) -> Result<Expr, String> {
+    /// evaluating (a named one, a year, the plan's). A record with no date (none given, or one
+    /// that could not be read) makes writ's value unknown, which a filter cannot say: where
+    /// some record may have none, the record's date is given too, for the plan to count the
+    /// records without one. Tables of a database may hold a null anywhere, so over them it
+    /// always is.
+    fn during(&mut self, p: &TPeriod, kind: RecordId) -> Result<(Expr, Option<Expr>), String> {
         let ranges = match p {
             TPeriod::Named(i) => self.model.periods[*i as usize].ranges.clone(),
             TPeriod::Year(y) => match (Date::from_ymd(*y, 1, 1), Date::from_ymd(*y, 12, 31)) {
@@ -673,14 +692,15 @@ impl Lower<'_> {
         let Some(dated) = self.model.records[kind as usize].dated else {
             return Err("its records have no date".into());
         };
-        let day = match self.column(vec![(kind, dated as u32)], Need::Readable)? {
-            (c, Kind::Day, false) => c,
-            (c, Kind::Moment, false) => self.day_of(c),
-            (_, _, true) => return Err("some records have no date".into()),
+        let (c, kind, nullable) = self.column(vec![(kind, dated as u32)], Need::Any)?;
+        let day = match kind {
+            Kind::Day => c.clone(),
+            Kind::Moment => self.day_of(c.clone()),
             _ => return Err("its records are dated by a field that is not a date".into()),
         };
         let within = ranges.iter().map(|&(a, b)| day.clone().gt_eq(self.day(a)).and(day.clone().lt_eq(self.day(b))));
-        within.reduce(Expr::or).ok_or_else(|| "a period of no days".to_string())
+        let within = within.reduce(Expr::or).ok_or_else(|| "a period of no days".to_string())?;
+        Ok((within, (nullable || !self.held()).then_some(c)))
     }
 
     /// A constant as the plan holds it, a number in `scale`.

@@ -390,8 +390,13 @@ fn plan_named(
             continue;
         };
         let (n, v, s) = (col(format!("n{j}")), col(format!("v{j}")), col(format!("s{j}")));
+        // writ's value is unknown where a record has no date to place it in the period.
+        let dated = computed.undated.then(|| col(format!("u{j}")).eq(lit(0i64)));
         // writ's value is unknown where no record was read, or a record lacks the value.
-        let known = || n.clone().gt(lit(0i64)).and(v.clone().eq(n.clone()));
+        let known = || {
+            let known = n.clone().gt(lit(0i64)).and(v.clone().eq(n.clone()));
+            dated.clone().map_or(known.clone(), |d| d.and(known))
+        };
         let scale = match &dv.value.kind {
             TKind::Aggregate(a) => {
                 let low = Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() } };
@@ -405,11 +410,21 @@ fn plan_named(
             Scale::Held => String::new(),
         };
         match computed.func {
-            AggFunc::Count => {
-                projection.push(n.clone().alias(name));
-                fields[first + j] = Ok((Kind::Num, Scale::Held));
-                values.push(Out::Count);
-            }
+            AggFunc::Count => match &dated {
+                None => {
+                    projection.push(n.clone().alias(name));
+                    fields[first + j] = Ok((Kind::Num, Scale::Held));
+                    values.push(Out::Count);
+                }
+                Some(dated) => {
+                    let case = when(dated.clone(), n.clone()).end().map_err(failed)?;
+                    projection.push(case.alias(name));
+                    columns.push(format!("{name}: null where a record has no date to place in the period"));
+                    fields[first + j] =
+                        Err("which may be unknown, and a null in SQL does not tell unknown from absent".into());
+                    values.push(Out::Count);
+                }
+            },
             AggFunc::Sum | AggFunc::Min | AggFunc::Max => {
                 let case = when(known(), s.clone()).end().map_err(failed)?;
                 projection.push(case.alias(name));
