@@ -154,6 +154,17 @@ impl Column {
         self.0.date(row)
     }
 
+    /// The value id `id` stands for in a column of enum values, parties or references, whose
+    /// rows hold ids ([`Typed::Index`]); `None` for a column of any other kind.
+    pub fn value_of_id(&self, id: u32) -> Option<Value> {
+        match &self.0.data {
+            Data::Index(IndexOf::Enum, _) => Some(Value::Enum(id)),
+            Data::Index(IndexOf::Party, _) => Some(Value::Party(id)),
+            Data::Index(IndexOf::Ref(kind), _) => Some(Value::Ref(*kind, id)),
+            _ => None,
+        }
+    }
+
     /// The row `row` refers to, as `(kind, row)`, when it holds a reference.
     pub fn reference(&self, row: usize) -> Option<(RecordId, u32)> {
         self.0.reference(row)
