@@ -202,7 +202,7 @@ fn tables_consistent(schema: &Schema<'_>, files: &[FileFacts], linked: &Facts) {
         assert!(t.columns.iter().all(|c| c.len() == t.origins.len()), "`{name}`: a column is not as long as the rows");
         assert_eq!(t.by_key.len(), t.origins.len(), "`{name}`: keys ≠ rows");
         for (key, row) in t.by_key.iter() {
-            assert_eq!(t.by_key.get(key), Some(&row), "`{name}`: key `{key}` names another row");
+            assert_eq!(t.by_key.get(key), Some(row), "`{name}`: key `{key}` names another row");
         }
         for v in t.columns.iter().flat_map(|c| c.iter()).flatten() {
             if let Value::Ref(kind, row) = v {

@@ -50,7 +50,7 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
                 continue;
             }
             let look = skeleton(o.key);
-            let twin = table.by_key.get(look.as_str()).copied().or_else(|| odd.get(&look).copied());
+            let twin = table.by_key.get(look.as_str()).or_else(|| odd.get(&look).copied());
             match twin {
                 Some(t) if facts.key_of(kind as u32, t) != o.key => {
                     let other = table.origin(t);
@@ -91,7 +91,7 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
                 continue;
             }
             let look = skeleton(key);
-            let found = table.by_key.get(look.as_str()).copied().or_else(|| odd.get(&look).copied());
+            let found = table.by_key.get(look.as_str()).or_else(|| odd.get(&look).copied());
             let Some(row) = found.or_else(|| {
                 if key.is_ascii() {
                     return None;

@@ -301,7 +301,7 @@ fn group_value(
         (Ty::Text, Kind::Id) => Value::Text(text()?.into()),
         (Ty::Ref(k), Kind::Id) => {
             let key = text()?;
-            let row = facts.tables[*k as usize].by_key.get(&key).copied();
+            let row = facts.tables[*k as usize].by_key.get(&key);
             Value::Ref(*k, row.ok_or_else(|| format!("the cluster gave a group of `{key}`, a record writ has not"))?)
         }
         (Ty::Enum(e), Kind::Id) => {

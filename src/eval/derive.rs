@@ -537,7 +537,7 @@ const LISTED: usize = 400;
 pub fn derivation(model: &Model, facts: &Facts, as_of: Date, kind: u32, key: &str) -> Vec<String> {
     let Some(d) = model.derived.iter().find(|d| d.kind == kind) else { return vec![] };
     let table = &facts.tables[kind as usize];
-    let Some(&row) = table.by_key.get(key) else { return vec![] };
+    let Some(row) = table.by_key.get(key) else { return vec![] };
     let ev = Ev::new(model, facts, as_of);
     let fmt = ev.fmt();
     let mut out = vec![format!("{} {key}: {}", model.records[kind as usize].name, values(model, facts, &fmt, d, row))];

@@ -265,11 +265,11 @@ impl<'m> Ev<'m> {
         let dated = self.model.records[kind as usize].dated.map(|d| d as u32);
         match table.by_key.get(key) {
             // A record whose date could not be read may not exist yet as of the date.
-            Some(&row) if dated.is_some_and(|d| table.bad_cell(row, d).is_some()) => R::Unknown(format!(
+            Some(row) if dated.is_some_and(|d| table.bad_cell(row, d).is_some()) => R::Unknown(format!(
                 "whether the record is known yet is unknown: {}",
                 self.bad_cell_reason(kind, row, dated.unwrap_or_default())
             )),
-            Some(&row) if self.visible(kind, row) => R::V(Value::Ref(kind, row)),
+            Some(row) if self.visible(kind, row) => R::V(Value::Ref(kind, row)),
             Some(_) => R::Unknown(format!("the {name} record `{key}` is dated after {}", self.horizon)),
             None => match table.rejected.iter().find(|r| r.key.as_deref() == Some(key)) {
                 Some(rej) => {

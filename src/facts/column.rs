@@ -10,7 +10,8 @@
 //! nothing is rounded and nothing passes through a binary float.
 //!
 //! Keys are held by [`Keys`]: the texts in one buffer, found through a hash table of row
-//! numbers, so that a key takes its bytes and a few more.
+//! numbers, so that a key takes its bytes and a few more; keys that come in order (numbered
+//! readings, codes counting up) are found by halving instead, with no table at all.
 
 use crate::model::{RecordId, Ty};
 use crate::value::{Date, DateTime, Value};
@@ -652,14 +653,30 @@ fn push_fixed(scale: &mut u32, mantissas: &mut Vec<i64>, n: Decimal) -> bool {
 }
 
 /// The keys of a table's rows: row `r`'s key is `key(r)`, and `get` finds a key's row.
+///
+/// While every key comes after the one before in [`shortlex`] order (shorter first, then byte
+/// by byte: `9` before `10`, `E000001` before `E000002`), the keys are distinct without being
+/// compared with the others, and `get` finds one by halving; the hash table is built only when
+/// a key comes out of order. Millions of numbered readings then cost no hash table, and no
+/// lookup that misses the cache per row.
 #[derive(Clone, Default)]
 pub struct Keys {
     /// Every key's text, one after another.
     text: String,
     /// Where each row's key ends in `text` (it starts where the previous one ends).
     ends: Ends,
-    /// Rows, hashed by their key text.
+    /// Rows, hashed by their key text; empty while the keys are in order.
     index: hashbrown::HashTable<u32>,
+    /// Whether some key came out of [`shortlex`] order, so that `index` holds every row.
+    unordered: bool,
+    /// The rows expected, for the hash table should it be built.
+    room: usize,
+}
+
+/// Shorter first, then byte by byte: the order of whole numbers written out, and of codes of
+/// one length.
+fn shortlex(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 /// Offsets into a buffer: `u32` while the buffer is under 4 GiB, `u64` past it.
@@ -717,40 +734,39 @@ fn hash(key: &str) -> u64 {
 impl Keys {
     /// Room for `rows` keys.
     pub fn with_capacity(rows: usize) -> Self {
-        Keys {
-            text: String::new(),
-            ends: Ends::Narrow(Vec::with_capacity(rows)),
-            index: hashbrown::HashTable::with_capacity(rows),
-        }
+        Keys { ends: Ends::Narrow(Vec::with_capacity(rows)), room: rows, ..Keys::default() }
     }
 
     /// Adds the key of the next row, which must not be a key already held, and returns its row.
     pub fn push(&mut self, key: &str) -> u32 {
         debug_assert!(self.get(key).is_none(), "keys are unique");
         let row = self.ends.len() as u32;
+        let in_order = row == 0 || shortlex(self.key(row - 1), key).is_lt();
         self.text.push_str(key);
         self.ends.push(self.text.len());
-        let Keys { text, ends, index } = self;
-        let key_of = |r: &u32| {
-            let r = *r as usize;
-            let start = if r == 0 { 0 } else { ends.get(r - 1) };
-            hash(&text[start..ends.get(r)])
-        };
-        index.insert_unique(hash(key), row, key_of);
+        if self.unordered {
+            let Keys { text, ends, index, .. } = self;
+            index.insert_unique(hash(key), row, |r| hash(key_at(text, ends, *r)));
+        } else if !in_order {
+            // The first key out of order: every row so far goes in the table.
+            self.unordered = true;
+            let Keys { text, ends, index, room, .. } = self;
+            index.reserve((*room).max(ends.len()), |r| hash(key_at(text, ends, *r)));
+            for r in 0..ends.len() as u32 {
+                index.insert_unique(hash(key_at(text, ends, r)), r, |r| hash(key_at(text, ends, *r)));
+            }
+        }
         row
     }
 
     /// Adds the key of the next row unless a row has it already: `Ok` with the new row, or
-    /// `Err` with the row that has the key. One hash for both.
+    /// `Err` with the row that has the key. One lookup for both.
     pub fn insert(&mut self, key: &str) -> Result<u32, u32> {
-        let Keys { text, ends, index } = self;
-        let key_at = |r: u32| {
-            let r = r as usize;
-            let start = if r == 0 { 0 } else { ends.get(r - 1) };
-            &text[start..ends.get(r)]
-        };
-        let found = index.find(hash(key), |&r| key_at(r) == key).copied();
-        match found {
+        let len = self.ends.len() as u32;
+        if !self.unordered && (len == 0 || shortlex(self.key(len - 1), key).is_lt()) {
+            return Ok(self.push(key));
+        }
+        match self.get(key) {
             Some(row) => Err(row),
             None => Ok(self.push(key)),
         }
@@ -761,14 +777,25 @@ impl Keys {
     /// # Panics
     /// If `row` is out of range.
     pub fn key(&self, row: u32) -> &str {
-        let r = row as usize;
-        let start = if r == 0 { 0 } else { self.ends.get(r - 1) };
-        &self.text[start..self.ends.get(r)]
+        key_at(&self.text, &self.ends, row)
     }
 
     /// The row with `key`.
-    pub fn get(&self, key: &str) -> Option<&u32> {
-        self.index.find(hash(key), |&r| self.key(r) == key)
+    pub fn get(&self, key: &str) -> Option<u32> {
+        if self.unordered {
+            return self.index.find(hash(key), |&r| self.key(r) == key).copied();
+        }
+        // In order: halve the rows.
+        let (mut lo, mut hi) = (0u32, self.ends.len() as u32);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match shortlex(self.key(mid), key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -806,6 +833,13 @@ impl Keys {
             Ends::Wide(v) => v.shrink_to_fit(),
         }
     }
+}
+
+/// The key of row `r` in a buffer of keys and their ends.
+fn key_at<'t>(text: &'t str, ends: &Ends, r: u32) -> &'t str {
+    let r = r as usize;
+    let start = if r == 0 { 0 } else { ends.get(r - 1) };
+    &text[start..ends.get(r)]
 }
 
 impl PartialEq for Keys {
@@ -966,8 +1000,8 @@ mod tests {
             keys.push(k);
         }
         assert_eq!(keys.len(), 4);
-        assert_eq!(keys.get("企業"), Some(&2));
-        assert_eq!(keys.get(""), Some(&1));
+        assert_eq!(keys.get("企業"), Some(2));
+        assert_eq!(keys.get(""), Some(1));
         assert_eq!(keys.get("E"), None);
         assert_eq!(keys.key(3), "E10");
         assert_eq!(keys.keys().collect::<Vec<_>>(), ["E1", "", "企業", "E10"]);
@@ -975,10 +1009,21 @@ mod tests {
         for i in 0..10_000 {
             more.push(&i.to_string());
         }
-        assert!((0..10_000).all(|i| more.get(&i.to_string()) == Some(&i)));
+        assert!((0..10_000).all(|i| more.get(&i.to_string()) == Some(i)));
+        // Counting up, the keys are in order: found by halving, with no hash table.
+        assert!(!more.unordered && more.index.capacity() == 0);
+        assert_eq!(more.get("10000"), None);
+        assert_eq!(more.get("0017"), None);
         assert_eq!(more.insert("17"), Err(17));
+        assert_eq!(more.insert("9999"), Err(9999));
+        assert!(!more.unordered);
         assert_eq!(more.insert("x"), Ok(10_000));
         assert_eq!(more.insert("x"), Err(10_000));
         assert_eq!(more.key(10_000), "x");
+        // "x" came out of order: every key is in the table now, and still found.
+        assert!(more.unordered);
+        assert!((0..10_000).all(|i| more.get(&i.to_string()) == Some(i)));
+        assert_eq!(more.insert("10001"), Ok(10_001));
+        assert_eq!(more.get("10001"), Some(10_001));
     }
 }

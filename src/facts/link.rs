@@ -253,7 +253,7 @@ impl<'f> Linker<'_, 'f> {
         table.loaded += 1;
         table.rejected.push(rej.clone());
         let Some(key) = &rej.key else { return };
-        let first = match self.by_key[k].get(key).copied() {
+        let first = match self.by_key[k].get(key) {
             Some(ci) => {
                 let first = &self.candidates[k][ci as usize];
                 let first_row = first.row(self.files, rej.kind);
@@ -340,7 +340,7 @@ impl<'f> Linker<'_, 'f> {
             if refs.is_empty() {
                 continue;
             }
-            let find = |t: RecordId, key: &str| self.by_key.get(t as usize).and_then(|keys| keys.get(key)).copied();
+            let find = |t: RecordId, key: &str| self.by_key.get(t as usize).and_then(|keys| keys.get(key));
             let mut targets = Vec::with_capacity(cands.len() * refs.len());
             // Per reference field: what each distinct key text of the file being read refers
             // to, looked up once ([`UNSEEN`] before, [`NONE`] when nothing has the key). A

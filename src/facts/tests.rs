@@ -730,7 +730,7 @@ fn link_resolves_references_across_files() {
     assert_eq!(facts.key_of(ENTERPRISE, 1), "E2");
     assert_eq!(facts.value(KILN, 1, K_DUST), None);
     assert_eq!(kilns.origin(1), RowOrigin { file: 1, line: 3, key: "K2" });
-    assert_eq!(kilns.by_key.get("K2"), Some(&1));
+    assert_eq!(kilns.by_key.get("K2"), Some(1));
     assert!(facts.tables[READING as usize].is_empty());
     assert_eq!(facts.tables[READING as usize].columns.len(), 2);
 }
