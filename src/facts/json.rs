@@ -99,7 +99,10 @@ enum Stretch {
 }
 
 /// A part of an array of records read on a thread of its own: the rows, and where the part
-/// ended (the next part's start, or just past the array's `]`) with the line there.
+/// ended (the next part's start, or just past the array's `]`) with the line there. Lines are
+/// counted from 1 where the part starts: the thread that takes the part knows the line there,
+/// having read up to it, and moves them on (counting the lines before a part of a large file
+/// would read tens of MB again).
 struct Part {
     rows: super::RowsBuilder,
     pos: usize,
@@ -124,7 +127,7 @@ fn read_part(
     let mut loader = Loader::new(schema, path);
     let mut p = Parser::new(&mut loader, text);
     p.s.pos = start;
-    p.s.line = super::line_of(text, start);
+    p.s.line = 1;
     loop {
         if cancel.load(Ordering::Relaxed) {
             return None;
@@ -1126,9 +1129,11 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
                     Some(part) => {
                         #[cfg(test)]
                         PARTS_TAKEN.with(|n| n.set(n.get() + 1));
-                        self.loader.rows.append(&schema, part.rows);
+                        // This reading reached the part's start, on line `self.s.line`.
+                        let before = self.s.line - 1;
+                        self.loader.rows.append(&schema, part.rows, before);
                         self.s.pos = part.pos;
-                        self.s.line = part.line;
+                        self.s.line = part.line + before;
                     }
                     None => {
                         stop(parts.map(|(_, h)| h).collect());

@@ -262,10 +262,11 @@ impl KindBuilder {
         i
     }
 
-    /// Adds the records of `other`, of the same kind, after these.
-    fn append(&mut self, other: KindBuilder) {
+    /// Adds the records of `other`, of the same kind, after these; `other`'s lines are
+    /// `lines_before` short of the file's (see [`RowsBuilder::append`]).
+    fn append(&mut self, other: KindBuilder, lines_before: u32) {
         let base = self.line.len() as u32;
-        self.line.extend_from_slice(&other.line);
+        self.line.extend(other.line.iter().map(|&l| l.saturating_add(lines_before)));
         self.span.extend_from_slice(&other.span);
         self.key_span.extend_from_slice(&other.key_span);
         for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
@@ -340,8 +341,9 @@ impl RowsBuilder {
     }
 
     /// Adds the records of `other`, read after these (the rest of a file read on another
-    /// thread), as if they had been pushed here one at a time.
-    pub fn append(&mut self, schema: &Schema<'_>, other: RowsBuilder) {
+    /// thread), as if they had been pushed here one at a time. `other` counted its lines from
+    /// where it started, `lines_before` lines into the file: they are moved on by that many.
+    pub fn append(&mut self, schema: &Schema<'_>, other: RowsBuilder, lines_before: u32) {
         for (kind, count) in other.runs {
             match self.runs.last_mut() {
                 Some((k, c)) if *k == kind => *c += count,
@@ -355,7 +357,7 @@ impl RowsBuilder {
         for (k, theirs) in other.kinds.into_iter().enumerate() {
             let Some(theirs) = theirs else { continue };
             let fields = schema.records.get(k).map_or(&[][..], |r| &r.fields[..]);
-            self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).append(theirs);
+            self.kinds[k].get_or_insert_with(|| KindBuilder::new(fields)).append(theirs, lines_before);
         }
     }
 
