@@ -92,7 +92,7 @@ fn a_cluster_on_loopback_gives_the_verdicts_writ_gives() {
     let (package, facts, edges) = (dir.join("policy"), dir.join("facts"), dir.join("edges"));
     std::fs::create_dir_all(&package).unwrap();
     std::fs::create_dir_all(&facts).unwrap();
-    std::fs::write(package.join("p.writ"), EDGES).unwrap();
+    std::fs::write(package.join("p.writ"), [EDGES, common::INSPECTION_KINDS].concat()).unwrap();
     let mut rows = common::edge_readings();
     rows.push("甲,2019-06-02T05:00,8,true".into());
     // Known only after the as-of date.
@@ -100,8 +100,7 @@ fn a_cluster_on_loopback_gives_the_verdicts_writ_gives() {
     std::fs::write(facts.join("讀數.csv"), rows.join("\n") + "\n").unwrap();
     // 乙 has an inspection with no date: its values during a period are unknown, and the
     // cluster's null hands them back to writ, which says why.
-    let inspections = "站,日期,分\n甲,2019-03-01,70\n甲,2020-01-01,99\n乙,2019-04-01,60\n乙,,75\n丙,2018-06-01,95\n";
-    std::fs::write(facts.join("巡查.csv"), inspections).unwrap();
+    std::fs::write(facts.join("巡查.csv"), common::INSPECTIONS).unwrap();
     convert(&package, &facts, &edges);
     let err = both(&package, &edges, "2019-12-31", &cluster);
     assert!(!err.contains("日 was grouped in writ") && !err.contains("年月 was grouped"), "{err}");
@@ -266,17 +265,6 @@ record 站年 from 日 by 站 = 站 {
 }
 record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = year(時刻), 月 = month(時刻) {
   n = count(讀數)
-}
-record 巡查 dated 日期 {
-  站: text
-  日期?: date
-  分: number
-}
-record 站巡 from 巡查 by 站 = 站 {
-  年內 = count(巡查 during 2019)
-  年分 = mean(巡查.分 during 2019)
-  期高 = max(巡查.分 during plan.period)
-  全 = count(巡查)
 }
 clause 日均 "日均" {
   cite "1"

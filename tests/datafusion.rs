@@ -182,17 +182,6 @@ record 站年 from 日 by 站 = 站 {
 record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = year(時刻), 月 = month(時刻) {
   n = count(讀數)
 }
-record 巡查 dated 日期 {
-  站: text
-  日期?: date
-  分: number
-}
-record 站巡 from 巡查 by 站 = 站 {
-  年內 = count(巡查 during 2019)
-  年分 = mean(巡查.分 during 2019)
-  期高 = max(巡查.分 during plan.period)
-  全 = count(巡查)
-}
 clause 日均 "日均" {
   cite "1"
   lead 局
@@ -234,15 +223,13 @@ clause 年 "年" {
     std::fs::create_dir_all(dir.join("policy")).unwrap();
     std::fs::create_dir_all(dir.join("good")).unwrap();
     std::fs::create_dir_all(dir.join("bad")).unwrap();
-    std::fs::write(dir.join("policy/p.writ"), policy).unwrap();
+    std::fs::write(dir.join("policy/p.writ"), [policy, common::INSPECTION_KINDS].concat()).unwrap();
     std::fs::write(dir.join("good/讀數.csv"), rows.join("\n") + "\n").unwrap();
     let mut bad = rows.clone();
     bad[4] = "乙,not a moment,5,true".into();
     std::fs::write(dir.join("bad/讀數.csv"), bad.join("\n") + "\n").unwrap();
-    // 乙 has one inspection with no date; 丙's are all in 2018, in the plan's period.
-    let inspections = "站,日期,分\n甲,2019-03-01,70\n甲,2019-12-31,85.5\n甲,2020-01-01,99\n乙,2019-04-01,60\n乙,,75\n丙,2018-06-01,95\n";
     for facts in ["good", "bad"] {
-        std::fs::write(dir.join(facts).join("巡查.csv"), inspections).unwrap();
+        std::fs::write(dir.join(facts).join("巡查.csv"), common::INSPECTIONS).unwrap();
     }
     let style = cli::Style { color: false, width: 80, progress: false };
     let as_of = cli::parse_date("2019-12-31").unwrap();

@@ -46,11 +46,6 @@ fn sql(policy: &Path, dialect: &str, as_of: &str) -> String {
 /// A package of `policy` in a new folder under the system's temporary folder, named by `name`,
 /// with the edge readings (and one reading known only after 2019) as its facts: the folder, the
 /// package, the facts and where their Parquet tables go.
-/// Inspections dated by an optional date: 乙 has one with no date, so its aggregates `during` a
-/// period are unknown; 丙's are all in 2018; 甲's last is after the as-of date.
-const INSPECTIONS: &str =
-    "站,日期,分\n甲,2019-03-01,70\n甲,2019-12-31,85.5\n甲,2020-01-01,99\n乙,2019-04-01,60\n乙,,75\n丙,2018-06-01,95\n";
-
 fn package(name: &str, policy: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
     let mut rows = common::edge_readings();
     rows.push("甲,2019-06-02T05:00,8,true".into());
@@ -242,20 +237,9 @@ record 站年 from 日 by 站 = 站 {
 record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = year(時刻), 月 = month(時刻) {
   n = count(讀數)
 }
-record 巡查 dated 日期 {
-  站: text
-  日期?: date
-  分: number
-}
-record 站巡 from 巡查 by 站 = 站 {
-  年內 = count(巡查 during 2019)
-  年分 = mean(巡查.分 during 2019)
-  期高 = max(巡查.分 during plan.period)
-  全 = count(巡查)
-}
 "#;
-    let (dir, package, facts, tables) = package("edges", policy);
-    std::fs::write(facts.join("巡查.csv"), INSPECTIONS).unwrap();
+    let (dir, package, facts, tables) = package("edges", &[policy, common::INSPECTION_KINDS].concat());
+    std::fs::write(facts.join("巡查.csv"), common::INSPECTIONS).unwrap();
     convert(&package, &facts, &tables);
 
     let as_of = "2019-12-31";
@@ -394,7 +378,7 @@ clause 站限 "站" {
     // 丁 has no readings, and 丙 is the only station of B; C has none.
     std::fs::write(facts.join("站.csv"), "號,縣\n甲,A\n乙,A\n丙,B\n丁,C\n").unwrap();
     std::fs::write(facts.join("縣.csv"), "名\nA\nB\nC\nD\n").unwrap();
-    std::fs::write(facts.join("巡查.csv"), INSPECTIONS).unwrap();
+    std::fs::write(facts.join("巡查.csv"), common::INSPECTIONS).unwrap();
     convert(&package, &facts, &tables);
 
     let as_of = "2019-12-31";

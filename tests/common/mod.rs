@@ -69,6 +69,27 @@ pub fn packages(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// Inspections dated by an optional date, and a kind derived from them per station with
+/// aggregates `during` a year and the plan's period: appended to a package of edge cases.
+pub const INSPECTION_KINDS: &str = r#"
+record 巡查 dated 日期 {
+  站: text
+  日期?: date
+  分: number
+}
+record 站巡 from 巡查 by 站 = 站 {
+  年內 = count(巡查 during 2019)
+  年分 = mean(巡查.分 during 2019)
+  期高 = max(巡查.分 during plan.period)
+  全 = count(巡查)
+}
+"#;
+
+/// The inspections of [`INSPECTION_KINDS`]: 乙 has one with no date, so its aggregates during a
+/// period are unknown; 丙's are all in 2018; 甲's last is after 2019-12-31.
+pub const INSPECTIONS: &str =
+    "站,日期,分\n甲,2019-03-01,70\n甲,2019-12-31,85.5\n甲,2020-01-01,99\n乙,2019-04-01,60\n乙,,75\n丙,2018-06-01,95\n";
+
 /// Readings of three stations (`站,時刻,值,旗`, header first) at the edges of lowering a
 /// derived kind: moments before 1970 and at midnight, values at several scales, some absent,
 /// a yes/no flag on every third.
