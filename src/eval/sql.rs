@@ -395,7 +395,10 @@ fn plan_named(
         // writ's value is unknown where no record was read, or a record lacks the value.
         let known = || {
             let known = n.clone().gt(lit(0i64)).and(v.clone().eq(n.clone()));
-            dated.clone().map_or(known.clone(), |d| d.and(known))
+            match &dated {
+                Some(d) => d.clone().and(known),
+                None => known,
+            }
         };
         let scale = match &dv.value.kind {
             TKind::Aggregate(a) => {

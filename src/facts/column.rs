@@ -741,29 +741,37 @@ impl Keys {
     pub fn push(&mut self, key: &str) -> u32 {
         debug_assert!(self.get(key).is_none(), "keys are unique");
         let row = self.ends.len() as u32;
-        let in_order = row == 0 || shortlex(self.key(row - 1), key).is_lt();
+        // The first key out of order puts every row, this one too, in the table.
+        let first_unordered = !self.unordered && !self.follows(key);
         self.text.push_str(key);
         self.ends.push(self.text.len());
-        if self.unordered {
-            let Keys { text, ends, index, .. } = self;
-            index.insert_unique(hash(key), row, |r| hash(key_at(text, ends, *r)));
-        } else if !in_order {
-            // The first key out of order: every row so far goes in the table.
+        if self.unordered || first_unordered {
             self.unordered = true;
             let Keys { text, ends, index, room, .. } = self;
-            index.reserve((*room).max(ends.len()), |r| hash(key_at(text, ends, *r)));
-            for r in 0..ends.len() as u32 {
-                index.insert_unique(hash(key_at(text, ends, r)), r, |r| hash(key_at(text, ends, *r)));
+            let rehash = |r: &u32| hash(key_at(text, ends, *r));
+            let rows = if first_unordered {
+                index.reserve((*room).max(ends.len()), rehash);
+                0..row + 1
+            } else {
+                row..row + 1
+            };
+            for r in rows {
+                index.insert_unique(hash(key_at(text, ends, r)), r, rehash);
             }
         }
         row
     }
 
+    /// Whether `key` comes after the last key in [`shortlex`] order (or is the first).
+    fn follows(&self, key: &str) -> bool {
+        let len = self.ends.len() as u32;
+        len == 0 || shortlex(self.key(len - 1), key).is_lt()
+    }
+
     /// Adds the key of the next row unless a row has it already: `Ok` with the new row, or
     /// `Err` with the row that has the key. One lookup for both.
     pub fn insert(&mut self, key: &str) -> Result<u32, u32> {
-        let len = self.ends.len() as u32;
-        if !self.unordered && (len == 0 || shortlex(self.key(len - 1), key).is_lt()) {
+        if !self.unordered && self.follows(key) {
             return Ok(self.push(key));
         }
         match self.get(key) {

@@ -1663,7 +1663,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// The 1-based line of a byte offset of `text`.
 fn line_of(text: &str, at: usize) -> u32 {
     // Counted in blocks, each into a `u32` the compiler keeps in vector lanes: a part of a large
-    // file read on another thread starts by counting the lines before it (tens of MB).
+    // file that could not be read on its own thread is read on from its start (tens of MB in).
     let newlines: usize = (text.as_bytes()[..at.min(text.len())].chunks(1 << 16))
         .map(|block| block.iter().fold(0u32, |n, &c| n + u32::from(c == b'\n')) as usize)
         .sum();
