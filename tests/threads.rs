@@ -46,7 +46,8 @@ fn one_two_and_three_threads_give_the_same_output() {
 /// readings with breaches, records rejected without a key (at one line of two files, so
 /// ids get `#2`), a field that cannot be read, a per-record requirement with an aggregate
 /// inside it and a nested scope, and a clause that reads another's verdicts. The reports on
-/// one, two and three threads are the same, byte for byte.
+/// one, two and three threads are the same, byte for byte. The JSON report has enough verdicts
+/// to be laid out on several threads too (blocks of 2,048 verdicts).
 #[test]
 fn a_large_scope_split_across_threads_gives_the_same_output() {
     let dir = std::env::temp_dir().join(format!("writ-threads-eval-{}", std::process::id()));
@@ -139,5 +140,7 @@ clause 複查 "複查" {
     for expected in ["\"violated\"", "#2", "\"rejected\": 2", "\"unreadable_fields\": 9"] {
         assert!(json.contains(expected), "the report has {expected}");
     }
+    let verdicts = json.matches("\n      \"id\": ").count();
+    assert!(verdicts > 3 * 2048, "{verdicts} verdicts: too few for three threads to lay out a block each");
     std::fs::remove_dir_all(&dir).unwrap();
 }

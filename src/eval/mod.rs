@@ -137,6 +137,7 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
         computed,
         cited,
         kind_names: std::mem::take(&mut ev.kind_names),
+        threads: ev.threads,
     }
 }
 

@@ -429,6 +429,8 @@ pub struct Evaluation<'m> {
     pub(crate) cited: Vec<(u32, u32)>,
     /// Record kind names, shared by every fact reference written.
     pub(crate) kind_names: Vec<Arc<str>>,
+    /// The threads it was evaluated on, which writing its report may use too.
+    pub threads: usize,
 }
 
 impl<'m> Evaluation<'m> {
