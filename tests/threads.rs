@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use writ::cli::{self, FactFiles, Format, Style};
+use writ::report::{HumanOptions, Only};
 
 const STYLE: Style = Style { color: false, width: 80, progress: false };
 
@@ -47,7 +48,8 @@ fn one_two_and_three_threads_give_the_same_output() {
 /// ids get `#2`), a field that cannot be read, a per-record requirement with an aggregate
 /// inside it and a nested scope, and a clause that reads another's verdicts. The reports on
 /// one, two and three threads are the same, byte for byte. The JSON report has enough verdicts
-/// to be laid out on several threads too (blocks of 2,048 verdicts).
+/// to be laid out on several threads too (blocks of 2,048 verdicts), and so has the human one
+/// when it lists every verdict.
 #[test]
 fn a_large_scope_split_across_threads_gives_the_same_output() {
     let dir = std::env::temp_dir().join(format!("writ-threads-eval-{}", std::process::id()));
@@ -121,21 +123,28 @@ clause 複查 "複查" {
     std::fs::write(facts.join("監測.csv"), &readings).unwrap();
     std::fs::write(facts.join("more/監測.csv"), "編號,工地,日期,PM10\nQ1,S001,2019-03-01,10\nQ2,S001,2019-03-01,10\nQ3,S001,2019-03-01,10\nQ4,S001,2019-03-01,10\nQ5,S001,2019-03-01,10\n,S002,2019-03-01,10\n")
         .unwrap();
-    let run = |threads: usize, format: Format| {
+    let run_with = |threads: usize, format: Format, options: &HumanOptions| {
         let paths = [facts.clone()];
         let files = FactFiles { paths: &paths, encoding: None, threads: Some(threads), ..Default::default() };
-        cli::eval(&policy, files, cli::parse_date("2019-12-31").unwrap(), format, STYLE, false)
+        cli::eval_with(&policy, files, cli::parse_date("2019-12-31").unwrap(), format, STYLE, false, options)
     };
-    for format in [Format::Json, Format::Human] {
-        let one = run(1, format);
+    let run = |threads: usize, format: Format| run_with(threads, format, &HumanOptions::default());
+    // Listing every verdict, the human report lays out more lines than a block on each thread.
+    let all = HumanOptions { only: Some(Only::All), ..Default::default() };
+    for (format, options) in
+        [(Format::Json, HumanOptions::default()), (Format::Human, HumanOptions::default()), (Format::Human, all)]
+    {
+        let one = run_with(1, format, &options);
         assert!(!one.stdout.is_empty(), "{}", one.stderr);
         for threads in [2, 3] {
-            let many = run(threads, format);
+            let many = run_with(threads, format, &options);
             assert_eq!(one.code, many.code, "{threads} threads");
             assert!(one.stdout == many.stdout, "{threads} threads: the reports differ");
             assert!(one.stderr == many.stderr, "{threads} threads: the diagnostics differ");
         }
     }
+    let lines = run_with(2, Format::Human, &all).stdout;
+    assert!(lines.lines().filter(|l| l.starts_with("  ✓ ")).count() > 3 * 2048, "too few lines for three threads");
     let json = run(2, Format::Json).stdout;
     for expected in ["\"violated\"", "#2", "\"rejected\": 2", "\"unreadable_fields\": 9"] {
         assert!(json.contains(expected), "the report has {expected}");

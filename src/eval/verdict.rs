@@ -515,6 +515,12 @@ pub trait Verdicts {
     fn count(&self) -> usize;
     /// The name of the clause of verdict `i`.
     fn clause_of(&self, i: usize) -> &str;
+    /// The end of the verdicts of the clause of verdict `start`: the first one after it of
+    /// another clause (a clause's verdicts are together, in report order).
+    fn clause_end(&self, start: usize) -> usize {
+        let clause = self.clause_of(start);
+        start + (start..self.count()).take_while(|&i| self.clause_of(i) == clause).count()
+    }
     fn status_of(&self, i: usize) -> Status;
     fn reason_of(&self, i: usize) -> Option<&str>;
     fn deadline_of(&self, i: usize) -> Option<Date>;
@@ -603,11 +609,15 @@ impl Verdicts for Evaluation<'_> {
         // From the model: every requirement of the clause whose subject decides a role.
         let mut decided: Vec<String> = Vec::new();
         let mut seen = rustc_hash::FxHashSet::default();
+        let mut last = None;
         for i in range {
             let req = self.recs[i].req;
-            if !seen.insert(req as *const _ as usize) {
+            // Verdicts of one requirement come together: most are the one just seen.
+            let at = req as *const _ as usize;
+            if last == Some(at) || !seen.insert(at) {
                 continue;
             }
+            last = Some(at);
             for sr in &req.roles {
                 let name = &self.model.plan.roles[sr.role as usize].name;
                 if !decided.contains(name) {
@@ -628,6 +638,10 @@ impl Verdicts for Evaluation<'_> {
     }
     fn clause_of(&self, i: usize) -> &str {
         self.clause_name(i)
+    }
+    fn clause_end(&self, start: usize) -> usize {
+        let clause = self.recs[start].clause;
+        start + self.recs[start..].iter().take_while(|v| v.clause == clause).count()
     }
     fn status_of(&self, i: usize) -> Status {
         self.recs[i].status

@@ -720,8 +720,7 @@ impl Sections {
         let n = r.count();
         let mut start = 0;
         while start < n {
-            let clause = r.clause_of(start);
-            let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
+            let end = r.clause_end(start);
             let cite = r.verdict_at(start).cite.clone();
             let (s, item) = match cite.as_deref().and_then(|c| by_number.get(c)) {
                 Some(&at) => at,

@@ -139,8 +139,7 @@ pub fn write_human<V: Verdicts + ?Sized>(r: &V, options: &HumanOptions, w: &mut 
         let mut lines = r.evaluation().map(|e| Lines::new(e, words));
         let mut start = 0;
         while start < n {
-            let clause = r.clause_of(start);
-            let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
+            let end = r.clause_end(start);
             clause_section(r, start..end, options, words, &mut lines, &mut out, w)?;
             start = end;
         }
@@ -216,8 +215,7 @@ impl Tally {
         let mut by_section: IndexMap<String, IndexMap<Status, usize>> = IndexMap::new();
         let mut start = 0;
         while start < n {
-            let clause = r.clause_of(start);
-            let end = start + (start..n).take_while(|&i| r.clause_of(i) == clause).count();
+            let end = r.clause_end(start);
             let section = match r.verdict_at(start).cite.as_deref() {
                 Some(c) => section_of(c).to_string(),
                 None => no_section.to_string(),
@@ -315,11 +313,13 @@ fn clause_section<V: Verdicts + ?Sized>(
     w: &mut dyn io::Write,
 ) -> io::Result<()> {
     let listed = |s: Status| options.only.is_none_or(|o| o.shows(s));
-    if !range.clone().any(|i| listed(r.status_of(i))) {
+    // Read once: a clause may have millions of verdicts.
+    let statuses: Vec<Status> = range.clone().map(|i| r.status_of(i)).collect();
+    if !statuses.iter().any(|&s| listed(s)) {
         return Ok(());
     }
     // Passing verdicts of a large clause are counted, not listed, unless every one is asked for.
-    let fold = options.only.is_none() && range.clone().filter(|&i| passing(r.status_of(i))).count() > FOLD_OVER;
+    let fold = options.only.is_none() && statuses.iter().filter(|&&s| passing(s)).count() > FOLD_OVER;
     let first = r.verdict_at(range.start);
     let _ = writeln!(out);
     let cite = shown(first.cite.as_deref().unwrap_or("-"));
@@ -343,27 +343,55 @@ fn clause_section<V: Verdicts + ?Sized>(
         let _ = writeln!(out, "  {}", roles.join(words.get(Msg::RoleSep)));
     }
     drop(first);
-    // By rank, in report order within a rank (a stable sort, by bucket).
-    let mut by_rank: [Vec<usize>; 8] = Default::default();
-    for i in range.filter(|&i| listed(r.status_of(i))) {
-        by_rank[rank(r.status_of(i)) as usize].push(i);
-    }
-    let sorted = by_rank.into_iter().flatten();
+    // The verdicts counted, not listed: those not applicable (with the first one's reason), and
+    // the passing ones of a folded clause.
     let mut na = 0;
     let mut na_reason: Option<String> = None;
-    let mut folded: IndexMap<Status, usize> = IndexMap::new();
-    for i in sorted {
-        if r.status_of(i) == Status::NotApplicable {
+    let mut folded = [0usize; Status::ALL.len()];
+    // The others by rank, in report order within a rank (a stable sort, by bucket).
+    let mut by_rank: [Vec<usize>; 8] = Default::default();
+    for (i, &s) in range.zip(&statuses).filter(|(_, s)| listed(**s)) {
+        if s == Status::NotApplicable {
             na += 1;
             if na_reason.is_none() {
                 na_reason = r.reason_of(i).map(str::to_string);
             }
-            continue;
+        } else if fold && passing(s) {
+            folded[Status::ALL.iter().position(|&x| x == s).unwrap_or_default()] += 1;
+        } else {
+            by_rank[rank(s) as usize].push(i);
         }
-        if fold && passing(r.status_of(i)) {
-            *folded.entry(r.status_of(i)).or_default() += 1;
-            continue;
-        }
+    }
+    let mut listed: Vec<usize> = by_rank.into_iter().flatten().collect();
+    // Many lines from compact records: laid out on the evaluation's threads, and none left to
+    // write here.
+    if let Some(e) = r.evaluation()
+        && lines.is_some()
+        && decided.is_empty()
+        && e.threads > 1
+        && listed.len() >= super::ON_THREADS_FROM
+    {
+        flush(out, w)?;
+        let lay_out = |lines: &mut Lines, k: usize, text: &mut String| {
+            let i = listed[k];
+            if valued(e.status(i)) {
+                lines.write_valued(i, text)
+            } else {
+                lines.write(i, text)
+            }
+            Ok(())
+        };
+        let finish = |text: String| {
+            let escaped = match escape(&text, Keep::Layout) {
+                std::borrow::Cow::Owned(escaped) => Some(escaped),
+                std::borrow::Cow::Borrowed(_) => None,
+            };
+            escaped.unwrap_or(text)
+        };
+        super::write_in_blocks(listed.len(), e.threads, w, || Lines::new(e, words), lay_out, finish)?;
+        listed.clear();
+    }
+    for i in listed {
         if let Some(lines) = lines
             && decided.is_empty()
         {
@@ -417,9 +445,9 @@ fn clause_section<V: Verdicts + ?Sized>(
         }
         flush_some(out, w)?;
     }
-    if !folded.is_empty() {
-        folded.sort_by_key(|s, _| Status::ALL.iter().position(|x| x == s));
-        let counts = words.counts(folded.iter().map(|(s, n)| (words.status(*s), *n)));
+    if folded.iter().any(|&n| n > 0) {
+        let folded = Status::ALL.iter().zip(folded).filter(|(_, n)| *n > 0);
+        let counts = words.counts(folded.map(|(s, n)| (words.status(*s), n)));
         let _ = writeln!(out, "  {} {}", mark(Status::Satisfied), words.fill(Msg::Folded, &[&counts]));
     }
     if na > 0 {

@@ -16,9 +16,6 @@ use std::io;
 /// How much text is gathered before it is written out.
 const CHUNK: usize = 1 << 16;
 
-/// Verdicts laid out together when the report is laid out on several threads.
-const BLOCK: usize = 2048;
-
 /// `value` as serde_json writes it pretty as a member or an element `depth` levels deep (two
 /// spaces a level), escaped. Every line break of pretty JSON is layout (one in a string is
 /// written `\n`), so indenting each one by the same amount nests the value.
@@ -58,10 +55,14 @@ pub(super) fn write_report<V: Verdicts + ?Sized>(
     out.push_str(",\n  \"verdicts\": [");
     let n = r.count();
     match r.evaluation() {
-        Some(e) if e.threads > 1 && n >= 2 * BLOCK => {
+        Some(e) if e.threads > 1 && n >= super::ON_THREADS_FROM => {
             w.write_all(out.as_bytes())?;
             out.clear();
-            write_on_threads(e, e.threads, w)?;
+            let lay_out = |records: &mut Records, i, text: &mut String| {
+                text.push_str(separator(i));
+                records.write(i, text)
+            };
+            super::write_in_blocks(n, e.threads, w, || Records::new(e), lay_out, |text| text)?;
         }
         Some(e) => {
             let mut records = Records::new(e);
@@ -97,48 +98,6 @@ pub(super) fn write_report<V: Verdicts + ?Sized>(
 /// What comes before verdict `i` in the array of verdicts.
 fn separator(i: usize) -> &'static str {
     if i == 0 { "\n    " } else { ",\n    " }
-}
-
-/// Writes the verdicts of `e`, laid out as [`Records`] lays them out, on `threads` threads:
-/// thread `t` lays out blocks `t`, `t + threads`, … of [`BLOCK`] verdicts, and this one writes
-/// the blocks to `w` in order. Each thread holds at most two blocks laid out and not yet
-/// written, so the text held does not grow with the report. The text is the same as on one
-/// thread, since each verdict's text depends on that verdict alone.
-fn write_on_threads(e: &Evaluation, threads: usize, w: &mut dyn io::Write) -> io::Result<()> {
-    let n = e.len();
-    let blocks = n.div_ceil(BLOCK);
-    std::thread::scope(|s| {
-        let mut laid_out = Vec::with_capacity(threads);
-        for t in 0..threads {
-            let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<String>>(2);
-            laid_out.push(receive);
-            s.spawn(move || {
-                let mut records = Records::new(e);
-                for b in (t..blocks).step_by(threads) {
-                    let mut text = String::with_capacity(2 * CHUNK);
-                    let block = (|| {
-                        for i in b * BLOCK..n.min((b + 1) * BLOCK) {
-                            text.push_str(separator(i));
-                            records.write(i, &mut text)?;
-                        }
-                        Ok(text)
-                    })();
-                    let failed = block.is_err();
-                    // The writer has stopped (it could not write): so does this thread.
-                    if send.send(block).is_err() || failed {
-                        return;
-                    }
-                }
-            });
-        }
-        for b in 0..blocks {
-            let text = laid_out[b % threads]
-                .recv()
-                .map_err(|_| io::Error::other("a thread laying out the report stopped"))??;
-            w.write_all(text.as_bytes())?;
-        }
-        Ok(())
-    })
 }
 
 /// The verdicts of an evaluation written as JSON from their compact records, member for member

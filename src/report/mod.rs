@@ -266,6 +266,59 @@ pub fn json_failed(as_of: crate::value::Date, diagnostics: &[JsonDiagnostic]) ->
     crate::text::json_escaped(serde_json::to_string_pretty(&doc).expect("a failure always serialises"))
 }
 
+/// Items laid out together when a report is laid out on several threads.
+const BLOCK: usize = 2048;
+
+/// Items a report lists before it is laid out on several threads ([`write_in_blocks`]).
+const ON_THREADS_FROM: usize = 2 * BLOCK;
+
+/// Writes the text of `count` items (verdicts, in the order the report lists them) to `w`, in
+/// order, laid out on `threads` threads: thread `t` lays out blocks `t`, `t + threads`, … of
+/// [`BLOCK`] items, each thread with its own `state()`, `lay_out(state, k, text)` appending
+/// item `k` and `finish` making a block's text the text written; this thread writes the blocks
+/// in order. Each thread holds at most two blocks laid out and not yet written, so the text held
+/// does not grow with the report. When an item's text depends on that item alone, it is the
+/// text one thread would write.
+fn write_in_blocks<S>(
+    count: usize,
+    threads: usize,
+    w: &mut dyn io::Write,
+    state: impl Fn() -> S + Sync,
+    lay_out: impl Fn(&mut S, usize, &mut String) -> io::Result<()> + Sync,
+    finish: impl Fn(String) -> String + Sync,
+) -> io::Result<()> {
+    let blocks = count.div_ceil(BLOCK);
+    let threads = threads.clamp(1, blocks.max(1));
+    let (state, lay_out, finish) = (&state, &lay_out, &finish);
+    std::thread::scope(|s| {
+        let mut laid_out = Vec::with_capacity(threads);
+        for t in 0..threads {
+            let (send, receive) = std::sync::mpsc::sync_channel::<io::Result<String>>(2);
+            laid_out.push(receive);
+            s.spawn(move || {
+                let mut st = state();
+                for b in (t..blocks).step_by(threads) {
+                    let mut text = String::new();
+                    let block =
+                        (b * BLOCK..count.min((b + 1) * BLOCK)).try_for_each(|k| lay_out(&mut st, k, &mut text));
+                    let failed = block.is_err();
+                    // The writer has stopped (it could not write): so does this thread.
+                    if send.send(block.map(|()| finish(text))).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        }
+        for b in 0..blocks {
+            let text = laid_out[b % threads]
+                .recv()
+                .map_err(|_| io::Error::other("a thread laying out the report stopped"))??;
+            w.write_all(text.as_bytes())?;
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
