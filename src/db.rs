@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::facts::{self, Content, Facts, FileFacts, Schema};
 use crate::model::{self, Model};
 use crate::syntax::{self, ast::Module};
+use crate::text::Utf8Bytes;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -249,7 +250,31 @@ pub trait Db: salsa::Database {
     /// The content of the fact file `path` ([`Content::Whole`]) as the command line already
     /// read it, taken: it is handed over once, to the query that reads the file, and the query
     /// reads the file again if it runs again. It changes nothing a query returns.
-    fn handed_over(&self, path: &Arc<str>) -> Option<Content>;
+    fn handed_over(&self, path: &Arc<str>) -> Option<FileRead>;
+}
+
+/// A fact file as read before its records are: UTF-8 text as the bytes read (checked, not
+/// copied), or anything else as [`Content`].
+#[derive(Debug)]
+pub enum FileRead {
+    Utf8(Arc<Utf8Bytes>),
+    Content(Content),
+}
+
+impl From<Content> for FileRead {
+    fn from(content: Content) -> FileRead {
+        FileRead::Content(content)
+    }
+}
+
+impl FileRead {
+    /// As content held as it is ([`Content::Text`] for UTF-8 text, which is then copied).
+    pub fn into_content(self) -> Content {
+        match self {
+            FileRead::Utf8(text) => Content::text(text.text()),
+            FileRead::Content(content) => content,
+        }
+    }
 }
 
 /// The most bytes of a fact file that is read whole (JSON, CSV, YAML, TOML, XLSX): all of it
@@ -304,7 +329,7 @@ pub fn read_whole(
     path: &Path,
     name: &Arc<str>,
     encoding: Option<&'static encoding_rs::Encoding>,
-) -> Result<Content, Diagnostic> {
+) -> Result<FileRead, Diagnostic> {
     let bytes = match read_capped(
         path,
         MAX_FACT_BYTES,
@@ -313,18 +338,31 @@ pub fn read_whole(
         Ok(b) => b,
         // A file that cannot be opened or read: loaded as unread, with the system's reason.
         Err(d) if d.code == "io-error" => match std::fs::File::open(path) {
-            Err(e) => return Ok(Content::Unreadable(e.to_string().into())),
+            Err(e) => return Ok(Content::Unreadable(e.to_string().into()).into()),
             Ok(_) => return Err(d),
         },
         Err(d) => return Err(d),
     };
-    match facts::decode_as(name, bytes, encoding) {
-        Ok(content) => Ok(content),
+    // UTF-8 text is held as it was read, as `decode_as` would take it, without a copy.
+    let read_as_text = !matches!(
+        facts::FactFormat::of(name),
+        Some(facts::FactFormat::Xlsx | facts::FactFormat::Ndjson | facts::FactFormat::Parquet)
+    );
+    let bytes = if read_as_text {
+        match Utf8Bytes::checked(bytes) {
+            Ok(text) => return Ok(FileRead::Utf8(Arc::new(text))),
+            Err(bytes) => bytes,
+        }
+    } else {
+        bytes
+    };
+    match facts::decode_as(name, bytes, encoding).map(FileRead::Content) {
+        Ok(read) => Ok(read),
         // Text that cannot be decoded is still loaded, as bytes: the loader reports it and
         // marks the kinds it may hold incomplete, so the report shows what it affects. (With
         // an encoding declared, the loader would detect one instead, so the error stands.)
         Err(d) if d.code == "invalid-utf8" && encoding.is_none() => match read_capped(path, MAX_FACT_BYTES, "") {
-            Ok(bytes) => Ok(Content::Bytes(bytes.into())),
+            Ok(bytes) => Ok(Content::Bytes(bytes.into()).into()),
             Err(_) => Err(d),
         },
         Err(d) => Err(d),
@@ -356,7 +394,8 @@ pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
                 None => read_whole(on_disk, path, *encoding),
             };
             match read {
-                Ok(content) => facts::parse_content_on(&schema, path, &content, db.file_threads()),
+                Ok(FileRead::Utf8(text)) => facts::parse_text_on(&schema, path, text.text(), db.file_threads()),
+                Ok(FileRead::Content(content)) => facts::parse_content_on(&schema, path, &content, db.file_threads()),
                 Err(d) => FileFacts::unread(&schema, path, d),
             }
         }
@@ -448,7 +487,7 @@ pub struct Database {
     /// See [`Db::file_threads`]; one unless the command line says more.
     file_threads: usize,
     /// See [`Db::handed_over`]: by path, shared by every handle on the database.
-    handed: Arc<Mutex<HashMap<Arc<str>, Content>>>,
+    handed: Arc<Mutex<HashMap<Arc<str>, FileRead>>>,
 }
 
 impl Default for Database {
@@ -479,8 +518,8 @@ impl Database {
 
     /// Hands the content of fact file `path`, already read, to the query that reads the file
     /// (see [`Db::handed_over`]), which lets it go once its records are read.
-    pub fn hand_over(&self, path: &Arc<str>, content: Content) {
-        self.handed.lock().unwrap_or_else(|e| e.into_inner()).insert(path.clone(), content);
+    pub fn hand_over(&self, path: &Arc<str>, read: impl Into<FileRead>) {
+        self.handed.lock().unwrap_or_else(|e| e.into_inner()).insert(path.clone(), read.into());
     }
 
     /// Starts recording which queries execute.
@@ -504,7 +543,7 @@ impl Db for Database {
     fn file_threads(&self) -> usize {
         self.file_threads
     }
-    fn handed_over(&self, path: &Arc<str>) -> Option<Content> {
+    fn handed_over(&self, path: &Arc<str>) -> Option<FileRead> {
         self.handed.lock().unwrap_or_else(|e| e.into_inner()).remove(path)
     }
 }

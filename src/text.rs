@@ -9,6 +9,47 @@
 
 use std::borrow::Cow;
 
+/// Bytes read from a file and checked to be UTF-8, kept as they were read: a large file's
+/// text is then held without being copied. A byte-order mark at the start is not part of the
+/// text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Utf8Bytes {
+    bytes: Vec<u8>,
+    /// Where the text starts: after a byte-order mark, if there is one.
+    start: usize,
+}
+
+impl Utf8Bytes {
+    /// `bytes` as text, if they are UTF-8; else `bytes` back.
+    pub fn checked(bytes: Vec<u8>) -> Result<Utf8Bytes, Vec<u8>> {
+        if simdutf8::basic::from_utf8(&bytes).is_err() {
+            return Err(bytes);
+        }
+        let start = if bytes.starts_with("\u{feff}".as_bytes()) { 3 } else { 0 };
+        Ok(Utf8Bytes { bytes, start })
+    }
+
+    /// The text. Bytes become text only through a check, so they are checked again (SIMD, a
+    /// small part of reading them); it cannot fail, since they were checked when made.
+    pub fn text(&self) -> &str {
+        simdutf8::basic::from_utf8(&self.bytes[self.start..]).unwrap_or_default()
+    }
+
+    /// The length of the text in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len() - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes of the file before the text: the byte-order mark.
+    pub fn before(&self) -> usize {
+        self.start
+    }
+}
+
 /// Bidirectional formatting characters: they reorder how the text around them is displayed,
 /// so that what a reviewer reads is not what writ reads.
 const BIDI: &[(char, &str)] = &[

@@ -203,14 +203,14 @@ fn let_go(
     db: &db::Database,
     on_disk: &Path,
     path: &Arc<str>,
-    content: facts::Content,
+    read: FileRead,
     encoding: Option<&'static encoding_rs::Encoding>,
 ) -> facts::Content {
-    if !matches!(content, facts::Content::Text { .. }) {
-        return content;
+    if !matches!(read, FileRead::Utf8(_) | FileRead::Content(facts::Content::Text { .. })) {
+        return read.into_content();
     }
-    let Ok(meta) = std::fs::metadata(on_disk) else { return content };
-    db.hand_over(path, content);
+    let Ok(meta) = std::fs::metadata(on_disk) else { return read.into_content() };
+    db.hand_over(path, read);
     facts::Content::Whole { path: on_disk.into(), len: meta.len(), modified: meta.modified().ok(), encoding }
 }
 
@@ -255,13 +255,17 @@ pub(super) fn load_facts(
         };
         for fp in paths {
             match read_fact_file(&fp, facts.encoding) {
-                Ok((path, content)) => {
-                    match &content {
-                        facts::Content::Text { text, .. } => {
+                Ok((path, read)) => {
+                    match &read {
+                        FileRead::Utf8(text) => {
+                            loaded.sources.add_read(&path, text);
+                            fact_texts.push(path.clone());
+                        }
+                        FileRead::Content(facts::Content::Text { text, .. }) => {
                             loaded.sources.add(&path, text);
                             fact_texts.push(path.clone());
                         }
-                        facts::Content::Stream { path: file, .. } => {
+                        FileRead::Content(facts::Content::Stream { path: file, .. }) => {
                             let file = file.clone();
                             loaded.sources.add_file(
                                 &path,
@@ -273,9 +277,11 @@ pub(super) fn load_facts(
                         }
                         // A workbook's diagnostics name sheets and cells instead. (A file read
                         // whole is read as text here; `let_go` makes it one below.)
-                        facts::Content::Bytes(_) | facts::Content::Unreadable(_) | facts::Content::Whole { .. } => {}
+                        FileRead::Content(
+                            facts::Content::Bytes(_) | facts::Content::Unreadable(_) | facts::Content::Whole { .. },
+                        ) => {}
                     }
-                    let content = let_go(&loaded.db, &fp, &path, content, facts.encoding);
+                    let content = let_go(&loaded.db, &fp, &path, read, facts.encoding);
                     files.push(FactFile::new(&loaded.db, loaded.package, path, content));
                 }
                 Err(d) => errors.push(d),

@@ -28,19 +28,20 @@ pub(super) fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
 }
 
 /// Reads a fact file as bytes and decodes it for its format (see [`facts::decode`]): a CSV file
-/// that is not UTF-8 has its encoding detected; other text formats must be UTF-8.
+/// that is not UTF-8 has its encoding detected; other text formats must be UTF-8. UTF-8 text is
+/// kept as the bytes read.
 pub(super) fn read_fact_file(
     path: &Path,
     encoding: Option<&'static encoding_rs::Encoding>,
-) -> Result<(Arc<str>, facts::Content), Diagnostic> {
+) -> Result<(Arc<str>, FileRead), Diagnostic> {
     let name: Arc<str> = Arc::from(path.display().to_string());
     // A listed file that cannot be read is loaded as unread, so the report shows what it
     // affects.
     let unreadable = |e: std::io::Error| facts::Content::Unreadable(e.to_string().into());
     if facts::is_streamed(&name) {
-        return Ok((name, stream(path).unwrap_or_else(unreadable)));
+        return Ok((name, stream(path).unwrap_or_else(unreadable).into()));
     }
-    crate::db::read_whole(path, &name, encoding).map(|content| (name, content))
+    crate::db::read_whole(path, &name, encoding).map(|read| (name, read))
 }
 
 /// Walks folders for input files: each folder is entered once, whatever leads to it (a path

@@ -549,6 +549,11 @@ pub fn parse_content(schema: &Schema<'_>, path: &Arc<str>, content: &Content) ->
     parse_content_on(schema, path, content, 1)
 }
 
+/// UTF-8 text of a fact file parsed as [`parse_content_on`] parses it as [`Content::Text`].
+pub fn parse_text_on(schema: &Schema<'_>, path: &Arc<str>, text: &str, threads: usize) -> FileFacts {
+    parse_input(schema, path, Input::Text(text, None), threads)
+}
+
 /// [`parse_content`] on up to `threads` threads: a large JSON array of records is read in
 /// parts, each on a thread of its own, when its records can be told apart without reading
 /// them all (see `json::read`). What the file gives is the same on any number of threads.

@@ -23,12 +23,18 @@ pub type Reopen = Box<dyn Fn() -> std::io::Result<Box<dyn std::io::BufRead>> + S
 
 enum Source {
     Text(Arc<str>),
+    /// A fact file's text, as it was read.
+    Utf8(Arc<crate::text::Utf8Bytes>),
     File(Reopen),
 }
 
 impl Sources {
     pub fn add(&mut self, path: &Arc<str>, text: &Arc<str>) {
         self.files.insert(path.clone(), Source::Text(text.clone()));
+    }
+    /// A file whose text is held as it was read.
+    pub fn add_read(&mut self, path: &Arc<str>, text: &Arc<crate::text::Utf8Bytes>) {
+        self.files.insert(path.clone(), Source::Utf8(text.clone()));
     }
     /// A file whose lines are read again, through `reopen`, when a diagnostic shows them.
     pub fn add_file(&mut self, path: &Arc<str>, reopen: Reopen) {
@@ -38,10 +44,11 @@ impl Sources {
     pub fn remove(&mut self, path: &Arc<str>) {
         self.files.remove(path);
     }
-    /// The text of a file added with [`Sources::add`].
-    pub fn get(&self, path: &str) -> Option<&Arc<str>> {
+    /// The text of a file added with [`Sources::add`] or [`Sources::add_read`].
+    pub fn get(&self, path: &str) -> Option<&str> {
         match self.files.get(path)? {
             Source::Text(t) => Some(t),
+            Source::Utf8(t) => Some(t.text()),
             Source::File(_) => None,
         }
     }
@@ -460,6 +467,7 @@ fn excerpts(diags: &[Diagnostic], sources: &Sources) -> Excerpts {
         .filter_map(|(file, spans)| {
             let excerpt = match sources.files.get(file)? {
                 Source::Text(text) => Excerpt::of_text(text, &spans),
+                Source::Utf8(text) => Excerpt::of_text(text.text(), &spans),
                 Source::File(reopen) => Excerpt::of_file(reopen, &spans),
             };
             Some((file.clone(), Arc::new(excerpt)))
