@@ -192,9 +192,9 @@ fn tables_consistent(schema: &Schema<'_>, files: &[FileFacts], linked: &Facts) {
         let read: usize = files
             .iter()
             .map(|f| {
-                f.rows.count(k as u32)
-                    + f.rejected.iter().filter(|r| r.kind as usize == k).count()
-                    + f.unkept.iter().filter(|u| u.kind as usize == k).map(|u| u.lost.unwrap_or(0)).sum::<usize>()
+                f.rows.count(writ::model::RecordId::at(k))
+                    + f.rejected.iter().filter(|r| r.kind.index() == k).count()
+                    + f.unkept.iter().filter(|u| u.kind.index() == k).map(|u| u.lost.unwrap_or(0)).sum::<usize>()
             })
             .sum();
         assert_eq!(t.loaded, read, "`{name}`: loaded ≠ the records its files read");
@@ -206,7 +206,7 @@ fn tables_consistent(schema: &Schema<'_>, files: &[FileFacts], linked: &Facts) {
         }
         for v in t.columns.iter().flat_map(|c| c.iter()).flatten() {
             if let Value::Ref(kind, row) = v {
-                assert!((row as usize) < linked.tables[kind as usize].len(), "`{name}`: a reference to no row");
+                assert!((row as usize) < linked.tables[kind.index()].len(), "`{name}`: a reference to no row");
             }
         }
     }

@@ -10,7 +10,7 @@
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::facts::{Facts, FileFacts};
-use crate::model::{Model, ScopeSource, TKind, TStmt};
+use crate::model::{Model, RecordId, ScopeSource, TKind, TStmt};
 use crate::script::fold;
 use crate::text::{has_lookalikes, lookalike, shown, skeleton};
 use crate::value::Value;
@@ -31,7 +31,7 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
     let mut named: Vec<Vec<Named>> = vec![Vec::new(); facts.tables.len()];
     for c in &model.clauses {
         named_keys(&c.body, &mut |kind, key, span| {
-            if let Some(v) = named.get_mut(kind as usize) {
+            if let Some(v) = named.get_mut(kind.index()) {
                 v.push((key, &c.origin.file, span, c.name.as_str()));
             }
         });
@@ -52,11 +52,11 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
             let look = skeleton(o.key);
             let twin = table.by_key.get(look.as_str()).or_else(|| odd.get(&look).copied());
             match twin {
-                Some(t) if facts.key_of(kind as u32, t) != o.key => {
+                Some(t) if facts.key_of(RecordId::at(kind), t) != o.key => {
                     let other = table.origin(t);
                     let why = lookalike(o.key, other.key).unwrap_or_default();
-                    let (file, span) = key_place(facts, files, kind as u32, o.file, o.line);
-                    let (ofile, ospan) = key_place(facts, files, kind as u32, other.file, other.line);
+                    let (file, span) = key_place(facts, files, RecordId::at(kind), o.file, o.line);
+                    let (ofile, ospan) = key_place(facts, files, RecordId::at(kind), other.file, other.line);
                     diags.push(
                         Diagnostic::warning(
                             "confusable-key",
@@ -113,7 +113,7 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
             let o = table.origin(row);
             let why = lookalike(key, o.key)
                 .unwrap_or_else(|| "the same name in the other Chinese script; keys are not folded".into());
-            let (file, span) = key_place(facts, files, kind as u32, o.file, o.line);
+            let (file, span) = key_place(facts, files, RecordId::at(kind), o.file, o.line);
             diags.push(
                 Diagnostic::warning(
                     "confusable-key",
@@ -145,7 +145,7 @@ pub fn lookalike_keys(model: &Model, facts: &Facts, files: &[&FileFacts]) -> Vec
 }
 
 /// Calls `f` with each constant key of a `for x in Record["key", …]` scope.
-fn named_keys(stmts: &[TStmt], f: &mut impl FnMut(u32, Arc<str>, Span)) {
+fn named_keys(stmts: &[TStmt], f: &mut impl FnMut(RecordId, Arc<str>, Span)) {
     for s in stmts {
         match s {
             TStmt::For(d) => {
@@ -166,7 +166,7 @@ fn named_keys(stmts: &[TStmt], f: &mut impl FnMut(u32, Arc<str>, Span)) {
 
 /// The file and span of the key of the row of `kind` read at `line` of fact file `file`; the
 /// start of the file when the row cannot be found (a workbook's cells have no byte spans).
-fn key_place(facts: &Facts, files: &[&FileFacts], kind: u32, file: u32, line: u32) -> (Arc<str>, Span) {
+fn key_place(facts: &Facts, files: &[&FileFacts], kind: RecordId, file: u32, line: u32) -> (Arc<str>, Span) {
     let path = facts.files.get(file as usize).cloned().unwrap_or_else(|| Arc::from("<facts>"));
     let span = files.iter().filter(|f| f.path == path).find_map(|f| f.rows.key_span_at(kind, line)).unwrap_or_default();
     (path, span)

@@ -56,7 +56,7 @@ pub fn test_facts(model: &Model, test: &TestDef, file: &Arc<str>) -> facts::Fact
             .collect();
         // A record without a key is known by where it was written: here, which fact of the
         // test it is (`fact 2`).
-        let rec = &model.records[f.kind as usize];
+        let rec = &model.records[f.kind.index()];
         if rec.keyless
             && let Some(key) = values.get_mut(rec.key)
         {

@@ -155,7 +155,7 @@ pub enum Value {
     /// An enum variant, by index into its enum's variants.
     Enum(u32),
     /// A record, by kind and row.
-    Ref(u32, u32),
+    Ref(crate::model::RecordId, u32),
     /// A declared party, by index.
     Party(u32),
     /// A stretch of days, both ends included: one month of `every month`, the plan period.

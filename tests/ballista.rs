@@ -189,7 +189,7 @@ fn every_test_block_that_derives_kinds_gives_the_same_report_on_each_engine() {
                     continue;
                 }
                 let file = std::fs::File::create(tables.join(format!("{}.parquet", rec.name))).unwrap();
-                facts::parquet::write_kind(&schema, &held, kind as u32, file).unwrap();
+                facts::parquet::write_kind(&schema, &held, writ::model::RecordId::at(kind), file).unwrap();
             }
             let paths = [tables];
             let run = |engine: Engine| {

@@ -47,7 +47,7 @@ fn every_test_block_that_derives_kinds_is_grouped_alike() {
             let df_report = eval::evaluate(model, &df, t.as_of).report();
             assert!(native_report == df_report, "{}: test `{}`: the reports differ", dir.display(), t.name);
             for d in &model.derived {
-                let k = d.kind as usize;
+                let k = d.kind.index();
                 assert!(
                     native.tables[k] == df.tables[k],
                     "{}: test `{}`: {} differs",

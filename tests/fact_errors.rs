@@ -335,7 +335,7 @@ fn dump(model: &Model, facts: &Facts) -> String {
                     (Value::Enum(i), Ty::Enum(e)) => model.enums[*e as usize].variants[*i as usize].clone(),
                     (Value::Party(i), _) => model.parties[*i as usize].name.clone(),
                     (Value::Ref(kind, r), _) => {
-                        format!("{}[{:?}]", model.records[*kind as usize].name, facts.key_of(*kind, *r))
+                        format!("{}[{:?}]", model.records[kind.index()].name, facts.key_of(*kind, *r))
                     }
                     (other, _) => format!("{other:?}"),
                 };

@@ -122,7 +122,7 @@ fn every_arrow_type_is_read_as_its_field_declares() {
         let t = &facts.tables[READING as usize];
         assert_eq!(t.len(), 3);
         assert_eq!(t.key(0), "R1");
-        assert_eq!(t.get(1, 1), Some(Value::Ref(0, 1)));
+        assert_eq!(t.get(1, 1), Some(Value::Ref(writ::model::RecordId(0), 1)));
         // 12.345 mg/m3 in SI (kg/m3).
         assert_eq!(t.get(2, 0), num("0.000012345"));
         assert_eq!(t.get(2, 2), None);

@@ -62,8 +62,13 @@ fn write_parquet(input: &evaluate::Input, out: &Path, style: Style) -> Outcome {
         let written = std::fs::File::create(&partial)
             .map_err(|e| e.to_string())
             .and_then(|f| {
-                facts::parquet::write_kind(&schema, facts, kind as u32, std::io::BufWriter::with_capacity(1 << 20, f))
-                    .map_err(|e| e.to_string())
+                facts::parquet::write_kind(
+                    &schema,
+                    facts,
+                    crate::model::RecordId::at(kind),
+                    std::io::BufWriter::with_capacity(1 << 20, f),
+                )
+                .map_err(|e| e.to_string())
             })
             .and_then(|w| std::fs::rename(&partial, &path).map(|()| w).map_err(|e| e.to_string()));
         let written = match written {

@@ -660,7 +660,7 @@ pub(super) fn explanation(e: &Evaluated, v: &eval::Verdict, words: report::messa
     let facts = e.facts();
     for f in &v.facts {
         let Some(kind) = e.model.records.iter().position(|r| *r.name == *f.kind) else { continue };
-        let lines = eval::derivation(&e.model, facts, as_of, kind as u32, &f.key);
+        let lines = eval::derivation(&e.model, facts, as_of, crate::model::RecordId::at(kind), &f.key);
         if !lines.is_empty() {
             text.push_str("  ");
             text.push_str(words.get(report::messages::Msg::ExplainDerived));

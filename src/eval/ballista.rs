@@ -70,10 +70,10 @@ impl Cluster {
         if let Err(why) = super::datafusion::lowers(model, facts, d, as_of) {
             return Ok(Err(why));
         }
-        if model.records[d.from as usize].derived {
+        if model.records[d.from.index()].derived {
             return Ok(Err(format!(
                 "its records are derived ({}), not read from files the cluster can read",
-                model.records[d.from as usize].name
+                model.records[d.from.index()].name
             )));
         }
         let tables = |kind: RecordId| self.table(model, facts, kind);
@@ -84,7 +84,7 @@ impl Cluster {
         if lowered.values.iter().all(|v| matches!(v, Out::InWrit)) {
             return Ok(Err("none of its values is an aggregate the cluster computes as writ does".into()));
         }
-        let name = &model.records[d.kind as usize].name;
+        let name = &model.records[d.kind.index()].name;
         let batches = self
             .runtime
             .block_on(async { self.ctx.execute_logical_plan(lowered.plan.clone()).await?.collect().await })
@@ -95,8 +95,8 @@ impl Cluster {
     /// The table of `kind` over the Parquet files its records were read from, when the cluster
     /// reads them as writ did.
     fn table(&self, model: &Model, facts: &Facts, kind: RecordId) -> Result<Arc<dyn TableSource>, String> {
-        let rec = &model.records[kind as usize];
-        let table = &facts.tables[kind as usize];
+        let rec = &model.records[kind.index()];
+        let table = &facts.tables[kind.index()];
         let mut kept: Vec<(u32, u64)> = Vec::new();
         for &f in &table.origins.file {
             match kept.last_mut() {
@@ -204,7 +204,7 @@ fn read(
     lowered: &super::sql::Lowered,
     batches: &[RecordBatch],
 ) -> Result<ByKey, String> {
-    let rec = &model.records[d.kind as usize];
+    let rec = &model.records[d.kind.index()];
     let first = d.first_value();
     let mut out = ByKey::new();
     let column = |b: &RecordBatch, name: &str| -> Result<ArrayRef, String> {
@@ -301,7 +301,7 @@ fn group_value(
         (Ty::Text, Kind::Id) => Value::Text(text()?.into()),
         (Ty::Ref(k), Kind::Id) => {
             let key = text()?;
-            let row = facts.tables[*k as usize].by_key.get(&key);
+            let row = facts.tables[k.index()].by_key.get(&key);
             Value::Ref(*k, row.ok_or_else(|| format!("the cluster gave a group of `{key}`, a record writ has not"))?)
         }
         (Ty::Enum(e), Kind::Id) => {

@@ -19,7 +19,7 @@ use super::ClauseCx;
 use super::expr::{Ev, R};
 use super::verdict::{EvidenceAt, EvidenceRec, Rec, RecExtra, SanctionRec, Span, SubjectRec};
 use crate::facts::{Column, Facts};
-use crate::model::{ForDef, Requirement, TExpr, TKind, TStmt};
+use crate::model::{ForDef, RecordId, Requirement, TExpr, TKind, TStmt};
 use crate::syntax::ast::{BinOp, UnOp};
 use crate::value::Value;
 use rust_decimal::Decimal;
@@ -42,7 +42,7 @@ impl<'f> ColumnTest<'f> {
     /// The test `e` is, when it compares a field of the row bound to `slot` (a record of kind
     /// `kind`) with a numeric constant, and that field's column holds fixed-point numbers none
     /// of which failed to be read.
-    pub fn of(e: &TExpr, slot: u32, kind: u32, facts: &'f Facts) -> Option<ColumnTest<'f>> {
+    pub fn of(e: &TExpr, slot: u32, kind: RecordId, facts: &'f Facts) -> Option<ColumnTest<'f>> {
         let Compared { slot: s, kind: k, field, constant: c, field_left, op, .. } = Compared::of(e)?;
         if (s, k) != (slot, kind) {
             return None;
@@ -51,7 +51,7 @@ impl<'f> ColumnTest<'f> {
         if !matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
             return None;
         }
-        let table = facts.tables.get(kind as usize)?;
+        let table = facts.tables.get(kind.index())?;
         if table.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) {
             return None;
         }
@@ -92,7 +92,7 @@ impl<'f> ColumnTest<'f> {
 /// [`RowBody`] made is written from.
 struct Compared<'e> {
     slot: u32,
-    kind: u32,
+    kind: RecordId,
     field: u32,
     constant: Decimal,
     field_left: bool,
@@ -153,7 +153,7 @@ const MAX_REQUIREMENTS: usize = 8;
 /// evidence and sanctions), except that its evidence is not kept: it is written from the row
 /// when the verdict is ([`row_evidence`]). Any other row is evaluated as before.
 pub(super) struct RowBody<'m> {
-    kind: u32,
+    kind: RecordId,
     slot: u32,
     reqs: Vec<RowRequirement<'m>>,
 }
@@ -164,7 +164,7 @@ struct RowRequirement<'m> {
 }
 
 impl<'m> RowBody<'m> {
-    pub fn of(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, kind: u32) -> Option<RowBody<'m>> {
+    pub fn of(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef, kind: RecordId) -> Option<RowBody<'m>> {
         if !ev.compiled
             || f.filter.is_some()
             || !f.exemptions.is_empty()
@@ -193,9 +193,9 @@ impl<'m> RowBody<'m> {
     /// them can be made from the columns; `false`, with nothing done, when not.
     pub fn run(&self, ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, row: u32) -> bool {
         let kind = self.kind;
-        let table = &ev.facts.tables[kind as usize];
+        let table = &ev.facts.tables[kind.index()];
         // A record whose date could not be read may not exist yet: the evaluator says so.
-        if let Some(d) = ev.model.records[kind as usize].dated
+        if let Some(d) = ev.model.records[kind.index()].dated
             && table.bad_cell(row, d as u32).is_some()
         {
             return false;
@@ -262,7 +262,7 @@ pub(crate) fn row_evidence<'m>(
         SubjectRec::Row(k, r) if *k == c.kind => Some(*r),
         _ => None,
     })?;
-    let value = R::V(facts.tables.get(c.kind as usize)?.get(c.field as usize, row)?);
+    let value = R::V(facts.tables.get(c.kind.index())?.get(c.field as usize, row)?);
     let constant = R::V(Value::Num(c.constant));
     let (left_value, right_value) = if c.field_left { (value, constant) } else { (constant, value) };
     let holds = v.status == super::condition_status(true, v.req.modality);

@@ -80,7 +80,7 @@ impl Session {
             Ok(plan) => plan,
             Err(why) => return Ok(Err(why)),
         };
-        let name = &model.records[d.kind as usize].name;
+        let name = &model.records[d.kind.index()].name;
         let failed = |e: datafusion::error::DataFusionError| match e {
             datafusion::error::DataFusionError::ResourcesExhausted(why) => {
                 format!("DataFusion ran out of memory grouping {name} ({why}): raise `--memory-limit`")
@@ -177,7 +177,7 @@ impl<'a> Plan<'a> {
 
     /// The source kind's columns the plan reads, and each row's number (`row_`).
     fn batch(&self) -> datafusion::error::Result<RecordBatch> {
-        let table = &self.facts.tables[self.from as usize];
+        let table = &self.facts.tables[self.from.index()];
         let rows = table.origins.len();
         let mut fields = vec![Field::new("row_", DataType::UInt32, false)];
         let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt32Array::from_iter_values(0..rows as u32))];
@@ -347,7 +347,7 @@ pub(super) struct Shape {
 
 impl Lower<'_> {
     fn name(&self, kind: RecordId, field: u32) -> String {
-        let rec = &self.model.records[kind as usize];
+        let rec = &self.model.records[kind.index()];
         format!("{}.{}", rec.name, rec.fields[field as usize].name)
     }
 
@@ -363,7 +363,7 @@ impl Lower<'_> {
             return Err("its records are grouped in windows, which writ computes itself".into());
         }
         let mut filters = Vec::new();
-        if let (Some(f), Some(as_of)) = (self.model.records[d.from as usize].dated, as_of) {
+        if let (Some(f), Some(as_of)) = (self.model.records[d.from.index()].dated, as_of) {
             // Known by the date: dated on or before it, or with no date read.
             let (c, kind, _) = self.column(vec![(d.from, f as u32)], Need::Any)?;
             let day = match kind {
@@ -395,7 +395,7 @@ impl Lower<'_> {
     /// The column `path` reads, registered, what it holds, and whether some row has no value.
     fn column(&mut self, path: Path, need: Need) -> Result<(Expr, Kind, bool), String> {
         for (i, &(kind, _)) in path.iter().enumerate() {
-            if i > 0 && self.model.records[kind as usize].dated.is_some() {
+            if i > 0 && self.model.records[kind.index()].dated.is_some() {
                 let (kind, field) = path[i];
                 return Err(format!(
                     "it reads {} through a reference to records that are dated",
@@ -421,7 +421,7 @@ impl Lower<'_> {
                 if let Some(fields) = given.get(&kind) {
                     return fields.get(field as usize)?.as_ref().ok().map(|(_, s)| s.clone());
                 }
-                let decl = &self.model.records[kind as usize].fields[field as usize];
+                let decl = &self.model.records[kind.index()].fields[field as usize];
                 Some(match (&decl.ty, &decl.unit) {
                     (Ty::Percent, _) => Scale::Percent,
                     (Ty::Quantity(_), Some(u)) => Scale::Unit(u.clone()),
@@ -558,7 +558,7 @@ impl Lower<'_> {
         let (kind, f) = *path.last()?;
         let constant = match &self.source {
             Source::Held { facts, .. } => {
-                let column = &facts.tables[kind as usize].columns[f as usize];
+                let column = &facts.tables[kind.index()].columns[f as usize];
                 lit(match (value, column.typed()) {
                     (Value::Text(t), Typed::Text(_)) => {
                         let (_, strings) = column.text_ids()?;
@@ -569,7 +569,7 @@ impl Lower<'_> {
                 })
             }
             Source::Declared { .. } => {
-                let decl = &self.model.records[kind as usize].fields[f as usize];
+                let decl = &self.model.records[kind.index()].fields[f as usize];
                 lit(match (value, &decl.ty) {
                     (Value::Text(t), Ty::Text) => t.to_string(),
                     (Value::Enum(i), Ty::Enum(e)) => self.model.enums[*e as usize].variants.get(*i as usize)?.clone(),
@@ -650,7 +650,7 @@ impl Lower<'_> {
         let (kind, field) = path[0];
         let exact = match &self.source {
             Source::Held { facts, .. } => {
-                matches!(facts.tables[kind as usize].columns[field as usize].typed(), Typed::Fixed(..))
+                matches!(facts.tables[kind.index()].columns[field as usize].typed(), Typed::Fixed(..))
             }
             Source::Declared { .. } => true,
         };
@@ -689,7 +689,7 @@ impl Lower<'_> {
             },
             TPeriod::Dynamic(_) => return Err("a period computed while evaluating".into()),
         };
-        let Some(dated) = self.model.records[kind as usize].dated else {
+        let Some(dated) = self.model.records[kind.index()].dated else {
             return Err("its records have no date".into());
         };
         let (c, kind, nullable) = self.column(vec![(kind, dated as u32)], Need::Any)?;
@@ -762,11 +762,11 @@ fn held_column(
     need: Need,
 ) -> Result<(Expr, Kind, bool), String> {
     let name = |kind: RecordId, field: u32| {
-        let rec = &model.records[kind as usize];
+        let rec = &model.records[kind.index()];
         format!("{}.{}", rec.name, rec.fields[field as usize].name)
     };
     for (i, &(kind, field)) in path.iter().enumerate() {
-        let table = &facts.tables[kind as usize];
+        let table = &facts.tables[kind.index()];
         let column = &table.columns[field as usize];
         let last = i + 1 == path.len();
         if need != Need::Any && table.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) {
@@ -780,7 +780,7 @@ fn held_column(
         }
     }
     let (kind, field) = *path.last().expect("a path of one field at least");
-    let column = &facts.tables[kind as usize].columns[field as usize];
+    let column = &facts.tables[kind.index()].columns[field as usize];
     let nullable = column.absent() > 0;
     let held = match column.typed() {
         Typed::Bool(_) => Kind::Bool,
@@ -810,13 +810,13 @@ fn declared_column(
 ) -> Result<(Expr, Kind, bool), String> {
     use datafusion::common::Column;
     let name = |kind: RecordId, field: u32| {
-        let rec = &model.records[kind as usize];
+        let rec = &model.records[kind.index()];
         format!("{}.{}", rec.name, rec.fields[field as usize].name)
     };
-    let mut relation = model.records[from as usize].name.clone();
+    let mut relation = model.records[from.index()].name.clone();
     let mut nullable = false;
     for (i, &(kind, field)) in path.iter().enumerate() {
-        let rec = &model.records[kind as usize];
+        let rec = &model.records[kind.index()];
         let decl = &rec.fields[field as usize];
         let column = Column::new(Some(relation.as_str()), decl.name.as_str());
         nullable |= decl.optional;
@@ -839,7 +839,7 @@ fn declared_column(
         let Ty::Ref(target) = decl.ty else {
             return Err(format!("{} is read through, but is not a reference", name(kind, field)));
         };
-        let to = &model.records[target as usize];
+        let to = &model.records[target.index()];
         // The key of the record referred to is the reference itself.
         if i + 2 == path.len() && path[i + 1].1 as usize == to.key && !to.keyless {
             let key = &to.fields[to.key];
@@ -915,14 +915,14 @@ fn export(facts: &Facts, path: &Path, rows: usize) -> ArrayRef {
     // The row each source row reaches at the end of the path.
     let mut at: Vec<u32> = (0..rows as u32).collect();
     for &(kind, field) in &path[..path.len() - 1] {
-        if let Typed::Index(targets) = facts.tables[kind as usize].columns[field as usize].typed() {
+        if let Typed::Index(targets) = facts.tables[kind.index()].columns[field as usize].typed() {
             for r in &mut at {
                 *r = targets[*r as usize];
             }
         }
     }
     let (kind, field) = *path.last().expect("a path of one field at least");
-    let column = &facts.tables[kind as usize].columns[field as usize];
+    let column = &facts.tables[kind.index()].columns[field as usize];
     let present = |r: u32| column.is_present(r as usize);
     match column.typed() {
         Typed::Bool(bits) => {

@@ -93,8 +93,8 @@ fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engin
     }
     let mut out = facts.clone();
     for d in &model.derived {
-        let name = &model.records[d.kind as usize].name;
-        let from = &model.records[d.from as usize].name;
+        let name = &model.records[d.kind.index()].name;
+        let from = &model.records[d.from.index()].name;
         #[allow(unused_mut)]
         let mut grouped: Option<Grouped> = None;
         #[cfg(feature = "datafusion")]
@@ -132,7 +132,7 @@ fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engin
             sheets: vec![],
         };
         let linked = crate::facts::link(&schema, &[file]);
-        let mut table = linked.tables.into_iter().nth(d.kind as usize).expect("a table per kind");
+        let mut table = linked.tables.into_iter().nth(d.kind.index()).expect("a table per kind");
         // Its rows name this pseudo-file, after the files read.
         let at = out.files.len() as u32;
         for f in &mut table.origins.file {
@@ -140,7 +140,7 @@ fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engin
         }
         out.files.push(path);
         table.groups = sources;
-        out.tables[d.kind as usize] = table;
+        out.tables[d.kind.index()] = table;
     }
     Ok(Derived { facts: Some(out), notes })
 }
@@ -175,7 +175,7 @@ fn key_of<'m>(
     row: u32,
     key: &mut Vec<Value>,
 ) -> Result<(), String> {
-    let table = &ev.facts.tables[d.from as usize];
+    let table = &ev.facts.tables[d.from.index()];
     key.clear();
     for g in &d.groups {
         if let Some(v) = direct(g, d, table, row) {
@@ -215,7 +215,7 @@ fn groups(
         return Ok(computed(model, facts, at, d, keyed, &grouped.values, None, threads));
     }
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
-    let from = &model.records[d.from as usize].name;
+    let from = &model.records[d.from.index()].name;
     let mut groups: IndexMap<Vec<Value>, Vec<u32>, FxBuildHasher> = IndexMap::default();
     // Why some source records could not be placed in a group: the first reason, and how many.
     let mut unplaced: Option<(String, usize)> = None;
@@ -223,7 +223,7 @@ fn groups(
         Some((_, n)) => *n += 1,
         None => unplaced = Some((why, 1)),
     };
-    let table = &facts.tables[d.from as usize];
+    let table = &facts.tables[d.from.index()];
     let mut too_many: Option<usize> = None;
     // The group of the row being read; a new group's key is allocated, a known one is found
     // by this one.
@@ -254,7 +254,7 @@ fn groups(
             }
         }
     }
-    let rec = &model.records[d.kind as usize];
+    let rec = &model.records[d.kind.index()];
     // With a window, each group becomes one group per moment: the group's records of the
     // moments in the window that ends then.
     let groups: Vec<(Vec<Value>, Arc<[u32]>)> = match &d.window {
@@ -273,7 +273,7 @@ fn groups(
                         _ => place(format!(
                             "{from}[{}] has no {} to place it in a window",
                             table.key(row),
-                            model.records[d.from as usize].fields[w.field as usize].name
+                            model.records[d.from.index()].fields[w.field as usize].name
                         )),
                     }
                 }
@@ -327,7 +327,7 @@ fn groups(
     });
     let unplaced = match too_many {
         Some(held) => {
-            let over = &model.records[d.from as usize].fields[d.window.as_ref().map_or(0, |w| w.field as usize)].name;
+            let over = &model.records[d.from.index()].fields[d.window.as_ref().map_or(0, |w| w.field as usize)].name;
             Some(Arc::from(format!(
                 "the windows of {} would hold {held} {from} records in all, more than the {MAX_WINDOW_HOLDINGS} writ \
                  holds, so no value of it can be known; derive it from fewer, coarser records (daily means for a \
@@ -416,7 +416,7 @@ fn values_of(
     offset: usize,
     unplaced: &Option<Arc<str>>,
 ) -> Vec<RawRow> {
-    let rec = &model.records[d.kind as usize];
+    let rec = &model.records[d.kind.index()];
     let mut ev = at.ev(model, facts);
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let fmt = ev.fmt();
@@ -494,7 +494,7 @@ fn values_of(
 
 /// The name of the derived field bound to a slot.
 fn name_of<'a>(model: &'a Model, d: &DerivedDef, slot: u32) -> Option<&'a str> {
-    let fields = &model.records[d.kind as usize].fields;
+    let fields = &model.records[d.kind.index()].fields;
     let window = d.window.as_ref().filter(|w| w.slot == slot).map(|_| d.groups.len());
     let at = (d.group_slots.iter().position(|&s| s == slot))
         .or(window)
@@ -534,20 +534,20 @@ const LISTED: usize = 400;
 /// group with its values and, one level further down, how many records its own group had and
 /// where they were read (`日數據 甲, 2019-01-01: 小時數 = 24, PM10 = 81 ug/m3 · from 24 小時數據,
 /// PRSA_Data_甲.csv lines 2–25`). Empty for a record read from facts.
-pub fn derivation(model: &Model, facts: &Facts, as_of: Date, kind: u32, key: &str) -> Vec<String> {
+pub fn derivation(model: &Model, facts: &Facts, as_of: Date, kind: RecordId, key: &str) -> Vec<String> {
     let Some(d) = model.derived.iter().find(|d| d.kind == kind) else { return vec![] };
-    let table = &facts.tables[kind as usize];
+    let table = &facts.tables[kind.index()];
     let Some(row) = table.by_key.get(key) else { return vec![] };
     let ev = Ev::new(model, facts, as_of);
     let fmt = ev.fmt();
-    let mut out = vec![format!("{} {key}: {}", model.records[kind as usize].name, values(model, facts, &fmt, d, row))];
+    let mut out = vec![format!("{} {key}: {}", model.records[kind.index()].name, values(model, facts, &fmt, d, row))];
     let Some(group) = table.groups.get(row as usize) else { return out };
-    let from = &model.records[d.from as usize].name;
+    let from = &model.records[d.from.index()].name;
     match model.derived.iter().find(|s| s.kind == d.from) {
         // The group's records are derived too: each with its values and its own group.
         Some(sub) => {
             out.push(format!("  from {} {from} records:", group.len()));
-            let sub_table = &facts.tables[sub.kind as usize];
+            let sub_table = &facts.tables[sub.kind.index()];
             for &r in group.iter().take(LISTED) {
                 let below = sub_table.groups.get(r as usize).map(|g| read_from(model, facts, sub.from, g));
                 out.push(format!(
@@ -569,8 +569,8 @@ pub fn derivation(model: &Model, facts: &Facts, as_of: Date, kind: u32, key: &st
 
 /// A derived record's values, `name = value` separated by commas; an invalid one with why.
 fn values(model: &Model, facts: &Facts, fmt: &super::expr::Fmt, d: &DerivedDef, row: u32) -> String {
-    let rec = &model.records[d.kind as usize];
-    let table = &facts.tables[d.kind as usize];
+    let rec = &model.records[d.kind.index()];
+    let table = &facts.tables[d.kind.index()];
     let mut parts = Vec::new();
     for (j, _) in d.values.iter().enumerate() {
         let f = d.first_value() + j;
@@ -588,9 +588,9 @@ fn values(model: &Model, facts: &Facts, fmt: &super::expr::Fmt, d: &DerivedDef, 
 }
 
 /// Where a group of records read from facts came from: how many, and the files and lines.
-fn read_from(model: &Model, facts: &Facts, kind: u32, group: &[u32]) -> String {
-    let table = &facts.tables[kind as usize];
-    let name = &model.records[kind as usize].name;
+fn read_from(model: &Model, facts: &Facts, kind: RecordId, group: &[u32]) -> String {
+    let table = &facts.tables[kind.index()];
+    let name = &model.records[kind.index()].name;
     // Lines per file, as runs: `a.csv lines 2–25`.
     let mut by_file: IndexMap<u32, Vec<u32>> = IndexMap::new();
     for &r in group {

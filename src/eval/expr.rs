@@ -28,7 +28,7 @@ pub(crate) struct Trace<'m> {
     /// The variables that name the evidence's expressions; its spans point here.
     pub locals: Vec<(u32, Option<Value>)>,
     pub computed: Vec<ComputedRec<'m>>,
-    pub used: Vec<(u32, u32)>,
+    pub used: Vec<(RecordId, u32)>,
     pub more_used: usize,
     pub provisional: Option<String>,
     /// An aggregate found no records in a period that is not over: (its `unknown` reason, why
@@ -66,7 +66,7 @@ pub(crate) struct Ev<'m> {
     /// How far recurring obligations over open-ended periods are listed: the as-of date, or
     /// the end of an agenda's window.
     pub through: Date,
-    indexes: HashMap<(u32, u32), Index>,
+    indexes: HashMap<(RecordId, u32), Index>,
     path_indexes: HashMap<FieldPath, PathIndex>,
     /// The verdicts so far, which `violated(…)` and `fulfilled(…)` read.
     pub out: Out<'m>,
@@ -94,7 +94,7 @@ pub(crate) struct Ev<'m> {
     quiet: u32,
     /// While a derived kind's values are computed: the source kind and the rows of the group,
     /// ascending, which alone an aggregate over that kind sees.
-    pub restrict: Option<(u32, Arc<[u32]>)>,
+    pub restrict: Option<(RecordId, Arc<[u32]>)>,
 }
 
 impl<'m> Ev<'m> {
@@ -194,14 +194,14 @@ impl<'m> Ev<'m> {
     }
 
     /// Counts a row as used by some verdict, for the summary's accounting.
-    pub fn mark_used(&mut self, kind: u32, row: u32) {
-        if let Some(u) = self.used.get_mut(kind as usize).and_then(|t| t.get_mut(row as usize)) {
+    pub fn mark_used(&mut self, kind: RecordId, row: u32) {
+        if let Some(u) = self.used.get_mut(kind.index()).and_then(|t| t.get_mut(row as usize)) {
             *u = true;
         }
     }
 
     /// Records a fact a traced verdict used; past a cap, only counts it.
-    fn note_used(&mut self, k: u32, row: u32) {
+    fn note_used(&mut self, k: RecordId, row: u32) {
         if let Some(t) = &mut self.trace {
             if t.used.len() < TRACE_CAP {
                 t.used.push((k, row));
@@ -249,20 +249,20 @@ impl<'m> Ev<'m> {
     }
 
     /// A record dated after the horizon does not exist yet; undated records always count.
-    pub fn visible(&self, kind: u32, row: u32) -> bool {
-        match self.model.records[kind as usize].dated {
+    pub fn visible(&self, kind: RecordId, row: u32) -> bool {
+        match self.model.records[kind.index()].dated {
             None => true,
-            Some(f) => match self.facts.tables[kind as usize].date(f, row) {
+            Some(f) => match self.facts.tables[kind.index()].date(f, row) {
                 Some(d) => d <= self.horizon,
                 _ => true,
             },
         }
     }
 
-    pub fn lookup_key(&self, kind: u32, key: &str) -> R {
-        let name = &self.model.records[kind as usize].name;
-        let table = &self.facts.tables[kind as usize];
-        let dated = self.model.records[kind as usize].dated.map(|d| d as u32);
+    pub fn lookup_key(&self, kind: RecordId, key: &str) -> R {
+        let name = &self.model.records[kind.index()].name;
+        let table = &self.facts.tables[kind.index()];
+        let dated = self.model.records[kind.index()].dated.map(|d| d as u32);
         match table.by_key.get(key) {
             // A record whose date could not be read may not exist yet as of the date.
             Some(row) if dated.is_some_and(|d| table.bad_cell(row, d).is_some()) => R::Unknown(format!(
@@ -295,9 +295,9 @@ impl<'m> Ev<'m> {
     }
 
     /// Why a field of a row is unknown: it was written, but could not be read.
-    pub fn bad_cell_reason(&self, kind: u32, row: u32, field: u32) -> String {
-        let rec = &self.model.records[kind as usize];
-        let table = &self.facts.tables[kind as usize];
+    pub fn bad_cell_reason(&self, kind: RecordId, row: u32, field: u32) -> String {
+        let rec = &self.model.records[kind.index()];
+        let table = &self.facts.tables[kind.index()];
         let o = table.origin(row);
         let file = self.facts.files.get(o.file as usize).map_or("", |f| &**f);
         let why = table.bad_cell(row, field).map_or("", |w| &**w);
@@ -311,8 +311,8 @@ impl<'m> Ev<'m> {
     }
 
     /// The first row of a kind whose `field` could not be read, when some could not.
-    pub fn first_bad(&self, kind: u32, field: u32) -> Option<u32> {
-        self.facts.tables[kind as usize].first_bad.get(field as usize).copied().flatten()
+    pub fn first_bad(&self, kind: RecordId, field: u32) -> Option<u32> {
+        self.facts.tables[kind.index()].first_bad.get(field as usize).copied().flatten()
     }
 
     /// What values are written with: the model and the facts.
@@ -345,14 +345,14 @@ impl<'m> Ev<'m> {
                     self.note_used(k, row);
                 }
                 self.mark_used(k, row);
-                let table = &self.facts.tables[k as usize];
+                let table = &self.facts.tables[k.index()];
                 match table.get(*fi as usize, row) {
                     Some(v) => R::V(v),
                     None if table.bad_cell(row, *fi).is_some() => R::Unknown(self.bad_cell_reason(k, row, *fi)),
                     None => {
-                        let rec = &self.model.records[k as usize];
+                        let rec = &self.model.records[k.index()];
                         let f = &rec.fields[*fi as usize];
-                        let key = self.facts.tables[k as usize].key(row);
+                        let key = self.facts.tables[k.index()].key(row);
                         let why = Said::Missing(&format!("{}[{key}].{}", rec.name, f.name)).text();
                         if f.optional { R::Absent(why) } else { R::Unknown(why) }
                     }
@@ -660,8 +660,8 @@ impl<'m> Ev<'m> {
     fn aggregate(&mut self, a: &'m Aggregate, env: &mut Vec<Option<R>>, top: bool) -> R {
         let kind = a.kind;
         let model = self.model;
-        let name = &model.records[kind as usize].name;
-        let table = &self.facts.tables[kind as usize];
+        let name = &model.records[kind.index()].name;
+        let table = &self.facts.tables[kind.index()];
         if let Some(loss) = table.incomplete.first() {
             return R::Unknown(format!(
                 "the {name} records are incomplete, so the {} cannot be known: {}",
@@ -678,7 +678,7 @@ impl<'m> Ev<'m> {
         }
         // A record whose date could not be read cannot be placed in time, and a record whose
         // filter field could not be read may or may not match: either makes the result unknown.
-        let dated = self.model.records[kind as usize].dated;
+        let dated = self.model.records[kind.index()].dated;
         for fi in dated.map(|d| d as u32).into_iter().chain(a.index.iter().map(|(path, _)| path[0].1)) {
             if let Some(row) = self.first_bad(kind, fi) {
                 return R::Unknown(format!(
@@ -717,11 +717,11 @@ impl<'m> Ev<'m> {
             }
             let fi = &path[0].1;
             let model = self.model;
-            let optional = model.records[kind as usize].fields[*fi as usize].optional;
+            let optional = model.records[kind.index()].fields[*fi as usize].optional;
             let idx = self.index(kind, *fi);
             // An absent optional value matches nothing; an absent required one could match.
             if !idx.absent.is_empty() && !optional {
-                let field = &model.records[kind as usize].fields[*fi as usize].name;
+                let field = &model.records[kind.index()].fields[*fi as usize].name;
                 let n = idx.absent.len();
                 return R::Unknown(format!(
                     "{n} {name} record(s) have no {field}, so the {} cannot be known",
@@ -732,7 +732,7 @@ impl<'m> Ev<'m> {
             candidates = Some(intersect(candidates, rows));
         }
         let rows: Arc<[u32]> =
-            candidates.unwrap_or_else(|| (0..self.facts.tables[kind as usize].origins.len() as u32).collect());
+            candidates.unwrap_or_else(|| (0..self.facts.tables[kind.index()].origins.len() as u32).collect());
         if let Some(r) = self.simple_aggregate(a, &rows, top) {
             return r;
         }
@@ -786,14 +786,14 @@ impl<'m> Ev<'m> {
             }
             if let (Some(p), Some(rs)) = (&a.during, &ranges) {
                 let Some(df) = dated else { return R::Unknown("records have no date".into()) };
-                match &self.facts.tables[kind as usize].date(df, row) {
+                match &self.facts.tables[kind.index()].date(df, row) {
                     Some(d) => {
                         if !rs.iter().any(|&(x, y)| x <= *d && *d <= y) {
                             continue;
                         }
                     }
                     _ => {
-                        let key = self.facts.tables[kind as usize].key(row);
+                        let key = self.facts.tables[kind.index()].key(row);
                         return R::Unknown(format!(
                             "{name}[{key}] has no date, so it cannot be placed in {}",
                             self.period_name(p)
@@ -937,7 +937,7 @@ impl<'m> Ev<'m> {
     /// Whether every aggregate over the records of `kind` passes the checks [`Ev::aggregate`]
     /// makes of the whole table before it reads a record: none lost or rejected, and every
     /// date readable. Then an aggregate over a group's records is [`Ev::group_aggregate`].
-    pub fn whole_table(&self, kind: u32) -> bool {
+    pub fn whole_table(&self, kind: RecordId) -> bool {
         whole_table(self.model, self.facts, kind)
     }
 
@@ -966,7 +966,7 @@ impl<'m> Ev<'m> {
             TKind::Field(b, k, f) if *k == kind && matches!(b.kind, TKind::Local(s) if s == a.slot) => Some(*f),
             _ => None,
         };
-        let table = &self.facts.tables[kind as usize];
+        let table = &self.facts.tables[kind.index()];
         let clean = |f: u32| table.bad_by_field.get(f as usize).is_none_or(|&n| n == 0);
         // The filter: `exists(x.F)` (F has a value) or `x.F` of a yes/no field (F is yes).
         let filter = match &a.filter {
@@ -1090,7 +1090,7 @@ impl<'m> Ev<'m> {
         let (kind, _) = path[0];
         let mut rows: rustc_hash::FxHashMap<Value, Vec<u32>> = Default::default();
         let mut doubtful = Vec::new();
-        for row in 0..self.facts.tables[kind as usize].origins.len() as u32 {
+        for row in 0..self.facts.tables[kind.index()].origins.len() as u32 {
             match self.follow(path, row) {
                 R::V(v) => rows.entry(normalize_key(&v)).or_default().push(row),
                 R::Absent(_) => {}
@@ -1107,12 +1107,12 @@ impl<'m> Ev<'m> {
         let (mut k, mut r) = (path[0].0, row);
         for (i, &(pk, fi)) in path.iter().enumerate() {
             debug_assert_eq!(pk, k);
-            let table = &self.facts.tables[k as usize];
+            let table = &self.facts.tables[k.index()];
             let v = match table.get(fi as usize, r) {
                 Some(v) => v,
                 None if table.bad_cell(r, fi).is_some() => return R::Unknown(self.bad_cell_reason(k, r, fi)),
                 None => {
-                    let rec = &self.model.records[k as usize];
+                    let rec = &self.model.records[k.index()];
                     let f = &rec.fields[fi as usize];
                     let why = Said::Missing(&format!("{}[{}].{}", rec.name, table.key(r), f.name)).text();
                     return if f.optional { R::Absent(why) } else { R::Unknown(why) };
@@ -1129,10 +1129,10 @@ impl<'m> Ev<'m> {
         R::Unknown("an empty field path".into())
     }
 
-    fn index(&mut self, kind: u32, field: u32) -> &Index {
+    fn index(&mut self, kind: RecordId, field: u32) -> &Index {
         let facts = self.facts;
         self.indexes.entry((kind, field)).or_insert_with(|| {
-            let col = &facts.tables[kind as usize].columns[field as usize];
+            let col = &facts.tables[kind.index()].columns[field as usize];
             if let Some(index) = id_index(col) {
                 return index;
             }
@@ -1227,12 +1227,12 @@ pub(crate) struct Fmt<'m> {
 }
 
 impl<'m> Fmt<'m> {
-    pub fn fact_ref(&self, kind: u32, row: u32, kind_names: &[Arc<str>]) -> FactRef {
-        let t = &self.facts.tables[kind as usize];
+    pub fn fact_ref(&self, kind: RecordId, row: u32, kind_names: &[Arc<str>]) -> FactRef {
+        let t = &self.facts.tables[kind.index()];
         let o = t.origin(row);
         FactRef {
             file: self.facts.files.get(o.file as usize).cloned().unwrap_or_else(|| Arc::from("")),
-            kind: kind_names[kind as usize].clone(),
+            kind: kind_names[kind.index()].clone(),
             key: o.key.into(),
             line: o.line,
         }
@@ -1248,7 +1248,7 @@ impl<'m> Fmt<'m> {
             Value::DateTime(t) => t.to_string(),
             Value::Duration(d) => format!("{} {}", d.amount, d.unit.name()),
             Value::Enum(i) => format!("#{i}"),
-            Value::Ref(k, r) => self.facts.tables[*k as usize].key(*r).to_string(),
+            Value::Ref(k, r) => self.facts.tables[k.index()].key(*r).to_string(),
             Value::Party(p) => self.model.parties[*p as usize].name.clone(),
             Value::List(xs) => format!("[{}]", xs.iter().map(|x| self.plain(x)).collect::<Vec<_>>().join(", ")),
             Value::Interval(a, b) => interval_label(*a, *b),
@@ -1280,7 +1280,7 @@ impl<'m> Fmt<'m> {
             (Value::Enum(i), Ty::Enum(e)) => {
                 self.model.enums[*e as usize].variants.get(*i as usize).cloned().unwrap_or_default()
             }
-            (Value::Ref(k, _), _) => format!("{} {}", self.model.records[*k as usize].name, self.plain(v)),
+            (Value::Ref(k, _), _) => format!("{} {}", self.model.records[k.index()].name, self.plain(v)),
             (Value::List(xs), Ty::List(t)) => {
                 format!("[{}]", xs.iter().map(|x| self.format(x, t, unit)).collect::<Vec<_>>().join(", "))
             }
@@ -1295,7 +1295,7 @@ impl<'m> Fmt<'m> {
             // The record and field forms are built by appending: evidence shows one per
             // verdict, a million times.
             TKind::Field(b, k, f) => {
-                let field = &self.model.records[*k as usize].fields[*f as usize].name;
+                let field = &self.model.records[k.index()].fields[*f as usize].name;
                 let mut s = self.describe_expr(b, local);
                 s.push('.');
                 s.push_str(field);
@@ -1303,7 +1303,7 @@ impl<'m> Fmt<'m> {
             }
             TKind::Local(s) => match local(*s) {
                 Some(Value::Ref(k, r)) => {
-                    let (name, key) = (&self.model.records[*k as usize].name, self.facts.tables[*k as usize].key(*r));
+                    let (name, key) = (&self.model.records[k.index()].name, self.facts.tables[k.index()].key(*r));
                     let mut s = String::with_capacity(name.len() + key.len() + 32);
                     s.push_str(name);
                     s.push('[');
@@ -1368,11 +1368,11 @@ fn normalize_key(v: &Value) -> Value {
 }
 
 /// [`Ev::whole_table`], for engines that hold no evaluator.
-pub(super) fn whole_table(model: &Model, facts: &Facts, kind: u32) -> bool {
-    let table = &facts.tables[kind as usize];
+pub(super) fn whole_table(model: &Model, facts: &Facts, kind: RecordId) -> bool {
+    let table = &facts.tables[kind.index()];
     table.incomplete.is_empty()
         && table.rejected_count() == 0
-        && model.records[kind as usize].dated.is_none_or(|f| table.first_bad.get(f).copied().flatten().is_none())
+        && model.records[kind.index()].dated.is_none_or(|f| table.first_bad.get(f).copied().flatten().is_none())
 }
 
 fn unknown(r: R) -> R {

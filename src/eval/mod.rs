@@ -115,8 +115,8 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
     unique_ids(fmt, &mut recs, &subjects, threads);
     // A derived record some verdict read used the records of its group.
     for d in model.derived.iter().rev() {
-        let groups = &facts.tables[d.kind as usize].groups;
-        let used: Vec<u32> = (ev.used[d.kind as usize].iter().enumerate())
+        let groups = &facts.tables[d.kind.index()].groups;
+        let used: Vec<u32> = (ev.used[d.kind.index()].iter().enumerate())
             .filter(|(_, u)| **u)
             .flat_map(|(r, _)| groups.get(r).into_iter().flat_map(|g| g.iter().copied()))
             .collect();
@@ -206,7 +206,7 @@ pub(crate) struct Out<'m> {
     pub evidence: Vec<EvidenceRec<'m>>,
     pub locals: Vec<(u32, Option<Value>)>,
     pub computed: Vec<ComputedRec<'m>>,
-    pub cited: Vec<(u32, u32)>,
+    pub cited: Vec<(RecordId, u32)>,
     /// Per clause evaluated, in order: the range of its verdicts in `recs`.
     pub clauses: Vec<(u32, u32)>,
     /// The subject written last, which the next verdict shares when its subject is the same.
@@ -422,8 +422,8 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
     let subjects: Vec<(SubjectRec, R, bool)> = match &f.source {
         ScopeSource::All(kind) => {
             let kind = *kind;
-            let name = ev.model.records[kind as usize].name.clone();
-            let table = &ev.facts.tables[kind as usize];
+            let name = ev.model.records[kind.index()].name.clone();
+            let table = &ev.facts.tables[kind.index()];
             let rows = table.origins.len() as u32;
             let body = compiled::RowBody::of(ev, cx, f, kind);
             let mut row = 0;
@@ -526,7 +526,7 @@ fn run_rows_parallel<'m>(
     cx: &mut ClauseCx<'m>,
     f: &'m ForDef,
     body: Option<&compiled::RowBody<'m>>,
-    kind: u32,
+    kind: RecordId,
     from: u32,
     to: u32,
 ) {
@@ -578,7 +578,7 @@ fn run_row<'m>(
     cx: &mut ClauseCx<'m>,
     f: &'m ForDef,
     body: Option<&compiled::RowBody<'m>>,
-    kind: u32,
+    kind: RecordId,
     row: u32,
 ) {
     if !ev.visible(kind, row) || body.is_some_and(|b| b.run(ev, cx, row)) {
@@ -589,9 +589,9 @@ fn run_row<'m>(
 }
 
 /// A record of the kind in scope as a subject, and the value its variable takes.
-fn row_subject(ev: &Ev, kind: u32, row: u32) -> (SubjectRec, R) {
-    let table = &ev.facts.tables[kind as usize];
-    let dated = ev.model.records[kind as usize].dated;
+fn row_subject(ev: &Ev, kind: RecordId, row: u32) -> (SubjectRec, R) {
+    let table = &ev.facts.tables[kind.index()];
+    let dated = ev.model.records[kind.index()].dated;
     // A record whose date could not be read may not exist yet as of the date.
     match dated.filter(|&d| table.bad_cell(row, d as u32).is_some()) {
         Some(d) => {

@@ -4,7 +4,7 @@
 
 use super::expr::{Fmt, R, interval_label};
 use super::verdict::*;
-use crate::model::{TExpr, TKind};
+use crate::model::{RecordId, TExpr, TKind};
 use crate::syntax::ast::Modality;
 use crate::value::Value;
 use indexmap::IndexMap;
@@ -14,7 +14,7 @@ use std::borrow::Cow;
 /// `every`.
 pub(crate) fn subject_kind<'a>(fmt: Fmt<'a>, s: &SubjectRec) -> &'a str {
     match s {
-        SubjectRec::Row(k, _) | SubjectRec::Keyed(k, _) => &fmt.model.records[*k as usize].name,
+        SubjectRec::Row(k, _) | SubjectRec::Keyed(k, _) => &fmt.model.records[k.index()].name,
         SubjectRec::Party(_) => "party",
         SubjectRec::Occurrence(unit, _, _) => unit.name(),
     }
@@ -23,7 +23,7 @@ pub(crate) fn subject_kind<'a>(fmt: Fmt<'a>, s: &SubjectRec) -> &'a str {
 /// The key of a subject: the record's key, the party's name, the occurrence's label.
 pub(crate) fn subject_key<'a>(fmt: Fmt<'a>, s: &'a SubjectRec) -> Cow<'a, str> {
     match s {
-        SubjectRec::Row(k, r) => Cow::Borrowed(fmt.facts.tables[*k as usize].key(*r)),
+        SubjectRec::Row(k, r) => Cow::Borrowed(fmt.facts.tables[k.index()].key(*r)),
         SubjectRec::Keyed(_, named) => Cow::Borrowed(&named.0),
         SubjectRec::Party(p) => Cow::Borrowed(&fmt.model.parties[*p as usize].name),
         SubjectRec::Occurrence(_, a, b) => Cow::Owned(interval_label(*a, *b)),
@@ -317,9 +317,9 @@ impl<'m> Evaluation<'m> {
     }
 
     /// A fact a verdict cites, as [`FactRef`] has it but borrowed: file, kind, key, line.
-    pub(crate) fn fact_of(&self, kind: u32, row: u32) -> (&str, &str, &str, u32) {
-        let o = self.facts.tables[kind as usize].origin(row);
+    pub(crate) fn fact_of(&self, kind: RecordId, row: u32) -> (&str, &str, &str, u32) {
+        let o = self.facts.tables[kind.index()].origin(row);
         let file = self.facts.files.get(o.file as usize).map_or("", |f| &**f);
-        (file, &self.kind_names[kind as usize], o.key, o.line)
+        (file, &self.kind_names[kind.index()], o.key, o.line)
     }
 }

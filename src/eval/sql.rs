@@ -112,8 +112,8 @@ pub fn queries(model: &Model, as_of: Option<Date>, dialect: Dialect) -> Vec<Quer
     let mut schemas: HashMap<RecordId, SchemaRef> = HashMap::new();
     let mut out = Vec::new();
     for d in &model.derived {
-        let rec = &model.records[d.kind as usize];
-        let from = &model.records[d.from as usize];
+        let rec = &model.records[d.kind.index()];
+        let from = &model.records[d.from.index()];
         let mut q = Query {
             kind: rec.name.clone(),
             from: from.name.clone(),
@@ -185,10 +185,10 @@ fn clause_queries(
         let label = r.label.clone().unwrap_or_else(|| r.index.to_string());
         for (n, (e, a, path)) in found.into_iter().enumerate() {
             let view = if n == 0 { format!("{}.{label}", c.name) } else { format!("{}.{label}.{}", c.name, n + 1) };
-            let subject_name = model.records[kind as usize].name.clone();
+            let subject_name = model.records[kind.index()].name.clone();
             let mut q = Query {
                 kind: view,
-                from: model.records[a.kind as usize].name.clone(),
+                from: model.records[a.kind.index()].name.clone(),
                 sql: Err(String::new()),
                 columns: Vec::new(),
                 in_writ: Vec::new(),
@@ -231,13 +231,13 @@ fn clause_view(
     if a.empty.is_some() && a.func != AggFunc::Count {
         return Err("it says its value over no records (`empty`), which writ gives".into());
     }
-    if model.records[a.kind as usize].derived && !schemas.contains_key(&a.kind) {
-        return Err(format!("it reads {}, which has no query", model.records[a.kind as usize].name));
+    if model.records[a.kind.index()].derived && !schemas.contains_key(&a.kind) {
+        return Err(format!("it reads {}, which has no query", model.records[a.kind.index()].name));
     }
     // The subject's key, read from the aggregated record as the index reads it.
     let mut key = TExpr { kind: TKind::Local(a.slot), ty: Ty::Ref(a.kind), unit: None, span: e.span };
     for &(k, f) in path {
-        let decl = &model.records[k as usize].fields[f as usize];
+        let decl = &model.records[k.index()].fields[f as usize];
         key = TExpr { kind: TKind::Field(Box::new(key), k, f), ty: decl.ty.clone(), unit: None, span: e.span };
     }
     let value = TExpr { kind: TKind::Aggregate(Box::new(Aggregate { index: Vec::new(), ..a.clone() })), ..e.clone() };
@@ -282,7 +282,7 @@ fn lower(
 ) -> Result<String, String> {
     let tables = |kind: RecordId| Ok(table(model, kind, schemas));
     let lowered = plan(model, d, as_of, given, &tables)?;
-    let rec = &model.records[d.kind as usize];
+    let rec = &model.records[d.kind.index()];
     let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
     let unparse = dialect.unparse();
     let statement = Unparser::new(unparse.as_ref()).plan_to_sql(&lowered.plan).map_err(failed)?;
@@ -332,7 +332,7 @@ pub(super) fn plan(
     given: &Given,
     tables: &dyn Fn(RecordId) -> Result<Arc<dyn TableSource>, String>,
 ) -> Result<Lowered, String> {
-    let names: Vec<&str> = model.records[d.kind as usize].fields.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = model.records[d.kind.index()].fields.iter().map(|f| f.name.as_str()).collect();
     plan_named(model, d, &names, as_of, given, tables)
 }
 
@@ -345,7 +345,7 @@ fn plan_named(
     given: &Given,
     tables: &dyn Fn(RecordId) -> Result<Arc<dyn TableSource>, String>,
 ) -> Result<Lowered, String> {
-    let from = &model.records[d.from as usize].name;
+    let from = &model.records[d.from.index()].name;
     let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
     let (shape, group_kinds, joins) = {
         let mut low = Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() } };
@@ -360,7 +360,7 @@ fn plan_named(
     };
     let mut builder = LogicalPlanBuilder::scan(from.as_str(), tables(d.from)?, None).map_err(failed)?;
     for (i, (_, column, target)) in joins.into_iter().enumerate() {
-        let to = &model.records[target as usize];
+        let to = &model.records[target.index()];
         let alias = format!("r{i}");
         let right = LogicalPlanBuilder::scan(to.name.as_str(), tables(target)?, None)
             .and_then(|b| b.alias(alias.as_str()))
@@ -483,7 +483,7 @@ fn table(model: &Model, kind: RecordId, schemas: &HashMap<RecordId, SchemaRef>) 
 
 /// The columns of kind `kind` as `writ facts convert` writes them.
 pub fn declared_schema(model: &Model, kind: RecordId) -> Schema {
-    let rec = &model.records[kind as usize];
+    let rec = &model.records[kind.index()];
     let fields = rec.fields.iter().enumerate().filter(|&(f, _)| !(rec.keyless && f == rec.key)).map(|(_, decl)| {
         let ty = match decl.ty {
             Ty::Bool => DataType::Boolean,

@@ -2,7 +2,7 @@
 
 use super::expr::R;
 use crate::facts::Facts;
-use crate::model::{Model, Requirement, TExpr};
+use crate::model::{Model, RecordId, Requirement, TExpr};
 use crate::syntax::ast::BinOp;
 use crate::value::{Date, Value};
 use indexmap::IndexMap;
@@ -279,11 +279,11 @@ impl EvidenceAt {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum SubjectRec {
     /// A record of the facts bound as the subject: its kind and row. The row is cited.
-    Row(u32, u32),
+    Row(RecordId, u32),
     /// A record subject named by a key: a rejected record, records not read, a record named in
     /// the policy (its row, when it was found, is cited). Boxed, as such subjects are few, so
     /// that a subject takes 16 bytes: there is one per verdict.
-    Keyed(u32, Box<(Arc<str>, Option<u32>)>),
+    Keyed(RecordId, Box<(Arc<str>, Option<u32>)>),
     /// A party (`for p in …`).
     Party(u32),
     /// One occurrence of `every`: its unit and dates.
@@ -292,12 +292,12 @@ pub(crate) enum SubjectRec {
 
 impl SubjectRec {
     /// A subject named by `key`, of kind `kind`, found at `row` when it was.
-    pub fn keyed(kind: u32, key: Arc<str>, row: Option<u32>) -> SubjectRec {
+    pub fn keyed(kind: RecordId, key: Arc<str>, row: Option<u32>) -> SubjectRec {
         SubjectRec::Keyed(kind, Box::new((key, row)))
     }
 
     /// The fact row the subject stands on, when it is a record that was read.
-    pub fn row(&self) -> Option<(u32, u32)> {
+    pub fn row(&self) -> Option<(RecordId, u32)> {
         match self {
             SubjectRec::Row(k, r) => Some((*k, *r)),
             SubjectRec::Keyed(k, named) => named.1.map(|r| (*k, r)),
@@ -426,7 +426,7 @@ pub struct Evaluation<'m> {
     pub(crate) evidence: Vec<EvidenceRec<'m>>,
     pub(crate) locals: Vec<(u32, Option<Value>)>,
     pub(crate) computed: Vec<ComputedRec<'m>>,
-    pub(crate) cited: Vec<(u32, u32)>,
+    pub(crate) cited: Vec<(RecordId, u32)>,
     /// Record kind names, shared by every fact reference written.
     pub(crate) kind_names: Vec<Arc<str>>,
     /// The threads it was evaluated on, which writing its report may use too.

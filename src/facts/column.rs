@@ -972,8 +972,8 @@ mod tests {
         round_trip(&Ty::Bool, &[Some(Value::Bool(true)), None, Some(Value::Bool(false))]);
         round_trip(&Ty::Enum(0), &[Some(Value::Enum(3)), None]);
         round_trip(&Ty::Party, &[None, Some(Value::Party(1))]);
-        let c = round_trip(&Ty::Ref(2), &[Some(Value::Ref(2, 7)), None]);
-        assert_eq!(c.reference(0), Some((2, 7)));
+        let c = round_trip(&Ty::Ref(RecordId(2)), &[Some(Value::Ref(RecordId(2), 7)), None]);
+        assert_eq!(c.reference(0), Some((RecordId(2), 7)));
         let t = |s: &str| Some(Value::Text(s.into()));
         let c = round_trip(&Ty::Text, &[t("a"), t("b"), None, t("a")]);
         let Data::Text { strings, .. } = &c.0.data else { panic!("{:?}", c.0.data) };

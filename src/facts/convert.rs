@@ -7,7 +7,7 @@
 use super::diag::{clip, did_you_mean};
 use super::{Cell, Schema, key_text, list};
 use crate::diagnostic::Span;
-use crate::model::{FieldDecl, Ty};
+use crate::model::{FieldDecl, RecordId, Ty};
 use crate::units::{Dim, UnitError};
 use crate::value::{Date, Value};
 use rust_decimal::Decimal;
@@ -93,7 +93,7 @@ pub(super) fn convert(schema: &Schema<'_>, field: &FieldDecl, raw: &Raw<'_>) -> 
 /// give it in a [`Cell::UnresolvedRef`], borrowed: `Some(None)` for an absent value, `None`
 /// when the value must go through [`convert`] (a key of another type, or a value that is no
 /// key at all).
-pub(super) fn plain_reference<'t>(schema: &Schema<'_>, target: u32, raw: &Raw<'t>) -> Option<Option<&'t str>> {
+pub(super) fn plain_reference<'t>(schema: &Schema<'_>, target: RecordId, raw: &Raw<'t>) -> Option<Option<&'t str>> {
     let text = match raw.scalar {
         Scalar::Null => return Some(None),
         Scalar::Str(s) => match trim(s) {
@@ -103,7 +103,7 @@ pub(super) fn plain_reference<'t>(schema: &Schema<'_>, target: u32, raw: &Raw<'t
         Scalar::Num(n) => n,
         Scalar::Bool(_) | Scalar::Nested(_) => return None,
     };
-    let target = schema.records.get(target as usize)?;
+    let target = schema.records.get(target.index())?;
     match target.fields.get(target.key) {
         Some(key) if !matches!(key.ty, Ty::Text | Ty::Ref(_)) => None,
         _ => Some(Some(text)),
@@ -179,7 +179,7 @@ impl Cx<'_, '_> {
                 Some(e) => format!("a `{}` value", e.name),
                 None => "an enum value".into(),
             },
-            Ty::Ref(k) => match self.schema.records.get(*k as usize) {
+            Ty::Ref(k) => match self.schema.records.get(k.index()) {
                 Some(r) => format!("the key of a `{}` record", r.name),
                 None => "a record key".into(),
             },
@@ -215,7 +215,7 @@ impl Cx<'_, '_> {
                 }
                 None => "the enum of this field is not declared".into(),
             },
-            Ty::Ref(k) => match self.schema.records.get(*k as usize) {
+            Ty::Ref(k) => match self.schema.records.get(k.index()) {
                 Some(r) => match r.fields.get(r.key) {
                     Some(key) => format!("write the `{}` of a `{}` record", key.name, r.name),
                     None => format!("write the key of a `{}` record", r.name),
@@ -470,8 +470,8 @@ impl Cx<'_, '_> {
     /// A reference keeps its key text until `link`. The text is put in the target kind's
     /// canonical key form here, so a reference `2019/9/30` finds a record keyed by the date
     /// `2019-09-30`, and `1.50` finds the number key `1.5`.
-    fn reference(&self, kind: u32) -> Result<Cell, Bad> {
-        let Some(target) = self.schema.records.get(kind as usize) else {
+    fn reference(&self, kind: RecordId) -> Result<Cell, Bad> {
+        let Some(target) = self.schema.records.get(kind.index()) else {
             return Err(self.unsupported());
         };
         if !matches!(self.raw.scalar, Scalar::Str(_) | Scalar::Num(_)) {

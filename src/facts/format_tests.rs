@@ -150,7 +150,7 @@ fn tables(files: &[FileFacts]) -> Vec<Plain> {
 #[test]
 fn every_format_loads_the_same_facts() {
     let json = tables(&[parse("f.json", JSON)]);
-    assert_eq!(json[KILN as usize].0[K_OUTPUT][0], Some(Value::Num(Decimal::from_str_exact("0.1").unwrap())));
+    assert_eq!(json[KILN.index()].0[K_OUTPUT][0], Some(Value::Num(Decimal::from_str_exact("0.1").unwrap())));
     assert_eq!(json.iter().map(|t| t.0.first().map_or(0, Vec::len)).collect::<Vec<_>>(), [1, 2, 1]);
     let csv = [parse("企業.csv", CSV_ENTERPRISES), parse("工業爐窯.csv", CSV_KILNS), parse("監測.csv", CSV_READINGS)];
     for (name, facts) in [
@@ -422,7 +422,7 @@ fn a_file_cut_short_loses_its_last_line_and_what_followed() {
     let ff = parse("企業.ndjson", "{\"名稱\": \"E1\"}\n{\"名稱\": \"E2\"}\n  ");
     assert!(ff.diagnostics.is_empty(), "{:?}", ff.diagnostics);
     let ff = parse("企業.ndjson", "{\"名稱\": \"E1\"}\n{\"名稱\": \"E");
-    assert_eq!((ff.rows.len(), ff.losses.len(), ff.losses[0].kind), (1, 1, 0));
+    assert_eq!((ff.rows.len(), ff.losses.len(), ff.losses[0].kind), (1, 1, RecordId(0)));
 
     let csv = "編號,顆粒物\nK1,30\nK2,4";
     let ff = parse("工業爐窯.csv", csv);
@@ -714,7 +714,7 @@ fn xlsx_duplicate_keys_and_dangling_references_name_their_cells() {
     assert_eq!(first.message, "工業爐窯!B3: the first record with this key, rejected too");
     assert!(facts.diagnostics.iter().flat_map(|d| &d.labels).all(|l| l.span.is_empty()));
     // Both copies of K2 are rejected; K1 stays, its `企業` unreadable.
-    assert_eq!((facts.tables[KILN as usize].len(), facts.tables[KILN as usize].flawed), (1, 1));
+    assert_eq!((facts.tables[KILN.index()].len(), facts.tables[KILN.index()].flawed), (1, 1));
 }
 
 /// One list of formats: the extensions folders are searched for, the format each is read as,

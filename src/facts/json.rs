@@ -910,7 +910,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
             (Some(kind), None) => kind,
             (Some(kind), Some((tok, span))) => {
                 let rec = &self.loader.record(kind).name;
-                if self.loader.fields[kind as usize].contains_key(KIND_MEMBER) {
+                if self.loader.fields[kind.index()].contains_key(KIND_MEMBER) {
                     kind
                 } else {
                     match &tok {
@@ -981,7 +981,7 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
         // Second pass: the record itself, from its `{`.
         self.s.pos = open;
         self.s.line = line;
-        self.skip_kind_member = !self.loader.fields[kind as usize].contains_key(KIND_MEMBER);
+        self.skip_kind_member = !self.loader.fields[kind.index()].contains_key(KIND_MEMBER);
         let read = self.record(kind);
         self.skip_kind_member = false;
         read
@@ -1244,15 +1244,15 @@ impl<'t, 'l, 's> Parser<'t, 'l, 's> {
     /// The index of field `name` of `kind`, trying the field seen at this position last time
     /// before the hash lookup.
     fn field(&mut self, kind: RecordId, member: usize, name: &str, span: Span) -> Option<usize> {
-        let hints = &mut self.memo.hints[kind as usize];
-        let fields = &self.loader.schema.records[kind as usize].fields;
+        let hints = &mut self.memo.hints[kind.index()];
+        let fields = &self.loader.schema.records[kind.index()].fields;
         if let Some(&f) = hints.get(member)
             && fields[f].name == name
         {
             return Some(f);
         }
         let f = self.loader.field_named(kind, name, span)?;
-        let hints = &mut self.memo.hints[kind as usize];
+        let hints = &mut self.memo.hints[kind.index()];
         match member.cmp(&hints.len()) {
             std::cmp::Ordering::Less => hints[member] = f,
             std::cmp::Ordering::Equal => hints.push(f),

@@ -35,7 +35,7 @@ pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F])
     let mut sizes = vec![0; n];
     for f in files {
         for (k, size) in sizes.iter_mut().enumerate() {
-            *size += f.rows.count(k as RecordId);
+            *size += f.rows.count(RecordId::at(k));
         }
     }
     let ref_fields = schema
@@ -172,20 +172,20 @@ impl<'f> Linker<'_, 'f> {
         // Where a key that is not text is written out.
         let mut buf = String::new();
         for (fi, file) in self.files.iter().enumerate() {
-            for loss in file.losses.iter().filter(|l| (l.kind as usize) < n) {
-                self.tables[loss.kind as usize].incomplete.push(loss.clone());
+            for loss in file.losses.iter().filter(|l| l.kind.index() < n) {
+                self.tables[loss.kind.index()].incomplete.push(loss.clone());
             }
-            for u in file.unkept.iter().filter(|u| (u.kind as usize) < n) {
-                let table = &mut self.tables[u.kind as usize];
+            for u in file.unkept.iter().filter(|u| u.kind.index() < n) {
+                let table = &mut self.tables[u.kind.index()];
                 table.loaded += u.lost.unwrap_or(0);
                 table.unkept.push(u.clone());
             }
             let rows = file
                 .rows
                 .order()
-                .filter(|r| (r.0 as usize) < n)
+                .filter(|r| r.0.index() < n)
                 .filter_map(|(kind, at)| file.rows.of_kind(kind).map(|rows| Row { kind, rows, at }));
-            let rejected = file.rejected.iter().filter(|r| (r.kind as usize) < n);
+            let rejected = file.rejected.iter().filter(|r| r.kind.index() < n);
             // In the order they were read, so that "first" means first in the file.
             let mut rows = rows.peekable();
             let mut rejected = rejected.peekable();
@@ -210,7 +210,7 @@ impl<'f> Linker<'_, 'f> {
     /// An accepted row of file `fi`: a candidate, unless its key was seen before.
     /// `buf` holds the key text of a key that is not text.
     fn gather_row(&mut self, fi: usize, row: Row<'f>, rejected_keys: &[SeenKeys], buf: &mut String) {
-        let k = row.kind as usize;
+        let k = row.kind.index();
         self.tables[k].loaded += 1;
         let schema = self.schema;
         let rec = &schema.records[k];
@@ -248,7 +248,7 @@ impl<'f> Linker<'_, 'f> {
 
     /// A record file `fi` rejected: counted, and checked against the keys seen.
     fn gather_rejected(&mut self, fi: usize, rej: &Rejected, rejected_keys: &mut [SeenKeys]) {
-        let k = rej.kind as usize;
+        let k = rej.kind.index();
         let table = &mut self.tables[k];
         table.loaded += 1;
         table.rejected.push(rej.clone());
@@ -288,7 +288,7 @@ impl<'f> Linker<'_, 'f> {
     /// record: `` `a.json` line 2 ``, or `` `f.xlsx` `企業!A2` `` in a workbook.
     fn place(&self, kind: RecordId, (file, line): (u32, u32)) -> String {
         let f = self.files[file as usize];
-        let key = self.schema.records[kind as usize].key;
+        let key = self.schema.records[kind.index()].key;
         match f.cell(kind, line, Some(key)) {
             Some(cell) => format!("`{}` `{cell}`", f.path),
             None => format!("`{}` line {line}", f.path),
@@ -302,7 +302,7 @@ impl<'f> Linker<'_, 'f> {
             self.diags.skip(fi, at.1);
             return;
         }
-        let rec = &self.schema.records[kind as usize];
+        let rec = &self.schema.records[kind.index()];
         let key_name = &rec.fields[rec.key].name;
         let file = self.files[fi];
         let first_file = self.files[first.0 as usize];
@@ -322,7 +322,7 @@ impl<'f> Linker<'_, 'f> {
 
     fn reject(&mut self, row: Row<'_>, key: Option<Arc<str>>, reason: String) {
         let rejected = Rejected { kind: row.kind, key, line: row.line(), span: row.span(), reason };
-        self.tables[row.kind as usize].rejected.push(rejected);
+        self.tables[row.kind.index()].rejected.push(rejected);
     }
 
     /// The key `field` of a record refers to, when it holds a reference.
@@ -340,7 +340,7 @@ impl<'f> Linker<'_, 'f> {
             if refs.is_empty() {
                 continue;
             }
-            let find = |t: RecordId, key: &str| self.by_key.get(t as usize).and_then(|keys| keys.get(key));
+            let find = |t: RecordId, key: &str| self.by_key.get(t.index()).and_then(|keys| keys.get(key));
             let mut targets = Vec::with_capacity(cands.len() * refs.len());
             // Per reference field: what each distinct key text of the file being read refers
             // to, looked up once ([`UNSEEN`] before, [`NONE`] when nothing has the key). A
@@ -348,7 +348,7 @@ impl<'f> Linker<'_, 'f> {
             let mut seen: Vec<Vec<u32>> = vec![Vec::new(); refs.len()];
             let mut seen_in: Option<&KindRows> = None;
             for (ci, c) in cands.iter().enumerate() {
-                let row = c.row(self.files, k as RecordId);
+                let row = c.row(self.files, RecordId::at(k));
                 if !seen_in.is_some_and(|rows| std::ptr::eq(rows, row.rows)) {
                     seen.iter_mut().for_each(Vec::clear);
                     seen_in = Some(row.rows);
@@ -374,7 +374,7 @@ impl<'f> Linker<'_, 'f> {
                     let target = match found {
                         None => NONE,
                         Some(NONE) => {
-                            dangling.push((k as RecordId, ci as u32, field, t));
+                            dangling.push((RecordId::at(k), ci as u32, field, t));
                             NONE
                         }
                         Some(target) => target,
@@ -401,7 +401,7 @@ impl<'f> Linker<'_, 'f> {
             let refs = &self.ref_fields[k];
             for (i, &target) in targets.iter().enumerate().filter(|&(_, &t)| t != NONE) {
                 let (field, t) = refs[i % refs.len()];
-                let source = (k as RecordId, (i / refs.len()) as u32);
+                let source = (RecordId::at(k), (i / refs.len()) as u32);
                 if self.dead.contains_key(&(t, target)) && !self.dead.contains_key(&source) {
                     to_dead.push((source, field, (t, target)));
                 }
@@ -414,7 +414,7 @@ impl<'f> Linker<'_, 'f> {
     }
 
     fn field_name(&self, kind: RecordId, field: usize) -> &str {
-        &self.schema.records[kind as usize].fields[field].name
+        &self.schema.records[kind.index()].fields[field].name
     }
 
     /// Marks a candidate dead, adding to its reasons.
@@ -432,12 +432,12 @@ impl<'f> Linker<'_, 'f> {
 
     /// Candidate `ci` of `kind` refers through `field` to a key no accepted `t` record has.
     fn dangling(&mut self, kind: RecordId, ci: u32, field: usize, t: RecordId) {
-        let c = &self.candidates[kind as usize][ci as usize];
+        let c = &self.candidates[kind.index()][ci as usize];
         let row = c.row(self.files, kind);
         let (file, line) = (c.file as usize, row.line());
         let Some((key, span)) = Self::ref_key(row, field) else { return };
         let key = &key;
-        let target = &self.schema.records[t as usize];
+        let target = &self.schema.records[t.index()];
         // The record may have been read but rejected, or be in a file not read whole; saying
         // so is more use than "not there".
         let rejected = self.files.iter().enumerate().find_map(|(fi, f)| {
@@ -497,13 +497,11 @@ impl<'f> Linker<'_, 'f> {
                 l.file
             )),
             (None, None) => {
-                let keys = &self.by_key[t as usize];
+                let keys = &self.by_key[t.index()];
                 let order = match keys.len() <= SUGGEST_MAX_KEYS {
-                    true => Some(Self::suggestion_order(
-                        &mut self.suggestion_order[t as usize],
-                        keys,
-                        self.sizes[t as usize],
-                    )),
+                    true => {
+                        Some(Self::suggestion_order(&mut self.suggestion_order[t.index()], keys, self.sizes[t.index()]))
+                    }
                     false => None,
                 };
                 let suggestion = order
@@ -548,14 +546,14 @@ impl<'f> Linker<'_, 'f> {
     /// `source` refers through `field` to `gone`, a candidate rejected above.
     fn refers_to_dead(&mut self, source: Node, field: usize, gone: Node) {
         let (kind, ci) = source;
-        let c = &self.candidates[kind as usize][ci as usize];
+        let c = &self.candidates[kind.index()][ci as usize];
         let row = c.row(self.files, kind);
         let (file, line) = (c.file as usize, row.line());
         let Some((key, span)) = Self::ref_key(row, field) else { return };
         let key = &key;
-        let target = &self.candidates[gone.0 as usize][gone.1 as usize];
+        let target = &self.candidates[gone.0.index()][gone.1 as usize];
         let target_row = target.row(self.files, gone.0);
-        let kind_name = &self.schema.records[gone.0 as usize].name;
+        let kind_name = &self.schema.records[gone.0.index()].name;
         let d = Diagnostic::error(
             "dangling-reference",
             &self.files[file].path,
@@ -567,7 +565,7 @@ impl<'f> Linker<'_, 'f> {
         .with_help("fix the errors of the record referred to; until then this field is unreadable, and what reads it is unknown");
         let cell = self.files[file].cell(kind, line, Some(field));
         let target_file = self.files[target.file as usize];
-        let rec = &self.schema.records[gone.0 as usize];
+        let rec = &self.schema.records[gone.0.index()];
         let d = at_cell(d, cell, target_file.cell(gone.0, target_row.line(), Some(rec.key)));
         let reason =
             format!("`{}` refers to the rejected `{kind_name}` record `{}`", self.field_name(kind, field), clip(key));
@@ -582,13 +580,13 @@ impl<'f> Linker<'_, 'f> {
         // candidate indices as rows.
         let mut renumber: Vec<Option<Vec<u32>>> = vec![None; self.candidates.len()];
         for &(k, _) in self.dead.keys() {
-            renumber[k as usize].get_or_insert_with(Vec::new);
+            renumber[k.index()].get_or_insert_with(Vec::new);
         }
         for (k, map) in renumber.iter_mut().enumerate() {
             if let Some(map) = map {
                 let mut next = 0;
                 map.extend((0..self.candidates[k].len() as u32).map(|ci| {
-                    if self.dead.contains_key(&(k as RecordId, ci)) {
+                    if self.dead.contains_key(&(RecordId::at(k), ci)) {
                         NONE
                     } else {
                         next += 1;
@@ -597,7 +595,7 @@ impl<'f> Linker<'_, 'f> {
                 }));
             }
         }
-        let row_of = |kind: RecordId, ci: u32| match &renumber[kind as usize] {
+        let row_of = |kind: RecordId, ci: u32| match &renumber[kind.index()] {
             Some(map) => map[ci as usize],
             None => ci,
         };
@@ -624,9 +622,9 @@ impl<'f> Linker<'_, 'f> {
             if renumber[k].is_none() {
                 table.by_key = std::mem::take(keys);
                 table.by_key.shrink();
-                if let Some(files) = whole_files(self.files, k as RecordId, cands, rec) {
+                if let Some(files) = whole_files(self.files, RecordId::at(k), cands, rec) {
                     let bad_refs = &self.bad_refs;
-                    let why = |ci: u32, field: usize| bad_refs.get(&(k as RecordId, ci, field as u32)).cloned();
+                    let why = |ci: u32, field: usize| bad_refs.get(&(RecordId::at(k), ci, field as u32)).cloned();
                     fill_from_files(table, rec, &files, refs, targets, row_of, why);
                     continue;
                 }
@@ -637,12 +635,12 @@ impl<'f> Linker<'_, 'f> {
                 rec.fields.iter().map(|f| ColumnBuilder::for_field(f, &f.ty, alive)).collect();
             table.origins.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
-                let c_row = c.row(self.files, k as RecordId);
+                let c_row = c.row(self.files, RecordId::at(k));
                 if renumber[k].is_some()
-                    && let Some(reason) = self.dead.remove(&(k as RecordId, ci as u32))
+                    && let Some(reason) = self.dead.remove(&(RecordId::at(k), ci as u32))
                 {
                     let rejected = Rejected {
-                        kind: k as RecordId,
+                        kind: RecordId::at(k),
                         key: Some(keys.key(ci as u32).into()),
                         line: c_row.line(),
                         span: c_row.span(),
@@ -655,7 +653,7 @@ impl<'f> Linker<'_, 'f> {
                     Some(_) => table.by_key.push(keys.key(ci as u32)),
                     None => ci as u32,
                 };
-                debug_assert_eq!(row_of(k as RecordId, ci as u32), row);
+                debug_assert_eq!(row_of(RecordId::at(k), ci as u32), row);
                 table.origins.push(c.file, c_row.line());
                 let mut flawed = false;
                 for (field, column) in columns.iter_mut().enumerate() {
@@ -674,7 +672,7 @@ impl<'f> Linker<'_, 'f> {
                                 } else {
                                     // INVARIANT: `resolve` gave every reference that does not
                                     // reach a live row its reason.
-                                    let why = self.bad_refs.get(&(k as RecordId, ci as u32, field as u32));
+                                    let why = self.bad_refs.get(&(RecordId::at(k), ci as u32, field as u32));
                                     let why = why.cloned().unwrap_or_else(|| "the reference does not resolve".into());
                                     (None, Some(bad(&why)))
                                 }

@@ -291,7 +291,7 @@ impl Facts {
     /// # Panics
     /// If `kind` or `row` is out of range: both come from this store, so that is a bug.
     pub fn key_of(&self, kind: RecordId, row: u32) -> &str {
-        self.tables[kind as usize].key(row)
+        self.tables[kind.index()].key(row)
     }
 
     /// The value of one field of one row, or `None` when the fact file left it absent.
@@ -299,7 +299,7 @@ impl Facts {
     /// # Panics
     /// If `kind` or `field` is out of range.
     pub fn value(&self, kind: RecordId, row: u32, field: usize) -> Option<Value> {
-        self.tables[kind as usize].get(field, row)
+        self.tables[kind.index()].get(field, row)
     }
 }
 
@@ -893,7 +893,7 @@ impl<'s> Loader<'s> {
         // A derived kind is computed, never read.
         let kinds = (schema.records.iter().enumerate())
             .filter(|(_, r)| !r.derived)
-            .map(|(i, r)| (r.name.as_str(), i as RecordId))
+            .map(|(i, r)| (r.name.as_str(), RecordId::at(i)))
             .collect();
         // A field is read under its own name and under each column the record's source maps to
         // it; the key of a record without one is never read.
@@ -942,7 +942,7 @@ impl<'s> Loader<'s> {
             sheets: Vec::new(),
             folded_kinds: (schema.records.iter().enumerate())
                 .filter(|(_, r)| !r.derived)
-                .map(|(i, r)| (crate::script::fold(&r.name).into_owned(), i as RecordId))
+                .map(|(i, r)| (crate::script::fold(&r.name).into_owned(), RecordId::at(i)))
                 .collect(),
             script_fields: (0..schema.records.len()).map(|_| None).collect(),
             script_noted: HashSet::new(),
@@ -967,14 +967,14 @@ impl<'s> Loader<'s> {
     /// The field of `kind` named `name` (or a column the kind's source maps): exactly, or in
     /// the other Chinese script, with a warning the first time in the file.
     fn field_named(&mut self, kind: RecordId, name: &str, span: Span) -> Option<usize> {
-        if let Some(&f) = self.fields[kind as usize].get(name) {
+        if let Some(&f) = self.fields[kind.index()].get(name) {
             return Some(f);
         }
         if name.is_ascii() {
             return None;
         }
-        let fields = &self.fields[kind as usize];
-        let script = self.script_fields[kind as usize].get_or_insert_with(|| ScriptFields {
+        let fields = &self.fields[kind.index()];
+        let script = self.script_fields[kind.index()].get_or_insert_with(|| ScriptFields {
             folded: fields.iter().map(|(n, &f)| (crate::script::fold(n).into_owned(), f)).collect(),
             written: HashMap::new(),
         });
@@ -983,7 +983,7 @@ impl<'s> Loader<'s> {
         }
         let &f = script.folded.get(crate::script::fold(name).as_ref())?;
         script.written.insert(name.to_string(), f);
-        let declared = self.fields[kind as usize]
+        let declared = self.fields[kind.index()]
             .iter()
             .find(|&(n, &g)| g == f && crate::script::fold(n) == crate::script::fold(name))
             .map_or("", |(n, _)| n);
@@ -1017,7 +1017,7 @@ impl<'s> Loader<'s> {
     }
 
     fn record(&self, kind: RecordId) -> &'s RecordDecl {
-        &self.schema.records[kind as usize]
+        &self.schema.records[kind.index()]
     }
 
     fn report(&mut self, mut d: Diagnostic) {
@@ -1111,7 +1111,7 @@ impl<'s> Loader<'s> {
         if self.record(kind).source.as_ref().is_some_and(|s| s.ignore.iter().any(|c| c == name)) {
             return;
         }
-        let reported = &mut self.unknown_fields[kind as usize];
+        let reported = &mut self.unknown_fields[kind.index()];
         if reported.contains(name) {
             return;
         }
@@ -1163,7 +1163,7 @@ impl<'s> Loader<'s> {
 
     /// The part of a built field that a column holds, if the kind's source builds one from it.
     fn part(&self, kind: RecordId, column: &str) -> Option<(u8, u8)> {
-        self.parts.get(kind as usize)?.get(column).copied()
+        self.parts.get(kind.index())?.get(column).copied()
     }
 
     /// The kind a file holds by its name: the kind it is named after (`工業爐窯.csv`), else
@@ -1178,7 +1178,7 @@ impl<'s> Loader<'s> {
         }
         let by_source: Vec<RecordId> = (self.schema.records.iter().enumerate())
             .filter(|(_, r)| r.source.as_ref().is_some_and(|s| s.holds(&owned)))
-            .map(|(i, _)| i as RecordId)
+            .map(|(i, _)| RecordId::at(i))
             .collect();
         if !by_source.is_empty() {
             return by_source;
@@ -1610,9 +1610,9 @@ impl<'s> Loader<'s> {
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| contains(text, r.name.as_bytes()))
-                .map(|(i, _)| i as RecordId)
+                .map(|(i, _)| RecordId::at(i))
                 .collect(),
-            (None, _) => (0..self.schema.records.len() as RecordId).collect(),
+            (None, _) => (0..self.schema.records.len()).map(RecordId::at).collect(),
         };
         for kind in kinds {
             self.lose(kind, line, reason, lost);

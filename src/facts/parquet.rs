@@ -420,8 +420,8 @@ pub fn write_kind(
     use parquet::file::properties::WriterProperties;
     use std::sync::Arc;
 
-    let rec = &schema.records[kind as usize];
-    let table = &facts.tables[kind as usize];
+    let rec = &schema.records[kind.index()];
+    let table = &facts.tables[kind.index()];
     let fields: Vec<usize> = (0..rec.fields.len()).filter(|&f| !(rec.keyless && f == rec.key)).collect();
     let mut written = Written { rows: table.len(), ..Written::default() };
     let mut arrow_fields = Vec::with_capacity(fields.len());
@@ -468,8 +468,8 @@ fn column_array(
     use rust_decimal::Decimal;
     use std::sync::Arc;
 
-    let decl = &schema.records[kind as usize].fields[field];
-    let table = &facts.tables[kind as usize];
+    let decl = &schema.records[kind.index()].fields[field];
+    let table = &facts.tables[kind.index()];
     let rows = table.len() as u32;
     let mut values = Vec::with_capacity(rows as usize);
     for row in 0..rows {

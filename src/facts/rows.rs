@@ -161,15 +161,15 @@ impl Rows {
         // Per kind: the place of the first record of the next run.
         let mut next = vec![0u32; self.kinds.len()];
         self.runs.iter().flat_map(move |&(kind, count)| {
-            let first = next[kind as usize];
-            next[kind as usize] += count;
+            let first = next[kind.index()];
+            next[kind.index()] += count;
             (first..first + count).map(move |i| (kind, i))
         })
     }
 
     /// The records of `kind`, if the file has any.
     pub fn of_kind(&self, kind: RecordId) -> Option<&KindRows> {
-        self.kinds.get(kind as usize).filter(|k| !k.is_empty())
+        self.kinds.get(kind.index()).filter(|k| !k.is_empty())
     }
 
     /// The number of records of `kind`.
@@ -183,12 +183,12 @@ impl Rows {
     /// If `n` is out of range.
     pub fn get(&self, n: usize) -> RawRow {
         let (kind, i) = self.order().nth(n).expect("a record in range");
-        self.kinds[kind as usize].row(kind, i)
+        self.kinds[kind.index()].row(kind, i)
     }
 
     /// Every record in file order.
     pub fn iter(&self) -> impl Iterator<Item = RawRow> + '_ {
-        self.order().map(|(kind, i)| self.kinds[kind as usize].row(kind, i))
+        self.order().map(|(kind, i)| self.kinds[kind.index()].row(kind, i))
     }
 
     /// Where the key of the first record of `kind` starting at `line` is written.
@@ -311,7 +311,7 @@ impl RowsBuilder {
         at: (u32, Span, Span),
         values: &mut [Option<Cell>],
     ) {
-        let k = kind as usize;
+        let k = kind.index();
         if self.kinds.len() <= k {
             self.kinds.resize_with(k + 1, || None);
         }

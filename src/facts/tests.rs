@@ -16,9 +16,9 @@ struct Parts {
     units: UnitTable,
 }
 
-const ENTERPRISE: RecordId = 0;
-pub(super) const KILN: RecordId = 1;
-const READING: RecordId = 2;
+const ENTERPRISE: RecordId = RecordId(0);
+pub(super) const KILN: RecordId = RecordId(1);
+const READING: RecordId = RecordId(2);
 
 // Field indices of the kiln kind.
 const K_OWNER: usize = 1;
@@ -324,11 +324,11 @@ fn number_keys_are_canonical() {
     let facts = link(&schema(), &[a, b]);
     assert_eq!(facts.diagnostics, vec![]);
     assert_eq!(
-        facts.tables[READING as usize].by_key.keys().collect::<std::collections::BTreeSet<_>>(),
+        facts.tables[READING.index()].by_key.keys().collect::<std::collections::BTreeSet<_>>(),
         ["2", "3"].into()
     );
     assert_eq!(facts.value(READING, 1, 1), Some(Value::Ref(KILN, 1)));
-    assert_eq!(facts.tables[READING as usize].origin(1).file, 1);
+    assert_eq!(facts.tables[READING.index()].origin(1).file, 1);
 }
 
 #[test]
@@ -724,15 +724,15 @@ fn link_resolves_references_across_files() {
     assert_eq!(facts.diagnostics, vec![]);
     assert_eq!(facts.files, vec![Arc::<str>::from("a.json"), "工業爐窯.csv".into()]);
     assert_eq!(facts.tables.len(), 3);
-    let kilns = &facts.tables[KILN as usize];
+    let kilns = &facts.tables[KILN.index()];
     assert_eq!((kilns.len(), kilns.loaded), (2, 2));
     assert_eq!(facts.value(KILN, 0, K_OWNER), Some(Value::Ref(ENTERPRISE, 1)));
     assert_eq!(facts.key_of(ENTERPRISE, 1), "E2");
     assert_eq!(facts.value(KILN, 1, K_DUST), None);
     assert_eq!(kilns.origin(1), RowOrigin { file: 1, line: 3, key: "K2" });
     assert_eq!(kilns.by_key.get("K2"), Some(1));
-    assert!(facts.tables[READING as usize].is_empty());
-    assert_eq!(facts.tables[READING as usize].columns.len(), 2);
+    assert!(facts.tables[READING.index()].is_empty());
+    assert_eq!(facts.tables[READING.index()].columns.len(), 2);
 }
 
 #[test]
@@ -750,7 +750,7 @@ fn duplicate_keys_across_files() {
     assert_eq!(first.file.as_deref(), Some("a.json"));
     assert_eq!(line_col(a, first.span.start as usize), (2, 10));
     // Which copy is right cannot be told: neither is used.
-    let table = &facts.tables[ENTERPRISE as usize];
+    let table = &facts.tables[ENTERPRISE.index()];
     assert_eq!((table.len(), table.rejected.len(), table.loaded), (1, 2, 3));
     assert!(!table.by_key.contains_key("E1"));
     let mut lines: Vec<u32> = table.rejected.iter().map(|r| r.line).collect();
@@ -779,11 +779,11 @@ fn a_key_shared_with_a_flawed_record_is_a_duplicate_and_its_referrers_lose_that_
     let found: Vec<String> = facts.diagnostics.iter().map(|d| at(d, text)).collect();
     assert_eq!(found, ["duplicate-key@2:31", "dangling-reference@3:31"]);
     // Both copies of E1 are rejected: nothing says which is right.
-    let firms = &facts.tables[ENTERPRISE as usize];
+    let firms = &facts.tables[ENTERPRISE.index()];
     assert_eq!((firms.len(), firms.rejected.len()), (1, 2));
     assert_eq!(facts.key_of(ENTERPRISE, 0), "E2");
     // K1 stays, with its `企業` unreadable; the reading of K1 is untouched.
-    let kilns = &facts.tables[KILN as usize];
+    let kilns = &facts.tables[KILN.index()];
     assert_eq!((kilns.len(), kilns.rejected.len(), kilns.flawed), (2, 0, 1));
     assert_eq!(facts.value(KILN, 0, K_OWNER), None);
     assert!(kilns.bad_cell(0, K_OWNER as u32).is_some());
@@ -812,16 +812,16 @@ fn dangling_references_make_their_field_unreadable() {
     assert_eq!(spanned(missing, text), "\"E2\"");
 
     // E3 has one bad cell: it stays, with that field unreadable, and K3 refers to it.
-    let enterprises = &facts.tables[ENTERPRISE as usize];
+    let enterprises = &facts.tables[ENTERPRISE.index()];
     assert_eq!((enterprises.len(), enterprises.rejected.len(), enterprises.flawed), (2, 0, 1));
     // K2's reference is unreadable, not absent; K2 itself stays, and so does the reading of it.
-    let kilns = &facts.tables[KILN as usize];
+    let kilns = &facts.tables[KILN.index()];
     assert_eq!((kilns.len(), kilns.rejected.len(), kilns.loaded, kilns.flawed), (3, 0, 3, 1));
     assert_eq!(facts.value(KILN, 1, 1), None);
     let why = kilns.bad_cell(1, 1).unwrap();
     assert_eq!(&**why, "`企業` refers to a record that is not there: no `企業` record has the key `E2`");
     assert_eq!(facts.value(KILN, 2, 1), Some(Value::Ref(ENTERPRISE, 1)));
-    let readings = &facts.tables[READING as usize];
+    let readings = &facts.tables[READING.index()];
     assert_eq!((readings.len(), readings.rejected.len()), (2, 0));
     assert_eq!(facts.value(READING, 0, 1), Some(Value::Ref(KILN, 1)));
 }
@@ -838,13 +838,13 @@ fn every_record_is_accounted_for() {
         assert!(table.columns.iter().all(|c| c.len() == table.len()));
         assert_eq!(table.by_key.len(), table.len());
     }
-    assert_eq!(facts.tables[ENTERPRISE as usize].loaded, 7);
+    assert_eq!(facts.tables[ENTERPRISE.index()].loaded, 7);
     // E2, E3 and E4: both copies of E1 are rejected, and E4's bad `綠色工廠` rejects that
     // field only.
-    assert_eq!((facts.tables[ENTERPRISE as usize].len(), facts.tables[ENTERPRISE as usize].flawed), (3, 1));
-    assert_eq!(facts.tables[KILN as usize].loaded, 2);
+    assert_eq!((facts.tables[ENTERPRISE.index()].len(), facts.tables[ENTERPRISE.index()].flawed), (3, 1));
+    assert_eq!(facts.tables[KILN.index()].loaded, 2);
     // K1's reference does not resolve and K2's `產量` is bad: both kept, each with a field unreadable.
-    assert_eq!((facts.tables[KILN as usize].len(), facts.tables[KILN as usize].flawed), (2, 2));
+    assert_eq!((facts.tables[KILN.index()].len(), facts.tables[KILN.index()].flawed), (2, 2));
 }
 
 #[test]
@@ -852,7 +852,7 @@ fn dims_are_checked_even_without_a_declared_unit() {
     // A quantity field declared without a unit takes only numbers that carry one.
     let units = UnitTable::new();
     let mut records = PARTS.records.clone();
-    records[KILN as usize].fields[K_DUST].unit = None;
+    records[KILN.index()].fields[K_DUST].unit = None;
     let schema = Schema { records: &records, enums: &PARTS.enums, units: &units, parties: &[], utc_offset: 8 * 3600 };
     let text = r#"{"工業爐窯": [{"編號": "K1", "顆粒物": 31}, {"編號": "K2", "顆粒物": "31 mg/m3"}]}"#;
     let ff = parse_file(&schema, &"f.json".into(), text);

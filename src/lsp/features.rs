@@ -453,9 +453,7 @@ impl View<'_> {
                     .find(|r| r.name == owner)
                     .and_then(|r| r.fields.iter().find(|f| f.name == occ.target.name));
                 match field.map(|f| &f.ty) {
-                    Some(Ty::Ref(r)) => {
-                        self.model.records.get(*r as usize).map(|r| r.name.clone()).into_iter().collect()
-                    }
+                    Some(Ty::Ref(r)) => self.model.records.get(r.index()).map(|r| r.name.clone()).into_iter().collect(),
                     _ => Vec::new(),
                 }
             }
@@ -475,7 +473,7 @@ impl View<'_> {
             Ty::DateTime => "datetime".into(),
             Ty::Duration => "duration".into(),
             Ty::Enum(i) => format!("enum `{}`", self.model.enums.get(*i as usize).map_or("?", |e| &e.name)),
-            Ty::Ref(i) => format!("a `{}` record", self.model.records.get(*i as usize).map_or("?", |r| &r.name)),
+            Ty::Ref(i) => format!("a `{}` record", self.model.records.get(i.index()).map_or("?", |r| &r.name)),
             Ty::Party => "party".into(),
             other => format!("{other:?}").to_lowercase(),
         };

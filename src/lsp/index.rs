@@ -242,7 +242,7 @@ impl Index {
             }
         }
         for d in &m.derived {
-            let Some(rec) = m.records.get(d.kind as usize) else { continue };
+            let Some(rec) = m.records.get(d.kind.index()) else { continue };
             let f = &rec.origin.file;
             exprs.extend(d.filter.iter().chain(&d.groups).map(|e| (f.clone(), e)));
             for v in &d.values {
@@ -258,7 +258,7 @@ impl Index {
             let Some(text) = texts.get(&*file) else { continue };
             let Some(written) = text.get(e.span.start as usize..e.span.end as usize) else { continue };
             let found = match &e.kind {
-                TKind::Field(_, r, f) => m.records.get(*r as usize).and_then(|rec| {
+                TKind::Field(_, r, f) => m.records.get(r.index()).and_then(|rec| {
                     let field = rec.fields.get(*f as usize)?;
                     written.ends_with(&field.name).then(|| {
                         let end = e.span.end as usize;
@@ -676,7 +676,7 @@ impl Walk<'_> {
     /// The record kind a field of a record refers to.
     fn field_record(&self, record: &str, field: &str) -> Option<String> {
         match self.model_field(record, field)?.ty {
-            Ty::Ref(i) => self.model.records.get(i as usize).map(|r| r.name.clone()),
+            Ty::Ref(i) => self.model.records.get(i.index()).map(|r| r.name.clone()),
             _ => None,
         }
     }

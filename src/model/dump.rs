@@ -176,11 +176,11 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
             }
             TStmt::For(f) => {
                 let src = match &f.source {
-                    ScopeSource::All(k) => m.records[*k as usize].name.clone(),
+                    ScopeSource::All(k) => m.records[k.index()].name.clone(),
                     ScopeSource::Keys(k, keys) => {
                         format!(
                             "{}[{}]",
-                            m.records[*k as usize].name,
+                            m.records[k.index()].name,
                             keys.iter().map(|e| expr(m, e)).collect::<Vec<_>>().join(", ")
                         )
                     }
@@ -220,10 +220,10 @@ fn ty(m: &Model, t: &Ty) -> String {
         Ty::DateTime => "datetime".into(),
         Ty::Duration => "duration".into(),
         Ty::Enum(i) => m.enums[*i as usize].name.clone(),
-        Ty::Ref(i) => format!("→{}", m.records[*i as usize].name),
+        Ty::Ref(i) => format!("→{}", m.records[i.index()].name),
         Ty::List(t) => format!("list {}", ty(m, t)),
         Ty::Party => "party".into(),
-        Ty::Kind(i) => format!("kind {}", m.records[*i as usize].name),
+        Ty::Kind(i) => format!("kind {}", m.records[i.index()].name),
         Ty::Period => "period".into(),
         Ty::Interval => "interval".into(),
         Ty::Error => "error".into(),
@@ -249,11 +249,11 @@ fn value(m: &Model, v: &Value, t: &Ty) -> String {
 fn expr(m: &Model, e: &TExpr) -> String {
     match &e.kind {
         TKind::Const(v) => match e.ty {
-            Ty::Kind(k) => m.records[k as usize].name.clone(),
+            Ty::Kind(k) => m.records[k.index()].name.clone(),
             _ => value(m, v, &e.ty),
         },
         TKind::Local(s) => format!("${s}"),
-        TKind::Field(b, k, f) => format!("{}.{}", expr(m, b), m.records[*k as usize].fields[*f as usize].name),
+        TKind::Field(b, k, f) => format!("{}.{}", expr(m, b), m.records[k.index()].fields[*f as usize].name),
         TKind::Unary(UnOp::Not, x) => format!("not {}", expr(m, x)),
         TKind::Unary(UnOp::Neg, x) => format!("-{}", expr(m, x)),
         TKind::Binary(op, a, b) => format!("({} {} {})", expr(m, a), op.symbol(), expr(m, b)),
@@ -289,13 +289,13 @@ fn expr(m: &Model, e: &TExpr) -> String {
             args.iter().map(|x| expr(m, x)).collect::<Vec<_>>().join(", ")
         ),
         TKind::Aggregate(a) => {
-            let mut s = format!("{}(${} in {}", a.func.name(), a.slot, m.records[a.kind as usize].name);
+            let mut s = format!("{}(${} in {}", a.func.name(), a.slot, m.records[a.kind.index()].name);
             if let Some(v) = &a.value {
                 let _ = write!(s, ": {}", expr(m, v));
             }
             for (path, x) in &a.index {
                 let fields: Vec<&str> =
-                    path.iter().map(|&(k, f)| m.records[k as usize].fields[f as usize].name.as_str()).collect();
+                    path.iter().map(|&(k, f)| m.records[k.index()].fields[f as usize].name.as_str()).collect();
                 let _ = write!(s, " index {} == {}", fields.join("."), expr(m, x));
             }
             if let Some(f) = &a.filter {

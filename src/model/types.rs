@@ -7,7 +7,29 @@ use crate::units::{Dim, Unit};
 use crate::value::{Date, Value};
 use std::sync::Arc;
 
-pub type RecordId = u32;
+/// A record kind: its place in [`crate::model::Model::records`] (and in every table of facts
+/// laid out by kind). A type of its own, so that a kind is never taken for a row, a field or a
+/// clause.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordId(pub u32);
+
+impl RecordId {
+    /// Its place, to index a list laid out by kind.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The kind at place `i` of a list laid out by kind.
+    pub fn at(i: usize) -> RecordId {
+        RecordId(i as u32)
+    }
+}
+
+impl std::fmt::Display for RecordId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 pub type EnumId = u32;
 
 /// Where a declaration was written: file path and span.

@@ -36,7 +36,7 @@ impl Checker {
             },
             _ => (String::new(), None, None),
         };
-        let Some(kind) = self.find(DeclKind::Record, &self.model.records, &kind_name, |r| &r.name) else {
+        let Some(kind) = self.find_record(&kind_name) else {
             let help = self
                 .suggest(&kind_name, &[DeclKind::Record])
                 .map(|s| format!("did you mean `{s}`?"))
@@ -116,9 +116,9 @@ impl Checker {
             None
         };
         let during = a.during.as_ref().and_then(|d| self.period_ref(d));
-        if during.is_some() && self.model.records[kind as usize].dated.is_none() {
-            let name = self.model.records[kind as usize].name.clone();
-            let o = self.model.records[kind as usize].origin.clone();
+        if during.is_some() && self.model.records[kind.index()].dated.is_none() {
+            let name = self.model.records[kind.index()].name.clone();
+            let o = self.model.records[kind.index()].origin.clone();
             let d = Diagnostic::error(
                 "undated-record",
                 &self.file,

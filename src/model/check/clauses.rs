@@ -194,7 +194,7 @@ impl Checker {
             let help = match &e.ty {
                 Ty::Ref(k) => format!(
                     "`{text}` is a `{}` record: give that kind a field of type `party` and name it, `{text}.FIELD`",
-                    self.model.records[*k as usize].name
+                    self.model.records[k.index()].name
                 ),
                 Ty::Text => "declare the field as `party` rather than `text`: its values are then read as declared parties, by name or full name".into(),
                 _ => "a role names parties: declare the field `FIELD: party` in the record, and its values name declared parties".into(),
@@ -214,15 +214,13 @@ impl Checker {
         let depth = self.locals.len();
         let (source, ty) = match self.lookup(&f.scope.text) {
             Some((DeclKind::Record, _)) => {
-                let kind = self
-                    .find(DeclKind::Record, &self.model.records, &f.scope.text, |r| &r.name)
-                    .expect("declared record");
+                let kind = self.find_record(&f.scope.text).expect("declared record");
                 match &f.keys {
                     None => (ScopeSource::All(kind), Ty::Ref(kind)),
                     Some(keys) => {
-                        let key_ty = self.model.records[kind as usize]
+                        let key_ty = self.model.records[kind.index()]
                             .fields
-                            .get(self.model.records[kind as usize].key)
+                            .get(self.model.records[kind.index()].key)
                             .map(|f| f.ty.clone())
                             .unwrap_or(Ty::Error);
                         let ks = keys

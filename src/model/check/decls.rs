@@ -329,8 +329,7 @@ impl Checker {
                 return (Ty::Enum(i), None);
             }
             Some((DeclKind::Record, _)) => {
-                let i =
-                    self.find(DeclKind::Record, &self.model.records, &n.text, |r| &r.name).expect("declared record");
+                let i = self.find_record(&n.text).expect("declared record");
                 return (Ty::Ref(i), None);
             }
             _ => {}
@@ -553,9 +552,9 @@ impl Checker {
             }
             let (ty, unit) = self.ty(&f.ty);
             if let Ty::Ref(target) = ty
-                && self.model.records[target as usize].derived
+                && self.model.records[target.index()].derived
             {
-                let target = &self.model.records[target as usize].name;
+                let target = &self.model.records[target.index()].name;
                 self.err(
                     "keyless-reference",
                     f.ty.span,
@@ -568,9 +567,9 @@ impl Checker {
                     ),
                 );
             } else if let Ty::Ref(target) = ty
-                && self.model.records[target as usize].keyless
+                && self.model.records[target.index()].keyless
             {
-                let target = &self.model.records[target as usize].name;
+                let target = &self.model.records[target.index()].name;
                 self.err(
                     "keyless-reference",
                     f.ty.span,

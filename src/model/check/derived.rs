@@ -17,7 +17,7 @@ impl Checker {
             for item in &module.items {
                 if let Item::Record(r) = item
                     && let Some(d) = &r.derive
-                    && let Some(i) = self.find(DeclKind::Record, &self.model.records, &r.name.text, |r| &r.name)
+                    && let Some(i) = self.find_record(&r.name.text)
                 {
                     pending.push((file.clone(), i, r, d));
                 }
@@ -25,11 +25,9 @@ impl Checker {
         }
         let mut done: Vec<RecordId> = Vec::new();
         while !pending.is_empty() {
-            let ready = pending.iter().position(|(_, _, _, d)| {
-                match self.find(DeclKind::Record, &self.model.records, &d.from.text, |r| &r.name) {
-                    Some(src) => !self.model.records[src as usize].derived || done.contains(&src),
-                    None => true,
-                }
+            let ready = pending.iter().position(|(_, _, _, d)| match self.find_record(&d.from.text) {
+                Some(src) => !self.model.records[src.index()].derived || done.contains(&src),
+                None => true,
             });
             match ready {
                 Some(at) => {
@@ -60,9 +58,7 @@ impl Checker {
     fn derived_record(&mut self, idx: RecordId, r: &ast::Record, d: &ast::Derive) {
         let name = r.name.text.clone();
         let from = match self.lookup(&d.from.text) {
-            Some((DeclKind::Record, _)) => {
-                self.find(DeclKind::Record, &self.model.records, &d.from.text, |r| &r.name).expect("declared record")
-            }
+            Some((DeclKind::Record, _)) => self.find_record(&d.from.text).expect("declared record"),
             _ => {
                 let help = self
                     .did_you_mean(&d.from.text, self.model.records.iter().map(|r| r.name.as_str()))
@@ -142,7 +138,7 @@ impl Checker {
         // The values: the group fields and the values before each in scope by name.
         let group_slots: Vec<u32> = group_types.into_iter().map(|(n, t, u)| self.bind(&n, t, u)).collect();
         let window = d.window.as_ref().and_then(|(field, length, unit)| {
-            let src = &self.model.records[from as usize];
+            let src = &self.model.records[from.index()];
             let Some(fi) = src.field(&field.text).filter(|&i| matches!(src.fields[i].ty, Ty::Date | Ty::DateTime))
             else {
                 self.err(
@@ -251,7 +247,7 @@ impl Checker {
                 None
             }
         });
-        let rec = &mut self.model.records[idx as usize];
+        let rec = &mut self.model.records[idx.index()];
         rec.fields = fields;
         rec.key = key;
         rec.keyless = groups.len() != 1 || window.is_some();

@@ -266,7 +266,7 @@ impl Checker {
         if k != j {
             return;
         }
-        let kind = &self.model.records[k as usize].name;
+        let kind = &self.model.records[k.index()].name;
         self.diags.push(
             Diagnostic::warning(
                 "count-ratio",
@@ -285,8 +285,8 @@ impl Checker {
     pub(super) fn name(&mut self, n: &str, span: Span, expected: Option<&Ty>) -> TExpr {
         // Fields of an enclosing aggregate's record, by bare name.
         for &(slot, kind) in self.implicit.iter().rev() {
-            if let Some(fi) = self.model.records[kind as usize].field(n) {
-                let f = &self.model.records[kind as usize].fields[fi];
+            if let Some(fi) = self.model.records[kind.index()].field(n) {
+                let f = &self.model.records[kind.index()].fields[fi];
                 let base = TExpr { kind: TKind::Local(slot), ty: Ty::Ref(kind), unit: None, span };
                 return TExpr {
                     kind: TKind::Field(Box::new(base), kind, fi as u32),
@@ -320,7 +320,7 @@ impl Checker {
                 return TExpr { kind: TKind::List(items), ty: Ty::List(Box::new(Ty::Party)), unit: None, span };
             }
             Some((DeclKind::Record, _)) => {
-                let i = self.find(DeclKind::Record, &self.model.records, n, |p| &p.name).unwrap_or(0);
+                let i = self.find_record(n).unwrap_or_default();
                 return TExpr { kind: TKind::Const(Value::Bool(false)), ty: Ty::Kind(i), unit: None, span };
             }
             Some((
@@ -387,7 +387,7 @@ impl Checker {
         match &b.ty {
             Ty::Ref(kind) => {
                 let kind = *kind;
-                let rec = &self.model.records[kind as usize];
+                let rec = &self.model.records[kind.index()];
                 match rec.field(&field.text) {
                     Some(fi) => {
                         let f = &rec.fields[fi];
@@ -425,7 +425,7 @@ impl Checker {
             }
             Ty::Kind(kind) => {
                 // `監測.二氧化硫` names a field of a kind: only meaningful inside an aggregate.
-                let name = self.model.records[*kind as usize].name.clone();
+                let name = self.model.records[kind.index()].name.clone();
                 self.err(
                     "type-mismatch",
                     span,

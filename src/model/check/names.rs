@@ -82,6 +82,11 @@ impl Checker {
     /// Index of a declaration of `kind`, found by name in its model vector `items`: the first
     /// with that name, as a scan would find it. The vectors only grow, so the map indexes the
     /// entries pushed since the last call and each entry is hashed once.
+    /// The record kind named `name`.
+    pub(super) fn find_record(&self, name: &str) -> Option<RecordId> {
+        self.find(DeclKind::Record, &self.model.records, name, |r| &r.name).map(RecordId)
+    }
+
     pub(super) fn find<T>(&self, kind: DeclKind, items: &[T], name: &str, get: impl Fn(&T) -> &str) -> Option<u32> {
         let mut positions = self.positions.borrow_mut();
         let (seen, map) = positions.entry(kind).or_default();

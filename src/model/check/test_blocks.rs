@@ -18,7 +18,7 @@ impl Checker {
         };
         let mut facts = Vec::new();
         for f in &t.facts {
-            let Some(kind) = self.find(DeclKind::Record, &self.model.records, &f.kind.text, |r| &r.name) else {
+            let Some(kind) = self.find_record(&f.kind.text) else {
                 let help = self
                     .suggest(&f.kind.text, &[DeclKind::Record])
                     .map(|s| format!("did you mean `{s}`?"))
@@ -26,7 +26,7 @@ impl Checker {
                 self.err("unknown-name", f.kind.span, format!("`{}` is not a record kind", f.kind.text), help);
                 continue;
             };
-            let decl = self.model.records[kind as usize].clone();
+            let decl = self.model.records[kind.index()].clone();
             if decl.derived {
                 self.err(
                     "derived-in-facts",

@@ -17,13 +17,13 @@ impl Checker {
                 format!("a `{}` value", self.model.enums.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?"))
             }
             Ty::Ref(i) => {
-                format!("a `{}` record", self.model.records.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?"))
+                format!("a `{}` record", self.model.records.get(i.index()).map(|e| e.name.as_str()).unwrap_or("?"))
             }
             Ty::List(t) => format!("a list of {}", self.ty_name(t)),
             Ty::Party => "a party".into(),
             Ty::Kind(i) => format!(
                 "the record kind `{}`",
-                self.model.records.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?")
+                self.model.records.get(i.index()).map(|e| e.name.as_str()).unwrap_or("?")
             ),
             Ty::Period => "a period".into(),
             Ty::Interval => "an interval of days".into(),
