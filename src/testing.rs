@@ -4,7 +4,7 @@
 
 use crate::eval::{self, Status};
 use crate::facts::{self, Cell, FileFacts, RawRow};
-use crate::model::{ExpectDef, Model, TestDef, TestValue};
+use crate::model::{ClauseId, ExpectDef, Model, TestDef, TestValue};
 use crate::value::Date;
 use std::sync::Arc;
 
@@ -19,7 +19,7 @@ pub struct TestRun {
     pub problems: Vec<Problem>,
     /// The requirements its `expect`s reached, as (clause index, requirement position), each
     /// once, in the order they were reached (see [`TestCoverage`]).
-    pub reached: Vec<(u32, u32)>,
+    pub reached: Vec<(ClauseId, u32)>,
 }
 
 impl TestRun {
@@ -90,7 +90,7 @@ pub fn run_one(model: &Model, t: &TestDef) -> TestRun {
     let derived = eval::derive(model, &facts, t.as_of, 1);
     let facts = derived.unwrap_or(facts);
     let report = eval::evaluate(model, &facts, t.as_of);
-    let mut reached: Vec<(u32, u32)> = Vec::new();
+    let mut reached: Vec<(ClauseId, u32)> = Vec::new();
     for x in &t.expects {
         let matching: Vec<_> = (0..report.len())
             .filter(|&i| report.clause_name(i) == x.clause)
@@ -191,13 +191,14 @@ fn requirements<'m>(stmts: &'m [crate::model::TStmt], out: &mut Vec<&'m crate::m
 
 /// What the runs of a model's tests reach of its clauses and requirements.
 pub fn coverage(model: &Model, runs: &[TestRun]) -> TestCoverage {
-    let reached: std::collections::HashSet<(u32, u32)> = runs.iter().flat_map(|r| r.reached.iter().copied()).collect();
+    let reached: std::collections::HashSet<(ClauseId, u32)> =
+        runs.iter().flat_map(|r| r.reached.iter().copied()).collect();
     let mut cov =
         TestCoverage { clauses: 0, clauses_reached: 0, requirements: 0, requirements_reached: 0, unreached: vec![] };
     for (ci, c) in model.clauses.iter().enumerate() {
         let mut reqs = Vec::new();
         requirements(&c.body, &mut reqs);
-        let hit: Vec<bool> = reqs.iter().map(|r| reached.contains(&(ci as u32, r.index))).collect();
+        let hit: Vec<bool> = reqs.iter().map(|r| reached.contains(&(ClauseId::at(ci), r.index))).collect();
         let any = hit.iter().any(|h| *h);
         cov.clauses += 1;
         cov.clauses_reached += usize::from(any);

@@ -157,7 +157,7 @@ pub enum Value {
     /// A record, by kind and row.
     Ref(crate::model::RecordId, u32),
     /// A declared party, by index.
-    Party(u32),
+    Party(crate::model::PartyId),
     /// A stretch of days, both ends included: one month of `every month`, the plan period.
     Interval(Date, Date),
     List(Arc<[Value]>),

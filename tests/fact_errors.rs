@@ -332,8 +332,8 @@ fn dump(model: &Model, facts: &Facts) -> String {
                     (Value::Text(t), _) => format!("{:?}", &**t),
                     (Value::Bool(b), _) => b.to_string(),
                     (Value::Date(d), _) => d.to_string(),
-                    (Value::Enum(i), Ty::Enum(e)) => model.enums[*e as usize].variants[*i as usize].clone(),
-                    (Value::Party(i), _) => model.parties[*i as usize].name.clone(),
+                    (Value::Enum(i), Ty::Enum(e)) => model.enums[e.index()].variants[*i as usize].clone(),
+                    (Value::Party(i), _) => model.parties[i.index()].name.clone(),
                     (Value::Ref(kind, r), _) => {
                         format!("{}[{:?}]", model.records[kind.index()].name, facts.key_of(*kind, *r))
                     }

@@ -306,13 +306,15 @@ fn group_value(
         }
         (Ty::Enum(e), Kind::Id) => {
             let t = text()?;
-            let at = model.enums[*e as usize].variants.iter().position(|v| *v == t);
+            let at = model.enums[e.index()].variants.iter().position(|v| *v == t);
             Value::Enum(at.ok_or_else(|| format!("the cluster gave a group of `{t}`, not a value of the enum"))? as u32)
         }
         (Ty::Party, Kind::Id) => {
             let t = text()?;
             let at = model.parties.iter().position(|p| p.name == t);
-            Value::Party(at.ok_or_else(|| format!("the cluster gave a group of `{t}`, not a party"))? as u32)
+            Value::Party(crate::model::PartyId::at(
+                at.ok_or_else(|| format!("the cluster gave a group of `{t}`, not a party"))?,
+            ))
         }
         (Ty::Date, Kind::Day) => {
             let a = cast(array, &DataType::Int32).map_err(|e| e.to_string())?;

@@ -564,7 +564,8 @@ impl Lower<'_> {
                         let (_, strings) = column.text_ids()?;
                         strings.iter().position(|s| **s == **t).map_or(u32::MAX, |i| i as u32)
                     }
-                    (Value::Enum(i) | Value::Party(i), Typed::Index(_)) => *i,
+                    (Value::Enum(i), Typed::Index(_)) => *i,
+                    (Value::Party(p), Typed::Index(_)) => p.0,
                     _ => return None,
                 })
             }
@@ -572,8 +573,8 @@ impl Lower<'_> {
                 let decl = &self.model.records[kind.index()].fields[f as usize];
                 lit(match (value, &decl.ty) {
                     (Value::Text(t), Ty::Text) => t.to_string(),
-                    (Value::Enum(i), Ty::Enum(e)) => self.model.enums[*e as usize].variants.get(*i as usize)?.clone(),
-                    (Value::Party(i), Ty::Party) => self.model.parties.get(*i as usize)?.name.clone(),
+                    (Value::Enum(i), Ty::Enum(e)) => self.model.enums[e.index()].variants.get(*i as usize)?.clone(),
+                    (Value::Party(i), Ty::Party) => self.model.parties.get(i.index())?.name.clone(),
                     _ => return None,
                 })
             }

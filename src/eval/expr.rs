@@ -78,7 +78,7 @@ pub(crate) struct Ev<'m> {
     pub needs_prior: bool,
     /// How many threads a large scope may be split across.
     pub threads: usize,
-    pub clause_index: HashMap<String, u32>,
+    pub clause_index: HashMap<String, ClauseId>,
     /// Which rows some verdict read, per kind: `used[kind][row]`.
     pub used: Vec<Vec<bool>>,
     /// Record kind names, shared by every fact reference.
@@ -1249,7 +1249,7 @@ impl<'m> Fmt<'m> {
             Value::Duration(d) => format!("{} {}", d.amount, d.unit.name()),
             Value::Enum(i) => format!("#{i}"),
             Value::Ref(k, r) => self.facts.tables[k.index()].key(*r).to_string(),
-            Value::Party(p) => self.model.parties[*p as usize].name.clone(),
+            Value::Party(p) => self.model.parties[p.index()].name.clone(),
             Value::List(xs) => format!("[{}]", xs.iter().map(|x| self.plain(x)).collect::<Vec<_>>().join(", ")),
             Value::Interval(a, b) => interval_label(*a, *b),
         }
@@ -1278,7 +1278,7 @@ impl<'m> Fmt<'m> {
                 _ => fmt_decimal(*n),
             },
             (Value::Enum(i), Ty::Enum(e)) => {
-                self.model.enums[*e as usize].variants.get(*i as usize).cloned().unwrap_or_default()
+                self.model.enums[e.index()].variants.get(*i as usize).cloned().unwrap_or_default()
             }
             (Value::Ref(k, _), _) => format!("{} {}", self.model.records[k.index()].name, self.plain(v)),
             (Value::List(xs), Ty::List(t)) => {

@@ -75,7 +75,7 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
     for (ci, clause) in model.clauses.iter().enumerate() {
         let start = ev.out.recs.len() as u32;
         let mut cx = ClauseCx {
-            ci: ci as u32,
+            ci: ClauseId::at(ci),
             clause,
             env: vec![None; clause.slots as usize],
             subject: vec![],
@@ -107,7 +107,7 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
         cx.exemptions = clause.exemptions.iter().collect();
         run_block(&mut ev, &mut cx, &clause.body);
         ev.out.clauses.push((start, ev.out.recs.len() as u32));
-        ev.clause_index.insert(clause.name.clone(), ci as u32);
+        ev.clause_index.insert(clause.name.clone(), ClauseId::at(ci));
     }
     let fmt = ev.fmt();
     let out = std::mem::take(&mut ev.out);
@@ -211,13 +211,13 @@ pub(crate) struct Out<'m> {
     pub clauses: Vec<(u32, u32)>,
     /// The subject written last, which the next verdict shares when its subject is the same.
     last_subject: Span,
-    statuses: HashMap<u32, HashMap<String, Vec<Status>>>,
+    statuses: HashMap<ClauseId, HashMap<String, Vec<Status>>>,
 }
 
 impl<'m> Out<'m> {
     /// The statuses of the verdicts of clause `ci` whose first subject has `key` (the plan's
     /// own verdicts have the key ``).
-    pub fn statuses(&mut self, fmt: Fmt, ci: u32, key: &str) -> &[Status] {
+    pub fn statuses(&mut self, fmt: Fmt, ci: ClauseId, key: &str) -> &[Status] {
         let index =
             self.statuses.entry(ci).or_insert_with(|| status_index(&self.recs, &self.subjects, &self.clauses, fmt, ci));
         index.get(key).map_or(&[], |s| s.as_slice())
@@ -273,10 +273,10 @@ fn status_index(
     subjects: &[SubjectRec],
     clauses: &[(u32, u32)],
     fmt: Fmt,
-    ci: u32,
+    ci: ClauseId,
 ) -> HashMap<String, Vec<Status>> {
     let mut index: HashMap<String, Vec<Status>> = HashMap::new();
-    let (a, b) = clauses.get(ci as usize).copied().unwrap_or_default();
+    let (a, b) = clauses.get(ci.index()).copied().unwrap_or_default();
     for v in &recs[a as usize..b as usize] {
         let key = match subjects[v.subject.range()].first() {
             Some(s) => render::subject_key(fmt, s).into_owned(),
@@ -299,7 +299,7 @@ fn has_deadline(stmts: &[TStmt]) -> bool {
 
 #[derive(Clone)]
 struct ClauseCx<'m> {
-    ci: u32,
+    ci: ClauseId,
     clause: &'m ClauseDef,
     env: Vec<Option<R>>,
     subject: Vec<SubjectRec>,

@@ -25,7 +25,7 @@ pub(crate) fn subject_key<'a>(fmt: Fmt<'a>, s: &'a SubjectRec) -> Cow<'a, str> {
     match s {
         SubjectRec::Row(k, r) => Cow::Borrowed(fmt.facts.tables[k.index()].key(*r)),
         SubjectRec::Keyed(_, named) => Cow::Borrowed(&named.0),
-        SubjectRec::Party(p) => Cow::Borrowed(&fmt.model.parties[*p as usize].name),
+        SubjectRec::Party(p) => Cow::Borrowed(&fmt.model.parties[p.index()].name),
         SubjectRec::Occurrence(_, a, b) => Cow::Owned(interval_label(*a, *b)),
     }
 }
@@ -33,7 +33,7 @@ pub(crate) fn subject_key<'a>(fmt: Fmt<'a>, s: &'a SubjectRec) -> Cow<'a, str> {
 /// A verdict's id without the `#n` that tells equal ids apart: clause / subject keys /
 /// requirement label or position.
 pub(crate) fn write_base_id(fmt: Fmt, v: &Rec, subjects: &[SubjectRec], out: &mut String) {
-    out.push_str(&fmt.model.clauses[v.clause as usize].name);
+    out.push_str(&fmt.model.clauses[v.clause.index()].name);
     for s in &subjects[v.subject.range()] {
         out.push('/');
         let key = subject_key(fmt, s);
@@ -112,7 +112,7 @@ impl<'m> Evaluation<'m> {
 
     /// The clause name of verdict `i`.
     pub fn clause_name(&self, i: usize) -> &'m str {
-        &self.model.clauses[self.recs[i].clause as usize].name
+        &self.model.clauses[self.recs[i].clause.index()].name
     }
 
     /// The kind and key of each subject of verdict `i`, as [`Verdict::subject`] has them.
@@ -136,7 +136,7 @@ impl<'m> Evaluation<'m> {
         let fmt = self.fmt();
         let model = self.model;
         let v = &self.recs[i];
-        let clause = &model.clauses[v.clause as usize];
+        let clause = &model.clauses[v.clause.index()];
         let subjects = &self.subjects[v.subject.range()];
         let mut id = String::new();
         self.write_id(i, &mut id);
@@ -185,7 +185,7 @@ impl<'m> Evaluation<'m> {
             let role = &model.plan.roles[*role as usize];
             let entry = parties.entry(role.name.clone()).or_default();
             for &p in ps {
-                let name = &model.parties[p as usize].name;
+                let name = &model.parties[p.index()].name;
                 if !entry.contains(name) {
                     entry.push(name.clone());
                 }
@@ -207,7 +207,7 @@ impl<'m> Evaluation<'m> {
     /// each party its subject should have named and did not.
     pub(crate) fn parties_at(&self, i: usize) -> (IndexMap<String, Vec<String>>, Vec<String>) {
         let v = &self.recs[i];
-        let clause = &self.model.clauses[v.clause as usize];
+        let clause = &self.model.clauses[v.clause.index()];
         let bound: Vec<Cow<str>> = self.subject_of(i).filter(|(kind, _)| *kind == "party").map(|(_, k)| k).collect();
         let mut parties = self.parties(clause, bound.iter().map(|k| k.as_ref()));
         let unknown = self.subject_parties(v, &mut parties);
@@ -230,11 +230,11 @@ impl<'m> Evaluation<'m> {
                 }
             };
             for &p in &sr.parties {
-                push(&self.model.parties[p as usize].name);
+                push(&self.model.parties[p.index()].name);
             }
             for (_, text) in &sr.fields {
                 match values.next() {
-                    Some(RoleValue::Party(p)) => push(&self.model.parties[*p as usize].name),
+                    Some(RoleValue::Party(p)) => push(&self.model.parties[p.index()].name),
                     Some(RoleValue::Unknown(why)) => {
                         push(UNKNOWN_PARTY);
                         notes.push(format!("{role} `{text}`: {why}"));

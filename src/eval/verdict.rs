@@ -2,7 +2,7 @@
 
 use super::expr::R;
 use crate::facts::Facts;
-use crate::model::{Model, RecordId, Requirement, TExpr};
+use crate::model::{ClauseId, Model, RecordId, Requirement, TExpr};
 use crate::syntax::ast::BinOp;
 use crate::value::{Date, Value};
 use indexmap::IndexMap;
@@ -285,7 +285,7 @@ pub(crate) enum SubjectRec {
     /// that a subject takes 16 bytes: there is one per verdict.
     Keyed(RecordId, Box<(Arc<str>, Option<u32>)>),
     /// A party (`for p in …`).
-    Party(u32),
+    Party(crate::model::PartyId),
     /// One occurrence of `every`: its unit and dates.
     Occurrence(crate::syntax::ast::EveryUnit, Date, Date),
 }
@@ -339,7 +339,7 @@ pub(crate) struct SanctionRec<'m> {
 /// requirement (names, cites, texts, parties) is looked up in the model when it is written.
 #[derive(Clone, Debug)]
 pub(crate) struct Rec<'m> {
-    pub clause: u32,
+    pub clause: ClauseId,
     pub req: &'m Requirement,
     pub status: Status,
     /// `#n` added to the id to tell apart verdicts whose ids would be equal; 0 for none.
@@ -400,7 +400,7 @@ pub const UNKNOWN_PARTY: &str = "unknown";
 /// is none: the field is missing or unreadable.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum RoleValue {
-    Party(u32),
+    Party(crate::model::PartyId),
     Unknown(Box<str>),
 }
 

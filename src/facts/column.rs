@@ -13,7 +13,7 @@
 //! numbers, so that a key takes its bytes and a few more; keys that come in order (numbered
 //! readings, codes counting up) are found by halving instead, with no table at all.
 
-use crate::model::{RecordId, Ty};
+use crate::model::{PartyId, RecordId, Ty};
 use crate::value::{Date, DateTime, Value};
 use rust_decimal::Decimal;
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -160,7 +160,7 @@ impl Column {
     pub fn value_of_id(&self, id: u32) -> Option<Value> {
         match &self.0.data {
             Data::Index(IndexOf::Enum, _) => Some(Value::Enum(id)),
-            Data::Index(IndexOf::Party, _) => Some(Value::Party(id)),
+            Data::Index(IndexOf::Party, _) => Some(Value::Party(PartyId(id))),
             Data::Index(IndexOf::Ref(kind), _) => Some(Value::Ref(*kind, id)),
             _ => None,
         }
@@ -262,7 +262,7 @@ impl Cells {
             Data::Date(d) => Value::Date(Date(d[row])),
             Data::Moment(t) => Value::DateTime(DateTime(t[row])),
             Data::Index(IndexOf::Enum, v) => Value::Enum(v[row]),
-            Data::Index(IndexOf::Party, v) => Value::Party(v[row]),
+            Data::Index(IndexOf::Party, v) => Value::Party(PartyId(v[row])),
             Data::Index(IndexOf::Ref(kind), v) => Value::Ref(*kind, v[row]),
             Data::Text { ids, strings } => Value::Text(strings[ids[row] as usize].clone()),
             Data::Fixed { scale, mantissas } => Value::Num(fixed(mantissas[row], *scale)),
@@ -533,7 +533,7 @@ impl ColumnBuilder {
             (Data::Date(d), Value::Date(x)) => d.push(x.0),
             (Data::Moment(t), Value::DateTime(x)) => t.push(x.0),
             (Data::Index(IndexOf::Enum, v), Value::Enum(x)) => v.push(x),
-            (Data::Index(IndexOf::Party, v), Value::Party(x)) => v.push(x),
+            (Data::Index(IndexOf::Party, v), Value::Party(x)) => v.push(x.0),
             (Data::Index(IndexOf::Ref(kind), v), Value::Ref(k, r)) if *kind == k => v.push(r),
             (Data::Text { ids, strings }, Value::Text(t)) if !self.intern => {
                 ids.push(strings.len() as u32);
@@ -970,8 +970,8 @@ mod tests {
         assert_eq!(c.date(0), Date::parse_iso("2019-10-01"));
         assert_eq!(c.date(1), None);
         round_trip(&Ty::Bool, &[Some(Value::Bool(true)), None, Some(Value::Bool(false))]);
-        round_trip(&Ty::Enum(0), &[Some(Value::Enum(3)), None]);
-        round_trip(&Ty::Party, &[None, Some(Value::Party(1))]);
+        round_trip(&Ty::Enum(crate::model::EnumId(0)), &[Some(Value::Enum(3)), None]);
+        round_trip(&Ty::Party, &[None, Some(Value::Party(PartyId(1)))]);
         let c = round_trip(&Ty::Ref(RecordId(2)), &[Some(Value::Ref(RecordId(2), 7)), None]);
         assert_eq!(c.reference(0), Some((RecordId(2), 7)));
         let t = |s: &str| Some(Value::Text(s.into()));

@@ -7,7 +7,7 @@
 use super::diag::{clip, did_you_mean};
 use super::{Cell, Schema, key_text, list};
 use crate::diagnostic::Span;
-use crate::model::{FieldDecl, RecordId, Ty};
+use crate::model::{EnumId, FieldDecl, PartyId, RecordId, Ty};
 use crate::units::{Dim, UnitError};
 use crate::value::{Date, Value};
 use rust_decimal::Decimal;
@@ -175,7 +175,7 @@ impl Cx<'_, '_> {
             },
             Ty::Date => "a date like `2019-09-30`".into(),
             Ty::DateTime => "a datetime like `2019-09-30T08:00`".into(),
-            Ty::Enum(e) => match self.schema.enums.get(*e as usize) {
+            Ty::Enum(e) => match self.schema.enums.get(e.index()) {
                 Some(e) => format!("a `{}` value", e.name),
                 None => "an enum value".into(),
             },
@@ -204,7 +204,7 @@ impl Cx<'_, '_> {
             Ty::DateTime => "write `2019-09-30T08:00` (or `2019-09-30 08:00`) in the plan's time, or a datetime \
                              with its offset such as `2019-09-30T08:00:00+08:00`"
                 .into(),
-            Ty::Enum(e) => match self.schema.enums.get(*e as usize) {
+            Ty::Enum(e) => match self.schema.enums.get(e.index()) {
                 Some(e) => {
                     let suggestion = did_you_mean(self.text, e.variants.iter().map(String::as_str));
                     let variants = list(e.variants.iter().map(String::as_str));
@@ -443,8 +443,8 @@ impl Cx<'_, '_> {
         })
     }
 
-    fn variant(&self, e: u32) -> Result<u32, Bad> {
-        let Some(decl) = self.schema.enums.get(e as usize) else {
+    fn variant(&self, e: EnumId) -> Result<u32, Bad> {
+        let Some(decl) = self.schema.enums.get(e.index()) else {
             return Err(self.unsupported());
         };
         if !matches!(self.raw.scalar, Scalar::Str(_)) {
@@ -457,14 +457,14 @@ impl Cx<'_, '_> {
     }
 
     /// A party by the name the policy declares it under.
-    fn party(&self) -> Result<u32, Bad> {
+    fn party(&self) -> Result<PartyId, Bad> {
         if !matches!(self.raw.scalar, Scalar::Str(_)) {
             return Err(self.mismatch());
         }
         let parties = self.schema.parties;
         let i = parties.iter().position(|p| p.name == self.text);
         let i = i.or_else(|| parties.iter().position(|p| crate::script::same_folded(&p.name, self.text)));
-        Ok(i.ok_or_else(|| self.mismatch())? as u32)
+        Ok(PartyId::at(i.ok_or_else(|| self.mismatch())?))
     }
 
     /// A reference keeps its key text until `link`. The text is put in the target kind's

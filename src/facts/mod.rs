@@ -786,7 +786,7 @@ fn value_text(schema: &Schema<'_>, field: &FieldDecl, v: &Value) -> Arc<str> {
         Value::Enum(i) => match &field.ty {
             Ty::Enum(e) => schema
                 .enums
-                .get(*e as usize)
+                .get(e.index())
                 .and_then(|e| e.variants.get(*i as usize))
                 .map_or_else(|| i.to_string().into(), |s| s.as_str().into()),
             _ => i.to_string().into(),
@@ -1438,9 +1438,9 @@ impl<'s> Loader<'s> {
                 {
                     let (what, declared) = match (v, &decl.ty) {
                         (Value::Enum(i), Ty::Enum(e)) => {
-                            ("value", self.schema.enums[*e as usize].variants[*i as usize].as_str())
+                            ("value", self.schema.enums[e.index()].variants[*i as usize].as_str())
                         }
-                        (Value::Party(i), _) => ("party", self.schema.parties[*i as usize].name.as_str()),
+                        (Value::Party(i), _) => ("party", self.schema.parties[i.index()].name.as_str()),
                         _ => ("value", ""),
                     };
                     let text = convert::trim(text);

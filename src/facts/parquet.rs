@@ -545,7 +545,7 @@ fn column_array(
             (decimals(&nums), unit)
         }
         Ty::Enum(e) => {
-            let variants = &schema.enums[*e as usize].variants;
+            let variants = &schema.enums[e.index()].variants;
             let show = |v: &Value| match v {
                 Value::Enum(i) => variants.get(*i as usize).map(|s| s.to_string()),
                 _ => None,
@@ -554,7 +554,7 @@ fn column_array(
         }
         Ty::Party => {
             let show = |v: &Value| match v {
-                Value::Party(i) => schema.parties.get(*i as usize).map(|p| p.name.clone()),
+                Value::Party(i) => schema.parties.get(i.index()).map(|p| p.name.clone()),
                 _ => None,
             };
             (text(&values, &show), None)

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::diagnostic::{Severity, line_col};
-use crate::model::{Origin, Ty};
+use crate::model::{EnumId, Origin, Ty};
 use crate::units::Dim;
 use crate::value::Date;
 use rust_decimal::Decimal;
@@ -59,7 +59,7 @@ static PARTS: LazyLock<Parts> = LazyLock::new(|| {
             "企業",
             vec![
                 field("名稱", Ty::Text, false),
-                field("行業", Ty::Enum(0), false),
+                field("行業", Ty::Enum(EnumId(0)), false),
                 field("綠色工廠", Ty::Bool, false),
                 field("搬遷改造完成日", Ty::Date, true),
             ],

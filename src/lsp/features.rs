@@ -472,7 +472,7 @@ impl View<'_> {
             Ty::Date => "date".into(),
             Ty::DateTime => "datetime".into(),
             Ty::Duration => "duration".into(),
-            Ty::Enum(i) => format!("enum `{}`", self.model.enums.get(*i as usize).map_or("?", |e| &e.name)),
+            Ty::Enum(i) => format!("enum `{}`", self.model.enums.get(i.index()).map_or("?", |e| &e.name)),
             Ty::Ref(i) => format!("a `{}` record", self.model.records.get(i.index()).map_or("?", |r| &r.name)),
             Ty::Party => "party".into(),
             other => format!("{other:?}").to_lowercase(),

@@ -266,7 +266,7 @@ impl Index {
                     })
                 }),
                 TKind::Const(Value::Enum(v)) => match &e.ty {
-                    Ty::Enum(en) => m.enums.get(*en as usize).and_then(|en| {
+                    Ty::Enum(en) => m.enums.get(en.index()).and_then(|en| {
                         let name = en.variants.get(*v as usize)?;
                         (name == written).then(|| (Target::owned(Kind::Variant, name, &en.name), e.span))
                     }),
@@ -274,7 +274,7 @@ impl Index {
                 },
                 TKind::Const(Value::Party(p)) => m
                     .parties
-                    .get(*p as usize)
+                    .get(p.index())
                     .filter(|p| p.name == written)
                     .map(|p| (Target::new(Kind::Party, &p.name), e.span)),
                 TKind::List(_) if self.has(Kind::Group, written) => Some((Target::new(Kind::Group, written), e.span)),

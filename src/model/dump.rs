@@ -22,7 +22,7 @@ pub fn dump(m: &Model) -> String {
         let _ = writeln!(o, "party {} {:?}", x.name, x.full_name.as_deref().unwrap_or(""));
     }
     for g in &m.groups {
-        let names: Vec<&str> = g.members.iter().map(|&i| m.parties[i as usize].name.as_str()).collect();
+        let names: Vec<&str> = g.members.iter().map(|&i| m.parties[i.index()].name.as_str()).collect();
         let _ = writeln!(o, "group {} = [{}]", g.name, names.join(", "));
     }
     for (n, u) in m.units.aliases() {
@@ -98,7 +98,7 @@ pub fn dump(m: &Model) -> String {
         let cite = c.cite.as_ref().map(|c| c.number.as_str()).unwrap_or("-");
         let _ = writeln!(o, "clause {} cite {cite}", c.name);
         for (r, ps) in &c.roles {
-            let names: Vec<&str> = ps.iter().map(|&i| m.parties[i as usize].name.as_str()).collect();
+            let names: Vec<&str> = ps.iter().map(|&i| m.parties[i.index()].name.as_str()).collect();
             let _ = writeln!(o, "  {} [{}]", m.plan.roles[*r as usize].name, names.join(", "));
         }
         if let Some(d) = &c.during {
@@ -157,7 +157,7 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
                     .roles
                     .iter()
                     .map(|sr| {
-                        let names = sr.parties.iter().map(|&i| m.parties[i as usize].name.clone());
+                        let names = sr.parties.iter().map(|&i| m.parties[i.index()].name.clone());
                         let fields = sr.fields.iter().map(|(e, _)| expr(m, e));
                         let all: Vec<String> = names.chain(fields).collect();
                         format!(" {} [{}]", m.plan.roles[sr.role as usize].name, all.join(", "))
@@ -187,7 +187,7 @@ fn stmts(m: &Model, ss: &[TStmt], depth: usize, o: &mut String) {
                     ScopeSource::Parties(ps) => {
                         format!(
                             "[{}]",
-                            ps.iter().map(|&p| m.parties[p as usize].name.as_str()).collect::<Vec<_>>().join(", ")
+                            ps.iter().map(|&p| m.parties[p.index()].name.as_str()).collect::<Vec<_>>().join(", ")
                         )
                     }
                 };
@@ -219,7 +219,7 @@ fn ty(m: &Model, t: &Ty) -> String {
         Ty::Date => "date".into(),
         Ty::DateTime => "datetime".into(),
         Ty::Duration => "duration".into(),
-        Ty::Enum(i) => m.enums[*i as usize].name.clone(),
+        Ty::Enum(i) => m.enums[i.index()].name.clone(),
         Ty::Ref(i) => format!("→{}", m.records[i.index()].name),
         Ty::List(t) => format!("list {}", ty(m, t)),
         Ty::Party => "party".into(),
@@ -235,8 +235,8 @@ fn value(m: &Model, v: &Value, t: &Ty) -> String {
         (Value::Num(n), Ty::Percent) => format!("{}%", (*n * rust_decimal::Decimal::ONE_HUNDRED).normalize()),
         (Value::Num(n), Ty::Quantity(d)) => format!("{}[{}]", n.normalize(), d.canonical()),
         (Value::Num(n), _) => n.normalize().to_string(),
-        (Value::Enum(i), Ty::Enum(e)) => m.enums[*e as usize].variants[*i as usize].clone(),
-        (Value::Party(p), _) => m.parties[*p as usize].name.clone(),
+        (Value::Enum(i), Ty::Enum(e)) => m.enums[e.index()].variants[*i as usize].clone(),
+        (Value::Party(p), _) => m.parties[p.index()].name.clone(),
         (Value::Text(s), _) => format!("{s:?}"),
         (Value::Date(d), _) => d.to_string(),
         (Value::DateTime(t), _) => t.to_string(),
@@ -261,7 +261,7 @@ fn expr(m: &Model, e: &TExpr) -> String {
         TKind::If(c, a, b) => format!("(if {} then {} else {})", expr(m, c), expr(m, a), expr(m, b)),
         TKind::Match(s, arms) => {
             let en = match &s.ty {
-                Ty::Enum(i) => Some(&m.enums[*i as usize]),
+                Ty::Enum(i) => Some(&m.enums[i.index()]),
                 _ => None,
             };
             let arms: Vec<String> = arms

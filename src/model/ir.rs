@@ -7,8 +7,15 @@ use crate::units::{Unit, UnitTable};
 use crate::value::{Date, Value};
 use std::sync::Arc;
 
-pub type PartyId = u32;
-pub type ClauseId = u32;
+crate::model::types::id! {
+    /// A declared party: its place in [`Model::parties`].
+    PartyId
+}
+
+crate::model::types::id! {
+    /// A clause: its place in [`Model::clauses`].
+    ClauseId
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Model {

@@ -7,30 +7,45 @@ use crate::units::{Dim, Unit};
 use crate::value::{Date, Value};
 use std::sync::Arc;
 
-/// A record kind: its place in [`crate::model::Model::records`] (and in every table of facts
-/// laid out by kind). A type of its own, so that a kind is never taken for a row, a field or a
-/// clause.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RecordId(pub u32);
+/// Declares an id: the place of a declaration in the model's list of its kind, as a type of its
+/// own, so that one kind of id is never taken for another or for a row.
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
 
-impl RecordId {
-    /// Its place, to index a list laid out by kind.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
+        impl $name {
+            /// Its place, to index a list laid out in its order.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
 
-    /// The kind at place `i` of a list laid out by kind.
-    pub fn at(i: usize) -> RecordId {
-        RecordId(i as u32)
-    }
+            /// The id at place `i` of such a list.
+            pub fn at(i: usize) -> $name {
+                $name(i as u32)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+pub(crate) use id;
+
+id! {
+    /// A record kind: its place in [`crate::model::Model::records`] (and in every table of
+    /// facts laid out by kind).
+    RecordId
 }
 
-impl std::fmt::Display for RecordId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
+id! {
+    /// An enum: its place in [`crate::model::Model::enums`].
+    EnumId
 }
-pub type EnumId = u32;
 
 /// Where a declaration was written: file path and span.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -186,7 +186,7 @@ impl<'e> Records<'e> {
     /// The constant members of verdict `i`'s requirement.
     fn constant(e: &Evaluation, i: usize) -> io::Result<Constant> {
         let v = &e.recs[i];
-        let clause = &e.model.clauses[v.clause as usize];
+        let clause = &e.model.clauses[v.clause.index()];
         let mut head = String::from(",\n      \"clause\": ");
         push_json_str(&mut head, &clause.name);
         head.push_str(",\n      \"title\": ");

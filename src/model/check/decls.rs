@@ -41,7 +41,7 @@ impl Checker {
         for n in names {
             match self.lookup(&n.text) {
                 Some((DeclKind::Party, _)) => {
-                    if let Some(i) = self.find(DeclKind::Party, &self.model.parties, &n.text, |p| &p.name) {
+                    if let Some(i) = self.find_party(&n.text) {
                         out.push(i);
                     }
                 }
@@ -290,7 +290,7 @@ impl Checker {
                 "list its values: `enum NAME { A, B }`",
             );
         }
-        let ei = self.model.enums.len() as u32;
+        let ei = EnumId::at(self.model.enums.len());
         for (vi, v) in variants.iter().enumerate() {
             self.variant_index.entry(v.clone()).or_default().push((ei, vi as u32));
         }
@@ -325,7 +325,7 @@ impl Checker {
         }
         match self.lookup(&n.text) {
             Some((DeclKind::Enum, _)) => {
-                let i = self.find(DeclKind::Enum, &self.model.enums, &n.text, |e| &e.name).expect("declared enum");
+                let i = self.find_enum(&n.text).expect("declared enum");
                 return (Ty::Enum(i), None);
             }
             Some((DeclKind::Record, _)) => {

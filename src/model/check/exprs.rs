@@ -307,7 +307,7 @@ impl Checker {
         }
         match self.lookup(n) {
             Some((DeclKind::Party, _)) => {
-                let i = self.find(DeclKind::Party, &self.model.parties, n, |p| &p.name).unwrap_or(0);
+                let i = self.find_party(n).unwrap_or_default();
                 return TExpr { kind: TKind::Const(Value::Party(i)), ty: Ty::Party, unit: None, span };
             }
             Some((DeclKind::Group, _)) => {
@@ -353,11 +353,11 @@ impl Checker {
             }
             _ => {}
         }
-        let hits: Vec<(u32, u32)> = self.variant_index.get(n).cloned().unwrap_or_default();
+        let hits: Vec<(EnumId, u32)> = self.variant_index.get(n).cloned().unwrap_or_default();
         match hits.as_slice() {
             [(ei, vi)] => return TExpr { kind: TKind::Const(Value::Enum(*vi)), ty: Ty::Enum(*ei), unit: None, span },
             [(a, _), (b, _), ..] => {
-                let (a, b) = (self.model.enums[*a as usize].name.clone(), self.model.enums[*b as usize].name.clone());
+                let (a, b) = (self.model.enums[a.index()].name.clone(), self.model.enums[b.index()].name.clone());
                 self.err(
                     "ambiguous-name",
                     span,
@@ -631,7 +631,7 @@ impl Checker {
         };
         let mut out: Vec<(Vec<u32>, TExpr)> = Vec::new();
         let mut covered: Vec<bool> =
-            ei.map(|e| vec![false; self.model.enums[e as usize].variants.len()]).unwrap_or_default();
+            ei.map(|e| vec![false; self.model.enums[e.index()].variants.len()]).unwrap_or_default();
         let mut wildcard = false;
         let mut first: Option<TExpr> = None;
         for arm in arms {
@@ -652,7 +652,7 @@ impl Checker {
             }
             for p in &arm.patterns {
                 let Some(ei) = ei else { continue };
-                let en = &self.model.enums[ei as usize];
+                let en = &self.model.enums[ei.index()];
                 match self.variant(ei, &p.text) {
                     Some(vi) => {
                         if covered[vi] {
@@ -692,7 +692,7 @@ impl Checker {
         if let Some(ei) = ei
             && !wildcard
         {
-            let en = &self.model.enums[ei as usize];
+            let en = &self.model.enums[ei.index()];
             let missing: Vec<String> =
                 en.variants.iter().zip(&covered).filter(|(_, c)| !**c).map(|(v, _)| format!("`{v}`")).collect();
             if !missing.is_empty() {

@@ -163,7 +163,7 @@ struct Checker {
     /// reference made checking quadratic in the number of declarations.
     positions: std::cell::RefCell<HashMap<DeclKind, Positions>>,
     /// Every enum variant by name: the enums (and positions within them) that declare it.
-    variant_index: HashMap<String, Vec<(u32, u32)>>,
+    variant_index: HashMap<String, Vec<(EnumId, u32)>>,
     /// Candidate names the did-you-mean search may still compare (see [`SUGGESTION_BUDGET`]).
     suggestion_budget: std::cell::Cell<usize>,
 }

@@ -82,6 +82,16 @@ impl Checker {
     /// Index of a declaration of `kind`, found by name in its model vector `items`: the first
     /// with that name, as a scan would find it. The vectors only grow, so the map indexes the
     /// entries pushed since the last call and each entry is hashed once.
+    /// The enum named `name`.
+    pub(super) fn find_enum(&self, name: &str) -> Option<EnumId> {
+        self.find(DeclKind::Enum, &self.model.enums, name, |e| &e.name).map(EnumId)
+    }
+
+    /// The party named `name`.
+    pub(super) fn find_party(&self, name: &str) -> Option<PartyId> {
+        self.find(DeclKind::Party, &self.model.parties, name, |p| &p.name).map(PartyId)
+    }
+
     /// The record kind named `name`.
     pub(super) fn find_record(&self, name: &str) -> Option<RecordId> {
         self.find(DeclKind::Record, &self.model.records, name, |r| &r.name).map(RecordId)
@@ -103,7 +113,7 @@ impl Checker {
     }
 
     /// The position of variant `name` in enum `ei`.
-    pub(super) fn variant(&self, ei: u32, name: &str) -> Option<usize> {
+    pub(super) fn variant(&self, ei: EnumId, name: &str) -> Option<usize> {
         self.variant_index.get(name)?.iter().find(|(e, _)| *e == ei).map(|&(_, vi)| vi as usize)
     }
 

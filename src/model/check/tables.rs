@@ -188,7 +188,7 @@ impl Checker {
                 })
                 .collect::<Option<_>>()?;
             let column = match ty {
-                Ty::Enum(e) => (self.model.enums[*e as usize].variants.iter().enumerate())
+                Ty::Enum(e) => (self.model.enums[e.index()].variants.iter().enumerate())
                     .map(|(i, v)| Cell { rep: Value::Enum(i as u32), label: format!("= {v}"), pattern: v.clone() })
                     .collect(),
                 Ty::Bool => [true, false]

@@ -58,7 +58,7 @@ impl Checker {
                         ExprKind::Text(s) | ExprKind::Name(s) => Some(s.as_str()),
                         _ => None,
                     };
-                    match n.and_then(|n| self.find(DeclKind::Party, &self.model.parties, n, |p| &p.name)) {
+                    match n.and_then(|n| self.find_party(n)) {
                         Some(p) => Some(TestValue::Value(Value::Party(p))),
                         None => {
                             let help = n

@@ -14,7 +14,7 @@ impl Checker {
             Ty::DateTime => "a datetime".into(),
             Ty::Duration => "a duration".into(),
             Ty::Enum(i) => {
-                format!("a `{}` value", self.model.enums.get(*i as usize).map(|e| e.name.as_str()).unwrap_or("?"))
+                format!("a `{}` value", self.model.enums.get(i.index()).map(|e| e.name.as_str()).unwrap_or("?"))
             }
             Ty::Ref(i) => {
                 format!("a `{}` record", self.model.records.get(i.index()).map(|e| e.name.as_str()).unwrap_or("?"))
