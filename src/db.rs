@@ -344,11 +344,7 @@ pub fn read_whole(
         Err(d) => return Err(d),
     };
     // UTF-8 text is held as it was read, as `decode_as` would take it, without a copy.
-    let read_as_text = !matches!(
-        facts::FactFormat::of(name),
-        Some(facts::FactFormat::Xlsx | facts::FactFormat::Ndjson | facts::FactFormat::Parquet)
-    );
-    let bytes = if read_as_text {
+    let bytes = if !facts::read_as_bytes(name) {
         match Utf8Bytes::checked(bytes) {
             Ok(text) => return Ok(FileRead::Utf8(Arc::new(text))),
             Err(bytes) => bytes,

@@ -34,20 +34,6 @@ impl Utf8Bytes {
     pub fn text(&self) -> &str {
         simdutf8::basic::from_utf8(&self.bytes[self.start..]).unwrap_or_default()
     }
-
-    /// The length of the text in bytes.
-    pub fn len(&self) -> usize {
-        self.bytes.len() - self.start
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Bytes of the file before the text: the byte-order mark.
-    pub fn before(&self) -> usize {
-        self.start
-    }
 }
 
 /// Bidirectional formatting characters: they reorder how the text around them is displayed,

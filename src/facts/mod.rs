@@ -477,6 +477,12 @@ pub fn is_streamed(path: &str) -> bool {
     matches!(FactFormat::of(path), Some(FactFormat::Ndjson | FactFormat::Parquet))
 }
 
+/// Whether a file of this name is read as bytes, not text: workbooks and Parquet, and NDJSON,
+/// which is checked line by line as it is read, so that one bad line rejects only itself.
+pub fn read_as_bytes(path: &str) -> bool {
+    matches!(FactFormat::of(path), Some(FactFormat::Xlsx | FactFormat::Ndjson | FactFormat::Parquet))
+}
+
 /// Turns a fact file's bytes into [`Content`]: XLSX and NDJSON stay bytes (NDJSON is checked line by line); other files must be UTF-8 (a
 /// BOM is dropped), except CSV, whose encoding is detected when it is not UTF-8 (Excel on
 /// Chinese Windows saves GBK). Invalid text is an `invalid-utf8` diagnostic at the first bad byte.
@@ -492,8 +498,7 @@ pub fn decode_as(
     declared: Option<&'static encoding_rs::Encoding>,
 ) -> Result<Content, Diagnostic> {
     let format = FactFormat::of(path);
-    // NDJSON is checked line by line as it is read, so one bad line rejects only itself.
-    if matches!(format, Some(FactFormat::Xlsx | FactFormat::Ndjson | FactFormat::Parquet)) {
+    if read_as_bytes(path) {
         return Ok(Content::Bytes(bytes.into()));
     }
     // Checked with SIMD; the standard check, slower, says where the first bad byte is.

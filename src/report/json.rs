@@ -64,21 +64,14 @@ pub(super) fn write_report<V: Verdicts + ?Sized>(
             };
             super::write_in_blocks(n, e.threads, w, || Records::new(e), lay_out, |text| text)?;
         }
-        Some(e) => {
-            let mut records = Records::new(e);
+        evaluation => {
+            let mut records = evaluation.map(Records::new);
             for i in 0..n {
                 out.push_str(separator(i));
-                records.write(i, &mut out)?;
-                if out.len() >= CHUNK {
-                    w.write_all(out.as_bytes())?;
-                    out.clear();
+                match &mut records {
+                    Some(records) => records.write(i, &mut out)?,
+                    None => out.push_str(&nested(&*r.verdict_at(i), 2)?),
                 }
-            }
-        }
-        None => {
-            for i in 0..n {
-                out.push_str(separator(i));
-                out.push_str(&nested(&*r.verdict_at(i), 2)?);
                 if out.len() >= CHUNK {
                     w.write_all(out.as_bytes())?;
                     out.clear();

@@ -302,7 +302,7 @@ fn write_in_blocks<S>(
                     let block =
                         (b * BLOCK..count.min((b + 1) * BLOCK)).try_for_each(|k| lay_out(&mut st, k, &mut text));
                     let failed = block.is_err();
-                    // The writer has stopped (it could not write): so does this thread.
+                    // Stops once the writer has (it could not write), or this block failed.
                     if send.send(block.map(|()| finish(text))).is_err() || failed {
                         return;
                     }
