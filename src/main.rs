@@ -386,6 +386,9 @@ fn main() -> ExitCode {
     if let Err(why) = args.command.check() {
         Args::command().error(clap::error::ErrorKind::ArgumentConflict, why).exit();
     }
+    // The pool that copies and sorts millions of verdicts uses the threads evaluation may use.
+    // (It can only fail if built already, and then it is.)
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(writ::cli::threads()).build_global();
     let style = Style {
         color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         width: 100,

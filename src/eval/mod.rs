@@ -148,7 +148,8 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
 ///
 /// Ids are written out one at a time and only their hashes kept; only when two hashes meet
 /// (two ids may be equal) are the ids held, to number them.
-/// The hashes are made on up to `threads` threads, a contiguous part of the verdicts each.
+/// The hashes are made on up to `threads` threads, a contiguous part of the verdicts each, and
+/// sorted on the threads of the pool.
 fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usize) {
     use std::hash::BuildHasher;
     let hash_all = |recs: &[Rec]| -> Vec<u64> {
@@ -172,7 +173,11 @@ fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usiz
         hash_all(recs)
     };
     let mut id = String::new();
-    hashes.sort_unstable();
+    if threads > 1 && hashes.len() >= PARALLEL_MIN_ROWS as usize {
+        rayon::slice::ParallelSliceMut::par_sort_unstable(&mut hashes[..]);
+    } else {
+        hashes.sort_unstable();
+    }
     let distinct = hashes.windows(2).all(|w| w[0] != w[1]);
     drop(hashes);
     if distinct {
@@ -224,7 +229,9 @@ impl<'m> Out<'m> {
     }
 
     /// Appends the verdicts of one part of a scope evaluated on its own, moving the spans its
-    /// verdicts hold to where its lists land in these.
+    /// verdicts hold to where its lists land in these. A large part is copied by the threads
+    /// of the pool, each into its own stretch of these lists: most of the cost of a copy of
+    /// millions of verdicts is the memory it first writes to.
     fn append(&mut self, part: Out<'m>) {
         let Out { mut recs, subjects, mut evidence, locals, computed, cited, last_subject, .. } = part;
         let (s, e, l, c, f) = (
@@ -246,12 +253,20 @@ impl<'m> Out<'m> {
         if !subjects.is_empty() {
             self.last_subject = Span { start: last_subject.start + s, len: last_subject.len };
         }
-        self.recs.extend(recs);
-        self.subjects.extend(subjects);
-        self.evidence.extend(evidence);
-        self.locals.extend(locals);
-        self.computed.extend(computed);
-        self.cited.extend(cited);
+        move_all(&mut self.recs, recs);
+        move_all(&mut self.subjects, subjects);
+        move_all(&mut self.evidence, evidence);
+        move_all(&mut self.locals, locals);
+        move_all(&mut self.computed, computed);
+        move_all(&mut self.cited, cited);
+    }
+
+    /// Makes room for `verdicts` more verdicts of `subjects` more subjects, each citing at most
+    /// as many facts as a verdict before them did (an estimate: the lists still grow past it).
+    fn reserve(&mut self, verdicts: usize, subjects: usize, cited: usize) {
+        self.recs.reserve(verdicts);
+        self.subjects.reserve(subjects);
+        self.cited.reserve(cited);
     }
 
     /// The span of a subject in `subjects`: the last one's when it is the same.
@@ -264,6 +279,17 @@ impl<'m> Out<'m> {
         self.subjects.extend_from_slice(subject);
         self.last_subject = Span { start, len: subject.len() as u32 };
         self.last_subject
+    }
+}
+
+/// Moves the items of `from` to the end of `to`: on the threads of the pool when there are
+/// many.
+fn move_all<T: Send>(to: &mut Vec<T>, from: Vec<T>) {
+    use rayon::iter::ParallelExtend;
+    if from.len() >= PARALLEL_MIN_ROWS as usize * 4 {
+        to.par_extend(from);
+    } else {
+        to.extend(from);
     }
 }
 
@@ -429,7 +455,9 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
             let mut row = 0;
             if ev.threads > 1 && rows >= PARALLEL_MIN_ROWS {
                 // The first subject is evaluated here, so that the indexes its body builds are
-                // built once and handed to every thread.
+                // built once and handed to every thread. What it gave (verdicts, facts cited)
+                // is what each part makes room for per record.
+                let (recs, cited) = (ev.out.recs.len(), ev.out.cited.len());
                 while row < rows {
                     row += 1;
                     if ev.visible(kind, row - 1) {
@@ -438,7 +466,8 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
                         break;
                     }
                 }
-                run_rows_parallel(ev, cx, f, body.as_ref(), kind, row, rows);
+                let per_row = PerRow { verdicts: ev.out.recs.len() - recs, cited: ev.out.cited.len() - cited };
+                run_rows_parallel(ev, cx, f, body.as_ref(), kind, row..rows, per_row);
                 row = rows;
             }
             for row in row..rows {
@@ -527,10 +556,12 @@ fn run_rows_parallel<'m>(
     f: &'m ForDef,
     body: Option<&compiled::RowBody<'m>>,
     kind: RecordId,
-    from: u32,
-    to: u32,
+    rows: std::ops::Range<u32>,
+    per_row: PerRow,
 ) {
+    let (from, to) = (rows.start, rows.end);
     let run = |ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, a: u32, b: u32| {
+        per_row.reserve(&mut ev.out, b - a);
         for row in a..b {
             run_row(ev, cx, f, body, kind, row);
         }
@@ -568,6 +599,27 @@ fn run_rows_parallel<'m>(
             }
         }
     }
+}
+
+/// What the first record of a scope gave: verdicts, and facts they cited.
+#[derive(Clone, Copy)]
+struct PerRow {
+    verdicts: usize,
+    cited: usize,
+}
+
+impl PerRow {
+    /// Makes room in `out` for what `rows` more records give, if each gives as much as the
+    /// first, up to [`PerRow::MOST`] of each a record: an estimate, which only spares the
+    /// lists growing a step at a time (room not written to takes no memory).
+    fn reserve(self, out: &mut Out, rows: u32) {
+        let rows = rows as usize;
+        let each = |n: usize| rows.saturating_mul(n.min(PerRow::MOST));
+        out.reserve(each(self.verdicts), rows, each(self.cited));
+    }
+
+    /// The most verdicts, or facts cited, a record is assumed to give.
+    const MOST: usize = 4;
 }
 
 /// The body of a `for` over every record of a kind for record `row`, when it is known as of the
