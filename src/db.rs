@@ -291,8 +291,18 @@ pub fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
 /// Reads at most `limit` bytes of a file; a longer file is `file-too-large`. The size is checked
 /// before reading and again while reading, since a file may grow, or report no size (`/proc`).
 pub fn read_capped(path: &Path, limit: u64, help: &str) -> Result<Vec<u8>, Diagnostic> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    read_capped_on(path, limit, help, 1)
+}
+
+/// Files at least this large are read by [`read_capped_on`] in parts, one a thread.
+const READ_IN_PARTS_FROM: u64 = 8 << 20;
+
+/// [`read_capped`] on up to `threads` threads: a large file is read in as many parts, each
+/// thread reading its own into its own stretch of the bytes. (Most of the time a read of
+/// hundreds of megabytes takes is the memory it first writes to, which then divides.)
+pub fn read_capped_on(path: &Path, limit: u64, help: &str, threads: usize) -> Result<Vec<u8>, Diagnostic> {
+    use std::io::{Read, Seek};
+    let mut file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
     let size = file.metadata().map_err(|e| io_error(path, &e))?.len();
     let too_large = |size: String| {
         let name: Arc<str> = Arc::from(path.display().to_string());
@@ -312,12 +322,43 @@ pub fn read_capped(path: &Path, limit: u64, help: &str) -> Result<Vec<u8>, Diagn
     if size > limit {
         return Err(too_large(format!("{} MiB", size >> 20)));
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
+    let mut bytes = match threads {
+        2.. if size >= READ_IN_PARTS_FROM => read_in_parts(&file, size as usize, threads),
+        _ => None,
+    }
+    .unwrap_or_else(|| Vec::with_capacity(size as usize));
+    // The rest: all of it, or what the file grew by since its size was read.
+    file.seek(std::io::SeekFrom::Start(bytes.len() as u64)).map_err(|e| io_error(path, &e))?;
+    let left = limit.saturating_add(1).saturating_sub(bytes.len() as u64);
+    file.take(left).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
     if bytes.len() as u64 > limit {
         return Err(too_large("longer than that".to_string()));
     }
     Ok(bytes)
+}
+
+/// The first `size` bytes of `file`, in `threads` parts read at once; `None` when a part cannot
+/// be read whole (the file shrank, or a read failed), and then the file is read as usual, which
+/// says why.
+#[cfg(unix)]
+fn read_in_parts(file: &std::fs::File, size: usize, threads: usize) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let mut bytes = vec![0u8; size];
+    let part = size.div_ceil(threads);
+    let read = std::thread::scope(|s| {
+        let mut parts = bytes.chunks_mut(part).enumerate();
+        let first = parts.next();
+        let others: Vec<_> =
+            parts.map(|(i, chunk)| s.spawn(move || file.read_exact_at(chunk, (i * part) as u64).is_ok())).collect();
+        let mine = first.is_none_or(|(_, chunk)| file.read_exact_at(chunk, 0).is_ok());
+        others.into_iter().fold(mine, |all, h| h.join().unwrap_or(false) && all)
+    });
+    read.then_some(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_in_parts(_: &std::fs::File, _: usize, _: usize) -> Option<Vec<u8>> {
+    None
 }
 
 /// Reads a fact file that is read whole and decodes it for its format (see [`facts::decode`]):
@@ -325,15 +366,18 @@ pub fn read_capped(path: &Path, limit: u64, help: &str) -> Result<Vec<u8>, Diagn
 /// text formats must be UTF-8. A file that cannot be opened or read is [`Content::Unreadable`],
 /// with the system's reason; text that cannot be decoded is kept as bytes, for the loader to
 /// report and mark the kinds it may hold incomplete.
+/// A large file is read, and checked to be UTF-8, in parts on up to `threads` threads.
 pub fn read_whole(
     path: &Path,
     name: &Arc<str>,
     encoding: Option<&'static encoding_rs::Encoding>,
+    threads: usize,
 ) -> Result<FileRead, Diagnostic> {
-    let bytes = match read_capped(
+    let bytes = match read_capped_on(
         path,
         MAX_FACT_BYTES,
         "split the records over several files, or save them as NDJSON, which is streamed a line at a time",
+        threads,
     ) {
         Ok(b) => b,
         // A file that cannot be opened or read: loaded as unread, with the system's reason.
@@ -345,7 +389,7 @@ pub fn read_whole(
     };
     // UTF-8 text is held as it was read, as `decode_as` would take it, without a copy.
     let bytes = if !facts::read_as_bytes(name) {
-        match Utf8Bytes::checked(bytes) {
+        match Utf8Bytes::checked_on(bytes, threads) {
             Ok(text) => return Ok(FileRead::Utf8(Arc::new(text))),
             Err(bytes) => bytes,
         }
@@ -387,7 +431,7 @@ pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
         Content::Whole { path: on_disk, encoding, .. } => {
             let read = match db.handed_over(path) {
                 Some(content) => Ok(content),
-                None => read_whole(on_disk, path, *encoding),
+                None => read_whole(on_disk, path, *encoding, db.file_threads()),
             };
             match read {
                 Ok(FileRead::Utf8(text)) => facts::parse_text_on(&schema, path, text.text(), db.file_threads()),
@@ -541,5 +585,29 @@ impl Db for Database {
     }
     fn handed_over(&self, path: &Arc<str>) -> Option<FileRead> {
         self.handed.lock().unwrap_or_else(|e| e.into_inner()).remove(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large file read in parts is the file read whole, on any number of threads, and the
+    /// limit holds the same way.
+    #[test]
+    fn a_file_read_in_parts_is_the_file() {
+        let dir = std::env::temp_dir().join(format!("writ-read-parts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.json");
+        let len = READ_IN_PARTS_FROM as usize + 12_345;
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        for threads in [1, 2, 3, 8] {
+            let read = read_capped_on(&path, u64::MAX, "", threads).unwrap();
+            assert!(read == bytes, "{threads} threads");
+            let over = read_capped_on(&path, len as u64 - 1, "", threads).unwrap_err();
+            assert_eq!(over.code, "file-too-large", "{threads} threads");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

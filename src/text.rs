@@ -9,6 +9,9 @@
 
 use std::borrow::Cow;
 
+/// Bytes at least this many are checked by [`Utf8Bytes::checked_on`] in parts.
+const CHECK_IN_PARTS_FROM: usize = 8 << 20;
+
 /// Bytes read from a file and checked to be UTF-8, kept as they were read: a large file's
 /// text is then held without being copied. A byte-order mark at the start is not part of the
 /// text.
@@ -22,7 +25,35 @@ pub struct Utf8Bytes {
 impl Utf8Bytes {
     /// `bytes` as text, if they are UTF-8; else `bytes` back.
     pub fn checked(bytes: Vec<u8>) -> Result<Utf8Bytes, Vec<u8>> {
-        if simdutf8::basic::from_utf8(&bytes).is_err() {
+        Utf8Bytes::checked_on(bytes, 1)
+    }
+
+    /// [`Utf8Bytes::checked`] on up to `threads` threads: many bytes are checked in parts, one
+    /// a thread, each cut where a character starts. (Every part is UTF-8 exactly when the whole
+    /// is: a cut never falls inside a character of valid text, and the continuation bytes after
+    /// a cut belong to the part before it, which checks them.)
+    pub fn checked_on(bytes: Vec<u8>, threads: usize) -> Result<Utf8Bytes, Vec<u8>> {
+        let valid = |part: &[u8]| simdutf8::basic::from_utf8(part).is_ok();
+        let all_valid = if threads > 1 && bytes.len() >= CHECK_IN_PARTS_FROM {
+            let mut cuts = vec![0];
+            for i in 1..threads {
+                let mut at = (bytes.len() / threads * i).max(*cuts.last().unwrap_or(&0));
+                while at < bytes.len() && bytes[at] & 0xC0 == 0x80 {
+                    at += 1;
+                }
+                cuts.push(at);
+            }
+            cuts.push(bytes.len());
+            let parts: Vec<&[u8]> = cuts.windows(2).map(|w| &bytes[w[0]..w[1]]).collect();
+            std::thread::scope(|s| {
+                let others: Vec<_> = parts[1..].iter().map(|&p| s.spawn(move || valid(p))).collect();
+                let mine = valid(parts[0]);
+                others.into_iter().fold(mine, |all, h| h.join().unwrap_or(false) && all)
+            })
+        } else {
+            valid(&bytes)
+        };
+        if !all_valid {
             return Err(bytes);
         }
         let start = if bytes.starts_with("\u{feff}".as_bytes()) { 3 } else { 0 };
@@ -472,5 +503,44 @@ mod tests {
         assert!(lookalike("a\u{200B}b", "ab").unwrap().contains("U+200B ZERO WIDTH SPACE"));
         assert_eq!(lookalike("ab", "ab"), None);
         assert_eq!(describe('\u{202E}'), "U+202E RIGHT-TO-LEFT OVERRIDE");
+    }
+
+    /// Text checked in parts is UTF-8 exactly when it is checked whole: cuts that fall inside a
+    /// character of two, three or four bytes move to where the next one starts, and a bad byte
+    /// is found on whichever side of a cut it lies.
+    #[test]
+    fn text_checked_in_parts_is_text_checked_whole() {
+        let n = CHECK_IN_PARTS_FROM + 7;
+        for ch in ["a", "é", "測", "𝄞"] {
+            let text: String = ch.repeat(n / ch.len() + 1);
+            for threads in [1, 2, 3, 5] {
+                let checked = Utf8Bytes::checked_on(text.clone().into_bytes(), threads).expect("valid");
+                assert_eq!(checked.text(), text, "{ch} on {threads} threads");
+            }
+        }
+        let text = "測".repeat(n / 3 + 1).into_bytes();
+        // A bad byte at and around each place a part may be cut, and at the two ends.
+        let mut places = vec![0, text.len() - 1];
+        for threads in [2, 3, 5] {
+            for i in 1..threads {
+                let cut = text.len() / threads * i;
+                places.extend(cut.saturating_sub(2)..cut + 3);
+            }
+        }
+        for at in places {
+            for bad in [0xFF, 0x80, 0xE6] {
+                let mut bytes = text.clone();
+                bytes[at] = bad;
+                let whole = simdutf8::basic::from_utf8(&bytes).is_ok();
+                for threads in [1, 2, 3, 5] {
+                    let parts = Utf8Bytes::checked_on(bytes.clone(), threads).is_ok();
+                    assert_eq!(parts, whole, "byte {bad:#x} at {at}, {threads} threads");
+                }
+            }
+        }
+        // Text that ends inside a character.
+        let mut cut_short = text.clone();
+        cut_short.pop();
+        assert!(Utf8Bytes::checked_on(cut_short, 3).is_err());
     }
 }

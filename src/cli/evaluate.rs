@@ -224,6 +224,7 @@ pub(super) fn load_facts(
     let (mut loaded, checked) = checked_package(dir, style)?;
     loaded.db.show_progress(style.progress);
     clock.lap("check the package");
+    let threads = facts.threads.unwrap_or_else(threads);
     let mut files = Vec::new();
     let mut errors = Vec::new();
     // The fact files whose text diagnostics are shown from, until they are.
@@ -254,7 +255,7 @@ pub(super) fn load_facts(
             }
         };
         for fp in paths {
-            match read_fact_file(&fp, facts.encoding) {
+            match read_fact_file(&fp, facts.encoding, threads) {
                 Ok((path, read)) => {
                     match &read {
                         FileRead::Utf8(text) => {
@@ -293,7 +294,6 @@ pub(super) fn load_facts(
         return Err(fail(errors, &loaded.sources, style));
     }
     let set = FactSet::new(&loaded.db, loaded.package, files.clone());
-    let threads = facts.threads.unwrap_or_else(threads);
     loaded.db.read_files_on(threads);
     clock.lap("open the fact files");
     db::read_in_parallel(&loaded.db, &files, threads);

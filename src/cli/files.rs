@@ -33,6 +33,7 @@ pub(super) fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
 pub(super) fn read_fact_file(
     path: &Path,
     encoding: Option<&'static encoding_rs::Encoding>,
+    threads: usize,
 ) -> Result<(Arc<str>, FileRead), Diagnostic> {
     let name: Arc<str> = Arc::from(path.display().to_string());
     // A listed file that cannot be read is loaded as unread, so the report shows what it
@@ -41,7 +42,7 @@ pub(super) fn read_fact_file(
     if facts::is_streamed(&name) {
         return Ok((name, stream(path).unwrap_or_else(unreadable).into()));
     }
-    crate::db::read_whole(path, &name, encoding).map(|read| (name, read))
+    crate::db::read_whole(path, &name, encoding, threads).map(|read| (name, read))
 }
 
 /// Walks folders for input files: each folder is entered once, whatever leads to it (a path
