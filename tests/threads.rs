@@ -46,7 +46,8 @@ fn one_two_and_three_threads_give_the_same_output() {
 /// A scope over every record of a kind, large enough to be split across threads: 10,000
 /// readings with breaches, records rejected without a key (at one line of two files, so
 /// ids get `#2`), a field that cannot be read, a per-record requirement with an aggregate
-/// inside it and a nested scope, and a clause that reads another's verdicts. The reports on
+/// inside it and a nested scope, a clause that reads another's verdicts, and the months of a
+/// year each counting the readings (split across threads too). The reports on
 /// one, two and three threads are the same, byte for byte. The JSON report has enough verdicts
 /// to be laid out on several threads too (blocks of 2,048 verdicts), and so has the human one
 /// when it lists every verdict.
@@ -90,6 +91,15 @@ clause 小時值 "小時值" {
     for z in 區 {
       should count(監測 where 工地 == r.工地) < 1000
     }
+  }
+}
+
+clause 月度 "月度" {
+  cite "一" "text"
+  lead 局
+  every month m of plan.period {
+    must count(監測 where PM10 >= 250 ug/m3 during m) < 50
+    should count(監測 during m) > 0
   }
 }
 
@@ -149,6 +159,7 @@ clause 複查 "複查" {
     for expected in ["\"violated\"", "#2", "\"rejected\": 2", "\"unreadable_fields\": 9"] {
         assert!(json.contains(expected), "the report has {expected}");
     }
+    assert_eq!(json.matches("\"clause\": \"月度\"").count(), 24, "two verdicts a month");
     let verdicts = json.matches("\n      \"id\": ").count();
     assert!(verdicts > 3 * 2048, "{verdicts} verdicts: too few for three threads to lay out a block each");
     std::fs::remove_dir_all(&dir).unwrap();

@@ -414,12 +414,54 @@ fn run_every<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, e: &'m EveryDef) {
             }
         }
     }
-    for (a, b) in occurrences {
+    let occurrence = |ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, (a, b): (Date, Date)| {
         cx.env[e.slot as usize] = Some(R::V(Value::Interval(a, b)));
         cx.subject.push(SubjectRec::Occurrence(e.unit, a, b));
         run_block(ev, cx, &e.body);
         cx.subject.pop();
+    };
+    let mut rest = occurrences.iter().copied();
+    // The first occurrence is evaluated here, so that the indexes its body builds are built
+    // once; the others are split across threads when the body reads many records (an
+    // aggregate of each month's records of a kind).
+    if let Some(o) = rest.next() {
+        occurrence(ev, cx, o);
     }
+    let n = occurrences.len() as u32;
+    if ev.threads > 1 && n > 2 && reads_many(ev, &e.body) {
+        run_in_parts(ev, cx, 1..n, &|ev, cx, part| {
+            for i in part {
+                occurrence(ev, cx, occurrences[i as usize]);
+            }
+        });
+        return;
+    }
+    for o in rest {
+        occurrence(ev, cx, o);
+    }
+}
+
+/// Whether a block holds an aggregate over a kind of at least [`PARALLEL_MIN_ROWS`] records:
+/// then each time it is evaluated is worth a thread's while.
+fn reads_many(ev: &Ev, stmts: &[TStmt]) -> bool {
+    let expr_reads_many = |e: &TExpr| {
+        let mut many = false;
+        walk(e, &mut |e| {
+            if let TKind::Aggregate(a) = &e.kind {
+                let rows = ev.facts.tables.get(a.kind.index()).map_or(0, |t| t.origins.len());
+                many |= rows >= PARALLEL_MIN_ROWS as usize;
+            }
+        });
+        many
+    };
+    stmts.iter().any(|s| match s {
+        TStmt::Require(r) => {
+            expr_reads_many(&r.condition) || r.deadline.as_ref().is_some_and(|(_, d)| expr_reads_many(d))
+        }
+        TStmt::Let(_, e) => expr_reads_many(e),
+        TStmt::For(f) => reads_many(ev, &f.body),
+        TStmt::Every(e) => reads_many(ev, &e.body),
+    })
 }
 
 /// The month, quarter or year that holds `d`, both ends included.
@@ -544,12 +586,8 @@ fn run_for<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, f: &'m ForDef) {
     }
 }
 
-/// The body of a `for` for the records `from..to` of a kind, split into contiguous parts, one
-/// per thread. The first part is evaluated here, the others each on an evaluator of its own
-/// (sharing the model, the facts and the indexes built so far) and appended in row order, so
-/// the verdicts come out as on one thread; the rows each part used are counted as used. A part
-/// whose body asks `violated(…)` or `fulfilled(…)` cannot see the verdicts before it: the
-/// parts after the first are then evaluated here, in order, as on one thread.
+/// The body of a `for` for the records `rows` of a kind, split into contiguous parts, one per
+/// thread (see [`run_in_parts`]), each part making room for its verdicts first.
 fn run_rows_parallel<'m>(
     ev: &mut Ev<'m>,
     cx: &mut ClauseCx<'m>,
@@ -559,13 +597,28 @@ fn run_rows_parallel<'m>(
     rows: std::ops::Range<u32>,
     per_row: PerRow,
 ) {
-    let (from, to) = (rows.start, rows.end);
-    let run = |ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, a: u32, b: u32| {
-        per_row.reserve(&mut ev.out, b - a);
-        for row in a..b {
+    run_in_parts(ev, cx, rows, &|ev, cx, part| {
+        per_row.reserve(&mut ev.out, part.len() as u32);
+        for row in part {
             run_row(ev, cx, f, body, kind, row);
         }
-    };
+    });
+}
+
+/// `run` over the items `items` (records of a kind, occurrences of an `every`), split into
+/// contiguous parts, one per thread. The first part is evaluated here, the others each on an
+/// evaluator of its own (sharing the model, the facts and the indexes built so far) and
+/// appended in order, so the verdicts come out as on one thread; the rows each part used are
+/// counted as used. A part whose body asks `violated(…)` or `fulfilled(…)` cannot see the
+/// verdicts before it: the parts after the first are then evaluated here, in order, as on one
+/// thread.
+fn run_in_parts<'m>(
+    ev: &mut Ev<'m>,
+    cx: &mut ClauseCx<'m>,
+    items: std::ops::Range<u32>,
+    run: &(impl Fn(&mut Ev<'m>, &mut ClauseCx<'m>, std::ops::Range<u32>) + Sync),
+) {
+    let (from, to) = (items.start, items.end);
     let size = (to - from).div_ceil(ev.threads as u32).max(1);
     let first = from.saturating_add(size).min(to);
     let others: Vec<(u32, u32)> =
@@ -577,17 +630,17 @@ fn run_rows_parallel<'m>(
                 let mut wev = ev.worker();
                 let mut wcx = cx.clone();
                 s.spawn(move || {
-                    run(&mut wev, &mut wcx, a, b);
+                    run(&mut wev, &mut wcx, a..b);
                     (wev.out, wev.used, wev.needs_prior)
                 })
             })
             .collect();
-        run(ev, cx, from, first);
+        run(ev, cx, from..first);
         handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
     });
     if done.iter().any(|d| d.2) {
         for &(a, b) in &others {
-            run(ev, cx, a, b);
+            run(ev, cx, a..b);
         }
         return;
     }
