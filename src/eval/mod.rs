@@ -423,12 +423,15 @@ fn run_every<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, e: &'m EveryDef) {
     let mut rest = occurrences.iter().copied();
     // The first occurrence is evaluated here, so that the indexes its body builds are built
     // once; the others are split across threads when the body reads many records (an
-    // aggregate of each month's records of a kind).
+    // aggregate of each month's records of a kind). Only an `every` evaluated once per clause
+    // is split: inside a scope it runs once per subject, and a split costs each time (the
+    // evaluators of the other threads are made, and their used rows joined).
     if let Some(o) = rest.next() {
         occurrence(ev, cx, o);
     }
     let n = occurrences.len() as u32;
-    if ev.threads > 1 && n > 2 && reads_many(ev, &e.body) {
+    let once = cx.subject.is_empty();
+    if ev.threads > 1 && once && n > 2 && reads_many(ev, &e.body) {
         run_in_parts(ev, cx, 1..n, &|ev, cx, part| {
             for i in part {
                 occurrence(ev, cx, occurrences[i as usize]);
