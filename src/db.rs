@@ -297,8 +297,8 @@ pub fn read_capped(path: &Path, limit: u64, help: &str) -> Result<Vec<u8>, Diagn
 /// Files at least this large are read by [`read_capped_on`] in parts, one a thread.
 const READ_IN_PARTS_FROM: u64 = 8 << 20;
 
-/// [`read_capped`] on up to `threads` threads: a large file is read in as many parts, each
-/// thread reading its own into its own stretch of the bytes. (Most of the time a read of
+/// [`read_capped`] in `threads` parts: a large file is read in as many parts on the threads of
+/// the pool, each into its own stretch of the bytes. (Most of the time a read of
 /// hundreds of megabytes takes is the memory it first writes to, which then divides.)
 pub fn read_capped_on(path: &Path, limit: u64, help: &str, threads: usize) -> Result<Vec<u8>, Diagnostic> {
     use std::io::{Read, Seek};
@@ -342,17 +342,12 @@ pub fn read_capped_on(path: &Path, limit: u64, help: &str, threads: usize) -> Re
 /// says why.
 #[cfg(unix)]
 fn read_in_parts(file: &std::fs::File, size: usize, threads: usize) -> Option<Vec<u8>> {
+    use rayon::prelude::*;
     use std::os::unix::fs::FileExt;
     let mut bytes = vec![0u8; size];
     let part = size.div_ceil(threads);
-    let read = std::thread::scope(|s| {
-        let mut parts = bytes.chunks_mut(part).enumerate();
-        let first = parts.next();
-        let others: Vec<_> =
-            parts.map(|(i, chunk)| s.spawn(move || file.read_exact_at(chunk, (i * part) as u64).is_ok())).collect();
-        let mine = first.is_none_or(|(_, chunk)| file.read_exact_at(chunk, 0).is_ok());
-        others.into_iter().fold(mine, |all, h| h.join().unwrap_or(false) && all)
-    });
+    let read =
+        bytes.par_chunks_mut(part).enumerate().all(|(i, chunk)| file.read_exact_at(chunk, (i * part) as u64).is_ok());
     read.then_some(bytes)
 }
 

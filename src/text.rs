@@ -28,8 +28,8 @@ impl Utf8Bytes {
         Utf8Bytes::checked_on(bytes, 1)
     }
 
-    /// [`Utf8Bytes::checked`] on up to `threads` threads: many bytes are checked in parts, one
-    /// a thread, each cut where a character starts. (Every part is UTF-8 exactly when the whole
+    /// [`Utf8Bytes::checked`] in `threads` parts, on the threads of the pool: many bytes are
+    /// checked in parts, each cut where a character starts. (Every part is UTF-8 exactly when the whole
     /// is: a cut never falls inside a character of valid text, and the continuation bytes after
     /// a cut belong to the part before it, which checks them.)
     pub fn checked_on(bytes: Vec<u8>, threads: usize) -> Result<Utf8Bytes, Vec<u8>> {
@@ -44,12 +44,8 @@ impl Utf8Bytes {
                 cuts.push(at);
             }
             cuts.push(bytes.len());
-            let parts: Vec<&[u8]> = cuts.windows(2).map(|w| &bytes[w[0]..w[1]]).collect();
-            std::thread::scope(|s| {
-                let others: Vec<_> = parts[1..].iter().map(|&p| s.spawn(move || valid(p))).collect();
-                let mine = valid(parts[0]);
-                others.into_iter().fold(mine, |all, h| h.join().unwrap_or(false) && all)
-            })
+            use rayon::prelude::*;
+            cuts.par_windows(2).all(|w| valid(&bytes[w[0]..w[1]]))
         } else {
             valid(&bytes)
         };

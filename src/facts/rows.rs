@@ -206,9 +206,6 @@ pub struct RowsBuilder {
     kinds: Vec<Option<KindBuilder>>,
 }
 
-/// Records a kind must have for [`KindBuilder::append`] to copy on threads.
-const COPY_ON_THREADS_FROM: usize = 1 << 14;
-
 #[derive(Debug)]
 struct KindBuilder {
     line: Vec<u32>,
@@ -268,38 +265,23 @@ impl KindBuilder {
     /// Adds the records of `other`, of the same kind, after these; `other`'s lines are
     /// `lines_before` short of the file's (see [`RowsBuilder::append`]).
     ///
-    /// Many records are copied a list at a time on the threads of the pool: most of the cost
-    /// of such a copy is the memory it first writes to.
+    /// The lists are copied each on a thread of the pool (the parts of a file read on threads
+    /// are large): most of the cost of such a copy is the memory it first writes to.
     fn append(&mut self, other: KindBuilder, lines_before: u32) {
         let base = self.line.len() as u32;
         let KindBuilder { line, span, key_span, columns, ref_spans, other: cells, .. } = other;
-        let many = line.len() >= COPY_ON_THREADS_FROM;
         let (my_line, my_span, my_key_span) = (&mut self.line, &mut self.span, &mut self.key_span);
-        let copies: Vec<Box<dyn FnOnce() + Send + '_>> = [
-            Box::new(move || my_line.extend(line.iter().map(|&l| l.saturating_add(lines_before))))
-                as Box<dyn FnOnce() + Send>,
-            Box::new(move || my_span.extend_from_slice(&span)),
-            Box::new(move || my_key_span.extend_from_slice(&key_span)),
-        ]
-        .into_iter()
-        .chain(
-            self.columns
-                .iter_mut()
-                .zip(columns)
-                .map(|(mine, theirs)| Box::new(move || mine.append(&theirs.finish())) as Box<dyn FnOnce() + Send>),
-        )
-        .chain(
-            self.ref_spans
-                .iter_mut()
-                .zip(ref_spans)
-                .map(|(mine, theirs)| Box::new(move || mine.extend(theirs)) as Box<dyn FnOnce() + Send>),
-        )
-        .collect();
-        if many {
-            rayon::scope(|s| copies.into_iter().for_each(|copy| s.spawn(move |_| copy())));
-        } else {
-            copies.into_iter().for_each(|copy| copy());
-        }
+        rayon::scope(|s| {
+            s.spawn(move |_| my_line.extend(line.iter().map(|&l| l.saturating_add(lines_before))));
+            s.spawn(move |_| my_span.extend_from_slice(&span));
+            s.spawn(move |_| my_key_span.extend_from_slice(&key_span));
+            for (mine, theirs) in self.columns.iter_mut().zip(columns) {
+                s.spawn(move |_| mine.append(&theirs.finish()));
+            }
+            for (mine, theirs) in self.ref_spans.iter_mut().zip(ref_spans) {
+                s.spawn(move |_| mine.extend(theirs));
+            }
+        });
         self.other.extend(cells.into_iter().map(|((i, f), cell)| ((i + base, f), cell)));
     }
 
