@@ -69,6 +69,14 @@ impl Status {
         matches!(self, Status::Violated | Status::Overdue | Status::Pending | Status::Unknown)
     }
 
+    /// Passing, and shown on one line: a condition that holds (`satisfied`) or a duty done on
+    /// time (`fulfilled`). The human report counts these, rather than lists them, for a clause
+    /// with many. A strive target `met` is shown with the margin it was met by, so it is not
+    /// counted with them.
+    pub fn is_passing(self) -> bool {
+        matches!(self, Status::Satisfied | Status::Fulfilled)
+    }
+
     /// What a plan's sanction attaches to: a duty violated, or not done by its deadline. A duty
     /// done late is a breach, but "逾期不能完成的" sanctions no longer bite once it is done.
     pub fn is_sanctioned(self) -> bool {

@@ -98,6 +98,13 @@ impl Evaluated {
         eval::evaluate_with(&self.model, self.facts(), self.as_of, self.through, self.threads)
     }
 
+    /// The verdicts as [`Evaluated::evaluation`] gives them, less the passing verdicts of each
+    /// clause with more than `over` of them, which are only counted: for a report that counts
+    /// those rather than lists them (see [`eval::evaluate_folding`]).
+    pub fn evaluation_folding(&self, over: usize) -> eval::Evaluation<'_> {
+        eval::evaluate_folding(&self.model, self.facts(), self.as_of, self.through, self.threads, over)
+    }
+
     /// The report with every verdict written out, held at once (see [`eval::Evaluation::report`]).
     pub fn report(&self) -> Report {
         self.evaluation().report()
@@ -481,7 +488,13 @@ pub(super) fn eval_then<'a, T>(
         }
     };
     let mut clock = Timings::start();
-    let verdicts = e.evaluation();
+    // The human report counts the passing verdicts of a large clause, unless asked to list
+    // them or to count every verdict by party: those need not be kept.
+    let verdicts = if format == Format::Human && options.only.is_none() && !options.summary && xlsx.is_none() {
+        e.evaluation_folding(report::FOLD_OVER)
+    } else {
+        e.evaluation()
+    };
     clock.lap("evaluate");
     let written = match format {
         Format::Human => report::write_human(&verdicts, options, w),

@@ -228,20 +228,24 @@ impl<'m> RowBody<'m> {
                 }
                 extra = Some(Box::new(RecExtra { sanctions: all.into_boxed_slice(), ..RecExtra::default() }));
             }
-            ev.out.recs.push(Rec {
-                clause: cx.ci,
-                req: q.r,
-                status,
-                dup: 0,
-                subject,
-                deadline: None,
-                done_on: None,
-                evidence: EvidenceAt::ROW,
-                computed: Span { start: ev.out.computed.len() as u32, len: 0 },
-                facts,
-                more_facts: 0,
-                extra,
-            });
+            let fmt = ev.fmt();
+            ev.out.push(
+                Rec {
+                    clause: cx.ci,
+                    req: q.r,
+                    status,
+                    dup: 0,
+                    subject,
+                    deadline: None,
+                    done_on: None,
+                    evidence: EvidenceAt::ROW,
+                    computed: Span { start: ev.out.computed.len() as u32, len: 0 },
+                    facts,
+                    more_facts: 0,
+                    extra,
+                },
+                fmt,
+            );
         }
         cx.subject.pop();
         true

@@ -133,7 +133,7 @@ impl<'m> Ev<'m> {
             through: self.through,
             indexes: self.indexes.clone(),
             path_indexes: self.path_indexes.clone(),
-            out: Out::default(),
+            out: Out { folded: self.out.folded.like(), ..Out::default() },
             worker: true,
             needs_prior: false,
             threads: 1,

@@ -57,7 +57,30 @@ pub fn evaluate_with<'m>(
     through: Date,
     threads: usize,
 ) -> Evaluation<'m> {
-    evaluate_on(Ev::new(model, facts, as_of), through, threads)
+    evaluate_on(Ev::new(model, facts, as_of), through, threads).expect("every verdict is kept")
+}
+
+/// Like [`evaluate_with`], for a report that counts the passing verdicts of a clause with more
+/// than `over` of them rather than listing them: those are counted and left out as they are
+/// made ([`Folded`]), so that a clause checking millions of readings does not hold a verdict
+/// for each. The counts are in [`Evaluation::left_out`]; the summary, the other verdicts and
+/// their ids are as [`evaluate_with`] gives them.
+pub fn evaluate_folding<'m>(
+    model: &'m Model,
+    facts: &'m Facts,
+    as_of: Date,
+    through: Date,
+    threads: usize,
+    over: usize,
+) -> Evaluation<'m> {
+    let mut ev = Ev::new(model, facts, as_of);
+    ev.out.folded.over = Some(over);
+    match evaluate_on(ev, through, threads) {
+        Some(e) => e,
+        // A clause read the statuses of one with verdicts left out, or an id left out may
+        // equal another: every verdict is kept instead.
+        None => evaluate_with(model, facts, as_of, through, threads),
+    }
 }
 
 /// Evaluates as [`evaluate`] does, by walking every expression: no comparison is compiled to
@@ -65,10 +88,11 @@ pub fn evaluate_with<'m>(
 pub fn evaluate_interpreted<'m>(model: &'m Model, facts: &'m Facts, as_of: Date) -> Evaluation<'m> {
     let mut ev = Ev::new(model, facts, as_of);
     ev.compiled = false;
-    evaluate_on(ev, as_of, 1)
+    evaluate_on(ev, as_of, 1).expect("every verdict is kept")
 }
 
-fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<'m> {
+/// The evaluation; `None` only when verdicts were left out ([`Folded`]) where they must not be.
+fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Option<Evaluation<'m>> {
     let (model, facts, as_of) = (ev.model, ev.facts, ev.as_of);
     ev.through = through.max(as_of);
     ev.threads = threads.max(1);
@@ -111,8 +135,10 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
     }
     let fmt = ev.fmt();
     let out = std::mem::take(&mut ev.out);
-    let Out { mut recs, subjects, evidence, locals, computed, cited, .. } = out;
-    unique_ids(fmt, &mut recs, &subjects, threads);
+    let Out { mut recs, subjects, evidence, locals, computed, cited, folded, .. } = out;
+    if folded.read || !unique_ids(fmt, &mut recs, &subjects, threads, &folded.ids) {
+        return None;
+    }
     // A derived record some verdict read used the records of its group.
     for d in model.derived.iter().rev() {
         let groups = &facts.tables[d.kind.index()].groups;
@@ -124,8 +150,12 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
             ev.mark_used(d.from, r);
         }
     }
-    let summary = Summary::of(recs.iter().map(|r| r.status), facts, &ev.used, &model.records);
-    Evaluation {
+    let left_out = folded
+        .counts
+        .iter()
+        .flat_map(|(_, counts)| Status::ALL.iter().zip(counts).flat_map(|(s, n)| std::iter::repeat_n(*s, *n as usize)));
+    let summary = Summary::of(recs.iter().map(|r| r.status).chain(left_out), facts, &ev.used, &model.records);
+    Some(Evaluation {
         model,
         facts,
         as_of,
@@ -138,7 +168,8 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
         cited,
         kind_names: std::mem::take(&mut ev.kind_names),
         threads: ev.threads,
-    }
+        left_out: folded.counts,
+    })
 }
 
 /// Makes every verdict id unique, so that `writ explain ID` and a program that indexes the
@@ -150,7 +181,10 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Evaluation<
 /// (two ids may be equal) are the ids held, to number them.
 /// The hashes are made on up to `threads` threads, a contiguous part of the verdicts each, and
 /// sorted on the threads of the pool.
-fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usize) {
+///
+/// `left_out` are the hashes of the ids of verdicts left out ([`Folded`]): `false` when one of
+/// them may equal another id, as the verdicts must then be numbered with those ids written out.
+fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usize, left_out: &[u64]) -> bool {
     use std::hash::BuildHasher;
     let hash_all = |recs: &[Rec]| -> Vec<u64> {
         let hasher = rustc_hash::FxBuildHasher;
@@ -172,16 +206,25 @@ fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usiz
     } else {
         hash_all(recs)
     };
+    hashes.extend_from_slice(left_out);
     let mut id = String::new();
     if threads > 1 && hashes.len() >= PARALLEL_MIN_ROWS as usize {
         rayon::slice::ParallelSliceMut::par_sort_unstable(&mut hashes[..]);
     } else {
         hashes.sort_unstable();
     }
-    let distinct = hashes.windows(2).all(|w| w[0] != w[1]);
+    let mut equal: Vec<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
     drop(hashes);
-    if distinct {
-        return;
+    if equal.is_empty() {
+        return true;
+    }
+    // An id left out that may equal another: the numbering needs it written out.
+    let mut left_out = left_out.to_vec();
+    left_out.sort_unstable();
+    let is_left_out = |id: &str| left_out.binary_search(&rustc_hash::FxBuildHasher.hash_one(id)).is_ok();
+    equal.dedup();
+    if equal.iter().any(|h| left_out.binary_search(h).is_ok()) {
+        return false;
     }
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(recs.len());
     for v in recs.iter_mut() {
@@ -195,10 +238,14 @@ fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usiz
             while seen.contains_key(&format!("{id}#{k}")) {
                 k += 1;
             }
+            if is_left_out(&format!("{id}#{k}")) {
+                return false;
+            }
             v.dup = k as u32;
             seen.insert(format!("{id}#{k}"), 1);
         }
     }
+    true
 }
 
 /// The verdicts so far, compact, with the shared lists their spans point into, and the
@@ -217,12 +264,72 @@ pub(crate) struct Out<'m> {
     /// The subject written last, which the next verdict shares when its subject is the same.
     last_subject: Span,
     statuses: HashMap<ClauseId, HashMap<String, Vec<Status>>>,
+    /// The passing verdicts left out as they were made, when the report folds them.
+    pub folded: Folded,
+}
+
+/// Passing verdicts left out of an evaluation for a report that counts them rather than lists
+/// them: the human report counts the passing verdicts of a clause with more than
+/// [`crate::report::FOLD_OVER`] of them on one line. A clause checking each of five million
+/// readings then keeps its breaches and a few passing verdicts, not five million verdicts.
+///
+/// Of each clause, evaluation keeps every verdict that does not pass, the first verdict of
+/// each requirement, and the first `over + 1` passing verdicts (each part of a scope split
+/// across threads keeps its own first ones): so a clause with `over` passing verdicts or
+/// fewer loses none, and one with more still shows it has more. The verdicts left out are
+/// counted by clause and status, and their ids hashed, so that the summary, the folded
+/// counts and the numbering of equal ids ([`unique_ids`]) are those of the whole evaluation.
+/// Where that cannot be kept (a clause reads the statuses of a clause with verdicts left out,
+/// or a left-out id may equal another), the package is evaluated again, keeping every verdict.
+#[derive(Default)]
+pub(crate) struct Folded {
+    /// Keep at most this many passing verdicts of a clause, and one more; `None` keeps all.
+    over: Option<usize>,
+    /// Per clause with verdicts left out, in order: how many of each status, in
+    /// [`Status::ALL`] order.
+    pub counts: Vec<(ClauseId, [u32; Status::ALL.len()])>,
+    /// The hashes of their ids, as [`unique_ids`] makes them.
+    pub ids: Vec<u64>,
+    /// Set when a clause asked for the statuses of a clause with verdicts left out.
+    pub read: bool,
+    /// The clause of the verdicts last kept or left out in this list, with how many passing
+    /// verdicts of it were kept and the requirements it kept a verdict of.
+    clause: Option<ClauseId>,
+    passing: usize,
+    reqs: Vec<usize>,
+    /// The subject of the verdict kept last, which a verdict left out may share.
+    last_kept_subject: Option<Span>,
+    /// An id written out, to hash.
+    id: String,
+}
+
+impl Folded {
+    /// The same choice for the list of another part of a scope.
+    fn like(&self) -> Folded {
+        Folded { over: self.over, ..Folded::default() }
+    }
+
+    /// How many verdicts of each status were left out, in [`Status::ALL`] order.
+    fn add(&mut self, clause: ClauseId, status: Status, n: u32) {
+        let at = Status::ALL.iter().position(|&s| s == status).unwrap_or_default();
+        match self.counts.last_mut() {
+            Some((c, counts)) if *c == clause => counts[at] += n,
+            _ => {
+                let mut counts = [0; Status::ALL.len()];
+                counts[at] = n;
+                self.counts.push((clause, counts));
+            }
+        }
+    }
 }
 
 impl<'m> Out<'m> {
     /// The statuses of the verdicts of clause `ci` whose first subject has `key` (the plan's
     /// own verdicts have the key ``).
     pub fn statuses(&mut self, fmt: Fmt, ci: ClauseId, key: &str) -> &[Status] {
+        if self.folded.counts.iter().any(|(c, _)| *c == ci) {
+            self.folded.read = true;
+        }
         let index =
             self.statuses.entry(ci).or_insert_with(|| status_index(&self.recs, &self.subjects, &self.clauses, fmt, ci));
         index.get(key).map_or(&[], |s| s.as_slice())
@@ -233,7 +340,14 @@ impl<'m> Out<'m> {
     /// of the pool, each into its own stretch of these lists: most of the cost of a copy of
     /// millions of verdicts is the memory it first writes to.
     fn append(&mut self, part: Out<'m>) {
-        let Out { mut recs, subjects, mut evidence, locals, computed, cited, last_subject, .. } = part;
+        let Out { mut recs, subjects, mut evidence, locals, computed, cited, last_subject, folded, .. } = part;
+        for (clause, counts) in folded.counts {
+            for (status, n) in Status::ALL.iter().zip(counts).filter(|(_, n)| *n > 0) {
+                self.folded.add(clause, *status, n);
+            }
+        }
+        self.folded.ids.extend(folded.ids);
+        self.folded.read |= folded.read;
         let (s, e, l, c, f) = (
             self.subjects.len() as u32,
             self.evidence.len() as u32,
@@ -254,6 +368,9 @@ impl<'m> Out<'m> {
             self.last_subject = Span { start: last_subject.start + s, len: last_subject.len };
         }
         move_all(&mut self.recs, recs);
+        if let Some(last) = self.recs.last() {
+            self.folded.last_kept_subject = Some(last.subject);
+        }
         move_all(&mut self.subjects, subjects);
         move_all(&mut self.evidence, evidence);
         move_all(&mut self.locals, locals);
@@ -267,6 +384,69 @@ impl<'m> Out<'m> {
         self.recs.reserve(verdicts);
         self.subjects.reserve(subjects);
         self.cited.reserve(cited);
+    }
+
+    /// Keeps a verdict, or leaves it out when it passes and the report will only count it
+    /// ([`Folded`]).
+    pub fn push(&mut self, v: Rec<'m>, fmt: Fmt) {
+        let f = &mut self.folded;
+        let Some(over) = f.over else {
+            self.recs.push(v);
+            return;
+        };
+        if f.clause != Some(v.clause) {
+            f.clause = Some(v.clause);
+            f.passing = 0;
+            f.reqs.clear();
+        }
+        let req = v.req as *const Requirement as usize;
+        let first_of_req = !f.reqs.contains(&req);
+        let passes = v.status.is_passing();
+        if !passes || first_of_req || f.passing <= over {
+            if first_of_req {
+                f.reqs.push(req);
+            }
+            f.passing += usize::from(passes);
+            f.last_kept_subject = Some(v.subject);
+            self.recs.push(v);
+            return;
+        }
+        self.leave_out(v, fmt);
+    }
+
+    /// Counts a verdict, hashes its id, and takes back what it added to the shared lists.
+    fn leave_out(&mut self, v: Rec<'m>, fmt: Fmt) {
+        use std::hash::BuildHasher;
+        let f = &mut self.folded;
+        f.id.clear();
+        render::write_base_id(fmt, &v, &self.subjects, &mut f.id);
+        f.ids.push(rustc_hash::FxBuildHasher.hash_one(f.id.as_str()));
+        f.add(v.clause, v.status, 1);
+        // Each list ends with what this verdict added, unless it shares it with one kept.
+        let ends = |s: Span, len: usize| (s.start + s.len) as usize == len;
+        if ends(v.facts, self.cited.len()) {
+            self.cited.truncate(v.facts.start as usize);
+        }
+        if ends(v.computed, self.computed.len()) {
+            self.computed.truncate(v.computed.start as usize);
+        }
+        if let Some(e) = v.evidence.span()
+            && ends(e, self.evidence.len())
+        {
+            let mine = &self.evidence[e.range()];
+            let before = self.evidence[..e.start as usize].last().map_or(0, |x| x.locals.start + x.locals.len);
+            if let Some(start) = mine.iter().map(|x| x.locals.start).min()
+                && start >= before
+                && mine.iter().map(|x| (x.locals.start + x.locals.len) as usize).max() == Some(self.locals.len())
+            {
+                self.locals.truncate(start as usize);
+            }
+            self.evidence.truncate(e.start as usize);
+        }
+        if Some(v.subject) != f.last_kept_subject && ends(v.subject, self.subjects.len()) {
+            self.subjects.truncate(v.subject.start as usize);
+            self.last_subject = f.last_kept_subject.unwrap_or_default();
+        }
     }
 
     /// The span of a subject in `subjects`: the last one's when it is the same.
@@ -348,7 +528,8 @@ fn run_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, stmts: &'m [TStmt]) {
             }
             TStmt::Require(r) => {
                 let v = requirement(ev, cx, r);
-                ev.out.recs.push(v);
+                let fmt = ev.fmt();
+                ev.out.push(v, fmt);
             }
             TStmt::For(f) => run_for(ev, cx, f),
             TStmt::Every(e) => run_every(ev, cx, e),
@@ -769,7 +950,8 @@ fn unknown_block<'m>(ev: &mut Ev<'m>, cx: &mut ClauseCx<'m>, stmts: &'m [TStmt],
                 let mut v = base_verdict(ev, cx, r);
                 v.status = Status::Unknown;
                 v.set_reason(why);
-                ev.out.recs.push(v);
+                let fmt = ev.fmt();
+                ev.out.push(v, fmt);
             }
             TStmt::For(f) => {
                 // The inner subjects cannot be named without the outer one; one verdict stands for them.

@@ -431,6 +431,9 @@ pub struct Evaluation<'m> {
     pub(crate) kind_names: Vec<Arc<str>>,
     /// The threads it was evaluated on, which writing its report may use too.
     pub threads: usize,
+    /// The passing verdicts left out of `recs` ([`super::evaluate_folding`]), per clause: how
+    /// many of each status, in [`Status::ALL`] order. Empty when every verdict is kept.
+    pub(crate) left_out: Vec<(ClauseId, [u32; Status::ALL.len()])>,
 }
 
 impl<'m> Evaluation<'m> {
@@ -520,6 +523,12 @@ pub trait Verdicts {
     fn clause_end(&self, start: usize) -> usize {
         let clause = self.clause_of(start);
         start + (start..self.count()).take_while(|&i| self.clause_of(i) == clause).count()
+    }
+    /// How many passing verdicts of the clause whose verdicts begin at `start` were left out
+    /// of these, of each status in [`Status::ALL`] order: counted only
+    /// ([`super::evaluate_folding`]).
+    fn left_out(&self, _start: usize) -> [usize; Status::ALL.len()] {
+        [0; Status::ALL.len()]
     }
     fn status_of(&self, i: usize) -> Status;
     fn reason_of(&self, i: usize) -> Option<&str>;
@@ -638,6 +647,11 @@ impl Verdicts for Evaluation<'_> {
     }
     fn clause_of(&self, i: usize) -> &str {
         self.clause_name(i)
+    }
+    fn left_out(&self, start: usize) -> [usize; Status::ALL.len()] {
+        let clause = self.recs[start].clause;
+        let counts = self.left_out.iter().find(|(c, _)| *c == clause).map(|(_, n)| *n).unwrap_or_default();
+        counts.map(|n| n as usize)
     }
     fn clause_end(&self, start: usize) -> usize {
         let clause = self.recs[start].clause;

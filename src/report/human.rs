@@ -297,12 +297,6 @@ fn valued(s: Status) -> bool {
     detailed(s) || s == Status::Met
 }
 
-/// Whether a verdict with this status passes and is shown on one line: what a large clause
-/// counts rather than lists.
-fn passing(s: Status) -> bool {
-    s == Status::Satisfied || s == Status::Fulfilled
-}
-
 fn clause_section<V: Verdicts + ?Sized>(
     r: &V,
     range: std::ops::Range<usize>,
@@ -319,7 +313,10 @@ fn clause_section<V: Verdicts + ?Sized>(
         return Ok(());
     }
     // Passing verdicts of a large clause are counted, not listed, unless every one is asked for.
-    let fold = options.only.is_none() && statuses.iter().filter(|&&s| passing(s)).count() > FOLD_OVER;
+    // Passing verdicts evaluation counted and left out, which a folded clause counts too.
+    let left_out = r.left_out(range.start);
+    let passing = statuses.iter().filter(|&&s| s.is_passing()).count() + left_out.iter().sum::<usize>();
+    let fold = options.only.is_none() && passing > FOLD_OVER;
     let first = r.verdict_at(range.start);
     let _ = writeln!(out);
     let cite = shown(first.cite.as_deref().unwrap_or("-"));
@@ -347,7 +344,7 @@ fn clause_section<V: Verdicts + ?Sized>(
     // the passing ones of a folded clause.
     let mut na = 0;
     let mut na_reason: Option<String> = None;
-    let mut folded = [0usize; Status::ALL.len()];
+    let mut folded = left_out;
     // The others by rank, in report order within a rank (a stable sort, by bucket).
     let mut by_rank: [Vec<usize>; 8] = Default::default();
     for (i, &s) in range.zip(&statuses).filter(|(_, s)| listed(**s)) {
@@ -356,7 +353,7 @@ fn clause_section<V: Verdicts + ?Sized>(
             if na_reason.is_none() {
                 na_reason = r.reason_of(i).map(str::to_string);
             }
-        } else if fold && passing(s) {
+        } else if fold && s.is_passing() {
             folded[Status::ALL.iter().position(|&x| x == s).unwrap_or_default()] += 1;
         } else {
             by_rank[rank(s) as usize].push(i);
