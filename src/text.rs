@@ -358,13 +358,15 @@ pub fn skeleton(name: &str) -> String {
 /// a full-width form or a letter that looks like a Latin one. A text it does not change can
 /// only look like another one that it does.
 pub fn has_lookalikes(text: &str) -> bool {
-    text.chars().any(|c| {
-        is_invisible(c)
-            || is_bidi(c)
-            || ('\u{FF01}'..='\u{FF5E}').contains(&c)
-            || c == '\u{3000}'
-            || HOMOGLYPHS.iter().any(|&(h, _)| h == c)
-    })
+    // Every character it looks for is outside ASCII (a test holds the lists to it).
+    !text.is_ascii()
+        && text.chars().any(|c| {
+            is_invisible(c)
+                || is_bidi(c)
+                || ('\u{FF01}'..='\u{FF5E}').contains(&c)
+                || c == '\u{3000}'
+                || HOMOGLYPHS.iter().any(|&(h, _)| h == c)
+        })
 }
 
 /// What makes `a` and `b` look the same though they differ, for a message: "they differ by
@@ -431,6 +433,21 @@ mod tests {
             assert_eq!(is_bidi(c), BIDI.iter().any(|&(b, _)| b == c), "{c:?}");
             assert_eq!(is_invisible(c), INVISIBLE.iter().any(|&(b, _)| b == c), "{c:?}");
         }
+    }
+
+    /// `has_lookalikes` passes over ASCII text without looking: no character it looks for is
+    /// in ASCII, and no ASCII text has a skeleton other than itself.
+    #[test]
+    fn no_lookalike_character_is_ascii() {
+        for c in (0..0x80).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert!(!is_bidi(c) && !is_invisible(c), "{c:?}");
+            assert!(!HOMOGLYPHS.iter().any(|&(h, _)| h == c), "{c:?}");
+            assert!(!('\u{FF01}'..='\u{FF5E}').contains(&c) && c != '\u{3000}', "{c:?}");
+            assert_eq!(skeleton(&s), s, "{c:?}");
+        }
+        assert!(!has_lookalikes("R0012345"));
+        assert!(has_lookalikes("R0012\u{200B}345"));
     }
 
     #[test]

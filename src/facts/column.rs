@@ -788,6 +788,11 @@ impl Keys {
         key_at(&self.text, &self.ends, row)
     }
 
+    /// Whether every key is written in ASCII alone.
+    pub fn is_ascii(&self) -> bool {
+        self.text.is_ascii()
+    }
+
     /// The row with `key`.
     pub fn get(&self, key: &str) -> Option<u32> {
         if self.unordered {
