@@ -780,6 +780,32 @@ impl Keys {
         }
     }
 
+    /// Appends `runs`, one after another, when their keys come after the keys held and in
+    /// order ([`shortlex`]), with the keys held in order too: what [`Keys::insert`] gives key
+    /// by key then, none of them held before. `false`, changing nothing, otherwise.
+    pub fn append_runs(&mut self, runs: &[KeyRun]) -> bool {
+        if self.unordered {
+            return false;
+        }
+        let mut last = self.len().checked_sub(1).map(|r| self.key(r as u32));
+        for run in runs {
+            if let (Some(l), Some(f)) = (last, run.first())
+                && !shortlex(l, f).is_lt()
+            {
+                return false;
+            }
+            last = run.last().or(last);
+        }
+        for run in runs {
+            let base = self.text.len();
+            self.text.push_str(&run.text);
+            for &end in &run.ends {
+                self.ends.push(base + end);
+            }
+        }
+        true
+    }
+
     /// The key of `row`.
     ///
     /// # Panics
@@ -845,6 +871,43 @@ impl Keys {
             Ends::Narrow(v) => v.shrink_to_fit(),
             Ends::Wide(v) => v.shrink_to_fit(),
         }
+    }
+}
+
+/// Keys in strictly ascending [`shortlex`] order, gathered apart (on another thread) and
+/// appended to [`Keys`] at once ([`Keys::append_runs`]).
+#[derive(Default)]
+pub struct KeyRun {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl KeyRun {
+    /// Room for `keys` keys of about `bytes` bytes each.
+    pub fn with_capacity(keys: usize, bytes: usize) -> Self {
+        KeyRun { text: String::with_capacity(keys * bytes), ends: Vec::with_capacity(keys) }
+    }
+
+    /// Adds `key` after the last key; `false`, adding nothing, when it does not come after it.
+    pub fn push(&mut self, key: &str) -> bool {
+        if let Some(last) = self.last()
+            && !shortlex(last, key).is_lt()
+        {
+            return false;
+        }
+        self.text.push_str(key);
+        self.ends.push(self.text.len());
+        true
+    }
+
+    fn first(&self) -> Option<&str> {
+        self.ends.first().map(|&e| &self.text[..e])
+    }
+
+    fn last(&self) -> Option<&str> {
+        let n = self.ends.len();
+        let start = if n >= 2 { self.ends[n - 2] } else { 0 };
+        self.ends.last().map(|&e| &self.text[start..e])
     }
 }
 

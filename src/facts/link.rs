@@ -1,6 +1,7 @@
 //! Linking: the rows of every file into one table per kind, keys unique across files,
 //! references resolved to rows.
 
+use super::column::KeyRun;
 use super::diag::{Capped, clip, did_you_mean};
 use super::{Cell, Column, ColumnBuilder, Facts, FileFacts, Keys, KindRows, Rejected, Schema, Table};
 use crate::diagnostic::{Diagnostic, Span};
@@ -19,6 +20,10 @@ const NONE: u32 = u32::MAX;
 
 /// A key text not looked up yet, in [`Linker::resolve`].
 const UNSEEN: u32 = u32::MAX - 1;
+
+/// Records of one kind in one file from which their keys are written out on the threads of
+/// the pool, when they are in order ([`Linker::gather_in_order`]).
+pub(super) const KEYS_IN_PARTS_FROM: usize = 1 << 16;
 
 /// Joins the files of one evaluation into [`Facts`].
 ///
@@ -180,10 +185,23 @@ impl<'f> Linker<'_, 'f> {
                 table.loaded += u.lost.unwrap_or(0);
                 table.unkept.push(u.clone());
             }
+            // A kind with many records here, none rejected and none with a key rejected before:
+            // taken at once when its keys are in order (numbered readings).
+            let mut taken = vec![false; n];
+            for (k, taken) in taken.iter_mut().enumerate() {
+                let kind = RecordId::at(k);
+                if let Some(rows) = file.rows.of_kind(kind)
+                    && rows.len() >= KEYS_IN_PARTS_FROM
+                    && rejected_keys[k].is_empty()
+                    && !file.rejected.iter().any(|r| r.kind == kind)
+                {
+                    *taken = self.gather_in_order(fi, kind, rows);
+                }
+            }
             let rows = file
                 .rows
                 .order()
-                .filter(|r| r.0.index() < n)
+                .filter(|r| r.0.index() < n && !taken[r.0.index()])
                 .filter_map(|(kind, at)| file.rows.of_kind(kind).map(|rows| Row { kind, rows, at }));
             let rejected = file.rejected.iter().filter(|r| r.kind.index() < n);
             // In the order they were read, so that "first" means first in the file.
@@ -205,6 +223,44 @@ impl<'f> Linker<'_, 'f> {
                 }
             }
         }
+    }
+
+    /// Every record of `kind` in file `fi` as a candidate, when [`Linker::gather_row`] would
+    /// take them so one by one: their keys come after every key of the kind seen so far, each
+    /// after the one before ([`Keys::append_runs`]). The keys are written out in parts on the
+    /// threads of the pool. `false`, changing nothing, when they are not in order (or a record
+    /// has no key): the records are then taken one by one, which finds any key seen twice.
+    /// The caller makes sure no record of the kind was rejected in this file or with a key
+    /// before.
+    fn gather_in_order(&mut self, fi: usize, kind: RecordId, rows: &'f KindRows) -> bool {
+        use rayon::prelude::*;
+        let k = kind.index();
+        let schema = self.schema;
+        let rec = &schema.records[k];
+        let n = rows.len() as u32;
+        let size = n.div_ceil(rayon::current_num_threads().max(1) as u32).max(1);
+        let starts: Vec<u32> = (0..n).step_by(size as usize).collect();
+        let runs: Option<Vec<KeyRun>> = starts
+            .into_par_iter()
+            .map(|a| {
+                let b = a.saturating_add(size).min(n);
+                let mut run = KeyRun::with_capacity((b - a) as usize, 8);
+                let mut buf = String::new();
+                for at in a..b {
+                    let key = rows.key_text(schema, &rec.fields[rec.key], at, rec.key, &mut buf)?;
+                    if !run.push(key) {
+                        return None;
+                    }
+                }
+                Some(run)
+            })
+            .collect();
+        if !runs.is_some_and(|runs| self.by_key[k].append_runs(&runs)) {
+            return false;
+        }
+        self.tables[k].loaded += n as usize;
+        self.candidates[k].extend((0..n).map(|at| Candidate { file: fi as u32, at }));
+        true
     }
 
     /// An accepted row of file `fi`: a candidate, unless its key was seen before.

@@ -765,6 +765,48 @@ fn duplicate_keys_across_files() {
     assert_eq!(facts.diagnostics[0].labels[1].file, None);
 }
 
+/// Many records of a kind in one file are taken at once when their keys are in order, and
+/// one at a time otherwise; either way, a key seen twice rejects its records.
+#[test]
+fn many_keys_in_order_are_taken_at_once_and_repeated_keys_still_found() {
+    let readings = |keys: &mut dyn Iterator<Item = u32>| {
+        let mut text = String::from("序號,爐窯\n");
+        for k in keys {
+            text.push_str(&format!("{k},\n"));
+        }
+        text
+    };
+    let n = super::link::KEYS_IN_PARTS_FROM as u32 + 4_000;
+    let table = |facts: &Facts| {
+        let t = &facts.tables[READING.index()];
+        (t.len(), t.rejected.len(), t.loaded)
+    };
+    // In order, in one file and then in two.
+    let one = link(&schema(), &[parse("監測.csv", &readings(&mut (1..=n)))]);
+    assert_eq!((one.diagnostics.len(), table(&one)), (0, (n as usize, 0, n as usize)));
+    let t = &one.tables[READING.index()];
+    assert_eq!((t.by_key.get(&n.to_string()), t.key(5)), (Some(n - 1), "6"));
+    assert_eq!(t.origin(n - 1).line, n + 1);
+    let two = link(
+        &schema(),
+        &[parse("a/監測.csv", &readings(&mut (1..=n))), parse("b/監測.csv", &readings(&mut (n + 1..=2 * n)))],
+    );
+    assert_eq!((two.diagnostics.len(), table(&two)), (0, (2 * n as usize, 0, 2 * n as usize)));
+    assert_eq!(two.tables[READING.index()].origin(n).file, 1);
+    // Key 11 again at the end of one file: both records with it are rejected.
+    let again = link(&schema(), &[parse("監測.csv", &readings(&mut (1..=n).chain([11])))]);
+    assert_eq!(again.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), ["duplicate-key"]);
+    assert_eq!(table(&again), (n as usize - 1, 2, n as usize + 1));
+    assert!(!again.tables[READING.index()].by_key.contains_key("11"));
+    // A second file whose keys overlap the first's last 10 keys.
+    let overlap = link(
+        &schema(),
+        &[parse("a/監測.csv", &readings(&mut (1..=n))), parse("b/監測.csv", &readings(&mut (n - 9..=2 * n)))],
+    );
+    assert_eq!(table(&overlap), (2 * n as usize - 10, 20, 2 * n as usize + 10));
+    assert!(overlap.diagnostics.iter().all(|d| d.code == "duplicate-key") && !overlap.diagnostics.is_empty());
+}
+
 #[test]
 fn a_key_shared_with_a_flawed_record_is_a_duplicate_and_its_referrers_lose_that_field() {
     // E1 is read twice, once with a bad value; K1 refers to E1, and a reading to K1.
