@@ -136,7 +136,7 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Option<Eval
     let fmt = ev.fmt();
     let out = std::mem::take(&mut ev.out);
     let Out { mut recs, subjects, evidence, locals, computed, cited, folded, .. } = out;
-    if folded.read || !unique_ids(fmt, &mut recs, &subjects, threads, &folded.ids) {
+    if folded.read || !unique_ids(fmt, &mut recs, &subjects, threads, folded.ids) {
         return None;
     }
     // A derived record some verdict read used the records of its group.
@@ -184,7 +184,7 @@ fn evaluate_on<'m>(mut ev: Ev<'m>, through: Date, threads: usize) -> Option<Eval
 ///
 /// `left_out` are the hashes of the ids of verdicts left out ([`Folded`]): `false` when one of
 /// them may equal another id, as the verdicts must then be numbered with those ids written out.
-fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usize, left_out: &[u64]) -> bool {
+fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usize, left_out: Vec<u64>) -> bool {
     use std::hash::BuildHasher;
     let hash_all = |recs: &[Rec]| -> Vec<u64> {
         let hasher = rustc_hash::FxBuildHasher;
@@ -197,7 +197,7 @@ fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usiz
             })
             .collect()
     };
-    let mut hashes: Vec<u64> = if threads > 1 && recs.len() >= PARALLEL_MIN_ROWS as usize {
+    let kept: Vec<u64> = if threads > 1 && recs.len() >= PARALLEL_MIN_ROWS as usize {
         let size = recs.len().div_ceil(threads);
         std::thread::scope(|s| {
             let parts: Vec<_> = recs.chunks(size).map(|part| s.spawn(move || hash_all(part))).collect();
@@ -206,7 +206,9 @@ fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usiz
     } else {
         hash_all(recs)
     };
-    hashes.extend_from_slice(left_out);
+    // The hashes of the ids left out are the many: the others join them, not the reverse.
+    let mut hashes = left_out;
+    hashes.extend_from_slice(&kept);
     let mut id = String::new();
     if threads > 1 && hashes.len() >= PARALLEL_MIN_ROWS as usize {
         rayon::slice::ParallelSliceMut::par_sort_unstable(&mut hashes[..]);
@@ -214,16 +216,17 @@ fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usiz
         hashes.sort_unstable();
     }
     let mut equal: Vec<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
-    drop(hashes);
     if equal.is_empty() {
         return true;
     }
+    // A hash is one of an id left out when it is more often among all than among those kept.
+    let mut kept = kept;
+    kept.sort_unstable();
+    let count = |all: &[u64], h: u64| all.partition_point(|&x| x <= h) - all.partition_point(|&x| x < h);
+    let is_left_out = |h: u64| count(&hashes, h) > count(&kept, h);
     // An id left out that may equal another: the numbering needs it written out.
-    let mut left_out = left_out.to_vec();
-    left_out.sort_unstable();
-    let is_left_out = |id: &str| left_out.binary_search(&rustc_hash::FxBuildHasher.hash_one(id)).is_ok();
     equal.dedup();
-    if equal.iter().any(|h| left_out.binary_search(h).is_ok()) {
+    if equal.iter().any(|&h| is_left_out(h)) {
         return false;
     }
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(recs.len());
@@ -238,7 +241,7 @@ fn unique_ids(fmt: Fmt, recs: &mut [Rec], subjects: &[SubjectRec], threads: usiz
             while seen.contains_key(&format!("{id}#{k}")) {
                 k += 1;
             }
-            if is_left_out(&format!("{id}#{k}")) {
+            if is_left_out(rustc_hash::FxBuildHasher.hash_one(format!("{id}#{k}").as_str())) {
                 return false;
             }
             v.dup = k as u32;
@@ -346,7 +349,7 @@ impl<'m> Out<'m> {
                 self.folded.add(clause, *status, n);
             }
         }
-        self.folded.ids.extend(folded.ids);
+        move_all(&mut self.folded.ids, folded.ids);
         self.folded.read |= folded.read;
         let (s, e, l, c, f) = (
             self.subjects.len() as u32,
@@ -466,7 +469,9 @@ impl<'m> Out<'m> {
 /// many.
 fn move_all<T: Send>(to: &mut Vec<T>, from: Vec<T>) {
     use rayon::iter::ParallelExtend;
-    if from.len() >= PARALLEL_MIN_ROWS as usize * 4 {
+    if to.is_empty() {
+        *to = from;
+    } else if from.len() >= PARALLEL_MIN_ROWS as usize * 4 {
         to.par_extend(from);
     } else {
         to.extend(from);
