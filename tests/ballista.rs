@@ -15,7 +15,7 @@ use common::{convert, writ_os as writ};
 use std::path::{Path, PathBuf};
 use writ::eval::Engine;
 use writ::eval::ballista::Loopback;
-use writ::{cli, db, facts, report, testing};
+use writ::{cli, facts, report};
 
 /// The generator of `examples/yangquan-2019-hourly`.
 #[path = "../examples/gen_hourly.rs"]
@@ -167,29 +167,20 @@ fn every_test_block_that_derives_kinds_gives_the_same_report_on_each_engine() {
     let style = cli::Style { color: false, width: 80, progress: false };
     let dir = std::env::temp_dir().join(format!("writ-ballista-tests-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut dirs = Vec::new();
-    for top in ["policies", "tests/fixtures", "benches"] {
-        common::packages(&root().join(top), &mut dirs);
-    }
-    let (mut blocks, mut kinds, mut on_cluster) = (0, 0, 0);
-    for package in &dirs {
-        let Ok(loaded) = cli::load_package(package) else { continue };
-        let checked = db::package_model(&loaded.db, loaded.package);
-        let model = &checked.model;
-        if checked.has_errors() || model.derived.is_empty() {
-            continue;
-        }
-        let schema = facts::Schema::of(model);
-        for t in &model.tests {
-            let held = testing::test_facts(model, t, &t.origin.file);
-            let tables = dir.join(blocks.to_string());
+    let (mut kinds, mut on_cluster, mut n) = (0, 0, 0);
+    let blocks = common::each_test_block(
+        |model| !model.derived.is_empty(),
+        |package, model, t, held| {
+            let schema = facts::Schema::of(model);
+            let tables = dir.join(n.to_string());
+            n += 1;
             std::fs::create_dir_all(&tables).unwrap();
             for (kind, rec) in model.records.iter().enumerate() {
                 if rec.derived || held.tables[kind].is_empty() {
                     continue;
                 }
                 let file = std::fs::File::create(tables.join(format!("{}.parquet", rec.name))).unwrap();
-                facts::parquet::write_kind(&schema, &held, writ::model::RecordId::at(kind), file).unwrap();
+                facts::parquet::write_kind(&schema, held, writ::model::RecordId::at(kind), file).unwrap();
             }
             let paths = [tables];
             let run = |engine: Engine| {
@@ -216,10 +207,9 @@ fn every_test_block_that_derives_kinds_gives_the_same_report_on_each_engine() {
                     on_cluster += model.derived.len() - declined.len();
                 }
             }
-            blocks += 1;
             kinds += model.derived.len();
-        }
-    }
+        },
+    );
     eprintln!(
         "{blocks} test blocks, {on_cluster} of {kinds} derived kinds on the cluster, in {:.1?}",
         started.elapsed()

@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::packages;
 use std::path::PathBuf;
 use writ::cli::{self, FactFiles, Style};
-use writ::{db, eval, testing};
+use writ::eval;
 
 const STYLE: Style = Style { color: false, width: 80, progress: false };
 
@@ -31,27 +30,16 @@ fn both(
 
 #[test]
 fn every_policy_test_block_is_evaluated_alike() {
-    let mut dirs = Vec::new();
-    for top in ["policies", "tests/fixtures", "benches"] {
-        packages(&root().join(top), &mut dirs);
-    }
-    let (mut blocks, mut verdicts) = (0, 0);
-    for dir in &dirs {
-        let Ok(loaded) = cli::load_package(dir) else { continue };
-        let checked = db::package_model(&loaded.db, loaded.package);
-        if checked.has_errors() {
-            continue;
-        }
-        let model = &checked.model;
-        for t in &model.tests {
-            let facts = testing::test_facts(model, t, &t.origin.file);
-            let (compiled, walked) = both(model, &facts, t.as_of);
+    let mut verdicts = 0;
+    let blocks = common::each_test_block(
+        |_| true,
+        |dir, model, t, facts| {
+            let (compiled, walked) = both(model, facts, t.as_of);
             assert!(compiled == walked, "{}: test `{}`: the two evaluations differ", dir.display(), t.name);
-            blocks += 1;
             verdicts += compiled.verdicts.len();
-        }
-    }
-    assert!(blocks > 100, "only {blocks} test blocks found in {} packages", dirs.len());
+        },
+    );
+    assert!(blocks > 100, "only {blocks} test blocks found");
     assert!(verdicts > 1000, "{verdicts}");
 }
 

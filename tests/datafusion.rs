@@ -6,11 +6,10 @@
 
 mod common;
 
-use common::packages;
 use std::path::PathBuf;
 use std::process::Command;
 use writ::eval::{self, Engine};
-use writ::{cli, db, status::Status, testing};
+use writ::{cli, status::Status};
 
 /// The generator of `examples/yangquan-2019-hourly`.
 #[path = "../examples/gen_hourly.rs"]
@@ -25,22 +24,12 @@ const DATAFUSION: Engine = Engine::DataFusion { memory_limit: Some(256 << 20) };
 
 #[test]
 fn every_test_block_that_derives_kinds_is_grouped_alike() {
-    let mut dirs = Vec::new();
-    for top in ["policies", "tests/fixtures", "benches"] {
-        packages(&root().join(top), &mut dirs);
-    }
-    let (mut blocks, mut kinds, mut lowered) = (0, 0, 0);
-    for dir in &dirs {
-        let Ok(loaded) = cli::load_package(dir) else { continue };
-        let checked = db::package_model(&loaded.db, loaded.package);
-        let model = &checked.model;
-        if checked.has_errors() || model.derived.is_empty() {
-            continue;
-        }
-        for t in &model.tests {
-            let facts = testing::test_facts(model, t, &t.origin.file);
-            let native = eval::derive(model, &facts, t.as_of, 1).expect("derived kinds");
-            let on = eval::derive_on(model, &facts, t.as_of, 2, DATAFUSION)
+    let (mut kinds, mut lowered) = (0, 0);
+    let blocks = common::each_test_block(
+        |model| !model.derived.is_empty(),
+        |dir, model, t, facts| {
+            let native = eval::derive(model, facts, t.as_of, 1).expect("derived kinds");
+            let on = eval::derive_on(model, facts, t.as_of, 2, DATAFUSION)
                 .unwrap_or_else(|e| panic!("{}: test `{}`: {e}", dir.display(), t.name));
             let df = on.facts.expect("derived kinds");
             let native_report = eval::evaluate(model, &native, t.as_of).report();
@@ -56,12 +45,11 @@ fn every_test_block_that_derives_kinds_is_grouped_alike() {
                     model.records[k].name
                 );
             }
-            blocks += 1;
             kinds += model.derived.len();
             lowered += model.derived.len() - on.notes.len();
             eprintln!("{}: {:#?}", dir.display(), on.notes);
-        }
-    }
+        },
+    );
     assert!(blocks >= 3, "only {blocks} test blocks derive kinds");
     // Most groupings are DataFusion's; windows and the shapes it declines are writ's.
     assert!(lowered * 2 > kinds, "only {lowered} of {kinds} derived kinds were grouped in DataFusion");

@@ -2,8 +2,11 @@
 //! for it leaves those out as they are made (`eval::evaluate_folding`). The report must be the
 //! one written from every verdict, byte for byte.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use writ::cli::{self, FactFiles, Style};
+use writ::eval;
 use writ::report::{FOLD_OVER, human};
 
 const STYLE: Style = Style { color: false, width: 80, progress: false };
@@ -132,4 +135,44 @@ clause 複查 "複查" {
         assert_eq!(kept, kept_all, "{threads} threads: every verdict is kept");
     }
     std::fs::remove_dir_all(policy.parent().unwrap()).unwrap();
+}
+
+/// Every `test` block of every bundled package, and the bundled examples at three dates: the
+/// human report from the folded evaluation is the one from every verdict.
+#[test]
+fn every_test_block_and_example_folds_to_the_same_report() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let blocks = common::each_test_block(
+        |_| true,
+        |dir, model, t, facts| {
+            let derived = eval::derive(model, facts, t.as_of, 1);
+            let facts = derived.as_ref().unwrap_or(facts);
+            for threads in [1, 2] {
+                let all = eval::evaluate_with(model, facts, t.as_of, t.as_of, threads);
+                let folded = eval::evaluate_folding(model, facts, t.as_of, t.as_of, threads, FOLD_OVER);
+                assert!(human(&all) == human(&folded), "{}: test `{}`: the reports differ", dir.display(), t.name);
+            }
+        },
+    );
+    assert!(blocks > 100, "only {blocks} test blocks found");
+    let cases = [
+        ("policies/yangquan-2019", "examples/yangquan-2019"),
+        ("policies/yangquan-2019", "examples/yangquan-2019-formats/csv"),
+        ("policies/chaozhou-2019", "examples/chaozhou-2019"),
+        ("policies/yangquan-2019-raw", "examples/yangquan-2019-hourly"),
+    ];
+    let mut left_out = 0;
+    for (policy, facts) in cases {
+        for date in ["2019-06-30", "2020-01-15", "2020-12-31"] {
+            let paths = [root.join(facts)];
+            let files = FactFiles { paths: &paths, encoding: None, threads: Some(2), ..Default::default() };
+            let e = cli::evaluate(&root.join(policy), files, cli::parse_date(date).unwrap(), STYLE)
+                .unwrap_or_else(|o| panic!("{policy} with {facts}: {}", o.stderr));
+            let (all, folded) = (e.evaluation(), e.evaluation_folding(FOLD_OVER));
+            assert!(human(&all) == human(&folded), "{policy} with {facts} as of {date}: the reports differ");
+            left_out += all.len() - folded.len();
+        }
+    }
+    // Some clauses of the examples have more than FOLD_OVER passing verdicts.
+    assert!(left_out > 100, "only {left_out} verdicts left out of the examples' evaluations");
 }

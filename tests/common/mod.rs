@@ -69,6 +69,34 @@ pub fn packages(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// Calls `f` with every `test` block of every bundled package (the policies, the test
+/// fixtures and the benchmarks) that checks without errors and that `wanted` takes: the
+/// package's folder, its model, the block, and the facts the block gives. Returns how many.
+pub fn each_test_block(
+    wanted: impl Fn(&writ::model::Model) -> bool,
+    mut f: impl FnMut(&std::path::Path, &writ::model::Model, &writ::model::TestDef, &writ::facts::Facts),
+) -> usize {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = Vec::new();
+    for top in ["policies", "tests/fixtures", "benches"] {
+        packages(&root.join(top), &mut dirs);
+    }
+    let mut blocks = 0;
+    for dir in &dirs {
+        let Ok(loaded) = writ::cli::load_package(dir) else { continue };
+        let checked = db::package_model(&loaded.db, loaded.package);
+        if checked.has_errors() || !wanted(&checked.model) {
+            continue;
+        }
+        for t in &checked.model.tests {
+            let facts = writ::testing::test_facts(&checked.model, t, &t.origin.file);
+            f(dir, &checked.model, t, &facts);
+            blocks += 1;
+        }
+    }
+    blocks
+}
+
 /// Inspections dated by an optional date, and a kind derived from them per station with
 /// aggregates `during` a year and the plan's period: appended to a package of edge cases.
 pub const INSPECTION_KINDS: &str = r#"
