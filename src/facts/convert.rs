@@ -35,9 +35,13 @@ pub(super) struct Raw<'t> {
     pub verbatim_at: Option<u32>,
 }
 
-/// Why a value was not accepted, ready to become a diagnostic.
+/// Why a value was not accepted, ready to become a diagnostic. Boxed: a conversion's result
+/// is returned by value for every cell read, and is then the size of its value, not of this.
+pub(super) type Bad = Box<BadValue>;
+
+/// What [`Bad`] holds.
 #[derive(Debug)]
-pub(super) struct Bad {
+pub(super) struct BadValue {
     pub code: &'static str,
     pub span: Span,
     pub message: String,
@@ -137,7 +141,7 @@ impl Cx<'_, '_> {
     }
 
     fn bad(&self, code: &'static str, span: Span, message: String, help: String) -> Bad {
-        Bad { code, span, message, label: format!("`{}` is {}", self.field.name, self.expected()), help }
+        Box::new(BadValue { code, span, message, label: format!("`{}` is {}", self.field.name, self.expected()), help })
     }
 
     /// `bad-value`: the value is not of the field's type.
@@ -273,13 +277,13 @@ impl Cx<'_, '_> {
                 "`{field}` takes values {range}: {why}; correct the value, or if such values are real, declare the field's range in the record: {example}"
             )
         };
-        Bad {
+        Box::new(BadValue {
             code: "value-out-of-range",
             span: self.raw.span,
             message,
             label: format!("`{field}` takes values {range}"),
             help,
-        }
+        })
     }
 
     fn unsupported(&self) -> Bad {
@@ -518,10 +522,13 @@ pub(super) fn trim(s: &str) -> &str {
     {
         return s;
     }
+    // No character above U+3000 (the ideographic space) is a space: CJK text ends are passed
+    // without Unicode's table.
+    let space = |c: char| c <= '\u{3000}' && c.is_whitespace();
     let mut chars = s.chars();
     match (chars.next(), chars.next_back()) {
-        (Some(a), Some(b)) if !a.is_whitespace() && !b.is_whitespace() => s,
-        (Some(a), None) if !a.is_whitespace() => s,
+        (Some(a), Some(b)) if !space(a) && !space(b) => s,
+        (Some(a), None) if !space(a) => s,
         _ => s.trim(),
     }
 }

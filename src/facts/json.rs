@@ -522,6 +522,7 @@ impl<'t> Scanner<'t> {
         let start = self.pos;
         self.pos += 1;
         let body = self.pos;
+        self.plain_run();
         loop {
             match self.peek() {
                 Some(b'"') => {
@@ -551,6 +552,23 @@ impl<'t> Scanner<'t> {
                 }
                 _ => return Err(self.unterminated(start)),
             }
+        }
+    }
+
+    /// Moves `pos` past the bytes of a string that need no attention (not `"`, `\\` or a
+    /// control character), eight at a time, stopping at or before the first that does.
+    fn plain_run(&mut self) {
+        const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+        const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+        // Whether a byte of `x` is below `n` (n <= 128): exact as to whether there is one.
+        let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+        let equal = |x: u64, c: u8| below(x ^ (ONES * u64::from(c)), 1);
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            let x = u64::from_ne_bytes(chunk.try_into().expect("eight bytes"));
+            if below(x, 0x20) | equal(x, b'"') | equal(x, b'\\') != 0 {
+                return;
+            }
+            self.pos += 8;
         }
     }
 

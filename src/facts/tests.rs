@@ -477,6 +477,42 @@ fn string_escapes() {
     );
 }
 
+/// A string is scanned eight bytes at a time up to the first byte that needs attention: a
+/// quote, an escape or a control character is found at every place in and after a run.
+#[test]
+fn long_strings_stop_at_every_byte_that_matters() {
+    let key = |ff: &FileFacts| match &ff.rows.get(0).values[K_OWNER] {
+        Some(Cell::UnresolvedRef { key, .. }) => key.to_string(),
+        other => panic!("{other:?}"),
+    };
+    for before in 0..20 {
+        let head = "甲a".repeat(before / 4) + &"b".repeat(before % 4);
+        for (written, read) in [("", ""), ("\\\"", "\""), ("\\\\", "\\"), ("\\/", "/"), ("\\u00e9", "é")] {
+            let (text, ff) = kiln(&format!("\"企業\": \"{head}{written}ccccccccccc\""));
+            assert_eq!(codes(&ff, &text), Vec::<String>::new(), "{text}");
+            assert_eq!(key(&ff), format!("{head}{read}ccccccccccc"), "{text}");
+        }
+        for control in ["\n", "\t", "\u{1}"] {
+            let text = format!("{{\"企業\": [{{\"名稱\": \"{head}{control}ccccccccccc\"}}]}}");
+            let ff = parse("f.json", &text);
+            assert_eq!(ff.diagnostics.len(), 1, "{text:?}");
+            assert!(ff.diagnostics[0].message.starts_with("expected `\"` closing the string"), "{text:?}");
+        }
+    }
+}
+
+/// Text is trimmed of Unicode's spaces, the ideographic one too, and CJK text at its ends is
+/// kept whole; nothing above U+3000 is a space.
+#[test]
+fn trimming_keeps_cjk_and_removes_every_space() {
+    assert!((0x3001..=0x10FFFF).filter_map(char::from_u32).all(|c| !c.is_whitespace()));
+    assert_eq!(super::convert::trim("\u{3000}陽泉\u{a0}"), "陽泉");
+    assert_eq!(super::convert::trim("\u{2003}陽 泉\u{85}"), "陽 泉");
+    assert_eq!(super::convert::trim("陽泉"), "陽泉");
+    assert_eq!(super::convert::trim("泉"), "泉");
+    assert_eq!(super::convert::trim("\u{3000}"), "");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Diagnostics
 
