@@ -11,12 +11,17 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date(pub i32);
 
+/// 1970-01-01, day 0, counted from 0001-01-01 as day 1 (chrono's `num_days_from_ce`).
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
 impl Date {
     pub fn from_ymd(y: i32, m: u32, d: u32) -> Option<Date> {
         NaiveDate::from_ymd_opt(y, m, d).map(Date::from_naive)
     }
+    /// The day number of `d`: its days since 0001-01-01 less those of 1970-01-01 (a
+    /// subtraction of counts chrono holds, not of two dates).
     pub fn from_naive(d: NaiveDate) -> Date {
-        Date((d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32)
+        Date(chrono::Datelike::num_days_from_ce(&d) - EPOCH_DAYS_FROM_CE)
     }
     pub fn naive(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(self.0 as i64)
@@ -203,6 +208,19 @@ mod tests {
             let n = date.naive();
             assert_eq!(date.ymd(), (i64::from(n.year()), n.month(), n.day()), "day {day}");
             assert_eq!(date.to_string(), n.format("%Y-%m-%d").to_string(), "day {day}");
+        }
+    }
+
+    /// A date's day number is the days since 1970-01-01, as subtracting the two dates gives it.
+    #[test]
+    fn day_numbers_count_from_1970() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        assert_eq!(epoch.num_days_from_ce(), EPOCH_DAYS_FROM_CE);
+        let far = (-3_000_000..3_000_000).step_by(997).map(|d| epoch + chrono::Duration::days(d));
+        let near = (0..=4_000).map(|d| NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(d * 37));
+        for n in far.chain(near).chain([NaiveDate::MIN, NaiveDate::MAX]) {
+            assert_eq!(i64::from(Date::from_naive(n).0), (n - epoch).num_days(), "{n}");
+            assert_eq!(Date::from_naive(n).naive(), n, "{n}");
         }
     }
 
