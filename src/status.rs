@@ -69,6 +69,11 @@ impl Status {
         matches!(self, Status::Violated | Status::Overdue | Status::Pending | Status::Unknown)
     }
 
+    /// Where this status stands in [`Status::ALL`]: the index of its count in a list of counts.
+    pub fn position(self) -> usize {
+        Status::ALL.iter().position(|&s| s == self).unwrap_or_default()
+    }
+
     /// Passing, and shown on one line: a condition that holds (`satisfied`) or a duty done on
     /// time (`fulfilled`). The human report counts these, rather than lists them, for a clause
     /// with many. A strive target `met` is shown with the margin it was met by, so it is not

@@ -314,7 +314,7 @@ impl Folded {
 
     /// How many verdicts of each status were left out, in [`Status::ALL`] order.
     fn add(&mut self, clause: ClauseId, status: Status, n: u32) {
-        let at = Status::ALL.iter().position(|&s| s == status).unwrap_or_default();
+        let at = status.position();
         match self.counts.last_mut() {
             Some((c, counts)) if *c == clause => counts[at] += n,
             _ => {

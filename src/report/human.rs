@@ -267,7 +267,7 @@ fn write_summary<V: Verdicts + ?Sized>(r: &V, options: &HumanOptions, words: Wor
             let total: usize = counts.values().sum();
             // Statuses in the order of the report: what needs action first.
             let mut ordered: Vec<(Status, usize)> = counts.iter().map(|(s, c)| (*s, *c)).collect();
-            ordered.sort_by_key(|(s, _)| (rank(*s), Status::ALL.iter().position(|x| x == s)));
+            ordered.sort_by_key(|(s, _)| (rank(*s), s.position()));
             let list = words.counts(ordered.iter().map(|(s, c)| (words.status(*s), *c)));
             let _ = writeln!(out, "  {}", words.fill(Msg::SummaryRow, &[&shown(name), &total, &list]));
         }
@@ -354,7 +354,7 @@ fn clause_section<V: Verdicts + ?Sized>(
                 na_reason = r.reason_of(i).map(str::to_string);
             }
         } else if fold && s.is_passing() {
-            folded[Status::ALL.iter().position(|&x| x == s).unwrap_or_default()] += 1;
+            folded[s.position()] += 1;
         } else {
             by_rank[rank(s) as usize].push(i);
         }
