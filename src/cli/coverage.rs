@@ -29,9 +29,7 @@ pub fn coverage(dir: &Path, format: Format, style: Style) -> Outcome {
     };
     let missing = cov.missing();
     let stdout = match format {
-        Format::Json => {
-            crate::text::json_escaped(serde_json::to_string_pretty(&cov).expect("coverage always serialises")) + "\n"
-        }
+        Format::Json => crate::report::json_text(&cov) + "\n",
         Format::Human => {
             let mut out = format!("{} — coverage of the plan's numbered items\n\n", shown(&cov.plan));
             for e in &cov.entries {

@@ -53,7 +53,7 @@ pub fn diff(inputs: DiffInputs, format: Format, style: Style, lang: Option<crate
                 input: Sides { old: o.input(), new: n.input() },
                 diagnostics: Sides { old: &o.diagnostics, new: &n.diagnostics },
             };
-            crate::text::json_escaped(serde_json::to_string_pretty(&doc).expect("a diff always serialises")) + "\n"
+            crate::report::json_text(&doc) + "\n"
         }
     };
     // The same warnings on both sides (one package, one fact set) are shown once.

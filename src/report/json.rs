@@ -1,6 +1,6 @@
 //! The JSON report written as text: the members serde would write for
-//! [`super::WithInput`] over [`super::Streamed`], in their order and in serde_json's pretty
-//! layout, escaped as [`crate::text::json_escaped`] escapes them. A verdict of an evaluation is
+//! [`super::WithInput`] over [`super::Streamed`], in their order and in the layout of
+//! [`super::Lines`] (each verdict on one line), escaped as [`crate::text::json_escaped`] escapes them. A verdict of an evaluation is
 //! written from its compact record, with what is the same for every verdict of a requirement
 //! serialised once; any other verdict is serialised by serde.
 
@@ -16,17 +16,17 @@ use std::io;
 /// How much text is gathered before it is written out.
 const CHUNK: usize = 1 << 16;
 
-/// `value` as serde_json writes it pretty as a member or an element `depth` levels deep (two
-/// spaces a level), escaped. Every line break of pretty JSON is layout (one in a string is
-/// written `\n`), so indenting each one by the same amount nests the value.
+/// `value` laid out as [`super::Lines`] lays out a member of a document (`depth` 1), escaped.
 fn nested<T: Serialize + ?Sized>(value: &T, depth: usize) -> io::Result<String> {
-    let text = serde_json::to_string_pretty(value).map_err(io::Error::from)?;
-    let indented = if depth == 0 || !text.contains('\n') {
-        text
-    } else {
-        text.replace('\n', &format!("\n{}", "  ".repeat(depth)))
-    };
-    Ok(json_escaped(indented))
+    let mut text = Vec::new();
+    value.serialize(&mut serde_json::Serializer::with_formatter(&mut text, super::Lines::at(depth)))?;
+    Ok(json_escaped(String::from_utf8(text).expect("serde_json writes UTF-8")))
+}
+
+/// `value` on one line, as [`super::Lines`] lays out the elements of the document's arrays
+/// (a verdict) and all they hold, escaped.
+fn flat<T: Serialize + ?Sized>(value: &T) -> io::Result<String> {
+    Ok(json_escaped(serde_json::to_string(value)?))
 }
 
 /// Writes `{ "plan", "plan_title"?, "language"?, "as_of", "summary", "verdicts": [...], "input",
@@ -70,7 +70,7 @@ pub(super) fn write_report<V: Verdicts + ?Sized>(
                 out.push_str(separator(i));
                 match &mut records {
                     Some(records) => records.write(i, &mut out)?,
-                    None => out.push_str(&nested(&*r.verdict_at(i), 2)?),
+                    None => out.push_str(&flat(&*r.verdict_at(i))?),
                 }
                 if out.len() >= CHUNK {
                     w.write_all(out.as_bytes())?;
@@ -94,8 +94,7 @@ fn separator(i: usize) -> &'static str {
 }
 
 /// The verdicts of an evaluation written as JSON from their compact records, member for member
-/// as serde writes a [`crate::eval::Verdict`] (an element of `verdicts`: its members are three
-/// levels deep).
+/// as serde writes a [`crate::eval::Verdict`] on one line (an element of `verdicts`).
 struct Records<'e> {
     e: &'e Evaluation<'e>,
     /// Per requirement (by address), its members that are the same for each of its verdicts.
@@ -122,18 +121,17 @@ fn push_date(out: &mut String, d: Date) {
     let _ = write!(out, "\"{d}\"");
 }
 
-/// Appends a member of a verdict whose value is an array of objects: `[]`, or each object laid
-/// out as serde_json lays out the elements of a verdict's member (its members four levels
-/// deep), `members` writing the members of each.
+/// Appends a member of a verdict whose value is an array of objects, on one line: `[]`, or
+/// `[{…},{…}]`, `members` writing the members of each.
 fn push_objects<T>(out: &mut String, items: impl IntoIterator<Item = T>, mut members: impl FnMut(&mut Object, T)) {
     let mut empty = true;
     for item in items {
-        out.push_str(if empty { "[\n        {" } else { ",\n        {" });
+        out.push_str(if empty { "[{" } else { ",{" });
         empty = false;
         members(&mut Object { out, first: true }, item);
-        out.push_str("\n        }");
+        out.push('}');
     }
-    out.push_str(if empty { "[]" } else { "\n      ]" });
+    out.push_str(if empty { "[]" } else { "]" });
 }
 
 /// The members of one object of [`push_objects`], written in order.
@@ -145,10 +143,10 @@ struct Object<'o> {
 impl Object<'_> {
     /// Starts the member `name`: the text its value is appended to.
     fn key(&mut self, name: &str) -> &mut String {
-        self.out.push_str(if self.first { "\n          \"" } else { ",\n          \"" });
+        self.out.push_str(if self.first { "\"" } else { ",\"" });
         self.first = false;
         self.out.push_str(name);
-        self.out.push_str("\": ");
+        self.out.push_str("\":");
         self.out
     }
 
@@ -180,21 +178,21 @@ impl<'e> Records<'e> {
     fn constant(e: &Evaluation, i: usize) -> io::Result<Constant> {
         let v = &e.recs[i];
         let clause = &e.model.clauses[v.clause.index()];
-        let mut head = String::from(",\n      \"clause\": ");
+        let mut head = String::from(",\"clause\":");
         push_json_str(&mut head, &clause.name);
-        head.push_str(",\n      \"title\": ");
+        head.push_str(",\"title\":");
         push_opt(&mut head, clause.title.as_deref());
-        head.push_str(",\n      \"cite\": ");
+        head.push_str(",\"cite\":");
         push_opt(&mut head, clause.cite.as_ref().map(|c| c.number.as_str()));
-        head.push_str(",\n      \"cite_text\": ");
+        head.push_str(",\"cite_text\":");
         push_opt(&mut head, clause.cite.as_ref().and_then(|c| c.text.as_deref()));
-        head.push_str(",\n      \"status\": ");
-        let mut tail = String::from(",\n      \"modality\": ");
+        head.push_str(",\"status\":");
+        let mut tail = String::from(",\"modality\":");
         push_json_str(&mut tail, e.modality_of(i));
-        tail.push_str(",\n      \"requirement\": ");
+        tail.push_str(",\"requirement\":");
         push_json_str(&mut tail, &v.req.text);
-        tail.push_str(",\n      \"subject\": ");
-        let parties = nested(&e.parties(clause, std::iter::empty()), 3)?;
+        tail.push_str(",\"subject\":");
+        let parties = flat(&e.parties(clause, std::iter::empty()))?;
         Ok(Constant { head, tail, parties })
     }
 
@@ -202,7 +200,7 @@ impl<'e> Records<'e> {
     fn write(&mut self, i: usize, out: &mut String) -> io::Result<()> {
         let e = self.e;
         let v = &e.recs[i];
-        out.push_str("{\n      \"id\": ");
+        out.push_str("{\"id\":");
         self.id.clear();
         e.write_id(i, &mut self.id);
         push_json_str(out, &self.id);
@@ -223,33 +221,33 @@ impl<'e> Records<'e> {
             bound |= kind == "party";
         });
 
-        out.push_str(",\n      \"deadline\": ");
+        out.push_str(",\"deadline\":");
         match v.deadline {
             Some(d) => push_date(out, d),
             None => out.push_str("null"),
         }
         if let Some(d) = v.rolled_from() {
-            out.push_str(",\n      \"rolled_from\": ");
+            out.push_str(",\"rolled_from\":");
             push_date(out, d);
         }
         if let Some(d) = v.done_on {
-            out.push_str(",\n      \"done_on\": ");
+            out.push_str(",\"done_on\":");
             push_date(out, d);
         }
 
-        out.push_str(",\n      \"parties\": ");
+        out.push_str(",\"parties\":");
         if bound || !v.req.roles.is_empty() {
             let (parties, unknown) = e.parties_at(i);
-            out.push_str(&nested(&parties, 3)?);
+            out.push_str(&flat(&parties)?);
             if !unknown.is_empty() {
-                out.push_str(",\n      \"parties_unknown\": ");
-                out.push_str(&nested(&unknown, 3)?);
+                out.push_str(",\"parties_unknown\":");
+                out.push_str(&flat(&unknown)?);
             }
         } else {
             out.push_str(&c.parties);
         }
 
-        out.push_str(",\n      \"evidence\": ");
+        out.push_str(",\"evidence\":");
         push_objects(out, e.evidence_of(v, &mut self.consts).iter(), |o, ev| {
             o.str("left", &ev.left);
             o.str("left_value", &ev.left_value);
@@ -268,14 +266,14 @@ impl<'e> Records<'e> {
 
         let computed = e.computed_of(v);
         if !computed.is_empty() {
-            out.push_str(",\n      \"computed\": ");
+            out.push_str(",\"computed\":");
             push_objects(out, computed.iter(), |o, c| {
                 o.str("expr", &c.expr);
                 o.str("value", &c.value);
             });
         }
 
-        out.push_str(",\n      \"facts\": ");
+        out.push_str(",\"facts\":");
         push_objects(out, e.cited[v.facts.range()].iter(), |o, &(kind, row)| {
             let (file, kind, key, line) = e.fact_of(kind, row);
             o.str("file", file);
@@ -284,10 +282,10 @@ impl<'e> Records<'e> {
             let _ = write!(o.key("line"), "{line}");
         });
         if v.more_facts > 0 {
-            let _ = write!(out, ",\n      \"more_facts\": {}", v.more_facts);
+            let _ = write!(out, ",\"more_facts\":{}", v.more_facts);
         }
 
-        out.push_str(",\n      \"sanctions\": ");
+        out.push_str(",\"sanctions\":");
         push_objects(out, e.sanctions_of(v).iter(), |o, s| {
             o.str("name", &s.name);
             push_opt(o.key("text"), s.text.as_deref());
@@ -295,10 +293,10 @@ impl<'e> Records<'e> {
         });
 
         if let Some(r) = v.reason() {
-            out.push_str(",\n      \"reason\": ");
+            out.push_str(",\"reason\":");
             push_json_str(out, r);
         }
-        out.push_str("\n    }");
+        out.push('}');
         Ok(())
     }
 }

@@ -69,13 +69,126 @@ impl<V: Verdicts + ?Sized> Serialize for Each<'_, V> {
     }
 }
 
-/// Pretty JSON of `doc` written to `w` as it is serialised, with the characters serde_json
-/// leaves raw escaped as [`crate::text::json_escaped`] escapes them.
+/// The layout of every JSON document writ writes: serde_json's pretty layout (two spaces a
+/// level), except that each element of an array that is a member of the document (a verdict of
+/// `verdicts`, a diagnostic of `diagnostics`, a fact of `facts` in `writ explain`) is written
+/// on one line, without spaces, as `serde_json::to_string` writes it. A report of a million
+/// verdicts is a million lines that `grep` and a line-by-line diff can read, and a third
+/// smaller than the pretty layout; the document still parses to the same data.
+pub(crate) struct Lines {
+    /// Arrays and objects open, the document itself included.
+    open: usize,
+    /// While an element is written on one line, the arrays and objects open when it began.
+    flat: Option<usize>,
+    /// Whether the innermost array or object written in the pretty layout has a value yet.
+    has_value: bool,
+}
+
+impl Lines {
+    /// The layout of a document.
+    pub(crate) fn new() -> Lines {
+        Lines::at(0)
+    }
+
+    /// The layout of a value that is written `open` levels deep into a document.
+    pub(crate) fn at(open: usize) -> Lines {
+        Lines { open, flat: None, has_value: false }
+    }
+
+    /// The line break and indent before a member or an element in the pretty layout.
+    fn new_line<W: ?Sized + io::Write>(&self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        for _ in 0..self.open {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn begin<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.open += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn end<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.open -= 1;
+        if self.flat.is_none() && self.has_value {
+            w.write_all(b"\n")?;
+            for _ in 0..self.open {
+                w.write_all(b"  ")?;
+            }
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Lines {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.begin(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.end(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if self.flat.is_some() {
+            return if first { Ok(()) } else { w.write_all(b",") };
+        }
+        self.new_line(w, first)?;
+        // An array that is a member of the document: the document and the array are open.
+        if self.open == 2 {
+            self.flat = Some(self.open);
+        }
+        Ok(())
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        if self.flat == Some(self.open) {
+            self.flat = None;
+        }
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.begin(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.end(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if self.flat.is_some() {
+            return if first { Ok(()) } else { w.write_all(b",") };
+        }
+        self.new_line(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(if self.flat.is_some() { b":" } else { b": " })
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// `doc` as JSON text in the layout of [`Lines`], escaped as [`crate::text::json_escaped`]
+/// escapes it: what `writ … --format json` prints.
+pub fn json_text<T: Serialize + ?Sized>(doc: &T) -> String {
+    in_memory(|w| write_json(doc, w))
+}
+
+/// JSON of `doc` in the layout of [`Lines`] written to `w` as it is serialised, with the
+/// characters serde_json leaves raw escaped as [`crate::text::json_escaped`] escapes them.
 fn write_json<T: Serialize + ?Sized>(doc: &T, w: &mut dyn io::Write) -> io::Result<()> {
     let mut escaped = JsonEscaper { inner: w, pending: Vec::new() };
     // serde_json writes a few bytes at a time: gathered first, they are looked at in blocks.
     let mut gathered = io::BufWriter::with_capacity(1 << 16, &mut escaped);
-    serde_json::to_writer_pretty(&mut gathered, doc).map_err(io::Error::from)?;
+    doc.serialize(&mut serde_json::Serializer::with_formatter(&mut gathered, Lines::new())).map_err(io::Error::from)?;
     io::Write::flush(&mut gathered)?;
     drop(gathered);
     escaped.finish()
@@ -263,7 +376,7 @@ pub fn json_failed(as_of: crate::value::Date, diagnostics: &[JsonDiagnostic]) ->
         "input": input,
         "diagnostics": diagnostics,
     });
-    crate::text::json_escaped(serde_json::to_string_pretty(&doc).expect("a failure always serialises"))
+    json_text(&doc)
 }
 
 /// Items laid out together when a report is laid out on several threads.
@@ -425,13 +538,64 @@ mod tests {
     }
 
     #[test]
+    fn documents_are_pretty_down_to_the_elements_of_their_arrays() {
+        // Members in the order of their names, whether or not serde_json keeps insertion order.
+        let doc = serde_json::json!({
+            "a": "p",
+            "b": { "n": 1, "o": { "x": 1 } },
+            "c": [{ "e": [], "f": [{ "l": 1 }, { "l": 2 }], "i": "x\ny" }, "s", [1, [2]], {}],
+            "d": [],
+            "e": { "l": [1, { "a": [2] }] },
+            "f": {},
+        });
+        let expected = r#"{
+  "a": "p",
+  "b": {
+    "n": 1,
+    "o": {
+      "x": 1
+    }
+  },
+  "c": [
+    {"e":[],"f":[{"l":1},{"l":2}],"i":"x\ny"},
+    "s",
+    [1,[2]],
+    {}
+  ],
+  "d": [],
+  "e": {
+    "l": [
+      1,
+      {
+        "a": [
+          2
+        ]
+      }
+    ]
+  },
+  "f": {}
+}"#;
+        let text = json_text(&doc);
+        assert_eq!(text, expected);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), doc);
+        // A member written alone, as the JSON report writes `summary` and `diagnostics`, is
+        // laid out as it is inside the document.
+        let mut member = Vec::new();
+        doc["c"].serialize(&mut serde_json::Serializer::with_formatter(&mut member, Lines::at(1))).unwrap();
+        let member = String::from_utf8(member).unwrap();
+        assert!(expected.contains(&format!("\"c\": {member},")), "{member}");
+    }
+
+    #[test]
     fn streamed_json_is_json_escaped_whatever_the_writes() {
         let text = "a\u{202E}b\u{7f}c\u{85}d\u{AD}e\u{FEFF}f\u{200B}\r\n\t陽泉\u{1b}";
         let doc = serde_json::json!({ "k": text, "列表": [text, "plain"] });
-        let whole = crate::text::json_escaped(serde_json::to_string_pretty(&doc).unwrap());
+        let mut raw = Vec::new();
+        doc.serialize(&mut serde_json::Serializer::with_formatter(&mut raw, Lines::new())).unwrap();
+        let raw = String::from_utf8(raw).unwrap();
+        let whole = crate::text::json_escaped(raw.clone());
         assert_eq!(in_memory(|w| write_json(&doc, w)), whole);
         // The same bytes cut anywhere, even inside a character.
-        let raw = serde_json::to_string_pretty(&doc).unwrap();
         for cut in 1..raw.len() {
             let mut out = Vec::new();
             let mut e = JsonEscaper { inner: &mut out, pending: Vec::new() };
