@@ -154,34 +154,58 @@ pub fn needs_escape(c: char, keep: Keep) -> bool {
 /// Whether `b` can begin a character [`escape`] or [`json_escaped`] changes: an ASCII
 /// control or DEL, or the first byte of the UTF-8 of a C1 control, bidirectional or invisible
 /// character (U+0080–U+009F and U+00AD: C2; U+034F: CD; U+061C: D8; U+180E: E1;
-/// U+200B–U+206x: E2; U+FEFF: EF). Comparisons rather than a table, so that the compiler can
-/// look at many bytes at once.
+/// U+200B–U+206x: E2; U+FEFF: EF).
 #[inline]
-fn may_escape(b: u8) -> bool {
+const fn may_escape(b: u8) -> bool {
     (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == 0xcd) | (b == 0xd8) | (b == 0xe1) | (b == 0xe2) | (b == 0xef)
 }
 
+/// The bytes [`may_escape`] marks, and with them (`json`) the quote and the backslash, which a
+/// JSON string escapes too: one lookup a byte.
+const fn marks(json: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = may_escape(b as u8) || (json && (b as u8 == b'"' || b as u8 == b'\\'));
+        b += 1;
+    }
+    t
+}
+
+/// The bytes that may begin a character [`escape`] or [`json_escaped`] changes.
+static MAY_ESCAPE: [bool; 256] = marks(false);
+
+/// The bytes that may begin a character [`push_json_str`] escapes.
+static JSON_MARKS: [bool; 256] = marks(true);
+
 /// Where the first character of `text` for which `escaped` holds begins, if one does. Only
-/// characters whose first byte is `marked` are asked about, so `escaped` must hold for no
-/// other: a scan of bytes, sixteen at a time where none is marked, fast for plain text.
-fn find_marked(text: &str, marked: impl Fn(u8) -> bool, escaped: impl Fn(char) -> bool) -> Option<usize> {
+/// characters whose first byte is marked ([`MAY_ESCAPE`], or [`JSON_MARKS`] when `json`) are
+/// asked about, so `escaped` must hold for no other. Sixteen bytes at a time while none is
+/// marked (comparisons the compiler makes at once), then a lookup a byte.
+fn find_marked(text: &str, json: bool, escaped: impl Fn(char) -> bool) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut at = 0;
-    for block in bytes.chunks(16) {
-        if block.iter().fold(false, |any, &b| any | marked(b)) {
-            for (j, &b) in block.iter().enumerate() {
-                let found = marked(b)
-                    && match b {
-                        0..0x80 => escaped(b as char),
-                        // A marked byte above ASCII begins a character (0xC0 and up).
-                        _ => text[at + j..].chars().next().is_some_and(&escaped),
-                    };
-                if found {
-                    return Some(at + j);
-                }
-            }
+    while let Some(block) = bytes.get(at..at + 16) {
+        let block: &[u8; 16] = block.try_into().expect("sixteen bytes");
+        let quote = |b: u8| json & ((b == b'"') | (b == b'\\'));
+        if block.iter().fold(false, |any, &b| any | may_escape(b) | quote(b)) {
+            break;
         }
-        at += block.len();
+        at += 16;
+    }
+    let marked = if json { &JSON_MARKS } else { &MAY_ESCAPE };
+    while let Some(j) = bytes[at..].iter().position(|&b| marked[b as usize]) {
+        let i = at + j;
+        let b = bytes[i];
+        let found = match b {
+            0..0x80 => escaped(b as char),
+            // A marked byte above ASCII begins a character (0xC0 and up).
+            _ => text[i..].chars().next().is_some_and(&escaped),
+        };
+        if found {
+            return Some(i);
+        }
+        at = i + 1;
     }
     None
 }
@@ -189,7 +213,7 @@ fn find_marked(text: &str, marked: impl Fn(u8) -> bool, escaped: impl Fn(char) -
 /// Where the first character of `text` that `escaped` holds for begins, if one does; it must
 /// hold only for characters [`may_escape`] marks.
 fn find_escaped(text: &str, escaped: impl Fn(char) -> bool) -> Option<usize> {
-    find_marked(text, may_escape, escaped)
+    find_marked(text, false, escaped)
 }
 
 /// The text with every control, bidirectional and invisible character written as a visible
@@ -255,12 +279,7 @@ pub fn json_escaped(json: String) -> String {
 pub fn push_json_str(out: &mut String, text: &str) {
     // serde_json escapes the quote, the backslash and C0 controls; `json_escaped` the rest of
     // what `escape` keeping nothing escapes.
-    let plain = find_marked(
-        text,
-        |b| may_escape(b) | (b == b'"') | (b == b'\\'),
-        |c| c == '"' || c == '\\' || needs_escape(c, Keep::Nothing),
-    )
-    .is_none();
+    let plain = find_marked(text, true, |c| c == '"' || c == '\\' || needs_escape(c, Keep::Nothing)).is_none();
     if plain {
         out.reserve(text.len() + 2);
         out.push('"');
@@ -472,7 +491,7 @@ mod tests {
     /// Whatever block of the scan a character falls in, it is found.
     #[test]
     fn escapes_are_found_anywhere_in_long_text() {
-        for odd in ['\u{202E}', '\u{85}', '\n', '"', '\u{FEFF}'] {
+        for odd in ['\u{202E}', '\u{85}', '\n', '"', '\\', '\u{7f}', '\u{1b}', '\u{FEFF}'] {
             for at in 0..40 {
                 let text: String =
                     "a陽b泉c市·✓".chars().cycle().take(at).chain([odd]).chain("陽泉ab".chars()).collect();
