@@ -1,8 +1,9 @@
 //! The JSON report written as text: the members serde would write for
 //! [`super::WithInput`] over [`super::Streamed`], in their order and in the layout of
-//! [`super::Lines`] (each verdict on one line), escaped as [`crate::text::json_escaped`] escapes them. A verdict of an evaluation is
-//! written from its compact record, with what is the same for every verdict of a requirement
-//! serialised once; any other verdict is serialised by serde.
+//! [`super::JsonLayout`] (each verdict on one line), escaped as [`crate::text::json_escaped`]
+//! escapes them. A verdict of an evaluation is written from its compact record, with what is
+//! the same for every verdict of a requirement serialised once; any other verdict is
+//! serialised by serde.
 
 use super::{InputSummary, JsonDiagnostic};
 use crate::eval::{ConstTexts, Evaluation, Verdicts};
@@ -16,14 +17,14 @@ use std::io;
 /// How much text is gathered before it is written out.
 const CHUNK: usize = 1 << 16;
 
-/// `value` laid out as [`super::Lines`] lays out a member of a document (`depth` 1), escaped.
+/// `value` laid out as [`super::JsonLayout`] lays out a member of a document (`depth` 1), escaped.
 fn nested<T: Serialize + ?Sized>(value: &T, depth: usize) -> io::Result<String> {
     let mut text = Vec::new();
-    value.serialize(&mut serde_json::Serializer::with_formatter(&mut text, super::Lines::at(depth)))?;
+    super::JsonLayout::write(value, depth, &mut text)?;
     Ok(json_escaped(String::from_utf8(text).expect("serde_json writes UTF-8")))
 }
 
-/// `value` on one line, as [`super::Lines`] lays out the elements of the document's arrays
+/// `value` on one line, as [`super::JsonLayout`] lays out the elements of the document's arrays
 /// (a verdict) and all they hold, escaped.
 fn flat<T: Serialize + ?Sized>(value: &T) -> io::Result<String> {
     Ok(json_escaped(serde_json::to_string(value)?))

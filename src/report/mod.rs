@@ -75,33 +75,45 @@ impl<V: Verdicts + ?Sized> Serialize for Each<'_, V> {
 /// on one line, without spaces, as `serde_json::to_string` writes it. A report of a million
 /// verdicts is a million lines that `grep` and a line-by-line diff can read, and a third
 /// smaller than the pretty layout; the document still parses to the same data.
-pub(crate) struct Lines {
+pub(crate) struct JsonLayout {
     /// Arrays and objects open, the document itself included.
     open: usize,
-    /// While an element is written on one line, the arrays and objects open when it began.
-    flat: Option<usize>,
+    /// Whether an element of an array that is a member of the document is being written: on
+    /// one line, until that array is the innermost open again.
+    flat: bool,
     /// Whether the innermost array or object written in the pretty layout has a value yet.
     has_value: bool,
 }
 
-impl Lines {
-    /// The layout of a document.
-    pub(crate) fn new() -> Lines {
-        Lines::at(0)
+impl JsonLayout {
+    /// How many are open while an element of a member of the document is written: the
+    /// document and the array.
+    const ELEMENTS: usize = 2;
+
+    /// `value` written to `w` in this layout, as a value `open` levels deep into a document
+    /// (0: the document itself).
+    pub(crate) fn write<T: Serialize + ?Sized>(value: &T, open: usize, w: impl io::Write) -> serde_json::Result<()> {
+        let layout = JsonLayout { open, flat: false, has_value: false };
+        value.serialize(&mut serde_json::Serializer::with_formatter(w, layout))
     }
 
-    /// The layout of a value that is written `open` levels deep into a document.
-    pub(crate) fn at(open: usize) -> Lines {
-        Lines { open, flat: None, has_value: false }
-    }
-
-    /// The line break and indent before a member or an element in the pretty layout.
-    fn new_line<W: ?Sized + io::Write>(&self, w: &mut W, first: bool) -> io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
+    /// A line break (after `lead`) and the indent of the level open.
+    fn indent<W: ?Sized + io::Write>(&self, w: &mut W, lead: &[u8]) -> io::Result<()> {
+        w.write_all(lead)?;
         for _ in 0..self.open {
             w.write_all(b"  ")?;
         }
         Ok(())
+    }
+
+    /// What comes before a member or an element: a comma unless it is the first, and in the
+    /// pretty layout a line break and the indent.
+    fn separate<W: ?Sized + io::Write>(&self, w: &mut W, first: bool) -> io::Result<()> {
+        match (self.flat, first) {
+            (true, true) => Ok(()),
+            (true, false) => w.write_all(b","),
+            (false, _) => self.indent(w, if first { b"\n" } else { b",\n" }),
+        }
     }
 
     fn begin<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
@@ -112,17 +124,14 @@ impl Lines {
 
     fn end<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.open -= 1;
-        if self.flat.is_none() && self.has_value {
-            w.write_all(b"\n")?;
-            for _ in 0..self.open {
-                w.write_all(b"  ")?;
-            }
+        if !self.flat && self.has_value {
+            self.indent(w, b"\n")?;
         }
         w.write_all(bracket)
     }
 }
 
-impl serde_json::ser::Formatter for Lines {
+impl serde_json::ser::Formatter for JsonLayout {
     fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.begin(w, b"[")
     }
@@ -132,21 +141,13 @@ impl serde_json::ser::Formatter for Lines {
     }
 
     fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        if self.flat.is_some() {
-            return if first { Ok(()) } else { w.write_all(b",") };
-        }
-        self.new_line(w, first)?;
-        // An array that is a member of the document: the document and the array are open.
-        if self.open == 2 {
-            self.flat = Some(self.open);
-        }
+        self.separate(w, first)?;
+        self.flat |= self.open == Self::ELEMENTS;
         Ok(())
     }
 
     fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        if self.flat == Some(self.open) {
-            self.flat = None;
-        }
+        self.flat &= self.open != Self::ELEMENTS;
         self.has_value = true;
         Ok(())
     }
@@ -160,14 +161,11 @@ impl serde_json::ser::Formatter for Lines {
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        if self.flat.is_some() {
-            return if first { Ok(()) } else { w.write_all(b",") };
-        }
-        self.new_line(w, first)
+        self.separate(w, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(if self.flat.is_some() { b":" } else { b": " })
+        w.write_all(if self.flat { b":" } else { b": " })
     }
 
     fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
@@ -176,19 +174,19 @@ impl serde_json::ser::Formatter for Lines {
     }
 }
 
-/// `doc` as JSON text in the layout of [`Lines`], escaped as [`crate::text::json_escaped`]
+/// `doc` as JSON text in the layout of [`JsonLayout`], escaped as [`crate::text::json_escaped`]
 /// escapes it: what `writ … --format json` prints.
 pub fn json_text<T: Serialize + ?Sized>(doc: &T) -> String {
     in_memory(|w| write_json(doc, w))
 }
 
-/// JSON of `doc` in the layout of [`Lines`] written to `w` as it is serialised, with the
+/// JSON of `doc` in the layout of [`JsonLayout`] written to `w` as it is serialised, with the
 /// characters serde_json leaves raw escaped as [`crate::text::json_escaped`] escapes them.
 fn write_json<T: Serialize + ?Sized>(doc: &T, w: &mut dyn io::Write) -> io::Result<()> {
     let mut escaped = JsonEscaper { inner: w, pending: Vec::new() };
     // serde_json writes a few bytes at a time: gathered first, they are looked at in blocks.
     let mut gathered = io::BufWriter::with_capacity(1 << 16, &mut escaped);
-    doc.serialize(&mut serde_json::Serializer::with_formatter(&mut gathered, Lines::new())).map_err(io::Error::from)?;
+    JsonLayout::write(doc, 0, &mut gathered)?;
     io::Write::flush(&mut gathered)?;
     drop(gathered);
     escaped.finish()
@@ -581,7 +579,7 @@ mod tests {
         // A member written alone, as the JSON report writes `summary` and `diagnostics`, is
         // laid out as it is inside the document.
         let mut member = Vec::new();
-        doc["c"].serialize(&mut serde_json::Serializer::with_formatter(&mut member, Lines::at(1))).unwrap();
+        JsonLayout::write(&doc["c"], 1, &mut member).unwrap();
         let member = String::from_utf8(member).unwrap();
         assert!(expected.contains(&format!("\"c\": {member},")), "{member}");
     }
@@ -591,7 +589,7 @@ mod tests {
         let text = "a\u{202E}b\u{7f}c\u{85}d\u{AD}e\u{FEFF}f\u{200B}\r\n\t陽泉\u{1b}";
         let doc = serde_json::json!({ "k": text, "列表": [text, "plain"] });
         let mut raw = Vec::new();
-        doc.serialize(&mut serde_json::Serializer::with_formatter(&mut raw, Lines::new())).unwrap();
+        JsonLayout::write(&doc, 0, &mut raw).unwrap();
         let raw = String::from_utf8(raw).unwrap();
         let whole = crate::text::json_escaped(raw.clone());
         assert_eq!(in_memory(|w| write_json(&doc, w)), whole);
