@@ -111,16 +111,37 @@ pub fn parse_in_parallel(db: &Database, package: Package, threads: usize) {
 /// linking them after it finds every file read. What each file gives does not depend on the
 /// order, so the output is the same on any number of threads.
 pub fn read_in_parallel(db: &Database, files: &[FactFile], threads: usize) {
-    let size = |c: &Content| match c {
+    let files = files.iter().map(|f| (content_size(f.content(db)), *f)).collect();
+    in_parallel(db, files, threads, |db, f| {
+        fact_file(db, f);
+    });
+}
+
+/// Reads fact files on `threads` threads, each through its own handle on the database, as
+/// [`read_fact_file`] reads them (nothing is kept by the database): each file's records, in
+/// the order of `files`.
+pub fn read_all(db: &Database, files: &[FactFile], threads: usize) -> Vec<FileFacts> {
+    if threads.min(files.len()) < 2 {
+        return files.iter().map(|&f| read_fact_file(db, f)).collect();
+    }
+    let read: Vec<std::sync::Mutex<Option<FileFacts>>> = files.iter().map(|_| Default::default()).collect();
+    let sized = files.iter().enumerate().map(|(i, f)| (content_size(f.content(db)), (i, *f))).collect();
+    in_parallel(db, sized, threads, |db, (i, f)| {
+        *read[i].lock().expect("a thread reading a fact file panicked") = Some(read_fact_file(db, f));
+    });
+    read.into_iter()
+        .map(|r| r.into_inner().expect("a thread reading a fact file panicked").expect("every file is read"))
+        .collect()
+}
+
+/// The bytes a fact file's content holds or names, to hand the largest files out first.
+fn content_size(c: &Content) -> u64 {
+    match c {
         Content::Text { text, .. } => text.len() as u64,
         Content::Bytes(b) => b.len() as u64,
         Content::Stream { len, .. } | Content::Whole { len, .. } => *len,
         Content::Unreadable(_) => 0,
-    };
-    let files = files.iter().map(|f| (size(f.content(db)), *f)).collect();
-    in_parallel(db, files, threads, |db, f| {
-        fact_file(db, f);
-    });
+    }
 }
 
 /// Runs `work` on each item on up to `threads` threads, each with its own handle on the
@@ -409,6 +430,12 @@ pub fn read_whole(
 /// reads it runs; a whole file's text is let go when its records are read.
 #[salsa::tracked(returns(ref))]
 pub fn fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
+    read_fact_file(db, file)
+}
+
+/// What [`fact_file`] gives, read without being kept by the database: a command that reads
+/// each file once (`writ eval`) links the records and lets the files' own go.
+pub fn read_fact_file(db: &dyn Db, file: FactFile) -> FileFacts {
     let schema = fact_schema(db, *file.package(db)).schema();
     let path = file.path(db);
     match file.content(db) {

@@ -49,7 +49,7 @@ fn write_parquet(input: &evaluate::Input, out: &Path, style: Style) -> Outcome {
             "give `--to` a folder that can be written",
         );
     }
-    let facts = input.facts();
+    let facts = &input.facts;
     let schema = facts::Schema::of(&input.model);
     let mut unreadable = 0;
     for (kind, rec) in input.model.records.iter().enumerate() {

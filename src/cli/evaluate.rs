@@ -56,12 +56,9 @@ pub(super) const UNREAD: &[&str] = &[
     "io-error",
 ];
 
-/// A package evaluated against its facts: the report, the model, and what to print on stderr.
-/// A package and its facts, loaded and checked, ready to evaluate; holds the database the facts
-/// live in, which the verdicts borrow.
+/// A package and its facts, loaded and checked, ready to evaluate: the model, the facts (which
+/// the verdicts borrow), and what to print on stderr.
 pub struct Evaluated {
-    loaded: Loaded,
-    set: FactSet,
     as_of: Date,
     through: Date,
     /// How many threads read the facts, and may evaluate a large scope.
@@ -79,18 +76,14 @@ pub struct Evaluated {
     pub flawed: usize,
     /// Policy warnings and fact diagnostics, for `--format json`.
     pub diagnostics: Vec<report::JsonDiagnostic>,
-    /// The facts with the kinds the policy derives computed as of the date; `None` when it
-    /// derives none.
-    derived: Option<facts::Facts>,
+    /// The facts, linked, with the kinds the policy derives computed as of the date.
+    facts: facts::Facts,
 }
 
 impl Evaluated {
     /// The facts, linked, with the derived kinds computed.
     pub fn facts(&self) -> &facts::Facts {
-        match &self.derived {
-            Some(f) => f,
-            None => db::fact_set(&self.loaded.db, self.set),
-        }
+        &self.facts
     }
 
     /// The verdicts, compact: written out only as a report is written.
@@ -147,23 +140,22 @@ pub fn evaluate_through<'a>(
     let facts = facts.into();
     let engine = facts.engine.clone();
     let mut input = load_facts(dir, facts, style, &mut clock)?;
-    let facts_read = db::fact_set(&input.loaded.db, input.set);
-    let derived = match eval::derive_on(&input.model, facts_read, as_of, input.threads, engine) {
-        Ok(d) => d,
+    let read = std::mem::take(&mut input.facts);
+    let facts = match eval::derive_owned(&input.model, read, as_of, input.threads, engine) {
+        Ok((facts, notes)) => {
+            // What the engine asked for did not group, and why: the records are the same.
+            for note in &notes {
+                input.stderr.push_str(&format!("note: {note}\n"));
+            }
+            facts
+        }
         Err(why) => {
             let stderr = format!("{}error: {why}\n", input.stderr);
             return Err(Outcome { stdout: String::new(), stderr, code: EXIT_INVALID, diagnostics: input.diagnostics });
         }
     };
-    // What the engine asked for did not group, and why: the records are the same.
-    for note in &derived.notes {
-        input.stderr.push_str(&format!("note: {note}\n"));
-    }
-    let derived = derived.facts;
     clock.lap("derive records");
     Ok(Evaluated {
-        loaded: input.loaded,
-        set: input.set,
         as_of,
         through: through.unwrap_or(as_of),
         threads: input.threads,
@@ -174,15 +166,15 @@ pub fn evaluate_through<'a>(
         rejected: input.rejected,
         flawed: input.flawed,
         diagnostics: input.diagnostics,
-        derived,
+        facts,
     })
 }
 
 /// A package and its fact files read, checked and linked: what an evaluation starts from, and
 /// what `writ facts convert` writes out.
 pub(super) struct Input {
-    pub loaded: Loaded,
-    pub set: FactSet,
+    /// The records of the fact files, linked.
+    pub facts: facts::Facts,
     pub threads: usize,
     pub model: Model,
     /// Policy warnings and fact diagnostics, rendered.
@@ -192,14 +184,6 @@ pub(super) struct Input {
     pub rejected: usize,
     pub flawed: usize,
     pub diagnostics: Vec<report::JsonDiagnostic>,
-}
-
-#[cfg(feature = "parquet")]
-impl Input {
-    /// The facts, linked.
-    pub fn facts(&self) -> &facts::Facts {
-        db::fact_set(&self.loaded.db, self.set)
-    }
 }
 
 /// The content of a fact file read whole, as the database holds it: its text is handed over to
@@ -300,24 +284,24 @@ pub(super) fn load_facts(
         errors.extend(walker.warnings);
         return Err(fail(errors, &loaded.sources, style));
     }
-    let set = FactSet::new(&loaded.db, loaded.package, files.clone());
     loaded.db.read_files_on(threads);
     clock.lap("open the fact files");
-    db::read_in_parallel(&loaded.db, &files, threads);
-    for f in &files {
-        db::fact_file(&loaded.db, *f);
-    }
+    // Each file is read once: its records, linked into the tables of their kinds, are let go
+    // after (the database does not keep them, as it does for an editor's repeated queries).
+    let read = db::read_all(&loaded.db, &files, threads);
     clock.lap("read the fact files");
     let mut fact_diags: Vec<Diagnostic> = std::mem::take(&mut loaded.warnings);
     fact_diags.extend(walker.warnings);
-    for f in &files {
-        fact_diags.extend(db::fact_file(&loaded.db, *f).diagnostics.iter().cloned());
+    for f in &read {
+        fact_diags.extend(f.diagnostics.iter().cloned());
     }
-    let facts = db::fact_set(&loaded.db, set);
+    let read: Vec<&FileFacts> = read.iter().collect();
+    let schema = db::fact_schema(&loaded.db, loaded.package).schema();
+    let facts = facts::link(&schema, &read);
     clock.lap("link the records");
     fact_diags.extend(facts.diagnostics.iter().cloned());
-    let read: Vec<&FileFacts> = files.iter().map(|f| db::fact_file(&loaded.db, *f)).collect();
-    fact_diags.extend(crate::lookalike::lookalike_keys(&checked.model, facts, &read));
+    fact_diags.extend(crate::lookalike::lookalike_keys(&checked.model, &facts, &read));
+    drop(read);
     clock.lap("look for lookalike keys");
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
@@ -336,8 +320,7 @@ pub(super) fn load_facts(
         loaded.sources.remove(path);
     }
     Ok(Input {
-        loaded,
-        set,
+        facts,
         threads,
         model: checked.model,
         stderr,
@@ -360,14 +343,23 @@ impl Timings {
         Timings { last: std::env::var_os("WRIT_TIMINGS").map(|_| std::time::Instant::now()) }
     }
 
-    /// Ends a phase: prints its name and how long it took.
+    /// Ends a phase: prints its name, how long it took and, where the system says, the most
+    /// memory the process has held so far (`peak 215 MB`).
     pub(super) fn lap(&mut self, phase: &str) {
         if let Some(last) = &mut self.last {
             let now = std::time::Instant::now();
-            eprintln!("writ: {phase}: {:.3} s", (now - *last).as_secs_f64());
+            let peak = peak_memory().map(|kb| format!(", peak {} MB", kb / 1024)).unwrap_or_default();
+            eprintln!("writ: {phase}: {:.3} s{peak}", (now - *last).as_secs_f64());
             *last = now;
         }
     }
+}
+
+/// The most memory the process has held so far, in KiB (`VmHWM` of `/proc/self/status`, Linux).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 /// How many threads reading and evaluating may use: `WRIT_THREADS` when it is set to a

@@ -28,7 +28,7 @@ pub use fmt::{Keywords, fmt, fmt_text};
 pub use sql::sql;
 pub use tests::{TestOptions, junit, run_tests, statuses, test, test_with};
 
-use crate::db::{self, Database, FactFile, FactSet, FileRead, Package, SourceFile};
+use crate::db::{self, Database, FactFile, FileRead, Package, SourceFile};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::eval::{self, Report, Status};
 use crate::facts::{self, FileFacts};

@@ -9,11 +9,12 @@
 
 use super::Engine;
 use super::expr::{Ev, R};
-use crate::facts::{Cell, Facts, FileFacts, RawRow, Rows, Schema};
+use crate::facts::{Cell, Facts, FileFacts, RowsBuilder, Schema};
 use crate::model::*;
 use crate::value::{Date, Value};
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -21,13 +22,15 @@ use std::sync::Arc;
 /// derives no kind (the facts are then used as they are). Many groups are computed on up to
 /// `threads` threads; the result is the same on any number.
 pub fn derive(model: &Model, facts: &Facts, as_of: Date, threads: usize) -> Option<Facts> {
-    derive_at(model, facts, At { as_of, compiled: true }, threads, Engine::Native).ok().and_then(|d| d.facts)
+    derive_at(model, Cow::Borrowed(facts), At { as_of, compiled: true }, threads, Engine::Native)
+        .ok()
+        .and_then(|d| d.facts)
 }
 
 /// [`derive`] on one thread, every expression evaluated by walking it (see
 /// [`super::evaluate_interpreted`]).
 pub fn derive_interpreted(model: &Model, facts: &Facts, as_of: Date) -> Option<Facts> {
-    derive_at(model, facts, At { as_of, compiled: false }, 1, Engine::Native).ok().and_then(|d| d.facts)
+    derive_at(model, Cow::Borrowed(facts), At { as_of, compiled: false }, 1, Engine::Native).ok().and_then(|d| d.facts)
 }
 
 /// The facts with the derived kinds computed, and what the engine did not take.
@@ -43,7 +46,24 @@ pub struct Derived {
 /// the engine cannot compute exactly as writ does is grouped in writ, with a note saying why;
 /// the records are the same either way. An error is the engine failing (out of memory or disk).
 pub fn derive_on(model: &Model, facts: &Facts, as_of: Date, threads: usize, engine: Engine) -> Result<Derived, String> {
-    derive_at(model, facts, At { as_of, compiled: true }, threads, engine)
+    derive_at(model, Cow::Borrowed(facts), At { as_of, compiled: true }, threads, engine)
+}
+
+/// [`derive_on`], taking the facts: their tables become those of the facts given back (the
+/// facts themselves when the model derives no kind), instead of being copied; with the notes
+/// of [`Derived`].
+pub fn derive_owned(
+    model: &Model,
+    facts: Facts,
+    as_of: Date,
+    threads: usize,
+    engine: Engine,
+) -> Result<(Facts, Vec<String>), String> {
+    if model.derived.is_empty() {
+        return Ok((facts, Vec::new()));
+    }
+    let d = derive_at(model, Cow::Owned(facts), At { as_of, compiled: true }, threads, engine)?;
+    Ok((d.facts.expect("a model that derives kinds gives its facts"), d.notes))
 }
 
 /// The date derived kinds are computed as of, and whether comparisons compiled to read their
@@ -72,7 +92,7 @@ pub(super) struct Grouped {
     pub values: Vec<Vec<Option<Value>>>,
 }
 
-fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engine) -> Result<Derived, String> {
+fn derive_at(model: &Model, facts: Cow<'_, Facts>, at: At, threads: usize, engine: Engine) -> Result<Derived, String> {
     let mut notes = Vec::new();
     if model.derived.is_empty() {
         return Ok(Derived { facts: None, notes });
@@ -91,7 +111,7 @@ fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engin
     if engine != Engine::Native {
         return Err("this writ was built without DataFusion: build it with `--features datafusion`".into());
     }
-    let mut out = facts.clone();
+    let mut out = facts.into_owned();
     for d in &model.derived {
         let name = &model.records[d.kind.index()].name;
         let from = &model.records[d.from.index()].name;
@@ -124,7 +144,7 @@ fn derive_at(model: &Model, facts: &Facts, at: At, threads: usize, engine: Engin
         let schema = Schema::of(model);
         let file = FileFacts {
             path: path.clone(),
-            rows: Rows::from_raw(&schema, rows),
+            rows: rows.finish(),
             rejected: vec![],
             unkept: vec![],
             losses: vec![],
@@ -164,7 +184,7 @@ fn direct(e: &TExpr, d: &DerivedDef, table: &crate::facts::Table, row: u32) -> O
 }
 
 /// The records of a derived kind, and per record the source rows of its group.
-type Records = (Vec<RawRow>, Vec<Arc<[u32]>>);
+type Records = (RowsBuilder, Vec<Arc<[u32]>>);
 
 /// The group fields of the source record `row` into `key`; the reason it cannot be placed
 /// in a group otherwise.
@@ -377,7 +397,7 @@ fn computed(
     let threads = if groups.len() >= PARALLEL_MIN_GROUPS { threads.max(1) } else { 1 };
     let run = groups.len().div_ceil(threads).max(1);
     let pre_of = |i: usize| if pre.is_empty() { &[][..] } else { &pre[i * run..(i * run + run).min(pre.len())] };
-    let out: Vec<RawRow> = if threads == 1 {
+    let out: RowsBuilder = if threads == 1 {
         values_of(model, facts, at, d, &groups, pre, 0, &unplaced)
     } else {
         std::thread::scope(|scope| {
@@ -388,7 +408,13 @@ fn computed(
                     scope.spawn(move || values_of(model, facts, at, d, part, pre, i * run, unplaced))
                 })
                 .collect();
-            parts.into_iter().flat_map(|p| p.join().expect("a thread computing derived values panicked")).collect()
+            let schema = Schema::of(model);
+            let mut all = RowsBuilder::default();
+            for p in parts {
+                // Each run's records are numbered from the first of the kind already.
+                all.append(&schema, p.join().expect("a thread computing derived values panicked"), 0);
+            }
+            all
         })
     };
     let sources = groups.into_iter().map(|(_, rows)| rows).collect();
@@ -415,16 +441,20 @@ fn values_of(
     pre: &[Vec<Option<Value>>],
     offset: usize,
     unplaced: &Option<Arc<str>>,
-) -> Vec<RawRow> {
+) -> RowsBuilder {
     let rec = &model.records[d.kind.index()];
+    let schema = Schema::of(model);
     let mut ev = at.ev(model, facts);
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let fmt = ev.fmt();
     // Aggregates over a group's records skip the checks of the whole source table, made once.
     let direct = ev.whole_table(d.from);
-    let mut out = Vec::with_capacity(groups.len());
+    // Each record is added as it is computed; its cells are taken out, and the vector used
+    // for the next.
+    let mut out = RowsBuilder::default();
+    let mut values: Vec<Option<Cell>> = vec![None; rec.fields.len()];
     for (i, (key, rows)) in groups.iter().enumerate() {
-        let mut values: Vec<Option<Cell>> = vec![None; rec.fields.len()];
+        values.iter_mut().for_each(|v| *v = None);
         for (g, v) in key.iter().enumerate() {
             values[g] = Some(Cell::Value(v.clone()));
             let slot = d.group_slots.get(g).copied().or(d.window.as_ref().map(|w| w.slot));
@@ -481,13 +511,8 @@ fn values_of(
             env[dv.slot as usize] = Some(r);
         }
         ev.restrict = None;
-        out.push(RawRow {
-            kind: d.kind,
-            line: (offset + i) as u32 + 1,
-            span: Default::default(),
-            key_span: Default::default(),
-            values,
-        });
+        let line = (offset + i) as u32 + 1;
+        out.push_cells(&schema, d.kind, (line, Default::default(), Default::default()), &mut values);
     }
     out
 }

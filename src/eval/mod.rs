@@ -14,7 +14,7 @@ mod said;
 pub mod sql;
 mod verdict;
 
-pub use derive::{Derived, derivation, derive, derive_interpreted, derive_on};
+pub use derive::{Derived, derivation, derive, derive_interpreted, derive_on, derive_owned};
 pub use engine::{Engine, parse_engine, parse_size};
 pub use said::{A_PERIOD, PLAN_PERIOD, Said};
 pub use verdict::*;

@@ -84,6 +84,13 @@ enum Data {
         ids: Vec<u32>,
         strings: Vec<Arc<str>>,
     },
+    /// Texts that all differ (the file-and-line keys of records without a key), one after
+    /// another in `text`, each ending where `ends` says (an absent row holds an empty text):
+    /// one allocation for the column, instead of one per row.
+    Unique {
+        text: String,
+        ends: Ends,
+    },
     /// Per row the mantissa of the value at `scale` decimal places. Only values that are
     /// normalized (no trailing zeros, no negative zero) are held so, which is how the readers
     /// give every number, so that normalizing the mantissa at the scale gives the value back.
@@ -180,6 +187,7 @@ impl Column {
     pub fn text(&self, row: usize) -> Option<&str> {
         match &self.0.data {
             Data::Text { ids, strings } if self.0.present.get(row) => Some(&strings[ids[row] as usize]),
+            Data::Unique { text, ends } if self.0.present.get(row) => Some(unique_at(text, ends, row)),
             _ => None,
         }
     }
@@ -232,7 +240,7 @@ impl Column {
             Data::Index(_, v) => Typed::Index(v),
             Data::Text { ids, .. } => Typed::Text(ids),
             Data::Fixed { scale, mantissas } => Typed::Fixed(*scale, mantissas),
-            Data::Decimal(_) | Data::Any(_) => Typed::Other,
+            Data::Unique { .. } | Data::Decimal(_) | Data::Any(_) => Typed::Other,
         }
     }
 
@@ -265,6 +273,7 @@ impl Cells {
             Data::Index(IndexOf::Party, v) => Value::Party(PartyId(v[row])),
             Data::Index(IndexOf::Ref(kind), v) => Value::Ref(*kind, v[row]),
             Data::Text { ids, strings } => Value::Text(strings[ids[row] as usize].clone()),
+            Data::Unique { text, ends } => Value::Text(unique_at(text, ends, row).into()),
             Data::Fixed { scale, mantissas } => Value::Num(fixed(mantissas[row], *scale)),
             Data::Decimal(v) => Value::Num(v[row]),
             Data::Any(v) => return v[row].clone(),
@@ -312,12 +321,19 @@ impl Cells {
                     + strings.capacity() * std::mem::size_of::<Arc<str>>()
                     + strings.iter().map(|s| s.len() + 16).sum::<usize>()
             }
+            Data::Unique { text, ends } => text.capacity() + ends.heap_bytes(),
             Data::Fixed { mantissas, .. } => mantissas.capacity() * 8,
             Data::Decimal(v) => v.capacity() * 16,
             Data::Any(v) => v.capacity() * std::mem::size_of::<Option<Value>>(),
         };
         self.present.heap_bytes() + data
     }
+}
+
+/// Row `row`'s text of a [`Data::Unique`] column.
+fn unique_at<'a>(text: &'a str, ends: &Ends, row: usize) -> &'a str {
+    let start = if row == 0 { 0 } else { ends.get(row - 1) };
+    &text[start..ends.get(row)]
 }
 
 /// `mantissa / 10^scale`, normalized: trailing zeros stripped, zero as `0`.
@@ -378,8 +394,6 @@ pub struct ColumnBuilder {
     column: Cells,
     /// For a text column: each distinct text, with its index.
     interned: FxHashMap<Arc<str>, u32>,
-    /// Whether texts are looked up to be held once; not for a column whose every value differs.
-    intern: bool,
 }
 
 impl ColumnBuilder {
@@ -396,13 +410,18 @@ impl ColumnBuilder {
             Ty::Number | Ty::Percent | Ty::Quantity(_) => Data::Fixed { scale: 0, mantissas: Vec::with_capacity(rows) },
             _ => Data::Any(Vec::with_capacity(rows)),
         };
-        ColumnBuilder { column: Cells { present: Bits::default(), data }, interned: FxHashMap::default(), intern: true }
+        ColumnBuilder { column: Cells { present: Bits::default(), data }, interned: FxHashMap::default() }
     }
 
     /// A column for a field whose values all differ (the file-and-line key of a record without
-    /// a key): texts are held as they come, without looking each up to share it.
+    /// a key): texts are held one after another as they come ([`Data::Unique`]), without
+    /// looking each up to share it.
     pub fn unique(ty: &Ty, rows: usize) -> Self {
-        ColumnBuilder { intern: false, ..ColumnBuilder::new(ty, rows) }
+        let mut b = ColumnBuilder::new(ty, rows);
+        if *ty == Ty::Text {
+            b.column.data = Data::Unique { text: String::new(), ends: Ends::Narrow(Vec::with_capacity(rows)) };
+        }
+        b
     }
 
     /// A column for `field`: [`ColumnBuilder::unique`] for a key made of where a record was
@@ -490,25 +509,27 @@ impl ColumnBuilder {
             }
             // Texts: each of the other column's distinct texts looked up once, its rows mapped.
             (Data::Text { ids, strings }, Data::Text { ids: b, strings: theirs }) => {
-                let map: Vec<u32> = if self.intern {
-                    theirs
-                        .iter()
-                        .map(|t| match self.interned.get(t) {
-                            Some(&id) => id,
-                            None => {
-                                let id = strings.len() as u32;
-                                strings.push(t.clone());
-                                self.interned.insert(t.clone(), id);
-                                id
-                            }
-                        })
-                        .collect()
-                } else {
-                    let base = strings.len() as u32;
-                    strings.extend(theirs.iter().cloned());
-                    (base..base + theirs.len() as u32).collect()
-                };
+                let map: Vec<u32> = theirs
+                    .iter()
+                    .map(|t| match self.interned.get(t) {
+                        Some(&id) => id,
+                        None => {
+                            let id = strings.len() as u32;
+                            strings.push(t.clone());
+                            self.interned.insert(t.clone(), id);
+                            id
+                        }
+                    })
+                    .collect();
                 ids.extend((0..n).map(|row| if from.present.get(row) { map[b[row] as usize] } else { 0 }));
+                true
+            }
+            (Data::Unique { text, ends }, Data::Unique { text: t, ends: e }) => {
+                let base = text.len();
+                text.push_str(&t[..if n == 0 { 0 } else { e.get(n - 1) }]);
+                for row in 0..n {
+                    ends.push(base + e.get(row));
+                }
                 true
             }
             _ => false,
@@ -535,9 +556,9 @@ impl ColumnBuilder {
             (Data::Index(IndexOf::Enum, v), Value::Enum(x)) => v.push(x),
             (Data::Index(IndexOf::Party, v), Value::Party(x)) => v.push(x.0),
             (Data::Index(IndexOf::Ref(kind), v), Value::Ref(k, r)) if *kind == k => v.push(r),
-            (Data::Text { ids, strings }, Value::Text(t)) if !self.intern => {
-                ids.push(strings.len() as u32);
-                strings.push(t);
+            (Data::Unique { text, ends }, Value::Text(t)) => {
+                text.push_str(&t);
+                ends.push(text.len());
             }
             (Data::Text { ids, strings }, Value::Text(t)) => {
                 let id = match self.interned.get(&t) {
@@ -573,6 +594,7 @@ impl ColumnBuilder {
             Data::Moment(t) => t.push(0),
             Data::Index(_, v) => v.push(0),
             Data::Text { ids, .. } => ids.push(0),
+            Data::Unique { text, ends } => ends.push(text.len()),
             Data::Fixed { mantissas, .. } => mantissas.push(0),
             Data::Decimal(v) => v.push(Decimal::ZERO),
             Data::Any(v) => v.push(None),
@@ -600,6 +622,10 @@ impl ColumnBuilder {
             Data::Text { ids, strings } => {
                 ids.shrink_to_fit();
                 strings.shrink_to_fit();
+            }
+            Data::Unique { text, ends } => {
+                text.shrink_to_fit();
+                ends.shrink();
             }
             Data::Fixed { mantissas, .. } => mantissas.shrink_to_fit(),
             Data::Decimal(v) => v.shrink_to_fit(),
@@ -692,7 +718,23 @@ impl Default for Ends {
     }
 }
 
+/// The same offsets, whatever their width.
+impl PartialEq for Ends {
+    fn eq(&self, other: &Ends) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i))
+    }
+}
+
+impl Eq for Ends {}
+
 impl Ends {
+    fn shrink(&mut self) {
+        match self {
+            Ends::Narrow(v) => v.shrink_to_fit(),
+            Ends::Wide(v) => v.shrink_to_fit(),
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Ends::Narrow(v) => v.len(),
