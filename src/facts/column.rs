@@ -87,10 +87,7 @@ enum Data {
     /// Texts that all differ (the file-and-line keys of records without a key), one after
     /// another in `text`, each ending where `ends` says (an absent row holds an empty text):
     /// one allocation for the column, instead of one per row.
-    Unique {
-        text: String,
-        ends: Ends,
-    },
+    Unique(Arc<Texts>),
     /// Per row the mantissa of the value at `scale` decimal places. Only values that are
     /// normalized (no trailing zeros, no negative zero) are held so, which is how the readers
     /// give every number, so that normalizing the mantissa at the scale gives the value back.
@@ -183,11 +180,38 @@ impl Column {
         self.0.present.get(row)
     }
 
+    /// The column of a key whose texts all differ (where each record was read, or its group),
+    /// holding `keys`' own texts rather than a copy: each row has its key.
+    pub fn of_keys(keys: &Keys) -> Column {
+        let n = keys.len();
+        let mut words = vec![u64::MAX; n / 64];
+        if !n.is_multiple_of(64) {
+            words.push((1u64 << (n % 64)) - 1);
+        }
+        Column(Arc::new(Cells { present: Bits { words, len: n }, data: Data::Unique(keys.texts.clone()) }))
+    }
+
+    /// Whether this column holds the same texts as `keys`, row by row (at once when it holds
+    /// `keys`' own).
+    pub fn is_keys(&self, keys: &Keys) -> bool {
+        if let Data::Unique(texts) = &self.0.data
+            && Arc::ptr_eq(texts, &keys.texts)
+        {
+            return true;
+        }
+        self.is_keys_from(keys, 0)
+    }
+
+    /// Whether row `r` of this column holds key `from + r` of `keys`, for every row.
+    pub fn is_keys_from(&self, keys: &Keys, from: usize) -> bool {
+        from + self.len() <= keys.len() && (0..self.len()).all(|r| self.text(r) == Some(keys.key((from + r) as u32)))
+    }
+
     /// The text of `row`, borrowed, when the column holds texts and `row` has one.
     pub fn text(&self, row: usize) -> Option<&str> {
         match &self.0.data {
             Data::Text { ids, strings } if self.0.present.get(row) => Some(&strings[ids[row] as usize]),
-            Data::Unique { text, ends } if self.0.present.get(row) => Some(unique_at(text, ends, row)),
+            Data::Unique(t) if self.0.present.get(row) => Some(t.at(row)),
             _ => None,
         }
     }
@@ -273,7 +297,7 @@ impl Cells {
             Data::Index(IndexOf::Party, v) => Value::Party(PartyId(v[row])),
             Data::Index(IndexOf::Ref(kind), v) => Value::Ref(*kind, v[row]),
             Data::Text { ids, strings } => Value::Text(strings[ids[row] as usize].clone()),
-            Data::Unique { text, ends } => Value::Text(unique_at(text, ends, row).into()),
+            Data::Unique(t) => Value::Text(t.at(row).into()),
             Data::Fixed { scale, mantissas } => Value::Num(fixed(mantissas[row], *scale)),
             Data::Decimal(v) => Value::Num(v[row]),
             Data::Any(v) => return v[row].clone(),
@@ -321,7 +345,7 @@ impl Cells {
                     + strings.capacity() * std::mem::size_of::<Arc<str>>()
                     + strings.iter().map(|s| s.len() + 16).sum::<usize>()
             }
-            Data::Unique { text, ends } => text.capacity() + ends.heap_bytes(),
+            Data::Unique(t) => t.text.capacity() + t.ends.heap_bytes(),
             Data::Fixed { mantissas, .. } => mantissas.capacity() * 8,
             Data::Decimal(v) => v.capacity() * 16,
             Data::Any(v) => v.capacity() * std::mem::size_of::<Option<Value>>(),
@@ -330,10 +354,25 @@ impl Cells {
     }
 }
 
-/// Row `row`'s text of a [`Data::Unique`] column.
-fn unique_at<'a>(text: &'a str, ends: &Ends, row: usize) -> &'a str {
-    let start = if row == 0 { 0 } else { ends.get(row - 1) };
-    &text[start..ends.get(row)]
+/// Texts one after another, each ending where `ends` says (it starts where the one before
+/// ends): the keys of a table, and a column of texts that all differ.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Texts {
+    text: String,
+    ends: Ends,
+}
+
+impl Texts {
+    /// Text `i`.
+    fn at(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends.get(i - 1) };
+        &self.text[start..self.ends.get(i)]
+    }
+
+    fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink();
+    }
 }
 
 /// `mantissa / 10^scale`, normalized: trailing zeros stripped, zero as `0`.
@@ -419,7 +458,8 @@ impl ColumnBuilder {
     pub fn unique(ty: &Ty, rows: usize) -> Self {
         let mut b = ColumnBuilder::new(ty, rows);
         if *ty == Ty::Text {
-            b.column.data = Data::Unique { text: String::new(), ends: Ends::Narrow(Vec::with_capacity(rows)) };
+            let texts = Texts { text: String::new(), ends: Ends::Narrow(Vec::with_capacity(rows)) };
+            b.column.data = Data::Unique(Arc::new(texts));
         }
         b
     }
@@ -524,11 +564,12 @@ impl ColumnBuilder {
                 ids.extend((0..n).map(|row| if from.present.get(row) { map[b[row] as usize] } else { 0 }));
                 true
             }
-            (Data::Unique { text, ends }, Data::Unique { text: t, ends: e }) => {
+            (Data::Unique(mine), Data::Unique(theirs)) => {
+                let Texts { text, ends } = Arc::make_mut(mine);
                 let base = text.len();
-                text.push_str(&t[..if n == 0 { 0 } else { e.get(n - 1) }]);
+                text.push_str(&theirs.text[..if n == 0 { 0 } else { theirs.ends.get(n - 1) }]);
                 for row in 0..n {
-                    ends.push(base + e.get(row));
+                    ends.push(base + theirs.ends.get(row));
                 }
                 true
             }
@@ -556,7 +597,8 @@ impl ColumnBuilder {
             (Data::Index(IndexOf::Enum, v), Value::Enum(x)) => v.push(x),
             (Data::Index(IndexOf::Party, v), Value::Party(x)) => v.push(x.0),
             (Data::Index(IndexOf::Ref(kind), v), Value::Ref(k, r)) if *kind == k => v.push(r),
-            (Data::Unique { text, ends }, Value::Text(t)) => {
+            (Data::Unique(texts), Value::Text(t)) => {
+                let Texts { text, ends } = Arc::make_mut(texts);
                 text.push_str(&t);
                 ends.push(text.len());
             }
@@ -594,7 +636,10 @@ impl ColumnBuilder {
             Data::Moment(t) => t.push(0),
             Data::Index(_, v) => v.push(0),
             Data::Text { ids, .. } => ids.push(0),
-            Data::Unique { text, ends } => ends.push(text.len()),
+            Data::Unique(texts) => {
+                let Texts { text, ends } = Arc::make_mut(texts);
+                ends.push(text.len());
+            }
             Data::Fixed { mantissas, .. } => mantissas.push(0),
             Data::Decimal(v) => v.push(Decimal::ZERO),
             Data::Any(v) => v.push(None),
@@ -623,10 +668,7 @@ impl ColumnBuilder {
                 ids.shrink_to_fit();
                 strings.shrink_to_fit();
             }
-            Data::Unique { text, ends } => {
-                text.shrink_to_fit();
-                ends.shrink();
-            }
+            Data::Unique(texts) => Arc::make_mut(texts).shrink(),
             Data::Fixed { mantissas, .. } => mantissas.shrink_to_fit(),
             Data::Decimal(v) => v.shrink_to_fit(),
             Data::Any(v) => v.shrink_to_fit(),
@@ -687,10 +729,9 @@ fn push_fixed(scale: &mut u32, mantissas: &mut Vec<i64>, n: Decimal) -> bool {
 /// lookup that misses the cache per row.
 #[derive(Clone, Default)]
 pub struct Keys {
-    /// Every key's text, one after another.
-    text: String,
-    /// Where each row's key ends in `text` (it starts where the previous one ends).
-    ends: Ends,
+    /// Every key's text, one after another: shared with the key's column when the keys are
+    /// where the records were read or their groups ([`Column::of_keys`]).
+    texts: Arc<Texts>,
     /// Rows, hashed by their key text; empty while the keys are in order.
     index: hashbrown::HashTable<u32>,
     /// Whether some key came out of [`shortlex`] order, so that `index` holds every row.
@@ -776,20 +817,23 @@ fn hash(key: &str) -> u64 {
 impl Keys {
     /// Room for `rows` keys.
     pub fn with_capacity(rows: usize) -> Self {
-        Keys { ends: Ends::Narrow(Vec::with_capacity(rows)), room: rows, ..Keys::default() }
+        let texts = Texts { text: String::new(), ends: Ends::Narrow(Vec::with_capacity(rows)) };
+        Keys { texts: Arc::new(texts), room: rows, ..Keys::default() }
     }
 
     /// Adds the key of the next row, which must not be a key already held, and returns its row.
     pub fn push(&mut self, key: &str) -> u32 {
         debug_assert!(self.get(key).is_none(), "keys are unique");
-        let row = self.ends.len() as u32;
+        let row = self.texts.ends.len() as u32;
         // The first key out of order puts every row, this one too, in the table.
         let first_unordered = !self.unordered && !self.follows(key);
-        self.text.push_str(key);
-        self.ends.push(self.text.len());
+        let texts = Arc::make_mut(&mut self.texts);
+        texts.text.push_str(key);
+        texts.ends.push(texts.text.len());
         if self.unordered || first_unordered {
             self.unordered = true;
-            let Keys { text, ends, index, room, .. } = self;
+            let Keys { texts, index, room, .. } = self;
+            let (text, ends) = (&texts.text, &texts.ends);
             let rehash = |r: &u32| hash(key_at(text, ends, *r));
             let rows = if first_unordered {
                 index.reserve((*room).max(ends.len()), rehash);
@@ -806,7 +850,7 @@ impl Keys {
 
     /// Whether `key` comes after the last key in [`shortlex`] order (or is the first).
     fn follows(&self, key: &str) -> bool {
-        let len = self.ends.len() as u32;
+        let len = self.texts.ends.len() as u32;
         len == 0 || shortlex(self.key(len - 1), key).is_lt()
     }
 
@@ -838,11 +882,12 @@ impl Keys {
             }
             last = run.last().or(last);
         }
+        let Texts { text, ends } = Arc::make_mut(&mut self.texts);
         for run in runs {
-            let base = self.text.len();
-            self.text.push_str(&run.text);
+            let base = text.len();
+            text.push_str(&run.text);
             for &end in &run.ends {
-                self.ends.push(base + end);
+                ends.push(base + end);
             }
         }
         true
@@ -853,12 +898,12 @@ impl Keys {
     /// # Panics
     /// If `row` is out of range.
     pub fn key(&self, row: u32) -> &str {
-        key_at(&self.text, &self.ends, row)
+        self.texts.at(row as usize)
     }
 
     /// Whether every key is written in ASCII alone.
     pub fn is_ascii(&self) -> bool {
-        self.text.is_ascii()
+        self.texts.text.is_ascii()
     }
 
     /// The row with `key`.
@@ -867,7 +912,7 @@ impl Keys {
             return self.index.find(hash(key), |&r| self.key(r) == key).copied();
         }
         // In order: halve the rows.
-        let (mut lo, mut hi) = (0u32, self.ends.len() as u32);
+        let (mut lo, mut hi) = (0u32, self.texts.ends.len() as u32);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             match shortlex(self.key(mid), key) {
@@ -884,7 +929,7 @@ impl Keys {
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.texts.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -904,15 +949,11 @@ impl Keys {
     /// The bytes held on the heap (capacity, not only length).
     pub fn heap_bytes(&self) -> usize {
         // A hash table slot is a `u32` and a control byte.
-        self.text.capacity() + self.ends.heap_bytes() + (self.index.capacity() * 5).next_multiple_of(8)
+        self.texts.text.capacity() + self.texts.ends.heap_bytes() + (self.index.capacity() * 5).next_multiple_of(8)
     }
 
     pub fn shrink(&mut self) {
-        self.text.shrink_to_fit();
-        match &mut self.ends {
-            Ends::Narrow(v) => v.shrink_to_fit(),
-            Ends::Wide(v) => v.shrink_to_fit(),
-        }
+        Arc::make_mut(&mut self.texts).shrink();
     }
 }
 
@@ -963,7 +1004,9 @@ fn key_at<'t>(text: &'t str, ends: &Ends, r: u32) -> &'t str {
 impl PartialEq for Keys {
     /// The same keys in the same rows (the index follows from them).
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.text == other.text && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+        self.len() == other.len()
+            && self.texts.text == other.texts.text
+            && self.iter().zip(other.iter()).all(|(a, b)| a == b)
     }
 }
 

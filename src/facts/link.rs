@@ -67,7 +67,24 @@ pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F])
     };
     cx.gather();
     cx.resolve();
-    cx.finish()
+    let mut facts = cx.finish();
+    // A key no one wrote (where each record was read, or its group) is held once: its column
+    // holds the texts of the table's keys, when they are the same texts row by row.
+    for (rec, table) in schema.records.iter().zip(&mut facts.tables) {
+        let Some(field) = rec.fields.get(rec.key) else { continue };
+        if unwritten_key(field)
+            && let Some(column) = table.columns.get_mut(rec.key)
+            && column.is_keys(&table.by_key)
+        {
+            *column = Column::of_keys(&table.by_key);
+        }
+    }
+    facts
+}
+
+/// Whether `field` is a key no one wrote: where each record was read, or its group.
+fn unwritten_key(field: &crate::model::FieldDecl) -> bool {
+    field.name == crate::model::KEYLESS_KEY || field.name == crate::model::GROUP_KEY
 }
 
 /// Names workbook cells in a diagnostic, as the workbook reader does: a workbook has no text
@@ -822,8 +839,18 @@ fn fill_from_files(
     for (field, decl) in rec.fields.iter().enumerate() {
         let held = |rows: &KindRows| rows.column(field).expect("`whole_files` checked every column").clone();
         let Some(j) = refs.iter().position(|&(f, _)| f == field) else {
+            let keys = &table.by_key;
             match files {
                 [(_, rows)] => columns.push(held(rows)),
+                // A key no one wrote is not joined into a column of its own: the column holds
+                // the keys' texts (`link` does the same for one file's).
+                _ if field == rec.key
+                    && unwritten_key(decl)
+                    && files.iter().zip(&offsets).all(|((_, rows), &o)| held(rows).is_keys_from(keys, o as usize))
+                    && keys.len() == n =>
+                {
+                    columns.push(Column::of_keys(keys))
+                }
                 _ => {
                     let mut column = ColumnBuilder::for_field(decl, &decl.ty, n);
                     for (_, rows) in files {
