@@ -107,16 +107,6 @@ pub fn parse_in_parallel(db: &Database, package: Package, threads: usize) {
     });
 }
 
-/// Reads fact files on `threads` threads, each through its own handle on the database, so that
-/// linking them after it finds every file read. What each file gives does not depend on the
-/// order, so the output is the same on any number of threads.
-pub fn read_in_parallel(db: &Database, files: &[FactFile], threads: usize) {
-    let files = files.iter().map(|f| (content_size(f.content(db)), *f)).collect();
-    in_parallel(db, files, threads, |db, f| {
-        fact_file(db, f);
-    });
-}
-
 /// Reads fact files on `threads` threads, each through its own handle on the database, as
 /// [`read_fact_file`] reads them (nothing is kept by the database): each file's records, in
 /// the order of `files`.
