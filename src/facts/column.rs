@@ -84,9 +84,9 @@ enum Data {
         ids: Vec<u32>,
         strings: Vec<Arc<str>>,
     },
-    /// Texts that all differ (the file-and-line keys of records without a key), one after
-    /// another in `text`, each ending where `ends` says (an absent row holds an empty text):
-    /// one allocation for the column, instead of one per row.
+    /// Texts that all differ (the file-and-line keys of records without a key, the group keys
+    /// of derived records), one after another, each ending where the next begins (an absent
+    /// row holds an empty text): one allocation for the column, instead of one per row.
     Unique(Arc<Texts>),
     /// Per row the mantissa of the value at `scale` decimal places. Only values that are
     /// normalized (no trailing zeros, no negative zero) are held so, which is how the readers
@@ -264,7 +264,7 @@ impl Column {
             Data::Index(_, v) => Typed::Index(v),
             Data::Text { ids, .. } => Typed::Text(ids),
             Data::Fixed { scale, mantissas } => Typed::Fixed(*scale, mantissas),
-            Data::Unique { .. } | Data::Decimal(_) | Data::Any(_) => Typed::Other,
+            Data::Unique(_) | Data::Decimal(_) | Data::Any(_) => Typed::Other,
         }
     }
 
@@ -833,16 +833,15 @@ impl Keys {
         if self.unordered || first_unordered {
             self.unordered = true;
             let Keys { texts, index, room, .. } = self;
-            let (text, ends) = (&texts.text, &texts.ends);
-            let rehash = |r: &u32| hash(key_at(text, ends, *r));
+            let rehash = |r: &u32| hash(texts.at(*r as usize));
             let rows = if first_unordered {
-                index.reserve((*room).max(ends.len()), rehash);
+                index.reserve((*room).max(texts.ends.len()), rehash);
                 0..row + 1
             } else {
                 row..row + 1
             };
             for r in rows {
-                index.insert_unique(hash(key_at(text, ends, r)), r, rehash);
+                index.insert_unique(hash(texts.at(r as usize)), r, rehash);
             }
         }
         row
@@ -992,13 +991,6 @@ impl KeyRun {
         let start = if n >= 2 { self.ends[n - 2] } else { 0 };
         self.ends.last().map(|&e| &self.text[start..e])
     }
-}
-
-/// The key of row `r` in a buffer of keys and their ends.
-fn key_at<'t>(text: &'t str, ends: &Ends, r: u32) -> &'t str {
-    let r = r as usize;
-    let start = if r == 0 { 0 } else { ends.get(r - 1) };
-    &text[start..ends.get(r)]
 }
 
 impl PartialEq for Keys {
