@@ -2,7 +2,9 @@
 # The peer benchmark: writ, regorus (Rego) and a hand-written Rust program on the same four
 # rules and the same JSON facts, timed in one run. Usage: benches/peers.sh small|medium|large
 #
-# WRIT=0 benches/peers.sh SIZE skips writ.
+# WRIT=0 benches/peers.sh SIZE skips writ. RUNS=N (default 3) runs every program N times, in
+# rounds (each program once per round, so that a slow spell of the machine falls on all of
+# them), and the table gives each program's median wall time and its largest max RSS.
 #
 # Builds release binaries, generates target/bench-data/peers-SIZE/facts.json if missing, times
 # each program with /usr/bin/time (wall seconds, max RSS), checks that the three give the same
@@ -44,32 +46,40 @@ for k in 1 2 3 4; do
   } > "$out/policy-rule$k/peers.writ"
 done
 
-# timed NAME COMMAND... : runs COMMAND under /usr/bin/time; writ exits 1 when a rule is broken.
+# timed NAME COMMAND... : runs COMMAND under /usr/bin/time and adds its wall time and max RSS
+# to NAME.times; writ exits 1 when a rule is broken.
 timed() {
   local name=$1; shift
   local rc=0
   /usr/bin/time -f '%e %M' -o "$out/$name.time" "$@" || rc=$?
   if [ "$rc" -gt 1 ]; then echo "$name failed with exit code $rc" >&2; exit 2; fi
+  # The last line: /usr/bin/time writes a line before it when writ exits 1.
+  tail -n1 "$out/$name.time" >> "$out/$name.times"
 }
 writ_eval=(target/release/writ eval benches/peers/policy --facts "$data" --as-of 2019-12-31)
 
-timed hand "$peers" hand "$data" > "$out/hand.txt"
-timed hand-load "$peers" hand-load "$data" > /dev/null
-timed rego "$peers" rego "$data" > "$out/rego.txt"
-timed rego-load "$peers" rego-load "$data" > /dev/null
-if [ "${WRIT:-1}" = 1 ]; then
-# The previous run's report is removed and the disk brought up to date first, so that this run
-# does not wait for the kernel to finish writing that one out.
-rm -f "$out/writ.json"
-sync
-timed writ-json "${writ_eval[@]}" --format json > "$out/writ.json"
-timed writ-human "${writ_eval[@]}" > /dev/null
-WRIT_THREADS=1 timed writ-human-1t "${writ_eval[@]}" > /dev/null
-timed writ-load target/release/writ eval "$load_policy" --facts "$data" --as-of 2019-12-31 > /dev/null
-for k in 1 2 3 4; do
-  timed "writ-rule$k" target/release/writ eval "$out/policy-rule$k" --facts "$data" --as-of 2019-12-31 > /dev/null
+runs=${RUNS:-3}
+rm -f "$out"/*.times
+for round in $(seq "$runs"); do
+  timed hand "$peers" hand "$data" > "$out/hand.txt"
+  timed hand-load "$peers" hand-load "$data" > /dev/null
+  timed rego "$peers" rego "$data" > "$out/rego.txt"
+  timed rego-load "$peers" rego-load "$data" > /dev/null
+  if [ "${WRIT:-1}" = 1 ]; then
+    # The previous run's report is removed and the disk brought up to date first, so that this run
+    # does not wait for the kernel to finish writing that one out.
+    rm -f "$out/writ.json"
+    sync
+    timed writ-json "${writ_eval[@]}" --format json > "$out/writ.json"
+    timed writ-human "${writ_eval[@]}" > /dev/null
+    WRIT_THREADS=1 timed writ-human-1t "${writ_eval[@]}" > /dev/null
+    timed writ-load target/release/writ eval "$load_policy" --facts "$data" --as-of 2019-12-31 > /dev/null
+    for k in 1 2 3 4; do
+      timed "writ-rule$k" target/release/writ eval "$out/policy-rule$k" --facts "$data" --as-of 2019-12-31 > /dev/null
+    done
+  fi
 done
-
+if [ "${WRIT:-1}" = 1 ]; then
 "$peers" writ-summary "$out/writ.json" > "$out/writ.txt"
 fi
 agree=yes
@@ -86,13 +96,18 @@ cat "$out/hand.txt"
 echo "$programs and the hand-written program agree on every rule: $agree"
 echo
 
-# The last line of a .time file: /usr/bin/time writes a line before it when writ exits 1.
-read -r hand_s hand_kb < <(tail -n1 "$out/hand.time")
+# NAME's median wall time and largest max RSS over the runs.
+median() {
+  sort -n -k1,1 "$out/$1.times" | awk '{ s[NR] = $1; if ($2 > kb) kb = $2 }
+    END { m = (NR % 2) ? s[(NR + 1) / 2] : (s[NR / 2] + s[NR / 2 + 1]) / 2; print m, kb }'
+}
+read -r hand_s hand_kb < <(median hand)
+echo "median of $runs runs per program, in rounds"
 printf '| %-44s | %8s | %9s | %8s | %8s |\n' program "wall s" "max RSS MB" "× wall" "× RSS"
 printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" ---------- ----------- ---------- ----------
 row() {
   local name=$1 label=$2 s kb
-  read -r s kb < <(tail -n1 "$out/$name.time")
+  read -r s kb < <(median "$name")
   awk -v l="$label" -v s="$s" -v kb="$kb" -v hs="$hand_s" -v hkb="$hand_kb" 'BEGIN {
     printf "| %-44s | %8.2f | %10.0f | %8.1f | %8.1f |\n", l, s, kb / 1024, (hs > 0 ? s / hs : 0), kb / hkb }'
 }
