@@ -253,3 +253,131 @@ clause 年 "年" {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Hourly exports as Parquet parts, on the DataFusion engine: the records of `小時數據`, which
+/// nothing reads but the grouping of the kinds derived from them, are placed in their groups
+/// as each part is read and not kept, with the same JSON report as the native engine gives
+/// keeping them (the stations' daily means of `policies/yangquan-2019-raw`, and each
+/// station's hours over both years, a group whose records are in two parts). With a part
+/// whose records name a station the facts do not hold, they are kept, and the report is the
+/// native one again, with its diagnostics.
+#[test]
+fn records_only_grouped_are_placed_as_read_and_not_kept() {
+    let dir = std::env::temp_dir().join(format!("writ-datafusion-unkept-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let policy = dir.join("policy");
+    std::fs::create_dir_all(&policy).unwrap();
+    for f in std::fs::read_dir(root().join("policies/yangquan-2019-raw")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, policy.join(f.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        policy.join("30-stations.writ"),
+        r#"// Each station's hours over the whole export, read by a clause.
+record 站點全期 "監測點位全期小時數" from 小時數據 by 站點 = 站點.名稱 {
+  小時數 = count(小時數據)
+  SO2小時數 = count(小時數據 where exists(SO2))
+  SO2 = mean(小時數據.SO2 where exists(SO2))
+  SO2最高 = max(小時數據.SO2 where exists(SO2))
+}
+
+clause 站點全期小時數 "監測點位全期小時數" {
+  cite "二(二)1" "二氧化硫平均濃度"
+  lead 市生態環境局
+  for s in 站點全期 {
+    should 小時: s.小時數 >= 17000
+    should 均值: s.SO2 <= 60 ug/m3
+    should 最高: s.SO2最高 <= 500 ug/m3
+  }
+}
+"#,
+    )
+    .unwrap();
+    let writ = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_writ")).args(args).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    // Each station's export of each year, converted to Parquet as a part of its own.
+    let stations = root().join("examples/yangquan-2019-hourly/監測站.csv");
+    let parts = dir.join("parquet/小時數據");
+    std::fs::create_dir_all(&parts).unwrap();
+    std::fs::copy(&stations, dir.join("parquet/監測站.csv")).unwrap();
+    let mut n = 0;
+    for year in ["2018", "2019"] {
+        let csv = dir.join(format!("csv-{year}"));
+        let args: Vec<String> = [
+            "--out",
+            csv.to_str().unwrap(),
+            "--from",
+            &format!("{year}-01-01"),
+            "--to",
+            &format!("{year}-12-31"),
+            "--stations",
+            "3",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (_, config) = gen_hourly::parse_args(&args).unwrap();
+        std::fs::create_dir_all(&csv).unwrap();
+        for f in gen_hourly::generate(&config).files {
+            let one = csv.join(&f.name);
+            std::fs::write(&one, &f.csv).unwrap();
+            let out = dir.join(format!("converted-{n}"));
+            let (code, _, err) = writ(&[
+                "facts".as_ref(),
+                "convert".as_ref(),
+                policy.as_os_str(),
+                "--facts".as_ref(),
+                one.as_os_str(),
+                stations.as_os_str(),
+                "--to".as_ref(),
+                out.as_os_str(),
+            ]);
+            assert_eq!(code, Some(0), "{err}");
+            std::fs::rename(out.join("小時數據.parquet"), parts.join(format!("part-{n}.parquet"))).unwrap();
+            n += 1;
+        }
+    }
+    assert_eq!(n, 6);
+    let eval = |facts: &std::path::Path, engine: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["eval".as_ref(), policy.as_os_str(), "--facts".as_ref()];
+        args.push(facts.as_os_str());
+        args.extend(["--as-of", "2020-01-15", "--format", "json"].iter().map(std::ffi::OsStr::new));
+        args.extend(engine.iter().map(std::ffi::OsStr::new));
+        writ(&args)
+    };
+    let datafusion = ["--engine", "datafusion", "--memory-limit", "512MB"];
+    let (native_code, native, native_err) = eval(&dir.join("parquet"), &[]);
+    let (df_code, df, df_err) = eval(&dir.join("parquet"), &datafusion);
+    assert!(native.contains("\"站點全期小時數/"), "{native_err}");
+    assert_eq!(native_code, df_code, "{df_err}");
+    assert!(native == df, "the JSON reports differ\n{df_err}");
+    assert!(df_err.contains("the 小時數據 records were placed in the groups"), "{df_err}");
+    assert!(!native_err.contains("note:"), "{native_err}");
+    // The hours of a station over both years are one group, from two parts.
+    let report: serde_json::Value = serde_json::from_str(&df).unwrap();
+    let hours = (report["verdicts"].as_array().unwrap().iter())
+        .find(|v| v["id"].as_str().is_some_and(|id| id.starts_with("站點全期小時數/") && id.ends_with("/小時")))
+        .unwrap();
+    let count: u32 = hours["evidence"][0]["left_value"].as_str().unwrap().parse().unwrap();
+    assert!(count > 17000, "{hours}");
+
+    // A part naming a station that is not in 監測站.csv: the records are kept.
+    let odd = dir.join("odd");
+    std::fs::create_dir_all(odd.join("小時數據")).unwrap();
+    for f in std::fs::read_dir(&parts).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, odd.join("小時數據").join(f.file_name().unwrap())).unwrap();
+    }
+    let text = std::fs::read_to_string(&stations).unwrap();
+    let first = text.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    std::fs::write(odd.join("監測站.csv"), text.replacen(&format!("\n{first},"), "\n改名站,", 1)).unwrap();
+    let (native_code, native, native_err) = eval(&odd, &[]);
+    let (df_code, df, df_err) = eval(&odd, &datafusion);
+    assert!(native_err.contains(&first), "{native_err}");
+    assert_eq!(native_code, df_code, "{df_err}");
+    assert!(native == df, "the JSON reports differ\n{df_err}");
+    assert!(df_err.contains("note: the 小時數據 records were kept"), "{df_err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

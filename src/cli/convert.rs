@@ -14,7 +14,7 @@ use super::*;
 #[cfg(feature = "parquet")]
 pub fn convert_facts<'a>(dir: &Path, facts: impl Into<FactFiles<'a>>, out: &Path, style: Style) -> Outcome {
     let mut clock = evaluate::Timings::start();
-    let input = match evaluate::load_facts(dir, facts.into(), style, &mut clock) {
+    let input = match evaluate::load_facts(dir, facts.into(), None, style, &mut clock) {
         Ok(i) => i,
         Err(out) => return out,
     };

@@ -1,6 +1,7 @@
 //! `writ eval`, `writ agenda` and `writ explain`: a package and its fact files loaded, evaluated as of a date, and written out.
 
 use super::*;
+use crate::model::RecordId;
 
 /// The fact files of an evaluation, and how to read them.
 #[derive(Clone, Debug, Default)]
@@ -139,7 +140,7 @@ pub fn evaluate_through<'a>(
     let mut clock = Timings::start();
     let facts = facts.into();
     let engine = facts.engine.clone();
-    let mut input = load_facts(dir, facts, style, &mut clock)?;
+    let mut input = load_facts(dir, facts, Some(as_of), style, &mut clock)?;
     let read = std::mem::take(&mut input.facts);
     let facts = match eval::derive_owned(&input.model, read, as_of, input.threads, engine) {
         Ok((facts, notes)) => {
@@ -206,9 +207,14 @@ fn let_go(
 }
 
 /// Loads a package and reads and links its fact files.
+///
+/// With `unkept_as_of` (the date derived kinds are computed as of) and the DataFusion engine,
+/// the records of a kind only grouped, read from Parquet files of its own, are placed in their
+/// groups as they are read and not kept ([`facts::Table::streamed`]).
 pub(super) fn load_facts(
     dir: &Path,
     facts: FactFiles<'_>,
+    unkept_as_of: Option<Date>,
     style: Style,
     clock: &mut Timings,
 ) -> Result<Input, Outcome> {
@@ -286,25 +292,102 @@ pub(super) fn load_facts(
     }
     loaded.db.read_files_on(threads);
     clock.lap("open the fact files");
+    let schema = db::fact_schema(&loaded.db, loaded.package).schema();
+    // The files of kinds whose records are placed in groups as they are read, and let go.
+    #[cfg(feature = "datafusion")]
+    let facts_engine = facts.engine.clone();
+    #[cfg(feature = "datafusion")]
+    let unkept = unkept_files(&checked.model, &schema, &loaded.db, &files, &facts_engine, unkept_as_of);
+    #[cfg(not(feature = "datafusion"))]
+    let unkept: Vec<(RecordId, Vec<usize>)> = {
+        let _ = unkept_as_of;
+        Vec::new()
+    };
+    let kept: Vec<usize> = (0..files.len()).filter(|i| !unkept.iter().any(|(_, fs)| fs.contains(i))).collect();
     // Each file is read once: its records, linked into the tables of their kinds, are let go
     // after (the database does not keep them, as it does for an editor's repeated queries).
-    let read = db::read_all(&loaded.db, &files, threads);
+    let kept_files: Vec<FactFile> = kept.iter().map(|&i| files[i]).collect();
+    #[cfg_attr(not(feature = "datafusion"), allow(unused_mut))]
+    let mut read: Vec<(usize, FileFacts)> =
+        kept.into_iter().zip(db::read_all(&loaded.db, &kept_files, threads)).collect();
     clock.lap("read the fact files");
+    #[cfg_attr(not(feature = "datafusion"), allow(unused_mut))]
+    let mut facts = {
+        let parts: Vec<&FileFacts> = read.iter().map(|(_, f)| f).collect();
+        facts::link(&schema, &parts)
+    };
+    clock.lap("link the records");
+    #[cfg_attr(not(feature = "datafusion"), allow(unused_mut))]
+    let mut notes = String::new();
+    #[cfg(feature = "datafusion")]
+    if let Some(as_of) = unkept_as_of.filter(|_| !unkept.is_empty()) {
+        let mut again = Vec::new();
+        for (kind, of_kind) in unkept {
+            let name = &checked.model.records[kind.index()].name;
+            let of_kind: Vec<FactFile> = of_kind.into_iter().map(|i| files[i]).collect();
+            match place_as_read(
+                &checked.model,
+                &schema,
+                &loaded.db,
+                &read,
+                &of_kind,
+                kind,
+                as_of,
+                (&facts_engine, threads),
+                &mut facts,
+            ) {
+                Ok(()) => notes.push_str(&format!(
+                    "note: the {name} records were placed in the groups of the kinds derived from them as they were read, and not kept\n"
+                )),
+                Err(why) => {
+                    notes.push_str(&format!("note: the {name} records were kept: {why}\n"));
+                    again.extend(files.iter().enumerate().filter(|(_, f)| of_kind.contains(f)).map(|(i, _)| i));
+                }
+            }
+        }
+        clock.lap("place the records not kept");
+        // A kind whose records must be kept after all is read as any other, and every file
+        // linked again in the order given.
+        if !again.is_empty() {
+            let again_files: Vec<FactFile> = again.iter().map(|&i| files[i]).collect();
+            read.extend(again.into_iter().zip(db::read_all(&loaded.db, &again_files, threads)));
+            read.sort_by_key(|(i, _)| *i);
+            let placed = std::mem::take(&mut facts.placed);
+            let old_files = std::mem::take(&mut facts.files);
+            let streamed: Vec<(usize, facts::Table)> = (facts.tables.iter_mut().enumerate())
+                .filter(|(_, t)| t.streamed)
+                .map(|(k, t)| (k, std::mem::take(t)))
+                .collect();
+            let parts: Vec<&FileFacts> = read.iter().map(|(_, f)| f).collect();
+            facts = facts::link(&schema, &parts);
+            facts.placed = placed;
+            // The files of the kinds not kept come after the files linked, as before.
+            let mut moved: Vec<Option<u32>> = vec![None; old_files.len()];
+            for (k, mut t) in streamed {
+                for f in &mut t.origins.file {
+                    *f = *moved[*f as usize].get_or_insert_with(|| {
+                        facts.files.push(old_files[*f as usize].clone());
+                        facts.files.len() as u32 - 1
+                    });
+                }
+                facts.tables[k] = t;
+            }
+            clock.lap("read and link the records kept after all");
+        }
+    }
     let mut fact_diags: Vec<Diagnostic> = std::mem::take(&mut loaded.warnings);
     fact_diags.extend(walker.warnings);
-    for f in &read {
+    for (_, f) in &read {
         fact_diags.extend(f.diagnostics.iter().cloned());
     }
-    let read: Vec<&FileFacts> = read.iter().collect();
-    let schema = db::fact_schema(&loaded.db, loaded.package).schema();
-    let facts = facts::link(&schema, &read);
-    clock.lap("link the records");
+    let read: Vec<&FileFacts> = read.iter().map(|(_, f)| f).collect();
     fact_diags.extend(facts.diagnostics.iter().cloned());
     fact_diags.extend(crate::lookalike::lookalike_keys(&checked.model, &facts, &read));
     drop(read);
     clock.lap("look for lookalike keys");
     let mut stderr = render(&checked.diagnostics, &loaded.sources, style);
     stderr.push_str(&render(&fact_diags, &loaded.sources, style));
+    stderr.push_str(&notes);
     let invalid_facts = fact_diags.iter().any(Diagnostic::is_error);
     // Records that were never read (a file that does not parse, a kind the policy does not
     // declare) are not even counted as rejected: aggregates would be computed without them and
@@ -330,6 +413,136 @@ pub(super) fn load_facts(
         flawed,
         diagnostics,
     })
+}
+
+/// The files of each kind whose records need not be kept ([`eval::unkept_kinds`]), by their
+/// place in `files`, when evaluating on the DataFusion engine as of `as_of`: a kind all of whose
+/// records are in Parquet files of its own. Any file that may hold records of several kinds,
+/// or that names its kinds inside (JSON, NDJSON, YAML, TOML, workbooks), keeps every kind.
+#[cfg(feature = "datafusion")]
+fn unkept_files(
+    model: &Model,
+    schema: &facts::Schema<'_>,
+    db: &db::Database,
+    files: &[FactFile],
+    engine: &eval::Engine,
+    as_of: Option<Date>,
+) -> Vec<(RecordId, Vec<usize>)> {
+    let (Some(as_of), eval::Engine::DataFusion { .. }) = (as_of, engine) else { return Vec::new() };
+    let kinds: Vec<RecordId> =
+        (eval::unkept_kinds(model, as_of).into_iter()).filter_map(|(kind, why)| why.is_ok().then_some(kind)).collect();
+    let mut of_kind: Vec<(Vec<usize>, bool)> = vec![(Vec::new(), true); kinds.len()];
+    for (i, f) in files.iter().enumerate() {
+        let path = f.path(db);
+        let format = facts::FactFormat::of(path);
+        if !matches!(format, Some(facts::FactFormat::Parquet | facts::FactFormat::Csv)) {
+            return Vec::new();
+        }
+        let holds = facts::kinds_of_file(schema, path);
+        for (kind, (at, ok)) in kinds.iter().zip(&mut of_kind) {
+            if holds.contains(kind) {
+                *ok &= format == Some(facts::FactFormat::Parquet) && holds.len() == 1;
+                at.push(i);
+            }
+        }
+    }
+    (kinds.into_iter().zip(of_kind))
+        .filter(|(_, (at, ok))| *ok && !at.is_empty())
+        .map(|(kind, (at, _))| (kind, at))
+        .collect()
+}
+
+/// Reads the files of `kind`, one at a time, each linked to the records kept (`kept`), and
+/// places their records in the groups of the kinds derived from them ([`eval::Placer`]) as of
+/// `as_of`, keeping only where each was read: `facts` gets the kind's table, with no columns
+/// ([`facts::Table::streamed`]), and the groups ([`facts::Facts::placed`]). Only a file the
+/// DataFusion engine reads as writ does is read so: one whose records were all read cleanly
+/// (no diagnostic, none rejected, every reference found, every value the derived kinds read
+/// there); otherwise nothing changes and the reason is given, for the kind to be kept.
+#[cfg(feature = "datafusion")]
+#[allow(clippy::too_many_arguments)]
+fn place_as_read(
+    model: &Model,
+    schema: &facts::Schema<'_>,
+    db: &db::Database,
+    kept: &[(usize, FileFacts)],
+    of_kind: &[FactFile],
+    kind: RecordId,
+    as_of: Date,
+    (engine, threads): (&eval::Engine, usize),
+    facts: &mut facts::Facts,
+) -> Result<(), String> {
+    let kept: Vec<&FileFacts> = kept.iter().map(|(_, f)| f).collect();
+    let mut placer = eval::Placer::new(model, kind, as_of);
+    let mut table = facts::Table { streamed: true, ..Default::default() };
+    let first_file = facts.files.len();
+    let mut each = || -> Result<(), String> {
+        // As many files at a time as there are threads, read side by side.
+        for files in of_kind.chunks(threads.max(1)) {
+            for (&file, part) in files.iter().zip(db::read_all(db, files, threads)) {
+                place_part(model, schema, db, &kept, (file, part), kind, as_of, &mut placer, &mut table, facts)?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(why) = each() {
+        facts.files.truncate(first_file);
+        return Err(why);
+    }
+    let placed = facts.placed.len();
+    facts.tables[kind.index()] = table;
+    facts.placed.extend(placer.finish());
+    let memory_limit = match engine {
+        eval::Engine::DataFusion { memory_limit } => *memory_limit,
+        _ => None,
+    };
+    if let Err(why) = eval::compute_unkept(model, facts, kind, as_of, threads, memory_limit) {
+        facts.files.truncate(first_file);
+        facts.tables[kind.index()] = facts::Table::default();
+        facts.placed.truncate(placed);
+        return Err(why);
+    }
+    Ok(())
+}
+
+/// One file of the kind `place_as_read` reads, read (`part`): checked, linked to the records
+/// kept, its records placed by `placer`, and where each was read added to `table`.
+#[cfg(feature = "datafusion")]
+#[allow(clippy::too_many_arguments)]
+fn place_part(
+    model: &Model,
+    schema: &facts::Schema<'_>,
+    db: &db::Database,
+    kept: &[&FileFacts],
+    (file, part): (FactFile, FileFacts),
+    kind: RecordId,
+    as_of: Date,
+    placer: &mut eval::Placer,
+    table: &mut facts::Table,
+    facts: &mut facts::Facts,
+) -> Result<(), String> {
+    let path = file.path(db);
+    if let Some(d) = part.diagnostics.first() {
+        return Err(format!("{path}: {}", d.message));
+    }
+    if !part.rejected.is_empty() || !part.unkept.is_empty() || !part.losses.is_empty() {
+        return Err(format!("{path}: some of its records were not read"));
+    }
+    let mut parts = kept.to_vec();
+    parts.push(&part);
+    let linked = facts::link(schema, &parts);
+    if linked.diagnostics.len() != facts.diagnostics.len() {
+        return Err(format!("{path}: linking its records found a problem"));
+    }
+    eval::clean_part(model, &linked, kind, as_of).map_err(|why| format!("{path}: {why}"))?;
+    placer.part(model, &linked);
+    let rows = &linked.tables[kind.index()];
+    let at = facts.files.len() as u32;
+    facts.files.push(path.clone());
+    table.origins.file.extend(std::iter::repeat_n(at, rows.len()));
+    table.origins.line.extend_from_slice(&rows.origins.line);
+    table.loaded += rows.loaded;
+    Ok(())
 }
 
 /// Wall-clock time per phase of a command, printed on stderr as each phase ends when the

@@ -91,6 +91,41 @@ impl Session {
         Ok(Ok(plan.read(&batches)?))
     }
 
+    /// The values of derived kind `d` as of `as_of`, by group, computed from the Parquet files
+    /// its source records were read from ([`super::files`]), for a kind whose records writ did
+    /// not keep (the kinds the plan joins from the records writ holds): `Ok(Err(why))` when
+    /// those files or records cannot be read as writ read them, `Err` when DataFusion failed.
+    pub fn values_from_files(
+        &self,
+        model: &Model,
+        facts: &Facts,
+        d: &DerivedDef,
+        as_of: Date,
+    ) -> Result<Result<super::derive::ByKey, String>, String> {
+        // The kind not kept from its files; the kinds its records refer to from writ's.
+        let tables = |kind: RecordId| {
+            if facts.tables[kind.index()].streamed {
+                super::files::parquet_table(&self.ctx, &self.runtime, model, facts, kind)
+            } else {
+                super::files::held_table(model, facts, kind)
+            }
+        };
+        let lowered = match super::sql::plan(model, d, Some(as_of), &Default::default(), &tables) {
+            Ok(l) => l,
+            Err(why) => return Ok(Err(why)),
+        };
+        let name = &model.records[d.kind.index()].name;
+        let batches = (self.runtime)
+            .block_on(async { self.ctx.execute_logical_plan(lowered.plan.clone()).await?.collect().await })
+            .map_err(|e| match e {
+                datafusion::error::DataFusionError::ResourcesExhausted(why) => {
+                    format!("DataFusion ran out of memory computing {name} ({why}): raise `--memory-limit`")
+                }
+                e => format!("DataFusion failed computing {name}: {e}"),
+            })?;
+        super::files::read(model, facts, d, &lowered, &batches).map(Ok)
+    }
+
     fn run(&self, plan: &Plan<'_>) -> datafusion::error::Result<Vec<RecordBatch>> {
         let batch = plan.batch()?;
         let schema = batch.schema();
@@ -140,7 +175,6 @@ pub(super) struct Computed {
 /// Why derived kind `d` cannot be lowered over writ's columns as of `as_of`, if it cannot: the
 /// checks of what writ read (unreadable values, group fields missing in some records) that any
 /// engine reading the same records must pass.
-#[cfg(feature = "ballista")]
 pub(super) fn lowers(model: &Model, facts: &Facts, d: &DerivedDef, as_of: Date) -> Result<(), String> {
     Plan::lower(model, facts, d, as_of).map(|_| ())
 }

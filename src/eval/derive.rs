@@ -9,7 +9,7 @@
 
 use super::Engine;
 use super::expr::{Ev, R};
-use crate::facts::{Cell, Facts, FileFacts, RowsBuilder, Schema};
+use crate::facts::{Cell, Facts, FileFacts, Placed, RowsBuilder, Schema};
 use crate::model::*;
 use crate::value::{Date, Value};
 use indexmap::IndexMap;
@@ -114,7 +114,11 @@ fn derive_at(model: &Model, facts: Cow<'_, Facts>, at: At, threads: usize, engin
     let mut out = facts.into_owned();
     for d in &model.derived {
         let name = &model.records[d.kind.index()].name;
-        let from = &model.records[d.from.index()].name;
+        if out.tables[d.from.index()].streamed {
+            let records = from_placed(model, &mut out, d, at, threads)?;
+            add(model, &mut out, d, records);
+            continue;
+        }
         #[allow(unused_mut)]
         let mut grouped: Option<Grouped> = None;
         #[cfg(feature = "datafusion")]
@@ -133,36 +137,59 @@ fn derive_at(model: &Model, facts: Cow<'_, Facts>, at: At, threads: usize, engin
                 Err(why) => notes.push(format!("{name} was grouped in writ, not on the Ballista cluster: {why}")),
             }
         }
-        let (rows, sources) = match groups(model, &out, d, at, threads, grouped, keyed.as_ref()) {
+        let records = match groups(model, &out, d, at, threads, grouped, keyed.as_ref()) {
             Ok(done) => done,
             Err(why) => {
                 notes.push(format!("{name} was grouped in writ, not by the engine: {why}"));
                 groups(model, &out, d, at, threads, None, None).expect("writ places every record itself")
             }
         };
-        let path: Arc<str> = format!("<{name} from {from}>").into();
-        let schema = Schema::of(model);
-        let file = FileFacts {
-            path: path.clone(),
-            rows: rows.finish(),
-            rejected: vec![],
-            unkept: vec![],
-            losses: vec![],
-            diagnostics: vec![],
-            sheets: vec![],
-        };
-        let linked = crate::facts::link(&schema, &[file]);
-        let mut table = linked.tables.into_iter().nth(d.kind.index()).expect("a table per kind");
-        // Its rows name this pseudo-file, after the files read.
-        let at = out.files.len() as u32;
-        for f in &mut table.origins.file {
-            *f = at;
-        }
-        out.files.push(path);
-        table.groups = sources;
-        out.tables[d.kind.index()] = table;
+        add(model, &mut out, d, records);
     }
     Ok(Derived { facts: Some(out), notes })
+}
+
+/// Adds the records of derived kind `d` to `out`, as a table read from a file of their own.
+fn add(model: &Model, out: &mut Facts, d: &DerivedDef, (rows, sources): Records) {
+    let name = &model.records[d.kind.index()].name;
+    let from = &model.records[d.from.index()].name;
+    let path: Arc<str> = format!("<{name} from {from}>").into();
+    let schema = Schema::of(model);
+    let file = FileFacts {
+        path: path.clone(),
+        rows: rows.finish(),
+        rejected: vec![],
+        unkept: vec![],
+        losses: vec![],
+        diagnostics: vec![],
+        sheets: vec![],
+    };
+    let linked = crate::facts::link(&schema, &[file]);
+    let mut table = linked.tables.into_iter().nth(d.kind.index()).expect("a table per kind");
+    // Its rows name this pseudo-file, after the files read.
+    let at = out.files.len() as u32;
+    for f in &mut table.origins.file {
+        *f = at;
+    }
+    out.files.push(path);
+    table.groups = sources;
+    out.tables[d.kind.index()] = table;
+}
+
+/// The records of derived kind `d` whose source records were placed in groups as they were read
+/// and not kept ([`crate::facts::Table::streamed`]): the groups found then, with the values an
+/// engine computed from the files the source records were read from.
+fn from_placed(model: &Model, out: &mut Facts, d: &DerivedDef, at: At, threads: usize) -> Result<Records, String> {
+    let name = &model.records[d.kind.index()].name;
+    let from = &model.records[d.from.index()].name;
+    let at_placed = (out.placed.iter().position(|p| p.kind == d.kind))
+        .ok_or_else(|| format!("the {from} records were not kept, nor placed in the groups of {name}"))?;
+    let placed = out.placed.swap_remove(at_placed);
+    if placed.unplaced.is_none() && placed.values.len() != placed.groups.len() {
+        return Err(format!("the values of {name} were not computed from the files of the {from} records"));
+    }
+    let unplaced = unplaced_reason(model, d, placed.unplaced);
+    Ok(computed(model, out, at, d, placed.groups, &placed.values, unplaced, threads))
 }
 
 /// A group's value read straight from the source record's column, for the shapes grouping
@@ -234,46 +261,14 @@ fn groups(
         }
         return Ok(computed(model, facts, at, d, keyed, &grouped.values, None, threads));
     }
-    let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
+    let (groups, mut unplaced) = placed(&mut ev, d);
     let from = &model.records[d.from.index()].name;
-    let mut groups: IndexMap<Vec<Value>, Vec<u32>, FxBuildHasher> = IndexMap::default();
-    // Why some source records could not be placed in a group: the first reason, and how many.
-    let mut unplaced: Option<(String, usize)> = None;
     let mut place = |why: String| match &mut unplaced {
         Some((_, n)) => *n += 1,
         None => unplaced = Some((why, 1)),
     };
     let table = &facts.tables[d.from.index()];
     let mut too_many: Option<usize> = None;
-    // The group of the row being read; a new group's key is allocated, a known one is found
-    // by this one.
-    let mut key: Vec<Value> = Vec::with_capacity(d.groups.len());
-    for row in 0..table.origins.len() as u32 {
-        if !ev.visible(d.from, row) {
-            continue;
-        }
-        env[d.slot as usize] = Some(R::V(Value::Ref(d.from, row)));
-        if let Some(f) = &d.filter {
-            match ev.eval(f, &mut env) {
-                R::V(Value::Bool(true)) => {}
-                R::V(_) | R::Absent(_) => continue,
-                R::Unknown(why) => {
-                    place(format!("whether {from}[{}] is in is unknown: {why}", table.key(row)));
-                    continue;
-                }
-            }
-        }
-        if let Err(why) = key_of(&mut ev, &mut env, d, row, &mut key) {
-            place(format!("{from}[{}] cannot be placed in a group: {why}", table.key(row)));
-            continue;
-        }
-        match groups.get_index_of(&key[..]) {
-            Some(i) => groups[i].push(row),
-            None => {
-                groups.insert(key.clone(), vec![row]);
-            }
-        }
-    }
     let rec = &model.records[d.kind.index()];
     // With a window, each group becomes one group per moment: the group's records of the
     // moments in the window that ends then.
@@ -337,14 +332,7 @@ fn groups(
             windows
         }
     };
-    let unplaced: Option<Arc<str>> = unplaced.map(|(why, n)| {
-        let more = if n > 1 { format!(" (and {} more {from} records)", n - 1) } else { String::new() };
-        format!(
-            "not every {from} record could be placed in a group, so no value of {} can be known: {why}{more}",
-            rec.name
-        )
-        .into()
-    });
+    let unplaced = unplaced_reason(model, d, unplaced);
     let unplaced = match too_many {
         Some(held) => {
             let over = &model.records[d.from.index()].fields[d.window.as_ref().map_or(0, |w| w.field as usize)].name;
@@ -374,6 +362,128 @@ fn groups(
         }
     };
     Ok(computed(model, facts, at, d, groups, &pre, unplaced, threads))
+}
+
+/// Source rows by the key of their group, in the order the groups are found.
+type Placing = IndexMap<Vec<Value>, Vec<u32>, FxBuildHasher>;
+
+/// The first source record that could not be placed in a group and why, and how many could not.
+type Unplaced = Option<(String, usize)>;
+
+/// The groups of derived kind `d` the source records fall in, by key, in the order they are
+/// found (by each group's first row), each with its rows, ascending; and why some records
+/// could not be placed (the first reason, and how many). Records dated after the evaluation
+/// date, and those its filter leaves out, are in no group.
+fn placed<'m>(ev: &mut Ev<'m>, d: &'m DerivedDef) -> (Placing, Option<(String, usize)>) {
+    let (model, facts) = (ev.model, ev.facts);
+    let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
+    let from = &model.records[d.from.index()].name;
+    let mut groups = Placing::default();
+    let mut unplaced: Option<(String, usize)> = None;
+    let mut place = |why: String| match &mut unplaced {
+        Some((_, n)) => *n += 1,
+        None => unplaced = Some((why, 1)),
+    };
+    let table = &facts.tables[d.from.index()];
+    // The group of the row being read; a new group's key is allocated, a known one is found
+    // by this one.
+    let mut key: Vec<Value> = Vec::with_capacity(d.groups.len());
+    for row in 0..table.origins.len() as u32 {
+        if !ev.visible(d.from, row) {
+            continue;
+        }
+        env[d.slot as usize] = Some(R::V(Value::Ref(d.from, row)));
+        if let Some(f) = &d.filter {
+            match ev.eval(f, &mut env) {
+                R::V(Value::Bool(true)) => {}
+                R::V(_) | R::Absent(_) => continue,
+                R::Unknown(why) => {
+                    place(format!("whether {from}[{}] is in is unknown: {why}", table.key(row)));
+                    continue;
+                }
+            }
+        }
+        if let Err(why) = key_of(ev, &mut env, d, row, &mut key) {
+            place(format!("{from}[{}] cannot be placed in a group: {why}", table.key(row)));
+            continue;
+        }
+        match groups.get_index_of(&key[..]) {
+            Some(i) => groups[i].push(row),
+            None => {
+                groups.insert(key.clone(), vec![row]);
+            }
+        }
+    }
+    (groups, unplaced)
+}
+
+/// Why no value of derived kind `d` can be known when some source records could not be placed
+/// in a group (the first reason, and how many).
+fn unplaced_reason(model: &Model, d: &DerivedDef, unplaced: Option<(String, usize)>) -> Option<Arc<str>> {
+    let from = &model.records[d.from.index()].name;
+    unplaced.map(|(why, n)| {
+        let more = if n > 1 { format!(" (and {} more {from} records)", n - 1) } else { String::new() };
+        format!(
+            "not every {from} record could be placed in a group, so no value of {} can be known: {why}{more}",
+            model.records[d.kind.index()].name
+        )
+        .into()
+    })
+}
+
+/// The groups of the kinds derived from one kind, found a part of its records at a time: what
+/// [`derive`] finds over all of them at once, for a kind whose records are not kept
+/// ([`crate::facts::Table::streamed`]).
+pub struct Placer {
+    kind: RecordId,
+    as_of: Date,
+    /// Per kind derived from `kind`, in [`Model::derived`] order: its groups so far, and why
+    /// some records could not be placed.
+    kinds: Vec<(RecordId, Placing, Unplaced)>,
+    /// The records placed so far: the next part's first row.
+    rows: u32,
+}
+
+impl Placer {
+    /// A placer of the records of `kind` in the groups of the kinds derived from it, as of
+    /// `as_of`.
+    pub fn new(model: &Model, kind: RecordId, as_of: Date) -> Placer {
+        let kinds = model.derived.iter().filter(|d| d.from == kind).map(|d| (d.kind, Placing::default(), None));
+        Placer { kind, as_of, kinds: kinds.collect(), rows: 0 }
+    }
+
+    /// Places the records of the kind that `facts` holds, the next part of them: their rows
+    /// come after the rows of the parts before.
+    pub fn part(&mut self, model: &Model, facts: &Facts) {
+        let mut ev = At { as_of: self.as_of, compiled: true }.ev(model, facts);
+        let offset = self.rows;
+        for (kind, groups, unplaced) in &mut self.kinds {
+            let d = model.derived.iter().find(|d| d.kind == *kind).expect("a derived kind of the model");
+            let (part, why) = placed(&mut ev, d);
+            if let Some((why, n)) = why {
+                match unplaced {
+                    Some((_, m)) => *m += n,
+                    None => *unplaced = Some((why, n)),
+                }
+            }
+            for (key, rows) in part {
+                groups.entry(key).or_default().extend(rows.into_iter().map(|r| r + offset));
+            }
+        }
+        self.rows += facts.tables[self.kind.index()].len() as u32;
+    }
+
+    /// The groups of each derived kind.
+    pub fn finish(self) -> Vec<Placed> {
+        (self.kinds.into_iter())
+            .map(|(kind, groups, unplaced)| Placed {
+                kind,
+                groups: groups.into_iter().map(|(k, rows)| (k, rows.into())).collect(),
+                unplaced,
+                values: Vec::new(),
+            })
+            .collect()
+    }
 }
 
 /// Per group, by its key: the values of the kind an engine computed (`None` where writ does).
@@ -448,7 +558,8 @@ fn values_of(
     let mut env: Vec<Option<R>> = vec![None; d.slots as usize];
     let fmt = ev.fmt();
     // Aggregates over a group's records skip the checks of the whole source table, made once.
-    let direct = ev.whole_table(d.from);
+    let streamed = facts.tables[d.from.index()].streamed;
+    let direct = !streamed && ev.whole_table(d.from);
     // Each record is added as it is computed; its cells are taken out, and the vector used
     // for the next.
     let mut out = RowsBuilder::default();
@@ -477,7 +588,10 @@ fn values_of(
             }
             values[rec.key] = Some(Cell::Value(Value::Text(text.into())));
         }
-        ev.restrict = Some((d.from, rows.clone()));
+        // The records of a kind not kept are not there to read: a value the engine did not
+        // compute is computed over none of them, as the engine's empty result means (no record
+        // matched; a record without a value it reads is not there, or the kind would be kept).
+        ev.restrict = Some((d.from, if streamed { Arc::from([]) } else { rows.clone() }));
         for (j, dv) in d.values.iter().enumerate() {
             let field = d.first_value() + j;
             let given = pre.get(i).and_then(|values| values.get(j).cloned().flatten());
@@ -619,8 +733,8 @@ fn read_from(model: &Model, facts: &Facts, kind: RecordId, group: &[u32]) -> Str
     // Lines per file, as runs: `a.csv lines 2–25`.
     let mut by_file: IndexMap<u32, Vec<u32>> = IndexMap::new();
     for &r in group {
-        let o = table.origin(r);
-        by_file.entry(o.file).or_default().push(o.line);
+        let (file, line) = table.place(r);
+        by_file.entry(file).or_default().push(line);
     }
     let files: Vec<String> = by_file
         .into_iter()

@@ -959,7 +959,9 @@ impl<'m> Ev<'m> {
 
     fn simple_aggregate(&mut self, a: &'m Aggregate, rows: &[u32], top: bool) -> Option<R> {
         let kind = a.kind;
-        if !a.index.is_empty() || a.during.is_some() || (top && self.trace.is_some()) {
+        // No record to read (and, for a kind whose records were not kept, no column to read
+        // them from): the general loop says what that means.
+        if rows.is_empty() || !a.index.is_empty() || a.during.is_some() || (top && self.trace.is_some()) {
             return None;
         }
         let field_of = |e: &TExpr| match &e.kind {

@@ -8,14 +8,18 @@ mod datafusion;
 mod derive;
 mod engine;
 mod expr;
+#[cfg(feature = "datafusion")]
+mod files;
 mod render;
 mod said;
 #[cfg(feature = "datafusion")]
 pub mod sql;
 mod verdict;
 
-pub use derive::{Derived, derivation, derive, derive_interpreted, derive_on, derive_owned};
+pub use derive::{Derived, Placer, derivation, derive, derive_interpreted, derive_on, derive_owned};
 pub use engine::{Engine, parse_engine, parse_size};
+#[cfg(feature = "datafusion")]
+pub use files::{clean_part, compute_unkept, unkept_kinds};
 pub use said::{A_PERIOD, PLAN_PERIOD, Said};
 pub use verdict::*;
 

@@ -772,6 +772,7 @@ impl<'f> Linker<'_, 'f> {
             files: self.files.iter().map(|f| f.path.clone()).collect(),
             tables: self.tables,
             diagnostics: self.diags.finish(),
+            placed: Vec::new(),
         }
     }
 }

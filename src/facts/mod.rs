@@ -241,6 +241,9 @@ pub struct Facts {
     /// What linking found (duplicate keys, dangling references). The diagnostics of each
     /// file stay in its [`FileFacts`], so they are not repeated here.
     pub diagnostics: Vec<Diagnostic>,
+    /// The groups of the derived kinds whose source records were not kept (see
+    /// [`Table::streamed`]).
+    pub placed: Vec<Placed>,
 }
 
 /// The accepted records of one kind, stored by column (see [`Column`]).
@@ -274,6 +277,29 @@ pub struct Table {
     /// For a kind derived by grouping, per row: the rows of the kind it is derived from that
     /// make its group, ascending. Empty for a kind read from facts.
     pub groups: Vec<Arc<[u32]>>,
+    /// Whether the records were placed in the groups of the kinds derived from them as they
+    /// were read, and not kept: the table holds where each was read ([`Table::origins`]) and
+    /// the accounting, no columns and no keys, and the derived kinds' groups are in
+    /// [`Facts::placed`]. Only a kind that nothing but those groupings reads is read so.
+    pub streamed: bool,
+}
+
+/// The groups of a derived kind whose source records were placed as they were read (see
+/// [`Table::streamed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placed {
+    /// The derived kind.
+    pub kind: RecordId,
+    /// Per group, in the order found (by its first source row): its key, and its source rows,
+    /// ascending.
+    pub groups: Vec<(Vec<Value>, Arc<[u32]>)>,
+    /// The first source record that could not be placed in a group and why, and how many
+    /// could not.
+    pub unplaced: Option<(String, usize)>,
+    /// Per group, per value of the kind: the value an engine computed from the files the
+    /// source records were read from; `None` where none matched, for writ to say why. Empty
+    /// when a record could not be placed (every value is then unknown).
+    pub values: Vec<Vec<Option<Value>>>,
 }
 
 /// Where an accepted row was read.
@@ -335,6 +361,15 @@ impl Table {
     /// If `row` is out of range.
     pub fn key(&self, row: u32) -> &str {
         self.by_key.key(row)
+    }
+
+    /// The file (an index into [`Facts::files`]) and line `row` was read at: of a kind whose
+    /// records were not kept too ([`Table::streamed`]), which have no key.
+    ///
+    /// # Panics
+    /// If `row` is out of range.
+    pub fn place(&self, row: u32) -> (u32, u32) {
+        (self.origins.file[row as usize], self.origins.line[row as usize])
     }
 
     /// Where `row` was read, with its key.
@@ -604,6 +639,13 @@ pub fn parse_parquet_file(schema: &Schema<'_>, path: &Arc<str>, file: std::fs::F
         no_parquet(&mut loader);
     }
     loader.finish()
+}
+
+/// The kinds a file at `path` holds by its name ([`Loader::file_kinds`]): the kind it is named
+/// after, else those whose `source` patterns match it, else the kind its folder is named after.
+/// A file of another format may hold other kinds too (a JSON file names its kinds inside).
+pub fn kinds_of_file(schema: &Schema<'_>, path: &Arc<str>) -> Vec<RecordId> {
+    Loader::new(*schema, path).file_kinds()
 }
 
 /// A Parquet file given to a build of writ without the `parquet` feature.

@@ -414,10 +414,35 @@ pub fn write_kind(
     kind: RecordId,
     out: impl std::io::Write + Send,
 ) -> Result<Written, parquet::errors::ParquetError> {
-    use arrow_schema::{Field, Schema as ArrowSchema};
     use parquet::arrow::ArrowWriter;
     use parquet::basic::{Compression, ZstdLevel};
     use parquet::file::properties::WriterProperties;
+
+    let (batch, units, written) = kind_batch(schema, facts, kind);
+    let units: Vec<_> = (units.into_iter())
+        .map(|(column, unit)| parquet::file::metadata::KeyValue::new(format!("{UNIT_KEY}{column}"), unit))
+        .collect();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP))
+        .set_key_value_metadata((!units.is_empty()).then_some(units))
+        .build();
+    let mut writer = ArrowWriter::try_new(out, batch.schema(), Some(props))?;
+    for start in (0..batch.num_rows()).step_by(ROW_GROUP) {
+        writer.write(&batch.slice(start, ROW_GROUP.min(batch.num_rows() - start)))?;
+    }
+    writer.close()?;
+    Ok(written)
+}
+
+/// The accepted records of `kind` as [`write_kind`] writes them, as one Arrow batch: with the
+/// unit of each column of numbers that has one (by column name), and what was written.
+pub fn kind_batch(
+    schema: &super::Schema<'_>,
+    facts: &super::Facts,
+    kind: RecordId,
+) -> (RecordBatch, Vec<(String, String)>, Written) {
+    use arrow_schema::{Field, Schema as ArrowSchema};
     use std::sync::Arc;
 
     let rec = &schema.records[kind.index()];
@@ -432,26 +457,20 @@ pub fn write_kind(
         let (array, unit) = column_array(schema, facts, kind, f, &mut written.unreadable);
         let field = Field::new(decl.name.as_str(), array.data_type().clone(), true);
         if let Some(unit) = unit {
-            units.push(parquet::file::metadata::KeyValue::new(format!("{UNIT_KEY}{}", decl.name), unit));
+            units.push((decl.name.clone(), unit));
         }
         written.columns.push((decl.name.clone(), array.data_type().to_string()));
         arrow_fields.push(field);
         arrays.push(array);
     }
     let arrow_schema = Arc::new(ArrowSchema::new(arrow_fields));
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP))
-        .set_key_value_metadata((!units.is_empty()).then_some(units))
-        .build();
-    let mut writer = ArrowWriter::try_new(out, arrow_schema.clone(), Some(props))?;
-    for start in (0..table.len()).step_by(ROW_GROUP) {
-        let len = ROW_GROUP.min(table.len() - start);
-        let slices = arrays.iter().map(|a| a.slice(start, len)).collect();
-        writer.write(&RecordBatch::try_new(arrow_schema.clone(), slices)?)?;
-    }
-    writer.close()?;
-    Ok(written)
+    let batch = RecordBatch::try_new_with_options(
+        arrow_schema,
+        arrays,
+        &arrow_array::RecordBatchOptions::new().with_row_count(Some(table.len())),
+    )
+    .expect("the columns of one kind, one value per record each");
+    (batch, units, written)
 }
 
 /// One field of every row of a kind as an Arrow array, and the unit its numbers are in.
