@@ -381,3 +381,67 @@ clause 站點全期小時數 "監測點位全期小時數" {
     assert!(df_err.contains("note: the 小時數據 records were kept"), "{df_err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A record without its date makes an aggregate `during` a period unknown, naming the record:
+/// inspections as Parquet with one undated are kept (the note says which line), and without it
+/// are not kept; the JSON report is the native one both times (a mean `during` 2019 over no
+/// inspection of that year unknown, saying so).
+#[test]
+fn a_record_without_its_date_is_kept_to_be_named() {
+    let policy = r#"plan p "inspections" {
+  period 2018-01-01 .. 2019-12-31
+  roles lead "牽頭"
+}
+party 局
+clause 年 "年" {
+  cite "2"
+  lead 局
+  for t in 站巡 {
+    should 巡: t.年內 >= 1
+    should 巡分: t.年分 <= 80
+    should 巡高: t.期高 <= 90
+    should 全: t.全 >= 1
+  }
+}
+"#;
+    let dir = std::env::temp_dir().join(format!("writ-datafusion-undated-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    std::fs::write(dir.join("policy/p.writ"), [policy, common::INSPECTION_KINDS].concat()).unwrap();
+    let dated = common::INSPECTIONS.replace("乙,,75", "乙,2019-05-01,75");
+    for (name, csv, kept) in [("undated", common::INSPECTIONS.to_string(), true), ("dated", dated, false)] {
+        let (facts, parquet) = (dir.join(name), dir.join(format!("{name}-parquet")));
+        std::fs::create_dir_all(&facts).unwrap();
+        std::fs::write(facts.join("巡查.csv"), csv).unwrap();
+        let p = dir.join("policy");
+        let run = |args: &[&std::ffi::OsStr]| common::writ_os(args);
+        let (code, _, err) = run(&[
+            "facts".as_ref(),
+            "convert".as_ref(),
+            p.as_os_str(),
+            "--facts".as_ref(),
+            facts.as_os_str(),
+            "--to".as_ref(),
+            parquet.as_os_str(),
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+        let eval = |engine: &[&str]| {
+            let mut args: Vec<&std::ffi::OsStr> = vec!["eval".as_ref(), p.as_os_str(), "--facts".as_ref()];
+            args.push(parquet.as_os_str());
+            args.extend(["--as-of", "2019-12-31", "--format", "json"].iter().map(std::ffi::OsStr::new));
+            args.extend(engine.iter().map(std::ffi::OsStr::new));
+            run(&args)
+        };
+        let (native_code, native, native_err) = eval(&[]);
+        let (df_code, df, df_err) = eval(&["--engine", "datafusion"]);
+        assert_eq!(native_code, df_code, "{name}: {native_err}{df_err}");
+        assert!(native == df, "{name}: the JSON reports differ\n{df_err}");
+        assert_eq!(df_err.contains("note: the 巡查 records were kept"), kept, "{name}: {df_err}");
+        if kept {
+            assert!(df_err.contains("line 5 has no 日期"), "{df_err}");
+        } else {
+            assert!(df.contains("no 巡查 records match in 2019"), "{df}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -182,6 +182,14 @@ pub fn clean_part(model: &Model, facts: &Facts, kind: RecordId, as_of: Date) -> 
     if table.flawed > 0 {
         return Err(format!("{} of them have a value that could not be read", table.flawed));
     }
+    // A record without its date makes an aggregate `during` a period unknown, and writ says
+    // which record: it must be there to be named.
+    let rec = &model.records[kind.index()];
+    if let Some(f) = rec.dated
+        && let Some(row) = (0..table.len()).find(|&r| !table.columns[f].is_present(r))
+    {
+        return Err(format!("line {} has no {}", table.origins.line[row], rec.fields[f].name));
+    }
     for d in model.derived.iter().filter(|d| d.from == kind) {
         super::datafusion::lowers(model, facts, d, as_of).map_err(|why| {
             format!("{} cannot be computed from their files: {why}", model.records[d.kind.index()].name)
