@@ -293,10 +293,6 @@ clause 站點全期小時數 "監測點位全期小時數" {
 "#,
     )
     .unwrap();
-    let writ = |args: &[&std::ffi::OsStr]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_writ")).args(args).output().unwrap();
-        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
-    };
     // Each station's export of each year, converted to Parquet as a part of its own.
     let stations = root().join("examples/yangquan-2019-hourly/監測站.csv");
     let parts = dir.join("parquet/小時數據");
@@ -324,29 +320,13 @@ clause 站點全期小時數 "監測點位全期小時數" {
             let one = csv.join(&f.name);
             std::fs::write(&one, &f.csv).unwrap();
             let out = dir.join(format!("converted-{n}"));
-            let (code, _, err) = writ(&[
-                "facts".as_ref(),
-                "convert".as_ref(),
-                policy.as_os_str(),
-                "--facts".as_ref(),
-                one.as_os_str(),
-                stations.as_os_str(),
-                "--to".as_ref(),
-                out.as_os_str(),
-            ]);
-            assert_eq!(code, Some(0), "{err}");
+            convert(&policy, &[&one, &stations], &out);
             std::fs::rename(out.join("小時數據.parquet"), parts.join(format!("part-{n}.parquet"))).unwrap();
             n += 1;
         }
     }
     assert_eq!(n, 6);
-    let eval = |facts: &std::path::Path, engine: &[&str]| {
-        let mut args: Vec<&std::ffi::OsStr> = vec!["eval".as_ref(), policy.as_os_str(), "--facts".as_ref()];
-        args.push(facts.as_os_str());
-        args.extend(["--as-of", "2020-01-15", "--format", "json"].iter().map(std::ffi::OsStr::new));
-        args.extend(engine.iter().map(std::ffi::OsStr::new));
-        writ(&args)
-    };
+    let eval = |facts: &std::path::Path, engine: &[&str]| eval_json(&policy, facts, "2020-01-15", engine);
     let datafusion = ["--engine", "datafusion", "--memory-limit", "512MB"];
     let (native_code, native, native_err) = eval(&dir.join("parquet"), &[]);
     let (df_code, df, df_err) = eval(&dir.join("parquet"), &datafusion);
@@ -414,24 +394,8 @@ clause 年 "年" {
         std::fs::create_dir_all(&facts).unwrap();
         std::fs::write(facts.join("巡查.csv"), csv).unwrap();
         let p = dir.join("policy");
-        let run = |args: &[&std::ffi::OsStr]| common::writ_os(args);
-        let (code, _, err) = run(&[
-            "facts".as_ref(),
-            "convert".as_ref(),
-            p.as_os_str(),
-            "--facts".as_ref(),
-            facts.as_os_str(),
-            "--to".as_ref(),
-            parquet.as_os_str(),
-        ]);
-        assert_eq!(code, Some(0), "{err}");
-        let eval = |engine: &[&str]| {
-            let mut args: Vec<&std::ffi::OsStr> = vec!["eval".as_ref(), p.as_os_str(), "--facts".as_ref()];
-            args.push(parquet.as_os_str());
-            args.extend(["--as-of", "2019-12-31", "--format", "json"].iter().map(std::ffi::OsStr::new));
-            args.extend(engine.iter().map(std::ffi::OsStr::new));
-            run(&args)
-        };
+        convert(&p, &[&facts], &parquet);
+        let eval = |engine: &[&str]| eval_json(&p, &parquet, "2019-12-31", engine);
         let (native_code, native, native_err) = eval(&[]);
         let (df_code, df, df_err) = eval(&["--engine", "datafusion"]);
         assert_eq!(native_code, df_code, "{name}: {native_err}{df_err}");
@@ -444,4 +408,28 @@ clause 年 "年" {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `writ facts convert POLICY --facts FACTS… --to OUT`, which must write everything.
+fn convert(policy: &std::path::Path, facts: &[&std::path::Path], out: &std::path::Path) {
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["facts".as_ref(), "convert".as_ref(), policy.as_os_str(), "--facts".as_ref()];
+    args.extend(facts.iter().map(|f| f.as_os_str()));
+    args.extend(["--to".as_ref(), out.as_os_str()]);
+    let (code, _, err) = common::writ_os(&args);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// `writ eval POLICY --facts FACTS --as-of AS_OF --format json` with `engine`'s options.
+fn eval_json(
+    policy: &std::path::Path,
+    facts: &std::path::Path,
+    as_of: &str,
+    engine: &[&str],
+) -> (Option<i32>, String, String) {
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["eval".as_ref(), policy.as_os_str(), "--facts".as_ref(), facts.as_os_str()];
+    args.extend(["--as-of", as_of, "--format", "json"].map(std::ffi::OsStr::new));
+    args.extend(engine.iter().map(std::ffi::OsStr::new));
+    common::writ_os(&args)
 }
