@@ -87,6 +87,17 @@ fn a_cluster_on_loopback_gives_the_verdicts_writ_gives() {
     // them, which writ derives, so writ groups those and says so.
     assert!(!err.contains("站點日均 was grouped in writ"), "{err}");
     assert!(err.contains("縣區日均 was grouped in writ, not on the Ballista cluster"), "{err}");
+    // The readings, which nothing but that grouping reads, were placed in their groups as they
+    // were read and not kept.
+    assert!(err.contains("note: the 小時數據 records were placed in the groups"), "{err}");
+    // With the stations as CSV, which the executors cannot read, the cluster cannot compute the
+    // stations' days from the files (they join 監測站): the readings are kept, and say why.
+    let csv_stations = dir.join("csv-stations");
+    std::fs::create_dir_all(&csv_stations).unwrap();
+    std::fs::copy(tables.join("小時數據.parquet"), csv_stations.join("小時數據.parquet")).unwrap();
+    std::fs::copy(exports.join("監測站.csv"), csv_stations.join("監測站.csv")).unwrap();
+    let err = both(&policy, &csv_stations, "2020-01-15", &cluster);
+    assert!(err.contains("note: the 小時數據 records were kept: the Ballista cluster cannot compute"), "{err}");
 
     // The edge cases, as Parquet.
     let (package, facts, edges) = (dir.join("policy"), dir.join("facts"), dir.join("edges"));
@@ -197,7 +208,14 @@ fn every_test_block_that_derives_kinds_gives_the_same_report_on_each_engine() {
                 let (json, err, _) = run(engine);
                 assert!(native == json, "{what}: the JSON reports differ\n{err}");
                 if cluster {
-                    let declined: Vec<&str> = err.lines().filter(|l| l.starts_with("note:")).collect();
+                    let (declined, placed): (Vec<&str>, Vec<&str>) = (err.lines())
+                        .filter(|l| l.starts_with("note:"))
+                        .partition(|l| l.contains(" was grouped in writ"));
+                    // Readings that nothing but the grouping reads are not kept, on the cluster
+                    // as on DataFusion.
+                    for n in &placed {
+                        assert!(n.contains("records were placed in the groups"), "{what}: {n}");
+                    }
                     // Windows, and kinds grouped from other derived kinds, stay in writ; every
                     // other kind of a block goes to the cluster.
                     for n in &declined {

@@ -208,8 +208,8 @@ fn let_go(
 
 /// Loads a package and reads and links its fact files.
 ///
-/// With `unkept_as_of` (the date derived kinds are computed as of) and the DataFusion engine,
-/// the records of a kind only grouped, read from Parquet files of its own, are placed in their
+/// With `unkept_as_of` (the date derived kinds are computed as of) and the DataFusion or
+/// Ballista engine, the records of a kind only grouped, read from Parquet files of its own, are placed in their
 /// groups as they are read and not kept ([`facts::Table::streamed`]).
 pub(super) fn load_facts(
     dir: &Path,
@@ -416,7 +416,7 @@ pub(super) fn load_facts(
 }
 
 /// The files of each kind whose records need not be kept ([`eval::unkept_kinds`]), by their
-/// place in `files`, when evaluating on the DataFusion engine as of `as_of`: a kind all of whose
+/// place in `files`, when evaluating on the DataFusion or Ballista engine as of `as_of`: a kind all of whose
 /// records are in Parquet files of its own. Any file that may hold records of several kinds,
 /// or that names its kinds inside (JSON, NDJSON, YAML, TOML, workbooks), keeps every kind.
 #[cfg(feature = "datafusion")]
@@ -428,7 +428,7 @@ fn unkept_files(
     engine: &eval::Engine,
     as_of: Option<Date>,
 ) -> Vec<(RecordId, Vec<usize>)> {
-    let (Some(as_of), eval::Engine::DataFusion { .. }) = (as_of, engine) else { return Vec::new() };
+    let Some(as_of) = as_of.filter(|_| *engine != eval::Engine::Native) else { return Vec::new() };
     let kinds: Vec<RecordId> =
         (eval::unkept_kinds(model, as_of).into_iter()).filter_map(|(kind, why)| why.is_ok().then_some(kind)).collect();
     let mut of_kind: Vec<(Vec<usize>, bool)> = vec![(Vec::new(), true); kinds.len()];
@@ -455,8 +455,8 @@ fn unkept_files(
 /// Reads the files of `kind`, one at a time, each linked to the records kept (`kept`), and
 /// places their records in the groups of the kinds derived from them ([`eval::Placer`]) as of
 /// `as_of`, keeping only where each was read: `facts` gets the kind's table, with no columns
-/// ([`facts::Table::streamed`]), and the groups ([`facts::Facts::placed`]). Only a file the
-/// DataFusion engine reads as writ does is read so: one whose records were all read cleanly
+/// ([`facts::Table::streamed`]), and the groups ([`facts::Facts::placed`]), whose values
+/// `engine` then computes from the files. Only a file an engine reads as writ does is read so: one whose records were all read cleanly
 /// (no diagnostic, none rejected, every reference found, every value the derived kinds read
 /// there); otherwise nothing changes and the reason is given, for the kind to be kept.
 #[cfg(feature = "datafusion")]
@@ -492,11 +492,7 @@ fn place_as_read(
     let placed = facts.placed.len();
     facts.tables[kind.index()] = table;
     facts.placed.extend(placer.finish());
-    let memory_limit = match engine {
-        eval::Engine::DataFusion { memory_limit } => *memory_limit,
-        _ => None,
-    };
-    if let Err(why) = eval::compute_unkept(model, facts, kind, as_of, threads, memory_limit) {
+    if let Err(why) = eval::compute_unkept(model, facts, kind, as_of, threads, engine) {
         facts.files.truncate(first_file);
         facts.tables[kind.index()] = facts::Table::default();
         facts.placed.truncate(placed);

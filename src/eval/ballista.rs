@@ -3,7 +3,9 @@
 //! files the source records were read from.
 //!
 //! writ reads and checks the facts as it always does, and places the source records in groups
-//! itself (it needs each group's records to cite them). The cluster runs the plan `writ sql`
+//! itself (it needs each group's records to cite them); the records of a kind that nothing else
+//! reads are placed as they are read and not kept, as on the DataFusion engine
+//! ([`super::files::compute_unkept`]). The cluster runs the plan `writ sql`
 //! prints for the kind ([`super::sql::plan`]), over the same files, and gives back per group its
 //! counts, sums, extremes and the parts of its means; writ takes them, group by group, as the
 //! values it would have computed. A kind is sent to the cluster only when the cluster reads what
@@ -57,8 +59,11 @@ impl Cluster {
         as_of: Date,
     ) -> Result<Result<ByKey, String>, String> {
         // What the DataFusion engine declines (unreadable values, a group field missing in some
-        // records, a window), the cluster would read otherwise.
-        if let Err(why) = super::datafusion::lowers(model, facts, d, as_of) {
+        // records, a window), the cluster would read otherwise. Records not kept were checked so
+        // part by part as they were read ([`super::files::clean_part`]).
+        if !facts.tables[d.from.index()].streamed
+            && let Err(why) = super::datafusion::lowers(model, facts, d, as_of)
+        {
             return Ok(Err(why));
         }
         if model.records[d.from.index()].derived {

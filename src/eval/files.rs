@@ -1,8 +1,8 @@
 //! Derived kinds' values computed by an engine from the Parquet files their source records were
 //! read from (`--features datafusion`): the table over those files, when an engine reads them
 //! as writ read them, and the engine's results as writ holds values. For the Ballista cluster
-//! ([`super::ballista`]), and for DataFusion in this process over a kind whose records writ
-//! does not keep ([`crate::facts::Table::streamed`]).
+//! ([`super::ballista`]), and for DataFusion in this process or on a cluster over a kind whose
+//! records writ does not keep ([`crate::facts::Table::streamed`]).
 
 use super::datafusion::{Kind, Scale};
 use super::derive::ByKey;
@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Per record kind that kinds are derived from, whether its records need not be kept on the
-/// DataFusion engine, and why they must be otherwise: `Ok` when nothing reads them but the
+/// DataFusion and Ballista engines, and why they must be otherwise: `Ok` when nothing reads them but the
 /// grouping of the kinds derived from it, and DataFusion computes every value of those kinds
 /// that reads them from the files they were read from (counts, sums, extremes and means), so
 /// that each record is only placed in its groups as it is read, a file at a time, and let go
@@ -102,20 +102,22 @@ fn unkept(model: &Model, kind: RecordId, as_of: Date) -> Result<(), String> {
     Ok(())
 }
 
-/// Computes, with DataFusion on `threads` threads, its plans holding at most `memory_limit`
-/// bytes, the values of each kind derived from `kind` from the files its records were read
-/// from, for the groups its records were placed in as they were read ([`Facts::placed`];
-/// the kinds the plans join, such as those its records refer to, from the records writ kept).
-/// An error says why they cannot be, for the records of `kind` to be kept instead.
+/// Computes the values of each kind derived from `kind` from the files its records were read
+/// from, for the groups its records were placed in as they were read ([`Facts::placed`]), on
+/// `engine`: DataFusion in this process, on `threads` threads, its plans holding at most
+/// `--memory-limit` bytes (the kinds the plans join, such as those its records refer to, from
+/// the records writ kept), or a Ballista cluster, whose executors read every table from the
+/// Parquet files writ read. An error says why they cannot be, for the records of `kind` to be
+/// kept instead.
 pub fn compute_unkept(
     model: &Model,
     facts: &mut Facts,
     kind: RecordId,
     as_of: Date,
     threads: usize,
-    memory_limit: Option<u64>,
+    engine: &super::Engine,
 ) -> Result<(), String> {
-    let session = super::datafusion::Session::new(threads, memory_limit)?;
+    let computer = Computer::new(engine, threads)?;
     for i in 0..facts.placed.len() {
         let placed = &facts.placed[i];
         let Some(d) = model.derived.iter().find(|d| d.kind == placed.kind && d.from == kind) else { continue };
@@ -124,25 +126,74 @@ pub fn compute_unkept(
             continue;
         }
         let name = &model.records[d.kind.index()].name;
-        let by_key = session
-            .values_from_files(model, facts, d, as_of)?
-            .map_err(|why| format!("DataFusion cannot compute {name} from their files: {why}"))?;
+        let by_key = computer
+            .values(model, facts, d, as_of)?
+            .map_err(|why| format!("{} cannot compute {name} from their files: {why}", computer.name()))?;
         let placed = &facts.placed[i];
         if by_key.len() != placed.groups.len() {
             return Err(format!(
-                "DataFusion found {} groups of {name} in their files, where writ placed them in {}",
+                "{} found {} groups of {name} in their files, where writ placed them in {}",
+                computer.name(),
                 by_key.len(),
                 placed.groups.len()
             ));
         }
         let mut values = Vec::with_capacity(placed.groups.len());
         for (key, _) in &placed.groups {
-            values
-                .push(by_key.get(key).cloned().ok_or_else(|| format!("DataFusion's groups of {name} are not writ's"))?);
+            values.push(
+                by_key
+                    .get(key)
+                    .cloned()
+                    .ok_or_else(|| format!("{}'s groups of {name} are not writ's", computer.name()))?,
+            );
         }
         facts.placed[i].values = values;
     }
     Ok(())
+}
+
+/// What computes the values of kinds derived from records not kept.
+enum Computer {
+    Here(super::datafusion::Session),
+    #[cfg(feature = "ballista")]
+    Cluster(super::ballista::Cluster),
+}
+
+impl Computer {
+    fn new(engine: &super::Engine, threads: usize) -> Result<Computer, String> {
+        match engine {
+            #[cfg(feature = "ballista")]
+            super::Engine::Ballista { scheduler } => {
+                super::ballista::Cluster::connect(scheduler).map(Computer::Cluster)
+            }
+            super::Engine::DataFusion { memory_limit } => {
+                super::datafusion::Session::new(threads, *memory_limit).map(Computer::Here)
+            }
+            _ => Err("only the DataFusion and Ballista engines compute values from files".into()),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Computer::Here(_) => "DataFusion",
+            #[cfg(feature = "ballista")]
+            Computer::Cluster(_) => "the Ballista cluster",
+        }
+    }
+
+    fn values(
+        &self,
+        model: &Model,
+        facts: &Facts,
+        d: &DerivedDef,
+        as_of: Date,
+    ) -> Result<Result<ByKey, String>, String> {
+        match self {
+            Computer::Here(session) => session.values_from_files(model, facts, d, as_of),
+            #[cfg(feature = "ballista")]
+            Computer::Cluster(cluster) => cluster.values(model, facts, d, as_of),
+        }
+    }
 }
 
 /// The table of `kind` as [`crate::facts::parquet::write_kind`] would write it, from the
