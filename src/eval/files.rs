@@ -373,7 +373,8 @@ pub(super) fn read(
     for b in batches {
         let mut groups = Vec::with_capacity(d.groups.len());
         for (i, g) in d.groups.iter().enumerate() {
-            groups.push((column(b, &rec.fields[i].name)?, &g.ty, &lowered.groups[i]));
+            let (kind, scale) = &lowered.groups[i];
+            groups.push((as_read(&column(b, &rec.fields[i].name)?, *kind)?, &g.ty, (*kind, scale)));
         }
         let mut values = Vec::with_capacity(d.values.len());
         for (j, out) in lowered.values.iter().enumerate() {
@@ -422,9 +423,11 @@ fn number(a: &ArrayRef, r: usize) -> Result<Option<Decimal>, String> {
             let m = a.as_primitive::<Decimal128Type>().value(r);
             Decimal::try_from_i128_with_scale(m, *s as u32).map(Some).map_err(|e| e.to_string())
         }
+        DataType::Int64 => Ok(Some(Decimal::from(a.as_primitive::<Int64Type>().value(r)))),
         t if t.is_integer() => {
-            let a = cast(a, &DataType::Int64).map_err(|e| e.to_string())?;
-            Ok(Some(Decimal::from(a.as_primitive::<Int64Type>().value(r))))
+            // One value of another width: sliced, so as not to convert the whole column.
+            let a = cast(&a.slice(r, 1), &DataType::Int64).map_err(|e| e.to_string())?;
+            Ok(Some(Decimal::from(a.as_primitive::<Int64Type>().value(0))))
         }
         t => Err(format!("the engine gave a number of type {t}")),
     }
@@ -439,7 +442,22 @@ fn held(x: Decimal, scale: &Scale) -> Result<Decimal, String> {
     }
 }
 
-/// Group field value `r` of `array` as writ holds a value of type `ty`.
+/// A group field's column of the engine's result in the type [`group_value`] reads it as: texts
+/// as `Utf8`, days as `Int32`, moments as seconds in `Int64`. Cast once per batch, not per row.
+fn as_read(array: &ArrayRef, kind: Kind) -> Result<ArrayRef, String> {
+    let to = match kind {
+        Kind::Id => DataType::Utf8,
+        Kind::Day => DataType::Int32,
+        Kind::Moment => {
+            let seconds = cast(array, &DataType::Timestamp(TimeUnit::Second, None)).map_err(|e| e.to_string())?;
+            return cast(&seconds, &DataType::Int64).map_err(|e| e.to_string());
+        }
+        _ => return Ok(array.clone()),
+    };
+    if *array.data_type() == to { Ok(array.clone()) } else { cast(array, &to).map_err(|e| e.to_string()) }
+}
+
+/// Group field value `r` of `array` (cast by [`as_read`]) as writ holds a value of type `ty`.
 fn group_value(
     model: &Model,
     facts: &Facts,
@@ -453,8 +471,8 @@ fn group_value(
         return Err("the engine gave a group with no value in a group field".into());
     }
     let text = || -> Result<String, String> {
-        let a = cast(array, &DataType::Utf8).map_err(|e| e.to_string())?;
-        Ok(a.as_string::<i32>().value(r).to_string())
+        let a = array.as_string_opt::<i32>().ok_or("the engine gave a group text of another type")?;
+        Ok(a.value(r).to_string())
     };
     let epoch = super::datafusion::epoch();
     Ok(match (ty, kind) {
@@ -477,13 +495,13 @@ fn group_value(
             ))
         }
         (Ty::Date, Kind::Day) => {
-            let a = cast(array, &DataType::Int32).map_err(|e| e.to_string())?;
-            Value::Date(Date(a.as_primitive::<datafusion::arrow::datatypes::Int32Type>().value(r) + epoch))
+            let a = (array.as_primitive_opt::<datafusion::arrow::datatypes::Int32Type>())
+                .ok_or("the engine gave a group day of another type")?;
+            Value::Date(Date(a.value(r) + epoch))
         }
         (Ty::DateTime, Kind::Moment) => {
-            let a = cast(array, &DataType::Timestamp(TimeUnit::Second, None)).map_err(|e| e.to_string())?;
-            let a = cast(&a, &DataType::Int64).map_err(|e| e.to_string())?;
-            Value::DateTime(DateTime(a.as_primitive::<Int64Type>().value(r)))
+            let a = array.as_primitive_opt::<Int64Type>().ok_or("the engine gave a group moment of another type")?;
+            Value::DateTime(DateTime(a.value(r)))
         }
         (Ty::Bool, Kind::Bool) => Value::Bool(array.as_boolean().value(r)),
         (Ty::Number | Ty::Percent | Ty::Quantity(_), Kind::Num) => {
