@@ -209,8 +209,8 @@ fn let_go(
 /// Loads a package and reads and links its fact files.
 ///
 /// With `unkept_as_of` (the date derived kinds are computed as of) and the DataFusion or
-/// Ballista engine, the records of a kind only grouped, read from Parquet files of its own, are placed in their
-/// groups as they are read and not kept ([`facts::Table::streamed`]).
+/// Ballista engine, the records of a kind only grouped, read from Parquet files of its own, are
+/// placed in their groups as they are read and not kept ([`facts::Table::streamed`]).
 pub(super) fn load_facts(
     dir: &Path,
     facts: FactFiles<'_>,
@@ -416,8 +416,8 @@ pub(super) fn load_facts(
 }
 
 /// The files of each kind whose records need not be kept ([`eval::unkept_kinds`]), by their
-/// place in `files`, when evaluating on the DataFusion or Ballista engine as of `as_of`: a kind all of whose
-/// records are in Parquet files of its own. Any file that may hold records of several kinds,
+/// place in `files`, when evaluating on the DataFusion or Ballista engine as of `as_of`: a kind
+/// all of whose records are in Parquet files of its own. Any file that may hold records of several kinds,
 /// or that names its kinds inside (JSON, NDJSON, YAML, TOML, workbooks), keeps every kind.
 #[cfg(feature = "datafusion")]
 fn unkept_files(
@@ -456,9 +456,10 @@ fn unkept_files(
 /// places their records in the groups of the kinds derived from them ([`eval::Placer`]) as of
 /// `as_of`, keeping only where each was read: `facts` gets the kind's table, with no columns
 /// ([`facts::Table::streamed`]), and the groups ([`facts::Facts::placed`]), whose values
-/// `engine` then computes from the files. Only a file an engine reads as writ does is read so: one whose records were all read cleanly
-/// (no diagnostic, none rejected, every reference found, every value the derived kinds read
-/// there); otherwise nothing changes and the reason is given, for the kind to be kept.
+/// `engine` then computes from the files. Only a file an engine reads as writ does is read so:
+/// one whose records were all read cleanly (no diagnostic, none rejected, every reference
+/// found, every value the derived kinds read there); otherwise nothing changes and the reason
+/// is given, for the kind to be kept.
 #[cfg(feature = "datafusion")]
 #[allow(clippy::too_many_arguments)]
 fn place_as_read(

@@ -24,11 +24,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Per record kind that kinds are derived from, whether its records need not be kept on the
-/// DataFusion and Ballista engines, and why they must be otherwise: `Ok` when nothing reads them but the
-/// grouping of the kinds derived from it, and DataFusion computes every value of those kinds
-/// that reads them from the files they were read from (counts, sums, extremes and means), so
-/// that each record is only placed in its groups as it is read, a file at a time, and let go
-/// ([`crate::facts::Table::streamed`]). Whether its files are Parquet files DataFusion reads as
+/// DataFusion and Ballista engines, and why they must be otherwise: `Ok` when nothing reads
+/// them but the grouping of the kinds derived from it, and DataFusion computes every value of
+/// those kinds that reads them from the files they were read from (counts, sums, extremes and
+/// means), so that each record is only placed in its groups as it is read, a file at a time,
+/// and let go ([`crate::facts::Table::streamed`]). Whether its files are Parquet files DataFusion reads as
 /// writ does, and their records clean, is for the caller to see as it reads them
 /// ([`clean_part`]).
 pub fn unkept_kinds(model: &Model, as_of: Date) -> Vec<(RecordId, Result<(), String>)> {
