@@ -312,7 +312,12 @@ pub(super) fn load_facts(
         kept.into_iter().zip(db::read_all(&loaded.db, &kept_files, threads)).collect();
     clock.lap("read the fact files");
     #[cfg_attr(not(feature = "datafusion"), allow(unused_mut))]
-    let mut facts = {
+    let mut facts = if unkept.is_empty() {
+        // The files' values are taken into the tables as they are joined: they are not needed
+        // after (no file is linked again), and so are not held twice meanwhile.
+        let mut parts: Vec<&mut FileFacts> = read.iter_mut().map(|(_, f)| f).collect();
+        facts::link_taking(&schema, &mut parts)
+    } else {
         let parts: Vec<&FileFacts> = read.iter().map(|(_, f)| f).collect();
         facts::link(&schema, &parts)
     };

@@ -35,7 +35,39 @@ pub(super) const KEYS_IN_PARTS_FROM: usize = 1 << 16;
 /// database) does not copy them.
 pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F]) -> Facts {
     let files: Vec<&FileFacts> = files.iter().map(|f| f.borrow()).collect();
-    let files = files.as_slice();
+    let linked = join(schema, &files);
+    // The files' columns are shared with the tables, not taken: the files stay whole.
+    let columns =
+        linked.whole.iter().map(|w| w.files.iter().map(|&f| of_kind(&files, f, w.kind).columns().to_vec()).collect());
+    let columns: Vec<Vec<Vec<Column>>> = columns.collect();
+    linked.fill(schema, &files, columns)
+}
+
+/// [`link`], taking each file's columns out of its records as they are joined into the tables,
+/// so that a kind's records are not held twice, in the files and in the table, while they are
+/// linked: the files keep where each record was read (lines and spans, for diagnostics) and
+/// their diagnostics, but no values ([`KindRows::take_columns`]).
+pub fn link_taking<F: std::borrow::BorrowMut<FileFacts>>(schema: &Schema<'_>, files: &mut [F]) -> Facts {
+    let linked = {
+        let files: Vec<&FileFacts> = files.iter().map(|f| f.borrow()).collect();
+        join(schema, &files)
+    };
+    let columns = (linked.whole.iter())
+        .map(|w| w.files.iter().map(|&f| files[f as usize].borrow_mut().rows.take_columns(w.kind)).collect())
+        .collect();
+    let files: Vec<&FileFacts> = files.iter().map(|f| f.borrow()).collect();
+    linked.fill(schema, &files, columns)
+}
+
+/// The records of `kind` in file `file`.
+fn of_kind<'f>(files: &[&'f FileFacts], file: u32, kind: RecordId) -> &'f KindRows {
+    // INVARIANT: `whole_files` named only files with records of the kind.
+    files[file as usize].rows.of_kind(kind).expect("a whole file has records of its kind")
+}
+
+/// Gathers every row, rejects repeated keys, resolves references and fills the tables of the
+/// kinds that are not whole files' records ([`Linked::whole`]).
+fn join<'f>(schema: &Schema<'_>, files: &'f [&'f FileFacts]) -> Linked {
     let n = schema.records.len();
     let mut sizes = vec![0; n];
     for f in files {
@@ -67,19 +99,65 @@ pub fn link<F: std::borrow::Borrow<FileFacts>>(schema: &Schema<'_>, files: &[F])
     };
     cx.gather();
     cx.resolve();
-    let mut facts = cx.finish();
-    // A key no one wrote (where each record was read, or its group) is held once: its column
-    // holds the texts of the table's keys, when they are the same texts row by row.
-    for (rec, table) in schema.records.iter().zip(&mut facts.tables) {
-        let Some(field) = rec.fields.get(rec.key) else { continue };
-        if unwritten_key(field)
-            && let Some(column) = table.columns.get_mut(rec.key)
-            && column.is_keys(&table.by_key)
-        {
-            *column = Column::of_keys(&table.by_key);
+    cx.finish()
+}
+
+/// What [`join`] leaves: the facts, less the columns of the kinds whose rows are whole files'
+/// records, which [`Linked::fill`] joins from those files' columns.
+struct Linked {
+    facts: Facts,
+    whole: Vec<Whole>,
+    /// Per kind that lost rows to repeated keys: candidate → row, or [`NONE`].
+    renumber: Vec<Option<Vec<u32>>>,
+    /// References that do not resolve, by candidate and field, with the reason.
+    bad_refs: HashMap<(RecordId, u32, u32), Arc<str>>,
+}
+
+/// A kind whose rows are all the records of that kind in `files`, one file after another
+/// ([`whole_files`]); its table has its keys, and its columns are to be filled.
+struct Whole {
+    kind: RecordId,
+    files: Vec<u32>,
+    /// For row `r` and its `j`th reference field, the candidate referred to (see
+    /// [`Linker::targets`]).
+    targets: Vec<u32>,
+}
+
+impl Linked {
+    /// Fills the tables of [`Linked::whole`] from `columns`, per whole kind, per file, that
+    /// file's columns of that kind (each let go once joined), and finishes the facts.
+    fn fill(mut self, schema: &Schema<'_>, files: &[&FileFacts], columns: Vec<Vec<Vec<Column>>>) -> Facts {
+        let Linked { facts, whole, renumber, bad_refs } = &mut self;
+        let ref_fields = |rec: &RecordDecl| -> Vec<(usize, RecordId)> {
+            let fields = rec.fields.iter().enumerate();
+            fields.filter_map(|(i, f)| if let Ty::Ref(t) = f.ty { Some((i, t)) } else { None }).collect()
+        };
+        let row_of = |kind: RecordId, ci: u32| match &renumber[kind.index()] {
+            Some(map) => map[ci as usize],
+            None => ci,
+        };
+        for (w, columns) in whole.iter().zip(columns) {
+            let k = w.kind;
+            let rec = &schema.records[k.index()];
+            let rows: Vec<(u32, &KindRows)> = w.files.iter().map(|&f| (f, of_kind(files, f, k))).collect();
+            let why = |ci: u32, field: usize| bad_refs.get(&(k, ci, field as u32)).cloned();
+            let table = &mut facts.tables[k.index()];
+            fill_from_files(table, rec, &rows, columns, &ref_fields(rec), &w.targets, row_of, why);
         }
+        let mut facts = self.facts;
+        // A key no one wrote (where each record was read, or its group) is held once: its
+        // column holds the texts of the table's keys, when they are the same texts row by row.
+        for (rec, table) in schema.records.iter().zip(&mut facts.tables) {
+            let Some(field) = rec.fields.get(rec.key) else { continue };
+            if unwritten_key(field)
+                && let Some(column) = table.columns.get_mut(rec.key)
+                && column.is_keys(&table.by_key)
+            {
+                *column = Column::of_keys(&table.by_key);
+            }
+        }
+        facts
     }
-    facts
 }
 
 /// Whether `field` is a key no one wrote: where each record was read, or its group.
@@ -647,8 +725,9 @@ impl<'f> Linker<'_, 'f> {
     }
 
     /// Numbers the surviving rows (all but those with a repeated key) and fills the columns,
-    /// with the fields that could not be read marked in [`Table::bad`].
-    fn finish(mut self) -> Facts {
+    /// with the fields that could not be read marked in [`Table::bad`]; the columns of a kind
+    /// whose rows are whole files' records are left to [`Linked::fill`].
+    fn finish(mut self) -> Linked {
         // Per kind that lost rows above: candidate → row, or `NONE`. Other kinds keep their
         // candidate indices as rows.
         let mut renumber: Vec<Option<Vec<u32>>> = vec![None; self.candidates.len()];
@@ -673,6 +752,7 @@ impl<'f> Linker<'_, 'f> {
             None => ci,
         };
 
+        let mut whole = Vec::new();
         for (k, cands) in self.candidates.iter().enumerate() {
             let rec = &self.schema.records[k];
             let refs = &self.ref_fields[k];
@@ -696,9 +776,11 @@ impl<'f> Linker<'_, 'f> {
                 table.by_key = std::mem::take(keys);
                 table.by_key.shrink();
                 if let Some(files) = whole_files(self.files, RecordId::at(k), cands, rec) {
-                    let bad_refs = &self.bad_refs;
-                    let why = |ci: u32, field: usize| bad_refs.get(&(RecordId::at(k), ci, field as u32)).cloned();
-                    fill_from_files(table, rec, &files, refs, targets, row_of, why);
+                    whole.push(Whole {
+                        kind: RecordId::at(k),
+                        files: files.iter().map(|&(f, _)| f).collect(),
+                        targets: Vec::new(),
+                    });
                     continue;
                 }
             } else {
@@ -768,12 +850,16 @@ impl<'f> Linker<'_, 'f> {
             table.columns = columns.into_iter().map(ColumnBuilder::finish).collect();
             table.by_key.shrink();
         }
-        Facts {
+        for w in &mut whole {
+            w.targets = std::mem::take(&mut self.targets[w.kind.index()]);
+        }
+        let facts = Facts {
             files: self.files.iter().map(|f| f.path.clone()).collect(),
             tables: self.tables,
             diagnostics: self.diags.finish(),
             placed: Vec::new(),
-        }
+        };
+        Linked { facts, whole, renumber, bad_refs: self.bad_refs }
     }
 }
 
@@ -809,12 +895,15 @@ fn whole_files<'f>(
 /// (see [`whole_files`]), as [`Linker::finish`] does a row at a time: one file's columns are
 /// shared as they are, several files' are joined, and reference fields are built from
 /// `targets` (the candidate each reference reaches, `row_of` its row); `why` is the reason a
-/// reference that does not resolve was given.
+/// reference that does not resolve was given. `columns` holds each file's columns (those of
+/// `files`, or taken from them): each is let go once joined, so that the records are held
+/// about once, not twice, while the table is filled.
 #[allow(clippy::too_many_arguments)]
 fn fill_from_files(
     table: &mut Table,
     rec: &RecordDecl,
     files: &[(u32, &KindRows)],
+    mut columns: Vec<Vec<Column>>,
     refs: &[(usize, RecordId)],
     targets: &[u32],
     row_of: impl Fn(RecordId, u32) -> u32,
@@ -836,36 +925,37 @@ fn fill_from_files(
             _ => None,
         }));
     }
-    let mut columns: Vec<Column> = Vec::with_capacity(rec.fields.len());
+    let mut joined: Vec<Column> = Vec::with_capacity(rec.fields.len());
     for (field, decl) in rec.fields.iter().enumerate() {
-        let held = |rows: &KindRows| rows.column(field).expect("`whole_files` checked every column").clone();
+        // Each file's column of this field, taken out of `columns`: let go at the end of the
+        // field.
+        let held: Vec<Column> = columns.iter_mut().map(|c| std::mem::take(&mut c[field])).collect();
         let Some(j) = refs.iter().position(|&(f, _)| f == field) else {
             let keys = &table.by_key;
-            match files {
-                [(_, rows)] => columns.push(held(rows)),
+            match &held[..] {
+                [one] => joined.push(one.clone()),
                 // A key no one wrote is not joined into a column of its own: the column holds
                 // the keys' texts (`link` does the same for one file's).
                 _ if field == rec.key
                     && unwritten_key(decl)
-                    && files.iter().zip(&offsets).all(|((_, rows), &o)| held(rows).is_keys_from(keys, o as usize))
+                    && held.iter().zip(&offsets).all(|(c, &o)| c.is_keys_from(keys, o as usize))
                     && keys.len() == n =>
                 {
-                    columns.push(Column::of_keys(keys))
+                    joined.push(Column::of_keys(keys))
                 }
                 _ => {
                     let mut column = ColumnBuilder::for_field(decl, &decl.ty, n);
-                    for (_, rows) in files {
-                        column.append(&held(rows));
+                    for c in &held {
+                        column.append(c);
                     }
-                    columns.push(column.finish());
+                    joined.push(column.finish());
                 }
             }
             continue;
         };
         let t = refs[j].1;
         let mut column = ColumnBuilder::new(&decl.ty, n);
-        for ((_, rows), &offset) in files.iter().zip(&offsets) {
-            let held = held(rows);
+        for (((_, rows), &offset), held) in files.iter().zip(&offsets).zip(&held) {
             for at in 0..rows.len() as u32 {
                 let row = offset + at;
                 if !held.is_present(at as usize) {
@@ -885,9 +975,9 @@ fn fill_from_files(
                 }
             }
         }
-        columns.push(column.finish());
+        joined.push(column.finish());
     }
-    table.columns = columns;
+    table.columns = joined;
     table.origins.file = files.iter().flat_map(|&(file, rows)| std::iter::repeat_n(file, rows.len())).collect();
     table.origins.line = files.iter().flat_map(|(_, rows)| rows.lines().iter().copied()).collect();
     bad.sort_unstable_by_key(|&(row, field, _)| (row, field));

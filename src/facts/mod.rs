@@ -38,7 +38,7 @@ mod xlsx;
 
 pub(crate) use column::write_fixed;
 pub use column::{Bits, Column, ColumnBuilder, Keys, Origins, Typed};
-pub use link::link;
+pub use link::{link, link_taking};
 pub use rows::{KindRows, Rows, RowsBuilder};
 /// A decimal number read exactly (`31`, `0.5`, `1.5e3`), or `None` when it does not fit a
 /// decimal without rounding; shared with the checker for numbers written in policies.

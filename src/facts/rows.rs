@@ -30,13 +30,13 @@ pub struct KindRows {
     /// 1-based line where each record starts.
     line: Vec<u32>,
     /// The whole record.
-    span: Vec<Span>,
+    span: Spans,
     /// Where the key is written.
-    key_span: Vec<Span>,
+    key_span: Spans,
     /// Per field, the values read; a reference field holds the key text it refers by.
     columns: Vec<Column>,
     /// Per field: for a reference field, where each reference is written; empty otherwise.
-    ref_spans: Vec<Vec<Span>>,
+    ref_spans: Vec<Spans>,
     /// The cells the columns do not hold, by `(record, field)`: values that could not be read,
     /// and any cell of another shape than its field's column takes.
     other: FxHashMap<(u32, u32), Cell>,
@@ -56,11 +56,11 @@ impl KindRows {
     }
 
     pub fn span(&self, i: u32) -> Span {
-        self.span[i as usize]
+        self.span.get(i as usize)
     }
 
     pub fn key_span(&self, i: u32) -> Span {
-        self.key_span[i as usize]
+        self.key_span.get(i as usize)
     }
 
     /// The cell of `field` in record `i`; `None` when absent.
@@ -68,7 +68,7 @@ impl KindRows {
         let column = self.columns.get(field)?;
         match column.get(i as usize) {
             Some(Value::Text(key)) if !self.ref_spans[field].is_empty() => {
-                Some(Cell::UnresolvedRef { key, span: self.ref_spans[field][i as usize] })
+                Some(Cell::UnresolvedRef { key, span: self.ref_spans[field].get(i as usize) })
             }
             Some(v) => Some(Cell::Value(v)),
             None if self.other.is_empty() => None,
@@ -112,6 +112,11 @@ impl KindRows {
     /// The column of `field`: a reference field's holds the key texts it refers by.
     pub fn column(&self, field: usize) -> Option<&Column> {
         self.columns.get(field)
+    }
+
+    /// Every field's column, in declaration order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
     }
 
     /// 1-based line where each record starts.
@@ -191,10 +196,16 @@ impl Rows {
         self.order().map(|(kind, i)| self.kinds[kind.index()].row(kind, i))
     }
 
+    /// Takes the columns of `kind`'s records (none when the file has none): the records then
+    /// keep their lines and spans, and hold no values ([`KindRows::cell`] is `None`).
+    pub fn take_columns(&mut self, kind: RecordId) -> Vec<Column> {
+        self.kinds.get_mut(kind.index()).map(|k| std::mem::take(&mut k.columns)).unwrap_or_default()
+    }
+
     /// Where the key of the first record of `kind` starting at `line` is written.
     pub fn key_span_at(&self, kind: RecordId, line: u32) -> Option<Span> {
         let k = self.of_kind(kind)?;
-        k.line.iter().position(|&l| l == line).map(|i| k.key_span[i])
+        k.line.iter().position(|&l| l == line).map(|i| k.key_span.get(i))
     }
 }
 
@@ -209,12 +220,12 @@ pub struct RowsBuilder {
 #[derive(Debug)]
 struct KindBuilder {
     line: Vec<u32>,
-    span: Vec<Span>,
-    key_span: Vec<Span>,
+    span: Spans,
+    key_span: Spans,
     columns: Vec<ColumnBuilder>,
     /// Per field, whether it is a reference.
     is_ref: Vec<bool>,
-    ref_spans: Vec<Vec<Span>>,
+    ref_spans: Vec<Spans>,
     other: FxHashMap<(u32, u32), Cell>,
 }
 
@@ -223,14 +234,14 @@ impl KindBuilder {
         let is_ref: Vec<bool> = fields.iter().map(|f| matches!(f.ty, Ty::Ref(_))).collect();
         KindBuilder {
             line: Vec::new(),
-            span: Vec::new(),
-            key_span: Vec::new(),
+            span: Spans::default(),
+            key_span: Spans::default(),
             columns: fields
                 .iter()
                 .zip(&is_ref)
                 .map(|(f, &r)| ColumnBuilder::for_field(f, if r { &Ty::Text } else { &f.ty }, 0))
                 .collect(),
-            ref_spans: vec![Vec::new(); fields.len()],
+            ref_spans: vec![Spans::default(); fields.len()],
             is_ref,
             other: FxHashMap::default(),
         }
@@ -273,8 +284,8 @@ impl KindBuilder {
         let (my_line, my_span, my_key_span) = (&mut self.line, &mut self.span, &mut self.key_span);
         rayon::scope(|s| {
             s.spawn(move |_| my_line.extend(line.iter().map(|&l| l.saturating_add(lines_before))));
-            s.spawn(move |_| my_span.extend_from_slice(&span));
-            s.spawn(move |_| my_key_span.extend_from_slice(&key_span));
+            s.spawn(move |_| my_span.extend(span));
+            s.spawn(move |_| my_key_span.extend(key_span));
             for (mine, theirs) in self.columns.iter_mut().zip(columns) {
                 s.spawn(move |_| mine.append(&theirs.finish()));
             }
@@ -297,8 +308,62 @@ impl KindBuilder {
         k.line.shrink_to_fit();
         k.span.shrink_to_fit();
         k.key_span.shrink_to_fit();
-        k.ref_spans.iter_mut().for_each(Vec::shrink_to_fit);
+        k.ref_spans.iter_mut().for_each(Spans::shrink_to_fit);
         k
+    }
+}
+
+/// A span per record, held only once one of them is not [`Span::default`]: the records of a
+/// file without text (Parquet) have no spans, and a million of them cost no vector of spans.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Spans {
+    len: usize,
+    /// Empty while every span is the default; else one per record, one of them not the default
+    /// (so that equal lists are held alike).
+    each: Vec<Span>,
+}
+
+impl Spans {
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn get(&self, i: usize) -> Span {
+        debug_assert!(i < self.len, "a span in range");
+        if self.each.is_empty() { Span::default() } else { self.each[i] }
+    }
+
+    fn push(&mut self, span: Span) {
+        if self.each.is_empty() && span == Span::default() {
+            self.len += 1;
+            return;
+        }
+        self.held().push(span);
+        self.len += 1;
+    }
+
+    /// Appends `other`'s spans.
+    fn extend(&mut self, other: Spans) {
+        if other.each.is_empty() {
+            if !self.each.is_empty() {
+                self.each.resize(self.len + other.len, Span::default());
+            }
+        } else {
+            self.held().extend_from_slice(&other.each);
+        }
+        self.len += other.len;
+    }
+
+    /// The spans held one by one, the defaults written out first if they were not.
+    fn held(&mut self) -> &mut Vec<Span> {
+        if self.each.is_empty() {
+            self.each = vec![Span::default(); self.len];
+        }
+        &mut self.each
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.each.shrink_to_fit();
     }
 }
 

@@ -844,6 +844,45 @@ fn many_keys_in_order_are_taken_at_once_and_repeated_keys_still_found() {
 }
 
 #[test]
+fn linking_that_takes_the_files_values_links_the_same_facts() {
+    let readings = |keys: std::ops::RangeInclusive<u32>| {
+        let mut text = String::from("序號,爐窯\n");
+        for k in keys {
+            text.push_str(&format!("{k},K{}\n", k % 3));
+        }
+        text
+    };
+    let kilns =
+        r#"{"企業": [{"名稱": "E1"}], "工業爐窯": [{"編號": "K0", "企業": "E1"}, {"編號": "K1", "企業": "E1"}]}"#;
+    let cases = [
+        // Whole files: the readings' columns are joined from both, K2 does not resolve.
+        vec![parse("f.json", kilns), parse("a/監測.csv", &readings(1..=50)), parse("b/監測.csv", &readings(51..=90))],
+        // One file's columns, as they are.
+        vec![parse("f.json", kilns), parse("監測.csv", &readings(1..=40))],
+        // Keys that overlap: rows are rejected, the table filled a row at a time.
+        vec![parse("f.json", kilns), parse("a/監測.csv", &readings(1..=30)), parse("b/監測.csv", &readings(21..=40))],
+    ];
+    for (case, files) in cases.into_iter().enumerate() {
+        let linked = link(&schema(), &files);
+        let mut taken = files.clone();
+        let by_taking = link_taking(&schema(), &mut taken);
+        assert_eq!(by_taking, linked);
+        assert!(!linked.tables[READING.index()].is_empty());
+        for (before, after) in files.iter().zip(&taken) {
+            // The files keep where each record was read, and their diagnostics.
+            assert_eq!(after.rows.len(), before.rows.len());
+            assert_eq!(after.diagnostics, before.diagnostics);
+            let (b, a) = (before.rows.of_kind(READING), after.rows.of_kind(READING));
+            assert_eq!(a.map(|k| k.lines()), b.map(|k| k.lines()));
+            // Whole files' values were taken, not copied.
+            if case < 2 {
+                assert!(a.is_none_or(|k| k.columns().is_empty()));
+            }
+        }
+    }
+}
+
+#[test]
 fn a_key_shared_with_a_flawed_record_is_a_duplicate_and_its_referrers_lose_that_field() {
     // E1 is read twice, once with a bad value; K1 refers to E1, and a reading to K1.
     let text = r#"{
