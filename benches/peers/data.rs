@@ -19,10 +19,11 @@ pub struct Size {
     pub readings: usize,
 }
 
-pub const SIZES: [Size; 3] = [
+pub const SIZES: [Size; 4] = [
     Size { name: "small", enterprises: 1_000, readings: 100_000 },
     Size { name: "medium", enterprises: 10_000, readings: 1_000_000 },
     Size { name: "large", enterprises: 50_000, readings: 5_000_000 },
+    Size { name: "huge", enterprises: 50_000, readings: 50_000_000 },
 ];
 
 pub fn size(name: &str) -> Option<Size> {
@@ -61,6 +62,13 @@ fn comma(i: usize, n: usize) -> &'static str {
 
 /// Writes `dir/facts.json` for `size`.
 pub fn generate(size: Size, dir: &Path) -> io::Result<()> {
+    generate_with(size, dir, None)
+}
+
+/// Writes `dir/facts.json` for `size`; with `part_rows`, the readings are not in it but in
+/// `dir/工地揚塵監測/part-NNNN.ndjson`, `part_rows` to a file, one record a line. The records
+/// are the same either way, in the same order.
+pub fn generate_with(size: Size, dir: &Path, part_rows: Option<usize>) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let file = std::fs::File::create(dir.join("facts.json"))?;
     let mut out = io::BufWriter::with_capacity(1 << 20, file);
@@ -118,7 +126,12 @@ pub fn generate(size: Size, dir: &Path) -> io::Result<()> {
         writeln!(out, "{{\"名稱\": \"W{s:06}\"}}{}", comma(s, sites))?;
     }
 
-    out.write_all("],\n\"工地揚塵監測\": [\n".as_bytes())?;
+    let readings_dir = dir.join("工地揚塵監測");
+    let mut part: Option<io::BufWriter<std::fs::File>> = None;
+    match part_rows {
+        None => out.write_all("],\n\"工地揚塵監測\": [\n".as_bytes())?,
+        Some(_) => std::fs::create_dir_all(&readings_dir)?,
+    }
     let jan1 = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
     let m = size.readings;
     for r in 0..m {
@@ -130,13 +143,31 @@ pub fn generate(size: Size, dir: &Path) -> io::Result<()> {
         // Two sites in three never reach 250 (40.0 .. 249.9 μg/m3); the third reaches 269.9.
         let pm10 = 40 + rng.below(if site.is_multiple_of(3) { 230 } else { 210 });
         let tenths = rng.below(10);
-        writeln!(
+        write!(
             line,
-            "{{\"編號\": {r}, \"工地\": \"W{site:06}\", \"日期\": \"{date}\", \"PM10小時均值\": {pm10}.{tenths}}}{}",
-            comma(r, m)
+            "{{\"編號\": {r}, \"工地\": \"W{site:06}\", \"日期\": \"{date}\", \"PM10小時均值\": {pm10}.{tenths}}}"
         )
         .unwrap();
-        out.write_all(line.as_bytes())?;
+        match part_rows {
+            None => writeln!(line, "{}", comma(r, m)).unwrap(),
+            Some(rows) => {
+                line.push('\n');
+                if r % rows == 0 {
+                    if let Some(mut done) = part.take() {
+                        done.flush()?;
+                    }
+                    let file = std::fs::File::create(readings_dir.join(format!("part-{:04}.ndjson", r / rows)))?;
+                    part = Some(io::BufWriter::with_capacity(1 << 20, file));
+                }
+            }
+        }
+        match part.as_mut() {
+            Some(part) => part.write_all(line.as_bytes())?,
+            None => out.write_all(line.as_bytes())?,
+        }
+    }
+    if let Some(mut done) = part.take() {
+        done.flush()?;
     }
 
     let sellers = n / 2;

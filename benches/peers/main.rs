@@ -3,7 +3,9 @@
 //! binary and the `writ` binary and times them; see BENCHMARKS.md.
 //!
 //! Commands (the first argument; `cargo bench` passes `--bench`, which prints the usage):
-//! - `gen SIZE DIR`: write DIR/facts.json for SIZE (small, medium, large);
+//! - `gen SIZE DIR`: write DIR/facts.json for SIZE (small, medium, large, huge);
+//! - `gen-parts SIZE DIR ROWS`: the same records, the readings in NDJSON files of ROWS records
+//!   under DIR/工地揚塵監測/ and the rest in DIR/facts.json (`benches/peers-parquet.sh`);
 //! - `hand DIR`: the hand-written program over DIR/facts.json, its summary to stdout;
 //! - `rego DIR`: regorus over DIR/facts.json, its summary to stdout;
 //! - `hand-load DIR`, `rego-load DIR`: only the parsing of DIR/facts.json each program does, for
@@ -28,10 +30,17 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["gen", size, dir] => {
             let Some(size) = data::size(size) else {
-                eprintln!("unknown size {size}: small, medium or large");
+                eprintln!("unknown size {size}: small, medium, large or huge");
                 return ExitCode::from(2);
             };
             data::generate(size, Path::new(dir)).expect("writing the facts");
+        }
+        ["gen-parts", size, dir, rows] => {
+            let (Some(size), Ok(rows @ 1..)) = (data::size(size), rows.parse::<usize>()) else {
+                eprintln!("usage: peers gen-parts SIZE DIR ROWS (SIZE: small, medium, large or huge; ROWS above 0)");
+                return ExitCode::from(2);
+            };
+            data::generate_with(size, Path::new(dir), Some(rows)).expect("writing the facts");
         }
         ["hand", dir] => {
             let facts = hand::load(&read(&Path::new(dir).join("facts.json")));
@@ -55,7 +64,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: peers gen SIZE DIR | hand DIR | rego DIR | writ-summary REPORT (run benches/peers.sh SIZE)"
+                "usage: peers gen SIZE DIR | gen-parts SIZE DIR ROWS | hand DIR | rego DIR | writ-summary REPORT (run benches/peers.sh SIZE)"
             );
         }
     }
