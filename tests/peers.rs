@@ -1,7 +1,8 @@
 //! The peer benchmark measures the same work three ways: writ, regorus (Rego) and a
 //! hand-written Rust program give the same verdict counts and the same breaching subjects per
 //! rule, on the small size (1,000 enterprises, 100,000 readings) generated into a temp dir.
-//! `benches/peers.sh` checks the same agreement again at every size it times.
+//! `benches/peers.sh` checks the same agreement again at every size it times. The readings
+//! `benches/peers-parquet.sh` writes in parts are held to those of the one file.
 
 #[path = "../benches/peers/data.rs"]
 mod data;
@@ -55,4 +56,37 @@ fn writ_regorus_and_hand_written_agree_on_the_small_size() {
         assert_eq!(writ[rule], hand[rule], "writ and the hand-written program differ on {rule}");
         assert_eq!(rego[rule], hand[rule], "regorus and the hand-written program differ on {rule}");
     }
+}
+
+/// `peers gen-parts` (for `benches/peers-parquet.sh`) writes the records `gen` writes: the
+/// readings, one a line, in files of a given size and the same order, and every other record
+/// in `facts.json` as `gen` writes it.
+#[test]
+fn the_readings_in_parts_are_the_readings_of_the_one_file() {
+    let dir = std::env::temp_dir().join(format!("writ-peers-parts-{}", std::process::id()));
+    let (one, parts) = (dir.join("one"), dir.join("parts"));
+    let size = data::size("small").unwrap();
+    data::generate(size, &one).unwrap();
+    data::generate_with(size, &parts, Some(30_000)).unwrap();
+    let whole = std::fs::read_to_string(one.join("facts.json")).unwrap();
+    let (before, rest) = whole.split_once("\"工地揚塵監測\": [\n").expect("the readings in facts.json");
+    let (readings, after) = rest.split_once("],\n").expect("the end of the readings");
+    let in_one: Vec<&str> = readings.lines().map(|l| l.strip_suffix(',').unwrap_or(l)).collect();
+    assert_eq!(in_one.len(), size.readings);
+
+    let folder = parts.join("工地揚塵監測");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let names: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["part-0000.ndjson", "part-0001.ndjson", "part-0002.ndjson", "part-0003.ndjson"]);
+    let texts: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+    let counts: Vec<usize> = texts.iter().map(|t| t.lines().count()).collect();
+    assert_eq!(counts, [30_000, 30_000, 30_000, 10_000]);
+    let in_parts: Vec<&str> = texts.iter().flat_map(|t| t.lines()).collect();
+    assert!(in_parts == in_one, "the readings differ");
+
+    // The other records: facts.json less the readings.
+    let others = std::fs::read_to_string(parts.join("facts.json")).unwrap();
+    assert_eq!(others, format!("{before}{after}"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
