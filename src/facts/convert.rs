@@ -1,7 +1,8 @@
 //! Reading one written value as the type its field declares.
 //!
-//! Both readers hand values here as [`Raw`] scalars: JSON strings, numbers and literals, and
-//! CSV cells (always strings). Conversion is exact: numbers are parsed digit by digit into a
+//! The readers hand values here as [`Raw`] scalars: JSON strings, numbers and literals, and
+//! CSV cells (always strings); a Parquet file's numbers, days and moments may come as they are
+//! held instead ([`typed`]), and are then the values their text would be. Conversion is exact: numbers are parsed digit by digit into a
 //! [`Decimal`], and any input that cannot be held exactly is an error rather than a rounding.
 
 use super::diag::{clip, did_you_mean};
@@ -91,6 +92,77 @@ pub(super) fn convert(schema: &Schema<'_>, field: &FieldDecl, raw: &Raw<'_>) -> 
         return Err(cx.out_of_range(end, &value));
     }
     Ok(Some(Cell::Value(value)))
+}
+
+/// A value read from a typed column (a Parquet file's numbers, days and moments) without
+/// writing it as text first: what [`convert`] gives for the text the column's value is written
+/// as, when that text is a value of `field`. `None` sends the cell the way of its text, which
+/// says why it is not a value (a number with too many digits, a day not in the calendar, a
+/// value out of the field's range); the caller also sends there any cell whose text could be a
+/// token the record's source reads as no value. `tests::typed_values_are_the_values_of_their_text`
+/// holds the two ways to the same values.
+#[cfg(feature = "parquet")]
+pub(super) fn typed(field: &FieldDecl, typed: Typed) -> Option<Value> {
+    let value = match (typed, &field.ty) {
+        (Typed::Exact(m, scale), Ty::Number | Ty::Percent | Ty::Quantity(_)) => {
+            let n = exact(m, scale)?;
+            Value::Num(match &field.ty {
+                Ty::Percent => shift_scale(n, 2)?,
+                Ty::Quantity(dim) => match &field.unit {
+                    None if dim.is_none() => n,
+                    None => return None,
+                    Some(u) if u.dim != *dim => return None,
+                    Some(u) => match u.to_si(n) {
+                        Some(si) if si.is_zero() && !n.is_zero() => return None,
+                        Some(si) => si.normalize(),
+                        None => return None,
+                    },
+                },
+                _ => n,
+            })
+        }
+        (Typed::Day(d), Ty::Date) if plain_year(d) => Value::Date(d),
+        (Typed::Moment(t), Ty::DateTime) if plain_year(t.date()) => Value::DateTime(t),
+        _ => return None,
+    };
+    match field.range.violated_by(&value) {
+        Some(_) => None,
+        None => Some(value),
+    }
+}
+
+/// A value of a typed column ([`typed`]).
+#[cfg(feature = "parquet")]
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Typed {
+    /// The number `m / 10^scale`, as a decimal column holds it (a whole number at scale 0).
+    Exact(i128, u32),
+    /// A day, as a date column holds it.
+    Day(Date),
+    /// A moment of civil time, to the second, as a timestamp column without a time zone holds it.
+    Moment(crate::value::DateTime),
+}
+
+/// Whether `d` falls in a year of four digits: its text is then `YYYY-MM-DD`, which is read
+/// back as the same day.
+#[cfg(feature = "parquet")]
+fn plain_year(d: Date) -> bool {
+    (1000..=9999).contains(&d.ymd().0)
+}
+
+/// `m / 10^scale` as [`parse_decimal`] reads its digits: normalized, with no more than 28
+/// places and a mantissa of at most 96 bits; `None` otherwise (the text then says why).
+#[cfg(feature = "parquet")]
+fn exact(m: i128, scale: u32) -> Option<Decimal> {
+    let (mut m, mut scale) = (m, scale);
+    while scale > 0 && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    if scale > 28 || m.unsigned_abs() > MAX_MANTISSA {
+        return None;
+    }
+    Some(Decimal::from_i128_with_scale(m, scale))
 }
 
 /// The key text of a reference to a `target` record whose key is text, as [`convert`] would

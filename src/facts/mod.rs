@@ -1450,6 +1450,14 @@ impl<'s> Loader<'s> {
         }
     }
 
+    /// Sets `field`, not the key, to `value`, which [`convert::typed`] gave for a typed cell:
+    /// what [`Loader::set`] does with the cell's text, which converts to the same value.
+    #[cfg(feature = "parquet")]
+    fn set_typed(&mut self, field: usize, value: Value) {
+        debug_assert_ne!(field, self.record(self.row.kind).key, "a key is read from its text");
+        self.row.values[field] = Some(Cell::Value(value));
+    }
+
     /// Reads a value into the current row's field, rejecting the row when it is bad.
     fn set(&mut self, field: usize, raw: &Raw<'_>) {
         let rec = self.record(self.row.kind);

@@ -11,6 +11,13 @@
 //! key-value metadata as `writ.unit.COLUMN` (as `writ facts convert` writes them) holds numbers
 //! in the unit that entry gives.
 //!
+//! What is read is the value that text would be, but the text is not always written: a column
+//! of whole numbers or decimals read into a number, percentage or quantity field (in its unit),
+//! of days read into a date field, or of timestamps without a time zone read into a datetime
+//! field gives its values as they are held ([`convert::typed`](super::convert::typed)); a cell
+//! that would not be a value of its field (too many digits, out of range, within a second) is
+//! read as text after all, which says why. A key is always read as text.
+//!
 //! The Arrow schema a writer may embed in the file (`ARROW:schema`) is not read: the types come
 //! from the Parquet schema itself, since that embedded schema, when damaged, makes arrow-rs
 //! panic rather than fail. A panic of the reader on some other damage is caught and reported as
@@ -141,6 +148,19 @@ fn read_file<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
             }
         })
         .collect();
+    // Per column: whether its cells may be read as the values they hold, not as their text.
+    let digit_missing = rec
+        .source
+        .as_ref()
+        .is_some_and(|s| s.missing.iter().any(|m| m.trim().starts_with(|c: char| c.is_ascii_digit())));
+    let lanes: Vec<Lane> = (schema.fields().iter().zip(&columns).zip(&units))
+        .map(|((f, column), unit)| match *column {
+            Column::Field(field) if field != rec.key && unit.is_none() => {
+                Lane::of(f.data_type(), &rec.fields[field].ty, digit_missing)
+            }
+            _ => Lane::Text,
+        })
+        .collect();
     loader.column_names = schema.fields().iter().map(|f| f.name().clone()).collect();
     let reader = match builder.build() {
         Ok(r) => r,
@@ -161,6 +181,7 @@ fn read_file<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
             }
         };
         let arrays: Vec<Cells<'_>> = batch.columns().iter().map(Cells::new).collect();
+        let held: Vec<Held<'_>> = batch.columns().iter().zip(&lanes).map(|(a, lane)| Held::of(a, *lane)).collect();
         for r in 0..batch.num_rows() {
             line += 1;
             loader.begin(kind, line);
@@ -169,6 +190,14 @@ fn read_file<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
             }
             for (c, column) in columns.iter().enumerate() {
                 if *column == Column::Skip {
+                    continue;
+                }
+                if let Column::Field(field) = *column
+                    && let Some(value) = held[c].at(r).and_then(|t| super::convert::typed(&rec.fields[field], t))
+                {
+                    #[cfg(test)]
+                    TYPED_CELLS.with(|n| n.set(n.get() + 1));
+                    loader.set_typed(field, value);
                     continue;
                 }
                 text.clear();
@@ -215,6 +244,100 @@ fn lose_rest(loader: &mut Loader<'_>, kind: RecordId, line: u32, reason: &str) {
         .with_help("the file is damaged or cut short: write it again");
     loader.report(d);
     loader.lose(kind, line, reason, None);
+}
+
+/// How a column's cells may be read: as their text, always right, or, for a column of exact
+/// numbers, days or moments of civil time whose field is of that type, as the values they hold
+/// ([`super::convert::typed`]), which is the same value without writing and reading text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lane {
+    Text,
+    /// Whole numbers (`Int32`, `Int64`) or decimals (`Decimal128` of a scale not below 0).
+    Exact,
+    /// `Date32`.
+    Day,
+    /// A timestamp without a time zone, in its unit.
+    Moment,
+}
+
+impl Lane {
+    /// The lane of a column of `ty` read into a field of `field`. `digit_missing`: the record's
+    /// source reads a token beginning with a digit as no value, so a day's or a moment's text
+    /// might be one, and is read as text.
+    fn of(ty: &DataType, field: &crate::model::Ty, digit_missing: bool) -> Lane {
+        use crate::model::Ty;
+        match (ty, field) {
+            (DataType::Int32 | DataType::Int64, Ty::Number | Ty::Percent | Ty::Quantity(_)) => Lane::Exact,
+            (DataType::Decimal128(_, s), Ty::Number | Ty::Percent | Ty::Quantity(_)) if *s >= 0 => Lane::Exact,
+            (DataType::Date32, Ty::Date) if !digit_missing => Lane::Day,
+            (DataType::Timestamp(_, None), Ty::DateTime) if !digit_missing => Lane::Moment,
+            _ => Lane::Text,
+        }
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by a test to read every cell as text, for the values of both ways to be compared.
+    static TEXT_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The cells read as the values they hold, for a test to see that the lanes were taken.
+    static TYPED_CELLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A column of a batch on its [`Lane`]: its values as held.
+enum Held<'a> {
+    Text,
+    Int32(&'a arrow_array::Int32Array),
+    Int64(&'a arrow_array::Int64Array),
+    Decimal(&'a arrow_array::Decimal128Array, u32),
+    Day(&'a arrow_array::Date32Array),
+    /// The values, and how many make a second.
+    Moment(&'a [i64], &'a dyn Array, i64),
+}
+
+impl<'a> Held<'a> {
+    fn of(a: &'a ArrayRef, lane: Lane) -> Held<'a> {
+        #[cfg(test)]
+        if TEXT_ONLY.with(|t| t.get()) {
+            return Held::Text;
+        }
+        match (lane, a.data_type()) {
+            (Lane::Exact, DataType::Int32) => Held::Int32(a.as_primitive()),
+            (Lane::Exact, DataType::Int64) => Held::Int64(a.as_primitive()),
+            (Lane::Exact, DataType::Decimal128(_, s)) if *s >= 0 => Held::Decimal(a.as_primitive(), *s as u32),
+            (Lane::Day, DataType::Date32) => Held::Day(a.as_primitive()),
+            (Lane::Moment, DataType::Timestamp(unit, None)) => match unit {
+                TimeUnit::Second => Held::Moment(a.as_primitive::<TimestampSecondType>().values(), a, 1),
+                TimeUnit::Millisecond => Held::Moment(a.as_primitive::<TimestampMillisecondType>().values(), a, 1_000),
+                TimeUnit::Microsecond => {
+                    Held::Moment(a.as_primitive::<TimestampMicrosecondType>().values(), a, 1_000_000)
+                }
+                TimeUnit::Nanosecond => {
+                    Held::Moment(a.as_primitive::<TimestampNanosecondType>().values(), a, 1_000_000_000)
+                }
+            },
+            _ => Held::Text,
+        }
+    }
+
+    /// The value at `row`; `None` for a cell read as text: on the text lane, absent, or a
+    /// moment within a second (which its text says is not a moment writ holds).
+    fn at(&self, row: usize) -> Option<super::convert::Typed> {
+        use super::convert::Typed;
+        let present = |a: &dyn Array| a.is_valid(row);
+        match self {
+            Held::Text => None,
+            Held::Int32(a) => present(*a).then(|| Typed::Exact(i128::from(a.value(row)), 0)),
+            Held::Int64(a) => present(*a).then(|| Typed::Exact(i128::from(a.value(row)), 0)),
+            Held::Decimal(a, s) => present(*a).then(|| Typed::Exact(a.value(row), *s)),
+            Held::Day(a) => present(*a).then(|| Typed::Day(crate::value::Date(a.value(row)))),
+            Held::Moment(values, a, per_second) => {
+                let v = values[row];
+                (present(*a) && v.rem_euclid(*per_second) == 0)
+                    .then(|| Typed::Moment(crate::value::DateTime(v.div_euclid(*per_second))))
+            }
+        }
+    }
 }
 
 /// What one cell gave: its text is in the buffer passed to [`Cells::at`].
@@ -663,5 +786,166 @@ mod tests {
         text.clear();
         timestamp(-1, 0, 1, false, &mut text);
         assert_eq!(text, "1969-12-31T23:59:59");
+    }
+
+    /// Every cell a typed lane reads is read as the value its text would be, and every cell it
+    /// sends the way of its text (too many digits, out of range, not a day of a plain year,
+    /// within a second, a token the source reads as no value) gives the diagnostic the text
+    /// gives: the file read with the lanes is the file read as text, value for value.
+    #[test]
+    fn typed_values_are_the_values_of_their_text() {
+        use arrow_array::builder::Decimal128Builder;
+        use arrow_array::{Date32Array, Int32Array, Int64Array, StringArray, TimestampMillisecondArray};
+        use arrow_schema::{Field, Schema};
+        use std::sync::Arc;
+        let policy = r#"plan p "test plan" { period 2019-01-01 .. 2019-12-31 roles lead "牽頭" }
+record 讀數 "讀數" key 編號 {
+  編號: text
+  數?: number
+  比例?: percent
+  濃度?: mg/m3
+  限值?: ug/m3 <= 500 ug/m3
+  下限?: number >= 1
+  日期?: date
+  遠日?: date >= 0001-01-01
+  時刻?: datetime
+  時長?: h
+}
+record 缺 "缺" key 編號 {
+  編號: text
+  日期?: date
+  數?: number
+  source "缺.parquet" { missing "NA", "2019-01-02" }
+}
+"#;
+        let db = crate::db::Database::default();
+        let src = crate::db::SourceFile::new(&db, Arc::from("policy.writ"), Arc::from(policy));
+        let pkg = crate::db::Package::new(&db, vec![src]);
+        let checked = crate::db::package_model(&db, pkg);
+        assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
+        let schema = crate::facts::Schema::of(&checked.model);
+
+        // Values on every edge: zeros, signs, trailing zeros, 28 and 29 places, 96 bits and
+        // beyond, the range's ends, days and moments of years of 3, 4 and 5 digits.
+        let decimals: Vec<Option<i128>> = vec![
+            Some(0),
+            Some(1),
+            Some(-1),
+            Some(12_500),
+            Some(-12_500),
+            Some(500_000),
+            Some(500_001),
+            Some(99),
+            Some(100),
+            Some(10_000),
+            Some(10_001),
+            Some((1 << 96) - 1),
+            Some(1 << 96),
+            Some(-((1 << 96) - 1)),
+            Some(10i128.pow(30)),
+            Some(i128::from(i64::MAX) * 1000),
+            None,
+        ];
+        let n = decimals.len();
+        let decimal = |scale: i8| -> ArrayRef {
+            let mut b = Decimal128Builder::new().with_precision_and_scale(38, scale).unwrap();
+            for d in &decimals {
+                b.append_option(*d);
+            }
+            Arc::new(b.finish())
+        };
+        let cycle = |values: &[Option<i64>]| -> Vec<Option<i64>> { (0..n).map(|i| values[i % values.len()]).collect() };
+        let days = cycle(&[
+            Some(0),
+            Some(17_897),
+            Some(17_898),
+            Some(-719_162),
+            Some(-400_000),
+            Some(2_932_896),
+            Some(2_932_897),
+            Some(3_000_000),
+            Some(-1),
+            None,
+        ]);
+        let ms = cycle(&[
+            Some(1_546_300_800_000),
+            Some(1_546_300_800_500),
+            Some(-1000),
+            Some(-1),
+            Some(253_402_300_799_000),
+            Some(253_402_300_800_000),
+            Some(-30_610_224_000_000),
+            Some(-30_610_224_001_000),
+            None,
+        ]);
+        let ints = cycle(&[Some(0), Some(-3), Some(7), Some(i64::MAX), Some(i64::MIN), Some(1), None]);
+        let text = |what: &str| -> ArrayRef {
+            Arc::new(StringArray::from((0..n).map(|i| format!("{what}{i}")).collect::<Vec<_>>()))
+        };
+        let file = |columns: Vec<(&str, ArrayRef)>| -> Vec<u8> {
+            let fields: Vec<Field> =
+                columns.iter().map(|(name, a)| Field::new(*name, a.data_type().clone(), true)).collect();
+            let schema = Arc::new(Schema::new(fields));
+            let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a)| a).collect()).unwrap();
+            let mut out = Vec::new();
+            let mut w = parquet::arrow::ArrowWriter::try_new(&mut out, schema, None).unwrap();
+            w.write(&batch).unwrap();
+            w.close().unwrap();
+            out
+        };
+        let days_array: ArrayRef =
+            Arc::new(Date32Array::from(days.iter().map(|d| d.map(|d| d as i32)).collect::<Vec<_>>()));
+        let files = [
+            (
+                "讀數.parquet",
+                file(vec![
+                    ("編號", text("R")),
+                    ("數", decimal(2)),
+                    ("比例", decimal(27)),
+                    ("濃度", decimal(0)),
+                    ("限值", decimal(3)),
+                    ("下限", Arc::new(Int64Array::from(ints.clone()))),
+                    ("日期", days_array.clone()),
+                    ("遠日", days_array.clone()),
+                    ("時刻", Arc::new(TimestampMillisecondArray::from(ms.clone()))),
+                    ("時長", decimal(28)),
+                ]),
+            ),
+            (
+                "讀數.parquet",
+                file(vec![
+                    ("編號", text("Q")),
+                    ("數", Arc::new(Int32Array::from(ints.iter().map(|i| i.map(|i| i as i32)).collect::<Vec<_>>()))),
+                    ("比例", Arc::new(Int64Array::from(ints.clone()))),
+                    ("濃度", decimal(30)),
+                    ("限值", Arc::new(Int64Array::from(ints.clone()))),
+                    ("時長", Arc::new(Int32Array::from(ints.iter().map(|i| i.map(|i| i as i32)).collect::<Vec<_>>()))),
+                ]),
+            ),
+            ("缺.parquet", file(vec![("編號", text("M")), ("日期", days_array.clone()), ("數", decimal(1))])),
+        ];
+        let read = |bytes: &[u8], path: &str, text_only: bool| {
+            TEXT_ONLY.with(|t| t.set(text_only));
+            let facts = super::super::parse_content_on(
+                &schema,
+                &Arc::from(path),
+                &super::super::Content::Bytes(bytes.to_vec().into()),
+                1,
+            );
+            TEXT_ONLY.with(|t| t.set(false));
+            facts
+        };
+        let typed_cells = || TYPED_CELLS.with(|n| n.replace(0));
+        for (path, bytes) in &files {
+            typed_cells();
+            let typed = read(bytes, path, false);
+            let taken = typed_cells();
+            let as_text = read(bytes, path, true);
+            assert_eq!(typed_cells(), 0, "{path}: read as text");
+            assert_eq!(typed, as_text, "{path}");
+            // Some cells of every file are values read as held, and some values are refused.
+            assert!(taken >= n / 2, "{path}: {taken} cells read as held");
+            assert!(!typed.diagnostics.is_empty(), "{path}: the edges are read, some refused");
+        }
     }
 }
