@@ -107,10 +107,25 @@ fn join<'f>(schema: &Schema<'_>, files: &'f [&'f FileFacts]) -> Linked {
 struct Linked {
     facts: Facts,
     whole: Vec<Whole>,
-    /// Per kind that lost rows to repeated keys: candidate → row, or [`NONE`].
-    renumber: Vec<Option<Vec<u32>>>,
+    renumber: Renumber,
+    /// Per kind: the reference fields, with the kind each refers to ([`Linker::ref_fields`]).
+    ref_fields: Vec<Vec<(usize, RecordId)>>,
     /// References that do not resolve, by candidate and field, with the reason.
     bad_refs: HashMap<(RecordId, u32, u32), Arc<str>>,
+}
+
+/// Per kind that lost rows to repeated keys: candidate → row, or [`NONE`]; the other kinds
+/// keep their candidates' indices as rows.
+struct Renumber(Vec<Option<Vec<u32>>>);
+
+impl Renumber {
+    /// The row of candidate `ci` of `kind`, or [`NONE`].
+    fn row_of(&self, kind: RecordId, ci: u32) -> u32 {
+        match &self.0[kind.index()] {
+            Some(map) => map[ci as usize],
+            None => ci,
+        }
+    }
 }
 
 /// A kind whose rows are all the records of that kind in `files`, one file after another
@@ -127,22 +142,15 @@ impl Linked {
     /// Fills the tables of [`Linked::whole`] from `columns`, per whole kind, per file, that
     /// file's columns of that kind (each let go once joined), and finishes the facts.
     fn fill(mut self, schema: &Schema<'_>, files: &[&FileFacts], columns: Vec<Vec<Vec<Column>>>) -> Facts {
-        let Linked { facts, whole, renumber, bad_refs } = &mut self;
-        let ref_fields = |rec: &RecordDecl| -> Vec<(usize, RecordId)> {
-            let fields = rec.fields.iter().enumerate();
-            fields.filter_map(|(i, f)| if let Ty::Ref(t) = f.ty { Some((i, t)) } else { None }).collect()
-        };
-        let row_of = |kind: RecordId, ci: u32| match &renumber[kind.index()] {
-            Some(map) => map[ci as usize],
-            None => ci,
-        };
+        let Linked { facts, whole, renumber, ref_fields, bad_refs } = &mut self;
+        let row_of = |kind: RecordId, ci: u32| renumber.row_of(kind, ci);
         for (w, columns) in whole.iter().zip(columns) {
             let k = w.kind;
             let rec = &schema.records[k.index()];
             let rows: Vec<(u32, &KindRows)> = w.files.iter().map(|&f| (f, of_kind(files, f, k))).collect();
             let why = |ci: u32, field: usize| bad_refs.get(&(k, ci, field as u32)).cloned();
             let table = &mut facts.tables[k.index()];
-            fill_from_files(table, rec, &rows, columns, &ref_fields(rec), &w.targets, row_of, why);
+            fill_from_files(table, rec, &rows, columns, &ref_fields[k.index()], &w.targets, row_of, why);
         }
         let mut facts = self.facts;
         // A key no one wrote (where each record was read, or its group) is held once: its
@@ -747,10 +755,8 @@ impl<'f> Linker<'_, 'f> {
                 }));
             }
         }
-        let row_of = |kind: RecordId, ci: u32| match &renumber[kind.index()] {
-            Some(map) => map[ci as usize],
-            None => ci,
-        };
+        let renumber = Renumber(renumber);
+        let row_of = |kind: RecordId, ci: u32| renumber.row_of(kind, ci);
 
         let mut whole = Vec::new();
         for (k, cands) in self.candidates.iter().enumerate() {
@@ -764,7 +770,7 @@ impl<'f> Linker<'_, 'f> {
             }
             let table = &mut self.tables[k];
             // The rows keep the candidates' order, less those rejected above.
-            let alive = match &renumber[k] {
+            let alive = match &renumber.0[k] {
                 Some(map) => map.iter().filter(|&&row| row != NONE).count(),
                 None => cands.len(),
             };
@@ -772,7 +778,7 @@ impl<'f> Linker<'_, 'f> {
             table.first_bad = vec![None; rec.fields.len()];
             // The candidates' keys are the table's when every candidate is a row.
             let keys = &mut self.by_key[k];
-            if renumber[k].is_none() {
+            if renumber.0[k].is_none() {
                 table.by_key = std::mem::take(keys);
                 table.by_key.shrink();
                 if let Some(files) = whole_files(self.files, RecordId::at(k), cands, rec) {
@@ -791,7 +797,7 @@ impl<'f> Linker<'_, 'f> {
             table.origins.reserve(alive);
             for (ci, c) in cands.iter().enumerate() {
                 let c_row = c.row(self.files, RecordId::at(k));
-                if renumber[k].is_some()
+                if renumber.0[k].is_some()
                     && let Some(reason) = self.dead.remove(&(RecordId::at(k), ci as u32))
                 {
                     let rejected = Rejected {
@@ -804,7 +810,7 @@ impl<'f> Linker<'_, 'f> {
                     table.rejected.push(rejected);
                     continue;
                 }
-                let row = match renumber[k] {
+                let row = match renumber.0[k] {
                     Some(_) => table.by_key.push(keys.key(ci as u32)),
                     None => ci as u32,
                 };
@@ -859,7 +865,7 @@ impl<'f> Linker<'_, 'f> {
             diagnostics: self.diags.finish(),
             placed: Vec::new(),
         };
-        Linked { facts, whole, renumber, bad_refs: self.bad_refs }
+        Linked { facts, whole, renumber, ref_fields: self.ref_fields, bad_refs: self.bad_refs }
     }
 }
 
