@@ -1450,11 +1450,15 @@ impl<'s> Loader<'s> {
         }
     }
 
-    /// Sets `field`, not the key, to `value`, which [`convert::typed`] gave for a typed cell:
-    /// what [`Loader::set`] does with the cell's text, which converts to the same value.
+    /// Sets `field` to `value`, which [`convert::typed`] gave for a typed cell of a file
+    /// without text (whose spans are all the default): what [`Loader::set`] does with the
+    /// cell's text, which converts to the same value.
     #[cfg(feature = "parquet")]
     fn set_typed(&mut self, field: usize, value: Value) {
-        debug_assert_ne!(field, self.record(self.row.kind).key, "a key is read from its text");
+        if field == self.record(self.row.kind).key {
+            self.row.key_span = Some(Span::default());
+            self.row.key_written = Some("an empty value");
+        }
         self.row.values[field] = Some(Cell::Value(value));
     }
 

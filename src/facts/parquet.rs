@@ -16,7 +16,7 @@
 //! of days read into a date field, or of timestamps without a time zone read into a datetime
 //! field gives its values as they are held ([`convert::typed`](super::convert::typed)); a cell
 //! that would not be a value of its field (too many digits, out of range, within a second) is
-//! read as text after all, which says why. A key is always read as text.
+//! read as text after all, which says why.
 //!
 //! The Arrow schema a writer may embed in the file (`ARROW:schema`) is not read: the types come
 //! from the Parquet schema itself, since that embedded schema, when damaged, makes arrow-rs
@@ -155,9 +155,7 @@ fn read_file<R: ChunkReader + 'static>(loader: &mut Loader<'_>, input: R) {
         .is_some_and(|s| s.missing.iter().any(|m| m.trim().starts_with(|c: char| c.is_ascii_digit())));
     let lanes: Vec<Lane> = (schema.fields().iter().zip(&columns).zip(&units))
         .map(|((f, column), unit)| match *column {
-            Column::Field(field) if field != rec.key && unit.is_none() => {
-                Lane::of(f.data_type(), &rec.fields[field].ty, digit_missing)
-            }
+            Column::Field(field) if unit.is_none() => Lane::of(f.data_type(), &rec.fields[field].ty, digit_missing),
             _ => Lane::Text,
         })
         .collect();
@@ -811,6 +809,14 @@ record 讀數 "讀數" key 編號 {
   時刻?: datetime
   時長?: h
 }
+record 號 "號" key 號 {
+  號: number
+  日?: date
+}
+record 日 "日" key 日 {
+  日: date
+  數?: number
+}
 record 缺 "缺" key 編號 {
   編號: text
   日期?: date
@@ -923,6 +929,9 @@ record 缺 "缺" key 編號 {
                 ]),
             ),
             ("缺.parquet", file(vec![("編號", text("M")), ("日期", days_array.clone()), ("數", decimal(1))])),
+            ("號.parquet", file(vec![("號", decimal(1)), ("日", days_array.clone())])),
+            ("號.parquet", file(vec![("號", Arc::new(Int64Array::from(ints.clone())))])),
+            ("日.parquet", file(vec![("日", days_array.clone()), ("數", decimal(0))])),
         ];
         let read = |bytes: &[u8], path: &str, text_only: bool| {
             TEXT_ONLY.with(|t| t.set(text_only));
