@@ -2,8 +2,9 @@
 //!
 //! The readers hand values here as [`Raw`] scalars: JSON strings, numbers and literals, and
 //! CSV cells (always strings); a Parquet file's numbers, days and moments may come as they are
-//! held instead ([`typed`]), and are then the values their text would be. Conversion is exact: numbers are parsed digit by digit into a
-//! [`Decimal`], and any input that cannot be held exactly is an error rather than a rounding.
+//! held instead ([`typed`]), and are then the values their text would be. Conversion is exact:
+//! numbers are parsed digit by digit into a [`Decimal`], and any input that cannot be held
+//! exactly is an error rather than a rounding.
 
 use super::diag::{clip, did_you_mean};
 use super::{Cell, Schema, key_text, list};
@@ -105,7 +106,7 @@ pub(super) fn convert(schema: &Schema<'_>, field: &FieldDecl, raw: &Raw<'_>) -> 
 pub(super) fn typed(field: &FieldDecl, typed: Typed) -> Option<Value> {
     let value = match (typed, &field.ty) {
         (Typed::Exact(m, scale), Ty::Number | Ty::Percent | Ty::Quantity(_)) => {
-            let n = exact(m, scale)?;
+            let n = normalized(m, scale)?;
             Value::Num(match &field.ty {
                 Ty::Percent => shift_scale(n, 2)?,
                 Ty::Quantity(dim) => match &field.unit {
@@ -148,21 +149,6 @@ pub(super) enum Typed {
 #[cfg(feature = "parquet")]
 fn plain_year(d: Date) -> bool {
     (1000..=9999).contains(&d.ymd().0)
-}
-
-/// `m / 10^scale` as [`parse_decimal`] reads its digits: normalized, with no more than 28
-/// places and a mantissa of at most 96 bits; `None` otherwise (the text then says why).
-#[cfg(feature = "parquet")]
-fn exact(m: i128, scale: u32) -> Option<Decimal> {
-    let (mut m, mut scale) = (m, scale);
-    while scale > 0 && m % 10 == 0 {
-        m /= 10;
-        scale -= 1;
-    }
-    if scale > 28 || m.unsigned_abs() > MAX_MANTISSA {
-        return None;
-    }
-    Some(Decimal::from_i128_with_scale(m, scale))
 }
 
 /// The key text of a reference to a `target` record whose key is text, as [`convert`] would
@@ -726,7 +712,12 @@ pub(super) fn parse_decimal(s: &str) -> Result<Decimal, NumError> {
 
 /// `n / 10^k` exactly, normalized; `None` when that needs more than 28 decimal places.
 fn shift_scale(n: Decimal, k: u32) -> Option<Decimal> {
-    let (mut m, mut scale) = (n.mantissa(), n.scale() + k);
+    normalized(n.mantissa(), n.scale() + k)
+}
+
+/// `m / 10^scale` exactly, normalized (as [`parse_decimal`] reads its digits); `None` when
+/// that needs more than 28 decimal places or a mantissa of more than 96 bits.
+fn normalized(mut m: i128, mut scale: u32) -> Option<Decimal> {
     while scale > 0 && m % 10 == 0 {
         m /= 10;
         scale -= 1;
