@@ -16,6 +16,11 @@ use writ::{cli, status::Status};
 #[allow(dead_code)]
 mod gen_hourly;
 
+/// The generator of the peer benchmark's facts.
+#[path = "../benches/peers/data.rs"]
+#[allow(dead_code)]
+mod peers;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -432,4 +437,122 @@ fn eval_json(
     args.extend(["--as-of", as_of, "--format", "json"].map(std::ffi::OsStr::new));
     args.extend(engine.iter().map(std::ffi::OsStr::new));
     common::writ_os(&args)
+}
+
+/// Whether `model` has an aggregate a clause takes per subject (`count(讀數 where 站 == s …)`).
+fn aggregates_per_subject(model: &writ::model::Model) -> bool {
+    eval::sql::queries(model, None, eval::sql::Dialect::DuckDb).iter().any(|q| q.per.is_some())
+}
+
+/// Every `test` block of every bundled package whose clauses take aggregates per subject, its
+/// derived kinds grouped in writ: evaluated with those aggregates computed in DataFusion (one
+/// plan per aggregate and date for every subject, giving the rows it counts), the same report,
+/// verdicts, evidence, cited facts and the records each kind had read, as writ's own.
+#[test]
+fn every_test_block_with_aggregates_per_subject_evaluates_alike() {
+    let (mut taken, mut blocks) = (0, 0);
+    common::each_test_block(aggregates_per_subject, |dir, model, t, facts| {
+        let derived = eval::derive(model, facts, t.as_of, 1);
+        let facts = derived.as_ref().unwrap_or(facts);
+        let engine = eval::per_subject_on(&DATAFUSION, 2).unwrap().expect("DataFusion computes aggregates per subject");
+        let native = eval::evaluate(model, facts, t.as_of).report();
+        let df = eval::evaluate_on_engine(model, facts, (t.as_of, t.as_of), 2, None, Some(engine.as_ref())).report();
+        assert!(native == df, "{}: test `{}`: the reports differ", dir.display(), t.name);
+        let notes = engine.notes();
+        if let Some(n) = notes.first().and_then(|n| n.split(' ').next()?.parse::<usize>().ok()) {
+            taken += n;
+        }
+        blocks += 1;
+    });
+    eprintln!("{blocks} test blocks, {taken} aggregates computed in DataFusion");
+    assert!(blocks >= 10, "only {blocks} test blocks take aggregates per subject");
+    assert!(taken >= blocks, "only {taken} aggregates over {blocks} test blocks were computed in DataFusion");
+}
+
+/// The aggregates of [`common::CLAUSE_AGGREGATES`] and one judged on its deadline, over
+/// readings before 1970, at midnight, after the as-of date and without values, as of three
+/// dates: the JSON report and the human one are the same natively and with the aggregates
+/// computed in DataFusion, which computes each of them but the one that says its value over
+/// no records (`empty`), and says so.
+#[test]
+fn aggregates_per_subject_give_the_same_report_in_datafusion() {
+    let deadline = r#"
+clause 早限 "早" {
+  cite "2"
+  lead 局
+  for s in 站 {
+    must 早: count(讀數 where 站 == s and 值 >= 0.2 mg/m3) == 0 by 2019-06-30
+  }
+}
+"#;
+    let dir = std::env::temp_dir().join(format!("writ-df-per-subject-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (package, facts) = (dir.join("policy"), dir.join("facts"));
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::create_dir_all(&facts).unwrap();
+    std::fs::write(package.join("p.writ"), [common::CLAUSE_AGGREGATES, deadline].concat()).unwrap();
+    let mut rows = common::edge_readings();
+    rows.push("甲,2019-06-02T05:00,8,true".into());
+    rows.push("乙,2019-08-02T05:00,250,true".into());
+    rows.push("甲,2020-01-02T05:00,500,true".into());
+    std::fs::write(facts.join("讀數.csv"), rows.join("\n") + "\n").unwrap();
+    std::fs::write(facts.join("站.csv"), "號,縣\n甲,A\n乙,A\n丙,B\n丁,C\n").unwrap();
+    std::fs::write(facts.join("縣.csv"), "名\nA\nB\nC\nD\n").unwrap();
+    std::fs::write(facts.join("巡查.csv"), common::INSPECTIONS).unwrap();
+    for as_of in ["2019-12-31", "2019-07-01", "1970-01-01"] {
+        let (native_code, native, native_err) = eval_json(&package, &facts, as_of, &[]);
+        let (df_code, df, df_err) = eval_json(&package, &facts, as_of, &["--engine", "datafusion"]);
+        assert!(native_code.is_some_and(|c| c <= 1), "{native_err}");
+        assert_eq!(native_code, df_code, "{as_of}: {df_err}");
+        assert!(native == df, "{as_of}: the JSON reports differ\n{native_err}\n{df_err}");
+        assert!(!native_err.contains("note:"), "{native_err}");
+        let said: Vec<&str> = df_err.lines().filter(|l| l.starts_with("note:")).collect();
+        eprintln!("{as_of}: {said:#?}");
+        assert_eq!(said.len(), 2, "{as_of}: {df_err}");
+        assert!(
+            said[1].contains("sum(讀數.值 where 站 == s and exists(值), empty 0 ug/m3) was computed in writ"),
+            "{as_of}: {df_err}"
+        );
+        let human = |engine: &[&str]| {
+            let mut args: Vec<&std::ffi::OsStr> =
+                vec!["eval".as_ref(), package.as_os_str(), "--facts".as_ref(), facts.as_os_str()];
+            args.extend(["--as-of", as_of].map(std::ffi::OsStr::new));
+            args.extend(engine.iter().map(std::ffi::OsStr::new));
+            common::writ_os(&args).1
+        };
+        assert_eq!(human(&[]), human(&["--engine", "datafusion"]), "{as_of}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Yangquan examples, and the four rules of the peer benchmark over generated facts (200
+/// enterprises, 20,000 readings: a per-site count of readings reaching 250 ug/m3, and a share
+/// of sellers whose count per month is nested in it): the same JSON report natively and with
+/// the aggregates of clauses per subject computed in DataFusion, which computes some of them.
+#[test]
+fn the_examples_and_the_benchmark_rules_give_the_same_report_with_aggregates_in_datafusion() {
+    let dir = std::env::temp_dir().join(format!("writ-df-peers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    peers::generate(peers::Size { name: "test", enterprises: 200, readings: 20_000 }, &dir).unwrap();
+    for (policy, facts, as_of) in [
+        (root().join("policies/yangquan-2019"), root().join("examples/yangquan-2019"), "2020-01-15"),
+        (root().join("benches/peers/policy"), dir.clone(), "2019-12-31"),
+    ] {
+        let (native_code, native, native_err) = eval_json(&policy, &facts, as_of, &[]);
+        let (df_code, df, df_err) = eval_json(&policy, &facts, as_of, &["--engine", "datafusion"]);
+        assert_eq!(native_code, df_code, "{df_err}");
+        assert!(native.contains("\"verdicts\""), "{native_err}");
+        assert!(native == df, "{}: the JSON reports differ\n{df_err}", policy.display());
+        eprintln!("{}: {df_err}", policy.display());
+        let taken = df_err
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("note: ")?
+                    .strip_suffix(" aggregate(s) of clauses were computed per subject in DataFusion")
+            })
+            .and_then(|n| n.parse::<usize>().ok());
+        assert!(taken.is_some_and(|n| n > 0), "{}: {df_err}", policy.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -333,47 +333,7 @@ record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = yea
 /// aggregate that says its value over no records, which has no query, says why.
 #[test]
 fn the_queries_of_clauses_give_the_values_writ_computes_per_subject() {
-    let policy = r#"plan p "clauses" {
-  period 1969-01-01 .. 2019-12-31
-  roles lead "牽頭"
-}
-party 局
-record 縣 key 名 { 名: text }
-record 站 key 號 {
-  號: text
-  縣: 縣
-}
-record 讀數 dated 時刻 {
-  站: 站
-  時刻: datetime
-  值?: ug/m3
-  旗: bool
-}
-record 巡查 dated 日期 {
-  站: 站
-  日期?: date
-  分: number
-}
-clause 站限 "站" {
-  cite "1"
-  lead 局
-  for s in 站 {
-    must 高: count(讀數 where 站 == s and 值 >= 0.2 mg/m3) == 0
-    should 總: sum(讀數.值 where 站 == s and exists(值)) <= 1000 ug/m3
-    should 均: mean(讀數.值 where 站 == s and exists(值)) <= 100 ug/m3
-    should 缺: mean(讀數.值 where 站 == s) <= 100 ug/m3
-    should 極: max(讀數.值 where 站 == s and 旗) <= 200 ug/m3 and min(讀數.值 where 站 == s and exists(值)) >= 5 ug/m3
-    should 年: count(讀數 where 站 == s during 2019) >= 1
-    should 期: mean(讀數.值 where 站 == s and exists(值) during plan.period) <= 150 ug/m3
-    should 空: sum(讀數.值 where 站 == s and exists(值), empty 0 ug/m3) >= 0 ug/m3
-    should 巡: count(巡查 where 站 == s during 2019) >= 1
-    should 巡分: sum(巡查.分 where 站 == s during plan.period) <= 200
-  }
-  for c in 縣 {
-    should 夜: count(讀數 where 站.縣 == c and hour(時刻) < 3) >= 1
-  }
-}
-"#;
+    let policy = common::CLAUSE_AGGREGATES;
     let (dir, package, facts, tables) = package("clauses", policy);
     // 丁 has no readings, and 丙 is the only station of B; C has none.
     std::fs::write(facts.join("站.csv"), "號,縣\n甲,A\n乙,A\n丙,B\n丁,C\n").unwrap();

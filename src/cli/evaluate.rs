@@ -79,6 +79,8 @@ pub struct Evaluated {
     pub diagnostics: Vec<report::JsonDiagnostic>,
     /// The facts, linked, with the kinds the policy derives computed as of the date.
     facts: facts::Facts,
+    /// The engine that computes the aggregates of clauses per subject, when one does.
+    per_subject: Option<Box<dyn eval::PerSubject + Send>>,
 }
 
 impl Evaluated {
@@ -89,14 +91,26 @@ impl Evaluated {
 
     /// The verdicts, compact: written out only as a report is written.
     pub fn evaluation(&self) -> eval::Evaluation<'_> {
-        eval::evaluate_with(&self.model, self.facts(), self.as_of, self.through, self.threads)
+        self.evaluation_over(None)
+    }
+
+    fn evaluation_over(&self, over: Option<usize>) -> eval::Evaluation<'_> {
+        let engine = self.per_subject.as_deref().map(|p| p as &dyn eval::PerSubject);
+        eval::evaluate_on_engine(&self.model, self.facts(), (self.as_of, self.through), self.threads, over, engine)
+    }
+
+    /// What the engine did with the aggregates of clauses the evaluations so far asked it for,
+    /// a line each (`note: …`): none on the native engine.
+    pub fn engine_notes(&self) -> String {
+        let notes = self.per_subject.as_ref().map(|p| p.notes()).unwrap_or_default();
+        notes.iter().map(|n| format!("note: {n}\n")).collect()
     }
 
     /// The verdicts as [`Evaluated::evaluation`] gives them, less the passing verdicts of each
     /// clause with more than `over` of them, which are only counted: for a report that counts
     /// those rather than lists them (see [`eval::evaluate_folding`]).
     pub fn evaluation_folding(&self, over: usize) -> eval::Evaluation<'_> {
-        eval::evaluate_folding(&self.model, self.facts(), self.as_of, self.through, self.threads, over)
+        self.evaluation_over(Some(over))
     }
 
     /// The report with every verdict written out, held at once (see [`eval::Evaluation::report`]).
@@ -142,7 +156,7 @@ pub fn evaluate_through<'a>(
     let engine = facts.engine.clone();
     let mut input = load_facts(dir, facts, Some(as_of), style, &mut clock)?;
     let read = std::mem::take(&mut input.facts);
-    let facts = match eval::derive_owned(&input.model, read, as_of, input.threads, engine) {
+    let facts = match eval::derive_owned(&input.model, read, as_of, input.threads, engine.clone()) {
         Ok((facts, notes)) => {
             // What the engine asked for did not group, and why: the records are the same.
             for note in &notes {
@@ -156,6 +170,14 @@ pub fn evaluate_through<'a>(
         }
     };
     clock.lap("derive records");
+    // Started once the derived kinds are computed, so that two sessions never hold memory.
+    let per_subject = match eval::per_subject_on(&engine, input.threads) {
+        Ok(p) => p,
+        Err(why) => {
+            let stderr = format!("{}error: {why}\n", input.stderr);
+            return Err(Outcome { stdout: String::new(), stderr, code: EXIT_INVALID, diagnostics: input.diagnostics });
+        }
+    };
     Ok(Evaluated {
         as_of,
         through: through.unwrap_or(as_of),
@@ -168,6 +190,7 @@ pub fn evaluate_through<'a>(
         flawed: input.flawed,
         diagnostics: input.diagnostics,
         facts,
+        per_subject,
     })
 }
 
@@ -712,6 +735,7 @@ pub(super) fn eval_then<'a, T>(
     let _ = written.and_then(|()| w.flush());
     clock.lap("write the report");
     let mut stderr = e.stderr.clone();
+    stderr.push_str(&e.engine_notes());
     let mut unwritten = false;
     if let Some(path) = xlsx {
         if let Err(d) = write_workbook(&verdicts, options.lang, path) {

@@ -126,6 +126,75 @@ impl Session {
         super::files::read(model, facts, d, &lowered, &batches).map(Ok)
     }
 
+    /// Aggregate `a` of a clause (the expression `e`), whose index reads the chain `path` of
+    /// each record, per subject over the records known by `horizon`, with the rows it counts:
+    /// `Ok(Err(why))` when it cannot be computed as writ computes it, `Err` when DataFusion
+    /// failed.
+    pub fn by_subject(
+        &self,
+        model: &Model,
+        facts: &Facts,
+        e: &TExpr,
+        a: &Aggregate,
+        path: &Path,
+        horizon: Date,
+    ) -> Result<Result<super::BySubject, String>, String> {
+        let d = super::sql::per_subject(model, e, a, path);
+        let plan = match Plan::lower_counting(model, facts, &d, horizon, true) {
+            Ok(plan) => plan,
+            Err(why) => return Ok(Err(why)),
+        };
+        let Some(computed) = plan.values.first().and_then(|v| v.as_ref()) else {
+            return Ok(Err(match a.func {
+                AggFunc::Percentile if a.filter.is_some() => "it is a percentile under a filter".into(),
+                AggFunc::Share => "it is a share, of a condition per record".into(),
+                _ => "its filter or its value is of a shape DataFusion is not given".into(),
+            }));
+        };
+        let failed = |e: datafusion::error::DataFusionError| match e {
+            datafusion::error::DataFusionError::ResourcesExhausted(why) => {
+                format!("DataFusion ran out of memory ({why}): raise `--memory-limit`")
+            }
+            e => format!("DataFusion failed: {e}"),
+        };
+        let batches = self.run(&plan).map_err(failed)?;
+        let mut by = super::BySubject::default();
+        for b in &batches {
+            let first = b.column_by_name("first_").ok_or("DataFusion's result has no first rows")?;
+            let first = first.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave first rows of another type")?;
+            let lists = b.column_by_name("k0").ok_or("DataFusion's result has no rows counted")?;
+            let lists = lists.as_list_opt::<i32>().ok_or("DataFusion gave rows of another type")?;
+            for r in 0..b.num_rows() {
+                if first.is_null(r) {
+                    continue;
+                }
+                // The subject's key, read from the group's first row as writ's index reads it.
+                let mut row = first.value(r);
+                let mut key = None;
+                for &(kind, field) in path {
+                    key = facts.tables[kind.index()].get(field as usize, row);
+                    if let Some(Value::Ref(_, next)) = key {
+                        row = next;
+                    }
+                }
+                let Some(key) = key else { return Ok(Err("a record has no subject".into())) };
+                let value = match value(b, 0, r, computed)? {
+                    Some(v) => {
+                        let counted = lists.value(r);
+                        let counted =
+                            counted.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave rows of another type")?;
+                        let mut rows: Vec<u32> = counted.values().to_vec();
+                        rows.sort_unstable();
+                        Some((v, Arc::from(rows)))
+                    }
+                    None => None,
+                };
+                by.by_key.insert(super::expr::normalize_key(&key), value);
+            }
+        }
+        Ok(Ok(by))
+    }
+
     fn run(&self, plan: &Plan<'_>) -> datafusion::error::Result<Vec<RecordBatch>> {
         let batch = plan.batch()?;
         let schema = batch.schema();
@@ -193,7 +262,18 @@ struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     fn lower(model: &'a Model, facts: &'a Facts, d: &DerivedDef, as_of: Date) -> Result<Plan<'a>, String> {
-        let mut low = Lower { model, from: d.from, source: Source::Held { facts, columns: Vec::new() } };
+        Plan::lower_counting(model, facts, d, as_of, false)
+    }
+
+    /// [`Plan::lower`], each aggregate also listing the rows it counts when `counted`.
+    fn lower_counting(
+        model: &'a Model,
+        facts: &'a Facts,
+        d: &DerivedDef,
+        as_of: Date,
+        counted: bool,
+    ) -> Result<Plan<'a>, String> {
+        let mut low = Lower { model, from: d.from, source: Source::Held { facts, columns: Vec::new() }, counted };
         let whole = super::expr::whole_table(model, facts, d.from);
         let shape = low.shape(d, Some(as_of), whole)?;
         let mut aggregates = vec![min(col("row_")).alias("first_"), array_agg(col("row_")).alias("rows_")];
@@ -369,6 +449,9 @@ pub(super) struct Lower<'a> {
     pub(super) model: &'a Model,
     pub(super) from: RecordId,
     pub(super) source: Source<'a>,
+    /// Whether each aggregate also lists the rows it counts (`k{j}`), for a clause's verdict to
+    /// cite them (over writ's columns only).
+    pub(super) counted: bool,
 }
 
 /// What a derived kind's grouping is lowered to: the rows kept, the group fields (`g{i}`), and
@@ -671,8 +754,14 @@ impl Lower<'_> {
         };
         let n = filtered(count, lit(1i64))?.alias(format!("n{j}"));
         let computed = |rank| Computed { func: a.func, rank, undated: u.is_some() };
+        // The rows counted, in the order of the kind's rows' numbers once sorted.
+        let k = match self.counted && held {
+            true => Some(filtered(array_agg, col("row_"))?.alias(format!("k{j}"))),
+            false => None,
+        };
+        let extra: Vec<Expr> = u.clone().into_iter().chain(k).collect();
         if a.func == AggFunc::Count {
-            return Ok(Some((computed(None), [n].into_iter().chain(u.clone()).collect())));
+            return Ok(Some((computed(None), [n].into_iter().chain(extra).collect())));
         }
         if !simple
             || !matches!(a.func, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max | AggFunc::Percentile)
@@ -701,7 +790,7 @@ impl Lower<'_> {
             _ => filtered(array_agg, x),
         };
         let s = s?.alias(format!("s{j}"));
-        Ok(Some((computed(a.rank), [n, v, s].into_iter().chain(u.clone()).collect())))
+        Ok(Some((computed(a.rank), [n, v, s].into_iter().chain(extra).collect())))
     }
 
     /// Whether a record of `kind` is dated in period `p`, as writ places it (`during`): one of
@@ -974,5 +1063,127 @@ fn export(facts: &Facts, path: &Path, rows: usize) -> ArrayRef {
                 .expect("a scale writ holds fits a decimal of 38 digits"),
         ),
         Typed::Other => Arc::new(UInt32Array::new_null(rows)),
+    }
+}
+
+/// Per aggregate (its place in the model) and date: what DataFusion computed, `None` where
+/// writ computes it.
+type Found = std::collections::HashMap<(usize, Date), Option<Arc<super::BySubject>>>;
+
+/// The aggregates of clauses per subject on a DataFusion session (`--engine datafusion`), each
+/// computed once per date it is asked for and kept (see [`super::PerSubject`]).
+pub(super) struct ClauseAggregates {
+    session: Session,
+    found: std::sync::Mutex<Found>,
+    /// Per aggregate, as written: whether DataFusion computed it, or why writ did.
+    said: std::sync::Mutex<indexmap::IndexMap<String, Result<(), String>>>,
+}
+
+impl ClauseAggregates {
+    pub fn new(threads: usize, memory_limit: Option<u64>) -> Result<ClauseAggregates, String> {
+        Ok(ClauseAggregates {
+            session: Session::new(threads, memory_limit)?,
+            found: Default::default(),
+            said: Default::default(),
+        })
+    }
+
+    /// Why aggregate `a` is writ's to compute, when what it is says so before any record.
+    fn declined(a: &Aggregate) -> Option<&'static str> {
+        if a.index.len() != 1 {
+            return Some("it is not taken per subject (one `FIELD == subject` in its filter)");
+        }
+        if matches!(a.during, Some(TPeriod::Dynamic(_))) {
+            return Some("it counts records during a period computed as writ evaluates (`every`)");
+        }
+        if a.empty.is_some() && a.func != AggFunc::Count {
+            return Some("it says its value over no records (`empty`), which writ gives");
+        }
+        let Some(f) = &a.filter else { return None };
+        // Reading a record's field marks the record read, and its report counts the records
+        // read: the filter must read each record's own fields, the first thing it reads.
+        if reads_through(f) {
+            return Some("its filter reads fields through references");
+        }
+        if !reads_first(f, a.slot) {
+            return Some("its filter does not read each record first");
+        }
+        None
+    }
+}
+
+impl super::PerSubject for ClauseAggregates {
+    fn by_subject(
+        &self,
+        model: &Model,
+        facts: &Facts,
+        e: &TExpr,
+        a: &Aggregate,
+        horizon: Date,
+    ) -> Option<Arc<super::BySubject>> {
+        let at = (std::ptr::from_ref(a) as usize, horizon);
+        let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = found.get(&at) {
+            return known.clone();
+        }
+        let result = match ClauseAggregates::declined(a) {
+            Some(why) => Err(why.to_string()),
+            None => match self.session.by_subject(model, facts, e, a, &a.index[0].0, horizon) {
+                Ok(r) => r,
+                // The engine failed (out of memory): writ computes the aggregate, and says so.
+                Err(why) => Err(why),
+            },
+        };
+        let mut said = self.said.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = said.entry(a.text.clone()).or_insert(Ok(()));
+        let kept = match result {
+            Ok(by) => Some(Arc::new(by)),
+            Err(why) => {
+                *entry = Err(why);
+                None
+            }
+        };
+        found.insert(at, kept.clone());
+        kept
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let said = self.said.lock().unwrap_or_else(|p| p.into_inner());
+        let taken = said.values().filter(|r| r.is_ok()).count();
+        let mut notes = Vec::new();
+        if taken > 0 {
+            notes.push(format!("{taken} aggregate(s) of clauses were computed per subject in DataFusion"));
+        }
+        for (text, r) in said.iter() {
+            if let Err(why) = r {
+                notes.push(format!("{text} was computed in writ, not in DataFusion: {why}"));
+            }
+        }
+        notes
+    }
+}
+
+/// Whether `e` reads a field through a reference (`x.站.縣`).
+fn reads_through(e: &TExpr) -> bool {
+    let mut through = false;
+    crate::model::walk(e, &mut |x| {
+        if let TKind::Field(b, ..) = &x.kind
+            && matches!(b.kind, TKind::Field(..))
+        {
+            through = true;
+        }
+    });
+    through
+}
+
+/// Whether evaluating `e` surely reads a field of the record bound to `slot` before anything
+/// that may stop it.
+fn reads_first(e: &TExpr, slot: u32) -> bool {
+    match &e.kind {
+        TKind::Field(b, ..) => matches!(b.kind, TKind::Local(s) if s == slot) || reads_first(b, slot),
+        TKind::Binary(BinOp::And | BinOp::Or, l, _) => reads_first(l, slot),
+        TKind::Binary(_, l, r) => reads_first(l, slot) || reads_first(r, slot),
+        TKind::Unary(_, x) | TKind::Exists(x) | TKind::Interval(_, x, None) => reads_first(x, slot),
+        _ => false,
     }
 }

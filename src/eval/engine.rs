@@ -1,6 +1,7 @@
-//! Where the records of derived kinds are grouped: in writ (`native`), in Apache DataFusion
-//! (`--engine datafusion`, built with `--features datafusion`), or on an Apache Ballista cluster
-//! (`--engine ballista://HOST:PORT`, built with `--features ballista`).
+//! Where the records of derived kinds are grouped, and the aggregates of clauses per subject
+//! computed: in writ (`native`), in Apache DataFusion (`--engine datafusion`, built with
+//! `--features datafusion`), or, for derived kinds, on an Apache Ballista cluster (`--engine
+//! ballista://HOST:PORT`, built with `--features ballista`).
 
 /// The engine that groups the records of derived kinds (`record 日數據 from 小時數據 by …`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -9,13 +10,47 @@ pub enum Engine {
     #[default]
     Native,
     /// Apache DataFusion in this process: the grouping, filters and aggregates a derived kind
-    /// needs are lowered to a logical plan and run there, holding at most `memory_limit`
-    /// bytes for the plan's state and spilling to disk beyond it.
+    /// needs, and the aggregates clauses take per subject, are lowered to logical plans and run
+    /// there, holding at most `memory_limit` bytes for a plan's state and spilling to disk
+    /// beyond it.
     DataFusion { memory_limit: Option<u64> },
     /// A Ballista cluster, its scheduler at `scheduler` (`host:port`): the aggregates of a
     /// derived kind whose source records were read from Parquet files are computed there, by
     /// the executors reading those files; writ places the records in groups.
     Ballista { scheduler: std::sync::Arc<str> },
+}
+
+/// A clause's aggregate per subject, as an engine computed it in one pass over the aggregated
+/// records ([`PerSubject`]): `count(工地揚塵監測 where 工地 == s and PM10 >= 250 ug/m3)` for every
+/// 建筑工地 `s` at once.
+#[derive(Debug, Default)]
+pub struct BySubject {
+    /// Per subject, by the key the aggregate's index looks up (the value of the chain of fields
+    /// it reads of each record, `工地`): the aggregate's value and the rows it counted,
+    /// ascending; `None` where writ says what the value is (no record read, a record without
+    /// the value or its date). A subject not here has no record known by the date.
+    pub by_key: std::collections::HashMap<crate::value::Value, Option<Counted>>,
+}
+
+/// An aggregate's value for one subject, and the rows it counted, ascending.
+pub type Counted = (crate::value::Value, std::sync::Arc<[u32]>);
+
+/// An engine that computes the aggregates of clauses per subject: `--engine datafusion`.
+pub trait PerSubject: Sync {
+    /// Aggregate `a` (the expression `e`), whose index reads the chain `path` of each record,
+    /// per subject, over the records known by `horizon`; `None` when the engine does not
+    /// compute it (writ then does, for each subject).
+    fn by_subject(
+        &self,
+        model: &crate::model::Model,
+        facts: &crate::facts::Facts,
+        e: &crate::model::TExpr,
+        a: &crate::model::Aggregate,
+        horizon: crate::value::Date,
+    ) -> Option<std::sync::Arc<BySubject>>;
+
+    /// What the engine computed, and what it left to writ and why, one line each.
+    fn notes(&self) -> Vec<String>;
 }
 
 /// Reads `--engine`: `native` or `datafusion`.

@@ -95,6 +95,9 @@ pub(crate) struct Ev<'m> {
     /// While a derived kind's values are computed: the source kind and the rows of the group,
     /// ascending, which alone an aggregate over that kind sees.
     pub restrict: Option<(RecordId, Arc<[u32]>)>,
+    /// The engine that computes clauses' aggregates per subject, when one does
+    /// (`--engine datafusion`).
+    pub per_subject: Option<&'m dyn super::PerSubject>,
 }
 
 impl<'m> Ev<'m> {
@@ -119,6 +122,7 @@ impl<'m> Ev<'m> {
             spare: Trace::default(),
             quiet: 0,
             restrict: None,
+            per_subject: None,
         }
     }
 
@@ -145,6 +149,7 @@ impl<'m> Ev<'m> {
             spare: Trace::default(),
             quiet: 0,
             restrict: self.restrict.clone(),
+            per_subject: self.per_subject,
         }
     }
 
@@ -441,7 +446,7 @@ impl<'m> Ev<'m> {
             TKind::Aggregate(a) => {
                 let top = self.quiet == 0;
                 self.quiet += 1;
-                let r = self.aggregate(a, env, top);
+                let r = self.aggregate(e, a, env, top);
                 self.quiet -= 1;
                 if top && let Some(t) = &mut self.trace {
                     let c = ComputedRec { expr: e, value: r.clone() };
@@ -657,7 +662,7 @@ impl<'m> Ev<'m> {
         t.evidence.push(item);
     }
 
-    fn aggregate(&mut self, a: &'m Aggregate, env: &mut Vec<Option<R>>, top: bool) -> R {
+    fn aggregate(&mut self, e: &'m TExpr, a: &'m Aggregate, env: &mut Vec<Option<R>>, top: bool) -> R {
         let kind = a.kind;
         let model = self.model;
         let name = &model.records[kind.index()].name;
@@ -696,11 +701,14 @@ impl<'m> Ev<'m> {
         };
         // Candidates whose field chain could not be read, with the chain.
         let mut doubtful: rustc_hash::FxHashMap<u32, &FieldPath> = Default::default();
+        // The subject the index looks up, for an engine that computed the aggregate per subject.
+        let mut subject: Option<Value> = None;
         for (path, e) in &a.index {
             let key = match self.eval(e, env) {
                 R::V(v) => v,
                 other => return unknown(other),
             };
+            subject = Some(key.clone());
             if path.len() > 1 {
                 let idx = self.path_index(path);
                 let found: &[u32] = idx.rows.get(&normalize_key(&key)).map_or(&[], |r| r);
@@ -762,6 +770,12 @@ impl<'m> Ev<'m> {
                 Err(why) => return R::Unknown(why),
             },
         };
+        if let Some(key) = &subject
+            && doubtful.is_empty()
+            && let Some(r) = self.by_subject(e, a, key, &rows, ranges.as_deref(), top)
+        {
+            return r;
+        }
         let mut first_date: Option<Date> = None;
         let mut first_moment: Option<crate::value::DateTime> = None;
         // The values of a percentile.
@@ -928,6 +942,58 @@ impl<'m> Ev<'m> {
             },
             _ => R::V(Value::Num(acc.unwrap_or_default())),
         }
+    }
+
+    /// Aggregate `a` (expression `e`) for the subject whose key its index looked up, as the
+    /// engine computed it for every subject at once ([`super::PerSubject`]), when it did:
+    /// the value, with the records it counted marked read and cited, and the records read to
+    /// test the filter (those known by the date and in the period of the aggregate, among
+    /// `rows`, the subject's) marked read, as the loop over them would mark them. `None` leaves
+    /// the aggregate to that loop.
+    fn by_subject(
+        &mut self,
+        e: &'m TExpr,
+        a: &'m Aggregate,
+        key: &Value,
+        rows: &[u32],
+        ranges: Option<&[(Date, Date)]>,
+        top: bool,
+    ) -> Option<R> {
+        let engine = self.per_subject?;
+        if self.restrict.is_some() || a.index.len() != 1 {
+            return None;
+        }
+        let by = engine.by_subject(self.model, self.facts, e, a, self.horizon)?;
+        let kind = a.kind;
+        let (value, counted) = match by.by_key.get(&normalize_key(key)) {
+            Some(Some((v, counted))) => (v.clone(), counted.clone()),
+            // No record known by the date: a count of none. Any other value is the loop's to
+            // say (no value, or the one the aggregate says it has over no records).
+            None if a.func == AggFunc::Count => (Value::Num(Decimal::ZERO), Arc::from([])),
+            _ => return None,
+        };
+        if a.filter.is_some() {
+            let dated = self.model.records[kind.index()].dated;
+            for &row in rows {
+                if !self.visible(kind, row) {
+                    continue;
+                }
+                if let (Some(rs), Some(df)) = (ranges, dated) {
+                    match self.facts.tables[kind.index()].date(df, row) {
+                        Some(d) if rs.iter().any(|&(x, y)| x <= d && d <= y) => {}
+                        _ => continue,
+                    }
+                }
+                self.mark_used(kind, row);
+            }
+        }
+        for &row in counted.iter() {
+            self.mark_used(kind, row);
+            if top {
+                self.note_used(kind, row);
+            }
+        }
+        Some(R::V(value))
     }
 
     /// An aggregate of the plainest shape, read straight from the columns: no index lookup, no
@@ -1362,7 +1428,7 @@ fn capture_locals(e: &TExpr, env: &[Option<R>], out: &mut Vec<(u32, Option<Value
 }
 
 /// Values used as index keys: decimals normalised so that `1.0` and `1` meet.
-fn normalize_key(v: &Value) -> Value {
+pub(super) fn normalize_key(v: &Value) -> Value {
     match v {
         Value::Num(n) => Value::Num(n.normalize()),
         v => v.clone(),

@@ -17,7 +17,7 @@ pub mod sql;
 mod verdict;
 
 pub use derive::{Derived, Placer, derivation, derive, derive_interpreted, derive_on, derive_owned};
-pub use engine::{Engine, parse_engine, parse_size};
+pub use engine::{BySubject, Engine, PerSubject, parse_engine, parse_size};
 #[cfg(feature = "datafusion")]
 pub use files::{clean_part, compute_unkept, unkept_kinds};
 pub use said::{A_PERIOD, PLAN_PERIOD, Said};
@@ -84,6 +84,39 @@ pub fn evaluate_folding<'m>(
         // A clause read the statuses of one with verdicts left out, or an id left out may
         // equal another: every verdict is kept instead.
         None => evaluate_with(model, facts, as_of, through, threads),
+    }
+}
+
+/// The engine that computes the aggregates of clauses per subject for `engine`, when it does:
+/// `--engine datafusion` (on `threads` threads, under its memory limit). Natively, and on a
+/// Ballista cluster, they are computed in writ.
+pub fn per_subject_on(engine: &Engine, threads: usize) -> Result<Option<Box<dyn PerSubject + Send>>, String> {
+    #[cfg(feature = "datafusion")]
+    if let Engine::DataFusion { memory_limit } = engine {
+        return Ok(Some(Box::new(datafusion::ClauseAggregates::new(threads, *memory_limit)?)));
+    }
+    let _ = (engine, threads);
+    Ok(None)
+}
+
+/// Like [`evaluate_with`], or [`evaluate_folding`] when `over` is given, the aggregates of
+/// clauses per subject computed by `engine` where it computes them ([`per_subject_on`]).
+pub fn evaluate_on_engine<'m>(
+    model: &'m Model,
+    facts: &'m Facts,
+    (as_of, through): (Date, Date),
+    threads: usize,
+    over: Option<usize>,
+    engine: Option<&'m dyn PerSubject>,
+) -> Evaluation<'m> {
+    let mut ev = Ev::new(model, facts, as_of);
+    ev.per_subject = engine;
+    ev.out.folded.over = over;
+    match evaluate_on(ev, through, threads) {
+        Some(e) => e,
+        // A clause read the statuses of one with verdicts left out, or an id left out may
+        // equal another: every verdict is kept instead.
+        None => evaluate_on_engine(model, facts, (as_of, through), threads, None, engine),
     }
 }
 

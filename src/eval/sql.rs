@@ -234,24 +234,7 @@ fn clause_view(
     if model.records[a.kind.index()].derived && !schemas.contains_key(&a.kind) {
         return Err(format!("it reads {}, which has no query", model.records[a.kind.index()].name));
     }
-    // The subject's key, read from the aggregated record as the index reads it.
-    let mut key = TExpr { kind: TKind::Local(a.slot), ty: Ty::Ref(a.kind), unit: None, span: e.span };
-    for &(k, f) in path {
-        let decl = &model.records[k.index()].fields[f as usize];
-        key = TExpr { kind: TKind::Field(Box::new(key), k, f), ty: decl.ty.clone(), unit: None, span: e.span };
-    }
-    let value = TExpr { kind: TKind::Aggregate(Box::new(Aggregate { index: Vec::new(), ..a.clone() })), ..e.clone() };
-    let d = DerivedDef {
-        kind: a.kind,
-        from: a.kind,
-        slot: a.slot,
-        filter: None,
-        groups: vec![key],
-        group_slots: vec![a.slot],
-        values: vec![DerivedValue { value, slot: a.slot, given: None }],
-        window: None,
-        slots: a.slot + 1,
-    };
+    let d = per_subject(model, e, a, path);
     let tables = |kind: RecordId| Ok(table(model, kind, schemas));
     let names = [subject, a.func.name()];
     let lowered = plan_named(model, &d, &names, as_of, given, &tables)?;
@@ -268,6 +251,30 @@ fn clause_view(
     q.columns = lowered.columns;
     q.in_writ = lowered.in_writ;
     Ok(format!("CREATE VIEW {} AS\n{statement:#};", dialect.quote(&q.kind)))
+}
+
+/// Aggregate `a` (expression `e`) per value of `path`, the field chain its index reads of the
+/// aggregated record (`工地 == s`), as a derived kind: the aggregated kind grouped by that
+/// chain, one value, the aggregate without the index part, over each group.
+pub(super) fn per_subject(model: &Model, e: &TExpr, a: &Aggregate, path: &FieldPath) -> DerivedDef {
+    // The subject's key, read from the aggregated record as the index reads it.
+    let mut key = TExpr { kind: TKind::Local(a.slot), ty: Ty::Ref(a.kind), unit: None, span: e.span };
+    for &(k, f) in path {
+        let decl = &model.records[k.index()].fields[f as usize];
+        key = TExpr { kind: TKind::Field(Box::new(key), k, f), ty: decl.ty.clone(), unit: None, span: e.span };
+    }
+    let value = TExpr { kind: TKind::Aggregate(Box::new(Aggregate { index: Vec::new(), ..a.clone() })), ..e.clone() };
+    DerivedDef {
+        kind: a.kind,
+        from: a.kind,
+        slot: a.slot,
+        filter: None,
+        groups: vec![key],
+        group_slots: vec![a.slot],
+        values: vec![DerivedValue { value, slot: a.slot, given: None }],
+        window: None,
+        slots: a.slot + 1,
+    }
 }
 
 /// The view of derived kind `d`; records in `given` and `schemas` what it gives.
@@ -348,7 +355,8 @@ fn plan_named(
     let from = &model.records[d.from.index()].name;
     let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
     let (shape, group_kinds, joins) = {
-        let mut low = Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() } };
+        let mut low =
+            Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() }, counted: false };
         let shape = low.shape(d, as_of, true)?;
         let mut kinds = Vec::new();
         for g in &d.groups {
@@ -402,7 +410,12 @@ fn plan_named(
         };
         let scale = match &dv.value.kind {
             TKind::Aggregate(a) => {
-                let low = Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() } };
+                let low = Lower {
+                    model,
+                    from: d.from,
+                    source: Source::Declared { given, joins: Vec::new() },
+                    counted: false,
+                };
                 a.value.as_ref().and_then(|x| low.scale(x, a.slot)).unwrap_or(Scale::Held)
             }
             _ => Scale::Held,

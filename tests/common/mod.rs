@@ -159,3 +159,51 @@ pub fn convert(policy: &std::path::Path, facts: &std::path::Path, to: &std::path
     ]);
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// A package of aggregates per subject in clauses, over the stations of [`edge_readings`]
+/// (`站.csv`: 甲, 乙, 丙 and 丁, which has no readings; `縣.csv`: A, B, C and D, whose
+/// stations are 甲 and 乙 in A, 丙 in B, 丁 in C) and [`INSPECTIONS`] (`巡查.csv`): counts over a
+/// filter, a sum, means (one over a missing value), the extremes, a count in a year and a mean
+/// over the plan's period, one that says its value over no records, and a count through a
+/// reference (`站.縣 == c`).
+pub const CLAUSE_AGGREGATES: &str = r#"plan p "clauses" {
+  period 1969-01-01 .. 2019-12-31
+  roles lead "牽頭"
+}
+party 局
+record 縣 key 名 { 名: text }
+record 站 key 號 {
+  號: text
+  縣: 縣
+}
+record 讀數 dated 時刻 {
+  站: 站
+  時刻: datetime
+  值?: ug/m3
+  旗: bool
+}
+record 巡查 dated 日期 {
+  站: 站
+  日期?: date
+  分: number
+}
+clause 站限 "站" {
+  cite "1"
+  lead 局
+  for s in 站 {
+    must 高: count(讀數 where 站 == s and 值 >= 0.2 mg/m3) == 0
+    should 總: sum(讀數.值 where 站 == s and exists(值)) <= 1000 ug/m3
+    should 均: mean(讀數.值 where 站 == s and exists(值)) <= 100 ug/m3
+    should 缺: mean(讀數.值 where 站 == s) <= 100 ug/m3
+    should 極: max(讀數.值 where 站 == s and 旗) <= 200 ug/m3 and min(讀數.值 where 站 == s and exists(值)) >= 5 ug/m3
+    should 年: count(讀數 where 站 == s during 2019) >= 1
+    should 期: mean(讀數.值 where 站 == s and exists(值) during plan.period) <= 150 ug/m3
+    should 空: sum(讀數.值 where 站 == s and exists(值), empty 0 ug/m3) >= 0 ug/m3
+    should 巡: count(巡查 where 站 == s during 2019) >= 1
+    should 巡分: sum(巡查.分 where 站 == s during plan.period) <= 200
+  }
+  for c in 縣 {
+    should 夜: count(讀數 where 站.縣 == c and hour(時刻) < 3) >= 1
+  }
+}
+"#;
