@@ -1128,11 +1128,8 @@ impl super::PerSubject for ClauseAggregates {
         }
         let result = match ClauseAggregates::declined(a) {
             Some(why) => Err(why.to_string()),
-            None => match self.session.by_subject(model, facts, e, a, &a.index[0].0, horizon) {
-                Ok(r) => r,
-                // The engine failed (out of memory): writ computes the aggregate, and says so.
-                Err(why) => Err(why),
-            },
+            // Where the engine fails (out of memory), writ computes the aggregate, and says so.
+            None => self.session.by_subject(model, facts, e, a, &a.index[0].0, horizon).and_then(|r| r),
         };
         let mut said = self.said.lock().unwrap_or_else(|p| p.into_inner());
         let entry = said.entry(a.text.clone()).or_insert(Ok(()));

@@ -37,8 +37,8 @@ pub type Counted = (crate::value::Value, std::sync::Arc<[u32]>);
 
 /// An engine that computes the aggregates of clauses per subject: `--engine datafusion`.
 pub trait PerSubject: Sync {
-    /// Aggregate `a` (the expression `e`), whose index reads the chain `path` of each record,
-    /// per subject, over the records known by `horizon`; `None` when the engine does not
+    /// Aggregate `a` (the expression `e`) per subject, by the key its one index part looks up,
+    /// over the records known by `horizon`; `None` when the engine does not
     /// compute it (writ then does, for each subject).
     fn by_subject(
         &self,

@@ -77,14 +77,7 @@ pub fn evaluate_folding<'m>(
     threads: usize,
     over: usize,
 ) -> Evaluation<'m> {
-    let mut ev = Ev::new(model, facts, as_of);
-    ev.out.folded.over = Some(over);
-    match evaluate_on(ev, through, threads) {
-        Some(e) => e,
-        // A clause read the statuses of one with verdicts left out, or an id left out may
-        // equal another: every verdict is kept instead.
-        None => evaluate_with(model, facts, as_of, through, threads),
-    }
+    evaluate_on_engine(model, facts, (as_of, through), threads, Some(over), None)
 }
 
 /// The engine that computes the aggregates of clauses per subject for `engine`, when it does:
