@@ -199,7 +199,8 @@ fn duckdb_runs_the_queries_to_the_records_writ_derives() {
 /// hour; counts under `exists`, a yes/no field, `year`, `month`, texts compared; sums, a mean,
 /// extremes, each null exactly where writ's value is unknown (an hour with no value); moments
 /// before 1970 and at midnight; a derived kind grouped from another; a record dated after the
-/// as-of date. The queries of every dialect parse in that dialect.
+/// as-of date. The earliest moment of a group is writ's, and its comment says so. The queries
+/// of every dialect parse in that dialect.
 #[test]
 fn the_edges_of_the_queries_give_writs_records() {
     let policy = r#"plan p "edges" {
@@ -225,6 +226,7 @@ record 日 from 讀數 where 值 > 0.01 mg/m3 or hour(時刻) < 3 by 站 = 站, 
   p90 = percentile(讀數.值 where exists(值), 90%)
   年內 = count(讀數 during 2019)
   年均 = mean(讀數.值 where exists(值) during 2019)
+  首旗 = min(讀數.時刻 where 旗)
 }
 record 站年 from 日 by 站 = 站 {
   天 = count(日)
@@ -247,6 +249,7 @@ record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = yea
     let sql = sql(&package, "duckdb", as_of);
     assert!(sql.contains("computed by writ: p90: a percentile"), "{sql}");
     assert!(sql.contains("年內: null where a record has no date to place in the period"), "{sql}");
+    assert!(sql.contains("computed by writ: 首旗: the earliest or latest date or moment of its records"), "{sql}");
 
     let e =
         cli::evaluate(&package, std::slice::from_ref(&facts), cli::parse_date(as_of).unwrap(), cli::Style::default())
@@ -330,7 +333,8 @@ record 年月 from 讀數 where 站 == "丙" or year(時刻) < 1970 by 年 = yea
 /// to a count of 0 and to a value writ could not know. Counts over a filter, a sum, means, the
 /// extremes, a count in a year and a mean over the plan's period, and a count through a
 /// reference (`站.縣 == c`), over readings before 1970, at midnight and after the as-of date; an
-/// aggregate that says its value over no records, which has no query, says why.
+/// aggregate that says its value over no records, and the earliest and latest dates of
+/// documents, which have no query, say why.
 #[test]
 fn the_queries_of_clauses_give_the_values_writ_computes_per_subject() {
     let policy = common::CLAUSE_AGGREGATES;
@@ -344,6 +348,10 @@ fn the_queries_of_clauses_give_the_values_writ_computes_per_subject() {
     let as_of = "2019-12-31";
     let sql = sql(&package, "duckdb", as_of);
     assert!(sql.contains("-- no query: writ computes it itself, because it says its value over no records"), "{sql}");
+    // The six earliest and latest dates and moments of documents per station are writ's.
+    let extreme = "-- no query: writ computes it itself, because it is the earliest or latest date or moment of its \
+                   records, which the queries leave to writ";
+    assert_eq!(sql.matches(extreme).count(), 6, "{sql}");
     // 高, 總, 均, 缺, the two of 極, 年, 期, 巡, 巡分 and 夜; not 空.
     parse_in_every_dialect(&package, as_of, 11);
     let (_, report, err) = writ(&[

@@ -7,9 +7,10 @@
 //! seconds (civil time), texts and references as indexes (equal texts, equal indexes), and each
 //! row's number. It keeps the rows known by the date (`dated` on or before it) that pass the
 //! kind's `where`, groups them by the `by` fields, and computes per group its first row, its
-//! rows, and the aggregates writ would compute over them the same way: counts, and sums, means,
-//! extremes and percentiles of numbers held exactly, under the aggregate's own filter. Sums are
-//! of `Decimal128` mantissas, never floats, so the order of partitions changes nothing.
+//! rows, and the aggregates writ would compute over them the same way: counts, sums, means,
+//! extremes and percentiles of numbers held exactly, and the earliest and latest dates and
+//! moments, under the aggregate's own filter. Sums are of `Decimal128` mantissas, never floats,
+//! so the order of partitions changes nothing.
 //!
 //! Writ then takes the groups in the order it finds them itself (by first row), reads each
 //! group's fields from its first row, and computes what the plan did not: values built from
@@ -24,11 +25,11 @@ use super::derive::Grouped;
 use crate::facts::{Facts, Typed};
 use crate::model::*;
 use crate::syntax::ast::{BinOp, UnOp};
-use crate::value::{Date, Value};
+use crate::value::{Date, DateTime, Value};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Int32Array, Int64Array, RecordBatch, UInt32Array,
 };
-use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, Int64Type, Schema, UInt32Type};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, Int32Type, Int64Type, Schema, UInt32Type};
 use datafusion::common::ScalarValue;
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -236,6 +237,9 @@ pub(super) type Path = Vec<(RecordId, u32)>;
 pub(super) struct Computed {
     pub(super) func: AggFunc,
     rank: Option<Decimal>,
+    /// What the aggregate's value is: a number, or the earliest or latest day (`Kind::Day`) or
+    /// moment (`Kind::Moment`) of its records, which the plan gives as writ holds them.
+    value: Kind,
     /// Whether the plan also counts the group's records with no date (`u{j}`): the value of an
     /// aggregate `during` a period is unknown where one is, as writ cannot place it.
     pub(super) undated: bool,
@@ -364,6 +368,19 @@ fn value(b: &RecordBatch, j: usize, r: usize, v: &Computed) -> Result<Option<Val
         return Ok(None);
     }
     let s = b.column_by_name(&format!("s{j}")).ok_or("DataFusion's result has no aggregate column")?;
+    // The earliest or latest date or moment, as writ holds them: days and seconds since
+    // 1970-01-01 (see `export`), which the plan only compares.
+    match v.value {
+        Kind::Day => {
+            let days = s.as_primitive_opt::<Int32Type>().ok_or("DataFusion gave days of another type")?;
+            return Ok((!days.is_null(r)).then(|| Value::Date(Date(days.value(r)))));
+        }
+        Kind::Moment => {
+            let seconds = s.as_primitive_opt::<Int64Type>().ok_or("DataFusion gave moments of another type")?;
+            return Ok((!seconds.is_null(r)).then(|| Value::DateTime(DateTime(seconds.value(r)))));
+        }
+        Kind::Num | Kind::Bool | Kind::Id => {}
+    }
     let number = |m: i128, scale: u32| Decimal::try_from_i128_with_scale(m, scale).ok();
     Ok(match v.func {
         AggFunc::Percentile => {
@@ -753,7 +770,7 @@ impl Lower<'_> {
             }
         };
         let n = filtered(count, lit(1i64))?.alias(format!("n{j}"));
-        let computed = |rank| Computed { func: a.func, rank, undated: u.is_some() };
+        let computed = |rank, value| Computed { func: a.func, rank, value, undated: u.is_some() };
         // The rows counted, in the order of the kind's rows' numbers once sorted.
         let k = match self.counted && held {
             true => Some(filtered(array_agg, col("row_"))?.alias(format!("k{j}"))),
@@ -761,7 +778,15 @@ impl Lower<'_> {
         };
         let extra: Vec<Expr> = u.clone().into_iter().chain(k).collect();
         if a.func == AggFunc::Count {
-            return Ok(Some((computed(None), [n].into_iter().chain(extra).collect())));
+            return Ok(Some((computed(None, Kind::Num), [n].into_iter().chain(extra).collect())));
+        }
+        // The earliest or latest date or moment, under any filter lowered (see `extreme`).
+        if a.value.as_ref().is_some_and(|v| matches!(v.ty, Ty::Date | Ty::DateTime)) {
+            let Some((x, value)) = self.extreme(a) else { return Ok(None) };
+            let v = filtered(count, x.clone())?.alias(format!("v{j}"));
+            let s = if a.func == AggFunc::Min { filtered(min, x) } else { filtered(max, x) };
+            let s = s?.alias(format!("s{j}"));
+            return Ok(Some((computed(None, value), [n, v, s].into_iter().chain(extra).collect())));
         }
         if !simple
             || !matches!(a.func, AggFunc::Sum | AggFunc::Mean | AggFunc::Min | AggFunc::Max | AggFunc::Percentile)
@@ -790,7 +815,32 @@ impl Lower<'_> {
             _ => filtered(array_agg, x),
         };
         let s = s?.alias(format!("s{j}"));
-        Ok(Some((computed(a.rank), [n, v, s].into_iter().chain(extra).collect())))
+        Ok(Some((computed(a.rank, Kind::Num), [n, v, s].into_iter().chain(extra).collect())))
+    }
+
+    /// The column of the dates or moments aggregate `a` takes the earliest (`min`) or latest
+    /// (`max`) of, and what it holds (`Kind::Day`, `Kind::Moment`), when the plan computes
+    /// that extreme as writ does; `None` for any other aggregate of a date, left to writ.
+    ///
+    /// writ takes the extreme of dates and moments in its general loop only (`Ev::aggregate`;
+    /// `Ev::simple_aggregate` takes numbers), and a day or a second has no scale to keep, as a
+    /// number's has: the extreme is writ's under any filter the plan lowers, as a count is.
+    /// Where writ's value is not the extreme (no record counted: absent, as the event has not
+    /// happened; a record without the value: unknown), [`value`] leaves it to writ, which says
+    /// so.
+    ///
+    /// Not over tables (`writ sql`): the engines that read a view's values back
+    /// (`files::read`, for records not kept and on a Ballista cluster) read numbers, and would
+    /// take a date for one.
+    fn extreme(&mut self, a: &Aggregate) -> Option<(Expr, Kind)> {
+        if !self.held() || !matches!(a.func, AggFunc::Min | AggFunc::Max) {
+            return None;
+        }
+        let path = a.value.as_ref().and_then(|v| self.path(v, a.slot)).filter(|p| p.len() == 1)?;
+        match self.column(path, Need::Readable) {
+            Ok((x, value @ (Kind::Day | Kind::Moment), _)) => Some((x, value)),
+            _ => None,
+        }
     }
 
     /// Whether a record of `kind` is dated in period `p`, as writ places it (`during`): one of

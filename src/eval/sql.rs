@@ -242,6 +242,7 @@ fn clause_view(
         return Err(match &a.func {
             AggFunc::Percentile => "it is a percentile (HJ 663-2013)".into(),
             AggFunc::Share => "it is a share, of a condition per record".into(),
+            _ if extreme_date(a) => format!("it is {EXTREME_DATE}"),
             _ => "its filter or its value is of a shape the queries do not compute".into(),
         });
     }
@@ -476,9 +477,22 @@ fn plan_named(
     Ok(Lowered { plan, groups: group_kinds, values, fields, columns, in_writ })
 }
 
+/// What the queries say of the earliest or latest date or moment of records (`min(文件.日期)`).
+/// The DataFusion engine computes it over writ's columns; the queries leave it to writ, as the
+/// engines that read a view's values back (for records not kept, and on a Ballista cluster)
+/// read them as numbers.
+const EXTREME_DATE: &str = "the earliest or latest date or moment of its records, which the queries leave to writ";
+
+/// Whether aggregate `a` is the earliest or latest date or moment of its records.
+fn extreme_date(a: &Aggregate) -> bool {
+    matches!(a.func, AggFunc::Min | AggFunc::Max)
+        && a.value.as_ref().is_some_and(|v| matches!(v.ty, Ty::Date | Ty::DateTime))
+}
+
 /// Why a value that is not lowered is computed in writ.
 fn why_in_writ(e: &TExpr) -> &'static str {
     match &e.kind {
+        TKind::Aggregate(a) if extreme_date(a) => EXTREME_DATE,
         TKind::Aggregate(_) => "an aggregate of a shape the queries do not compute",
         TKind::Rule(..) => "a rule",
         _ => "built from other values",

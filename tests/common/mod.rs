@@ -165,7 +165,9 @@ pub fn convert(policy: &std::path::Path, facts: &std::path::Path, to: &std::path
 /// stations are 甲 and 乙 in A, 丙 in B, 丁 in C) and [`INSPECTIONS`] (`巡查.csv`): counts over a
 /// filter, a sum, means (one over a missing value), the extremes, a count in a year and a mean
 /// over the plan's period, one that says its value over no records, and a count through a
-/// reference (`站.縣 == c`).
+/// reference (`站.縣 == c`). Over the documents of [`DOCUMENTS`] (`文件.csv`), the earliest and
+/// latest dates and moments: per station, under a filter on the date, `exists`, `during` 2019
+/// and a deadline, and per kind of document (`類 == 清單`).
 pub const CLAUSE_AGGREGATES: &str = r#"plan p "clauses" {
   period 1969-01-01 .. 2019-12-31
   roles lead "牽頭"
@@ -206,4 +208,41 @@ clause 站限 "站" {
     should 夜: count(讀數 where 站.縣 == c and hour(時刻) < 3) >= 1
   }
 }
+enum 類別 { 計劃, 清單 }
+record 文件 dated 日期 {
+  站: 站
+  類: 類別
+  日期?: date
+  送達?: datetime
+}
+clause 文件限 "文件" {
+  cite "3"
+  lead 局
+  for s in 站 {
+    should 首: min(文件.日期 where 站 == s) <= 2019-06-30
+    should 末: max(文件.日期 where 站 == s and 日期 >= 1969-06-01) >= 1970-01-01
+    should 首達: min(文件.送達 where 站 == s and exists(送達)) <= 2019-03-01T08:00
+    should 末達: max(文件.送達 where 站 == s during 2019) >= 2019-03-01T07:59
+    should 遲: max(文件.送達 where 站 == s and exists(送達)) <= 2020-01-01T00:00
+    must 計劃: min(文件.日期 where 站 == s and 類 != 清單) by 2019-06-30
+  }
+  must 清單: min(文件.日期 where 類 == 清單 and 日期 >= 1965-01-01) by 2019-12-31
+  should 最晚: max(文件.送達 where 類 == 清單) >= 1970-01-01T00:00
+}
 "#;
+
+/// The documents of [`CLAUSE_AGGREGATES`] (`站,類,日期,送達`): 甲 has two on one day, a moment
+/// apart, one on the last day before 1970 and one dated after 2019; 乙 has one without a date
+/// and one delivered at no moment; 丙 has one dated before 1970 but delivered in 2025, one
+/// before 1960 and one dated after the middle of 2019; 丁 has none.
+pub const DOCUMENTS: &str = "站,類,日期,送達
+甲,計劃,2019-03-01,2019-03-01T08:00
+甲,計劃,2019-03-01,2019-03-01T07:59
+甲,清單,1969-12-31,1969-12-31T23:00
+甲,清單,2020-01-05,2020-01-05T10:00
+乙,計劃,,2019-05-01T10:00
+乙,清單,2019-04-01,
+丙,計劃,1969-07-01,2025-01-01T00:00
+丙,清單,1959-05-05,1959-05-05T12:00
+丙,清單,2019-09-09,2019-09-09T09:09
+";
