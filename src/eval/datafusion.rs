@@ -138,10 +138,10 @@ impl Session {
         e: &TExpr,
         a: &Aggregate,
         path: &Path,
-        horizon: Date,
+        (horizon, period): (Date, Option<&[(Date, Date)]>),
     ) -> Result<Result<super::BySubject, String>, String> {
         let d = super::sql::per_subject(model, e, a, path);
-        let plan = match Plan::lower_counting(model, facts, &d, horizon, true) {
+        let plan = match Plan::lower_counting(model, facts, &d, horizon, true, period) {
             Ok(plan) => plan,
             Err(why) => return Ok(Err(why)),
         };
@@ -266,18 +266,22 @@ struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     fn lower(model: &'a Model, facts: &'a Facts, d: &DerivedDef, as_of: Date) -> Result<Plan<'a>, String> {
-        Plan::lower_counting(model, facts, d, as_of, false)
+        Plan::lower_counting(model, facts, d, as_of, false, None)
     }
 
-    /// [`Plan::lower`], each aggregate also listing the rows it counts when `counted`.
+    /// [`Plan::lower`], each aggregate also listing the rows it counts when `counted`, and
+    /// counting records during `period` where it is during a period computed as writ evaluates
+    /// (see [`Lower::period`]).
     fn lower_counting(
         model: &'a Model,
         facts: &'a Facts,
         d: &DerivedDef,
         as_of: Date,
         counted: bool,
+        period: Option<&[(Date, Date)]>,
     ) -> Result<Plan<'a>, String> {
-        let mut low = Lower { model, from: d.from, source: Source::Held { facts, columns: Vec::new() }, counted };
+        let source = Source::Held { facts, columns: Vec::new() };
+        let mut low = Lower { model, from: d.from, source, counted, period: period.map(<[_]>::to_vec) };
         let whole = super::expr::whole_table(model, facts, d.from);
         let shape = low.shape(d, Some(as_of), whole)?;
         let mut aggregates = vec![min(col("row_")).alias("first_"), array_agg(col("row_")).alias("rows_")];
@@ -469,6 +473,10 @@ pub(super) struct Lower<'a> {
     /// Whether each aggregate also lists the rows it counts (`k{j}`), for a clause's verdict to
     /// cite them (over writ's columns only).
     pub(super) counted: bool,
+    /// The days of the period computed as writ evaluates (`during m` inside `every`) that an
+    /// aggregate counts records in, where writ gives one occurrence's; without them such an
+    /// aggregate is not lowered.
+    pub(super) period: Option<Vec<(Date, Date)>>,
 }
 
 /// What a derived kind's grouping is lowered to: the rows kept, the group fields (`g{i}`), and
@@ -845,7 +853,8 @@ impl Lower<'_> {
 
     /// Whether a record of `kind` is dated in period `p`, as writ places it (`during`): one of
     /// the period's ranges holds its date, or its moment's day. Only a period known before
-    /// evaluating (a named one, a year, the plan's). A record with no date (none given, or one
+    /// evaluating (a named one, a year, the plan's), or one computed as writ evaluates whose
+    /// occurrence writ gave ([`Lower::period`]). A record with no date (none given, or one
     /// that could not be read) makes writ's value unknown, which a filter cannot say: where
     /// some record may have none, the record's date is given too, for the plan to count the
     /// records without one. Tables of a database may hold a null anywhere, so over them it
@@ -861,7 +870,10 @@ impl Lower<'_> {
                 (Some(a), Some(b)) => vec![(a, b)],
                 _ => return Err("the plan has no period".into()),
             },
-            TPeriod::Dynamic(_) => return Err("a period computed while evaluating".into()),
+            TPeriod::Dynamic(_) => match &self.period {
+                Some(ranges) => ranges.clone(),
+                None => return Err("a period computed while evaluating".into()),
+            },
         };
         let Some(dated) = self.model.records[kind.index()].dated else {
             return Err("its records have no date".into());
@@ -1118,7 +1130,7 @@ fn export(facts: &Facts, path: &Path, rows: usize) -> ArrayRef {
 
 /// Per aggregate (its place in the model) and date: what DataFusion computed, `None` where
 /// writ computes it.
-type Found = std::collections::HashMap<(usize, Date), Option<Arc<super::BySubject>>>;
+type Found = std::collections::HashMap<(usize, Date, Option<Vec<(Date, Date)>>), Option<Arc<super::BySubject>>>;
 
 /// The aggregates of clauses per subject on a DataFusion session (`--engine datafusion`), each
 /// computed once per date it is asked for and kept (see [`super::PerSubject`]).
@@ -1142,9 +1154,6 @@ impl ClauseAggregates {
     fn declined(a: &Aggregate) -> Option<&'static str> {
         if a.index.len() != 1 {
             return Some("it is not taken per subject (one `FIELD == subject` in its filter)");
-        }
-        if matches!(a.during, Some(TPeriod::Dynamic(_))) {
-            return Some("it counts records during a period computed as writ evaluates (`every`)");
         }
         if a.empty.is_some() && a.func != AggFunc::Count {
             return Some("it says its value over no records (`empty`), which writ gives");
@@ -1170,8 +1179,9 @@ impl super::PerSubject for ClauseAggregates {
         e: &TExpr,
         a: &Aggregate,
         horizon: Date,
+        period: Option<&[(Date, Date)]>,
     ) -> Option<Arc<super::BySubject>> {
-        let at = (std::ptr::from_ref(a) as usize, horizon);
+        let at = (std::ptr::from_ref(a) as usize, horizon, period.map(<[_]>::to_vec));
         let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(known) = found.get(&at) {
             return known.clone();
@@ -1179,7 +1189,7 @@ impl super::PerSubject for ClauseAggregates {
         let result = match ClauseAggregates::declined(a) {
             Some(why) => Err(why.to_string()),
             // Where the engine fails (out of memory), writ computes the aggregate, and says so.
-            None => self.session.by_subject(model, facts, e, a, &a.index[0].0, horizon).and_then(|r| r),
+            None => self.session.by_subject(model, facts, e, a, &a.index[0].0, (horizon, period)).and_then(|r| r),
         };
         let mut said = self.said.lock().unwrap_or_else(|p| p.into_inner());
         let entry = said.entry(a.text.clone()).or_insert(Ok(()));

@@ -39,7 +39,9 @@ pub type Counted = (crate::value::Value, std::sync::Arc<[u32]>);
 pub trait PerSubject: Sync {
     /// Aggregate `a` (the expression `e`) per subject, by the key its one index part looks up,
     /// over the records known by `horizon`; `None` when the engine does not
-    /// compute it (writ then does, for each subject).
+    /// compute it (writ then does, for each subject). `period`: the days of the period the
+    /// aggregate counts records `during`, where that period is computed as writ evaluates
+    /// (`during m` inside `every month m`: one occurrence's ranges); `None` for any other.
     fn by_subject(
         &self,
         model: &crate::model::Model,
@@ -47,6 +49,7 @@ pub trait PerSubject: Sync {
         e: &crate::model::TExpr,
         a: &crate::model::Aggregate,
         horizon: crate::value::Date,
+        period: Option<&[(crate::value::Date, crate::value::Date)]>,
     ) -> Option<std::sync::Arc<BySubject>>;
 
     /// What the engine computed, and what it left to writ and why, one line each.

@@ -963,7 +963,9 @@ impl<'m> Ev<'m> {
         if self.restrict.is_some() || a.index.len() != 1 {
             return None;
         }
-        let by = engine.by_subject(self.model, self.facts, e, a, self.horizon)?;
+        // A period computed as writ evaluates (`during m` inside `every`): this occurrence's.
+        let period = ranges.filter(|_| matches!(a.during, Some(TPeriod::Dynamic(_))));
+        let by = engine.by_subject(self.model, self.facts, e, a, self.horizon, period)?;
         let kind = a.kind;
         let (value, counted) = match by.by_key.get(&normalize_key(key)) {
             Some(Some((v, counted))) => (v.clone(), counted.clone()),

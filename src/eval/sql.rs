@@ -356,8 +356,13 @@ fn plan_named(
     let from = &model.records[d.from.index()].name;
     let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
     let (shape, group_kinds, joins) = {
-        let mut low =
-            Lower { model, from: d.from, source: Source::Declared { given, joins: Vec::new() }, counted: false };
+        let mut low = Lower {
+            model,
+            from: d.from,
+            source: Source::Declared { given, joins: Vec::new() },
+            counted: false,
+            period: None,
+        };
         let shape = low.shape(d, as_of, true)?;
         let mut kinds = Vec::new();
         for g in &d.groups {
@@ -416,6 +421,7 @@ fn plan_named(
                     from: d.from,
                     source: Source::Declared { given, joins: Vec::new() },
                     counted: false,
+                    period: None,
                 };
                 a.value.as_ref().and_then(|x| low.scale(x, a.slot)).unwrap_or(Scale::Held)
             }
