@@ -1155,9 +1155,6 @@ impl ClauseAggregates {
         if a.index.len() != 1 {
             return Some("it is not taken per subject (one `FIELD == subject` in its filter)");
         }
-        if a.empty.is_some() && a.func != AggFunc::Count {
-            return Some("it says its value over no records (`empty`), which writ gives");
-        }
         let Some(f) = &a.filter else { return None };
         // Reading a record's field marks the record read, and its report counts the records
         // read: the filter must read each record's own fields, the first thing it reads.
