@@ -169,16 +169,20 @@ impl Session {
                 if first.is_null(r) {
                     continue;
                 }
-                // The subject's key, read from the group's first row as writ's index reads it.
+                // The subject's key, read from the group's first row as writ's index reads it;
+                // records with none (an optional field or reference without a value) are in
+                // no subject's group, as writ's index holds them in none.
                 let mut row = first.value(r);
                 let mut key = None;
                 for &(kind, field) in path {
                     key = facts.tables[kind.index()].get(field as usize, row);
-                    if let Some(Value::Ref(_, next)) = key {
-                        row = next;
+                    match &key {
+                        Some(Value::Ref(_, next)) => row = *next,
+                        Some(_) => {}
+                        None => break,
                     }
                 }
-                let Some(key) = key else { return Ok(Err("a record has no subject".into())) };
+                let Some(key) = key else { continue };
                 let value = match value(b, 0, r, computed)? {
                     Some(v) => {
                         let counted = lists.value(r);
@@ -269,7 +273,7 @@ impl<'a> Plan<'a> {
         Plan::lower_counting(model, facts, d, as_of, false, None)
     }
 
-    /// [`Plan::lower`], each aggregate also listing the rows it counts when `counted`, and
+    /// [`Plan::lower`], per subject when `per_subject` (see [`Lower::per_subject`]), and
     /// counting records during `period` where it is during a period computed as writ evaluates
     /// (see [`Lower::period`]).
     fn lower_counting(
@@ -277,11 +281,11 @@ impl<'a> Plan<'a> {
         facts: &'a Facts,
         d: &DerivedDef,
         as_of: Date,
-        counted: bool,
+        per_subject: bool,
         period: Option<&[(Date, Date)]>,
     ) -> Result<Plan<'a>, String> {
         let source = Source::Held { facts, columns: Vec::new() };
-        let mut low = Lower { model, from: d.from, source, counted, period: period.map(<[_]>::to_vec) };
+        let mut low = Lower { model, from: d.from, source, per_subject, period: period.map(<[_]>::to_vec) };
         let whole = super::expr::whole_table(model, facts, d.from);
         let shape = low.shape(d, Some(as_of), whole)?;
         let mut aggregates = vec![min(col("row_")).alias("first_"), array_agg(col("row_")).alias("rows_")];
@@ -427,6 +431,10 @@ enum Need {
     Readable,
     /// Nothing: a row's date, read as writ reads it (one that cannot be read is no date).
     Any,
+    /// A subject's key, per subject: readable values, and where an optional reference on the
+    /// way to it has none, no value (the record is in no subject's group, as writ's index of
+    /// the subjects' records holds it in none).
+    Key,
 }
 
 /// The unit a number is held in where the plan reads it.
@@ -470,9 +478,11 @@ pub(super) struct Lower<'a> {
     pub(super) model: &'a Model,
     pub(super) from: RecordId,
     pub(super) source: Source<'a>,
-    /// Whether each aggregate also lists the rows it counts (`k{j}`), for a clause's verdict to
-    /// cite them (over writ's columns only).
-    pub(super) counted: bool,
+    /// Whether the plan computes a clause's aggregate per subject (over writ's columns only):
+    /// each aggregate also lists the rows it counts (`k{j}`), for the verdict to cite them, and
+    /// a record whose subject is absent (an optional field, or an optional reference on the way
+    /// to it) is in no subject's group, as writ's index holds none (see [`Need::Key`]).
+    pub(super) per_subject: bool,
     /// The days of the period computed as writ evaluates (`during m` inside `every`) that an
     /// aggregate counts records in, where writ gives one occurrence's; without them such an
     /// aggregate is not lowered.
@@ -521,8 +531,15 @@ impl Lower<'_> {
         let filter = filters.into_iter().reduce(Expr::and);
         let mut groups = Vec::new();
         for (i, g) in d.groups.iter().enumerate() {
-            match self.expr(g, d.slot)? {
+            let lowered = match self.path(g, d.slot) {
+                Some(path) if self.per_subject => self.column(path, Need::Key)?,
+                _ => self.expr(g, d.slot)?,
+            };
+            match lowered {
                 (g, _, false) => groups.push(g.alias(format!("g{i}"))),
+                // Per subject, a record with no key is in no subject's group: its group is
+                // passed over.
+                (g, _, true) if self.per_subject => groups.push(g.alias(format!("g{i}"))),
                 // A record with no value there is in no group: writ says why.
                 (_, _, true) => return Err("a field it groups by has no value in some records".into()),
             }
@@ -780,7 +797,7 @@ impl Lower<'_> {
         let n = filtered(count, lit(1i64))?.alias(format!("n{j}"));
         let computed = |rank, value| Computed { func: a.func, rank, value, undated: u.is_some() };
         // The rows counted, in the order of the kind's rows' numbers once sorted.
-        let k = match self.counted && held {
+        let k = match self.per_subject && held {
             true => Some(filtered(array_agg, col("row_"))?.alias(format!("k{j}"))),
             false => None,
         };
@@ -958,7 +975,7 @@ fn held_column(
         if need != Need::Any && table.bad_by_field.get(field as usize).is_some_and(|&n| n > 0) {
             return Err(format!("{} has values that cannot be read", name(kind, field)));
         }
-        if !last && column.absent() > 0 {
+        if !last && column.absent() > 0 && need != Need::Key {
             return Err(format!("{} has no value in some records", name(kind, field)));
         }
         if !last && !matches!(column.typed(), Typed::Index(_)) {
@@ -967,7 +984,7 @@ fn held_column(
     }
     let (kind, field) = *path.last().expect("a path of one field at least");
     let column = &facts.tables[kind.index()].columns[field as usize];
-    let nullable = column.absent() > 0;
+    let nullable = path.iter().any(|&(k, f)| facts.tables[k.index()].columns[f as usize].absent() > 0);
     let held = match column.typed() {
         Typed::Bool(_) => Kind::Bool,
         Typed::Date(_) => Kind::Day,
@@ -1098,18 +1115,23 @@ fn shape(kind: &TKind) -> &'static str {
 
 /// The values of `path` for every source row, as the plan reads them: null where absent.
 fn export(facts: &Facts, path: &Path, rows: usize) -> ArrayRef {
-    // The row each source row reaches at the end of the path.
+    // The row each source row reaches at the end of the path, or `NONE` past a reference with
+    // no value.
+    const NONE: u32 = u32::MAX;
     let mut at: Vec<u32> = (0..rows as u32).collect();
     for &(kind, field) in &path[..path.len() - 1] {
-        if let Typed::Index(targets) = facts.tables[kind.index()].columns[field as usize].typed() {
+        let column = &facts.tables[kind.index()].columns[field as usize];
+        if let Typed::Index(targets) = column.typed() {
             for r in &mut at {
-                *r = targets[*r as usize];
+                if *r != NONE {
+                    *r = if column.is_present(*r as usize) { targets[*r as usize] } else { NONE };
+                }
             }
         }
     }
     let (kind, field) = *path.last().expect("a path of one field at least");
     let column = &facts.tables[kind.index()].columns[field as usize];
-    let present = |r: u32| column.is_present(r as usize);
+    let present = |r: u32| r != NONE && column.is_present(r as usize);
     match column.typed() {
         Typed::Bool(bits) => {
             Arc::new(at.iter().map(|&r| present(r).then(|| bits.get(r as usize))).collect::<BooleanArray>())

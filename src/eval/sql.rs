@@ -360,7 +360,7 @@ fn plan_named(
             model,
             from: d.from,
             source: Source::Declared { given, joins: Vec::new() },
-            counted: false,
+            per_subject: false,
             period: None,
         };
         let shape = low.shape(d, as_of, true)?;
@@ -420,7 +420,7 @@ fn plan_named(
                     model,
                     from: d.from,
                     source: Source::Declared { given, joins: Vec::new() },
-                    counted: false,
+                    per_subject: false,
                     period: None,
                 };
                 a.value.as_ref().and_then(|x| low.scale(x, a.slot)).unwrap_or(Scale::Held)
