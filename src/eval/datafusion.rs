@@ -699,6 +699,36 @@ impl Lower<'_> {
                 };
                 Ok((binary_expr(a, op, b), Kind::Bool, na || nb))
             }
+            // A text, enum value or party among constants (`類型 in [超低排放改造, 燃煤鍋爐淘汰]`):
+            // equal to one of them, or to none. An absent value matches neither way, as in writ
+            // (`in` of an absent value is absent, which a filter does not take).
+            TKind::Binary(op @ (BinOp::In | BinOp::NotIn), a, b) => {
+                let items: Option<Vec<&Value>> = match &b.kind {
+                    TKind::List(xs) => xs
+                        .iter()
+                        .map(|x| match &x.kind {
+                            TKind::Const(v) => Some(v),
+                            _ => None,
+                        })
+                        .collect(),
+                    TKind::Const(Value::List(xs)) => Some(xs.iter().collect()),
+                    _ => None,
+                };
+                let items = items.filter(|i| !i.is_empty()).ok_or("`in` a list that is not of constants")?;
+                if !matches!(a.kind, TKind::Field(..)) {
+                    return Err("`in` of something other than a field".into());
+                }
+                let (mut tests, mut null) = (Vec::new(), false);
+                for v in items {
+                    let (x, id, n) =
+                        self.indexed_value(a, v, slot).ok_or("`in` a list of values DataFusion holds otherwise")??;
+                    let test = if *op == BinOp::In { Operator::Eq } else { Operator::NotEq };
+                    tests.push(binary_expr(x, test, id));
+                    null |= n;
+                }
+                let joined = tests.into_iter().reduce(|x, y| if *op == BinOp::In { x.or(y) } else { x.and(y) });
+                Ok((joined.ok_or("`in` an empty list")?, Kind::Bool, null))
+            }
             other => Err(format!("{} is computed in writ only", shape(other))),
         }
     }
@@ -708,11 +738,15 @@ impl Lower<'_> {
     /// the column has rows with no value. Among writ's indexes, a text the column never holds is
     /// an index no row has. `None` for any other comparison.
     fn indexed(&mut self, a: &TExpr, b: &TExpr, slot: u32) -> Option<Result<(Expr, Expr, bool), String>> {
-        let (field, value) = match (&a.kind, &b.kind) {
-            (TKind::Field(..), TKind::Const(v)) => (a, v),
-            (TKind::Const(v), TKind::Field(..)) => (b, v),
-            _ => return None,
-        };
+        match (&a.kind, &b.kind) {
+            (TKind::Field(..), TKind::Const(v)) => self.indexed_value(a, v, slot),
+            (TKind::Const(v), TKind::Field(..)) => self.indexed_value(b, v, slot),
+            _ => None,
+        }
+    }
+
+    /// [`Lower::indexed`] of field `field` and constant `value`.
+    fn indexed_value(&mut self, field: &TExpr, value: &Value, slot: u32) -> Option<Result<(Expr, Expr, bool), String>> {
         let path = self.path(field, slot)?;
         let (kind, f) = *path.last()?;
         let constant = match &self.source {
