@@ -1025,6 +1025,17 @@ fn held_column(
         Typed::Moment(_) => Kind::Moment,
         Typed::Index(_) | Typed::Text(_) => Kind::Id,
         Typed::Fixed(..) => Kind::Num,
+        // Numbers held as general decimals (a quantity whose unit is no power of ten of its SI
+        // unit, as 噸每月每平方公里 is): compared exactly at one scale; never summed, as writ's
+        // sums of them round.
+        Typed::Other
+            if matches!(
+                model.records[kind.index()].fields[field as usize].ty,
+                Ty::Number | Ty::Quantity(_) | Ty::Percent
+            ) && general_scale(column).is_some() =>
+        {
+            Kind::Num
+        }
         Typed::Other => return Err(format!("{} holds values DataFusion is not given", name(kind, field))),
     };
     let at = match columns.iter().position(|p| *p == path) {
@@ -1180,8 +1191,44 @@ fn export(facts: &Facts, path: &Path, rows: usize) -> ArrayRef {
                 .with_precision_and_scale(38, scale as i8)
                 .expect("a scale writ holds fits a decimal of 38 digits"),
         ),
-        Typed::Other => Arc::new(UInt32Array::new_null(rows)),
+        Typed::Other => match general_scale(column) {
+            Some(scale) => Arc::new(
+                (at.iter()
+                    .map(|&r| match present(r).then(|| column.get(r as usize)).flatten() {
+                        Some(Value::Num(d)) => rescaled(d, scale),
+                        _ => None,
+                    })
+                    .collect::<Decimal128Array>())
+                .with_precision_and_scale(38, scale as i8)
+                .expect("a scale of a decimal fits a decimal of 38 digits"),
+            ),
+            None => Arc::new(UInt32Array::new_null(rows)),
+        },
     }
+}
+
+/// The scale a column of numbers held as general decimals ([`Typed::Other`]) is given to
+/// DataFusion at: the largest of its values', when every value there is a number whose
+/// mantissa at that scale has at most 38 digits; `None` otherwise.
+fn general_scale(column: &crate::facts::Column) -> Option<u32> {
+    let mut scale = 0;
+    for v in column.iter().flatten() {
+        match v {
+            Value::Num(d) => scale = scale.max(d.scale()),
+            _ => return None,
+        }
+    }
+    for v in column.iter().flatten() {
+        let Value::Num(d) = v else { return None };
+        rescaled(d, scale)?;
+    }
+    Some(scale)
+}
+
+/// The mantissa of `d` at `scale` (no less than its own), when it has at most 38 digits.
+fn rescaled(d: Decimal, scale: u32) -> Option<i128> {
+    let m = d.mantissa().checked_mul(10i128.checked_pow(scale.checked_sub(d.scale())?)?)?;
+    (m.unsigned_abs() < 10u128.pow(38)).then_some(m)
 }
 
 /// Per aggregate (its place in the model) and date: what DataFusion computed, `None` where
