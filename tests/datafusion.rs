@@ -510,6 +510,27 @@ clause 早限 "早" {
     (dir, package, facts)
 }
 
+/// Evaluates `package` over `facts` as of `as_of` natively and with `--engine datafusion`:
+/// the JSON reports and the human ones must be byte for byte the same, and the native run must
+/// say no note. The DataFusion run's notes.
+fn same_reports_on_both_engines(package: &std::path::Path, facts: &std::path::Path, as_of: &str) -> Vec<String> {
+    let (native_code, native, native_err) = eval_json(package, facts, as_of, &[]);
+    let (df_code, df, df_err) = eval_json(package, facts, as_of, &["--engine", "datafusion"]);
+    assert!(native_code.is_some_and(|c| c <= 1), "{native_err}");
+    assert_eq!(native_code, df_code, "{as_of}: {df_err}");
+    assert!(native == df, "{as_of}: the JSON reports differ\n{native_err}\n{df_err}");
+    assert!(!native_err.contains("note:"), "{native_err}");
+    let human = |engine: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["eval".as_ref(), package.as_os_str(), "--facts".as_ref(), facts.as_os_str()];
+        args.extend(["--as-of", as_of].map(std::ffi::OsStr::new));
+        args.extend(engine.iter().map(std::ffi::OsStr::new));
+        common::writ_os(&args).1
+    };
+    assert_eq!(human(&[]), human(&["--engine", "datafusion"]), "{as_of}");
+    df_err.lines().filter(|l| l.starts_with("note:")).map(str::to_string).collect()
+}
+
 /// The aggregates of [`clause_package`], as of three dates: the JSON report and the human one
 /// are the same natively and with the aggregates computed in DataFusion, which computes each
 /// of them (writ gives the sum that says its value over no records, `empty`, for the station
@@ -521,24 +542,9 @@ clause 早限 "早" {
 fn aggregates_per_subject_give_the_same_report_in_datafusion() {
     let (dir, package, facts) = clause_package("per-subject");
     for as_of in ["2019-12-31", "2019-07-01", "1970-01-01"] {
-        let (native_code, native, native_err) = eval_json(&package, &facts, as_of, &[]);
-        let (df_code, df, df_err) = eval_json(&package, &facts, as_of, &["--engine", "datafusion"]);
-        assert!(native_code.is_some_and(|c| c <= 1), "{native_err}");
-        assert_eq!(native_code, df_code, "{as_of}: {df_err}");
-        assert!(native == df, "{as_of}: the JSON reports differ\n{native_err}\n{df_err}");
-        assert!(!native_err.contains("note:"), "{native_err}");
-        let said: Vec<&str> = df_err.lines().filter(|l| l.starts_with("note:")).collect();
-        eprintln!("{as_of}: {said:#?}");
+        let said = same_reports_on_both_engines(&package, &facts, as_of);
         // 12 of readings and inspections, 8 of the earliest and latest documents.
         assert_eq!(said, ["note: 20 aggregate(s) of clauses were computed per subject in DataFusion"], "{as_of}");
-        let human = |engine: &[&str]| {
-            let mut args: Vec<&std::ffi::OsStr> =
-                vec!["eval".as_ref(), package.as_os_str(), "--facts".as_ref(), facts.as_os_str()];
-            args.extend(["--as-of", as_of].map(std::ffi::OsStr::new));
-            args.extend(engine.iter().map(std::ffi::OsStr::new));
-            common::writ_os(&args).1
-        };
-        assert_eq!(human(&[]), human(&["--engine", "datafusion"]), "{as_of}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -551,10 +557,11 @@ fn aggregates_per_subject_give_the_same_report_in_datafusion() {
 /// station whose records known by the date have no value and one with no records; and counts of
 /// samplings, some of no station (an optional reference with no value: in no station's count,
 /// nor its county's), some of no class, under `類 in [...]` and `類 not in [...]`; and dust fall
-/// in 噸每月每平方公里 (held as general decimals) on, above and below its limit. Readings on the first and last minute of a month, before and after the plan's period,
-/// and a station with none. As of a day inside a month (its count not yet over), the end of the
-/// plan and after it: the same JSON and human reports on each engine, and every aggregate per
-/// subject computed in DataFusion.
+/// in 噸每月每平方公里 (held as general decimals) on, above and below its limit. Readings on the
+/// first and last minute of a month, before and after the plan's period, and a station with
+/// none. As of a day inside a month (its count not yet over), the end of the plan and after it:
+/// the same JSON and human reports on each engine, and every aggregate per subject computed in
+/// DataFusion.
 #[test]
 fn aggregates_during_each_month_give_the_same_report_in_datafusion() {
     let policy = r#"plan p "months" {
@@ -667,21 +674,8 @@ record 抽檢 dated 日期 {
     )
     .unwrap();
     for as_of in ["2019-02-14", "2019-12-31", "2020-03-01"] {
-        let (native_code, native, native_err) = eval_json(&package, &facts, as_of, &[]);
-        let (df_code, df, df_err) = eval_json(&package, &facts, as_of, &["--engine", "datafusion"]);
-        assert!(native_code.is_some_and(|c| c <= 1), "{native_err}");
-        assert_eq!(native_code, df_code, "{as_of}: {df_err}");
-        assert!(native == df, "{as_of}: the JSON reports differ\n{native_err}\n{df_err}");
-        let said: Vec<&str> = df_err.lines().filter(|l| l.starts_with("note:")).collect();
+        let said = same_reports_on_both_engines(&package, &facts, as_of);
         assert_eq!(said, ["note: 13 aggregate(s) of clauses were computed per subject in DataFusion"], "{as_of}");
-        let human = |engine: &[&str]| {
-            let mut args: Vec<&std::ffi::OsStr> =
-                vec!["eval".as_ref(), package.as_os_str(), "--facts".as_ref(), facts.as_os_str()];
-            args.extend(["--as-of", as_of].map(std::ffi::OsStr::new));
-            args.extend(engine.iter().map(std::ffi::OsStr::new));
-            common::writ_os(&args).1
-        };
-        assert_eq!(human(&[]), human(&["--engine", "datafusion"]), "{as_of}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
