@@ -35,7 +35,7 @@ use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::functions::datetime::expr_fn::date_part;
 use datafusion::functions_aggregate::expr_fn::{array_agg, count, max, min, sum};
-use datafusion::logical_expr::{ExprFunctionExt, LogicalPlanBuilder, Operator, binary_expr, not, when};
+use datafusion::logical_expr::{ExprFunctionExt, JoinType, LogicalPlanBuilder, Operator, binary_expr, not, when};
 use datafusion::prelude::{Expr, SessionConfig, SessionContext, cast, col, lit};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -141,7 +141,14 @@ impl Session {
         (horizon, period): (Date, Option<&[(Date, Date)]>),
     ) -> Result<Result<super::BySubject, String>, String> {
         let d = super::sql::per_subject(model, e, a, path);
-        let plan = match Plan::lower_counting(model, facts, &d, horizon, true, period) {
+        // A filter that reads the subject's own fields besides its key: a value per subject
+        // record, over the records of its kind joined on the key.
+        let subject = match subject_read(a) {
+            Some(Ok(s)) => Some(s),
+            Some(Err(why)) => return Ok(Err(why)),
+            None => None,
+        };
+        let plan = match Plan::lower_counting(model, facts, &d, horizon, true, period, subject) {
             Ok(plan) => plan,
             Err(why) => return Ok(Err(why)),
         };
@@ -159,12 +166,32 @@ impl Session {
             e => format!("DataFusion failed: {e}"),
         };
         let batches = self.run(&plan).map_err(failed)?;
-        let mut by = super::BySubject::default();
+        let mut by = super::BySubject { by_record: subject.map(|s| s.0), ..Default::default() };
         for b in &batches {
-            let first = b.column_by_name("first_").ok_or("DataFusion's result has no first rows")?;
-            let first = first.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave first rows of another type")?;
             let lists = b.column_by_name("k0").ok_or("DataFusion's result has no rows counted")?;
             let lists = lists.as_list_opt::<i32>().ok_or("DataFusion gave rows of another type")?;
+            let counted = |r: usize| -> Result<Arc<[u32]>, String> {
+                let counted = lists.value(r);
+                let counted = counted.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave rows of another type")?;
+                let mut rows: Vec<u32> = counted.values().to_vec();
+                rows.sort_unstable();
+                Ok(Arc::from(rows))
+            };
+            if let Some((_, kind, _)) = subject {
+                let records = b.column_by_name("s_row").ok_or("DataFusion's result has no subjects")?;
+                let records =
+                    records.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave subjects of another type")?;
+                for r in 0..b.num_rows() {
+                    let value = match value(b, 0, r, computed)? {
+                        Some(v) => Some((v, counted(r)?)),
+                        None => None,
+                    };
+                    by.by_key.insert(Value::Ref(kind, records.value(r)), value);
+                }
+                continue;
+            }
+            let first = b.column_by_name("first_").ok_or("DataFusion's result has no first rows")?;
+            let first = first.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave first rows of another type")?;
             for r in 0..b.num_rows() {
                 if first.is_null(r) {
                     continue;
@@ -184,14 +211,7 @@ impl Session {
                 }
                 let Some(key) = key else { continue };
                 let value = match value(b, 0, r, computed)? {
-                    Some(v) => {
-                        let counted = lists.value(r);
-                        let counted =
-                            counted.as_primitive_opt::<UInt32Type>().ok_or("DataFusion gave rows of another type")?;
-                        let mut rows: Vec<u32> = counted.values().to_vec();
-                        rows.sort_unstable();
-                        Some((v, Arc::from(rows)))
-                    }
+                    Some(v) => Some((v, counted(r)?)),
                     None => None,
                 };
                 by.by_key.insert(super::expr::normalize_key(&key), value);
@@ -211,6 +231,12 @@ impl Session {
         let mut builder = LogicalPlanBuilder::scan("facts", provider_as_source(Arc::new(table)), None)?;
         if let Some(p) = &plan.filter {
             builder = builder.filter(p.clone())?;
+        }
+        if let Some(s) = &plan.subjects {
+            let batch = s.batch(plan.facts)?;
+            let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+            let subjects = LogicalPlanBuilder::scan("subjects", provider_as_source(Arc::new(table)), None)?.build()?;
+            builder = builder.join(subjects, JoinType::Inner, (vec![s.on.0.as_str()], vec![s.on.1.as_str()]), None)?;
         }
         let logical = builder.aggregate(plan.groups.clone(), plan.aggregates.clone())?.build()?;
         self.runtime.block_on(async { self.ctx.execute_logical_plan(logical).await?.collect().await })
@@ -266,16 +292,45 @@ struct Plan<'a> {
     aggregates: Vec<Expr>,
     /// Per value of the kind: how the plan computes it, or `None` when writ does.
     values: Vec<Option<Computed>>,
+    /// For an aggregate whose filter reads its subject's own fields: the subjects' records the
+    /// aggregated ones are joined with, on the key, and grouped by (see [`Subjects`]).
+    subjects: Option<Subjects>,
+}
+
+/// The records of the subjects' kind, for a clause's aggregate whose filter reads each
+/// subject's own fields (`企業 == x.企業 and 日期 >= x.列入日`): each row's number (`s_row`) and
+/// the fields read (`o{i}`, [`Outer`]), joined with the aggregated records on the key (`on`:
+/// the aggregated records' key column, the subjects'), and grouped by subject.
+struct Subjects {
+    kind: RecordId,
+    columns: Vec<Path>,
+    on: (String, String),
+}
+
+impl Subjects {
+    fn batch(&self, facts: &Facts) -> datafusion::error::Result<RecordBatch> {
+        let rows = facts.tables[self.kind.index()].origins.len();
+        let mut fields = vec![Field::new("s_row", DataType::UInt32, false)];
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt32Array::from_iter_values(0..rows as u32))];
+        for (i, path) in self.columns.iter().enumerate() {
+            let array = export(facts, path, rows);
+            fields.push(Field::new(format!("o{i}"), array.data_type().clone(), true));
+            arrays.push(array);
+        }
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+    }
 }
 
 impl<'a> Plan<'a> {
     fn lower(model: &'a Model, facts: &'a Facts, d: &DerivedDef, as_of: Date) -> Result<Plan<'a>, String> {
-        Plan::lower_counting(model, facts, d, as_of, false, None)
+        Plan::lower_counting(model, facts, d, as_of, false, None, None)
     }
 
     /// [`Plan::lower`], per subject when `per_subject` (see [`Lower::per_subject`]), and
     /// counting records during `period` where it is during a period computed as writ evaluates
-    /// (see [`Lower::period`]).
+    /// (see [`Lower::period`]), and joined with the subjects' records where `subject` is
+    /// given: the slot, kind and key field of a subject whose own fields the filter reads
+    /// ([`subject_read`], [`Subjects`]).
     fn lower_counting(
         model: &'a Model,
         facts: &'a Facts,
@@ -283,12 +338,43 @@ impl<'a> Plan<'a> {
         as_of: Date,
         per_subject: bool,
         period: Option<&[(Date, Date)]>,
+        subject: Option<(u32, RecordId, u32)>,
     ) -> Result<Plan<'a>, String> {
         let source = Source::Held { facts, columns: Vec::new() };
-        let mut low = Lower { model, from: d.from, source, per_subject, period: period.map(<[_]>::to_vec) };
+        let outer = subject.map(|(slot, kind, _)| Outer { slot, kind, columns: Vec::new() });
+        let mut low = Lower { model, from: d.from, source, per_subject, period: period.map(<[_]>::to_vec), outer };
         let whole = super::expr::whole_table(model, facts, d.from);
-        let shape = low.shape(d, Some(as_of), whole)?;
+        let mut shape = low.shape(d, Some(as_of), whole)?;
         let mut aggregates = vec![min(col("row_")).alias("first_"), array_agg(col("row_")).alias("rows_")];
+        let mut subjects = None;
+        if let Some((_, kind, field)) = subject {
+            // The aggregated records' key and the subjects', both indexes of one kind's rows,
+            // one enum's variants or the parties, so that equal indexes are equal keys.
+            let (ours, theirs) = (&d.groups[0], (kind, field));
+            let ours = low.path(ours, d.slot).ok_or("its key is not a field of its records")?;
+            let same = |(k, f): (RecordId, u32)| {
+                let decl = &model.records[k.index()].fields[f as usize];
+                let indexed = matches!(facts.tables[k.index()].columns[f as usize].typed(), Typed::Index(_));
+                indexed.then_some(&decl.ty)
+            };
+            let (Some(a), Some(b)) = (same(*ours.last().expect("a path of one field at least")), same(theirs)) else {
+                return Err("its subject is found by a text or a number, not a record, enum value or party".into());
+            };
+            if a != b || ours.len() != 1 {
+                return Err("its subject is found by a key of another type, or through references".into());
+            }
+            let (x, ..) = low.column(ours, Need::Key)?;
+            let (y, ..) = low.outer_column(vec![theirs])?;
+            let name = |e: &Expr| match e {
+                Expr::Column(c) => Ok(c.name.clone()),
+                _ => Err("a key that is not a column".to_string()),
+            };
+            let on = (name(&x)?, name(&y)?);
+            let Some(outer) = low.outer.take() else { unreachable!("the subjects' fields are kept") };
+            subjects = Some(Subjects { kind, columns: outer.columns, on });
+            shape.groups = vec![col("s_row")];
+            aggregates = vec![min(col("row_")).alias("first_")];
+        }
         let mut values = Vec::new();
         for lowered in shape.values {
             values.push(lowered.map(|(v, exprs)| {
@@ -298,7 +384,7 @@ impl<'a> Plan<'a> {
         }
         let (filter, groups) = (shape.filter, shape.groups);
         let Source::Held { columns, .. } = low.source else { unreachable!("lowered over held columns") };
-        Ok(Plan { facts, from: d.from, columns, filter, groups, aggregates, values })
+        Ok(Plan { facts, from: d.from, columns, filter, groups, aggregates, values, subjects })
     }
 
     /// The source kind's columns the plan reads, and each row's number (`row_`).
@@ -487,6 +573,17 @@ pub(super) struct Lower<'a> {
     /// aggregate counts records in, where writ gives one occurrence's; without them such an
     /// aggregate is not lowered.
     pub(super) period: Option<Vec<(Date, Date)>>,
+    /// The subject whose own fields a clause's aggregate reads in its filter, and the fields
+    /// read (see [`Subjects`]); `None` for any other plan, which reads its records alone.
+    pub(super) outer: Option<Outer>,
+}
+
+/// A record besides the aggregated one that a filter reads a field of: the subject bound to
+/// `slot`, of kind `kind`, and the fields of it read, in the order of their columns (`o{i}`).
+pub(super) struct Outer {
+    slot: u32,
+    kind: RecordId,
+    columns: Vec<Path>,
 }
 
 /// What a derived kind's grouping is lowered to: the rows kept, the group fields (`g{i}`), and
@@ -569,6 +666,20 @@ impl Lower<'_> {
         }
     }
 
+    /// The column of the subject's field `path` ([`Outer`]), registered, what it holds, and
+    /// whether some row has no value.
+    fn outer_column(&mut self, path: Path) -> Result<(Expr, Kind, bool), String> {
+        let (model, Some(outer)) = (self.model, &mut self.outer) else {
+            return Err("it reads a record other than the one grouped".into());
+        };
+        let Source::Held { facts, .. } = &self.source else {
+            return Err("it reads its subject's fields, which the queries do not".into());
+        };
+        let (_, kind, nullable) = held_column(model, facts, &mut outer.columns, path.clone(), Need::Readable)?;
+        let at = outer.columns.iter().position(|p| *p == path).expect("the column was registered");
+        Ok((col(format!("o{at}")), kind, nullable))
+    }
+
     /// The unit a number `e` gives is held in: `None` for a constant, which takes the unit of
     /// what it is compared with.
     pub(super) fn scale(&self, e: &TExpr, slot: u32) -> Option<Scale> {
@@ -629,9 +740,12 @@ impl Lower<'_> {
     fn expr_in(&mut self, e: &TExpr, slot: u32, scale: &Scale) -> Result<(Expr, Kind, bool), String> {
         match &e.kind {
             TKind::Const(v) => self.constant(v, scale).map(|(x, k)| (x, k, false)),
-            TKind::Field(..) => match self.path(e, slot) {
+            TKind::Field(b, k, f) => match self.path(e, slot) {
                 Some(p) => self.column(p, Need::Readable),
-                None => Err("it reads a record other than the one grouped".into()),
+                None => match (&b.kind, &self.outer) {
+                    (TKind::Local(s), Some(o)) if *s == o.slot && *k == o.kind => self.outer_column(vec![(*k, *f)]),
+                    _ => Err("it reads a record other than the one grouped".into()),
+                },
             },
             TKind::Exists(x) => match self.path(x, slot) {
                 Some(p) => Ok((self.column(p, Need::Readable)?.0.is_not_null(), Kind::Bool, false)),
@@ -1318,6 +1432,31 @@ impl super::PerSubject for ClauseAggregates {
         }
         notes
     }
+}
+
+/// Whether the filter of aggregate `a` reads its subject's own fields besides the key its index
+/// looks up (`企業 == x.企業 and 日期 >= x.列入日`): the subject's slot, kind and key field, or why
+/// such a filter is not lowered; `None` for a filter that reads only the aggregated records.
+fn subject_read(a: &Aggregate) -> Option<Result<(u32, RecordId, u32), String>> {
+    let mut others = Vec::new();
+    crate::model::walk(a.filter.as_ref()?, &mut |x| {
+        if let TKind::Local(s) = x.kind
+            && s != a.slot
+        {
+            others.push(s);
+        }
+    });
+    if others.is_empty() {
+        return None;
+    }
+    let key = a.index.first().map(|(_, k)| &k.kind);
+    Some(match key {
+        Some(TKind::Field(b, kind, field)) => match b.kind {
+            TKind::Local(slot) if others.iter().all(|&s| s == slot) => Ok((slot, *kind, *field)),
+            _ => Err("its filter reads values other than its records' and its subject's".into()),
+        },
+        _ => Err("its filter reads its subject, whose key is not one of its fields".into()),
+    })
 }
 
 /// Whether `e` reads a field through a reference (`x.站.縣`).

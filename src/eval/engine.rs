@@ -30,6 +30,10 @@ pub struct BySubject {
     /// ascending; `None` where writ says what the value is (no record read, a record without
     /// the value or its date). A subject not here has no record known by the date.
     pub by_key: std::collections::HashMap<crate::value::Value, Option<Counted>>,
+    /// When set, `by_key` is keyed by the record bound to this slot instead: the subject whose
+    /// own fields the filter reads besides its key (`企業 == x.企業 and 日期 >= x.列入日`), each
+    /// of which has its own value.
+    pub by_record: Option<u32>,
 }
 
 /// An aggregate's value for one subject, and the rows it counted, ascending.

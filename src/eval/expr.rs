@@ -772,7 +772,7 @@ impl<'m> Ev<'m> {
         };
         if let Some(key) = &subject
             && doubtful.is_empty()
-            && let Some(r) = self.by_subject(e, a, key, &rows, ranges.as_deref(), top)
+            && let Some(r) = self.by_subject(e, a, key, &rows, ranges.as_deref(), top, env)
         {
             return r;
         }
@@ -950,6 +950,7 @@ impl<'m> Ev<'m> {
     /// test the filter (those known by the date and in the period of the aggregate, among
     /// `rows`, the subject's) marked read, as the loop over them would mark them. `None` leaves
     /// the aggregate to that loop.
+    #[allow(clippy::too_many_arguments)]
     fn by_subject(
         &mut self,
         e: &'m TExpr,
@@ -958,6 +959,7 @@ impl<'m> Ev<'m> {
         rows: &[u32],
         ranges: Option<&[(Date, Date)]>,
         top: bool,
+        env: &[Option<R>],
     ) -> Option<R> {
         let engine = self.per_subject?;
         if self.restrict.is_some() || a.index.len() != 1 {
@@ -967,7 +969,15 @@ impl<'m> Ev<'m> {
         let period = ranges.filter(|_| matches!(a.during, Some(TPeriod::Dynamic(_))));
         let by = engine.by_subject(self.model, self.facts, e, a, self.horizon, period)?;
         let kind = a.kind;
-        let (value, counted) = match by.by_key.get(&normalize_key(key)) {
+        // Keyed by the subject record itself where its own fields are read (`by_record`).
+        let key = match by.by_record {
+            Some(slot) => match env.get(slot as usize) {
+                Some(Some(R::V(v @ Value::Ref(..)))) => v.clone(),
+                _ => return None,
+            },
+            None => normalize_key(key),
+        };
+        let (value, counted) = match by.by_key.get(&key) {
             Some(Some((v, counted))) => (v.clone(), counted.clone()),
             // No record known by the date: a count of none. Any other value is the loop's to
             // say (no value, or the one the aggregate says it has over no records).

@@ -362,6 +362,7 @@ fn plan_named(
             source: Source::Declared { given, joins: Vec::new() },
             per_subject: false,
             period: None,
+            outer: None,
         };
         let shape = low.shape(d, as_of, true)?;
         let mut kinds = Vec::new();
@@ -422,6 +423,7 @@ fn plan_named(
                     source: Source::Declared { given, joins: Vec::new() },
                     per_subject: false,
                     period: None,
+                    outer: None,
                 };
                 a.value.as_ref().and_then(|x| low.scale(x, a.slot)).unwrap_or(Scale::Held)
             }
