@@ -594,7 +594,14 @@ pub(super) struct Shape {
     pub(super) values: Vec<Option<(Computed, Vec<Expr>)>>,
 }
 
-impl Lower<'_> {
+impl<'a> Lower<'a> {
+    /// A lowering of records of `from` over tables as `writ facts convert` writes them
+    /// ([`Source::Declared`]), as `writ sql` reads them: no rows counted, no subject read.
+    pub(super) fn declared(model: &'a Model, from: RecordId, given: &'a Given) -> Lower<'a> {
+        let source = Source::Declared { given, joins: Vec::new() };
+        Lower { model, from, source, per_subject: false, period: None, outer: None }
+    }
+
     fn name(&self, kind: RecordId, field: u32) -> String {
         let rec = &self.model.records[kind.index()];
         format!("{}.{}", rec.name, rec.fields[field as usize].name)

@@ -356,14 +356,7 @@ fn plan_named(
     let from = &model.records[d.from.index()].name;
     let failed = |e: datafusion::error::DataFusionError| format!("DataFusion could not build its query: {e}");
     let (shape, group_kinds, joins) = {
-        let mut low = Lower {
-            model,
-            from: d.from,
-            source: Source::Declared { given, joins: Vec::new() },
-            per_subject: false,
-            period: None,
-            outer: None,
-        };
+        let mut low = Lower::declared(model, d.from, given);
         let shape = low.shape(d, as_of, true)?;
         let mut kinds = Vec::new();
         for g in &d.groups {
@@ -417,14 +410,7 @@ fn plan_named(
         };
         let scale = match &dv.value.kind {
             TKind::Aggregate(a) => {
-                let low = Lower {
-                    model,
-                    from: d.from,
-                    source: Source::Declared { given, joins: Vec::new() },
-                    per_subject: false,
-                    period: None,
-                    outer: None,
-                };
+                let low = Lower::declared(model, d.from, given);
                 a.value.as_ref().and_then(|x| low.scale(x, a.slot)).unwrap_or(Scale::Held)
             }
             _ => Scale::Held,
